@@ -1,0 +1,160 @@
+// Package rrweb knows the shape of rrweb events: the event and incremental-source numbers as
+// rrweb defines them, and the few fields Reel reads to index a session. Everything else inside
+// an event is kept as raw JSON so that what Reel serves back is exactly what was recorded.
+package rrweb
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// EventType is rrweb's EventType enum.
+type EventType int
+
+// rrweb event types, numbered as in rrweb's @rrweb/types.
+const (
+	DomContentLoaded    EventType = 0
+	Load                EventType = 1
+	FullSnapshot        EventType = 2
+	IncrementalSnapshot EventType = 3
+	Meta                EventType = 4
+	Custom              EventType = 5
+	Plugin              EventType = 6
+)
+
+// IncrementalSource is rrweb's IncrementalSource enum (data.source of an incremental event).
+type IncrementalSource int
+
+// rrweb incremental sources, numbered as in rrweb's @rrweb/types.
+const (
+	SourceMutation          IncrementalSource = 0
+	SourceMouseMove         IncrementalSource = 1
+	SourceMouseInteraction  IncrementalSource = 2
+	SourceScroll            IncrementalSource = 3
+	SourceViewportResize    IncrementalSource = 4
+	SourceInput             IncrementalSource = 5
+	SourceTouchMove         IncrementalSource = 6
+	SourceMediaInteraction  IncrementalSource = 7
+	SourceStyleSheetRule    IncrementalSource = 8
+	SourceCanvasMutation    IncrementalSource = 9
+	SourceFont              IncrementalSource = 10
+	SourceLog               IncrementalSource = 11
+	SourceDrag              IncrementalSource = 12
+	SourceStyleDeclaration  IncrementalSource = 13
+	SourceSelection         IncrementalSource = 14
+	SourceAdoptedStyleSheet IncrementalSource = 15
+	SourceCustomElement     IncrementalSource = 16
+)
+
+// MouseInteraction types (data.type when data.source is SourceMouseInteraction).
+const (
+	MouseUp           = 0
+	MouseDown         = 1
+	Click             = 2
+	ContextMenu       = 3
+	DblClick          = 4
+	Focus             = 5
+	Blur              = 6
+	TouchStart        = 7
+	TouchMoveDeparted = 8
+	TouchEnd          = 9
+	TouchCancel       = 10
+)
+
+// ErrInvalid is wrapped by every validation failure so callers can map it to a client error.
+var ErrInvalid = errors.New("invalid rrweb event")
+
+// Event is one rrweb event with its payload kept verbatim.
+type Event struct {
+	Type      EventType
+	Timestamp int64 // ms since epoch
+	Data      json.RawMessage
+}
+
+// Parse checks that raw is an rrweb event (an object with an integer type in 0–6, a numeric
+// timestamp and an object data) and returns its header. It does not copy data.
+func Parse(raw json.RawMessage) (Event, error) {
+	var h struct {
+		Type      *json.Number    `json:"type"`
+		Timestamp *json.Number    `json:"timestamp"`
+		Data      json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return Event{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if h.Type == nil {
+		return Event{}, fmt.Errorf("%w: missing type", ErrInvalid)
+	}
+	t, err := h.Type.Int64()
+	if err != nil || t < int64(DomContentLoaded) || t > int64(Plugin) {
+		return Event{}, fmt.Errorf("%w: type %s is not an rrweb event type (0-6)", ErrInvalid, h.Type.String())
+	}
+	if h.Timestamp == nil {
+		return Event{}, fmt.Errorf("%w: missing timestamp", ErrInvalid)
+	}
+	ts, err := h.Timestamp.Float64()
+	if err != nil || ts < 0 || ts > math.MaxInt64/2 || math.IsNaN(ts) {
+		return Event{}, fmt.Errorf("%w: timestamp %s is not a time in ms", ErrInvalid, h.Timestamp.String())
+	}
+	if len(h.Data) == 0 || h.Data[0] != '{' {
+		return Event{}, fmt.Errorf("%w: data must be an object", ErrInvalid)
+	}
+	return Event{Type: EventType(t), Timestamp: int64(ts), Data: h.Data}, nil
+}
+
+// MetaData is the data of a Meta event: the page that was loaded and its viewport.
+type MetaData struct {
+	Href   string `json:"href"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+}
+
+// IncrementalHeader is the part of an incremental event's data that says what happened.
+type IncrementalHeader struct {
+	Source IncrementalSource `json:"source"`
+	Type   int               `json:"type"`
+	Width  int               `json:"width"`
+	Height int               `json:"height"`
+}
+
+// IsClick reports whether h is a mouse or touch click.
+func (h IncrementalHeader) IsClick() bool {
+	return h.Source == SourceMouseInteraction && h.Type == Click
+}
+
+// MaxDepth returns the deepest nesting of objects and arrays in the JSON text b, stopping
+// early once limit is exceeded so a hostile payload costs one partial pass at most.
+func MaxDepth(b []byte, limit int) int {
+	depth, max := 0, 0
+	inString, escaped := false, false
+	for _, c := range b {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+			if depth > max {
+				max = depth
+				if max > limit {
+					return max
+				}
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return max
+}

@@ -1,0 +1,392 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reelhq/reel/internal/store"
+)
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// CreateProject inserts a project; a taken id or key gives store.ErrDuplicate.
+func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
+	origins, err := json.Marshal(nonNil(p.AllowedOrigins))
+	if err != nil {
+		return fmt.Errorf("sqlite: create project: %w", err)
+	}
+	_, err = db.write.ExecContext(ctx,
+		`INSERT INTO projects(id, name, public_key, allowed_origins, created_at) VALUES (?, ?, ?, ?, ?)`,
+		p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt))
+	if isUniqueViolation(err) {
+		return fmt.Errorf("sqlite: create project %s: %w", p.ID, store.ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create project %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+const projectCols = `id, name, public_key, allowed_origins, created_at`
+
+func scanProject(row interface{ Scan(...any) error }) (store.Project, error) {
+	var p store.Project
+	var origins string
+	var created int64
+	if err := row.Scan(&p.ID, &p.Name, &p.PublicKey, &origins, &created); err != nil {
+		return p, err
+	}
+	if err := json.Unmarshal([]byte(origins), &p.AllowedOrigins); err != nil {
+		return p, fmt.Errorf("allowed_origins: %w", err)
+	}
+	p.CreatedAt = fromMS(created)
+	return p, nil
+}
+
+// Projects lists every project, oldest first.
+func (db *DB) Projects(ctx context.Context) ([]store.Project, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+projectCols+` FROM projects ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: projects: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Project
+	for rows.Next() {
+		p, err := scanProject(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: projects: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ProjectByKey finds the project owning a public ingest key.
+func (db *DB) ProjectByKey(ctx context.Context, key string) (store.Project, error) {
+	p, err := scanProject(db.read.QueryRowContext(ctx, `SELECT `+projectCols+` FROM projects WHERE public_key = ?`, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fmt.Errorf("sqlite: project by key: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("sqlite: project by key: %w", err)
+	}
+	return p, nil
+}
+
+// CreateUser inserts a user and returns it with its id.
+func (db *DB) CreateUser(ctx context.Context, u store.User) (store.User, error) {
+	res, err := db.write.ExecContext(ctx,
+		`INSERT INTO users(email, password_hash, role, created_at) VALUES (?, ?, ?, ?)`,
+		u.Email, u.PasswordHash, u.Role, ms(u.CreatedAt))
+	if isUniqueViolation(err) {
+		return u, fmt.Errorf("sqlite: create user: %w", store.ErrDuplicate)
+	}
+	if err != nil {
+		return u, fmt.Errorf("sqlite: create user: %w", err)
+	}
+	u.ID, err = res.LastInsertId()
+	return u, err
+}
+
+const userCols = `id, email, password_hash, role, created_at`
+
+func (db *DB) userWhere(ctx context.Context, where string, arg any) (store.User, error) {
+	var u store.User
+	var created int64
+	err := db.read.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE `+where, arg).
+		Scan(&u.ID, &u.Email, &u.PasswordHash, &u.Role, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("sqlite: user: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return u, fmt.Errorf("sqlite: user: %w", err)
+	}
+	u.CreatedAt = fromMS(created)
+	return u, nil
+}
+
+// UserByEmail finds a user by email, ignoring case.
+func (db *DB) UserByEmail(ctx context.Context, email string) (store.User, error) {
+	return db.userWhere(ctx, `email = ?`, email)
+}
+
+// UserByID finds a user by id.
+func (db *DB) UserByID(ctx context.Context, id int64) (store.User, error) {
+	return db.userWhere(ctx, `id = ?`, id)
+}
+
+// CountUsers returns how many users exist.
+func (db *DB) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: count users: %w", err)
+	}
+	return n, nil
+}
+
+// SetPassword replaces a user's password hash and ends the user's logins.
+func (db *DB) SetPassword(ctx context.Context, userID int64, hash string) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: set password: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+	if err != nil {
+		return fmt.Errorf("sqlite: set password: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("sqlite: set password: %w", store.ErrNotFound)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM logins WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("sqlite: set password: %w", err)
+	}
+	return tx.Commit()
+}
+
+// CreateLogin stores a login session.
+func (db *DB) CreateLogin(ctx context.Context, l store.Login) error {
+	_, err := db.write.ExecContext(ctx, `INSERT INTO logins(token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		l.TokenHash, l.UserID, ms(l.CreatedAt), ms(l.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("sqlite: create login: %w", err)
+	}
+	return nil
+}
+
+// LoginByTokenHash finds a login that has not expired at now.
+func (db *DB) LoginByTokenHash(ctx context.Context, hash string, now time.Time) (store.Login, error) {
+	var l store.Login
+	var created, expires int64
+	err := db.read.QueryRowContext(ctx, `SELECT token_hash, user_id, created_at, expires_at FROM logins WHERE token_hash = ? AND expires_at > ?`, hash, ms(now)).
+		Scan(&l.TokenHash, &l.UserID, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, fmt.Errorf("sqlite: login: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return l, fmt.Errorf("sqlite: login: %w", err)
+	}
+	l.CreatedAt, l.ExpiresAt = fromMS(created), fromMS(expires)
+	return l, nil
+}
+
+// DeleteLogin ends a login session.
+func (db *DB) DeleteLogin(ctx context.Context, hash string) error {
+	if _, err := db.write.ExecContext(ctx, `DELETE FROM logins WHERE token_hash = ?`, hash); err != nil {
+		return fmt.Errorf("sqlite: delete login: %w", err)
+	}
+	return nil
+}
+
+// HasChunk reports whether a batch is already stored, so retries skip the work.
+func (db *DB) HasChunk(ctx context.Context, sessionID, tab string, seq int64) (bool, error) {
+	var one int
+	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM chunks WHERE session_id = ? AND tab = ? AND seq = ?`, sessionID, tab, seq).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("sqlite: has chunk: %w", err)
+	}
+	return true, nil
+}
+
+// AppendBatch records a stored chunk and folds it into its session's row, in one transaction.
+func (db *DB) AppendBatch(ctx context.Context, b store.Batch) error {
+	c := b.Chunk
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: append batch: %w", err)
+	}
+	defer tx.Rollback()
+
+	var owner string
+	err = tx.QueryRowContext(ctx, `SELECT project_id FROM sessions WHERE id = ?`, c.SessionID).Scan(&owner)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		_, err = tx.ExecContext(ctx, `INSERT INTO sessions(id, project_id, started_at, ended_at, user_agent, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			c.SessionID, b.ProjectID, ms(c.FirstAt), ms(c.LastAt), b.UserAgent, time.Now().UnixMilli())
+		if err != nil {
+			return fmt.Errorf("sqlite: append batch: create session: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("sqlite: append batch: %w", err)
+	case owner != b.ProjectID:
+		return fmt.Errorf("sqlite: append batch: session %s: %w", c.SessionID, store.ErrConflict)
+	}
+
+	_, err = tx.ExecContext(ctx, `INSERT INTO chunks(session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key, sent_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.SessionID, c.Tab, c.Seq, ms(c.FirstAt), ms(c.LastAt), c.Events, c.RawBytes, c.StoredBytes, c.BlobKey, ms(b.SentAt), time.Now().UnixMilli())
+	if isUniqueViolation(err) {
+		return fmt.Errorf("sqlite: append batch %s/%s/%d: %w", c.SessionID, c.Tab, c.Seq, store.ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: append batch: insert chunk: %w", err)
+	}
+	for _, p := range b.Pages {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO session_pages(session_id, tab, at, url) VALUES (?, ?, ?, ?)`, c.SessionID, p.Tab, ms(p.At), p.URL); err != nil {
+			return fmt.Errorf("sqlite: append batch: insert page: %w", err)
+		}
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE sessions SET
+			started_at = MIN(started_at, ?1),
+			ended_at   = MAX(ended_at, ?2),
+			clicks     = clicks + ?3,
+			events     = events + ?4,
+			user_agent = CASE WHEN user_agent = '' THEN ?5 ELSE user_agent END,
+			vp_width   = CASE WHEN ?6 > 0 THEN ?6 ELSE vp_width END,
+			vp_height  = CASE WHEN ?7 > 0 THEN ?7 ELSE vp_height END,
+			pages      = (SELECT COUNT(*) FROM session_pages WHERE session_id = ?8),
+			entry_url  = COALESCE((SELECT url FROM session_pages WHERE session_id = ?8 ORDER BY at, rowid LIMIT 1), ''),
+			exit_url   = COALESCE((SELECT url FROM session_pages WHERE session_id = ?8 ORDER BY at DESC, rowid DESC LIMIT 1), ''),
+			tabs       = (SELECT COUNT(DISTINCT tab) FROM chunks WHERE session_id = ?8),
+			updated_at = ?9
+		WHERE id = ?8`,
+		ms(c.FirstAt), ms(c.LastAt), b.Clicks, c.Events, b.UserAgent, b.Viewport.Width, b.Viewport.Height, c.SessionID, time.Now().UnixMilli())
+	if err != nil {
+		return fmt.Errorf("sqlite: append batch: update session: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: append batch: commit: %w", err)
+	}
+	return nil
+}
+
+const sessionCols = `id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at`
+
+func scanSession(row interface{ Scan(...any) error }) (store.Session, error) {
+	var s store.Session
+	var started, ended, updated int64
+	err := row.Scan(&s.ID, &s.ProjectID, &started, &ended, &s.Pages, &s.EntryURL, &s.ExitURL, &s.Clicks, &s.Events, &s.Tabs,
+		&s.UserAgent, &s.Viewport.Width, &s.Viewport.Height, &updated)
+	s.StartedAt, s.EndedAt, s.UpdatedAt = fromMS(started), fromMS(ended), fromMS(updated)
+	return s, err
+}
+
+func encodeCursor(s store.Session) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(ms(s.StartedAt), 10) + "|" + s.ID))
+}
+
+func decodeCursor(c string) (int64, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, "", store.ErrBadCursor
+	}
+	at, id, ok := strings.Cut(string(b), "|")
+	if !ok {
+		return 0, "", store.ErrBadCursor
+	}
+	v, err := strconv.ParseInt(at, 10, 64)
+	if err != nil {
+		return 0, "", store.ErrBadCursor
+	}
+	return v, id, nil
+}
+
+// ListSessions returns sessions newest first with keyset pagination.
+func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.SessionPage, error) {
+	var where []string
+	var args []any
+	if q.ProjectID != "" {
+		where = append(where, `project_id = ?`)
+		args = append(args, q.ProjectID)
+	}
+	if q.Cursor != "" {
+		at, id, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return store.SessionPage{}, fmt.Errorf("sqlite: list sessions: %w", err)
+		}
+		where = append(where, `(started_at < ? OR (started_at = ? AND id < ?))`)
+		args = append(args, at, at, id)
+	}
+	query := `SELECT ` + sessionCols + ` FROM sessions`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	query += ` ORDER BY started_at DESC, id DESC LIMIT ?`
+	args = append(args, q.Limit+1)
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return store.SessionPage{}, fmt.Errorf("sqlite: list sessions: %w", err)
+	}
+	defer rows.Close()
+	var page store.SessionPage
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return page, fmt.Errorf("sqlite: list sessions: %w", err)
+		}
+		page.Sessions = append(page.Sessions, s)
+	}
+	if err := rows.Err(); err != nil {
+		return page, fmt.Errorf("sqlite: list sessions: %w", err)
+	}
+	if len(page.Sessions) > q.Limit {
+		page.Sessions = page.Sessions[:q.Limit]
+		page.Next = encodeCursor(page.Sessions[q.Limit-1])
+	}
+	return page, nil
+}
+
+// GetSession returns one session with its pages in visit order.
+func (db *DB) GetSession(ctx context.Context, id string) (store.Session, error) {
+	s, err := scanSession(db.read.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, fmt.Errorf("sqlite: session %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return s, fmt.Errorf("sqlite: session %s: %w", id, err)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT url FROM session_pages WHERE session_id = ? ORDER BY at, rowid`, id)
+	if err != nil {
+		return s, fmt.Errorf("sqlite: session %s pages: %w", id, err)
+	}
+	defer rows.Close()
+	s.URLs = []string{}
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return s, fmt.Errorf("sqlite: session %s pages: %w", id, err)
+		}
+		s.URLs = append(s.URLs, u)
+	}
+	return s, rows.Err()
+}
+
+// Chunks lists a session's chunks by tab, then sequence.
+func (db *DB) Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key
+		FROM chunks WHERE session_id = ? ORDER BY tab, seq`, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: chunks %s: %w", sessionID, err)
+	}
+	defer rows.Close()
+	var out []store.Chunk
+	for rows.Next() {
+		var c store.Chunk
+		var first, last int64
+		if err := rows.Scan(&c.SessionID, &c.Tab, &c.Seq, &first, &last, &c.Events, &c.RawBytes, &c.StoredBytes, &c.BlobKey); err != nil {
+			return nil, fmt.Errorf("sqlite: chunks %s: %w", sessionID, err)
+		}
+		c.FirstAt, c.LastAt = fromMS(first), fromMS(last)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

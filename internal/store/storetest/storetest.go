@@ -1,0 +1,278 @@
+// Package storetest is the contract every store.Store backend must pass. Each backend's tests
+// call Run with a function that opens a fresh, empty store.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/reelhq/reel/internal/store"
+)
+
+// Run runs the contract suite.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"Projects", testProjects},
+		{"UsersAndLogins", testUsersAndLogins},
+		{"AppendBatch", testAppendBatch},
+		{"DuplicateBatch", testDuplicateBatch},
+		{"SessionOfAnotherProject", testConflict},
+		{"OutOfOrderBatches", testOutOfOrder},
+		{"ListPagination", testListPagination},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() { s.Close() })
+			tc.fn(t, s)
+		})
+	}
+}
+
+var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+
+func mustProject(t *testing.T, s store.Store, id string) store.Project {
+	t.Helper()
+	p := store.Project{ID: id, Name: "Project " + id, PublicKey: "pk_" + id, CreatedAt: t0}
+	if err := s.CreateProject(context.Background(), p); err != nil {
+		t.Fatalf("CreateProject: %v", err)
+	}
+	return p
+}
+
+func batch(project, session, tab string, seq int64, first time.Time, n int, pages ...string) store.Batch {
+	b := store.Batch{
+		ProjectID: project,
+		Chunk: store.Chunk{
+			SessionID: session, Tab: tab, Seq: seq,
+			FirstAt: first, LastAt: first.Add(time.Duration(n) * time.Second),
+			Events: n, RawBytes: 100 * n, StoredBytes: 10 * n,
+			BlobKey: fmt.Sprintf("p/%s/%s/%s/%d", project, session, tab, seq),
+		},
+		Clicks:    1,
+		UserAgent: "Mozilla/5.0 test",
+		SentAt:    first,
+	}
+	for i, u := range pages {
+		b.Pages = append(b.Pages, store.Page{Tab: tab, At: first.Add(time.Duration(i) * time.Millisecond), URL: u})
+	}
+	return b
+}
+
+func testProjects(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	p := mustProject(t, s, "default")
+	p2 := store.Project{ID: "shop", Name: "Shop", PublicKey: "pk_shop", AllowedOrigins: []string{"https://shop.example"}, CreatedAt: t0.Add(time.Hour)}
+	if err := s.CreateProject(ctx, p2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateProject(ctx, store.Project{ID: "other", Name: "x", PublicKey: p.PublicKey, CreatedAt: t0}); !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("duplicate key: got %v, want ErrDuplicate", err)
+	}
+	got, err := s.ProjectByKey(ctx, "pk_shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != "shop" || len(got.AllowedOrigins) != 1 || got.AllowedOrigins[0] != "https://shop.example" || !got.CreatedAt.Equal(p2.CreatedAt) {
+		t.Fatalf("ProjectByKey = %+v", got)
+	}
+	if _, err := s.ProjectByKey(ctx, "pk_nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown key: %v", err)
+	}
+	all, err := s.Projects(ctx)
+	if err != nil || len(all) != 2 || all[0].ID != "default" {
+		t.Fatalf("Projects = %+v, %v", all, err)
+	}
+}
+
+func testUsersAndLogins(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if n, _ := s.CountUsers(ctx); n != 0 {
+		t.Fatalf("CountUsers on empty = %d", n)
+	}
+	u, err := s.CreateUser(ctx, store.User{Email: "Admin@Example.com", PasswordHash: "h1", Role: "admin", CreatedAt: t0})
+	if err != nil || u.ID == 0 {
+		t.Fatalf("CreateUser = %+v, %v", u, err)
+	}
+	if _, err := s.CreateUser(ctx, store.User{Email: "admin@example.com", PasswordHash: "h", Role: "admin", CreatedAt: t0}); !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("same email other case: %v, want ErrDuplicate", err)
+	}
+	got, err := s.UserByEmail(ctx, "ADMIN@example.com")
+	if err != nil || got.ID != u.ID {
+		t.Fatalf("UserByEmail = %+v, %v", got, err)
+	}
+	now := time.Now()
+	if err := s.CreateLogin(ctx, store.Login{TokenHash: "tok", UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LoginByTokenHash(ctx, "tok", now); err != nil {
+		t.Fatalf("fresh login: %v", err)
+	}
+	if _, err := s.LoginByTokenHash(ctx, "tok", now.Add(2*time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("expired login: %v, want ErrNotFound", err)
+	}
+	// Changing the password ends existing logins.
+	if err := s.SetPassword(ctx, u.ID, "h2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LoginByTokenHash(ctx, "tok", now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("login after password change: %v, want ErrNotFound", err)
+	}
+	if got, _ := s.UserByID(ctx, u.ID); got.PasswordHash != "h2" {
+		t.Fatalf("password hash = %q", got.PasswordHash)
+	}
+	if err := s.CreateLogin(ctx, store.Login{TokenHash: "tok2", UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteLogin(ctx, "tok2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LoginByTokenHash(ctx, "tok2", now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleted login: %v", err)
+	}
+}
+
+func testAppendBatch(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	mustProject(t, s, "default")
+	b0 := batch("default", "s1", "t1", 0, t0, 10, "http://x/a", "http://x/b")
+	b0.Viewport = store.Viewport{Width: 1280, Height: 720}
+	if err := s.AppendBatch(ctx, b0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendBatch(ctx, batch("default", "s1", "t1", 1, t0.Add(20*time.Second), 5, "http://x/c")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendBatch(ctx, batch("default", "s1", "t2", 0, t0.Add(30*time.Second), 5)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetSession(ctx, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.Session{ID: "s1", ProjectID: "default", StartedAt: t0, EndedAt: t0.Add(35 * time.Second), Pages: 3,
+		EntryURL: "http://x/a", ExitURL: "http://x/c", Clicks: 3, Events: 20, Tabs: 2, UserAgent: "Mozilla/5.0 test",
+		Viewport: store.Viewport{Width: 1280, Height: 720}}
+	got.UpdatedAt = time.Time{}
+	if fmt.Sprint(got.URLs) != "[http://x/a http://x/b http://x/c]" {
+		t.Fatalf("URLs = %v", got.URLs)
+	}
+	got.URLs = nil
+	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+		t.Fatalf("session =\n%+v\nwant\n%+v", got, want)
+	}
+	chunks, err := s.Chunks(ctx, "s1")
+	if err != nil || len(chunks) != 3 {
+		t.Fatalf("Chunks = %+v, %v", chunks, err)
+	}
+	if chunks[0].Tab != "t1" || chunks[0].Seq != 0 || chunks[1].Seq != 1 || chunks[2].Tab != "t2" || chunks[0].BlobKey != "p/default/s1/t1/0" {
+		t.Fatalf("chunk order = %+v", chunks)
+	}
+	if ok, err := s.HasChunk(ctx, "s1", "t1", 1); !ok || err != nil {
+		t.Fatalf("HasChunk stored = %v, %v", ok, err)
+	}
+	if ok, err := s.HasChunk(ctx, "s1", "t1", 2); ok || err != nil {
+		t.Fatalf("HasChunk missing = %v, %v", ok, err)
+	}
+	if _, err := s.GetSession(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing session: %v", err)
+	}
+}
+
+func testDuplicateBatch(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	mustProject(t, s, "default")
+	b := batch("default", "s1", "t1", 0, t0, 10, "http://x/a")
+	if err := s.AppendBatch(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendBatch(ctx, b); !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("repeat: %v, want ErrDuplicate", err)
+	}
+	got, _ := s.GetSession(ctx, "s1")
+	if got.Events != 10 || got.Pages != 1 || got.Clicks != 1 {
+		t.Fatalf("duplicate changed the session: %+v", got)
+	}
+}
+
+func testConflict(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	mustProject(t, s, "a")
+	mustProject(t, s, "b")
+	if err := s.AppendBatch(ctx, batch("a", "s1", "t1", 0, t0, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendBatch(ctx, batch("b", "s1", "t9", 0, t0, 1)); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("write into another project's session: %v, want ErrConflict", err)
+	}
+	if chunks, _ := s.Chunks(ctx, "s1"); len(chunks) != 1 {
+		t.Fatalf("conflicting write left %d chunks", len(chunks))
+	}
+}
+
+func testOutOfOrder(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	mustProject(t, s, "default")
+	if err := s.AppendBatch(ctx, batch("default", "s1", "t1", 1, t0.Add(time.Minute), 1, "http://x/second")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendBatch(ctx, batch("default", "s1", "t1", 0, t0, 1, "http://x/first")); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.GetSession(ctx, "s1")
+	if !got.StartedAt.Equal(t0) || got.EntryURL != "http://x/first" || got.ExitURL != "http://x/second" {
+		t.Fatalf("late first batch: %+v", got)
+	}
+	chunks, _ := s.Chunks(ctx, "s1")
+	if chunks[0].Seq != 0 {
+		t.Fatalf("chunks not in seq order: %+v", chunks)
+	}
+}
+
+func testListPagination(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	mustProject(t, s, "a")
+	mustProject(t, s, "b")
+	for i := range 7 {
+		// Two sessions share each start time, so the cursor must break ties.
+		if err := s.AppendBatch(ctx, batch("a", fmt.Sprintf("s%d", i), "t", 0, t0.Add(time.Duration(i/2)*time.Minute), 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.AppendBatch(ctx, batch("b", "other", "t", 0, t0.Add(time.Hour), 1)); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	cursor := ""
+	for range 10 {
+		page, err := s.ListSessions(ctx, store.ListQuery{ProjectID: "a", Limit: 3, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range page.Sessions {
+			seen = append(seen, x.ID)
+		}
+		if page.Next == "" {
+			break
+		}
+		cursor = page.Next
+	}
+	if fmt.Sprint(seen) != "[s6 s5 s4 s3 s2 s1 s0]" {
+		t.Fatalf("pages = %v", seen)
+	}
+	all, _ := s.ListSessions(ctx, store.ListQuery{Limit: 100})
+	if len(all.Sessions) != 8 || all.Sessions[0].ID != "other" || all.Next != "" {
+		t.Fatalf("all projects = %d sessions, first %s, next %q", len(all.Sessions), all.Sessions[0].ID, all.Next)
+	}
+	for _, bad := range []string{"!!!", "bm90LWEtY3Vyc29y"} {
+		if _, err := s.ListSessions(ctx, store.ListQuery{Limit: 3, Cursor: bad}); !errors.Is(err, store.ErrBadCursor) {
+			t.Fatalf("cursor %q: %v, want ErrBadCursor", bad, err)
+		}
+	}
+}
