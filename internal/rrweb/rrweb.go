@@ -106,17 +106,65 @@ func Parse(raw json.RawMessage) (Event, error) {
 
 // MetaData is the data of a Meta event: the page that was loaded and its viewport.
 type MetaData struct {
-	Href   string `json:"href"`
-	Width  int    `json:"width"`
-	Height int    `json:"height"`
+	Href   string
+	Width  int
+	Height int
+}
+
+// ParseMeta reads a Meta event's data. Fields of an unexpected type read as zero: a recorder
+// variant that sends something odd must not cost the user the whole batch.
+func ParseMeta(data json.RawMessage) (MetaData, error) {
+	var raw struct {
+		Href   json.RawMessage `json:"href"`
+		Width  json.RawMessage `json:"width"`
+		Height json.RawMessage `json:"height"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return MetaData{}, fmt.Errorf("%w: meta: %v", ErrInvalid, err)
+	}
+	var m MetaData
+	_ = json.Unmarshal(raw.Href, &m.Href)
+	m.Width, m.Height = number(raw.Width), number(raw.Height)
+	return m, nil
 }
 
 // IncrementalHeader is the part of an incremental event's data that says what happened.
 type IncrementalHeader struct {
-	Source IncrementalSource `json:"source"`
-	Type   int               `json:"type"`
-	Width  int               `json:"width"`
-	Height int               `json:"height"`
+	Source IncrementalSource
+	Type   int // the interaction type for mouse interactions, else whatever the source says
+	Width  int
+	Height int
+}
+
+// ParseIncremental reads the header of an incremental event's data, leniently like ParseMeta.
+func ParseIncremental(data json.RawMessage) (IncrementalHeader, error) {
+	var raw struct {
+		Source json.RawMessage `json:"source"`
+		Type   json.RawMessage `json:"type"`
+		Width  json.RawMessage `json:"width"`
+		Height json.RawMessage `json:"height"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return IncrementalHeader{}, fmt.Errorf("%w: incremental: %v", ErrInvalid, err)
+	}
+	if len(raw.Source) == 0 {
+		return IncrementalHeader{}, fmt.Errorf("%w: incremental event without source", ErrInvalid)
+	}
+	return IncrementalHeader{
+		Source: IncrementalSource(number(raw.Source)),
+		Type:   number(raw.Type),
+		Width:  number(raw.Width),
+		Height: number(raw.Height),
+	}, nil
+}
+
+// number reads a JSON number as an int, or -1 when it is absent or not a number.
+func number(raw json.RawMessage) int {
+	var f float64
+	if len(raw) == 0 || json.Unmarshal(raw, &f) != nil || f > math.MaxInt32 || f < math.MinInt32 {
+		return -1
+	}
+	return int(f)
 }
 
 // IsClick reports whether h is a mouse or touch click.

@@ -1,0 +1,58 @@
+// Package apierror is the one place where errors become HTTP answers. Every endpoint, ingest
+// and API alike, fails with the same body, {"error": {"code": "...", "message": "..."}}, and
+// server faults are logged with their cause but answered with a bare "internal error".
+package apierror
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+)
+
+// Error is a failure the client should hear about.
+type Error struct {
+	Status     int
+	Code       string
+	Message    string
+	RetryAfter int // seconds; sent as Retry-After when > 0
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// New returns a client error.
+func New(status int, code, message string) *Error {
+	return &Error{Status: status, Code: code, Message: message}
+}
+
+type body struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// Write answers err. An *Error (possibly wrapped) is sent as is; anything else is a 500 whose
+// cause goes to the log only.
+func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		e = New(http.StatusInternalServerError, "internal", "internal error")
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	var b body
+	b.Error.Code, b.Error.Message = e.Code, e.Message
+	JSON(w, e.Status, b)
+}
+
+// JSON writes v as a JSON response with the given status.
+func JSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

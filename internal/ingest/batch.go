@@ -1,0 +1,191 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/rrweb"
+	"github.com/reelhq/reel/internal/store"
+)
+
+// Limits bound every dimension of a batch. They are checked before anything is stored, and a
+// batch that breaks one is refused whole (docs/wire-format.md lists the defaults).
+type Limits struct {
+	MaxCompressed   int64
+	MaxDecompressed int64
+	MaxEvents       int
+	MaxDepth        int
+	MaxIDLength     int
+}
+
+// DefaultLimits are generous for real pages (a full snapshot with inlined stylesheets runs to a
+// few MB) and small enough that a handful of concurrent hostile requests cannot exhaust memory.
+var DefaultLimits = Limits{
+	MaxCompressed:   8 << 20,
+	MaxDecompressed: 64 << 20,
+	MaxEvents:       20000,
+	MaxDepth:        512,
+	MaxIDLength:     64,
+}
+
+// Batch is the wire format's JSON body (protocol v1).
+type Batch struct {
+	Session string            `json:"session"`
+	Tab     string            `json:"tab"`
+	Seq     *int64            `json:"seq"`
+	SentAt  float64           `json:"sentAt"`
+	Meta    BatchMeta         `json:"meta"`
+	Events  []json.RawMessage `json:"events"`
+}
+
+// BatchMeta describes the sending page and SDK.
+type BatchMeta struct {
+	SDK       string `json:"sdk"`
+	URL       string `json:"url"`
+	UserAgent string `json:"userAgent"`
+	Language  string `json:"language"`
+}
+
+var gzipMagic = []byte{0x1f, 0x8b}
+
+func badRequest(code, format string, args ...any) error {
+	return apierror.New(http.StatusBadRequest, code, fmt.Sprintf(format, args...))
+}
+
+func tooLarge(format string, args ...any) error {
+	return apierror.New(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf(format, args...))
+}
+
+// Decompress gunzips a compressed body, refusing anything not gzip and stopping as soon as the
+// output passes the limit, so a decompression bomb costs at most limit bytes of work.
+func Decompress(body []byte, limits Limits) ([]byte, error) {
+	if !bytes.HasPrefix(body, gzipMagic) {
+		return nil, badRequest("not_gzip", "body must be gzip-compressed JSON")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, badRequest("bad_gzip", "invalid gzip header: %v", err)
+	}
+	zr.Multistream(false)
+	var out bytes.Buffer
+	n, err := io.Copy(&out, io.LimitReader(zr, limits.MaxDecompressed+1))
+	if err != nil {
+		return nil, badRequest("bad_gzip", "invalid gzip stream: %v", err)
+	}
+	if n > limits.MaxDecompressed {
+		return nil, tooLarge("decompressed batch exceeds %d bytes", limits.MaxDecompressed)
+	}
+	return out.Bytes(), nil
+}
+
+// Decode parses and validates a decompressed batch.
+func Decode(raw []byte, limits Limits) (*Batch, error) {
+	if d := rrweb.MaxDepth(raw, limits.MaxDepth); d > limits.MaxDepth {
+		return nil, badRequest("too_deep", "JSON nesting deeper than %d", limits.MaxDepth)
+	}
+	var b Batch
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&b); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return nil, badRequest("invalid_batch", "field %q has the wrong type (%s)", typeErr.Field, typeErr.Value)
+		}
+		return nil, badRequest("bad_json", "malformed JSON: %v", err)
+	}
+	if dec.More() {
+		return nil, badRequest("bad_json", "trailing data after the batch object")
+	}
+	if err := validID("session", b.Session, limits); err != nil {
+		return nil, err
+	}
+	if err := validID("tab", b.Tab, limits); err != nil {
+		return nil, err
+	}
+	if b.Seq == nil || *b.Seq < 0 {
+		return nil, badRequest("invalid_batch", "seq must be an integer >= 0")
+	}
+	if len(b.Events) == 0 {
+		return nil, badRequest("invalid_batch", "events must be a non-empty array")
+	}
+	if len(b.Events) > limits.MaxEvents {
+		return nil, tooLarge("batch has %d events, more than %d", len(b.Events), limits.MaxEvents)
+	}
+	return &b, nil
+}
+
+func validID(field, v string, limits Limits) error {
+	if len(v) < 8 || len(v) > limits.MaxIDLength {
+		return badRequest("invalid_batch", "%s must be 8-%d characters", field, limits.MaxIDLength)
+	}
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return badRequest("invalid_batch", "%s may only contain A-Z a-z 0-9 _ -", field)
+		}
+	}
+	return nil
+}
+
+// Summary is what one batch contributes to its session's index row.
+type Summary struct {
+	First, Last time.Time
+	Pages       []store.Page
+	Clicks      int
+	Viewport    store.Viewport
+}
+
+// Summarize validates every event as rrweb and extracts what the index needs.
+func Summarize(b *Batch) (Summary, error) {
+	var s Summary
+	var first, last int64 = -1, -1
+	for i, raw := range b.Events {
+		ev, err := rrweb.Parse(raw)
+		if err != nil {
+			return s, badRequest("invalid_events", "event %d: %v", i, err)
+		}
+		if first < 0 || ev.Timestamp < first {
+			first = ev.Timestamp
+		}
+		if ev.Timestamp > last {
+			last = ev.Timestamp
+		}
+		switch ev.Type {
+		case rrweb.Meta:
+			m, err := rrweb.ParseMeta(ev.Data)
+			if err != nil {
+				return s, badRequest("invalid_events", "event %d: meta data: %v", i, err)
+			}
+			s.Pages = append(s.Pages, store.Page{Tab: b.Tab, At: time.UnixMilli(ev.Timestamp).UTC(), URL: truncate(m.Href, 2048)})
+			if m.Width > 0 && m.Height > 0 {
+				s.Viewport = store.Viewport{Width: m.Width, Height: m.Height}
+			}
+		case rrweb.IncrementalSnapshot:
+			h, err := rrweb.ParseIncremental(ev.Data)
+			if err != nil {
+				return s, badRequest("invalid_events", "event %d: incremental data: %v", i, err)
+			}
+			switch {
+			case h.IsClick():
+				s.Clicks++
+			case h.Source == rrweb.SourceViewportResize && h.Width > 0 && h.Height > 0:
+				s.Viewport = store.Viewport{Width: h.Width, Height: h.Height}
+			}
+		}
+	}
+	s.First, s.Last = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
+	return s, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

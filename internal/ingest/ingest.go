@@ -1,0 +1,215 @@
+// Package ingest receives batches of rrweb events from the browser SDK (POST /api/v1/ingest),
+// refuses anything malformed or oversized with a clear 4xx, and acknowledges a batch only once
+// its chunk is durable in the blob store and its index row is committed.
+package ingest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/chunk"
+	"github.com/reelhq/reel/internal/store"
+)
+
+// ProtocolVersion is the only wire protocol version this server speaks.
+const ProtocolVersion = "1"
+
+// index is what ingest needs from the store.
+type index interface {
+	ProjectByKey(ctx context.Context, publicKey string) (store.Project, error)
+	HasChunk(ctx context.Context, sessionID, tab string, seq int64) (bool, error)
+	AppendBatch(ctx context.Context, b store.Batch) error
+}
+
+// blobs is what ingest needs from the blob store.
+type blobs interface {
+	Put(ctx context.Context, key string, data []byte) error
+	Delete(ctx context.Context, key string) error
+}
+
+// Options configure a Handler.
+type Options struct {
+	Limits Limits
+	// MaxInFlight bounds how many batches are decoded at once; beyond it requests wait up to
+	// QueueWait and then get 503 with Retry-After, so a flood costs bounded memory.
+	MaxInFlight int
+	QueueWait   time.Duration
+}
+
+// Handler serves the ingest endpoint.
+type Handler struct {
+	index  index
+	blobs  blobs
+	log    *slog.Logger
+	limits Limits
+	slots  chan struct{}
+	wait   time.Duration
+}
+
+// New returns an ingest handler.
+func New(idx index, b blobs, log *slog.Logger, opts Options) *Handler {
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits
+	}
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = 8
+	}
+	if opts.QueueWait <= 0 {
+		opts.QueueWait = 2 * time.Second
+	}
+	return &Handler{index: idx, blobs: b, log: log, limits: opts.Limits, slots: make(chan struct{}, opts.MaxInFlight), wait: opts.QueueWait}
+}
+
+// Result is the acknowledgement body.
+type Result struct {
+	OK        bool `json:"ok"`
+	Duplicate bool `json:"duplicate"`
+	Events    int  `json:"events"`
+}
+
+// ServeHTTP handles POST and OPTIONS (CORS preflight) on the ingest endpoint.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	res, err := h.serve(w, r)
+	if err != nil {
+		apierror.Write(w, r, h.log, err)
+		return
+	}
+	if res != nil {
+		apierror.JSON(w, http.StatusOK, res)
+	}
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error) {
+	q := r.URL.Query()
+	if v := q.Get("v"); v != ProtocolVersion {
+		return nil, apierror.New(http.StatusBadRequest, "unsupported_version",
+			fmt.Sprintf("protocol version %q is not supported; this server speaks v=%s, upgrade the SDK", v, ProtocolVersion))
+	}
+	key := q.Get("key")
+	if key == "" || len(key) > 128 {
+		return nil, apierror.New(http.StatusUnauthorized, "invalid_key", "missing or malformed project key")
+	}
+	project, err := h.index.ProjectByKey(r.Context(), key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, apierror.New(http.StatusUnauthorized, "invalid_key", "unknown or disabled project key")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ingest: look up key: %w", err)
+	}
+	origin := r.Header.Get("Origin")
+	if origin != "" {
+		if len(project.AllowedOrigins) > 0 && !slices.Contains(project.AllowedOrigins, origin) {
+			return nil, apierror.New(http.StatusForbidden, "origin_not_allowed", "origin "+strconv.Quote(origin)+" may not send to this project")
+		}
+		w.Header().Set("Access-Control-Allow-Origin", origin)
+		w.Header().Set("Vary", "Origin")
+	}
+	if r.Method == http.MethodOptions {
+		w.Header().Set("Access-Control-Allow-Methods", "POST")
+		w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
+		w.Header().Set("Access-Control-Max-Age", "86400")
+		w.WriteHeader(http.StatusNoContent)
+		return nil, nil
+	}
+
+	select {
+	case h.slots <- struct{}{}:
+		defer func() { <-h.slots }()
+	case <-time.After(h.wait):
+		return nil, &apierror.Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "ingest is at capacity, retry later", RetryAfter: 2}
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
+
+	if r.ContentLength > h.limits.MaxCompressed {
+		return nil, tooLarge("body exceeds %d bytes", h.limits.MaxCompressed)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.limits.MaxCompressed))
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return nil, tooLarge("body exceeds %d bytes", h.limits.MaxCompressed)
+	}
+	if err != nil {
+		return nil, badRequest("bad_request", "reading body: %v", err)
+	}
+	raw, err := Decompress(body, h.limits)
+	if err != nil {
+		return nil, err
+	}
+	batch, err := Decode(raw, h.limits)
+	if err != nil {
+		return nil, err
+	}
+	return h.store(r.Context(), project, batch, r.Header.Get("User-Agent"))
+}
+
+// store writes a decoded batch: chunk blob first, then the index row, so an acknowledged batch
+// always has its blob, and a crash in between leaves only an unreferenced blob behind.
+func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, userAgent string) (*Result, error) {
+	seq := *b.Seq
+	dup, err := h.index.HasChunk(ctx, b.Session, b.Tab, seq)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: check duplicate: %w", err)
+	}
+	if dup {
+		return &Result{OK: true, Duplicate: true, Events: len(b.Events)}, nil
+	}
+	sum, err := Summarize(b)
+	if err != nil {
+		return nil, err
+	}
+	data, rawLen := chunk.Encode(b.Events)
+	// A random suffix keeps two concurrent deliveries of one batch in separate blobs, so the
+	// one that loses the index race can delete its own without touching the winner's.
+	var nonce [6]byte
+	_, _ = rand.Read(nonce[:])
+	key := fmt.Sprintf("sessions/%s/%s/%s/%012d-%s.json.zst", project.ID, b.Session, b.Tab, seq, hex.EncodeToString(nonce[:]))
+	if err := h.blobs.Put(ctx, key, data); err != nil {
+		return nil, fmt.Errorf("ingest: store chunk: %w", err)
+	}
+	if b.Meta.UserAgent != "" {
+		userAgent = b.Meta.UserAgent
+	}
+	sentAt := time.Now()
+	if b.SentAt > 0 {
+		sentAt = time.UnixMilli(int64(b.SentAt))
+	}
+	err = h.index.AppendBatch(ctx, store.Batch{
+		ProjectID: project.ID,
+		Chunk: store.Chunk{
+			SessionID: b.Session, Tab: b.Tab, Seq: seq,
+			FirstAt: sum.First, LastAt: sum.Last,
+			Events: len(b.Events), RawBytes: rawLen, StoredBytes: len(data), BlobKey: key,
+		},
+		Pages:     sum.Pages,
+		Clicks:    sum.Clicks,
+		UserAgent: truncate(userAgent, 512),
+		Viewport:  sum.Viewport,
+		SentAt:    sentAt,
+	})
+	switch {
+	case errors.Is(err, store.ErrDuplicate):
+		// A concurrent retry won the race; its blob is the one referenced.
+		if derr := h.blobs.Delete(ctx, key); derr != nil {
+			h.log.WarnContext(ctx, "ingest: remove duplicate chunk", "key", key, "err", derr)
+		}
+		return &Result{OK: true, Duplicate: true, Events: len(b.Events)}, nil
+	case errors.Is(err, store.ErrConflict):
+		_ = h.blobs.Delete(ctx, key)
+		return nil, apierror.New(http.StatusConflict, "session_conflict", "session id belongs to another project")
+	case err != nil:
+		_ = h.blobs.Delete(ctx, key)
+		return nil, fmt.Errorf("ingest: index batch: %w", err)
+	}
+	return &Result{OK: true, Events: len(b.Events)}, nil
+}

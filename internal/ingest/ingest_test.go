@@ -1,0 +1,318 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/reelhq/reel/internal/blob"
+	"github.com/reelhq/reel/internal/chunk"
+	"github.com/reelhq/reel/internal/store"
+	"github.com/reelhq/reel/internal/store/sqlite"
+)
+
+type env struct {
+	srv   *httptest.Server
+	db    *sqlite.DB
+	blobs *blob.Local
+}
+
+func newEnv(t *testing.T, opts Options) *env {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "index.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for _, p := range []store.Project{
+		{ID: "default", Name: "Default", PublicKey: "pk_test"},
+		{ID: "locked", Name: "Locked", PublicKey: "pk_locked", AllowedOrigins: []string{"https://shop.example"}},
+	} {
+		if err := db.CreateProject(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	blobs, err := blob.NewLocal(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := New(db, blobs, slog.New(slog.DiscardHandler), opts)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &env{srv: srv, db: db, blobs: blobs}
+}
+
+func gz(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
+const (
+	metaEv  = `{"type":4,"timestamp":1764237600000,"data":{"href":"http://127.0.0.1/demo/","width":1280,"height":720}}`
+	fullEv  = `{"type":2,"timestamp":1764237600010,"data":{"node":{"type":0,"childNodes":[],"id":1},"initialOffset":{"left":0,"top":0}}}`
+	clickEv = `{"type":3,"timestamp":1764237601000,"data":{"source":2,"type":2,"id":5,"x":10,"y":20}}`
+	moveEv  = `{"type":3,"timestamp":1764237602000,"data":{"source":1,"positions":[{"x":1,"y":2,"id":5,"timeOffset":0}]}}`
+)
+
+func batchJSON(session, tab string, seq int, events ...string) []byte {
+	return []byte(fmt.Sprintf(`{"session":%q,"tab":%q,"seq":%d,"sentAt":1764237603000,"meta":{"sdk":"reel-js/test","userAgent":"Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0"},"events":[%s]}`,
+		session, tab, seq, strings.Join(events, ",")))
+}
+
+type reply struct {
+	Status int
+	Code   string
+	Body   string
+	Header http.Header
+}
+
+func (e *env) post(t *testing.T, query string, body []byte, header ...string) reply {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/ingest?"+query, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "text/plain")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var e2 struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	json.Unmarshal(b, &e2)
+	return reply{Status: resp.StatusCode, Code: e2.Error.Code, Body: string(b), Header: resp.Header}
+}
+
+func TestIngestStoresBatch(t *testing.T) {
+	e := newEnv(t, Options{})
+	r := e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, metaEv, fullEv, clickEv, moveEv)))
+	if r.Status != 200 || !strings.Contains(r.Body, `"duplicate":false`) || !strings.Contains(r.Body, `"events":4`) {
+		t.Fatalf("ingest = %d %s", r.Status, r.Body)
+	}
+	ctx := context.Background()
+	s, err := e.db.GetSession(ctx, "s_session01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ProjectID != "default" || s.Clicks != 1 || s.Pages != 1 || s.Events != 4 || s.EntryURL != "http://127.0.0.1/demo/" ||
+		s.Viewport != (store.Viewport{Width: 1280, Height: 720}) || !strings.Contains(s.UserAgent, "Chrome/156") ||
+		s.Duration().Milliseconds() != 2000 {
+		t.Fatalf("session row = %+v", s)
+	}
+	chunks, _ := e.db.Chunks(ctx, "s_session01")
+	if len(chunks) != 1 {
+		t.Fatalf("chunks = %+v", chunks)
+	}
+	data, err := e.blobs.Get(ctx, chunks[0].BlobKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := chunk.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{metaEv, fullEv, clickEv, moveEv} {
+		if string(events[i]) != want {
+			t.Fatalf("event %d stored as %s, want %s", i, events[i], want)
+		}
+	}
+}
+
+func TestIngestDuplicateBatchIgnored(t *testing.T) {
+	e := newEnv(t, Options{})
+	body := gz(t, batchJSON("s_session01", "t_tab00001", 0, metaEv, clickEv))
+	for i, wantDup := range []bool{false, true, true} {
+		r := e.post(t, "v=1&key=pk_test", body)
+		if r.Status != 200 || strings.Contains(r.Body, `"duplicate":true`) != wantDup {
+			t.Fatalf("delivery %d = %d %s", i, r.Status, r.Body)
+		}
+	}
+	// The same seq from another tab is a different batch.
+	if r := e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00002", 0, clickEv))); r.Status != 200 || strings.Contains(r.Body, `"duplicate":true`) {
+		t.Fatalf("other tab = %d %s", r.Status, r.Body)
+	}
+	s, _ := e.db.GetSession(context.Background(), "s_session01")
+	if s.Clicks != 2 || s.Events != 3 || s.Tabs != 2 {
+		t.Fatalf("after duplicates: %+v", s)
+	}
+}
+
+func TestIngestConcurrentRetriesStoreOnce(t *testing.T) {
+	e := newEnv(t, Options{MaxInFlight: 16})
+	body := gz(t, batchJSON("s_session01", "t_tab00001", 7, metaEv, clickEv))
+	var wg sync.WaitGroup
+	for range 12 {
+		wg.Go(func() {
+			if r := e.post(t, "v=1&key=pk_test", body); r.Status != 200 {
+				t.Errorf("concurrent delivery = %d %s", r.Status, r.Body)
+			}
+		})
+	}
+	wg.Wait()
+	ctx := context.Background()
+	s, _ := e.db.GetSession(ctx, "s_session01")
+	chunks, _ := e.db.Chunks(ctx, "s_session01")
+	if s.Clicks != 1 || len(chunks) != 1 {
+		t.Fatalf("12 concurrent deliveries stored %d chunks, %d clicks", len(chunks), s.Clicks)
+	}
+	if _, err := e.blobs.Get(ctx, chunks[0].BlobKey); err != nil {
+		t.Fatalf("winning chunk's blob is gone: %v", err)
+	}
+}
+
+func TestIngestRefusesBadInput(t *testing.T) {
+	e := newEnv(t, Options{Limits: Limits{MaxCompressed: 64 << 10, MaxDecompressed: 256 << 10, MaxEvents: 50, MaxDepth: 64, MaxIDLength: 64}})
+	good := batchJSON("s_session01", "t_tab00001", 0, metaEv)
+	truncated := gz(t, good)
+	truncated = truncated[:len(truncated)/2]
+	bomb := gz(t, bytes.Repeat([]byte(" "), 10<<20)) // 10 MiB of spaces, ~10 KiB compressed
+	deep := []byte(`{"session":"s_session01","tab":"t_tab00001","seq":0,"events":[{"type":5,"timestamp":1,"data":{"x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}}]}`)
+	many := make([]string, 51)
+	for i := range many {
+		many[i] = clickEv
+	}
+	random := make([]byte, 80<<10)
+	for i := range random {
+		random[i] = byte(i*7 + i/3)
+	}
+	cases := []struct {
+		name   string
+		query  string
+		body   []byte
+		header []string
+		status int
+		code   string
+	}{
+		{"missing version", "key=pk_test", gz(t, good), nil, 400, "unsupported_version"},
+		{"future version", "v=2&key=pk_test", gz(t, good), nil, 400, "unsupported_version"},
+		{"missing key", "v=1", gz(t, good), nil, 401, "invalid_key"},
+		{"wrong key", "v=1&key=pk_nope", gz(t, good), nil, 401, "invalid_key"},
+		{"huge key", "v=1&key=" + strings.Repeat("k", 5000), gz(t, good), nil, 401, "invalid_key"},
+		{"origin not allowed", "v=1&key=pk_locked", gz(t, good), []string{"Origin", "https://evil.example"}, 403, "origin_not_allowed"},
+		{"not gzip", "v=1&key=pk_test", good, nil, 400, "not_gzip"},
+		{"empty body", "v=1&key=pk_test", nil, nil, 400, "not_gzip"},
+		{"gzip magic then garbage", "v=1&key=pk_test", []byte{0x1f, 0x8b, 1, 2, 3, 4}, nil, 400, "bad_gzip"},
+		{"truncated gzip", "v=1&key=pk_test", truncated, nil, 400, "bad_gzip"},
+		{"oversized body", "v=1&key=pk_test", random, nil, 413, "too_large"},
+		{"decompression bomb", "v=1&key=pk_test", bomb, nil, 413, "too_large"},
+		{"malformed json", "v=1&key=pk_test", gz(t, []byte(`{"session":`)), nil, 400, "bad_json"},
+		{"json array not object", "v=1&key=pk_test", gz(t, []byte(`[1,2,3]`)), nil, 400, "invalid_batch"},
+		{"trailing data", "v=1&key=pk_test", gz(t, append(append([]byte{}, good...), []byte(`{}`)...)), nil, 400, "bad_json"},
+		{"seq is a string", "v=1&key=pk_test", gz(t, []byte(`{"session":"s_session01","tab":"t_tab00001","seq":"0","events":[`+metaEv+`]}`)), nil, 400, "invalid_batch"},
+		{"seq missing", "v=1&key=pk_test", gz(t, []byte(`{"session":"s_session01","tab":"t_tab00001","events":[`+metaEv+`]}`)), nil, 400, "invalid_batch"},
+		{"negative seq", "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", -1, metaEv)), nil, 400, "invalid_batch"},
+		{"session id too short", "v=1&key=pk_test", gz(t, batchJSON("s_1", "t_tab00001", 0, metaEv)), nil, 400, "invalid_batch"},
+		{"session id with path", "v=1&key=pk_test", gz(t, batchJSON("../../etc/passwd", "t_tab00001", 0, metaEv)), nil, 400, "invalid_batch"},
+		{"tab id too long", "v=1&key=pk_test", gz(t, batchJSON("s_session01", strings.Repeat("t", 65), 0, metaEv)), nil, 400, "invalid_batch"},
+		{"no events", "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0)), nil, 400, "invalid_batch"},
+		{"too many events", "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, many...)), nil, 413, "too_large"},
+		{"too deep", "v=1&key=pk_test", gz(t, deep), nil, 400, "too_deep"},
+		{"event type out of range", "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, `{"type":9,"timestamp":1,"data":{}}`)), nil, 400, "invalid_events"},
+		{"event without timestamp", "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, `{"type":3,"data":{"source":2}}`)), nil, 400, "invalid_events"},
+		{"event data not object", "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, `{"type":3,"timestamp":1,"data":"x"}`)), nil, 400, "invalid_events"},
+		{"event is a number", "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, `42`)), nil, 400, "invalid_events"},
+		{"incremental without source", "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, `{"type":3,"timestamp":1,"data":{}}`)), nil, 400, "invalid_events"},
+		{"one bad event among good", "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, metaEv, clickEv, `{"type":"3","timestamp":1,"data":{}}`)), nil, 400, "invalid_events"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.post(t, tc.query, tc.body, tc.header...)
+			if r.Status != tc.status || r.Code != tc.code {
+				t.Fatalf("got %d %s, want %d %s", r.Status, r.Body, tc.status, tc.code)
+			}
+			if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				t.Fatalf("error content type %q", r.Header.Get("Content-Type"))
+			}
+		})
+	}
+	// Nothing of any refused batch was stored.
+	page, err := e.db.ListSessions(context.Background(), store.ListQuery{Limit: 10})
+	if err != nil || len(page.Sessions) != 0 {
+		t.Fatalf("refused batches left sessions: %+v %v", page.Sessions, err)
+	}
+	// And the endpoint still works for a good batch afterwards.
+	if r := e.post(t, "v=1&key=pk_test", gz(t, good)); r.Status != 200 {
+		t.Fatalf("good batch after bad ones = %d %s", r.Status, r.Body)
+	}
+}
+
+func TestIngestSessionOfAnotherProjectRefused(t *testing.T) {
+	e := newEnv(t, Options{})
+	if r := e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, metaEv))); r.Status != 200 {
+		t.Fatal(r.Body)
+	}
+	r := e.post(t, "v=1&key=pk_locked", gz(t, batchJSON("s_session01", "t_tab00002", 0, clickEv)), "Origin", "https://shop.example")
+	if r.Status != 409 || r.Code != "session_conflict" {
+		t.Fatalf("cross-project write = %d %s", r.Status, r.Body)
+	}
+	s, _ := e.db.GetSession(context.Background(), "s_session01")
+	if s.Clicks != 0 || s.Tabs != 1 {
+		t.Fatalf("victim session changed: %+v", s)
+	}
+}
+
+func TestIngestCORS(t *testing.T) {
+	e := newEnv(t, Options{})
+	req, _ := http.NewRequest(http.MethodOptions, e.srv.URL+"/api/v1/ingest?v=1&key=pk_locked", nil)
+	req.Header.Set("Origin", "https://shop.example")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "https://shop.example" {
+		t.Fatalf("preflight = %d, allow-origin %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	r := e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, metaEv)), "Origin", "https://anything.example")
+	if r.Status != 200 || r.Header.Get("Access-Control-Allow-Origin") != "https://anything.example" {
+		t.Fatalf("open project post = %d, allow-origin %q", r.Status, r.Header.Get("Access-Control-Allow-Origin"))
+	}
+}
+
+func TestIngestAtCapacityAsksToRetry(t *testing.T) {
+	e := newEnv(t, Options{MaxInFlight: 1, QueueWait: 50_000_000})
+	// Hold the only slot with a request whose body never finishes arriving.
+	pr, pw := io.Pipe()
+	held := make(chan struct{})
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/ingest?v=1&key=pk_test", pr)
+		close(held)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-held
+	pw.Write([]byte{0x1f})
+	var r reply
+	for range 100 {
+		r = e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, metaEv)))
+		if r.Status == 503 {
+			break
+		}
+	}
+	pw.Close()
+	if r.Status != 503 || r.Code != "unavailable" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("at capacity = %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
+	}
+}
