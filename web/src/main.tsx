@@ -1,0 +1,96 @@
+import "rrweb/dist/style.css";
+import "./style.css";
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { api, type User } from "./api";
+import { navigate, useLocation, isModifiedClick } from "./router";
+import { Login } from "./login";
+import { Sessions } from "./sessions";
+import { Player } from "./player";
+
+function Header({ user }: { user: User | null }) {
+  const logout = async () => {
+    try {
+      await api.logout();
+    } catch {
+      // Logged out or unreachable: the login page is the right place either way.
+    }
+    navigate("/login");
+  };
+  return (
+    <header class="top">
+      <a
+        class="brand"
+        href="/"
+        onClick={(e) => {
+          if (isModifiedClick(e)) return;
+          e.preventDefault();
+          navigate("/");
+        }}
+      >
+        <span class="logo" aria-hidden="true" />
+        Reel
+      </a>
+      <nav>
+        <a
+          href="/"
+          onClick={(e) => {
+            if (isModifiedClick(e)) return;
+            e.preventDefault();
+            navigate("/");
+          }}
+        >
+          Sessions
+        </a>
+      </nav>
+      <div class="spacer" />
+      {user && <span class="who" title={user.role}>{user.email}</span>}
+      <button type="button" class="ghost" data-testid="logout" onClick={logout}>
+        Log out
+      </button>
+    </header>
+  );
+}
+
+function App() {
+  const loc = useLocation();
+  const path = loc.pathname;
+  const [user, setUser] = useState<User | null>(null);
+  const onLogin = path === "/login";
+
+  useEffect(() => {
+    if (onLogin) {
+      setUser(null);
+      return;
+    }
+    if (user) return;
+    api.me().then((r) => setUser(r.user), () => {});
+  }, [onLogin]);
+
+  if (onLogin) return <Login next={loc.searchParams.get("next")} />;
+
+  let page;
+  const m = /^\/sessions\/([^/]+)\/?$/.exec(path);
+  if (m) {
+    page = <Player key={m[1]} id={decodeURIComponent(m[1])} t={loc.searchParams.get("t")} />;
+  } else if (path === "/" || path === "/sessions" || path === "/sessions/") {
+    page = <Sessions />;
+  } else {
+    page = (
+      <main class="page narrow">
+        <h1>Not found</h1>
+        <p>
+          Nothing lives at <code>{path}</code>. <a href="/">Back to sessions</a>.
+        </p>
+      </main>
+    );
+  }
+  return (
+    <div class="shell">
+      <Header user={user} />
+      {page}
+    </div>
+  );
+}
+
+render(<App />, document.getElementById("app")!);

@@ -1,0 +1,257 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, ApiError, type Project, type Session } from "./api";
+import { absolute, duration, relative, urlPath, viewport } from "./format";
+import { navigate } from "./router";
+import { CopyButton } from "./copy";
+
+const PAGE = 50;
+const REFRESH_MS = 5000;
+/** A session whose last event is this recent is shown as live. */
+const LIVE_MS = 60_000;
+
+/**
+ * Merges a fresh first page into what is shown: the fresh page replaces the
+ * sessions it covers (they may have grown), older pages already loaded stay.
+ */
+function merge(fresh: Session[], shown: Session[]): Session[] {
+  if (fresh.length === 0) return shown;
+  const ids = new Set(fresh.map((s) => s.id));
+  const oldest = fresh[fresh.length - 1].startedAt;
+  const rest = shown.filter((s) => !ids.has(s.id) && s.startedAt < oldest);
+  return fresh.concat(rest);
+}
+
+export function Sessions() {
+  const [projects, setProjects] = useState<Project[] | null>(null);
+  const [project, setProject] = useState<string>("");
+  const [sessions, setSessions] = useState<Session[] | null>(null);
+  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  const [pagesLoaded, setPagesLoaded] = useState(1);
+  const [error, setError] = useState("");
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [now, setNow] = useState(Date.now());
+  const pagesRef = useRef(1);
+  pagesRef.current = pagesLoaded;
+
+  useEffect(() => {
+    api.projects().then(
+      (r) => {
+        setProjects(r.projects);
+        setProject((p) => p || (r.projects[0] ? r.projects[0].id : ""));
+      },
+      (err) => {
+        if (!(err instanceof ApiError && err.status === 401)) setError(err.message);
+        setProjects([]);
+      },
+    );
+  }, []);
+
+  // First page now and every few seconds, so sessions appear while someone
+  // clicks through the demo; paused while the tab is hidden.
+  useEffect(() => {
+    if (projects === null) return;
+    let live = true;
+    let timer = 0;
+    const load = async () => {
+      try {
+        const r = await api.sessions({ project: project || undefined, limit: PAGE });
+        if (!live) return;
+        setError("");
+        setSessions((shown) => (shown && pagesRef.current > 1 ? merge(r.sessions, shown) : r.sessions));
+        if (pagesRef.current === 1) setCursor(r.nextCursor);
+        setNow(Date.now());
+      } catch (err) {
+        if (!live) return;
+        if (err instanceof ApiError && err.status === 401) return;
+        setError(err instanceof Error ? err.message : String(err));
+        setSessions((s) => s || []);
+      }
+      if (live) timer = window.setTimeout(tick, REFRESH_MS);
+    };
+    const tick = () => {
+      if (document.hidden) timer = window.setTimeout(tick, REFRESH_MS);
+      else load();
+    };
+    load();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [projects, project]);
+
+  const loadMore = async () => {
+    if (!cursor) return;
+    setLoadingMore(true);
+    try {
+      const r = await api.sessions({ project: project || undefined, limit: PAGE, cursor });
+      setSessions((shown) => {
+        const have = new Set((shown || []).map((s) => s.id));
+        return (shown || []).concat(r.sessions.filter((s) => !have.has(s.id)));
+      });
+      setCursor(r.nextCursor);
+      setPagesLoaded((n) => n + 1);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401)) setError(err instanceof Error ? err.message : String(err));
+    }
+    setLoadingMore(false);
+  };
+
+  const current = projects?.find((p) => p.id === project) || projects?.[0];
+
+  return (
+    <main class="page">
+      <div class="titlebar">
+        <h1>Sessions</h1>
+        {sessions && sessions.length > 0 && (
+          <span class="muted count">
+            {sessions.length}
+            {cursor ? "+" : ""} {sessions.length === 1 ? "session" : "sessions"}
+          </span>
+        )}
+        <div class="spacer" />
+        {projects && projects.length > 1 && (
+          <select
+            aria-label="Project"
+            value={project}
+            onChange={(e) => {
+              setProject(e.currentTarget.value);
+              setSessions(null);
+              setPagesLoaded(1);
+              setCursor(undefined);
+            }}
+          >
+            {projects.map((p) => (
+              <option value={p.id}>{p.name}</option>
+            ))}
+          </select>
+        )}
+        {current && sessions && sessions.length > 0 && (
+          <details class="setup">
+            <summary>Install snippet</summary>
+            <div class="popover">
+              <Snippet project={current} />
+            </div>
+          </details>
+        )}
+      </div>
+      {error && <p class="error banner">{error}</p>}
+      {sessions === null && !error && <p class="muted loading">Loading sessions…</p>}
+      {sessions && sessions.length === 0 && !error && <Empty project={current} />}
+      {sessions && sessions.length > 0 && (
+        <>
+          <div class="table-wrap">
+            <table class="sessions" data-testid="session-table">
+              <thead>
+                <tr>
+                  <th>When</th>
+                  <th class="num">Duration</th>
+                  <th class="num">Pages</th>
+                  <th class="num">Clicks</th>
+                  <th>Entry page</th>
+                  <th>Browser</th>
+                  <th>OS</th>
+                  <th class="num">Viewport</th>
+                </tr>
+              </thead>
+              <tbody>
+                {sessions.map((s) => (
+                  <Row key={s.id} s={s} now={now} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <div class="more">
+            {cursor ? (
+              <button type="button" data-testid="load-more" onClick={loadMore} disabled={loadingMore}>
+                {loadingMore ? "Loading…" : "Load more"}
+              </button>
+            ) : (
+              pagesLoaded > 1 && <span class="muted">That's all of them.</span>
+            )}
+          </div>
+        </>
+      )}
+    </main>
+  );
+}
+
+function Row({ s, now }: { s: Session; now: number }) {
+  const href = "/sessions/" + encodeURIComponent(s.id);
+  const open = (e: MouseEvent) => {
+    if (e.metaKey || e.ctrlKey || e.button === 1) {
+      window.open(href, "_blank", "noopener");
+      return;
+    }
+    navigate(href);
+  };
+  const ended = Date.parse(s.updatedAt || s.endedAt);
+  const live = !isNaN(ended) && now - ended < LIVE_MS;
+  return (
+    <tr
+      data-testid="session-row"
+      data-session-id={s.id}
+      tabIndex={0}
+      onClick={open}
+      onAuxClick={(e) => e.button === 1 && open(e)}
+      onKeyDown={(e) => {
+        if (e.key === "Enter") navigate(href);
+      }}
+    >
+      <td class="when" title={absolute(s.startedAt)}>
+        {live && <span class="live-dot" title="Recorded in the last minute" />}
+        {relative(s.startedAt, now)}
+      </td>
+      <td class="num">{duration(s.durationMs)}</td>
+      <td class="num">{s.pages}</td>
+      <td class="num">{s.clicks}</td>
+      <td class="url" title={s.entryUrl}>
+        {urlPath(s.entryUrl)}
+      </td>
+      <td>{s.browser || "–"}</td>
+      <td>
+        {s.os || "–"}
+        {s.device && s.device !== "desktop" ? <span class="muted"> · {s.device}</span> : null}
+      </td>
+      <td class="num">{viewport(s.viewport)}</td>
+    </tr>
+  );
+}
+
+function snippetText(key: string): string {
+  return (
+    `<script src="${location.origin}/sdk/reel.js"></script>\n` +
+    `<script>Reel.init({ key: "${key}" })</script>`
+  );
+}
+
+function Snippet({ project }: { project: Project }) {
+  const text = snippetText(project.publicKey);
+  return (
+    <div class="snippet">
+      <pre data-testid="snippet">
+        <code>{text}</code>
+      </pre>
+      <CopyButton text={text} />
+    </div>
+  );
+}
+
+function Empty({ project }: { project: Project | undefined }) {
+  return (
+    <section class="empty" data-testid="empty">
+      <h2>No sessions yet</h2>
+      <p>
+        Add these two lines to any page you want to record, just before <code>&lt;/body&gt;</code>. Sessions show up
+        here within seconds.
+      </p>
+      {project ? <Snippet project={project} /> : <p class="muted">No project found.</p>}
+      <p>
+        Or see it work first:{" "}
+        <a href="/demo/" target="_blank" rel="noopener" class="cta" data-testid="demo-link">
+          try the demo shop →
+        </a>{" "}
+        then come back to this tab; your visit will be waiting.
+      </p>
+    </section>
+  );
+}
