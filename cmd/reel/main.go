@@ -1,0 +1,199 @@
+// Command reel is the whole of Reel in one binary: `reel serve` runs ingest, storage, the API,
+// the dashboard and the demo site on one port with embedded storage.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/reelhq/reel/internal/api"
+	"github.com/reelhq/reel/internal/auth"
+	"github.com/reelhq/reel/internal/blob"
+	"github.com/reelhq/reel/internal/demo"
+	"github.com/reelhq/reel/internal/ingest"
+	"github.com/reelhq/reel/internal/sdk"
+	"github.com/reelhq/reel/internal/server"
+	"github.com/reelhq/reel/internal/setup"
+	"github.com/reelhq/reel/internal/store/sqlite"
+	"github.com/reelhq/reel/internal/ui"
+)
+
+const version = "0.1.0-dev"
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "reel:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `Reel: self-hosted session replay.
+
+Usage:
+  reel serve [flags]   run server, API, dashboard and demo site
+  reel version         print the version
+
+Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* environment
+variable (--data is REEL_DATA). Secrets are environment only:
+  REEL_ADMIN_PASSWORD  the admin's password (generated and printed on first run if unset)
+  REEL_ADMIN_TOKEN     accepted as an admin API bearer token when set
+`
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("missing command")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "reel", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// serveConfig is everything `reel serve` can be told.
+type serveConfig struct {
+	Addr          string
+	Data          string
+	LogLevel      string
+	LogFormat     string
+	AdminEmail    string
+	AdminPassword string
+	AdminToken    string
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
+	var c serveConfig
+	fs := flag.NewFlagSet("reel serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", env("REEL_ADDR", "127.0.0.1:8080"), "address to listen on (REEL_ADDR)")
+	fs.StringVar(&c.Data, "data", env("REEL_DATA", "./reel-data"), "directory for the index and event chunks (REEL_DATA)")
+	fs.StringVar(&c.LogLevel, "log-level", env("REEL_LOG_LEVEL", "info"), "debug, info, warn or error (REEL_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("REEL_LOG_FORMAT", "text"), "text or json (REEL_LOG_FORMAT)")
+	fs.StringVar(&c.AdminEmail, "admin-email", env("REEL_ADMIN_EMAIL", "admin@reel.local"), "email of the admin account (REEL_ADMIN_EMAIL)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	c.AdminPassword = os.Getenv("REEL_ADMIN_PASSWORD")
+	c.AdminToken = os.Getenv("REEL_ADMIN_TOKEN")
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		return c, errors.New("REEL_ADMIN_TOKEN must be at least 16 characters")
+	}
+	return c, nil
+}
+
+func newLogger(c serveConfig, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.LogFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
+}
+
+func serve(args []string, stdout, stderr io.Writer) error {
+	c, err := parseServe(args, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(c, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if err := os.MkdirAll(c.Data, 0o750); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(c.Data, "index.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	blobs, err := blob.NewLocal(filepath.Join(c.Data, "blobs"))
+	if err != nil {
+		return err
+	}
+	first, err := setup.Run(ctx, db, setup.Options{AdminEmail: c.AdminEmail, AdminPassword: c.AdminPassword})
+	if err != nil {
+		return err
+	}
+
+	authn := auth.New(db, log, auth.Options{AdminToken: c.AdminToken})
+	handler := server.Routes(server.Components{
+		API:    api.New(db, blobs, authn, log),
+		Auth:   authn,
+		Ingest: ingest.New(db, blobs, log, ingest.Options{}),
+		UI:     ui.Handler(),
+		SDK:    sdk.Handler(),
+		Demo:   demo.Handler(first.Project.PublicKey),
+		Log:    log,
+	})
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	printBanner(stdout, ln.Addr().String(), c, first)
+	log.Info("listening", "addr", ln.Addr().String(), "data", c.Data, "version", version)
+	return server.Run(ctx, ln, handler, log, 15*time.Second)
+}
+
+func printBanner(w io.Writer, addr string, c serveConfig, first setup.Result) {
+	base := "http://" + addr
+	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "::" || host == "0.0.0.0" || host == "") {
+		base = "http://localhost:" + port
+	}
+	password := "(set on first run; set REEL_ADMIN_PASSWORD to change it)"
+	switch {
+	case first.GeneratedPassword != "":
+		password = first.GeneratedPassword + "   (generated now and shown only this once)"
+	case first.PasswordFromEnv:
+		password = "(from REEL_ADMIN_PASSWORD)"
+	}
+	fmt.Fprintf(w, `
+  Reel %s is running (embedded storage in %s)
+
+  Dashboard   %s/
+  Demo shop   %s/demo/   (recorded into the default project: click around, then open the dashboard)
+  Login       %s
+  Password    %s
+  Public key  %s   (project %q)
+
+`, version, c.Data, base, base, first.AdminEmail, password, first.Project.PublicKey, first.Project.ID)
+}

@@ -1,0 +1,333 @@
+// Package api is the dashboard's REST API (docs/api.md): login, projects, sessions and their
+// events. Handlers return errors; apierror turns them into the one JSON error shape.
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/auth"
+	"github.com/reelhq/reel/internal/chunk"
+	"github.com/reelhq/reel/internal/rrweb"
+	"github.com/reelhq/reel/internal/store"
+	"github.com/reelhq/reel/internal/useragent"
+)
+
+// index is what the API reads from the store.
+type index interface {
+	Projects(ctx context.Context) ([]store.Project, error)
+	ListSessions(ctx context.Context, q store.ListQuery) (store.SessionPage, error)
+	GetSession(ctx context.Context, id string) (store.Session, error)
+	Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error)
+}
+
+// blobs is what the API reads from the blob store.
+type blobs interface {
+	Get(ctx context.Context, key string) ([]byte, error)
+}
+
+// API holds the handlers' dependencies.
+type API struct {
+	index index
+	blobs blobs
+	auth  *auth.Auth
+	log   *slog.Logger
+}
+
+// New returns the API.
+func New(idx index, b blobs, a *auth.Auth, log *slog.Logger) *API {
+	return &API{index: idx, blobs: b, auth: a, log: log}
+}
+
+// HandlerFunc is an API handler: it writes a response or returns an error.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Handler adapts fn to http.Handler, answering its error with apierror.
+func (a *API) Handler(fn HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			apierror.Write(w, r, a.log, err)
+		}
+	})
+}
+
+// NotFound answers unknown API paths.
+func (a *API) NotFound(w http.ResponseWriter, r *http.Request) error {
+	return apierror.New(http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
+}
+
+type userJSON struct {
+	Email string `json:"email"`
+	Role  string `json:"role"`
+}
+
+// Login checks credentials and sets the login cookie.
+func (a *API) Login(w http.ResponseWriter, r *http.Request) error {
+	if !auth.SameOrigin(r) {
+		return apierror.New(http.StatusForbidden, "cross_origin", "cross-origin login refused")
+	}
+	var body struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+	if err := dec.Decode(&body); err != nil {
+		return apierror.New(http.StatusBadRequest, "bad_request", "body must be {\"email\": ..., \"password\": ...}")
+	}
+	tok, u, err := a.auth.Login(r.Context(), body.Email, body.Password)
+	if errors.Is(err, auth.ErrInvalidCredentials) {
+		return apierror.New(http.StatusUnauthorized, "invalid_credentials", "wrong email or password")
+	}
+	if err != nil {
+		return err
+	}
+	a.auth.SetCookie(w, r, tok)
+	apierror.JSON(w, http.StatusOK, map[string]any{"user": userJSON{Email: u.Email, Role: u.Role}})
+	return nil
+}
+
+// Logout ends the caller's login.
+func (a *API) Logout(w http.ResponseWriter, r *http.Request) error {
+	if !auth.SameOrigin(r) {
+		return apierror.New(http.StatusForbidden, "cross_origin", "cross-origin logout refused")
+	}
+	if err := a.auth.Logout(r.Context(), r); err != nil {
+		return err
+	}
+	auth.ClearCookie(w, r)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Me returns the authenticated caller.
+func (a *API) Me(w http.ResponseWriter, r *http.Request) error {
+	p, _ := auth.PrincipalFrom(r.Context())
+	apierror.JSON(w, http.StatusOK, map[string]any{"user": userJSON{Email: p.Email, Role: p.Role}})
+	return nil
+}
+
+type projectJSON struct {
+	ID             string    `json:"id"`
+	Name           string    `json:"name"`
+	PublicKey      string    `json:"publicKey"`
+	AllowedOrigins []string  `json:"allowedOrigins"`
+	CreatedAt      time.Time `json:"createdAt"`
+}
+
+// Projects lists projects.
+func (a *API) Projects(w http.ResponseWriter, r *http.Request) error {
+	ps, err := a.index.Projects(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]projectJSON, 0, len(ps))
+	for _, p := range ps {
+		origins := p.AllowedOrigins
+		if origins == nil {
+			origins = []string{}
+		}
+		out = append(out, projectJSON{ID: p.ID, Name: p.Name, PublicKey: p.PublicKey, AllowedOrigins: origins, CreatedAt: p.CreatedAt})
+	}
+	apierror.JSON(w, http.StatusOK, map[string]any{"projects": out})
+	return nil
+}
+
+type viewportJSON struct {
+	Width  int `json:"width"`
+	Height int `json:"height"`
+}
+
+type sessionJSON struct {
+	ID         string       `json:"id"`
+	ProjectID  string       `json:"projectId"`
+	StartedAt  time.Time    `json:"startedAt"`
+	EndedAt    time.Time    `json:"endedAt"`
+	DurationMS int64        `json:"durationMs"`
+	Pages      int          `json:"pages"`
+	EntryURL   string       `json:"entryUrl"`
+	ExitURL    string       `json:"exitUrl"`
+	Clicks     int          `json:"clicks"`
+	Events     int          `json:"events"`
+	Tabs       int          `json:"tabs"`
+	UserAgent  string       `json:"userAgent"`
+	Browser    string       `json:"browser"`
+	OS         string       `json:"os"`
+	Device     string       `json:"device"`
+	Viewport   viewportJSON `json:"viewport"`
+	UpdatedAt  time.Time    `json:"updatedAt"`
+	URLs       []string     `json:"urls,omitempty"`
+}
+
+func toJSON(s store.Session) sessionJSON {
+	ua := useragent.Parse(s.UserAgent)
+	return sessionJSON{
+		ID: s.ID, ProjectID: s.ProjectID, StartedAt: s.StartedAt, EndedAt: s.EndedAt, DurationMS: s.Duration().Milliseconds(),
+		Pages: s.Pages, EntryURL: s.EntryURL, ExitURL: s.ExitURL, Clicks: s.Clicks, Events: s.Events, Tabs: s.Tabs,
+		UserAgent: s.UserAgent, Browser: ua.Browser, OS: ua.OS, Device: ua.Device,
+		Viewport: viewportJSON{s.Viewport.Width, s.Viewport.Height}, UpdatedAt: s.UpdatedAt, URLs: s.URLs,
+	}
+}
+
+// ListSessions lists sessions newest first, a page at a time.
+func (a *API) ListSessions(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	limit := 50
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			return apierror.New(http.StatusBadRequest, "bad_request", "limit must be an integer from 1 to 200")
+		}
+		limit = n
+	}
+	cursor := q.Get("cursor")
+	if len(cursor) > 256 {
+		return apierror.New(http.StatusBadRequest, "bad_request", "invalid cursor")
+	}
+	page, err := a.index.ListSessions(r.Context(), store.ListQuery{ProjectID: q.Get("project"), Limit: limit, Cursor: cursor})
+	if errors.Is(err, store.ErrBadCursor) {
+		return apierror.New(http.StatusBadRequest, "bad_request", "invalid cursor")
+	}
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Sessions   []sessionJSON `json:"sessions"`
+		NextCursor string        `json:"nextCursor,omitempty"`
+	}{Sessions: make([]sessionJSON, 0, len(page.Sessions)), NextCursor: page.Next}
+	for _, s := range page.Sessions {
+		out.Sessions = append(out.Sessions, toJSON(s))
+	}
+	apierror.JSON(w, http.StatusOK, out)
+	return nil
+}
+
+var errSessionNotFound = apierror.New(http.StatusNotFound, "not_found", "session not found")
+
+// GetSession returns one session's metadata.
+func (a *API) GetSession(w http.ResponseWriter, r *http.Request) error {
+	s, err := a.index.GetSession(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		return errSessionNotFound
+	}
+	if err != nil {
+		return err
+	}
+	apierror.JSON(w, http.StatusOK, toJSON(s))
+	return nil
+}
+
+// Events returns every rrweb event of a session as one JSON array in time order, exactly as
+// recorded. With ?tab= only that tab's events are returned.
+func (a *API) Events(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	if _, err := a.index.GetSession(ctx, id); errors.Is(err, store.ErrNotFound) {
+		return errSessionNotFound
+	} else if err != nil {
+		return err
+	}
+	chunks, err := a.index.Chunks(ctx, id)
+	if err != nil {
+		return err
+	}
+	tab := r.URL.Query().Get("tab")
+	tabs := map[string]bool{}
+	var selected []store.Chunk
+	for _, c := range chunks {
+		if tab == "" || c.Tab == tab {
+			selected = append(selected, c)
+			tabs[c.Tab] = true
+		}
+	}
+	var body []byte
+	if len(tabs) <= 1 {
+		body, err = a.concat(ctx, selected)
+	} else {
+		body, err = a.merge(ctx, selected)
+	}
+	if err != nil {
+		return fmt.Errorf("api: events of %s: %w", id, err)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = w.Write(body)
+	if err != nil {
+		a.log.DebugContext(ctx, "api: write events", "session", id, "err", err)
+	}
+	return nil
+}
+
+// concat splices one tab's chunks, already in sequence order, into one array without parsing
+// the events.
+func (a *API) concat(ctx context.Context, chunks []store.Chunk) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('[')
+	first := true
+	for _, c := range chunks {
+		data, err := a.blobs.Get(ctx, c.BlobKey)
+		if err != nil {
+			return nil, err
+		}
+		arr, err := chunk.DecodeArray(data)
+		if err != nil {
+			return nil, fmt.Errorf("chunk %s: %w", c.BlobKey, err)
+		}
+		inner := chunk.Inner(arr)
+		if len(inner) == 0 {
+			continue
+		}
+		if !first {
+			buf.WriteByte(',')
+		}
+		buf.Write(inner)
+		first = false
+	}
+	buf.WriteByte(']')
+	return buf.Bytes(), nil
+}
+
+// merge interleaves several tabs' events by timestamp, keeping each tab's own order.
+func (a *API) merge(ctx context.Context, chunks []store.Chunk) ([]byte, error) {
+	type timed struct {
+		at  int64
+		raw json.RawMessage
+	}
+	var all []timed
+	for _, c := range chunks {
+		data, err := a.blobs.Get(ctx, c.BlobKey)
+		if err != nil {
+			return nil, err
+		}
+		events, err := chunk.Decode(data)
+		if err != nil {
+			return nil, fmt.Errorf("chunk %s: %w", c.BlobKey, err)
+		}
+		for _, e := range events {
+			ev, err := rrweb.Parse(e)
+			if err != nil {
+				return nil, fmt.Errorf("chunk %s: %w", c.BlobKey, err)
+			}
+			all = append(all, timed{ev.Timestamp, e})
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].at < all[j].at })
+	var buf bytes.Buffer
+	buf.WriteByte('[')
+	for i, e := range all {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(e.raw)
+	}
+	buf.WriteByte(']')
+	return buf.Bytes(), nil
+}
