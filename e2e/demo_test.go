@@ -1,0 +1,196 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestDemoVisitIsRecordedAndReplays is the product's promise end to end: a visitor walks the
+// demo shop (navigation, scrolling, clicks, typing), the visit appears through the API with a
+// full snapshot, the clicks and masked typing, and the dashboard's player shows the right page
+// at the right moment.
+func TestDemoVisitIsRecordedAndReplays(t *testing.T) {
+	r := startReel(t, t.TempDir())
+	ctx := browser(t)
+
+	const name, email, card = "Ada Lovelace", "ada@example.com", "4242 4242 4242 1234"
+	var sessionID string
+	run(t, ctx, "walk the demo shop",
+		chromedp.Navigate(r.URL+"/demo/"),
+		waitFor(visible(`[data-testid=add-to-cart]`)),
+		chromedp.Evaluate(`window.scrollTo({top: 700, behavior: "instant"})`, nil),
+		chromedp.Sleep(400*time.Millisecond),
+		chromedp.Evaluate(`window.scrollTo({top: 0, behavior: "instant"})`, nil),
+		chromedp.Sleep(200*time.Millisecond),
+		chromedp.Click(`[data-testid=add-to-cart]`, chromedp.ByQuery),
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.Evaluate(`Reel.getSessionId()`, &sessionID),
+		chromedp.Click(`[data-testid=cart-link]`, chromedp.ByQuery),
+		waitFor(visible(`[data-testid=checkout-link]`)),
+		chromedp.Sleep(700*time.Millisecond),
+		chromedp.Click(`[data-testid=checkout-link]`, chromedp.ByQuery),
+		waitFor(visible(`[data-testid=field-name]`)),
+		chromedp.SendKeys(`[data-testid=field-name]`, name, chromedp.ByQuery),
+		chromedp.SendKeys(`[data-testid=field-email]`, email, chromedp.ByQuery),
+		chromedp.SendKeys(`[data-testid=field-card]`, card, chromedp.ByQuery),
+		chromedp.Click(`[data-testid=checkout-submit]`, chromedp.ByQuery),
+		waitFor(visible(`[data-testid=validation-error]`)),
+		chromedp.Sleep(500*time.Millisecond),
+	)
+	var sameSession string
+	run(t, ctx, "flush the SDK", chromedp.Evaluate(`Reel.flush().then(() => Reel.getSessionId())`, &sameSession, awaitPromise))
+	if sessionID == "" || sameSession != sessionID {
+		t.Fatalf("session id changed across navigation: %q then %q", sessionID, sameSession)
+	}
+
+	// The visit is in the list within seconds, with its pages and clicks.
+	var s sessionJSON
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r.api(t, "/api/v1/sessions/"+sessionID, &s)
+		if s.Pages >= 3 && s.Clicks >= 4 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if s.Pages != 3 || s.Clicks < 4 || s.Browser == "" {
+		t.Fatalf("session = %+v, want 3 pages and at least 4 clicks", s)
+	}
+	wantPaths := []string{"/demo/", "/demo/cart.html", "/demo/checkout.html"}
+	for i, u := range s.URLs {
+		if !strings.HasSuffix(strings.SplitN(u, "?", 2)[0], wantPaths[i]) {
+			t.Fatalf("pages visited = %v, want %v", s.URLs, wantPaths)
+		}
+	}
+	var list struct{ Sessions []sessionJSON }
+	r.api(t, "/api/v1/sessions", &list)
+	if len(list.Sessions) != 1 || list.Sessions[0].ID != sessionID {
+		t.Fatalf("session list = %+v", list.Sessions)
+	}
+
+	// The events are a replayable rrweb recording: per page a Meta and a full snapshot,
+	// scrolling, clicks, and input that never contains what was typed.
+	var events []event
+	r.api(t, "/api/v1/sessions/"+sessionID+"/events", &events)
+	counts := map[string]int{}
+	pageAt := map[string]int64{} // path → timestamp of its Meta event
+	for i, e := range events {
+		if i > 0 && e.Timestamp < events[i-1].Timestamp {
+			t.Fatalf("event %d is out of time order", i)
+		}
+		switch e.Type {
+		case 2:
+			counts["full"]++
+		case 4:
+			var m struct{ Href string }
+			json.Unmarshal(e.Data, &m)
+			for _, p := range wantPaths {
+				if strings.HasSuffix(strings.SplitN(m.Href, "?", 2)[0], p) {
+					pageAt[p] = e.Timestamp
+				}
+			}
+		case 3:
+			var d struct {
+				Source int
+				Type   int
+				Text   string
+			}
+			json.Unmarshal(e.Data, &d)
+			switch {
+			case d.Source == 2 && d.Type == 2:
+				counts["click"]++
+			case d.Source == 3:
+				counts["scroll"]++
+			case d.Source == 5:
+				counts["input"]++
+				if strings.Contains(d.Text, "Ada") || strings.Contains(d.Text, "@") || strings.Contains(d.Text, "4242") {
+					t.Fatalf("typed text left the browser unmasked: %q", d.Text)
+				}
+			}
+		}
+	}
+	if counts["full"] < 3 || counts["click"] < 4 || counts["scroll"] < 1 || counts["input"] < 3 || len(pageAt) != 3 {
+		t.Fatalf("events: %v, pages %v", counts, pageAt)
+	}
+	raw, _ := json.Marshal(events)
+	for _, secret := range []string{name, email, card} {
+		if strings.Contains(string(raw), secret) {
+			t.Fatalf("recording contains %q", secret)
+		}
+	}
+
+	// The dashboard: log in, find the visit in the list, open the player.
+	run(t, ctx, "log in to the dashboard",
+		chromedp.Navigate(r.URL+"/login"),
+		waitFor(visible(`[data-testid=login-email]`)),
+		chromedp.SendKeys(`[data-testid=login-email]`, adminEmail, chromedp.ByQuery),
+		chromedp.SendKeys(`[data-testid=login-password]`, adminPassword, chromedp.ByQuery),
+		chromedp.Click(`[data-testid=login-submit]`, chromedp.ByQuery),
+		waitFor(visible(fmt.Sprintf(`[data-testid=session-row][data-session-id=%q]`, sessionID))),
+	)
+	shoot(t, ctx, "sessions.png")
+	run(t, ctx, "open the player from the list",
+		chromedp.Click(fmt.Sprintf(`[data-testid=session-row][data-session-id=%q]`, sessionID), chromedp.ByQuery),
+		waitFor(visible(`[data-testid=player] iframe`)),
+		waitFor(`document.body.dataset.playerReady === "1"`),
+	)
+
+	// At each page's moment the replayed frame shows that page.
+	start := events[0].Timestamp
+	for _, tc := range []struct {
+		path, text string
+	}{
+		{"/demo/", "Reel Supply Co."},
+		{"/demo/cart.html", "Your cart"},
+		{"/demo/checkout.html", "Checkout"},
+	} {
+		offset := pageAt[tc.path] - start + 300
+		var text string
+		run(t, ctx, "seek to "+tc.path,
+			chromedp.Navigate(fmt.Sprintf("%s/sessions/%s?t=%d", r.URL, sessionID, offset)),
+			waitFor(`document.body.dataset.playerReady === "1"`),
+			chromedp.Poll(`(() => { const f = document.querySelector('[data-testid=player] iframe'); return f && f.contentDocument && f.contentDocument.body ? f.contentDocument.body.innerText : ""; })()`, &text, chromedp.WithPollingTimeout(15*time.Second)),
+		)
+		var title string
+		run(t, ctx, "read replayed title", chromedp.Evaluate(`document.querySelector('[data-testid=player] iframe').contentDocument.querySelector('[data-testid=page-title]')?.textContent || ""`, &title))
+		if !strings.Contains(title, tc.text) {
+			t.Fatalf("at t=%dms the replay shows title %q, want %q (frame text %.200q)", offset, title, tc.text, text)
+		}
+	}
+
+	// The replay frame is sandboxed without scripts.
+	var sandbox string
+	run(t, ctx, "read sandbox", chromedp.Evaluate(`document.querySelector('[data-testid=player] iframe').getAttribute('sandbox') || "none"`, &sandbox))
+	if strings.Contains(sandbox, "allow-scripts") || sandbox == "none" {
+		t.Fatalf("replay iframe sandbox = %q", sandbox)
+	}
+	// Show the checkout moment with the validation error for the screenshot.
+	run(t, ctx, "seek to the validation error",
+		chromedp.Navigate(fmt.Sprintf("%s/sessions/%s?t=%d", r.URL, sessionID, events[len(events)-1].Timestamp-start)),
+		waitFor(`document.body.dataset.playerReady === "1"`),
+		chromedp.Sleep(500*time.Millisecond),
+	)
+	shoot(t, ctx, "player.png")
+}
+
+// shoot saves a screenshot into $REEL_SCREENSHOTS when it is set (scripts/screenshots uses it
+// to refresh the pictures in docs/).
+func shoot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("REEL_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	var png []byte
+	run(t, ctx, "screenshot "+name, chromedp.FullScreenshot(&png, 90))
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
