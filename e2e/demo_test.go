@@ -189,7 +189,7 @@ func shoot(t *testing.T, ctx context.Context, name string) {
 		return
 	}
 	var png []byte
-	run(t, ctx, "screenshot "+name, chromedp.FullScreenshot(&png, 90))
+	run(t, ctx, "screenshot "+name, chromedp.FullScreenshot(&png, 100))
 	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
