@@ -1,0 +1,80 @@
+// Builds the browser SDK into internal/sdk/dist (embedded in the Go binary), or into the
+// directory given with --out. The output must be byte-identical from run to run: a Go test
+// rebuilds it and diffs it against the committed copy.
+//
+//   node build.mjs [--out DIR]
+//
+// reel.js      IIFE for a <script> tag, exposing the global `Reel`
+// reel.esm.js  ES module for bundlers
+import { build } from "esbuild";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const i = args.indexOf("--out");
+if (i >= 0 && !args[i + 1]) {
+  console.error("usage: node build.mjs [--out DIR]");
+  process.exit(2);
+}
+const out = i >= 0 ? resolve(args[i + 1]) : join(here, "..", "internal", "sdk", "dist");
+const { version } = JSON.parse(readFileSync(join(here, "package.json"), "utf8"));
+
+mkdirSync(out, { recursive: true });
+
+// rrweb ships one pre-bundled file: recorder, replayer, rrdom and two copies of postcss, which
+// only the replayer uses. Its bundler left code at the top level that esbuild must assume has
+// side effects, so tree shaking kept all of it (~3x the recorder's size):
+//  - property reads such as `import_postcss.default.parse;` (a read may run a getter);
+//  - `var import_postcss = __toESM((__commonJSMin(...))(), 1)`, whose inner call is not
+//    marked pure, and `var postcss_default = import_postcss$1.default;`.
+// This plugin drops the bare reads and marks the rest pure, so whatever the recorder does not
+// use falls away. The build fails if rrweb's file stops matching, e.g. after an upgrade.
+const rrwebTreeShake = {
+  name: "rrweb-tree-shake",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]rrweb[\\/]dist[\\/]rrweb\.js$/ }, (a) => {
+      let src = readFileSync(a.path, "utf8");
+      const edits = [
+        [/^import_postcss(\$1)?\.default(\.[A-Za-z]+)?;$/gm, ""],
+        [/^var postcss_default = (import_postcss\$1\.default);$/gm, "var postcss_default = /* @__PURE__ */ (() => $1)();"],
+        [/^(var import_postcss(\$1)? = \/\* @__PURE__ \*\/ __toESM(\$1)?\()\(/gm, "$1/* @__PURE__ */ ("],
+      ];
+      for (const [re, to] of edits) {
+        if (!re.test(src)) throw new Error(`rrweb-tree-shake: ${re} no longer matches rrweb; revisit build.mjs`);
+        src = src.replace(re, to);
+      }
+      return { contents: src, loader: "js" };
+    });
+  },
+};
+
+const common = {
+  absWorkingDir: here,
+  entryPoints: ["src/index.ts"],
+  bundle: true,
+  minify: true,
+  // CompressionStream is required anyway, so every browser that can run the SDK has these.
+  target: ["chrome80", "firefox113", "safari16.4", "edge80"],
+  platform: "browser",
+  define: { __REEL_VERSION__: JSON.stringify(version) },
+  legalComments: "none",
+  banner: { js: `/*! Reel SDK ${version} | MIT | includes rrweb (MIT, github.com/rrweb-io/rrweb) */` },
+  charset: "utf8",
+  sourcemap: false,
+  metafile: true,
+  logLevel: "warning",
+  plugins: [rrwebTreeShake],
+};
+
+const results = await Promise.all([
+  build({ ...common, format: "iife", globalName: "Reel", outfile: join(out, "reel.js") }),
+  build({ ...common, format: "esm", outfile: join(out, "reel.esm.js") }),
+]);
+
+for (const r of results) {
+  for (const [file, o] of Object.entries(r.metafile.outputs)) {
+    console.log(`${file.split("/").pop()}\t${o.bytes} bytes`);
+  }
+}

@@ -1,0 +1,157 @@
+// Web Storage access that never throws. Storage can be missing (sandboxed iframes, some
+// privacy modes throw on the mere property access) or full; the SDK then keeps going with
+// what it has in memory instead of breaking the host page.
+
+export interface KV {
+  get(key: string): string | null;
+  /** Reports whether the value was stored. */
+  set(key: string, value: string): boolean;
+  remove(key: string): void;
+  keys(): string[];
+}
+
+export function openStorage(kind: "localStorage" | "sessionStorage"): KV {
+  let s: Storage | null = null;
+  try {
+    s = window[kind];
+    const probe = "reel:probe";
+    s.setItem(probe, "1");
+    s.removeItem(probe);
+  } catch {
+    s = null;
+  }
+  if (!s) return memoryKV();
+  const st = s;
+  return {
+    get: (k) => {
+      try {
+        return st.getItem(k);
+      } catch {
+        return null;
+      }
+    },
+    set: (k, v) => {
+      try {
+        st.setItem(k, v);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    remove: (k) => {
+      try {
+        st.removeItem(k);
+      } catch {
+        // Nothing to do: the entry is simply left behind.
+      }
+    },
+    keys: () => {
+      const out: string[] = [];
+      try {
+        for (let i = 0; i < st.length; i++) {
+          const k = st.key(i);
+          if (k !== null) out.push(k);
+        }
+      } catch {
+        // Return what was read.
+      }
+      return out;
+    },
+  };
+}
+
+function memoryKV(): KV {
+  const m = new Map<string, string>();
+  return {
+    get: (k) => m.get(k) ?? null,
+    set: (k, v) => (m.set(k, v), true),
+    remove: (k) => void m.delete(k),
+    keys: () => [...m.keys()],
+  };
+}
+
+/** Prefix of the localStorage keys that hold cut but unacknowledged batches. */
+export const BATCH_PREFIX = "reel:b:";
+
+/** A batch that has been cut: its storage key and its JSON without `sentAt`. */
+export interface StoredBatch {
+  key: string;
+  json: string;
+}
+
+/**
+ * BatchStore keeps every cut batch in localStorage until the server acknowledges it (or
+ * refuses it for good), so a batch cut while the page is going away is sent by the next page
+ * of the site. Keys are `reel:b:<cut time, 13-digit ms>:<tab>:<seq>`, so sorting them sorts
+ * by age; the total is bounded and the oldest entries go first.
+ */
+export class BatchStore {
+  private used = -1;
+
+  constructor(
+    private readonly kv: KV,
+    private readonly maxChars: number,
+  ) {}
+
+  static key(cutAt: number, tab: string, seq: number): string {
+    return `${BATCH_PREFIX}${String(cutAt).padStart(13, "0")}:${tab}:${seq}`;
+  }
+
+  /** Every stored batch, oldest first, including other tabs' (double sends are harmless). */
+  all(): StoredBatch[] {
+    const out: StoredBatch[] = [];
+    for (const key of this.keys()) {
+      const json = this.kv.get(key);
+      if (json) out.push({ key, json });
+    }
+    return out;
+  }
+
+  put(b: StoredBatch): boolean {
+    const size = b.key.length + b.json.length;
+    if (size > this.maxChars) return false;
+    if (this.used < 0 || this.used + size > this.maxChars) this.recount();
+    if (this.used + size > this.maxChars) this.evict(this.used + size - this.maxChars);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (this.kv.set(b.key, b.json)) {
+        this.used += size;
+        return true;
+      }
+      // The origin's quota is shared with the site itself: make room from our own entries.
+      this.evict(size);
+    }
+    return false;
+  }
+
+  remove(key: string): void {
+    const json = this.kv.get(key);
+    if (json === null) return;
+    this.kv.remove(key);
+    if (this.used >= 0) this.used = Math.max(0, this.used - key.length - json.length);
+  }
+
+  private keys(): string[] {
+    return this.kv
+      .keys()
+      .filter((k) => k.startsWith(BATCH_PREFIX))
+      .sort();
+  }
+
+  // Other tabs write too, so the running total is only an estimate; recount before acting on it.
+  private recount(): void {
+    let n = 0;
+    for (const k of this.keys()) n += k.length + (this.kv.get(k)?.length ?? 0);
+    this.used = n;
+  }
+
+  private evict(chars: number): void {
+    let freed = 0;
+    for (const k of this.keys()) {
+      if (freed >= chars) break;
+      const len = k.length + (this.kv.get(k)?.length ?? 0);
+      this.kv.remove(k);
+      freed += len;
+    }
+    this.recount();
+  }
+}

@@ -1,0 +1,130 @@
+// Sends one batch and says what to do next. Bodies are gzipped with the browser's own
+// CompressionStream: a JavaScript gzip would cost more bundle bytes than the rest of the
+// transport together.
+
+/** What the sender should do with a batch after one attempt. */
+export type Outcome =
+  | { kind: "done" } // 2xx: durable on the server
+  | { kind: "drop" } // a 4xx that retrying cannot fix
+  | { kind: "stop" } // 401/403: this key or origin will never be accepted
+  | { kind: "retry"; afterMs?: number }; // network error, 429, 5xx
+
+/** Chrome and others allow 64 KiB of keepalive bodies in flight per page; stay under it. */
+const KEEPALIVE_BUDGET = 60000;
+const MAX_RETRY_AFTER_MS = 10 * 60 * 1000;
+
+let keepaliveInFlight = 0;
+
+export function compressionSupported(): boolean {
+  return typeof CompressionStream === "function";
+}
+
+export function gzip(text: string): Promise<Blob> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Response(stream).blob();
+}
+
+/**
+ * Posts `json` (a batch without `sentAt`) to `url`, gzipped by CompressionStream. The
+ * Content-Type is text/plain so that the request is a CORS "simple request" without a
+ * preflight; the server recognises gzip by its magic bytes.
+ */
+export async function send(url: string, json: string): Promise<Outcome> {
+  let body: Blob;
+  try {
+    body = await gzip(stamp(json));
+  } catch {
+    return { kind: "retry" };
+  }
+  return post(url, body, body.size);
+}
+
+/**
+ * Sends `json` at once, for the moment the page goes away: CompressionStream is asynchronous
+ * and the page may be gone before it finishes, so this wraps the JSON in uncompressed gzip
+ * (stored deflate blocks, which any gzip reader accepts) and starts a keepalive fetch, which
+ * the browser completes after the page is gone. Returns null when the body does not fit in
+ * the keepalive quota; the batch then waits in storage for the next page.
+ */
+export function sendFinal(url: string, json: string): Promise<Outcome> | null {
+  const body = gzipStored(new TextEncoder().encode(stamp(json)));
+  if (keepaliveInFlight + body.length > KEEPALIVE_BUDGET) return null;
+  return post(url, body, body.length);
+}
+
+function stamp(json: string): string {
+  return `{"sentAt":${Date.now()},${json.slice(1)}`;
+}
+
+// Starts the fetch synchronously (before its first await), which sendFinal relies on.
+async function post(url: string, body: Blob | Uint8Array<ArrayBuffer>, size: number): Promise<Outcome> {
+  const keepalive = keepaliveInFlight + size <= KEEPALIVE_BUDGET;
+  if (keepalive) keepaliveInFlight += size;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      body,
+      keepalive,
+      credentials: "omit",
+      headers: { "Content-Type": "text/plain" },
+    });
+  } catch {
+    return { kind: "retry" };
+  } finally {
+    if (keepalive) keepaliveInFlight -= size;
+  }
+  return classify(res.status, res.headers.get("Retry-After"));
+}
+
+let crcTable: Uint32Array | undefined;
+
+function crc32(data: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c;
+    }
+  }
+  let c = ~0;
+  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/** gzip (RFC 1952) of `data` in stored deflate blocks (RFC 1951 §3.2.4): framing, no compression. */
+export function gzipStored(data: Uint8Array): Uint8Array<ArrayBuffer> {
+  const blocks = Math.max(1, Math.ceil(data.length / 65535));
+  const out = new Uint8Array(10 + blocks * 5 + data.length + 8);
+  const view = new DataView(out.buffer);
+  out.set([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+  let o = 10;
+  for (let b = 0; b < blocks; b++) {
+    const chunk = data.subarray(b * 65535, (b + 1) * 65535);
+    out[o] = b === blocks - 1 ? 1 : 0;
+    view.setUint16(o + 1, chunk.length, true);
+    view.setUint16(o + 3, ~chunk.length & 0xffff, true);
+    out.set(chunk, o + 5);
+    o += 5 + chunk.length;
+  }
+  view.setUint32(o, crc32(data), true);
+  view.setUint32(o + 4, data.length, true);
+  return out;
+}
+
+export function classify(status: number, retryAfter: string | null): Outcome {
+  if (status >= 200 && status < 300) return { kind: "done" };
+  if (status === 401 || status === 403) return { kind: "stop" };
+  if (status === 429 || status >= 500) return { kind: "retry", afterMs: parseRetryAfter(retryAfter) };
+  return { kind: "drop" };
+}
+
+/** Retry-After is either delta-seconds or an HTTP date. */
+export function parseRetryAfter(v: string | null): number | undefined {
+  if (!v) return undefined;
+  let ms = /^\s*\d+\s*$/.test(v) ? Number(v) * 1000 : Date.parse(v) - Date.now();
+  if (!Number.isFinite(ms)) return undefined;
+  ms = Math.max(0, ms);
+  return Math.min(ms, MAX_RETRY_AFTER_MS);
+}
