@@ -65,8 +65,10 @@ func tooLarge(format string, args ...any) error {
 }
 
 // Decompress gunzips a compressed body, refusing anything not gzip and stopping as soon as the
-// output passes the limit, so a decompression bomb costs at most limit bytes of work.
-func Decompress(body []byte, limits Limits) ([]byte, error) {
+// output passes the limit, so a decompression bomb costs at most limit bytes of work. When grow
+// is not nil it is called before the output buffer grows by n bytes, so the caller can account
+// for the memory (and refuse it) before it is allocated.
+func Decompress(body []byte, limits Limits, grow func(n int64) error) ([]byte, error) {
 	if !bytes.HasPrefix(body, gzipMagic) {
 		return nil, badRequest("not_gzip", "body must be gzip-compressed JSON")
 	}
@@ -75,15 +77,33 @@ func Decompress(body []byte, limits Limits) ([]byte, error) {
 		return nil, badRequest("bad_gzip", "invalid gzip header: %v", err)
 	}
 	zr.Multistream(false)
-	var out bytes.Buffer
-	n, err := io.Copy(&out, io.LimitReader(zr, limits.MaxDecompressed+1))
-	if err != nil {
-		return nil, badRequest("bad_gzip", "invalid gzip stream: %v", err)
+	const step = 1 << 20
+	var out []byte
+	for {
+		if len(out) == cap(out) {
+			n := min(max(int64(cap(out)), step), limits.MaxDecompressed+1-int64(cap(out)))
+			if n <= 0 {
+				return nil, tooLarge("decompressed batch exceeds %d bytes", limits.MaxDecompressed)
+			}
+			if grow != nil {
+				if err := grow(n); err != nil {
+					return nil, err
+				}
+			}
+			out = append(out[:cap(out)], make([]byte, n)...)[:len(out)]
+		}
+		m, err := zr.Read(out[len(out):cap(out)])
+		out = out[:len(out)+m]
+		if int64(len(out)) > limits.MaxDecompressed {
+			return nil, tooLarge("decompressed batch exceeds %d bytes", limits.MaxDecompressed)
+		}
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, badRequest("bad_gzip", "invalid gzip stream: %v", err)
+		}
 	}
-	if n > limits.MaxDecompressed {
-		return nil, tooLarge("decompressed batch exceeds %d bytes", limits.MaxDecompressed)
-	}
-	return out.Bytes(), nil
 }
 
 // Decode parses and validates a decompressed batch.

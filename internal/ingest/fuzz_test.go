@@ -17,7 +17,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"session":"x"}`))
 	limits := Limits{MaxCompressed: 1 << 20, MaxDecompressed: 4 << 20, MaxEvents: 1000, MaxDepth: 64, MaxIDLength: 64}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		raw, err := Decompress(body, limits)
+		raw, err := Decompress(body, limits, nil)
 		if err == nil {
 			var b *Batch
 			if b, err = Decode(raw, limits); err == nil {

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/store"
@@ -40,11 +42,19 @@ type blobs interface {
 // Options configure a Handler.
 type Options struct {
 	Limits Limits
-	// MaxInFlight bounds how many batches are decoded at once; beyond it requests wait up to
-	// QueueWait and then get 503 with Retry-After, so a flood costs bounded memory.
-	MaxInFlight int
-	QueueWait   time.Duration
+	// MemoryBudget bounds the bytes that batches being decoded may hold at once (bodies,
+	// decompressed JSON and the copies made while validating and compressing). A request
+	// reserves its share before reading; when the budget is spent it waits up to QueueWait and
+	// then gets 503 with Retry-After. This is what keeps a flood of large batches from taking
+	// the process's memory with it.
+	MemoryBudget int64
+	QueueWait    time.Duration
+	PerIP        RateLimit // zero: DefaultPerIP; negative rate: unlimited
+	PerKey       RateLimit // zero: DefaultPerKey; negative rate: unlimited
 }
+
+// DefaultMemoryBudget is the ingest memory bound a default server states and tests.
+const DefaultMemoryBudget = 256 << 20
 
 // Handler serves the ingest endpoint.
 type Handler struct {
@@ -52,8 +62,11 @@ type Handler struct {
 	blobs  blobs
 	log    *slog.Logger
 	limits Limits
-	slots  chan struct{}
+	mem    *semaphore.Weighted
+	budget int64
 	wait   time.Duration
+	perIP  *limiters
+	perKey *limiters
 }
 
 // New returns an ingest handler.
@@ -61,13 +74,40 @@ func New(idx index, b blobs, log *slog.Logger, opts Options) *Handler {
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
 	}
-	if opts.MaxInFlight <= 0 {
-		opts.MaxInFlight = 8
+	if opts.MemoryBudget <= 0 {
+		opts.MemoryBudget = DefaultMemoryBudget
 	}
+	// The budget must fit the largest batch the limits allow, or such a batch would be told to
+	// retry forever instead of being refused as too large.
+	opts.MemoryBudget = max(opts.MemoryBudget, opts.Limits.MaxCompressed+3*opts.Limits.MaxDecompressed)
 	if opts.QueueWait <= 0 {
 		opts.QueueWait = 2 * time.Second
 	}
-	return &Handler{index: idx, blobs: b, log: log, limits: opts.Limits, slots: make(chan struct{}, opts.MaxInFlight), wait: opts.QueueWait}
+	if opts.PerIP == (RateLimit{}) {
+		opts.PerIP = DefaultPerIP
+	}
+	if opts.PerKey == (RateLimit{}) {
+		opts.PerKey = DefaultPerKey
+	}
+	return &Handler{
+		index: idx, blobs: b, log: log, limits: opts.Limits,
+		mem: semaphore.NewWeighted(opts.MemoryBudget), budget: opts.MemoryBudget, wait: opts.QueueWait,
+		perIP: newLimiters(opts.PerIP), perKey: newLimiters(opts.PerKey),
+	}
+}
+
+// reserve takes n bytes of the memory budget, waiting up to the queue wait.
+func (h *Handler) reserve(ctx context.Context, n int64) error {
+	n = min(n, h.budget)
+	wctx, cancel := context.WithTimeout(ctx, h.wait)
+	defer cancel()
+	if err := h.mem.Acquire(wctx, n); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return atCapacity()
+	}
+	return nil
 }
 
 // Result is the acknowledgement body.
@@ -90,6 +130,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error) {
+	// Every answer, errors included, is readable by the sending page: a browser hides the status
+	// of a response without this header, and the SDK could not tell "stop" from "retry".
+	origin := r.Header.Get("Origin")
+	if origin != "" {
+		w.Header().Set("Access-Control-Allow-Origin", origin)
+		w.Header().Set("Vary", "Origin")
+	}
+	now := time.Now()
+	if ok, wait := h.perIP.allow(clientIP(r), now); !ok {
+		return nil, rateLimited(wait, "address")
+	}
 	q := r.URL.Query()
 	if v := q.Get("v"); v != ProtocolVersion {
 		return nil, apierror.New(http.StatusBadRequest, "unsupported_version",
@@ -106,13 +157,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: look up key: %w", err)
 	}
-	origin := r.Header.Get("Origin")
-	if origin != "" {
-		if len(project.AllowedOrigins) > 0 && !slices.Contains(project.AllowedOrigins, origin) {
-			return nil, apierror.New(http.StatusForbidden, "origin_not_allowed", "origin "+strconv.Quote(origin)+" may not send to this project")
-		}
-		w.Header().Set("Access-Control-Allow-Origin", origin)
-		w.Header().Set("Vary", "Origin")
+	if origin != "" && len(project.AllowedOrigins) > 0 && !slices.Contains(project.AllowedOrigins, origin) {
+		return nil, apierror.New(http.StatusForbidden, "origin_not_allowed", "origin "+strconv.Quote(origin)+" may not send to this project")
 	}
 	if r.Method == http.MethodOptions {
 		w.Header().Set("Access-Control-Allow-Methods", "POST")
@@ -122,18 +168,24 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 		return nil, nil
 	}
 
-	select {
-	case h.slots <- struct{}{}:
-		defer func() { <-h.slots }()
-	case <-time.After(h.wait):
-		return nil, &apierror.Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "ingest is at capacity, retry later", RetryAfter: 2}
-	case <-r.Context().Done():
-		return nil, r.Context().Err()
+	if ok, wait := h.perKey.allow(project.ID, now); !ok {
+		return nil, rateLimited(wait, "project")
 	}
 
 	if r.ContentLength > h.limits.MaxCompressed {
 		return nil, tooLarge("body exceeds %d bytes", h.limits.MaxCompressed)
 	}
+	// Reserve memory before reading: the body, then the decompressed JSON as it grows, then
+	// twice that again for the parsed events and the chunk being built.
+	reserved := r.ContentLength
+	if reserved <= 0 {
+		reserved = h.limits.MaxCompressed
+	}
+	if err := h.reserve(r.Context(), reserved); err != nil {
+		return nil, err
+	}
+	defer func() { h.mem.Release(reserved) }()
+
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.limits.MaxCompressed))
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
@@ -142,8 +194,22 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 	if err != nil {
 		return nil, badRequest("bad_request", "reading body: %v", err)
 	}
-	raw, err := Decompress(body, h.limits)
+	grow := func(n int64) error {
+		n = min(n, h.budget-reserved)
+		if n <= 0 {
+			return atCapacity()
+		}
+		if err := h.reserve(r.Context(), n); err != nil {
+			return err
+		}
+		reserved += n
+		return nil
+	}
+	raw, err := Decompress(body, h.limits, grow)
 	if err != nil {
+		return nil, err
+	}
+	if err := grow(2 * int64(len(raw))); err != nil {
 		return nil, err
 	}
 	batch, err := Decode(raw, h.limits)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/chunk"
@@ -157,7 +158,7 @@ func TestIngestDuplicateBatchIgnored(t *testing.T) {
 }
 
 func TestIngestConcurrentRetriesStoreOnce(t *testing.T) {
-	e := newEnv(t, Options{MaxInFlight: 16})
+	e := newEnv(t, Options{})
 	body := gz(t, batchJSON("s_session01", "t_tab00001", 7, metaEv, clickEv))
 	var wg sync.WaitGroup
 	for range 12 {
@@ -205,7 +206,7 @@ func TestIngestRefusesBadInput(t *testing.T) {
 		{"missing version", "key=pk_test", gz(t, good), nil, 400, "unsupported_version"},
 		{"future version", "v=2&key=pk_test", gz(t, good), nil, 400, "unsupported_version"},
 		{"missing key", "v=1", gz(t, good), nil, 401, "invalid_key"},
-		{"wrong key", "v=1&key=pk_nope", gz(t, good), nil, 401, "invalid_key"},
+		{"wrong key", "v=1&key=pk_nope", gz(t, good), []string{"Origin", "https://shop.example"}, 401, "invalid_key"},
 		{"huge key", "v=1&key=" + strings.Repeat("k", 5000), gz(t, good), nil, 401, "invalid_key"},
 		{"origin not allowed", "v=1&key=pk_locked", gz(t, good), []string{"Origin", "https://evil.example"}, 403, "origin_not_allowed"},
 		{"not gzip", "v=1&key=pk_test", good, nil, 400, "not_gzip"},
@@ -238,6 +239,9 @@ func TestIngestRefusesBadInput(t *testing.T) {
 			r := e.post(t, tc.query, tc.body, tc.header...)
 			if r.Status != tc.status || r.Code != tc.code {
 				t.Fatalf("got %d %s, want %d %s", r.Status, r.Body, tc.status, tc.code)
+			}
+			if tc.header != nil && r.Header.Get("Access-Control-Allow-Origin") != tc.header[1] {
+				t.Fatalf("error not readable cross-origin: Access-Control-Allow-Origin %q", r.Header.Get("Access-Control-Allow-Origin"))
 			}
 			if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 				t.Fatalf("error content type %q", r.Header.Get("Content-Type"))
@@ -290,29 +294,73 @@ func TestIngestCORS(t *testing.T) {
 }
 
 func TestIngestAtCapacityAsksToRetry(t *testing.T) {
-	e := newEnv(t, Options{MaxInFlight: 1, QueueWait: 50_000_000})
-	// Hold the only slot with a request whose body never finishes arriving.
-	pr, pw := io.Pipe()
-	held := make(chan struct{})
-	go func() {
+	limits := Limits{MaxCompressed: 256 << 10, MaxDecompressed: 256 << 10, MaxEvents: 100, MaxDepth: 64, MaxIDLength: 64}
+	e := newEnv(t, Options{Limits: limits, MemoryBudget: 1, QueueWait: 50 * time.Millisecond}) // budget rounds up to 1 MiB
+	// Four uploads that announce 256 KiB and never finish hold the whole budget.
+	var writers []*io.PipeWriter
+	for range 4 {
+		pr, pw := io.Pipe()
+		writers = append(writers, pw)
 		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/ingest?v=1&key=pk_test", pr)
-		close(held)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
+		req.ContentLength = 256 << 10
+		go func() {
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		pw.Write([]byte{0x1f})
+	}
+	defer func() {
+		for _, pw := range writers {
+			pw.CloseWithError(io.ErrUnexpectedEOF)
 		}
 	}()
-	<-held
-	pw.Write([]byte{0x1f})
 	var r reply
 	for range 100 {
 		r = e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, metaEv)))
 		if r.Status == 503 {
 			break
 		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	pw.Close()
 	if r.Status != 503 || r.Code != "unavailable" || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("at capacity = %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
+	}
+	for _, pw := range writers {
+		pw.CloseWithError(io.ErrUnexpectedEOF)
+	}
+	// Once the uploads are gone the budget is back.
+	for range 100 {
+		r = e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, metaEv)))
+		if r.Status == 200 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("after the uploads ended = %d %s", r.Status, r.Body)
+}
+
+func TestIngestRateLimits(t *testing.T) {
+	cases := []struct {
+		name   string
+		opts   Options
+		header string
+	}{
+		{"per address", Options{PerIP: RateLimit{PerSecond: 1, Burst: 3}, PerKey: RateLimit{PerSecond: -1}}, "address"},
+		{"per project", Options{PerKey: RateLimit{PerSecond: 1, Burst: 3}, PerIP: RateLimit{PerSecond: -1}}, "project"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, tc.opts)
+			for i := range 3 {
+				if r := e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", i, metaEv))); r.Status != 200 {
+					t.Fatalf("request %d within burst = %d %s", i, r.Status, r.Body)
+				}
+			}
+			r := e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 3, metaEv)))
+			if r.Status != 429 || r.Code != "rate_limited" || r.Header.Get("Retry-After") == "" || !strings.Contains(r.Body, tc.header) {
+				t.Fatalf("over the limit = %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
+			}
+		})
 	}
 }
