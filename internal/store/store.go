@@ -135,6 +135,11 @@ type Store interface {
 	LoginByTokenHash(ctx context.Context, hash string, now time.Time) (Login, error)
 	DeleteLogin(ctx context.Context, hash string) error
 
+	// Settings: server-wide values such as signing keys. EnsureSetting stores value under name
+	// unless one is already there, and returns the value that is stored, so concurrent nodes
+	// agree on one.
+	EnsureSetting(ctx context.Context, name, value string) (string, error)
+
 	// Recorded sessions
 	HasChunk(ctx context.Context, sessionID, tab string, seq int64) (bool, error)
 	// AppendBatch commits a chunk and its session update in one transaction. It returns

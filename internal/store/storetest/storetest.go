@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SessionOfAnotherProject", testConflict},
 		{"OutOfOrderBatches", testOutOfOrder},
 		{"ListPagination", testListPagination},
+		{"Settings", testSettings},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -274,5 +275,16 @@ func testListPagination(t *testing.T, s store.Store) {
 		if _, err := s.ListSessions(ctx, store.ListQuery{Limit: 3, Cursor: bad}); !errors.Is(err, store.ErrBadCursor) {
 			t.Fatalf("cursor %q: %v, want ErrBadCursor", bad, err)
 		}
+	}
+}
+
+func testSettings(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	v, err := s.EnsureSetting(ctx, "share.key", "first")
+	if err != nil || v != "first" {
+		t.Fatalf("EnsureSetting on empty = %q, %v", v, err)
+	}
+	if v, err := s.EnsureSetting(ctx, "share.key", "second"); err != nil || v != "first" {
+		t.Fatalf("EnsureSetting again = %q, %v; the first value must win", v, err)
 	}
 }

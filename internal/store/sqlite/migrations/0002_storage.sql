@@ -1,0 +1,55 @@
+-- Server-wide settings (signing keys and the like), created on first use.
+CREATE TABLE settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- Who the visitor is (Reel.identify), for search and for erasure requests.
+ALTER TABLE sessions ADD COLUMN user_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX sessions_project_user ON sessions(project_id, user_id) WHERE user_id <> '';
+-- When the session was last compacted (0: never), and when its last batch arrived.
+ALTER TABLE sessions ADD COLUMN compacted_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN last_batch_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sessions_compaction ON sessions(compacted_at, last_batch_at);
+
+-- Timestamp of the first full snapshot (rrweb type 2) in a chunk, 0 when it has none: the
+-- seek index before compaction.
+ALTER TABLE chunks ADD COLUMN snapshot_at INTEGER NOT NULL DEFAULT 0;
+-- Set once the chunk's events live in the session's compacted blob; the row stays so retries
+-- of the batch are still recognised.
+ALTER TABLE chunks ADD COLUMN compacted INTEGER NOT NULL DEFAULT 0;
+
+-- Retention per project, in days (0: keep forever).
+ALTER TABLE projects ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 30;
+
+-- A compacted session: one blob per session, a list of independently compressed segments,
+-- each starting at a full snapshot, so any moment is one ranged read away.
+CREATE TABLE segments (
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    tab        TEXT NOT NULL,
+    idx        INTEGER NOT NULL,
+    first_at   INTEGER NOT NULL,
+    last_at    INTEGER NOT NULL,
+    blob_key   TEXT NOT NULL,
+    offset     INTEGER NOT NULL,
+    length     INTEGER NOT NULL,
+    events     INTEGER NOT NULL,
+    raw_bytes  INTEGER NOT NULL,
+    PRIMARY KEY (session_id, tab, idx)
+);
+
+-- Content-addressed store of large strings (stylesheets, data URIs, fonts), per project.
+CREATE TABLE content (
+    project_id TEXT NOT NULL,
+    hash       TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    stored     INTEGER NOT NULL,
+    touched_at INTEGER NOT NULL,
+    PRIMARY KEY (project_id, hash)
+);
+CREATE TABLE session_content (
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    hash       TEXT NOT NULL,
+    PRIMARY KEY (session_id, hash)
+);
+CREATE INDEX session_content_hash ON session_content(hash);
