@@ -15,6 +15,10 @@ import (
 // DefaultProjectID is the id of the project a fresh install creates and the demo site uses.
 const DefaultProjectID = "default"
 
+// DefaultRetentionDays is how long a fresh project keeps sessions: long enough to investigate
+// last month's issues, short enough that a default install does not hoard personal data.
+const DefaultRetentionDays = 30
+
 // index is what setup needs from the store.
 type index interface {
 	Projects(ctx context.Context) ([]store.Project, error)
@@ -52,7 +56,7 @@ func Run(ctx context.Context, idx index, opts Options) (Result, error) {
 		}
 	}
 	if res.Project.ID == "" {
-		res.Project = store.Project{ID: DefaultProjectID, Name: "Default project", PublicKey: "pk_" + auth.RandomToken(18), CreatedAt: time.Now().UTC()}
+		res.Project = store.Project{ID: DefaultProjectID, Name: "Default project", PublicKey: "pk_" + auth.RandomToken(18), CreatedAt: time.Now().UTC(), RetentionDays: DefaultRetentionDays}
 		if err := idx.CreateProject(ctx, res.Project); err != nil {
 			return res, fmt.Errorf("setup: create default project: %w", err)
 		}

@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -27,6 +28,8 @@ type Project struct {
 	PublicKey      string
 	AllowedOrigins []string // empty: any origin may send
 	CreatedAt      time.Time
+	RetentionDays  int             // 0: keep forever
+	SDKConfig      json.RawMessage // remote configuration served to the SDK, a JSON object
 }
 
 // User is a dashboard account.
@@ -124,6 +127,8 @@ type Store interface {
 	CreateProject(ctx context.Context, p Project) error
 	Projects(ctx context.Context) ([]Project, error)
 	ProjectByKey(ctx context.Context, publicKey string) (Project, error)
+	// UpdateProject changes a project's name, allowed origins, retention and SDK config.
+	UpdateProject(ctx context.Context, p Project) error
 
 	// Users and logins
 	CreateUser(ctx context.Context, u User) (User, error)

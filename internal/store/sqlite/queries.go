@@ -25,8 +25,8 @@ func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
 		return fmt.Errorf("sqlite: create project: %w", err)
 	}
 	_, err = db.write.ExecContext(ctx,
-		`INSERT INTO projects(id, name, public_key, allowed_origins, created_at) VALUES (?, ?, ?, ?, ?)`,
-		p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt))
+		`INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, sdkConfig(p.SDKConfig))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("sqlite: create project %s: %w", p.ID, store.ErrDuplicate)
 	}
@@ -43,15 +43,40 @@ func nonNil(s []string) []string {
 	return s
 }
 
-const projectCols = `id, name, public_key, allowed_origins, created_at`
+func sdkConfig(c json.RawMessage) string {
+	if len(c) == 0 {
+		return "{}"
+	}
+	return string(c)
+}
+
+// UpdateProject changes a project's settings.
+func (db *DB) UpdateProject(ctx context.Context, p store.Project) error {
+	origins, err := json.Marshal(nonNil(p.AllowedOrigins))
+	if err != nil {
+		return fmt.Errorf("sqlite: update project: %w", err)
+	}
+	res, err := db.write.ExecContext(ctx, `UPDATE projects SET name = ?, allowed_origins = ?, retention_days = ?, sdk_config = ? WHERE id = ?`,
+		p.Name, string(origins), p.RetentionDays, sdkConfig(p.SDKConfig), p.ID)
+	if err != nil {
+		return fmt.Errorf("sqlite: update project %s: %w", p.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("sqlite: update project %s: %w", p.ID, store.ErrNotFound)
+	}
+	return nil
+}
+
+const projectCols = `id, name, public_key, allowed_origins, created_at, retention_days, sdk_config`
 
 func scanProject(row interface{ Scan(...any) error }) (store.Project, error) {
 	var p store.Project
-	var origins string
+	var origins, config string
 	var created int64
-	if err := row.Scan(&p.ID, &p.Name, &p.PublicKey, &origins, &created); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.PublicKey, &origins, &created, &p.RetentionDays, &config); err != nil {
 		return p, err
 	}
+	p.SDKConfig = json.RawMessage(config)
 	if err := json.Unmarshal([]byte(origins), &p.AllowedOrigins); err != nil {
 		return p, fmt.Errorf("allowed_origins: %w", err)
 	}

@@ -90,6 +90,20 @@ func testProjects(t *testing.T, s store.Store) {
 	if err != nil || len(all) != 2 || all[0].ID != "default" {
 		t.Fatalf("Projects = %+v, %v", all, err)
 	}
+	if string(all[0].SDKConfig) != "{}" {
+		t.Fatalf("default SDK config = %s", all[0].SDKConfig)
+	}
+	p2.RetentionDays, p2.SDKConfig, p2.AllowedOrigins = 7, []byte(`{"sampleRate":0.5}`), nil
+	if err := s.UpdateProject(ctx, p2); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.ProjectByKey(ctx, "pk_shop")
+	if got.RetentionDays != 7 || string(got.SDKConfig) != `{"sampleRate":0.5}` || len(got.AllowedOrigins) != 0 {
+		t.Fatalf("after update = %+v", got)
+	}
+	if err := s.UpdateProject(ctx, store.Project{ID: "nope"}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("update missing project: %v", err)
+	}
 }
 
 func testUsersAndLogins(t *testing.T, s store.Store) {

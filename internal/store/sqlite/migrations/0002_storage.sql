@@ -21,6 +21,8 @@ ALTER TABLE chunks ADD COLUMN compacted INTEGER NOT NULL DEFAULT 0;
 
 -- Retention per project, in days (0: keep forever).
 ALTER TABLE projects ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 30;
+-- Remote configuration the SDK fetches on start (sampling, masking, network rules), as JSON.
+ALTER TABLE projects ADD COLUMN sdk_config TEXT NOT NULL DEFAULT '{}';
 
 -- A compacted session: one blob per session, a list of independently compressed segments,
 -- each starting at a full snapshot, so any moment is one ranged read away.
