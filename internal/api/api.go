@@ -228,8 +228,14 @@ func (a *API) GetSession(w http.ResponseWriter, r *http.Request) error {
 // Events returns every rrweb event of a session as one JSON array in time order, exactly as
 // recorded. With ?tab= only that tab's events are returned.
 func (a *API) Events(w http.ResponseWriter, r *http.Request) error {
+	return a.WriteEvents(w, r, r.PathValue("id"))
+}
+
+// WriteEvents answers r with the events of session id, honouring the query parameters of the
+// events endpoint (docs/api.md). Other endpoints that grant access to a session by other means
+// (share links) reuse it.
+func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) error {
 	ctx := r.Context()
-	id := r.PathValue("id")
 	if _, err := a.index.GetSession(ctx, id); errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	} else if err != nil {
