@@ -40,6 +40,11 @@ func Encode(events []json.RawMessage) ([]byte, int) {
 	return encoder.EncodeAll(buf, make([]byte, 0, len(buf)/4)), len(buf)
 }
 
+// EncodeArray compresses a JSON array of events as it is.
+func EncodeArray(arr []byte) []byte {
+	return encoder.EncodeAll(arr, make([]byte, 0, len(arr)/4))
+}
+
 // DecodeArray decompresses a chunk into its JSON array text.
 func DecodeArray(b []byte) ([]byte, error) {
 	out, err := decoder.DecodeAll(b, nil)

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,12 +39,17 @@ var DefaultLimits = Limits{
 
 // Batch is the wire format's JSON body (protocol v1).
 type Batch struct {
-	Session string            `json:"session"`
-	Tab     string            `json:"tab"`
-	Seq     *int64            `json:"seq"`
-	SentAt  float64           `json:"sentAt"`
-	Meta    BatchMeta         `json:"meta"`
-	Events  []json.RawMessage `json:"events"`
+	Session    string            `json:"session"`
+	Tab        string            `json:"tab"`
+	Seq        *int64            `json:"seq"`
+	SentAt     float64           `json:"sentAt"`
+	Meta       BatchMeta         `json:"meta"`
+	EventsJSON json.RawMessage   `json:"events"`
+	Assets     map[string]string `json:"assets"`
+
+	// Events are the elements of EventsJSON, sub-slices of it rather than copies, so a batch
+	// holds its events in memory once.
+	Events []json.RawMessage `json:"-"`
 }
 
 // BatchMeta describes the sending page and SDK.
@@ -79,6 +85,19 @@ func Decompress(body []byte, limits Limits, grow func(n int64) error) ([]byte, e
 	zr.Multistream(false)
 	const step = 1 << 20
 	var out []byte
+	// The gzip trailer records the uncompressed size (mod 4 GiB). Trusting it as a first
+	// capacity, within the limit, lets an honest batch decompress into one allocation; a lying
+	// trailer only costs the growth path below.
+	if n := len(body); n >= 18 {
+		if hint := int64(binary.LittleEndian.Uint32(body[n-4:])); hint > 0 && hint <= limits.MaxDecompressed {
+			if grow != nil {
+				if err := grow(hint + 1); err != nil {
+					return nil, err
+				}
+			}
+			out = make([]byte, 0, hint+1)
+		}
+	}
 	for {
 		if len(out) == cap(out) {
 			n := min(max(int64(cap(out)), step), limits.MaxDecompressed+1-int64(cap(out)))
@@ -132,6 +151,10 @@ func Decode(raw []byte, limits Limits) (*Batch, error) {
 	if b.Seq == nil || *b.Seq < 0 {
 		return nil, badRequest("invalid_batch", "seq must be an integer >= 0")
 	}
+	if len(b.EventsJSON) == 0 || b.EventsJSON[0] != '[' {
+		return nil, badRequest("invalid_batch", "events must be a non-empty array")
+	}
+	b.Events = splitArray(b.EventsJSON, limits.MaxEvents+1)
 	if len(b.Events) == 0 {
 		return nil, badRequest("invalid_batch", "events must be a non-empty array")
 	}
@@ -139,6 +162,59 @@ func Decode(raw []byte, limits Limits) (*Batch, error) {
 		return nil, tooLarge("batch has %d events, more than %d", len(b.Events), limits.MaxEvents)
 	}
 	return &b, nil
+}
+
+// splitArray returns the elements of a JSON array that has already been validated, as
+// sub-slices of arr, stopping after limit elements.
+func splitArray(arr []byte, limit int) []json.RawMessage {
+	var out []json.RawMessage
+	depth, start := 0, -1
+	inString, escaped := false, false
+	for i, c := range arr {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+			if depth == 1 {
+				continue
+			}
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				if start >= 0 {
+					out = append(out, bytes.TrimRight(arr[start:i], " \t\n\r"))
+				}
+				return out
+			}
+		case ',':
+			if depth == 1 {
+				out = append(out, bytes.TrimRight(arr[start:i], " \t\n\r"))
+				start = -1
+				if len(out) >= limit {
+					return out
+				}
+				continue
+			}
+		}
+		if depth >= 1 && start < 0 {
+			start = i
+		}
+	}
+	return out
 }
 
 func validID(field, v string, limits Limits) error {

@@ -209,7 +209,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := grow(2 * int64(len(raw))); err != nil {
+	// Decoding copies the events array once (its elements are then sub-slices of that copy)
+	// and compression adds a fraction of it.
+	if err := grow(int64(len(raw)) + int64(len(raw))/4); err != nil {
 		return nil, err
 	}
 	batch, err := Decode(raw, h.limits)
@@ -234,7 +236,7 @@ func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, us
 	if err != nil {
 		return nil, err
 	}
-	data, rawLen := chunk.Encode(b.Events)
+	data, rawLen := chunk.EncodeArray(b.EventsJSON), len(b.EventsJSON)
 	// A random suffix keeps two concurrent deliveries of one batch in separate blobs, so the
 	// one that loses the index race can delete its own without touching the winner's.
 	var nonce [6]byte
