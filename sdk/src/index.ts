@@ -1,15 +1,23 @@
 import { record } from "rrweb";
+import { Assets, ASSET_MIN } from "./assets";
+import { captureConsole } from "./console";
+import { emit, setSink } from "./custom";
+import { captureErrors } from "./errors";
+import { captureNetwork, type NetworkOptions } from "./network";
+import { captureNavigation, capturePage } from "./page";
 import { BLOCK_CLASS, IGNORE_CLASS, MASK_CLASS, inputMasking } from "./privacy";
 import { Batcher, Sender } from "./queue";
 import { Sessions, Tab } from "./session";
-import { BatchStore, openStorage } from "./storage";
-import { compressionSupported } from "./transport";
+import { BatchStore, openStorage, type KV } from "./storage";
+import { compressionSupported, fetchConfig } from "./transport";
 import { EventType, PROTOCOL_VERSION, type Batch, type BatchMeta, type WireEvent } from "./wire";
 
 declare const __REEL_VERSION__: string;
 
 /** The SDK's version, as sent in every batch's `meta.sdk` (`reel-js/<version>`). */
 export const version: string = __REEL_VERSION__;
+
+export type { NetworkOptions };
 
 export interface ReelOptions {
   /** The project's public ingest key (`pk_…`). */
@@ -21,12 +29,37 @@ export interface ReelOptions {
   /** A batch is cut before its JSON would grow past this many bytes (estimated as characters). */
   maxBatchBytes?: number;
   /**
-   * Mask the value of every form field (the default). With false, only sensitive fields are
-   * masked: passwords, emails, phone numbers, card data and anything inside `.reel-mask`.
+   * Mask the value of every form field and the text of every contenteditable (the default).
+   * With false, only sensitive fields are masked: passwords, emails, phone numbers, card data
+   * and anything inside `.reel-mask`.
    */
   maskAllInputs?: boolean;
+  /** Mask every text node of the page, not only form fields. */
+  maskAllText?: boolean;
+  /** Extra CSS selectors whose text is masked / which are blocked (replaced by a box). */
+  maskSelector?: string;
+  blockSelector?: string;
   /** A new full snapshot is taken this often, so that replay can start anywhere in a session. */
   checkoutEveryNms?: number;
+  /** Record canvas elements (2D and WebGL) as image frames (default true), at canvasFps (default 2). */
+  recordCanvas?: boolean;
+  canvasFps?: number;
+  /** Record console calls (default true). */
+  console?: boolean;
+  /** Record uncaught errors and unhandled rejections (default true). */
+  errors?: boolean;
+  /** Record fetch/XHR calls (default true); an object allows headers and bodies for some URLs. */
+  network?: boolean | NetworkOptions;
+  /** Record SPA navigation, page visibility and web vitals (default true). */
+  page?: boolean;
+  /** Share of sessions recorded, 0–1 (default 1); decided once per session and kept. */
+  sampleRate?: number;
+  /** Nothing is uploaded until the session is this old (default 0). */
+  minDurationMs?: number;
+  /** Record nothing until `Reel.consent(true)`; the answer is remembered for the site. */
+  requireConsent?: boolean;
+  /** Fetch the project's configuration from the server on start (default true). */
+  remoteConfig?: boolean;
 }
 
 // The script's own origin is only knowable while it is being evaluated.
@@ -41,62 +74,154 @@ const scriptOrigin = (() => {
 
 /** 4 MiB of characters: most browsers give an origin 5 M characters of localStorage. */
 const MAX_STORED_CHARS = 4 * 1024 * 1024;
+/** One event larger than this (after assets are taken out) is dropped and reported. */
+const MAX_EVENT_CHARS = 2 * 1024 * 1024;
+/** Mutation bytes per second beyond which a storm is declared and mutations are paused. */
+const STORM_CHARS_PER_SEC = 1024 * 1024;
+const CONSENT_KEY = "reel:consent";
+const CONFIG_KEY = "reel:config";
 
 // rrweb IncrementalSource values that mean a person did something (mouse, scroll, resize,
 // input, touch, media, drag, selection), as opposed to the page changing by itself.
 const ACTIVITY_SOURCES = new Set([1, 2, 3, 4, 5, 6, 7, 12, 14]);
 
 interface Running {
+  endpoint: string;
   sessions: Sessions;
   session: string;
   tab: Tab;
   store: BatchStore;
+  assets: Assets;
   batcher: Batcher;
   sender: Sender;
   stopRecording?: () => void;
   teardown: (() => void)[];
+  /** Mutation storm accounting: bytes in the current second, and what was dropped. */
+  second: number;
+  secondChars: number;
+  storm: null | { since: number; events: number; chars: number; snapshotAt: number };
+  lastRepair: number;
 }
 
 let state: Running | null = null;
+let starting = false;
+let lastOptions: ReelOptions | null = null;
 
-/** Starts recording this page and sending what is recorded. A second call is ignored. */
+const local = (): KV => openStorage("localStorage");
+
+/**
+ * Starts recording this page and sending what is recorded. A second call is ignored. Never
+ * throws; problems are reported with console.warn.
+ */
 export function init(options: ReelOptions): void {
+  try {
+    if (state || starting) return;
+    if (!options || typeof options.key !== "string" || options.key === "") {
+      console.warn("Reel: init needs { key }");
+      return;
+    }
+    lastOptions = options;
+    if (!compressionSupported()) {
+      console.warn("Reel: this browser lacks CompressionStream; not recording");
+      return;
+    }
+    const kv = local();
+    if (options.requireConsent && kv.get(CONSENT_KEY) !== "1") return;
+    if (options.remoteConfig === false) return begin(options);
+    const endpoint = endpointOf(options);
+    const url = `${endpoint}/api/v1/sdk-config?v=${PROTOCOL_VERSION}&key=${encodeURIComponent(options.key)}`;
+    // The last configuration this site received starts the page at once; a fresh copy is
+    // fetched every time, for the next page. Without a cached copy, wait for it (briefly).
+    const cachedRaw = kv.get(CONFIG_KEY);
+    let cached: Record<string, unknown> | null = null;
+    try {
+      cached = cachedRaw ? (JSON.parse(cachedRaw) as Record<string, unknown>) : null;
+    } catch {
+      cached = null;
+    }
+    starting = true;
+    if (cached) begin(merge(cached, options));
+    void fetchConfig(url, 3000).then((remote) => {
+      if (remote) kv.set(CONFIG_KEY, JSON.stringify(remote));
+      if (!cached && starting && lastOptions === options) begin(merge(remote || {}, options));
+      starting = false;
+    });
+  } catch {
+    starting = false;
+  }
+}
+
+/** Options set in Reel.init win over the server's; the server's win over defaults. */
+function merge(remote: Record<string, unknown>, local: ReelOptions): ReelOptions {
+  const out: Record<string, unknown> = { ...remote };
+  for (const [k, v] of Object.entries(local)) if (v !== undefined) out[k] = v;
+  // Never let the server redirect the data or change the key.
+  out.key = local.key;
+  out.endpoint = local.endpoint;
+  return out as unknown as ReelOptions;
+}
+
+function endpointOf(o: ReelOptions): string {
+  return (o.endpoint || scriptOrigin || location.origin).replace(/\/+$/, "");
+}
+
+function begin(options: ReelOptions): void {
   if (state) return;
-  if (!options || typeof options.key !== "string" || options.key === "") {
-    console.warn("Reel: init needs { key }");
-    return;
-  }
-  if (!compressionSupported()) {
-    console.warn("Reel: this browser lacks CompressionStream; not recording");
-    return;
-  }
-  const endpoint = (options.endpoint || scriptOrigin || location.origin).replace(/\/+$/, "");
+  const endpoint = endpointOf(options);
   const url = `${endpoint}/api/v1/ingest?v=${PROTOCOL_VERSION}&key=${encodeURIComponent(options.key)}`;
-  const local = openStorage("localStorage");
-  const store = new BatchStore(local, MAX_STORED_CHARS);
-  const sessions = new Sessions(local);
-  const tab = new Tab(openStorage("sessionStorage"));
+  const kv = local();
+  const sessions = new Sessions(kv, typeof options.sampleRate === "number" ? options.sampleRate : 1);
+  const session = sessions.touch(Date.now());
+  if (!sessions.sampled) return;
+  const store = new BatchStore(kv, MAX_STORED_CHARS);
+  const assets = new Assets(kv);
+  const minDuration = options.minDurationMs ?? 0;
 
   const s: Running = {
+    endpoint,
     sessions,
-    session: sessions.touch(Date.now()),
-    tab,
+    session,
+    tab: new Tab(openStorage("sessionStorage")),
     store,
-    batcher: new Batcher(options.maxBatchBytes ?? 512 * 1024, (events) => cut(s, events)),
-    sender: new Sender(url, store, () => {
-      console.warn("Reel: the server refused this key or origin; recording stopped");
-      shutdown(false);
+    assets,
+    batcher: new Batcher(options.maxBatchBytes ?? 512 * 1024, (events, a) => cut(s, events, a)),
+    sender: new Sender(url, store, {
+      rejected: () => {
+        console.warn("Reel: the server refused this key or origin; recording stopped");
+        shutdown(false);
+      },
+      delivered: (b) => b.assets && assets.mark(b.assets, true),
+      missing: (b, hashes) => {
+        assets.mark(hashes, false);
+        const batch = JSON.parse(b.json) as Batch & { assets?: Record<string, string> };
+        batch.assets = batch.assets || {};
+        for (const h of hashes) {
+          const t = assets.text(h);
+          if (t === undefined) return null;
+          batch.assets[h] = t;
+        }
+        b.assets = Object.keys(batch.assets);
+        return JSON.stringify(batch);
+      },
+      evicted: (n) => emit("reel.health", { kind: "queue-full", detail: { batches: n } }),
+      hold: () => Date.now() - sessions.start < minDuration,
     }),
     teardown: [],
+    second: 0,
+    secondChars: 0,
+    storm: null,
+    lastRepair: 0,
   };
   state = s;
+  setSink((e) => onEvent(s, e as unknown as WireEvent));
 
   // Batches that earlier pages cut but could not deliver (navigation, closed tab, outage).
   for (const b of store.all()) s.sender.enqueue(b);
 
-  const timer = setInterval(() => s.batcher.cut(), options.flushIntervalMs ?? 5000);
+  const timer = setInterval(() => tick(s), options.flushIntervalMs ?? 5000);
   s.teardown.push(() => clearInterval(timer));
-  listen(s, document, "visibilitychange", () => {
+  const on = (t: EventTarget, type: string, fn: (e: Event) => void) => listen(s, t, type, fn);
+  on(document, "visibilitychange", () => {
     if (document.visibilityState === "hidden") {
       s.batcher.cut();
       s.sender.sendAllNow(false);
@@ -104,12 +229,13 @@ export function init(options: ReelOptions): void {
       activity(s, Date.now());
     }
   });
-  listen(s, window, "pagehide", () => {
+  on(window, "pagehide", () => {
     s.batcher.cut();
     s.tab.release();
     s.sender.sendAllNow(true);
   });
-  listen(s, window, "pageshow", (e) => {
+  on(window, "online", () => s.sender.retryNow());
+  on(window, "pageshow", (e) => {
     if (!(e as PageTransitionEvent).persisted) return;
     // Back from the back/forward cache: other pages of this tab ran meanwhile, so the replay
     // of this tab needs a fresh snapshot of this page.
@@ -118,25 +244,90 @@ export function init(options: ReelOptions): void {
     restart(s, s.sessions.id);
   });
 
+  const skip = (u: string) => u.startsWith(`${endpoint}/api/v1/`);
+  const guard = (f: () => (() => void) | void) => {
+    try {
+      const undo = f();
+      if (undo) s.teardown.push(undo);
+    } catch {
+      // A capture that cannot install (locked-down page) leaves the others working.
+    }
+  };
+  if (options.console !== false) guard(captureConsole);
+  if (options.errors !== false) guard(() => captureErrors(on));
+  if (options.network !== false) guard(() => captureNetwork(typeof options.network === "object" ? options.network : {}, skip));
+  if (options.page !== false) {
+    guard(() => captureNavigation(on));
+    guard(() => capturePage(on));
+  }
+
   const masking = inputMasking(options.maskAllInputs ?? true);
-  s.stopRecording = record({
-    emit: (e, isCheckout) => onEvent(s, e as unknown as WireEvent, isCheckout),
-    checkoutEveryNms: options.checkoutEveryNms ?? 5 * 60 * 1000,
-    blockClass: BLOCK_CLASS,
-    ignoreClass: IGNORE_CLASS,
-    maskTextClass: MASK_CLASS,
-    maskInputOptions: masking.maskInputOptions,
-    maskInputFn: masking.maskInputFn,
-    inlineStylesheet: true,
-    slimDOMOptions: true,
-    // A failure inside the recorder must never break the host page.
-    errorHandler: () => true,
+  const maskText = [options.maskAllText ? "*" : "", options.maskAllInputs === false ? "" : '[contenteditable]:not([contenteditable="false"])', options.maskSelector || ""]
+    .filter(Boolean)
+    .join(",");
+  const canvas = options.recordCanvas !== false;
+  guard(() => {
+    s.stopRecording = record({
+      emit: (e, isCheckout) => onEvent(s, e as unknown as WireEvent, isCheckout),
+      checkoutEveryNms: options.checkoutEveryNms ?? 5 * 60 * 1000,
+      blockClass: BLOCK_CLASS,
+      blockSelector: options.blockSelector || undefined,
+      ignoreClass: IGNORE_CLASS,
+      maskTextClass: MASK_CLASS,
+      maskTextSelector: maskText || undefined,
+      maskInputOptions: masking.maskInputOptions,
+      maskInputFn: masking.maskInputFn,
+      inlineStylesheet: true,
+      slimDOMOptions: true,
+      recordCanvas: canvas,
+      // Only the last value of a burst of typing, scroll positions at most every 150 ms.
+      sampling: { input: "last", scroll: 150, ...(canvas ? { canvas: options.canvasFps ?? 2 } : {}) },
+      dataURLOptions: canvas ? { type: "image/webp", quality: 0.6 } : {},
+      // A failure inside the recorder must never break the host page.
+      errorHandler: () => true,
+    });
   });
 }
 
 /** Stops recording; what was recorded so far is still sent. */
 export function stop(): void {
-  shutdown(true);
+  try {
+    starting = false;
+    shutdown(true);
+  } catch {
+    // never into the page
+  }
+}
+
+/** Starts recording again after stop(), with the options of the last init. */
+export function start(): void {
+  if (lastOptions) init(lastOptions);
+}
+
+/**
+ * Grants (true) or withdraws (false) consent to record; remembered for the site. Withdrawing
+ * stops recording and deletes what was not yet sent.
+ */
+export function consent(granted: boolean): void {
+  try {
+    local().set(CONSENT_KEY, granted ? "1" : "0");
+    if (granted) return start();
+    const s = state;
+    shutdown(false);
+    (s ? s.store : new BatchStore(local(), MAX_STORED_CHARS)).clear();
+  } catch {
+    // never into the page
+  }
+}
+
+/** Links the session to a user of the site; the server indexes userId for search and erasure. */
+export function identify(userId: string, traits?: Record<string, unknown>): void {
+  emit("reel.identify", { userId: String(userId), traits: traits || {} });
+}
+
+/** Records a named event of the site's own. */
+export function track(name: string, props?: Record<string, unknown>): void {
+  emit("reel.track", { name: String(name), props: props || {} });
 }
 
 /** The current session id, or null when not recording. */
@@ -144,21 +335,37 @@ export function getSessionId(): string | null {
   return state ? state.session : null;
 }
 
+/** A dashboard link to this session at this moment (for error trackers and support tools). */
+export function getSessionURL(): string | null {
+  const s = state;
+  if (!s) return null;
+  return `${s.endpoint}/sessions/${s.session}?t=${Math.max(0, Date.now() - s.sessions.start)}`;
+}
+
 /**
  * Cuts what is buffered into a batch and resolves once every batch is delivered, refused, or
- * given up on for this page (it then stays stored for the next page load).
+ * has failed 8 times in a row (it is still retried, and stays stored for the next page load).
  */
 export function flush(): Promise<void> {
-  if (!state) return Promise.resolve();
-  state.batcher.cut();
-  return state.sender.idle();
+  try {
+    if (!state) return Promise.resolve();
+    state.batcher.cut();
+    return state.sender.idle();
+  } catch {
+    return Promise.resolve();
+  }
 }
 
 function shutdown(deliver: boolean): void {
   const s = state;
   if (!s) return;
   state = null;
-  s.stopRecording?.();
+  setSink(null);
+  try {
+    s.stopRecording?.();
+  } catch {
+    // ignore
+  }
   for (const f of s.teardown) f();
   if (deliver) {
     s.batcher.cut();
@@ -170,20 +377,93 @@ function shutdown(deliver: boolean): void {
 }
 
 function listen(s: Running, target: EventTarget, type: string, fn: (e: Event) => void): void {
-  target.addEventListener(type, fn, { capture: true });
-  s.teardown.push(() => target.removeEventListener(type, fn, { capture: true }));
+  const safe = (e: Event) => {
+    try {
+      fn(e);
+    } catch {
+      // never into the page
+    }
+  };
+  target.addEventListener(type, safe, { capture: true });
+  s.teardown.push(() => target.removeEventListener(type, safe, { capture: true }));
+}
+
+function tick(s: Running): void {
+  const st = s.storm;
+  if (st && Date.now() - s.second > 1000) {
+    // The storm is over (a quiet second), or has gone on for a while: show where the page is.
+    endStorm(s);
+  } else if (st && Date.now() - st.snapshotAt > 10000) {
+    st.snapshotAt = Date.now();
+    snapshot();
+  }
+  s.batcher.cut();
+}
+
+function endStorm(s: Running): void {
+  const st = s.storm;
+  if (!st) return;
+  s.storm = null;
+  emit("reel.health", { kind: "mutation-storm", detail: { droppedEvents: st.events, droppedBytes: st.chars, ms: Date.now() - st.since } });
+  snapshot();
+}
+
+function snapshot(): void {
+  try {
+    record.takeFullSnapshot();
+  } catch {
+    // Not recording yet: the first snapshot is still to come.
+  }
 }
 
 function onEvent(s: Running, e: WireEvent, isCheckout?: boolean): void {
   try {
-    if (e.type === EventType.IncrementalSnapshot && ACTIVITY_SOURCES.has(e.data.source as number)) {
-      // The triggering event is dropped when it opens a new session: the snapshot taken
-      // instead shows its outcome, and the new session must begin with a snapshot.
-      if (activity(s, e.timestamp)) return;
+    const now = Date.now();
+    if (e.type === EventType.IncrementalSnapshot) {
+      const source = e.data.source as number;
+      if (ACTIVITY_SOURCES.has(source)) {
+        // The triggering event is dropped when it opens a new session: the snapshot taken
+        // instead shows its outcome, and the new session must begin with a snapshot.
+        if (activity(s, e.timestamp)) return;
+      }
+    }
+    let json = JSON.stringify(e);
+    const assets: Record<string, string> = {};
+    if (json.length >= ASSET_MIN) {
+      const copy = JSON.parse(json) as unknown;
+      if (s.assets.extract(copy, assets)) json = JSON.stringify(copy);
+    }
+    if (e.type === EventType.IncrementalSnapshot && e.data.source === 0) {
+      // Byte budget for mutations: past STORM_CHARS_PER_SEC they are paused (counted, not
+      // sent) until a quiet second, then a full snapshot shows the result.
+      if (now - s.second > 1000) {
+        s.second = now;
+        s.secondChars = 0;
+      }
+      s.secondChars += json.length;
+      if (s.storm) {
+        s.storm.events++;
+        s.storm.chars += json.length;
+        return;
+      }
+      if (s.secondChars > STORM_CHARS_PER_SEC) {
+        s.storm = { since: now, events: 1, chars: json.length, snapshotAt: now };
+        return;
+      }
+    }
+    if (json.length > MAX_EVENT_CHARS) {
+      emit("reel.health", { kind: "event-too-large", detail: { type: e.type, source: e.data.source, bytes: json.length } });
+      // A mutation too large to send leaves the replay behind the page; a fresh snapshot
+      // catches it up (at most every 10 s, and never for a snapshot itself).
+      if (e.type === EventType.IncrementalSnapshot && now - s.lastRepair > 10000) {
+        s.lastRepair = now;
+        setTimeout(snapshot, 0);
+      }
+      return;
     }
     // Start each periodic checkout in a batch of its own, so replay can seek to it directly.
     if (isCheckout && e.type === EventType.Meta) s.batcher.cut();
-    s.batcher.push(JSON.stringify(e));
+    s.batcher.push(json, assets);
   } catch {
     // One event that cannot be serialized must not stop the recording.
   }
@@ -193,6 +473,10 @@ function onEvent(s: Running, e: WireEvent, isCheckout?: boolean): void {
 function activity(s: Running, now: number): boolean {
   const id = s.sessions.touch(now);
   if (id === s.session) return false;
+  if (!s.sessions.sampled) {
+    shutdown(true);
+    return true;
+  }
   restart(s, id);
   return true;
 }
@@ -200,19 +484,17 @@ function activity(s: Running, now: number): boolean {
 function restart(s: Running, session: string): void {
   s.batcher.cut();
   s.session = session;
-  try {
-    record.takeFullSnapshot();
-  } catch {
-    // Not recording yet: the first snapshot is still to come and will open the session.
-  }
+  snapshot();
 }
 
-function cut(s: Running, events: string[]): void {
+function cut(s: Running, events: string[], assets: Record<string, string>): void {
   const seq = s.tab.nextSeq++;
-  const header: Omit<Batch, "events" | "sentAt"> = { session: s.session, tab: s.tab.id, seq, meta: meta() };
+  const hashes = Object.keys(assets);
+  const header: Omit<Batch, "events" | "sentAt"> & { assets?: Record<string, string> } = { session: s.session, tab: s.tab.id, seq, meta: meta() };
+  if (hashes.length) header.assets = assets;
   // Events are already JSON; splice them in rather than parse and serialize them again.
   const json = `${JSON.stringify(header).slice(0, -1)},"events":[${events.join(",")}]}`;
-  const b = { key: BatchStore.key(Date.now(), s.tab.id, seq), json };
+  const b = { key: BatchStore.key(Date.now(), s.tab.id, seq), json, assets: hashes };
   s.store.put(b);
   s.sender.enqueue(b);
 }

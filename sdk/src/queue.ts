@@ -8,34 +8,40 @@ import { send, sendFinal, type Outcome } from "./transport";
  */
 export class Batcher {
   private events: string[] = [];
+  private assets: Record<string, string> = {};
   private bytes = 0;
 
   constructor(
     private readonly maxBytes: number,
-    private readonly onCut: (events: string[]) => void,
+    private readonly onCut: (events: string[], assets: Record<string, string>) => void,
   ) {}
 
   get size(): number {
     return this.bytes;
   }
 
-  push(eventJson: string): void {
-    const n = eventJson.length + 1;
+  /** Adds one event's JSON and the assets it brings (text not yet sent by this page). */
+  push(eventJson: string, assets?: Record<string, string>): void {
+    let n = eventJson.length + 1;
+    for (const h in assets) n += assets[h].length + 70;
     if (this.events.length > 0 && this.bytes + n > this.maxBytes) this.cut();
     this.events.push(eventJson);
+    Object.assign(this.assets, assets);
     this.bytes += n;
     if (this.bytes >= this.maxBytes) this.cut();
   }
 
   cut(): void {
     if (this.events.length === 0) return;
-    const events = this.events;
+    const { events, assets } = this;
     this.events = [];
+    this.assets = {};
     this.bytes = 0;
-    this.onCut(events);
+    this.onCut(events, assets);
   }
 }
 
+/** After this many failed attempts in a row, flush() stops waiting for a batch (it keeps trying). */
 const MAX_ATTEMPTS = 8;
 const MAX_BACKOFF_MS = 60000;
 /** Beyond this much unsent JSON in memory the oldest batches wait in storage for a later page. */
@@ -48,22 +54,40 @@ interface Item extends StoredBatch {
   busy: number;
 }
 
+export interface SenderHooks {
+  /** 401/403: the key or origin will never be accepted. */
+  rejected(): void;
+  /** The server stored this batch. */
+  delivered(b: StoredBatch): void;
+  /**
+   * The server lacks these assets (409 missing_content): returns the batch JSON with them
+   * included, or null when this page no longer has their text (the batch is then dropped).
+   */
+  missing(b: StoredBatch, hashes: string[]): string | null;
+  /** Batches left memory unsent (the queue bound); they may still be in storage. */
+  evicted(n: number): void;
+  /** True while uploads must wait (minimum session duration not reached yet). */
+  hold(): boolean;
+}
+
 /**
  * Sender delivers stored batches one at a time, oldest first, so that a server asking to slow
  * down (429/503) is not hit by a burst. A batch leaves storage only when the server stored it
- * (2xx) or refused it for good (4xx). After MAX_ATTEMPTS failures it stays in storage and the
- * next page load sends it again.
+ * (2xx) or refused it for good (4xx). Failures are retried with capped exponential backoff for
+ * as long as the page lives (memory is bounded by MAX_QUEUE_CHARS), and at once when the
+ * browser says it is back online.
  */
 export class Sender {
   private items: Item[] = [];
   private running = false;
   private stopped = false;
   private waiters: (() => void)[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly url: string,
     private readonly store: BatchStore,
-    private readonly onRejected: () => void,
+    private readonly hooks: SenderHooks,
   ) {}
 
   enqueue(b: StoredBatch): void {
@@ -71,13 +95,22 @@ export class Sender {
     this.items.push({ ...b, attempts: 0, notBefore: 0, busy: 0 });
     let chars = 0;
     for (const i of this.items) chars += i.json.length;
+    let evicted = 0;
     while (chars > MAX_QUEUE_CHARS) {
       const victim = this.items.find((i) => !i.busy);
       if (!victim) break;
       chars -= victim.json.length;
       this.forget(victim);
+      evicted++;
     }
-    void this.pump();
+    if (evicted) this.hooks.evicted(evicted);
+    this.kick();
+  }
+
+  /** Retries now whatever is waiting out a backoff (the browser came back online). */
+  retryNow(): void {
+    for (const it of this.items) it.notBefore = 0;
+    this.kick();
   }
 
   /**
@@ -86,26 +119,37 @@ export class Sender {
    * sendFinal); what does not fit stays in storage for the next page of the site.
    */
   sendAllNow(final: boolean): void {
+    if (this.hooks.hold()) return;
     const now = Date.now();
     for (const it of this.items) {
       if (it.notBefore > now) continue;
       // An ordinary attempt may still be compressing, which the page may not live to finish,
       // so the final send goes out regardless; the server ignores a second copy.
       const sent = final ? sendFinal(this.url, it.json) : null;
-      if (sent || !it.busy) void this.attempt(it, sent).then(() => this.pump());
+      if (sent || !it.busy) void this.attempt(it, sent).then(() => this.kick());
     }
   }
 
-  /** Resolves when nothing is left to send. */
+  /** Resolves when nothing is left to send, or what is left has failed MAX_ATTEMPTS times. */
   idle(): Promise<void> {
-    if (this.items.length === 0 || this.stopped) return Promise.resolve();
+    if (this.settled()) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   stop(): void {
     this.stopped = true;
     this.items = [];
+    clearTimeout(this.timer);
     this.wake();
+  }
+
+  private settled(): boolean {
+    return this.stopped || this.items.every((i) => i.attempts >= MAX_ATTEMPTS);
+  }
+
+  private kick(): void {
+    clearTimeout(this.timer);
+    void this.pump();
   }
 
   private async pump(): Promise<void> {
@@ -115,9 +159,13 @@ export class Sender {
       while (!this.stopped) {
         const it = this.items.find((i) => !i.busy);
         if (!it) break;
-        const wait = it.notBefore - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        else await this.attempt(it);
+        const wait = this.hooks.hold() ? 1000 : it.notBefore - Date.now();
+        if (wait > 0) {
+          // Wake up later (or earlier, on enqueue/online) instead of holding the loop.
+          this.timer = setTimeout(() => this.kick(), wait);
+          break;
+        }
+        await this.attempt(it);
       }
     } finally {
       this.running = false;
@@ -126,7 +174,12 @@ export class Sender {
 
   private async attempt(it: Item, sending?: Promise<Outcome> | null): Promise<void> {
     it.busy++;
-    const out = await (sending ?? send(this.url, it.json));
+    let out: Outcome;
+    try {
+      out = await (sending ?? send(this.url, it.json));
+    } catch {
+      out = { kind: "retry" };
+    }
     it.busy--;
     this.settle(it, out);
   }
@@ -134,11 +187,15 @@ export class Sender {
   private settle(it: Item, out: Outcome): void {
     if (!this.items.includes(it)) {
       // Already settled by a parallel attempt, or forgotten; still honour a final answer.
-      if (out.kind !== "retry") this.store.remove(it.key);
+      if (out.kind === "done" || out.kind === "drop") this.store.remove(it.key);
       return;
     }
     switch (out.kind) {
       case "done":
+        this.hooks.delivered(it);
+        this.store.remove(it.key);
+        this.forget(it);
+        return;
       case "drop":
         this.store.remove(it.key);
         this.forget(it);
@@ -146,18 +203,27 @@ export class Sender {
       case "stop":
         this.store.remove(it.key);
         this.stop();
-        this.onRejected();
+        this.hooks.rejected();
         return;
-      case "retry": {
-        it.attempts++;
-        if (it.attempts >= MAX_ATTEMPTS) {
+      case "missing": {
+        const json = this.hooks.missing(it, out.hashes);
+        if (json === null || it.attempts >= MAX_ATTEMPTS) {
+          this.store.remove(it.key);
           this.forget(it);
           return;
         }
-        const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (it.attempts - 1));
+        it.attempts++;
+        it.json = json;
+        this.store.put(it);
+        return;
+      }
+      case "retry": {
+        it.attempts++;
+        const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(it.attempts - 1, 6));
         // Full jitter on our own backoff; a server-given delay is a floor with a little spread.
         const delay = out.afterMs !== undefined ? out.afterMs * (1 + Math.random() * 0.1) : backoff * (0.5 + Math.random() * 0.5);
         it.notBefore = Date.now() + delay;
+        if (this.settled()) this.wake();
         return;
       }
     }
@@ -165,7 +231,7 @@ export class Sender {
 
   private forget(it: Item): void {
     this.items = this.items.filter((i) => i !== it);
-    if (this.items.length === 0) this.wake();
+    if (this.settled()) this.wake();
   }
 
   private wake(): void {

@@ -23,6 +23,8 @@ interface SessionRecord {
   start: number;
   /** ms since epoch of the last user activity in any tab */
   last: number;
+  /** Whether this session is recorded; decided once, when it starts, from the sample rate. */
+  rec?: boolean;
 }
 
 /**
@@ -33,8 +35,15 @@ interface SessionRecord {
 export class Sessions {
   private lastCheck = 0;
   private current = "";
+  /** When the current session started (ms since epoch). */
+  start = 0;
+  /** Whether the current session is sampled in. */
+  sampled = true;
 
-  constructor(private readonly kv: KV) {}
+  constructor(
+    private readonly kv: KV,
+    private readonly sampleRate = 1,
+  ) {}
 
   get id(): string {
     return this.current;
@@ -52,12 +61,14 @@ export class Sessions {
     this.lastCheck = now;
     let rec = this.read();
     if (!rec || now - rec.last > SESSION_IDLE_MS || now - rec.start > SESSION_MAX_AGE_MS) {
-      rec = { id: randomId("s_"), start: now, last: now };
+      rec = { id: randomId("s_"), start: now, last: now, rec: Math.random() < this.sampleRate };
     } else {
       rec.last = Math.max(rec.last, now);
     }
     this.kv.set(SESSION_KEY, JSON.stringify(rec));
     this.current = rec.id;
+    this.start = rec.start;
+    this.sampled = rec.rec !== false;
     return rec.id;
   }
 

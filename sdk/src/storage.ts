@@ -77,6 +77,8 @@ export const BATCH_PREFIX = "reel:b:";
 export interface StoredBatch {
   key: string;
   json: string;
+  /** Hashes of the assets the batch carries (known only to the page that cut it). */
+  assets?: string[];
 }
 
 /**
@@ -121,6 +123,12 @@ export class BatchStore {
       this.evict(size);
     }
     return false;
+  }
+
+  /** Forgets every stored batch (consent withdrawn). */
+  clear(): void {
+    for (const k of this.keys()) this.kv.remove(k);
+    this.used = 0;
   }
 
   remove(key: string): void {

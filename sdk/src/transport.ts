@@ -7,7 +7,12 @@ export type Outcome =
   | { kind: "done" } // 2xx: durable on the server
   | { kind: "drop" } // a 4xx that retrying cannot fix
   | { kind: "stop" } // 401/403: this key or origin will never be accepted
-  | { kind: "retry"; afterMs?: number }; // network error, 429, 5xx
+  | { kind: "retry"; afterMs?: number } // network error, 429, 5xx
+  | { kind: "missing"; hashes: string[] }; // 409 missing_content: re-send with these assets
+
+// The page's fetch as it was when the SDK loaded: the network capture wraps window.fetch, and
+// Reel's own requests must neither pass through it nor through other scripts' wrappers.
+const nativeFetch = typeof fetch === "function" ? fetch.bind(window) : fetch;
 
 /** Chrome and others allow 64 KiB of keepalive bodies in flight per page; stay under it. */
 const KEEPALIVE_BUDGET = 60000;
@@ -62,7 +67,7 @@ async function post(url: string, body: Blob | Uint8Array<ArrayBuffer>, size: num
   if (keepalive) keepaliveInFlight += size;
   let res: Response;
   try {
-    res = await fetch(url, {
+    res = await nativeFetch(url, {
       method: "POST",
       body,
       keepalive,
@@ -74,7 +79,32 @@ async function post(url: string, body: Blob | Uint8Array<ArrayBuffer>, size: num
   } finally {
     if (keepalive) keepaliveInFlight -= size;
   }
+  if (res.status === 409) {
+    try {
+      const body = (await res.json()) as { error?: { code?: string; missing?: unknown } };
+      const m = body.error?.missing;
+      if (body.error?.code === "missing_content" && Array.isArray(m)) return { kind: "missing", hashes: m.filter((h) => typeof h === "string") };
+    } catch {
+      // Not the answer we know: treat as any other 4xx.
+    }
+  }
   return classify(res.status, res.headers.get("Retry-After"));
+}
+
+/** Fetches the project's remote SDK configuration; null when unavailable. */
+export async function fetchConfig(url: string, timeoutMs: number): Promise<Record<string, unknown> | null> {
+  const ctl = typeof AbortController === "function" ? new AbortController() : null;
+  const timer = setTimeout(() => ctl?.abort(), timeoutMs);
+  try {
+    const res = await nativeFetch(url, { credentials: "omit", signal: ctl?.signal });
+    if (!res.ok) return null;
+    const v = (await res.json()) as unknown;
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 let crcTable: Uint32Array | undefined;

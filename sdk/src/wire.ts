@@ -50,6 +50,8 @@ export interface Batch {
   sentAt?: number;
   /** Optional; the server ignores unknown keys. */
   meta?: BatchMeta;
+  /** Large strings the events refer to as "\u0000reel:a:<sha256>", keyed by that hash. */
+  assets?: Record<string, string>;
   /** One or more events. */
   events: WireEvent[];
 }
