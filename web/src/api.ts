@@ -35,6 +35,21 @@ export interface Session {
 
 export interface SessionDetail extends Session {
   urls?: string[];
+  /** Present when the session was opened through a share link. */
+  shareExpiresAt?: string;
+}
+
+export interface Tab {
+  id: string;
+  firstAt: string;
+  lastAt: string;
+  events: number;
+}
+
+export interface Share {
+  token: string;
+  path: string;
+  expiresAt: string;
 }
 
 export interface SessionPage {
@@ -120,4 +135,135 @@ export const api = {
   session: (id: string) => request<SessionDetail>("GET", "/sessions/" + encodeURIComponent(id)),
   events: (id: string) =>
     request<RREvent[]>("GET", "/sessions/" + encodeURIComponent(id) + "/events"),
+  share: (id: string, hours: number) =>
+    request<Share>("POST", "/sessions/" + encodeURIComponent(id) + "/share", { expiresInHours: hours }),
 };
+
+/** Where a player reads one session from: the logged-in API or a share link. */
+export interface Source {
+  session(): Promise<SessionDetail>;
+  tabs(): Promise<{ tabs: Tab[] }>;
+  /** The events URL with query parameters (docs/api.md: tab, from, after). */
+  eventsURL(q: { tab?: string; from?: number; after?: number }): string;
+  /** The share link's token, when read through one. */
+  shareToken?: string;
+}
+
+export function sessionSource(id: string): Source {
+  const base = "/sessions/" + encodeURIComponent(id);
+  return {
+    session: () => request<SessionDetail>("GET", base),
+    tabs: () => request<{ tabs: Tab[] }>("GET", base + "/tabs"),
+    eventsURL: (q) => "/api/v1" + base + "/events" + query(q),
+  };
+}
+
+export function shareSource(token: string): Source {
+  const base = "/share/" + encodeURIComponent(token);
+  return {
+    session: () => request<SessionDetail>("GET", base),
+    tabs: () => request<{ tabs: Tab[] }>("GET", base + "/tabs"),
+    eventsURL: (q) => "/api/v1" + base + "/events" + query(q),
+    shareToken: token,
+  };
+}
+
+function query(q: Record<string, string | number | undefined>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== "") p.set(k, String(v));
+  const s = p.toString();
+  return s ? "?" + s : "";
+}
+
+/**
+ * Fetches an events array and hands over events as they arrive, parsed object by object from
+ * the streamed body, so the player can show the first frame while the rest is still loading.
+ * Resolves with the X-Reel-Seek-Start header (or null) once the body is read.
+ */
+export async function streamEvents(
+  url: string,
+  onEvents: (batch: RREvent[]) => void,
+  signal?: AbortSignal,
+): Promise<{ seekStart: number | null }> {
+  let res: Response;
+  try {
+    res = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" }, signal });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new ApiError(0, "network", "Cannot reach the Reel server.");
+  }
+  if (!res.ok) {
+    let data: any = null;
+    try {
+      data = await res.json();
+    } catch {
+      // Not JSON.
+    }
+    if (res.status === 401) redirectToLogin();
+    const err = data && data.error;
+    throw new ApiError(res.status, (err && err.code) || "http_" + res.status, (err && err.message) || `Request failed (${res.status}).`);
+  }
+  const h = res.headers.get("X-Reel-Seek-Start");
+  const seekStart = h && /^\d+$/.test(h) ? Number(h) : null;
+  const splitter = new ArraySplitter();
+  if (!res.body) {
+    onEvents(JSON.parse(await res.text()));
+    return { seekStart };
+  }
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const batch = splitter.push(value);
+    if (batch.length) onEvents(batch);
+  }
+  return { seekStart };
+}
+
+/** Splits a streamed top-level JSON array of objects into parsed objects. */
+class ArraySplitter {
+  private buf = "";
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private start = -1;
+  private scanned = 0;
+
+  push(text: string): RREvent[] {
+    const out: RREvent[] = [];
+    this.buf += text;
+    const b = this.buf;
+    let i = this.scanned;
+    for (; i < b.length; i++) {
+      const c = b.charCodeAt(i);
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === 92) this.escaped = true; // backslash
+        else if (c === 34) this.inString = false; // quote
+        continue;
+      }
+      if (c === 34) this.inString = true;
+      else if (c === 123 || c === 91) {
+        // { or [
+        this.depth++;
+        if (this.depth === 2 && c === 123) this.start = i;
+      } else if (c === 125 || c === 93) {
+        this.depth--;
+        if (this.depth === 1 && c === 125 && this.start >= 0) {
+          out.push(JSON.parse(b.slice(this.start, i + 1)));
+          this.start = -1;
+        }
+      }
+    }
+    // Keep only the unfinished object.
+    if (this.start >= 0) {
+      this.buf = b.slice(this.start);
+      this.scanned = i - this.start;
+      this.start = 0;
+    } else {
+      this.buf = "";
+      this.scanned = 0;
+    }
+    return out;
+  }
+}

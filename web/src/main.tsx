@@ -2,7 +2,7 @@ import "rrweb/dist/style.css";
 import "./style.css";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, type User } from "./api";
+import { api, sessionSource, shareSource, type User } from "./api";
 import { navigate, useLocation, isModifiedClick } from "./router";
 import { Login } from "./login";
 import { Sessions } from "./sessions";
@@ -57,9 +57,10 @@ function App() {
   const path = loc.pathname;
   const [user, setUser] = useState<User | null>(null);
   const onLogin = path === "/login";
+  const share = /^\/share\/([^/]+)\/?$/.exec(path);
 
   useEffect(() => {
-    if (onLogin) {
+    if (onLogin || share) {
       setUser(null);
       return;
     }
@@ -68,11 +69,28 @@ function App() {
   }, [onLogin]);
 
   if (onLogin) return <Login next={loc.searchParams.get("next")} />;
+  // A share link opens one session read-only, without a login and without the dashboard around it.
+  if (share) {
+    const token = decodeURIComponent(share[1]);
+    return (
+      <div class="shell">
+        <header class="top">
+          <a class="brand" href="https://github.com/reelhq/reel" target="_blank" rel="noopener">
+            <span class="logo" aria-hidden="true" />
+            Reel
+          </a>
+          <div class="spacer" />
+        </header>
+        <Player key={token} id={token} t={loc.searchParams.get("t")} source={shareSource(token)} shared />
+      </div>
+    );
+  }
 
   let page;
   const m = /^\/sessions\/([^/]+)\/?$/.exec(path);
   if (m) {
-    page = <Player key={m[1]} id={decodeURIComponent(m[1])} t={loc.searchParams.get("t")} />;
+    const id = decodeURIComponent(m[1]);
+    page = <Player key={id} id={id} t={loc.searchParams.get("t")} source={sessionSource(id)} />;
   } else if (path === "/" || path === "/sessions" || path === "/sessions/") {
     page = <Sessions />;
   } else {

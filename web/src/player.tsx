@@ -1,41 +1,60 @@
-import { Replayer } from "rrweb";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { api, ApiError, type RREvent, type SessionDetail } from "./api";
+import { api, ApiError, type SessionDetail, type Source, type Tab } from "./api";
 import { absolute, clock, duration, urlPath, viewport } from "./format";
 import { isModifiedClick, navigate } from "./router";
 import { CopyButton } from "./copy";
+import { Engine } from "./engine";
+import { digest, KINDS, MARKED, type Digest, type Item } from "./timeline";
+import { ConsolePane, ErrorsPane, EventsPane, NetworkPane } from "./panes";
 
-// rrweb event and source numbers (rrweb's EventType / IncrementalSource).
-const FULL_SNAPSHOT = 2;
-const INCREMENTAL = 3;
-const META = 4;
-const CUSTOM = 5;
-const SRC_MUTATION = 0;
-const SRC_MOUSE_INTERACTION = 2;
-const SRC_INPUT = 5;
-const CLICK = 2;
-/** Same as rrweb's default inactivePeriodThreshold. */
-const INACTIVE_MS = 10_000;
 const SPEEDS = [0.5, 1, 2, 4, 8];
 const STEP_MS = 5_000;
+/** A session whose last batch is this recent may still be recording. */
+const LIVE_MS = 60_000;
+/** Remembers the moment across the remount a tab switch causes. */
+const switchMoment: { current: number | null } = { current: null };
 
-export function Player({ id, t }: { id: string; t: string | null }) {
+function isTyping(el: EventTarget | null): boolean {
+  if (!(el instanceof HTMLElement)) return false;
+  return el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
+}
+
+/** Items [ and ] step through: everything but console lines and plain requests. */
+function stops(d: Digest | null): Item[] {
+  return d ? d.items.filter((i) => i.kind !== "console" && i.kind !== "network" && i.kind !== "vitals") : [];
+}
+
+export function Player({ id, t, source, shared }: { id: string; t: string | null; source: Source; shared?: boolean }) {
   const [session, setSession] = useState<SessionDetail | null>(null);
-  const [events, setEvents] = useState<RREvent[] | null>(null);
-  const [error, setError] = useState<{ status: number; message: string } | null>(null);
-  const seekRef = useRef<(ms: number) => void>(() => {});
+  const [tabs, setTabs] = useState<Tab[]>([]);
+  const [tab, setTab] = useState<string | null>(null);
+  const [error, setError] = useState<{ status: number; code: string; message: string } | null>(null);
 
   useEffect(() => {
     let live = true;
-    const fail = (err: unknown) => {
-      if (!live) return;
-      if (err instanceof ApiError) {
-        if (err.status === 401) return;
-        setError({ status: err.status, message: err.message });
-      } else setError({ status: 0, message: String(err) });
-    };
-    api.session(id).then((s) => live && setSession(s), fail);
-    api.events(id).then((e) => live && setEvents(Array.isArray(e) ? e : []), fail);
+    source.session().then(
+      (s) => {
+        if (!live) return;
+        setSession(s);
+        if (s.tabs > 1)
+          source.tabs().then(
+            (r) => {
+              if (!live) return;
+              setTabs(r.tabs);
+              setTab(r.tabs[0] ? r.tabs[0].id : "");
+            },
+            () => live && setTab(""),
+          );
+        else setTab("");
+      },
+      (err) => {
+        if (!live) return;
+        if (err instanceof ApiError) {
+          if (err.status === 401 && !shared) return;
+          setError({ status: err.status, code: err.code, message: err.message });
+        } else setError({ status: 0, code: "", message: String(err) });
+      },
+    );
     return () => {
       live = false;
     };
@@ -45,259 +64,197 @@ export function Player({ id, t }: { id: string; t: string | null }) {
 
   return (
     <main class="player-page">
-      <section class="viewer">
-        <div class="viewer-head">
-          <a
-            href="/"
-            class="back"
-            onClick={(e) => {
-              if (isModifiedClick(e)) return;
-              e.preventDefault();
-              navigate("/");
-            }}
-          >
-            ← Sessions
-          </a>
-          <span class="muted mono">{id}</span>
-        </div>
-        {error ? (
-          <div class="stage-message">
-            <h2>{error.status === 404 ? "Session not found" : "Could not load this session"}</h2>
-            <p class="muted">{error.status === 404 ? "It may have expired or been deleted." : error.message}</p>
+      {error ? (
+        <section class="viewer">
+          <div class="stage-message" data-testid="player-error">
+            <h2>
+              {error.code === "share_expired"
+                ? "This share link has expired"
+                : error.code === "share_invalid"
+                  ? "This share link is not valid"
+                  : error.status === 404
+                    ? "Session not found"
+                    : "Could not load this session"}
+            </h2>
+            <p class="muted">{error.status === 404 && !error.code.startsWith("share") ? "It may have expired or been deleted." : error.message}</p>
           </div>
-        ) : events === null ? (
+        </section>
+      ) : !session || tab === null ? (
+        <section class="viewer">
           <div class="stage-message">
             <p class="muted">Loading recording…</p>
           </div>
-        ) : (
-          <Replay events={events} startAt={startAt} sessionId={id} seekRef={seekRef} />
-        )}
-      </section>
-      <aside class="facts" data-testid="facts">
-        {session ? <Facts s={session} events={events} seek={(ms) => seekRef.current(ms)} /> : !error && <p class="muted">Loading…</p>}
-      </aside>
+        </section>
+      ) : (
+        <Replay
+          key={tab}
+          session={session}
+          source={source}
+          startAt={startAt}
+          tabs={tabs}
+          tab={tab}
+          setTab={setTab}
+          shared={!!shared}
+        />
+      )}
     </main>
   );
 }
 
-interface Marks {
-  clicks: number[];
-  pages: number[];
-  errors: number[];
-  inactive: [number, number][];
-}
-
-function marks(events: RREvent[], total: number): Marks {
-  const m: Marks = { clicks: [], pages: [], errors: [], inactive: [] };
-  if (events.length === 0) return m;
-  const t0 = events[0].timestamp;
-  let lastActive = 0;
-  let sawMeta = false;
-  for (const e of events) {
-    const at = e.timestamp - t0;
-    if (e.type === META) {
-      if (sawMeta) m.pages.push(at);
-      sawMeta = true;
-    } else if (e.type === CUSTOM && typeof e.data?.tag === "string" && /^reel\.(error|exception)/.test(e.data.tag)) {
-      m.errors.push(at);
-    } else if (e.type === INCREMENTAL && e.data) {
-      const src = e.data.source;
-      if (src > SRC_MUTATION && src <= SRC_INPUT) {
-        if (at - lastActive > INACTIVE_MS) m.inactive.push([lastActive, at]);
-        lastActive = at;
-      }
-      if (src === SRC_MOUSE_INTERACTION && e.data.type === CLICK) m.clicks.push(at);
-    }
-  }
-  if (total - lastActive > INACTIVE_MS) m.inactive.push([lastActive, total]);
-  return m;
-}
-
-function isTyping(el: EventTarget | null): boolean {
-  if (!(el instanceof HTMLElement)) return false;
-  return el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
-}
+type PaneName = "events" | "console" | "network" | "errors" | "session";
 
 function Replay({
-  events,
+  session,
+  source,
   startAt,
-  sessionId,
-  seekRef,
+  tabs,
+  tab,
+  setTab,
+  shared,
 }: {
-  events: RREvent[];
+  session: SessionDetail;
+  source: Source;
   startAt: number | null;
-  sessionId: string;
-  seekRef: { current: (ms: number) => void };
+  tabs: Tab[];
+  tab: string;
+  setTab: (t: string) => void;
+  shared: boolean;
 }) {
   const stageRef = useRef<HTMLDivElement>(null);
-  const replayerRef = useRef<Replayer | null>(null);
-  const dimsRef = useRef({ width: 0, height: 0 });
-  const [playing, setPlaying] = useState(false);
-  const [time, setTime] = useState(0);
+  const viewerRef = useRef<HTMLElement>(null);
+  const engineRef = useRef<Engine | null>(null);
+  const [, setTick] = useState(0);
+  const [time, setTime] = useState(startAt || 0);
   const [speed, setSpeed] = useState(1);
   const [skip, setSkip] = useState(true);
-  const [skipping, setSkipping] = useState(false);
-  const [failure, setFailure] = useState("");
-  const state = useRef({ playing, time });
-  state.current = { playing, time };
-
-  const replayable = events.length >= 2 && events.some((e) => e.type === FULL_SNAPSHOT);
-  const total = replayable ? events[events.length - 1].timestamp - events[0].timestamp : 0;
-  const m = useMemo(() => marks(events, total), [events, total]);
-
-  // Scale the recorded viewport to fit the stage, centred, never enlarged.
-  const fit = () => {
-    const stage = stageRef.current;
-    const r = replayerRef.current;
-    const { width, height } = dimsRef.current;
-    if (!stage || !r || !width || !height) return;
-    const pad = 16;
-    const cw = stage.clientWidth - pad * 2;
-    const ch = stage.clientHeight - pad * 2;
-    const scale = Math.max(0.05, Math.min(1, cw / width, ch / height));
-    const w = r.wrapper;
-    w.style.transform = `scale(${scale})`;
-    w.style.left = `${Math.round((stage.clientWidth - width * scale) / 2)}px`;
-    w.style.top = `${Math.round((stage.clientHeight - height * scale) / 2)}px`;
-    stage.dataset.scale = scale.toFixed(3);
-  };
+  const [pane, setPane] = useState<PaneName>("events");
+  const [d, setD] = useState<Digest | null>(null);
+  const base = Date.parse(session.startedAt);
+  const live = Date.now() - Date.parse(session.updatedAt || session.endedAt) < LIVE_MS;
+  const e = engineRef.current;
+  const total = Math.max(session.durationMs, e ? e.end() : 0);
 
   const keyRef = useRef<(e: KeyboardEvent) => void>(() => {});
-  const forwardKey = (e: KeyboardEvent) => keyRef.current(e);
 
+  // One engine per tab; a tab switch keeps the moment.
   useEffect(() => {
-    const stage = stageRef.current;
-    if (!stage || !replayable) return;
-    let r: Replayer;
-    try {
-      r = new Replayer(events as any, {
-        root: stage,
-        mouseTail: { strokeStyle: "rgba(229, 72, 77, 0.75)", lineWidth: 3 },
-        skipInactive: skip,
-        showWarning: false,
-        speed,
-      });
-    } catch (err) {
-      setFailure(err instanceof Error ? err.message : String(err));
-      return;
-    }
-    replayerRef.current = r;
-    r.on("resize", (d: any) => {
-      dimsRef.current = { width: d.width, height: d.height };
-      fit();
-    });
-    r.on("finish", () => {
-      setPlaying(false);
-      setTime(total);
-    });
-    // Replaying a focus event moves the keyboard focus into the replay frame
-    // (rrweb's triggerFocus, kept for fidelity), so keys are heard there too.
-    // Every full snapshot reopens the frame's document, which drops listeners.
-    r.on("fullsnapshot-rebuilded", () => {
-      const w = r.iframe.contentWindow;
-      if (w) {
-        w.removeEventListener("keydown", forwardKey);
-        w.addEventListener("keydown", forwardKey);
-      }
-    });
-    r.on("skip-start", () => setSkipping(true));
-    r.on("skip-end", () => setSkipping(false));
-
-    const at = startAt === null ? null : Math.min(startAt, total);
-    if (at === null) {
-      r.play(0);
-      setPlaying(true);
-    } else {
-      r.pause(at);
-      setTime(at);
-    }
-    const ro = new ResizeObserver(fit);
-    ro.observe(stage);
-    let raf = requestAnimationFrame(() => {
-      fit();
-      raf = requestAnimationFrame(() => {
-        document.body.dataset.playerReady = "1";
-      });
-    });
-    return () => {
-      cancelAnimationFrame(raf);
-      ro.disconnect();
-      delete document.body.dataset.playerReady;
-      replayerRef.current = null;
-      try {
-        r.destroy();
-      } catch {
-        // Already torn down.
-      }
-    };
-  }, [events]);
-
-  // Follow the replayer's clock while playing.
-  useEffect(() => {
-    if (!playing) return;
+    const stage = stageRef.current!;
     let raf = 0;
+    let digestTimer = 0;
+    let digestedLen = -1;
+    const redigest = () => {
+      const en = engineRef.current;
+      if (!en) return;
+      const evs = en.full || en.win;
+      if (evs.length === digestedLen) return;
+      digestedLen = evs.length;
+      setD(digest(evs, base, Math.max(session.durationMs, en.end())));
+    };
+    const params = new URLSearchParams(location.search);
+    const en = new Engine({
+      source,
+      stage,
+      base,
+      tab: tab || undefined,
+      speed,
+      skip,
+      live,
+      loadAll: params.get("load") === "all",
+      onChange: () => {
+        setTick((n) => n + 1);
+        // The panes follow the recording as it streams in, at most twice a second.
+        if (!digestTimer)
+          digestTimer = window.setTimeout(() => {
+            digestTimer = 0;
+            redigest();
+          }, 500);
+      },
+      onKey: (ev) => keyRef.current(ev),
+    });
+    engineRef.current = en;
+    const from = switchMoment.current ?? startAt;
+    switchMoment.current = null;
+    en.start(from ?? 0, from === null);
     const loop = () => {
-      const r = replayerRef.current;
-      if (r) setTime(Math.min(total, Math.max(0, r.getCurrentTime())));
+      if (engineRef.current) setTime(engineRef.current.time());
       raf = requestAnimationFrame(loop);
     };
     raf = requestAnimationFrame(loop);
-    return () => cancelAnimationFrame(raf);
-  }, [playing]);
+    return () => {
+      cancelAnimationFrame(raf);
+      clearTimeout(digestTimer);
+      engineRef.current = null;
+      en.destroy();
+    };
+  }, []);
 
-  const seek = (ms: number, resume = state.current.playing) => {
-    const r = replayerRef.current;
-    if (!r) return;
-    const at = Math.max(0, Math.min(total, ms));
-    if (resume && at < total) r.play(at);
-    else r.pause(at);
-    setPlaying(resume && at < total);
-    setTime(at);
-  };
-  seekRef.current = (ms) => seek(ms);
-
-  const toggle = () => {
-    const r = replayerRef.current;
-    if (!r) return;
-    if (state.current.playing) {
-      r.pause();
-      setPlaying(false);
-      setTime(Math.min(total, r.getCurrentTime()));
-    } else {
-      const at = state.current.time >= total - 50 ? 0 : state.current.time;
-      r.play(at);
-      setPlaying(true);
-      setTime(at);
-    }
-  };
-
-  // A later ?t= (a pasted share link) moves the paused player there.
+  // A later ?t= (a pasted link to a moment) moves the paused player there.
   const first = useRef(true);
   useEffect(() => {
     if (first.current) {
       first.current = false;
       return;
     }
-    if (startAt !== null) seek(startAt, false);
+    if (startAt !== null) engineRef.current?.seek(startAt, false);
   }, [startAt]);
 
+  const seek = (ms: number, play?: boolean) => {
+    const en = engineRef.current;
+    if (!en) return;
+    const at = Math.max(0, Math.min(total, ms));
+    en.seek(at, play === undefined ? en.playing && at < total : play);
+    setTime(at);
+  };
+
+  const toggle = () => {
+    const en = engineRef.current;
+    if (!en || !en.r) return;
+    if (en.playing) en.pause();
+    else if (en.time() >= total - 50 && !live) en.seek(0, true);
+    else en.play();
+  };
+
+  const step = (dir: 1 | -1) => {
+    const list = stops(d);
+    const now = engineRef.current ? engineRef.current.time() : time;
+    const next = dir > 0 ? list.find((i) => i.at > now + 250) : [...list].reverse().find((i) => i.at < now - 250);
+    if (next) seek(next.at);
+  };
+
+  const fullscreen = () => {
+    const v = viewerRef.current;
+    if (!v) return;
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+    else v.requestFullscreen?.().catch(() => {});
+  };
+
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.altKey || e.ctrlKey || e.metaKey || isTyping(e.target)) return;
-      if (e.key === " " || e.code === "Space") {
-        e.preventDefault();
-        if (!e.repeat) toggle();
-      } else if (e.key === "ArrowLeft") {
-        e.preventDefault();
-        seek(state.current.time - STEP_MS);
-      } else if (e.key === "ArrowRight") {
-        e.preventDefault();
-        seek(state.current.time + STEP_MS);
+    const onKey = (ev: KeyboardEvent) => {
+      if (ev.altKey || ev.ctrlKey || ev.metaKey || isTyping(ev.target)) return;
+      const now = engineRef.current ? engineRef.current.time() : 0;
+      if (ev.key === " " || ev.code === "Space") {
+        ev.preventDefault();
+        if (!ev.repeat) toggle();
+      } else if (ev.key === "ArrowLeft") {
+        ev.preventDefault();
+        seek(now - STEP_MS);
+      } else if (ev.key === "ArrowRight") {
+        ev.preventDefault();
+        seek(now + STEP_MS);
+      } else if (ev.key === "[") {
+        ev.preventDefault();
+        step(-1);
+      } else if (ev.key === "]") {
+        ev.preventDefault();
+        step(1);
+      } else if (ev.key === "f" || ev.key === "F") {
+        ev.preventDefault();
+        fullscreen();
       }
     };
     // Space on a focused button would also "click" it on keyup.
-    const onKeyUp = (e: KeyboardEvent) => {
-      if ((e.key === " " || e.code === "Space") && e.target instanceof HTMLButtonElement) e.preventDefault();
+    const onKeyUp = (ev: KeyboardEvent) => {
+      if ((ev.key === " " || ev.code === "Space") && ev.target instanceof HTMLButtonElement) ev.preventDefault();
     };
     window.addEventListener("keydown", onKey);
     window.addEventListener("keyup", onKeyUp);
@@ -308,106 +265,268 @@ function Replay({
     };
   });
 
-  const changeSpeed = (v: number) => {
-    setSpeed(v);
-    replayerRef.current?.setConfig({ speed: v });
-  };
-  const changeSkip = (v: boolean) => {
-    setSkip(v);
-    replayerRef.current?.setConfig({ skipInactive: v });
-    if (!v) setSkipping(false);
+  const switchTab = (id: string) => {
+    switchMoment.current = Math.round(engineRef.current ? engineRef.current.time() : time);
+    setTab(id);
   };
 
-  if (!replayable || failure) {
-    return (
-      <div class="stage-message">
-        <h2>Nothing to replay {failure ? "" : "yet"}</h2>
-        <p class="muted">
-          {failure
-            ? `The recording could not be opened: ${failure}`
-            : "This session has no full page snapshot yet. If it is still being recorded, reload in a few seconds."}
-        </p>
-      </div>
-    );
-  }
-
-  const share = `${location.origin}/sessions/${encodeURIComponent(sessionId)}?t=${Math.round(time)}`;
+  const status = e ? e.status : "loading";
+  const playing = !!e && e.playing;
+  const linkHere = shared
+    ? `${location.origin}${location.pathname}?t=${Math.round(time)}`
+    : `${location.origin}/sessions/${encodeURIComponent(session.id)}?t=${Math.round(time)}`;
 
   return (
     <>
-      <div class="stage" data-testid="player" ref={stageRef}>
-        {skipping && <div class="skipping">Skipping inactivity…</div>}
-      </div>
-      <div class="controls">
-        <button
-          type="button"
-          class="play"
-          data-testid="play"
-          aria-label={playing ? "Pause" : "Play"}
-          data-state={playing ? "playing" : "paused"}
-          title={playing ? "Pause (space)" : "Play (space)"}
-          onClick={toggle}
-        >
-          {playing ? (
-            <svg viewBox="0 0 16 16" aria-hidden="true">
-              <rect x="3" y="2" width="3.5" height="12" rx="1" />
-              <rect x="9.5" y="2" width="3.5" height="12" rx="1" />
-            </svg>
-          ) : (
-            <svg viewBox="0 0 16 16" aria-hidden="true">
-              <path d="M4 2.5v11a1 1 0 0 0 1.5.86l9-5.5a1 1 0 0 0 0-1.72l-9-5.5A1 1 0 0 0 4 2.5z" />
-            </svg>
+      <section class="viewer" ref={viewerRef}>
+        <div class="viewer-head">
+          {!shared && (
+            <a
+              href="/"
+              class="back"
+              onClick={(ev) => {
+                if (isModifiedClick(ev)) return;
+                ev.preventDefault();
+                navigate("/");
+              }}
+            >
+              ← Sessions
+            </a>
           )}
-        </button>
-        <span class="time mono" data-testid="time" data-current-ms={Math.round(time)} data-total-ms={total}>
-          {clock(time)} / {clock(total)}
-        </span>
-        <Scrubber time={time} total={total} marks={m} seek={seek} playing={playing} />
-        <label class="speed" title="Playback speed">
-          <select
-            data-testid="speed"
-            value={String(speed)}
-            onChange={(e) => {
-              changeSpeed(Number(e.currentTarget.value));
-              // Give the keyboard back to the player (space, arrows).
-              e.currentTarget.blur();
-            }}
+          <span class="muted mono" data-testid="session-id">
+            {session.id}
+          </span>
+          {tabs.length > 1 && (
+            <div class="tabs-switch" role="tablist" aria-label="Browser tabs" data-testid="tabs">
+              {tabs.map((tb, i) => (
+                <button
+                  type="button"
+                  role="tab"
+                  aria-selected={tb.id === tab}
+                  class={tb.id === tab ? "on" : ""}
+                  data-testid="tab"
+                  data-tab-id={tb.id}
+                  title={`Opened at ${clock(Date.parse(tb.firstAt) - base)} · ${tb.events} events`}
+                  onClick={() => tb.id !== tab && switchTab(tb.id)}
+                >
+                  Tab {i + 1}
+                </button>
+              ))}
+            </div>
+          )}
+          {live && (
+            <span class={"live-badge" + (e && e.atLiveEdge() ? " edge" : "")} data-testid="live">
+              <span class="live-dot" /> Live
+            </span>
+          )}
+          <div class="spacer" />
+          {shared && session.shareExpiresAt && (
+            <span class="muted" data-testid="share-note">
+              Shared read-only view · link expires {absolute(session.shareExpiresAt)}
+            </span>
+          )}
+        </div>
+        <div class="stage" data-testid="player" ref={stageRef}>
+          {e && e.skipping && <div class="skipping">Skipping inactivity…</div>}
+          {status === "loading" && (
+            <div class="stage-overlay">
+              <p class="muted">Loading recording…</p>
+            </div>
+          )}
+          {status === "empty" && (
+            <div class="stage-overlay" data-testid="nothing">
+              <h2>Nothing to replay yet</h2>
+              <p class="muted">
+                {live
+                  ? "This session has no full page snapshot yet. It is still being recorded; it will appear here by itself."
+                  : "This session has no full page snapshot."}
+              </p>
+            </div>
+          )}
+          {status === "error" && (
+            <div class="stage-overlay">
+              <h2>Could not load this recording</h2>
+              <p class="muted">{e?.error}</p>
+            </div>
+          )}
+        </div>
+        <Timeline time={time} total={total} d={d} seek={seek} playing={playing} tabs={tabs} tab={tab} base={base} />
+        <div class="controls">
+          <button
+            type="button"
+            class="play"
+            data-testid="play"
+            aria-label={playing ? "Pause" : "Play"}
+            data-state={playing ? "playing" : "paused"}
+            title={playing ? "Pause (space)" : "Play (space)"}
+            onClick={toggle}
+            disabled={status !== "ready"}
           >
+            {playing ? (
+              <svg viewBox="0 0 16 16" aria-hidden="true">
+                <rect x="3" y="2" width="3.5" height="12" rx="1" />
+                <rect x="9.5" y="2" width="3.5" height="12" rx="1" />
+              </svg>
+            ) : (
+              <svg viewBox="0 0 16 16" aria-hidden="true">
+                <path d="M4 2.5v11a1 1 0 0 0 1.5.86l9-5.5a1 1 0 0 0 0-1.72l-9-5.5A1 1 0 0 0 4 2.5z" />
+              </svg>
+            )}
+          </button>
+          <button type="button" class="ghost icon" title="Previous event ([)" data-testid="prev-event" onClick={() => step(-1)}>
+            ⏮
+          </button>
+          <button type="button" class="ghost icon" title="Next event (])" data-testid="next-event" onClick={() => step(1)}>
+            ⏭
+          </button>
+          <span class="time mono" data-testid="time" data-current-ms={Math.round(time)} data-total-ms={total}>
+            {clock(time)} / {clock(total)}
+          </span>
+          <div class="spacer" />
+          <div class="speeds" role="group" aria-label="Playback speed" data-testid="speeds">
             {SPEEDS.map((s) => (
-              <option value={String(s)}>{s}×</option>
+              <button
+                type="button"
+                class={s === speed ? "on" : ""}
+                aria-pressed={s === speed}
+                data-speed={s}
+                onClick={(ev) => {
+                  setSpeed(s);
+                  engineRef.current?.setSpeed(s);
+                  ev.currentTarget.blur();
+                }}
+              >
+                {s}×
+              </button>
             ))}
-          </select>
-        </label>
-        <label class="toggle" title="Fast-forward through periods without user activity">
-          <input
-            type="checkbox"
-            data-testid="skip-inactive"
-            checked={skip}
-            onChange={(e) => {
-              changeSkip(e.currentTarget.checked);
-              e.currentTarget.blur();
-            }}
-          />
-          Skip inactivity
-        </label>
-        <CopyButton text={share} label="Copy link" />
-      </div>
+          </div>
+          <label class="toggle" title="Fast-forward through periods without user activity">
+            <input
+              type="checkbox"
+              data-testid="skip-inactive"
+              checked={skip}
+              onChange={(ev) => {
+                setSkip(ev.currentTarget.checked);
+                engineRef.current?.setSkip(ev.currentTarget.checked);
+                ev.currentTarget.blur();
+              }}
+            />
+            Skip idle
+          </label>
+          {live && e && !e.atLiveEdge() && (
+            <button type="button" data-testid="go-live" onClick={() => seek(e.end() - 1500, true)}>
+              Go live
+            </button>
+          )}
+          <CopyButton text={linkHere} label="Copy link" />
+          {!shared && <ShareButton id={session.id} />}
+          <button type="button" class="ghost icon" title="Fullscreen (f)" data-testid="fullscreen" onClick={fullscreen}>
+            ⛶
+          </button>
+        </div>
+      </section>
+      <aside class="side" data-testid="side">
+        <nav class="pane-tabs" role="tablist">
+          {(
+            [
+              ["events", "Events", d ? stops(d).length : 0],
+              ["console", "Console", d ? d.console.length : 0],
+              ["network", "Network", d ? d.requests.length : 0],
+              ["errors", "Errors", d ? d.errors.length : 0],
+              ["session", "Session", -1],
+            ] as [PaneName, string, number][]
+          ).map(([name, label, n]) => (
+            <button
+              type="button"
+              role="tab"
+              aria-selected={pane === name}
+              class={(pane === name ? "on" : "") + (name === "errors" && n > 0 ? " bad" : "")}
+              data-testid={"pane-" + name}
+              onClick={() => setPane(name)}
+            >
+              {label}
+              {n >= 0 && <span class="n">{n}</span>}
+            </button>
+          ))}
+        </nav>
+        <div class="pane" data-testid={"pane-body-" + pane}>
+          {pane === "events" && <EventsPane items={stops(d)} time={time} seek={seek} />}
+          {pane === "console" && <ConsolePane entries={d ? d.console : []} time={time} seek={seek} />}
+          {pane === "network" && <NetworkPane requests={d ? d.requests : []} time={time} seek={seek} />}
+          {pane === "errors" && <ErrorsPane errors={d ? d.errors : []} time={time} seek={seek} />}
+          {pane === "session" && <Facts s={session} d={d} seek={seek} total={total} />}
+        </div>
+      </aside>
     </>
   );
 }
 
-function Scrubber({
+
+function ShareButton({ id }: { id: string }) {
+  const [open, setOpen] = useState(false);
+  const [hours, setHours] = useState(168);
+  const [link, setLink] = useState<{ url: string; expiresAt: string } | null>(null);
+  const [err, setErr] = useState("");
+  const create = async () => {
+    setErr("");
+    try {
+      const s = await api.share(id, hours);
+      setLink({ url: location.origin + s.path, expiresAt: s.expiresAt });
+    } catch (e) {
+      setErr(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <div class="share">
+      <button type="button" data-testid="share" onClick={() => setOpen(!open)} aria-expanded={open}>
+        Share
+      </button>
+      {open && (
+        <div class="popover share-pop" data-testid="share-popover">
+          <p>Anyone with this link can watch this session, read-only, without logging in, until it expires.</p>
+          <div class="row">
+            <select value={String(hours)} data-testid="share-ttl" onChange={(ev) => setHours(Number(ev.currentTarget.value))}>
+              <option value="1">1 hour</option>
+              <option value="24">1 day</option>
+              <option value="168">7 days</option>
+              <option value="720">30 days</option>
+            </select>
+            <button type="button" class="primary" data-testid="share-create" onClick={create}>
+              Create link
+            </button>
+          </div>
+          {link && (
+            <div class="row">
+              <input readOnly value={link.url} data-testid="share-url" onFocus={(ev) => ev.currentTarget.select()} />
+              <CopyButton text={link.url} />
+            </div>
+          )}
+          {link && <p class="muted">Expires {absolute(link.expiresAt)}.</p>}
+          {err && <p class="error">{err}</p>}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Timeline({
   time,
   total,
-  marks,
+  d,
   seek,
   playing,
+  tabs,
+  tab,
+  base,
 }: {
   time: number;
   total: number;
-  marks: Marks;
-  seek: (ms: number, resume?: boolean) => void;
+  d: Digest | null;
+  seek: (ms: number, play?: boolean) => void;
   playing: boolean;
+  tabs: Tab[];
+  tab: string;
+  base: number;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const drag = useRef<{ resume: boolean; raf: number; ms: number } | null>(null);
@@ -418,6 +537,13 @@ function Scrubber({
     const rect = ref.current!.getBoundingClientRect();
     const f = rect.width > 0 ? (clientX - rect.left) / rect.width : 0;
     return Math.round(Math.max(0, Math.min(1, f)) * total);
+  };
+  const marks = useMemo(() => (d ? d.items.filter((i) => MARKED.includes(i.kind)) : []), [d]);
+  const near = (ms: number): Item | null => {
+    const tol = total / 120;
+    let best: Item | null = null;
+    for (const m of marks) if (Math.abs(m.at - ms) <= tol && (!best || Math.abs(m.at - ms) < Math.abs(best.at - ms))) best = m;
+    return best;
   };
 
   const down = (e: PointerEvent) => {
@@ -432,97 +558,120 @@ function Scrubber({
   const move = (e: PointerEvent) => {
     const ms = msAt(e.clientX);
     setHover(ms);
-    const d = drag.current;
-    if (!d) return;
-    d.ms = ms;
+    const dr = drag.current;
+    if (!dr) return;
+    dr.ms = ms;
     setDragMs(ms);
     // Seeking replays every event up to that point: at most once a frame.
-    if (!d.raf)
-      d.raf = requestAnimationFrame(() => {
-        d.raf = 0;
-        seek(d.ms, false);
+    if (!dr.raf)
+      dr.raf = requestAnimationFrame(() => {
+        dr.raf = 0;
+        seek(dr.ms, false);
       });
   };
   const up = (e: PointerEvent) => {
-    const d = drag.current;
-    if (!d) return;
+    const dr = drag.current;
+    if (!dr) return;
     drag.current = null;
-    cancelAnimationFrame(d.raf);
+    cancelAnimationFrame(dr.raf);
     setDragMs(null);
-    seek(msAt(e.clientX), d.resume);
+    seek(msAt(e.clientX), dr.resume);
   };
 
   const shown = dragMs ?? time;
+  const hoverItem = hover !== null ? near(hover) : null;
+  const current = tabs.find((t) => t.id === tab);
   return (
-    <div
-      class="scrubber"
-      data-testid="scrubber"
-      ref={ref}
-      role="slider"
-      aria-label="Seek"
-      aria-valuemin={0}
-      aria-valuemax={total}
-      aria-valuenow={Math.round(shown)}
-      aria-valuetext={clock(shown)}
-      onPointerDown={down}
-      onPointerMove={move}
-      onPointerUp={up}
-      onPointerCancel={up}
-      onPointerLeave={() => setHover(null)}
-    >
-      <div class="track">
-        {marks.inactive.map(([a, b]) => (
-          <div class="inactive" style={{ left: pct(a) + "%", width: pct(b) - pct(a) + "%" }} />
-        ))}
-        <div class="fill" style={{ width: pct(shown) + "%" }} />
-      </div>
-      {marks.pages.map((at) => (
-        <div class="mark nav" style={{ left: pct(at) + "%" }} title={"Navigation at " + clock(at)} />
-      ))}
-      {marks.clicks.map((at) => (
-        <div class="mark click" style={{ left: pct(at) + "%" }} />
-      ))}
-      {marks.errors.map((at) => (
-        <div class="mark error" style={{ left: pct(at) + "%" }} />
-      ))}
-      <div class="thumb" style={{ left: pct(shown) + "%" }} />
-      {hover !== null && (
-        <div class="hover" style={{ left: pct(hover) + "%" }}>
-          {clock(hover)}
+    <div class="timeline">
+      <div
+        class="scrubber"
+        data-testid="scrubber"
+        ref={ref}
+        role="slider"
+        aria-label="Seek"
+        aria-valuemin={0}
+        aria-valuemax={total}
+        aria-valuenow={Math.round(shown)}
+        aria-valuetext={clock(shown)}
+        onPointerDown={down}
+        onPointerMove={move}
+        onPointerUp={up}
+        onPointerCancel={up}
+        onPointerLeave={() => setHover(null)}
+      >
+        <div class="lane marks" data-testid="markers">
+          {marks.map((m) => (
+            <div class={"mark k-" + m.kind} data-kind={m.kind} data-at={m.at} style={{ left: pct(m.at) + "%" }} />
+          ))}
         </div>
-      )}
+        <div class="track">
+          {current && (
+            <div
+              class="tab-span"
+              style={{ left: pct(Date.parse(current.firstAt) - base) + "%", width: pct(Date.parse(current.lastAt) - Date.parse(current.firstAt)) + "%" }}
+            />
+          )}
+          <div class="fill" style={{ width: pct(shown) + "%" }} />
+        </div>
+        <div class="lane activity" data-testid="activity" title="Activity: taller means busier">
+          {d &&
+            d.activity.map((a) => (
+              <span class={a === 0 ? "idle" : ""} style={{ height: Math.max(1, Math.round(a * 8)) + "px" }} />
+            ))}
+        </div>
+        <div class="thumb" style={{ left: pct(shown) + "%" }} />
+        {hover !== null && (
+          <div class="hover" style={{ left: pct(hover) + "%" }}>
+            {clock(hover)}
+            {hoverItem && (
+              <span class="hover-item">
+                {" · "}
+                {KINDS[hoverItem.kind].short}: {hoverItem.label.slice(0, 60)}
+              </span>
+            )}
+          </div>
+        )}
+      </div>
+      <div class="legend">
+        {MARKED.filter((k) => marks.some((m) => m.kind === k)).map((k) => (
+          <span class={"lg k-" + k}>
+            <i />
+            {KINDS[k].label}
+          </span>
+        ))}
+      </div>
     </div>
   );
 }
 
-/** Time of each visited page, from the Meta events rrweb writes on every load. */
-function pageTimes(urls: string[], events: RREvent[] | null): (number | null)[] {
-  if (!events || events.length === 0) return urls.map(() => null);
-  const t0 = events[0].timestamp;
-  const metas = events.filter((e) => e.type === META && e.data && typeof e.data.href === "string");
-  let i = 0;
-  return urls.map((u) => {
-    for (let j = i; j < metas.length; j++) {
-      if (metas[j].data.href === u) {
-        i = j + 1;
-        return metas[j].timestamp - t0;
-      }
-    }
-    return null;
-  });
-}
-
-function Facts({ s, events, seek }: { s: SessionDetail; events: RREvent[] | null; seek: (ms: number) => void }) {
-  const urls = s.urls && s.urls.length ? s.urls : [s.entryUrl, s.exitUrl].filter((u, i, a) => u && a.indexOf(u) === i);
-  const times = useMemo(() => pageTimes(urls, events), [urls.join("\n"), events]);
+function Facts({ s, d, seek, total }: { s: SessionDetail; d: Digest | null; seek: (ms: number) => void; total: number }) {
+  const pages = d && d.pages.length ? d.pages : (s.urls || []).map((u) => ({ at: -1, url: u, ms: -1 }));
+  const user = d && d.user;
   return (
-    <>
-      <h2>Session</h2>
+    <div class="facts" data-testid="facts">
       <dl>
+        {user && user.id && (
+          <>
+            <dt>User</dt>
+            <dd data-testid="user">{user.id}</dd>
+          </>
+        )}
+        {user &&
+          user.traits &&
+          Object.entries(user.traits)
+            .slice(0, 12)
+            .map(([k, v]) => (
+              <>
+                <dt class="trait">{k}</dt>
+                <dd>{typeof v === "string" ? v : JSON.stringify(v)}</dd>
+              </>
+            ))}
         <dt>Started</dt>
         <dd>{absolute(s.startedAt)}</dd>
         <dt>Duration</dt>
-        <dd>{duration(s.durationMs)}</dd>
+        <dd>{duration(total)}</dd>
+        <dt>Active</dt>
+        <dd data-testid="active-time">{d ? duration(d.activeMs) : "…"}</dd>
         <dt>Pages</dt>
         <dd>{s.pages}</dd>
         <dt>Clicks</dt>
@@ -531,12 +680,8 @@ function Facts({ s, events, seek }: { s: SessionDetail; events: RREvent[] | null
         <dd>{s.browser || "–"}</dd>
         <dt>OS</dt>
         <dd>{s.os || "–"}</dd>
-        {s.device && (
-          <>
-            <dt>Device</dt>
-            <dd>{s.device}</dd>
-          </>
-        )}
+        <dt>Device</dt>
+        <dd>{s.device || "–"}</dd>
         <dt>Viewport</dt>
         <dd>{viewport(s.viewport)}</dd>
         {s.tabs > 1 && (
@@ -548,21 +693,22 @@ function Facts({ s, events, seek }: { s: SessionDetail; events: RREvent[] | null
       </dl>
       <h3>Pages visited</h3>
       <ol class="pages" data-testid="pages">
-        {urls.map((u, i) => (
-          <li title={u}>
-            {times[i] !== null ? (
-              <button type="button" class="link" onClick={() => seek(times[i]!)}>
-                <span class="mono t">{clock(times[i]!)}</span>
-                <span class="path">{urlPath(u)}</span>
+        {pages.map((p) => (
+          <li title={p.url}>
+            {p.at >= 0 ? (
+              <button type="button" class="link" onClick={() => seek(p.at)}>
+                <span class="mono t">{clock(p.at)}</span>
+                <span class="path">{urlPath(p.url)}</span>
+                <span class="muted dur">{duration(p.ms)}</span>
               </button>
             ) : (
-              <span class="path">{urlPath(u)}</span>
+              <span class="path">{urlPath(p.url)}</span>
             )}
           </li>
         ))}
       </ol>
       <h3>User agent</h3>
       <p class="ua mono">{s.userAgent || "–"}</p>
-    </>
+    </div>
   );
 }

@@ -1,0 +1,370 @@
+// The playback engine: loads a session's events (streamed, from the nearest full snapshot when
+// opening at a moment), drives an rrweb Replayer in a script-free sandboxed frame, follows a
+// session still being recorded, and keeps the whole recording for the panes.
+import { Replayer } from "rrweb";
+import { ApiError, streamEvents, type RREvent, type Source } from "./api";
+import { CanvasPainter } from "./canvas";
+import { FULL_SNAPSHOT, INCREMENTAL, META, SRC_MOUSE_INTERACTION } from "./timeline";
+
+export type Status = "loading" | "ready" | "empty" | "error";
+
+export interface EngineOptions {
+  source: Source;
+  stage: HTMLElement;
+  /** Session start, ms since epoch: time 0 of the timeline, whichever tab is shown. */
+  base: number;
+  tab?: string;
+  speed: number;
+  skip: boolean;
+  /** Poll for new events (a session still being recorded). */
+  live: boolean;
+  /** Load everything before showing anything (the baseline bench/seek compares against). */
+  loadAll?: boolean;
+  onChange: () => void;
+  onKey: (e: KeyboardEvent) => void;
+}
+
+const LIVE_POLL_MS = 2000;
+
+function replayable(evs: RREvent[]): boolean {
+  return evs.length >= 2 && evs.some((e) => e.type === FULL_SNAPSHOT) && evs.some((e) => e.type === META);
+}
+
+export class Engine {
+  r: Replayer | null = null;
+  status: Status = "loading";
+  error = "";
+  /** Every event of the shown tab(s) once loaded (null while only a window is loaded). */
+  full: RREvent[] | null = null;
+  fullDone = false;
+  /** Events of the current window, what the replayer holds. */
+  win: RREvent[] = [];
+  winStart = 0;
+  lastTs = 0;
+  playing = false;
+  skipping = false;
+  /** Where the engine is going while a window loads (session ms). */
+  private pending = 0;
+  private gen = 0;
+  private aborts: AbortController[] = [];
+  private liveTimer = 0;
+  private destroyed = false;
+  private finishedAt: number | null = null;
+  private painter: CanvasPainter | null = null;
+  private dims = { width: 0, height: 0 };
+  private ro: ResizeObserver;
+  private keyListener = (e: KeyboardEvent) => this.o.onKey(e);
+
+  constructor(private o: EngineOptions) {
+    this.ro = new ResizeObserver(() => this.fit());
+    this.ro.observe(o.stage);
+  }
+
+  /** Session time now, in ms from the session start. */
+  time(): number {
+    if (!this.r) return this.pending;
+    return Math.max(0, this.r.getCurrentTime()) + (this.winStart - this.o.base);
+  }
+
+  /** Opens the session at t (ms from its start); plays when play is true. */
+  async start(t: number, play: boolean): Promise<void> {
+    this.pending = t;
+    if (t > 0 && !this.o.loadAll) {
+      await this.openWindow(t, play);
+      if (!this.destroyed && !this.fullDone) this.loadFullInBackground();
+    } else {
+      await this.openWindow(t, play, true);
+    }
+    if (!this.destroyed && this.o.live) this.poll();
+  }
+
+  /**
+   * Streams events from the full snapshot at or before t (or all of them) into a new replayer,
+   * which is created as soon as the moment t can be shown.
+   */
+  private async openWindow(t: number, play: boolean, all = false): Promise<void> {
+    const gen = ++this.gen;
+    const ctl = new AbortController();
+    this.aborts.push(ctl);
+    const evs: RREvent[] = [];
+    let created = false;
+    const target = this.o.base + t;
+    this.status = "loading";
+    this.o.onChange();
+    try {
+      await streamEvents(
+        this.o.source.eventsURL({ tab: this.o.tab, from: all ? undefined : target }),
+        (batch) => {
+          if (gen !== this.gen) return;
+          for (const e of batch) {
+            evs.push(e);
+            if (e.timestamp > this.lastTs) this.lastTs = e.timestamp;
+            if (created) this.r?.addEvent(e as any);
+          }
+          if (all) this.full = evs;
+          if (!created && !this.o.loadAll && replayable(evs) && evs[evs.length - 1].timestamp >= target) {
+            created = true;
+            this.create(evs, t, play);
+          }
+          this.o.onChange();
+        },
+        ctl.signal,
+      );
+    } catch (err) {
+      if (gen !== this.gen || this.destroyed) return;
+      this.status = "error";
+      this.error = err instanceof ApiError ? err.message : String(err);
+      this.o.onChange();
+      return;
+    }
+    if (gen !== this.gen) return;
+    if (all) {
+      this.full = evs;
+      this.fullDone = true;
+    }
+    if (!created) {
+      if (replayable(evs)) this.create(evs, t, play);
+      else {
+        this.win = evs;
+        this.status = "empty";
+      }
+    }
+    this.o.onChange();
+  }
+
+  private async loadFullInBackground(): Promise<void> {
+    const ctl = new AbortController();
+    this.aborts.push(ctl);
+    const evs: RREvent[] = [];
+    try {
+      await streamEvents(this.o.source.eventsURL({ tab: this.o.tab }), (batch) => {
+        for (const e of batch) evs.push(e);
+      }, ctl.signal);
+    } catch {
+      return; // The window still plays; panes show what it holds.
+    }
+    if (this.destroyed) return;
+    // Events that arrived live meanwhile are in the window; keep them.
+    const last = evs.length ? evs[evs.length - 1].timestamp : 0;
+    for (const e of this.win) if (e.timestamp > last) evs.push(e);
+    this.full = evs;
+    this.fullDone = true;
+    this.o.onChange();
+  }
+
+  private create(evs: RREvent[], t: number, play: boolean): void {
+    this.teardownReplayer();
+    this.win = evs;
+    this.winStart = evs[0].timestamp;
+    let r: Replayer;
+    try {
+      r = new Replayer(evs as any, {
+        root: this.o.stage,
+        mouseTail: { strokeStyle: "rgba(229, 72, 77, 0.75)", lineWidth: 3, duration: 800 },
+        skipInactive: this.o.skip,
+        showWarning: false,
+        speed: this.o.speed,
+        UNSAFE_replayCanvas: false,
+      });
+    } catch (err) {
+      this.status = "error";
+      this.error = "The recording could not be opened: " + (err instanceof Error ? err.message : String(err));
+      return;
+    }
+    this.r = r;
+    this.painter = new CanvasPainter(r);
+    r.on("resize", (d: any) => {
+      this.dims = { width: d.width, height: d.height };
+      this.fit();
+    });
+    r.on("finish", () => {
+      this.playing = false;
+      this.finishedAt = this.time();
+      this.o.onChange();
+    });
+    // Replaying a focus event moves the keyboard focus into the replay frame (rrweb's
+    // triggerFocus, kept for fidelity), so keys are heard there too. Every full snapshot
+    // reopens the frame's document, which drops listeners.
+    r.on("fullsnapshot-rebuilded", () => {
+      const w = r.iframe.contentWindow;
+      if (w) {
+        w.removeEventListener("keydown", this.keyListener);
+        w.addEventListener("keydown", this.keyListener);
+      }
+    });
+    r.on("skip-start", () => {
+      this.skipping = true;
+      this.o.onChange();
+    });
+    r.on("skip-end", () => {
+      this.skipping = false;
+      this.o.onChange();
+    });
+    r.on("event-cast", (e: any) => this.ripple(e as RREvent));
+    this.status = "ready";
+    this.seekWithin(t, play);
+    requestAnimationFrame(() => {
+      this.fit();
+      requestAnimationFrame(() => {
+        if (this.destroyed) return;
+        document.body.dataset.playerReady = "1";
+        this.o.stage.dataset.frameMs = String(Math.round(this.time()));
+      });
+    });
+  }
+
+  private seekWithin(t: number, play: boolean): void {
+    const r = this.r!;
+    const rt = Math.max(0, t - (this.winStart - this.o.base));
+    this.finishedAt = null;
+    if (play) r.play(rt);
+    else r.pause(rt);
+    this.playing = play;
+    this.pending = t;
+  }
+
+  /** Moves to t (session ms); loads an earlier window when t is before the loaded one. */
+  seek(t: number, play = this.playing): void {
+    t = Math.max(0, t);
+    if (this.r && t >= this.winStart - this.o.base - 1) {
+      this.seekWithin(t, play);
+    } else if (this.fullDone && this.full && replayable(this.full) && this.full !== this.win) {
+      this.gen++;
+      this.create(this.full, t, play);
+    } else if (this.r || this.status !== "loading") {
+      this.pending = t;
+      this.openWindow(t, play);
+    } else {
+      this.pending = t;
+    }
+    this.o.onChange();
+  }
+
+  play(): void {
+    if (!this.r) return;
+    this.seekWithin(this.time(), true);
+    this.o.onChange();
+  }
+
+  pause(): void {
+    if (!this.r) return;
+    this.r.pause();
+    this.playing = false;
+    this.pending = this.time();
+    this.o.onChange();
+  }
+
+  setSpeed(speed: number): void {
+    this.o.speed = speed;
+    this.r?.setConfig({ speed });
+  }
+
+  setSkip(skip: boolean): void {
+    this.o.skip = skip;
+    this.r?.setConfig({ skipInactive: skip });
+    if (!skip) this.skipping = false;
+  }
+
+  /** Time of the last event known, in session ms. */
+  end(): number {
+    return Math.max(0, this.lastTs - this.o.base);
+  }
+
+  /** Follows a session in progress: fetches what was recorded since the last event. */
+  private poll(): void {
+    const tick = async () => {
+      if (this.destroyed) return;
+      if (!document.hidden) {
+        try {
+          const after = this.lastTs;
+          const fresh: RREvent[] = [];
+          await streamEvents(this.o.source.eventsURL({ tab: this.o.tab, after }), (b) => {
+            for (const e of b) if (e.timestamp > after) fresh.push(e);
+          });
+          if (this.destroyed) return;
+          if (fresh.length) this.append(fresh);
+        } catch {
+          // Try again next tick.
+        }
+      }
+      this.liveTimer = window.setTimeout(tick, LIVE_POLL_MS);
+    };
+    this.liveTimer = window.setTimeout(tick, LIVE_POLL_MS);
+  }
+
+  private append(fresh: RREvent[]): void {
+    fresh.sort((a, b) => a.timestamp - b.timestamp);
+    const following = this.finishedAt !== null;
+    for (const e of fresh) {
+      this.lastTs = Math.max(this.lastTs, e.timestamp);
+      this.win.push(e);
+      if (this.full && this.full !== this.win) this.full.push(e);
+      this.r?.addEvent(e as any);
+    }
+    if (!this.r && replayable(this.win)) this.create(this.win, this.pending, true);
+    // Playback had caught up with the recording: carry on with what just arrived.
+    else if (following && this.r) this.seekWithin(this.finishedAt!, true);
+    this.o.onChange();
+  }
+
+  /** True while the engine is at the newest moment of a live session. */
+  atLiveEdge(): boolean {
+    return this.o.live && (this.finishedAt !== null || this.end() - this.time() < 5000);
+  }
+
+  private fit(): void {
+    const stage = this.o.stage;
+    const r = this.r;
+    const { width, height } = this.dims;
+    if (!r || !width || !height) return;
+    const pad = 16;
+    const cw = stage.clientWidth - pad * 2;
+    const ch = stage.clientHeight - pad * 2;
+    const scale = Math.max(0.05, Math.min(1, cw / width, ch / height));
+    const w = r.wrapper;
+    w.style.transform = `scale(${scale})`;
+    w.style.left = `${Math.round((stage.clientWidth - width * scale) / 2)}px`;
+    w.style.top = `${Math.round((stage.clientHeight - height * scale) / 2)}px`;
+    stage.dataset.scale = scale.toFixed(3);
+  }
+
+  /** A ripple where a click landed, while playing (not while seeking casts events at once). */
+  private ripple(e: RREvent): void {
+    if (!this.playing || e.type !== INCREMENTAL || !e.data || e.data.source !== SRC_MOUSE_INTERACTION || e.data.type !== 2) return;
+    const r = this.r;
+    if (!r || Math.abs(e.timestamp - (this.winStart + r.getCurrentTime())) > 1000) return;
+    const dot = document.createElement("div");
+    dot.className = "click-ripple";
+    dot.style.left = e.data.x + "px";
+    dot.style.top = e.data.y + "px";
+    r.wrapper.appendChild(dot);
+    setTimeout(() => dot.remove(), 700);
+  }
+
+  canvasFramesPainted(): number {
+    return this.painter ? this.painter.painted : 0;
+  }
+
+  private teardownReplayer(): void {
+    const r = this.r;
+    this.r = null;
+    this.painter = null;
+    delete document.body.dataset.playerReady;
+    if (r) {
+      try {
+        r.destroy();
+      } catch {
+        // Already torn down.
+      }
+    }
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.gen++;
+    for (const c of this.aborts) c.abort();
+    clearTimeout(this.liveTimer);
+    this.ro.disconnect();
+    this.teardownReplayer();
+  }
+}
