@@ -15,14 +15,17 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/reelhq/reel/internal/api"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/blob"
+	"github.com/reelhq/reel/internal/compact"
 	"github.com/reelhq/reel/internal/demo"
 	"github.com/reelhq/reel/internal/ingest"
+	"github.com/reelhq/reel/internal/lifecycle"
 	"github.com/reelhq/reel/internal/sdk"
 	"github.com/reelhq/reel/internal/server"
 	"github.com/reelhq/reel/internal/setup"
@@ -79,6 +82,7 @@ type serveConfig struct {
 	AdminEmail    string
 	AdminPassword string
 	AdminToken    string
+	CompactIdle   time.Duration
 }
 
 func env(name, def string) string {
@@ -97,6 +101,11 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.LogLevel, "log-level", env("REEL_LOG_LEVEL", "info"), "debug, info, warn or error (REEL_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("REEL_LOG_FORMAT", "text"), "text or json (REEL_LOG_FORMAT)")
 	fs.StringVar(&c.AdminEmail, "admin-email", env("REEL_ADMIN_EMAIL", "admin@reel.local"), "email of the admin account (REEL_ADMIN_EMAIL)")
+	idle, err := time.ParseDuration(env("REEL_COMPACT_IDLE", compact.Defaults.Idle.String()))
+	if err != nil {
+		return c, fmt.Errorf("REEL_COMPACT_IDLE: %w", err)
+	}
+	fs.DurationVar(&c.CompactIdle, "compact-idle", idle, "compact a session once it has received nothing for this long (REEL_COMPACT_IDLE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -162,14 +171,28 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 
 	authn := auth.New(db, log, auth.Options{AdminToken: c.AdminToken})
+	ih := ingest.New(db, blobs, log, ingest.Options{})
+	apiH := api.New(db, blobs, authn, log)
+	life := lifecycle.New(db, blobs, log, lifecycle.Options{}, apiH.ContentCache())
+	apiH.SetEraser(life)
+	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle})
+
+	// Background work lives as long as the server; it stops first on shutdown.
+	var wg sync.WaitGroup
+	workCtx, stopWork := context.WithCancel(ctx)
+	defer func() { stopWork(); wg.Wait() }()
+	wg.Go(func() { compactor.Run(workCtx) })
+	wg.Go(func() { life.Run(workCtx) })
+
 	handler := server.Routes(server.Components{
-		API:    api.New(db, blobs, authn, log),
-		Auth:   authn,
-		Ingest: ingest.New(db, blobs, log, ingest.Options{}),
-		UI:     ui.Handler(),
-		SDK:    sdk.Handler(),
-		Demo:   demo.Handler(first.Project.PublicKey),
-		Log:    log,
+		API:       apiH,
+		Auth:      authn,
+		Ingest:    ih,
+		SDKConfig: ih.SDKConfig(),
+		UI:        ui.Handler(),
+		SDK:       sdk.Handler(),
+		Demo:      demo.Handler(first.Project.PublicKey),
+		Log:       log,
 	})
 
 	ln, err := net.Listen("tcp", c.Addr)

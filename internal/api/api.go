@@ -3,21 +3,17 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"sort"
 	"strconv"
 	"time"
 
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/auth"
-	"github.com/reelhq/reel/internal/chunk"
-	"github.com/reelhq/reel/internal/rrweb"
+	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/useragent"
 )
@@ -28,25 +24,33 @@ type index interface {
 	ListSessions(ctx context.Context, q store.ListQuery) (store.SessionPage, error)
 	GetSession(ctx context.Context, id string) (store.Session, error)
 	Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error)
+	Segments(ctx context.Context, sessionID string) ([]store.Segment, error)
 }
 
 // blobs is what the API reads from the blob store.
 type blobs interface {
 	Get(ctx context.Context, key string) ([]byte, error)
+	GetRange(ctx context.Context, key string, offset, length int64) ([]byte, error)
 }
 
 // API holds the handlers' dependencies.
 type API struct {
-	index index
-	blobs blobs
-	auth  *auth.Auth
-	log   *slog.Logger
+	index   index
+	blobs   blobs
+	auth    *auth.Auth
+	log     *slog.Logger
+	content *content.Cache
+	eraser  eraser
 }
 
 // New returns the API.
 func New(idx index, b blobs, a *auth.Auth, log *slog.Logger) *API {
-	return &API{index: idx, blobs: b, auth: a, log: log}
+	return &API{index: idx, blobs: b, auth: a, log: log, content: content.NewCache(b, 64<<20)}
 }
+
+// ContentCache is the cache of content tokens the API resolves events with; erasure uses it to
+// forget what it deleted.
+func (a *API) ContentCache() *content.Cache { return a.content }
 
 // HandlerFunc is an API handler: it writes a response or returns an error.
 type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -229,111 +233,4 @@ func (a *API) GetSession(w http.ResponseWriter, r *http.Request) error {
 // recorded. With ?tab= only that tab's events are returned.
 func (a *API) Events(w http.ResponseWriter, r *http.Request) error {
 	return a.WriteEvents(w, r, r.PathValue("id"))
-}
-
-// WriteEvents answers r with the events of session id, honouring the query parameters of the
-// events endpoint (docs/api.md). Other endpoints that grant access to a session by other means
-// (share links) reuse it.
-func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) error {
-	ctx := r.Context()
-	if _, err := a.index.GetSession(ctx, id); errors.Is(err, store.ErrNotFound) {
-		return errSessionNotFound
-	} else if err != nil {
-		return err
-	}
-	chunks, err := a.index.Chunks(ctx, id)
-	if err != nil {
-		return err
-	}
-	tab := r.URL.Query().Get("tab")
-	tabs := map[string]bool{}
-	var selected []store.Chunk
-	for _, c := range chunks {
-		if tab == "" || c.Tab == tab {
-			selected = append(selected, c)
-			tabs[c.Tab] = true
-		}
-	}
-	var body []byte
-	if len(tabs) <= 1 {
-		body, err = a.concat(ctx, selected)
-	} else {
-		body, err = a.merge(ctx, selected)
-	}
-	if err != nil {
-		return fmt.Errorf("api: events of %s: %w", id, err)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(body)
-	if err != nil {
-		a.log.DebugContext(ctx, "api: write events", "session", id, "err", err)
-	}
-	return nil
-}
-
-// concat splices one tab's chunks, already in sequence order, into one array without parsing
-// the events.
-func (a *API) concat(ctx context.Context, chunks []store.Chunk) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteByte('[')
-	first := true
-	for _, c := range chunks {
-		data, err := a.blobs.Get(ctx, c.BlobKey)
-		if err != nil {
-			return nil, err
-		}
-		arr, err := chunk.DecodeArray(data)
-		if err != nil {
-			return nil, fmt.Errorf("chunk %s: %w", c.BlobKey, err)
-		}
-		inner := chunk.Inner(arr)
-		if len(inner) == 0 {
-			continue
-		}
-		if !first {
-			buf.WriteByte(',')
-		}
-		buf.Write(inner)
-		first = false
-	}
-	buf.WriteByte(']')
-	return buf.Bytes(), nil
-}
-
-// merge interleaves several tabs' events by timestamp, keeping each tab's own order.
-func (a *API) merge(ctx context.Context, chunks []store.Chunk) ([]byte, error) {
-	type timed struct {
-		at  int64
-		raw json.RawMessage
-	}
-	var all []timed
-	for _, c := range chunks {
-		data, err := a.blobs.Get(ctx, c.BlobKey)
-		if err != nil {
-			return nil, err
-		}
-		events, err := chunk.Decode(data)
-		if err != nil {
-			return nil, fmt.Errorf("chunk %s: %w", c.BlobKey, err)
-		}
-		for _, e := range events {
-			ev, err := rrweb.Parse(e)
-			if err != nil {
-				return nil, fmt.Errorf("chunk %s: %w", c.BlobKey, err)
-			}
-			all = append(all, timed{ev.Timestamp, e})
-		}
-	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].at < all[j].at })
-	var buf bytes.Buffer
-	buf.WriteByte('[')
-	for i, e := range all {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		buf.Write(e.raw)
-	}
-	buf.WriteByte(']')
-	return buf.Bytes(), nil
 }

@@ -17,6 +17,9 @@ type Error struct {
 	Code       string
 	Message    string
 	RetryAfter int // seconds; sent as Retry-After when > 0
+	// Missing lists what the client must supply before retrying (content hashes for
+	// missing_content); sent as error.missing.
+	Missing []string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -28,8 +31,9 @@ func New(status int, code, message string) *Error {
 
 type body struct {
 	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
+		Code    string   `json:"code"`
+		Message string   `json:"message"`
+		Missing []string `json:"missing,omitempty"`
 	} `json:"error"`
 }
 
@@ -45,7 +49,7 @@ func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
 	var b body
-	b.Error.Code, b.Error.Message = e.Code, e.Message
+	b.Error.Code, b.Error.Message, b.Error.Missing = e.Code, e.Message, e.Missing
 	JSON(w, e.Status, b)
 }
 

@@ -18,6 +18,8 @@ var ErrNotFound = errors.New("blob: not found")
 type Store interface {
 	Put(ctx context.Context, key string, data []byte) error
 	Get(ctx context.Context, key string) ([]byte, error)
+	// GetRange reads length bytes at offset, for seeking inside a compacted session.
+	GetRange(ctx context.Context, key string, offset, length int64) ([]byte, error)
 	Delete(ctx context.Context, key string) error
 }
 

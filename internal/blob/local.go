@@ -90,6 +90,33 @@ func (l *Local) Get(ctx context.Context, key string) ([]byte, error) {
 	return b, nil
 }
 
+// GetRange reads length bytes at offset of the object under key.
+func (l *Local) GetRange(ctx context.Context, key string, offset, length int64) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p, err := l.path(key)
+	if err != nil {
+		return nil, err
+	}
+	if offset < 0 || length < 0 || length > 1<<31 {
+		return nil, fmt.Errorf("blob: get %s: invalid range %d+%d", key, offset, length)
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("blob: get %s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("blob: get %s: %w", key, err)
+	}
+	defer f.Close()
+	buf := make([]byte, length)
+	if _, err := f.ReadAt(buf, offset); err != nil {
+		return nil, fmt.Errorf("blob: get %s [%d+%d]: %w", key, offset, length, err)
+	}
+	return buf, nil
+}
+
 // Delete removes the object under key; deleting a missing object is not an error.
 func (l *Local) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {

@@ -24,6 +24,12 @@ func TestLocalRoundTrip(t *testing.T) {
 	if err != nil || !bytes.Equal(got, []byte("hello")) {
 		t.Fatalf("Get = %q, %v", got, err)
 	}
+	if part, err := s.GetRange(ctx, key, 1, 3); err != nil || string(part) != "ell" {
+		t.Fatalf("GetRange = %q, %v", part, err)
+	}
+	if _, err := s.GetRange(ctx, key, 3, 10); err == nil {
+		t.Fatal("GetRange past the end succeeded")
+	}
 	// Overwriting replaces the whole object.
 	if err := s.Put(ctx, key, []byte("bye")); err != nil {
 		t.Fatal(err)

@@ -45,6 +45,20 @@ func EncodeArray(arr []byte) []byte {
 	return encoder.EncodeAll(arr, make([]byte, 0, len(arr)/4))
 }
 
+// Compress zstd-compresses arbitrary bytes with the chunk encoder.
+func Compress(b []byte) []byte {
+	return encoder.EncodeAll(b, make([]byte, 0, len(b)/3+16))
+}
+
+// Decompress reverses Compress (or decodes any sequence of zstd frames).
+func Decompress(b []byte) ([]byte, error) {
+	out, err := decoder.DecodeAll(b, nil)
+	if err != nil {
+		return nil, fmt.Errorf("chunk: decompress: %w", err)
+	}
+	return out, nil
+}
+
 // DecodeArray decompresses a chunk into its JSON array text.
 func DecodeArray(b []byte) ([]byte, error) {
 	out, err := decoder.DecodeAll(b, nil)

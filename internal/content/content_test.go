@@ -52,9 +52,9 @@ func TestExternalizeLargeStrings(t *testing.T) {
 func TestHostileStringsThatLookLikeMarkers(t *testing.T) {
 	fake := `\u0000reel:a:` + strings.Repeat("0", 64)
 	cases := map[string]string{
-		"short reserved prefix":     `["\u0000reel:x"]`,
-		"escaped backslash quote":   `["a\\\"b","` + strings.Repeat("z", 2000) + `"]`,
-		"unicode escapes":           `["\u00e9\ud83d\ude00` + strings.Repeat("\\n", 600) + `"]`,
+		"short reserved prefix":      `["\u0000reel:x"]`,
+		"escaped backslash quote":    `["a\\\"b","` + strings.Repeat("z", 2000) + `"]`,
+		"unicode escapes":            `["\u00e9\ud83d\ude00` + strings.Repeat("\\n", 600) + `"]`,
 		"marker-looking but bad hex": `["\u0000reel:a:XYZ"]`,
 	}
 	for name, in := range cases {

@@ -154,7 +154,7 @@ func Decode(raw []byte, limits Limits) (*Batch, error) {
 	if len(b.EventsJSON) == 0 || b.EventsJSON[0] != '[' {
 		return nil, badRequest("invalid_batch", "events must be a non-empty array")
 	}
-	b.Events = splitArray(b.EventsJSON, limits.MaxEvents+1)
+	b.Events = rrweb.Elements(b.EventsJSON, limits.MaxEvents+1)
 	if len(b.Events) == 0 {
 		return nil, badRequest("invalid_batch", "events must be a non-empty array")
 	}
@@ -162,59 +162,6 @@ func Decode(raw []byte, limits Limits) (*Batch, error) {
 		return nil, tooLarge("batch has %d events, more than %d", len(b.Events), limits.MaxEvents)
 	}
 	return &b, nil
-}
-
-// splitArray returns the elements of a JSON array that has already been validated, as
-// sub-slices of arr, stopping after limit elements.
-func splitArray(arr []byte, limit int) []json.RawMessage {
-	var out []json.RawMessage
-	depth, start := 0, -1
-	inString, escaped := false, false
-	for i, c := range arr {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case ' ', '\t', '\n', '\r':
-			continue
-		case '"':
-			inString = true
-		case '{', '[':
-			depth++
-			if depth == 1 {
-				continue
-			}
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				if start >= 0 {
-					out = append(out, bytes.TrimRight(arr[start:i], " \t\n\r"))
-				}
-				return out
-			}
-		case ',':
-			if depth == 1 {
-				out = append(out, bytes.TrimRight(arr[start:i], " \t\n\r"))
-				start = -1
-				if len(out) >= limit {
-					return out
-				}
-				continue
-			}
-		}
-		if depth >= 1 && start < 0 {
-			start = i
-		}
-	}
-	return out
 }
 
 func validID(field, v string, limits Limits) error {
@@ -235,6 +182,8 @@ type Summary struct {
 	Pages       []store.Page
 	Clicks      int
 	Viewport    store.Viewport
+	SnapshotAt  time.Time // the first Meta event (rrweb emits one before every full snapshot)
+	UserID      string    // the last reel.identify in the batch
 }
 
 // Summarize validates every event as rrweb and extracts what the index needs.
@@ -259,8 +208,30 @@ func Summarize(b *Batch) (Summary, error) {
 				return s, badRequest("invalid_events", "event %d: meta data: %v", i, err)
 			}
 			s.Pages = append(s.Pages, store.Page{Tab: b.Tab, At: time.UnixMilli(ev.Timestamp).UTC(), URL: truncate(m.Href, 2048)})
+			if s.SnapshotAt.IsZero() {
+				s.SnapshotAt = time.UnixMilli(ev.Timestamp).UTC()
+			}
 			if m.Width > 0 && m.Height > 0 {
 				s.Viewport = store.Viewport{Width: m.Width, Height: m.Height}
+			}
+		case rrweb.Custom:
+			var c struct {
+				Tag     string `json:"tag"`
+				Payload struct {
+					UserID json.RawMessage `json:"userId"`
+				} `json:"payload"`
+			}
+			if json.Unmarshal(ev.Data, &c) == nil && c.Tag == "reel.identify" {
+				var id string
+				if json.Unmarshal(c.Payload.UserID, &id) != nil {
+					var n json.Number
+					if json.Unmarshal(c.Payload.UserID, &n) == nil {
+						id = n.String()
+					}
+				}
+				if id != "" {
+					s.UserID = truncate(id, 256)
+				}
 			}
 		case rrweb.IncrementalSnapshot:
 			h, err := rrweb.ParseIncremental(ev.Data)

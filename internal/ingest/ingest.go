@@ -20,6 +20,7 @@ import (
 
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/chunk"
+	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -29,6 +30,7 @@ const ProtocolVersion = "1"
 // index is what ingest needs from the store.
 type index interface {
 	ProjectByKey(ctx context.Context, publicKey string) (store.Project, error)
+	MissingContent(ctx context.Context, projectID string, hashes []string) ([]string, error)
 	HasChunk(ctx context.Context, sessionID, tab string, seq int64) (bool, error)
 	AppendBatch(ctx context.Context, b store.Batch) error
 }
@@ -127,6 +129,36 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if res != nil {
 		apierror.JSON(w, http.StatusOK, res)
 	}
+}
+
+// SDKConfig serves GET /api/v1/sdk-config: the project's remote configuration, which the SDK
+// applies on start (docs/wire-format.md). Like ingest it needs only the public key.
+func (h *Handler) SDKConfig() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" {
+			w.Header().Set("Access-Control-Allow-Origin", origin)
+			w.Header().Set("Vary", "Origin")
+		}
+		key := r.URL.Query().Get("key")
+		project, err := h.index.ProjectByKey(r.Context(), key)
+		if key == "" || len(key) > 128 || errors.Is(err, store.ErrNotFound) {
+			apierror.Write(w, r, h.log, apierror.New(http.StatusUnauthorized, "invalid_key", "unknown or disabled project key"))
+			return
+		}
+		if err != nil {
+			apierror.Write(w, r, h.log, fmt.Errorf("ingest: sdk config: %w", err))
+			return
+		}
+		cfg := project.SDKConfig
+		if len(cfg) == 0 {
+			cfg = []byte("{}")
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		// Short caching: a config change reaches visitors within a minute without every page
+		// view asking.
+		w.Header().Set("Cache-Control", "public, max-age=60")
+		w.Write(cfg)
+	})
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error) {
@@ -236,6 +268,10 @@ func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, us
 	if err != nil {
 		return nil, err
 	}
+	refs, err := h.storeAssets(ctx, project, b)
+	if err != nil {
+		return nil, err
+	}
 	data, rawLen := chunk.EncodeArray(b.EventsJSON), len(b.EventsJSON)
 	// A random suffix keeps two concurrent deliveries of one batch in separate blobs, so the
 	// one that loses the index race can delete its own without touching the winner's.
@@ -258,7 +294,10 @@ func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, us
 			SessionID: b.Session, Tab: b.Tab, Seq: seq,
 			FirstAt: sum.First, LastAt: sum.Last,
 			Events: len(b.Events), RawBytes: rawLen, StoredBytes: len(data), BlobKey: key,
+			SnapshotAt: sum.SnapshotAt,
 		},
+		UserID:    sum.UserID,
+		Content:   refs,
 		Pages:     sum.Pages,
 		Clicks:    sum.Clicks,
 		UserAgent: truncate(userAgent, 512),
@@ -280,4 +319,54 @@ func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, us
 		return nil, fmt.Errorf("ingest: index batch: %w", err)
 	}
 	return &Result{OK: true, Events: len(b.Events)}, nil
+}
+
+// storeAssets checks the assets a batch carries and the markers its events hold: every marker
+// must name an asset of this batch or one the project already has. New assets are stored
+// before the batch is acknowledged. It returns every content item the batch references.
+func (h *Handler) storeAssets(ctx context.Context, project store.Project, b *Batch) ([]store.ContentRef, error) {
+	if len(b.Assets) > h.limits.MaxEvents {
+		return nil, tooLarge("batch has %d assets, more than %d", len(b.Assets), h.limits.MaxEvents)
+	}
+	tokens := make(map[string][]byte, len(b.Assets))
+	for hash, value := range b.Assets {
+		if !content.ValidHash(hash) || content.Hash(value) != hash {
+			return nil, badRequest("bad_asset", "asset %.16s… is not the SHA-256 of its content", hash)
+		}
+		tokens[hash] = content.Token(value)
+	}
+	markers := content.Refs(b.EventsJSON)
+	var needed []string
+	for _, hash := range markers {
+		if _, ok := tokens[hash]; !ok {
+			needed = append(needed, hash)
+		}
+	}
+	if len(needed) > 0 {
+		missing, err := h.index.MissingContent(ctx, project.ID, needed)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: check content: %w", err)
+		}
+		if len(missing) > 0 {
+			return nil, &apierror.Error{Status: http.StatusConflict, Code: "missing_content",
+				Message: fmt.Sprintf("%d referenced assets are unknown; resend the batch with them", len(missing)), Missing: missing}
+		}
+	}
+	refs := make([]store.ContentRef, 0, len(markers)+len(tokens))
+	seen := map[string]bool{}
+	for hash, tok := range tokens {
+		stored, err := content.Put(ctx, h.blobs, project.ID, hash, tok)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+		refs = append(refs, store.ContentRef{Hash: hash, Size: len(tok), Stored: stored})
+		seen[hash] = true
+	}
+	for _, hash := range markers {
+		if !seen[hash] {
+			refs = append(refs, store.ContentRef{Hash: hash})
+			seen[hash] = true
+		}
+	}
+	return refs, nil
 }

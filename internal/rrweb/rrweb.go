@@ -4,6 +4,7 @@
 package rrweb
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -205,4 +206,69 @@ func MaxDepth(b []byte, limit int) int {
 		}
 	}
 	return max
+}
+
+// Elements returns the elements of a JSON array that has already been validated, as
+// sub-slices of arr, stopping after limit elements.
+func Elements(arr []byte, limit int) []json.RawMessage {
+	var out []json.RawMessage
+	depth, start := 0, -1
+	inString, escaped := false, false
+	for i, c := range arr {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+			if depth == 1 {
+				continue
+			}
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				if start >= 0 {
+					out = append(out, bytes.TrimRight(arr[start:i], " \t\n\r"))
+				}
+				return out
+			}
+		case ',':
+			if depth == 1 {
+				out = append(out, bytes.TrimRight(arr[start:i], " \t\n\r"))
+				start = -1
+				if len(out) >= limit {
+					return out
+				}
+				continue
+			}
+		}
+		if depth >= 1 && start < 0 {
+			start = i
+		}
+	}
+	return out
+}
+
+// Header reads only an event's type and timestamp, without copying its data.
+func Header(raw json.RawMessage) (EventType, int64, error) {
+	var h struct {
+		Type      int     `json:"type"`
+		Timestamp float64 `json:"timestamp"`
+	}
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return 0, 0, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return EventType(h.Type), int64(h.Timestamp), nil
 }

@@ -22,10 +22,12 @@ type Components struct {
 	API    *api.API
 	Auth   *auth.Auth
 	Ingest http.Handler
-	UI     http.Handler
-	SDK    http.Handler
-	Demo   http.Handler
-	Log    *slog.Logger
+	// SDKConfig serves the project's remote SDK configuration to the public key.
+	SDKConfig http.Handler
+	UI        http.Handler
+	SDK       http.Handler
+	Demo      http.Handler
+	Log       *slog.Logger
 }
 
 // Routes returns the whole HTTP surface of Reel.
@@ -48,6 +50,8 @@ func Routes(c Components) http.Handler {
 	mux.Handle("GET /api/v1/share/{token}", a.Handler(a.SharedSession))
 	mux.Handle("GET /api/v1/share/{token}/events", a.Handler(a.SharedEvents))
 	mux.Handle("GET /api/v1/share/{token}/tabs", a.Handler(a.SharedTabs))
+	mux.Handle("DELETE /api/v1/projects/{project}/users/{user}", require(a.Handler(a.EraseUser)))
+	mux.Handle("GET /api/v1/sdk-config", c.SDKConfig)
 	mux.Handle("/api/", a.Handler(a.NotFound))
 
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

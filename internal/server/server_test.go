@@ -53,10 +53,11 @@ func newStack(t *testing.T) *stack {
 	}
 	log := slog.New(slog.DiscardHandler)
 	authn := auth.New(db, log, auth.Options{AdminToken: adminToken})
+	ih := ingest.New(db, blobs, log, ingest.Options{})
 	h := Routes(Components{
 		API: api.New(db, blobs, authn, log), Auth: authn,
-		Ingest: ingest.New(db, blobs, log, ingest.Options{}),
-		UI:     ui.Handler(), SDK: sdk.Handler(), Demo: demo.Handler(first.Project.PublicKey), Log: log,
+		Ingest: ih, SDKConfig: ih.SDKConfig(),
+		UI: ui.Handler(), SDK: sdk.Handler(), Demo: demo.Handler(first.Project.PublicKey), Log: log,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

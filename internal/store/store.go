@@ -70,7 +70,9 @@ type Session struct {
 	UserAgent string
 	Viewport  Viewport
 	UpdatedAt time.Time
-	URLs      []string // pages in visit order; filled by GetSession only
+	UserID    string
+	Compacted time.Time // zero until compacted
+	URLs      []string  // pages in visit order; filled by GetSession only
 }
 
 // Duration is the time between the first and last event.
@@ -94,6 +96,45 @@ type Chunk struct {
 	RawBytes    int
 	StoredBytes int
 	BlobKey     string
+	SnapshotAt  time.Time // first Meta event of a full snapshot in the chunk; zero if none
+	Compacted   bool      // its events now live in the session's segments
+}
+
+// Segment is a stretch of one tab of a compacted session that starts at a full snapshot: a
+// byte range of the session's compacted blob holding an independently compressed event array.
+type Segment struct {
+	SessionID string
+	Tab       string
+	Index     int
+	FirstAt   time.Time
+	LastAt    time.Time
+	BlobKey   string
+	Offset    int64
+	Length    int64
+	Events    int
+	RawBytes  int
+}
+
+// ContentRef is a large string stored once per project by hash and referenced by a session.
+type ContentRef struct {
+	Hash   string
+	Size   int // bytes of the JSON token
+	Stored int // bytes in the blob store
+}
+
+// Compaction replaces a session's chunks (and any earlier segments) by new segments.
+type Compaction struct {
+	SessionID string
+	Segments  []Segment
+	Chunks    []Chunk // the chunks whose events the segments now hold
+	Content   []ContentRef
+	At        time.Time
+}
+
+// ContentKey names one stored content item.
+type ContentKey struct {
+	ProjectID string
+	Hash      string
 }
 
 // Batch is what ingest writes for one acknowledged request: the chunk already in the blob
@@ -106,6 +147,8 @@ type Batch struct {
 	UserAgent string
 	Viewport  Viewport // zero when the batch did not say
 	SentAt    time.Time
+	UserID    string       // from reel.identify; empty when the batch did not say
+	Content   []ContentRef // assets the batch carried or referenced
 }
 
 // SessionPage is a page of sessions, newest first, and the cursor to the next page.
@@ -155,6 +198,35 @@ type Store interface {
 	GetSession(ctx context.Context, id string) (Session, error)
 	// Chunks returns a session's chunks ordered by tab, then seq.
 	Chunks(ctx context.Context, sessionID string) ([]Chunk, error)
+	// Segments returns a compacted session's segments ordered by tab, then index.
+	Segments(ctx context.Context, sessionID string) ([]Segment, error)
+
+	// Content
+	// MissingContent returns those of hashes the project has no content for.
+	MissingContent(ctx context.Context, projectID string, hashes []string) ([]string, error)
+
+	// Compaction
+	// IdleSessions returns up to limit sessions with uncompacted chunks whose last batch
+	// arrived before idleBefore.
+	IdleSessions(ctx context.Context, idleBefore time.Time, limit int) ([]string, error)
+	// ClaimSession leases a session to one worker until the given time; false when another
+	// worker holds it.
+	ClaimSession(ctx context.Context, id string, now, until time.Time) (bool, error)
+	// CommitCompaction records new segments, marks the chunks compacted and releases the lease.
+	// It returns the blob keys no longer referenced (the chunks' and older segments' blobs).
+	CommitCompaction(ctx context.Context, c Compaction) ([]string, error)
+
+	// Deletion
+	// ExpiredSessions returns up to limit sessions that ended before their project's retention.
+	ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// SessionsOfUser returns every session of a project identified as userID.
+	SessionsOfUser(ctx context.Context, projectID, userID string) ([]string, error)
+	// DeleteSessions removes sessions with their pages, chunks, segments and content references,
+	// and returns the blob keys that held their events.
+	DeleteSessions(ctx context.Context, ids []string) ([]string, error)
+	// SweepContent deletes content no session references that was last referenced before
+	// touchedBefore (restricted to hashes when not nil) and returns what it deleted.
+	SweepContent(ctx context.Context, touchedBefore time.Time, hashes []string) ([]ContentKey, error)
 
 	Close() error
 }

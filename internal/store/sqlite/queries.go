@@ -256,9 +256,9 @@ func (db *DB) AppendBatch(ctx context.Context, b store.Batch) error {
 		return fmt.Errorf("sqlite: append batch: session %s: %w", c.SessionID, store.ErrConflict)
 	}
 
-	_, err = tx.ExecContext(ctx, `INSERT INTO chunks(session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key, sent_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.SessionID, c.Tab, c.Seq, ms(c.FirstAt), ms(c.LastAt), c.Events, c.RawBytes, c.StoredBytes, c.BlobKey, ms(b.SentAt), time.Now().UnixMilli())
+	_, err = tx.ExecContext(ctx, `INSERT INTO chunks(session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key, sent_at, created_at, snapshot_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.SessionID, c.Tab, c.Seq, ms(c.FirstAt), ms(c.LastAt), c.Events, c.RawBytes, c.StoredBytes, c.BlobKey, ms(b.SentAt), time.Now().UnixMilli(), optMS(c.SnapshotAt))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("sqlite: append batch %s/%s/%d: %w", c.SessionID, c.Tab, c.Seq, store.ErrDuplicate)
 	}
@@ -270,7 +270,13 @@ func (db *DB) AppendBatch(ctx context.Context, b store.Batch) error {
 			return fmt.Errorf("sqlite: append batch: insert page: %w", err)
 		}
 	}
+	now := time.Now()
+	if err := addContent(ctx, tx, b.ProjectID, c.SessionID, b.Content, now); err != nil {
+		return fmt.Errorf("sqlite: append batch: %w", err)
+	}
 	_, err = tx.ExecContext(ctx, `UPDATE sessions SET
+			user_id    = CASE WHEN ?10 <> '' THEN ?10 ELSE user_id END,
+			last_batch_at = ?9,
 			started_at = MIN(started_at, ?1),
 			ended_at   = MAX(ended_at, ?2),
 			clicks     = clicks + ?3,
@@ -284,7 +290,7 @@ func (db *DB) AppendBatch(ctx context.Context, b store.Batch) error {
 			tabs       = (SELECT COUNT(DISTINCT tab) FROM chunks WHERE session_id = ?8),
 			updated_at = ?9
 		WHERE id = ?8`,
-		ms(c.FirstAt), ms(c.LastAt), b.Clicks, c.Events, b.UserAgent, b.Viewport.Width, b.Viewport.Height, c.SessionID, time.Now().UnixMilli())
+		ms(c.FirstAt), ms(c.LastAt), b.Clicks, c.Events, b.UserAgent, b.Viewport.Width, b.Viewport.Height, c.SessionID, ms(now), b.UserID)
 	if err != nil {
 		return fmt.Errorf("sqlite: append batch: update session: %w", err)
 	}
@@ -294,15 +300,30 @@ func (db *DB) AppendBatch(ctx context.Context, b store.Batch) error {
 	return nil
 }
 
-const sessionCols = `id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at`
+const sessionCols = `id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at, user_id, compacted_at`
 
 func scanSession(row interface{ Scan(...any) error }) (store.Session, error) {
 	var s store.Session
-	var started, ended, updated int64
+	var started, ended, updated, compacted int64
 	err := row.Scan(&s.ID, &s.ProjectID, &started, &ended, &s.Pages, &s.EntryURL, &s.ExitURL, &s.Clicks, &s.Events, &s.Tabs,
-		&s.UserAgent, &s.Viewport.Width, &s.Viewport.Height, &updated)
-	s.StartedAt, s.EndedAt, s.UpdatedAt = fromMS(started), fromMS(ended), fromMS(updated)
+		&s.UserAgent, &s.Viewport.Width, &s.Viewport.Height, &updated, &s.UserID, &compacted)
+	s.StartedAt, s.EndedAt, s.UpdatedAt, s.Compacted = fromMS(started), fromMS(ended), fromMS(updated), optTime(compacted)
 	return s, err
+}
+
+// optMS stores a zero time as 0.
+func optMS(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func optTime(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return fromMS(v)
 }
 
 func encodeCursor(s store.Session) string {
@@ -397,7 +418,7 @@ func (db *DB) GetSession(ctx context.Context, id string) (store.Session, error) 
 
 // Chunks lists a session's chunks by tab, then sequence.
 func (db *DB) Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key
+	rows, err := db.read.QueryContext(ctx, `SELECT session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key, snapshot_at, compacted
 		FROM chunks WHERE session_id = ? ORDER BY tab, seq`, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: chunks %s: %w", sessionID, err)
@@ -406,11 +427,11 @@ func (db *DB) Chunks(ctx context.Context, sessionID string) ([]store.Chunk, erro
 	var out []store.Chunk
 	for rows.Next() {
 		var c store.Chunk
-		var first, last int64
-		if err := rows.Scan(&c.SessionID, &c.Tab, &c.Seq, &first, &last, &c.Events, &c.RawBytes, &c.StoredBytes, &c.BlobKey); err != nil {
+		var first, last, snap int64
+		if err := rows.Scan(&c.SessionID, &c.Tab, &c.Seq, &first, &last, &c.Events, &c.RawBytes, &c.StoredBytes, &c.BlobKey, &snap, &c.Compacted); err != nil {
 			return nil, fmt.Errorf("sqlite: chunks %s: %w", sessionID, err)
 		}
-		c.FirstAt, c.LastAt = fromMS(first), fromMS(last)
+		c.FirstAt, c.LastAt, c.SnapshotAt = fromMS(first), fromMS(last), optTime(snap)
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -35,7 +35,7 @@ type DB struct {
 // Open opens (creating if needed) the index at path and migrates it to the latest version.
 func Open(ctx context.Context, path string) (*DB, error) {
 	pragmas := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "secure_delete(1)"} {
 		pragmas.Add("_pragma", p)
 	}
 	dsn := "file:" + path + "?" + pragmas.Encode()
@@ -65,6 +65,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // Close closes both pools.
 func (db *DB) Close() error {
 	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// Checkpoint copies the write-ahead log into the database file and truncates it. With
+// secure_delete on, this is what makes deleted rows unreadable on disk after an erasure.
+func (db *DB) Checkpoint(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("sqlite: checkpoint: %w", err)
+	}
+	return nil
 }
 
 // Version returns the schema version the database is at.

@@ -10,6 +10,8 @@ CREATE INDEX sessions_project_user ON sessions(project_id, user_id) WHERE user_i
 -- When the session was last compacted (0: never), and when its last batch arrived.
 ALTER TABLE sessions ADD COLUMN compacted_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN last_batch_at INTEGER NOT NULL DEFAULT 0;
+-- A worker compacting the session holds it until this time, so two nodes never both do.
+ALTER TABLE sessions ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX sessions_compaction ON sessions(compacted_at, last_batch_at);
 
 -- Timestamp of the first full snapshot (rrweb type 2) in a chunk, 0 when it has none: the

@@ -1,0 +1,64 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/auth"
+	"github.com/reelhq/reel/internal/lifecycle"
+)
+
+// eraser deletes what was recorded about one user.
+type eraser interface {
+	EraseUser(ctx context.Context, projectID, userID string) (lifecycle.ErasureReport, error)
+}
+
+// SetEraser enables the erasure endpoint.
+func (a *API) SetEraser(e eraser) { a.eraser = e }
+
+func requireAdmin(r *http.Request) error {
+	p, ok := auth.PrincipalFrom(r.Context())
+	if !ok || p.Role != "admin" {
+		return apierror.New(http.StatusForbidden, "forbidden", "only admins may do this")
+	}
+	return nil
+}
+
+// EraseUser deletes every session of a project identified (Reel.identify) as the user, and the
+// content only they referenced: what a GDPR/CCPA erasure request needs.
+func (a *API) EraseUser(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	if a.eraser == nil {
+		return apierror.New(http.StatusNotImplemented, "not_implemented", "erasure is not enabled on this node")
+	}
+	project, user := r.PathValue("project"), r.PathValue("user")
+	if strings.TrimSpace(user) == "" || len(user) > 256 {
+		return apierror.New(http.StatusBadRequest, "bad_request", "user id must be 1-256 characters")
+	}
+	if _, err := a.projectByID(r.Context(), project); err != nil {
+		return err
+	}
+	rep, err := a.eraser.EraseUser(r.Context(), project, user)
+	if err != nil {
+		return err
+	}
+	apierror.JSON(w, http.StatusOK, map[string]any{"erased": rep})
+	return nil
+}
+
+func (a *API) projectByID(ctx context.Context, id string) (projectJSON, error) {
+	ps, err := a.index.Projects(ctx)
+	if err != nil {
+		return projectJSON{}, err
+	}
+	for _, p := range ps {
+		if p.ID == id {
+			return projectJSON{ID: p.ID, Name: p.Name, PublicKey: p.PublicKey}, nil
+		}
+	}
+	return projectJSON{}, apierror.New(http.StatusNotFound, "not_found", "project not found")
+}

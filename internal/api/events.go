@@ -1,0 +1,234 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/chunk"
+	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/rrweb"
+	"github.com/reelhq/reel/internal/store"
+)
+
+// source is one stored run of a tab's events: a segment of the compacted blob or a chunk not
+// compacted yet.
+type source struct {
+	tab        string
+	first      int64
+	last       int64
+	snapshotAt int64 // first Meta event, 0 when the source holds no full snapshot
+	load       func(ctx context.Context) ([]byte, error)
+}
+
+// WriteEvents answers r with the events of session id, honouring the query parameters of the
+// events endpoint (docs/api.md): tab, from (seek) and after (live tail). Other endpoints that
+// grant access to a session by other means (share links) reuse it.
+func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	from, err := optInt(q.Get("from"))
+	if err != nil {
+		return apierror.New(http.StatusBadRequest, "bad_request", "from must be a time in ms since the epoch")
+	}
+	after, err := optInt(q.Get("after"))
+	if err != nil {
+		return apierror.New(http.StatusBadRequest, "bad_request", "after must be a time in ms since the epoch")
+	}
+	sess, err := a.index.GetSession(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return errSessionNotFound
+	}
+	if err != nil {
+		return err
+	}
+	tabs, err := a.sources(ctx, id, q.Get("tab"))
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(tabs))
+	for t := range tabs {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	var parts [][]event
+	seekStart := int64(-1)
+	for _, tab := range names {
+		srcs := tabs[tab]
+		if from > 0 {
+			srcs = seek(srcs, from)
+		}
+		if after > 0 {
+			for len(srcs) > 0 && srcs[0].last <= after {
+				srcs = srcs[1:]
+			}
+		}
+		var evs []event
+		for _, s := range srcs {
+			arr, err := s.load(ctx)
+			if err != nil {
+				return fmt.Errorf("api: events of %s: %w", id, err)
+			}
+			arr, err = content.Resolve(arr, func(h string) ([]byte, error) { return a.content.Token(ctx, sess.ProjectID, h) })
+			if err != nil {
+				return fmt.Errorf("api: events of %s: %w", id, err)
+			}
+			for _, raw := range rrweb.Elements(arr, 1<<30) {
+				typ, at, err := rrweb.Header(raw)
+				if err != nil {
+					return fmt.Errorf("api: events of %s: %w", id, err)
+				}
+				evs = append(evs, event{typ: typ, at: at, raw: raw})
+			}
+		}
+		if from > 0 {
+			evs = trimToSnapshot(evs, from)
+		}
+		if after > 0 {
+			i := sort.Search(len(evs), func(i int) bool { return evs[i].at > after })
+			evs = evs[i:]
+		}
+		if len(evs) > 0 && (seekStart < 0 || evs[0].at < seekStart) {
+			seekStart = evs[0].at
+		}
+		parts = append(parts, evs)
+	}
+	all := mergeByTime(parts)
+	var buf bytes.Buffer
+	buf.Grow(len(all) * 128)
+	buf.WriteByte('[')
+	for i, e := range all {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(e.raw)
+	}
+	buf.WriteByte(']')
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if from > 0 && seekStart >= 0 {
+		w.Header().Set("X-Reel-Seek-Start", strconv.FormatInt(seekStart, 10))
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		a.log.DebugContext(ctx, "api: write events", "session", id, "err", err)
+	}
+	return nil
+}
+
+type event struct {
+	typ rrweb.EventType
+	at  int64
+	raw []byte
+}
+
+func optInt(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, errors.New("invalid")
+	}
+	return n, nil
+}
+
+// sources lists, per tab, where the session's events are stored, in time order.
+func (a *API) sources(ctx context.Context, id, onlyTab string) (map[string][]source, error) {
+	segments, err := a.index.Segments(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	chunks, err := a.index.Chunks(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	tabs := map[string][]source{}
+	for _, g := range segments {
+		if onlyTab != "" && g.Tab != onlyTab {
+			continue
+		}
+		tabs[g.Tab] = append(tabs[g.Tab], source{
+			tab: g.Tab, first: g.FirstAt.UnixMilli(), last: g.LastAt.UnixMilli(), snapshotAt: g.FirstAt.UnixMilli(),
+			load: func(ctx context.Context) ([]byte, error) {
+				data, err := a.blobs.GetRange(ctx, g.BlobKey, g.Offset, g.Length)
+				if err != nil {
+					return nil, err
+				}
+				return chunk.DecodeArray(data)
+			},
+		})
+	}
+	for _, c := range chunks {
+		if c.Compacted || (onlyTab != "" && c.Tab != onlyTab) {
+			continue
+		}
+		snap := int64(0)
+		if !c.SnapshotAt.IsZero() {
+			snap = c.SnapshotAt.UnixMilli()
+		}
+		tabs[c.Tab] = append(tabs[c.Tab], source{
+			tab: c.Tab, first: c.FirstAt.UnixMilli(), last: c.LastAt.UnixMilli(), snapshotAt: snap,
+			load: func(ctx context.Context) ([]byte, error) {
+				data, err := a.blobs.Get(ctx, c.BlobKey)
+				if err != nil {
+					return nil, err
+				}
+				return chunk.DecodeArray(data)
+			},
+		})
+	}
+	for t := range tabs {
+		srcs := tabs[t]
+		// Segments come first (they are older than any chunk still uncompacted), each group
+		// already in order; a stable sort by start time places late chunks correctly.
+		sort.SliceStable(srcs, func(i, j int) bool { return srcs[i].first < srcs[j].first })
+	}
+	return tabs, nil
+}
+
+// seek drops the sources before the last one that holds a full snapshot at or before from.
+func seek(srcs []source, from int64) []source {
+	start := 0
+	for i, s := range srcs {
+		if s.snapshotAt > 0 && s.snapshotAt <= from {
+			start = i
+		}
+	}
+	return srcs[start:]
+}
+
+// trimToSnapshot drops the events before the last Meta event at or before from, so the answer
+// starts with a replayable full snapshot.
+func trimToSnapshot(evs []event, from int64) []event {
+	start := -1
+	for i, e := range evs {
+		if e.at > from {
+			break
+		}
+		if e.typ == rrweb.Meta {
+			start = i
+		}
+	}
+	if start < 0 {
+		return evs
+	}
+	return evs[start:]
+}
+
+// mergeByTime interleaves each tab's events (each already in time order) by timestamp.
+func mergeByTime(parts [][]event) []event {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	var all []event
+	for _, p := range parts {
+		all = append(all, p...)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].at < all[j].at })
+	return all
+}

@@ -1,0 +1,337 @@
+// Package compact rewrites a session that has gone quiet into its at-rest layout: one blob per
+// session holding a sequence of independently zstd-compressed segments, each starting at a full
+// snapshot, with large strings moved into the project's content store. The whole session is one
+// read; any moment is one ranged read of the segment that holds it (the seek index is the
+// segments table).
+package compact
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/reelhq/reel/internal/chunk"
+	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/rrweb"
+	"github.com/reelhq/reel/internal/store"
+)
+
+// index is what compaction needs from the store.
+type index interface {
+	IdleSessions(ctx context.Context, idleBefore time.Time, limit int) ([]string, error)
+	ClaimSession(ctx context.Context, id string, now, until time.Time) (bool, error)
+	GetSession(ctx context.Context, id string) (store.Session, error)
+	Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error)
+	Segments(ctx context.Context, sessionID string) ([]store.Segment, error)
+	MissingContent(ctx context.Context, projectID string, hashes []string) ([]string, error)
+	CommitCompaction(ctx context.Context, c store.Compaction) ([]string, error)
+}
+
+// blobs is what compaction needs from the blob store.
+type blobs interface {
+	Get(ctx context.Context, key string) ([]byte, error)
+	GetRange(ctx context.Context, key string, offset, length int64) ([]byte, error)
+	Put(ctx context.Context, key string, data []byte) error
+	Delete(ctx context.Context, key string) error
+}
+
+// Options tune compaction.
+type Options struct {
+	// Idle is how long a session must receive nothing before it is compacted.
+	Idle time.Duration
+	// Interval is how often the worker looks for idle sessions.
+	Interval time.Duration
+	// MinContent is the size from which a string (as JSON text) goes to the content store.
+	MinContent int
+	// Lease is how long one worker may hold a session.
+	Lease time.Duration
+}
+
+// Defaults: a session idle for 10 minutes is most likely over (the SDK ends one after 30
+// minutes idle, and a later batch is simply compacted again); 1 KiB strings are where a hash
+// reference starts to pay for itself many times over.
+var Defaults = Options{Idle: 10 * time.Minute, Interval: 30 * time.Second, MinContent: 1024, Lease: 5 * time.Minute}
+
+// Compactor compacts sessions.
+type Compactor struct {
+	index index
+	blobs blobs
+	log   *slog.Logger
+	opts  Options
+}
+
+// New returns a Compactor; zero options take the defaults.
+func New(idx index, b blobs, log *slog.Logger, opts Options) *Compactor {
+	if opts.Idle <= 0 {
+		opts.Idle = Defaults.Idle
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = min(Defaults.Interval, max(opts.Idle/2, 100*time.Millisecond))
+	}
+	if opts.MinContent <= 0 {
+		opts.MinContent = Defaults.MinContent
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = Defaults.Lease
+	}
+	return &Compactor{index: idx, blobs: b, log: log, opts: opts}
+}
+
+// Run compacts idle sessions until ctx is done.
+func (c *Compactor) Run(ctx context.Context) {
+	t := time.NewTicker(c.opts.Interval)
+	defer t.Stop()
+	for {
+		if n, err := c.RunOnce(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			c.log.Error("compaction pass failed", "err", err)
+		} else if n > 0 {
+			c.log.Info("compacted sessions", "sessions", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// RunOnce compacts every session idle at now and returns how many it compacted.
+func (c *Compactor) RunOnce(ctx context.Context, now time.Time) (int, error) {
+	done := 0
+	for {
+		ids, err := c.index.IdleSessions(ctx, now.Add(-c.opts.Idle), 50)
+		if err != nil {
+			return done, err
+		}
+		progressed := false
+		for _, id := range ids {
+			ok, err := c.Session(ctx, id)
+			if err != nil {
+				if ctx.Err() != nil {
+					return done, ctx.Err()
+				}
+				c.log.Error("compaction failed", "session", id, "err", err)
+				continue
+			}
+			if ok {
+				done++
+				progressed = true
+			}
+		}
+		if len(ids) < 50 || !progressed {
+			return done, nil
+		}
+	}
+}
+
+// piece is one stored run of a tab's events: an uncompacted chunk or an earlier segment.
+type piece struct {
+	first int64
+	seq   int64
+	arr   []byte
+}
+
+type event struct {
+	typ rrweb.EventType
+	at  int64
+	raw []byte
+}
+
+// Session compacts one session now. It reports false when another worker holds it.
+func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
+	now := time.Now()
+	ok, err := c.index.ClaimSession(ctx, id, now, now.Add(c.opts.Lease))
+	if err != nil || !ok {
+		return false, err
+	}
+	sess, err := c.index.GetSession(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	chunks, err := c.index.Chunks(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	segments, err := c.index.Segments(ctx, id)
+	if err != nil {
+		return false, err
+	}
+
+	tabs := map[string][]piece{}
+	var merged []store.Chunk
+	for _, g := range segments {
+		data, err := c.blobs.GetRange(ctx, g.BlobKey, g.Offset, g.Length)
+		if err != nil {
+			return false, fmt.Errorf("compact %s: segment %d: %w", id, g.Index, err)
+		}
+		arr, err := chunk.DecodeArray(data)
+		if err != nil {
+			return false, fmt.Errorf("compact %s: segment %d: %w", id, g.Index, err)
+		}
+		tabs[g.Tab] = append(tabs[g.Tab], piece{first: g.FirstAt.UnixMilli(), seq: -1, arr: arr})
+	}
+	for _, ch := range chunks {
+		if ch.Compacted {
+			continue
+		}
+		data, err := c.blobs.Get(ctx, ch.BlobKey)
+		if err != nil {
+			return false, fmt.Errorf("compact %s: chunk %s/%d: %w", id, ch.Tab, ch.Seq, err)
+		}
+		arr, err := chunk.DecodeArray(data)
+		if err != nil {
+			return false, fmt.Errorf("compact %s: chunk %s/%d: %w", id, ch.Tab, ch.Seq, err)
+		}
+		tabs[ch.Tab] = append(tabs[ch.Tab], piece{first: ch.FirstAt.UnixMilli(), seq: ch.Seq, arr: arr})
+		merged = append(merged, ch)
+	}
+	if len(merged) == 0 {
+		return false, nil
+	}
+
+	var blob bytes.Buffer
+	var newSegments []store.Segment
+	refs := map[string]bool{}
+	taken := map[string][]byte{}
+	var nonce [6]byte
+	_, _ = rand.Read(nonce[:])
+	key := fmt.Sprintf("sessions/%s/%s/compact-%s.zst", sess.ProjectID, id, hex.EncodeToString(nonce[:]))
+	tabNames := make([]string, 0, len(tabs))
+	for t := range tabs {
+		tabNames = append(tabNames, t)
+	}
+	sort.Strings(tabNames)
+	for _, tab := range tabNames {
+		events, err := flatten(tabs[tab])
+		if err != nil {
+			return false, fmt.Errorf("compact %s tab %s: %w", id, tab, err)
+		}
+		for i, seg := range cut(events) {
+			arr := join(seg)
+			out, tokens, err := content.Externalize(arr, c.opts.MinContent)
+			if err != nil {
+				return false, fmt.Errorf("compact %s: %w", id, err)
+			}
+			for h, tok := range tokens {
+				taken[h] = tok
+			}
+			for _, h := range content.Refs(out) {
+				refs[h] = true
+			}
+			data := chunk.Compress(out)
+			newSegments = append(newSegments, store.Segment{
+				SessionID: id, Tab: tab, Index: i,
+				FirstAt: time.UnixMilli(seg[0].at).UTC(), LastAt: time.UnixMilli(seg[len(seg)-1].at).UTC(),
+				BlobKey: key, Offset: int64(blob.Len()), Length: int64(len(data)),
+				Events: len(seg), RawBytes: len(arr),
+			})
+			blob.Write(data)
+		}
+	}
+
+	// New content first, then the session's blob, then the index: a crash anywhere before the
+	// commit leaves only unreferenced blobs, and the chunks keep serving the session.
+	var contentRefs []store.ContentRef
+	newHashes := make([]string, 0, len(taken))
+	for h := range taken {
+		newHashes = append(newHashes, h)
+	}
+	missing, err := c.index.MissingContent(ctx, sess.ProjectID, newHashes)
+	if err != nil {
+		return false, err
+	}
+	isMissing := map[string]bool{}
+	for _, h := range missing {
+		isMissing[h] = true
+	}
+	for h := range refs {
+		ref := store.ContentRef{Hash: h}
+		if tok, ok := taken[h]; ok {
+			ref.Size = len(tok)
+			if isMissing[h] {
+				stored, err := content.Put(ctx, c.blobs, sess.ProjectID, h, tok)
+				if err != nil {
+					return false, err
+				}
+				ref.Stored = stored
+			}
+		}
+		contentRefs = append(contentRefs, ref)
+	}
+	if err := c.blobs.Put(ctx, key, blob.Bytes()); err != nil {
+		return false, fmt.Errorf("compact %s: %w", id, err)
+	}
+	obsolete, err := c.index.CommitCompaction(ctx, store.Compaction{SessionID: id, Segments: newSegments, Chunks: merged, Content: contentRefs, At: time.Now()})
+	if err != nil {
+		_ = c.blobs.Delete(ctx, key)
+		return false, err
+	}
+	for _, k := range obsolete {
+		if err := c.blobs.Delete(ctx, k); err != nil {
+			c.log.Warn("compaction: remove obsolete blob", "key", k, "err", err)
+		}
+	}
+	return true, nil
+}
+
+// flatten orders a tab's pieces by time (earlier segments, then chunks by sequence) and returns
+// their events, stably sorted by timestamp so a late batch lands where it belongs.
+func flatten(pieces []piece) ([]event, error) {
+	sort.SliceStable(pieces, func(i, j int) bool {
+		if pieces[i].seq < 0 || pieces[j].seq < 0 {
+			return pieces[i].first < pieces[j].first
+		}
+		return pieces[i].seq < pieces[j].seq
+	})
+	var out []event
+	for _, p := range pieces {
+		for _, raw := range rrweb.Elements(p.arr, 1<<30) {
+			typ, at, err := rrweb.Header(raw)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, event{typ: typ, at: at, raw: raw})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].at < out[j].at })
+	if len(out) == 0 {
+		return nil, errors.New("no events")
+	}
+	return out, nil
+}
+
+// cut splits a tab's events into segments, each starting at a Meta event (rrweb emits one right
+// before every full snapshot), so each segment can be replayed on its own.
+func cut(events []event) [][]event {
+	var segs [][]event
+	start := 0
+	for i, e := range events {
+		if e.typ == rrweb.Meta && i > start {
+			segs = append(segs, events[start:i])
+			start = i
+		}
+	}
+	return append(segs, events[start:])
+}
+
+func join(events []event) []byte {
+	n := 2
+	for _, e := range events {
+		n += len(e.raw) + 1
+	}
+	out := make([]byte, 0, n)
+	out = append(out, '[')
+	for i, e := range events {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, e.raw...)
+	}
+	return append(out, ']')
+}

@@ -1,0 +1,324 @@
+package compact_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reelhq/reel/internal/api"
+	"github.com/reelhq/reel/internal/auth"
+	"github.com/reelhq/reel/internal/blob"
+	"github.com/reelhq/reel/internal/compact"
+	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/ingest"
+	"github.com/reelhq/reel/internal/lifecycle"
+	"github.com/reelhq/reel/internal/store"
+	"github.com/reelhq/reel/internal/store/sqlite"
+)
+
+const token = "compact-test-admin-token"
+
+type env struct {
+	dir    string
+	db     *sqlite.DB
+	blobs  *blob.Local
+	ingest *httptest.Server
+	api    *api.API
+	authn  *auth.Auth
+	comp   *compact.Compactor
+	life   *lifecycle.Lifecycle
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "index.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.CreateProject(ctx, store.Project{ID: "default", Name: "d", PublicKey: "pk_test", RetentionDays: 30}); err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := blob.NewLocal(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	srv := httptest.NewServer(ingest.New(db, blobs, log, ingest.Options{}))
+	t.Cleanup(srv.Close)
+	authn := auth.New(db, log, auth.Options{AdminToken: token})
+	a := api.New(db, blobs, authn, log)
+	life := lifecycle.New(db, blobs, log, lifecycle.Options{Grace: time.Nanosecond}, a.ContentCache())
+	return &env{dir: dir, db: db, blobs: blobs, ingest: srv, api: a, authn: authn, life: life,
+		comp: compact.New(db, blobs, log, compact.Options{Idle: time.Nanosecond, MinContent: 1024})}
+}
+
+func (e *env) send(t *testing.T, batch map[string]any) (int, string) {
+	t.Helper()
+	b, _ := json.Marshal(batch)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	zw.Close()
+	resp, err := http.Post(e.ingest.URL+"/api/v1/ingest?v=1&key=pk_test", "text/plain", &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func (e *env) mustSend(t *testing.T, session, tab string, seq int, events ...json.RawMessage) {
+	t.Helper()
+	if status, body := e.send(t, map[string]any{"session": session, "tab": tab, "seq": seq, "events": events}); status != 200 {
+		t.Fatalf("ingest = %d %s", status, body)
+	}
+}
+
+// events fetches a session's events through the API handler, as the dashboard would.
+func (e *env) events(t *testing.T, id, query string) (string, http.Header) {
+	t.Helper()
+	req := httptest.NewRequest("GET", "/api/v1/sessions/"+id+"/events?"+query, nil)
+	req.SetPathValue("id", id)
+	rec := httptest.NewRecorder()
+	e.api.Handler(e.api.Events).ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Fatalf("events = %d %s", rec.Code, rec.Body)
+	}
+	return rec.Body.String(), rec.Header()
+}
+
+var css = strings.Repeat(".product-card{display:grid;gap:8px;padding:16px;border-radius:12px} ", 60)
+
+func ev(typ int, at int64, data string) json.RawMessage {
+	return json.RawMessage(fmt.Sprintf(`{"type":%d,"timestamp":%d,"data":%s}`, typ, at, data))
+}
+
+func meta(at int64, href string) json.RawMessage {
+	return ev(4, at, fmt.Sprintf(`{"href":%q,"width":1280,"height":720}`, href))
+}
+
+func full(at int64, text string) json.RawMessage {
+	return ev(2, at, fmt.Sprintf(`{"node":{"type":0,"id":1,"childNodes":[{"type":2,"tagName":"style","id":2,"attributes":{"_cssText":%q},"childNodes":[]},{"type":3,"id":3,"textContent":%q}]},"initialOffset":{"left":0,"top":0}}`, css, text))
+}
+
+func click(at int64) json.RawMessage { return ev(3, at, `{"source":2,"type":2,"id":3,"x":5,"y":6}`) }
+
+func blobFiles(t *testing.T, dir string) []string {
+	var out []string
+	filepath.WalkDir(filepath.Join(dir, "blobs"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(filepath.Join(dir, "blobs"), p)
+			out = append(out, rel)
+		}
+		return nil
+	})
+	return out
+}
+
+const t0 = int64(1764237600000)
+
+func TestCompactionKeepsEventsAndSeeks(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.mustSend(t, "s_compact01", "t_tab00001", 0, meta(t0, "http://x/"), full(t0+1, "home"), click(t0+500))
+	e.mustSend(t, "s_compact01", "t_tab00001", 1, click(t0+1000), meta(t0+2000, "http://x/cart"), full(t0+2001, "cart"))
+	e.mustSend(t, "s_compact01", "t_tab00001", 2, click(t0+3000))
+	e.mustSend(t, "s_compact01", "t_tab00002", 0, meta(t0+1500, "http://x/other"), full(t0+1501, "other tab"))
+
+	before, _ := e.events(t, "s_compact01", "")
+	seekBefore, hBefore := e.events(t, "s_compact01", fmt.Sprintf("tab=t_tab00001&from=%d", t0+2500))
+	tailBefore, _ := e.events(t, "s_compact01", fmt.Sprintf("after=%d", t0+2001))
+
+	n, err := e.comp.RunOnce(ctx, time.Now().Add(time.Second))
+	if err != nil || n != 1 {
+		t.Fatalf("RunOnce = %d, %v", n, err)
+	}
+	segs, _ := e.db.Segments(ctx, "s_compact01")
+	if len(segs) != 3 { // tab 1: home, cart; tab 2: other
+		t.Fatalf("segments = %+v", segs)
+	}
+	files := blobFiles(t, e.dir)
+	var sessionBlobs, contentBlobs int
+	for _, f := range files {
+		switch {
+		case strings.HasPrefix(f, "sessions/"):
+			sessionBlobs++
+		case strings.HasPrefix(f, "content/"):
+			contentBlobs++
+		}
+	}
+	if sessionBlobs != 1 || contentBlobs != 1 {
+		t.Fatalf("after compaction blobs = %v; want one session blob and one stylesheet", files)
+	}
+
+	after, _ := e.events(t, "s_compact01", "")
+	if after != before {
+		t.Fatalf("compaction changed the events:\nbefore %s\nafter  %s", before, after)
+	}
+	seekAfter, hAfter := e.events(t, "s_compact01", fmt.Sprintf("tab=t_tab00001&from=%d", t0+2500))
+	if seekAfter != seekBefore || hAfter.Get("X-Reel-Seek-Start") != fmt.Sprint(t0+2000) || hBefore.Get("X-Reel-Seek-Start") != fmt.Sprint(t0+2000) {
+		t.Fatalf("seek differs or starts wrong: before %s (%s) after %s (%s)", seekBefore, hBefore.Get("X-Reel-Seek-Start"), seekAfter, hAfter.Get("X-Reel-Seek-Start"))
+	}
+	if !strings.HasPrefix(seekAfter, `[{"type":4,"timestamp":`+fmt.Sprint(t0+2000)) || strings.Contains(seekAfter, `"home"`) {
+		t.Fatalf("seek answer does not start at the cart snapshot: %.120s", seekAfter)
+	}
+	tailAfter, _ := e.events(t, "s_compact01", fmt.Sprintf("after=%d", t0+2001))
+	if tailAfter != tailBefore || tailAfter != "["+string(click(t0+3000))+"]" {
+		t.Fatalf("live tail = %s (before compaction %s)", tailAfter, tailBefore)
+	}
+
+	// A retry of a compacted batch is still recognised; a late new batch is served and compacted again.
+	if status, body := e.send(t, map[string]any{"session": "s_compact01", "tab": "t_tab00001", "seq": 1, "events": []json.RawMessage{click(t0 + 1000)}}); status != 200 || !strings.Contains(body, `"duplicate":true`) {
+		t.Fatalf("retry after compaction = %d %s", status, body)
+	}
+	e.mustSend(t, "s_compact01", "t_tab00001", 3, click(t0+4000))
+	withLate, _ := e.events(t, "s_compact01", "")
+	if !strings.HasSuffix(withLate, string(click(t0+4000))+"]") {
+		t.Fatalf("late batch missing: %.80s…", withLate[len(withLate)-200:])
+	}
+	if n, err := e.comp.RunOnce(ctx, time.Now().Add(time.Second)); err != nil || n != 1 {
+		t.Fatalf("second RunOnce = %d, %v", n, err)
+	}
+	again, _ := e.events(t, "s_compact01", "")
+	if again != withLate {
+		t.Fatal("recompaction changed the events")
+	}
+	if files := blobFiles(t, e.dir); len(files) != 2 {
+		t.Fatalf("after recompaction blobs = %v, want the new session blob and the stylesheet", files)
+	}
+}
+
+func TestContentIsStoredOncePerProject(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for i := range 5 {
+		id := fmt.Sprintf("s_shared%03d", i)
+		e.mustSend(t, id, "t_tab00001", 0, meta(t0, "http://x/"), full(t0+1, fmt.Sprintf("visitor %d", i)), click(t0+10))
+	}
+	if _, err := e.comp.RunOnce(ctx, time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	contentBlobs := 0
+	for _, f := range blobFiles(t, e.dir) {
+		if strings.HasPrefix(f, "content/") {
+			contentBlobs++
+		}
+	}
+	if contentBlobs != 1 {
+		t.Fatalf("the stylesheet of 5 sessions is stored %d times", contentBlobs)
+	}
+	got, _ := e.events(t, "s_shared003", "")
+	if !strings.Contains(got, css[:200]) || !strings.Contains(got, "visitor 3") {
+		t.Fatal("events lost the stylesheet or the text")
+	}
+}
+
+func TestWireAssets(t *testing.T) {
+	e := newEnv(t)
+	hash := content.Hash(css)
+	marker := `"\u0000reel:a:` + hash + `"`
+	fullWithMarker := ev(2, t0+1, `{"node":{"type":0,"id":1,"childNodes":[{"type":2,"tagName":"style","id":2,"attributes":{"_cssText":`+marker+`},"childNodes":[]}]},"initialOffset":{"left":0,"top":0}}`)
+
+	// Referencing an asset the server lacks is refused with the hashes to send.
+	status, body := e.send(t, map[string]any{"session": "s_assets01", "tab": "t_tab00001", "seq": 0, "events": []json.RawMessage{meta(t0, "http://x/"), fullWithMarker}})
+	if status != 409 || !strings.Contains(body, `"missing_content"`) || !strings.Contains(body, hash) {
+		t.Fatalf("unknown asset = %d %s", status, body)
+	}
+	// A lying hash is refused.
+	status, body = e.send(t, map[string]any{"session": "s_assets01", "tab": "t_tab00001", "seq": 0, "assets": map[string]string{hash: css + "x"}, "events": []json.RawMessage{meta(t0, "http://x/"), fullWithMarker}})
+	if status != 400 || !strings.Contains(body, "bad_asset") {
+		t.Fatalf("wrong hash = %d %s", status, body)
+	}
+	// With the asset it is stored, and later batches and sessions may just refer to it.
+	status, body = e.send(t, map[string]any{"session": "s_assets01", "tab": "t_tab00001", "seq": 0, "assets": map[string]string{hash: css}, "events": []json.RawMessage{meta(t0, "http://x/"), fullWithMarker}})
+	if status != 200 {
+		t.Fatalf("with asset = %d %s", status, body)
+	}
+	e.mustSend(t, "s_assets02", "t_tab00001", 0, meta(t0, "http://x/"), fullWithMarker)
+	for _, id := range []string{"s_assets01", "s_assets02"} {
+		got, _ := e.events(t, id, "")
+		if strings.Contains(got, `reel:a:`) || !strings.Contains(got, css) {
+			t.Fatalf("%s events are not resolved: %.200s", id, got)
+		}
+	}
+}
+
+func TestRetentionAndErasure(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	secret := "Secret Street 42, Springfield"
+	identify := func(at int64, user string) json.RawMessage {
+		return ev(5, at, fmt.Sprintf(`{"tag":"reel.identify","payload":{"userId":%q,"traits":{"plan":"pro"}}}`, user))
+	}
+	uniqueCSS := strings.Repeat("#"+strings.ReplaceAll(secret, " ", "_")+"{color:red} ", 40)
+	e.mustSend(t, "s_erase0001", "t_tab00001", 0, meta(t0, "http://x/"), full(t0+1, secret), identify(t0+2, "user-1"),
+		ev(2, t0+3, fmt.Sprintf(`{"node":{"type":0,"id":9,"childNodes":[{"type":2,"tagName":"style","id":10,"attributes":{"_cssText":%q},"childNodes":[]}]},"initialOffset":{"left":0,"top":0}}`, uniqueCSS)))
+	e.mustSend(t, "s_erase0002", "t_tab00001", 0, meta(t0, "http://x/"), full(t0+1, "someone else"), identify(t0+2, "user-2"))
+	if s, _ := e.db.GetSession(ctx, "s_erase0001"); s.UserID != "user-1" {
+		t.Fatalf("identify not indexed: %+v", s)
+	}
+	if _, err := e.comp.RunOnce(ctx, time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := e.life.EraseUser(ctx, "default", "user-1")
+	if err != nil || rep.Sessions != 1 || rep.Content != 1 {
+		t.Fatalf("EraseUser = %+v, %v (want 1 session and its one unique stylesheet)", rep, err)
+	}
+	if _, err := e.db.GetSession(ctx, "s_erase0001"); err == nil {
+		t.Fatal("erased session still indexed")
+	}
+	// The other user's session is whole, shared stylesheet included.
+	other, _ := e.events(t, "s_erase0002", "")
+	if !strings.Contains(other, css[:100]) || !strings.Contains(other, "someone else") {
+		t.Fatal("erasure damaged another user's session")
+	}
+	// Nothing readable on disk still holds the erased user's data.
+	filepath.WalkDir(e.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		if bytes.Contains(b, []byte(secret)) || bytes.Contains(b, []byte(strings.ReplaceAll(secret, " ", "_"))) {
+			t.Errorf("%s still contains the erased user's data", p)
+		}
+		return nil
+	})
+
+	// Retention: sessions older than the project's retention go, with their blobs.
+	recent := time.Now().Add(-29 * 24 * time.Hour).UnixMilli()
+	e.mustSend(t, "s_recent001", "t_tab00001", 0, meta(recent, "http://x/"), full(recent+1, "recent"))
+	n, err := e.life.Expire(ctx, time.Now()) // t0 is a year ago: past the 30-day retention
+	if err != nil || n != 1 {
+		t.Fatalf("Expire = %d, %v", n, err)
+	}
+	if _, err := e.db.GetSession(ctx, "s_recent001"); err != nil {
+		t.Fatalf("a 29-day-old session was removed by 30-day retention: %v", err)
+	}
+	if _, err := e.life.EraseUser(ctx, "default", "nobody"); err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := e.db.DeleteSessions(ctx, []string{"s_recent001"})
+	for _, k := range ids {
+		e.blobs.Delete(ctx, k)
+	}
+	e.life.Expire(ctx, time.Now())
+	if files := blobFiles(t, e.dir); len(files) != 0 {
+		t.Fatalf("blobs left after every session was deleted: %v", files)
+	}
+}

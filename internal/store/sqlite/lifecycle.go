@@ -1,0 +1,239 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/reelhq/reel/internal/store"
+)
+
+// addContent records that a session references content items, creating their rows and
+// refreshing their touched time (which protects them from a concurrent sweep).
+func addContent(ctx context.Context, tx *sql.Tx, projectID, sessionID string, refs []store.ContentRef, now time.Time) error {
+	for _, c := range refs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO content(project_id, hash, size, stored, touched_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT(project_id, hash) DO UPDATE SET touched_at = excluded.touched_at`, projectID, c.Hash, c.Size, c.Stored, ms(now)); err != nil {
+			return fmt.Errorf("content %s: %w", c.Hash, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO session_content(session_id, hash) VALUES (?, ?)`, sessionID, c.Hash); err != nil {
+			return fmt.Errorf("content ref %s: %w", c.Hash, err)
+		}
+	}
+	return nil
+}
+
+// MissingContent returns the hashes the project has no content for.
+func (db *DB) MissingContent(ctx context.Context, projectID string, hashes []string) ([]string, error) {
+	var missing []string
+	for _, h := range hashes {
+		var one int
+		err := db.read.QueryRowContext(ctx, `SELECT 1 FROM content WHERE project_id = ? AND hash = ?`, projectID, h).Scan(&one)
+		if err == sql.ErrNoRows {
+			missing = append(missing, h)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: missing content: %w", err)
+		}
+	}
+	return missing, nil
+}
+
+// Segments lists a compacted session's segments.
+func (db *DB) Segments(ctx context.Context, sessionID string) ([]store.Segment, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT session_id, tab, idx, first_at, last_at, blob_key, offset, length, events, raw_bytes
+		FROM segments WHERE session_id = ? ORDER BY tab, idx`, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: segments %s: %w", sessionID, err)
+	}
+	defer rows.Close()
+	var out []store.Segment
+	for rows.Next() {
+		var g store.Segment
+		var first, last int64
+		if err := rows.Scan(&g.SessionID, &g.Tab, &g.Index, &first, &last, &g.BlobKey, &g.Offset, &g.Length, &g.Events, &g.RawBytes); err != nil {
+			return nil, fmt.Errorf("sqlite: segments %s: %w", sessionID, err)
+		}
+		g.FirstAt, g.LastAt = fromMS(first), fromMS(last)
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// IdleSessions finds sessions with uncompacted chunks that have been quiet since idleBefore.
+func (db *DB) IdleSessions(ctx context.Context, idleBefore time.Time, limit int) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM sessions s
+		WHERE last_batch_at < ? AND last_batch_at > compacted_at
+		ORDER BY last_batch_at LIMIT ?`, ms(idleBefore), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: idle sessions: %w", err)
+	}
+	return scanIDs(rows)
+}
+
+func scanIDs(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// ClaimSession leases a session for compaction.
+func (db *DB) ClaimSession(ctx context.Context, id string, now, until time.Time) (bool, error) {
+	res, err := db.write.ExecContext(ctx, `UPDATE sessions SET lease_until = ? WHERE id = ? AND lease_until < ?`, ms(until), id, ms(now))
+	if err != nil {
+		return false, fmt.Errorf("sqlite: claim %s: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// CommitCompaction swaps a session's chunks for segments in one transaction.
+func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]string, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: compaction: %w", err)
+	}
+	defer tx.Rollback()
+	var projectID string
+	if err := tx.QueryRowContext(ctx, `SELECT project_id FROM sessions WHERE id = ?`, c.SessionID).Scan(&projectID); err != nil {
+		return nil, fmt.Errorf("sqlite: compaction %s: %w", c.SessionID, err)
+	}
+	obsolete := map[string]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT blob_key FROM segments WHERE session_id = ?`, c.SessionID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: compaction: %w", err)
+	}
+	keys, err := scanIDs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: compaction: %w", err)
+	}
+	for _, k := range keys {
+		obsolete[k] = true
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM segments WHERE session_id = ?`, c.SessionID); err != nil {
+		return nil, fmt.Errorf("sqlite: compaction: %w", err)
+	}
+	for _, g := range c.Segments {
+		delete(obsolete, g.BlobKey)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO segments(session_id, tab, idx, first_at, last_at, blob_key, offset, length, events, raw_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.SessionID, g.Tab, g.Index, ms(g.FirstAt), ms(g.LastAt), g.BlobKey, g.Offset, g.Length, g.Events, g.RawBytes); err != nil {
+			return nil, fmt.Errorf("sqlite: compaction: insert segment: %w", err)
+		}
+	}
+	for _, ch := range c.Chunks {
+		res, err := tx.ExecContext(ctx, `UPDATE chunks SET compacted = 1, blob_key = '' WHERE session_id = ? AND tab = ? AND seq = ? AND compacted = 0`, c.SessionID, ch.Tab, ch.Seq)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: compaction: mark chunk: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 && ch.BlobKey != "" {
+			obsolete[ch.BlobKey] = true
+		}
+	}
+	if err := addContent(ctx, tx, projectID, c.SessionID, c.Content, c.At); err != nil {
+		return nil, fmt.Errorf("sqlite: compaction: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET compacted_at = ?, lease_until = 0 WHERE id = ?`, ms(c.At), c.SessionID); err != nil {
+		return nil, fmt.Errorf("sqlite: compaction: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: compaction: commit: %w", err)
+	}
+	out := make([]string, 0, len(obsolete))
+	for k := range obsolete {
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// ExpiredSessions finds sessions past their project's retention.
+func (db *DB) ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT s.id FROM sessions s JOIN projects p ON p.id = s.project_id
+		WHERE p.retention_days > 0 AND s.ended_at < ? - p.retention_days * 86400000 LIMIT ?`, ms(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: expired sessions: %w", err)
+	}
+	return scanIDs(rows)
+}
+
+// SessionsOfUser finds a user's sessions in a project.
+func (db *DB) SessionsOfUser(ctx context.Context, projectID, userID string) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM sessions WHERE project_id = ? AND user_id = ? AND user_id <> ''`, projectID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sessions of user: %w", err)
+	}
+	return scanIDs(rows)
+}
+
+// DeleteSessions removes sessions and everything indexed under them.
+func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
+	}
+	defer tx.Rollback()
+	var keys []string
+	for _, id := range ids {
+		rows, err := tx.QueryContext(ctx, `SELECT blob_key FROM chunks WHERE session_id = ?1 AND blob_key <> ''
+			UNION SELECT blob_key FROM segments WHERE session_id = ?1`, id)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
+		}
+		k, err := scanIDs(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
+		}
+		keys = append(keys, k...)
+		for _, q := range []string{`DELETE FROM session_content WHERE session_id = ?`, `DELETE FROM segments WHERE session_id = ?`,
+			`DELETE FROM chunks WHERE session_id = ?`, `DELETE FROM session_pages WHERE session_id = ?`, `DELETE FROM sessions WHERE id = ?`} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return nil, fmt.Errorf("sqlite: delete session %s: %w", id, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: delete sessions: commit: %w", err)
+	}
+	return keys, nil
+}
+
+// SweepContent deletes unreferenced content rows and returns them.
+func (db *DB) SweepContent(ctx context.Context, touchedBefore time.Time, hashes []string) ([]store.ContentKey, error) {
+	query := `DELETE FROM content WHERE touched_at < ? AND NOT EXISTS (SELECT 1 FROM session_content sc WHERE sc.hash = content.hash)`
+	args := []any{ms(touchedBefore)}
+	if hashes != nil {
+		if len(hashes) == 0 {
+			return nil, nil
+		}
+		query += ` AND hash IN (?` + strings.Repeat(`,?`, len(hashes)-1) + `)`
+		for _, h := range hashes {
+			args = append(args, h)
+		}
+	}
+	rows, err := db.write.QueryContext(ctx, query+` RETURNING project_id, hash`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sweep content: %w", err)
+	}
+	defer rows.Close()
+	var out []store.ContentKey
+	for rows.Next() {
+		var k store.ContentKey
+		if err := rows.Scan(&k.ProjectID, &k.Hash); err != nil {
+			return nil, fmt.Errorf("sqlite: sweep content: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
