@@ -121,6 +121,8 @@ func newIngestProxy(t *testing.T, target string) *ingestProxy {
 			rec.status = 429
 			p.add(rec)
 			w.Header().Set("Access-Control-Allow-Origin", "*")
+			// As docs/wire-format.md asks of the server: a cross-origin page can only read an exposed header.
+			w.Header().Set("Access-Control-Expose-Headers", "Retry-After")
 			w.Header().Set("Retry-After", "2")
 			w.WriteHeader(http.StatusTooManyRequests)
 			w.Write([]byte(`{"error":{"code":"rate_limited","message":"slow down"}}`))
