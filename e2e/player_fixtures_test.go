@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -83,8 +86,14 @@ func ingest(t *testing.T, r *reel, session, tab string, seq int, events []string
 	}
 }
 
+// gzipBatchMeta is a batch as the SDK sends it, with the page's user agent and viewport.
 func gzipBatchMeta(session, tab string, seq int, events []string) []byte {
-	return gzipBatch(nil, session, tab, seq, events)
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	fmt.Fprintf(zw, `{"session":%q,"tab":%q,"seq":%d,"meta":{"sdk":"reel-js/test","userAgent":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"},"events":[%s]}`,
+		session, tab, seq, strings.Join(events, ","))
+	zw.Close()
+	return buf.Bytes()
 }
 
 // loginActions sign the browser in to the dashboard.

@@ -374,10 +374,14 @@ function Replay({
             )}
           </button>
           <button type="button" class="ghost icon" title="Previous event ([)" data-testid="prev-event" onClick={() => step(-1)}>
-            ⏮
+            <svg viewBox="0 0 16 16" aria-hidden="true">
+              <path d="M3 3h2v10H3zM13 3.5v9a.6.6 0 0 1-.9.5L6 8.5a.6.6 0 0 1 0-1l6.1-4.5a.6.6 0 0 1 .9.5z" />
+            </svg>
           </button>
           <button type="button" class="ghost icon" title="Next event (])" data-testid="next-event" onClick={() => step(1)}>
-            ⏭
+            <svg viewBox="0 0 16 16" aria-hidden="true">
+              <path d="M11 3h2v10h-2zM3 3.5v9a.6.6 0 0 0 .9.5L10 8.5a.6.6 0 0 0 0-1L3.9 3a.6.6 0 0 0-.9.5z" />
+            </svg>
           </button>
           <span class="time mono" data-testid="time" data-current-ms={Math.round(time)} data-total-ms={total}>
             {clock(time)} / {clock(total)}
@@ -421,7 +425,9 @@ function Replay({
           <CopyButton text={linkHere} label="Copy link" />
           {!shared && <ShareButton id={session.id} />}
           <button type="button" class="ghost icon" title="Fullscreen (f)" data-testid="fullscreen" onClick={fullscreen}>
-            ⛶
+            <svg viewBox="0 0 16 16" aria-hidden="true">
+              <path d="M2 2h4v1.5H3.5V6H2zM10 2h4v4h-1.5V3.5H10zM2 10h1.5v2.5H6V14H2zM12.5 10H14v4h-4v-1.5h2.5z" />
+            </svg>
           </button>
         </div>
       </section>
