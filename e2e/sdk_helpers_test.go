@@ -72,6 +72,8 @@ type ingestProxy struct {
 	mu       sync.Mutex
 	mode     string // "", "down", "429"
 	n429     int
+	config   string // when set, served as GET /api/v1/sdk-config
+	target   *httputil.ReverseProxy
 	requests []proxied
 }
 
@@ -83,10 +85,18 @@ type proxied struct {
 
 func newIngestProxy(t *testing.T, target string) *ingestProxy {
 	t.Helper()
-	u, _ := url.Parse(target)
-	rp := httputil.NewSingleHostReverseProxy(u)
 	p := &ingestProxy{}
+	p.retarget(target)
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		rp, config := p.target, p.config
+		p.mu.Unlock()
+		if config != "" && r.URL.Path == "/api/v1/sdk-config" {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(config))
+			return
+		}
 		if !strings.HasPrefix(r.URL.Path, "/api/v1/ingest") {
 			rp.ServeHTTP(w, r)
 			return
@@ -137,6 +147,14 @@ func newIngestProxy(t *testing.T, target string) *ingestProxy {
 	}))
 	t.Cleanup(p.Close)
 	return p
+}
+
+// retarget sends what follows to another Reel server.
+func (p *ingestProxy) retarget(target string) {
+	u, _ := url.Parse(target)
+	p.mu.Lock()
+	p.target = httputil.NewSingleHostReverseProxy(u)
+	p.mu.Unlock()
 }
 
 func (p *ingestProxy) add(r proxied) {
