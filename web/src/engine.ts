@@ -25,6 +25,7 @@ export interface EngineOptions {
 }
 
 const LIVE_POLL_MS = 2000;
+const LIVE_BEHIND_MS = 1000;
 
 function replayable(evs: RREvent[]): boolean {
   return evs.length >= 2 && evs.some((e) => e.type === FULL_SNAPSHOT) && evs.some((e) => e.type === META);
@@ -302,8 +303,9 @@ export class Engine {
       this.r?.addEvent(e as any);
     }
     if (!this.r && replayable(this.win)) this.create(this.win, this.pending, true);
-    // Playback had caught up with the recording: carry on with what just arrived.
-    else if (following && this.r) this.seekWithin(this.finishedAt!, true);
+    // Playback had caught up with the recording: carry on with what just arrived, at most
+    // LIVE_BEHIND_MS behind the newest event.
+    else if (following && this.r) this.seekWithin(Math.max(this.finishedAt!, this.end() - LIVE_BEHIND_MS), true);
     this.o.onChange();
   }
 
