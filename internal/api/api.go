@@ -169,16 +169,23 @@ type sessionJSON struct {
 	Viewport   viewportJSON `json:"viewport"`
 	UpdatedAt  time.Time    `json:"updatedAt"`
 	URLs       []string     `json:"urls,omitempty"`
+	UserID     string       `json:"userId,omitempty"`
+	// CompactedAt is set once the session has been rewritten into its at-rest layout.
+	CompactedAt *time.Time `json:"compactedAt,omitempty"`
 }
 
 func toJSON(s store.Session) sessionJSON {
 	ua := useragent.Parse(s.UserAgent)
-	return sessionJSON{
+	out := sessionJSON{
 		ID: s.ID, ProjectID: s.ProjectID, StartedAt: s.StartedAt, EndedAt: s.EndedAt, DurationMS: s.Duration().Milliseconds(),
 		Pages: s.Pages, EntryURL: s.EntryURL, ExitURL: s.ExitURL, Clicks: s.Clicks, Events: s.Events, Tabs: s.Tabs,
 		UserAgent: s.UserAgent, Browser: ua.Browser, OS: ua.OS, Device: ua.Device,
-		Viewport: viewportJSON{s.Viewport.Width, s.Viewport.Height}, UpdatedAt: s.UpdatedAt, URLs: s.URLs,
+		Viewport: viewportJSON{s.Viewport.Width, s.Viewport.Height}, UpdatedAt: s.UpdatedAt, URLs: s.URLs, UserID: s.UserID,
 	}
+	if !s.Compacted.IsZero() {
+		out.CompactedAt = &s.Compacted
+	}
+	return out
 }
 
 // ListSessions lists sessions newest first, a page at a time.

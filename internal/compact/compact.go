@@ -60,10 +60,11 @@ var Defaults = Options{Idle: 10 * time.Minute, Interval: 30 * time.Second, MinCo
 
 // Compactor compacts sessions.
 type Compactor struct {
-	index index
-	blobs blobs
-	log   *slog.Logger
-	opts  Options
+	index   index
+	blobs   blobs
+	log     *slog.Logger
+	opts    Options
+	content *content.Cache
 }
 
 // New returns a Compactor; zero options take the defaults.
@@ -80,7 +81,7 @@ func New(idx index, b blobs, log *slog.Logger, opts Options) *Compactor {
 	if opts.Lease <= 0 {
 		opts.Lease = Defaults.Lease
 	}
-	return &Compactor{index: idx, blobs: b, log: log, opts: opts}
+	return &Compactor{index: idx, blobs: b, log: log, opts: opts, content: content.NewCache(b, 16<<20)}
 }
 
 // Run compacts idle sessions until ctx is done.
@@ -174,6 +175,9 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("compact %s: segment %d: %w", id, g.Index, err)
 		}
+		if arr, err = c.resolve(ctx, sess.ProjectID, arr); err != nil {
+			return false, fmt.Errorf("compact %s: segment %d: %w", id, g.Index, err)
+		}
 		tabs[g.Tab] = append(tabs[g.Tab], piece{first: g.FirstAt.UnixMilli(), seq: -1, arr: arr})
 	}
 	for _, ch := range chunks {
@@ -188,6 +192,9 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("compact %s: chunk %s/%d: %w", id, ch.Tab, ch.Seq, err)
 		}
+		if arr, err = c.resolve(ctx, sess.ProjectID, arr); err != nil {
+			return false, fmt.Errorf("compact %s: chunk %s/%d: %w", id, ch.Tab, ch.Seq, err)
+		}
 		tabs[ch.Tab] = append(tabs[ch.Tab], piece{first: ch.FirstAt.UnixMilli(), seq: ch.Seq, arr: arr})
 		merged = append(merged, ch)
 	}
@@ -197,7 +204,7 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 
 	var blob bytes.Buffer
 	var newSegments []store.Segment
-	refs := map[string]bool{}
+	roots := map[string]bool{}
 	taken := map[string][]byte{}
 	var nonce [6]byte
 	_, _ = rand.Read(nonce[:])
@@ -218,11 +225,13 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 			if err != nil {
 				return false, fmt.Errorf("compact %s: %w", id, err)
 			}
+			// Everything was resolved before externalising, so what was taken is exactly
+			// what the session uses; the segment's own markers are its roots.
 			for h, tok := range tokens {
 				taken[h] = tok
 			}
 			for _, h := range content.Refs(out) {
-				refs[h] = true
+				roots[h] = true
 			}
 			data := chunk.Compress(out)
 			newSegments = append(newSegments, store.Segment{
@@ -250,17 +259,14 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 	for _, h := range missing {
 		isMissing[h] = true
 	}
-	for h := range refs {
-		ref := store.ContentRef{Hash: h}
-		if tok, ok := taken[h]; ok {
-			ref.Size = len(tok)
-			if isMissing[h] {
-				stored, err := content.Put(ctx, c.blobs, sess.ProjectID, h, tok)
-				if err != nil {
-					return false, err
-				}
-				ref.Stored = stored
+	for h, tok := range taken {
+		ref := store.ContentRef{Hash: h, Size: len(tok), Root: roots[h], Children: content.Refs(tok)}
+		if isMissing[h] {
+			stored, err := content.Put(ctx, c.blobs, sess.ProjectID, h, tok)
+			if err != nil {
+				return false, err
 			}
+			ref.Stored = stored
 		}
 		contentRefs = append(contentRefs, ref)
 	}
@@ -278,6 +284,12 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// resolve expands every marker in arr (wire assets, or content an earlier compaction took out)
+// so the session is externalised afresh and its references are complete.
+func (c *Compactor) resolve(ctx context.Context, projectID string, arr []byte) ([]byte, error) {
+	return content.Resolve(arr, func(h string) ([]byte, error) { return c.content.Token(ctx, projectID, h) })
 }
 
 // flatten orders a tab's pieces by time (earlier segments, then chunks by sequence) and returns

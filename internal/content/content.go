@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // markerPrefix is how a marker begins in JSON text (the opening quote included).
@@ -117,56 +118,163 @@ func Refs(b []byte) []string {
 	}
 }
 
-// Externalize replaces every string value of at least minLen bytes (as JSON text) in the JSON
-// text b, and every string starting with the reserved prefix, by a marker. It returns the new
-// text and the tokens it took out, by hash. Markers already present are left alone. b must be
-// valid JSON; object keys are never replaced.
+// TreeHash is the content key of an object or array: the SHA-256 of its JSON text (with its
+// own large parts already replaced by markers), in a separate domain from string hashes so a
+// string and a tree can never share a key.
+func TreeHash(text []byte) string {
+	h := sha256.New()
+	h.Write([]byte("reel-tree\x00"))
+	h.Write(text)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Externalize replaces, in the JSON text b, every string value and every object or array
+// nested below the events themselves whose JSON text is at least minLen bytes, and every
+// string starting with the reserved prefix, by a marker. Trees are replaced bottom-up, so the
+// parts two snapshots share are stored once even when the snapshots differ elsewhere. It
+// returns the new text and the tokens it took out, by hash. Markers already present are left
+// alone; object keys are never replaced. b must be valid JSON.
 func Externalize(b []byte, minLen int) ([]byte, map[string][]byte, error) {
-	var out []byte
-	var taken map[string][]byte
-	last := 0
-	for i := 0; i < len(b); i++ {
-		if b[i] != '"' {
-			continue
-		}
+	x := externalizer{in: b, min: minLen, out: make([]byte, 0, len(b)/2)}
+	lead := skipSpace(b, 0)
+	x.out = append(x.out, b[:lead]...)
+	i, err := x.value(lead, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	x.out = append(x.out, b[i:]...)
+	if x.taken == nil {
+		return b, nil, nil
+	}
+	return x.out, x.taken, nil
+}
+
+type externalizer struct {
+	in    []byte
+	min   int
+	out   []byte
+	taken map[string][]byte
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+func (x *externalizer) take(h string, tok []byte) {
+	if x.taken == nil {
+		x.taken = map[string][]byte{}
+	}
+	if _, ok := x.taken[h]; !ok {
+		x.taken[h] = bytes.Clone(tok)
+	}
+}
+
+// value copies (or replaces) the JSON value starting at b[i] and returns the index after it.
+func (x *externalizer) value(i, depth int) (int, error) {
+	b := x.in
+	if i >= len(b) {
+		return i, errors.New("content: unexpected end of JSON")
+	}
+	switch c := b[i]; c {
+	case '"':
 		end := stringToken(b, i)
 		if end < 0 {
-			return nil, nil, errors.New("content: unterminated string")
+			return i, errors.New("content: unterminated string")
 		}
 		tok := b[i:end]
 		switch {
-		case isKey(b, end):
 		case bytes.HasPrefix(tok, markerPrefix) && len(tok) == MarkerLen && ValidHash(string(tok[len(markerPrefix):len(tok)-1])):
-		case len(tok) >= minLen || bytes.HasPrefix(tok, reservedPrefix):
+			x.out = append(x.out, tok...)
+		case len(tok) >= x.min || bytes.HasPrefix(tok, reservedPrefix):
 			var s string
 			if err := json.Unmarshal(tok, &s); err != nil {
-				return nil, nil, fmt.Errorf("content: bad string: %w", err)
+				return i, fmt.Errorf("content: bad string: %w", err)
 			}
 			h := Hash(s)
-			if taken == nil {
-				taken = map[string][]byte{}
-				out = make([]byte, 0, len(b))
-			}
-			if _, ok := taken[h]; !ok {
-				taken[h] = tok
-			}
-			out = append(out, b[last:i]...)
-			out = append(out, Marker(h)...)
-			last = end
+			x.take(h, tok)
+			x.out = append(x.out, Marker(h)...)
+		default:
+			x.out = append(x.out, tok...)
 		}
-		i = end - 1
+		return end, nil
+	case '{', '[':
+		start := len(x.out)
+		closer := byte('}')
+		if c == '[' {
+			closer = ']'
+		}
+		x.out = append(x.out, c)
+		i++
+		for {
+			j := skipSpace(b, i)
+			x.out = append(x.out, b[i:j]...)
+			i = j
+			if i >= len(b) {
+				return i, errors.New("content: unexpected end of JSON")
+			}
+			if b[i] == closer {
+				x.out = append(x.out, closer)
+				i++
+				break
+			}
+			if b[i] == ',' {
+				x.out = append(x.out, ',')
+				i++
+				continue
+			}
+			if c == '{' {
+				// A key, its colon, then a value.
+				end := stringToken(b, i)
+				if end < 0 || b[i] != '"' {
+					return i, errors.New("content: bad object key")
+				}
+				x.out = append(x.out, b[i:end]...)
+				j := skipSpace(b, end)
+				if j >= len(b) || b[j] != ':' {
+					return j, errors.New("content: missing colon")
+				}
+				x.out = append(x.out, b[end:j+1]...)
+				i = skipSpace(b, j+1)
+				x.out = append(x.out, b[j+1:i]...)
+			}
+			var err error
+			if i, err = x.value(i, depth+1); err != nil {
+				return i, err
+			}
+		}
+		if depth >= 2 && len(x.out)-start >= x.min {
+			h := TreeHash(x.out[start:])
+			x.take(h, x.out[start:])
+			x.out = append(x.out[:start], Marker(h)...)
+		}
+		return i, nil
+	default:
+		j := i
+		for j < len(b) && !strings.ContainsRune(",]} \t\n\r", rune(b[j])) {
+			j++
+		}
+		x.out = append(x.out, b[i:j]...)
+		return j, nil
 	}
-	if taken == nil {
-		return b, nil, nil
-	}
-	return append(out, b[last:]...), taken, nil
 }
 
 // ErrMissing is wrapped when a marker names content the lookup does not have.
 var ErrMissing = errors.New("content: missing")
 
-// Resolve replaces every marker in the JSON text b by the token lookup returns for its hash.
+// maxResolveDepth bounds how deeply stored trees may nest markers (JSON nesting is bounded by
+// the ingest depth limit well below this).
+const maxResolveDepth = 1024
+
+// Resolve replaces every marker in the JSON text b by the token lookup returns for its hash,
+// recursively, so the result holds no markers.
 func Resolve(b []byte, lookup func(hash string) ([]byte, error)) ([]byte, error) {
+	return resolve(b, lookup, 0)
+}
+
+func resolve(b []byte, lookup func(hash string) ([]byte, error), depth int) ([]byte, error) {
 	if bytes.Index(b, markerPrefix) < 0 {
 		return b, nil
 	}
@@ -186,6 +294,12 @@ func Resolve(b []byte, lookup func(hash string) ([]byte, error)) ([]byte, error)
 		tok, err := lookup(string(b[i+len(markerPrefix) : end-1]))
 		if err != nil {
 			return nil, err
+		}
+		// A stored tree holds markers of its own large parts.
+		if depth < maxResolveDepth {
+			if tok, err = resolve(tok, lookup, depth+1); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, b[last:i]...)
 		out = append(out, tok...)

@@ -359,12 +359,12 @@ func (h *Handler) storeAssets(ctx context.Context, project store.Project, b *Bat
 		if err != nil {
 			return nil, fmt.Errorf("ingest: %w", err)
 		}
-		refs = append(refs, store.ContentRef{Hash: hash, Size: len(tok), Stored: stored})
+		refs = append(refs, store.ContentRef{Hash: hash, Size: len(tok), Stored: stored, Root: true})
 		seen[hash] = true
 	}
 	for _, hash := range markers {
 		if !seen[hash] {
-			refs = append(refs, store.ContentRef{Hash: hash})
+			refs = append(refs, store.ContentRef{Hash: hash, Root: true})
 			seen[hash] = true
 		}
 	}

@@ -20,7 +20,7 @@ type index interface {
 	ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]string, error)
 	SessionsOfUser(ctx context.Context, projectID, userID string) ([]string, error)
 	DeleteSessions(ctx context.Context, ids []string) ([]string, error)
-	SweepContent(ctx context.Context, touchedBefore time.Time, hashes []string) ([]store.ContentKey, error)
+	SweepContent(ctx context.Context, touchedBefore time.Time) ([]store.ContentKey, error)
 	GetSession(ctx context.Context, id string) (store.Session, error)
 }
 
@@ -95,7 +95,7 @@ func (l *Lifecycle) Expire(ctx context.Context, now time.Time) (int, error) {
 		}
 		total += len(ids)
 	}
-	if _, err := l.sweep(ctx, now.Add(-l.opts.Grace), nil); err != nil {
+	if _, err := l.sweep(ctx, now.Add(-l.opts.Grace)); err != nil {
 		return total, err
 	}
 	return total, nil
@@ -126,7 +126,7 @@ func (l *Lifecycle) EraseUser(ctx context.Context, projectID, userID string) (Er
 	}
 	rep.Sessions = len(ids)
 	// Sweep only unreferenced content; what other sessions still use stays.
-	n, err := l.sweep(ctx, time.Now().Add(time.Minute), nil)
+	n, err := l.sweep(ctx, time.Now().Add(time.Minute))
 	rep.Content = n
 	if err != nil {
 		return rep, err
@@ -153,8 +153,8 @@ func (l *Lifecycle) delete(ctx context.Context, ids []string) error {
 	return nil
 }
 
-func (l *Lifecycle) sweep(ctx context.Context, touchedBefore time.Time, hashes []string) (int, error) {
-	gone, err := l.index.SweepContent(ctx, touchedBefore, hashes)
+func (l *Lifecycle) sweep(ctx context.Context, touchedBefore time.Time) (int, error) {
+	gone, err := l.index.SweepContent(ctx, touchedBefore)
 	if err != nil {
 		return 0, fmt.Errorf("lifecycle: sweep content: %w", err)
 	}

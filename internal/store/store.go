@@ -115,11 +115,14 @@ type Segment struct {
 	RawBytes  int
 }
 
-// ContentRef is a large string stored once per project by hash and referenced by a session.
+// ContentRef is a content item (a large string or subtree, stored once per project by hash)
+// that a session uses.
 type ContentRef struct {
-	Hash   string
-	Size   int // bytes of the JSON token
-	Stored int // bytes in the blob store
+	Hash     string   // lowercase hex SHA-256
+	Size     int      // bytes of the JSON token
+	Stored   int      // bytes in the blob store
+	Root     bool     // the session's own events name it (else it is reached through a parent)
+	Children []string // hashes of the items whose markers it holds
 }
 
 // Compaction replaces a session's chunks (and any earlier segments) by new segments.
@@ -224,9 +227,9 @@ type Store interface {
 	// DeleteSessions removes sessions with their pages, chunks, segments and content references,
 	// and returns the blob keys that held their events.
 	DeleteSessions(ctx context.Context, ids []string) ([]string, error)
-	// SweepContent deletes content no session references that was last referenced before
-	// touchedBefore (restricted to hashes when not nil) and returns what it deleted.
-	SweepContent(ctx context.Context, touchedBefore time.Time, hashes []string) ([]ContentKey, error)
+	// SweepContent deletes content that no session reaches (directly or through other items)
+	// and that was last referenced before touchedBefore, and returns what it deleted.
+	SweepContent(ctx context.Context, touchedBefore time.Time) ([]ContentKey, error)
 
 	Close() error
 }

@@ -3,23 +3,47 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/reelhq/reel/internal/store"
 )
 
-// addContent records that a session references content items, creating their rows and
-// refreshing their touched time (which protects them from a concurrent sweep).
+func hashBytes(h string) ([]byte, error) {
+	b, err := hex.DecodeString(h)
+	if err != nil || len(b) != 32 {
+		return nil, fmt.Errorf("invalid content hash %q", h)
+	}
+	return b, nil
+}
+
+// addContent records the content items a session uses: their rows (refreshing the touched time,
+// which protects them from a concurrent sweep), their child edges, and the session's roots.
 func addContent(ctx context.Context, tx *sql.Tx, projectID, sessionID string, refs []store.ContentRef, now time.Time) error {
 	for _, c := range refs {
+		h, err := hashBytes(c.Hash)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO content(project_id, hash, size, stored, touched_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT(project_id, hash) DO UPDATE SET touched_at = excluded.touched_at`, projectID, c.Hash, c.Size, c.Stored, ms(now)); err != nil {
+			ON CONFLICT(project_id, hash) DO UPDATE SET touched_at = excluded.touched_at,
+				size = MAX(content.size, excluded.size), stored = MAX(content.stored, excluded.stored)`, projectID, h, c.Size, c.Stored, ms(now)); err != nil {
 			return fmt.Errorf("content %s: %w", c.Hash, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO session_content(session_id, hash) VALUES (?, ?)`, sessionID, c.Hash); err != nil {
-			return fmt.Errorf("content ref %s: %w", c.Hash, err)
+		for _, child := range c.Children {
+			ch, err := hashBytes(child)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO content_children(project_id, parent, child) VALUES (?, ?, ?)`, projectID, h, ch); err != nil {
+				return fmt.Errorf("content edge %s: %w", c.Hash, err)
+			}
+		}
+		if c.Root {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO session_content(session_id, hash) VALUES (?, ?)`, sessionID, h); err != nil {
+				return fmt.Errorf("content ref %s: %w", c.Hash, err)
+			}
 		}
 	}
 	return nil
@@ -29,8 +53,12 @@ func addContent(ctx context.Context, tx *sql.Tx, projectID, sessionID string, re
 func (db *DB) MissingContent(ctx context.Context, projectID string, hashes []string) ([]string, error) {
 	var missing []string
 	for _, h := range hashes {
+		hb, err := hashBytes(h)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: missing content: %w", err)
+		}
 		var one int
-		err := db.read.QueryRowContext(ctx, `SELECT 1 FROM content WHERE project_id = ? AND hash = ?`, projectID, h).Scan(&one)
+		err = db.read.QueryRowContext(ctx, `SELECT 1 FROM content WHERE project_id = ? AND hash = ?`, projectID, hb).Scan(&one)
 		if err == sql.ErrNoRows {
 			missing = append(missing, h)
 			continue
@@ -209,31 +237,38 @@ func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error
 	return keys, nil
 }
 
-// SweepContent deletes unreferenced content rows and returns them.
-func (db *DB) SweepContent(ctx context.Context, touchedBefore time.Time, hashes []string) ([]store.ContentKey, error) {
-	query := `DELETE FROM content WHERE touched_at < ? AND NOT EXISTS (SELECT 1 FROM session_content sc WHERE sc.hash = content.hash)`
-	args := []any{ms(touchedBefore)}
-	if hashes != nil {
-		if len(hashes) == 0 {
-			return nil, nil
-		}
-		query += ` AND hash IN (?` + strings.Repeat(`,?`, len(hashes)-1) + `)`
-		for _, h := range hashes {
-			args = append(args, h)
-		}
-	}
-	rows, err := db.write.QueryContext(ctx, query+` RETURNING project_id, hash`, args...)
+// SweepContent deletes content no session reaches and returns it.
+func (db *DB) SweepContent(ctx context.Context, touchedBefore time.Time) ([]store.ContentKey, error) {
+	rows, err := db.write.QueryContext(ctx, `WITH RECURSIVE live(project_id, hash) AS (
+			SELECT s.project_id, sc.hash FROM session_content sc JOIN sessions s ON s.id = sc.session_id
+			UNION
+			SELECT cc.project_id, cc.child FROM content_children cc JOIN live l ON cc.project_id = l.project_id AND cc.parent = l.hash
+		)
+		DELETE FROM content WHERE touched_at < ? AND NOT EXISTS (
+			SELECT 1 FROM live WHERE live.project_id = content.project_id AND live.hash = content.hash)
+		RETURNING project_id, hash`, ms(touchedBefore))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: sweep content: %w", err)
 	}
-	defer rows.Close()
 	var out []store.ContentKey
 	for rows.Next() {
 		var k store.ContentKey
-		if err := rows.Scan(&k.ProjectID, &k.Hash); err != nil {
+		var h []byte
+		if err := rows.Scan(&k.ProjectID, &h); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("sqlite: sweep content: %w", err)
 		}
+		k.Hash = hex.EncodeToString(h)
 		out = append(out, k)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: sweep content: %w", err)
+	}
+	// Edges of deleted items go too.
+	if _, err := db.write.ExecContext(ctx, `DELETE FROM content_children WHERE NOT EXISTS (
+		SELECT 1 FROM content c WHERE c.project_id = content_children.project_id AND c.hash = content_children.parent)`); err != nil {
+		return nil, fmt.Errorf("sqlite: sweep content edges: %w", err)
+	}
+	return out, nil
 }

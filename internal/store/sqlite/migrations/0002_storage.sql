@@ -42,18 +42,27 @@ CREATE TABLE segments (
     PRIMARY KEY (session_id, tab, idx)
 );
 
--- Content-addressed store of large strings (stylesheets, data URIs, fonts), per project.
+-- Content-addressed store of large strings and subtrees (stylesheets, data URIs, repeated DOM),
+-- per project, keyed by SHA-256 (32 bytes). A stored item may hold markers of other items: the
+-- children table records those edges once per item, and a session records only the items its
+-- own events name, so shared structure costs its references once. What no session reaches
+-- through these edges is garbage.
 CREATE TABLE content (
     project_id TEXT NOT NULL,
-    hash       TEXT NOT NULL,
+    hash       BLOB NOT NULL,
     size       INTEGER NOT NULL,
     stored     INTEGER NOT NULL,
     touched_at INTEGER NOT NULL,
     PRIMARY KEY (project_id, hash)
-);
+) WITHOUT ROWID;
+CREATE TABLE content_children (
+    project_id TEXT NOT NULL,
+    parent     BLOB NOT NULL,
+    child      BLOB NOT NULL,
+    PRIMARY KEY (project_id, parent, child)
+) WITHOUT ROWID;
 CREATE TABLE session_content (
     session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    hash       TEXT NOT NULL,
+    hash       BLOB NOT NULL,
     PRIMARY KEY (session_id, hash)
-);
-CREATE INDEX session_content_hash ON session_content(hash);
+) WITHOUT ROWID;
