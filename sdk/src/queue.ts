@@ -126,7 +126,7 @@ export class Sender {
       // An ordinary attempt may still be compressing, which the page may not live to finish,
       // so the final send goes out regardless; the server ignores a second copy.
       const sent = final ? sendFinal(this.url, it.json) : null;
-      if (sent || !it.busy) void this.attempt(it, sent).then(() => this.kick());
+      if (sent || !it.busy) void this.attempt(it, sent ?? send(this.url, it.json, true)).then(() => this.kick());
     }
   }
 

@@ -34,14 +34,14 @@ export function gzip(text: string): Promise<Blob> {
  * Content-Type is text/plain so that the request is a CORS "simple request" without a
  * preflight; the server recognises gzip by its magic bytes.
  */
-export async function send(url: string, json: string): Promise<Outcome> {
+export async function send(url: string, json: string, keepalive = false): Promise<Outcome> {
   let body: Blob;
   try {
     body = await gzip(stamp(json));
   } catch {
     return { kind: "retry" };
   }
-  return post(url, body, body.size);
+  return post(url, body, body.size, keepalive);
 }
 
 /**
@@ -54,7 +54,7 @@ export async function send(url: string, json: string): Promise<Outcome> {
 export function sendFinal(url: string, json: string): Promise<Outcome> | null {
   const body = gzipStored(new TextEncoder().encode(stamp(json)));
   if (keepaliveInFlight + body.length > KEEPALIVE_BUDGET) return null;
-  return post(url, body, body.length);
+  return post(url, body, body.length, true);
 }
 
 function stamp(json: string): string {
@@ -62,33 +62,40 @@ function stamp(json: string): string {
 }
 
 // Starts the fetch synchronously (before its first await), which sendFinal relies on.
-async function post(url: string, body: Blob | Uint8Array<ArrayBuffer>, size: number): Promise<Outcome> {
-  const keepalive = keepaliveInFlight + size <= KEEPALIVE_BUDGET;
+async function post(url: string, body: Blob | Uint8Array<ArrayBuffer>, size: number, wantKeepalive: boolean): Promise<Outcome> {
+  const keepalive = wantKeepalive && keepaliveInFlight + size <= KEEPALIVE_BUDGET;
   if (keepalive) keepaliveInFlight += size;
-  let res: Response;
+  let status: number;
+  let retryAfter: string | null;
+  let text = "";
   try {
-    res = await nativeFetch(url, {
+    const res = await nativeFetch(url, {
       method: "POST",
       body,
       keepalive,
       credentials: "omit",
       headers: { "Content-Type": "text/plain" },
     });
+    status = res.status;
+    retryAfter = res.headers.get("Retry-After");
+    // Read the answer to its end: until then the browser counts a keepalive body against its
+    // 64 KiB quota, and further keepalive requests fail.
+    text = await res.text().catch(() => "");
   } catch {
     return { kind: "retry" };
   } finally {
     if (keepalive) keepaliveInFlight -= size;
   }
-  if (res.status === 409) {
+  if (status === 409) {
     try {
-      const body = (await res.json()) as { error?: { code?: string; missing?: unknown } };
-      const m = body.error?.missing;
-      if (body.error?.code === "missing_content" && Array.isArray(m)) return { kind: "missing", hashes: m.filter((h) => typeof h === "string") };
+      const e = (JSON.parse(text) as { error?: { code?: string; missing?: unknown } }).error;
+      const m = e?.missing;
+      if (e?.code === "missing_content" && Array.isArray(m)) return { kind: "missing", hashes: m.filter((h) => typeof h === "string") };
     } catch {
       // Not the answer we know: treat as any other 4xx.
     }
   }
-  return classify(res.status, res.headers.get("Retry-After"));
+  return classify(status, retryAfter);
 }
 
 /** Fetches the project's remote SDK configuration; null when unavailable. */
