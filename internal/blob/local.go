@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 var _ Store = (*Local)(nil)
@@ -16,6 +17,7 @@ var _ Store = (*Local)(nil)
 // wholly there after a crash or not there at all.
 type Local struct {
 	root string
+	dirs sync.Map // directories known to exist, so a Put does not ask the filesystem each time
 }
 
 // NewLocal returns a store rooted at dir, creating it if needed.
@@ -43,10 +45,21 @@ func (l *Local) Put(ctx context.Context, key string, data []byte) error {
 		return err
 	}
 	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("blob: put %s: %w", key, err)
+	if _, ok := l.dirs.Load(dir); !ok {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("blob: put %s: %w", key, err)
+		}
+		l.dirs.Store(dir, true)
 	}
 	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if errors.Is(err, fs.ErrNotExist) {
+		// The directory was removed behind our back (an emptied session directory); redo it.
+		l.dirs.Delete(dir)
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("blob: put %s: %w", key, err)
+		}
+		tmp, err = os.CreateTemp(dir, ".tmp-*")
+	}
 	if err != nil {
 		return fmt.Errorf("blob: put %s: %w", key, err)
 	}

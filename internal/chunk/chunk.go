@@ -18,6 +18,9 @@ const MaxDecoded = 256 << 20
 
 var (
 	encoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+	// fast compresses chunks on the ingest path, where latency matters; compaction rewrites
+	// them at the default level later.
+	fast, _    = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
 	decoder, _ = zstd.NewReader(nil, zstd.WithDecoderMaxMemory(MaxDecoded), zstd.WithDecoderConcurrency(0))
 )
 
@@ -40,9 +43,9 @@ func Encode(events []json.RawMessage) ([]byte, int) {
 	return encoder.EncodeAll(buf, make([]byte, 0, len(buf)/4)), len(buf)
 }
 
-// EncodeArray compresses a JSON array of events as it is.
+// EncodeArray compresses a JSON array of events as it is, quickly.
 func EncodeArray(arr []byte) []byte {
-	return encoder.EncodeAll(arr, make([]byte, 0, len(arr)/4))
+	return fast.EncodeAll(arr, make([]byte, 0, len(arr)/4))
 }
 
 // Compress zstd-compresses arbitrary bytes with the chunk encoder.

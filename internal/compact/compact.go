@@ -16,6 +16,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/rrweb"
@@ -202,13 +203,13 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 		return false, nil
 	}
 
-	var blob bytes.Buffer
+	var packed bytes.Buffer
 	var newSegments []store.Segment
 	roots := map[string]bool{}
 	taken := map[string][]byte{}
 	var nonce [6]byte
 	_, _ = rand.Read(nonce[:])
-	key := fmt.Sprintf("sessions/%s/%s/compact-%s.zst", sess.ProjectID, id, hex.EncodeToString(nonce[:]))
+	key := blob.ChunkKey(sess.ProjectID, id, "compact."+hex.EncodeToString(nonce[:])+".zst")
 	tabNames := make([]string, 0, len(tabs))
 	for t := range tabs {
 		tabNames = append(tabNames, t)
@@ -237,10 +238,10 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 			newSegments = append(newSegments, store.Segment{
 				SessionID: id, Tab: tab, Index: i,
 				FirstAt: time.UnixMilli(seg[0].at).UTC(), LastAt: time.UnixMilli(seg[len(seg)-1].at).UTC(),
-				BlobKey: key, Offset: int64(blob.Len()), Length: int64(len(data)),
+				BlobKey: key, Offset: int64(packed.Len()), Length: int64(len(data)),
 				Events: len(seg), RawBytes: len(arr),
 			})
-			blob.Write(data)
+			packed.Write(data)
 		}
 	}
 
@@ -270,7 +271,7 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 		}
 		contentRefs = append(contentRefs, ref)
 	}
-	if err := c.blobs.Put(ctx, key, blob.Bytes()); err != nil {
+	if err := c.blobs.Put(ctx, key, packed.Bytes()); err != nil {
 		return false, fmt.Errorf("compact %s: %w", id, err)
 	}
 	obsolete, err := c.index.CommitCompaction(ctx, store.Compaction{SessionID: id, Segments: newSegments, Chunks: merged, Content: contentRefs, At: time.Now()})

@@ -131,16 +131,12 @@ func Decode(raw []byte, limits Limits) (*Batch, error) {
 		return nil, badRequest("too_deep", "JSON nesting deeper than %d", limits.MaxDepth)
 	}
 	var b Batch
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&b); err != nil {
+	if err := json.Unmarshal(raw, &b); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
 			return nil, badRequest("invalid_batch", "field %q has the wrong type (%s)", typeErr.Field, typeErr.Value)
 		}
 		return nil, badRequest("bad_json", "malformed JSON: %v", err)
-	}
-	if dec.More() {
-		return nil, badRequest("bad_json", "trailing data after the batch object")
 	}
 	if err := validID("session", b.Session, limits); err != nil {
 		return nil, err
@@ -191,7 +187,7 @@ func Summarize(b *Batch) (Summary, error) {
 	var s Summary
 	var first, last int64 = -1, -1
 	for i, raw := range b.Events {
-		ev, err := rrweb.Parse(raw)
+		ev, err := rrweb.FastParse(raw)
 		if err != nil {
 			return s, badRequest("invalid_events", "event %d: %v", i, err)
 		}
@@ -234,7 +230,7 @@ func Summarize(b *Batch) (Summary, error) {
 				}
 			}
 		case rrweb.IncrementalSnapshot:
-			h, err := rrweb.ParseIncremental(ev.Data)
+			h, err := rrweb.FastIncremental(ev.Data)
 			if err != nil {
 				return s, badRequest("invalid_events", "event %d: incremental data: %v", i, err)
 			}

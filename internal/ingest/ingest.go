@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/store"
@@ -277,7 +278,7 @@ func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, us
 	// one that loses the index race can delete its own without touching the winner's.
 	var nonce [6]byte
 	_, _ = rand.Read(nonce[:])
-	key := fmt.Sprintf("sessions/%s/%s/%s/%012d-%s.json.zst", project.ID, b.Session, b.Tab, seq, hex.EncodeToString(nonce[:]))
+	key := blob.ChunkKey(project.ID, b.Session, fmt.Sprintf("%s.%012d.%s.zst", b.Tab, seq, hex.EncodeToString(nonce[:])))
 	if err := h.blobs.Put(ctx, key, data); err != nil {
 		return nil, fmt.Errorf("ingest: store chunk: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // EventType is rrweb's EventType enum.
@@ -271,4 +272,146 @@ func Header(raw json.RawMessage) (EventType, int64, error) {
 		return 0, 0, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	return EventType(h.Type), int64(h.Timestamp), nil
+}
+
+// skipValue returns the index just past the JSON value starting at b[i] (b is valid JSON).
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			i++
+			for ; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+			if depth < 0 {
+				return i
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// Fields calls f with each top-level key (still JSON-quoted) and raw value of the JSON object
+// obj, without parsing or copying the values. obj must be valid JSON (ingest validates the whole
+// batch first); a non-object gives an error.
+func Fields(obj []byte, f func(key, value []byte)) error {
+	i := skipWS(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
+		return fmt.Errorf("%w: not an object", ErrInvalid)
+	}
+	i++
+	for {
+		i = skipWS(obj, i)
+		if i >= len(obj) {
+			return fmt.Errorf("%w: unterminated object", ErrInvalid)
+		}
+		switch obj[i] {
+		case '}':
+			return nil
+		case ',':
+			i++
+			continue
+		case '"':
+		default:
+			return fmt.Errorf("%w: bad object", ErrInvalid)
+		}
+		kEnd := skipValue(obj, i)
+		key := obj[i:kEnd]
+		i = skipWS(obj, kEnd)
+		if i >= len(obj) || obj[i] != ':' {
+			return fmt.Errorf("%w: bad object", ErrInvalid)
+		}
+		i = skipWS(obj, i+1)
+		vEnd := skipValue(obj, i)
+		f(key, obj[i:vEnd])
+		i = vEnd
+	}
+}
+
+// FastParse is Parse for events inside a batch whose JSON is already known to be valid: it reads
+// the top-level fields without decoding data.
+func FastParse(raw []byte) (Event, error) {
+	var typ, ts, data []byte
+	if err := Fields(raw, func(k, v []byte) {
+		switch string(k) {
+		case `"type"`:
+			typ = v
+		case `"timestamp"`:
+			ts = v
+		case `"data"`:
+			data = v
+		}
+	}); err != nil {
+		return Event{}, err
+	}
+	if typ == nil {
+		return Event{}, fmt.Errorf("%w: missing type", ErrInvalid)
+	}
+	t, err := strconv.ParseFloat(string(typ), 64)
+	if err != nil || t != math.Trunc(t) || t < float64(DomContentLoaded) || t > float64(Plugin) {
+		return Event{}, fmt.Errorf("%w: type %s is not an rrweb event type (0-6)", ErrInvalid, typ)
+	}
+	if ts == nil {
+		return Event{}, fmt.Errorf("%w: missing timestamp", ErrInvalid)
+	}
+	when, err := strconv.ParseFloat(string(ts), 64)
+	if err != nil || when < 0 || when > math.MaxInt64/2 {
+		return Event{}, fmt.Errorf("%w: timestamp %.40s is not a time in ms", ErrInvalid, ts)
+	}
+	if len(data) == 0 || data[0] != '{' {
+		return Event{}, fmt.Errorf("%w: data must be an object", ErrInvalid)
+	}
+	return Event{Type: EventType(t), Timestamp: int64(when), Data: data}, nil
+}
+
+// FastIncremental reads an incremental event's header from its data's top-level fields only, so
+// a large mutation costs one shallow pass.
+func FastIncremental(data []byte) (IncrementalHeader, error) {
+	var h IncrementalHeader
+	var src []byte
+	h.Type, h.Width, h.Height = -1, -1, -1
+	err := Fields(data, func(k, v []byte) {
+		switch string(k) {
+		case `"source"`:
+			src = v
+		case `"type"`:
+			h.Type = number(v)
+		case `"width"`:
+			h.Width = number(v)
+		case `"height"`:
+			h.Height = number(v)
+		}
+	})
+	if err != nil {
+		return h, err
+	}
+	if src == nil {
+		return h, fmt.Errorf("%w: incremental event without source", ErrInvalid)
+	}
+	h.Source = IncrementalSource(number(src))
+	return h, nil
 }

@@ -1,0 +1,148 @@
+// Command ingest measures durable ingest throughput per core against its ceiling: the cost of
+// merely gunzipping and parsing the same batches, measured in the same run. Batches are cut,
+// as the SDK cuts them, from real recordings of the demo shop and a heavy page. The server runs
+// with GOMAXPROCS=1, so its figure is per core; the ceiling runs on one goroutine. Run it with
+// bench/ingest.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/reelhq/reel/bench/internal/corpus"
+)
+
+type batch struct {
+	session string
+	body    []byte
+	raw     int
+	events  int
+}
+
+func main() {
+	log.SetFlags(0)
+	root, _ := os.Getwd()
+	ctx := context.Background()
+	tmp, err := os.MkdirTemp("", "reel-bench-ingest")
+	check(err)
+	defer os.RemoveAll(tmp)
+	bin, err := corpus.Build(root, tmp)
+	check(err)
+	recs, err := corpus.Load(ctx, bin, filepath.Join(root, "bench/out/corpus"), 10, log.Printf)
+	check(err)
+
+	// 300 sessions' worth of batches, grouped per session so each is sent in order.
+	rng := rand.New(rand.NewPCG(1, 2))
+	var sessions [][]batch
+	var rawTotal, eventsTotal int
+	start := time.Now().Add(-time.Hour).UnixMilli()
+	for i := range 300 {
+		evs := corpus.Vary(recs[i%len(recs)], start+int64(i)*1000, rng)
+		id := fmt.Sprintf("s_ingest%05d", i)
+		var bs []batch
+		for seq, b := range corpus.Batches(evs) {
+			body, n := corpus.Body(id, "t_benchtab", seq, b)
+			bs = append(bs, batch{session: id, body: body, raw: n, events: len(b)})
+			rawTotal += n
+			eventsTotal += len(b)
+		}
+		sessions = append(sessions, bs)
+	}
+	nBatches := 0
+	for _, s := range sessions {
+		nBatches += len(s)
+	}
+	log.Printf("%d batches, %d events, %.1f MB of JSON", nBatches, eventsTotal, float64(rawTotal)/1e6)
+
+	// Ceiling: gunzip and parse every batch on one goroutine.
+	ceiling := bestOf(3, func() {
+		for _, s := range sessions {
+			for _, b := range s {
+				zr, err := gzip.NewReader(bytes.NewReader(b.body))
+				check(err)
+				raw, err := io.ReadAll(zr)
+				check(err)
+				var env struct {
+					Session string            `json:"session"`
+					Tab     string            `json:"tab"`
+					Seq     int               `json:"seq"`
+					Events  []json.RawMessage `json:"events"`
+				}
+				check(json.Unmarshal(raw, &env))
+			}
+		}
+	})
+
+	// Durable: the real server on one core, fsync'd, eight concurrent senders.
+	r, err := corpus.Start(bin, filepath.Join(tmp, "data"), []string{"GOMAXPROCS=1"})
+	check(err)
+	defer r.Stop()
+	key, err := r.PublicKey()
+	check(err)
+	url := r.URL + "/api/v1/ingest?v=1&key=" + key
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	t0 := time.Now()
+	work := make(chan []batch)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for s := range work {
+				for _, b := range s {
+					for {
+						resp, err := client.Post(url, "text/plain", bytes.NewReader(b.body))
+						check(err)
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode == 200 {
+							break
+						}
+						if resp.StatusCode != 429 && resp.StatusCode != 503 {
+							log.Fatalf("ingest = %d", resp.StatusCode)
+						}
+						time.Sleep(50 * time.Millisecond)
+					}
+				}
+			}
+		})
+	}
+	for _, s := range sessions {
+		work <- s
+	}
+	close(work)
+	wg.Wait()
+	durable := time.Since(t0)
+
+	mb := float64(rawTotal) / 1e6
+	fmt.Printf("ceiling (gunzip + parse, 1 core): %8.0f events/s %6.1f MB/s\n", float64(eventsTotal)/ceiling.Seconds(), mb/ceiling.Seconds())
+	fmt.Printf("durable ingest (reel, 1 core):    %8.0f events/s %6.1f MB/s  (%d batches acknowledged after fsync)\n", float64(eventsTotal)/durable.Seconds(), mb/durable.Seconds(), nBatches)
+	fmt.Printf("ingest: events_per_s=%.0f mb_per_s=%.1f ceiling_mb_per_s=%.1f ratio=%.2f\n",
+		float64(eventsTotal)/durable.Seconds(), mb/durable.Seconds(), mb/ceiling.Seconds(), ceiling.Seconds()/durable.Seconds())
+}
+
+func bestOf(n int, f func()) time.Duration {
+	best := time.Duration(1<<63 - 1)
+	for range n {
+		t := time.Now()
+		f()
+		best = min(best, time.Since(t))
+	}
+	return best
+}
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
