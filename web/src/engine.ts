@@ -70,6 +70,8 @@ export class Engine {
   /** Opens the session at t (ms from its start); plays when play is true. */
   async start(t: number, play: boolean): Promise<void> {
     this.pending = t;
+    // When the player started loading, in ms since navigation (bench/seek reads it).
+    if (!document.body.dataset.loadStartAt) document.body.dataset.loadStartAt = String(Math.round(performance.now()));
     if (t > 0 && !this.o.loadAll) {
       await this.openWindow(t, play);
       if (!this.destroyed && !this.fullDone) this.loadFullInBackground();
@@ -110,6 +112,9 @@ export class Engine {
           this.o.onChange();
         },
         ctl.signal,
+        // Stream the whole recording (the first frame shows while the rest arrives); a window
+        // from a snapshot is small and parses faster in one go.
+        all && !this.o.loadAll,
       );
     } catch (err) {
       if (gen !== this.gen || this.destroyed) return;
@@ -138,9 +143,17 @@ export class Engine {
     this.aborts.push(ctl);
     const evs: RREvent[] = [];
     try {
-      await streamEvents(this.o.source.eventsURL({ tab: this.o.tab }), (batch) => {
-        for (const e of batch) evs.push(e);
-      }, ctl.signal);
+      // Let the first frame paint before the main thread parses the whole recording.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      if (this.destroyed) return;
+      await streamEvents(
+        this.o.source.eventsURL({ tab: this.o.tab }),
+        (batch) => {
+          for (const e of batch) evs.push(e);
+        },
+        ctl.signal,
+        false,
+      );
     } catch {
       return; // The window still plays; panes show what it holds.
     }
@@ -209,6 +222,8 @@ export class Engine {
       requestAnimationFrame(() => {
         if (this.destroyed) return;
         document.body.dataset.playerReady = "1";
+        // When the first frame was on screen, in ms since navigation (bench/seek reads it).
+        if (!document.body.dataset.firstFrameAt) document.body.dataset.firstFrameAt = String(Math.round(performance.now()));
         this.o.stage.dataset.frameMs = String(Math.round(this.time()));
       });
     });

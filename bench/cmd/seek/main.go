@@ -1,0 +1,411 @@
+// Command seek measures how fast the dashboard's player shows the frame at minute 55 of a
+// 60-minute recording when it seeks from the nearest full snapshot (events?from=), against
+// loading the whole session first (the player's ?load=all), in the same run, in headless
+// Chromium, against a real `reel serve` fed through its real ingest endpoint.
+//
+// Usage: seek -reel <path to reel binary> [-runs 5]. bench/seek builds and runs it.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+const (
+	password = "bench-password-123"
+	token    = "bench-admin-token-0123456789"
+	session  = "s_seekbench0001"
+	tab      = "t_seekbench0001"
+	minutes  = 60
+	target   = 55*60*1000 + 30*1000 // 55:30, half a minute after the nearest full snapshot
+)
+
+func main() {
+	reelBin := flag.String("reel", "", "path to the reel binary")
+	runs := flag.Int("runs", 5, "measurements of each way")
+	chromium := flag.String("chromium", "/usr/bin/chromium", "Chromium binary")
+	flag.Parse()
+	if err := run(*reelBin, *chromium, *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "seek:", err)
+		os.Exit(1)
+	}
+}
+
+func run(reelBin, chromium string, runs int) error {
+	dir, err := os.MkdirTemp("", "reel-seek-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	// A finished session is compacted, with its seek index, once it has been idle a moment.
+	cmd := exec.Command(reelBin, "serve", "--addr", "127.0.0.1:0", "--data", dir, "--log-level", "warn")
+	cmd.Env = append(os.Environ(), "REEL_ADMIN_PASSWORD="+password, "REEL_ADMIN_TOKEN="+token, "REEL_COMPACT_IDLE=2s")
+	cmd.Stderr = os.Stderr
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	base, err := dashboardURL(stdout)
+	if err != nil {
+		return err
+	}
+
+	key, err := publicKey(base)
+	if err != nil {
+		return err
+	}
+	start := time.Now().Add(-time.Duration(minutes)*time.Minute - 30*time.Second).UnixMilli()
+	batches := generate(start)
+	var raw, events int
+	for seq, b := range batches {
+		body := fmt.Sprintf(`{"session":%q,"tab":%q,"seq":%d,"meta":{"sdk":"reel-js/bench","url":"https://shop.example/catalogue","userAgent":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"},"events":[%s]}`,
+			session, tab, seq, strings.Join(b, ","))
+		raw += len(body)
+		events += len(b)
+		if err := ingest(base, key, body); err != nil {
+			return fmt.Errorf("batch %d: %w", seq, err)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "ingested %d batches, %d events, %.1f MB of JSON\n", len(batches), events, float64(raw)/1e6)
+	time.Sleep(6 * time.Second) // let the compactor pick the session up
+
+	ctx, cancel, err := browser(chromium, dir)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(`[data-testid=login-email]`, chromedp.ByQuery),
+		chromedp.SendKeys(`[data-testid=login-email]`, "admin@reel.local", chromedp.ByQuery),
+		chromedp.SendKeys(`[data-testid=login-password]`, password, chromedp.ByQuery),
+		chromedp.Click(`[data-testid=login-submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=session-row]`, chromedp.ByQuery),
+	); err != nil {
+		return fmt.Errorf("log in: %w", err)
+	}
+
+	var bootMs []float64
+	// The player's load-to-frame time: from when it starts fetching events to the first frame
+	// at the target on screen. Booting the dashboard (HTML, script, login check, session
+	// metadata) is the same either way and is reported separately.
+	measure := func(query string, link bool) (float64, error) {
+		url := fmt.Sprintf("%s/sessions/%s?t=%d%s", base, session, target, query)
+		tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		// Loopback, or a good office link to a self-hosted server: 100 Mbit/s, 20 ms.
+		cond := network.EmulateNetworkConditions(false, 0, -1, -1)
+		if link {
+			cond = network.EmulateNetworkConditions(false, 20, 100e6/8, 50e6/8)
+		}
+		if err := chromedp.Run(tctx, network.Enable(), cond); err != nil {
+			return 0, err
+		}
+		var at, boot float64
+		var text, text2 string
+		err := chromedp.Run(tctx,
+			chromedp.Navigate("about:blank"),
+			chromedp.Navigate(url),
+			chromedp.Poll(`document.body.dataset.firstFrameAt ? Number(document.body.dataset.firstFrameAt) : 0`, &at, chromedp.WithPollingInterval(5*time.Millisecond), chromedp.WithPollingTimeout(110*time.Second)),
+			chromedp.Evaluate(`document.querySelector('[data-testid=player] iframe').contentDocument.getElementById('clock').textContent`, &text),
+			chromedp.Evaluate(`Number(document.body.dataset.loadStartAt)`, &boot),
+			chromedp.Evaluate(`performance.getEntriesByType('resource').filter(e => e.name.includes('/events')).map(e => e.name.replace(/^.*events/, 'events') + ' start=' + Math.round(e.startTime) + ' ttfb=' + Math.round(e.responseStart - e.startTime) + ' dur=' + Math.round(e.duration) + ' bytes=' + e.decodedBodySize).join('; ')`, &text2),
+		)
+		fmt.Fprintf(os.Stderr, "  %s link=%v: boot %.0f ms, frame at %.0f ms; %s\n", query, link, boot, at, text2)
+		if err != nil {
+			return 0, err
+		}
+		if text != "Minute 55" {
+			return 0, fmt.Errorf("%s shows %q, want the frame at minute 55", url, text)
+		}
+		bootMs = append(bootMs, boot)
+		return at - boot, nil
+	}
+	var seek, full, seekNet, fullNet []float64
+	for i := range runs {
+		for _, m := range []struct {
+			query string
+			link  bool
+			into  *[]float64
+		}{{"", false, &seek}, {"&load=all", false, &full}, {"", true, &seekNet}, {"&load=all", true, &fullNet}} {
+			v, err := measure(m.query, m.link)
+			if err != nil {
+				return fmt.Errorf("run %d%s: %w", i, m.query, err)
+			}
+			*m.into = append(*m.into, v)
+		}
+		fmt.Fprintf(os.Stderr, "run %d: loopback seek %.0f ms vs whole session first %.0f ms; 100 Mbit/s 20 ms link: %.0f ms vs %.0f ms\n",
+			i+1, seek[i], full[i], seekNet[i], fullNet[i])
+	}
+	ms, mf := median(seek), median(full)
+	fmt.Printf("seek: session=%dmin target=55:30 events=%d json_mb=%.1f runs=%d boot_ms=%.0f seek_ms=%.0f full_ms=%.0f link100_seek_ms=%.0f link100_full_ms=%.0f link100_ratio=%.3f ratio=%.3f\n",
+		minutes, events, float64(raw)/1e6, runs, median(bootMs), ms, mf, median(seekNet), median(fullNet), median(seekNet)/median(fullNet), ms/mf)
+	return nil
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+var dashboardLine = regexp.MustCompile(`Dashboard\s+(http://\S+?)/?\s`)
+
+func dashboardURL(stdout io.Reader) (string, error) {
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := dashboardLine.FindStringSubmatch(sc.Text() + " "); m != nil {
+				found <- m[1]
+			}
+		}
+	}()
+	select {
+	case u := <-found:
+		return u, nil
+	case <-time.After(60 * time.Second):
+		return "", fmt.Errorf("reel did not print its dashboard address")
+	}
+}
+
+func publicKey(base string) (string, error) {
+	req, _ := http.NewRequest("GET", base+"/api/v1/projects", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	var ps struct{ Projects []struct{ PublicKey string } }
+	if err := json.NewDecoder(res.Body).Decode(&ps); err != nil || len(ps.Projects) == 0 {
+		return "", fmt.Errorf("projects: %v", err)
+	}
+	return ps.Projects[0].PublicKey, nil
+}
+
+func ingest(base, key, body string) error {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(body))
+	zw.Close()
+	for {
+		res, err := http.Post(base+"/api/v1/ingest?v=1&key="+key, "text/plain", &buf)
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		switch res.StatusCode {
+		case 200:
+			return nil
+		case 429, 503:
+			time.Sleep(time.Second)
+			continue
+		}
+		return fmt.Errorf("ingest = %d %s", res.StatusCode, b)
+	}
+}
+
+func browser(path, dir string) (context.Context, context.CancelFunc, error) {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.WindowSize(1280, 800), chromedp.UserDataDir(dir+"/chromium"),
+		// Every load is a cold load: what someone opening a link sees.
+		chromedp.Flag("disable-http-cache", true),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	if err := chromedp.Run(ctx); err != nil {
+		cancelC()
+		cancelA()
+		return nil, nil, fmt.Errorf("starting Chromium: %w", err)
+	}
+	return ctx, func() { cancelC(); cancelA() }, nil
+}
+
+// generate returns the batches an SDK would send for 60 minutes on a shop's catalogue page:
+// a Meta and full snapshot at the start and every 5 minutes (rrweb's checkoutEveryNms), and
+// between them mouse movement, scrolling, clicks, typing and DOM mutations, with idle
+// stretches, one batch every 5 seconds.
+func generate(start int64) [][]string {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var batches [][]string
+	var cur []string
+	nextBatch := start + 5000
+	flush := func(now int64) {
+		for now >= nextBatch {
+			if len(cur) > 0 {
+				batches = append(batches, cur)
+				cur = nil
+			}
+			nextBatch += 5000
+		}
+	}
+	emit := func(typ int, ts int64, data any) {
+		flush(ts)
+		b, _ := json.Marshal(map[string]any{"type": typ, "timestamp": ts, "data": data})
+		cur = append(cur, string(b))
+	}
+
+	var p page
+	end := start + minutes*60*1000
+	minute := -1
+	idleUntil := int64(0)
+	for ts := start; ts < end; ts += 100 {
+		off := ts - start
+		if off%(5*60*1000) == 0 {
+			p = newPage(rng, int(off/60000))
+			emit(4, ts, map[string]any{"href": "https://shop.example/catalogue?page=" + fmt.Sprint(off/300000), "width": 1280, "height": 720})
+			emit(2, ts+1, map[string]any{"node": p.doc, "initialOffset": map[string]int{"left": 0, "top": 0}})
+		}
+		if m := int(off / 60000); m != minute {
+			minute = m
+			emit(3, ts+2, map[string]any{"source": 0, "texts": []any{map[string]any{"id": p.clock, "value": fmt.Sprintf("Minute %d", m)}}, "attributes": []any{}, "removes": []any{}, "adds": []any{}})
+		}
+		if ts < idleUntil {
+			continue
+		}
+		switch r := rng.IntN(1000); {
+		case r < 1 && rng.IntN(4) == 0: // now and then, wander off for 20–90 s
+			idleUntil = ts + int64(20000+rng.IntN(70000))
+		case r < 300: // mouse moves, sampled as rrweb does
+			pos := []any{}
+			for i := range 5 {
+				pos = append(pos, map[string]any{"x": rng.IntN(1280), "y": rng.IntN(720), "id": p.ids[rng.IntN(len(p.ids))], "timeOffset": -100 + i*20})
+			}
+			emit(3, ts, map[string]any{"source": 1, "positions": pos})
+		case r < 340:
+			emit(3, ts, map[string]any{"source": 3, "id": 1, "x": 0, "y": rng.IntN(3000)})
+		case r < 350:
+			id := p.ids[rng.IntN(len(p.ids))]
+			emit(3, ts, map[string]any{"source": 2, "type": 1, "id": id, "x": rng.IntN(1280), "y": rng.IntN(720)})
+			emit(3, ts+60, map[string]any{"source": 2, "type": 0, "id": id, "x": rng.IntN(1280), "y": rng.IntN(720)})
+			emit(3, ts+61, map[string]any{"source": 2, "type": 2, "id": id, "x": rng.IntN(1280), "y": rng.IntN(720)})
+		case r < 370:
+			emit(3, ts, map[string]any{"source": 5, "id": p.input, "text": strings.Repeat("*", 1+rng.IntN(12)), "isChecked": false})
+		case r < 520: // the page updates: prices, badges, stock, new products loading in
+			adds := []any{}
+			if rng.IntN(4) == 0 {
+				card := p.card(rng)
+				adds = append(adds, map[string]any{"parentId": p.grid, "nextId": nil, "node": card})
+			}
+			emit(3, ts, map[string]any{"source": 0,
+				"texts":      []any{map[string]any{"id": p.prices[rng.IntN(len(p.prices))], "value": fmt.Sprintf("$%d.%02d", 5+rng.IntN(200), rng.IntN(100))}},
+				"attributes": []any{map[string]any{"id": p.ids[rng.IntN(len(p.ids))], "attributes": map[string]any{"class": fmt.Sprintf("card state-%d", rng.IntN(5))}}},
+				"removes":    []any{}, "adds": adds})
+		}
+	}
+	flush(end + 5000)
+	if len(cur) > 0 {
+		batches = append(batches, cur)
+	}
+	return batches
+}
+
+type page struct {
+	doc    map[string]any
+	next   int
+	ids    []int
+	prices []int
+	clock  int
+	input  int
+	grid   int
+}
+
+func (p *page) el(tag string, attrs map[string]any, kids ...map[string]any) map[string]any {
+	p.next++
+	id := p.next
+	p.ids = append(p.ids, id)
+	if kids == nil {
+		kids = []map[string]any{}
+	}
+	return map[string]any{"type": 2, "tagName": tag, "attributes": attrs, "childNodes": kids, "id": id}
+}
+
+func (p *page) text(s string) map[string]any {
+	p.next++
+	return map[string]any{"type": 3, "textContent": s, "id": p.next}
+}
+
+var words = strings.Fields("canvas field tote linen shirt wool scarf leather wallet ceramic mug oak desk lamp cotton throw pillow travel bottle steel knife walnut board")
+
+func (p *page) card(rng *rand.Rand) map[string]any {
+	name := words[rng.IntN(len(words))] + " " + words[rng.IntN(len(words))]
+	price := p.text(fmt.Sprintf("$%d.00", 5+rng.IntN(200)))
+	p.prices = append(p.prices, price["id"].(int))
+	u := func() string { return fmt.Sprintf("u-%d u-%d u-%d", rng.IntN(2500), rng.IntN(2500), rng.IntN(2500)) }
+	return p.el("article", map[string]any{"class": "card " + u(), "data-sku": fmt.Sprint(rng.IntN(1e6))},
+		p.el("a", map[string]any{"href": fmt.Sprintf("/p/%d", rng.IntN(1e6)), "class": u()},
+			p.el("picture", map[string]any{"class": u()},
+				p.el("source", map[string]any{"srcset": fmt.Sprintf("https://cdn.shop.example/p/%d.webp 1x, https://cdn.shop.example/p/%d@2x.webp 2x", rng.IntN(1e6), rng.IntN(1e6)), "type": "image/webp"}),
+				p.el("img", map[string]any{"src": fmt.Sprintf("https://cdn.shop.example/p/%d.jpg", rng.IntN(1e6)), "alt": name, "width": "240", "height": "180", "loading": "lazy"})),
+			p.el("h3", map[string]any{"class": "card-title " + u()}, p.text(name))),
+		p.el("p", map[string]any{"class": "card-desc " + u()}, p.text("Made to last, "+strings.Repeat(words[rng.IntN(len(words))]+" ", 12))),
+		p.el("div", map[string]any{"class": "rating " + u(), "aria-label": "4.5 stars"},
+			p.el("span", map[string]any{"class": u()}, p.text("★★★★☆")), p.el("span", map[string]any{"class": u()}, p.text(fmt.Sprintf("(%d)", rng.IntN(900))))),
+		p.el("div", map[string]any{"class": "buy " + u()},
+			p.el("span", map[string]any{"class": "price " + u()}, price),
+			p.el("button", map[string]any{"class": "add " + u(), "type": "button"}, p.text("Add to cart"))),
+	)
+}
+
+// newPage builds a catalogue page of about 1,000 nodes with its stylesheet inlined, as rrweb
+// serializes a real shop page (~150 kB).
+func newPage(rng *rand.Rand, minute int) page {
+	p := page{next: 1} // the document is node 1, as rrweb numbers it
+	// Real shops inline 100–300 kB of CSS into every snapshot (rrweb's _cssText): thousands of
+	// distinct rules, utility classes, hover states and media queries, few matching any node.
+	var css strings.Builder
+	for i := range 2500 {
+		fmt.Fprintf(&css, ".u-%d{margin:%dpx %dpx;padding:%dpx;color:#%06x;border-radius:%dpx}\n", i, i%17, i%9, i%13, rng.IntN(1<<24), i%7)
+		if i%10 == 0 {
+			fmt.Fprintf(&css, ".u-%d:hover{background:#%06x}\n@media (min-width:%dpx){.u-%d{display:flex;gap:%dpx}}\n", i, rng.IntN(1<<24), 400+i%800, i, i%11)
+		}
+	}
+	head := p.el("head", map[string]any{}, p.el("style", map[string]any{"_cssText": css.String()}), p.el("title", map[string]any{}, p.text("Catalogue")))
+	clockText := p.text(fmt.Sprintf("Minute %d", minute))
+	p.clock = clockText["id"].(int)
+	clock := p.el("div", map[string]any{"id": "clock"}, clockText)
+	search := p.el("input", map[string]any{"type": "search", "placeholder": "Search"})
+	p.input = search["id"].(int)
+	cards := []map[string]any{}
+	for range 150 {
+		cards = append(cards, p.card(rng))
+	}
+	grid := p.el("main", map[string]any{"class": "grid"}, cards...)
+	p.grid = grid["id"].(int)
+	nav := []map[string]any{}
+	for i := range 20 {
+		nav = append(nav, p.el("a", map[string]any{"href": fmt.Sprintf("/c/%d", i)}, p.text(words[i%len(words)])))
+	}
+	body := p.el("body", map[string]any{}, p.el("header", map[string]any{}, p.el("nav", map[string]any{}, nav...), search, clock), grid)
+	html := p.el("html", map[string]any{"lang": "en"}, head, body)
+	p.next++
+	doctype := map[string]any{"type": 1, "name": "html", "publicId": "", "systemId": "", "id": p.next}
+	p.doc = map[string]any{"type": 0, "childNodes": []any{doctype, html}, "id": 1}
+	return p
+}
