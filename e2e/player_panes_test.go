@@ -151,6 +151,7 @@ func TestPlayerControlsAndPanes(t *testing.T) {
 		waitFor(contains(`document.querySelector('[data-testid=network-list] .nrow.failed').innerText`, "340 ms")),
 		waitFor(`Math.abs(`+playerTime+` - 3660) < 300`),
 	)
+	shoot(t, ctx, "player-panes.png")
 	// Errors and facts.
 	run(t, ctx, "errors and facts panes",
 		chromedp.Click(`[data-testid=pane-errors]`, chromedp.ByQuery),
@@ -162,7 +163,6 @@ func TestPlayerControlsAndPanes(t *testing.T) {
 		waitFor(contains(`document.querySelector('[data-testid=facts]').innerText`, "/checkout")),
 		waitFor(contains(`document.querySelector('[data-testid=facts]').innerText`, "Chrome")),
 	)
-	shoot(t, ctx, "player-panes.png")
 
 	// Tabs: the second tab replays on the same timeline.
 	run(t, ctx, "switch tabs",

@@ -31,6 +31,11 @@ export interface Session {
   device: string;
   viewport: { width: number; height: number };
   updatedAt: string;
+  userId?: string;
+  /** Counts from analysis, when the server has them. */
+  errors?: number;
+  friction?: number;
+  activeMs?: number;
 }
 
 export interface SessionDetail extends Session {

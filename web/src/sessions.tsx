@@ -30,6 +30,7 @@ export function Sessions() {
   const [error, setError] = useState("");
   const [loadingMore, setLoadingMore] = useState(false);
   const [now, setNow] = useState(Date.now());
+  const [sort, setSort] = useState<"newest" | "longest" | "pages" | "errors">("newest");
   const pagesRef = useRef(1);
   pagesRef.current = pagesLoaded;
 
@@ -109,6 +110,17 @@ export function Sessions() {
           </span>
         )}
         <div class="spacer" />
+        {sessions && sessions.length > 1 && (
+          <label class="sort">
+            <span class="muted">Order</span>
+            <select aria-label="Order" data-testid="sort" value={sort} onChange={(e) => setSort(e.currentTarget.value as typeof sort)}>
+              <option value="newest">Newest first</option>
+              <option value="errors">Most errors and friction</option>
+              <option value="longest">Longest</option>
+              <option value="pages">Most pages</option>
+            </select>
+          </label>
+        )}
         {projects && projects.length > 1 && (
           <select
             aria-label="Project"
@@ -144,17 +156,20 @@ export function Sessions() {
               <thead>
                 <tr>
                   <th>When</th>
+                  <th>User</th>
                   <th class="num">Duration</th>
+                  <th class="num" title="Time with clicks, typing, scrolling or mouse movement">Active</th>
                   <th class="num">Pages</th>
                   <th class="num">Clicks</th>
+                  <th class="num" title="JavaScript errors">Errors</th>
+                  <th class="num" title="Rage clicks, dead clicks and other friction">Friction</th>
                   <th>Entry page</th>
-                  <th>Browser</th>
-                  <th>OS</th>
+                  <th>Browser · OS</th>
                   <th class="num">Viewport</th>
                 </tr>
               </thead>
               <tbody>
-                {sessions.map((s) => (
+                {ordered(sessions, sort).map((s) => (
                   <Row key={s.id} s={s} now={now} />
                 ))}
               </tbody>
@@ -201,19 +216,69 @@ function Row({ s, now }: { s: Session; now: number }) {
         {live && <span class="live-dot" title="Recorded in the last minute" />}
         {relative(s.startedAt, now)}
       </td>
+      <td class="user" title={s.userId || "Anonymous visitor"}>
+        {s.userId ? s.userId : <span class="muted">anonymous</span>}
+      </td>
       <td class="num">{duration(s.durationMs)}</td>
+      <td class="num">{s.activeMs !== undefined ? duration(s.activeMs) : <span class="muted">–</span>}</td>
       <td class="num">{s.pages}</td>
       <td class="num">{s.clicks}</td>
+      <td class={"num" + (s.errors ? " bad" : "")} data-testid="errors">
+        {s.errors ?? 0}
+      </td>
+      <td class={"num" + (s.friction ? " warn" : "")}>{s.friction ?? 0}</td>
       <td class="url" title={s.entryUrl}>
         {urlPath(s.entryUrl)}
       </td>
-      <td>{s.browser || "–"}</td>
-      <td>
+      <td class="env">
+        <Glyph name={s.browser} />
+        {s.browser || "–"}
+        <span class="muted"> · </span>
+        <Glyph name={s.os} />
         {s.os || "–"}
         {s.device && s.device !== "desktop" ? <span class="muted"> · {s.device}</span> : null}
       </td>
       <td class="num">{viewport(s.viewport)}</td>
     </tr>
+  );
+}
+
+function ordered(list: Session[], sort: string): Session[] {
+  if (sort === "newest") return list;
+  const key: Record<string, (s: Session) => number> = {
+    longest: (s) => s.durationMs,
+    pages: (s) => s.pages,
+    errors: (s) => (s.errors || 0) * 1000 + (s.friction || 0) * 10 + s.clicks / 1000,
+  };
+  const k = key[sort];
+  return k ? [...list].sort((a, b) => k(b) - k(a)) : list;
+}
+
+// Small recognisable marks for browsers and systems: a coloured disc with a letter, no image
+// requests and no trademarks copied.
+const GLYPHS: [RegExp, string, string][] = [
+  [/edge/i, "E", "#0c7bd6"],
+  [/chrom/i, "C", "#e8a400"],
+  [/firefox/i, "F", "#e66000"],
+  [/safari/i, "S", "#1e88e5"],
+  [/opera/i, "O", "#d7000f"],
+  [/samsung/i, "S", "#1428a0"],
+  [/windows/i, "W", "#0078d4"],
+  [/ios|ipad|iphone/i, "i", "#8e8e93"],
+  [/mac/i, "M", "#8e8e93"],
+  [/android/i, "A", "#3ddc84"],
+  [/linux/i, "L", "#f0b400"],
+  [/chrome ?os/i, "C", "#4285f4"],
+];
+
+function Glyph({ name }: { name: string }) {
+  if (!name) return null;
+  const g = GLYPHS.find(([re]) => re.test(name));
+  if (!g) return null;
+  return (
+    <span class="glyph" style={{ background: g[2] }} aria-hidden="true">
+      {g[1]}
+    </span>
   );
 }
 
