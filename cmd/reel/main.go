@@ -176,6 +176,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	life := lifecycle.New(db, blobs, log, lifecycle.Options{}, apiH.ContentCache())
 	apiH.SetEraser(life)
 	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle})
+	life.SetCompactor(compactor)
 
 	// Background work lives as long as the server; it stops first on shutdown.
 	var wg sync.WaitGroup

@@ -174,11 +174,7 @@ func (a *API) sources(ctx context.Context, id, onlyTab string) (map[string][]sou
 		tabs[c.Tab] = append(tabs[c.Tab], source{
 			tab: c.Tab, first: c.FirstAt.UnixMilli(), last: c.LastAt.UnixMilli(), snapshotAt: snap,
 			load: func(ctx context.Context) ([]byte, error) {
-				data, err := a.blobs.Get(ctx, c.BlobKey)
-				if err != nil {
-					return nil, err
-				}
-				return chunk.DecodeArray(data)
+				return chunk.Load(ctx, a.blobs, c.BlobKey, c.BlobOffset, c.BlobLength)
 			},
 		})
 	}

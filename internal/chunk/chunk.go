@@ -5,6 +5,7 @@ package chunk
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,4 +92,26 @@ func Decode(b []byte) ([]json.RawMessage, error) {
 // that splice several chunks into one array.
 func Inner(arr []byte) []byte {
 	return bytes.TrimSpace(arr[1 : len(arr)-1])
+}
+
+// Reader reads objects and byte ranges of them.
+type Reader interface {
+	Get(ctx context.Context, key string) ([]byte, error)
+	GetRange(ctx context.Context, key string, offset, length int64) ([]byte, error)
+}
+
+// Load reads the chunk stored at key (the byte range offset+length of it when length > 0, as
+// in a pack written by a group commit) and returns its JSON array text.
+func Load(ctx context.Context, r Reader, key string, offset, length int64) ([]byte, error) {
+	var data []byte
+	var err error
+	if length > 0 {
+		data, err = r.GetRange(ctx, key, offset, length)
+	} else {
+		data, err = r.Get(ctx, key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return DecodeArray(data)
 }

@@ -185,11 +185,7 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 		if ch.Compacted {
 			continue
 		}
-		data, err := c.blobs.Get(ctx, ch.BlobKey)
-		if err != nil {
-			return false, fmt.Errorf("compact %s: chunk %s/%d: %w", id, ch.Tab, ch.Seq, err)
-		}
-		arr, err := chunk.DecodeArray(data)
+		arr, err := chunk.Load(ctx, c.blobs, ch.BlobKey, ch.BlobOffset, ch.BlobLength)
 		if err != nil {
 			return false, fmt.Errorf("compact %s: chunk %s/%d: %w", id, ch.Tab, ch.Seq, err)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/reelhq/reel/internal/api"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/blob"
+	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/compact"
 	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/ingest"
@@ -294,6 +295,9 @@ func TestRetentionAndErasure(t *testing.T) {
 			return err
 		}
 		b, _ := os.ReadFile(p)
+		if raw, derr := chunk.Decompress(b); derr == nil {
+			b = raw
+		}
 		if bytes.Contains(b, []byte(secret)) || bytes.Contains(b, []byte(strings.ReplaceAll(secret, " ", "_"))) {
 			t.Errorf("%s still contains the erased user's data", p)
 		}
@@ -321,4 +325,53 @@ func TestRetentionAndErasure(t *testing.T) {
 	if files := blobFiles(t, e.dir); len(files) != 0 {
 		t.Fatalf("blobs left after every session was deleted: %v", files)
 	}
+}
+
+// Batches ingested together share a pack; erasing one user must not leave their bytes in it.
+func TestErasureFreesSharedPacks(t *testing.T) {
+	e := newEnv(t)
+	e.life.SetCompactor(e.comp)
+	ctx := context.Background()
+	secret := "Erase-Me Lane 7"
+	mk := func(session, user, text string) (store.Batch, []byte) {
+		arr := "[" + string(meta(t0, "http://x/")) + "," + string(full(t0+1, text)) + "," +
+			string(ev(5, t0+2, fmt.Sprintf(`{"tag":"reel.identify","payload":{"userId":%q}}`, user))) + "]"
+		data := chunk.EncodeArray([]byte(arr))
+		return store.Batch{ProjectID: "default", UserID: user, Chunk: store.Chunk{SessionID: session, Tab: "t_tab00001", Seq: 0,
+			FirstAt: time.UnixMilli(t0), LastAt: time.UnixMilli(t0 + 2), Events: 3, RawBytes: len(arr), StoredBytes: len(data)}}, data
+	}
+	b1, d1 := mk("s_pack00001", "user-1", secret)
+	b2, d2 := mk("s_pack00002", "user-2", "another visitor")
+	const key = "chunks/2026-11-27/shared.pack.zst"
+	if err := e.blobs.Put(ctx, key, append(append([]byte{}, d1...), d2...)); err != nil {
+		t.Fatal(err)
+	}
+	b1.Chunk.BlobKey, b1.Chunk.BlobOffset, b1.Chunk.BlobLength = key, 0, int64(len(d1))
+	b2.Chunk.BlobKey, b2.Chunk.BlobOffset, b2.Chunk.BlobLength = key, int64(len(d1)), int64(len(d2))
+	for i, err := range e.db.AppendBatches(ctx, []store.Batch{b1, b2}) {
+		if err != nil {
+			t.Fatalf("batch %d: %v", i, err)
+		}
+	}
+	if got, _ := e.events(t, "s_pack00001", ""); !strings.Contains(got, secret) {
+		t.Fatal("batch in a shared pack not readable")
+	}
+	if rep, err := e.life.EraseUser(ctx, "default", "user-1"); err != nil || rep.Sessions != 1 {
+		t.Fatalf("EraseUser = %+v, %v", rep, err)
+	}
+	if got, _ := e.events(t, "s_pack00002", ""); !strings.Contains(got, "another visitor") {
+		t.Fatal("the other visitor's session was damaged")
+	}
+	filepath.WalkDir(e.dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			if bytes.Contains(b, []byte(secret)) {
+				t.Errorf("%s still holds the erased user's text", p)
+			}
+			if raw, derr := chunk.Decompress(b); derr == nil && bytes.Contains(raw, []byte(secret)) {
+				t.Errorf("%s still holds the erased user's text (compressed)", p)
+			}
+		}
+		return nil
+	})
 }

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -127,16 +127,47 @@ func Decompress(body []byte, limits Limits, grow func(n int64) error) ([]byte, e
 
 // Decode parses and validates a decompressed batch.
 func Decode(raw []byte, limits Limits) (*Batch, error) {
-	if d := rrweb.MaxDepth(raw, limits.MaxDepth); d > limits.MaxDepth {
-		return nil, badRequest("too_deep", "JSON nesting deeper than %d", limits.MaxDepth)
-	}
-	var b Batch
-	if err := json.Unmarshal(raw, &b); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return nil, badRequest("invalid_batch", "field %q has the wrong type (%s)", typeErr.Field, typeErr.Value)
+	// One validating pass over everything, then shallow passes that only find boundaries:
+	// the events are never decoded into Go values.
+	if !json.Valid(raw) {
+		var v any
+		err := json.Unmarshal(raw, &v)
+		if err != nil && strings.Contains(err.Error(), "exceeded max depth") {
+			return nil, badRequest("too_deep", "JSON nesting deeper than %d", limits.MaxDepth)
 		}
 		return nil, badRequest("bad_json", "malformed JSON: %v", err)
+	}
+	var b Batch
+	var fieldErr error
+	decodeField := func(name string, v []byte, into any) {
+		if fieldErr == nil {
+			if err := json.Unmarshal(v, into); err != nil {
+				fieldErr = badRequest("invalid_batch", "field %q has the wrong type", name)
+			}
+		}
+	}
+	if err := rrweb.Fields(raw, func(k, v []byte) {
+		switch string(k) {
+		case `"session"`:
+			decodeField("session", v, &b.Session)
+		case `"tab"`:
+			decodeField("tab", v, &b.Tab)
+		case `"seq"`:
+			decodeField("seq", v, &b.Seq)
+		case `"sentAt"`:
+			decodeField("sentAt", v, &b.SentAt)
+		case `"meta"`:
+			decodeField("meta", v, &b.Meta)
+		case `"assets"`:
+			decodeField("assets", v, &b.Assets)
+		case `"events"`:
+			b.EventsJSON = v
+		}
+	}); err != nil {
+		return nil, badRequest("invalid_batch", "the batch must be a JSON object")
+	}
+	if fieldErr != nil {
+		return nil, fieldErr
 	}
 	if err := validID("session", b.Session, limits); err != nil {
 		return nil, err
@@ -150,7 +181,12 @@ func Decode(raw []byte, limits Limits) (*Batch, error) {
 	if len(b.EventsJSON) == 0 || b.EventsJSON[0] != '[' {
 		return nil, badRequest("invalid_batch", "events must be a non-empty array")
 	}
-	b.Events = rrweb.Elements(b.EventsJSON, limits.MaxEvents+1)
+	// The batch object and its events array add two levels above the events themselves.
+	var depth int
+	b.Events, depth = rrweb.ElementsDepth(b.EventsJSON, limits.MaxEvents+1)
+	if depth+1 > limits.MaxDepth {
+		return nil, badRequest("too_deep", "JSON nesting deeper than %d", limits.MaxDepth)
+	}
 	if len(b.Events) == 0 {
 		return nil, badRequest("invalid_batch", "events must be a non-empty array")
 	}

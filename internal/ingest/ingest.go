@@ -5,8 +5,6 @@ package ingest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +17,6 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/reelhq/reel/internal/apierror"
-	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/store"
@@ -33,7 +30,7 @@ type index interface {
 	ProjectByKey(ctx context.Context, publicKey string) (store.Project, error)
 	MissingContent(ctx context.Context, projectID string, hashes []string) ([]string, error)
 	HasChunk(ctx context.Context, sessionID, tab string, seq int64) (bool, error)
-	AppendBatch(ctx context.Context, b store.Batch) error
+	AppendBatches(ctx context.Context, bs []store.Batch) []error
 }
 
 // blobs is what ingest needs from the blob store.
@@ -70,6 +67,7 @@ type Handler struct {
 	wait   time.Duration
 	perIP  *limiters
 	perKey *limiters
+	commit *committer
 }
 
 // New returns an ingest handler.
@@ -92,11 +90,13 @@ func New(idx index, b blobs, log *slog.Logger, opts Options) *Handler {
 	if opts.PerKey == (RateLimit{}) {
 		opts.PerKey = DefaultPerKey
 	}
-	return &Handler{
+	h := &Handler{
 		index: idx, blobs: b, log: log, limits: opts.Limits,
 		mem: semaphore.NewWeighted(opts.MemoryBudget), budget: opts.MemoryBudget, wait: opts.QueueWait,
 		perIP: newLimiters(opts.PerIP), perKey: newLimiters(opts.PerKey),
 	}
+	h.commit = &committer{h: h, queue: make(chan *job, maxGroupJobs)}
+	return h
 }
 
 // reserve takes n bytes of the memory budget, waiting up to the queue wait.
@@ -274,14 +274,6 @@ func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, us
 		return nil, err
 	}
 	data, rawLen := chunk.EncodeArray(b.EventsJSON), len(b.EventsJSON)
-	// A random suffix keeps two concurrent deliveries of one batch in separate blobs, so the
-	// one that loses the index race can delete its own without touching the winner's.
-	var nonce [6]byte
-	_, _ = rand.Read(nonce[:])
-	key := blob.ChunkKey(project.ID, b.Session, fmt.Sprintf("%s.%012d.%s.zst", b.Tab, seq, hex.EncodeToString(nonce[:])))
-	if err := h.blobs.Put(ctx, key, data); err != nil {
-		return nil, fmt.Errorf("ingest: store chunk: %w", err)
-	}
 	if b.Meta.UserAgent != "" {
 		userAgent = b.Meta.UserAgent
 	}
@@ -289,12 +281,12 @@ func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, us
 	if b.SentAt > 0 {
 		sentAt = time.UnixMilli(int64(b.SentAt))
 	}
-	err = h.index.AppendBatch(ctx, store.Batch{
+	err = h.commit.commit(ctx, store.Batch{
 		ProjectID: project.ID,
 		Chunk: store.Chunk{
 			SessionID: b.Session, Tab: b.Tab, Seq: seq,
 			FirstAt: sum.First, LastAt: sum.Last,
-			Events: len(b.Events), RawBytes: rawLen, StoredBytes: len(data), BlobKey: key,
+			Events: len(b.Events), RawBytes: rawLen, StoredBytes: len(data),
 			SnapshotAt: sum.SnapshotAt,
 		},
 		UserID:    sum.UserID,
@@ -304,20 +296,15 @@ func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, us
 		UserAgent: truncate(userAgent, 512),
 		Viewport:  sum.Viewport,
 		SentAt:    sentAt,
-	})
+	}, data)
 	switch {
 	case errors.Is(err, store.ErrDuplicate):
-		// A concurrent retry won the race; its blob is the one referenced.
-		if derr := h.blobs.Delete(ctx, key); derr != nil {
-			h.log.WarnContext(ctx, "ingest: remove duplicate chunk", "key", key, "err", derr)
-		}
+		// A concurrent delivery of the same batch was stored first.
 		return &Result{OK: true, Duplicate: true, Events: len(b.Events)}, nil
 	case errors.Is(err, store.ErrConflict):
-		_ = h.blobs.Delete(ctx, key)
 		return nil, apierror.New(http.StatusConflict, "session_conflict", "session id belongs to another project")
 	case err != nil:
-		_ = h.blobs.Delete(ctx, key)
-		return nil, fmt.Errorf("ingest: index batch: %w", err)
+		return nil, fmt.Errorf("ingest: store batch: %w", err)
 	}
 	return &Result{OK: true, Events: len(b.Events)}, nil
 }

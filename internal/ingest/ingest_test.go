@@ -123,11 +123,12 @@ func TestIngestStoresBatch(t *testing.T) {
 	if len(chunks) != 1 {
 		t.Fatalf("chunks = %+v", chunks)
 	}
-	data, err := e.blobs.Get(ctx, chunks[0].BlobKey)
+	arr, err := chunk.Load(ctx, e.blobs, chunks[0].BlobKey, chunks[0].BlobOffset, chunks[0].BlobLength)
 	if err != nil {
 		t.Fatal(err)
 	}
-	events, err := chunk.Decode(data)
+	var events []json.RawMessage
+	err = json.Unmarshal(arr, &events)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,8 +176,8 @@ func TestIngestConcurrentRetriesStoreOnce(t *testing.T) {
 	if s.Clicks != 1 || len(chunks) != 1 {
 		t.Fatalf("12 concurrent deliveries stored %d chunks, %d clicks", len(chunks), s.Clicks)
 	}
-	if _, err := e.blobs.Get(ctx, chunks[0].BlobKey); err != nil {
-		t.Fatalf("winning chunk's blob is gone: %v", err)
+	if _, err := chunk.Load(ctx, e.blobs, chunks[0].BlobKey, chunks[0].BlobOffset, chunks[0].BlobLength); err != nil {
+		t.Fatalf("winning chunk's data is gone: %v", err)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 type index interface {
 	ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]string, error)
 	SessionsOfUser(ctx context.Context, projectID, userID string) ([]string, error)
+	SessionsSharingBlobs(ctx context.Context, ids []string) ([]string, error)
 	DeleteSessions(ctx context.Context, ids []string) ([]string, error)
 	SweepContent(ctx context.Context, touchedBefore time.Time) ([]store.ContentKey, error)
 	GetSession(ctx context.Context, id string) (store.Session, error)
@@ -26,6 +27,11 @@ type index interface {
 
 type blobs interface {
 	Delete(ctx context.Context, key string) error
+}
+
+// compactor rewrites a session into its own blob (package compact).
+type compactor interface {
+	Session(ctx context.Context, id string) (bool, error)
 }
 
 // forgetter drops cached content (the API's content cache).
@@ -43,12 +49,16 @@ type Options struct {
 
 // Lifecycle deletes sessions and content.
 type Lifecycle struct {
-	index  index
-	blobs  blobs
-	log    *slog.Logger
-	opts   Options
-	caches []forgetter
+	index     index
+	blobs     blobs
+	log       *slog.Logger
+	opts      Options
+	caches    []forgetter
+	compactor compactor
 }
+
+// SetCompactor lets erasure move other sessions out of the packs it must delete.
+func (l *Lifecycle) SetCompactor(c compactor) { l.compactor = c }
 
 // New returns a Lifecycle. caches are told about content that is gone.
 func New(idx index, b blobs, log *slog.Logger, opts Options, caches ...forgetter) *Lifecycle {
@@ -120,6 +130,27 @@ func (l *Lifecycle) EraseUser(ctx context.Context, projectID, userID string) (Er
 	}
 	if len(ids) == 0 {
 		return rep, nil
+	}
+	// Batches ingested together share a pack; the other sessions in those packs are compacted
+	// into their own blobs first, so deleting this user's sessions frees the packs whole and no
+	// byte of theirs stays on disk.
+	if l.compactor != nil {
+		others, err := l.index.SessionsSharingBlobs(ctx, ids)
+		if err != nil {
+			return rep, err
+		}
+		for _, o := range others {
+			for attempt := 0; ; attempt++ {
+				ok, err := l.compactor.Session(ctx, o)
+				if err != nil {
+					return rep, fmt.Errorf("lifecycle: compact %s before erasure: %w", o, err)
+				}
+				if ok || attempt == 20 {
+					break
+				}
+				time.Sleep(250 * time.Millisecond) // another worker holds it; it will finish
+			}
+		}
 	}
 	if err := l.delete(ctx, ids); err != nil {
 		return rep, err

@@ -212,28 +212,51 @@ func MaxDepth(b []byte, limit int) int {
 // Elements returns the elements of a JSON array that has already been validated, as
 // sub-slices of arr, stopping after limit elements.
 func Elements(arr []byte, limit int) []json.RawMessage {
-	var out []json.RawMessage
-	depth, start := 0, -1
-	inString, escaped := false, false
-	for i, c := range arr {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
+	out, _ := ElementsDepth(arr, limit)
+	return out
+}
+
+// endOfString returns the index of the closing quote of the string whose opening quote is at
+// b[i], jumping from quote to quote rather than stepping byte by byte.
+func endOfString(b []byte, i int) int {
+	for j := i + 1; ; {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			return len(b)
 		}
+		q := j + k
+		bs := 0
+		for p := q - 1; p > i && b[p] == '\\'; p-- {
+			bs++
+		}
+		if bs%2 == 0 {
+			return q
+		}
+		j = q + 1
+	}
+}
+
+// ElementsDepth is Elements that also reports the deepest nesting inside the array (the array
+// itself is depth 1), in the same single pass.
+func ElementsDepth(arr []byte, limit int) ([]json.RawMessage, int) {
+	var out []json.RawMessage
+	depth, deepest, start := 0, 0, -1
+	for i := 0; i < len(arr); i++ {
+		c := arr[i]
 		switch c {
 		case ' ', '\t', '\n', '\r':
 			continue
 		case '"':
-			inString = true
+			if depth >= 1 && start < 0 {
+				start = i
+			}
+			i = endOfString(arr, i)
+			continue
 		case '{', '[':
 			depth++
+			if depth > deepest {
+				deepest = depth
+			}
 			if depth == 1 {
 				continue
 			}
@@ -243,14 +266,14 @@ func Elements(arr []byte, limit int) []json.RawMessage {
 				if start >= 0 {
 					out = append(out, bytes.TrimRight(arr[start:i], " \t\n\r"))
 				}
-				return out
+				return out, deepest
 			}
 		case ',':
 			if depth == 1 {
 				out = append(out, bytes.TrimRight(arr[start:i], " \t\n\r"))
 				start = -1
 				if len(out) >= limit {
-					return out
+					return out, deepest
 				}
 				continue
 			}
@@ -259,7 +282,7 @@ func Elements(arr []byte, limit int) []json.RawMessage {
 			start = i
 		}
 	}
-	return out
+	return out, deepest
 }
 
 // Header reads only an event's type and timestamp, without copying its data.
@@ -280,12 +303,7 @@ func skipValue(b []byte, i int) int {
 	for ; i < len(b); i++ {
 		switch b[i] {
 		case '"':
-			i++
-			for ; i < len(b) && b[i] != '"'; i++ {
-				if b[i] == '\\' {
-					i++
-				}
-			}
+			i = endOfString(b, i)
 			if depth == 0 {
 				return i + 1
 			}

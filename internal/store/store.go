@@ -96,6 +96,8 @@ type Chunk struct {
 	RawBytes    int
 	StoredBytes int
 	BlobKey     string
+	BlobOffset  int64 // the chunk is this byte range of the object (length 0: all of it)
+	BlobLength  int64
 	SnapshotAt  time.Time // first Meta event of a full snapshot in the chunk; zero if none
 	Compacted   bool      // its events now live in the session's segments
 }
@@ -197,6 +199,10 @@ type Store interface {
 	// ErrDuplicate, changing nothing, when the (session, tab, seq) is already stored, and
 	// ErrConflict when the session belongs to another project.
 	AppendBatch(ctx context.Context, b Batch) error
+	// AppendBatches commits several batches in one transaction (ingest's group commit) and
+	// returns one error per batch: nil, ErrDuplicate or ErrConflict for that batch alone, or the
+	// same error for all when the transaction failed.
+	AppendBatches(ctx context.Context, bs []Batch) []error
 	ListSessions(ctx context.Context, q ListQuery) (SessionPage, error)
 	GetSession(ctx context.Context, id string) (Session, error)
 	// Chunks returns a session's chunks ordered by tab, then seq.
@@ -222,6 +228,9 @@ type Store interface {
 	// Deletion
 	// ExpiredSessions returns up to limit sessions that ended before their project's retention.
 	ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// SessionsSharingBlobs returns the other sessions whose uncompacted chunks share a pack
+	// with the uncompacted chunks of ids (compacting them first lets the packs go).
+	SessionsSharingBlobs(ctx context.Context, ids []string) ([]string, error)
 	// SessionsOfUser returns every session of a project identified as userID.
 	SessionsOfUser(ctx context.Context, projectID, userID string) ([]string, error)
 	// DeleteSessions removes sessions with their pages, chunks, segments and content references,

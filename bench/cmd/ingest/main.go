@@ -85,18 +85,19 @@ func main() {
 		}
 	})
 
-	// Durable: the real server on one core, fsync'd, eight concurrent senders.
+	// Durable: the real server on one core, fsync'd, 32 concurrent senders (browsers).
 	r, err := corpus.Start(bin, filepath.Join(tmp, "data"), []string{"GOMAXPROCS=1"})
 	check(err)
 	defer r.Stop()
 	key, err := r.PublicKey()
 	check(err)
 	url := r.URL + "/api/v1/ingest?v=1&key=" + key
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	cpu0 := r.CPUSeconds()
 	t0 := time.Now()
 	work := make(chan []batch)
 	var wg sync.WaitGroup
-	for range 8 {
+	for range 32 {
 		wg.Go(func() {
 			for s := range work {
 				for _, b := range s {
@@ -123,6 +124,7 @@ func main() {
 	close(work)
 	wg.Wait()
 	durable := time.Since(t0)
+	log.Printf("server CPU during ingest: %.2fs of %.2fs wall", r.CPUSeconds()-cpu0, durable.Seconds())
 
 	mb := float64(rawTotal) / 1e6
 	fmt.Printf("ceiling (gunzip + parse, 1 core): %8.0f events/s %6.1f MB/s\n", float64(eventsTotal)/ceiling.Seconds(), mb/ceiling.Seconds())

@@ -86,6 +86,19 @@ func Start(bin, dataDir string, env []string, flags ...string) (*Reel, error) {
 	}
 }
 
+// CPUSeconds returns the user+system CPU time the server process has used.
+func (r *Reel) CPUSeconds() float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", r.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	var ut, st float64
+	fmt.Sscan(f[11], &ut)
+	fmt.Sscan(f[12], &st)
+	return (ut + st) / 100 // clock ticks; 100 per second on Linux
+}
+
 // Stop shuts the server down gracefully.
 func (r *Reel) Stop() {
 	r.cmd.Process.Signal(syscall.SIGTERM)

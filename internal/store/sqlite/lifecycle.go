@@ -173,12 +173,30 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET compacted_at = ?, lease_until = 0 WHERE id = ?`, ms(c.At), c.SessionID); err != nil {
 		return nil, fmt.Errorf("sqlite: compaction: %w", err)
 	}
+	out, err := unreferenced(ctx, tx, obsolete)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: compaction: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: compaction: commit: %w", err)
 	}
-	out := make([]string, 0, len(obsolete))
-	for k := range obsolete {
-		out = append(out, k)
+	return out, nil
+}
+
+// unreferenced keeps the candidate blob keys that no chunk or segment points at any more: a
+// pack of chunks is shared by the sessions ingested together.
+func unreferenced(ctx context.Context, tx *sql.Tx, candidates map[string]bool) ([]string, error) {
+	var out []string
+	for k := range candidates {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM chunks WHERE blob_key = ?1 UNION ALL SELECT 1 FROM segments WHERE blob_key = ?1 LIMIT 1`, k).Scan(&one)
+		if err == sql.ErrNoRows {
+			out = append(out, k)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -191,6 +209,33 @@ func (db *DB) ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]
 		return nil, fmt.Errorf("sqlite: expired sessions: %w", err)
 	}
 	return scanIDs(rows)
+}
+
+// SessionsSharingBlobs finds sessions whose uncompacted chunks sit in the same packs as ids'.
+func (db *DB) SessionsSharingBlobs(ctx context.Context, ids []string) ([]string, error) {
+	seen := map[string]bool{}
+	for _, id := range ids {
+		seen[id] = true
+	}
+	var out []string
+	for _, id := range ids {
+		rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT o.session_id FROM chunks c JOIN chunks o ON o.blob_key = c.blob_key
+			WHERE c.session_id = ? AND c.blob_key <> '' AND o.session_id <> c.session_id`, id)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: sessions sharing blobs: %w", err)
+		}
+		others, err := scanIDs(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: sessions sharing blobs: %w", err)
+		}
+		for _, o := range others {
+			if !seen[o] {
+				seen[o] = true
+				out = append(out, o)
+			}
+		}
+	}
+	return out, nil
 }
 
 // SessionsOfUser finds a user's sessions in a project.
@@ -212,7 +257,7 @@ func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error
 		return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
 	}
 	defer tx.Rollback()
-	var keys []string
+	candidates := map[string]bool{}
 	for _, id := range ids {
 		rows, err := tx.QueryContext(ctx, `SELECT blob_key FROM chunks WHERE session_id = ?1 AND blob_key <> ''
 			UNION SELECT blob_key FROM segments WHERE session_id = ?1`, id)
@@ -223,13 +268,19 @@ func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
 		}
-		keys = append(keys, k...)
+		for _, key := range k {
+			candidates[key] = true
+		}
 		for _, q := range []string{`DELETE FROM session_content WHERE session_id = ?`, `DELETE FROM segments WHERE session_id = ?`,
 			`DELETE FROM chunks WHERE session_id = ?`, `DELETE FROM session_pages WHERE session_id = ?`, `DELETE FROM sessions WHERE id = ?`} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {
 				return nil, fmt.Errorf("sqlite: delete session %s: %w", id, err)
 			}
 		}
+	}
+	keys, err := unreferenced(ctx, tx, candidates)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: delete sessions: commit: %w", err)

@@ -234,15 +234,51 @@ func (db *DB) HasChunk(ctx context.Context, sessionID, tab string, seq int64) (b
 
 // AppendBatch records a stored chunk and folds it into its session's row, in one transaction.
 func (db *DB) AppendBatch(ctx context.Context, b store.Batch) error {
-	c := b.Chunk
+	return db.AppendBatches(ctx, []store.Batch{b})[0]
+}
+
+// AppendBatches records several batches in one transaction, each behind a savepoint so a
+// duplicate or conflicting batch changes nothing while the others commit.
+func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
+	errs := make([]error, len(bs))
+	fail := func(err error) []error {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: append batch: %w", err)
+		return fail(fmt.Errorf("sqlite: append batches: %w", err))
 	}
 	defer tx.Rollback()
+	for i, b := range bs {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT batch`); err != nil {
+			return fail(fmt.Errorf("sqlite: append batches: %w", err))
+		}
+		err := appendBatch(ctx, tx, b)
+		if errors.Is(err, store.ErrDuplicate) || errors.Is(err, store.ErrConflict) {
+			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO batch`); rerr != nil {
+				return fail(fmt.Errorf("sqlite: append batches: %w", rerr))
+			}
+			errs[i] = err
+		} else if err != nil {
+			return fail(err)
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE batch`); err != nil {
+			return fail(fmt.Errorf("sqlite: append batches: %w", err))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(fmt.Errorf("sqlite: append batches: commit: %w", err))
+	}
+	return errs
+}
 
+func appendBatch(ctx context.Context, tx *sql.Tx, b store.Batch) error {
+	c := b.Chunk
 	var owner string
-	err = tx.QueryRowContext(ctx, `SELECT project_id FROM sessions WHERE id = ?`, c.SessionID).Scan(&owner)
+	err := tx.QueryRowContext(ctx, `SELECT project_id FROM sessions WHERE id = ?`, c.SessionID).Scan(&owner)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		_, err = tx.ExecContext(ctx, `INSERT INTO sessions(id, project_id, started_at, ended_at, user_agent, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -256,9 +292,9 @@ func (db *DB) AppendBatch(ctx context.Context, b store.Batch) error {
 		return fmt.Errorf("sqlite: append batch: session %s: %w", c.SessionID, store.ErrConflict)
 	}
 
-	_, err = tx.ExecContext(ctx, `INSERT INTO chunks(session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key, sent_at, created_at, snapshot_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.SessionID, c.Tab, c.Seq, ms(c.FirstAt), ms(c.LastAt), c.Events, c.RawBytes, c.StoredBytes, c.BlobKey, ms(b.SentAt), time.Now().UnixMilli(), optMS(c.SnapshotAt))
+	_, err = tx.ExecContext(ctx, `INSERT INTO chunks(session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key, sent_at, created_at, snapshot_at, blob_offset, blob_length)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.SessionID, c.Tab, c.Seq, ms(c.FirstAt), ms(c.LastAt), c.Events, c.RawBytes, c.StoredBytes, c.BlobKey, ms(b.SentAt), time.Now().UnixMilli(), optMS(c.SnapshotAt), c.BlobOffset, c.BlobLength)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("sqlite: append batch %s/%s/%d: %w", c.SessionID, c.Tab, c.Seq, store.ErrDuplicate)
 	}
@@ -293,9 +329,6 @@ func (db *DB) AppendBatch(ctx context.Context, b store.Batch) error {
 		ms(c.FirstAt), ms(c.LastAt), b.Clicks, c.Events, b.UserAgent, b.Viewport.Width, b.Viewport.Height, c.SessionID, ms(now), b.UserID)
 	if err != nil {
 		return fmt.Errorf("sqlite: append batch: update session: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: append batch: commit: %w", err)
 	}
 	return nil
 }
@@ -418,7 +451,7 @@ func (db *DB) GetSession(ctx context.Context, id string) (store.Session, error) 
 
 // Chunks lists a session's chunks by tab, then sequence.
 func (db *DB) Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key, snapshot_at, compacted
+	rows, err := db.read.QueryContext(ctx, `SELECT session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key, snapshot_at, compacted, blob_offset, blob_length
 		FROM chunks WHERE session_id = ? ORDER BY tab, seq`, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: chunks %s: %w", sessionID, err)
@@ -428,7 +461,7 @@ func (db *DB) Chunks(ctx context.Context, sessionID string) ([]store.Chunk, erro
 	for rows.Next() {
 		var c store.Chunk
 		var first, last, snap int64
-		if err := rows.Scan(&c.SessionID, &c.Tab, &c.Seq, &first, &last, &c.Events, &c.RawBytes, &c.StoredBytes, &c.BlobKey, &snap, &c.Compacted); err != nil {
+		if err := rows.Scan(&c.SessionID, &c.Tab, &c.Seq, &first, &last, &c.Events, &c.RawBytes, &c.StoredBytes, &c.BlobKey, &snap, &c.Compacted, &c.BlobOffset, &c.BlobLength); err != nil {
 			return nil, fmt.Errorf("sqlite: chunks %s: %w", sessionID, err)
 		}
 		c.FirstAt, c.LastAt, c.SnapshotAt = fromMS(first), fromMS(last), optTime(snap)

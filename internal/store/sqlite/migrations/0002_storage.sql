@@ -20,6 +20,11 @@ ALTER TABLE chunks ADD COLUMN snapshot_at INTEGER NOT NULL DEFAULT 0;
 -- Set once the chunk's events live in the session's compacted blob; the row stays so retries
 -- of the batch are still recognised.
 ALTER TABLE chunks ADD COLUMN compacted INTEGER NOT NULL DEFAULT 0;
+-- Ingest commits concurrent batches as a group: one pack object holds several chunks, each a
+-- byte range of it (length 0: the whole object). A pack is deleted once no chunk points at it.
+ALTER TABLE chunks ADD COLUMN blob_offset INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE chunks ADD COLUMN blob_length INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX chunks_blob ON chunks(blob_key) WHERE blob_key <> '';
 
 -- Retention per project, in days (0: keep forever).
 ALTER TABLE projects ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 30;

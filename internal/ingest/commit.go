@@ -1,0 +1,103 @@
+package ingest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/reelhq/reel/internal/store"
+)
+
+// Group commit. Durability costs a few fsyncs per write whatever its size, so concurrent
+// batches are written together: one committer takes every batch waiting, writes their chunks
+// into one pack object (one fsync of the file, one of its directory), records them all in one
+// index transaction (one more fsync), and only then answers each request. Under load a group
+// holds many batches; alone, a batch is its own group and waits for nobody.
+
+// job is a batch waiting for the committer.
+type job struct {
+	batch store.Batch
+	data  []byte
+	done  chan error
+}
+
+const (
+	maxGroupJobs  = 128
+	maxGroupBytes = 32 << 20
+)
+
+type committer struct {
+	h     *Handler
+	queue chan *job
+	once  sync.Once
+}
+
+// commit hands a batch to the committer and waits until it is durable (or refused).
+func (c *committer) commit(ctx context.Context, b store.Batch, data []byte) error {
+	c.once.Do(func() { go c.loop() })
+	j := &job{batch: b, data: data, done: make(chan error, 1)}
+	select {
+	case c.queue <- j:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued the batch is written whatever happens to the request, so wait for the
+	// outcome rather than the client.
+	return <-j.done
+}
+
+func (c *committer) loop() {
+	for first := range c.queue {
+		group := []*job{first}
+		size := len(first.data)
+	gather:
+		for len(group) < maxGroupJobs && size < maxGroupBytes {
+			select {
+			case j := <-c.queue:
+				group = append(group, j)
+				size += len(j.data)
+			default:
+				break gather
+			}
+		}
+		c.write(group, size)
+	}
+}
+
+func (c *committer) write(group []*job, size int) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var nonce [8]byte
+	_, _ = rand.Read(nonce[:])
+	key := fmt.Sprintf("chunks/%s/%s.pack.zst", time.Now().UTC().Format("2006-01-02"), hex.EncodeToString(nonce[:]))
+	pack := make([]byte, 0, size)
+	batches := make([]store.Batch, len(group))
+	for i, j := range group {
+		b := j.batch
+		b.Chunk.BlobKey, b.Chunk.BlobOffset, b.Chunk.BlobLength = key, int64(len(pack)), int64(len(j.data))
+		pack = append(pack, j.data...)
+		batches[i] = b
+	}
+	if err := c.h.blobs.Put(ctx, key, pack); err != nil {
+		for _, j := range group {
+			j.done <- fmt.Errorf("ingest: write pack: %w", err)
+		}
+		return
+	}
+	errs := c.h.index.AppendBatches(ctx, batches)
+	stored := false
+	for i, j := range group {
+		if errs[i] == nil {
+			stored = true
+		}
+		j.done <- errs[i]
+	}
+	if !stored {
+		if err := c.h.blobs.Delete(ctx, key); err != nil {
+			c.h.log.Warn("ingest: remove unused pack", "key", key, "err", err)
+		}
+	}
+}
