@@ -55,6 +55,9 @@ export class Engine {
   private dims = { width: 0, height: 0 };
   private ro: ResizeObserver;
   private keyListener = (e: KeyboardEvent) => this.o.onKey(e);
+  private shown: () => void = () => {};
+  /** Resolves once a frame is on screen. */
+  private firstFrame = new Promise<void>((resolve) => (this.shown = resolve));
 
   constructor(private o: EngineOptions) {
     this.ro = new ResizeObserver(() => this.fit());
@@ -144,7 +147,8 @@ export class Engine {
     const evs: RREvent[] = [];
     try {
       // Let the first frame paint before the main thread parses the whole recording.
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await this.firstFrame;
+      await new Promise((resolve) => setTimeout(resolve, 100));
       if (this.destroyed) return;
       await streamEvents(
         this.o.source.eventsURL({ tab: this.o.tab }),
@@ -225,6 +229,7 @@ export class Engine {
         // When the first frame was on screen, in ms since navigation (bench/seek reads it).
         if (!document.body.dataset.firstFrameAt) document.body.dataset.firstFrameAt = String(Math.round(performance.now()));
         this.o.stage.dataset.frameMs = String(Math.round(this.time()));
+        this.shown();
       });
     });
   }
