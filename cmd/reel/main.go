@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -83,6 +84,7 @@ type serveConfig struct {
 	AdminPassword string
 	AdminToken    string
 	CompactIdle   time.Duration
+	RatePerIP     float64
 }
 
 func env(name, def string) string {
@@ -105,6 +107,11 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	if err != nil {
 		return c, fmt.Errorf("REEL_COMPACT_IDLE: %w", err)
 	}
+	rate, err := strconv.ParseFloat(env("REEL_INGEST_RATE_PER_IP", strconv.FormatFloat(ingest.DefaultPerIP.PerSecond, 'f', -1, 64)), 64)
+	if err != nil {
+		return c, fmt.Errorf("REEL_INGEST_RATE_PER_IP: %w", err)
+	}
+	fs.Float64Var(&c.RatePerIP, "ingest-rate-per-ip", rate, "ingest requests per second allowed from one address, burst twice that; 0 or less: unlimited (REEL_INGEST_RATE_PER_IP)")
 	fs.DurationVar(&c.CompactIdle, "compact-idle", idle, "compact a session once it has received nothing for this long (REEL_COMPACT_IDLE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -171,7 +178,11 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 
 	authn := auth.New(db, log, auth.Options{AdminToken: c.AdminToken})
-	ih := ingest.New(db, blobs, log, ingest.Options{})
+	perIP := ingest.RateLimit{PerSecond: c.RatePerIP, Burst: int(2 * c.RatePerIP)}
+	if c.RatePerIP <= 0 {
+		perIP = ingest.RateLimit{PerSecond: -1}
+	}
+	ih := ingest.New(db, blobs, log, ingest.Options{PerIP: perIP})
 	apiH := api.New(db, blobs, authn, log)
 	life := lifecycle.New(db, blobs, log, lifecycle.Options{}, apiH.ContentCache())
 	apiH.SetEraser(life)

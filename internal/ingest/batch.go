@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -50,6 +50,8 @@ type Batch struct {
 	// Events are the elements of EventsJSON, sub-slices of it rather than copies, so a batch
 	// holds its events in memory once.
 	Events []json.RawMessage `json:"-"`
+
+	scanned []rrweb.Scanned // headers read while validating; nil for a Batch built by hand
 }
 
 // BatchMeta describes the sending page and SDK.
@@ -127,47 +129,25 @@ func Decompress(body []byte, limits Limits, grow func(n int64) error) ([]byte, e
 
 // Decode parses and validates a decompressed batch.
 func Decode(raw []byte, limits Limits) (*Batch, error) {
-	// One validating pass over everything, then shallow passes that only find boundaries:
-	// the events are never decoded into Go values.
-	if !json.Valid(raw) {
-		var v any
-		err := json.Unmarshal(raw, &v)
-		if err != nil && strings.Contains(err.Error(), "exceeded max depth") {
-			return nil, badRequest("too_deep", "JSON nesting deeper than %d", limits.MaxDepth)
-		}
-		return nil, badRequest("bad_json", "malformed JSON: %v", err)
+	// One validating pass over the whole text finds the fields and every event's header; the
+	// events are never decoded into Go values.
+	env, err := rrweb.ScanBatch(raw, limits.MaxDepth, limits.MaxEvents)
+	switch {
+	case errors.Is(err, rrweb.ErrTooDeep):
+		return nil, badRequest("too_deep", "JSON nesting deeper than %d", limits.MaxDepth)
+	case err != nil:
+		return nil, badRequest("bad_json", "%v", err)
 	}
-	var b Batch
-	var fieldErr error
-	decodeField := func(name string, v []byte, into any) {
-		if fieldErr == nil {
-			if err := json.Unmarshal(v, into); err != nil {
-				fieldErr = badRequest("invalid_batch", "field %q has the wrong type", name)
-			}
-		}
-	}
-	if err := rrweb.Fields(raw, func(k, v []byte) {
-		switch string(k) {
-		case `"session"`:
-			decodeField("session", v, &b.Session)
-		case `"tab"`:
-			decodeField("tab", v, &b.Tab)
-		case `"seq"`:
-			decodeField("seq", v, &b.Seq)
-		case `"sentAt"`:
-			decodeField("sentAt", v, &b.SentAt)
-		case `"meta"`:
-			decodeField("meta", v, &b.Meta)
-		case `"assets"`:
-			decodeField("assets", v, &b.Assets)
-		case `"events"`:
-			b.EventsJSON = v
-		}
-	}); err != nil {
+	if len(raw) == 0 || env.Fields == nil || (len(env.Fields) == 0 && env.EventsRaw == nil && !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{"))) {
 		return nil, badRequest("invalid_batch", "the batch must be a JSON object")
 	}
-	if fieldErr != nil {
-		return nil, fieldErr
+	var b Batch
+	for name, into := range map[string]any{"session": &b.Session, "tab": &b.Tab, "seq": &b.Seq, "sentAt": &b.SentAt, "meta": &b.Meta, "assets": &b.Assets} {
+		if v, ok := env.Fields[`"`+name+`"`]; ok {
+			if err := json.Unmarshal(v, into); err != nil {
+				return nil, badRequest("invalid_batch", "field %q has the wrong type", name)
+			}
+		}
 	}
 	if err := validID("session", b.Session, limits); err != nil {
 		return nil, err
@@ -178,20 +158,17 @@ func Decode(raw []byte, limits Limits) (*Batch, error) {
 	if b.Seq == nil || *b.Seq < 0 {
 		return nil, badRequest("invalid_batch", "seq must be an integer >= 0")
 	}
-	if len(b.EventsJSON) == 0 || b.EventsJSON[0] != '[' {
+	if len(env.Events) == 0 {
 		return nil, badRequest("invalid_batch", "events must be a non-empty array")
 	}
-	// The batch object and its events array add two levels above the events themselves.
-	var depth int
-	b.Events, depth = rrweb.ElementsDepth(b.EventsJSON, limits.MaxEvents+1)
-	if depth+1 > limits.MaxDepth {
-		return nil, badRequest("too_deep", "JSON nesting deeper than %d", limits.MaxDepth)
+	if len(env.Events) > limits.MaxEvents {
+		return nil, tooLarge("batch has more than %d events", limits.MaxEvents)
 	}
-	if len(b.Events) == 0 {
-		return nil, badRequest("invalid_batch", "events must be a non-empty array")
-	}
-	if len(b.Events) > limits.MaxEvents {
-		return nil, tooLarge("batch has %d events, more than %d", len(b.Events), limits.MaxEvents)
+	b.EventsJSON = env.EventsRaw
+	b.scanned = env.Events
+	b.Events = make([]json.RawMessage, len(env.Events))
+	for i := range env.Events {
+		b.Events[i] = env.Events[i].Raw
 	}
 	return &b, nil
 }
@@ -223,7 +200,15 @@ func Summarize(b *Batch) (Summary, error) {
 	var s Summary
 	var first, last int64 = -1, -1
 	for i, raw := range b.Events {
-		ev, err := rrweb.FastParse(raw)
+		var ev rrweb.Event
+		var err error
+		if i < len(b.scanned) {
+			sc := &b.scanned[i]
+			err = sc.Check()
+			ev = rrweb.Event{Type: sc.Type, Timestamp: sc.Timestamp, Data: sc.Data}
+		} else {
+			ev, err = rrweb.FastParse(raw)
+		}
 		if err != nil {
 			return s, badRequest("invalid_events", "event %d: %v", i, err)
 		}

@@ -30,14 +30,25 @@ const (
 )
 
 type committer struct {
-	h     *Handler
-	queue chan *job
-	once  sync.Once
+	h       *Handler
+	queue   chan *job
+	written chan packed // groups whose pack is durable, waiting for the index transaction
+	once    sync.Once
+}
+
+type packed struct {
+	group   []*job
+	batches []store.Batch
+	key     string
 }
 
 // commit hands a batch to the committer and waits until it is durable (or refused).
 func (c *committer) commit(ctx context.Context, b store.Batch, data []byte) error {
-	c.once.Do(func() { go c.loop() })
+	c.once.Do(func() {
+		c.written = make(chan packed, 1)
+		go c.loop()
+		go c.indexLoop()
+	})
 	j := &job{batch: b, data: data, done: make(chan error, 1)}
 	select {
 	case c.queue <- j:
@@ -67,6 +78,8 @@ func (c *committer) loop() {
 	}
 }
 
+// write makes a group's pack durable and hands it to the index stage, so the next group's pack
+// is written while this one's transaction commits.
 func (c *committer) write(group []*job, size int) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -87,17 +100,25 @@ func (c *committer) write(group []*job, size int) {
 		}
 		return
 	}
-	errs := c.h.index.AppendBatches(ctx, batches)
-	stored := false
-	for i, j := range group {
-		if errs[i] == nil {
-			stored = true
+	c.written <- packed{group: group, batches: batches, key: key}
+}
+
+func (c *committer) indexLoop() {
+	for p := range c.written {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		errs := c.h.index.AppendBatches(ctx, p.batches)
+		stored := false
+		for i, j := range p.group {
+			if errs[i] == nil {
+				stored = true
+			}
+			j.done <- errs[i]
 		}
-		j.done <- errs[i]
-	}
-	if !stored {
-		if err := c.h.blobs.Delete(ctx, key); err != nil {
-			c.h.log.Warn("ingest: remove unused pack", "key", key, "err", err)
+		if !stored {
+			if err := c.h.blobs.Delete(ctx, p.key); err != nil {
+				c.h.log.Warn("ingest: remove unused pack", "key", p.key, "err", err)
+			}
 		}
+		cancel()
 	}
 }
