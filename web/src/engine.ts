@@ -4,6 +4,7 @@
 import { Replayer } from "rrweb";
 import { ApiError, streamEvents, type RREvent, type Source } from "./api";
 import { CanvasPainter } from "./canvas";
+import { primeStyles } from "./stylesheets";
 import { FULL_SNAPSHOT, INCREMENTAL, META, SRC_MOUSE_INTERACTION } from "./timeline";
 
 export type Status = "loading" | "ready" | "empty" | "error";
@@ -190,6 +191,7 @@ export class Engine {
       return;
     }
     this.r = r;
+    primeStyles(r, evs);
     this.painter = new CanvasPainter(r);
     r.on("resize", (d: any) => {
       this.dims = { width: d.width, height: d.height };
