@@ -46,8 +46,11 @@ func main() {
 const usage = `Reel: self-hosted session replay.
 
 Usage:
-  reel serve [flags]   run server, API, dashboard and demo site
-  reel version         print the version
+  reel serve [flags]                          run server, API, dashboard and demo site
+  reel erase-user [--data DIR] [--project ID] USER_ID
+                                              delete everything recorded about one user
+                                              (sessions identified with Reel.identify)
+  reel version                                print the version
 
 Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* environment
 variable (--data is REEL_DATA). Secrets are environment only:
@@ -63,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdout, stderr)
+	case "erase-user":
+		return eraseUser(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "reel", version)
 		return nil
@@ -238,4 +243,42 @@ func printBanner(w io.Writer, addr string, c serveConfig, first setup.Result) {
   Public key  %s   (project %q)
 
 `, version, c.Data, base, base, first.AdminEmail, password, first.Project.PublicKey, first.Project.ID)
+}
+
+// eraseUser answers a GDPR/CCPA erasure request from the command line. It works on the data
+// directory directly, so it also works while the server is stopped; with the server running,
+// SQLite's locking keeps the two consistent.
+func eraseUser(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("reel erase-user", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env("REEL_DATA", "./reel-data"), "data directory (REEL_DATA)")
+	project := fs.String("project", setup.DefaultProjectID, "project id")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || strings.TrimSpace(fs.Arg(0)) == "" {
+		return errors.New("usage: reel erase-user [--data DIR] [--project ID] USER_ID")
+	}
+	ctx := context.Background()
+	if _, err := os.Stat(filepath.Join(*data, "index.db")); err != nil {
+		return fmt.Errorf("no Reel data in %s: %w", *data, err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(*data, "index.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	blobs, err := blob.NewLocal(filepath.Join(*data, "blobs"))
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	life := lifecycle.New(db, blobs, log, lifecycle.Options{})
+	life.SetCompactor(compact.New(db, blobs, log, compact.Options{}))
+	rep, err := life.EraseUser(ctx, *project, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "erased user %q in project %q: %d sessions, %d stored content items no other session used\n", fs.Arg(0), *project, rep.Sessions, rep.Content)
+	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/demo"
 	"github.com/reelhq/reel/internal/ingest"
+	"github.com/reelhq/reel/internal/lifecycle"
 	"github.com/reelhq/reel/internal/sdk"
 	"github.com/reelhq/reel/internal/setup"
 	"github.com/reelhq/reel/internal/store/sqlite"
@@ -54,8 +55,10 @@ func newStack(t *testing.T) *stack {
 	log := slog.New(slog.DiscardHandler)
 	authn := auth.New(db, log, auth.Options{AdminToken: adminToken})
 	ih := ingest.New(db, blobs, log, ingest.Options{})
+	a := api.New(db, blobs, authn, log)
+	a.SetEraser(lifecycle.New(db, blobs, log, lifecycle.Options{}, a.ContentCache()))
 	h := Routes(Components{
-		API: api.New(db, blobs, authn, log), Auth: authn,
+		API: a, Auth: authn,
 		Ingest: ih, SDKConfig: ih.SDKConfig(),
 		UI: ui.Handler(), SDK: sdk.Handler(), Demo: demo.Handler(first.Project.PublicKey), Log: log,
 	})
@@ -313,5 +316,38 @@ func TestStaticSurfaces(t *testing.T) {
 	}
 	if r := do(t, c, "GET", s.srv.URL+"/healthz", nil); r.Status != 200 {
 		t.Fatalf("healthz = %d", r.Status)
+	}
+}
+
+func TestEraseUserEndpoint(t *testing.T) {
+	s := newStack(t)
+	const t0 = 1764237600000
+	identify := func(user string) string {
+		return ev(5, t0+1, fmt.Sprintf(`{"tag":"reel.identify","payload":{"userId":%q}}`, user))
+	}
+	s.ingest(t, "s_eraseme01", "t_tabone01", 0, ev(4, t0, `{"href":"http://x/","width":1,"height":1}`), identify("u-42"))
+	s.ingest(t, "s_eraseme02", "t_tabone01", 0, ev(4, t0, `{"href":"http://x/","width":1,"height":1}`), identify("u-42"))
+	s.ingest(t, "s_keepme001", "t_tabone01", 0, ev(4, t0, `{"href":"http://x/","width":1,"height":1}`), identify("u-7"))
+	auth := []string{"Authorization", "Bearer " + adminToken}
+	if r := do(t, http.DefaultClient, "DELETE", s.srv.URL+"/api/v1/projects/default/users/u-42", nil); r.Status != 401 {
+		t.Fatalf("anonymous erasure = %d", r.Status)
+	}
+	if r := do(t, http.DefaultClient, "DELETE", s.srv.URL+"/api/v1/projects/nope/users/u-42", nil, auth...); r.Status != 404 {
+		t.Fatalf("erasure in unknown project = %d %s", r.Status, r.Body)
+	}
+	r := do(t, http.DefaultClient, "DELETE", s.srv.URL+"/api/v1/projects/default/users/u-42", nil, auth...)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"sessions":2`) {
+		t.Fatalf("erasure = %d %s", r.Status, r.Body)
+	}
+	for id, want := range map[string]int{"s_eraseme01": 404, "s_eraseme02": 404, "s_keepme001": 200} {
+		if r := do(t, http.DefaultClient, "GET", s.srv.URL+"/api/v1/sessions/"+id+"/events", nil, auth...); r.Status != want {
+			t.Fatalf("%s after erasure = %d, want %d", id, r.Status, want)
+		}
+	}
+	var got struct{ UserID string }
+	r = do(t, http.DefaultClient, "GET", s.srv.URL+"/api/v1/sessions/s_keepme001", nil, auth...)
+	json.Unmarshal(r.Body, &got)
+	if got.UserID != "u-7" {
+		t.Fatalf("session user = %q", got.UserID)
 	}
 }
