@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -152,6 +154,14 @@ func TestPlayerControlsAndPanes(t *testing.T) {
 		waitFor(`Math.abs(`+playerTime+` - 3660) < 300`),
 	)
 	shoot(t, ctx, "player-panes.png")
+	if os.Getenv("REEL_SCREENSHOTS") != "" {
+		run(t, ctx, "dark theme",
+			emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}),
+			chromedp.Sleep(200*time.Millisecond),
+		)
+		shoot(t, ctx, "player-dark.png")
+		run(t, ctx, "light theme", emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "light"}}))
+	}
 	// Errors and facts.
 	run(t, ctx, "errors and facts panes",
 		chromedp.Click(`[data-testid=pane-errors]`, chromedp.ByQuery),
