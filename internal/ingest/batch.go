@@ -25,6 +25,8 @@ type Limits struct {
 	MaxEvents       int
 	MaxDepth        int
 	MaxIDLength     int
+	MaxString       int           // longest JSON string (a data-URI image, an inlined stylesheet)
+	MaxSession      time.Duration // longest a session may span; the SDK starts a new one after 24 h
 }
 
 // DefaultLimits are generous for real pages (a full snapshot with inlined stylesheets runs to a
@@ -35,6 +37,8 @@ var DefaultLimits = Limits{
 	MaxEvents:       20000,
 	MaxDepth:        512,
 	MaxIDLength:     64,
+	MaxString:       16 << 20,
+	MaxSession:      25 * time.Hour,
 }
 
 // Batch is the wire format's JSON body (protocol v1).
@@ -131,10 +135,12 @@ func Decompress(body []byte, limits Limits, grow func(n int64) error) ([]byte, e
 func Decode(raw []byte, limits Limits) (*Batch, error) {
 	// One validating pass over the whole text finds the fields and every event's header; the
 	// events are never decoded into Go values.
-	env, err := rrweb.ScanBatch(raw, limits.MaxDepth, limits.MaxEvents)
+	env, err := rrweb.ScanBatch(raw, limits.MaxDepth, limits.MaxEvents, limits.MaxString)
 	switch {
 	case errors.Is(err, rrweb.ErrTooDeep):
 		return nil, badRequest("too_deep", "JSON nesting deeper than %d", limits.MaxDepth)
+	case errors.Is(err, rrweb.ErrTooLong):
+		return nil, tooLarge("%v", err)
 	case err != nil:
 		return nil, badRequest("bad_json", "%v", err)
 	}

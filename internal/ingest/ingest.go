@@ -290,6 +290,7 @@ func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, us
 			SnapshotAt: sum.SnapshotAt,
 		},
 		UserID:    sum.UserID,
+		MaxSpan:   h.limits.MaxSession,
 		Content:   refs,
 		Pages:     sum.Pages,
 		Clicks:    sum.Clicks,
@@ -303,6 +304,8 @@ func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, us
 		return &Result{OK: true, Duplicate: true, Events: len(b.Events)}, nil
 	case errors.Is(err, store.ErrConflict):
 		return nil, apierror.New(http.StatusConflict, "session_conflict", "session id belongs to another project")
+	case errors.Is(err, store.ErrTooLong):
+		return nil, tooLarge("the session would span more than %s; start a new session", h.limits.MaxSession)
 	case err != nil:
 		return nil, fmt.Errorf("ingest: store batch: %w", err)
 	}

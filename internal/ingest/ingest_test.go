@@ -182,7 +182,7 @@ func TestIngestConcurrentRetriesStoreOnce(t *testing.T) {
 }
 
 func TestIngestRefusesBadInput(t *testing.T) {
-	e := newEnv(t, Options{Limits: Limits{MaxCompressed: 64 << 10, MaxDecompressed: 256 << 10, MaxEvents: 50, MaxDepth: 64, MaxIDLength: 64}})
+	e := newEnv(t, Options{Limits: Limits{MaxCompressed: 64 << 10, MaxDecompressed: 256 << 10, MaxEvents: 50, MaxDepth: 64, MaxIDLength: 64, MaxString: 8 << 10}})
 	good := batchJSON("s_session01", "t_tab00001", 0, metaEv)
 	truncated := gz(t, good)
 	truncated = truncated[:len(truncated)/2]
@@ -228,6 +228,7 @@ func TestIngestRefusesBadInput(t *testing.T) {
 		{"no events", "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0)), nil, 400, "invalid_batch"},
 		{"too many events", "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, many...)), nil, 413, "too_large"},
 		{"too deep", "v=1&key=pk_test", gz(t, deep), nil, 400, "too_deep"},
+		{"string too long", "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, `{"type":5,"timestamp":1,"data":{"x":"`+strings.Repeat("a", 9000)+`"}}`)), nil, 413, "too_large"},
 		{"event type out of range", "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, `{"type":9,"timestamp":1,"data":{}}`)), nil, 400, "invalid_events"},
 		{"event without timestamp", "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, `{"type":3,"data":{"source":2}}`)), nil, 400, "invalid_events"},
 		{"event data not object", "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, `{"type":3,"timestamp":1,"data":"x"}`)), nil, 400, "invalid_events"},
@@ -363,5 +364,24 @@ func TestIngestRateLimits(t *testing.T) {
 				t.Fatalf("over the limit = %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
 			}
 		})
+	}
+}
+
+func TestIngestSessionLengthLimit(t *testing.T) {
+	e := newEnv(t, Options{Limits: Limits{MaxCompressed: 1 << 20, MaxDecompressed: 4 << 20, MaxEvents: 100, MaxDepth: 64, MaxIDLength: 64, MaxSession: time.Hour}})
+	at := func(ms int64) string { return fmt.Sprintf(`{"type":3,"timestamp":%d,"data":{"source":1,"positions":[]}}`, ms) }
+	const t0 = 1764237600000
+	if r := e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, at(t0)))); r.Status != 200 {
+		t.Fatal(r.Body)
+	}
+	if r := e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 1, at(t0+59*60*1000)))); r.Status != 200 {
+		t.Fatalf("59 minutes in = %d %s", r.Status, r.Body)
+	}
+	r := e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 2, at(t0+61*60*1000))))
+	if r.Status != 413 || r.Code != "too_large" {
+		t.Fatalf("61 minutes in = %d %s", r.Status, r.Body)
+	}
+	if s, _ := e.db.GetSession(context.Background(), "s_session01"); s.Events != 2 {
+		t.Fatalf("refused batch changed the session: %+v", s)
 	}
 }

@@ -11,6 +11,7 @@ import (
 var (
 	ErrSyntax  = errors.New("malformed JSON")
 	ErrTooDeep = errors.New("JSON nested too deeply")
+	ErrTooLong = errors.New("JSON string too long")
 )
 
 // Scanned is one event found by ScanEvents: its raw text and the header fields read on the way.
@@ -62,8 +63,8 @@ type Envelope struct {
 // a single pass, refusing nesting deeper than maxDepth, and splits out the top-level fields and
 // the elements of its "events" array with their type, timestamp and data, without decoding any
 // of them. It stops collecting events after maxEvents+1.
-func ScanBatch(b []byte, maxDepth, maxEvents int) (*Envelope, error) {
-	s := &scanner{b: b, limit: maxDepth}
+func ScanBatch(b []byte, maxDepth, maxEvents, maxString int) (*Envelope, error) {
+	s := &scanner{b: b, limit: maxDepth, maxString: maxString}
 	env := &Envelope{Fields: map[string][]byte{}}
 	s.ws()
 	if s.i >= len(b) || b[s.i] != '{' {
@@ -109,6 +110,7 @@ type scanner struct {
 	i          int
 	depth, max int
 	limit      int
+	maxString  int // longest string token allowed, in bytes of JSON text; 0: no limit
 }
 
 func (s *scanner) fail() error {
@@ -305,6 +307,9 @@ func (s *scanner) str() error {
 		c := b[i]
 		switch {
 		case c == '"':
+			if s.maxString > 0 && i+1-s.i > s.maxString {
+				return fmt.Errorf("%w (%d bytes, limit %d) at byte %d", ErrTooLong, i+1-s.i, s.maxString, s.i)
+			}
 			s.i = i + 1
 			return nil
 		case c == '\\':

@@ -9,7 +9,7 @@ import (
 
 func TestScanBatch(t *testing.T) {
 	in := `{"session":"s_1","seq":3,"events":[{"type":4,"data":{"href":"x\"y"},"timestamp":17},{"type":3,"timestamp":1.5e3,"data":{"source":2}}],"meta":{}}`
-	env, err := ScanBatch([]byte(in), 64, 100)
+	env, err := ScanBatch([]byte(in), 64, 100, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,12 +34,15 @@ func TestScanBatch(t *testing.T) {
 		"bare word":        `{"a":tru}`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := ScanBatch([]byte(bad), 64, 100); !errors.Is(err, ErrSyntax) {
+			if _, err := ScanBatch([]byte(bad), 64, 100, 0); !errors.Is(err, ErrSyntax) {
 				t.Fatalf("err = %v, want ErrSyntax", err)
 			}
 		})
 	}
-	if _, err := ScanBatch([]byte(`{"events":[`+strings.Repeat("[", 100)+strings.Repeat("]", 100)+`]}`), 64, 100); !errors.Is(err, ErrTooDeep) {
+	if _, err := ScanBatch([]byte(`{"a":"`+strings.Repeat("x", 100)+`"}`), 64, 100, 50); !errors.Is(err, ErrTooLong) {
+		t.Fatalf("long string: %v", err)
+	}
+	if _, err := ScanBatch([]byte(`{"events":[`+strings.Repeat("[", 100)+strings.Repeat("]", 100)+`]}`), 64, 100, 0); !errors.Is(err, ErrTooDeep) {
 		t.Fatalf("deep: %v", err)
 	}
 }
@@ -50,7 +53,7 @@ func FuzzScanMatchesEncodingJSON(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		_, err := ScanBatch([]byte(in), 200, 1000)
+		_, err := ScanBatch([]byte(in), 200, 1000, 0)
 		want := json.Valid([]byte(in))
 		if errors.Is(err, ErrTooDeep) {
 			return

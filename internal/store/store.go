@@ -17,6 +17,8 @@ var (
 	ErrDuplicate = errors.New("already exists")
 	// ErrConflict means a write names a session that belongs to another project.
 	ErrConflict = errors.New("conflict")
+	// ErrTooLong means a batch would stretch its session past the allowed span.
+	ErrTooLong = errors.New("session too long")
 	// ErrBadCursor is returned for a page cursor the backend did not issue.
 	ErrBadCursor = errors.New("invalid cursor")
 )
@@ -152,8 +154,9 @@ type Batch struct {
 	UserAgent string
 	Viewport  Viewport // zero when the batch did not say
 	SentAt    time.Time
-	UserID    string       // from reel.identify; empty when the batch did not say
-	Content   []ContentRef // assets the batch carried or referenced
+	UserID    string        // from reel.identify; empty when the batch did not say
+	MaxSpan   time.Duration // refuse (ErrTooLong) a batch that makes the session span longer; 0: no limit
+	Content   []ContentRef  // assets the batch carried or referenced
 }
 
 // SessionPage is a page of sessions, newest first, and the cursor to the next page.

@@ -257,7 +257,7 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 			return fail(fmt.Errorf("sqlite: append batches: %w", err))
 		}
 		err := appendBatch(ctx, tx, b)
-		if errors.Is(err, store.ErrDuplicate) || errors.Is(err, store.ErrConflict) {
+		if errors.Is(err, store.ErrDuplicate) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrTooLong) {
 			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO batch`); rerr != nil {
 				return fail(fmt.Errorf("sqlite: append batches: %w", rerr))
 			}
@@ -278,7 +278,11 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 func appendBatch(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 	c := b.Chunk
 	var owner string
-	err := tx.QueryRowContext(ctx, `SELECT project_id FROM sessions WHERE id = ?`, c.SessionID).Scan(&owner)
+	var started, ended int64
+	err := tx.QueryRowContext(ctx, `SELECT project_id, started_at, ended_at FROM sessions WHERE id = ?`, c.SessionID).Scan(&owner, &started, &ended)
+	if err == nil && b.MaxSpan > 0 && max(ended, ms(c.LastAt))-min(started, ms(c.FirstAt)) > b.MaxSpan.Milliseconds() {
+		return fmt.Errorf("sqlite: append batch: session %s: %w", c.SessionID, store.ErrTooLong)
+	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		_, err = tx.ExecContext(ctx, `INSERT INTO sessions(id, project_id, started_at, ended_at, user_agent, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutOfOrderBatches", testOutOfOrder},
 		{"ListPagination", testListPagination},
 		{"Settings", testSettings},
+		{"CompactionAndDeletion", testCompactionAndDeletion},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -300,5 +302,79 @@ func testSettings(t *testing.T, s store.Store) {
 	}
 	if v, err := s.EnsureSetting(ctx, "share.key", "second"); err != nil || v != "first" {
 		t.Fatalf("EnsureSetting again = %q, %v; the first value must win", v, err)
+	}
+}
+
+func testCompactionAndDeletion(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	p := mustProject(t, s, "default")
+	p.RetentionDays = 30
+	if err := s.UpdateProject(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	hash := func(c byte) string { return strings.Repeat(string(c), 64) }
+	// Two sessions share one pack; the first references a tree item with a child.
+	b1 := batch("default", "s1", "t", 0, t0, 1)
+	b2 := batch("default", "s2", "t", 0, t0, 1)
+	b1.Chunk.BlobKey, b1.Chunk.BlobOffset, b1.Chunk.BlobLength = "pack", 0, 10
+	b2.Chunk.BlobKey, b2.Chunk.BlobOffset, b2.Chunk.BlobLength = "pack", 10, 10
+	b1.UserID = "user-1"
+	b1.Content = []store.ContentRef{{Hash: hash('a'), Size: 5, Stored: 4, Root: true, Children: []string{hash('b')}}, {Hash: hash('b'), Size: 3, Stored: 3}}
+	for i, err := range s.AppendBatches(ctx, []store.Batch{b1, b2, b1}) {
+		if (i < 2 && err != nil) || (i == 2 && !errors.Is(err, store.ErrDuplicate)) {
+			t.Fatalf("AppendBatches[%d] = %v", i, err)
+		}
+	}
+	if got, _ := s.SessionsSharingBlobs(ctx, []string{"s1"}); fmt.Sprint(got) != "[s2]" {
+		t.Fatalf("SessionsSharingBlobs = %v", got)
+	}
+	if missing, _ := s.MissingContent(ctx, "default", []string{hash('a'), hash('c')}); fmt.Sprint(missing) != "["+hash('c')+"]" {
+		t.Fatalf("MissingContent = %v", missing)
+	}
+	if ids, _ := s.SessionsOfUser(ctx, "default", "user-1"); fmt.Sprint(ids) != "[s1]" {
+		t.Fatalf("SessionsOfUser = %v", ids)
+	}
+
+	now := time.Now()
+	ids, err := s.IdleSessions(ctx, now.Add(time.Minute), 10)
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("IdleSessions = %v, %v", ids, err)
+	}
+	if ok, _ := s.ClaimSession(ctx, "s2", now, now.Add(time.Minute)); !ok {
+		t.Fatal("first claim refused")
+	}
+	if ok, _ := s.ClaimSession(ctx, "s2", now, now.Add(time.Minute)); ok {
+		t.Fatal("second claim granted while leased")
+	}
+	chunks, _ := s.Chunks(ctx, "s2")
+	obsolete, err := s.CommitCompaction(ctx, store.Compaction{SessionID: "s2", Chunks: chunks, At: now,
+		Segments: []store.Segment{{SessionID: "s2", Tab: "t", Index: 0, FirstAt: t0, LastAt: t0, BlobKey: "s2-compact", Length: 5, Events: 1}}})
+	if err != nil || len(obsolete) != 0 {
+		t.Fatalf("compacting s2 freed %v (the pack is still s1's), %v", obsolete, err)
+	}
+	if segs, _ := s.Segments(ctx, "s2"); len(segs) != 1 || segs[0].BlobKey != "s2-compact" {
+		t.Fatalf("Segments = %+v", segs)
+	}
+	if got, _ := s.GetSession(ctx, "s2"); got.Compacted.IsZero() {
+		t.Fatal("compacted time not set")
+	}
+	if ids, _ := s.IdleSessions(ctx, now.Add(time.Minute), 10); fmt.Sprint(ids) != "[s1]" {
+		t.Fatalf("IdleSessions after compaction = %v", ids)
+	}
+
+	// Deleting s1 frees the pack; its content goes on the next sweep, s2's segment stays.
+	keys, err := s.DeleteSessions(ctx, []string{"s1"})
+	if err != nil || fmt.Sprint(keys) != "[pack]" {
+		t.Fatalf("DeleteSessions = %v, %v", keys, err)
+	}
+	gone, err := s.SweepContent(ctx, now.Add(time.Hour))
+	if err != nil || len(gone) != 2 {
+		t.Fatalf("SweepContent = %v, %v (want the tree and its child)", gone, err)
+	}
+	if expired, _ := s.ExpiredSessions(ctx, t0.Add(29*24*time.Hour), 10); len(expired) != 0 {
+		t.Fatalf("ExpiredSessions within retention = %v", expired)
+	}
+	if expired, _ := s.ExpiredSessions(ctx, t0.Add(31*24*time.Hour), 10); fmt.Sprint(expired) != "[s2]" {
+		t.Fatalf("ExpiredSessions after 31 days = %v", expired)
 	}
 }
