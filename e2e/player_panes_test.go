@@ -184,7 +184,7 @@ func TestPlayerControlsAndPanes(t *testing.T) {
 	run(t, ctx, "seek in the second tab",
 		chromedp.Navigate(r.URL+"/sessions/"+id+"?t=15000"),
 		waitFor(`document.body.dataset.playerReady === "1"`),
-		waitFor(contains(frameText, "Step one") + " || " + contains(frameText, "Payment failed")),
+		waitFor(contains(frameText, "Step one")+" || "+contains(frameText, "Payment failed")),
 		chromedp.Evaluate(`document.querySelector('[data-testid=tab][data-tab-id="t_tab00000002"]').click()`, nil),
 		waitFor(contains(frameText, "Help centre")),
 		waitFor(`Math.abs(`+playerTime+` - 15000) < 1500`),
