@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/rrweb"
@@ -47,56 +48,18 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 	if err != nil {
 		return err
 	}
-	tabs, err := a.sources(ctx, id, q.Get("tab"))
+	// A compaction finishing between listing the sources and reading them deletes what was
+	// listed; listing again then finds the new layout.
+	var parts [][]event
+	var seekStart int64
+	for attempt := 0; ; attempt++ {
+		parts, seekStart, err = a.collect(ctx, id, sess.ProjectID, q.Get("tab"), from, after)
+		if err == nil || attempt == 2 || !errors.Is(err, blob.ErrNotFound) {
+			break
+		}
+	}
 	if err != nil {
 		return err
-	}
-	names := make([]string, 0, len(tabs))
-	for t := range tabs {
-		names = append(names, t)
-	}
-	sort.Strings(names)
-	var parts [][]event
-	seekStart := int64(-1)
-	for _, tab := range names {
-		srcs := tabs[tab]
-		if from > 0 {
-			srcs = seek(srcs, from)
-		}
-		if after > 0 {
-			for len(srcs) > 0 && srcs[0].last <= after {
-				srcs = srcs[1:]
-			}
-		}
-		var evs []event
-		for _, s := range srcs {
-			arr, err := s.load(ctx)
-			if err != nil {
-				return fmt.Errorf("api: events of %s: %w", id, err)
-			}
-			arr, err = content.Resolve(arr, func(h string) ([]byte, error) { return a.content.Token(ctx, sess.ProjectID, h) })
-			if err != nil {
-				return fmt.Errorf("api: events of %s: %w", id, err)
-			}
-			for _, raw := range rrweb.Elements(arr, 1<<30) {
-				typ, at, err := rrweb.Header(raw)
-				if err != nil {
-					return fmt.Errorf("api: events of %s: %w", id, err)
-				}
-				evs = append(evs, event{typ: typ, at: at, raw: raw})
-			}
-		}
-		if from > 0 {
-			evs = trimToSnapshot(evs, from)
-		}
-		if after > 0 {
-			i := sort.Search(len(evs), func(i int) bool { return evs[i].at > after })
-			evs = evs[i:]
-		}
-		if len(evs) > 0 && (seekStart < 0 || evs[0].at < seekStart) {
-			seekStart = evs[0].at
-		}
-		parts = append(parts, evs)
 	}
 	all := mergeByTime(parts)
 	var buf bytes.Buffer
@@ -227,4 +190,60 @@ func mergeByTime(parts [][]event) []event {
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].at < all[j].at })
 	return all
+}
+
+// collect reads a session's events per tab, applying seek (from) and live tail (after).
+func (a *API) collect(ctx context.Context, id, projectID, tab string, from, after int64) ([][]event, int64, error) {
+	tabs, err := a.sources(ctx, id, tab)
+	if err != nil {
+		return nil, 0, err
+	}
+	names := make([]string, 0, len(tabs))
+	for t := range tabs {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	var parts [][]event
+	seekStart := int64(-1)
+	for _, tab := range names {
+		srcs := tabs[tab]
+		if from > 0 {
+			srcs = seek(srcs, from)
+		}
+		if after > 0 {
+			for len(srcs) > 0 && srcs[0].last <= after {
+				srcs = srcs[1:]
+			}
+		}
+		var evs []event
+		for _, s := range srcs {
+			arr, err := s.load(ctx)
+			if err != nil {
+				return nil, 0, fmt.Errorf("api: events of %s: %w", id, err)
+			}
+			arr, err = content.Resolve(arr, func(h string) ([]byte, error) { return a.content.Token(ctx, projectID, h) })
+			if err != nil {
+				return nil, 0, fmt.Errorf("api: events of %s: %w", id, err)
+			}
+			for _, raw := range rrweb.Elements(arr, 1<<30) {
+				typ, at, err := rrweb.Header(raw)
+				if err != nil {
+					return nil, 0, fmt.Errorf("api: events of %s: %w", id, err)
+				}
+				evs = append(evs, event{typ: typ, at: at, raw: raw})
+			}
+		}
+		if from > 0 {
+			evs = trimToSnapshot(evs, from)
+		}
+		if after > 0 {
+			i := sort.Search(len(evs), func(i int) bool { return evs[i].at > after })
+			evs = evs[i:]
+		}
+		if len(evs) > 0 && (seekStart < 0 || evs[0].at < seekStart) {
+			seekStart = evs[0].at
+		}
+		parts = append(parts, evs)
+	}
+	return parts, seekStart, nil
 }
