@@ -1,0 +1,577 @@
+// Package search parses Reel's session filter language (docs/search.md) into a query plan: a
+// small tree of terms joined by AND, OR and NOT, plus a sort order. It knows nothing about SQL;
+// each index backend compiles the plan in its own dialect, so there is one parser and one
+// meaning for every query whatever stores the sessions.
+package search
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Bounds on hostile input: a query is typed by a person or built by the filter bar, so
+// anything beyond these is a mistake or an attack, and is refused before any work is done.
+const (
+	MaxLength = 2048 // bytes of query text
+	MaxTerms  = 64   // field:value terms
+	MaxDepth  = 16   // nesting of parentheses and NOT
+)
+
+// Op is how a term compares its field with its value.
+type Op string
+
+// Comparison operators. Text fields use Eq (exact, case-insensitive), Glob (with *) or
+// Contains; numeric and time fields use the ordering operators.
+const (
+	Eq       Op = "="
+	Glob     Op = "glob"
+	Contains Op = "contains"
+	Exists   Op = "exists"
+	Gt       Op = ">"
+	Ge       Op = ">="
+	Lt       Op = "<"
+	Le       Op = "<="
+)
+
+// Field names a property of a session that terms can test.
+type Field string
+
+// The fields of the language; docs/search.md describes each.
+const (
+	Visited   Field = "visited"  // any page's path (value starting with /) or full URL
+	Entry     Field = "entry"    // first page
+	Exit      Field = "exit"     // last page
+	ErrorText Field = "error"    // an error message contains the text
+	Browser   Field = "browser"  // browser name, e.g. firefox
+	OS        Field = "os"       // operating system
+	Device    Field = "device"   // desktop, mobile, tablet, bot
+	Country   Field = "country"  // ISO 3166 alpha-2 from the trusted proxy header
+	Event     Field = "event"    // a reel.track event name
+	User      Field = "user"     // the identified user id (user:* means identified at all)
+	Trait     Field = "trait"    // user.<key>:<value>, a reel.identify trait
+	Duration  Field = "duration" // milliseconds between first and last event
+	Clicks    Field = "clicks"
+	Pages     Field = "pages"
+	Errors    Field = "errors"  // count of reel.error events
+	Failed    Field = "failed"  // count of failed requests (status >= 400 or network failure)
+	Started   Field = "started" // after: / before: compile to started >= / started <
+)
+
+// Sort orders the result; all orders break ties by newest first.
+type Sort string
+
+// Sort orders.
+const (
+	Recent  Sort = "recent"
+	Longest Sort = "longest"
+	Errored Sort = "errors"
+)
+
+// Query is a parsed query: a filter (nil matches everything) and a sort order.
+type Query struct {
+	Root Node
+	Sort Sort
+}
+
+// Node is a node of the plan: *And, *Or, *Not or *Term.
+type Node interface {
+	String() string
+	node()
+}
+
+// And matches sessions every child matches.
+type And struct{ Children []Node }
+
+// Or matches sessions any child matches.
+type Or struct{ Children []Node }
+
+// Not matches sessions its child does not.
+type Not struct{ Child Node }
+
+// Term tests one field. Text holds the value of text fields (lowercased where the field is
+// case-insensitive); Num holds numbers, durations in ms and times in ms since the epoch.
+type Term struct {
+	Field Field
+	Key   string // the trait key of user.<key>
+	Op    Op
+	Text  string
+	Num   int64
+	Pos   int // byte offset of the term in the query, for messages
+}
+
+func (*And) node()  {}
+func (*Or) node()   {}
+func (*Not) node()  {}
+func (*Term) node() {}
+
+func join(op string, ns []Node) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = n.String()
+	}
+	return "(" + op + " " + strings.Join(parts, " ") + ")"
+}
+
+func (n *And) String() string { return join("and", n.Children) }
+func (n *Or) String() string  { return join("or", n.Children) }
+func (n *Not) String() string { return "(not " + n.Child.String() + ")" }
+
+func (t *Term) String() string {
+	f := string(t.Field)
+	if t.Field == Trait {
+		f = "user." + t.Key
+	}
+	switch t.Op {
+	case Exists:
+		return "(" + f + " exists)"
+	case Gt, Ge, Lt, Le:
+		return fmt.Sprintf("(%s %s %d)", f, t.Op, t.Num)
+	case Eq:
+		if t.Field == Started {
+			return fmt.Sprintf("(%s = %d)", f, t.Num)
+		}
+	}
+	return fmt.Sprintf("(%s %s %q)", f, t.Op, t.Text)
+}
+
+// String renders the plan as an S-expression (the golden files' format).
+func (q *Query) String() string {
+	root := "(all)"
+	if q.Root != nil {
+		root = q.Root.String()
+	}
+	return root + " sort:" + string(q.Sort)
+}
+
+// Error is a malformed query: where and why.
+type Error struct {
+	Pos    int // byte offset in the query
+	Reason string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s at position %d", e.Reason, e.Pos) }
+
+func errAt(pos int, format string, args ...any) *Error {
+	return &Error{Pos: pos, Reason: fmt.Sprintf(format, args...)}
+}
+
+type tokKind int
+
+const (
+	tEOF tokKind = iota
+	tLParen
+	tRParen
+	tMinus
+	tWord // AND, OR, NOT or a term
+)
+
+type token struct {
+	kind tokKind
+	pos  int
+	// for tWord: the field part (before the first ':' outside quotes) and the value, unquoted
+	field, value string
+	hasColon     bool
+	quoted       bool
+	raw          string
+}
+
+func lex(s string) ([]token, error) {
+	var toks []token
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		case c == '(':
+			toks = append(toks, token{kind: tLParen, pos: i})
+			i++
+		case c == ')':
+			toks = append(toks, token{kind: tRParen, pos: i})
+			i++
+		case c == '-' && (i+1 < len(s) && s[i+1] != ' '):
+			toks = append(toks, token{kind: tMinus, pos: i})
+			i++
+		default:
+			t := token{kind: tWord, pos: i}
+			start := i
+			// field: letters, digits, . _ - up to ':'
+			for i < len(s) && s[i] != ':' && s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' && s[i] != '(' && s[i] != ')' && s[i] != '"' {
+				i++
+			}
+			if i < len(s) && s[i] == '"' {
+				return nil, errAt(i, "unexpected quote")
+			}
+			t.field = s[start:i]
+			if i < len(s) && s[i] == ':' {
+				t.hasColon = true
+				i++
+				if i < len(s) && s[i] == '"' {
+					q := i
+					i++
+					var b strings.Builder
+					closed := false
+					for i < len(s) {
+						if s[i] == '\\' && i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\') {
+							b.WriteByte(s[i+1])
+							i += 2
+							continue
+						}
+						if s[i] == '"' {
+							closed = true
+							i++
+							break
+						}
+						b.WriteByte(s[i])
+						i++
+					}
+					if !closed {
+						return nil, errAt(q, "unterminated quoted value")
+					}
+					t.value, t.quoted = b.String(), true
+				} else {
+					v := i
+					for i < len(s) && s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' && s[i] != '(' && s[i] != ')' {
+						if s[i] == '"' {
+							return nil, errAt(i, "unexpected quote (quote the whole value)")
+						}
+						i++
+					}
+					t.value = s[v:i]
+				}
+			}
+			t.raw = s[start:i]
+			toks = append(toks, t)
+		}
+	}
+	return append(toks, token{kind: tEOF, pos: len(s)}), nil
+}
+
+type parser struct {
+	toks   []token
+	i      int
+	terms  int
+	sort   Sort
+	sortAt int
+}
+
+func (p *parser) peek() token { return p.toks[p.i] }
+func (p *parser) next() token { t := p.toks[p.i]; p.i++; return t }
+
+func isKeyword(t token, kw string) bool {
+	return t.kind == tWord && !t.hasColon && t.field == kw
+}
+
+// Parse parses a query. The empty query matches every session, newest first. Errors are
+// always *Error.
+func Parse(s string) (*Query, error) {
+	if len(s) > MaxLength {
+		return nil, errAt(MaxLength, "query longer than %d bytes", MaxLength)
+	}
+	if !utf8.ValidString(s) {
+		return nil, errAt(0, "query is not valid UTF-8")
+	}
+	toks, err := lex(s)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{toks: toks}
+	q := &Query{Sort: Recent}
+	if p.peek().kind != tEOF {
+		root, err := p.or(0)
+		if err != nil {
+			return nil, err
+		}
+		if t := p.peek(); t.kind != tEOF {
+			return nil, errAt(t.pos, "unexpected %s", describe(t))
+		}
+		q.Root = root
+	}
+	if p.sort != "" {
+		q.Sort = p.sort
+	}
+	return q, nil
+}
+
+func describe(t token) string {
+	switch t.kind {
+	case tEOF:
+		return "end of query"
+	case tLParen:
+		return "'('"
+	case tRParen:
+		return "')'"
+	case tMinus:
+		return "'-'"
+	}
+	return strconv.Quote(t.raw)
+}
+
+func (p *parser) or(depth int) (Node, error) {
+	first, err := p.and(depth)
+	if err != nil {
+		return nil, err
+	}
+	nodes := []Node{first}
+	for isKeyword(p.peek(), "OR") {
+		p.next()
+		n, err := p.and(depth)
+		if err != nil {
+			return nil, err
+		}
+		nodes = append(nodes, n)
+	}
+	return simplify(nodes, false), nil
+}
+
+func (p *parser) and(depth int) (Node, error) {
+	var nodes []Node
+	for {
+		t := p.peek()
+		if t.kind == tEOF || t.kind == tRParen || isKeyword(t, "OR") {
+			break
+		}
+		if isKeyword(t, "AND") {
+			if len(nodes) == 0 {
+				return nil, errAt(t.pos, "AND needs a filter on its left")
+			}
+			p.next()
+			if n := p.peek(); n.kind == tEOF || n.kind == tRParen || isKeyword(n, "OR") || isKeyword(n, "AND") {
+				return nil, errAt(n.pos, "AND needs a filter on its right, found %s", describe(n))
+			}
+			continue
+		}
+		n, err := p.unary(depth)
+		if err != nil {
+			return nil, err
+		}
+		if n != nil {
+			nodes = append(nodes, n)
+		}
+	}
+	if len(nodes) == 0 {
+		t := p.peek()
+		if p.sort != "" && (t.kind == tEOF) {
+			return nil, nil
+		}
+		return nil, errAt(t.pos, "expected a filter, found %s", describe(t))
+	}
+	return simplify(nodes, true), nil
+}
+
+// simplify flattens a one-child group; and drops nil children (sort: terms).
+func simplify(nodes []Node, and bool) Node {
+	var kept []Node
+	for _, n := range nodes {
+		if n != nil {
+			kept = append(kept, n)
+		}
+	}
+	switch len(kept) {
+	case 0:
+		return nil
+	case 1:
+		return kept[0]
+	}
+	if and {
+		return &And{Children: kept}
+	}
+	return &Or{Children: kept}
+}
+
+func (p *parser) unary(depth int) (Node, error) {
+	if depth >= MaxDepth {
+		return nil, errAt(p.peek().pos, "query nested deeper than %d", MaxDepth)
+	}
+	t := p.next()
+	switch {
+	case t.kind == tMinus || isKeyword(t, "NOT"):
+		if n := p.peek(); n.kind == tEOF || n.kind == tRParen || isKeyword(n, "OR") || isKeyword(n, "AND") {
+			return nil, errAt(n.pos, "NOT needs a filter, found %s", describe(n))
+		}
+		child, err := p.unary(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if child == nil {
+			return nil, errAt(t.pos, "sort: cannot be negated")
+		}
+		if n, ok := child.(*Not); ok {
+			return n.Child, nil
+		}
+		return &Not{Child: child}, nil
+	case t.kind == tLParen:
+		if p.peek().kind == tRParen {
+			return nil, errAt(p.peek().pos, "empty parentheses")
+		}
+		n, err := p.or(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if c := p.next(); c.kind != tRParen {
+			return nil, errAt(c.pos, "expected ')' to close '(' at position %d, found %s", t.pos, describe(c))
+		}
+		if n == nil {
+			return nil, errAt(t.pos, "sort: cannot be grouped")
+		}
+		return n, nil
+	case t.kind == tRParen:
+		return nil, errAt(t.pos, "unmatched ')'")
+	case t.kind == tWord:
+		if !t.hasColon {
+			return nil, errAt(t.pos, "expected field:value, found %s (quote text as text:\"…\")", describe(t))
+		}
+		if t.field == "sort" {
+			if depth > 0 {
+				return nil, errAt(t.pos, "sort: must be at the top level")
+			}
+			if p.sort != "" {
+				return nil, errAt(t.pos, "sort: given twice")
+			}
+			switch Sort(strings.ToLower(t.value)) {
+			case Recent, Longest, Errored:
+				p.sort = Sort(strings.ToLower(t.value))
+			default:
+				return nil, errAt(t.pos+5, "unknown sort %q (want recent, longest or errors)", t.value)
+			}
+			return nil, nil
+		}
+		p.terms++
+		if p.terms > MaxTerms {
+			return nil, errAt(t.pos, "more than %d filters", MaxTerms)
+		}
+		return term(t)
+	}
+	return nil, errAt(t.pos, "unexpected %s", describe(t))
+}
+
+// term builds the Term a field:value token stands for.
+func term(t token) (Node, error) {
+	name := strings.ToLower(t.field)
+	vpos := t.pos + len(t.field) + 1
+	v := t.value
+	if v == "" && !t.quoted {
+		return nil, errAt(vpos, "%s: needs a value", t.field)
+	}
+	if len(v) > 512 {
+		return nil, errAt(vpos, "value longer than 512 bytes")
+	}
+	tm := &Term{Pos: t.pos}
+	if key, ok := strings.CutPrefix(name, "user."); ok {
+		key = t.field[len("user."):]
+		if key == "" || len(key) > 64 {
+			return nil, errAt(t.pos, "user.<trait> needs a trait name of 1-64 bytes")
+		}
+		tm.Field, tm.Key = Trait, key
+		return textTerm(tm, v, t.quoted, true)
+	}
+	switch Field(name) {
+	case Visited, Entry, Exit:
+		tm.Field = Field(name)
+		return textTerm(tm, v, t.quoted, false)
+	case ErrorText:
+		tm.Field, tm.Op, tm.Text = ErrorText, Contains, strings.ToLower(v)
+		return tm, nil
+	case Browser, OS, Device, Event:
+		tm.Field = Field(name)
+		return textTerm(tm, strings.ToLower(v), t.quoted, false)
+	case Country:
+		if len(v) != 2 {
+			return nil, errAt(vpos, "country: wants a two-letter code like DE")
+		}
+		tm.Field, tm.Op, tm.Text = Country, Eq, strings.ToUpper(v)
+		return tm, nil
+	case User:
+		tm.Field = User
+		return textTerm(tm, v, t.quoted, true)
+	case Duration, Clicks, Pages, Errors, Failed:
+		tm.Field = Field(name)
+		return numTerm(tm, v, vpos, tm.Field == Duration)
+	case "after", "before":
+		at, err := parseTime(v)
+		if err != nil {
+			return nil, errAt(vpos, "%s: %v", name, err)
+		}
+		tm.Field, tm.Num, tm.Op = Started, at.UnixMilli(), Ge
+		if name == "before" {
+			tm.Op = Lt
+		}
+		return tm, nil
+	case "text":
+		return nil, errAt(t.pos, "text: search is not available yet (on-screen text is not indexed)")
+	}
+	return nil, errAt(t.pos, "unknown field %q", t.field)
+}
+
+// textTerm reads a text value: * alone means "has any value" where exists is allowed, a value
+// with * is a glob, anything else is exact.
+func textTerm(tm *Term, v string, quoted, exists bool) (Node, error) {
+	switch {
+	case v == "*" && !quoted && exists:
+		tm.Op = Exists
+	case strings.Contains(v, "*") && !quoted:
+		tm.Op, tm.Text = Glob, v
+	default:
+		tm.Op, tm.Text = Eq, v
+	}
+	return tm, nil
+}
+
+func numTerm(tm *Term, v string, pos int, duration bool) (Node, error) {
+	tm.Op = Eq
+	for _, op := range []Op{Ge, Le, Gt, Lt} {
+		if rest, ok := strings.CutPrefix(v, string(op)); ok {
+			tm.Op, v, pos = op, rest, pos+len(op)
+			break
+		}
+	}
+	if rest, ok := strings.CutPrefix(v, "="); ok && tm.Op == Eq {
+		v, pos = rest, pos+1
+	}
+	var n int64
+	var err error
+	if duration {
+		n, err = parseDuration(v)
+	} else {
+		n, err = strconv.ParseInt(v, 10, 64)
+		if err == nil && n < 0 {
+			err = fmt.Errorf("negative")
+		}
+	}
+	if err != nil || v == "" {
+		want := "a whole number like >3"
+		if duration {
+			want = "a duration like >2m, <30s or 1h30m"
+		}
+		return nil, errAt(pos, "%s: wants %s", tm.Field, want)
+	}
+	tm.Num = n
+	return tm, nil
+}
+
+// parseDuration reads 90s, 2m, 1h30m or 500ms (a bare number is seconds) into milliseconds.
+func parseDuration(v string) (int64, error) {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 || n > 1<<40 {
+			return 0, fmt.Errorf("out of range")
+		}
+		return n * 1000, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("bad duration")
+	}
+	return d.Milliseconds(), nil
+}
+
+func parseTime(v string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02", time.RFC3339, "2006-01-02T15:04"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("wants a date like 2026-11-01 or 2026-11-01T09:30:00Z")
+}

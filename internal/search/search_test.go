@@ -1,0 +1,149 @@
+package search
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestGolden parses every query of testdata/queries.txt (one a line) and compares the plans, or
+// the errors, with testdata/plans.golden.
+func TestGolden(t *testing.T) {
+	in, err := os.ReadFile(filepath.Join("testdata", "queries.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for _, line := range strings.Split(strings.TrimRight(string(in), "\n"), "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		q, err := Parse(line)
+		out.WriteString("query: " + line + "\n")
+		if err != nil {
+			out.WriteString("error: " + err.Error() + "\n\n")
+			continue
+		}
+		out.WriteString("plan:  " + q.String() + "\n\n")
+	}
+	golden := filepath.Join("testdata", "plans.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(out.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != string(want) {
+		t.Errorf("plans differ from %s (run go test -update and review the diff):\n%s", golden, out.String())
+	}
+}
+
+func TestErrors(t *testing.T) {
+	cases := []struct {
+		name, query string
+		pos         int
+		reason      string
+	}{
+		{"unknown field", "colour:red", 0, "unknown field"},
+		{"missing value", "browser:", 8, "needs a value"},
+		{"bare word", "checkout", 0, "expected field:value"},
+		{"unclosed paren", "(browser:firefox", 16, "expected ')'"},
+		{"unmatched paren", "browser:firefox)", 15, "unexpected ')'"},
+		{"empty parens", "()", 1, "empty parentheses"},
+		{"unterminated quote", `error:"Type`, 6, "unterminated"},
+		{"dangling OR", "browser:firefox OR", 18, "expected a filter"},
+		{"dangling NOT", "NOT", 3, "NOT needs a filter"},
+		{"leading AND", "AND os:linux", 0, "AND needs a filter on its left"},
+		{"bad duration", "duration:>2min", 10, "wants a duration"},
+		{"bad number", "clicks:lots", 7, "wants a whole number"},
+		{"negative number", "clicks:>-1", 8, "wants a whole number"},
+		{"bad date", "after:yesterday", 6, "wants a date"},
+		{"bad sort", "sort:random", 5, "unknown sort"},
+		{"sort twice", "sort:recent sort:longest", 12, "given twice"},
+		{"nested sort", "(sort:recent)", 1, "top level"},
+		{"bad country", "country:Germany", 8, "two-letter"},
+		{"text not indexed", `text:"payment declined"`, 0, "not available"},
+		{"too long", strings.Repeat("a", MaxLength+1), MaxLength, "longer than"},
+		{"too deep", strings.Repeat("(", MaxDepth+1) + "os:linux" + strings.Repeat(")", MaxDepth+1), MaxDepth, "deeper than"},
+		{"too deep NOT", strings.Repeat("NOT ", MaxDepth+1) + "os:linux", 4 * MaxDepth, "deeper than"},
+		{"too many terms", strings.Repeat("os:linux ", MaxTerms+1), 9 * MaxTerms, "more than"},
+		{"invalid utf8", "os:\xff", 0, "UTF-8"},
+		{"stray quote", `os"linux`, 2, "unexpected quote"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(tc.query)
+			e, ok := err.(*Error)
+			if !ok {
+				t.Fatalf("Parse(%q) = %v, want *Error", tc.query, err)
+			}
+			if e.Pos != tc.pos || !strings.Contains(e.Reason, tc.reason) {
+				t.Errorf("Parse(%q) = %q at %d, want %q at %d", tc.query, e.Reason, e.Pos, tc.reason, tc.pos)
+			}
+		})
+	}
+}
+
+func TestValues(t *testing.T) {
+	cases := []struct {
+		name, query string
+		want        Term
+	}{
+		{"duration minutes", "duration:>2m", Term{Field: Duration, Op: Gt, Num: 120000}},
+		{"duration bare seconds", "duration:<=90", Term{Field: Duration, Op: Le, Num: 90000}},
+		{"clicks equal", "clicks:=3", Term{Field: Clicks, Op: Eq, Num: 3}},
+		{"browser lowercased", "browser:Firefox", Term{Field: Browser, Op: Eq, Text: "firefox"}},
+		{"country uppercased", "country:de", Term{Field: Country, Op: Eq, Text: "DE"}},
+		{"trait keeps case of key", "user.Plan:pro", Term{Field: Trait, Key: "Plan", Op: Eq, Text: "pro"}},
+		{"user exists", "user:*", Term{Field: User, Op: Exists}},
+		{"quoted star is literal", `user:"*"`, Term{Field: User, Op: Eq, Text: "*"}},
+		{"escaped quote", `error:"say \"hi\""`, Term{Field: ErrorText, Op: Contains, Text: `say "hi"`}},
+		{"glob", "visited:/checkout*", Term{Field: Visited, Op: Glob, Text: "/checkout*"}},
+		{"after", "after:2026-11-01", Term{Field: Started, Op: Ge, Num: 1793491200000}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			q, err := Parse(tc.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := q.Root.(*Term)
+			if !ok {
+				t.Fatalf("root = %v", q.Root)
+			}
+			got.Pos = 0
+			if *got != tc.want {
+				t.Errorf("got %+v, want %+v", *got, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzParse checks that no input panics, that errors point inside the query, and that a plan
+// renders.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"", "visited:/checkout* -visited:/thanks", `error:"TypeError" OR (browser:firefox duration:>2m)`, "NOT NOT user:*", "sort:longest", `((a:b`, `"`, "-", "user.:x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := Parse(s)
+		if err != nil {
+			e, ok := err.(*Error)
+			if !ok {
+				t.Fatalf("error %T", err)
+			}
+			if e.Pos < 0 || e.Pos > len(s) {
+				t.Fatalf("position %d outside query of %d bytes", e.Pos, len(s))
+			}
+			return
+		}
+		_ = q.String()
+	})
+}
