@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigFromFlagsAndEnv(t *testing.T) {
+	t.Setenv("REEL_DATA", "/from/env")
+	t.Setenv("REEL_ADDR", "127.0.0.1:9999")
+	t.Setenv("REEL_COMPACT_IDLE", "3m")
+	t.Setenv("REEL_ADMIN_TOKEN", "a-token-that-is-long-enough")
+	var stderr bytes.Buffer
+	c, err := parseServe([]string{"--addr", "127.0.0.1:7000"}, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A flag beats the environment, the environment beats the default.
+	if c.Addr != "127.0.0.1:7000" || c.Data != "/from/env" || c.CompactIdle != 3*time.Minute || c.AdminToken == "" || c.AdminEmail != "admin@reel.local" {
+		t.Fatalf("config = %+v", c)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"short admin token", map[string]string{"REEL_ADMIN_TOKEN": "short"}, nil, "at least 16"},
+		{"bad compact idle", map[string]string{"REEL_COMPACT_IDLE": "soon"}, nil, "REEL_COMPACT_IDLE"},
+		{"bad rate", map[string]string{"REEL_INGEST_RATE_PER_IP": "lots"}, nil, "REEL_INGEST_RATE_PER_IP"},
+		{"stray argument", nil, []string{"extra"}, "unexpected arguments"},
+		{"unknown flag", nil, []string{"--nope"}, "not defined"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			var stderr bytes.Buffer
+			_, err := parseServe(tc.args, &stderr)
+			if err == nil || !strings.Contains(err.Error()+stderr.String(), tc.want) {
+				t.Fatalf("err = %v, stderr %q; want %q", err, stderr.String(), tc.want)
+			}
+		})
+	}
+}
+
+func TestCommands(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run([]string{"version"}, &out, &errOut); err != nil || !strings.HasPrefix(out.String(), "reel ") {
+		t.Fatalf("version = %q, %v", out.String(), err)
+	}
+	if err := run([]string{"frobnicate"}, &out, &errOut); err == nil || !strings.Contains(errOut.String(), "Usage:") {
+		t.Fatalf("unknown command: %v, %q", err, errOut.String())
+	}
+	if err := run(nil, &out, &errOut); err == nil {
+		t.Fatal("no command accepted")
+	}
+	if err := run([]string{"erase-user", "--data", t.TempDir(), "u1"}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "no Reel data") {
+		t.Fatalf("erase-user on an empty dir: %v", err)
+	}
+}
