@@ -1,0 +1,243 @@
+// Package analyze turns a session's rrweb events into findings: friction signals such as rage
+// clicks and dead clicks, each a small pure detector over one timeline, table-tested with
+// recorded positives and near-misses and no database. Thresholds are per project
+// (Thresholds); the defaults and the reasons for them are in docs/friction.md.
+package analyze
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/reelhq/reel/internal/rrweb"
+)
+
+// Node is what the detectors know about an element of the recorded page.
+type Node struct {
+	ID     int
+	Parent int
+	Tag    string // lowercase tag name; "" for text nodes
+	Attrs  map[string]string
+	Text   string // text of a text node
+}
+
+// Kind of a finding.
+type Kind string
+
+// The friction kinds Reel detects.
+const (
+	RageClick       Kind = "rage_click"
+	DeadClick       Kind = "dead_click"
+	ErrorClick      Kind = "error_click"
+	ThrashedCursor  Kind = "thrashed_cursor"
+	QuickBack       Kind = "quick_back"
+	ExcessiveScroll Kind = "excessive_scroll"
+	FormAbandon     Kind = "form_abandonment"
+	FieldHesitation Kind = "field_hesitation"
+)
+
+// Signal is one finding at a moment of the session.
+type Signal struct {
+	Kind   Kind   `json:"kind"`
+	At     int64  `json:"at"` // ms since epoch
+	URL    string `json:"url"`
+	Target string `json:"target,omitempty"` // a readable description of the element
+	NodeID int    `json:"nodeId,omitempty"`
+	Count  int    `json:"count,omitempty"` // clicks in a rage click, reversals, …
+	Detail string `json:"detail,omitempty"`
+}
+
+// click is a mouse or touch click on a node.
+type click struct {
+	at   int64
+	id   int
+	x, y float64
+	url  string
+}
+
+// Timeline is one tab's events reduced to what the detectors read, with the DOM known so far.
+type Timeline struct {
+	nodes      map[int]*Node
+	clicks     []click
+	changes    []int64 // DOM mutations, navigations, scrolls, network requests: "something happened"
+	errors     []int64
+	pages      []pageView
+	moves      []point
+	scrolls    []scroll
+	inputs     []input
+	focuses    []input
+	selections []int64
+	viewportH  float64
+}
+
+type pageView struct {
+	at  int64
+	url string
+}
+
+type point struct {
+	at   int64
+	x, y float64
+}
+
+type scroll struct {
+	at  int64
+	y   float64
+	url string
+}
+
+type input struct {
+	at  int64
+	id  int
+	url string
+}
+
+// Build reads one tab's events, in time order.
+func Build(events []json.RawMessage) *Timeline {
+	t := &Timeline{nodes: map[int]*Node{}}
+	url := ""
+	for _, raw := range events {
+		ev, err := rrweb.Parse(raw)
+		if err != nil {
+			continue
+		}
+		switch ev.Type {
+		case rrweb.Meta:
+			m, _ := rrweb.ParseMeta(ev.Data)
+			url = m.Href
+			t.pages = append(t.pages, pageView{at: ev.Timestamp, url: url})
+			t.changes = append(t.changes, ev.Timestamp)
+			if m.Height > 0 {
+				t.viewportH = float64(m.Height)
+			}
+		case rrweb.FullSnapshot:
+			var d struct {
+				Node json.RawMessage `json:"node"`
+			}
+			if json.Unmarshal(ev.Data, &d) == nil {
+				t.nodes = map[int]*Node{}
+				t.addTree(d.Node, 0)
+			}
+		case rrweb.IncrementalSnapshot:
+			t.incremental(ev, url)
+		case rrweb.Custom:
+			var c struct {
+				Tag     string `json:"tag"`
+				Payload struct {
+					URL  string `json:"url"`
+					Kind string `json:"kind"`
+				} `json:"payload"`
+			}
+			if json.Unmarshal(ev.Data, &c) != nil {
+				continue
+			}
+			switch c.Tag {
+			case "reel.error":
+				t.errors = append(t.errors, ev.Timestamp)
+			case "reel.network":
+				t.changes = append(t.changes, ev.Timestamp)
+			case "reel.navigation":
+				url = c.Payload.URL
+				t.pages = append(t.pages, pageView{at: ev.Timestamp, url: url})
+				t.changes = append(t.changes, ev.Timestamp)
+			}
+		}
+	}
+	return t
+}
+
+func (t *Timeline) incremental(ev rrweb.Event, url string) {
+	var d struct {
+		Source    rrweb.IncrementalSource `json:"source"`
+		Type      int                     `json:"type"`
+		ID        int                     `json:"id"`
+		X, Y      float64
+		Adds      []struct {
+			ParentID int             `json:"parentId"`
+			Node     json.RawMessage `json:"node"`
+		} `json:"adds"`
+		Removes   []json.RawMessage `json:"removes"`
+		Texts     []json.RawMessage `json:"texts"`
+		Attributes []struct {
+			ID         int                        `json:"id"`
+			Attributes map[string]json.RawMessage `json:"attributes"`
+		} `json:"attributes"`
+		Positions []struct {
+			X, Y       float64
+			TimeOffset int64 `json:"timeOffset"`
+		} `json:"positions"`
+		Height float64 `json:"height"`
+	}
+	if json.Unmarshal(ev.Data, &d) != nil {
+		return
+	}
+	switch d.Source {
+	case rrweb.SourceMutation:
+		for _, a := range d.Adds {
+			t.addTree(a.Node, a.ParentID)
+		}
+		for _, a := range d.Attributes {
+			if n := t.nodes[a.ID]; n != nil {
+				for k, v := range a.Attributes {
+					var s string
+					if json.Unmarshal(v, &s) == nil {
+						n.Attrs[k] = s
+					}
+				}
+			}
+		}
+		if len(d.Adds)+len(d.Removes)+len(d.Texts)+len(d.Attributes) > 0 {
+			t.changes = append(t.changes, ev.Timestamp)
+		}
+	case rrweb.SourceMouseInteraction:
+		switch d.Type {
+		case rrweb.Click, rrweb.TouchEnd:
+			if d.Type == rrweb.Click {
+				t.clicks = append(t.clicks, click{at: ev.Timestamp, id: d.ID, x: d.X, y: d.Y, url: url})
+			}
+		case rrweb.Focus:
+			t.focuses = append(t.focuses, input{at: ev.Timestamp, id: d.ID, url: url})
+		}
+	case rrweb.SourceMouseMove, rrweb.SourceTouchMove:
+		for _, p := range d.Positions {
+			t.moves = append(t.moves, point{at: ev.Timestamp + p.TimeOffset, x: p.X, y: p.Y})
+		}
+	case rrweb.SourceScroll:
+		t.scrolls = append(t.scrolls, scroll{at: ev.Timestamp, y: d.Y, url: url})
+		t.changes = append(t.changes, ev.Timestamp)
+	case rrweb.SourceInput:
+		t.inputs = append(t.inputs, input{at: ev.Timestamp, id: d.ID, url: url})
+	case rrweb.SourceViewportResize:
+		if d.Height > 0 {
+			t.viewportH = d.Height
+		}
+	case rrweb.SourceSelection:
+		t.selections = append(t.selections, ev.Timestamp)
+	}
+}
+
+// addTree records a serialized rrweb node and its children.
+func (t *Timeline) addTree(raw json.RawMessage, parent int) {
+	var n struct {
+		Type        int               `json:"type"`
+		ID          int               `json:"id"`
+		TagName     string            `json:"tagName"`
+		Attributes  map[string]any    `json:"attributes"`
+		TextContent string            `json:"textContent"`
+		ChildNodes  []json.RawMessage `json:"childNodes"`
+	}
+	if json.Unmarshal(raw, &n) != nil {
+		return
+	}
+	node := &Node{ID: n.ID, Parent: parent, Tag: strings.ToLower(n.TagName), Attrs: map[string]string{}, Text: n.TextContent}
+	for k, v := range n.Attributes {
+		if s, ok := v.(string); ok {
+			node.Attrs[k] = s
+		} else if b, ok := v.(bool); ok && b {
+			node.Attrs[k] = ""
+		}
+	}
+	t.nodes[n.ID] = node
+	for _, c := range n.ChildNodes {
+		t.addTree(c, n.ID)
+	}
+}
