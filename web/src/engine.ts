@@ -191,7 +191,7 @@ export class Engine {
       return;
     }
     this.r = r;
-    primeStyles(r, evs);
+    primeStyles(r, evs, this.o.base + t, this.firstFrame);
     this.painter = new CanvasPainter(r);
     r.on("resize", (d: any) => {
       this.dims = { width: d.width, height: d.height };

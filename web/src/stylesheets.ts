@@ -71,8 +71,12 @@ export function adaptCss(css: string): string | null {
   return out;
 }
 
-/** Fills an rrweb Replayer's stylesheet cache for the full snapshots among events. */
-export function primeStyles(replayer: unknown, events: RREvent[]): void {
+/**
+ * Fills an rrweb Replayer's stylesheet cache from the full snapshot it will rebuild to show
+ * the moment `at` (ms since epoch) now, and from the other snapshots among events once the
+ * first frame is up (later returns a promise that resolves then).
+ */
+export function primeStyles(replayer: unknown, events: RREvent[], at: number, later: Promise<void>): void {
   const cache = (replayer as { cache?: { stylesWithHoverClass?: Map<string, string> } }).cache;
   const map = cache && cache.stylesWithHoverClass;
   if (!(map instanceof Map)) return;
@@ -90,5 +94,21 @@ export function primeStyles(replayer: unknown, events: RREvent[]): void {
     }
     for (const c of children) visit(c);
   };
-  for (const e of events) if (e.type === FULL_SNAPSHOT && e.data) visit(e.data.node);
+  const snapshots = events.filter((e) => e.type === FULL_SNAPSHOT && e.data);
+  let now = snapshots[0];
+  for (const e of snapshots) if (e.timestamp <= at) now = e;
+  if (now) visit(now.data.node);
+  // The rest one at a time, between frames.
+  later.then(() => {
+    let i = 0;
+    const next = () => {
+      for (; i < snapshots.length; i++) {
+        if (snapshots[i] === now) continue;
+        visit(snapshots[i++].data.node);
+        setTimeout(next, 50);
+        return;
+      }
+    };
+    setTimeout(next, 200);
+  });
 }
