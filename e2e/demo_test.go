@@ -35,7 +35,13 @@ func TestDemoVisitIsRecordedAndReplays(t *testing.T) {
 		chromedp.Evaluate(`Reel.getSessionId()`, &sessionID),
 		chromedp.Click(`[data-testid=cart-link]`, chromedp.ByQuery),
 		waitFor(visible(`[data-testid=checkout-link]`)),
-		chromedp.Sleep(700*time.Millisecond),
+		// The coupon button does nothing: four quick clicks, then a wait, is a rage click and
+		// a dead click.
+		chromedp.Click(`[data-testid=apply-coupon]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid=apply-coupon]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid=apply-coupon]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid=apply-coupon]`, chromedp.ByQuery),
+		chromedp.Sleep(3500*time.Millisecond),
 		chromedp.Click(`[data-testid=checkout-link]`, chromedp.ByQuery),
 		waitFor(visible(`[data-testid=field-name]`)),
 		chromedp.SendKeys(`[data-testid=field-name]`, name, chromedp.ByQuery),
@@ -125,6 +131,25 @@ func TestDemoVisitIsRecordedAndReplays(t *testing.T) {
 		if strings.Contains(string(raw), secret) {
 			t.Fatalf("recording contains %q", secret)
 		}
+	}
+
+	// Friction: the coupon button is flagged, by name.
+	var found struct {
+		Signals []struct{ Kind, Target, URL string }
+	}
+	r.api(t, "/api/v1/sessions/"+sessionID+"/signals", &found)
+	flagged := map[string]bool{}
+	for _, sig := range found.Signals {
+		if strings.Contains(sig.Target, "Apply coupon") && strings.HasSuffix(sig.URL, "/demo/cart.html") {
+			flagged[sig.Kind] = true
+		}
+	}
+	if os.Getenv("REEL_DEBUG_EVENTS") != "" {
+		b, _ := json.Marshal(events)
+		os.WriteFile(os.Getenv("REEL_DEBUG_EVENTS"), b, 0o644)
+	}
+	if !flagged["rage_click"] || !flagged["dead_click"] {
+		t.Fatalf("coupon button not flagged as rage and dead click: %+v", found.Signals)
 	}
 
 	// The dashboard: log in, find the visit in the list, open the player.

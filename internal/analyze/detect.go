@@ -8,17 +8,17 @@ import (
 // Thresholds tune the detectors; a project may override any of them. Defaults and their
 // reasons: docs/friction.md.
 type Thresholds struct {
-	RageClicks      int     // clicks …
-	RageWindowMS    int64   // … within this long …
-	RageRadiusPx    float64 // … within this distance of the first
-	DeadWaitMS      int64   // nothing happens this long after a click on something clickable
-	ErrorWaitMS     int64   // a JS error this soon after a click
-	ThrashTurns     int     // cursor direction reversals …
-	ThrashWindowMS  int64   // … within this long
-	QuickBackMS     int64   // left a page back to the previous one within this long
-	ScrollTurns     int     // scroll direction reversals on one page …
-	ScrollScreens   float64 // … covering this many viewport heights of travel
-	HesitationMS    int64   // focus on a field and no typing for this long
+	RageClicks     int     // clicks …
+	RageWindowMS   int64   // … within this long …
+	RageRadiusPx   float64 // … within this distance of the first
+	DeadWaitMS     int64   // nothing happens this long after a click on something clickable
+	ErrorWaitMS    int64   // a JS error this soon after a click
+	ThrashTurns    int     // cursor direction reversals …
+	ThrashWindowMS int64   // … within this long
+	QuickBackMS    int64   // left a page back to the previous one within this long
+	ScrollTurns    int     // scroll direction reversals on one page …
+	ScrollScreens  float64 // … covering this many viewport heights of travel
+	HesitationMS   int64   // focus on a field and no typing for this long
 }
 
 // Defaults are Reel's thresholds (docs/friction.md says why).
@@ -65,8 +65,8 @@ func rageClicks(t *Timeline, th Thresholds) []Signal {
 		last := t.clicks[j-1]
 		// Triple-clicks that select text, clicks in editable text and on steppers are how
 		// those things are used, not frustration.
-		if n >= th.RageClicks && !t.editing(first.id) && !t.stepper(first.id) && !happened(t.selections, first.at, last.at+500) {
-			out = append(out, Signal{Kind: RageClick, At: first.at, URL: first.url, NodeID: first.id, Target: t.Describe(first.id), Count: n})
+		if n >= th.RageClicks && !first.editing && !first.stepper && !happened(t.selections, first.at, last.at+500) {
+			out = append(out, Signal{Kind: RageClick, At: first.at, URL: first.url, NodeID: first.id, Target: first.target, Count: n})
 			i = j
 			continue
 		}
@@ -78,15 +78,14 @@ func rageClicks(t *Timeline, th Thresholds) []Signal {
 func deadClicks(t *Timeline, th Thresholds) []Signal {
 	var out []Signal
 	for _, c := range t.clicks {
-		el := t.interactive(c.id)
 		// Only what looks clickable can be a dead click; form fields take focus instead.
-		if el == nil || el.Tag == "input" || el.Tag == "textarea" || el.Tag == "select" || el.Tag == "label" {
+		if !c.clickable {
 			continue
 		}
 		if happened(t.changes, c.at, c.at+th.DeadWaitMS) {
 			continue
 		}
-		out = append(out, Signal{Kind: DeadClick, At: c.at, URL: c.url, NodeID: c.id, Target: t.Describe(c.id)})
+		out = append(out, Signal{Kind: DeadClick, At: c.at, URL: c.url, NodeID: c.id, Target: c.target})
 	}
 	return out
 }
@@ -95,7 +94,7 @@ func errorClicks(t *Timeline, th Thresholds) []Signal {
 	var out []Signal
 	for _, c := range t.clicks {
 		if happened(t.errors, c.at-1, c.at+th.ErrorWaitMS) {
-			out = append(out, Signal{Kind: ErrorClick, At: c.at, URL: c.url, NodeID: c.id, Target: t.Describe(c.id)})
+			out = append(out, Signal{Kind: ErrorClick, At: c.at, URL: c.url, NodeID: c.id, Target: c.target})
 		}
 	}
 	return out
@@ -191,10 +190,6 @@ func formAbandonment(t *Timeline, th Thresholds) []Signal {
 	// Field hesitation: focus on a field, then no typing in it for a long time while still
 	// there.
 	for _, f := range t.focuses {
-		el := t.nodes[f.id]
-		if el == nil || (el.Tag != "input" && el.Tag != "textarea") {
-			continue
-		}
 		firstInput := int64(-1)
 		for _, in := range t.inputs {
 			if in.id == f.id && in.at >= f.at {
@@ -203,7 +198,7 @@ func formAbandonment(t *Timeline, th Thresholds) []Signal {
 			}
 		}
 		if firstInput > 0 && firstInput-f.at >= th.HesitationMS {
-			out = append(out, Signal{Kind: FieldHesitation, At: f.at, URL: f.url, NodeID: f.id, Target: t.Describe(f.id), Detail: "typing started after a long pause"})
+			out = append(out, Signal{Kind: FieldHesitation, At: f.at, URL: f.url, NodeID: f.id, Target: t.fields[f.id], Detail: "typing started after a long pause"})
 		}
 	}
 	// Abandonment: typed on a page, then left it (or the session ended) without a click on
@@ -221,13 +216,13 @@ func formAbandonment(t *Timeline, th Thresholds) []Signal {
 		last := ins[len(ins)-1]
 		submitted := false
 		for _, c := range t.clicks {
-			if c.url == url && c.at >= ins[0].at && t.submitting(c.id) {
+			if c.url == url && c.at >= ins[0].at && c.submit {
 				submitted = true
 				break
 			}
 		}
 		if !submitted {
-			out = append(out, Signal{Kind: FormAbandon, At: last.at, URL: url, NodeID: last.id, Target: t.Describe(last.id), Count: len(ins)})
+			out = append(out, Signal{Kind: FormAbandon, At: last.at, URL: url, NodeID: last.id, Target: t.fields[last.id], Count: len(ins)})
 		}
 	}
 	return out

@@ -48,7 +48,9 @@ func (r *rec) selection(at int64) { r.add(3, at, `{"source":14,"ranges":[]}`) }
 func (r *rec) scrollTo(at int64, y float64) {
 	r.add(3, at, fmt.Sprintf(`{"source":3,"id":1,"x":0,"y":%g}`, y))
 }
-func (r *rec) focus(at int64, id int) { r.add(3, at, fmt.Sprintf(`{"source":2,"type":5,"id":%d,"x":0,"y":0}`, id)) }
+func (r *rec) focus(at int64, id int) {
+	r.add(3, at, fmt.Sprintf(`{"source":2,"type":5,"id":%d,"x":0,"y":0}`, id))
+}
 func (r *rec) typed(at int64, id int) {
 	r.add(3, at, fmt.Sprintf(`{"source":5,"id":%d,"text":"***","isChecked":false}`, id))
 }

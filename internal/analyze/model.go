@@ -46,12 +46,18 @@ type Signal struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// click is a mouse or touch click on a node.
+// click is a mouse or touch click on a node, with what the page was at that moment: later
+// snapshots reuse node ids for other elements.
 type click struct {
-	at   int64
-	id   int
-	x, y float64
-	url  string
+	at        int64
+	id        int
+	x, y      float64
+	url       string
+	target    string
+	clickable bool // looks clickable and is not a form field (which takes focus instead)
+	editing   bool
+	stepper   bool
+	submit    bool
 }
 
 // Timeline is one tab's events reduced to what the detectors read, with the DOM known so far.
@@ -65,6 +71,7 @@ type Timeline struct {
 	scrolls    []scroll
 	inputs     []input
 	focuses    []input
+	fields     map[int]string // description of focused fields at focus time
 	selections []int64
 	viewportH  float64
 }
@@ -93,7 +100,7 @@ type input struct {
 
 // Build reads one tab's events, in time order.
 func Build(events []json.RawMessage) *Timeline {
-	t := &Timeline{nodes: map[int]*Node{}}
+	t := &Timeline{nodes: map[int]*Node{}, fields: map[int]string{}}
 	url := ""
 	for _, raw := range events {
 		ev, err := rrweb.Parse(raw)
@@ -147,16 +154,16 @@ func Build(events []json.RawMessage) *Timeline {
 
 func (t *Timeline) incremental(ev rrweb.Event, url string) {
 	var d struct {
-		Source    rrweb.IncrementalSource `json:"source"`
-		Type      int                     `json:"type"`
-		ID        int                     `json:"id"`
-		X, Y      float64
-		Adds      []struct {
+		Source rrweb.IncrementalSource `json:"source"`
+		Type   int                     `json:"type"`
+		ID     int                     `json:"id"`
+		X, Y   float64
+		Adds   []struct {
 			ParentID int             `json:"parentId"`
 			Node     json.RawMessage `json:"node"`
 		} `json:"adds"`
-		Removes   []json.RawMessage `json:"removes"`
-		Texts     []json.RawMessage `json:"texts"`
+		Removes    []json.RawMessage `json:"removes"`
+		Texts      []json.RawMessage `json:"texts"`
 		Attributes []struct {
 			ID         int                        `json:"id"`
 			Attributes map[string]json.RawMessage `json:"attributes"`
@@ -192,10 +199,17 @@ func (t *Timeline) incremental(ev rrweb.Event, url string) {
 		switch d.Type {
 		case rrweb.Click, rrweb.TouchEnd:
 			if d.Type == rrweb.Click {
-				t.clicks = append(t.clicks, click{at: ev.Timestamp, id: d.ID, x: d.X, y: d.Y, url: url})
+				c := click{at: ev.Timestamp, id: d.ID, x: d.X, y: d.Y, url: url,
+					target: t.Describe(d.ID), editing: t.editing(d.ID), stepper: t.stepper(d.ID), submit: t.submitting(d.ID)}
+				if el := t.interactive(d.ID); el != nil {
+					c.clickable = el.Tag != "input" && el.Tag != "textarea" && el.Tag != "select" && el.Tag != "label"
+				}
+				t.clicks = append(t.clicks, c)
 			}
 		case rrweb.Focus:
-			t.focuses = append(t.focuses, input{at: ev.Timestamp, id: d.ID, url: url})
+			if n := t.nodes[d.ID]; n != nil && (n.Tag == "input" || n.Tag == "textarea") {
+				t.focuses = append(t.focuses, input{at: ev.Timestamp, id: d.ID, url: url})
+			}
 		}
 	case rrweb.SourceMouseMove, rrweb.SourceTouchMove:
 		for _, p := range d.Positions {
@@ -206,6 +220,9 @@ func (t *Timeline) incremental(ev rrweb.Event, url string) {
 		t.changes = append(t.changes, ev.Timestamp)
 	case rrweb.SourceInput:
 		t.inputs = append(t.inputs, input{at: ev.Timestamp, id: d.ID, url: url})
+		if _, ok := t.fields[d.ID]; !ok {
+			t.fields[d.ID] = t.Describe(d.ID)
+		}
 	case rrweb.SourceViewportResize:
 		if d.Height > 0 {
 			t.viewportH = d.Height
