@@ -90,6 +90,7 @@ type serveConfig struct {
 	AdminToken    string
 	CompactIdle   time.Duration
 	RatePerIP     float64
+	CountryHeader string // trusted proxy header carrying the visitor's country
 }
 
 func env(name, def string) string {
@@ -117,6 +118,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		return c, fmt.Errorf("REEL_INGEST_RATE_PER_IP: %w", err)
 	}
 	fs.Float64Var(&c.RatePerIP, "ingest-rate-per-ip", rate, "ingest requests per second allowed from one address, burst twice that; 0 or less: unlimited (REEL_INGEST_RATE_PER_IP)")
+	fs.StringVar(&c.CountryHeader, "country-header", env("REEL_COUNTRY_HEADER", ""), "request header a trusted proxy sets to the visitor's two-letter country, e.g. CF-IPCountry; empty: not recorded (REEL_COUNTRY_HEADER)")
 	fs.DurationVar(&c.CompactIdle, "compact-idle", idle, "compact a session once it has received nothing for this long (REEL_COMPACT_IDLE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -187,7 +189,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if c.RatePerIP <= 0 {
 		perIP = ingest.RateLimit{PerSecond: -1}
 	}
-	ih := ingest.New(db, blobs, log, ingest.Options{PerIP: perIP})
+	ih := ingest.New(db, blobs, log, ingest.Options{PerIP: perIP, CountryHeader: c.CountryHeader})
 	apiH := api.New(db, blobs, authn, log)
 	life := lifecycle.New(db, blobs, log, lifecycle.Options{}, apiH.ContentCache())
 	apiH.SetEraser(life)

@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/search"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/useragent"
 )
@@ -170,6 +172,9 @@ type sessionJSON struct {
 	UpdatedAt  time.Time    `json:"updatedAt"`
 	URLs       []string     `json:"urls,omitempty"`
 	UserID     string       `json:"userId,omitempty"`
+	Country    string       `json:"country,omitempty"`
+	Errors     int          `json:"errors"`
+	Failed     int          `json:"failedRequests"`
 	// CompactedAt is set once the session has been rewritten into its at-rest layout.
 	CompactedAt *time.Time `json:"compactedAt,omitempty"`
 }
@@ -181,6 +186,7 @@ func toJSON(s store.Session) sessionJSON {
 		Pages: s.Pages, EntryURL: s.EntryURL, ExitURL: s.ExitURL, Clicks: s.Clicks, Events: s.Events, Tabs: s.Tabs,
 		UserAgent: s.UserAgent, Browser: ua.Browser, OS: ua.OS, Device: ua.Device,
 		Viewport: viewportJSON{s.Viewport.Width, s.Viewport.Height}, UpdatedAt: s.UpdatedAt, URLs: s.URLs, UserID: s.UserID,
+		Country: s.Country, Errors: s.Errors, Failed: s.Failed,
 	}
 	if !s.Compacted.IsZero() {
 		out.CompactedAt = &s.Compacted
@@ -203,7 +209,24 @@ func (a *API) ListSessions(w http.ResponseWriter, r *http.Request) error {
 	if len(cursor) > 256 {
 		return apierror.New(http.StatusBadRequest, "bad_request", "invalid cursor")
 	}
-	page, err := a.index.ListSessions(r.Context(), store.ListQuery{ProjectID: q.Get("project"), Limit: limit, Cursor: cursor})
+	plan, err := search.Parse(q.Get("q"))
+	var perr *search.Error
+	if errors.As(err, &perr) {
+		return apierror.New(http.StatusBadRequest, "bad_query", perr.Error())
+	}
+	if err != nil {
+		return err
+	}
+	if v := q.Get("sort"); v != "" {
+		if !strings.Contains(q.Get("q"), "sort:") {
+			plan, err = search.Parse(q.Get("q") + " sort:" + strings.ReplaceAll(v, " ", ""))
+		}
+		if err != nil || string(plan.Sort) != v {
+			return apierror.New(http.StatusBadRequest, "bad_query", "sort must be recent, longest or errors, given once")
+		}
+	}
+	// The first page counts the matches; later pages reuse the count the client already has.
+	page, err := a.index.ListSessions(r.Context(), store.ListQuery{ProjectID: q.Get("project"), Limit: limit, Cursor: cursor, Query: plan, Count: cursor == ""})
 	if errors.Is(err, store.ErrBadCursor) {
 		return apierror.New(http.StatusBadRequest, "bad_request", "invalid cursor")
 	}
@@ -213,7 +236,14 @@ func (a *API) ListSessions(w http.ResponseWriter, r *http.Request) error {
 	out := struct {
 		Sessions   []sessionJSON `json:"sessions"`
 		NextCursor string        `json:"nextCursor,omitempty"`
-	}{Sessions: make([]sessionJSON, 0, len(page.Sessions)), NextCursor: page.Next}
+		Query      string        `json:"query"`
+		Sort       string        `json:"sort"`
+		Count      *int          `json:"count,omitempty"`
+		CountMore  bool          `json:"countIsLowerBound,omitempty"`
+	}{Sessions: make([]sessionJSON, 0, len(page.Sessions)), NextCursor: page.Next, Query: q.Get("q"), Sort: string(plan.Sort), CountMore: page.Capped}
+	if cursor == "" {
+		out.Count = &page.Count
+	}
 	for _, s := range page.Sessions {
 		out.Sessions = append(out.Sessions, toJSON(s))
 	}

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -199,7 +202,24 @@ type Summary struct {
 	Viewport    store.Viewport
 	SnapshotAt  time.Time // the first Meta event (rrweb emits one before every full snapshot)
 	UserID      string    // the last reel.identify in the batch
+
+	// For search: counts and names from Reel's own events.
+	Errors        int               // reel.error events
+	Failed        int               // reel.network events with status >= 400 or a failure
+	ErrorMessages []string          // distinct reel.error messages
+	EventNames    []string          // distinct reel.track names, lowercased
+	Traits        map[string]string // reel.identify traits (scalar values only)
 }
+
+// Bounds on what one batch adds to the search index, so a hostile page cannot grow it
+// without limit.
+const (
+	maxNames      = 100
+	maxNameLength = 128
+	maxMessage    = 512
+	maxTraits     = 50
+	maxTraitValue = 256
+)
 
 // Summarize validates every event as rrweb and extracts what the index needs.
 func Summarize(b *Batch) (Summary, error) {
@@ -239,22 +259,11 @@ func Summarize(b *Batch) (Summary, error) {
 			}
 		case rrweb.Custom:
 			var c struct {
-				Tag     string `json:"tag"`
-				Payload struct {
-					UserID json.RawMessage `json:"userId"`
-				} `json:"payload"`
+				Tag     string          `json:"tag"`
+				Payload json.RawMessage `json:"payload"`
 			}
-			if json.Unmarshal(ev.Data, &c) == nil && c.Tag == "reel.identify" {
-				var id string
-				if json.Unmarshal(c.Payload.UserID, &id) != nil {
-					var n json.Number
-					if json.Unmarshal(c.Payload.UserID, &n) == nil {
-						id = n.String()
-					}
-				}
-				if id != "" {
-					s.UserID = truncate(id, 256)
-				}
+			if json.Unmarshal(ev.Data, &c) == nil {
+				s.custom(c.Tag, c.Payload)
 			}
 		case rrweb.IncrementalSnapshot:
 			h, err := rrweb.FastIncremental(ev.Data)
@@ -271,6 +280,86 @@ func Summarize(b *Batch) (Summary, error) {
 	}
 	s.First, s.Last = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
 	return s, nil
+}
+
+// custom folds one of Reel's own events into the summary. Payloads that do not match the
+// wire format are ignored: the event is still stored and replayed, only not indexed.
+func (s *Summary) custom(tag string, payload json.RawMessage) {
+	switch tag {
+	case "reel.identify":
+		var p struct {
+			UserID json.RawMessage            `json:"userId"`
+			Traits map[string]json.RawMessage `json:"traits"`
+		}
+		if json.Unmarshal(payload, &p) != nil {
+			return
+		}
+		if id := scalar(p.UserID); id != "" {
+			s.UserID = truncate(id, 256)
+		}
+		for k, raw := range p.Traits {
+			v := scalar(raw)
+			if k == "" || len(k) > 64 || v == "" {
+				continue
+			}
+			if s.Traits == nil {
+				s.Traits = map[string]string{}
+			}
+			if _, ok := s.Traits[k]; ok || len(s.Traits) < maxTraits {
+				s.Traits[k] = truncate(v, maxTraitValue)
+			}
+		}
+	case "reel.track":
+		var p struct {
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(payload, &p) == nil && p.Name != "" {
+			s.EventNames = addName(s.EventNames, strings.ToLower(truncate(p.Name, maxNameLength)))
+		}
+	case "reel.error":
+		s.Errors++
+		var p struct {
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(payload, &p) == nil && p.Message != "" {
+			s.ErrorMessages = addName(s.ErrorMessages, truncate(p.Message, maxMessage))
+		}
+	case "reel.network":
+		var p struct {
+			Status  int             `json:"status"`
+			Failure json.RawMessage `json:"failure"`
+		}
+		if json.Unmarshal(payload, &p) == nil {
+			failed := len(p.Failure) > 0 && string(p.Failure) != "null" && string(p.Failure) != "false" && string(p.Failure) != `""`
+			if p.Status >= 400 || failed {
+				s.Failed++
+			}
+		}
+	}
+}
+
+// scalar renders a JSON string, number or boolean as text; anything else is "".
+func scalar(raw json.RawMessage) string {
+	var v any
+	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	switch v := v.(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return ""
+}
+
+func addName(names []string, n string) []string {
+	if len(names) >= maxNames || slices.Contains(names, n) {
+		return names
+	}
+	return append(names, n)
 }
 
 func truncate(s string, n int) string {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -20,6 +21,7 @@ import (
 	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/store"
+	"github.com/reelhq/reel/internal/useragent"
 )
 
 // ProtocolVersion is the only wire protocol version this server speaks.
@@ -51,6 +53,11 @@ type Options struct {
 	QueueWait    time.Duration
 	PerIP        RateLimit // zero: DefaultPerIP; negative rate: unlimited
 	PerKey       RateLimit // zero: DefaultPerKey; negative rate: unlimited
+	// CountryHeader names a request header set by a trusted proxy in front of Reel with the
+	// visitor's ISO 3166 alpha-2 country (Cloudflare's CF-IPCountry, a load balancer's
+	// X-Country). Empty: countries are not recorded. Never set it without such a proxy: the
+	// browser could send any value.
+	CountryHeader string
 }
 
 // DefaultMemoryBudget is the ingest memory bound a default server states and tests.
@@ -68,6 +75,8 @@ type Handler struct {
 	perIP  *limiters
 	perKey *limiters
 	commit *committer
+
+	countryHeader string
 }
 
 // New returns an ingest handler.
@@ -94,6 +103,7 @@ func New(idx index, b blobs, log *slog.Logger, opts Options) *Handler {
 		index: idx, blobs: b, log: log, limits: opts.Limits,
 		mem: semaphore.NewWeighted(opts.MemoryBudget), budget: opts.MemoryBudget, wait: opts.QueueWait,
 		perIP: newLimiters(opts.PerIP), perKey: newLimiters(opts.PerKey),
+		countryHeader: opts.CountryHeader,
 	}
 	h.commit = &committer{h: h, queue: make(chan *job, maxGroupJobs)}
 	return h
@@ -251,12 +261,24 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	return h.store(r.Context(), project, batch, r.Header.Get("User-Agent"))
+	return h.store(r.Context(), project, batch, r.Header.Get("User-Agent"), h.country(r))
+}
+
+// country reads the trusted proxy's country header: two ASCII letters, else unknown.
+func (h *Handler) country(r *http.Request) string {
+	if h.countryHeader == "" {
+		return ""
+	}
+	c := strings.ToUpper(strings.TrimSpace(r.Header.Get(h.countryHeader)))
+	if len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' || c == "XX" {
+		return ""
+	}
+	return c
 }
 
 // store writes a decoded batch: chunk blob first, then the index row, so an acknowledged batch
 // always has its blob, and a crash in between leaves only an unreferenced blob behind.
-func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, userAgent string) (*Result, error) {
+func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, userAgent, country string) (*Result, error) {
 	seq := *b.Seq
 	dup, err := h.index.HasChunk(ctx, b.Session, b.Tab, seq)
 	if err != nil {
@@ -277,6 +299,12 @@ func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, us
 	if b.Meta.UserAgent != "" {
 		userAgent = b.Meta.UserAgent
 	}
+	ua := useragent.Parse(userAgent)
+	browser, v := strings.ToLower(ua.Browser), "" // "samsung internet 27"
+	if i := strings.LastIndexByte(browser, ' '); i >= 0 {
+		browser, v = browser[:i], browser[i+1:]
+	}
+	version, _ := strconv.Atoi(v)
 	sentAt := time.Now()
 	if b.SentAt > 0 {
 		sentAt = time.UnixMilli(int64(b.SentAt))
@@ -297,6 +325,10 @@ func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, us
 		UserAgent: truncate(userAgent, 512),
 		Viewport:  sum.Viewport,
 		SentAt:    sentAt,
+
+		Browser: browser, BrowserVersion: version, OS: strings.ToLower(ua.OS), Device: ua.Device,
+		Country: country, Errors: sum.Errors, Failed: sum.Failed,
+		ErrorMessages: sum.ErrorMessages, EventNames: sum.EventNames, Traits: sum.Traits,
 	}, data)
 	switch {
 	case errors.Is(err, store.ErrDuplicate):

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/reelhq/reel/internal/search"
 )
 
 // Sentinel errors shared by every backend.
@@ -75,6 +77,9 @@ type Session struct {
 	UserID    string
 	Compacted time.Time // zero until compacted
 	URLs      []string  // pages in visit order; filled by GetSession only
+	Country   string    // ISO 3166 alpha-2 from the trusted proxy header; empty if unknown
+	Errors    int       // reel.error events
+	Failed    int       // failed requests (status >= 400 or a network failure)
 }
 
 // Duration is the time between the first and last event.
@@ -157,19 +162,42 @@ type Batch struct {
 	UserID    string        // from reel.identify; empty when the batch did not say
 	MaxSpan   time.Duration // refuse (ErrTooLong) a batch that makes the session span longer; 0: no limit
 	Content   []ContentRef  // assets the batch carried or referenced
+
+	// What search needs (docs/search.md); each is empty or zero when the batch did not say.
+	Browser        string // lowercased name without version ("firefox")
+	BrowserVersion int
+	OS             string // lowercased
+	Device         string
+	Country        string
+	Errors         int               // reel.error events
+	Failed         int               // failed reel.network requests
+	ErrorMessages  []string          // distinct reel.error messages
+	EventNames     []string          // distinct reel.track names, lowercased
+	Traits         map[string]string // reel.identify traits, latest value of each key
 }
 
-// SessionPage is a page of sessions, newest first, and the cursor to the next page.
+// SessionPage is a page of sessions in the query's order, and the cursor to the next page.
 type SessionPage struct {
 	Sessions []Session
 	Next     string // empty on the last page
+	// Count is how many sessions match in all (when ListQuery.Count asked), at most CountCap;
+	// Capped says there are more.
+	Count  int
+	Capped bool
 }
 
-// ListQuery selects sessions for the list view.
+// CountCap bounds the matching sessions a list counts: past it the answer is "more than", so
+// a count never costs a scan of every session.
+const CountCap = 10000
+
+// ListQuery selects sessions for the list view. Query is a parsed search (nil: every session,
+// newest first); each backend compiles it into its own dialect.
 type ListQuery struct {
 	ProjectID string // empty: all projects
 	Limit     int
 	Cursor    string
+	Query     *search.Query
+	Count     bool
 }
 
 // Store is the index every backend implements.

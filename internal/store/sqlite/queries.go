@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reelhq/reel/internal/search"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -306,9 +307,12 @@ func appendBatch(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 		return fmt.Errorf("sqlite: append batch: insert chunk: %w", err)
 	}
 	for _, p := range b.Pages {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO session_pages(session_id, tab, at, url) VALUES (?, ?, ?, ?)`, c.SessionID, p.Tab, ms(p.At), p.URL); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO session_pages(session_id, tab, at, url, path) VALUES (?, ?, ?, ?, ?)`, c.SessionID, p.Tab, ms(p.At), p.URL, urlPath(p.URL)); err != nil {
 			return fmt.Errorf("sqlite: append batch: insert page: %w", err)
 		}
+	}
+	if err := indexForSearch(ctx, tx, b); err != nil {
+		return fmt.Errorf("sqlite: append batch: %w", err)
 	}
 	now := time.Now()
 	if err := addContent(ctx, tx, b.ProjectID, c.SessionID, b.Content, now); err != nil {
@@ -327,6 +331,8 @@ func appendBatch(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 			pages      = (SELECT COUNT(*) FROM session_pages WHERE session_id = ?8),
 			entry_url  = COALESCE((SELECT url FROM session_pages WHERE session_id = ?8 ORDER BY at, rowid LIMIT 1), ''),
 			exit_url   = COALESCE((SELECT url FROM session_pages WHERE session_id = ?8 ORDER BY at DESC, rowid DESC LIMIT 1), ''),
+			entry_path = COALESCE((SELECT path FROM session_pages WHERE session_id = ?8 ORDER BY at, rowid LIMIT 1), ''),
+			exit_path  = COALESCE((SELECT path FROM session_pages WHERE session_id = ?8 ORDER BY at DESC, rowid DESC LIMIT 1), ''),
 			tabs       = (SELECT COUNT(DISTINCT tab) FROM chunks WHERE session_id = ?8),
 			updated_at = ?9
 		WHERE id = ?8`,
@@ -337,13 +343,17 @@ func appendBatch(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 	return nil
 }
 
-const sessionCols = `id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at, user_id, compacted_at`
+const sessionCols = `id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at, user_id, compacted_at, country, errors, failed_requests`
 
-func scanSession(row interface{ Scan(...any) error }) (store.Session, error) {
+// sessionColsS is sessionCols for a query that names the table s.
+const sessionColsS = `s.id, s.project_id, s.started_at, s.ended_at, s.pages, s.entry_url, s.exit_url, s.clicks, s.events, s.tabs, s.user_agent, s.vp_width, s.vp_height, s.updated_at, s.user_id, s.compacted_at, s.country, s.errors, s.failed_requests`
+
+// scanSession reads sessionCols, after any extra leading columns.
+func scanSession(row interface{ Scan(...any) error }, extra ...any) (store.Session, error) {
 	var s store.Session
 	var started, ended, updated, compacted int64
-	err := row.Scan(&s.ID, &s.ProjectID, &started, &ended, &s.Pages, &s.EntryURL, &s.ExitURL, &s.Clicks, &s.Events, &s.Tabs,
-		&s.UserAgent, &s.Viewport.Width, &s.Viewport.Height, &updated, &s.UserID, &compacted)
+	err := row.Scan(append(extra, &s.ID, &s.ProjectID, &started, &ended, &s.Pages, &s.EntryURL, &s.ExitURL, &s.Clicks, &s.Events, &s.Tabs,
+		&s.UserAgent, &s.Viewport.Width, &s.Viewport.Height, &updated, &s.UserID, &compacted, &s.Country, &s.Errors, &s.Failed)...)
 	s.StartedAt, s.EndedAt, s.UpdatedAt, s.Compacted = fromMS(started), fromMS(ended), fromMS(updated), optTime(compacted)
 	return s, err
 }
@@ -363,8 +373,10 @@ func optTime(v int64) time.Time {
 	return fromMS(v)
 }
 
-func encodeCursor(s store.Session) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(ms(s.StartedAt), 10) + "|" + s.ID))
+// A cursor is the last row's sort key and id, so the next page starts strictly after it
+// whatever the order.
+func encodeCursor(key int64, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(key, 10) + "|" + id))
 }
 
 func decodeCursor(c string) (int64, string, error) {
@@ -383,49 +395,77 @@ func decodeCursor(c string) (int64, string, error) {
 	return v, id, nil
 }
 
-// ListSessions returns sessions newest first with keyset pagination.
+// ListSessions returns the sessions a search matches, in its order, with keyset pagination,
+// and counts the matches (up to store.CountCap) when asked.
 func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.SessionPage, error) {
+	var page store.SessionPage
+	sortBy := search.Recent
+	var root search.Node
+	if q.Query != nil {
+		sortBy, root = q.Query.Sort, q.Query.Root
+	}
+	filter, args, err := compileWhere(root)
+	if err != nil {
+		return page, err
+	}
 	var where []string
-	var args []any
 	if q.ProjectID != "" {
-		where = append(where, `project_id = ?`)
-		args = append(args, q.ProjectID)
+		where = append(where, `s.project_id = ?`)
+		args = append([]any{q.ProjectID}, args...)
+	}
+	if filter != "" {
+		where = append(where, "("+filter+")")
+	}
+	key := sortKey(sortBy)
+	if q.Count {
+		query := `SELECT COUNT(*) FROM (SELECT 1 FROM sessions s` + whereClause(where) + ` LIMIT ?)`
+		if err := db.read.QueryRowContext(ctx, query, append(args, store.CountCap+1)...).Scan(&page.Count); err != nil {
+			return page, fmt.Errorf("sqlite: count sessions: %w", err)
+		}
+		if page.Count > store.CountCap {
+			page.Count, page.Capped = store.CountCap, true
+		}
 	}
 	if q.Cursor != "" {
 		at, id, err := decodeCursor(q.Cursor)
 		if err != nil {
-			return store.SessionPage{}, fmt.Errorf("sqlite: list sessions: %w", err)
+			return page, fmt.Errorf("sqlite: list sessions: %w", err)
 		}
-		where = append(where, `(started_at < ? OR (started_at = ? AND id < ?))`)
+		where = append(where, `(`+key+` < ? OR (`+key+` = ? AND s.id < ?))`)
 		args = append(args, at, at, id)
 	}
-	query := `SELECT ` + sessionCols + ` FROM sessions`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	query += ` ORDER BY started_at DESC, id DESC LIMIT ?`
+	query := `SELECT ` + key + `, ` + sessionColsS + ` FROM sessions s` + whereClause(where) + ` ORDER BY ` + key + ` DESC, s.id DESC LIMIT ?`
 	args = append(args, q.Limit+1)
 	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
-		return store.SessionPage{}, fmt.Errorf("sqlite: list sessions: %w", err)
+		return page, fmt.Errorf("sqlite: list sessions: %w", err)
 	}
 	defer rows.Close()
-	var page store.SessionPage
+	var keys []int64
 	for rows.Next() {
-		s, err := scanSession(rows)
+		var k int64
+		s, err := scanSession(rows, &k)
 		if err != nil {
 			return page, fmt.Errorf("sqlite: list sessions: %w", err)
 		}
 		page.Sessions = append(page.Sessions, s)
+		keys = append(keys, k)
 	}
 	if err := rows.Err(); err != nil {
 		return page, fmt.Errorf("sqlite: list sessions: %w", err)
 	}
 	if len(page.Sessions) > q.Limit {
 		page.Sessions = page.Sessions[:q.Limit]
-		page.Next = encodeCursor(page.Sessions[q.Limit-1])
+		page.Next = encodeCursor(keys[q.Limit-1], page.Sessions[q.Limit-1].ID)
 	}
 	return page, nil
+}
+
+func whereClause(where []string) string {
+	if len(where) == 0 {
+		return ""
+	}
+	return ` WHERE ` + strings.Join(where, ` AND `)
 }
 
 // GetSession returns one session with its pages in visit order.

@@ -27,7 +27,7 @@ func TestMigrateFromEmptyAndReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, err := db.Version(ctx)
-	if err != nil || v != 2 {
+	if err != nil || v != latestVersion {
 		t.Fatalf("version after first open = %d, %v", v, err)
 	}
 	if err := db.CreateProject(ctx, store.Project{ID: "p", Name: "p", PublicKey: "pk"}); err != nil {
@@ -40,7 +40,7 @@ func TestMigrateFromEmptyAndReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if v, _ := db.Version(ctx); v != 2 {
+	if v, _ := db.Version(ctx); v != latestVersion {
 		t.Fatalf("version after reopen = %d", v)
 	}
 	if _, err := db.ProjectByKey(ctx, "pk"); err != nil {
@@ -51,3 +51,6 @@ func TestMigrateFromEmptyAndReopen(t *testing.T) {
 		t.Fatalf("journal_mode = %q, %v", mode, err)
 	}
 }
+
+// latestVersion is the number of the newest file in migrations/.
+const latestVersion = 3

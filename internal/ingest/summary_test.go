@@ -1,0 +1,79 @@
+package ingest
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestSummarizeSearchFields(t *testing.T) {
+	custom := func(tag, payload string) json.RawMessage {
+		return json.RawMessage(`{"type":5,"timestamp":1,"data":{"tag":"` + tag + `","payload":` + payload + `}}`)
+	}
+	cases := []struct {
+		name   string
+		events []json.RawMessage
+		check  func(t *testing.T, s Summary)
+	}{
+		{"errors counted, messages once", []json.RawMessage{
+			custom("reel.error", `{"kind":"error","message":"TypeError: x"}`),
+			custom("reel.error", `{"kind":"error","message":"TypeError: x"}`),
+			custom("reel.error", `{"kind":"unhandledrejection"}`),
+		}, func(t *testing.T, s Summary) {
+			if s.Errors != 3 || !slices.Equal(s.ErrorMessages, []string{"TypeError: x"}) {
+				t.Errorf("errors %d %q", s.Errors, s.ErrorMessages)
+			}
+		}},
+		{"failed requests", []json.RawMessage{
+			custom("reel.network", `{"status":200}`),
+			custom("reel.network", `{"status":404}`),
+			custom("reel.network", `{"status":0,"failure":"net::ERR_FAILED"}`),
+			custom("reel.network", `{"status":200,"failure":null}`),
+			custom("reel.network", `"not an object"`),
+		}, func(t *testing.T, s Summary) {
+			if s.Failed != 2 {
+				t.Errorf("failed = %d", s.Failed)
+			}
+		}},
+		{"track names lowercased once", []json.RawMessage{
+			custom("reel.track", `{"name":"Signup_Clicked"}`),
+			custom("reel.track", `{"name":"signup_clicked","props":{"a":1}}`),
+			custom("reel.track", `{"name":""}`),
+		}, func(t *testing.T, s Summary) {
+			if !slices.Equal(s.EventNames, []string{"signup_clicked"}) {
+				t.Errorf("names %q", s.EventNames)
+			}
+		}},
+		{"identify traits: scalars, latest wins", []json.RawMessage{
+			custom("reel.identify", `{"userId":42,"traits":{"plan":"free","seats":5,"beta":true,"org":{"id":1},"none":null}}`),
+			custom("reel.identify", `{"userId":"42","traits":{"plan":"pro"}}`),
+		}, func(t *testing.T, s Summary) {
+			want := map[string]string{"plan": "pro", "seats": "5", "beta": "true"}
+			if s.UserID != "42" || !maps.Equal(s.Traits, want) {
+				t.Errorf("user %q traits %v", s.UserID, s.Traits)
+			}
+		}},
+		{"bounded", func() []json.RawMessage {
+			var evs []json.RawMessage
+			for i := range 300 {
+				evs = append(evs, custom("reel.track", `{"name":"`+string(rune('a'+i%26))+string(rune('a'+i/26))+strings.Repeat("n", 200)+`"}`))
+			}
+			return evs
+		}(), func(t *testing.T, s Summary) {
+			if len(s.EventNames) != maxNames || len(s.EventNames[0]) != maxNameLength {
+				t.Errorf("%d names, first %d bytes", len(s.EventNames), len(s.EventNames[0]))
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Summarize(&Batch{Tab: "tab_0001", Events: tc.events})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, s)
+		})
+	}
+}
