@@ -280,3 +280,28 @@ func TestBuildSurvivesGarbage(t *testing.T) {
 		t.Fatalf("signals from garbage: %+v", sigs)
 	}
 }
+
+func TestReportSummaryAndScore(t *testing.T) {
+	shop := visit("http://shop/", 0).then(visit("http://shop/cart", 3000))
+	for i := range 4 {
+		shop.click(4000+int64(i)*150, 11, 100, 200)
+	}
+	shop.then(visit("http://shop/checkout", 9000))
+	shop.typed(10000, 30)
+	shop.jsError(11000)
+	shop.then(visit("http://shop/", 16000))
+	rep := Analyze([][]json.RawMessage{shop.events}, Facts{UserID: "u-42", Browser: "Firefox 131", OS: "macOS", DurationMS: 20000}, Defaults)
+	want := "User u-42 on Firefox/macOS visited 4 pages, rage-clicked ‘Apply coupon’ on /cart, hit “TypeError: x is undefined” and left /checkout without submitting the form."
+	if rep.Summary != want {
+		t.Fatalf("summary =\n%s\nwant\n%s", rep.Summary, want)
+	}
+	calm := visit("http://shop/", 0)
+	calm.scrollTo(2000, 400)
+	calmRep := Analyze([][]json.RawMessage{calm.events}, Facts{Browser: "Chrome 156", OS: "Windows", DurationMS: 60000}, Defaults)
+	if calmRep.Score >= rep.Score || rep.Score < 40 || calmRep.Score != 0 {
+		t.Fatalf("scores: troubled %d, calm %d", rep.Score, calmRep.Score)
+	}
+	if calmRep.Summary != "An anonymous visitor on Chrome/Windows stayed on /." {
+		t.Fatalf("calm summary = %q", calmRep.Summary)
+	}
+}

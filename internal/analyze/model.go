@@ -66,6 +66,7 @@ type Timeline struct {
 	clicks     []click
 	changes    []int64 // DOM mutations, navigations, scrolls, network requests: "something happened"
 	errors     []int64
+	messages   []string // error messages, in order
 	pages      []pageView
 	moves      []point
 	scrolls    []scroll
@@ -130,8 +131,9 @@ func Build(events []json.RawMessage) *Timeline {
 			var c struct {
 				Tag     string `json:"tag"`
 				Payload struct {
-					URL  string `json:"url"`
-					Kind string `json:"kind"`
+					URL     string `json:"url"`
+					Kind    string `json:"kind"`
+					Message string `json:"message"`
 				} `json:"payload"`
 			}
 			if json.Unmarshal(ev.Data, &c) != nil {
@@ -140,6 +142,7 @@ func Build(events []json.RawMessage) *Timeline {
 			switch c.Tag {
 			case "reel.error":
 				t.errors = append(t.errors, ev.Timestamp)
+				t.messages = append(t.messages, c.Payload.Message)
 			case "reel.network":
 				t.changes = append(t.changes, ev.Timestamp)
 			case "reel.navigation":

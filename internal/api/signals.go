@@ -4,16 +4,17 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"sort"
 
 	"github.com/reelhq/reel/internal/analyze"
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/store"
+	"github.com/reelhq/reel/internal/useragent"
 )
 
-// Signals returns the friction findings of a session (rage, dead and error clicks, thrashed
-// cursor, quick backs, excessive scrolling, form abandonment), computed from its events with
-// the default thresholds, for the player's timeline markers.
+// Signals returns the analysis of a session: its friction findings (rage, dead and error
+// clicks, thrashed cursor, quick backs, excessive scrolling, form abandonment) for the player's
+// timeline markers, a one-sentence summary and an interest score, computed from its events with
+// the default thresholds.
 func (a *API) Signals(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
@@ -34,19 +35,16 @@ func (a *API) Signals(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	signals := []analyze.Signal{}
+	tabs := make([][]json.RawMessage, 0, len(parts))
 	for _, tab := range parts {
 		raws := make([]json.RawMessage, len(tab))
 		for i, e := range tab {
 			raws[i] = e.raw
 		}
-		signals = append(signals, analyze.Detect(analyze.Build(raws), analyze.Defaults)...)
+		tabs = append(tabs, raws)
 	}
-	sort.SliceStable(signals, func(i, j int) bool { return signals[i].At < signals[j].At })
-	counts := map[analyze.Kind]int{}
-	for _, s := range signals {
-		counts[s.Kind]++
-	}
-	apierror.JSON(w, http.StatusOK, map[string]any{"signals": signals, "counts": counts})
+	ua := useragent.Parse(sess.UserAgent)
+	rep := analyze.Analyze(tabs, analyze.Facts{UserID: sess.UserID, Browser: ua.Browser, OS: ua.OS, Device: ua.Device, DurationMS: sess.Duration().Milliseconds()}, analyze.Defaults)
+	apierror.JSON(w, http.StatusOK, rep)
 	return nil
 }

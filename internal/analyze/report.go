@@ -1,0 +1,201 @@
+package analyze
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// Facts are what the index knows about a session that its events do not say directly.
+type Facts struct {
+	UserID     string
+	Browser    string // "Firefox 131"
+	OS         string
+	Device     string
+	DurationMS int64
+}
+
+// Report is the analysis of one session.
+type Report struct {
+	Signals []Signal     `json:"signals"`
+	Counts  map[Kind]int `json:"counts"`
+	Errors  []string     `json:"errors"`
+	Pages   []string     `json:"pages"`
+	Summary string       `json:"summary"`
+	Score   int          `json:"score"`
+}
+
+// Analyze runs the detectors over each tab's events and summarises the session.
+func Analyze(tabs [][]json.RawMessage, facts Facts, th Thresholds) Report {
+	r := Report{Signals: []Signal{}, Counts: map[Kind]int{}, Errors: []string{}, Pages: []string{}}
+	type visit struct {
+		at  int64
+		url string
+	}
+	var visits []visit
+	for _, events := range tabs {
+		t := Build(events)
+		r.Signals = append(r.Signals, Detect(t, th)...)
+		for _, m := range t.messages {
+			if m != "" && !contains(r.Errors, m) {
+				r.Errors = append(r.Errors, m)
+			}
+		}
+		for _, p := range t.pages {
+			visits = append(visits, visit{p.at, p.url})
+		}
+	}
+	sort.SliceStable(r.Signals, func(i, j int) bool { return r.Signals[i].At < r.Signals[j].At })
+	sort.SliceStable(visits, func(i, j int) bool { return visits[i].at < visits[j].at })
+	for _, v := range visits {
+		p := path(v.url)
+		if len(r.Pages) == 0 || r.Pages[len(r.Pages)-1] != p {
+			r.Pages = append(r.Pages, p)
+		}
+	}
+	for _, s := range r.Signals {
+		r.Counts[s.Kind]++
+	}
+	r.Summary = summarize(r, facts)
+	r.Score = score(r, facts)
+	return r
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func path(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Path == "" {
+		return raw
+	}
+	return u.Path
+}
+
+func quote(target string) string {
+	if i := strings.Index(target, `"`); i >= 0 {
+		return "‘" + strings.Trim(target[i:], `"`) + "’"
+	}
+	return target
+}
+
+// summarize says in one sentence who did what, what went wrong and how it ended, built only
+// from the timeline (no external service).
+func summarize(r Report, f Facts) string {
+	who := "An anonymous visitor"
+	if f.UserID != "" {
+		who = "User " + f.UserID
+	}
+	env := browserName(f.Browser)
+	if env != "" && f.OS != "" && f.OS != "Other" {
+		env += "/" + f.OS
+	}
+	if f.Device == "mobile" || f.Device == "tablet" {
+		env += " " + f.Device
+	}
+	var parts []string
+	head := who
+	if env != "" {
+		head += " on " + env
+	}
+	switch n := len(r.Pages); {
+	case n == 0:
+		head += " left no page views"
+	case n == 1:
+		head += " stayed on " + r.Pages[0]
+	default:
+		head += fmt.Sprintf(" visited %d pages", n)
+	}
+	parts = append(parts, head)
+	seen := map[Kind]bool{}
+	for _, s := range r.Signals {
+		if seen[s.Kind] {
+			continue
+		}
+		seen[s.Kind] = true
+		switch s.Kind {
+		case RageClick:
+			parts = append(parts, fmt.Sprintf("rage-clicked %s on %s", quote(s.Target), path(s.URL)))
+		case DeadClick:
+			if !seen[RageClick] {
+				parts = append(parts, fmt.Sprintf("clicked %s on %s with no effect", quote(s.Target), path(s.URL)))
+			}
+		case QuickBack:
+			parts = append(parts, "turned straight back from "+path(s.URL))
+		}
+	}
+	if len(r.Errors) > 0 {
+		msg := r.Errors[0]
+		if len(msg) > 60 {
+			msg = msg[:60] + "…"
+		}
+		parts = append(parts, "hit “"+msg+"”")
+	}
+	end := ""
+	if len(r.Pages) > 1 {
+		end = "ended on " + r.Pages[len(r.Pages)-1]
+	}
+	if r.Counts[FormAbandon] > 0 {
+		for _, s := range r.Signals {
+			if s.Kind == FormAbandon {
+				end = "left " + path(s.URL) + " without submitting the form"
+			}
+		}
+	}
+	if end != "" {
+		parts = append(parts, end)
+	}
+	if len(parts) == 1 {
+		return parts[0] + "."
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1] + "."
+}
+
+// browserName drops the version: "Firefox 131" → "Firefox".
+func browserName(b string) string {
+	f := strings.Fields(b)
+	if len(f) > 1 {
+		last := f[len(f)-1]
+		if last == "?" || strings.Trim(last, "0123456789.") == "" {
+			f = f[:len(f)-1]
+		}
+	}
+	if len(f) == 1 && f[0] == "Other" {
+		return ""
+	}
+	return strings.Join(f, " ")
+}
+
+// weights say how much each finding makes a session worth watching (docs/friction.md).
+var weights = map[Kind]int{
+	ErrorClick: 14, RageClick: 12, FormAbandon: 10, DeadClick: 6, QuickBack: 4,
+	ThrashedCursor: 4, ExcessiveScroll: 3, FieldHesitation: 3,
+}
+
+// score ranks sessions worth watching, 0–100: errors and frustration raise it, each kind with
+// diminishing returns, and sessions too short to show anything are halved.
+func score(r Report, f Facts) int {
+	s := 0
+	for k, n := range r.Counts {
+		w := weights[k]
+		for i := 0; i < n && i < 3; i++ {
+			s += w >> i
+		}
+	}
+	s += min(len(r.Errors), 3) * 12
+	if len(r.Pages) >= 4 {
+		s += 5 // a longer journey has more to learn from
+	}
+	if f.DurationMS > 0 && f.DurationMS < 10_000 {
+		s /= 2
+	}
+	return min(s, 100)
+}
