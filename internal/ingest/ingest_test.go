@@ -369,7 +369,9 @@ func TestIngestRateLimits(t *testing.T) {
 
 func TestIngestSessionLengthLimit(t *testing.T) {
 	e := newEnv(t, Options{Limits: Limits{MaxCompressed: 1 << 20, MaxDecompressed: 4 << 20, MaxEvents: 100, MaxDepth: 64, MaxIDLength: 64, MaxSession: time.Hour}})
-	at := func(ms int64) string { return fmt.Sprintf(`{"type":3,"timestamp":%d,"data":{"source":1,"positions":[]}}`, ms) }
+	at := func(ms int64) string {
+		return fmt.Sprintf(`{"type":3,"timestamp":%d,"data":{"source":1,"positions":[]}}`, ms)
+	}
 	const t0 = 1764237600000
 	if r := e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, at(t0)))); r.Status != 200 {
 		t.Fatal(r.Body)
