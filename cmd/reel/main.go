@@ -193,6 +193,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	apiH := api.New(db, blobs, authn, log)
 	life := lifecycle.New(db, blobs, log, lifecycle.Options{}, apiH.ContentCache())
 	apiH.SetEraser(life)
+	apiH.SetInsights(db)
 	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle})
 	life.SetCompactor(compactor)
 

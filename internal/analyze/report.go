@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -25,11 +26,45 @@ type Report struct {
 	Pages   []string     `json:"pages"`
 	Summary string       `json:"summary"`
 	Score   int          `json:"score"`
+	// ErrorEvents are the JS errors with where and when they happened.
+	ErrorEvents []ErrorEvent `json:"errorEvents"`
+}
+
+// ErrorEvent is one JS error of the session.
+type ErrorEvent struct {
+	At      int64  `json:"at"`
+	URL     string `json:"url"`
+	Message string `json:"message"`
+}
+
+// Path is the path of a URL, for grouping pages.
+func Path(raw string) string { return path(raw) }
+
+// Fingerprint groups a finding with the same finding in other sessions: the same kind on the
+// same element of the same page.
+func Fingerprint(s Signal) string {
+	return string(s.Kind) + "|" + path(s.URL) + "|" + s.Target
+}
+
+var (
+	numbers = regexp.MustCompile(`\b(0x[0-9a-fA-F]+|\d+)\b`)
+	quoted  = regexp.MustCompile(`'[^']*'|"[^"]*"`)
+)
+
+// ErrorFingerprint groups errors whose messages differ only in numbers and quoted values
+// ("Cannot read 'x' of undefined at 12:7" and "… 'y' … 14:3" are the same bug).
+func ErrorFingerprint(msg string) string {
+	m := numbers.ReplaceAllString(msg, "N")
+	m = quoted.ReplaceAllString(m, "'…'")
+	if len(m) > 200 {
+		m = m[:200]
+	}
+	return "js_error|" + m
 }
 
 // Analyze runs the detectors over each tab's events and summarises the session.
 func Analyze(tabs [][]json.RawMessage, facts Facts, th Thresholds) Report {
-	r := Report{Signals: []Signal{}, Counts: map[Kind]int{}, Errors: []string{}, Pages: []string{}}
+	r := Report{Signals: []Signal{}, Counts: map[Kind]int{}, Errors: []string{}, Pages: []string{}, ErrorEvents: []ErrorEvent{}}
 	type visit struct {
 		at  int64
 		url string
@@ -38,10 +73,11 @@ func Analyze(tabs [][]json.RawMessage, facts Facts, th Thresholds) Report {
 	for _, events := range tabs {
 		t := Build(events)
 		r.Signals = append(r.Signals, Detect(t, th)...)
-		for _, m := range t.messages {
+		for i, m := range t.messages {
 			if m != "" && !contains(r.Errors, m) {
 				r.Errors = append(r.Errors, m)
 			}
+			r.ErrorEvents = append(r.ErrorEvents, ErrorEvent{At: t.errors[i], URL: t.urlAt(t.errors[i]), Message: m})
 		}
 		for _, p := range t.pages {
 			visits = append(visits, visit{p.at, p.url})

@@ -37,12 +37,13 @@ type blobs interface {
 
 // API holds the handlers' dependencies.
 type API struct {
-	index   index
-	blobs   blobs
-	auth    *auth.Auth
-	log     *slog.Logger
-	content *content.Cache
-	eraser  eraser
+	index    index
+	blobs    blobs
+	auth     *auth.Auth
+	log      *slog.Logger
+	content  *content.Cache
+	eraser   eraser
+	insights insights
 }
 
 // New returns the API.

@@ -10,17 +10,20 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
 	"time"
 
+	"github.com/reelhq/reel/internal/analyze"
 	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/rrweb"
 	"github.com/reelhq/reel/internal/store"
+	"github.com/reelhq/reel/internal/useragent"
 )
 
 // index is what compaction needs from the store.
@@ -211,11 +214,17 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 		tabNames = append(tabNames, t)
 	}
 	sort.Strings(tabNames)
+	var analysed [][]json.RawMessage
 	for _, tab := range tabNames {
 		events, err := flatten(tabs[tab])
 		if err != nil {
 			return false, fmt.Errorf("compact %s tab %s: %w", id, tab, err)
 		}
+		raws := make([]json.RawMessage, len(events))
+		for i, e := range events {
+			raws[i] = e.raw
+		}
+		analysed = append(analysed, raws)
 		for i, seg := range cut(events) {
 			arr := join(seg)
 			out, tokens, err := content.Externalize(arr, c.opts.MinContent)
@@ -280,7 +289,38 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 			c.log.Warn("compaction: remove obsolete blob", "key", k, "err", err)
 		}
 	}
+	// The whole session is at hand: analyse it now (friction, summary, score, issues).
+	if saver, ok := c.index.(analysisSaver); ok {
+		if err := saver.SaveAnalysis(ctx, Analysis(sess, analysed)); err != nil {
+			c.log.Warn("compaction: save analysis", "session", id, "err", err)
+		}
+	}
 	return true, nil
+}
+
+// analysisSaver is the index's analysis part (store.Analyzer).
+type analysisSaver interface {
+	SaveAnalysis(ctx context.Context, a store.Analysis) error
+}
+
+// Analysis runs the detectors over a session's tabs and shapes the result for the index.
+func Analysis(sess store.Session, tabs [][]json.RawMessage) store.Analysis {
+	ua := useragent.Parse(sess.UserAgent)
+	rep := analyze.Analyze(tabs, analyze.Facts{UserID: sess.UserID, Browser: ua.Browser, OS: ua.OS, Device: ua.Device, DurationMS: sess.Duration().Milliseconds()}, analyze.Defaults)
+	a := store.Analysis{SessionID: sess.ID, Score: rep.Score, Summary: rep.Summary, Counts: map[string]int{}, At: time.Now()}
+	for k, n := range rep.Counts {
+		a.Counts[string(k)] = n
+	}
+	for _, s := range rep.Signals {
+		a.Signals = append(a.Signals, store.StoredSignal{Kind: string(s.Kind), At: time.UnixMilli(s.At), Path: analyze.Path(s.URL), Target: s.Target,
+			Fingerprint: analyze.Fingerprint(s), Detail: s.Detail})
+	}
+	for _, e := range rep.ErrorEvents {
+		a.Signals = append(a.Signals, store.StoredSignal{Kind: "js_error", At: time.UnixMilli(e.At), Path: analyze.Path(e.URL), Target: e.Message,
+			Fingerprint: analyze.ErrorFingerprint(e.Message)})
+		a.Counts["js_error"]++
+	}
+	return a
 }
 
 // resolve expands every marker in arr (wire assets, or content an earlier compaction took out)

@@ -375,3 +375,90 @@ func TestErasureFreesSharedPacks(t *testing.T) {
 		return nil
 	})
 }
+
+func TestIssuesAndFunnelsFromCompactedSessions(t *testing.T) {
+	e := newEnv(t)
+	e.api.SetInsights(e.db)
+	ctx := context.Background()
+	now := time.Now().Add(-time.Hour).UnixMilli()
+	couponPage := func(at int64) json.RawMessage {
+		return ev(2, at, `{"node":{"type":0,"id":1,"childNodes":[{"type":2,"tagName":"button","id":10,"attributes":{"class":"coupon"},"childNodes":[{"type":3,"id":11,"textContent":"Apply coupon"}]}]},"initialOffset":{"left":0,"top":0}}`)
+	}
+	clickAt := func(at int64) json.RawMessage { return ev(3, at, `{"source":2,"type":2,"id":11,"x":50,"y":60}`) }
+	jsErr := func(at int64, msg string) json.RawMessage {
+		return ev(5, at, fmt.Sprintf(`{"tag":"reel.error","payload":{"kind":"error","message":%q}}`, msg))
+	}
+	for i := range 4 {
+		id := fmt.Sprintf("s_insight%02d", i)
+		at := now + int64(i)*60_000
+		evs := []json.RawMessage{meta(at, "http://x/"), couponPage(at + 1), meta(at+2000, "http://x/cart"), couponPage(at + 2001)}
+		if i < 3 { // three sessions rage-click the coupon button
+			evs = append(evs, clickAt(at+3000), clickAt(at+3100), clickAt(at+3200))
+		}
+		if i < 2 { // two reach checkout, one of them hits an error there
+			evs = append(evs, meta(at+8000, "http://x/checkout"), couponPage(at+8001), jsErr(at+9000, fmt.Sprintf("Cannot read properties of undefined (reading 'item%d')", i)))
+		}
+		e.mustSend(t, id, "t_tab00001", 0, evs...)
+	}
+	if _, err := e.comp.RunOnce(ctx, time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := e.db.GetSession(ctx, "s_insight00")
+	if s.ID == "" {
+		t.Fatal("session missing")
+	}
+
+	rec := httptest.NewRecorder()
+	e.api.Handler(e.api.Issues).ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/issues?project=default&days=7", nil))
+	var issues struct {
+		Issues []struct {
+			Kind, Path, Target string
+			Sessions           int
+			Daily              []int
+			Samples            []struct{ SessionID, URL string }
+		}
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &issues); err != nil || rec.Code != 200 {
+		t.Fatalf("issues = %d %s", rec.Code, rec.Body)
+	}
+	byKind := map[string]int{}
+	for _, is := range issues.Issues {
+		byKind[is.Kind] = is.Sessions
+		if is.Kind == "rage_click" && (is.Path != "/cart" || !strings.Contains(is.Target, "Apply coupon") || len(is.Samples) != 3 || !strings.HasPrefix(is.Samples[0].URL, "/sessions/s_insight")) {
+			t.Fatalf("rage issue = %+v", is)
+		}
+		if len(is.Daily) != 7 {
+			t.Fatalf("trend has %d days", len(is.Daily))
+		}
+	}
+	// Two messages differing only in a quoted name are one error issue.
+	if byKind["rage_click"] != 3 || byKind["js_error"] != 2 {
+		t.Fatalf("issues by kind = %v (%s)", byKind, rec.Body)
+	}
+
+	rec = httptest.NewRecorder()
+	e.api.Handler(e.api.Funnel).ServeHTTP(rec, httptest.NewRequest("POST", "/api/v1/funnels?project=default",
+		strings.NewReader(`{"steps":[{"path":"/"},{"path":"/ca*"},{"path":"/checkout"}]}`)))
+	var funnel struct {
+		Steps []struct {
+			Sessions   int
+			Conversion float64
+			Dropped    []string
+			MedianMS   int64 `json:"medianMsFromPrevious"`
+		}
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &funnel); err != nil || rec.Code != 200 || len(funnel.Steps) != 3 {
+		t.Fatalf("funnel = %d %s", rec.Code, rec.Body)
+	}
+	if funnel.Steps[0].Sessions != 4 || funnel.Steps[1].Sessions != 4 || funnel.Steps[2].Sessions != 2 || funnel.Steps[2].Conversion != 0.5 ||
+		len(funnel.Steps[2].Dropped) != 2 || funnel.Steps[1].MedianMS != 2000 {
+		t.Fatalf("funnel = %s", rec.Body)
+	}
+	for _, bad := range []string{`{"steps":[{"path":"/"}]}`, `{"steps":`, `{"steps":[{"path":""},{"path":"/x"}]}`} {
+		rec = httptest.NewRecorder()
+		e.api.Handler(e.api.Funnel).ServeHTTP(rec, httptest.NewRequest("POST", "/api/v1/funnels", strings.NewReader(bad)))
+		if rec.Code != 400 {
+			t.Fatalf("funnel %s = %d", bad, rec.Code)
+		}
+	}
+}

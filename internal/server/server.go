@@ -46,6 +46,8 @@ func Routes(c Components) http.Handler {
 	mux.Handle("GET /api/v1/sessions/{id}", require(a.Handler(a.GetSession)))
 	mux.Handle("GET /api/v1/sessions/{id}/events", require(a.Handler(a.Events)))
 	mux.Handle("GET /api/v1/sessions/{id}/signals", require(a.Handler(a.Signals)))
+	mux.Handle("GET /api/v1/issues", require(a.Handler(a.Issues)))
+	mux.Handle("POST /api/v1/funnels", require(a.Handler(a.Funnel)))
 	mux.Handle("GET /api/v1/sessions/{id}/tabs", require(a.Handler(a.Tabs)))
 	mux.Handle("POST /api/v1/sessions/{id}/share", require(a.Handler(a.CreateShare)))
 	mux.Handle("GET /api/v1/share/{token}", a.Handler(a.SharedSession))

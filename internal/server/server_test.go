@@ -57,6 +57,7 @@ func newStack(t *testing.T) *stack {
 	ih := ingest.New(db, blobs, log, ingest.Options{})
 	a := api.New(db, blobs, authn, log)
 	a.SetEraser(lifecycle.New(db, blobs, log, lifecycle.Options{}, a.ContentCache()))
+	a.SetInsights(db)
 	h := Routes(Components{
 		API: a, Auth: authn,
 		Ingest: ih, SDKConfig: ih.SDKConfig(),

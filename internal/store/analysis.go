@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// StoredSignal is one finding of a session as the index keeps it.
+type StoredSignal struct {
+	Kind        string
+	At          time.Time
+	Path        string
+	Target      string
+	Fingerprint string
+	Detail      string
+}
+
+// Analysis is what analysing a session produced.
+type Analysis struct {
+	SessionID string
+	Score     int
+	Summary   string
+	Counts    map[string]int
+	Signals   []StoredSignal
+	At        time.Time
+}
+
+// Issue is one problem grouped across sessions.
+type Issue struct {
+	Fingerprint string
+	Kind        string
+	Path        string
+	Target      string
+	Sessions    int
+	Users       int
+	FirstSeen   time.Time
+	LastSeen    time.Time
+	Daily       []int    // sessions per day, oldest first, over the query's window
+	Samples     []Moment // the latest occurrences, to jump straight into the replay
+}
+
+// Moment is a point in a session.
+type Moment struct {
+	SessionID string
+	At        time.Time
+}
+
+// IssueQuery selects issues.
+type IssueQuery struct {
+	ProjectID string
+	Since     time.Time
+	Until     time.Time
+	Limit     int
+}
+
+// Visit is one page view for funnel analysis.
+type Visit struct {
+	SessionID string
+	At        time.Time
+	Path      string
+}
+
+// Analyzer is the part of the index that keeps analysis results; backends implement it next to
+// Store.
+type Analyzer interface {
+	SaveAnalysis(ctx context.Context, a Analysis) error
+	Issues(ctx context.Context, q IssueQuery) ([]Issue, error)
+	// Visits returns the page views of a project's sessions that started in [from, to), by
+	// session and time, for at most limit sessions.
+	Visits(ctx context.Context, projectID string, from, to time.Time, limit int) ([]Visit, error)
+}
