@@ -48,13 +48,27 @@ func TestSessionList(t *testing.T) {
 			t.Fatalf("list lacks %q:\n%s", want, text)
 		}
 	}
-	run(t, ctx, "order by length, then by pages",
+	run(t, ctx, "order by length through the API",
 		chromedp.SetValue(`[data-testid=sort]`, "longest", chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelector('[data-testid=sort]').dispatchEvent(new Event('change', {bubbles: true}))`, nil),
 		waitFor(rows+` === "s_listlongest1,s_listpages001,s_listnewest01"`),
-		chromedp.SetValue(`[data-testid=sort]`, "pages", chromedp.ByQuery),
-		chromedp.Evaluate(`document.querySelector('[data-testid=sort]').dispatchEvent(new Event('change', {bubbles: true}))`, nil),
-		waitFor(rows+` === "s_listpages001,s_listlongest1,s_listnewest01"`),
+	)
+	run(t, ctx, "filter: identified users, then a typed query",
+		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid=chip]')].find(b => b.textContent === "Identified").click()`, nil),
+		waitFor(rows+` === "s_listlongest1"`),
+		waitFor(contains(`document.querySelector('[data-testid=count]').innerText`, "1 session")),
+		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid=chip]')].find(b => b.textContent === "Identified").click()`, nil),
+		waitFor(`document.querySelectorAll('[data-testid=session-row]').length === 3`),
+		chromedp.SendKeys(`[data-testid=filter]`, "pages:>=4\r", chromedp.ByQuery),
+		waitFor(rows+` === "s_listpages001"`),
+		chromedp.Evaluate(`document.querySelector('[data-testid=filter]').value = ""`, nil),
+		chromedp.SendKeys(`[data-testid=filter]`, "visited:/nowhere\r", chromedp.ByQuery),
+		waitFor(visible(`[data-testid=no-match]`)),
+	)
+	run(t, ctx, "open the player from the list",
+		chromedp.Evaluate(`(() => { const f = document.querySelector('[data-testid=filter]'); f.value = ""; f.dispatchEvent(new Event('input', {bubbles: true})); })()`, nil),
+		chromedp.SendKeys(`[data-testid=filter]`, "\r", chromedp.ByQuery),
+		waitFor(`document.querySelectorAll('[data-testid=session-row]').length === 3`),
 		chromedp.Click(`[data-testid=session-row][data-session-id=s_listlongest1]`, chromedp.ByQuery),
 		waitFor(`location.pathname === "/sessions/s_listlongest1"`),
 		waitFor(`document.body.dataset.playerReady === "1"`),

@@ -32,8 +32,9 @@ export interface Session {
   viewport: { width: number; height: number };
   updatedAt: string;
   userId?: string;
-  /** Counts from analysis, when the server has them. */
+  /** Counts from the index (reel.error events, failed requests) and from analysis. */
   errors?: number;
+  failedRequests?: number;
   friction?: number;
   activeMs?: number;
 }
@@ -60,6 +61,8 @@ export interface Share {
 export interface SessionPage {
   sessions: Session[];
   nextCursor?: string;
+  count?: number;
+  countIsLowerBound?: boolean;
 }
 
 /** An rrweb event as stored; the player only needs these three fields typed. */
@@ -130,9 +133,11 @@ export const api = {
   logout: () => request<void>("POST", "/auth/logout"),
   me: () => request<{ user: User }>("GET", "/auth/me"),
   projects: () => request<{ projects: Project[] }>("GET", "/projects"),
-  sessions: (q: { project?: string; limit?: number; cursor?: string }) => {
+  sessions: (q: { project?: string; limit?: number; cursor?: string; q?: string; sort?: string }) => {
     const p = new URLSearchParams();
     if (q.project) p.set("project", q.project);
+    if (q.q) p.set("q", q.q);
+    if (q.sort && q.sort !== "recent") p.set("sort", q.sort);
     if (q.limit) p.set("limit", String(q.limit));
     if (q.cursor) p.set("cursor", q.cursor);
     return request<SessionPage>("GET", "/sessions?" + p.toString());

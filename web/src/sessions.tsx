@@ -30,7 +30,11 @@ export function Sessions() {
   const [error, setError] = useState("");
   const [loadingMore, setLoadingMore] = useState(false);
   const [now, setNow] = useState(Date.now());
-  const [sort, setSort] = useState<"newest" | "longest" | "pages" | "errors">("newest");
+  // The filter and order go to the API (docs/search.md), so they apply to every session.
+  const [sort, setSort] = useState<"recent" | "longest" | "errors">("recent");
+  const [query, setQuery] = useState("");
+  const [draft, setDraft] = useState("");
+  const [count, setCount] = useState<{ n: number; more: boolean } | null>(null);
   const pagesRef = useRef(1);
   pagesRef.current = pagesLoaded;
 
@@ -55,8 +59,9 @@ export function Sessions() {
     let timer = 0;
     const load = async () => {
       try {
-        const r = await api.sessions({ project: project || undefined, limit: PAGE });
+        const r = await api.sessions({ project: project || undefined, limit: PAGE, q: query, sort });
         if (!live) return;
+        if (typeof r.count === "number") setCount({ n: r.count, more: !!r.countIsLowerBound });
         setError("");
         setSessions((shown) => (shown && pagesRef.current > 1 ? merge(r.sessions, shown) : r.sessions));
         if (pagesRef.current === 1) setCursor(r.nextCursor);
@@ -78,13 +83,13 @@ export function Sessions() {
       live = false;
       clearTimeout(timer);
     };
-  }, [projects, project]);
+  }, [projects, project, query, sort]);
 
   const loadMore = async () => {
     if (!cursor) return;
     setLoadingMore(true);
     try {
-      const r = await api.sessions({ project: project || undefined, limit: PAGE, cursor });
+      const r = await api.sessions({ project: project || undefined, limit: PAGE, cursor, q: query, sort });
       setSessions((shown) => {
         const have = new Set((shown || []).map((s) => s.id));
         return (shown || []).concat(r.sessions.filter((s) => !have.has(s.id)));
@@ -98,29 +103,80 @@ export function Sessions() {
   };
 
   const current = projects?.find((p) => p.id === project) || projects?.[0];
+  function resetPages() {
+    setSessions(null);
+    setPagesLoaded(1);
+    setCursor(undefined);
+    setCount(null);
+  }
 
   return (
     <main class="page">
       <div class="titlebar">
         <h1>Sessions</h1>
-        {sessions && sessions.length > 0 && (
-          <span class="muted count">
-            {sessions.length}
-            {cursor ? "+" : ""} {sessions.length === 1 ? "session" : "sessions"}
+        {sessions && (sessions.length > 0 || query) && (
+          <span class="muted count" data-testid="count">
+            {count ? `${count.n}${count.more ? "+" : ""}` : `${sessions.length}${cursor ? "+" : ""}`}{" "}
+            {(count ? count.n : sessions.length) === 1 ? "session" : "sessions"}
           </span>
         )}
+        <form
+          class="filter"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (draft.trim() !== query) {
+              setQuery(draft.trim());
+              resetPages();
+            }
+          }}
+        >
+          <input
+            type="search"
+            data-testid="filter"
+            aria-label="Filter sessions"
+            placeholder="Filter: visited:/checkout errors:>0 browser:firefox user:*"
+            value={draft}
+            onInput={(e) => setDraft(e.currentTarget.value)}
+          />
+        </form>
+        <div class="chips">
+          {[
+            ["With errors", "errors:>0"],
+            ["Failed requests", "failed:>0"],
+            ["Identified", "user:*"],
+          ].map(([label, q]) => (
+            <button
+              type="button"
+              class={"chip" + (query === q ? " on" : "")}
+              data-testid="chip"
+              onClick={() => {
+                const next = query === q ? "" : q;
+                setDraft(next);
+                setQuery(next);
+                resetPages();
+              }}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
         <div class="spacer" />
-        {sessions && sessions.length > 1 && (
-          <label class="sort">
-            <span class="muted">Order</span>
-            <select aria-label="Order" data-testid="sort" value={sort} onChange={(e) => setSort(e.currentTarget.value as typeof sort)}>
-              <option value="newest">Newest first</option>
-              <option value="errors">Most errors and friction</option>
-              <option value="longest">Longest</option>
-              <option value="pages">Most pages</option>
-            </select>
-          </label>
-        )}
+        <label class="sort">
+          <span class="muted">Order</span>
+          <select
+            aria-label="Order"
+            data-testid="sort"
+            value={sort}
+            onChange={(e) => {
+              setSort(e.currentTarget.value as typeof sort);
+              resetPages();
+            }}
+          >
+            <option value="recent">Newest first</option>
+            <option value="errors">Most errors first</option>
+            <option value="longest">Longest first</option>
+          </select>
+        </label>
         {projects && projects.length > 1 && (
           <select
             aria-label="Project"
@@ -148,7 +204,12 @@ export function Sessions() {
       </div>
       {error && <p class="error banner">{error}</p>}
       {sessions === null && !error && <p class="muted loading">Loading sessions…</p>}
-      {sessions && sessions.length === 0 && !error && <Empty project={current} />}
+      {sessions && sessions.length === 0 && !error && !query && <Empty project={current} />}
+      {sessions && sessions.length === 0 && !error && query && (
+        <p class="muted loading" data-testid="no-match">
+          No session matches <code>{query}</code>.
+        </p>
+      )}
       {sessions && sessions.length > 0 && (
         <>
           <div class="table-wrap">
@@ -169,7 +230,7 @@ export function Sessions() {
                 </tr>
               </thead>
               <tbody>
-                {ordered(sessions, sort).map((s) => (
+                {sessions.map((s) => (
                   <Row key={s.id} s={s} now={now} />
                 ))}
               </tbody>
@@ -223,8 +284,9 @@ function Row({ s, now }: { s: Session; now: number }) {
       <td class="num">{s.activeMs !== undefined ? duration(s.activeMs) : <span class="muted">–</span>}</td>
       <td class="num">{s.pages}</td>
       <td class="num">{s.clicks}</td>
-      <td class={"num" + (s.errors ? " bad" : "")} data-testid="errors">
+      <td class={"num" + (s.errors || s.failedRequests ? " bad" : "")} data-testid="errors" title={`${s.errors ?? 0} errors, ${s.failedRequests ?? 0} failed requests`}>
         {s.errors ?? 0}
+        {s.failedRequests ? <span class="muted"> · {s.failedRequests}↯</span> : null}
       </td>
       <td class={"num" + (s.friction ? " warn" : "")}>{s.friction ?? 0}</td>
       <td class="url" title={s.entryUrl}>
@@ -241,17 +303,6 @@ function Row({ s, now }: { s: Session; now: number }) {
       <td class="num">{viewport(s.viewport)}</td>
     </tr>
   );
-}
-
-function ordered(list: Session[], sort: string): Session[] {
-  if (sort === "newest") return list;
-  const key: Record<string, (s: Session) => number> = {
-    longest: (s) => s.durationMs,
-    pages: (s) => s.pages,
-    errors: (s) => (s.errors || 0) * 1000 + (s.friction || 0) * 10 + s.clicks / 1000,
-  };
-  const k = key[sort];
-  return k ? [...list].sort((a, b) => k(b) - k(a)) : list;
 }
 
 // Small recognisable marks for browsers and systems: a coloured disc with a letter, no image
