@@ -229,6 +229,12 @@ function begin(options: ReelOptions): void {
       activity(s, Date.now());
     }
   });
+  // Leaving the page: start compressed keepalive sends now, while the page still runs (the old
+  // page lives until the next one commits), so that pagehide has little left to send raw.
+  on(window, "beforeunload", () => {
+    s.batcher.cut();
+    s.sender.sendAllNow(false);
+  });
   on(window, "pagehide", () => {
     s.batcher.cut();
     s.tab.release();
@@ -495,6 +501,10 @@ function cut(s: Running, events: string[], assets: Record<string, string>): void
   // Events are already JSON; splice them in rather than parse and serialize them again.
   const json = `${JSON.stringify(header).slice(0, -1)},"events":[${events.join(",")}]}`;
   const b = { key: BatchStore.key(Date.now(), s.tab.id, seq), json, assets: hashes };
+  // Noted as acknowledged at once, for the site's next pages: a page may not live to see the
+  // answer. Wrong only if this batch never arrives; the server then answers 409 for a later
+  // batch, whose page has the text, and it is sent again.
+  s.assets.mark(hashes, true);
   s.store.put(b);
   s.sender.enqueue(b);
 }

@@ -52,6 +52,8 @@ interface Item extends StoredBatch {
   notBefore: number;
   /** Attempts in flight; the final send at page hide may overlap an ordinary one. */
   busy: number;
+  /** A compressed keepalive request for it has started (it survives the page). */
+  flying?: boolean;
 }
 
 export interface SenderHooks {
@@ -83,6 +85,8 @@ export class Sender {
   private stopped = false;
   private waiters: (() => void)[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** No request has failed since the last success (optimistic until one does). */
+  private healthy = true;
 
   constructor(
     private readonly url: string,
@@ -114,19 +118,27 @@ export class Sender {
   }
 
   /**
-   * Starts every batch that is not waiting out a backoff now, in parallel: the page is being
-   * hidden. With `final` the page is going away, so requests start synchronously (see
-   * sendFinal); what does not fit stays in storage for the next page of the site.
+   * Starts every batch that is not waiting out a backoff now, in parallel, as keepalive
+   * requests that outlive the page: the page is being hidden or left. With `final` the page is
+   * going away, so requests must start synchronously (see sendFinal): batches whose compressed
+   * keepalive request is already on its way are left to it, and if the server answered the
+   * last request, they are taken out of storage now (the page will not live to see their
+   * answer, and the next page would send them again). The rest stays stored for the next page.
    */
   sendAllNow(final: boolean): void {
     if (this.hooks.hold()) return;
     const now = Date.now();
     for (const it of this.items) {
       if (it.notBefore > now) continue;
-      // An ordinary attempt may still be compressing, which the page may not live to finish,
-      // so the final send goes out regardless; the server ignores a second copy.
+      if (final && it.flying) {
+        if (this.healthy) this.store.remove(it.key);
+        continue;
+      }
+      // Still being compressed: it stays stored, and the next page sends it compressed rather
+      // than this one sending it raw now.
+      if (final && it.busy) continue;
       const sent = final ? sendFinal(this.url, it.json) : null;
-      if (sent || !it.busy) void this.attempt(it, sent ?? send(this.url, it.json, true)).then(() => this.kick());
+      if (sent || !it.busy) void this.attempt(it, sent ?? send(this.url, it.json, () => (it.flying = true))).then(() => this.kick());
     }
   }
 
@@ -176,11 +188,13 @@ export class Sender {
     it.busy++;
     let out: Outcome;
     try {
-      out = await (sending ?? send(this.url, it.json));
+      out = await (sending ?? send(this.url, it.json, () => (it.flying = true)));
     } catch {
       out = { kind: "retry" };
     }
     it.busy--;
+    it.flying = false;
+    this.healthy = out.kind !== "retry";
     this.settle(it, out);
   }
 

@@ -34,7 +34,7 @@ export function gzip(text: string): Promise<Blob> {
  * Content-Type is text/plain so that the request is a CORS "simple request" without a
  * preflight; the server recognises gzip by its magic bytes.
  */
-export async function send(url: string, json: string, keepalive = false): Promise<Outcome> {
+export async function send(url: string, json: string, keepalive?: () => void): Promise<Outcome> {
   let body: Blob;
   try {
     body = await gzip(stamp(json));
@@ -54,7 +54,7 @@ export async function send(url: string, json: string, keepalive = false): Promis
 export function sendFinal(url: string, json: string): Promise<Outcome> | null {
   const body = gzipStored(new TextEncoder().encode(stamp(json)));
   if (keepaliveInFlight + body.length > KEEPALIVE_BUDGET) return null;
-  return post(url, body, body.length, true);
+  return post(url, body, body.length, () => {});
 }
 
 function stamp(json: string): string {
@@ -62,9 +62,14 @@ function stamp(json: string): string {
 }
 
 // Starts the fetch synchronously (before its first await), which sendFinal relies on.
-async function post(url: string, body: Blob | Uint8Array<ArrayBuffer>, size: number, wantKeepalive: boolean): Promise<Outcome> {
-  const keepalive = wantKeepalive && keepaliveInFlight + size <= KEEPALIVE_BUDGET;
-  if (keepalive) keepaliveInFlight += size;
+// With `keepalive` (a callback), the request is made to outlive the page if it fits the quota,
+// and the callback is told when it started.
+async function post(url: string, body: Blob | Uint8Array<ArrayBuffer>, size: number, wantKeepalive?: () => void): Promise<Outcome> {
+  const keepalive = !!wantKeepalive && keepaliveInFlight + size <= KEEPALIVE_BUDGET;
+  if (keepalive) {
+    keepaliveInFlight += size;
+    wantKeepalive();
+  }
   let status: number;
   let retryAfter: string | null;
   let text = "";
