@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/reelhq/reel/internal/alert"
 	"github.com/reelhq/reel/internal/api"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/blob"
@@ -91,6 +92,7 @@ type serveConfig struct {
 	CompactIdle   time.Duration
 	RatePerIP     float64
 	CountryHeader string // trusted proxy header carrying the visitor's country
+	PublicURL     string
 }
 
 func env(name, def string) string {
@@ -119,6 +121,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	fs.Float64Var(&c.RatePerIP, "ingest-rate-per-ip", rate, "ingest requests per second allowed from one address, burst twice that; 0 or less: unlimited (REEL_INGEST_RATE_PER_IP)")
 	fs.StringVar(&c.CountryHeader, "country-header", env("REEL_COUNTRY_HEADER", ""), "request header a trusted proxy sets to the visitor's two-letter country, e.g. CF-IPCountry; empty: not recorded (REEL_COUNTRY_HEADER)")
+	fs.StringVar(&c.PublicURL, "public-url", env("REEL_PUBLIC_URL", ""), "URL where people reach this Reel, for links in alerts and share links (REEL_PUBLIC_URL; default: the listen address)")
 	fs.DurationVar(&c.CompactIdle, "compact-idle", idle, "compact a session once it has received nothing for this long (REEL_COMPACT_IDLE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -194,6 +197,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	life := lifecycle.New(db, blobs, log, lifecycle.Options{}, apiH.ContentCache())
 	apiH.SetEraser(life)
 	apiH.SetInsights(db)
+	apiH.SetAlerts(db)
 	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle})
 	life.SetCompactor(compactor)
 
@@ -219,6 +223,12 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	publicURL := c.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + ln.Addr().String()
+	}
+	alerts := alert.New(db, publicURL, log)
+	wg.Go(func() { alerts.Run(workCtx, time.Minute) })
 	printBanner(stdout, ln.Addr().String(), c, first)
 	log.Info("listening", "addr", ln.Addr().String(), "data", c.Data, "version", version)
 	return server.Run(ctx, ln, handler, log, 15*time.Second)

@@ -44,6 +44,7 @@ type API struct {
 	content  *content.Cache
 	eraser   eraser
 	insights insights
+	alerts   alerts
 }
 
 // New returns the API.

@@ -58,6 +58,7 @@ func newStack(t *testing.T) *stack {
 	a := api.New(db, blobs, authn, log)
 	a.SetEraser(lifecycle.New(db, blobs, log, lifecycle.Options{}, a.ContentCache()))
 	a.SetInsights(db)
+	a.SetAlerts(db)
 	h := Routes(Components{
 		API: a, Auth: authn,
 		Ingest: ih, SDKConfig: ih.SDKConfig(),

@@ -69,3 +69,30 @@ type Analyzer interface {
 	// session and time, for at most limit sessions.
 	Visits(ctx context.Context, projectID string, from, to time.Time, limit int) ([]Visit, error)
 }
+
+// AlertRule posts to a webhook when a problem reaches Threshold sessions within Window. A rule
+// names one issue (Fingerprint) or every issue of a Kind.
+type AlertRule struct {
+	ID          int64
+	ProjectID   string
+	Name        string
+	Kind        string
+	Fingerprint string
+	Threshold   int
+	Window      time.Duration
+	Webhook     string
+	CreatedAt   time.Time
+	FiredAt     time.Time
+}
+
+// Alerts keeps alert rules and counts what they watch.
+type Alerts interface {
+	CreateAlert(ctx context.Context, r AlertRule) (AlertRule, error)
+	Alerts(ctx context.Context, projectID string) ([]AlertRule, error)
+	DeleteAlert(ctx context.Context, projectID string, id int64) error
+	// AlertCount counts the sessions with a matching finding since the given time.
+	AlertCount(ctx context.Context, r AlertRule, since time.Time) (int, error)
+	// MarkFired records that a rule fired, unless another node already did since notBefore;
+	// false means someone else fired it.
+	MarkFired(ctx context.Context, id int64, at, notBefore time.Time) (bool, error)
+}

@@ -127,3 +127,71 @@ func (db *DB) Visits(ctx context.Context, projectID string, from, to time.Time, 
 	}
 	return out, rows.Err()
 }
+
+var _ store.Alerts = (*DB)(nil)
+
+// CreateAlert stores a rule.
+func (db *DB) CreateAlert(ctx context.Context, r store.AlertRule) (store.AlertRule, error) {
+	res, err := db.write.ExecContext(ctx, `INSERT INTO alert_rules(project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ProjectID, r.Name, r.Kind, r.Fingerprint, r.Threshold, r.Window.Milliseconds(), r.Webhook, ms(r.CreatedAt))
+	if err != nil {
+		return r, fmt.Errorf("sqlite: create alert: %w", err)
+	}
+	r.ID, err = res.LastInsertId()
+	return r, err
+}
+
+// Alerts lists a project's rules (all projects when projectID is empty).
+func (db *DB) Alerts(ctx context.Context, projectID string) ([]store.AlertRule, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, fired_at
+		FROM alert_rules WHERE ? = '' OR project_id = ? ORDER BY id`, projectID, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: alerts: %w", err)
+	}
+	defer rows.Close()
+	var out []store.AlertRule
+	for rows.Next() {
+		var r store.AlertRule
+		var window, created, fired int64
+		if err := rows.Scan(&r.ID, &r.ProjectID, &r.Name, &r.Kind, &r.Fingerprint, &r.Threshold, &window, &r.Webhook, &created, &fired); err != nil {
+			return nil, fmt.Errorf("sqlite: alerts: %w", err)
+		}
+		r.Window, r.CreatedAt, r.FiredAt = time.Duration(window)*time.Millisecond, fromMS(created), optTime(fired)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// DeleteAlert removes a rule.
+func (db *DB) DeleteAlert(ctx context.Context, projectID string, id int64) error {
+	res, err := db.write.ExecContext(ctx, `DELETE FROM alert_rules WHERE id = ? AND project_id = ?`, id, projectID)
+	if err != nil {
+		return fmt.Errorf("sqlite: delete alert: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("sqlite: delete alert %d: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// AlertCount counts sessions with a matching finding since a time.
+func (db *DB) AlertCount(ctx context.Context, r store.AlertRule, since time.Time) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(DISTINCT session_id) FROM session_signals
+		WHERE project_id = ? AND at >= ? AND (? = '' OR fingerprint = ?) AND (? = '' OR kind = ?)`,
+		r.ProjectID, ms(since), r.Fingerprint, r.Fingerprint, r.Kind, r.Kind).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: alert count: %w", err)
+	}
+	return n, nil
+}
+
+// MarkFired records a firing unless the rule fired since notBefore.
+func (db *DB) MarkFired(ctx context.Context, id int64, at, notBefore time.Time) (bool, error) {
+	res, err := db.write.ExecContext(ctx, `UPDATE alert_rules SET fired_at = ? WHERE id = ? AND fired_at < ?`, ms(at), id, ms(notBefore))
+	if err != nil {
+		return false, fmt.Errorf("sqlite: mark fired: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}

@@ -21,3 +21,18 @@ CREATE TABLE session_signals (
 );
 CREATE INDEX session_signals_group ON session_signals(project_id, fingerprint, at);
 CREATE INDEX session_signals_session ON session_signals(session_id);
+
+-- Alert rules: when a problem (one fingerprint, or any of a kind) reaches a number of sessions
+-- within a window, post to a webhook (Slack-compatible JSON), at most once per window.
+CREATE TABLE alert_rules (
+    id          INTEGER PRIMARY KEY,
+    project_id  TEXT NOT NULL REFERENCES projects(id),
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL DEFAULT '',
+    fingerprint TEXT NOT NULL DEFAULT '',
+    threshold   INTEGER NOT NULL,
+    window_ms   INTEGER NOT NULL,
+    webhook     TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    fired_at    INTEGER NOT NULL DEFAULT 0
+);

@@ -1,0 +1,129 @@
+// Package alert watches alert rules: when a problem reaches its threshold of sessions within a
+// rule's window, it posts a Slack-compatible message to the rule's webhook, at most once per
+// window (coordinated through the index, so several nodes never double-post).
+package alert
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/reelhq/reel/internal/store"
+)
+
+// index is what the evaluator needs from the store.
+type index interface {
+	Alerts(ctx context.Context, projectID string) ([]store.AlertRule, error)
+	AlertCount(ctx context.Context, r store.AlertRule, since time.Time) (int, error)
+	MarkFired(ctx context.Context, id int64, at, notBefore time.Time) (bool, error)
+}
+
+// Evaluator checks rules and posts to webhooks.
+type Evaluator struct {
+	index   index
+	client  *http.Client
+	baseURL string // the dashboard, for links in messages
+	log     *slog.Logger
+}
+
+// New returns an Evaluator; baseURL is where the dashboard is reached (for links).
+func New(idx index, baseURL string, log *slog.Logger) *Evaluator {
+	return &Evaluator{index: idx, client: &http.Client{Timeout: 10 * time.Second}, baseURL: strings.TrimRight(baseURL, "/"), log: log}
+}
+
+// Run evaluates every interval until ctx is done.
+func (e *Evaluator) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := e.RunOnce(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			e.log.Error("alert pass failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Message is the webhook body: Slack's incoming-webhook format, which Mattermost, Discord's
+// Slack-compatible endpoint and most chat tools accept, plus the figures for other receivers.
+type Message struct {
+	Text     string `json:"text"`
+	Rule     string `json:"rule"`
+	Sessions int    `json:"sessions"`
+	Window   string `json:"window"`
+	URL      string `json:"url"`
+}
+
+// RunOnce evaluates all rules at now and returns how many fired.
+func (e *Evaluator) RunOnce(ctx context.Context, now time.Time) (int, error) {
+	rules, err := e.index.Alerts(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	fired := 0
+	for _, r := range rules {
+		since := now.Add(-r.Window)
+		if !r.FiredAt.IsZero() && r.FiredAt.After(since) {
+			continue // fired within this window already
+		}
+		n, err := e.index.AlertCount(ctx, r, since)
+		if err != nil {
+			return fired, err
+		}
+		if n < r.Threshold {
+			continue
+		}
+		ok, err := e.index.MarkFired(ctx, r.ID, now, since)
+		if err != nil || !ok {
+			continue
+		}
+		if err := e.post(ctx, r, n); err != nil {
+			e.log.Warn("alert webhook failed", "rule", r.ID, "err", err)
+			continue
+		}
+		fired++
+	}
+	return fired, nil
+}
+
+func (e *Evaluator) post(ctx context.Context, r store.AlertRule, n int) error {
+	what := r.Kind
+	if r.Fingerprint != "" {
+		what = strings.ReplaceAll(r.Fingerprint, "|", " · ")
+	}
+	if what == "" {
+		what = "friction or errors"
+	}
+	link := e.baseURL + "/issues"
+	if r.Fingerprint != "" {
+		link += "?fingerprint=" + url.QueryEscape(r.Fingerprint)
+	}
+	msg := Message{
+		Text: fmt.Sprintf("Reel alert “%s”: %s in %d sessions in the last %s. <%s|Watch them>", r.Name, what, n, r.Window, link),
+		Rule: r.Name, Sessions: n, Window: r.Window.String(), URL: link,
+	}
+	body, _ := json.Marshal(msg)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.Webhook, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("webhook answered %s", resp.Status)
+	}
+	return nil
+}

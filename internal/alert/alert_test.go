@@ -1,0 +1,92 @@
+package alert
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reelhq/reel/internal/store"
+	"github.com/reelhq/reel/internal/store/sqlite"
+)
+
+func TestRulesPostToWebhookOncePerWindow(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "index.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CreateProject(ctx, store.Project{ID: "default", Name: "d", PublicKey: "pk"}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	const fp = "rage_click|/cart|button.coupon \"Apply coupon\""
+	for i := range 3 {
+		id := fmt.Sprintf("s_alert%04d", i)
+		b := store.Batch{ProjectID: "default", Chunk: store.Chunk{SessionID: id, Tab: "t", FirstAt: now, LastAt: now, BlobKey: "k"}}
+		if err := db.AppendBatch(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SaveAnalysis(ctx, store.Analysis{SessionID: id, Counts: map[string]int{"rage_click": 1}, At: now,
+			Signals: []store.StoredSignal{{Kind: "rage_click", At: now.Add(-time.Duration(i) * time.Minute), Path: "/cart", Target: "x", Fingerprint: fp}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var mu sync.Mutex
+	var got []Message
+	status := http.StatusOK
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var m Message
+		if r.Header.Get("Content-Type") != "application/json" || json.Unmarshal(b, &m) != nil {
+			t.Errorf("webhook got %q %s", r.Header.Get("Content-Type"), b)
+		}
+		mu.Lock()
+		got = append(got, m)
+		w.WriteHeader(status)
+		mu.Unlock()
+	}))
+	defer receiver.Close()
+
+	rules := []store.AlertRule{
+		{ProjectID: "default", Name: "Coupon rage", Fingerprint: fp, Threshold: 3, Window: time.Hour, Webhook: receiver.URL},
+		{ProjectID: "default", Name: "Too strict", Kind: "rage_click", Threshold: 4, Window: time.Hour, Webhook: receiver.URL},
+		{ProjectID: "default", Name: "Errors", Kind: "js_error", Threshold: 1, Window: time.Hour, Webhook: receiver.URL},
+	}
+	for _, r := range rules {
+		if _, err := db.CreateAlert(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := New(db, "http://reel.example", slog.New(slog.DiscardHandler))
+	n, err := e.RunOnce(ctx, now)
+	if err != nil || n != 1 || len(got) != 1 {
+		t.Fatalf("first pass fired %d (%v), webhook got %+v", n, err, got)
+	}
+	m := got[0]
+	if m.Rule != "Coupon rage" || m.Sessions != 3 || !strings.Contains(m.Text, "3 sessions") || !strings.Contains(m.Text, "<http://reel.example/issues?fingerprint=") {
+		t.Fatalf("message = %+v", m)
+	}
+	// Within the window it does not fire again.
+	if n, _ := e.RunOnce(ctx, now.Add(10*time.Minute)); n != 0 || len(got) != 1 {
+		t.Fatalf("second pass fired %d", n)
+	}
+	// A receiver that fails is tried but not counted as fired.
+	status = http.StatusInternalServerError
+	if _, err := db.CreateAlert(ctx, store.AlertRule{ProjectID: "default", Name: "Any rage", Kind: "rage_click", Threshold: 1, Window: 10 * time.Hour, Webhook: receiver.URL}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := e.RunOnce(ctx, now.Add(2*time.Hour)); n != 0 || len(got) != 2 {
+		t.Fatalf("failing webhook: fired %d, posts %d", n, len(got))
+	}
+}

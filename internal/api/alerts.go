@@ -1,0 +1,137 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/store"
+)
+
+// alerts keeps alert rules (store.Alerts).
+type alerts interface {
+	CreateAlert(ctx context.Context, r store.AlertRule) (store.AlertRule, error)
+	Alerts(ctx context.Context, projectID string) ([]store.AlertRule, error)
+	DeleteAlert(ctx context.Context, projectID string, id int64) error
+}
+
+// SetAlerts enables the alert rule endpoints.
+func (a *API) SetAlerts(al alerts) { a.alerts = al }
+
+type alertJSON struct {
+	ID            int64      `json:"id"`
+	Project       string     `json:"project"`
+	Name          string     `json:"name"`
+	Kind          string     `json:"kind,omitempty"`
+	Fingerprint   string     `json:"fingerprint,omitempty"`
+	Threshold     int        `json:"threshold"`
+	WindowMinutes int        `json:"windowMinutes"`
+	Webhook       string     `json:"webhook"`
+	FiredAt       *time.Time `json:"firedAt,omitempty"`
+}
+
+func toAlertJSON(r store.AlertRule) alertJSON {
+	j := alertJSON{ID: r.ID, Project: r.ProjectID, Name: r.Name, Kind: r.Kind, Fingerprint: r.Fingerprint, Threshold: r.Threshold,
+		WindowMinutes: int(r.Window / time.Minute), Webhook: r.Webhook}
+	if !r.FiredAt.IsZero() {
+		j.FiredAt = &r.FiredAt
+	}
+	return j
+}
+
+var alertKinds = map[string]bool{"": true, "rage_click": true, "dead_click": true, "error_click": true, "thrashed_cursor": true,
+	"quick_back": true, "excessive_scroll": true, "form_abandonment": true, "field_hesitation": true, "js_error": true}
+
+// CreateAlert adds a rule: post to a webhook when a problem reaches a number of sessions within
+// a window.
+func (a *API) CreateAlert(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	if a.alerts == nil {
+		return apierror.New(http.StatusNotImplemented, "not_implemented", "alerts are not enabled on this node")
+	}
+	var in alertJSON
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&in); err != nil {
+		return apierror.New(http.StatusBadRequest, "bad_request", "body must be a JSON alert rule")
+	}
+	if in.Project == "" {
+		in.Project = "default"
+	}
+	u, err := url.Parse(in.Webhook)
+	switch {
+	case in.Name == "" || len(in.Name) > 200:
+		return apierror.New(http.StatusBadRequest, "bad_request", "name must be 1-200 characters")
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(in.Webhook) > 2048:
+		return apierror.New(http.StatusBadRequest, "bad_request", "webhook must be an http(s) URL")
+	case in.Threshold < 1 || in.Threshold > 1_000_000:
+		return apierror.New(http.StatusBadRequest, "bad_request", "threshold must be 1-1000000 sessions")
+	case in.WindowMinutes < 1 || in.WindowMinutes > 30*24*60:
+		return apierror.New(http.StatusBadRequest, "bad_request", "windowMinutes must be 1-43200")
+	case !alertKinds[in.Kind]:
+		return apierror.New(http.StatusBadRequest, "bad_request", "unknown kind "+strconv.Quote(in.Kind))
+	case len(in.Fingerprint) > 1024:
+		return apierror.New(http.StatusBadRequest, "bad_request", "fingerprint too long")
+	}
+	if _, err := a.projectByID(r.Context(), in.Project); err != nil {
+		return err
+	}
+	rule, err := a.alerts.CreateAlert(r.Context(), store.AlertRule{ProjectID: in.Project, Name: in.Name, Kind: in.Kind, Fingerprint: in.Fingerprint,
+		Threshold: in.Threshold, Window: time.Duration(in.WindowMinutes) * time.Minute, Webhook: in.Webhook, CreatedAt: time.Now()})
+	if err != nil {
+		return err
+	}
+	apierror.JSON(w, http.StatusCreated, toAlertJSON(rule))
+	return nil
+}
+
+// ListAlerts lists a project's rules.
+func (a *API) ListAlerts(w http.ResponseWriter, r *http.Request) error {
+	if a.alerts == nil {
+		return apierror.New(http.StatusNotImplemented, "not_implemented", "alerts are not enabled on this node")
+	}
+	project := r.URL.Query().Get("project")
+	if project == "" {
+		project = "default"
+	}
+	rules, err := a.alerts.Alerts(r.Context(), project)
+	if err != nil {
+		return err
+	}
+	out := make([]alertJSON, 0, len(rules))
+	for _, rule := range rules {
+		out = append(out, toAlertJSON(rule))
+	}
+	apierror.JSON(w, http.StatusOK, map[string]any{"alerts": out})
+	return nil
+}
+
+// DeleteAlert removes a rule.
+func (a *API) DeleteAlert(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	if a.alerts == nil {
+		return apierror.New(http.StatusNotImplemented, "not_implemented", "alerts are not enabled on this node")
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return apierror.New(http.StatusBadRequest, "bad_request", "invalid alert id")
+	}
+	project := r.URL.Query().Get("project")
+	if project == "" {
+		project = "default"
+	}
+	if err := a.alerts.DeleteAlert(r.Context(), project, id); errors.Is(err, store.ErrNotFound) {
+		return apierror.New(http.StatusNotFound, "not_found", "alert not found")
+	} else if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
