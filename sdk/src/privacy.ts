@@ -30,24 +30,10 @@ const mask = (text: string) => "*".repeat(text.length);
  */
 export function inputMasking(maskAllInputs: boolean) {
   return {
-    maskInputOptions: {
-      color: true,
-      date: true,
-      "datetime-local": true,
-      email: true,
-      month: true,
-      number: true,
-      range: true,
-      search: true,
-      tel: true,
-      text: true,
-      time: true,
-      url: true,
-      week: true,
-      textarea: true,
-      select: true,
-      password: true,
-    },
+    // rrweb passes every kind listed here through maskInputFn, which decides per element.
+    maskInputOptions: Object.fromEntries(
+      "color date datetime-local email month number range search tel text time url week textarea select password".split(" ").map((k) => [k, true]),
+    ),
     maskInputFn: (text: string, el: HTMLElement | null) => (maskAllInputs || isSensitive(el) ? mask(text) : text),
   };
 }
