@@ -188,7 +188,7 @@ type SessionPage struct {
 
 // CountCap bounds the matching sessions a list counts: past it the answer is "more than", so
 // a count never costs a scan of every session.
-const CountCap = 10000
+const CountCap = 1000
 
 // ListQuery selects sessions for the list view. Query is a parsed search (nil: every session,
 // newest first); each backend compiles it into its own dialect.

@@ -404,7 +404,7 @@ func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.Sessio
 	if q.Query != nil {
 		sortBy, root = q.Query.Sort, q.Query.Root
 	}
-	filter, args, err := compileWhere(root)
+	filter, args, err := db.compileWhere(ctx, root)
 	if err != nil {
 		return page, err
 	}

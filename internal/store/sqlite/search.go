@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -68,16 +69,31 @@ func indexForSearch(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 // compiler turns a search plan into SQLite: a WHERE clause over sessions (aliased s) with ?
 // placeholders and its arguments. Every value from the query travels as an argument; the
 // only text the compiler writes into SQL comes from its own tables below.
+//
+// A term on another table (pages, events, traits, errors) compiles one of two ways. Most
+// terms match many sessions, and the list only needs the newest 50 (and a count up to
+// store.CountCap), so walking sessions in sort order and checking each with a correlated
+// EXISTS stops early whatever the table's size. A rare term would make that walk visit every
+// session, so the compiler first probes the term's own index for at most rareRows rows; if
+// it finds fewer, it compiles to s.id IN (…), which SQLite uses to fetch just those sessions.
 type compiler struct {
-	args []any
+	ctx   context.Context
+	probe func(ctx context.Context, query string, args ...any) *sql.Row
+	query func(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	args  []any
+	neg   bool // inside an odd number of NOTs: IN would materialise the whole list
 }
 
+// rareRows is where the walk in sort order stops paying: a term matching fewer index rows is
+// used to drive the query instead.
+var rareRows = 2000
+
 // compileWhere is the SQLite dialect of a plan's filter; "" when it matches everything.
-func compileWhere(n search.Node) (string, []any, error) {
+func (db *DB) compileWhere(ctx context.Context, n search.Node) (string, []any, error) {
 	if n == nil {
 		return "", nil, nil
 	}
-	c := &compiler{}
+	c := &compiler{ctx: ctx, probe: db.read.QueryRowContext, query: db.read.QueryContext}
 	w, err := c.node(n)
 	return w, c.args, err
 }
@@ -89,7 +105,9 @@ func (c *compiler) node(n search.Node) (string, error) {
 	case *search.Or:
 		return c.group(n.Children, " OR ")
 	case *search.Not:
+		c.neg = !c.neg
 		w, err := c.node(n.Child)
+		c.neg = !c.neg
 		return "NOT (" + w + ")", err
 	case *search.Term:
 		return c.term(n)
@@ -109,6 +127,69 @@ func (c *compiler) group(ns []search.Node, op string) (string, error) {
 	return strings.Join(parts, op), nil
 }
 
+// related compiles a test on a table keyed by session_id: cond is its condition with its own
+// arguments.
+//
+// SQLite turns EXISTS into a join and may look rows up by cond's column first; a column
+// written +col in existsCond keeps it to the session_id-led primary key instead (for error
+// ids, one lookup per session instead of one per id).
+func (c *compiler) related(table, cond string, args []any, existsCond ...string) (string, error) {
+	if !c.neg && c.probe != nil {
+		var n int
+		err := c.probe(c.ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+table+` WHERE `+cond+` LIMIT ?)`, append(slices.Clone(args), rareRows)...).Scan(&n)
+		if err != nil {
+			return "", fmt.Errorf("sqlite: search: probe %s: %w", table, err)
+		}
+		if n < rareRows {
+			c.args = append(c.args, args...)
+			return "s.id IN (SELECT session_id FROM " + table + " WHERE " + cond + ")", nil
+		}
+	}
+	c.args = append(c.args, args...)
+	if len(existsCond) > 0 {
+		cond = existsCond[0]
+	}
+	return "EXISTS (SELECT 1 FROM " + table + " WHERE session_id = s.id AND " + cond + ")", nil
+}
+
+// maxMessages bounds the distinct error messages an error: term lists by id.
+const maxMessages = 500
+
+// errorText finds the distinct messages containing the text first (LIKE is case-insensitive
+// for ASCII, which is what error:typeerror should mean), so the per-session test is an index
+// lookup by id rather than a scan of messages.
+func (c *compiler) errorText(t *search.Term) (string, error) {
+	pattern := "%" + likeEscape(t.Text) + "%"
+	const like = `SELECT id FROM error_messages WHERE message LIKE ? ESCAPE '\'`
+	if c.probe == nil {
+		return c.related("session_errors", "message_id IN ("+like+")", []any{pattern})
+	}
+	rows, err := c.query(c.ctx, like+` LIMIT ?`, pattern, maxMessages+1)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: search: error messages: %w", err)
+	}
+	defer rows.Close()
+	var ids []any
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return "", fmt.Errorf("sqlite: search: error messages: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("sqlite: search: error messages: %w", err)
+	}
+	switch {
+	case len(ids) == 0:
+		return "0", nil
+	case len(ids) > maxMessages:
+		return c.related("session_errors", "message_id IN ("+like+")", []any{pattern})
+	}
+	list := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
+	return c.related("session_errors", "message_id IN "+list, ids, "+message_id IN "+list)
+}
+
 // sessionColumns are the fields stored on the sessions row itself.
 var sessionColumns = map[search.Field]string{
 	search.Browser: "s.browser", search.OS: "s.os", search.Device: "s.device", search.Country: "s.country",
@@ -123,14 +204,24 @@ func (c *compiler) arg(v any) string {
 
 // match compares col with the term's text: = for exact, GLOB (case-sensitive, so prefix
 // patterns use the index) for patterns with *.
-func (c *compiler) match(col string, t *search.Term) string {
+func match(col string, t *search.Term) (string, []any) {
 	switch t.Op {
 	case search.Glob:
-		return col + " GLOB " + c.arg(globPattern(t.Text))
+		return col + " GLOB ?", []any{globPattern(t.Text)}
 	case search.Exists:
-		return col + " <> ''"
+		return col + " <> ''", nil
 	}
-	return col + " = " + c.arg(t.Text)
+	if t.Text != "" {
+		// Restating what = implies lets SQLite use partial indexes WHERE col <> ''.
+		return "(" + col + " = ? AND " + col + " <> '')", []any{t.Text}
+	}
+	return col + " = ?", []any{t.Text}
+}
+
+func (c *compiler) match(col string, t *search.Term) string {
+	cond, args := match(col, t)
+	c.args = append(c.args, args...)
+	return cond
 }
 
 func (c *compiler) term(t *search.Term) (string, error) {
@@ -140,7 +231,8 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		if strings.HasPrefix(t.Text, "/") {
 			col = "path"
 		}
-		return "s.id IN (SELECT session_id FROM session_pages WHERE " + c.match(col, t) + ")", nil
+		cond, args := match(col, t)
+		return c.related("session_pages", cond, args)
 	case search.Entry, search.Exit:
 		col := "s." + string(t.Field) + "_url"
 		if strings.HasPrefix(t.Text, "/") {
@@ -148,17 +240,16 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		}
 		return c.match(col, t), nil
 	case search.Event:
-		return "s.id IN (SELECT session_id FROM session_events WHERE " + c.match("name", t) + ")", nil
+		cond, args := match("name", t)
+		return c.related("session_events", cond, args)
 	case search.Trait:
-		k := c.arg(t.Key)
 		if t.Op == search.Exists {
-			return "s.id IN (SELECT session_id FROM session_traits WHERE key = " + k + ")", nil
+			return c.related("session_traits", "key = ?", []any{t.Key})
 		}
-		return "s.id IN (SELECT session_id FROM session_traits WHERE key = " + k + " AND " + c.match("value", t) + ")", nil
+		cond, args := match("value", t)
+		return c.related("session_traits", "key = ? AND "+cond, append([]any{t.Key}, args...))
 	case search.ErrorText:
-		// LIKE is case-insensitive for ASCII, which is what error:typeerror should mean.
-		return "s.id IN (SELECT session_id FROM session_errors WHERE message_id IN (SELECT id FROM error_messages WHERE message LIKE " +
-			c.arg("%"+likeEscape(t.Text)+"%") + ` ESCAPE '\'))`, nil
+		return c.errorText(t)
 	}
 	col, ok := sessionColumns[t.Field]
 	if !ok {
