@@ -20,7 +20,8 @@ func richSession(t *testing.T, r *reel, t0 int64) string {
 	var d dom
 	input := d.el("input", map[string]any{"type": "text", "value": ""})
 	status := d.text("Step one")
-	doc := d.page(d.el("h1", nil, status), input, d.el("button", nil, d.text("Pay")))
+	heading := d.el("h1", nil, status)
+	doc := d.page(heading, input, d.el("button", nil, d.text("Pay")))
 	var d2 dom
 	doc2 := d2.page(d2.el("h1", nil, d2.text("Help centre (second tab)")))
 	ev := []string{
@@ -39,6 +40,9 @@ func richSession(t *testing.T, r *reel, t0 int64) string {
 		customEv(t0+4200, "reel.error", map[string]any{"kind": "error", "name": "TypeError", "message": "Cannot read properties of undefined (reading 'total')", "stack": "TypeError: Cannot read…\n    at render (app.js:42:7)", "source": "https://shop.example/app.js", "line": 42, "column": 7}),
 		textEv(t0+4150, status["id"].(int), "Payment failed"),
 		customEv(t0+4500, "reel.track", map[string]any{"name": "checkout_failed", "props": map[string]any{"reason": "declined"}}),
+		// Frustration: four clicks in a second on the heading (a rage click for the analysis).
+		clickEv(t0+6000, heading["id"].(int), 30, 20), clickEv(t0+6200, heading["id"].(int), 31, 21),
+		clickEv(t0+6400, heading["id"].(int), 30, 22), clickEv(t0+6600, heading["id"].(int), 32, 20),
 		// 30 s idle, then one more click.
 		moveEv(t0+35000, 120, 120),
 		clickEv(t0+35500, input["id"].(int), 120, 120),
@@ -69,12 +73,15 @@ func TestPlayerControlsAndPanes(t *testing.T) {
 		waitFor(`document.body.dataset.playerReady === "1"`),
 		waitFor(contains(frameText, "Step one")),
 		waitFor(`document.querySelectorAll('[data-testid=markers] .mark').length >= 7`),
+		// The server's analysis adds friction markers.
+		waitFor(`document.querySelectorAll('[data-testid=markers] .mark[data-kind=friction]').length >= 1`),
 	)
 
 	// Markers of each kind, and an activity strip with idle buckets.
 	var kinds map[string]int
 	run(t, ctx, "read markers", chromedp.Evaluate(`[...document.querySelectorAll('[data-testid=markers] .mark')].reduce((m, e) => (m[e.dataset.kind] = (m[e.dataset.kind] || 0) + 1, m), {})`, &kinds))
-	for k, want := range map[string]int{"page": 1, "click": 3, "input": 1, "error": 1, "failed": 1, "custom": 1} {
+	delete(kinds, "friction")
+	for k, want := range map[string]int{"page": 1, "click": 7, "input": 1, "error": 1, "failed": 1, "custom": 1} {
 		if kinds[k] != want {
 			t.Fatalf("markers = %v, want %d of %s", kinds, want, k)
 		}
@@ -169,6 +176,7 @@ func TestPlayerControlsAndPanes(t *testing.T) {
 		waitFor(contains(`document.querySelector('[data-testid=error-list]').innerText`, "app.js:42:7")),
 		chromedp.Click(`[data-testid=pane-session]`, chromedp.ByQuery),
 		waitFor(contains(`document.querySelector('[data-testid=facts]').innerText`, "ada@example.com")),
+		waitFor(`document.querySelector('[data-testid=summary]')?.innerText.length > 20`),
 		waitFor(contains(`document.querySelector('[data-testid=facts]').innerText`, "plan")),
 		waitFor(contains(`document.querySelector('[data-testid=facts]').innerText`, "/checkout")),
 		waitFor(contains(`document.querySelector('[data-testid=facts]').innerText`, "Chrome")),

@@ -52,6 +52,14 @@ export interface Tab {
   events: number;
 }
 
+/** The server's analysis of one session (docs/api.md, friction signals). */
+export interface Signals {
+  signals: { kind: string; at: number; url?: string; target?: string; count?: number }[];
+  counts?: Record<string, number>;
+  summary?: string;
+  score?: number;
+}
+
 export interface Share {
   token: string;
   path: string;
@@ -155,6 +163,8 @@ export interface Source {
   tabs(): Promise<{ tabs: Tab[] }>;
   /** The events URL with query parameters (docs/api.md: tab, from, after). */
   eventsURL(q: { tab?: string; from?: number; after?: number }): string;
+  /** The server's analysis, where the caller may read it. */
+  signals?(): Promise<Signals>;
   /** The share link's token, when read through one. */
   shareToken?: string;
 }
@@ -165,6 +175,7 @@ export function sessionSource(id: string): Source {
     session: () => request<SessionDetail>("GET", base),
     tabs: () => request<{ tabs: Tab[] }>("GET", base + "/tabs"),
     eventsURL: (q) => "/api/v1" + base + "/events" + query(q),
+    signals: () => request<Signals>("GET", base + "/signals"),
   };
 }
 

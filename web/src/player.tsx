@@ -1,10 +1,10 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { api, ApiError, type SessionDetail, type Source, type Tab } from "./api";
+import { api, ApiError, type SessionDetail, type Signals, type Source, type Tab } from "./api";
 import { absolute, clock, duration, urlPath, viewport } from "./format";
 import { isModifiedClick, navigate } from "./router";
 import { CopyButton } from "./copy";
 import { Engine } from "./engine";
-import { digest, KINDS, MARKED, type Digest, type Item } from "./timeline";
+import { digest, KINDS, MARKED, withFriction, type Digest, type Item } from "./timeline";
 import { ConsolePane, ErrorsPane, EventsPane, NetworkPane } from "./panes";
 
 const SPEEDS = [0.5, 1, 2, 4, 8];
@@ -29,9 +29,12 @@ export function Player({ id, t, source, shared }: { id: string; t: string | null
   const [tabs, setTabs] = useState<Tab[]>([]);
   const [tab, setTab] = useState<string | null>(null);
   const [error, setError] = useState<{ status: number; code: string; message: string } | null>(null);
+  const [signals, setSignals] = useState<Signals | null>(null);
 
   useEffect(() => {
     let live = true;
+    // Friction findings and the summary are extras: the player works without them.
+    source.signals?.().then((r) => live && setSignals(r), () => {});
     source.session().then(
       (s) => {
         if (!live) return;
@@ -95,6 +98,7 @@ export function Player({ id, t, source, shared }: { id: string; t: string | null
           tab={tab}
           setTab={setTab}
           shared={!!shared}
+          signals={signals}
         />
       )}
     </main>
@@ -111,7 +115,9 @@ function Replay({
   tab,
   setTab,
   shared,
+  signals,
 }: {
+  signals: Signals | null;
   session: SessionDetail;
   source: Source;
   startAt: number | null;
@@ -128,11 +134,12 @@ function Replay({
   const [speed, setSpeed] = useState(1);
   const [skip, setSkip] = useState(true);
   const [pane, setPane] = useState<PaneName>("events");
-  const [d, setD] = useState<Digest | null>(null);
+  const [rawDigest, setD] = useState<Digest | null>(null);
   const base = Date.parse(session.startedAt);
   const live = Date.now() - Date.parse(session.updatedAt || session.endedAt) < LIVE_MS;
   const e = engineRef.current;
   const total = Math.max(session.durationMs, e ? e.end() : 0);
+  const d = useMemo(() => withFriction(rawDigest, signals?.signals, base), [rawDigest, signals, base]);
 
   const keyRef = useRef<(e: KeyboardEvent) => void>(() => {});
 
@@ -142,6 +149,7 @@ function Replay({
     let raf = 0;
     let digestTimer = 0;
     let digestedLen = -1;
+    let lastDigest = 0;
     const redigest = () => {
       const en = engineRef.current;
       if (!en) return;
@@ -163,11 +171,17 @@ function Replay({
       onChange: () => {
         setTick((n) => n + 1);
         // The panes follow the recording as it streams in, at most twice a second.
-        if (!digestTimer)
+        if (digestTimer) return;
+        const wait = 500 - (Date.now() - lastDigest);
+        if (wait <= 0) {
+          lastDigest = Date.now();
+          redigest();
+        } else
           digestTimer = window.setTimeout(() => {
             digestTimer = 0;
+            lastDigest = Date.now();
             redigest();
-          }, 500);
+          }, wait);
       },
       onKey: (ev) => keyRef.current(ev),
     });
@@ -460,7 +474,7 @@ function Replay({
           {pane === "console" && <ConsolePane entries={d ? d.console : []} time={time} seek={seek} />}
           {pane === "network" && <NetworkPane requests={d ? d.requests : []} time={time} seek={seek} />}
           {pane === "errors" && <ErrorsPane errors={d ? d.errors : []} time={time} seek={seek} />}
-          {pane === "session" && <Facts s={session} d={d} seek={seek} total={total} />}
+          {pane === "session" && <Facts s={session} d={d} seek={seek} total={total} signals={signals} />}
         </div>
       </aside>
     </>
@@ -650,11 +664,17 @@ function Timeline({
   );
 }
 
-function Facts({ s, d, seek, total }: { s: SessionDetail; d: Digest | null; seek: (ms: number) => void; total: number }) {
+function Facts({ s, d, seek, total, signals }: { s: SessionDetail; d: Digest | null; seek: (ms: number) => void; total: number; signals: Signals | null }) {
   const pages = d && d.pages.length ? d.pages : (s.urls || []).map((u) => ({ at: -1, url: u, ms: -1 }));
   const user = d && d.user;
   return (
     <div class="facts" data-testid="facts">
+      {signals && signals.summary && (
+        <p class="summary" data-testid="summary">
+          {signals.summary}
+          {typeof signals.score === "number" && <span class="score" title="Interest score (0–100)">{signals.score}</span>}
+        </p>
+      )}
       <dl>
         {user && user.id && (
           <>

@@ -198,3 +198,30 @@ export function lastAtOrBefore<T extends { at: number }>(list: T[], t: number): 
   }
   return ans;
 }
+
+const FRICTION_LABELS: Record<string, string> = {
+  rage_click: "Rage click",
+  dead_click: "Dead click",
+  error_click: "Error click",
+  thrashed_cursor: "Thrashed cursor",
+  quick_back: "Quick back",
+  excessive_scroll: "Excessive scrolling",
+  form_abandonment: "Form abandoned",
+  field_hesitation: "Field hesitation",
+};
+
+/** Adds the server's friction findings to a digest as timeline items. */
+export function withFriction(d: Digest | null, signals: { kind: string; at: number; target?: string; url?: string; count?: number }[] | undefined, base: number): Digest | null {
+  if (!d || !signals || signals.length === 0) return d;
+  const items = d.items.concat(
+    signals.map((s) => ({
+      at: s.at - base,
+      kind: "friction" as Kind,
+      label: (FRICTION_LABELS[s.kind] || s.kind.replace(/_/g, " ")) + (s.count && s.count > 1 ? ` ×${s.count}` : ""),
+      detail: s.target || s.url,
+      ev: { type: CUSTOM, timestamp: s.at, data: { tag: "reel.friction", payload: s } },
+    })),
+  );
+  items.sort((a, b) => a.at - b.at);
+  return { ...d, items };
+}
