@@ -305,3 +305,20 @@ func TestReportSummaryAndScore(t *testing.T) {
 		t.Fatalf("calm summary = %q", calmRep.Summary)
 	}
 }
+
+// FuzzBuild feeds arbitrary event data to the timeline builder and the detectors: stored
+// events are trusted to be valid rrweb, but analysis must never crash on what a client sent.
+func FuzzBuild(f *testing.F) {
+	f.Add(`{"node":{"type":0,"childNodes":[{"type":2,"tagName":"BUTTON","attributes":{"class":"x","disabled":true},"childNodes":[{"type":3,"textContent":"Go\u00e9","id":3}],"id":2}],"id":1}}`)
+	f.Add(`{"node":{"childNodes":[[[[`)
+	f.Add(`{"source":0,"adds":[{"parentId":1,"node":{"type":2,"tagName":"a","id":9,"childNodes":[]}}],"removes":[],"texts":[],"attributes":[]}`)
+	f.Fuzz(func(t *testing.T, data string) {
+		events := []json.RawMessage{
+			json.RawMessage(`{"type":4,"timestamp":1,"data":{"href":"http://x/","width":10,"height":10}}`),
+			json.RawMessage(`{"type":2,"timestamp":2,"data":` + data + `}`),
+			json.RawMessage(`{"type":3,"timestamp":3,"data":` + data + `}`),
+			json.RawMessage(`{"type":3,"timestamp":4,"data":{"source":2,"type":2,"id":2,"x":1,"y":1}}`),
+		}
+		Analyze([][]json.RawMessage{events}, Facts{}, Defaults)
+	})
+}

@@ -26,13 +26,15 @@ func (t *Timeline) text(id int) string {
 		if depth > 6 || b.Len() > 80 {
 			return
 		}
-		for _, n := range t.nodes {
-			if n.Parent == id && n.ID != id {
-				if n.Tag == "" {
-					b.WriteString(n.Text)
-				} else if n.Tag != "script" && n.Tag != "style" {
-					walk(n.ID, depth+1)
-				}
+		for _, cid := range t.children[id] {
+			n := t.nodes[cid]
+			if n == nil || n.ID == id || n.Parent != id {
+				continue
+			}
+			if n.Tag == "" {
+				b.WriteString(n.Text)
+			} else if n.Tag != "script" && n.Tag != "style" {
+				walk(n.ID, depth+1)
 			}
 		}
 	}

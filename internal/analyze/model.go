@@ -63,6 +63,8 @@ type click struct {
 // Timeline is one tab's events reduced to what the detectors read, with the DOM known so far.
 type Timeline struct {
 	nodes      map[int]*Node
+	children   map[int][]int
+	order      []int // ids in the order their nodes were read
 	clicks     []click
 	changes    []int64 // DOM mutations, navigations, scrolls, network requests: "something happened"
 	errors     []int64
@@ -101,10 +103,10 @@ type input struct {
 
 // Build reads one tab's events, in time order.
 func Build(events []json.RawMessage) *Timeline {
-	t := &Timeline{nodes: map[int]*Node{}, fields: map[int]string{}}
+	t := &Timeline{nodes: map[int]*Node{}, children: map[int][]int{}, fields: map[int]string{}}
 	url := ""
 	for _, raw := range events {
-		ev, err := rrweb.Parse(raw)
+		ev, err := rrweb.FastParse(raw)
 		if err != nil {
 			continue
 		}
@@ -118,13 +120,14 @@ func Build(events []json.RawMessage) *Timeline {
 				t.viewportH = float64(m.Height)
 			}
 		case rrweb.FullSnapshot:
-			var d struct {
-				Node json.RawMessage `json:"node"`
-			}
-			if json.Unmarshal(ev.Data, &d) == nil {
-				t.nodes = map[int]*Node{}
-				t.addTree(d.Node, 0)
-			}
+			t.nodes, t.children, t.order = map[int]*Node{}, map[int][]int{}, nil
+			r := &reader{b: ev.Data}
+			_ = r.object(func(key string) error {
+				if key == "node" {
+					return t.readNode(r, 0, 0)
+				}
+				return r.skip()
+			})
 		case rrweb.IncrementalSnapshot:
 			t.incremental(ev, url)
 		case rrweb.Custom:
@@ -162,8 +165,8 @@ func (t *Timeline) incremental(ev rrweb.Event, url string) {
 		ID     int                     `json:"id"`
 		X, Y   float64
 		Adds   []struct {
-			ParentID int             `json:"parentId"`
-			Node     json.RawMessage `json:"node"`
+			ParentID int   `json:"parentId"`
+			Node     snode `json:"node"`
 		} `json:"adds"`
 		Removes    []json.RawMessage `json:"removes"`
 		Texts      []json.RawMessage `json:"texts"`
@@ -182,8 +185,8 @@ func (t *Timeline) incremental(ev rrweb.Event, url string) {
 	}
 	switch d.Source {
 	case rrweb.SourceMutation:
-		for _, a := range d.Adds {
-			t.addTree(a.Node, a.ParentID)
+		for i := range d.Adds {
+			t.addTree(&d.Adds[i].Node, d.Adds[i].ParentID)
 		}
 		for _, a := range d.Attributes {
 			if n := t.nodes[a.ID]; n != nil {
@@ -235,29 +238,37 @@ func (t *Timeline) incremental(ev rrweb.Event, url string) {
 	}
 }
 
+// snode is rrweb's serialized node, decoded in one pass with its whole subtree.
+type snode struct {
+	Type        int                        `json:"type"`
+	ID          int                        `json:"id"`
+	TagName     string                     `json:"tagName"`
+	Attributes  map[string]json.RawMessage `json:"attributes"`
+	TextContent string                     `json:"textContent"`
+	ChildNodes  []snode                    `json:"childNodes"`
+}
+
+// keptAttrs are the attributes the detectors and descriptions read; the rest are not decoded.
+var keptAttrs = map[string]bool{"id": true, "class": true, "data-testid": true, "role": true, "type": true, "onclick": true,
+	"tabindex": true, "contenteditable": true, "aria-label": true, "title": true, "name": true}
+
 // addTree records a serialized rrweb node and its children.
-func (t *Timeline) addTree(raw json.RawMessage, parent int) {
-	var n struct {
-		Type        int               `json:"type"`
-		ID          int               `json:"id"`
-		TagName     string            `json:"tagName"`
-		Attributes  map[string]any    `json:"attributes"`
-		TextContent string            `json:"textContent"`
-		ChildNodes  []json.RawMessage `json:"childNodes"`
-	}
-	if json.Unmarshal(raw, &n) != nil {
-		return
-	}
+func (t *Timeline) addTree(n *snode, parent int) {
 	node := &Node{ID: n.ID, Parent: parent, Tag: strings.ToLower(n.TagName), Attrs: map[string]string{}, Text: n.TextContent}
 	for k, v := range n.Attributes {
-		if s, ok := v.(string); ok {
+		if !keptAttrs[k] {
+			continue
+		}
+		var s string
+		if json.Unmarshal(v, &s) == nil {
 			node.Attrs[k] = s
-		} else if b, ok := v.(bool); ok && b {
+		} else if string(v) == "true" {
 			node.Attrs[k] = ""
 		}
 	}
 	t.nodes[n.ID] = node
-	for _, c := range n.ChildNodes {
-		t.addTree(c, n.ID)
+	t.children[parent] = append(t.children[parent], n.ID)
+	for i := range n.ChildNodes {
+		t.addTree(&n.ChildNodes[i], n.ID)
 	}
 }

@@ -304,6 +304,9 @@ func skipValue(b []byte, i int) int {
 		switch b[i] {
 		case '"':
 			i = endOfString(b, i)
+			if i >= len(b) {
+				return len(b)
+			}
 			if depth == 0 {
 				return i + 1
 			}
@@ -357,14 +360,17 @@ func Fields(obj []byte, f func(key, value []byte)) error {
 		default:
 			return fmt.Errorf("%w: bad object", ErrInvalid)
 		}
-		kEnd := skipValue(obj, i)
+		kEnd := min(skipValue(obj, i), len(obj))
 		key := obj[i:kEnd]
 		i = skipWS(obj, kEnd)
 		if i >= len(obj) || obj[i] != ':' {
 			return fmt.Errorf("%w: bad object", ErrInvalid)
 		}
 		i = skipWS(obj, i+1)
-		vEnd := skipValue(obj, i)
+		vEnd := min(skipValue(obj, i), len(obj))
+		if vEnd <= i {
+			return fmt.Errorf("%w: bad object", ErrInvalid)
+		}
 		f(key, obj[i:vEnd])
 		i = vEnd
 	}

@@ -1,0 +1,104 @@
+// Command analysis measures what analysing sessions costs (friction detectors, summary, score)
+// per session-minute of events, against what ingesting the same events costs (gunzip, validate,
+// summarise for the index), both on one goroutine in the same run. Run it with bench/analysis.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"time"
+
+	"github.com/reelhq/reel/bench/internal/corpus"
+	"github.com/reelhq/reel/internal/analyze"
+	"github.com/reelhq/reel/internal/ingest"
+)
+
+func main() {
+	log.SetFlags(0)
+	root, _ := os.Getwd()
+	ctx := context.Background()
+	tmp, err := os.MkdirTemp("", "reel-bench-analysis")
+	check(err)
+	defer os.RemoveAll(tmp)
+	bin, err := corpus.Build(root, tmp)
+	check(err)
+	recs, err := corpus.Load(ctx, bin, filepath.Join(root, "bench/out/corpus"), 10, log.Printf)
+	check(err)
+
+	rng := rand.New(rand.NewPCG(3, 4))
+	type session struct {
+		events [][]json.RawMessage
+		bodies [][]byte
+	}
+	var sessions []session
+	var minutes float64
+	for i := range 200 {
+		evs := corpus.Vary(recs[i%len(recs)], 1764237600000+int64(i)*3_600_000, rng)
+		var first, last struct{ Timestamp int64 }
+		json.Unmarshal(evs[0], &first)
+		json.Unmarshal(evs[len(evs)-1], &last)
+		minutes += float64(last.Timestamp-first.Timestamp) / 60000
+		s := session{events: [][]json.RawMessage{evs}}
+		for seq, b := range corpus.Batches(evs) {
+			body, _ := corpus.Body(fmt.Sprintf("s_an%05d", i), "t_benchtab", seq, b)
+			s.bodies = append(s.bodies, body)
+		}
+		sessions = append(sessions, s)
+	}
+
+	ingestCost := bestOf(3, func() {
+		for _, s := range sessions {
+			for _, body := range s.bodies {
+				raw, err := ingest.Decompress(body, ingest.DefaultLimits, nil)
+				check(err)
+				b, err := ingest.Decode(raw, ingest.DefaultLimits)
+				check(err)
+				_, err = ingest.Summarize(b)
+				check(err)
+			}
+		}
+	})
+	findings := 0
+	if p := os.Getenv("REEL_CPUPROFILE"); p != "" {
+		f, err := os.Create(p)
+		check(err)
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	analysisCost := bestOf(3, func() {
+		findings = 0
+		for _, s := range sessions {
+			r := analyze.Analyze(s.events, analyze.Facts{DurationMS: 60000}, analyze.Defaults)
+			findings += len(r.Signals)
+		}
+	})
+	fmt.Printf("%d sessions, %.1f session-minutes, %d findings\n", len(sessions), minutes, findings)
+	fmt.Printf("ingest decode+validate+summarise: %.2f ms per session-minute\n", ms(ingestCost)/minutes)
+	fmt.Printf("analysis (detectors, summary, score): %.2f ms per session-minute\n", ms(analysisCost)/minutes)
+	fmt.Printf("analysis: sessions=%d analysis_ms_per_min=%.2f ingest_ms_per_min=%.2f ratio=%.2f\n",
+		len(sessions), ms(analysisCost)/minutes, ms(ingestCost)/minutes, analysisCost.Seconds()/ingestCost.Seconds())
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func bestOf(n int, f func()) time.Duration {
+	best := time.Duration(1<<63 - 1)
+	for range n {
+		t := time.Now()
+		f()
+		best = min(best, time.Since(t))
+	}
+	return best
+}
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
