@@ -28,6 +28,7 @@ import (
 	"github.com/reelhq/reel/internal/demo"
 	"github.com/reelhq/reel/internal/ingest"
 	"github.com/reelhq/reel/internal/lifecycle"
+	"github.com/reelhq/reel/internal/rewrite"
 	"github.com/reelhq/reel/internal/sdk"
 	"github.com/reelhq/reel/internal/server"
 	"github.com/reelhq/reel/internal/setup"
@@ -93,6 +94,8 @@ type serveConfig struct {
 	RatePerIP     float64
 	CountryHeader string // trusted proxy header carrying the visitor's country
 	PublicURL     string
+	LLMURL        string
+	LLMModel      string
 }
 
 func env(name, def string) string {
@@ -121,6 +124,8 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	fs.Float64Var(&c.RatePerIP, "ingest-rate-per-ip", rate, "ingest requests per second allowed from one address, burst twice that; 0 or less: unlimited (REEL_INGEST_RATE_PER_IP)")
 	fs.StringVar(&c.CountryHeader, "country-header", env("REEL_COUNTRY_HEADER", ""), "request header a trusted proxy sets to the visitor's two-letter country, e.g. CF-IPCountry; empty: not recorded (REEL_COUNTRY_HEADER)")
+	fs.StringVar(&c.LLMURL, "llm-url", env("REEL_LLM_URL", ""), "OpenAI-compatible endpoint (…/v1) that rephrases session summaries; off when empty (REEL_LLM_URL; key in REEL_LLM_API_KEY)")
+	fs.StringVar(&c.LLMModel, "llm-model", env("REEL_LLM_MODEL", "gpt-4o-mini"), "model name for --llm-url (REEL_LLM_MODEL)")
 	fs.StringVar(&c.PublicURL, "public-url", env("REEL_PUBLIC_URL", ""), "URL where people reach this Reel, for links in alerts and share links (REEL_PUBLIC_URL; default: the listen address)")
 	fs.DurationVar(&c.CompactIdle, "compact-idle", idle, "compact a session once it has received nothing for this long (REEL_COMPACT_IDLE)")
 	if err := fs.Parse(args); err != nil {
@@ -200,6 +205,10 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	apiH.SetAlerts(db)
 	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle})
 	life.SetCompactor(compactor)
+	if rw := rewrite.New(rewrite.Options{URL: c.LLMURL, Model: c.LLMModel, APIKey: os.Getenv("REEL_LLM_API_KEY")}); rw != nil {
+		compactor.SetRewriter(rw)
+		log.Info("session summaries are rephrased by a language model", "endpoint", c.LLMURL, "model", c.LLMModel)
+	}
 
 	// Background work lives as long as the server; it stops first on shutdown.
 	var wg sync.WaitGroup

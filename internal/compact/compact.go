@@ -21,6 +21,7 @@ import (
 	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/rewrite"
 	"github.com/reelhq/reel/internal/rrweb"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/useragent"
@@ -64,11 +65,12 @@ var Defaults = Options{Idle: 10 * time.Minute, Interval: 30 * time.Second, MinCo
 
 // Compactor compacts sessions.
 type Compactor struct {
-	index   index
-	blobs   blobs
-	log     *slog.Logger
-	opts    Options
-	content *content.Cache
+	index    index
+	blobs    blobs
+	log      *slog.Logger
+	opts     Options
+	content  *content.Cache
+	rewriter rewriter
 }
 
 // New returns a Compactor; zero options take the defaults.
@@ -291,11 +293,43 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 	}
 	// The whole session is at hand: analyse it now (friction, summary, score, issues).
 	if saver, ok := c.index.(analysisSaver); ok {
-		if err := saver.SaveAnalysis(ctx, Analysis(sess, analysed)); err != nil {
+		a := Analysis(sess, analysed)
+		if c.rewriter != nil {
+			c.rewrite(ctx, &a)
+		}
+		if err := saver.SaveAnalysis(ctx, a); err != nil {
 			c.log.Warn("compaction: save analysis", "session", id, "err", err)
 		}
 	}
 	return true, nil
+}
+
+// rewriter rephrases a summary (package rewrite: an operator-configured language model).
+type rewriter interface {
+	Rewrite(ctx context.Context, in rewrite.Input) (string, error)
+}
+
+// SetRewriter has summaries rephrased by a language model; nil (the default) keeps Reel's own.
+func (c *Compactor) SetRewriter(r rewriter) { c.rewriter = r }
+
+// rewrite replaces a's summary with the model's, keeping Reel's own when the model fails.
+func (c *Compactor) rewrite(ctx context.Context, a *store.Analysis) {
+	in := rewrite.Input{Summary: a.Summary}
+	for _, s := range a.Signals {
+		if s.Kind == "js_error" {
+			in.Errors = append(in.Errors, s.Target)
+		} else {
+			in.Signals = append(in.Signals, s.Kind+" on "+s.Path+": "+s.Target)
+		}
+	}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	out, err := c.rewriter.Rewrite(rctx, in)
+	if err != nil {
+		c.log.Warn("summary rewrite failed; keeping Reel's", "session", a.SessionID, "err", err)
+		return
+	}
+	a.Summary = out
 }
 
 // analysisSaver is the index's analysis part (store.Analyzer).
