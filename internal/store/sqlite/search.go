@@ -86,7 +86,7 @@ type compiler struct {
 
 // rareRows is where the walk in sort order stops paying: a term matching fewer index rows is
 // used to drive the query instead.
-var rareRows = 2000
+var rareRows = 10000
 
 // compileWhere is the SQLite dialect of a plan's filter; "" when it matches everything.
 func (db *DB) compileWhere(ctx context.Context, n search.Node) (string, []any, error) {
@@ -101,7 +101,10 @@ func (db *DB) compileWhere(ctx context.Context, n search.Node) (string, []any, e
 func (c *compiler) node(n search.Node) (string, error) {
 	switch n := n.(type) {
 	case *search.And:
-		return c.group(n.Children, " AND ")
+		// Row comparisons first: they are cheap and usually spare the lookups of the others.
+		children := slices.Clone(n.Children)
+		slices.SortStableFunc(children, func(a, b search.Node) int { return cmpBool(onRow(a), onRow(b)) })
+		return c.group(children, " AND ")
 	case *search.Or:
 		return c.group(n.Children, " OR ")
 	case *search.Not:
@@ -149,7 +152,10 @@ func (c *compiler) related(table, cond string, args []any, existsCond ...string)
 	if len(existsCond) > 0 {
 		cond = existsCond[0]
 	}
-	return "EXISTS (SELECT 1 FROM " + table + " WHERE session_id = s.id AND " + cond + ")", nil
+	// Written as a correlated scalar subquery rather than EXISTS: SQLite rewrites EXISTS into a
+	// join and builds a Bloom filter over the whole table first, which costs a scan of every
+	// row of it on each query.
+	return "(SELECT 1 FROM " + table + " WHERE session_id = s.id AND " + cond + " LIMIT 1) IS NOT NULL", nil
 }
 
 // maxMessages bounds the distinct error messages an error: term lists by id.
@@ -188,6 +194,33 @@ func (c *compiler) errorText(t *search.Term) (string, error) {
 	}
 	list := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
 	return c.related("session_errors", "message_id IN "+list, ids, "+message_id IN "+list)
+}
+
+// onRow reports whether a plan node tests only columns of the session row.
+func onRow(n search.Node) bool {
+	switch n := n.(type) {
+	case *search.And:
+		return !slices.ContainsFunc(n.Children, func(c search.Node) bool { return !onRow(c) })
+	case *search.Or:
+		return !slices.ContainsFunc(n.Children, func(c search.Node) bool { return !onRow(c) })
+	case *search.Not:
+		return onRow(n.Child)
+	case *search.Term:
+		_, ok := sessionColumns[n.Field]
+		return ok || n.Field == search.Entry || n.Field == search.Exit
+	}
+	return false
+}
+
+// cmpBool orders true before false.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return -1
+	}
+	return 1
 }
 
 // sessionColumns are the fields stored on the sessions row itself.

@@ -59,7 +59,7 @@ func TestSearchBothWays(t *testing.T) {
 		{"errors:3 browser:firefox", []string{"s_one"}},
 		{"sort:errors", []string{"s_one", "s_two", "s_three"}},
 	}
-	for _, rare := range []int{2000, 0} {
+	for _, rare := range []int{10000, 0} {
 		rareRows = rare
 		for _, tc := range cases {
 			plan, err := search.Parse(tc.q)
@@ -79,5 +79,5 @@ func TestSearchBothWays(t *testing.T) {
 			}
 		}
 	}
-	rareRows = 2000
+	rareRows = 10000
 }
