@@ -282,6 +282,11 @@ func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
 	}
+	// The search index's rows went with their sessions (ON DELETE CASCADE); an error message
+	// is stored once for all sessions, and may name the person, so it goes with its last one.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM error_messages WHERE NOT EXISTS (SELECT 1 FROM session_errors WHERE message_id = error_messages.id)`); err != nil {
+		return nil, fmt.Errorf("sqlite: delete sessions: error messages: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: delete sessions: commit: %w", err)
 	}
