@@ -178,6 +178,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 	origin := r.Header.Get("Origin")
 	if origin != "" {
 		w.Header().Set("Access-Control-Allow-Origin", origin)
+		w.Header().Set("Access-Control-Expose-Headers", "Retry-After")
 		w.Header().Set("Vary", "Origin")
 	}
 	now := time.Now()
