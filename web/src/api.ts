@@ -60,6 +60,32 @@ export interface Signals {
   score?: number;
 }
 
+/** One problem grouped across sessions (docs/api.md, issues and funnels). */
+export interface Issue {
+  fingerprint: string;
+  kind: string;
+  path: string;
+  target: string;
+  sessions: number;
+  users: number;
+  firstSeen: string;
+  lastSeen: string;
+  /** Sessions per day, oldest first, one entry per day of the window. */
+  daily: number[];
+  /** Moments to watch; url is /sessions/<id>?t=<ms>. */
+  samples: { sessionId: string; at: number; url: string }[];
+}
+
+export interface FunnelStepResult {
+  path: string;
+  sessions: number;
+  /** Of the sessions that entered the funnel, 0–1. */
+  conversion: number;
+  medianMsFromPrevious: number;
+  /** Sessions that reached the previous step but not this one. */
+  dropped: string[];
+}
+
 export interface Share {
   token: string;
   path: string;
@@ -153,6 +179,14 @@ export const api = {
   session: (id: string) => request<SessionDetail>("GET", "/sessions/" + encodeURIComponent(id)),
   events: (id: string) =>
     request<RREvent[]>("GET", "/sessions/" + encodeURIComponent(id) + "/events"),
+  issues: (project: string, days: number) =>
+    request<{ issues: Issue[] }>("GET", "/issues?" + new URLSearchParams({ project, days: String(days) }).toString()),
+  funnel: (project: string, days: number, steps: string[]) =>
+    request<{ steps: FunnelStepResult[] }>(
+      "POST",
+      "/funnels?" + new URLSearchParams({ project, days: String(days) }).toString(),
+      { steps: steps.map((path) => ({ path })) },
+    ),
   share: (id: string, hours: number) =>
     request<Share>("POST", "/sessions/" + encodeURIComponent(id) + "/share", { expiresInHours: hours }),
 };

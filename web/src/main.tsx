@@ -7,8 +7,11 @@ import { navigate, useLocation, isModifiedClick } from "./router";
 import { Login } from "./login";
 import { Sessions } from "./sessions";
 import { Player } from "./player";
+import { Issues } from "./issues";
+import { Funnels } from "./funnels";
 
-function Header({ user }: { user: User | null }) {
+function Header({ user, path }: { user: User | null; path: string }) {
+  const section = path.startsWith("/issues") ? "/issues" : path.startsWith("/funnels") ? "/funnels" : "/";
   const logout = async () => {
     try {
       await api.logout();
@@ -32,16 +35,24 @@ function Header({ user }: { user: User | null }) {
         Reel
       </a>
       <nav>
-        <a
-          href="/"
-          onClick={(e) => {
-            if (isModifiedClick(e)) return;
-            e.preventDefault();
-            navigate("/");
-          }}
-        >
-          Sessions
-        </a>
+        {[
+          ["/", "Sessions", "nav-sessions"],
+          ["/issues", "Issues", "nav-issues"],
+          ["/funnels", "Funnels", "nav-funnels"],
+        ].map(([href, label, id]) => (
+          <a
+            href={href}
+            data-testid={id}
+            class={section === href ? "on" : ""}
+            onClick={(e) => {
+              if (isModifiedClick(e)) return;
+              e.preventDefault();
+              navigate(href);
+            }}
+          >
+            {label}
+          </a>
+        ))}
       </nav>
       <div class="spacer" />
       {user && <span class="who" title={user.role}>{user.email}</span>}
@@ -93,6 +104,10 @@ function App() {
     page = <Player key={id} id={id} t={loc.searchParams.get("t")} source={sessionSource(id)} />;
   } else if (path === "/" || path === "/sessions" || path === "/sessions/") {
     page = <Sessions />;
+  } else if (path === "/issues" || path === "/issues/") {
+    page = <Issues loc={loc} />;
+  } else if (path === "/funnels" || path === "/funnels/") {
+    page = <Funnels loc={loc} />;
   } else {
     page = (
       <main class="page narrow">
@@ -105,7 +120,7 @@ function App() {
   }
   return (
     <div class="shell">
-      <Header user={user} />
+      <Header user={user} path={path} />
       {page}
     </div>
   );

@@ -199,7 +199,7 @@ export function lastAtOrBefore<T extends { at: number }>(list: T[], t: number): 
   return ans;
 }
 
-const FRICTION_LABELS: Record<string, string> = {
+export const FRICTION_LABELS: Record<string, string> = {
   rage_click: "Rage click",
   dead_click: "Dead click",
   error_click: "Error click",
