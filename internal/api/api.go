@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/reelhq/reel/internal/apierror"
@@ -220,12 +219,14 @@ func (a *API) ListSessions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if v := q.Get("sort"); v != "" {
-		if !strings.Contains(q.Get("q"), "sort:") {
-			plan, err = search.Parse(q.Get("q") + " sort:" + strings.ReplaceAll(v, " ", ""))
+		s, err := search.ParseSort(v)
+		if err != nil {
+			return apierror.New(http.StatusBadRequest, "bad_query", "sort: "+err.Error())
 		}
-		if err != nil || string(plan.Sort) != v {
-			return apierror.New(http.StatusBadRequest, "bad_query", "sort must be recent, longest or errors, given once")
+		if plan.SortGiven && plan.Sort != s {
+			return apierror.New(http.StatusBadRequest, "bad_query", "sort given twice: "+string(plan.Sort)+" in q and "+string(s)+" in sort")
 		}
+		plan.Sort = s
 	}
 	// The first page counts the matches; later pages reuse the count the client already has.
 	page, err := a.index.ListSessions(r.Context(), store.ListQuery{ProjectID: q.Get("project"), Limit: limit, Cursor: cursor, Query: plan, Count: cursor == ""})

@@ -72,8 +72,9 @@ const (
 
 // Query is a parsed query: a filter (nil matches everything) and a sort order.
 type Query struct {
-	Root Node
-	Sort Sort
+	Root      Node
+	Sort      Sort
+	SortGiven bool // the query said sort: (else Sort is the default)
 }
 
 // Node is a node of the plan: *And, *Or, *Not or *Term.
@@ -291,7 +292,7 @@ func Parse(s string) (*Query, error) {
 		q.Root = root
 	}
 	if p.sort != "" {
-		q.Sort = p.sort
+		q.Sort, q.SortGiven = p.sort, true
 	}
 	return q, nil
 }
@@ -431,12 +432,11 @@ func (p *parser) unary(depth int) (Node, error) {
 			if p.sort != "" {
 				return nil, errAt(t.pos, "sort: given twice")
 			}
-			switch Sort(strings.ToLower(t.value)) {
-			case Recent, Longest, Errored:
-				p.sort = Sort(strings.ToLower(t.value))
-			default:
-				return nil, errAt(t.pos+5, "unknown sort %q (want recent, longest or errors)", t.value)
+			s, err := ParseSort(t.value)
+			if err != nil {
+				return nil, errAt(t.pos+5, "%v", err)
 			}
+			p.sort = s
 			return nil, nil
 		}
 		p.terms++
@@ -446,6 +446,15 @@ func (p *parser) unary(depth int) (Node, error) {
 		return term(t)
 	}
 	return nil, errAt(t.pos, "unexpected %s", describe(t))
+}
+
+// ParseSort reads a sort order's name, ignoring case.
+func ParseSort(v string) (Sort, error) {
+	switch s := Sort(strings.ToLower(v)); s {
+	case Recent, Longest, Errored:
+		return s, nil
+	}
+	return "", fmt.Errorf("unknown sort %q (want recent, longest or errors)", v)
 }
 
 // term builds the Term a field:value token stands for.

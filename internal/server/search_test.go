@@ -297,8 +297,8 @@ func TestSearchHostile(t *testing.T) {
 		{"huge", strings.Repeat("x", 1<<20), "", "longer than"},
 		{"malformed", "browser:firefox (os:linux", "", "expected ')' to close '(' at position 16, found end of query at position 25"},
 		{"unknown field", "colour:red", "", `unknown field "colour" at position 0`},
-		{"bad sort param", "", "random", "sort must be"},
-		{"conflicting sort", "sort:errors", "longest", "sort must be"},
+		{"bad sort param", "", "random", `unknown sort "random"`},
+		{"conflicting sort", "sort:errors", "longest", "sort given twice"},
 		{"null byte", "user:\x00", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,6 +17,12 @@ ALTER TABLE sessions ADD COLUMN failed_requests INTEGER NOT NULL DEFAULT 0;
 DROP INDEX sessions_project_started;
 CREATE INDEX sessions_project_started_search ON sessions(project_id, started_at DESC, id DESC,
     browser, os, device, country, errors, failed_requests, clicks, pages, ended_at, user_id);
+-- A filter on browser, OS, device or country walks only that value's sessions, newest first,
+-- so a query whose other filters match nothing still stops at the end of that range.
+CREATE INDEX sessions_project_browser ON sessions(project_id, browser, started_at DESC, id DESC);
+CREATE INDEX sessions_project_os ON sessions(project_id, os, started_at DESC, id DESC);
+CREATE INDEX sessions_project_device ON sessions(project_id, device, started_at DESC, id DESC);
+CREATE INDEX sessions_project_country ON sessions(project_id, country, started_at DESC, id DESC);
 -- The sort orders other than newest first.
 CREATE INDEX sessions_project_duration ON sessions(project_id, (ended_at - started_at) DESC, id DESC);
 CREATE INDEX sessions_project_errors ON sessions(project_id, errors DESC, id DESC);
