@@ -218,8 +218,8 @@ function Result({ steps, stale, days }: { steps: FunnelStepResult[]; stale: bool
               <code title={s.path}>{s.path}</code>
               <div class="spacer" />
               {k > 0 && s.sessions > 0 && (
-                <span class="muted" title="Median time from the previous step">
-                  {duration(s.medianMsFromPrevious)}
+                <span class="muted median" title="Median time from the previous step">
+                  {duration(s.medianMsFromPrevious)} median
                 </span>
               )}
               <b data-testid="funnel-sessions">{s.sessions}</b>

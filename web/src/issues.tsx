@@ -132,7 +132,9 @@ function IssueRow({ i, now, on }: { i: Issue; now: number; on: boolean }) {
       <td class="num" data-testid="issue-sessions">
         {i.sessions}
       </td>
-      <td class="num">{i.users}</td>
+      <td class={"num" + (i.users ? "" : " zero")} title="Identified users (Reel.identify)">
+        {i.users}
+      </td>
       <td class="when" title={"First seen " + absolute(i.firstSeen) + ", last seen " + absolute(i.lastSeen)}>
         {relative(i.lastSeen, now)}
       </td>
