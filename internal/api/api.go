@@ -178,6 +178,12 @@ type sessionJSON struct {
 	Failed     int          `json:"failedRequests"`
 	// CompactedAt is set once the session has been rewritten into its at-rest layout.
 	CompactedAt *time.Time `json:"compactedAt,omitempty"`
+	// Analysis, filled once the session is compacted (docs/friction.md).
+	Score      int    `json:"score"`
+	Summary    string `json:"summary,omitempty"`
+	Friction   int    `json:"friction"`
+	RageClicks int    `json:"rageClicks"`
+	DeadClicks int    `json:"deadClicks"`
 }
 
 func toJSON(s store.Session) sessionJSON {
@@ -192,6 +198,7 @@ func toJSON(s store.Session) sessionJSON {
 	if !s.Compacted.IsZero() {
 		out.CompactedAt = &s.Compacted
 	}
+	out.Score, out.Summary, out.Friction, out.RageClicks, out.DeadClicks = s.Score, s.Summary, s.Friction, s.RageClicks, s.DeadClicks
 	return out
 }
 

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -404,8 +405,22 @@ func TestIssuesAndFunnelsFromCompactedSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, _ := e.db.GetSession(ctx, "s_insight00")
-	if s.ID == "" {
-		t.Fatal("session missing")
+	calm, _ := e.db.GetSession(ctx, "s_insight03")
+	if s.RageClicks != 1 || s.Friction < 1 || s.Score <= calm.Score || !strings.Contains(s.Summary, "rage-clicked") {
+		t.Fatalf("analysis not in the index: %+v (calm %+v)", s, calm)
+	}
+	// The search language filters and sorts by it.
+	rec0 := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/api/v1/sessions?q="+url.QueryEscape("rage:>0 sort:interesting"), nil)
+	e.api.Handler(e.api.ListSessions).ServeHTTP(rec0, req)
+	var list struct {
+		Sessions []struct {
+			ID    string
+			Score int
+		}
+	}
+	if err := json.Unmarshal(rec0.Body.Bytes(), &list); err != nil || rec0.Code != 200 || len(list.Sessions) != 3 || list.Sessions[0].Score < list.Sessions[2].Score {
+		t.Fatalf("rage:>0 sort:interesting = %d %s", rec0.Code, rec0.Body)
 	}
 
 	rec := httptest.NewRecorder()

@@ -55,9 +55,13 @@ const (
 	Duration  Field = "duration" // milliseconds between first and last event
 	Clicks    Field = "clicks"
 	Pages     Field = "pages"
-	Errors    Field = "errors"  // count of reel.error events
-	Failed    Field = "failed"  // count of failed requests (status >= 400 or network failure)
-	Started   Field = "started" // after: / before: compile to started >= / started <
+	Errors    Field = "errors"   // count of reel.error events
+	Failed    Field = "failed"   // count of failed requests (status >= 400 or network failure)
+	Started   Field = "started"  // after: / before: compile to started >= / started <
+	Rage      Field = "rage"     // rage clicks found by analysis
+	Dead      Field = "dead"     // dead clicks found by analysis
+	Friction  Field = "friction" // all friction findings
+	Score     Field = "score"    // interest score, 0-100
 )
 
 // Sort orders the result; all orders break ties by newest first.
@@ -68,6 +72,8 @@ const (
 	Recent  Sort = "recent"
 	Longest Sort = "longest"
 	Errored Sort = "errors"
+	// Interesting puts the sessions most worth watching first (analysis's interest score).
+	Interesting Sort = "interesting"
 )
 
 // Query is a parsed query: a filter (nil matches everything) and a sort order.
@@ -451,10 +457,10 @@ func (p *parser) unary(depth int) (Node, error) {
 // ParseSort reads a sort order's name, ignoring case.
 func ParseSort(v string) (Sort, error) {
 	switch s := Sort(strings.ToLower(v)); s {
-	case Recent, Longest, Errored:
+	case Recent, Longest, Errored, Interesting:
 		return s, nil
 	}
-	return "", fmt.Errorf("unknown sort %q (want recent, longest or errors)", v)
+	return "", fmt.Errorf("unknown sort %q (want recent, longest, errors or interesting)", v)
 }
 
 // term builds the Term a field:value token stands for.
@@ -496,7 +502,7 @@ func term(t token) (Node, error) {
 	case User:
 		tm.Field = User
 		return textTerm(tm, v, t.quoted, true)
-	case Duration, Clicks, Pages, Errors, Failed:
+	case Duration, Clicks, Pages, Errors, Failed, Rage, Dead, Friction, Score:
 		tm.Field = Field(name)
 		return numTerm(tm, v, vpos, tm.Field == Duration)
 	case "after", "before":

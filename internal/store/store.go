@@ -80,6 +80,12 @@ type Session struct {
 	Country   string    // ISO 3166 alpha-2 from the trusted proxy header; empty if unknown
 	Errors    int       // reel.error events
 	Failed    int       // failed requests (status >= 400 or a network failure)
+	// Filled by analysis (at compaction); zero before.
+	Score      int
+	Summary    string
+	Friction   int
+	RageClicks int
+	DeadClicks int
 }
 
 // Duration is the time between the first and last event.

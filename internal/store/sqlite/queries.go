@@ -343,17 +343,18 @@ func appendBatch(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 	return nil
 }
 
-const sessionCols = `id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at, user_id, compacted_at, country, errors, failed_requests`
+const sessionCols = `id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at, user_id, compacted_at, country, errors, failed_requests, score, summary, friction, rage_clicks, dead_clicks`
 
 // sessionColsS is sessionCols for a query that names the table s.
-const sessionColsS = `s.id, s.project_id, s.started_at, s.ended_at, s.pages, s.entry_url, s.exit_url, s.clicks, s.events, s.tabs, s.user_agent, s.vp_width, s.vp_height, s.updated_at, s.user_id, s.compacted_at, s.country, s.errors, s.failed_requests`
+const sessionColsS = `s.id, s.project_id, s.started_at, s.ended_at, s.pages, s.entry_url, s.exit_url, s.clicks, s.events, s.tabs, s.user_agent, s.vp_width, s.vp_height, s.updated_at, s.user_id, s.compacted_at, s.country, s.errors, s.failed_requests, s.score, s.summary, s.friction, s.rage_clicks, s.dead_clicks`
 
 // scanSession reads sessionCols, after any extra leading columns.
 func scanSession(row interface{ Scan(...any) error }, extra ...any) (store.Session, error) {
 	var s store.Session
 	var started, ended, updated, compacted int64
 	err := row.Scan(append(extra, &s.ID, &s.ProjectID, &started, &ended, &s.Pages, &s.EntryURL, &s.ExitURL, &s.Clicks, &s.Events, &s.Tabs,
-		&s.UserAgent, &s.Viewport.Width, &s.Viewport.Height, &updated, &s.UserID, &compacted, &s.Country, &s.Errors, &s.Failed)...)
+		&s.UserAgent, &s.Viewport.Width, &s.Viewport.Height, &updated, &s.UserID, &compacted, &s.Country, &s.Errors, &s.Failed,
+		&s.Score, &s.Summary, &s.Friction, &s.RageClicks, &s.DeadClicks)...)
 	s.StartedAt, s.EndedAt, s.UpdatedAt, s.Compacted = fromMS(started), fromMS(ended), fromMS(updated), optTime(compacted)
 	return s, err
 }

@@ -228,6 +228,7 @@ var sessionColumns = map[search.Field]string{
 	search.Browser: "s.browser", search.OS: "s.os", search.Device: "s.device", search.Country: "s.country",
 	search.User: "s.user_id", search.Duration: "(s.ended_at - s.started_at)", search.Clicks: "s.clicks",
 	search.Pages: "s.pages", search.Errors: "s.errors", search.Failed: "s.failed_requests", search.Started: "s.started_at",
+	search.Rage: "s.rage_clicks", search.Dead: "s.dead_clicks", search.Friction: "s.friction", search.Score: "s.score",
 }
 
 func (c *compiler) arg(v any) string {
@@ -289,7 +290,8 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		return "", fmt.Errorf("sqlite: search: field %s is not indexed", t.Field)
 	}
 	switch t.Field {
-	case search.Duration, search.Clicks, search.Pages, search.Errors, search.Failed, search.Started:
+	case search.Duration, search.Clicks, search.Pages, search.Errors, search.Failed, search.Started,
+		search.Rage, search.Dead, search.Friction, search.Score:
 		switch t.Op {
 		case search.Eq, search.Gt, search.Ge, search.Lt, search.Le:
 			return col + " " + string(t.Op) + " " + c.arg(t.Num), nil
@@ -317,6 +319,8 @@ func sortKey(s search.Sort) string {
 		return "(s.ended_at - s.started_at)"
 	case search.Errored:
 		return "s.errors"
+	case search.Interesting:
+		return "s.score"
 	}
 	return "s.started_at"
 }
