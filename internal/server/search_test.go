@@ -3,57 +3,21 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/reelhq/reel/internal/api"
-	"github.com/reelhq/reel/internal/auth"
-	"github.com/reelhq/reel/internal/blob"
-	"github.com/reelhq/reel/internal/demo"
 	"github.com/reelhq/reel/internal/ingest"
-	"github.com/reelhq/reel/internal/sdk"
-	"github.com/reelhq/reel/internal/setup"
-	"github.com/reelhq/reel/internal/store/sqlite"
-	"github.com/reelhq/reel/internal/ui"
 )
 
 // newSearchStack is newStack with ingest trusting a country header, as behind Cloudflare.
 func newSearchStack(t *testing.T) *stack {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "index.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	blobs, err := blob.NewLocal(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, err := setup.Run(ctx, db, setup.Options{AdminEmail: "admin@reel.local", AdminPassword: "hunter2-hunter2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	authn := auth.New(db, log, auth.Options{AdminToken: adminToken})
-	ih := ingest.New(db, blobs, log, ingest.Options{CountryHeader: "CF-IPCountry"})
-	h := Routes(Components{
-		API: api.New(db, blobs, authn, log), Auth: authn, Ingest: ih, SDKConfig: ih.SDKConfig(),
-		UI: ui.Handler(), SDK: sdk.Handler(), Demo: demo.Handler(first.Project.PublicKey), Log: log,
-	})
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return &stack{srv: srv, key: first.Project.PublicKey}
+	return newStackWith(t, ingest.Options{CountryHeader: "CF-IPCountry"})
 }
 
 // post sends one batch through the real ingest endpoint with a user agent and country header.

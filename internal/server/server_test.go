@@ -37,6 +37,12 @@ type stack struct {
 // newStack builds the same components `reel serve` does, on a temp dir, behind real HTTP.
 func newStack(t *testing.T) *stack {
 	t.Helper()
+	return newStackWith(t, ingest.Options{})
+}
+
+// newStackWith is newStack with ingest options (a trusted country header, tighter limits).
+func newStackWith(t *testing.T, opts ingest.Options) *stack {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "index.db"))
@@ -54,7 +60,7 @@ func newStack(t *testing.T) *stack {
 	}
 	log := slog.New(slog.DiscardHandler)
 	authn := auth.New(db, log, auth.Options{AdminToken: adminToken})
-	ih := ingest.New(db, blobs, log, ingest.Options{})
+	ih := ingest.New(db, blobs, log, opts)
 	a := api.New(db, blobs, authn, log)
 	a.SetEraser(lifecycle.New(db, blobs, log, lifecycle.Options{}, a.ContentCache()))
 	a.SetInsights(db)
