@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
@@ -178,6 +179,15 @@ func insightSessions(t *testing.T, r *reel) ([]string, map[string]int64) {
 // per step, dropped sessions one click from their replays).
 func TestInsightsIssuesAndFunnelsPages(t *testing.T) {
 	r := startReelWith(t, t.TempDir(), "--compact-idle", "1s")
+	ctx := browser(t)
+	run(t, ctx, "log in", loginActions(r)...)
+	// Before any session: the empty state says when sessions show up.
+	run(t, ctx, "issues page without data",
+		chromedp.Click(`[data-testid=nav-issues]`, chromedp.ByQuery),
+		waitFor(visible(`[data-testid=issues-empty]`)),
+		waitFor(contains(`document.querySelector('[data-testid=issues-empty]').innerText`, "ten minutes after they go quiet")),
+	)
+
 	ids, starts := insightSessions(t, r)
 
 	// Sessions are analysed when compacted; wait for all four.
@@ -213,13 +223,12 @@ func TestInsightsIssuesAndFunnelsPages(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 
-	ctx := browser(t)
-	run(t, ctx, "log in", loginActions(r)...)
-
 	// Issues page: the rage click with its session count and a Watch link to the moment.
 	row := fmt.Sprintf(`[data-testid=issue-row][data-fingerprint=%q]`, rage.Fingerprint)
 	var rowText string
 	run(t, ctx, "issues page",
+		chromedp.Click(`[data-testid=nav-sessions]`, chromedp.ByQuery),
+		waitFor(`location.pathname === "/"`),
 		chromedp.Click(`[data-testid=nav-issues]`, chromedp.ByQuery),
 		waitFor(`location.pathname === "/issues"`),
 		waitFor(visible(row)),
@@ -241,7 +250,7 @@ func TestInsightsIssuesAndFunnelsPages(t *testing.T) {
 
 	// ?fingerprint= (where alert messages link) shows that one issue.
 	run(t, ctx, "one issue by fingerprint",
-		chromedp.Navigate(r.URL+"/issues?fingerprint="+rage.Fingerprint),
+		chromedp.Navigate(r.URL+"/issues?fingerprint="+url.QueryEscape(rage.Fingerprint)),
 		waitFor(visible(row)),
 		waitFor(`document.querySelectorAll('[data-testid=issue-row]').length === 1`),
 		waitFor(visible(`[data-testid=issue-filter]`)),
