@@ -4,13 +4,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"runtime/pprof"
 	"time"
 
@@ -21,15 +19,9 @@ import (
 
 func main() {
 	log.SetFlags(0)
-	root, _ := os.Getwd()
-	ctx := context.Background()
-	tmp, err := os.MkdirTemp("", "reel-bench-analysis")
+	_, _, _, recs, cleanup, err := corpus.Setup(log.Printf)
 	check(err)
-	defer os.RemoveAll(tmp)
-	bin, err := corpus.Build(root, tmp)
-	check(err)
-	recs, err := corpus.Load(ctx, bin, filepath.Join(root, "bench/out/corpus"), 10, log.Printf)
-	check(err)
+	defer cleanup()
 
 	rng := rand.New(rand.NewPCG(3, 4))
 	type session struct {

@@ -7,14 +7,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -34,15 +32,9 @@ type batch struct {
 
 func main() {
 	log.SetFlags(0)
-	root, _ := os.Getwd()
-	ctx := context.Background()
-	tmp, err := os.MkdirTemp("", "reel-bench-ingest")
+	_, tmp, bin, recs, cleanup, err := corpus.Setup(log.Printf)
 	check(err)
-	defer os.RemoveAll(tmp)
-	bin, err := corpus.Build(root, tmp)
-	check(err)
-	recs, err := corpus.Load(ctx, bin, filepath.Join(root, "bench/out/corpus"), 10, log.Printf)
-	check(err)
+	defer cleanup()
 
 	// 300 sessions' worth of batches, grouped per session so each is sent in order.
 	rng := rand.New(rand.NewPCG(1, 2))

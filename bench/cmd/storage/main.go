@@ -5,14 +5,12 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"log"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -22,15 +20,9 @@ import (
 
 func main() {
 	log.SetFlags(0)
-	root, _ := os.Getwd()
-	ctx := context.Background()
-	tmp, err := os.MkdirTemp("", "reel-bench-storage")
+	_, tmp, bin, recs, cleanup, err := corpus.Setup(log.Printf)
 	check(err)
-	defer os.RemoveAll(tmp)
-	bin, err := corpus.Build(root, tmp)
-	check(err)
-	recs, err := corpus.Load(ctx, bin, filepath.Join(root, "bench/out/corpus"), 10, log.Printf)
-	check(err)
+	defer cleanup()
 
 	const sessions = 200
 	data := filepath.Join(tmp, "data")

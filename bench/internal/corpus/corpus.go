@@ -309,3 +309,20 @@ func heavyPage(reelURL, key string) string {
 <script>setInterval(() => { for (let k = 0; k < 40; k++) { const i = Math.floor(Math.random()*1500); document.getElementById("p"+i).textContent = (100 + Math.random()*50).toFixed(2) } }, 200)</script>
 </body></html>`
 }
+
+// Setup is what every corpus benchmark starts with: it builds reel into a temporary directory
+// and loads (recording on first use) the corpus from bench/out/corpus. cleanup removes the
+// temporary directory.
+func Setup(logf func(string, ...any)) (root, tmp, bin string, recs []Session, cleanup func(), err error) {
+	root, _ = os.Getwd()
+	tmp, err = os.MkdirTemp("", "reel-bench")
+	if err != nil {
+		return
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	if bin, err = Build(root, tmp); err != nil {
+		return
+	}
+	recs, err = Load(context.Background(), bin, filepath.Join(root, "bench/out/corpus"), 10, logf)
+	return
+}
