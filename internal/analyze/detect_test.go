@@ -322,3 +322,18 @@ func FuzzBuild(f *testing.F) {
 		Analyze([][]json.RawMessage{events}, Facts{}, Defaults)
 	})
 }
+
+// Snapshots whose nodes end with a number, true or null (Go's key order, rr_scrollTop) still
+// name the clicked element.
+func TestSnapshotWithScalarLastInObjects(t *testing.T) {
+	r := &rec{}
+	r.add(4, 0, `{"height":800,"href":"http://shop/cart","width":1280}`)
+	r.add(2, 1, `{"initialOffset":{"left":0,"top":0},"node":{"childNodes":[{"attributes":{"class":"coupon","rr_scrollTop":12},"childNodes":[{"id":11,"textContent":"Apply coupon","type":3}],"id":10,"tagName":"button","type":2}],"id":1,"type":0}}`)
+	for i := range 3 {
+		r.click(1000+int64(i)*100, 11, 10, 10)
+	}
+	sigs := kinds(Detect(Build(r.events), Defaults), RageClick)
+	if len(sigs) != 1 || sigs[0].Target != `button.coupon "Apply coupon"` {
+		t.Fatalf("rage click = %+v", sigs)
+	}
+}

@@ -67,13 +67,14 @@ func (r *reader) skip() error {
 		case '{', '[':
 			depth++
 		case '}', ']':
+			if depth == 0 {
+				// The end of the enclosing object or array: a scalar value ended just before.
+				return nil
+			}
 			depth--
 			if depth == 0 {
 				r.i++
 				return nil
-			}
-			if depth < 0 {
-				return errShape
 			}
 		case ',', ' ', '\t', '\n', '\r', ':':
 			if depth == 0 {
