@@ -25,6 +25,7 @@ import (
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/compact"
+	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/demo"
 	"github.com/reelhq/reel/internal/ingest"
 	"github.com/reelhq/reel/internal/lifecycle"
@@ -198,12 +199,10 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		perIP = ingest.RateLimit{PerSecond: -1}
 	}
 	ih := ingest.New(db, blobs, log, ingest.Options{PerIP: perIP, CountryHeader: c.CountryHeader})
-	apiH := api.New(db, blobs, authn, log)
-	life := lifecycle.New(db, blobs, log, lifecycle.Options{}, apiH.ContentCache())
-	apiH.SetEraser(life)
-	apiH.SetInsights(db)
-	apiH.SetAlerts(db)
-	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle})
+	cache := content.NewCache(blobs, 64<<20)
+	life := lifecycle.New(db, blobs, log, lifecycle.Options{}, cache)
+	apiH := api.New(db, blobs, authn, log, cache, life)
+	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle, Cache: cache})
 	life.SetCompactor(compactor)
 	if rw := rewrite.New(rewrite.Options{URL: c.LLMURL, Model: c.LLMModel, APIKey: os.Getenv("REEL_LLM_API_KEY")}); rw != nil {
 		compactor.SetRewriter(rw)

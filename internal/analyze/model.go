@@ -126,7 +126,7 @@ func Build(events []json.RawMessage) *Timeline {
 				if key == "node" {
 					return t.readNode(r, 0, 0)
 				}
-				return r.skip()
+				return r.pass()
 			})
 		case rrweb.IncrementalSnapshot:
 			t.incremental(ev, url)

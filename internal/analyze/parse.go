@@ -51,8 +51,8 @@ func (r *reader) str() (string, error) {
 	return "", errShape
 }
 
-// skip passes over any value.
-func (r *reader) skip() error {
+// pass moves over any value.
+func (r *reader) pass() error {
 	depth := 0
 	for r.i < len(r.b) {
 		switch c := r.b[r.i]; c {
@@ -156,7 +156,7 @@ func (t *Timeline) readNode(r *reader, parent, depth int) error {
 				node.Text = s
 				return err
 			}
-			return r.skip()
+			return r.pass()
 		case "attributes":
 			return r.object(func(k string) error {
 				if keptAttrs[k] && r.i < len(r.b) && r.b[r.i] == '"' {
@@ -167,11 +167,11 @@ func (t *Timeline) readNode(r *reader, parent, depth int) error {
 				if keptAttrs[k] && bytes.HasPrefix(r.b[r.i:], []byte("true")) {
 					node.Attrs[k] = ""
 				}
-				return r.skip()
+				return r.pass()
 			})
 		case "childNodes":
 			if r.i >= len(r.b) || r.b[r.i] != '[' {
-				return r.skip()
+				return r.pass()
 			}
 			r.i++
 			for {
@@ -194,7 +194,7 @@ func (t *Timeline) readNode(r *reader, parent, depth int) error {
 				kids = append(kids, t.order[before:]...)
 			}
 		default:
-			return r.skip()
+			return r.pass()
 		}
 		return nil
 	})

@@ -15,9 +15,6 @@ type eraser interface {
 	EraseUser(ctx context.Context, projectID, userID string) (lifecycle.ErasureReport, error)
 }
 
-// SetEraser enables the erasure endpoint.
-func (a *API) SetEraser(e eraser) { a.eraser = e }
-
 func requireAdmin(r *http.Request) error {
 	p, ok := auth.PrincipalFrom(r.Context())
 	if !ok || p.Role != "admin" {
@@ -31,9 +28,6 @@ func requireAdmin(r *http.Request) error {
 func (a *API) EraseUser(w http.ResponseWriter, r *http.Request) error {
 	if err := requireAdmin(r); err != nil {
 		return err
-	}
-	if a.eraser == nil {
-		return apierror.New(http.StatusNotImplemented, "not_implemented", "erasure is not enabled on this node")
 	}
 	project, user := r.PathValue("project"), r.PathValue("user")
 	if strings.TrimSpace(user) == "" || len(user) > 256 {

@@ -20,9 +20,6 @@ type alerts interface {
 	DeleteAlert(ctx context.Context, projectID string, id int64) error
 }
 
-// SetAlerts enables the alert rule endpoints.
-func (a *API) SetAlerts(al alerts) { a.alerts = al }
-
 type alertJSON struct {
 	ID            int64      `json:"id"`
 	Project       string     `json:"project"`
@@ -53,9 +50,6 @@ func (a *API) CreateAlert(w http.ResponseWriter, r *http.Request) error {
 	if err := requireAdmin(r); err != nil {
 		return err
 	}
-	if a.alerts == nil {
-		return apierror.New(http.StatusNotImplemented, "not_implemented", "alerts are not enabled on this node")
-	}
 	var in alertJSON
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&in); err != nil {
 		return apierror.New(http.StatusBadRequest, "bad_request", "body must be a JSON alert rule")
@@ -81,7 +75,7 @@ func (a *API) CreateAlert(w http.ResponseWriter, r *http.Request) error {
 	if _, err := a.projectByID(r.Context(), in.Project); err != nil {
 		return err
 	}
-	rule, err := a.alerts.CreateAlert(r.Context(), store.AlertRule{ProjectID: in.Project, Name: in.Name, Kind: in.Kind, Fingerprint: in.Fingerprint,
+	rule, err := a.index.CreateAlert(r.Context(), store.AlertRule{ProjectID: in.Project, Name: in.Name, Kind: in.Kind, Fingerprint: in.Fingerprint,
 		Threshold: in.Threshold, Window: time.Duration(in.WindowMinutes) * time.Minute, Webhook: in.Webhook, CreatedAt: time.Now()})
 	if err != nil {
 		return err
@@ -92,14 +86,11 @@ func (a *API) CreateAlert(w http.ResponseWriter, r *http.Request) error {
 
 // ListAlerts lists a project's rules.
 func (a *API) ListAlerts(w http.ResponseWriter, r *http.Request) error {
-	if a.alerts == nil {
-		return apierror.New(http.StatusNotImplemented, "not_implemented", "alerts are not enabled on this node")
-	}
 	project := r.URL.Query().Get("project")
 	if project == "" {
 		project = "default"
 	}
-	rules, err := a.alerts.Alerts(r.Context(), project)
+	rules, err := a.index.Alerts(r.Context(), project)
 	if err != nil {
 		return err
 	}
@@ -116,9 +107,6 @@ func (a *API) DeleteAlert(w http.ResponseWriter, r *http.Request) error {
 	if err := requireAdmin(r); err != nil {
 		return err
 	}
-	if a.alerts == nil {
-		return apierror.New(http.StatusNotImplemented, "not_implemented", "alerts are not enabled on this node")
-	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return apierror.New(http.StatusBadRequest, "bad_request", "invalid alert id")
@@ -127,7 +115,7 @@ func (a *API) DeleteAlert(w http.ResponseWriter, r *http.Request) error {
 	if project == "" {
 		project = "default"
 	}
-	if err := a.alerts.DeleteAlert(r.Context(), project, id); errors.Is(err, store.ErrNotFound) {
+	if err := a.index.DeleteAlert(r.Context(), project, id); errors.Is(err, store.ErrNotFound) {
 		return apierror.New(http.StatusNotFound, "not_found", "alert not found")
 	} else if err != nil {
 		return err

@@ -26,6 +26,8 @@ type index interface {
 	GetSession(ctx context.Context, id string) (store.Session, error)
 	Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error)
 	Segments(ctx context.Context, sessionID string) ([]store.Segment, error)
+	insights
+	alerts
 }
 
 // blobs is what the API reads from the blob store.
@@ -36,24 +38,19 @@ type blobs interface {
 
 // API holds the handlers' dependencies.
 type API struct {
-	index    index
-	blobs    blobs
-	auth     *auth.Auth
-	log      *slog.Logger
-	content  *content.Cache
-	eraser   eraser
-	insights insights
-	alerts   alerts
+	index   index
+	blobs   blobs
+	auth    *auth.Auth
+	log     *slog.Logger
+	content *content.Cache
+	eraser  eraser
 }
 
-// New returns the API.
-func New(idx index, b blobs, a *auth.Auth, log *slog.Logger) *API {
-	return &API{index: idx, blobs: b, auth: a, log: log, content: content.NewCache(b, 64<<20)}
+// New returns the API. cache resolves the content markers in stored events; erasure shares it
+// so it can forget what it deleted.
+func New(idx index, b blobs, a *auth.Auth, log *slog.Logger, cache *content.Cache, e eraser) *API {
+	return &API{index: idx, blobs: b, auth: a, log: log, content: cache, eraser: e}
 }
-
-// ContentCache is the cache of content tokens the API resolves events with; erasure uses it to
-// forget what it deleted.
-func (a *API) ContentCache() *content.Cache { return a.content }
 
 // HandlerFunc is an API handler: it writes a response or returns an error.
 type HandlerFunc func(w http.ResponseWriter, r *http.Request) error

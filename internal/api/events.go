@@ -48,16 +48,7 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 	if err != nil {
 		return err
 	}
-	// A compaction finishing between listing the sources and reading them deletes what was
-	// listed; listing again then finds the new layout.
-	var parts [][]event
-	var seekStart int64
-	for attempt := 0; ; attempt++ {
-		parts, seekStart, err = a.collect(ctx, id, sess.ProjectID, q.Get("tab"), from, after)
-		if err == nil || attempt == 2 || !errors.Is(err, blob.ErrNotFound) {
-			break
-		}
-	}
+	parts, seekStart, err := a.collect(ctx, id, sess.ProjectID, q.Get("tab"), from, after)
 	if err != nil {
 		return err
 	}
@@ -192,8 +183,19 @@ func mergeByTime(parts [][]event) []event {
 	return all
 }
 
-// collect reads a session's events per tab, applying seek (from) and live tail (after).
+// collect reads a session's events per tab, applying seek (from) and live tail (after). A
+// compaction finishing between listing the sources and reading them deletes what was listed;
+// listing again then finds the new layout.
 func (a *API) collect(ctx context.Context, id, projectID, tab string, from, after int64) ([][]event, int64, error) {
+	for attempt := 0; ; attempt++ {
+		parts, start, err := a.collectOnce(ctx, id, projectID, tab, from, after)
+		if err == nil || attempt == 2 || !errors.Is(err, blob.ErrNotFound) {
+			return parts, start, err
+		}
+	}
+}
+
+func (a *API) collectOnce(ctx context.Context, id, projectID, tab string, from, after int64) ([][]event, int64, error) {
 	tabs, err := a.sources(ctx, id, tab)
 	if err != nil {
 		return nil, 0, err

@@ -19,9 +19,6 @@ type insights interface {
 	Visits(ctx context.Context, projectID string, from, to time.Time, limit int) ([]store.Visit, error)
 }
 
-// SetInsights enables the issues and funnels endpoints.
-func (a *API) SetInsights(i insights) { a.insights = i }
-
 type momentJSON struct {
 	SessionID string `json:"sessionId"`
 	At        int64  `json:"at"`
@@ -69,14 +66,11 @@ func moment(sessionID string, at time.Time, start time.Time) momentJSON {
 // dead-clicked on the same page — most sessions first, with a daily trend and the latest
 // moments to watch.
 func (a *API) Issues(w http.ResponseWriter, r *http.Request) error {
-	if a.insights == nil {
-		return apierror.New(http.StatusNotImplemented, "not_implemented", "analysis is not enabled on this node")
-	}
 	project, since, until, err := a.windowParams(r)
 	if err != nil {
 		return err
 	}
-	issues, err := a.insights.Issues(r.Context(), store.IssueQuery{ProjectID: project, Since: since, Until: until, Limit: 100})
+	issues, err := a.index.Issues(r.Context(), store.IssueQuery{ProjectID: project, Since: since, Until: until, Limit: 100})
 	if err != nil {
 		return err
 	}
@@ -85,11 +79,7 @@ func (a *API) Issues(w http.ResponseWriter, r *http.Request) error {
 		j := issueJSON{Fingerprint: is.Fingerprint, Kind: is.Kind, Path: is.Path, Target: is.Target, Sessions: is.Sessions, Users: is.Users,
 			FirstSeen: is.FirstSeen, LastSeen: is.LastSeen, Daily: is.Daily, Samples: []momentJSON{}}
 		for _, m := range is.Samples {
-			start := m.At
-			if s, err := a.index.GetSession(r.Context(), m.SessionID); err == nil {
-				start = s.StartedAt
-			}
-			j.Samples = append(j.Samples, moment(m.SessionID, m.At, start))
+			j.Samples = append(j.Samples, moment(m.SessionID, m.At, m.SessionStarted))
 		}
 		out = append(out, j)
 	}
@@ -114,9 +104,6 @@ type funnelStepJSON struct {
 // the previous one, how long it took, and which sessions dropped out at each step, one click
 // from their replays.
 func (a *API) Funnel(w http.ResponseWriter, r *http.Request) error {
-	if a.insights == nil {
-		return apierror.New(http.StatusNotImplemented, "not_implemented", "analysis is not enabled on this node")
-	}
 	var body struct {
 		Steps []FunnelStep `json:"steps"`
 	}
@@ -135,7 +122,7 @@ func (a *API) Funnel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	visits, err := a.insights.Visits(r.Context(), project, since, until, 200_000)
+	visits, err := a.index.Visits(r.Context(), project, since, until, 200_000)
 	if err != nil {
 		return err
 	}

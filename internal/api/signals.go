@@ -25,13 +25,7 @@ func (a *API) Signals(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var parts [][]event
-	for attempt := 0; ; attempt++ {
-		parts, _, err = a.collect(ctx, id, sess.ProjectID, "", 0, 0)
-		if err == nil || attempt == 2 {
-			break
-		}
-	}
+	parts, _, err := a.collect(ctx, id, sess.ProjectID, "", 0, 0)
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,10 @@
 // Package chunk is the at-rest format of a batch of events: the rrweb events as one JSON array,
 // byte for byte as recorded, compressed with zstd. Keeping the JSON verbatim means the events
-// API can stream a chunk back without re-encoding it, and any rrweb player can read it.
+// API returns exactly what was recorded, and any rrweb player can read it.
 package chunk
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -24,25 +22,6 @@ var (
 	fast, _    = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
 	decoder, _ = zstd.NewReader(nil, zstd.WithDecoderMaxMemory(MaxDecoded), zstd.WithDecoderConcurrency(0))
 )
-
-// Encode joins the raw events into a JSON array and compresses it. It returns the compressed
-// bytes and the length of the uncompressed array.
-func Encode(events []json.RawMessage) ([]byte, int) {
-	n := 2
-	for _, e := range events {
-		n += len(e) + 1
-	}
-	buf := make([]byte, 0, n)
-	buf = append(buf, '[')
-	for i, e := range events {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, e...)
-	}
-	buf = append(buf, ']')
-	return encoder.EncodeAll(buf, make([]byte, 0, len(buf)/4)), len(buf)
-}
 
 // EncodeArray compresses a JSON array of events as it is, quickly.
 func EncodeArray(arr []byte) []byte {
@@ -65,33 +44,14 @@ func Decompress(b []byte) ([]byte, error) {
 
 // DecodeArray decompresses a chunk into its JSON array text.
 func DecodeArray(b []byte) ([]byte, error) {
-	out, err := decoder.DecodeAll(b, nil)
+	out, err := Decompress(b)
 	if err != nil {
-		return nil, fmt.Errorf("chunk: decompress: %w", err)
+		return nil, err
 	}
 	if len(out) < 2 || out[0] != '[' || out[len(out)-1] != ']' {
 		return nil, errors.New("chunk: not a JSON array")
 	}
 	return out, nil
-}
-
-// Decode decompresses a chunk into its events.
-func Decode(b []byte) ([]json.RawMessage, error) {
-	arr, err := DecodeArray(b)
-	if err != nil {
-		return nil, err
-	}
-	var events []json.RawMessage
-	if err := json.Unmarshal(arr, &events); err != nil {
-		return nil, fmt.Errorf("chunk: parse: %w", err)
-	}
-	return events, nil
-}
-
-// Inner returns the array text without its brackets (empty for an empty array), for callers
-// that splice several chunks into one array.
-func Inner(arr []byte) []byte {
-	return bytes.TrimSpace(arr[1 : len(arr)-1])
 }
 
 // Reader reads objects and byte ranges of them.

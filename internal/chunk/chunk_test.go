@@ -1,43 +1,54 @@
 package chunk
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"testing"
+
+	"github.com/reelhq/reel/internal/blob"
 )
 
 func TestRoundTripKeepsBytes(t *testing.T) {
-	events := []json.RawMessage{
-		json.RawMessage(`{"type":4,"timestamp":1,"data":{"href":"http://x/"}}`),
-		json.RawMessage(`{"type":3, "timestamp":2,"data":{"source":2,"type":2,"x":1e3}}`),
-	}
-	b, n := Encode(events)
-	if n != len(events[0])+len(events[1])+3 {
-		t.Fatalf("raw len = %d", n)
-	}
-	got, err := Decode(b)
+	arr := []byte(`[{"type":4,"timestamp":1,"data":{"href":"http://x/"}}, {"type":3, "timestamp":2,"data":{"source":2,"type":2,"x":1e3}}]`)
+	got, err := DecodeArray(EncodeArray(arr))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || !bytes.Equal(got[0], events[0]) || !bytes.Equal(got[1], events[1]) {
+	if string(got) != string(arr) {
 		t.Fatalf("events changed: %s", got)
 	}
-	arr, _ := DecodeArray(b)
-	if string(Inner(arr)) != string(events[0])+","+string(events[1]) {
-		t.Fatalf("Inner = %s", Inner(arr))
+	if back, err := Decompress(Compress([]byte("anything"))); err != nil || string(back) != "anything" {
+		t.Fatalf("Compress round trip = %q, %v", back, err)
 	}
 }
 
 func TestDecodeRejectsGarbage(t *testing.T) {
 	for name, in := range map[string][]byte{
-		"empty":     nil,
-		"not zstd":  []byte("hello world"),
-		"truncated": func() []byte { b, _ := Encode([]json.RawMessage{json.RawMessage(`{"a":1}`)}); return b[:len(b)-3] }(),
+		"empty":        nil,
+		"not zstd":     []byte("hello world"),
+		"truncated":    func() []byte { b := EncodeArray([]byte(`[{"a":1}]`)); return b[:len(b)-3] }(),
+		"not an array": Compress([]byte(`{"a":1}`)),
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := Decode(in); err == nil {
-				t.Fatal("Decode succeeded on garbage")
+			if _, err := DecodeArray(in); err == nil {
+				t.Fatal("DecodeArray succeeded on garbage")
 			}
 		})
+	}
+}
+
+func TestLoadWholeAndRange(t *testing.T) {
+	ctx := context.Background()
+	store, err := blob.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, c := EncodeArray([]byte(`[1]`)), EncodeArray([]byte(`[2,3]`))
+	store.Put(ctx, "one", a)
+	store.Put(ctx, "pack", append(append([]byte{}, a...), c...))
+	if got, err := Load(ctx, store, "one", 0, 0); err != nil || string(got) != "[1]" {
+		t.Fatalf("whole = %s, %v", got, err)
+	}
+	if got, err := Load(ctx, store, "pack", int64(len(a)), int64(len(c))); err != nil || string(got) != "[2,3]" {
+		t.Fatalf("range = %s, %v", got, err)
 	}
 }

@@ -56,6 +56,9 @@ type Options struct {
 	MinContent int
 	// Lease is how long one worker may hold a session.
 	Lease time.Duration
+	// Cache resolves stored content while recompacting; share the API's so an item is read
+	// from disk once. Nil: a small cache of its own.
+	Cache *content.Cache
 }
 
 // Defaults: a session idle for 10 minutes is most likely over (the SDK ends one after 30
@@ -87,7 +90,10 @@ func New(idx index, b blobs, log *slog.Logger, opts Options) *Compactor {
 	if opts.Lease <= 0 {
 		opts.Lease = Defaults.Lease
 	}
-	return &Compactor{index: idx, blobs: b, log: log, opts: opts, content: content.NewCache(b, 16<<20)}
+	if opts.Cache == nil {
+		opts.Cache = content.NewCache(b, 16<<20)
+	}
+	return &Compactor{index: idx, blobs: b, log: log, opts: opts, content: opts.Cache}
 }
 
 // Run compacts idle sessions until ctx is done.

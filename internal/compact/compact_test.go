@@ -63,8 +63,9 @@ func newEnv(t *testing.T) *env {
 	srv := httptest.NewServer(ingest.New(db, blobs, log, ingest.Options{}))
 	t.Cleanup(srv.Close)
 	authn := auth.New(db, log, auth.Options{AdminToken: token})
-	a := api.New(db, blobs, authn, log)
-	life := lifecycle.New(db, blobs, log, lifecycle.Options{Grace: time.Nanosecond}, a.ContentCache())
+	cache := content.NewCache(blobs, 64<<20)
+	life := lifecycle.New(db, blobs, log, lifecycle.Options{Grace: time.Nanosecond}, cache)
+	a := api.New(db, blobs, authn, log, cache, life)
 	return &env{dir: dir, db: db, blobs: blobs, ingest: srv, api: a, authn: authn, life: life,
 		comp: compact.New(db, blobs, log, compact.Options{Idle: time.Nanosecond, MinContent: 1024})}
 }
@@ -379,7 +380,6 @@ func TestErasureFreesSharedPacks(t *testing.T) {
 
 func TestIssuesAndFunnelsFromCompactedSessions(t *testing.T) {
 	e := newEnv(t)
-	e.api.SetInsights(e.db)
 	ctx := context.Background()
 	now := time.Now().Add(-time.Hour).UnixMilli()
 	couponPage := func(at int64) json.RawMessage {

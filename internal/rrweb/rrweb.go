@@ -75,37 +75,6 @@ type Event struct {
 	Data      json.RawMessage
 }
 
-// Parse checks that raw is an rrweb event (an object with an integer type in 0–6, a numeric
-// timestamp and an object data) and returns its header. It does not copy data.
-func Parse(raw json.RawMessage) (Event, error) {
-	var h struct {
-		Type      *json.Number    `json:"type"`
-		Timestamp *json.Number    `json:"timestamp"`
-		Data      json.RawMessage `json:"data"`
-	}
-	if err := json.Unmarshal(raw, &h); err != nil {
-		return Event{}, fmt.Errorf("%w: %v", ErrInvalid, err)
-	}
-	if h.Type == nil {
-		return Event{}, fmt.Errorf("%w: missing type", ErrInvalid)
-	}
-	t, err := h.Type.Int64()
-	if err != nil || t < int64(DomContentLoaded) || t > int64(Plugin) {
-		return Event{}, fmt.Errorf("%w: type %s is not an rrweb event type (0-6)", ErrInvalid, h.Type.String())
-	}
-	if h.Timestamp == nil {
-		return Event{}, fmt.Errorf("%w: missing timestamp", ErrInvalid)
-	}
-	ts, err := h.Timestamp.Float64()
-	if err != nil || ts < 0 || ts > math.MaxInt64/2 || math.IsNaN(ts) {
-		return Event{}, fmt.Errorf("%w: timestamp %s is not a time in ms", ErrInvalid, h.Timestamp.String())
-	}
-	if len(h.Data) == 0 || h.Data[0] != '{' {
-		return Event{}, fmt.Errorf("%w: data must be an object", ErrInvalid)
-	}
-	return Event{Type: EventType(t), Timestamp: int64(ts), Data: h.Data}, nil
-}
-
 // MetaData is the data of a Meta event: the page that was loaded and its viewport.
 type MetaData struct {
 	Href   string
@@ -138,28 +107,6 @@ type IncrementalHeader struct {
 	Height int
 }
 
-// ParseIncremental reads the header of an incremental event's data, leniently like ParseMeta.
-func ParseIncremental(data json.RawMessage) (IncrementalHeader, error) {
-	var raw struct {
-		Source json.RawMessage `json:"source"`
-		Type   json.RawMessage `json:"type"`
-		Width  json.RawMessage `json:"width"`
-		Height json.RawMessage `json:"height"`
-	}
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return IncrementalHeader{}, fmt.Errorf("%w: incremental: %v", ErrInvalid, err)
-	}
-	if len(raw.Source) == 0 {
-		return IncrementalHeader{}, fmt.Errorf("%w: incremental event without source", ErrInvalid)
-	}
-	return IncrementalHeader{
-		Source: IncrementalSource(number(raw.Source)),
-		Type:   number(raw.Type),
-		Width:  number(raw.Width),
-		Height: number(raw.Height),
-	}, nil
-}
-
 // number reads a JSON number as an int, or -1 when it is absent or not a number.
 func number(raw json.RawMessage) int {
 	var f float64
@@ -172,48 +119,6 @@ func number(raw json.RawMessage) int {
 // IsClick reports whether h is a mouse or touch click.
 func (h IncrementalHeader) IsClick() bool {
 	return h.Source == SourceMouseInteraction && h.Type == Click
-}
-
-// MaxDepth returns the deepest nesting of objects and arrays in the JSON text b, stopping
-// early once limit is exceeded so a hostile payload costs one partial pass at most.
-func MaxDepth(b []byte, limit int) int {
-	depth, max := 0, 0
-	inString, escaped := false, false
-	for _, c := range b {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '{', '[':
-			depth++
-			if depth > max {
-				max = depth
-				if max > limit {
-					return max
-				}
-			}
-		case '}', ']':
-			depth--
-		}
-	}
-	return max
-}
-
-// Elements returns the elements of a JSON array that has already been validated, as
-// sub-slices of arr, stopping after limit elements.
-func Elements(arr []byte, limit int) []json.RawMessage {
-	out, _ := ElementsDepth(arr, limit)
-	return out
 }
 
 // endOfString returns the index of the closing quote of the string whose opening quote is at
@@ -236,11 +141,11 @@ func endOfString(b []byte, i int) int {
 	}
 }
 
-// ElementsDepth is Elements that also reports the deepest nesting inside the array (the array
-// itself is depth 1), in the same single pass.
-func ElementsDepth(arr []byte, limit int) ([]json.RawMessage, int) {
+// Elements returns the elements of a JSON array that has already been validated, as
+// sub-slices of arr, stopping after limit elements.
+func Elements(arr []byte, limit int) []json.RawMessage {
 	var out []json.RawMessage
-	depth, deepest, start := 0, 0, -1
+	depth, start := 0, -1
 	for i := 0; i < len(arr); i++ {
 		c := arr[i]
 		switch c {
@@ -254,9 +159,6 @@ func ElementsDepth(arr []byte, limit int) ([]json.RawMessage, int) {
 			continue
 		case '{', '[':
 			depth++
-			if depth > deepest {
-				deepest = depth
-			}
 			if depth == 1 {
 				continue
 			}
@@ -266,14 +168,14 @@ func ElementsDepth(arr []byte, limit int) ([]json.RawMessage, int) {
 				if start >= 0 {
 					out = append(out, bytes.TrimRight(arr[start:i], " \t\n\r"))
 				}
-				return out, deepest
+				return out
 			}
 		case ',':
 			if depth == 1 {
 				out = append(out, bytes.TrimRight(arr[start:i], " \t\n\r"))
 				start = -1
 				if len(out) >= limit {
-					return out, deepest
+					return out
 				}
 				continue
 			}
@@ -282,7 +184,7 @@ func ElementsDepth(arr []byte, limit int) ([]json.RawMessage, int) {
 			start = i
 		}
 	}
-	return out, deepest
+	return out
 }
 
 // Header reads only an event's type and timestamp, without copying its data.
@@ -376,8 +278,8 @@ func Fields(obj []byte, f func(key, value []byte)) error {
 	}
 }
 
-// FastParse is Parse for events inside a batch whose JSON is already known to be valid: it reads
-// the top-level fields without decoding data.
+// FastParse reads an event's top-level fields without decoding its data and validates them
+// as an rrweb event header (events whose JSON the caller already knows to be valid).
 func FastParse(raw []byte) (Event, error) {
 	var typ, ts, data []byte
 	if err := Fields(raw, func(k, v []byte) {
@@ -392,12 +294,18 @@ func FastParse(raw []byte) (Event, error) {
 	}); err != nil {
 		return Event{}, err
 	}
+	return header(typ, ts, data)
+}
+
+// header checks an event's raw type, timestamp and data: an integer type in 0–6, a
+// non-negative time in ms and an object. A nil field is missing.
+func header(typ, ts, data []byte) (Event, error) {
 	if typ == nil {
 		return Event{}, fmt.Errorf("%w: missing type", ErrInvalid)
 	}
 	t, err := strconv.ParseFloat(string(typ), 64)
 	if err != nil || t != math.Trunc(t) || t < float64(DomContentLoaded) || t > float64(Plugin) {
-		return Event{}, fmt.Errorf("%w: type %s is not an rrweb event type (0-6)", ErrInvalid, typ)
+		return Event{}, fmt.Errorf("%w: type %.20s is not an rrweb event type (0-6)", ErrInvalid, typ)
 	}
 	if ts == nil {
 		return Event{}, fmt.Errorf("%w: missing timestamp", ErrInvalid)

@@ -3,8 +3,6 @@ package rrweb
 import (
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
 )
 
 // Errors of the batch scanner; ErrSyntax and ErrTooDeep carry the byte offset in their message.
@@ -20,32 +18,17 @@ type Scanned struct {
 	Type      EventType
 	Timestamp int64
 	Data      []byte
-	hasType   bool
-	hasTS     bool
 	typeRaw   []byte
 	tsRaw     []byte
 }
 
-// Check validates what the scan read of an event's header, as Parse does.
+// Check validates what the scan read of an event's header, as FastParse does.
 func (e *Scanned) Check() error {
-	if !e.hasType {
-		return fmt.Errorf("%w: missing type", ErrInvalid)
+	ev, err := header(e.typeRaw, e.tsRaw, e.Data)
+	if err != nil {
+		return err
 	}
-	t, err := strconv.ParseFloat(string(e.typeRaw), 64)
-	if err != nil || t != math.Trunc(t) || t < float64(DomContentLoaded) || t > float64(Plugin) {
-		return fmt.Errorf("%w: type %.20s is not an rrweb event type (0-6)", ErrInvalid, e.typeRaw)
-	}
-	if !e.hasTS {
-		return fmt.Errorf("%w: missing timestamp", ErrInvalid)
-	}
-	when, err := strconv.ParseFloat(string(e.tsRaw), 64)
-	if err != nil || when < 0 || when > math.MaxInt64/2 {
-		return fmt.Errorf("%w: timestamp %.40s is not a time in ms", ErrInvalid, e.tsRaw)
-	}
-	if len(e.Data) == 0 || e.Data[0] != '{' {
-		return fmt.Errorf("%w: data must be an object", ErrInvalid)
-	}
-	e.Type, e.Timestamp = EventType(t), int64(when)
+	e.Type, e.Timestamp = ev.Type, ev.Timestamp
 	return nil
 }
 
@@ -265,9 +248,9 @@ func (s *scanner) events(maxEvents int) ([]Scanned, error) {
 				}
 				switch string(key) {
 				case `"type"`:
-					ev.typeRaw, ev.hasType = s.b[vs:s.i], true
+					ev.typeRaw = s.b[vs:s.i]
 				case `"timestamp"`:
-					ev.tsRaw, ev.hasTS = s.b[vs:s.i], true
+					ev.tsRaw = s.b[vs:s.i]
 				case `"data"`:
 					ev.Data = s.b[vs:s.i]
 				}

@@ -18,6 +18,7 @@ import (
 	"github.com/reelhq/reel/internal/api"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/blob"
+	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/demo"
 	"github.com/reelhq/reel/internal/ingest"
 	"github.com/reelhq/reel/internal/lifecycle"
@@ -61,10 +62,8 @@ func newStackWith(t *testing.T, opts ingest.Options) *stack {
 	log := slog.New(slog.DiscardHandler)
 	authn := auth.New(db, log, auth.Options{AdminToken: adminToken})
 	ih := ingest.New(db, blobs, log, opts)
-	a := api.New(db, blobs, authn, log)
-	a.SetEraser(lifecycle.New(db, blobs, log, lifecycle.Options{}, a.ContentCache()))
-	a.SetInsights(db)
-	a.SetAlerts(db)
+	cache := content.NewCache(blobs, 64<<20)
+	a := api.New(db, blobs, authn, log, cache, lifecycle.New(db, blobs, log, lifecycle.Options{}, cache))
 	h := Routes(Components{
 		API: a, Auth: authn,
 		Ingest: ih, SDKConfig: ih.SDKConfig(),

@@ -41,8 +41,9 @@ type Issue struct {
 
 // Moment is a point in a session.
 type Moment struct {
-	SessionID string
-	At        time.Time
+	SessionID      string
+	At             time.Time
+	SessionStarted time.Time // so a link can open the replay at the moment
 }
 
 // IssueQuery selects issues.

@@ -86,17 +86,17 @@ func (db *DB) Issues(ctx context.Context, q store.IssueQuery) ([]store.Issue, er
 			}
 		}
 		drows.Close()
-		srows, err := db.read.QueryContext(ctx, `SELECT session_id, MIN(at) FROM session_signals
-			WHERE project_id = ? AND fingerprint = ? AND at >= ? AND at < ? GROUP BY session_id ORDER BY MIN(at) DESC LIMIT 5`,
+		srows, err := db.read.QueryContext(ctx, `SELECT g.session_id, MIN(g.at), s.started_at FROM session_signals g JOIN sessions s ON s.id = g.session_id
+			WHERE g.project_id = ? AND g.fingerprint = ? AND g.at >= ? AND g.at < ? GROUP BY g.session_id ORDER BY MIN(g.at) DESC LIMIT 5`,
 			q.ProjectID, is.Fingerprint, ms(q.Since), ms(q.Until))
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: issue samples: %w", err)
 		}
 		for srows.Next() {
 			var m store.Moment
-			var at int64
-			if err := srows.Scan(&m.SessionID, &at); err == nil {
-				m.At = fromMS(at)
+			var at, started int64
+			if err := srows.Scan(&m.SessionID, &at, &started); err == nil {
+				m.At, m.SessionStarted = fromMS(at), fromMS(started)
 				is.Samples = append(is.Samples, m)
 			}
 		}
