@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // markerPrefix is how a marker begins in JSON text (the opening quote included).
@@ -172,6 +173,17 @@ func (x *externalizer) take(h string, tok []byte) {
 	}
 }
 
+// canonical reports whether tok is exactly Token(s). Only then may it be keyed by its value:
+// invalid UTF-8 and lone surrogates both decode to U+FFFD, and one value has many escapings,
+// so a token that is not canonical is keyed by its raw bytes (in the tree domain) and comes
+// back byte for byte.
+func canonical(tok []byte, s string) bool {
+	if bytes.IndexByte(tok, '\\') < 0 && utf8.Valid(tok) && !bytes.Contains(tok, []byte("\u2028")) && !bytes.Contains(tok, []byte("\u2029")) {
+		return true
+	}
+	return bytes.Equal(Token(s), tok)
+}
+
 // value copies (or replaces) the JSON value starting at b[i] and returns the index after it.
 func (x *externalizer) value(i, depth int) (int, error) {
 	b := x.in
@@ -194,6 +206,9 @@ func (x *externalizer) value(i, depth int) (int, error) {
 				return i, fmt.Errorf("content: bad string: %w", err)
 			}
 			h := Hash(s)
+			if !canonical(tok, s) {
+				h = TreeHash(tok)
+			}
 			x.take(h, tok)
 			x.out = append(x.out, Marker(h)...)
 		default:

@@ -115,6 +115,9 @@ func TestTokenHashesTheValue(t *testing.T) {
 func FuzzRoundTrip(f *testing.F) {
 	f.Add(`[{"a":"` + strings.Repeat("x", 50) + `","b":["\u0000reel:q",1,2]}]`)
 	f.Add(`{"k":"\\\"","v":"\u0000reel:a:` + strings.Repeat("f", 64) + `"}`)
+	// One value, several spellings: each must come back as it was sent.
+	f.Add(`["\ud800xxxxxxxx","\udc00xxxxxxxx","\u0041xxxxxxxx","Axxxxxxxx"]`)
+	f.Add("[\"\xee00000000\",\"\x8c00000000\"]")
 	f.Fuzz(func(t *testing.T, in string) {
 		if !json.Valid([]byte(in)) {
 			return
