@@ -72,7 +72,8 @@ type Analyzer interface {
 }
 
 // AlertRule posts to a webhook when a problem reaches Threshold sessions within Window. A rule
-// names one issue (Fingerprint) or every issue of a Kind.
+// names one issue (Fingerprint), every issue of a Kind, or a saved search (SavedSearchID: the
+// sessions matching it that started within the window).
 type AlertRule struct {
 	ID          int64
 	ProjectID   string
@@ -84,6 +85,10 @@ type AlertRule struct {
 	Webhook     string
 	CreatedAt   time.Time
 	FiredAt     time.Time
+	// SavedSearchID names the saved search the rule watches (0: none); Alerts fills
+	// SavedQuery with that search's current text.
+	SavedSearchID int64
+	SavedQuery    string
 }
 
 // Alerts keeps alert rules and counts what they watch.

@@ -132,8 +132,12 @@ var _ store.Alerts = (*DB)(nil)
 
 // CreateAlert stores a rule.
 func (db *DB) CreateAlert(ctx context.Context, r store.AlertRule) (store.AlertRule, error) {
-	res, err := db.write.ExecContext(ctx, `INSERT INTO alert_rules(project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ProjectID, r.Name, r.Kind, r.Fingerprint, r.Threshold, r.Window.Milliseconds(), r.Webhook, ms(r.CreatedAt))
+	var saved any
+	if r.SavedSearchID != 0 {
+		saved = r.SavedSearchID
+	}
+	res, err := db.write.ExecContext(ctx, `INSERT INTO alert_rules(project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, saved_search_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ProjectID, r.Name, r.Kind, r.Fingerprint, r.Threshold, r.Window.Milliseconds(), r.Webhook, ms(r.CreatedAt), saved)
 	if err != nil {
 		return r, fmt.Errorf("sqlite: create alert: %w", err)
 	}
@@ -143,8 +147,10 @@ func (db *DB) CreateAlert(ctx context.Context, r store.AlertRule) (store.AlertRu
 
 // Alerts lists a project's rules (all projects when projectID is empty).
 func (db *DB) Alerts(ctx context.Context, projectID string) ([]store.AlertRule, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, fired_at
-		FROM alert_rules WHERE ? = '' OR project_id = ? ORDER BY id`, projectID, projectID)
+	rows, err := db.read.QueryContext(ctx, `SELECT a.id, a.project_id, a.name, a.kind, a.fingerprint, a.threshold, a.window_ms, a.webhook, a.created_at, a.fired_at,
+			COALESCE(a.saved_search_id, 0), COALESCE(ss.query, '')
+		FROM alert_rules a LEFT JOIN saved_searches ss ON ss.id = a.saved_search_id
+		WHERE ? = '' OR a.project_id = ? ORDER BY a.id`, projectID, projectID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: alerts: %w", err)
 	}
@@ -153,7 +159,8 @@ func (db *DB) Alerts(ctx context.Context, projectID string) ([]store.AlertRule, 
 	for rows.Next() {
 		var r store.AlertRule
 		var window, created, fired int64
-		if err := rows.Scan(&r.ID, &r.ProjectID, &r.Name, &r.Kind, &r.Fingerprint, &r.Threshold, &window, &r.Webhook, &created, &fired); err != nil {
+		if err := rows.Scan(&r.ID, &r.ProjectID, &r.Name, &r.Kind, &r.Fingerprint, &r.Threshold, &window, &r.Webhook, &created, &fired,
+			&r.SavedSearchID, &r.SavedQuery); err != nil {
 			return nil, fmt.Errorf("sqlite: alerts: %w", err)
 		}
 		r.Window, r.CreatedAt, r.FiredAt = time.Duration(window)*time.Millisecond, fromMS(created), optTime(fired)
