@@ -3,6 +3,7 @@ import { Assets, ASSET_MIN } from "./assets";
 import { captureConsole } from "./console";
 import { emit, setSink } from "./custom";
 import { captureErrors } from "./errors";
+import { captureHeat } from "./heat";
 import { captureNetwork, type NetworkOptions } from "./network";
 import { captureNavigation, capturePage } from "./page";
 import { BLOCK_CLASS, IGNORE_CLASS, MASK_CLASS, inputMasking } from "./privacy";
@@ -50,7 +51,7 @@ export interface ReelOptions {
   errors?: boolean;
   /** Record fetch/XHR calls (default true); an object allows headers and bodies for some URLs. */
   network?: boolean | NetworkOptions;
-  /** Record SPA navigation, page visibility and web vitals (default true). */
+  /** Record SPA navigation, page visibility, web vitals and heatmap clicks and scroll depth (default true). */
   page?: boolean;
   /** Share of sessions recorded, 0–1 (default 1); decided once per session and kept. */
   sampleRate?: number;
@@ -265,6 +266,7 @@ function begin(options: ReelOptions): void {
   if (options.page !== false) {
     guard(() => captureNavigation(on));
     guard(() => capturePage(on));
+    guard(() => captureHeat(on, [`.${BLOCK_CLASS}`, options.blockSelector].filter(Boolean).join()));
   }
 
   const masking = inputMasking(options.maskAllInputs ?? true);

@@ -1,0 +1,125 @@
+package analyze
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+
+	"github.com/reelhq/reel/internal/rrweb"
+)
+
+// HeatClick is one click as heatmaps keep it: the element by selector and where in its box the
+// click landed, so the point can be drawn on that element however the page is laid out when
+// the heatmap is viewed, and the page position for when the selector no longer matches.
+type HeatClick struct {
+	At           int64 // ms since epoch
+	Path         string
+	Selector     string
+	X, Y         float64 // within the element's box, 0–1 from its top left corner
+	W, H         int     // the element's size, CSS pixels
+	PageX, PageY int
+}
+
+// PageDepth is how far down one page view got: the largest share of the document's height that
+// was on screen.
+type PageDepth struct {
+	At    int64 // when the page view began
+	Path  string
+	Depth float64 // 0–1
+}
+
+// maxSelector bounds a stored selector; the SDK's are far shorter.
+const maxSelector = 512
+
+// Heat reads the SDK's reel.click and reel.scroll events of a session's tabs. A page view
+// begins with a Meta event or a reel.navigation to another path and lasts until the next one;
+// a checkout snapshot (a Meta event for the path already shown) continues it, so a reload of
+// the same page counts as the same view. Views without a reel.scroll event (an SDK that does
+// not record scroll depth) are left out rather than counted as unscrolled.
+func Heat(tabs [][]json.RawMessage) ([]HeatClick, []PageDepth) {
+	var clicks []HeatClick
+	var views []PageDepth
+	for _, events := range tabs {
+		cur := -1 // index in views of the current page view, once it has a depth
+		path, start := "", int64(0)
+		enter := func(url string, at int64) {
+			if p := Path(url); p != path || start == 0 {
+				path, start, cur = p, at, -1
+			}
+		}
+		for _, raw := range events {
+			ev, err := rrweb.FastParse(raw)
+			if err != nil {
+				continue
+			}
+			switch ev.Type {
+			case rrweb.Meta:
+				if m, err := rrweb.ParseMeta(ev.Data); err == nil && m.Href != "" {
+					enter(m.Href, ev.Timestamp)
+				}
+			case rrweb.Custom:
+				if !bytes.Contains(ev.Data, []byte(`"reel.`)) {
+					continue
+				}
+				var c struct {
+					Tag     string `json:"tag"`
+					Payload struct {
+						URL      string   `json:"url"`
+						Selector string   `json:"selector"`
+						X        *float64 `json:"x"`
+						Y        *float64 `json:"y"`
+						W        float64  `json:"w"`
+						H        float64  `json:"h"`
+						PageX    float64  `json:"pageX"`
+						PageY    float64  `json:"pageY"`
+						Depth    *float64 `json:"depth"`
+					} `json:"payload"`
+				}
+				if json.Unmarshal(ev.Data, &c) != nil {
+					continue
+				}
+				p := c.Payload
+				switch c.Tag {
+				case "reel.navigation":
+					if p.URL != "" {
+						enter(p.URL, ev.Timestamp)
+					}
+				case "reel.click":
+					if path == "" || p.Selector == "" || len(p.Selector) > maxSelector || p.X == nil || p.Y == nil {
+						continue
+					}
+					clicks = append(clicks, HeatClick{At: ev.Timestamp, Path: path, Selector: p.Selector,
+						X: unit(*p.X), Y: unit(*p.Y), W: pixels(p.W), H: pixels(p.H), PageX: pixels(p.PageX), PageY: pixels(p.PageY)})
+				case "reel.scroll":
+					if path == "" || p.Depth == nil {
+						continue
+					}
+					d := unit(*p.Depth)
+					if cur < 0 {
+						views = append(views, PageDepth{At: start, Path: path, Depth: d})
+						cur = len(views) - 1
+					} else if d > views[cur].Depth {
+						views[cur].Depth = d
+					}
+				}
+			}
+		}
+	}
+	return clicks, views
+}
+
+// unit clamps v to 0–1 (a click on an element's border can land a hair outside its box).
+func unit(v float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return math.Min(1, math.Max(0, v))
+}
+
+// pixels rounds a coordinate or size to whole pixels, bounded to what a page can measure.
+func pixels(v float64) int {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return int(math.Round(math.Min(1e7, math.Max(-1e7, v))))
+}

@@ -1,0 +1,142 @@
+package analyze
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+func (r *rec) heatClick(at int64, selector string, x, y float64, pageX, pageY int) {
+	r.add(5, at, fmt.Sprintf(`{"tag":"reel.click","payload":{"selector":%q,"x":%g,"y":%g,"w":120,"h":40,"pageX":%d,"pageY":%d}}`, selector, x, y, pageX, pageY))
+}
+func (r *rec) depth(at int64, d float64) {
+	r.add(5, at, fmt.Sprintf(`{"tag":"reel.scroll","payload":{"depth":%g}}`, d))
+}
+func (r *rec) meta(at int64, url string) {
+	r.add(4, at, fmt.Sprintf(`{"href":%q,"width":390,"height":800}`, url))
+}
+func (r *rec) navigate(at int64, url string) {
+	r.add(5, at, fmt.Sprintf(`{"tag":"reel.navigation","payload":{"url":%q,"kind":"push"}}`, url))
+}
+
+func TestHeat(t *testing.T) {
+	const cart = "https://shop.example/demo/cart.html"
+	const coupon = `button[data-testid="apply-coupon"]`
+	tests := []struct {
+		name   string
+		tabs   []*rec
+		clicks []HeatClick
+		views  []PageDepth
+	}{
+		{
+			name: "a click keeps its element, its place in the box and the page position",
+			tabs: []*rec{func() *rec {
+				r := &rec{}
+				r.meta(0, cart+"?step=1#top")
+				r.heatClick(1000, coupon, 0.25, 0.5, 530, 420)
+				return r
+			}()},
+			clicks: []HeatClick{{At: t0 + 1000, Path: "/demo/cart.html", Selector: coupon, X: 0.25, Y: 0.5, W: 120, H: 40, PageX: 530, PageY: 420}},
+		},
+		{
+			name: "the same button moved between sessions: same selector and box position, other page position",
+			tabs: []*rec{
+				func() *rec { r := &rec{}; r.meta(0, cart); r.heatClick(1000, coupon, 0.5, 0.5, 900, 300); return r }(),
+				func() *rec { r := &rec{}; r.meta(0, cart); r.heatClick(1000, coupon, 0.5, 0.5, 195, 1210); return r }(),
+			},
+			clicks: []HeatClick{
+				{At: t0 + 1000, Path: "/demo/cart.html", Selector: coupon, X: 0.5, Y: 0.5, W: 120, H: 40, PageX: 900, PageY: 300},
+				{At: t0 + 1000, Path: "/demo/cart.html", Selector: coupon, X: 0.5, Y: 0.5, W: 120, H: 40, PageX: 195, PageY: 1210},
+			},
+		},
+		{
+			name: "scroll depth is the deepest of a page view; a checkout snapshot of the same page continues it",
+			tabs: []*rec{func() *rec {
+				r := &rec{}
+				r.meta(0, cart)
+				r.depth(500, 0.4)
+				r.depth(2000, 0.7)
+				r.meta(300_000, cart)
+				r.depth(301_000, 0.9)
+				r.depth(302_000, 0.5)
+				return r
+			}()},
+			views: []PageDepth{{At: t0, Path: "/demo/cart.html", Depth: 0.9}},
+		},
+		{
+			name: "navigation starts a new page view, its clicks belong to the new path",
+			tabs: []*rec{func() *rec {
+				r := &rec{}
+				r.meta(0, "https://shop.example/demo/")
+				r.depth(500, 0.3)
+				r.navigate(4000, cart)
+				r.depth(4100, 1)
+				r.heatClick(5000, "#pay", 0.1, 0.9, 10, 10)
+				r.navigate(6000, cart+"#terms")
+				r.depth(6100, 0.2)
+				return r
+			}()},
+			clicks: []HeatClick{{At: t0 + 5000, Path: "/demo/cart.html", Selector: "#pay", X: 0.1, Y: 0.9, W: 120, H: 40, PageX: 10, PageY: 10}},
+			views:  []PageDepth{{At: t0, Path: "/demo/", Depth: 0.3}, {At: t0 + 4000, Path: "/demo/cart.html", Depth: 1}},
+		},
+		{
+			name: "back to a page is another view of it",
+			tabs: []*rec{func() *rec {
+				r := &rec{}
+				r.meta(0, cart)
+				r.depth(100, 0.5)
+				r.meta(1000, "https://shop.example/demo/")
+				r.meta(2000, cart)
+				r.depth(2100, 0.6)
+				return r
+			}()},
+			views: []PageDepth{{At: t0, Path: "/demo/cart.html", Depth: 0.5}, {At: t0 + 2000, Path: "/demo/cart.html", Depth: 0.6}},
+		},
+		{
+			name: "out-of-range fractions are clamped",
+			tabs: []*rec{func() *rec {
+				r := &rec{}
+				r.meta(0, cart)
+				r.heatClick(100, "#a", -0.01, 1.2, 0, 0)
+				r.depth(200, 3)
+				return r
+			}()},
+			clicks: []HeatClick{{At: t0 + 100, Path: "/demo/cart.html", Selector: "#a", X: 0, Y: 1, W: 120, H: 40}},
+			views:  []PageDepth{{At: t0, Path: "/demo/cart.html", Depth: 1}},
+		},
+		{
+			name: "malformed or foreign events are skipped",
+			tabs: []*rec{func() *rec {
+				r := &rec{}
+				r.heatClick(50, "#before-any-page", 0.5, 0.5, 1, 1)
+				r.meta(0, cart)
+				r.add(5, 100, `{"tag":"reel.click","payload":{"x":0.5,"y":0.5}}`)
+				r.add(5, 110, `{"tag":"reel.click","payload":{"selector":"#b","x":"left","y":0.5}}`)
+				r.add(5, 120, `{"tag":"reel.click","payload":{"selector":"#c","y":0.5}}`)
+				r.add(5, 130, `{"tag":"reel.scroll","payload":{}}`)
+				r.add(5, 140, `{"tag":"reel.scroll","payload":{"depth":1e999}}`)
+				r.add(5, 150, `{"tag":"shop.click","payload":{"selector":"#d","x":0.5,"y":0.5}}`)
+				r.add(5, 160, `{"tag":"reel.click","payload":`)
+				r.add(3, 170, `{"source":2,"type":2,"id":4,"x":1,"y":1}`)
+				r.heatClick(180, fmt.Sprintf("%0600d", 1), 0.5, 0.5, 1, 1)
+				return r
+			}()},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var tabs [][]json.RawMessage
+			for _, r := range tc.tabs {
+				tabs = append(tabs, r.events)
+			}
+			clicks, views := Heat(tabs)
+			if !reflect.DeepEqual(clicks, tc.clicks) {
+				t.Errorf("clicks = %+v\nwant %+v", clicks, tc.clicks)
+			}
+			if !reflect.DeepEqual(views, tc.views) {
+				t.Errorf("views = %+v\nwant %+v", views, tc.views)
+			}
+		})
+	}
+}
