@@ -1,6 +1,10 @@
 package analyze
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"sort"
 )
@@ -8,17 +12,17 @@ import (
 // Thresholds tune the detectors; a project may override any of them. Defaults and their
 // reasons: docs/friction.md.
 type Thresholds struct {
-	RageClicks     int     // clicks …
-	RageWindowMS   int64   // … within this long …
-	RageRadiusPx   float64 // … within this distance of the first
-	DeadWaitMS     int64   // nothing happens this long after a click on something clickable
-	ErrorWaitMS    int64   // a JS error this soon after a click
-	ThrashTurns    int     // cursor direction reversals …
-	ThrashWindowMS int64   // … within this long
-	QuickBackMS    int64   // left a page back to the previous one within this long
-	ScrollTurns    int     // scroll direction reversals on one page …
-	ScrollScreens  float64 // … covering this many viewport heights of travel
-	HesitationMS   int64   // focus on a field and no typing for this long
+	RageClicks     int     `json:"rageClicks"`     // clicks …
+	RageWindowMS   int64   `json:"rageWindowMs"`   // … within this long …
+	RageRadiusPx   float64 `json:"rageRadiusPx"`   // … within this distance of the first
+	DeadWaitMS     int64   `json:"deadWaitMs"`     // nothing happens this long after a click on something clickable
+	ErrorWaitMS    int64   `json:"errorWaitMs"`    // a JS error this soon after a click
+	ThrashTurns    int     `json:"thrashTurns"`    // cursor direction reversals …
+	ThrashWindowMS int64   `json:"thrashWindowMs"` // … within this long
+	QuickBackMS    int64   `json:"quickBackMs"`    // left a page back to the previous one within this long
+	ScrollTurns    int     `json:"scrollTurns"`    // scroll direction reversals on one page …
+	ScrollScreens  float64 `json:"scrollScreens"`  // … covering this many viewport heights of travel
+	HesitationMS   int64   `json:"hesitationMs"`   // focus on a field and no typing for this long
 }
 
 // Defaults are Reel's thresholds (docs/friction.md says why).
@@ -30,6 +34,58 @@ var Defaults = Thresholds{
 	QuickBackMS: 5000,
 	ScrollTurns: 6, ScrollScreens: 5,
 	HesitationMS: 10000,
+}
+
+// Override returns t with the thresholds set in the JSON object raw (a project's overrides;
+// absent keys keep t's value). Unknown keys and values outside the sane range of each
+// threshold are errors that name the key, so a typo never silently keeps a default.
+func (t Thresholds) Override(raw []byte) (Thresholds, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return t, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	out := t
+	if err := dec.Decode(&out); err != nil {
+		return t, fmt.Errorf("friction thresholds: %w", err)
+	}
+	if dec.More() {
+		return t, errors.New("friction thresholds: trailing data after the object")
+	}
+	if err := out.Validate(); err != nil {
+		return t, err
+	}
+	return out, nil
+}
+
+// Validate checks every threshold is in a range where its detector still means something.
+func (t Thresholds) Validate() error {
+	ints := []struct {
+		name     string
+		v, lo, hi int64
+	}{
+		{"rageClicks", int64(t.RageClicks), 2, 20},
+		{"rageWindowMs", t.RageWindowMS, 100, 10_000},
+		{"deadWaitMs", t.DeadWaitMS, 500, 30_000},
+		{"errorWaitMs", t.ErrorWaitMS, 100, 30_000},
+		{"thrashTurns", int64(t.ThrashTurns), 4, 200},
+		{"thrashWindowMs", t.ThrashWindowMS, 200, 10_000},
+		{"quickBackMs", t.QuickBackMS, 500, 60_000},
+		{"scrollTurns", int64(t.ScrollTurns), 2, 100},
+		{"hesitationMs", t.HesitationMS, 1000, 300_000},
+	}
+	for _, c := range ints {
+		if c.v < c.lo || c.v > c.hi {
+			return fmt.Errorf("friction thresholds: %s must be between %d and %d, got %d", c.name, c.lo, c.hi, c.v)
+		}
+	}
+	if !(t.RageRadiusPx >= 1 && t.RageRadiusPx <= 500) {
+		return fmt.Errorf("friction thresholds: rageRadiusPx must be between 1 and 500, got %g", t.RageRadiusPx)
+	}
+	if !(t.ScrollScreens >= 1 && t.ScrollScreens <= 100) {
+		return fmt.Errorf("friction thresholds: scrollScreens must be between 1 and 100, got %g", t.ScrollScreens)
+	}
+	return nil
 }
 
 // Detect runs every detector over a tab's timeline and returns the findings in time order.

@@ -337,3 +337,40 @@ func TestSnapshotWithScalarLastInObjects(t *testing.T) {
 		t.Fatalf("rage click = %+v", sigs)
 	}
 }
+
+func TestProjectThresholds(t *testing.T) {
+	r := visit("http://shop/cart", 0)
+	for i := range 3 {
+		r.click(1000+int64(i)*100, 11, 100, 200)
+	}
+	strict, err := Defaults.Override([]byte(`{"rageClicks": 4, "deadWaitMs": 7000}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strict.RageClicks != 4 || strict.DeadWaitMS != 7000 || strict.RageWindowMS != Defaults.RageWindowMS {
+		t.Fatalf("override = %+v", strict)
+	}
+	tl := Build(r.events)
+	if n := len(kinds(Detect(tl, Defaults), RageClick)); n != 1 {
+		t.Fatalf("3 clicks with the defaults: %d rage clicks, want 1", n)
+	}
+	if n := len(kinds(Detect(tl, strict), RageClick)); n != 0 {
+		t.Fatalf("3 clicks when the project asks for 4: %d rage clicks, want 0", n)
+	}
+
+	for _, bad := range []string{
+		`{"rageClick": 4}`,        // typo: never silently the default
+		`{"rageClicks": 1}`,       // below the range
+		`{"deadWaitMs": 1e12}`,    // above it
+		`{"rageRadiusPx": -3}`,    // negative
+		`{"rageClicks": "three"}`, // wrong type
+		`[1,2]`, `{"rageClicks": 4} {}`, `{`,
+	} {
+		if _, err := Defaults.Override([]byte(bad)); err == nil {
+			t.Errorf("Override(%s) accepted", bad)
+		}
+	}
+	if got, err := Defaults.Override(nil); err != nil || got != Defaults {
+		t.Fatalf("no overrides = %+v, %v", got, err)
+	}
+}

@@ -2,12 +2,14 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/lifecycle"
+	"github.com/reelhq/reel/internal/store"
 )
 
 // eraser deletes what was recorded about one user.
@@ -44,15 +46,10 @@ func (a *API) EraseUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *API) projectByID(ctx context.Context, id string) (projectJSON, error) {
-	ps, err := a.index.Projects(ctx)
-	if err != nil {
-		return projectJSON{}, err
+func (a *API) projectByID(ctx context.Context, id string) (store.Project, error) {
+	p, err := a.index.Project(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return p, apierror.New(http.StatusNotFound, "not_found", "project not found")
 	}
-	for _, p := range ps {
-		if p.ID == id {
-			return projectJSON{ID: p.ID, Name: p.Name, PublicKey: p.PublicKey}, nil
-		}
-	}
-	return projectJSON{}, apierror.New(http.StatusNotFound, "not_found", "project not found")
+	return p, err
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/reelhq/reel/internal/analyze"
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/content"
@@ -22,6 +23,8 @@ import (
 // index is what the API reads from the store.
 type index interface {
 	Projects(ctx context.Context) ([]store.Project, error)
+	Project(ctx context.Context, id string) (store.Project, error)
+	UpdateProject(ctx context.Context, p store.Project) error
 	ListSessions(ctx context.Context, q store.ListQuery) (store.SessionPage, error)
 	GetSession(ctx context.Context, id string) (store.Session, error)
 	Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error)
@@ -120,14 +123,38 @@ func (a *API) Me(w http.ResponseWriter, r *http.Request) error {
 }
 
 type projectJSON struct {
-	ID             string    `json:"id"`
-	Name           string    `json:"name"`
-	PublicKey      string    `json:"publicKey"`
-	AllowedOrigins []string  `json:"allowedOrigins"`
-	CreatedAt      time.Time `json:"createdAt"`
+	ID             string          `json:"id"`
+	Name           string          `json:"name"`
+	PublicKey      string          `json:"publicKey"`
+	AllowedOrigins []string        `json:"allowedOrigins"`
+	CreatedAt      time.Time       `json:"createdAt"`
+	RetentionDays  int             `json:"retentionDays"`
+	SDKConfig      json.RawMessage `json:"sdkConfig"`
+	// Friction holds the project's overrides; Thresholds what the detectors use (the
+	// defaults with the overrides applied), Defaults the defaults, so a settings page can show
+	// all three.
+	Friction   json.RawMessage    `json:"friction"`
+	Thresholds analyze.Thresholds `json:"thresholds"`
+	Defaults   analyze.Thresholds `json:"defaults"`
 }
 
-// Projects lists projects.
+func projectOut(p store.Project) projectJSON {
+	origins := p.AllowedOrigins
+	if origins == nil {
+		origins = []string{}
+	}
+	obj := func(b json.RawMessage) json.RawMessage {
+		if len(b) == 0 {
+			return json.RawMessage("{}")
+		}
+		return b
+	}
+	th, _ := analyze.Defaults.Override(p.Friction) // checked when set; defaults otherwise
+	return projectJSON{ID: p.ID, Name: p.Name, PublicKey: p.PublicKey, AllowedOrigins: origins, CreatedAt: p.CreatedAt,
+		RetentionDays: p.RetentionDays, SDKConfig: obj(p.SDKConfig), Friction: obj(p.Friction), Thresholds: th, Defaults: analyze.Defaults}
+}
+
+// Projects lists projects with their settings.
 func (a *API) Projects(w http.ResponseWriter, r *http.Request) error {
 	ps, err := a.index.Projects(r.Context())
 	if err != nil {
@@ -135,11 +162,7 @@ func (a *API) Projects(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]projectJSON, 0, len(ps))
 	for _, p := range ps {
-		origins := p.AllowedOrigins
-		if origins == nil {
-			origins = []string{}
-		}
-		out = append(out, projectJSON{ID: p.ID, Name: p.Name, PublicKey: p.PublicKey, AllowedOrigins: origins, CreatedAt: p.CreatedAt})
+		out = append(out, projectOut(p))
 	}
 	apierror.JSON(w, http.StatusOK, map[string]any{"projects": out})
 	return nil

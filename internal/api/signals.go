@@ -14,7 +14,7 @@ import (
 // Signals returns the analysis of a session: its friction findings (rage, dead and error
 // clicks, thrashed cursor, quick backs, excessive scrolling, form abandonment) for the player's
 // timeline markers, a one-sentence summary and an interest score, computed from its events with
-// the default thresholds.
+// the project's thresholds.
 func (a *API) Signals(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
@@ -37,8 +37,12 @@ func (a *API) Signals(w http.ResponseWriter, r *http.Request) error {
 		}
 		tabs = append(tabs, raws)
 	}
+	th := analyze.Defaults
+	if p, err := a.index.Project(ctx, sess.ProjectID); err == nil {
+		th, _ = analyze.Defaults.Override(p.Friction) // checked when set; defaults otherwise
+	}
 	ua := useragent.Parse(sess.UserAgent)
-	rep := analyze.Analyze(tabs, analyze.Facts{UserID: sess.UserID, Browser: ua.Browser, OS: ua.OS, Device: ua.Device, DurationMS: sess.Duration().Milliseconds()}, analyze.Defaults)
+	rep := analyze.Analyze(tabs, analyze.Facts{UserID: sess.UserID, Browser: ua.Browser, OS: ua.OS, Device: ua.Device, DurationMS: sess.Duration().Milliseconds()}, th)
 	apierror.JSON(w, http.StatusOK, rep)
 	return nil
 }

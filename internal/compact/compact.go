@@ -32,6 +32,7 @@ type index interface {
 	IdleSessions(ctx context.Context, idleBefore time.Time, limit int) ([]string, error)
 	ClaimSession(ctx context.Context, id string, now, until time.Time) (bool, error)
 	GetSession(ctx context.Context, id string) (store.Session, error)
+	Project(ctx context.Context, id string) (store.Project, error)
 	Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error)
 	Segments(ctx context.Context, sessionID string) ([]store.Segment, error)
 	MissingContent(ctx context.Context, projectID string, hashes []string) ([]string, error)
@@ -299,7 +300,7 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 	}
 	// The whole session is at hand: analyse it now (friction, summary, score, issues).
 	if saver, ok := c.index.(analysisSaver); ok {
-		a := Analysis(sess, analysed)
+		a := Analysis(sess, analysed, c.thresholds(ctx, sess.ProjectID))
 		if c.rewriter != nil {
 			c.rewrite(ctx, &a)
 		}
@@ -343,10 +344,26 @@ type analysisSaver interface {
 	SaveAnalysis(ctx context.Context, a store.Analysis) error
 }
 
-// Analysis runs the detectors over a session's tabs and shapes the result for the index.
-func Analysis(sess store.Session, tabs [][]json.RawMessage) store.Analysis {
+// thresholds returns the project's friction thresholds; the API validated them when they were
+// set, so a project that cannot be read falls back to the defaults with a warning.
+func (c *Compactor) thresholds(ctx context.Context, projectID string) analyze.Thresholds {
+	p, err := c.index.Project(ctx, projectID)
+	if err != nil {
+		c.log.Warn("compaction: read project thresholds; using defaults", "project", projectID, "err", err)
+		return analyze.Defaults
+	}
+	th, err := analyze.Defaults.Override(p.Friction)
+	if err != nil {
+		c.log.Warn("compaction: bad project thresholds; using defaults", "project", projectID, "err", err)
+	}
+	return th
+}
+
+// Analysis runs the detectors, tuned by th, over a session's tabs and shapes the result for
+// the index.
+func Analysis(sess store.Session, tabs [][]json.RawMessage, th analyze.Thresholds) store.Analysis {
 	ua := useragent.Parse(sess.UserAgent)
-	rep := analyze.Analyze(tabs, analyze.Facts{UserID: sess.UserID, Browser: ua.Browser, OS: ua.OS, Device: ua.Device, DurationMS: sess.Duration().Milliseconds()}, analyze.Defaults)
+	rep := analyze.Analyze(tabs, analyze.Facts{UserID: sess.UserID, Browser: ua.Browser, OS: ua.OS, Device: ua.Device, DurationMS: sess.Duration().Milliseconds()}, th)
 	a := store.Analysis{SessionID: sess.ID, Score: rep.Score, Summary: rep.Summary, Counts: map[string]int{}, At: time.Now()}
 	for k, n := range rep.Counts {
 		a.Counts[string(k)] = n

@@ -42,6 +42,7 @@ func Routes(c Components) http.Handler {
 	mux.Handle("POST /api/v1/auth/logout", a.Handler(a.Logout))
 	mux.Handle("GET /api/v1/auth/me", require(a.Handler(a.Me)))
 	mux.Handle("GET /api/v1/projects", require(a.Handler(a.Projects)))
+	mux.Handle("PATCH /api/v1/projects/{project}", require(a.Handler(a.UpdateProject)))
 	mux.Handle("GET /api/v1/sessions", require(a.Handler(a.ListSessions)))
 	mux.Handle("GET /api/v1/sessions/{id}", require(a.Handler(a.GetSession)))
 	mux.Handle("GET /api/v1/sessions/{id}/events", require(a.Handler(a.Events)))

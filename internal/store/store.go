@@ -34,6 +34,7 @@ type Project struct {
 	CreatedAt      time.Time
 	RetentionDays  int             // 0: keep forever
 	SDKConfig      json.RawMessage // remote configuration served to the SDK, a JSON object
+	Friction       json.RawMessage // friction threshold overrides (analyze.Thresholds), a JSON object
 }
 
 // User is a dashboard account.
@@ -180,6 +181,13 @@ type Batch struct {
 	ErrorMessages  []string          // distinct reel.error messages
 	EventNames     []string          // distinct reel.track names, lowercased
 	Traits         map[string]string // reel.identify traits, latest value of each key
+	Referrer       string            // the page's document.referrer, as the SDK sent it
+	EventProps     []Prop            // distinct scalar properties of reel.track events
+}
+
+// Prop is one property of a reel.track event, its value as text.
+type Prop struct {
+	Key, Value string
 }
 
 // SessionPage is a page of sessions in the query's order, and the cursor to the next page.
@@ -212,7 +220,9 @@ type Store interface {
 	CreateProject(ctx context.Context, p Project) error
 	Projects(ctx context.Context) ([]Project, error)
 	ProjectByKey(ctx context.Context, publicKey string) (Project, error)
-	// UpdateProject changes a project's name, allowed origins, retention and SDK config.
+	Project(ctx context.Context, id string) (Project, error)
+	// UpdateProject changes a project's name, allowed origins, retention, SDK config and
+	// friction thresholds.
 	UpdateProject(ctx context.Context, p Project) error
 
 	// Users and logins

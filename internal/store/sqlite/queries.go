@@ -26,8 +26,8 @@ func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
 		return fmt.Errorf("sqlite: create project: %w", err)
 	}
 	_, err = db.write.ExecContext(ctx,
-		`INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, sdkConfig(p.SDKConfig))
+		`INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, sdkConfig(p.SDKConfig), sdkConfig(p.Friction))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("sqlite: create project %s: %w", p.ID, store.ErrDuplicate)
 	}
@@ -44,6 +44,7 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// sdkConfig stores a JSON object column, '{}' when empty.
 func sdkConfig(c json.RawMessage) string {
 	if len(c) == 0 {
 		return "{}"
@@ -57,8 +58,8 @@ func (db *DB) UpdateProject(ctx context.Context, p store.Project) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: update project: %w", err)
 	}
-	res, err := db.write.ExecContext(ctx, `UPDATE projects SET name = ?, allowed_origins = ?, retention_days = ?, sdk_config = ? WHERE id = ?`,
-		p.Name, string(origins), p.RetentionDays, sdkConfig(p.SDKConfig), p.ID)
+	res, err := db.write.ExecContext(ctx, `UPDATE projects SET name = ?, allowed_origins = ?, retention_days = ?, sdk_config = ?, friction = ? WHERE id = ?`,
+		p.Name, string(origins), p.RetentionDays, sdkConfig(p.SDKConfig), sdkConfig(p.Friction), p.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update project %s: %w", p.ID, err)
 	}
@@ -68,16 +69,16 @@ func (db *DB) UpdateProject(ctx context.Context, p store.Project) error {
 	return nil
 }
 
-const projectCols = `id, name, public_key, allowed_origins, created_at, retention_days, sdk_config`
+const projectCols = `id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction`
 
 func scanProject(row interface{ Scan(...any) error }) (store.Project, error) {
 	var p store.Project
-	var origins, config string
+	var origins, config, friction string
 	var created int64
-	if err := row.Scan(&p.ID, &p.Name, &p.PublicKey, &origins, &created, &p.RetentionDays, &config); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.PublicKey, &origins, &created, &p.RetentionDays, &config, &friction); err != nil {
 		return p, err
 	}
-	p.SDKConfig = json.RawMessage(config)
+	p.SDKConfig, p.Friction = json.RawMessage(config), json.RawMessage(friction)
 	if err := json.Unmarshal([]byte(origins), &p.AllowedOrigins); err != nil {
 		return p, fmt.Errorf("allowed_origins: %w", err)
 	}
@@ -111,6 +112,18 @@ func (db *DB) ProjectByKey(ctx context.Context, key string) (store.Project, erro
 	}
 	if err != nil {
 		return p, fmt.Errorf("sqlite: project by key: %w", err)
+	}
+	return p, nil
+}
+
+// Project returns the project with the given id.
+func (db *DB) Project(ctx context.Context, id string) (store.Project, error) {
+	p, err := scanProject(db.read.QueryRowContext(ctx, `SELECT `+projectCols+` FROM projects WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fmt.Errorf("sqlite: project %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("sqlite: project %s: %w", id, err)
 	}
 	return p, nil
 }

@@ -95,13 +95,21 @@ func testProjects(t *testing.T, s store.Store) {
 	if string(all[0].SDKConfig) != "{}" {
 		t.Fatalf("default SDK config = %s", all[0].SDKConfig)
 	}
+	if string(all[0].Friction) != "{}" {
+		t.Fatalf("default friction thresholds = %s", all[0].Friction)
+	}
 	p2.RetentionDays, p2.SDKConfig, p2.AllowedOrigins = 7, []byte(`{"sampleRate":0.5}`), nil
+	p2.Friction = []byte(`{"rageClicks":4}`)
 	if err := s.UpdateProject(ctx, p2); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = s.ProjectByKey(ctx, "pk_shop")
-	if got.RetentionDays != 7 || string(got.SDKConfig) != `{"sampleRate":0.5}` || len(got.AllowedOrigins) != 0 {
-		t.Fatalf("after update = %+v", got)
+	got, err = s.Project(ctx, "shop")
+	if err != nil || got.RetentionDays != 7 || string(got.SDKConfig) != `{"sampleRate":0.5}` || len(got.AllowedOrigins) != 0 ||
+		string(got.Friction) != `{"rageClicks":4}` || got.PublicKey != "pk_shop" {
+		t.Fatalf("after update = %+v, %v", got, err)
+	}
+	if _, err := s.Project(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown project: %v", err)
 	}
 	if err := s.UpdateProject(ctx, store.Project{ID: "nope"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("update missing project: %v", err)
