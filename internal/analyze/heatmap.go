@@ -12,6 +12,7 @@ import (
 // click landed, so the point can be drawn on that element however the page is laid out when
 // the heatmap is viewed, and the page position for when the selector no longer matches.
 type HeatClick struct {
+	Tab          int   // index of the tab in the session's tabs
 	At           int64 // ms since epoch
 	Path         string
 	Selector     string
@@ -23,7 +24,9 @@ type HeatClick struct {
 // PageDepth is how far down one page view got: the largest share of the document's height that
 // was on screen.
 type PageDepth struct {
+	Tab   int   // index of the tab in the session's tabs
 	At    int64 // when the page view began
+	Seen  int64 // its last reel.click or reel.scroll: a moment at which that page is on screen
 	Path  string
 	Depth float64 // 0–1
 }
@@ -39,7 +42,7 @@ const maxSelector = 512
 func Heat(tabs [][]json.RawMessage) ([]HeatClick, []PageDepth) {
 	var clicks []HeatClick
 	var views []PageDepth
-	for _, events := range tabs {
+	for tab, events := range tabs {
 		cur := -1 // index in views of the current page view, once it has a depth
 		path, start := "", int64(0)
 		enter := func(url string, at int64) {
@@ -88,7 +91,10 @@ func Heat(tabs [][]json.RawMessage) ([]HeatClick, []PageDepth) {
 					if path == "" || p.Selector == "" || len(p.Selector) > maxSelector || p.X == nil || p.Y == nil {
 						continue
 					}
-					clicks = append(clicks, HeatClick{At: ev.Timestamp, Path: path, Selector: p.Selector,
+					if cur >= 0 {
+						views[cur].Seen = ev.Timestamp
+					}
+					clicks = append(clicks, HeatClick{Tab: tab, At: ev.Timestamp, Path: path, Selector: p.Selector,
 						X: unit(*p.X), Y: unit(*p.Y), W: pixels(p.W), H: pixels(p.H), PageX: pixels(p.PageX), PageY: pixels(p.PageY)})
 				case "reel.scroll":
 					if path == "" || p.Depth == nil {
@@ -96,11 +102,11 @@ func Heat(tabs [][]json.RawMessage) ([]HeatClick, []PageDepth) {
 					}
 					d := unit(*p.Depth)
 					if cur < 0 {
-						views = append(views, PageDepth{At: start, Path: path, Depth: d})
+						views = append(views, PageDepth{Tab: tab, At: start, Path: path})
 						cur = len(views) - 1
-					} else if d > views[cur].Depth {
-						views[cur].Depth = d
 					}
+					views[cur].Seen = ev.Timestamp
+					views[cur].Depth = max(views[cur].Depth, d)
 				}
 			}
 		}

@@ -47,7 +47,7 @@ func TestHeat(t *testing.T) {
 			},
 			clicks: []HeatClick{
 				{At: t0 + 1000, Path: "/demo/cart.html", Selector: coupon, X: 0.5, Y: 0.5, W: 120, H: 40, PageX: 900, PageY: 300},
-				{At: t0 + 1000, Path: "/demo/cart.html", Selector: coupon, X: 0.5, Y: 0.5, W: 120, H: 40, PageX: 195, PageY: 1210},
+				{Tab: 1, At: t0 + 1000, Path: "/demo/cart.html", Selector: coupon, X: 0.5, Y: 0.5, W: 120, H: 40, PageX: 195, PageY: 1210},
 			},
 		},
 		{
@@ -62,7 +62,7 @@ func TestHeat(t *testing.T) {
 				r.depth(302_000, 0.5)
 				return r
 			}()},
-			views: []PageDepth{{At: t0, Path: "/demo/cart.html", Depth: 0.9}},
+			views: []PageDepth{{At: t0, Seen: t0 + 302_000, Path: "/demo/cart.html", Depth: 0.9}},
 		},
 		{
 			name: "navigation starts a new page view, its clicks belong to the new path",
@@ -78,7 +78,7 @@ func TestHeat(t *testing.T) {
 				return r
 			}()},
 			clicks: []HeatClick{{At: t0 + 5000, Path: "/demo/cart.html", Selector: "#pay", X: 0.1, Y: 0.9, W: 120, H: 40, PageX: 10, PageY: 10}},
-			views:  []PageDepth{{At: t0, Path: "/demo/", Depth: 0.3}, {At: t0 + 4000, Path: "/demo/cart.html", Depth: 1}},
+			views:  []PageDepth{{At: t0, Seen: t0 + 500, Path: "/demo/", Depth: 0.3}, {At: t0 + 4000, Seen: t0 + 6100, Path: "/demo/cart.html", Depth: 1}},
 		},
 		{
 			name: "back to a page is another view of it",
@@ -91,7 +91,7 @@ func TestHeat(t *testing.T) {
 				r.depth(2100, 0.6)
 				return r
 			}()},
-			views: []PageDepth{{At: t0, Path: "/demo/cart.html", Depth: 0.5}, {At: t0 + 2000, Path: "/demo/cart.html", Depth: 0.6}},
+			views: []PageDepth{{At: t0, Seen: t0 + 100, Path: "/demo/cart.html", Depth: 0.5}, {At: t0 + 2000, Seen: t0 + 2100, Path: "/demo/cart.html", Depth: 0.6}},
 		},
 		{
 			name: "out-of-range fractions are clamped",
@@ -103,7 +103,7 @@ func TestHeat(t *testing.T) {
 				return r
 			}()},
 			clicks: []HeatClick{{At: t0 + 100, Path: "/demo/cart.html", Selector: "#a", X: 0, Y: 1, W: 120, H: 40}},
-			views:  []PageDepth{{At: t0, Path: "/demo/cart.html", Depth: 1}},
+			views:  []PageDepth{{At: t0, Seen: t0 + 200, Path: "/demo/cart.html", Depth: 1}},
 		},
 		{
 			name: "malformed or foreign events are skipped",

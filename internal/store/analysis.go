@@ -71,6 +71,79 @@ type Analyzer interface {
 	Visits(ctx context.Context, projectID string, from, to time.Time, limit int) ([]Visit, error)
 }
 
+// HeatClick is one click kept for heatmaps: the element by selector and where in its box the
+// click landed (0–1), its size, and the page position as a fallback.
+type HeatClick struct {
+	Tab          string
+	At           time.Time
+	Path         string
+	Selector     string
+	X, Y         float64
+	W, H         int
+	PageX, PageY int
+}
+
+// PageDepth is how far down one page view got (0–1), and a moment at which it was on screen.
+type PageDepth struct {
+	Tab   string
+	At    time.Time
+	Seen  time.Time
+	Path  string
+	Depth float64
+}
+
+// Heat is what heatmaps keep of one session; saving it replaces what was kept before.
+type Heat struct {
+	SessionID string
+	Device    string
+	Clicks    []HeatClick
+	Views     []PageDepth
+}
+
+// HeatmapQuery selects the heat of the pages whose path matches Page, where * stands for any
+// run of characters, in [From, To), on one device type ("" for all).
+type HeatmapQuery struct {
+	ProjectID string
+	Page      string
+	Device    string
+	From, To  time.Time
+	Bins      int // cells per axis of an element's box
+}
+
+// HeatBin counts the clicks on one element that landed in one cell of its box.
+type HeatBin struct {
+	Selector     string
+	X, Y         float64 // the cell's centre, 0–1
+	Clicks       int
+	PageX, PageY int // their mean page position
+}
+
+// Backdrop is a page view to draw a heatmap over.
+type Backdrop struct {
+	SessionID      string
+	Tab            string
+	Path           string
+	At             time.Time
+	SessionStarted time.Time
+}
+
+// Heatmap is the heat of a page: clicks binned per element, most clicked first (at most a few
+// thousand bins), and how many page views reached each tenth of the page.
+type Heatmap struct {
+	Bins     []HeatBin
+	Clicks   int
+	Sessions int
+	Views    int
+	Reached  [11]int // Reached[k]: views that saw at least k tenths of the page
+	Backdrop *Backdrop
+}
+
+// Heatmaps keeps and aggregates heatmap data; backends implement it next to Store.
+type Heatmaps interface {
+	SaveHeat(ctx context.Context, h Heat) error
+	Heatmap(ctx context.Context, q HeatmapQuery) (Heatmap, error)
+}
+
 // AlertRule posts to a webhook when a problem reaches Threshold sessions within Window. A rule
 // names one issue (Fingerprint), every issue of a Kind, or a saved search (SavedSearchID: the
 // sessions matching it that started within the window).
