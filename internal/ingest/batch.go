@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -67,6 +68,7 @@ type BatchMeta struct {
 	URL       string `json:"url"`
 	UserAgent string `json:"userAgent"`
 	Language  string `json:"language"`
+	Referrer  string `json:"referrer"`
 }
 
 var gzipMagic = []byte{0x1f, 0x8b}
@@ -209,6 +211,7 @@ type Summary struct {
 	ErrorMessages []string          // distinct reel.error messages
 	EventNames    []string          // distinct reel.track names, lowercased
 	Traits        map[string]string // reel.identify traits (scalar values only)
+	EventProps    []store.Prop      // distinct scalar properties of reel.track events
 }
 
 // Bounds on what one batch adds to the search index, so a hostile page cannot grow it
@@ -219,6 +222,9 @@ const (
 	maxMessage    = 512
 	maxTraits     = 50
 	maxTraitValue = 256
+	maxProps      = 50 // distinct (key, value) pairs of track properties
+	maxPropKey    = 64
+	maxPropValue  = 256
 )
 
 // Summarize validates every event as rrweb and extracts what the index needs.
@@ -311,10 +317,21 @@ func (s *Summary) custom(tag string, payload json.RawMessage) {
 		}
 	case "reel.track":
 		var p struct {
-			Name string `json:"name"`
+			Name  string                     `json:"name"`
+			Props map[string]json.RawMessage `json:"props"`
 		}
 		if json.Unmarshal(payload, &p) == nil && p.Name != "" {
 			s.EventNames = addName(s.EventNames, strings.ToLower(truncate(p.Name, maxNameLength)))
+			keys := slices.Sorted(maps.Keys(p.Props))
+			for _, k := range keys {
+				v := scalar(p.Props[k])
+				if k == "" || len(k) > maxPropKey || v == "" || len(s.EventProps) >= maxProps {
+					continue
+				}
+				if pr := (store.Prop{Key: k, Value: truncate(v, maxPropValue)}); !slices.Contains(s.EventProps, pr) {
+					s.EventProps = append(s.EventProps, pr)
+				}
+			}
 		}
 	case "reel.error":
 		s.Errors++

@@ -6,9 +6,11 @@ package search
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -34,6 +36,9 @@ const (
 	Ge       Op = ">="
 	Lt       Op = "<"
 	Le       Op = "<="
+	// Match finds words in sequence in on-screen text; Text holds the words, lowercased and
+	// separated by single spaces (see Words).
+	Match Op = "match"
 )
 
 // Field names a property of a session that terms can test.
@@ -62,7 +67,23 @@ const (
 	Dead      Field = "dead"     // dead clicks found by analysis
 	Friction  Field = "friction" // all friction findings
 	Score     Field = "score"    // interest score, 0-100
+
+	Referrer       Field = "referrer"        // the entry page's referrer: its host, or its URL without query
+	UTMSource      Field = "utm_source"      // UTM parameters of the entry page's URL, lowercased
+	UTMMedium      Field = "utm_medium"      //
+	UTMCampaign    Field = "utm_campaign"    //
+	ViewportWidth  Field = "viewport.width"  // CSS pixels, the latest viewport
+	ViewportHeight Field = "viewport.height" //
+	EventProp      Field = "event.prop"      // event.<key>:<value>, a property of a reel.track event
+	Issue          Field = "issue"           // a finding's fingerprint (the Issues page's groups)
+	FrictionKind   Field = "friction.kind"   // friction.<kind>:<count>, findings of one kind
+	Text           Field = "text"            // words that appeared on screen (Op Match, or Glob for a prefix)
 )
+
+// FrictionKinds are the kinds of finding friction.<kind>: accepts, as analysis names them
+// (internal/analyze; a test keeps the two lists equal).
+var FrictionKinds = []string{"rage_click", "dead_click", "error_click", "thrashed_cursor", "quick_back",
+	"excessive_scroll", "form_abandonment", "field_hesitation"}
 
 // Sort orders the result; all orders break ties by newest first.
 type Sort string
@@ -74,6 +95,8 @@ const (
 	Errored Sort = "errors"
 	// Interesting puts the sessions most worth watching first (analysis's interest score).
 	Interesting Sort = "interesting"
+	// MostFriction puts the sessions with the most friction findings first.
+	MostFriction Sort = "friction"
 )
 
 // Query is a parsed query: a filter (nil matches everything) and a sort order.
@@ -102,7 +125,7 @@ type Not struct{ Child Node }
 // case-insensitive); Num holds numbers, durations in ms and times in ms since the epoch.
 type Term struct {
 	Field Field
-	Key   string // the trait key of user.<key>
+	Key   string // the key of user.<key> and event.<key>, the kind of friction.<kind>
 	Op    Op
 	Text  string
 	Num   int64
@@ -128,8 +151,13 @@ func (n *Not) String() string { return "(not " + n.Child.String() + ")" }
 
 func (t *Term) String() string {
 	f := string(t.Field)
-	if t.Field == Trait {
+	switch t.Field {
+	case Trait:
 		f = "user." + t.Key
+	case EventProp:
+		f = "event." + t.Key
+	case FrictionKind:
+		f = "friction." + t.Key
 	}
 	switch t.Op {
 	case Exists:
@@ -457,10 +485,10 @@ func (p *parser) unary(depth int) (Node, error) {
 // ParseSort reads a sort order's name, ignoring case.
 func ParseSort(v string) (Sort, error) {
 	switch s := Sort(strings.ToLower(v)); s {
-	case Recent, Longest, Errored, Interesting:
+	case Recent, Longest, Errored, Interesting, MostFriction:
 		return s, nil
 	}
-	return "", fmt.Errorf("unknown sort %q (want recent, longest, errors or interesting)", v)
+	return "", fmt.Errorf("unknown sort %q (want recent, longest, errors, interesting or friction)", v)
 }
 
 // term builds the Term a field:value token stands for.
@@ -483,6 +511,21 @@ func term(t token) (Node, error) {
 		tm.Field, tm.Key = Trait, key
 		return textTerm(tm, v, t.quoted, true)
 	}
+	if _, ok := strings.CutPrefix(name, "event."); ok {
+		key := t.field[len("event."):]
+		if key == "" || len(key) > maxPropKey {
+			return nil, errAt(t.pos, "event.<property> needs a property name of 1-%d bytes", maxPropKey)
+		}
+		tm.Field, tm.Key = EventProp, key
+		return textTerm(tm, v, t.quoted, true)
+	}
+	if kind, ok := strings.CutPrefix(name, "friction."); ok {
+		if !slices.Contains(FrictionKinds, kind) {
+			return nil, errAt(t.pos, "unknown friction kind %q (want %s)", kind, strings.Join(FrictionKinds, ", "))
+		}
+		tm.Field, tm.Key = FrictionKind, kind
+		return numTerm(tm, v, vpos, false)
+	}
 	switch Field(name) {
 	case Visited, Entry, Exit:
 		tm.Field = Field(name)
@@ -493,6 +536,15 @@ func term(t token) (Node, error) {
 	case Browser, OS, Device, Event:
 		tm.Field = Field(name)
 		return textTerm(tm, strings.ToLower(v), t.quoted, false)
+	case Referrer, UTMSource, UTMMedium, UTMCampaign:
+		tm.Field = Field(name)
+		return textTerm(tm, strings.ToLower(v), t.quoted, true)
+	case Issue:
+		tm.Field = Issue
+		return textTerm(tm, v, t.quoted, true)
+	case ViewportWidth, ViewportHeight:
+		tm.Field = Field(name)
+		return numTerm(tm, v, vpos, false)
 	case Country:
 		if len(v) != 2 {
 			return nil, errAt(vpos, "country: wants a two-letter code like DE")
@@ -515,10 +567,47 @@ func term(t token) (Node, error) {
 			tm.Op = Lt
 		}
 		return tm, nil
-	case "text":
-		return nil, errAt(t.pos, "text: search is not available yet (on-screen text is not indexed)")
+	case Text:
+		return textSearch(tm, v, vpos, t.quoted)
 	}
 	return nil, errAt(t.pos, "unknown field %q", t.field)
+}
+
+// maxPropKey bounds the property name of event.<key>, as ingest bounds what it indexes.
+const maxPropKey = 64
+
+// maxWords bounds the words of one text: term.
+const maxWords = 32
+
+// textSearch reads text:'s value into its words. Only letters and digits make words (as in
+// the index's tokenizer), so no character of the query can reach the full-text engine as
+// syntax; an unquoted value ending in * matches words starting with its last word.
+func textSearch(tm *Term, v string, pos int, quoted bool) (Node, error) {
+	words := Words(v)
+	if len(words) == 0 {
+		return nil, errAt(pos, "text: needs a word (letters or digits)")
+	}
+	if len(words) > maxWords {
+		return nil, errAt(pos, "text: more than %d words", maxWords)
+	}
+	tm.Field, tm.Op, tm.Text = Text, Match, strings.Join(words, " ")
+	if !quoted && strings.HasSuffix(v, "*") && len(v) > 1 && isWordRune(lastRune(v[:len(v)-1])) {
+		tm.Op, tm.Text = Glob, tm.Text+"*"
+	}
+	return tm, nil
+}
+
+// Words splits text into lowercased runs of letters and digits: what text: compares, and
+// what the on-screen text index is searched by.
+func Words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !isWordRune(r) })
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
+
+func lastRune(s string) rune {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
 }
 
 // textTerm reads a text value: * alone means "has any value" where exists is allowed, a value

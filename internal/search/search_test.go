@@ -69,7 +69,16 @@ func TestErrors(t *testing.T) {
 		{"sort twice", "sort:recent sort:longest", 12, "given twice"},
 		{"nested sort", "(sort:recent)", 1, "top level"},
 		{"bad country", "country:Germany", 8, "two-letter"},
-		{"text not indexed", `text:"payment declined"`, 0, "not available"},
+		{"text without words", `text:"*** --"`, 5, "needs a word"},
+		{"text empty", `text:""`, 5, "needs a word"},
+		{"text too many words", "text:\"" + strings.Repeat("w ", 33) + "\"", 5, "more than 32 words"},
+		{"unknown friction kind", "friction.rage:>0", 0, "unknown friction kind"},
+		{"friction kind wants a number", "friction.rage_click:many", 20, "wants a whole number"},
+		{"event property without name", "event.:x", 0, "property name"},
+		{"event property name too long", "event." + strings.Repeat("k", 65) + ":x", 0, "property name"},
+		{"viewport wants a number", "viewport.width:wide", 15, "wants a whole number"},
+		{"viewport unknown side", "viewport.depth:3", 0, "unknown field"},
+		{"utm needs a value", "utm_source:", 11, "needs a value"},
 		{"too long", strings.Repeat("a", MaxLength+1), MaxLength, "longer than"},
 		{"too deep", strings.Repeat("(", MaxDepth+1) + "os:linux" + strings.Repeat(")", MaxDepth+1), MaxDepth, "deeper than"},
 		{"too deep NOT", strings.Repeat("NOT ", MaxDepth+1) + "os:linux", 4 * MaxDepth, "deeper than"},
@@ -107,6 +116,16 @@ func TestValues(t *testing.T) {
 		{"escaped quote", `error:"say \"hi\""`, Term{Field: ErrorText, Op: Contains, Text: `say "hi"`}},
 		{"glob", "visited:/checkout*", Term{Field: Visited, Op: Glob, Text: "/checkout*"}},
 		{"after", "after:2026-11-01", Term{Field: Started, Op: Ge, Num: 1793491200000}},
+		{"text words lowercased", `text:"Payment  DECLINED!"`, Term{Field: Text, Op: Match, Text: "payment declined"}},
+		{"text prefix", "text:Pay*", Term{Field: Text, Op: Glob, Text: "pay*"}},
+		{"text quoted star is no prefix", `text:"pay*"`, Term{Field: Text, Op: Match, Text: "pay"}},
+		{"text syntax is not syntax", `text:"a\" OR NEAR(b c) ^d"`, Term{Field: Text, Op: Match, Text: "a or near b c d"}},
+		{"friction kind", "friction.quick_back:>=2", Term{Field: FrictionKind, Key: "quick_back", Op: Ge, Num: 2}},
+		{"event property keeps case of key", "event.Plan:pro", Term{Field: EventProp, Key: "Plan", Op: Eq, Text: "pro"}},
+		{"utm lowercased", "utm_source:Google", Term{Field: UTMSource, Op: Eq, Text: "google"}},
+		{"referrer any", "referrer:*", Term{Field: Referrer, Op: Exists}},
+		{"viewport", "viewport.width:<768", Term{Field: ViewportWidth, Op: Lt, Num: 768}},
+		{"issue exact", `issue:"dead_click|/|a \"Home\""`, Term{Field: Issue, Op: Eq, Text: `dead_click|/|a "Home"`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -129,7 +148,8 @@ func TestValues(t *testing.T) {
 // FuzzParse checks that no input panics, that errors point inside the query, and that a plan
 // renders.
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"", "visited:/checkout* -visited:/thanks", `error:"TypeError" OR (browser:firefox duration:>2m)`, "NOT NOT user:*", "sort:longest", `((a:b`, `"`, "-", "user.:x"} {
+	for _, s := range []string{"", "visited:/checkout* -visited:/thanks", `error:"TypeError" OR (browser:firefox duration:>2m)`, "NOT NOT user:*", "sort:longest", `((a:b`, `"`, "-", "user.:x",
+		`text:"a\" OR 1=1"`, `text:"NEAR("`, "text:pay*", "friction.rage_click:>0", "event.plan:*", "viewport.width:<768", `issue:"x|y"`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

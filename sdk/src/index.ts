@@ -518,5 +518,6 @@ function meta(): BatchMeta {
     userAgent: navigator.userAgent,
     language: navigator.language,
     screen: { width: screen.width, height: screen.height },
+    referrer: document.referrer,
   };
 }

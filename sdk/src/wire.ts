@@ -36,6 +36,8 @@ export interface BatchMeta {
   userAgent: string;
   language: string;
   screen: { width: number; height: number };
+  /** document.referrer of the page ("" when none); the server keeps the entry page's. */
+  referrer: string;
 }
 
 /** The JSON document that is gzipped into the body of POST /api/v1/ingest. */

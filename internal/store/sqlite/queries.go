@@ -353,6 +353,9 @@ func appendBatch(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: append batch: update session: %w", err)
 	}
+	if err := indexMore(ctx, tx, b); err != nil {
+		return fmt.Errorf("sqlite: append batch: %w", err)
+	}
 	return nil
 }
 

@@ -229,6 +229,8 @@ var sessionColumns = map[search.Field]string{
 	search.User: "s.user_id", search.Duration: "(s.ended_at - s.started_at)", search.Clicks: "s.clicks",
 	search.Pages: "s.pages", search.Errors: "s.errors", search.Failed: "s.failed_requests", search.Started: "s.started_at",
 	search.Rage: "s.rage_clicks", search.Dead: "s.dead_clicks", search.Friction: "s.friction", search.Score: "s.score",
+	search.Referrer: "s.referrer_host", search.UTMSource: "s.utm_source", search.UTMMedium: "s.utm_medium", search.UTMCampaign: "s.utm_campaign",
+	search.ViewportWidth: "s.vp_width", search.ViewportHeight: "s.vp_height",
 }
 
 func (c *compiler) arg(v any) string {
@@ -259,6 +261,9 @@ func (c *compiler) match(col string, t *search.Term) string {
 }
 
 func (c *compiler) term(t *search.Term) (string, error) {
+	if w, ok, err := c.moreTerm(t); ok {
+		return w, err
+	}
 	switch t.Field {
 	case search.Visited:
 		col := "url"
@@ -291,7 +296,7 @@ func (c *compiler) term(t *search.Term) (string, error) {
 	}
 	switch t.Field {
 	case search.Duration, search.Clicks, search.Pages, search.Errors, search.Failed, search.Started,
-		search.Rage, search.Dead, search.Friction, search.Score:
+		search.Rage, search.Dead, search.Friction, search.Score, search.ViewportWidth, search.ViewportHeight:
 		switch t.Op {
 		case search.Eq, search.Gt, search.Ge, search.Lt, search.Le:
 			return col + " " + string(t.Op) + " " + c.arg(t.Num), nil
@@ -321,6 +326,8 @@ func sortKey(s search.Sort) string {
 		return "s.errors"
 	case search.Interesting:
 		return "s.score"
+	case search.MostFriction:
+		return "s.friction"
 	}
 	return "s.started_at"
 }
