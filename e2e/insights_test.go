@@ -248,6 +248,25 @@ func TestInsightsIssuesAndFunnelsPages(t *testing.T) {
 	}
 	shoot(t, ctx, "issues.png")
 
+	// The kind chips narrow the list to one kind, kept in the URL; All brings the rest back.
+	rows := `[...document.querySelectorAll('[data-testid=issue-row]')]`
+	run(t, ctx, "filter issues by kind",
+		chromedp.Click(`[data-testid=issue-kinds] [data-kind=js_error]`, chromedp.ByQuery),
+		waitFor(`new URLSearchParams(location.search).get("kind") === "js_error"`),
+		waitFor(rows+`.length > 0 && `+rows+`.every(r => r.dataset.kind === "js_error")`),
+		chromedp.Click(`[data-testid=issue-kinds] a:first-child`, chromedp.ByQuery),
+		waitFor(visible(row)),
+		waitFor(visible(`[data-testid=issue-row][data-kind=js_error]`)),
+	)
+	// A shorter range asks the API again and still holds today's issues.
+	run(t, ctx, "time range",
+		chromedp.SetValue(`[data-testid=issue-days]`, "7", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('[data-testid=issue-days]').dispatchEvent(new Event("change", {bubbles: true}))`, nil),
+		waitFor(`new URLSearchParams(location.search).get("days") === "7"`),
+		waitFor(contains(`document.querySelector('[data-testid=issue-count]').innerText`, "last 7 days")),
+		waitFor(visible(row)),
+	)
+
 	// ?fingerprint= (where alert messages link) shows that one issue.
 	run(t, ctx, "one issue by fingerprint",
 		chromedp.Navigate(r.URL+"/issues?fingerprint="+url.QueryEscape(rage.Fingerprint)),

@@ -11,6 +11,22 @@ export interface Project {
   name: string;
   publicKey: string;
   createdAt: string;
+  allowedOrigins: string[];
+  retentionDays: number;
+  sdkConfig: Record<string, unknown>;
+  /** The project's friction threshold overrides; thresholds are what is in effect. */
+  friction: Record<string, number>;
+  thresholds: Record<string, number>;
+  defaults: Record<string, number>;
+}
+
+/** A change to a project's settings (PATCH /projects/{id}); absent fields stay. */
+export interface ProjectSettings {
+  name?: string;
+  allowedOrigins?: string[];
+  retentionDays?: number;
+  sdkConfig?: Record<string, unknown>;
+  friction?: Record<string, number>;
 }
 
 export interface Session {
@@ -167,6 +183,13 @@ export const api = {
   logout: () => request<void>("POST", "/auth/logout"),
   me: () => request<{ user: User }>("GET", "/auth/me"),
   projects: () => request<{ projects: Project[] }>("GET", "/projects"),
+  updateProject: (id: string, settings: ProjectSettings) =>
+    request<Project>("PATCH", "/projects/" + encodeURIComponent(id), settings),
+  eraseUser: (project: string, user: string) =>
+    request<{ erased: { sessions: number } }>(
+      "DELETE",
+      "/projects/" + encodeURIComponent(project) + "/users/" + encodeURIComponent(user),
+    ),
   sessions: (q: { project?: string; limit?: number; cursor?: string; q?: string; sort?: string }) => {
     const p = new URLSearchParams();
     if (q.project) p.set("project", q.project);

@@ -4,8 +4,9 @@ import { api, ApiError, type Issue } from "./api";
 import { absolute, relative } from "./format";
 import { FRICTION_LABELS } from "./timeline";
 import { Link, ProjectPicker, useProjects, withParam } from "./nav";
+import { navigate } from "./router";
 
-const DAYS = 14;
+const RANGES = [7, 14, 30, 90];
 const REFRESH_MS = 30_000;
 
 const LABELS: Record<string, string> = { ...FRICTION_LABELS, js_error: "JS error", form_abandonment: "Form abandonment" };
@@ -17,6 +18,9 @@ export function kindLabel(kind: string): string {
 export function Issues({ loc }: { loc: URL }) {
   const { projects, project, error: projectsError } = useProjects(loc.searchParams.get("project"));
   const fingerprint = loc.searchParams.get("fingerprint");
+  const kind = loc.searchParams.get("kind");
+  const wantDays = Number(loc.searchParams.get("days"));
+  const DAYS = RANGES.includes(wantDays) ? wantDays : 14;
   const [issues, setIssues] = useState<Issue[] | null>(null);
   const [error, setError] = useState("");
   const [now, setNow] = useState(Date.now());
@@ -48,9 +52,14 @@ export function Issues({ loc }: { loc: URL }) {
       live = false;
       clearTimeout(timer);
     };
-  }, [projects, project]);
+  }, [projects, project, DAYS]);
 
-  const shown = issues && fingerprint ? issues.filter((i) => i.fingerprint === fingerprint) : issues;
+  // Kinds present, most sessions first, for the filter chips.
+  const kinds = new Map<string, number>();
+  for (const i of issues || []) kinds.set(i.kind, (kinds.get(i.kind) || 0) + i.sessions);
+  const shown =
+    issues &&
+    issues.filter((i) => (!fingerprint || i.fingerprint === fingerprint) && (!kind || i.kind === kind));
   const err = error || projectsError;
   return (
     <main class="page">
@@ -67,8 +76,32 @@ export function Issues({ loc }: { loc: URL }) {
           </span>
         )}
         <div class="spacer" />
+        <select
+          aria-label="Time range"
+          data-testid="issue-days"
+          value={String(DAYS)}
+          onChange={(e) => navigate(withParam(loc, "days", e.currentTarget.value === "14" ? null : e.currentTarget.value))}
+        >
+          {RANGES.map((d) => (
+            <option value={String(d)}>Last {d} days</option>
+          ))}
+        </select>
         <ProjectPicker projects={projects} project={project} loc={loc} />
       </div>
+      {kinds.size > 1 && !fingerprint && (
+        <div class="chips kinds" role="group" aria-label="Kind" data-testid="issue-kinds">
+          <Link href={withParam(loc, "kind", null)} class={"chip" + (kind ? "" : " on")}>
+            All
+          </Link>
+          {[...kinds.entries()]
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, n]) => (
+              <Link href={withParam(loc, "kind", k)} class={"chip" + (kind === k ? " on" : "")} data-kind={k}>
+                {kindLabel(k)} <span class="muted">{n}</span>
+              </Link>
+            ))}
+        </div>
+      )}
       {err && <p class="error banner">{err}</p>}
       {issues === null && !err && <p class="muted loading">Loading issues…</p>}
       {issues && issues.length === 0 && !err && (
@@ -84,7 +117,12 @@ export function Issues({ loc }: { loc: URL }) {
           </p>
         </section>
       )}
-      {shown && issues && issues.length > 0 && shown.length === 0 && (
+      {shown && issues && issues.length > 0 && shown.length === 0 && !fingerprint && (
+        <p class="muted loading" data-testid="kind-gone">
+          No {kindLabel(kind || "")} issues in the last {DAYS} days. <Link href={withParam(loc, "kind", null)}>Show all issues</Link>
+        </p>
+      )}
+      {shown && issues && issues.length > 0 && shown.length === 0 && fingerprint && (
         <p class="muted loading" data-testid="issue-gone">
           That issue has not happened in the last {DAYS} days. <Link href={withParam(loc, "fingerprint", null)}>Show all issues</Link>
         </p>

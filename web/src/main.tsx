@@ -9,9 +9,10 @@ import { Sessions } from "./sessions";
 import { Player } from "./player";
 import { Issues } from "./issues";
 import { Funnels } from "./funnels";
+import { Settings } from "./settings";
 
 function Header({ user, path }: { user: User | null; path: string }) {
-  const section = path.startsWith("/issues") ? "/issues" : path.startsWith("/funnels") ? "/funnels" : "/";
+  const section = ["/issues", "/funnels", "/settings"].find((s) => path.startsWith(s)) || "/";
   const logout = async () => {
     try {
       await api.logout();
@@ -39,6 +40,7 @@ function Header({ user, path }: { user: User | null; path: string }) {
           ["/", "Sessions", "nav-sessions"],
           ["/issues", "Issues", "nav-issues"],
           ["/funnels", "Funnels", "nav-funnels"],
+          ["/settings", "Settings", "nav-settings"],
         ].map(([href, label, id]) => (
           <a
             href={href}
@@ -108,6 +110,8 @@ function App() {
     page = <Issues loc={loc} />;
   } else if (path === "/funnels" || path === "/funnels/") {
     page = <Funnels loc={loc} />;
+  } else if (path === "/settings" || path === "/settings/") {
+    page = <Settings loc={loc} />;
   } else {
     page = (
       <main class="page narrow">

@@ -340,7 +340,7 @@ function snippetText(key: string): string {
   );
 }
 
-function Snippet({ project }: { project: Project }) {
+export function Snippet({ project }: { project: Project }) {
   const text = snippetText(project.publicKey);
   return (
     <div class="snippet">

@@ -1,0 +1,304 @@
+// Settings: one project's install snippet, origins, retention, remote SDK options, friction
+// thresholds and user erasure (PATCH /api/v1/projects/{id}, docs/api.md).
+import { useEffect, useState } from "preact/hooks";
+import { api, ApiError, type Project, type ProjectSettings } from "./api";
+import { ProjectPicker, useProjects } from "./nav";
+import { Snippet } from "./sessions";
+
+/** Each threshold with its label and unit, in the order docs/friction.md explains them. */
+const THRESHOLDS: [key: string, label: string, unit: string][] = [
+  ["rageClicks", "Rage click: clicks", "clicks"],
+  ["rageWindowMs", "… within", "ms"],
+  ["rageRadiusPx", "… within a radius of", "px"],
+  ["deadWaitMs", "Dead click: nothing happens for", "ms"],
+  ["errorWaitMs", "Error click: a JS error within", "ms"],
+  ["thrashTurns", "Thrashed cursor: direction changes", "turns"],
+  ["thrashWindowMs", "… within", "ms"],
+  ["quickBackMs", "Quick back: left within", "ms"],
+  ["scrollTurns", "Excessive scrolling: reversals", "turns"],
+  ["scrollScreens", "… covering", "screens"],
+  ["hesitationMs", "Field hesitation: no typing for", "ms"],
+];
+
+/** Remote SDK switches shown as checkboxes; the SDK's defaults are on unless noted. */
+const SWITCHES: [key: string, label: string, def: boolean][] = [
+  ["maskAllText", "Mask all text, not only form fields", false],
+  ["recordCanvas", "Record canvas (charts, maps) as images", true],
+  ["console", "Record console output", true],
+  ["network", "Record network requests (method, URL, status, timing)", true],
+  ["errors", "Record JavaScript errors", true],
+  ["requireConsent", "Record only after Reel.consent(true)", false],
+];
+
+export function Settings({ loc }: { loc: URL }) {
+  const { projects, project, error: projectsError } = useProjects(loc.searchParams.get("project"));
+  const [p, setP] = useState<Project | null>(null);
+  useEffect(() => {
+    setP(projects?.find((x) => x.id === project) || null);
+  }, [projects, project]);
+
+  return (
+    <main class="page narrow settings">
+      <div class="titlebar">
+        <h1>Settings</h1>
+        <div class="spacer" />
+        <ProjectPicker projects={projects} project={project} loc={loc} />
+      </div>
+      {projectsError && <p class="error banner">{projectsError}</p>}
+      {!p && !projectsError && <p class="muted loading">Loading settings…</p>}
+      {p && (
+        <>
+          <section class="card">
+            <h2>Install</h2>
+            <p class="muted">
+              Public key <code data-testid="public-key">{p.publicKey}</code>. Put these lines before{" "}
+              <code>&lt;/body&gt;</code> on every page you want to record.
+            </p>
+            <Snippet project={p} />
+          </section>
+          <General key={p.id + ":general"} p={p} onSaved={setP} />
+          <Recording key={p.id + ":sdk"} p={p} onSaved={setP} />
+          <Friction key={p.id + ":friction"} p={p} onSaved={setP} />
+          <Erase key={p.id + ":erase"} p={p} />
+        </>
+      )}
+    </main>
+  );
+}
+
+/** Saves a change and reports how it went next to the button. */
+function useSave(p: Project, onSaved: (p: Project) => void) {
+  const [state, setState] = useState<{ busy: boolean; msg: string; error: boolean }>({ busy: false, msg: "", error: false });
+  const save = async (change: ProjectSettings) => {
+    setState({ busy: true, msg: "", error: false });
+    try {
+      const next = await api.updateProject(p.id, change);
+      onSaved(next);
+      setState({ busy: false, msg: "Saved", error: false });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return;
+      setState({ busy: false, msg: err instanceof Error ? err.message : String(err), error: true });
+    }
+  };
+  const status = state.msg && (
+    <span class={state.error ? "error" : "muted"} data-testid="save-status" role="status">
+      {state.msg}
+    </span>
+  );
+  return { save, busy: state.busy, status };
+}
+
+function General({ p, onSaved }: { p: Project; onSaved: (p: Project) => void }) {
+  const [name, setName] = useState(p.name);
+  const [origins, setOrigins] = useState(p.allowedOrigins.join("\n"));
+  const [retention, setRetention] = useState(String(p.retentionDays));
+  const { save, busy, status } = useSave(p, onSaved);
+  return (
+    <form
+      class="card"
+      data-testid="general"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save({
+          name,
+          allowedOrigins: origins.split(/[\s,]+/).filter(Boolean),
+          retentionDays: Number(retention),
+        });
+      }}
+    >
+      <h2>Project</h2>
+      <label>
+        Name
+        <input value={name} maxLength={200} onInput={(e) => setName(e.currentTarget.value)} />
+      </label>
+      <label>
+        Allowed origins <span class="muted">one per line; empty lets any site send with the key</span>
+        <textarea
+          rows={3}
+          data-testid="origins"
+          placeholder="https://shop.example"
+          value={origins}
+          onInput={(e) => setOrigins(e.currentTarget.value)}
+        />
+      </label>
+      <label>
+        Keep sessions for <span class="muted">days; 0 keeps them forever</span>
+        <input
+          type="number"
+          min={0}
+          max={3650}
+          data-testid="retention"
+          value={retention}
+          onInput={(e) => setRetention(e.currentTarget.value)}
+        />
+      </label>
+      <div class="actions">
+        <button class="primary" disabled={busy}>
+          Save
+        </button>
+        {status}
+      </div>
+    </form>
+  );
+}
+
+function Recording({ p, onSaved }: { p: Project; onSaved: (p: Project) => void }) {
+  const [cfg, setCfg] = useState<Record<string, unknown>>(p.sdkConfig);
+  const { save, busy, status } = useSave(p, onSaved);
+  const rate = typeof cfg.sampleRate === "number" ? cfg.sampleRate : 1;
+  const set = (k: string, v: unknown, def?: unknown) => {
+    const next = { ...cfg };
+    if (v === def) delete next[k];
+    else next[k] = v;
+    setCfg(next);
+  };
+  return (
+    <form
+      class="card"
+      data-testid="recording"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save({ sdkConfig: cfg });
+      }}
+    >
+      <h2>Recording</h2>
+      <p class="muted">
+        Sent to the SDK when a page starts recording. Options a site sets in <code>Reel.init</code> win over these.
+      </p>
+      <label>
+        Record <strong data-testid="sample-rate">{Math.round(rate * 100)}%</strong> of sessions
+        <input
+          type="range"
+          min={0}
+          max={100}
+          step={5}
+          value={Math.round(rate * 100)}
+          onInput={(e) => set("sampleRate", Number(e.currentTarget.value) / 100, 1)}
+        />
+      </label>
+      {SWITCHES.map(([k, label, def]) => {
+        const on = typeof cfg[k] === "boolean" ? (cfg[k] as boolean) : typeof cfg[k] === "object" ? true : def;
+        return (
+          <label class="check">
+            <input type="checkbox" data-testid={"sdk-" + k} checked={on} onChange={(e) => set(k, e.currentTarget.checked, def)} />
+            {label}
+          </label>
+        );
+      })}
+      <label>
+        Also mask <span class="muted">CSS selector; elements inside have their text replaced</span>
+        <input
+          value={typeof cfg.maskSelector === "string" ? cfg.maskSelector : ""}
+          placeholder=".account, [data-private]"
+          maxLength={2048}
+          onInput={(e) => set("maskSelector", e.currentTarget.value, "")}
+        />
+      </label>
+      <label>
+        Block <span class="muted">CSS selector; replaced by an empty box of the same size</span>
+        <input
+          value={typeof cfg.blockSelector === "string" ? cfg.blockSelector : ""}
+          placeholder=".ad, iframe.chat"
+          maxLength={2048}
+          onInput={(e) => set("blockSelector", e.currentTarget.value, "")}
+        />
+      </label>
+      <div class="actions">
+        <button class="primary" disabled={busy}>
+          Save
+        </button>
+        {status}
+      </div>
+    </form>
+  );
+}
+
+function Friction({ p, onSaved }: { p: Project; onSaved: (p: Project) => void }) {
+  const [values, setValues] = useState<Record<string, string>>(() =>
+    Object.fromEntries(Object.entries(p.friction).map(([k, v]) => [k, String(v)])),
+  );
+  const { save, busy, status } = useSave(p, onSaved);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(values)) if (v.trim() !== "") out[k] = Number(v);
+    save({ friction: out });
+  };
+  return (
+    <form class="card" data-testid="friction" onSubmit={submit}>
+      <h2>Friction thresholds</h2>
+      <p class="muted">
+        Empty fields use Reel's defaults (shown greyed). Changes apply to sessions analysed from now on.
+      </p>
+      <table class="thresholds">
+        <tbody>
+          {THRESHOLDS.map(([k, label, unit]) => (
+            <tr>
+              <td>{label}</td>
+              <td>
+                <input
+                  type="number"
+                  step="any"
+                  data-testid={"th-" + k}
+                  placeholder={String(p.defaults[k])}
+                  value={values[k] || ""}
+                  onInput={(e) => setValues({ ...values, [k]: e.currentTarget.value })}
+                />
+              </td>
+              <td class="muted">{unit}</td>
+              <td class="muted" data-testid={"effective-" + k}>
+                {p.thresholds[k] !== p.defaults[k] ? "in effect: " + p.thresholds[k] : ""}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div class="actions">
+        <button class="primary" disabled={busy}>
+          Save
+        </button>
+        <button type="button" class="ghost" onClick={() => setValues({})}>
+          Clear overrides
+        </button>
+        {status}
+      </div>
+    </form>
+  );
+}
+
+function Erase({ p }: { p: Project }) {
+  const [user, setUser] = useState("");
+  const [state, setState] = useState<{ msg: string; error: boolean }>({ msg: "", error: false });
+  const erase = async (e: Event) => {
+    e.preventDefault();
+    const id = user.trim();
+    if (!id || !confirm(`Delete every session of user "${id}" in ${p.name}? This cannot be undone.`)) return;
+    try {
+      const r = await api.eraseUser(p.id, id);
+      setState({ msg: `Erased ${r.erased.sessions} ${r.erased.sessions === 1 ? "session" : "sessions"} of ${id}.`, error: false });
+      setUser("");
+    } catch (err) {
+      setState({ msg: err instanceof Error ? err.message : String(err), error: true });
+    }
+  };
+  return (
+    <form class="card" data-testid="erase" onSubmit={erase}>
+      <h2>Erase a user</h2>
+      <p class="muted">
+        For GDPR and CCPA requests: deletes every session identified (<code>Reel.identify</code>) as this user, and
+        stored content no other session uses.
+      </p>
+      <div class="actions">
+        <input value={user} placeholder="user id" maxLength={256} data-testid="erase-user" onInput={(e) => setUser(e.currentTarget.value)} />
+        <button class="danger" disabled={!user.trim()}>
+          Erase
+        </button>
+        {state.msg && (
+          <span class={state.error ? "error" : "muted"} role="status" data-testid="erase-status">
+            {state.msg}
+          </span>
+        )}
+      </div>
+    </form>
+  );
+}
