@@ -7,13 +7,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/reelhq/reel/internal/search"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -22,6 +25,7 @@ type index interface {
 	Alerts(ctx context.Context, projectID string) ([]store.AlertRule, error)
 	AlertCount(ctx context.Context, r store.AlertRule, since time.Time) (int, error)
 	MarkFired(ctx context.Context, id int64, at, notBefore time.Time) (bool, error)
+	ListSessions(ctx context.Context, q store.ListQuery) (store.SessionPage, error)
 }
 
 // Evaluator checks rules and posts to webhooks.
@@ -75,7 +79,12 @@ func (e *Evaluator) RunOnce(ctx context.Context, now time.Time) (int, error) {
 		if !r.FiredAt.IsZero() && r.FiredAt.After(since) {
 			continue // fired within this window already
 		}
-		n, err := e.index.AlertCount(ctx, r, since)
+		n, err := e.count(ctx, r, since)
+		if errors.Is(err, errSavedQuery) {
+			// One rule whose saved query no longer parses must not stop the others.
+			e.log.Warn("alert rule skipped", "rule", r.ID, "err", err)
+			continue
+		}
 		if err != nil {
 			return fired, err
 		}
@@ -95,7 +104,34 @@ func (e *Evaluator) RunOnce(ctx context.Context, now time.Time) (int, error) {
 	return fired, nil
 }
 
+// errSavedQuery is a rule whose saved search no longer parses (the language changed since).
+var errSavedQuery = errors.New("alert: saved query does not parse")
+
+// count counts the sessions a rule watches since a time: those with a matching finding, or for
+// a rule on a saved search, those matching its query that started since then.
+func (e *Evaluator) count(ctx context.Context, r store.AlertRule, since time.Time) (int, error) {
+	if r.SavedSearchID == 0 {
+		return e.index.AlertCount(ctx, r, since)
+	}
+	plan, err := search.Parse(r.SavedQuery)
+	if err != nil {
+		return 0, fmt.Errorf("%w: rule %d, saved search %d: %w", errSavedQuery, r.ID, r.SavedSearchID, err)
+	}
+	page, err := e.index.ListSessions(ctx, store.ListQuery{ProjectID: r.ProjectID, Limit: 1, Query: store.StartedSince(plan, since), Count: true})
+	if err != nil {
+		return 0, fmt.Errorf("alert %d: %w", r.ID, err)
+	}
+	return page.Count, nil
+}
+
 func (e *Evaluator) post(ctx context.Context, r store.AlertRule, n int) error {
+	if r.SavedSearchID != 0 {
+		link := e.baseURL + "/?saved=" + strconv.FormatInt(r.SavedSearchID, 10)
+		return e.send(ctx, r.Webhook, Message{
+			Text: fmt.Sprintf("Reel alert “%s”: %d sessions matching %s started in the last %s. <%s|Watch them>", r.Name, n, "`"+r.SavedQuery+"`", r.Window, link),
+			Rule: r.Name, Sessions: n, Window: r.Window.String(), URL: link,
+		})
+	}
 	what := r.Kind
 	if r.Fingerprint != "" {
 		what = strings.ReplaceAll(r.Fingerprint, "|", " · ")
@@ -111,8 +147,12 @@ func (e *Evaluator) post(ctx context.Context, r store.AlertRule, n int) error {
 		Text: fmt.Sprintf("Reel alert “%s”: %s in %d sessions in the last %s. <%s|Watch them>", r.Name, what, n, r.Window, link),
 		Rule: r.Name, Sessions: n, Window: r.Window.String(), URL: link,
 	}
+	return e.send(ctx, r.Webhook, msg)
+}
+
+func (e *Evaluator) send(ctx context.Context, webhook string, msg Message) error {
 	body, _ := json.Marshal(msg)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.Webhook, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, webhook, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

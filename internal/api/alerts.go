@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -30,11 +31,12 @@ type alertJSON struct {
 	WindowMinutes int        `json:"windowMinutes"`
 	Webhook       string     `json:"webhook"`
 	FiredAt       *time.Time `json:"firedAt,omitempty"`
+	SavedSearch   int64      `json:"savedSearch,omitempty"`
 }
 
 func toAlertJSON(r store.AlertRule) alertJSON {
 	j := alertJSON{ID: r.ID, Project: r.ProjectID, Name: r.Name, Kind: r.Kind, Fingerprint: r.Fingerprint, Threshold: r.Threshold,
-		WindowMinutes: int(r.Window / time.Minute), Webhook: r.Webhook}
+		WindowMinutes: int(r.Window / time.Minute), Webhook: r.Webhook, SavedSearch: r.SavedSearchID}
 	if !r.FiredAt.IsZero() {
 		j.FiredAt = &r.FiredAt
 	}
@@ -75,8 +77,23 @@ func (a *API) CreateAlert(w http.ResponseWriter, r *http.Request) error {
 	if _, err := a.projectByID(r.Context(), in.Project); err != nil {
 		return err
 	}
+	if in.SavedSearch != 0 {
+		// A rule on a saved search counts its matching sessions, which counting caps.
+		s, err := a.index.SavedSearch(r.Context(), in.SavedSearch, caller(r).UserID)
+		switch {
+		case errors.Is(err, store.ErrNotFound) || (err == nil && s.ProjectID != in.Project):
+			return errSavedNotFound
+		case err != nil:
+			return err
+		case in.Kind != "" || in.Fingerprint != "":
+			return apierror.New(http.StatusBadRequest, "bad_request", "a rule watches a saved search or an issue, not both")
+		case in.Threshold > store.CountCap:
+			return apierror.New(http.StatusBadRequest, "bad_request", fmt.Sprintf("threshold on a saved search must be 1-%d sessions", store.CountCap))
+		}
+	}
 	rule, err := a.index.CreateAlert(r.Context(), store.AlertRule{ProjectID: in.Project, Name: in.Name, Kind: in.Kind, Fingerprint: in.Fingerprint,
-		Threshold: in.Threshold, Window: time.Duration(in.WindowMinutes) * time.Minute, Webhook: in.Webhook, CreatedAt: time.Now()})
+		Threshold: in.Threshold, Window: time.Duration(in.WindowMinutes) * time.Minute, Webhook: in.Webhook, CreatedAt: time.Now(),
+		SavedSearchID: in.SavedSearch})
 	if err != nil {
 		return err
 	}

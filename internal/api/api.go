@@ -31,6 +31,7 @@ type index interface {
 	Segments(ctx context.Context, sessionID string) ([]store.Segment, error)
 	insights
 	alerts
+	saved
 }
 
 // blobs is what the API reads from the blob store.

@@ -33,6 +33,7 @@ const adminToken = "test-admin-token-0123456789"
 type stack struct {
 	srv *httptest.Server
 	key string
+	db  *sqlite.DB
 }
 
 // newStack builds the same components `reel serve` does, on a temp dir, behind real HTTP.
@@ -71,7 +72,7 @@ func newStackWith(t *testing.T, opts ingest.Options) *stack {
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &stack{srv: srv, key: first.Project.PublicKey}
+	return &stack{srv: srv, key: first.Project.PublicKey, db: db}
 }
 
 type resp struct {

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/reelhq/reel/internal/search"
 )
 
 // SavedSearch is a named query of a project. A private one is seen only by its owner; a shared
@@ -76,4 +78,17 @@ type Saved interface {
 	UnpinSession(ctx context.Context, playlistID int64, sessionID string) error
 	// Pins returns a playlist's sessions in playlist order.
 	Pins(ctx context.Context, playlistID int64) ([]Pin, error)
+}
+
+// StartedSince narrows a parsed query to the sessions that started at or after t: what "new
+// since the last visit" and an alert window on a saved search count.
+func StartedSince(q *search.Query, t time.Time) *search.Query {
+	after := &search.Term{Field: search.Started, Op: search.Ge, Num: t.UnixMilli()}
+	out := *q
+	if q.Root == nil {
+		out.Root = after
+	} else {
+		out.Root = &search.And{Children: []search.Node{after, q.Root}}
+	}
+	return &out
 }
