@@ -31,6 +31,7 @@ type index interface {
 	Segments(ctx context.Context, sessionID string) ([]store.Segment, error)
 	insights
 	alerts
+	heatmaps
 	saved
 }
 

@@ -308,6 +308,11 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 			c.log.Warn("compaction: save analysis", "session", id, "err", err)
 		}
 	}
+	if saver, ok := c.index.(heatSaver); ok {
+		if err := saver.SaveHeat(ctx, Heat(sess, tabNames, analysed)); err != nil {
+			c.log.Warn("compaction: save heatmap data", "session", id, "err", err)
+		}
+	}
 	return true, nil
 }
 

@@ -49,6 +49,7 @@ func Routes(c Components) http.Handler {
 	mux.Handle("GET /api/v1/sessions/{id}/signals", require(a.Handler(a.Signals)))
 	mux.Handle("GET /api/v1/issues", require(a.Handler(a.Issues)))
 	mux.Handle("POST /api/v1/funnels", require(a.Handler(a.Funnel)))
+	mux.Handle("GET /api/v1/heatmaps", require(a.Handler(a.Heatmaps)))
 	mux.Handle("GET /api/v1/alerts", require(a.Handler(a.ListAlerts)))
 	mux.Handle("POST /api/v1/alerts", require(a.Handler(a.CreateAlert)))
 	mux.Handle("DELETE /api/v1/alerts/{id}", require(a.Handler(a.DeleteAlert)))

@@ -1,0 +1,31 @@
+package compact
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/reelhq/reel/internal/analyze"
+	"github.com/reelhq/reel/internal/store"
+	"github.com/reelhq/reel/internal/useragent"
+)
+
+// heatSaver is the index's heatmap part (store.Heatmaps).
+type heatSaver interface {
+	SaveHeat(ctx context.Context, h store.Heat) error
+}
+
+// Heat extracts a session's heatmap clicks and scroll depths; tabs[i] holds the events of the
+// tab named names[i]. The device type is the session's, from its User-Agent.
+func Heat(sess store.Session, names []string, tabs [][]json.RawMessage) store.Heat {
+	clicks, views := analyze.Heat(tabs)
+	h := store.Heat{SessionID: sess.ID, Device: useragent.Parse(sess.UserAgent).Device}
+	for _, c := range clicks {
+		h.Clicks = append(h.Clicks, store.HeatClick{Tab: names[c.Tab], At: time.UnixMilli(c.At), Path: c.Path, Selector: c.Selector,
+			X: c.X, Y: c.Y, W: c.W, H: c.H, PageX: c.PageX, PageY: c.PageY})
+	}
+	for _, v := range views {
+		h.Views = append(h.Views, store.PageDepth{Tab: names[v.Tab], At: time.UnixMilli(v.At), Seen: time.UnixMilli(v.Seen), Path: v.Path, Depth: v.Depth})
+	}
+	return h
+}
