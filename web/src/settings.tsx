@@ -112,7 +112,9 @@ function General({ p, onSaved }: { p: Project; onSaved: (p: Project) => void }) 
         <input value={name} maxLength={200} onInput={(e) => setName(e.currentTarget.value)} />
       </label>
       <label>
-        Allowed origins <span class="muted">one per line; empty lets any site send with the key</span>
+        <span>
+          Allowed origins <span class="muted">· one per line; empty lets any site send with the key</span>
+        </span>
         <textarea
           rows={3}
           data-testid="origins"
@@ -122,7 +124,9 @@ function General({ p, onSaved }: { p: Project; onSaved: (p: Project) => void }) 
         />
       </label>
       <label>
-        Keep sessions for <span class="muted">days; 0 keeps them forever</span>
+        <span>
+          Keep sessions for <span class="muted">· days; 0 keeps them forever</span>
+        </span>
         <input
           type="number"
           min={0}
@@ -166,7 +170,9 @@ function Recording({ p, onSaved }: { p: Project; onSaved: (p: Project) => void }
         Sent to the SDK when a page starts recording. Options a site sets in <code>Reel.init</code> win over these.
       </p>
       <label>
-        Record <strong data-testid="sample-rate">{Math.round(rate * 100)}%</strong> of sessions
+        <span>
+          Record <strong data-testid="sample-rate">{Math.round(rate * 100)}%</strong> of sessions
+        </span>
         <input
           type="range"
           min={0}
@@ -186,7 +192,9 @@ function Recording({ p, onSaved }: { p: Project; onSaved: (p: Project) => void }
         );
       })}
       <label>
-        Also mask <span class="muted">CSS selector; elements inside have their text replaced</span>
+        <span>
+          Also mask <span class="muted">· CSS selector; elements inside have their text replaced</span>
+        </span>
         <input
           value={typeof cfg.maskSelector === "string" ? cfg.maskSelector : ""}
           placeholder=".account, [data-private]"
@@ -195,7 +203,9 @@ function Recording({ p, onSaved }: { p: Project; onSaved: (p: Project) => void }
         />
       </label>
       <label>
-        Block <span class="muted">CSS selector; replaced by an empty box of the same size</span>
+        <span>
+          Block <span class="muted">· CSS selector; replaced by an empty box of the same size</span>
+        </span>
         <input
           value={typeof cfg.blockSelector === "string" ? cfg.blockSelector : ""}
           placeholder=".ad, iframe.chat"
