@@ -212,6 +212,7 @@ type Summary struct {
 	EventNames    []string          // distinct reel.track names, lowercased
 	Traits        map[string]string // reel.identify traits (scalar values only)
 	EventProps    []store.Prop      // distinct scalar properties of reel.track events
+	Text          []string          // on-screen text (rrweb.Text), at most maxText bytes
 }
 
 // Bounds on what one batch adds to the search index, so a hostile page cannot grow it
@@ -225,12 +226,17 @@ const (
 	maxProps      = 50 // distinct (key, value) pairs of track properties
 	maxPropKey    = 64
 	maxPropValue  = 256
+	maxText       = 64 << 10 // bytes of distinct on-screen text
 )
 
 // Summarize validates every event as rrweb and extracts what the index needs.
 func Summarize(b *Batch) (Summary, error) {
 	var s Summary
 	var first, last int64 = -1, -1
+	text := rrweb.Text{Max: maxText, Resolve: func(marker string) (string, bool) {
+		v, ok := b.Assets[strings.TrimPrefix(marker, "\x00reel:a:")]
+		return v, ok
+	}}
 	for i, raw := range b.Events {
 		var ev rrweb.Event
 		var err error
@@ -263,6 +269,8 @@ func Summarize(b *Batch) (Summary, error) {
 			if m.Width > 0 && m.Height > 0 {
 				s.Viewport = store.Viewport{Width: m.Width, Height: m.Height}
 			}
+		case rrweb.FullSnapshot:
+			text.Snapshot(ev.Data)
 		case rrweb.Custom:
 			var c struct {
 				Tag     string          `json:"tag"`
@@ -277,6 +285,8 @@ func Summarize(b *Batch) (Summary, error) {
 				return s, badRequest("invalid_events", "event %d: incremental data: %v", i, err)
 			}
 			switch {
+			case h.Source == rrweb.SourceMutation:
+				text.Mutation(ev.Data)
 			case h.IsClick():
 				s.Clicks++
 			case h.Source == rrweb.SourceViewportResize && h.Width > 0 && h.Height > 0:
@@ -285,6 +295,7 @@ func Summarize(b *Batch) (Summary, error) {
 		}
 	}
 	s.First, s.Last = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
+	s.Text = text.Pieces()
 	return s, nil
 }
 

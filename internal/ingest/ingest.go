@@ -330,7 +330,7 @@ func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, us
 		Browser: browser, BrowserVersion: version, OS: strings.ToLower(ua.OS), Device: ua.Device,
 		Country: country, Errors: sum.Errors, Failed: sum.Failed,
 		ErrorMessages: sum.ErrorMessages, EventNames: sum.EventNames, Traits: sum.Traits,
-		Referrer: truncate(b.Meta.Referrer, 2048), EventProps: sum.EventProps,
+		Referrer: truncate(b.Meta.Referrer, 2048), EventProps: sum.EventProps, Text: sum.Text,
 	}, data)
 	switch {
 	case errors.Is(err, store.ErrDuplicate):

@@ -200,3 +200,68 @@ func TestSearchFindingsByKindAndFingerprint(t *testing.T) {
 		t.Run(tc.q, func(t *testing.T) { s.expect(t, tc.q, tc.want...) })
 	}
 }
+
+// TestSearchOnScreenText: text: finds words a session showed, from full snapshots and from
+// mutations of a live session, never masked text, input values or text in reel-mask and
+// reel-block elements; hostile values are words like any other; erasing a session erases its
+// text.
+func TestSearchOnScreenText(t *testing.T) {
+	s := newAnalysedStack(t)
+	const t0 = 1793491200000
+	snapshot := func(ts int64, body string) string {
+		return ev(2, ts, `{"node":{"type":0,"childNodes":[{"type":2,"tagName":"html","attributes":{},"childNodes":[`+
+			`{"type":2,"tagName":"head","attributes":{},"childNodes":[{"type":2,"tagName":"title","attributes":{},"childNodes":[{"type":3,"textContent":"Headtitle","id":4}],"id":3}],"id":2},`+
+			`{"type":2,"tagName":"body","attributes":{},"childNodes":[`+body+`],"id":5}],"id":1}],"id":0},"initialOffset":{"left":0,"top":0}}`)
+	}
+	const a, b = "s_text_0001", "s_text_0002"
+	s.postMeta(t, a, `{}`, 0, page(t0, "https://shop.example/checkout"), snapshot(t0+1,
+		`{"type":2,"tagName":"h1","attributes":{},"childNodes":[{"type":3,"textContent":"Checkout","id":7}],"id":6},`+
+			`{"type":2,"tagName":"input","attributes":{"type":"text","value":"Alice Liddell","placeholder":"Name on card"},"childNodes":[],"id":8},`+
+			`{"type":2,"tagName":"div","attributes":{"class":"address reel-mask"},"childNodes":[{"type":3,"textContent":"Wonderland Lane","id":10}],"id":9},`+
+			`{"type":3,"textContent":"****** *******","id":11},`+
+			`{"type":2,"tagName":"script","attributes":{},"childNodes":[{"type":3,"textContent":"SCRIPT_PLACEHOLDER","id":13}],"id":12}`))
+	// A later batch of the live session: the error appears through a mutation.
+	s.postMeta(t, a, `{}`, 1, ev(3, t0+5000, `{"source":0,"texts":[],"attributes":[],"removes":[],"adds":[{"parentId":5,"nextId":null,"node":`+
+		`{"type":2,"tagName":"div","attributes":{"role":"alert"},"childNodes":[{"type":3,"textContent":"Payment declined. Try another card.","id":21}],"id":20}}]}`))
+	s.postMeta(t, b, `{}`, 0, page(t0+60_000, "https://shop.example/"), snapshot(t0+60_001,
+		`{"type":3,"textContent":"Payment options: declined cards are refunded","id":6}`),
+		reel(t0+60_002, "reel.identify", `{"userId":"bob"}`))
+
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{`text:"payment declined"`, []string{a}},
+		{"text:declined", []string{b, a}},
+		{"text:DECLINED text:refunded", []string{b}},
+		{"text:decl*", []string{b, a}},
+		{"text:anoth*", []string{a}},
+		{`text:"another ca*"`, nil}, // quoted, * is no prefix
+		{`text:"Name on card"`, []string{a}},
+		{"-text:checkout", []string{b}},
+		{"text:alice", nil},      // an input value
+		{"text:wonderland", nil}, // inside .reel-mask
+		{"text:headtitle", nil},  // not on screen
+		{"text:script_placeholder", nil},
+		{`text:"declined payment"`, nil}, // words in sequence
+		{`text:"a\" OR 1=1"`, nil},
+		{`text:"NEAR(payment declined)"`, nil},
+		{`text:"payment\" OR \"x"`, nil},
+		{`text:"*:payment"`, []string{b, a}}, // no column filter: just the word
+		{`text:"{text}: payment"`, nil},
+		{`text:"payment" OR text:"^refunded"`, []string{b, a}},
+		{"text:" + strings.Repeat("declined", 60), nil},
+	} {
+		t.Run(tc.q, func(t *testing.T) { s.expect(t, tc.q, tc.want...) })
+	}
+	for _, q := range []string{`text:"()"`, `text:""`, `text:"` + strings.Repeat("word ", 40) + `"`} {
+		if r, _ := s.search(t, url.Values{"q": {q}}); r.Status != 400 || r.code() != "bad_query" {
+			t.Errorf("%q = %d %s, want 400 bad_query", q, r.Status, r.Body)
+		}
+	}
+	if _, err := s.life.EraseUser(context.Background(), s.project, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	s.expect(t, "text:refunded")
+	s.expect(t, "text:declined", a)
+}

@@ -183,6 +183,7 @@ type Batch struct {
 	Traits         map[string]string // reel.identify traits, latest value of each key
 	Referrer       string            // the page's document.referrer, as the SDK sent it
 	EventProps     []Prop            // distinct scalar properties of reel.track events
+	Text           []string          // distinct pieces of on-screen text, in order (rrweb.Text)
 }
 
 // Prop is one property of a reel.track event, its value as text.

@@ -37,6 +37,9 @@ func indexMore(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 			}
 		}
 	}
+	if err := indexText(ctx, tx, id, b.Text); err != nil {
+		return err
+	}
 	if len(b.Pages) == 0 {
 		return nil
 	}
@@ -64,6 +67,78 @@ func indexMore(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 		}
 	}
 	return nil
+}
+
+// maxSessionText bounds the on-screen text indexed for one session, in bytes.
+const maxSessionText = 64 << 10
+
+// indexText adds the pieces of on-screen text the session has not shown before, as one row,
+// until the session has maxSessionText bytes. Pages repeat their header, menu and footer on
+// every snapshot, so without this each page view would store them again.
+func indexText(ctx context.Context, tx *sql.Tx, id string, pieces []string) error {
+	if len(pieces) == 0 {
+		return nil
+	}
+	var size int
+	if err := tx.QueryRowContext(ctx, `SELECT text_bytes FROM sessions WHERE id = ?`, id).Scan(&size); err != nil {
+		return fmt.Errorf("index text: %w", err)
+	}
+	if size >= maxSessionText {
+		return nil
+	}
+	seen := map[string]bool{}
+	if size > 0 {
+		rows, err := tx.QueryContext(ctx, `SELECT text FROM session_text WHERE session_id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("index text: %w", err)
+		}
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return fmt.Errorf("index text: %w", err)
+			}
+			for _, p := range strings.Split(t, "\n") {
+				seen[p] = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("index text: %w", err)
+		}
+	}
+	var add []string
+	for _, p := range pieces {
+		p = strings.ReplaceAll(p, "\n", " ")
+		if seen[p] || size+len(p)+1 > maxSessionText {
+			continue
+		}
+		seen[p] = true
+		add = append(add, p)
+		size += len(p) + 1
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO session_text(session_id, text) VALUES (?, ?)`, id, strings.Join(add, "\n")); err != nil {
+		return fmt.Errorf("index text: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET text_bytes = ? WHERE id = ?`, size, id); err != nil {
+		return fmt.Errorf("index text: %w", err)
+	}
+	return nil
+}
+
+// ftsQuery is the full-text expression for a text: term: its words (letters and digits
+// only, search.Words) as one quoted phrase, with a trailing * for a prefix. No character of
+// the user's query reaches FTS5 as syntax: a word has no quote to end the phrase with.
+func ftsQuery(t *search.Term) string {
+	words := strings.TrimSuffix(t.Text, "*")
+	q := `"` + strings.Join(search.Words(words), " ") + `"`
+	if t.Op == search.Glob {
+		q += " *"
+	}
+	return q
 }
 
 // utm reads a page URL's campaign parameters, lowercased and bounded.
@@ -116,6 +191,9 @@ func (c *compiler) moreTerm(t *search.Term) (w string, ok bool, err error) {
 	case search.Issue:
 		cond, args := match("fingerprint", t)
 		w, err = c.related("session_signals", cond, args)
+		return w, true, err
+	case search.Text:
+		w, err = c.related("session_text", "id IN (SELECT rowid FROM session_text_fts WHERE session_text_fts MATCH ?)", []any{ftsQuery(t)})
 		return w, true, err
 	case search.FrictionKind:
 		// Having any is the common question and is a lookup; other counts count the session's

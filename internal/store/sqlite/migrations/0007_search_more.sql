@@ -32,3 +32,24 @@ CREATE INDEX session_signals_kind ON session_signals(kind, session_id);
 
 -- sort:friction, most findings first.
 CREATE INDEX sessions_project_friction ON sessions(project_id, friction DESC, id DESC);
+
+-- On-screen text (text:), extracted at ingest from snapshots and mutations (rrweb.Text): each
+-- batch adds one row of the pieces the session had not shown before, one piece a line, at
+-- most 64 KiB a session. The full-text index reads the rows as its external content; the
+-- triggers keep it in step, so deleting a session (ON DELETE CASCADE) removes its words, and
+-- secure-delete removes them from the index's pages too, not only from its answers.
+ALTER TABLE sessions ADD COLUMN text_bytes INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE session_text (
+    id         INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    text       TEXT NOT NULL
+);
+CREATE INDEX session_text_session ON session_text(session_id);
+CREATE VIRTUAL TABLE session_text_fts USING fts5(text, content='session_text', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+INSERT INTO session_text_fts(session_text_fts, rank) VALUES ('secure-delete', 1);
+CREATE TRIGGER session_text_insert AFTER INSERT ON session_text BEGIN
+    INSERT INTO session_text_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER session_text_delete AFTER DELETE ON session_text BEGIN
+    INSERT INTO session_text_fts(session_text_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;

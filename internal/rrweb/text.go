@@ -1,0 +1,627 @@
+package rrweb
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Text collects the text a recording showed on screen, for the search index: text nodes of
+// full snapshots and of nodes that mutations add or change, input placeholders and the labels
+// of button inputs. It never takes input values, text rrweb masked (runs of *), anything under
+// a reel-mask or reel-block element, or the contents of head, script, style, noscript and
+// template. One reader walks each event's data once, keeping only the strings it indexes.
+type Text struct {
+	// Max bounds the bytes of text collected (distinct pieces); past it the rest is dropped.
+	Max int
+	// Resolve returns the string an asset marker ("\x00reel:a:<hash>") stands for, if known.
+	Resolve func(marker string) (string, bool)
+
+	pieces []string
+	seen   map[string]bool
+	size   int
+	hidden map[int]bool // nodes whose text is not shown: hidden elements and their text nodes
+}
+
+// Pieces returns the distinct pieces of text in the order they appeared.
+func (x *Text) Pieces() []string { return x.pieces }
+
+// maxPiece bounds one piece of text (a paragraph is indexed by its start).
+const maxPiece = 1024
+
+var errText = errors.New("rrweb: text: unexpected JSON")
+
+// hiddenTags hold text that is not shown on the page.
+var hiddenTags = map[string]bool{"head": true, "script": true, "style": true, "noscript": true, "template": true}
+
+// Snapshot reads a FullSnapshot event's data ({"node": …}).
+func (x *Text) Snapshot(data []byte) {
+	r := &textReader{b: data}
+	_ = r.object(func(key []byte) error {
+		if string(key) == "node" {
+			return x.node(r, false, tagOther, 0)
+		}
+		return r.skip()
+	})
+}
+
+// Mutation reads an incremental snapshot's data when its source is a DOM mutation.
+func (x *Text) Mutation(data []byte) {
+	r := &textReader{b: data}
+	_ = r.object(func(key []byte) error {
+		switch string(key) {
+		case "adds":
+			return r.array(func() error {
+				parent, hide := 0, false
+				return r.object(func(key []byte) error {
+					switch string(key) {
+					case "parentId":
+						parent = r.num()
+						hide = x.hidden[parent]
+						return nil
+					case "node":
+						return x.node(r, hide, tagOther, 0)
+					}
+					return r.skip()
+				})
+			})
+		case "texts":
+			return r.array(func() error {
+				id, value, ok := -1, "", false
+				err := r.object(func(key []byte) error {
+					switch string(key) {
+					case "id":
+						id = r.num()
+						return nil
+					case "value":
+						value, ok = r.strOrSkip()
+						return nil
+					}
+					return r.skip()
+				})
+				if ok && id >= 0 && !x.hidden[id] {
+					x.add(value)
+				}
+				return err
+			})
+		case "attributes":
+			return r.array(func() error {
+				var id int
+				var placeholder string
+				err := r.object(func(key []byte) error {
+					switch string(key) {
+					case "id":
+						id = r.num()
+						return nil
+					case "attributes":
+						return r.object(func(k []byte) error {
+							if string(k) == "placeholder" {
+								placeholder, _ = r.strOrSkip()
+								return nil
+							}
+							return r.skip()
+						})
+					}
+					return r.skip()
+				})
+				if placeholder != "" && !x.hidden[id] {
+					x.add(placeholder)
+				}
+				return err
+			})
+		}
+		return r.skip()
+	})
+}
+
+// node reads a serialized node. hide says an ancestor's text is not shown; parentTag is the
+// enclosing element's tag. It iterates rather than taking callbacks, so a node costs no
+// allocation beyond the strings it keeps.
+func (x *Text) node(r *textReader, hide bool, parentTag tagKind, depth int) error {
+	if depth > 512 {
+		return errText
+	}
+	var (
+		id, typ                = -1, -1
+		tag                    tagKind
+		text, placeholder      string
+		value                  string
+		button                 bool
+		hasText, isStyle       bool
+		childrenRead, hideSelf bool
+		mark                   = len(x.pieces)
+	)
+	if !r.open('{') {
+		return r.skip()
+	}
+	for {
+		key, ok, err := r.member()
+		if err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			break
+		}
+		switch string(key) {
+		case "id":
+			id = r.num()
+		case "type":
+			typ = r.num()
+		case "tagName":
+			tag = kindOf(r.raw())
+		case "textContent":
+			text, hasText = r.strOrSkip()
+		case "isStyle":
+			isStyle = r.lit("true")
+			if err := r.skip(); err != nil {
+				return err
+			}
+		case "attributes":
+			if !r.open('{') {
+				if err := r.skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			for {
+				k, ok, err := r.member()
+				if err != nil {
+					return err
+				}
+				if !ok {
+					break
+				}
+				switch string(k) {
+				case "class":
+					hideSelf = hideSelf || maskedClass(r.raw())
+				case "placeholder":
+					placeholder, _ = r.strOrSkip()
+				case "type":
+					t := r.raw()
+					button = bytes.EqualFold(t, []byte("button")) || bytes.EqualFold(t, []byte("submit")) || bytes.EqualFold(t, []byte("reset"))
+				case "value":
+					value, _ = r.strOrSkip()
+				default:
+					if err := r.skip(); err != nil {
+						return err
+					}
+				}
+			}
+		case "childNodes":
+			// rrweb writes tagName and attributes before childNodes, so whether this element
+			// hides its text is known here; for another order the children's text is taken
+			// back below.
+			childrenRead = true
+			h := hide || hideSelf || tag == tagHidden
+			if !r.open('[') {
+				if err := r.skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			for {
+				more, err := r.element()
+				if err != nil {
+					return err
+				}
+				if !more {
+					break
+				}
+				if err := x.node(r, h, tag, depth+1); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := r.skip(); err != nil {
+				return err
+			}
+		}
+	}
+	hideSelf = hideSelf || tag == tagHidden
+	if childrenRead && hideSelf && !hide {
+		x.drop(mark)
+	}
+	h := hide || hideSelf
+	switch typ {
+	case 2: // element
+		if h && id >= 0 {
+			x.markHidden(id)
+		}
+		if h {
+			return nil
+		}
+		if placeholder != "" {
+			x.add(placeholder)
+		}
+		if tag == tagInput && button && value != "" {
+			x.add(value)
+		}
+	case 3: // text
+		if h || isStyle || parentTag == tagHidden {
+			if id >= 0 {
+				x.markHidden(id)
+			}
+			return nil
+		}
+		if hasText {
+			x.add(text)
+		}
+	}
+	return nil
+}
+
+type tagKind uint8
+
+const (
+	tagOther tagKind = iota
+	tagInput
+	tagHidden // head, script, style, noscript, template: text not shown on the page
+)
+
+func kindOf(tag []byte) tagKind {
+	switch {
+	case bytes.EqualFold(tag, []byte("input")):
+		return tagInput
+	case len(tag) <= 8 && hiddenTags[strings.ToLower(string(tag))]:
+		return tagHidden
+	}
+	return tagOther
+}
+
+// maskedClass reports whether a class attribute names reel-mask or reel-block.
+func maskedClass(class []byte) bool {
+	if !bytes.Contains(class, []byte("reel-")) {
+		return false
+	}
+	for _, c := range bytes.Fields(class) {
+		if string(c) == "reel-mask" || string(c) == "reel-block" {
+			return true
+		}
+	}
+	return false
+}
+
+func (x *Text) markHidden(id int) {
+	if x.hidden == nil {
+		x.hidden = map[int]bool{}
+	}
+	x.hidden[id] = true
+}
+
+// drop takes back the pieces added since mark.
+func (x *Text) drop(mark int) {
+	for _, p := range x.pieces[mark:] {
+		delete(x.seen, p)
+		x.size -= len(p)
+	}
+	x.pieces = x.pieces[:mark]
+}
+
+// add keeps a piece of text: whitespace collapsed, masked text and text without a letter or
+// digit left out, each distinct piece once.
+func (x *Text) add(s string) {
+	if strings.HasPrefix(s, "\x00reel:") {
+		if x.Resolve == nil {
+			return
+		}
+		v, ok := x.Resolve(s)
+		if !ok {
+			return
+		}
+		s = v
+	}
+	if x.Max > 0 && x.size >= x.Max {
+		return
+	}
+	s = clean(s)
+	if s == "" || x.seen[s] {
+		return
+	}
+	if x.seen == nil {
+		x.seen = map[string]bool{}
+	}
+	x.seen[s] = true
+	x.pieces = append(x.pieces, s)
+	x.size += len(s)
+}
+
+// clean collapses whitespace and bounds the piece; it returns "" for text that is masked
+// (every visible character a *) or has no letter or digit.
+func clean(s string) string {
+	if v, ok := cleanASCII(s); ok {
+		return v
+	}
+	if len(s) > 4*maxPiece {
+		s = s[:4*maxPiece]
+	}
+	var b strings.Builder
+	word, space, masked := false, false, true
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if b.Len()+utf8.RuneLen(r)+1 > maxPiece {
+			break
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		if r == utf8.RuneError {
+			continue
+		}
+		b.WriteRune(r)
+		if r != '*' {
+			masked = false
+		}
+		if unicode.IsLetter(r) || unicode.IsNumber(r) {
+			word = true
+		}
+	}
+	if masked || !word {
+		return ""
+	}
+	return b.String()
+}
+
+// cleanASCII is clean's fast path for the common piece: short ASCII with single spaces
+// between words; ok is false when the general path must decide.
+func cleanASCII(s string) (string, bool) {
+	if len(s) == 0 || len(s) > maxPiece || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return "", false
+	}
+	word, masked := false, true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80 || c < ' ' || c == ' ' && s[i+1] == ' ':
+			return "", false
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
+			word = true
+		}
+		if c != '*' && c != ' ' {
+			masked = false
+		}
+	}
+	if masked || !word {
+		return "", true
+	}
+	return s, true
+}
+
+// textReader reads JSON that ScanBatch has already validated, allocating only for the
+// strings it is asked for.
+type textReader struct {
+	b []byte
+	i int
+}
+
+func (r *textReader) ws() {
+	for r.i < len(r.b) && (r.b[r.i] == ' ' || r.b[r.i] == '\t' || r.b[r.i] == '\n' || r.b[r.i] == '\r') {
+		r.i++
+	}
+}
+
+// strOrSkip reads a string value, or skips any other value and reports false.
+func (r *textReader) strOrSkip() (string, bool) {
+	if r.i >= len(r.b) || r.b[r.i] != '"' {
+		_ = r.skip()
+		return "", false
+	}
+	end := endOfString(r.b, r.i)
+	if end >= len(r.b) {
+		r.i = len(r.b)
+		return "", false
+	}
+	raw := r.b[r.i+1 : end]
+	quoted := r.b[r.i : end+1]
+	r.i = end + 1
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw), true
+	}
+	var s string
+	if json.Unmarshal(quoted, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// raw returns a string value's bytes without unescaping (for tag names, classes and types,
+// which have no escapes worth reading), or skips another value and returns nil.
+func (r *textReader) raw() []byte {
+	if r.i >= len(r.b) || r.b[r.i] != '"' {
+		_ = r.skip()
+		return nil
+	}
+	end := endOfString(r.b, r.i)
+	if end >= len(r.b) {
+		r.i = len(r.b)
+		return nil
+	}
+	v := r.b[r.i+1 : end]
+	r.i = end + 1
+	return v
+}
+
+// open consumes the opening c of an object or array; false when the value is something else.
+func (r *textReader) open(c byte) bool {
+	r.ws()
+	if r.i < len(r.b) && r.b[r.i] == c {
+		r.i++
+		return true
+	}
+	return false
+}
+
+// member moves to the next key of an object and past its colon; ok is false (and the closing
+// brace consumed) at the end of the object.
+func (r *textReader) member() (key []byte, ok bool, err error) {
+	for {
+		r.ws()
+		if r.i >= len(r.b) {
+			return nil, false, errText
+		}
+		switch r.b[r.i] {
+		case '}':
+			r.i++
+			return nil, false, nil
+		case ',':
+			r.i++
+			continue
+		case '"':
+		default:
+			return nil, false, errText
+		}
+		end := endOfString(r.b, r.i)
+		if end >= len(r.b) {
+			return nil, false, errText
+		}
+		key = r.b[r.i+1 : end]
+		r.i = end + 1
+		r.ws()
+		if r.i >= len(r.b) || r.b[r.i] != ':' {
+			return nil, false, errText
+		}
+		r.i++
+		r.ws()
+		return key, true, nil
+	}
+}
+
+// element moves to the next element of an array; false (and the closing bracket consumed) at
+// its end.
+func (r *textReader) element() (bool, error) {
+	for {
+		r.ws()
+		if r.i >= len(r.b) {
+			return false, errText
+		}
+		switch r.b[r.i] {
+		case ']':
+			r.i++
+			return false, nil
+		case ',':
+			r.i++
+			continue
+		}
+		return true, nil
+	}
+}
+
+// lit reports whether the value at the reader is the literal word (without moving).
+func (r *textReader) lit(word string) bool { return bytes.HasPrefix(r.b[r.i:], []byte(word)) }
+
+func (r *textReader) num() int {
+	start := r.i
+	for r.i < len(r.b) && (r.b[r.i] == '-' || r.b[r.i] >= '0' && r.b[r.i] <= '9') {
+		r.i++
+	}
+	n, neg := 0, false
+	for _, c := range r.b[start:r.i] {
+		if c == '-' {
+			neg = true
+			continue
+		}
+		if n < 1<<40 {
+			n = n*10 + int(c-'0')
+		}
+	}
+	if r.i == start {
+		_ = r.skip()
+		return -1
+	}
+	if r.i < len(r.b) && (r.b[r.i] == '.' || r.b[r.i] == 'e' || r.b[r.i] == 'E') {
+		_ = r.skip()
+	}
+	if neg {
+		return -n
+	}
+	return n
+}
+
+// skip moves past one value.
+func (r *textReader) skip() error {
+	r.ws()
+	if r.i >= len(r.b) {
+		return errText
+	}
+	j := skipValue(r.b, r.i)
+	if j <= r.i {
+		return errText
+	}
+	r.i = j
+	return nil
+}
+
+func (r *textReader) object(member func(key []byte) error) error {
+	r.ws()
+	if r.i >= len(r.b) || r.b[r.i] != '{' {
+		return r.skip()
+	}
+	r.i++
+	for {
+		r.ws()
+		if r.i >= len(r.b) {
+			return errText
+		}
+		switch r.b[r.i] {
+		case '}':
+			r.i++
+			return nil
+		case ',':
+			r.i++
+			continue
+		}
+		if r.b[r.i] != '"' {
+			return errText
+		}
+		end := endOfString(r.b, r.i)
+		if end >= len(r.b) {
+			return errText
+		}
+		key := r.b[r.i+1 : end]
+		r.i = end + 1
+		r.ws()
+		if r.i >= len(r.b) || r.b[r.i] != ':' {
+			return errText
+		}
+		r.i++
+		r.ws()
+		if err := member(key); err != nil {
+			return err
+		}
+	}
+}
+
+func (r *textReader) array(elem func() error) error {
+	r.ws()
+	if r.i >= len(r.b) || r.b[r.i] != '[' {
+		return r.skip()
+	}
+	r.i++
+	for {
+		r.ws()
+		if r.i >= len(r.b) {
+			return errText
+		}
+		switch r.b[r.i] {
+		case ']':
+			r.i++
+			return nil
+		case ',':
+			r.i++
+			continue
+		}
+		before := r.i
+		if err := elem(); err != nil {
+			return err
+		}
+		if r.i == before {
+			return errText
+		}
+	}
+}
