@@ -10,9 +10,10 @@ import { Player } from "./player";
 import { Issues } from "./issues";
 import { Funnels } from "./funnels";
 import { Settings } from "./settings";
+import { PlaylistPage, Playlists } from "./saved";
 
 function Header({ user, path }: { user: User | null; path: string }) {
-  const section = ["/issues", "/funnels", "/settings"].find((s) => path.startsWith(s)) || "/";
+  const section = ["/issues", "/funnels", "/playlists", "/settings"].find((s) => path.startsWith(s)) || "/";
   const logout = async () => {
     try {
       await api.logout();
@@ -40,6 +41,7 @@ function Header({ user, path }: { user: User | null; path: string }) {
           ["/", "Sessions", "nav-sessions"],
           ["/issues", "Issues", "nav-issues"],
           ["/funnels", "Funnels", "nav-funnels"],
+          ["/playlists", "Playlists", "nav-playlists"],
           ["/settings", "Settings", "nav-settings"],
         ].map(([href, label, id]) => (
           <a
@@ -106,6 +108,11 @@ function App() {
     page = <Player key={id} id={id} t={loc.searchParams.get("t")} source={sessionSource(id)} />;
   } else if (path === "/" || path === "/sessions" || path === "/sessions/") {
     page = <Sessions />;
+  } else if (path === "/playlists" || path === "/playlists/") {
+    page = <Playlists loc={loc} />;
+  } else if (/^\/playlists\/\d+\/?$/.test(path)) {
+    const id = path.split("/")[2];
+    page = <PlaylistPage key={id} id={id} />;
   } else if (path === "/issues" || path === "/issues/") {
     page = <Issues loc={loc} />;
   } else if (path === "/funnels" || path === "/funnels/") {

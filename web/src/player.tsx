@@ -3,6 +3,7 @@ import { api, ApiError, type SessionDetail, type Signals, type Source, type Tab 
 import { absolute, clock, duration, urlPath, viewport } from "./format";
 import { isModifiedClick, navigate } from "./router";
 import { CopyButton } from "./copy";
+import { PinButton } from "./saved";
 import { Engine } from "./engine";
 import { digest, KINDS, MARKED, withFriction, type Digest, type Item } from "./timeline";
 import { ConsolePane, ErrorsPane, EventsPane, NetworkPane } from "./panes";
@@ -437,6 +438,7 @@ function Replay({
             </button>
           )}
           <CopyButton text={linkHere} label="Copy link" />
+          {!shared && <PinButton session={session.id} project={session.projectId} up />}
           {!shared && <ShareButton id={session.id} />}
           <button type="button" class="ghost icon" title="Fullscreen (f)" data-testid="fullscreen" onClick={fullscreen}>
             <svg viewBox="0 0 16 16" aria-hidden="true">

@@ -1,8 +1,11 @@
+import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, type Project, type Session } from "./api";
 import { absolute, duration, relative, urlPath, viewport } from "./format";
 import { navigate } from "./router";
 import { CopyButton } from "./copy";
+import { FilterBar, SortSelect } from "./filterbar";
+import { PinButton, SavedBar, savedApi } from "./saved";
 
 const PAGE = 50;
 const REFRESH_MS = 5000;
@@ -30,10 +33,11 @@ export function Sessions() {
   const [error, setError] = useState("");
   const [loadingMore, setLoadingMore] = useState(false);
   const [now, setNow] = useState(Date.now());
-  // The filter and order go to the API (docs/search.md), so they apply to every session.
-  const [sort, setSort] = useState<"recent" | "longest" | "errors">("recent");
-  const [query, setQuery] = useState("");
-  const [draft, setDraft] = useState("");
+  // The filter and order go to the API (docs/search.md), so they apply to every session; the
+  // order is sort: in the query, so a saved search keeps it. ?q= and ?saved= (alert links) open
+  // the page on a query.
+  const [query, setQuery] = useState(() => new URLSearchParams(location.search).get("q")?.trim() || "");
+  const [draft, setDraft] = useState(query);
   const [count, setCount] = useState<{ n: number; more: boolean } | null>(null);
   const pagesRef = useRef(1);
   pagesRef.current = pagesLoaded;
@@ -59,7 +63,7 @@ export function Sessions() {
     let timer = 0;
     const load = async () => {
       try {
-        const r = await api.sessions({ project: project || undefined, limit: PAGE, q: query, sort });
+        const r = await api.sessions({ project: project || undefined, limit: PAGE, q: query });
         if (!live) return;
         if (typeof r.count === "number") setCount({ n: r.count, more: !!r.countIsLowerBound });
         setError("");
@@ -83,13 +87,13 @@ export function Sessions() {
       live = false;
       clearTimeout(timer);
     };
-  }, [projects, project, query, sort]);
+  }, [projects, project, query]);
 
   const loadMore = async () => {
     if (!cursor) return;
     setLoadingMore(true);
     try {
-      const r = await api.sessions({ project: project || undefined, limit: PAGE, cursor, q: query, sort });
+      const r = await api.sessions({ project: project || undefined, limit: PAGE, cursor, q: query });
       setSessions((shown) => {
         const have = new Set((shown || []).map((s) => s.id));
         return (shown || []).concat(r.sessions.filter((s) => !have.has(s.id)));
@@ -109,6 +113,28 @@ export function Sessions() {
     setCursor(undefined);
     setCount(null);
   }
+  // A click in the filter bar rewrites the query text and runs it; the box keeps a trailing space
+  // so typing goes on after the last term.
+  function apply(next: string) {
+    next = next.trim();
+    setDraft(next ? next + " " : "");
+    if (next !== query) {
+      setQuery(next);
+      resetPages();
+    }
+  }
+  useEffect(() => {
+    const id = new URLSearchParams(location.search).get("saved");
+    if (!id || !/^\d+$/.test(id)) return;
+    savedApi.get(id).then(
+      (s) => {
+        setProject(s.project);
+        apply(s.query);
+        savedApi.visit(s.id).catch(() => {});
+      },
+      (err) => !(err instanceof ApiError && err.status === 401) && setError(err.message),
+    );
+  }, []);
 
   return (
     <main class="page">
@@ -139,44 +165,8 @@ export function Sessions() {
             onInput={(e) => setDraft(e.currentTarget.value)}
           />
         </form>
-        <div class="chips">
-          {[
-            ["With errors", "errors:>0"],
-            ["Failed requests", "failed:>0"],
-            ["Identified", "user:*"],
-          ].map(([label, q]) => (
-            <button
-              type="button"
-              class={"chip" + (query === q ? " on" : "")}
-              data-testid="chip"
-              onClick={() => {
-                const next = query === q ? "" : q;
-                setDraft(next);
-                setQuery(next);
-                resetPages();
-              }}
-            >
-              {label}
-            </button>
-          ))}
-        </div>
         <div class="spacer" />
-        <label class="sort">
-          <span class="muted">Order</span>
-          <select
-            aria-label="Order"
-            data-testid="sort"
-            value={sort}
-            onChange={(e) => {
-              setSort(e.currentTarget.value as typeof sort);
-              resetPages();
-            }}
-          >
-            <option value="recent">Newest first</option>
-            <option value="errors">Most errors first</option>
-            <option value="longest">Longest first</option>
-          </select>
-        </label>
+        <SortSelect query={query} apply={apply} />
         {projects && projects.length > 1 && (
           <select
             aria-label="Project"
@@ -202,6 +192,8 @@ export function Sessions() {
           </details>
         )}
       </div>
+      <FilterBar query={query} apply={apply} />
+      {project && <SavedBar project={project} query={query} run={(s) => apply(s.query)} />}
       {error && <p class="error banner">{error}</p>}
       {sessions === null && !error && <p class="muted loading">Loading sessions…</p>}
       {sessions && sessions.length === 0 && !error && !query && <Empty project={current} />}
@@ -212,30 +204,7 @@ export function Sessions() {
       )}
       {sessions && sessions.length > 0 && (
         <>
-          <div class="table-wrap">
-            <table class="sessions" data-testid="session-table">
-              <thead>
-                <tr>
-                  <th>When</th>
-                  <th>User</th>
-                  <th class="num">Duration</th>
-                  <th class="num" title="Time with clicks, typing, scrolling or mouse movement">Active</th>
-                  <th class="num">Pages</th>
-                  <th class="num">Clicks</th>
-                  <th class="num" title="JavaScript errors">Errors</th>
-                  <th class="num" title="Rage clicks, dead clicks and other friction">Friction</th>
-                  <th>Entry page</th>
-                  <th>Browser · OS</th>
-                  <th class="num">Viewport</th>
-                </tr>
-              </thead>
-              <tbody>
-                {sessions.map((s) => (
-                  <Row key={s.id} s={s} now={now} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <SessionTable sessions={sessions} now={now} extra={(s) => <PinButton session={s.id} project={s.projectId} />} />
           <div class="more">
             {cursor ? (
               <button type="button" data-testid="load-more" onClick={loadMore} disabled={loadingMore}>
@@ -251,7 +220,48 @@ export function Sessions() {
   );
 }
 
-function Row({ s, now }: { s: Session; now: number }) {
+/** The sessions table; extra fills a last column (the Pin button, a playlist's note). */
+export function SessionTable({
+  sessions,
+  now,
+  extra,
+  extraHead,
+}: {
+  sessions: Session[];
+  now: number;
+  extra?: (s: Session) => ComponentChildren;
+  extraHead?: string;
+}) {
+  return (
+    <div class="table-wrap">
+      <table class="sessions" data-testid="session-table">
+        <thead>
+          <tr>
+            <th>When</th>
+            <th>User</th>
+            <th class="num">Duration</th>
+            <th class="num" title="Time with clicks, typing, scrolling or mouse movement">Active</th>
+            <th class="num">Pages</th>
+            <th class="num">Clicks</th>
+            <th class="num" title="JavaScript errors">Errors</th>
+            <th class="num" title="Rage clicks, dead clicks and other friction">Friction</th>
+            <th>Entry page</th>
+            <th>Browser · OS</th>
+            <th class="num">Viewport</th>
+            {extra && <th>{extraHead || ""}</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {sessions.map((s) => (
+            <Row key={s.id} s={s} now={now} extra={extra && extra(s)} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Row({ s, now, extra }: { s: Session; now: number; extra?: ComponentChildren }) {
   const href = "/sessions/" + encodeURIComponent(s.id);
   const open = (e: MouseEvent) => {
     if (e.metaKey || e.ctrlKey || e.button === 1) {
@@ -301,6 +311,7 @@ function Row({ s, now }: { s: Session; now: number }) {
         {s.device && s.device !== "desktop" ? <span class="muted"> · {s.device}</span> : null}
       </td>
       <td class="num">{viewport(s.viewport)}</td>
+      {extra !== undefined && <td class="extra">{extra}</td>}
     </tr>
   );
 }
