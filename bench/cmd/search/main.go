@@ -94,6 +94,11 @@ func run(n, runs int, dir string, reuse bool) error {
 		"(browser:safari OR browser:firefox) -user:* pages:>5",
 		`visited:/checkout* -visited:/thanks error:"TypeError" browser:firefox duration:>2m user.plan:pro country:DE clicks:>3`,
 		`error:"quota exceeded" sort:longest`,
+		"utm_source:newsletter viewport.width:<768",
+		"referrer:*google* -user:*",
+		`text:"payment declined"`,
+		"event.plan:pro OR issue:js_error|*",
+		"sort:friction",
 	}
 	worst := 0.0
 	var baseline float64
@@ -304,7 +309,7 @@ func load(ctx context.Context, path string, n int, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	sessions := &bulk{head: `INSERT INTO sessions(id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at, user_id, last_batch_at, browser, browser_version, os, device, country, errors, failed_requests, entry_path, exit_path) VALUES `, cols: 25}
+	sessions := &bulk{head: `INSERT INTO sessions(id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at, user_id, last_batch_at, browser, browser_version, os, device, country, errors, failed_requests, entry_path, exit_path, utm_source, referrer_host) VALUES `, cols: 27}
 	pages := &bulk{head: `INSERT INTO session_pages(session_id, tab, at, url, path) VALUES `, cols: 5}
 	events := &bulk{head: `INSERT OR IGNORE INTO session_events(session_id, name) VALUES `, cols: 2}
 	traits := &bulk{head: `INSERT OR IGNORE INTO session_traits(session_id, key, value) VALUES `, cols: 3}
@@ -345,8 +350,26 @@ func load(ctx context.Context, path string, n int, now time.Time) error {
 			user = fmt.Sprintf("user_%d", r.IntN(300_000))
 		}
 		const host = "https://shop.example.com"
-		if err := sessions.add(ctx, tx, id, project, started, started+dur, len(page), host+page[0], host+page[len(page)-1], clicks, 50+clicks*3+r.IntN(400), 1, a.ua, 1280, 720, started+dur, user, started+dur,
-			a.browser, 0, a.os, a.device, countries.pick(r), errs, failed, page[0], page[len(page)-1]); err != nil {
+		vw, vh := []int{1280, 1440, 1920}[r.IntN(3)], 800
+		switch a.device {
+		case "mobile":
+			vw, vh = 390, 844
+		case "tablet":
+			vw, vh = 820, 1180
+		}
+		utm, ref := "", ""
+		switch x := r.IntN(100); {
+		case x < 8:
+			utm = "newsletter"
+		case x < 20:
+			utm, ref = "google", "www.google.com"
+		case x < 45:
+			ref = "www.google.com"
+		case x < 50:
+			ref = "news.ycombinator.com"
+		}
+		if err := sessions.add(ctx, tx, id, project, started, started+dur, len(page), host+page[0], host+page[len(page)-1], clicks, 50+clicks*3+r.IntN(400), 1, a.ua, vw, vh, started+dur, user, started+dur,
+			a.browser, 0, a.os, a.device, countries.pick(r), errs, failed, page[0], page[len(page)-1], utm, ref); err != nil {
 			return err
 		}
 		for k, p := range page {
