@@ -184,6 +184,10 @@ export class Engine {
         showWarning: false,
         speed: this.o.speed,
         UNSAFE_replayCanvas: false,
+        // Seeking applies the events between the snapshot and the moment straight to the
+        // frame's DOM: rrweb's virtual DOM instead mirrors the whole page, applies them, and
+        // diffs it back, which costs more than the page has nodes, however few events there are.
+        useVirtualDom: false,
       });
     } catch (err) {
       this.status = "error";
@@ -240,8 +244,19 @@ export class Engine {
     const r = this.r!;
     const rt = Math.max(0, t - (this.winStart - this.o.base));
     this.finishedAt = null;
-    if (play) r.play(rt);
-    else r.pause(rt);
+    // Fast-forwarding applies every recorded scroll on the way, and each one makes the
+    // browser lay the page out again; only the last position of each element is seen.
+    const scrolls = new Map<number, unknown>();
+    const x = r as unknown as { applyScroll(d: { id: number }, sync: boolean): void };
+    const applyScroll = x.applyScroll;
+    x.applyScroll = (d, sync) => (sync ? scrolls.set(d.id, d) : applyScroll.call(r, d, sync));
+    try {
+      if (play) r.play(rt);
+      else r.pause(rt);
+    } finally {
+      x.applyScroll = applyScroll;
+      for (const d of scrolls.values()) applyScroll.call(r, d as { id: number }, true);
+    }
     this.playing = play;
     this.pending = t;
   }
