@@ -45,9 +45,14 @@ func Heat(tabs [][]json.RawMessage) ([]HeatClick, []PageDepth) {
 	for tab, events := range tabs {
 		cur := -1 // index in views of the current page view, once it has a depth
 		path, start := "", int64(0)
+		early := -1.0 // a depth reported before the tab's first page view
 		enter := func(url string, at int64) {
 			if p := Path(url); p != path || start == 0 {
 				path, start, cur = p, at, -1
+				if early >= 0 {
+					views = append(views, PageDepth{Tab: tab, At: at, Seen: at, Path: path, Depth: early})
+					cur, early = len(views)-1, -1
+				}
 			}
 		}
 		for _, raw := range events {
@@ -97,10 +102,16 @@ func Heat(tabs [][]json.RawMessage) ([]HeatClick, []PageDepth) {
 					clicks = append(clicks, HeatClick{Tab: tab, At: ev.Timestamp, Path: path, Selector: p.Selector,
 						X: unit(*p.X), Y: unit(*p.Y), W: pixels(p.W), H: pixels(p.H), PageX: pixels(p.PageX), PageY: pixels(p.PageY)})
 				case "reel.scroll":
-					if path == "" || p.Depth == nil {
+					if p.Depth == nil {
 						continue
 					}
 					d := unit(*p.Depth)
+					if path == "" {
+						// Measured as the SDK started, a moment before rrweb's first snapshot
+						// names the page: it belongs to the view that snapshot begins.
+						early = max(early, d)
+						continue
+					}
 					if cur < 0 {
 						views = append(views, PageDepth{Tab: tab, At: start, Path: path})
 						cur = len(views) - 1

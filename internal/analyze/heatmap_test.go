@@ -94,6 +94,18 @@ func TestHeat(t *testing.T) {
 			views: []PageDepth{{At: t0, Seen: t0 + 100, Path: "/demo/cart.html", Depth: 0.5}, {At: t0 + 2000, Seen: t0 + 2100, Path: "/demo/cart.html", Depth: 0.6}},
 		},
 		{
+			name: "a depth measured as the SDK started, before the first snapshot, belongs to that page view",
+			tabs: []*rec{func() *rec {
+				r := &rec{}
+				r.depth(-20, 0.4)
+				r.meta(0, cart)
+				r.heatClick(1000, "#pay", 0.5, 0.5, 1, 1)
+				return r
+			}()},
+			clicks: []HeatClick{{At: t0 + 1000, Path: "/demo/cart.html", Selector: "#pay", X: 0.5, Y: 0.5, W: 120, H: 40, PageX: 1, PageY: 1}},
+			views:  []PageDepth{{At: t0, Seen: t0 + 1000, Path: "/demo/cart.html", Depth: 0.4}},
+		},
+		{
 			name: "out-of-range fractions are clamped",
 			tabs: []*rec{func() *rec {
 				r := &rec{}

@@ -60,8 +60,11 @@ export function captureHeat(listen: Listen, block: string): () => void {
     measure();
   });
   listen(window, "scroll", (e) => e.target === document && measure());
-  listen(window, "load", measure);
-  measure();
+  // Deferred, so the first depth follows rrweb's snapshot of the page (the page view it
+  // belongs to) rather than preceding it.
+  const soon = () => setTimeout(measure, 50);
+  listen(window, "load", soon);
+  soon();
   // Also notices a single-page app's next page when nobody scrolls or clicks on it.
   const t = setInterval(measure, 3000);
   return () => clearInterval(t);
