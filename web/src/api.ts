@@ -102,6 +102,19 @@ export interface FunnelStepResult {
   dropped: string[];
 }
 
+/** A page's heat (docs/api.md, heatmaps): clicks per element binned within its box. */
+export interface Heatmap {
+  page: string;
+  device: string;
+  clicks: number;
+  sessions: number;
+  elements: { selector: string; clicks: number; bins: { x: number; y: number; clicks: number; pageX: number; pageY: number }[] }[];
+  /** reached[k]: page views that saw at least k×10% of the page (k = 0…10). */
+  scroll: { views: number; reached: { depth: number; views: number; share: number }[] };
+  /** A recent view of the page to draw over: its session, tab and a moment it was on screen. */
+  backdrop: { sessionId: string; tab: string; path: string; at: number; sessionStartedAt: number; url: string } | null;
+}
+
 export interface Share {
   token: string;
   path: string;
@@ -210,6 +223,8 @@ export const api = {
       "/funnels?" + new URLSearchParams({ project, days: String(days) }).toString(),
       { steps: steps.map((path) => ({ path })) },
     ),
+  heatmap: (q: { project: string; page: string; device: string; from: string; to: string }) =>
+    request<Heatmap>("GET", "/heatmaps?" + new URLSearchParams(Object.entries(q).filter(([, v]) => v)).toString()),
   share: (id: string, hours: number) =>
     request<Share>("POST", "/sessions/" + encodeURIComponent(id) + "/share", { expiresInHours: hours }),
 };

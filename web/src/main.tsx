@@ -9,11 +9,12 @@ import { Sessions } from "./sessions";
 import { Player } from "./player";
 import { Issues } from "./issues";
 import { Funnels } from "./funnels";
+import { Heatmaps } from "./heatmaps";
 import { Settings } from "./settings";
 import { PlaylistPage, Playlists } from "./saved";
 
 function Header({ user, path }: { user: User | null; path: string }) {
-  const section = ["/issues", "/funnels", "/playlists", "/settings"].find((s) => path.startsWith(s)) || "/";
+  const section = ["/issues", "/funnels", "/heatmaps", "/playlists", "/settings"].find((s) => path.startsWith(s)) || "/";
   const logout = async () => {
     try {
       await api.logout();
@@ -42,6 +43,7 @@ function Header({ user, path }: { user: User | null; path: string }) {
           ["/issues", "Issues", "nav-issues"],
           ["/funnels", "Funnels", "nav-funnels"],
           ["/playlists", "Playlists", "nav-playlists"],
+          ["/heatmaps", "Heatmaps", "nav-heatmaps"],
           ["/settings", "Settings", "nav-settings"],
         ].map(([href, label, id]) => (
           <a
@@ -117,6 +119,8 @@ function App() {
     page = <Issues loc={loc} />;
   } else if (path === "/funnels" || path === "/funnels/") {
     page = <Funnels loc={loc} />;
+  } else if (path === "/heatmaps" || path === "/heatmaps/") {
+    page = <Heatmaps loc={loc} />;
   } else if (path === "/settings" || path === "/settings/") {
     page = <Settings loc={loc} />;
   } else {
