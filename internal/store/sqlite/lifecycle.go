@@ -20,7 +20,7 @@ func hashBytes(h string) ([]byte, error) {
 
 // addContent records the content items a session uses: their rows (refreshing the touched time,
 // which protects them from a concurrent sweep), their child edges, and the session's roots.
-func addContent(ctx context.Context, tx *sql.Tx, projectID, sessionID string, refs []store.ContentRef, now time.Time) error {
+func addContent(ctx context.Context, tx querier, projectID, sessionID string, refs []store.ContentRef, now time.Time) error {
 	for _, c := range refs {
 		h, err := hashBytes(c.Hash)
 		if err != nil {

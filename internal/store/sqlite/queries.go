@@ -261,11 +261,13 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 		}
 		return errs
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	db.stmts.prepareWanted(ctx, db.write)
+	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fail(fmt.Errorf("sqlite: append batches: %w", err))
 	}
-	defer tx.Rollback()
+	defer sqlTx.Rollback()
+	tx := preparedTx{sqlTx, &db.stmts}
 	for i, b := range bs {
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT batch`); err != nil {
 			return fail(fmt.Errorf("sqlite: append batches: %w", err))
@@ -283,13 +285,20 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 			return fail(fmt.Errorf("sqlite: append batches: %w", err))
 		}
 	}
+	for i, b := range bs {
+		if errs[i] == nil {
+			if err := indexText(ctx, tx, b.Chunk.SessionID, b.Text); err != nil {
+				return fail(fmt.Errorf("sqlite: append batches: %w", err))
+			}
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fail(fmt.Errorf("sqlite: append batches: commit: %w", err))
 	}
 	return errs
 }
 
-func appendBatch(ctx context.Context, tx *sql.Tx, b store.Batch) error {
+func appendBatch(ctx context.Context, tx querier, b store.Batch) error {
 	c := b.Chunk
 	var owner string
 	var started, ended int64

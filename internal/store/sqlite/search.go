@@ -26,7 +26,7 @@ func urlPath(raw string) string {
 }
 
 // indexForSearch folds a batch's search fields into its session (which exists by now).
-func indexForSearch(ctx context.Context, tx *sql.Tx, b store.Batch) error {
+func indexForSearch(ctx context.Context, tx querier, b store.Batch) error {
 	id := b.Chunk.SessionID
 	_, err := tx.ExecContext(ctx, `UPDATE sessions SET
 			browser         = CASE WHEN browser = '' THEN ?1 ELSE browser END,

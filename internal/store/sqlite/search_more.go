@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/url"
 	"strings"
@@ -16,8 +15,9 @@ import (
 const maxSessionProps = 200
 
 // indexMore folds what migration 0007 indexes into the session, after its row and pages are
-// up to date: track properties, and the entry page's UTM parameters and referrer.
-func indexMore(ctx context.Context, tx *sql.Tx, b store.Batch) error {
+// up to date: track properties, and the entry page's UTM parameters and referrer. On-screen
+// text is indexed by AppendBatches after the batches' savepoints (indexText).
+func indexMore(ctx context.Context, tx querier, b store.Batch) error {
 	id := b.Chunk.SessionID
 	if len(b.EventProps) > 0 {
 		var n int
@@ -36,9 +36,6 @@ func indexMore(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 				n++
 			}
 		}
-	}
-	if err := indexText(ctx, tx, id, b.Text); err != nil {
-		return err
 	}
 	if len(b.Pages) == 0 {
 		return nil
@@ -72,10 +69,13 @@ func indexMore(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 // maxSessionText bounds the on-screen text indexed for one session, in bytes.
 const maxSessionText = 64 << 10
 
+// indexText runs after every savepoint of a group is released: FTS5 writes its pending
+// index to disk at each savepoint boundary, which per batch cost more than the text itself.
+//
 // indexText adds the pieces of on-screen text the session has not shown before, as one row,
 // until the session has maxSessionText bytes. Pages repeat their header, menu and footer on
 // every snapshot, so without this each page view would store them again.
-func indexText(ctx context.Context, tx *sql.Tx, id string, pieces []string) error {
+func indexText(ctx context.Context, tx querier, id string, pieces []string) error {
 	if len(pieces) == 0 {
 		return nil
 	}

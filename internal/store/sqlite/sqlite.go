@@ -30,6 +30,7 @@ var migrations embed.FS
 type DB struct {
 	write *sql.DB // exactly one connection: SQLite allows one writer at a time anyway
 	read  *sql.DB
+	stmts statements // the ingest path's statements, prepared on write
 }
 
 // Open opens (creating if needed) the index at path and migrates it to the latest version.
@@ -64,6 +65,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.stmts.close()
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
