@@ -340,6 +340,7 @@ function fit(stage: HTMLElement, r: Replayer): void {
 function fitBox(stage: HTMLElement, box: HTMLElement, width: number, height: number): void {
   const scale = Math.min(1, (stage.clientWidth || width) / width);
   box.style.transform = `scale(${scale})`;
+  box.style.left = Math.max(0, Math.round((stage.clientWidth - width * scale) / 2)) + "px";
   stage.style.height = Math.ceil(height * scale) + "px";
   stage.dataset.scale = String(scale);
 }
