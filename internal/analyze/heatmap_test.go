@@ -152,3 +152,30 @@ func TestHeat(t *testing.T) {
 		})
 	}
 }
+
+// FuzzHeat: whatever a custom event carries, Heat neither panics nor returns a point outside
+// the element's box or a depth outside 0–1.
+func FuzzHeat(f *testing.F) {
+	f.Add(`{"tag":"reel.click","payload":{"selector":"#a","x":0.5,"y":0.5,"w":10,"h":10,"pageX":1,"pageY":2}}`)
+	f.Add(`{"tag":"reel.scroll","payload":{"depth":0.7}}`)
+	f.Add(`{"tag":"reel.navigation","payload":{"url":"http://x/b"}}`)
+	f.Add(`{"tag":"reel.click","payload":{"selector":"","x":-1e308,"y":"1"}}`)
+	f.Fuzz(func(t *testing.T, data string) {
+		events := []json.RawMessage{
+			json.RawMessage(`{"type":5,"timestamp":1,"data":` + data + `}`),
+			json.RawMessage(`{"type":4,"timestamp":2,"data":{"href":"http://x/","width":10,"height":10}}`),
+			json.RawMessage(`{"type":5,"timestamp":3,"data":` + data + `}`),
+		}
+		clicks, views := Heat([][]json.RawMessage{events})
+		for _, c := range clicks {
+			if c.X < 0 || c.X > 1 || c.Y < 0 || c.Y > 1 || c.Selector == "" || len(c.Selector) > maxSelector {
+				t.Fatalf("click %+v", c)
+			}
+		}
+		for _, v := range views {
+			if v.Depth < 0 || v.Depth > 1 || v.Path == "" {
+				t.Fatalf("view %+v", v)
+			}
+		}
+	})
+}
