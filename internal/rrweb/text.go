@@ -34,8 +34,8 @@ const maxPiece = 1024
 
 var errText = errors.New("rrweb: text: unexpected JSON")
 
-// hiddenTags hold text that is not shown on the page.
-var hiddenTags = map[string]bool{"head": true, "script": true, "style": true, "noscript": true, "template": true}
+// hiddenTagNames hold text that is not shown on the page.
+var hiddenTagNames = [][]byte{[]byte("head"), []byte("script"), []byte("style"), []byte("noscript"), []byte("template")}
 
 // Snapshot reads a FullSnapshot event's data ({"node": …}).
 func (x *Text) Snapshot(data []byte) {
@@ -127,8 +127,8 @@ func (x *Text) node(r *textReader, hide bool, parentTag tagKind, depth int) erro
 	var (
 		id, typ                = -1, -1
 		tag                    tagKind
-		text, placeholder      string
-		value                  string
+		text, value            []byte // quoted tokens, decoded only if kept
+		placeholder            string
 		button                 bool
 		hasText, isStyle       bool
 		childrenRead, hideSelf bool
@@ -153,7 +153,8 @@ func (x *Text) node(r *textReader, hide bool, parentTag tagKind, depth int) erro
 		case "tagName":
 			tag = kindOf(r.raw())
 		case "textContent":
-			text, hasText = r.strOrSkip()
+			text = r.token()
+			hasText = text != nil
 		case "isStyle":
 			isStyle = r.lit("true")
 			if err := r.skip(); err != nil {
@@ -183,7 +184,7 @@ func (x *Text) node(r *textReader, hide bool, parentTag tagKind, depth int) erro
 					t := r.raw()
 					button = bytes.EqualFold(t, []byte("button")) || bytes.EqualFold(t, []byte("submit")) || bytes.EqualFold(t, []byte("reset"))
 				case "value":
-					value, _ = r.strOrSkip()
+					value = r.token()
 				default:
 					if err := r.skip(); err != nil {
 						return err
@@ -236,8 +237,10 @@ func (x *Text) node(r *textReader, hide bool, parentTag tagKind, depth int) erro
 		if placeholder != "" {
 			x.add(placeholder)
 		}
-		if tag == tagInput && button && value != "" {
-			x.add(value)
+		if tag == tagInput && button && value != nil {
+			if v, ok := decodeToken(value); ok && v != "" {
+				x.add(v)
+			}
 		}
 	case 3: // text
 		if h || isStyle || parentTag == tagHidden {
@@ -247,7 +250,9 @@ func (x *Text) node(r *textReader, hide bool, parentTag tagKind, depth int) erro
 			return nil
 		}
 		if hasText {
-			x.add(text)
+			if v, ok := decodeToken(text); ok {
+				x.add(v)
+			}
 		}
 	}
 	return nil
@@ -265,8 +270,11 @@ func kindOf(tag []byte) tagKind {
 	switch {
 	case bytes.EqualFold(tag, []byte("input")):
 		return tagInput
-	case len(tag) <= 8 && hiddenTags[strings.ToLower(string(tag))]:
-		return tagHidden
+	}
+	for _, h := range hiddenTagNames {
+		if bytes.EqualFold(tag, h) {
+			return tagHidden
+		}
 	}
 	return tagOther
 }
@@ -425,6 +433,37 @@ func (r *textReader) strOrSkip() (string, bool) {
 	}
 	var s string
 	if json.Unmarshal(quoted, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// token returns a string value's JSON token (quotes included) without decoding it, or skips
+// another value and returns nil: a node's text is decoded only once it is known to be shown
+// (a stylesheet's text, often hundreds of kilobytes, never is).
+func (r *textReader) token() []byte {
+	if r.i >= len(r.b) || r.b[r.i] != '"' {
+		_ = r.skip()
+		return nil
+	}
+	end := endOfString(r.b, r.i)
+	if end >= len(r.b) {
+		r.i = len(r.b)
+		return nil
+	}
+	tok := r.b[r.i : end+1]
+	r.i = end + 1
+	return tok
+}
+
+// decodeToken decodes a string token from token.
+func decodeToken(tok []byte) (string, bool) {
+	raw := tok[1 : len(tok)-1]
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw), true
+	}
+	var s string
+	if json.Unmarshal(tok, &s) != nil {
 		return "", false
 	}
 	return s, true

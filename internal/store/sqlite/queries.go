@@ -298,6 +298,44 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 	return errs
 }
 
+// updateSession folds a batch into its session's row; updateSessionPages also recounts its
+// pages and finds its entry and exit pages. Tabs are recounted only for a tab's first chunk.
+const (
+	recountTabs = `CASE WHEN EXISTS (SELECT 1 FROM chunks WHERE session_id = ?8 AND tab = ?11 AND seq <> ?12) THEN tabs
+			ELSE (SELECT COUNT(DISTINCT tab) FROM chunks WHERE session_id = ?8) END`
+	updateSession = `UPDATE sessions SET
+			user_id    = CASE WHEN ?10 <> '' THEN ?10 ELSE user_id END,
+			last_batch_at = ?9,
+			started_at = MIN(started_at, ?1),
+			ended_at   = MAX(ended_at, ?2),
+			clicks     = clicks + ?3,
+			events     = events + ?4,
+			user_agent = CASE WHEN user_agent = '' THEN ?5 ELSE user_agent END,
+			vp_width   = CASE WHEN ?6 > 0 THEN ?6 ELSE vp_width END,
+			vp_height  = CASE WHEN ?7 > 0 THEN ?7 ELSE vp_height END,
+			tabs       = `+recountTabs+`,
+			updated_at = ?9
+		WHERE id = ?8`
+	updateSessionPages = `UPDATE sessions SET
+			user_id    = CASE WHEN ?10 <> '' THEN ?10 ELSE user_id END,
+			last_batch_at = ?9,
+			started_at = MIN(started_at, ?1),
+			ended_at   = MAX(ended_at, ?2),
+			clicks     = clicks + ?3,
+			events     = events + ?4,
+			user_agent = CASE WHEN user_agent = '' THEN ?5 ELSE user_agent END,
+			vp_width   = CASE WHEN ?6 > 0 THEN ?6 ELSE vp_width END,
+			vp_height  = CASE WHEN ?7 > 0 THEN ?7 ELSE vp_height END,
+			pages      = (SELECT COUNT(*) FROM session_pages WHERE session_id = ?8),
+			entry_url  = COALESCE((SELECT url FROM session_pages WHERE session_id = ?8 ORDER BY at, rowid LIMIT 1), ''),
+			exit_url   = COALESCE((SELECT url FROM session_pages WHERE session_id = ?8 ORDER BY at DESC, rowid DESC LIMIT 1), ''),
+			entry_path = COALESCE((SELECT path FROM session_pages WHERE session_id = ?8 ORDER BY at, rowid LIMIT 1), ''),
+			exit_path  = COALESCE((SELECT path FROM session_pages WHERE session_id = ?8 ORDER BY at DESC, rowid DESC LIMIT 1), ''),
+			tabs       = `+recountTabs+`,
+			updated_at = ?9
+		WHERE id = ?8`
+)
+
 func appendBatch(ctx context.Context, tx querier, b store.Batch) error {
 	c := b.Chunk
 	var owner string
@@ -340,25 +378,14 @@ func appendBatch(ctx context.Context, tx querier, b store.Batch) error {
 	if err := addContent(ctx, tx, b.ProjectID, c.SessionID, b.Content, now); err != nil {
 		return fmt.Errorf("sqlite: append batch: %w", err)
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE sessions SET
-			user_id    = CASE WHEN ?10 <> '' THEN ?10 ELSE user_id END,
-			last_batch_at = ?9,
-			started_at = MIN(started_at, ?1),
-			ended_at   = MAX(ended_at, ?2),
-			clicks     = clicks + ?3,
-			events     = events + ?4,
-			user_agent = CASE WHEN user_agent = '' THEN ?5 ELSE user_agent END,
-			vp_width   = CASE WHEN ?6 > 0 THEN ?6 ELSE vp_width END,
-			vp_height  = CASE WHEN ?7 > 0 THEN ?7 ELSE vp_height END,
-			pages      = (SELECT COUNT(*) FROM session_pages WHERE session_id = ?8),
-			entry_url  = COALESCE((SELECT url FROM session_pages WHERE session_id = ?8 ORDER BY at, rowid LIMIT 1), ''),
-			exit_url   = COALESCE((SELECT url FROM session_pages WHERE session_id = ?8 ORDER BY at DESC, rowid DESC LIMIT 1), ''),
-			entry_path = COALESCE((SELECT path FROM session_pages WHERE session_id = ?8 ORDER BY at, rowid LIMIT 1), ''),
-			exit_path  = COALESCE((SELECT path FROM session_pages WHERE session_id = ?8 ORDER BY at DESC, rowid DESC LIMIT 1), ''),
-			tabs       = (SELECT COUNT(DISTINCT tab) FROM chunks WHERE session_id = ?8),
-			updated_at = ?9
-		WHERE id = ?8`,
-		ms(c.FirstAt), ms(c.LastAt), b.Clicks, c.Events, b.UserAgent, b.Viewport.Width, b.Viewport.Height, c.SessionID, ms(now), b.UserID)
+	// Pages, entry and exit change only with a page view; most batches carry none and skip
+	// those subqueries.
+	update := updateSession
+	if len(b.Pages) > 0 {
+		update = updateSessionPages
+	}
+	_, err = tx.ExecContext(ctx, update,
+		ms(c.FirstAt), ms(c.LastAt), b.Clicks, c.Events, b.UserAgent, b.Viewport.Width, b.Viewport.Height, c.SessionID, ms(now), b.UserID, c.Tab, c.Seq)
 	if err != nil {
 		return fmt.Errorf("sqlite: append batch: update session: %w", err)
 	}
