@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { transformSync } from "esbuild";
 
 // rrweb ships one pre-bundled file: recorder, replayer, rrdom and two copies of postcss, which
 // only the replayer uses. Its bundler left code at the top level that esbuild must assume has
@@ -7,7 +8,9 @@ import { readFileSync } from "node:fs";
 //  - `var import_postcss = __toESM((__commonJSMin(...))(), 1)`, whose inner call is not
 //    marked pure, and `var postcss_default = import_postcss$1.default;`.
 // This plugin drops the bare reads and marks the rest pure, so whatever the recorder does not
-// use falls away. The build fails if rrweb's file stops matching, e.g. after an upgrade.
+// use falls away; its diagnostic console calls go too. It also minifies the canvas worker rrweb inlines as source text (a string
+// no minifier looks into: half its 2.5 kB is indentation, comments and long names). The
+// build fails if rrweb's file stops matching, e.g. after an upgrade.
 export const rrwebTreeShake = {
   name: "rrweb-tree-shake",
   setup(b) {
@@ -18,6 +21,20 @@ export const rrwebTreeShake = {
         [/^var postcss_default = (import_postcss\$1\.default);$/gm, "var postcss_default = /* @__PURE__ */ (() => $1)();"],
         [/^(var import_postcss(\$1)? = \/\* @__PURE__ \*\/ __toESM(\$1)?\()\(/gm, "$1/* @__PURE__ */ ("],
       ];
+      const worker = /^var jsContent = ("(?:[^"\\]|\\.)*");$/m;
+      const m = worker.exec(src);
+      if (!m) throw new Error("rrweb-tree-shake: rrweb's inline canvas worker not found; revisit build.mjs");
+      // The literal is a JavaScript string (it holds raw tabs, which JSON does not allow).
+      const js = new Function(`return ${m[1]}`)();
+      const min = transformSync(js, { minify: true, target: "es2020", legalComments: "none" }).code;
+      src = src.replace(worker, () => `var jsContent = ${JSON.stringify(min)};`);
+      // rrweb's own diagnostics (41 console calls, "Cannot inline img src…" and the like) are
+      // marked pure so the minifier drops them: they would only add noise to the site's
+      // console and to its recorded console, and they weigh 0.4 kB gzipped. Reel's own
+      // warnings are not touched.
+      const logs = /\bconsole\.(warn|log|error|debug|info)\(/g;
+      if (!logs.test(src)) throw new Error("rrweb-tree-shake: no console calls in rrweb; revisit build.mjs");
+      src = src.replace(logs, "/* @__PURE__ */ console.$1(");
       for (const [re, to] of edits) {
         if (!re.test(src)) throw new Error(`rrweb-tree-shake: ${re} no longer matches rrweb; revisit build.mjs`);
         src = src.replace(re, to);

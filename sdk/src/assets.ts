@@ -75,19 +75,22 @@ export function sha256(s: string): string {
  * it already put in a batch, and which the server acknowledged (shared by the site's pages).
  */
 export class Assets {
-  private pool = new Map<string, string>();
-  private poolChars = 0;
-  private sent = new Set<string>();
-  private acked: Set<string>;
+  #pool = new Map<string, string>();
+  #poolChars = 0;
+  #sent = new Set<string>();
+  #acked: Set<string>;
 
-  constructor(private readonly kv: KV) {
+  readonly #kv: KV;
+
+  constructor(kv: KV) {
+    this.#kv = kv;
     let list: unknown = [];
     try {
       list = JSON.parse(kv.get(CACHE_KEY) || "[]");
     } catch {
       // A damaged cache is an empty one.
     }
-    this.acked = new Set(Array.isArray(list) ? list.filter((h) => typeof h === "string") : []);
+    this.#acked = new Set(Array.isArray(list) ? list.filter((h) => typeof h === "string") : []);
   }
 
   /**
@@ -101,11 +104,11 @@ export class Assets {
         const x = (o as Record<string, unknown>)[k];
         if (typeof x === "string") {
           if (x.length >= ASSET_MIN || x.startsWith("\u0000reel:")) {
-            const h = this.add(x);
+            const h = this.#add(x);
             (o as Record<string, unknown>)[k] = MARKER + h;
             changed = true;
-            if (!this.sent.has(h) && !this.acked.has(h)) {
-              this.sent.add(h);
+            if (!this.#sent.has(h) && !this.#acked.has(h)) {
+              this.#sent.add(h);
               out[h] = x;
             }
           }
@@ -116,15 +119,15 @@ export class Assets {
     return changed;
   }
 
-  private add(s: string): string {
+  #add(s: string): string {
     const h = sha256(s);
-    if (!this.pool.has(h)) {
-      this.pool.set(h, s);
-      this.poolChars += s.length;
-      for (const [k, t] of this.pool) {
-        if (this.poolChars <= MAX_POOL_CHARS) break;
-        this.pool.delete(k);
-        this.poolChars -= t.length;
+    if (!this.#pool.has(h)) {
+      this.#pool.set(h, s);
+      this.#poolChars += s.length;
+      for (const [k, t] of this.#pool) {
+        if (this.#poolChars <= MAX_POOL_CHARS) break;
+        this.#pool.delete(k);
+        this.#poolChars -= t.length;
       }
     }
     return h;
@@ -132,18 +135,18 @@ export class Assets {
 
   /** The text of an asset this page saw, for a re-send after 409 missing_content. */
   text(h: string): string | undefined {
-    return this.pool.get(h);
+    return this.#pool.get(h);
   }
 
   /** Notes hashes the server acknowledged (true) or reported missing (false). */
   mark(hashes: string[], have: boolean): void {
     if (!hashes.length) return;
     for (const h of hashes) {
-      this.acked.delete(h);
-      if (have) this.acked.add(h);
-      else this.sent.delete(h);
+      this.#acked.delete(h);
+      if (have) this.#acked.add(h);
+      else this.#sent.delete(h);
     }
-    const list = [...this.acked].slice(-MAX_CACHED);
-    this.kv.set(CACHE_KEY, JSON.stringify(list));
+    const list = [...this.#acked].slice(-MAX_CACHED);
+    this.#kv.set(CACHE_KEY, JSON.stringify(list));
   }
 }

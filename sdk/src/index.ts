@@ -123,7 +123,7 @@ export function init(options: ReelOptions): void {
     }
     lastOptions = options;
     if (!compressionSupported()) {
-      console.warn("Reel: this browser lacks CompressionStream; not recording");
+      console.warn("Reel: no CompressionStream in this browser; not recording");
       return;
     }
     const kv = local();
@@ -188,7 +188,7 @@ function begin(options: ReelOptions): void {
     batcher: new Batcher(options.maxBatchBytes ?? 512 * 1024, (events, a) => cut(s, events, a)),
     sender: new Sender(url, store, {
       rejected: () => {
-        console.warn("Reel: the server refused this key or origin; recording stopped");
+        console.warn("Reel: key or origin refused; recording stopped");
         shutdown(false);
       },
       delivered: (b) => b.assets && assets.mark(b.assets, true),

@@ -38,18 +38,9 @@ export function captureNavigation(listen: Listen): () => void {
   return () => Object.assign(h, orig);
 }
 
-const THRESHOLDS: Record<string, [number, number]> = {
-  LCP: [2500, 4000],
-  CLS: [0.1, 0.25],
-  INP: [200, 500],
-  FCP: [1800, 3000],
-  TTFB: [800, 1800],
-};
-
 function vital(name: string, value: number): void {
-  const [good, poor] = THRESHOLDS[name];
-  const v = name === "CLS" ? Math.round(value * 1000) / 1000 : Math.round(value);
-  emit("reel.vitals", { name, value: v, rating: value <= good ? "good" : value <= poor ? "needs-improvement" : "poor" });
+  // The dashboard rates the value (good, needs improvement, poor) by Google's thresholds.
+  emit("reel.vitals", { name, value: name === "CLS" ? Math.round(value * 1000) / 1000 : Math.round(value) });
 }
 
 /**

@@ -7,37 +7,40 @@ import { send, sendFinal, type Outcome } from "./transport";
  * once, when it is recorded, so the size estimate is exact and the batch JSON is a join.
  */
 export class Batcher {
-  private events: string[] = [];
-  private assets: Record<string, string> = {};
-  private bytes = 0;
+  #events: string[] = [];
+  #assets: Record<string, string> = {};
+  #bytes = 0;
+  readonly #maxBytes: number;
+  readonly #onCut: (events: string[], assets: Record<string, string>) => void;
 
-  constructor(
-    private readonly maxBytes: number,
-    private readonly onCut: (events: string[], assets: Record<string, string>) => void,
-  ) {}
+  constructor(maxBytes: number, onCut: (events: string[], assets: Record<string, string>) => void) {
+    this.#maxBytes = maxBytes;
+    this.#onCut = onCut;
+  }
 
   get size(): number {
-    return this.bytes;
+    return this.#bytes;
   }
 
   /** Adds one event's JSON and the assets it brings (text not yet sent by this page). */
   push(eventJson: string, assets?: Record<string, string>): void {
     let n = eventJson.length + 1;
     for (const h in assets) n += assets[h].length + 70;
-    if (this.events.length > 0 && this.bytes + n > this.maxBytes) this.cut();
-    this.events.push(eventJson);
-    Object.assign(this.assets, assets);
-    this.bytes += n;
-    if (this.bytes >= this.maxBytes) this.cut();
+    if (this.#events.length > 0 && this.#bytes + n > this.#maxBytes) this.cut();
+    this.#events.push(eventJson);
+    Object.assign(this.#assets, assets);
+    this.#bytes += n;
+    if (this.#bytes >= this.#maxBytes) this.cut();
   }
 
   cut(): void {
-    if (this.events.length === 0) return;
-    const { events, assets } = this;
-    this.events = [];
-    this.assets = {};
-    this.bytes = 0;
-    this.onCut(events, assets);
+    if (this.#events.length === 0) return;
+    const events = this.#events;
+    const assets = this.#assets;
+    this.#events = [];
+    this.#assets = {};
+    this.#bytes = 0;
+    this.#onCut(events, assets);
   }
 }
 
@@ -80,41 +83,44 @@ export interface SenderHooks {
  * browser says it is back online.
  */
 export class Sender {
-  private items: Item[] = [];
-  private running = false;
-  private stopped = false;
-  private waiters: (() => void)[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  #items: Item[] = [];
+  #running = false;
+  #stopped = false;
+  #waiters: (() => void)[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
   /** No request has failed since the last success (optimistic until one does). */
-  private healthy = true;
+  #healthy = true;
+  readonly #url: string;
+  readonly #store: BatchStore;
+  readonly #hooks: SenderHooks;
 
-  constructor(
-    private readonly url: string,
-    private readonly store: BatchStore,
-    private readonly hooks: SenderHooks,
-  ) {}
+  constructor(url: string, store: BatchStore, hooks: SenderHooks) {
+    this.#url = url;
+    this.#store = store;
+    this.#hooks = hooks;
+  }
 
   enqueue(b: StoredBatch): void {
-    if (this.stopped || this.items.some((i) => i.key === b.key)) return;
-    this.items.push({ ...b, attempts: 0, notBefore: 0, busy: 0 });
+    if (this.#stopped || this.#items.some((i) => i.key === b.key)) return;
+    this.#items.push({ ...b, attempts: 0, notBefore: 0, busy: 0 });
     let chars = 0;
-    for (const i of this.items) chars += i.json.length;
+    for (const i of this.#items) chars += i.json.length;
     let evicted = 0;
     while (chars > MAX_QUEUE_CHARS) {
-      const victim = this.items.find((i) => !i.busy);
+      const victim = this.#items.find((i) => !i.busy);
       if (!victim) break;
       chars -= victim.json.length;
-      this.forget(victim);
+      this.#forget(victim);
       evicted++;
     }
-    if (evicted) this.hooks.evicted(evicted);
-    this.kick();
+    if (evicted) this.#hooks.evicted(evicted);
+    this.#kick();
   }
 
   /** Retries now whatever is waiting out a backoff (the browser came back online). */
   retryNow(): void {
-    for (const it of this.items) it.notBefore = 0;
-    this.kick();
+    for (const it of this.#items) it.notBefore = 0;
+    this.#kick();
   }
 
   /**
@@ -126,109 +132,109 @@ export class Sender {
    * answer, and the next page would send them again). The rest stays stored for the next page.
    */
   sendAllNow(final: boolean): void {
-    if (this.hooks.hold()) return;
+    if (this.#hooks.hold()) return;
     const now = Date.now();
-    for (const it of this.items) {
+    for (const it of this.#items) {
       if (it.notBefore > now) continue;
       if (final && it.flying) {
-        if (this.healthy) this.store.remove(it.key);
+        if (this.#healthy) this.#store.remove(it.key);
         continue;
       }
       // Still being compressed: it stays stored, and the next page sends it compressed rather
       // than this one sending it raw now.
       if (final && it.busy) continue;
-      const sent = final ? sendFinal(this.url, it.json) : null;
-      if (sent || !it.busy) void this.attempt(it, sent ?? send(this.url, it.json, () => (it.flying = true))).then(() => this.kick());
+      const sent = final ? sendFinal(this.#url, it.json) : null;
+      if (sent || !it.busy) void this.#attempt(it, sent ?? send(this.#url, it.json, () => (it.flying = true))).then(() => this.#kick());
     }
   }
 
   /** Resolves when nothing is left to send, or what is left has failed MAX_ATTEMPTS times. */
   idle(): Promise<void> {
-    if (this.settled()) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    if (this.#settled()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   stop(): void {
-    this.stopped = true;
-    this.items = [];
-    clearTimeout(this.timer);
-    this.wake();
+    this.#stopped = true;
+    this.#items = [];
+    clearTimeout(this.#timer);
+    this.#wake();
   }
 
-  private settled(): boolean {
-    return this.stopped || this.items.every((i) => i.attempts >= MAX_ATTEMPTS);
+  #settled(): boolean {
+    return this.#stopped || this.#items.every((i) => i.attempts >= MAX_ATTEMPTS);
   }
 
-  private kick(): void {
-    clearTimeout(this.timer);
-    void this.pump();
+  #kick(): void {
+    clearTimeout(this.#timer);
+    void this.#pump();
   }
 
-  private async pump(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  async #pump(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
     try {
-      while (!this.stopped) {
-        const it = this.items.find((i) => !i.busy);
+      while (!this.#stopped) {
+        const it = this.#items.find((i) => !i.busy);
         if (!it) break;
-        const wait = this.hooks.hold() ? 1000 : it.notBefore - Date.now();
+        const wait = this.#hooks.hold() ? 1000 : it.notBefore - Date.now();
         if (wait > 0) {
           // Wake up later (or earlier, on enqueue/online) instead of holding the loop.
-          this.timer = setTimeout(() => this.kick(), wait);
+          this.#timer = setTimeout(() => this.#kick(), wait);
           break;
         }
-        await this.attempt(it);
+        await this.#attempt(it);
       }
     } finally {
-      this.running = false;
+      this.#running = false;
     }
   }
 
-  private async attempt(it: Item, sending?: Promise<Outcome> | null): Promise<void> {
+  async #attempt(it: Item, sending?: Promise<Outcome> | null): Promise<void> {
     it.busy++;
     let out: Outcome;
     try {
-      out = await (sending ?? send(this.url, it.json, () => (it.flying = true)));
+      out = await (sending ?? send(this.#url, it.json, () => (it.flying = true)));
     } catch {
       out = { kind: "retry" };
     }
     it.busy--;
     it.flying = false;
-    this.healthy = out.kind !== "retry";
-    this.settle(it, out);
+    this.#healthy = out.kind !== "retry";
+    this.#settle(it, out);
   }
 
-  private settle(it: Item, out: Outcome): void {
-    if (!this.items.includes(it)) {
+  #settle(it: Item, out: Outcome): void {
+    if (!this.#items.includes(it)) {
       // Already settled by a parallel attempt, or forgotten; still honour a final answer.
-      if (out.kind === "done" || out.kind === "drop") this.store.remove(it.key);
+      if (out.kind === "done" || out.kind === "drop") this.#store.remove(it.key);
       return;
     }
     switch (out.kind) {
       case "done":
-        this.hooks.delivered(it);
-        this.store.remove(it.key);
-        this.forget(it);
+        this.#hooks.delivered(it);
+        this.#store.remove(it.key);
+        this.#forget(it);
         return;
       case "drop":
-        this.store.remove(it.key);
-        this.forget(it);
+        this.#store.remove(it.key);
+        this.#forget(it);
         return;
       case "stop":
-        this.store.remove(it.key);
+        this.#store.remove(it.key);
         this.stop();
-        this.hooks.rejected();
+        this.#hooks.rejected();
         return;
       case "missing": {
-        const json = this.hooks.missing(it, out.hashes);
+        const json = this.#hooks.missing(it, out.hashes);
         if (json === null || it.attempts >= MAX_ATTEMPTS) {
-          this.store.remove(it.key);
-          this.forget(it);
+          this.#store.remove(it.key);
+          this.#forget(it);
           return;
         }
         it.attempts++;
         it.json = json;
-        this.store.put(it);
+        this.#store.put(it);
         return;
       }
       case "retry": {
@@ -237,20 +243,20 @@ export class Sender {
         // Full jitter on our own backoff; a server-given delay is a floor with a little spread.
         const delay = out.afterMs !== undefined ? out.afterMs * (1 + Math.random() * 0.1) : backoff * (0.5 + Math.random() * 0.5);
         it.notBefore = Date.now() + delay;
-        if (this.settled()) this.wake();
+        if (this.#settled()) this.#wake();
         return;
       }
     }
   }
 
-  private forget(it: Item): void {
-    this.items = this.items.filter((i) => i !== it);
-    if (this.settled()) this.wake();
+  #forget(it: Item): void {
+    this.#items = this.#items.filter((i) => i !== it);
+    if (this.#settled()) this.#wake();
   }
 
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
+  #wake(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
     for (const f of w) f();
   }
 }

@@ -33,20 +33,23 @@ interface SessionRecord {
  * activity in any tab, or after 24 hours in all; the next activity then starts a new one.
  */
 export class Sessions {
-  private lastCheck = 0;
-  private current = "";
+  #lastCheck = 0;
+  #current = "";
   /** When the current session started (ms since epoch). */
   start = 0;
   /** Whether the current session is sampled in. */
   sampled = true;
 
-  constructor(
-    private readonly kv: KV,
-    private readonly sampleRate = 1,
-  ) {}
+  readonly #kv: KV;
+  readonly #sampleRate: number;
+
+  constructor(kv: KV, sampleRate = 1) {
+    this.#kv = kv;
+    this.#sampleRate = sampleRate;
+  }
 
   get id(): string {
-    return this.current;
+    return this.#current;
   }
 
   /**
@@ -57,24 +60,24 @@ export class Sessions {
   touch(now: number): string {
     // Checking storage on every mouse move would cost more than it tells: within a second
     // nothing can have expired.
-    if (this.current && now - this.lastCheck < 1000) return this.current;
-    this.lastCheck = now;
-    let rec = this.read();
+    if (this.#current && now - this.#lastCheck < 1000) return this.#current;
+    this.#lastCheck = now;
+    let rec = this.#read();
     if (!rec || now - rec.last > SESSION_IDLE_MS || now - rec.start > SESSION_MAX_AGE_MS) {
-      rec = { id: randomId("s_"), start: now, last: now, rec: Math.random() < this.sampleRate };
+      rec = { id: randomId("s_"), start: now, last: now, rec: Math.random() < this.#sampleRate };
     } else {
       rec.last = Math.max(rec.last, now);
     }
-    this.kv.set(SESSION_KEY, JSON.stringify(rec));
-    this.current = rec.id;
+    this.#kv.set(SESSION_KEY, JSON.stringify(rec));
+    this.#current = rec.id;
     this.start = rec.start;
     this.sampled = rec.rec !== false;
     return rec.id;
   }
 
-  private read(): SessionRecord | null {
+  #read(): SessionRecord | null {
     try {
-      const v = JSON.parse(this.kv.get(SESSION_KEY) ?? "null") as Partial<SessionRecord> | null;
+      const v = JSON.parse(this.#kv.get(SESSION_KEY) ?? "null") as Partial<SessionRecord> | null;
       if (v && typeof v.id === "string" && ID_RE.test(v.id) && typeof v.start === "number" && typeof v.last === "number") {
         return v as SessionRecord;
       }
@@ -97,8 +100,11 @@ export class Tab {
   id: string;
   nextSeq: number;
 
-  constructor(private readonly kv: KV) {
-    const claimed = this.claim();
+  readonly #kv: KV;
+
+  constructor(kv: KV) {
+    this.#kv = kv;
+    const claimed = this.#claim();
     this.id = claimed?.id ?? randomId("t_");
     this.nextSeq = claimed?.seq ?? 0;
   }
@@ -108,18 +114,18 @@ export class Tab {
    * other pages of this tab may have used sequence numbers meanwhile.
    */
   reclaim(): void {
-    const c = this.claim();
+    const c = this.#claim();
     if (c && c.id === this.id) this.nextSeq = Math.max(this.nextSeq, c.seq);
   }
 
   /** Hands the tab's state to the next page of this tab. */
   release(): void {
-    this.kv.set(TAB_KEY, JSON.stringify({ id: this.id, seq: this.nextSeq }));
+    this.#kv.set(TAB_KEY, JSON.stringify({ id: this.id, seq: this.nextSeq }));
   }
 
-  private claim(): { id: string; seq: number } | null {
-    const raw = this.kv.get(TAB_KEY);
-    this.kv.remove(TAB_KEY);
+  #claim(): { id: string; seq: number } | null {
+    const raw = this.#kv.get(TAB_KEY);
+    this.#kv.remove(TAB_KEY);
     try {
       const v = JSON.parse(raw ?? "null") as { id?: unknown; seq?: unknown } | null;
       if (v && typeof v.id === "string" && ID_RE.test(v.id) && Number.isSafeInteger(v.seq) && (v.seq as number) >= 0) {

@@ -88,12 +88,15 @@ export interface StoredBatch {
  * by age; the total is bounded and the oldest entries go first.
  */
 export class BatchStore {
-  private used = -1;
+  #used = -1;
 
-  constructor(
-    private readonly kv: KV,
-    private readonly maxChars: number,
-  ) {}
+  readonly #kv: KV;
+  readonly #maxChars: number;
+
+  constructor(kv: KV, maxChars: number) {
+    this.#kv = kv;
+    this.#maxChars = maxChars;
+  }
 
   static key(cutAt: number, tab: string, seq: number): string {
     return `${BATCH_PREFIX}${String(cutAt).padStart(13, "0")}:${tab}:${seq}`;
@@ -102,8 +105,8 @@ export class BatchStore {
   /** Every stored batch, oldest first, including other tabs' (double sends are harmless). */
   all(): StoredBatch[] {
     const out: StoredBatch[] = [];
-    for (const key of this.keys()) {
-      const json = this.kv.get(key);
+    for (const key of this.#keys()) {
+      const json = this.#kv.get(key);
       if (json) out.push({ key, json });
     }
     return out;
@@ -111,55 +114,55 @@ export class BatchStore {
 
   put(b: StoredBatch): boolean {
     const size = b.key.length + b.json.length;
-    if (size > this.maxChars) return false;
-    if (this.used < 0 || this.used + size > this.maxChars) this.recount();
-    if (this.used + size > this.maxChars) this.evict(this.used + size - this.maxChars);
+    if (size > this.#maxChars) return false;
+    if (this.#used < 0 || this.#used + size > this.#maxChars) this.#recount();
+    if (this.#used + size > this.#maxChars) this.#evict(this.#used + size - this.#maxChars);
     for (let attempt = 0; attempt < 2; attempt++) {
-      if (this.kv.set(b.key, b.json)) {
-        this.used += size;
+      if (this.#kv.set(b.key, b.json)) {
+        this.#used += size;
         return true;
       }
       // The origin's quota is shared with the site itself: make room from our own entries.
-      this.evict(size);
+      this.#evict(size);
     }
     return false;
   }
 
   /** Forgets every stored batch (consent withdrawn). */
   clear(): void {
-    for (const k of this.keys()) this.kv.remove(k);
-    this.used = 0;
+    for (const k of this.#keys()) this.#kv.remove(k);
+    this.#used = 0;
   }
 
   remove(key: string): void {
-    const json = this.kv.get(key);
+    const json = this.#kv.get(key);
     if (json === null) return;
-    this.kv.remove(key);
-    if (this.used >= 0) this.used = Math.max(0, this.used - key.length - json.length);
+    this.#kv.remove(key);
+    if (this.#used >= 0) this.#used = Math.max(0, this.#used - key.length - json.length);
   }
 
-  private keys(): string[] {
-    return this.kv
+  #keys(): string[] {
+    return this.#kv
       .keys()
       .filter((k) => k.startsWith(BATCH_PREFIX))
       .sort();
   }
 
   // Other tabs write too, so the running total is only an estimate; recount before acting on it.
-  private recount(): void {
+  #recount(): void {
     let n = 0;
-    for (const k of this.keys()) n += k.length + (this.kv.get(k)?.length ?? 0);
-    this.used = n;
+    for (const k of this.#keys()) n += k.length + (this.#kv.get(k)?.length ?? 0);
+    this.#used = n;
   }
 
-  private evict(chars: number): void {
+  #evict(chars: number): void {
     let freed = 0;
-    for (const k of this.keys()) {
+    for (const k of this.#keys()) {
       if (freed >= chars) break;
-      const len = k.length + (this.kv.get(k)?.length ?? 0);
-      this.kv.remove(k);
+      const len = k.length + (this.#kv.get(k)?.length ?? 0);
+      this.#kv.remove(k);
       freed += len;
     }
-    this.recount();
+    this.#recount();
   }
 }

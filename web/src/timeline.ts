@@ -106,6 +106,21 @@ function str(v: unknown, max = 300): string {
 }
 
 /** Derives the digest; base is the session's start (ms since epoch), total its length. */
+/** Google's web-vitals thresholds: at or below the first is good, above the second poor. */
+const VITALS: Record<string, [number, number]> = {
+  LCP: [2500, 4000],
+  CLS: [0.1, 0.25],
+  INP: [200, 500],
+  FCP: [1800, 3000],
+  TTFB: [800, 1800],
+};
+
+export function rateVital(name: unknown, value: unknown): string | undefined {
+  const t = typeof name === "string" ? VITALS[name] : undefined;
+  if (!t || typeof value !== "number") return undefined;
+  return value <= t[0] ? "good" : value <= t[1] ? "needs improvement" : "poor";
+}
+
 export function digest(events: RREvent[], base: number, total: number): Digest {
   const d: Digest = { items: [], console: [], requests: [], errors: [], activity: new Array(BUCKETS).fill(0), pages: [], activeMs: 0, user: null };
   const bucketMs = Math.max(1, total / BUCKETS);
@@ -166,7 +181,7 @@ export function digest(events: RREvent[], base: number, total: number): Digest {
           d.items.push({ at, kind: "custom", label: str(p.name, 80), detail: p.props ? str(p.props, 160) : undefined, ev: e });
           break;
         case "reel.vitals":
-          d.items.push({ at, kind: "vitals", label: `${p.name} ${typeof p.value === "number" ? Math.round(p.value * 1000) / 1000 : ""}`, detail: p.rating, ev: e });
+          d.items.push({ at, kind: "vitals", label: `${p.name} ${typeof p.value === "number" ? Math.round(p.value * 1000) / 1000 : ""}`, detail: p.rating || rateVital(p.name, p.value), ev: e });
           break;
         case "reel.friction":
           d.items.push({ at, kind: "friction", label: str(p.kind || "Friction", 60), detail: p.detail ? str(p.detail, 160) : undefined, ev: e });
