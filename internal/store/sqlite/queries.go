@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -313,7 +314,7 @@ const (
 			user_agent = CASE WHEN user_agent = '' THEN ?5 ELSE user_agent END,
 			vp_width   = CASE WHEN ?6 > 0 THEN ?6 ELSE vp_width END,
 			vp_height  = CASE WHEN ?7 > 0 THEN ?7 ELSE vp_height END,
-			tabs       = `+recountTabs+`,
+			tabs       = ` + recountTabs + `,
 			updated_at = ?9
 		WHERE id = ?8`
 	updateSessionPages = `UPDATE sessions SET
@@ -331,7 +332,7 @@ const (
 			exit_url   = COALESCE((SELECT url FROM session_pages WHERE session_id = ?8 ORDER BY at DESC, rowid DESC LIMIT 1), ''),
 			entry_path = COALESCE((SELECT path FROM session_pages WHERE session_id = ?8 ORDER BY at, rowid LIMIT 1), ''),
 			exit_path  = COALESCE((SELECT path FROM session_pages WHERE session_id = ?8 ORDER BY at DESC, rowid DESC LIMIT 1), ''),
-			tabs       = `+recountTabs+`,
+			tabs       = ` + recountTabs + `,
 			updated_at = ?9
 		WHERE id = ?8`
 )
@@ -470,15 +471,7 @@ func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.Sessio
 		where = append(where, "("+filter+")")
 	}
 	key := sortKey(sortBy)
-	if q.Count {
-		query := `SELECT COUNT(*) FROM (SELECT 1 FROM sessions s` + whereClause(where) + ` LIMIT ?)`
-		if err := db.read.QueryRowContext(ctx, query, append(args, store.CountCap+1)...).Scan(&page.Count); err != nil {
-			return page, fmt.Errorf("sqlite: count sessions: %w", err)
-		}
-		if page.Count > store.CountCap {
-			page.Count, page.Capped = store.CountCap, true
-		}
-	}
+	countWhere, countArgs := slices.Clone(where), slices.Clone(args)
 	if q.Cursor != "" {
 		at, id, err := decodeCursor(q.Cursor)
 		if err != nil {
@@ -506,6 +499,19 @@ func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.Sessio
 	}
 	if err := rows.Err(); err != nil {
 		return page, fmt.Errorf("sqlite: list sessions: %w", err)
+	}
+	// The first page holding every match is the count: a query matching few sessions walks
+	// its candidates once, not once more to count them.
+	if q.Count && q.Cursor == "" && len(page.Sessions) <= q.Limit && len(page.Sessions) <= store.CountCap {
+		page.Count = len(page.Sessions)
+	} else if q.Count {
+		query := `SELECT COUNT(*) FROM (SELECT 1 FROM sessions s` + whereClause(countWhere) + ` LIMIT ?)`
+		if err := db.read.QueryRowContext(ctx, query, append(countArgs, store.CountCap+1)...).Scan(&page.Count); err != nil {
+			return page, fmt.Errorf("sqlite: count sessions: %w", err)
+		}
+		if page.Count > store.CountCap {
+			page.Count, page.Capped = store.CountCap, true
+		}
 	}
 	if len(page.Sessions) > q.Limit {
 		page.Sessions = page.Sessions[:q.Limit]

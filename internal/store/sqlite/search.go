@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -82,6 +83,9 @@ type compiler struct {
 	query func(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	args  []any
 	neg   bool // inside an odd number of NOTs: IN would materialise the whole list
+	// probed is the row count the last probe found (at most rareRows), which orders the
+	// lookups of a conjunction.
+	probed int
 }
 
 // rareRows is where the walk in sort order stops paying: a term matching fewer index rows is
@@ -101,10 +105,7 @@ func (db *DB) compileWhere(ctx context.Context, n search.Node) (string, []any, e
 func (c *compiler) node(n search.Node) (string, error) {
 	switch n := n.(type) {
 	case *search.And:
-		// Row comparisons first: they are cheap and usually spare the lookups of the others.
-		children := slices.Clone(n.Children)
-		slices.SortStableFunc(children, func(a, b search.Node) int { return cmpBool(onRow(a), onRow(b)) })
-		return c.group(children, " AND ")
+		return c.and(n.Children)
 	case *search.Or:
 		return c.group(n.Children, " OR ")
 	case *search.Not:
@@ -116,6 +117,77 @@ func (c *compiler) node(n search.Node) (string, error) {
 		return c.term(n)
 	}
 	return "", fmt.Errorf("sqlite: search: unknown plan node %T", n)
+}
+
+// and compiles a conjunction with its cheapest, most selective tests first. SQLite tests a
+// session's terms in the order written and stops at the first that fails, so the order decides
+// how many sessions are read and how many lookups run for the ones that fail:
+//
+//   - browser, OS, device and country (and rare terms, compiled as IN): the index SQLite walks
+//     for one of them holds the others (0009_search_bound.sql), and IN tests the id the index
+//     holds too, so these are tested before the session's row is read;
+//   - the other comparisons on the session row;
+//   - lookups in tables keyed by session (events, traits, errors, properties, findings), the
+//     fewest matching rows first as the probe counted them;
+//   - pages and on-screen text, whose lookups cost more;
+//   - anything else (negated lookups, OR over lookups), which rarely rules a session out.
+//
+// A term that no session matches makes the whole conjunction "0", which SQLite answers
+// without walking anything.
+func (c *compiler) and(ns []search.Node) (string, error) {
+	type part struct {
+		where      string
+		args       []any
+		rank, rows int
+	}
+	parts := make([]part, len(ns))
+	for i, n := range ns {
+		mark := len(c.args)
+		c.probed = rareRows
+		w, err := c.node(n)
+		if err != nil {
+			return "", err
+		}
+		if w == "0" {
+			c.args = c.args[:mark]
+			return "0", nil
+		}
+		p := part{where: w, args: slices.Clone(c.args[mark:]), rank: rank(n)}
+		if t, ok := n.(*search.Term); ok && !onRow(t) {
+			p.rows = c.probed
+			if p.rows < rareRows {
+				p.rank = 0
+			}
+		}
+		parts[i] = p
+		c.args = c.args[:mark]
+	}
+	slices.SortStableFunc(parts, func(a, b part) int { return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.rows, b.rows)) })
+	ws := make([]string, len(parts))
+	for i, p := range parts {
+		ws[i] = "(" + p.where + ")"
+		c.args = append(c.args, p.args...)
+	}
+	return strings.Join(ws, " AND "), nil
+}
+
+// rank orders the terms of a conjunction (see and).
+func rank(n search.Node) int {
+	if t, ok := n.(*search.Term); ok {
+		switch t.Field {
+		case search.Browser, search.OS, search.Device, search.Country:
+			return 0
+		case search.Visited, search.Text:
+			return 3
+		}
+	}
+	if onRow(n) {
+		return 1
+	}
+	if _, ok := n.(*search.Term); ok {
+		return 2
+	}
+	return 4
 }
 
 func (c *compiler) group(ns []search.Node, op string) (string, error) {
@@ -143,7 +215,11 @@ func (c *compiler) related(table, cond string, args []any, existsCond ...string)
 		if err != nil {
 			return "", fmt.Errorf("sqlite: search: probe %s: %w", table, err)
 		}
+		c.probed = n
 		if n < rareRows {
+			if n == 0 {
+				return "0", nil
+			}
 			c.args = append(c.args, args...)
 			return "s.id IN (SELECT session_id FROM " + table + " WHERE " + cond + ")", nil
 		}
@@ -210,17 +286,6 @@ func onRow(n search.Node) bool {
 		return ok || n.Field == search.Entry || n.Field == search.Exit
 	}
 	return false
-}
-
-// cmpBool orders true before false.
-func cmpBool(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return -1
-	}
-	return 1
 }
 
 // sessionColumns are the fields stored on the sessions row itself.

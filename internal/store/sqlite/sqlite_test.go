@@ -53,4 +53,4 @@ func TestMigrateFromEmptyAndReopen(t *testing.T) {
 }
 
 // latestVersion is the number of the newest file in migrations/.
-const latestVersion = 8
+const latestVersion = 9
