@@ -458,7 +458,7 @@ func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.Sessio
 	if q.Query != nil {
 		sortBy, root = q.Query.Sort, q.Query.Root
 	}
-	filter, args, err := db.compileWhere(ctx, root)
+	filter, args, count, err := db.compileWhere(ctx, root)
 	if err != nil {
 		return page, err
 	}
@@ -506,6 +506,11 @@ func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.Sessio
 		page.Count = len(page.Sessions)
 	} else if q.Count {
 		query := `SELECT COUNT(*) FROM (SELECT 1 FROM sessions s` + whereClause(countWhere) + ` LIMIT ?)`
+		if count != nil {
+			// Each session the lookup's rows name, once, if it is in the project and passes
+			// the other terms.
+			query, countArgs = countFrom(count, q.ProjectID)
+		}
 		if err := db.read.QueryRowContext(ctx, query, append(countArgs, store.CountCap+1)...).Scan(&page.Count); err != nil {
 			return page, fmt.Errorf("sqlite: count sessions: %w", err)
 		}
@@ -518,6 +523,23 @@ func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.Sessio
 		page.Next = encodeCursor(keys[q.Limit-1], page.Sessions[q.Limit-1].ID)
 	}
 	return page, nil
+}
+
+// countFrom is the query counting a conjunction's sessions from its lookup's rows (countPlan),
+// with its arguments but for the final LIMIT.
+func countFrom(p *countPlan, project string) (string, []any) {
+	inner := []string{`s.id = d.session_id`}
+	args := slices.Clone(p.args)
+	if project != "" {
+		inner = append(inner, `s.project_id = ?`)
+		args = append(args, project)
+	}
+	if p.rest != "" {
+		inner = append(inner, "("+p.rest+")")
+		args = append(args, p.restArgs...)
+	}
+	return `SELECT COUNT(*) FROM (SELECT DISTINCT d.session_id FROM ` + p.table + ` d WHERE ` + p.cond +
+		` AND (SELECT 1 FROM sessions s WHERE ` + strings.Join(inner, ` AND `) + `) IS NOT NULL LIMIT ?)`, args
 }
 
 func whereClause(where []string) string {

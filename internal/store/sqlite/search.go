@@ -86,26 +86,52 @@ type compiler struct {
 	// probed is the row count the last probe found (at most rareRows), which orders the
 	// lookups of a conjunction.
 	probed int
+	// lookup is the last term compiled as a walk's lookup, lookupOf that term.
+	lookup   *lookup
+	lookupOf *search.Term
+	current  *search.Term // the term being compiled
+	root     search.Node
+	count    *countPlan
 }
 
 // rareRows is where the walk in sort order stops paying: a term matching fewer index rows is
 // used to drive the query instead.
 var rareRows = 10000
 
-// compileWhere is the SQLite dialect of a plan's filter; "" when it matches everything.
-func (db *DB) compileWhere(ctx context.Context, n search.Node) (string, []any, error) {
+// compileWhere is the SQLite dialect of a plan's filter; "" when it matches everything. count
+// is how to count its sessions, nil for walking sessions.
+func (db *DB) compileWhere(ctx context.Context, n search.Node) (where string, args []any, count *countPlan, err error) {
 	if n == nil {
-		return "", nil, nil
+		return "", nil, nil, nil
 	}
-	c := &compiler{ctx: ctx, probe: db.read.QueryRowContext, query: db.read.QueryContext}
+	c := &compiler{ctx: ctx, probe: db.read.QueryRowContext, query: db.read.QueryContext, root: n}
 	w, err := c.node(n)
-	return w, c.args, err
+	if c.count == nil && c.lookup != nil && n == search.Node(c.lookupOf) {
+		c.count = &countPlan{lookup: *c.lookup}
+	}
+	return w, c.args, c.count, err
+}
+
+// lookup is a filter's test on a table keyed by session, as its own WHERE over that table.
+type lookup struct {
+	table, cond string
+	args        []any
+}
+
+// countPlan counts a conjunction from the rows of one of its lookups instead of walking
+// sessions: the count stops at store.CountCap, and a lookup matching one session in ten finds
+// that many ten times sooner. rest is the conjunction's other terms, tested on each session the
+// lookup names ("" for none).
+type countPlan struct {
+	lookup
+	rest     string
+	restArgs []any
 }
 
 func (c *compiler) node(n search.Node) (string, error) {
 	switch n := n.(type) {
 	case *search.And:
-		return c.and(n.Children)
+		return c.and(n)
 	case *search.Or:
 		return c.group(n.Children, " OR ")
 	case *search.Not:
@@ -114,6 +140,7 @@ func (c *compiler) node(n search.Node) (string, error) {
 		c.neg = !c.neg
 		return "NOT (" + w + ")", err
 	case *search.Term:
+		c.current = n
 		return c.term(n)
 	}
 	return "", fmt.Errorf("sqlite: search: unknown plan node %T", n)
@@ -134,16 +161,21 @@ func (c *compiler) node(n search.Node) (string, error) {
 //
 // A term that no session matches makes the whole conjunction "0", which SQLite answers
 // without walking anything.
-func (c *compiler) and(ns []search.Node) (string, error) {
+//
+// At the top of the plan, the first lookup in that order may count the conjunction
+// (countPlan), unless a term on browser, OS, device or country or a rare lookup is there to
+// walk instead.
+func (c *compiler) and(and *search.And) (string, error) {
 	type part struct {
 		where      string
 		args       []any
 		rank, rows int
+		lookup     *lookup
 	}
-	parts := make([]part, len(ns))
-	for i, n := range ns {
+	parts := make([]part, len(and.Children))
+	for i, n := range and.Children {
 		mark := len(c.args)
-		c.probed = rareRows
+		c.probed, c.lookup = rareRows, nil
 		w, err := c.node(n)
 		if err != nil {
 			return "", err
@@ -158,17 +190,32 @@ func (c *compiler) and(ns []search.Node) (string, error) {
 			if p.rows < rareRows {
 				p.rank = 0
 			}
+			if c.lookupOf == t {
+				p.lookup = c.lookup
+			}
 		}
 		parts[i] = p
 		c.args = c.args[:mark]
 	}
 	slices.SortStableFunc(parts, func(a, b part) int { return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.rows, b.rows)) })
-	ws := make([]string, len(parts))
-	for i, p := range parts {
-		ws[i] = "(" + p.where + ")"
-		c.args = append(c.args, p.args...)
+	join := func(parts []part) (string, []any) {
+		ws := make([]string, len(parts))
+		var args []any
+		for i, p := range parts {
+			ws[i] = "(" + p.where + ")"
+			args = append(args, p.args...)
+		}
+		return strings.Join(ws, " AND "), args
 	}
-	return strings.Join(ws, " AND "), nil
+	if and == c.root && !slices.ContainsFunc(parts, func(p part) bool { return p.rank == 0 }) {
+		if i := slices.IndexFunc(parts, func(p part) bool { return p.lookup != nil }); i >= 0 {
+			rest, args := join(slices.Delete(slices.Clone(parts), i, i+1))
+			c.count = &countPlan{lookup: *parts[i].lookup, rest: rest, restArgs: args}
+		}
+	}
+	w, args := join(parts)
+	c.args = append(c.args, args...)
+	return w, nil
 }
 
 // rank orders the terms of a conjunction (see and).
@@ -223,6 +270,10 @@ func (c *compiler) related(table, cond string, args []any, existsCond ...string)
 			c.args = append(c.args, args...)
 			return "s.id IN (SELECT session_id FROM " + table + " WHERE " + cond + ")", nil
 		}
+	}
+	if !c.neg {
+		c.lookup = &lookup{table: table, cond: cond, args: args}
+		c.lookupOf = c.current
 	}
 	c.args = append(c.args, args...)
 	if len(existsCond) > 0 {

@@ -35,8 +35,10 @@ func TestSearchConjunctions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.CreateProject(ctx, store.Project{ID: "p", Name: "p", PublicKey: "pk"}); err != nil {
-		t.Fatal(err)
+	for _, p := range []string{"p", "q"} {
+		if err := db.CreateProject(ctx, store.Project{ID: p, Name: p, PublicKey: "pk_" + p}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	var all []boundSession
@@ -80,6 +82,9 @@ func TestSearchConjunctions(t *testing.T) {
 		if s.checkout {
 			b.Pages = append(b.Pages, store.Page{URL: "https://x.test/checkout/pay"})
 		}
+		if s.checkout && i%3 == 0 { // visited:/checkout* finds two rows of this session
+			b.Pages = append(b.Pages, store.Page{URL: "https://x.test/checkout/review"})
+		}
 		if s.thanks {
 			b.Pages = append(b.Pages, store.Page{URL: "https://x.test/thanks"})
 		}
@@ -90,6 +95,12 @@ func TestSearchConjunctions(t *testing.T) {
 			t.Fatal(err)
 		}
 		all = append(all, s)
+		if i < 40 { // the same session in another project, which no query of p may count
+			b.ProjectID, b.Chunk.SessionID, b.Chunk.BlobKey = "q", "q"+s.id, "q"+s.id
+			if err := db.AppendBatch(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 
 	cases := []struct {
@@ -114,6 +125,8 @@ func TestSearchConjunctions(t *testing.T) {
 			func(s boundSession) bool {
 				return s.checkout && s.plan == "pro" || s.browser == "safari" && s.country == "DE" && s.referenceError
 			}, "many"},
+		{`visited:/checkout* clicks:>2`, func(s boundSession) bool { return s.checkout && s.clicks > 2 }, "many"},
+		{`error:typeerror`, func(s boundSession) bool { return s.typeError }, "many"},
 		{`-(user.plan:pro OR event:signup) visited:/checkout/pay clicks:<3`,
 			func(s boundSession) bool { return !(s.plan == "pro" || s.signup) && s.checkout && s.clicks < 3 }, "many"},
 	}
@@ -162,8 +175,8 @@ func TestSearchConjunctions(t *testing.T) {
 
 // TestConjunctionOrder: a conjunction compiles with the per-value columns first, then the
 // session row's other columns, then lookups (events, traits, errors), then pages, then the
-// negated ones, whatever order the query wrote them in; a lookup no session matches makes it
-// "0".
+// negated ones, whatever order the query wrote them in, and counts from its first lookup's
+// rows when nothing better walks; a lookup no session matches makes it "0".
 func TestConjunctionOrder(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "index.db"))
@@ -181,15 +194,20 @@ func TestConjunctionOrder(t *testing.T) {
 	}
 	defer func() { rareRows = 10000 }()
 	rareRows = 0
+	var countedFrom string
 	compile := func(q string) string {
 		t.Helper()
 		plan, err := search.Parse(q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w, _, err := db.compileWhere(ctx, plan.Root)
+		w, _, count, err := db.compileWhere(ctx, plan.Root)
 		if err != nil {
 			t.Fatal(err)
+		}
+		countedFrom = ""
+		if count != nil {
+			countedFrom = count.table
 		}
 		return w
 	}
@@ -202,6 +220,18 @@ func TestConjunctionOrder(t *testing.T) {
 			t.Errorf("%q comes before what precedes it in %v:\n%s", part, order, w)
 		}
 		last = at
+	}
+	for q, want := range map[string]string{
+		"user.plan:pro":                                         "session_traits",
+		"user.plan:pro OR visited:/checkout":                    "", // neither is needed
+		"browser:firefox event:signup":                          "", // the browser's index walks
+		"-event:signup clicks:>2":                               "",
+		"visited:/checkout* -event:signup (event:a OR event:b)": "session_pages",
+		"visited:/checkout* clicks:>2 user.plan:pro":            "session_traits",
+	} {
+		if compile(q); countedFrom != want {
+			t.Errorf("%q counted from %q, want %q", q, countedFrom, want)
+		}
 	}
 	rareRows = 10000
 	if w := compile(`country:DE event:never_sent visited:/checkout*`); w != "0" {
