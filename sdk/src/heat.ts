@@ -59,7 +59,12 @@ export function captureHeat(listen: Listen, block: string): () => void {
     });
     measure();
   });
-  listen(window, "scroll", (e) => e.target === document && measure());
+  // Reading the page height makes the browser lay out a page that is changing: at most twice
+  // a second while scrolling, not on every scroll event.
+  let queued = 0;
+  listen(window, "scroll", (e) => {
+    if (e.target === document && !queued) queued = setTimeout(() => ((queued = 0), measure()), 500);
+  });
   // Deferred, so the first depth follows rrweb's snapshot of the page (the page view it
   // belongs to) rather than preceding it.
   const soon = () => setTimeout(measure, 50);
