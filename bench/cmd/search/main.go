@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +29,9 @@ import (
 const project = "p_bench"
 
 func main() {
+	// The load allocates an argument per column of every row; the heap stays small, so
+	// collecting less often costs little memory and a good part of the load's time.
+	debug.SetGCPercent(400)
 	n := flag.Int("sessions", 1_000_000, "sessions to generate")
 	runs := flag.Int("runs", 10, "timed runs per query (after one warm-up)")
 	dir := flag.String("dir", "", "directory for the index (default: a temporary one, removed after)")
@@ -176,59 +180,181 @@ func (w weighted[T]) pick(r *rand.Rand) T {
 
 type agent struct{ browser, os, device, ua string }
 
-// bulk buffers rows of one table and inserts them 100 at a time with one prepared statement,
-// which is what makes a pure-Go SQLite load fast: the per-statement overhead is paid per 100 rows.
-type bulk struct {
+// Tables the load writes, in the order of a chunk's rows.
+const (
+	tSessions = iota
+	tPages
+	tEvents
+	tTraits
+	tErrors
+	nTables
+)
+
+// inserts are the load's statements, one per table, each taking insertRows rows at once: the
+// per-statement overhead of a pure-Go SQLite is then paid per hundred rows.
+var inserts = [nTables]struct {
 	head string
 	cols int
-	args []any
-	stmt *sql.Stmt
+}{
+	tSessions: {`INSERT INTO sessions(id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at, user_id, last_batch_at, browser, browser_version, os, device, country, errors, failed_requests, entry_path, exit_path, utm_source, referrer_host) VALUES `, 27},
+	tPages:    {`INSERT INTO session_pages(session_id, tab, at, url, path) VALUES `, 5},
+	tEvents:   {`INSERT OR IGNORE INTO session_events(session_id, name) VALUES `, 2},
+	tTraits:   {`INSERT OR IGNORE INTO session_traits(session_id, key, value) VALUES `, 3},
+	tErrors:   {`INSERT OR IGNORE INTO session_errors(session_id, message_id) VALUES `, 2},
 }
 
-const bulkRows = 100
+const insertRows = 100
 
-func (b *bulk) values(rows int) string {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?,", b.cols), ",") + ")"
-	return b.head + strings.TrimSuffix(strings.Repeat(row+",", rows), ",")
+func insertSQL(t, rows int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", inserts[t].cols), ",") + ")"
+	return inserts[t].head + strings.TrimSuffix(strings.Repeat(row+",", rows), ",")
 }
 
-func (b *bulk) add(ctx context.Context, tx *sql.Tx, vals ...any) error {
-	b.args = append(b.args, vals...)
-	if len(b.args) < bulkRows*b.cols {
-		return nil
-	}
-	if b.stmt == nil {
-		st, err := tx.PrepareContext(ctx, b.values(bulkRows))
-		if err != nil {
-			return err
-		}
-		b.stmt = st
-	}
-	_, err := b.stmt.ExecContext(ctx, b.args...)
-	b.args = b.args[:0]
-	return err
-}
+// chunk holds the rows of chunkSessions consecutive sessions, each table's flattened into
+// statement arguments. The generator fills chunks while the loader inserts the previous one,
+// so the two share the machine's cores.
+type chunk [nTables][]any
 
-func (b *bulk) flush(ctx context.Context, tx *sql.Tx) error {
-	if len(b.args) == 0 {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, b.values(len(b.args)/b.cols), b.args...)
-	b.args = b.args[:0]
-	return err
-}
+const chunkSessions = 25_000
 
-// load writes n sessions with their pages, track events, traits and errors, in transactions
-// of 20,000 sessions, then runs ANALYZE so the planner knows the data's shape.
+// load writes n sessions with their pages, track events, traits and errors, then rebuilds the
+// secondary indexes from the loaded rows and runs ANALYZE so the planner knows the data's shape.
+//
+// It is a bulk load into a file nobody else has open, so it runs as a restore would: no
+// rollback journal and no syncs (the file is rebuilt from scratch if the load fails), one
+// connection holding the lock, one transaction per chunk and every statement prepared once.
+// The store opens the file in WAL mode again afterwards, with its own settings.
 func load(ctx context.Context, path string, n int, now time.Time) error {
-	conn, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(OFF)&_pragma=cache_size(-262144)&_pragma=temp_store(MEMORY)")
+	pool, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=locking_mode(EXCLUSIVE)&_pragma=cache_size(-524288)&_pragma=temp_store(MEMORY)")
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	conn.SetMaxOpenConns(1)
-	r := rand.New(rand.NewPCG(6, 1_000_000))
+	phase := time.Now()
+	lap := func(what string) {
+		fmt.Fprintf(os.Stderr, "load: %s %.1fs\n", what, time.Since(phase).Seconds())
+		phase = time.Now()
+	}
 
+	// Secondary indexes are dropped for the load and rebuilt from the loaded rows after it, as
+	// a restore would; the rebuild counts in the build time.
+	var indexes []string
+	rows, err := conn.QueryContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var q string
+		if err := rows.Scan(&q); err != nil {
+			rows.Close()
+			return err
+		}
+		indexes = append(indexes, q)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, q := range indexes {
+		if _, err := conn.ExecContext(ctx, `DROP INDEX `+strings.Fields(q)[2]); err != nil {
+			return err
+		}
+	}
+	var stmts [nTables]*sql.Stmt
+	for t := range stmts {
+		if stmts[t], err = conn.PrepareContext(ctx, insertSQL(t, insertRows)); err != nil {
+			return err
+		}
+		defer stmts[t].Close()
+	}
+	for i, m := range errorPool() {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO error_messages(id, message) VALUES (?, ?)`, i+1, m); err != nil {
+			return err
+		}
+	}
+
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan *chunk, 2)
+	go func() {
+		defer close(chunks)
+		generate(gctx, n, now, chunks)
+	}()
+	for c := range chunks {
+		if err := insertChunk(ctx, conn, &stmts, c); err != nil {
+			return err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	lap("rows")
+	for _, q := range indexes {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	lap("indexes")
+	for _, q := range []string{`ANALYZE`, `PRAGMA journal_mode=WAL`} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	lap("analyze")
+	return nil
+}
+
+// insertChunk writes one chunk in one transaction.
+func insertChunk(ctx context.Context, conn *sql.Conn, stmts *[nTables]*sql.Stmt, c *chunk) error {
+	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
+		return err
+	}
+	for t, args := range c {
+		step := insertRows * inserts[t].cols
+		for len(args) >= step {
+			if _, err := stmts[t].ExecContext(ctx, args[:step]...); err != nil {
+				return fmt.Errorf("insert: %w", err)
+			}
+			args = args[step:]
+		}
+		if len(args) > 0 {
+			if _, err := conn.ExecContext(ctx, insertSQL(t, len(args)/inserts[t].cols), args...); err != nil {
+				return fmt.Errorf("insert: %w", err)
+			}
+		}
+	}
+	_, err := conn.ExecContext(ctx, `COMMIT`)
+	return err
+}
+
+// errorPool is the 200 distinct error messages sessions draw from, the first most often.
+func errorPool() []string {
+	var pool []string
+	for i := range 200 {
+		switch i % 5 {
+		case 0:
+			pool = append(pool, fmt.Sprintf("TypeError: Cannot read properties of undefined (reading 'item%d')", i))
+		case 1:
+			pool = append(pool, fmt.Sprintf("ReferenceError: widget%d is not defined", i))
+		case 2:
+			pool = append(pool, fmt.Sprintf("Failed to fetch /api/v2/resource/%d", i))
+		case 3:
+			pool = append(pool, fmt.Sprintf("ChunkLoadError: Loading chunk %d failed", i))
+		default:
+			pool = append(pool, fmt.Sprintf("QuotaExceededError: quota exceeded writing key cache_%d", i))
+		}
+	}
+	return pool
+}
+
+// generate sends n sessions, chunkSessions at a time, until done or ctx ends.
+func generate(ctx context.Context, n int, now time.Time, out chan<- *chunk) {
+	r := rand.New(rand.NewPCG(6, 1_000_000))
 	agents := newWeighted([]agent{
 		{"chrome", "windows", "desktop", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"},
 		{"chrome", "macos", "desktop", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"},
@@ -245,21 +371,6 @@ func load(ctx context.Context, path string, n int, now time.Time) error {
 		[]float64{30, 10, 9, 7, 8, 5, 4, 3, 3, 3, 2, 2, 3, 2, 2, 1, 1, 1, 1, 1})
 	trackNames := strings.Fields("signup_clicked add_to_cart checkout_started coupon_applied search_submitted filter_changed video_played newsletter_subscribed plan_upgraded invite_sent wishlist_added review_posted chat_opened share_clicked size_guide_opened")
 	plans := newWeighted([]string{"free", "pro", "team", "enterprise"}, []float64{60, 25, 10, 5})
-	var errorPool []string
-	for i := range 200 {
-		switch i % 5 {
-		case 0:
-			errorPool = append(errorPool, fmt.Sprintf("TypeError: Cannot read properties of undefined (reading 'item%d')", i))
-		case 1:
-			errorPool = append(errorPool, fmt.Sprintf("ReferenceError: widget%d is not defined", i))
-		case 2:
-			errorPool = append(errorPool, fmt.Sprintf("Failed to fetch /api/v2/resource/%d", i))
-		case 3:
-			errorPool = append(errorPool, fmt.Sprintf("ChunkLoadError: Loading chunk %d failed", i))
-		default:
-			errorPool = append(errorPool, fmt.Sprintf("QuotaExceededError: quota exceeded writing key cache_%d", i))
-		}
-	}
 	paths := func() string {
 		switch x := r.IntN(100); {
 		case x < 15:
@@ -281,45 +392,17 @@ func load(ctx context.Context, path string, n int, now time.Time) error {
 		}
 	}
 
-	// Secondary indexes are dropped for the load and rebuilt from sorted data after it, as a
-	// restore would; the rebuild counts in the build time.
-	var indexes []string
-	rows, err := conn.QueryContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var q string
-		if err := rows.Scan(&q); err != nil {
-			return err
+	// Room for a chunk's rows of each table, by the average rows a session has of it.
+	perSession := [nTables]float64{tSessions: 1, tPages: 5.5, tEvents: 1, tTraits: 0.8, tErrors: 0.4}
+	fresh := func() *chunk {
+		c := &chunk{}
+		for t := range c {
+			c[t] = make([]any, 0, int(perSession[t]*1.1*chunkSessions)*inserts[t].cols)
 		}
-		indexes = append(indexes, q)
+		return c
 	}
-	rows.Close()
-	for _, q := range indexes {
-		name := strings.Fields(q)[2]
-		if strings.HasPrefix(q, "CREATE UNIQUE") {
-			continue
-		}
-		if _, err := conn.ExecContext(ctx, `DROP INDEX `+name); err != nil {
-			return err
-		}
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	sessions := &bulk{head: `INSERT INTO sessions(id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at, user_id, last_batch_at, browser, browser_version, os, device, country, errors, failed_requests, entry_path, exit_path, utm_source, referrer_host) VALUES `, cols: 27}
-	pages := &bulk{head: `INSERT INTO session_pages(session_id, tab, at, url, path) VALUES `, cols: 5}
-	events := &bulk{head: `INSERT OR IGNORE INTO session_events(session_id, name) VALUES `, cols: 2}
-	traits := &bulk{head: `INSERT OR IGNORE INTO session_traits(session_id, key, value) VALUES `, cols: 3}
-	errors := &bulk{head: `INSERT OR IGNORE INTO session_errors(session_id, message_id) VALUES `, cols: 2}
-	all := []*bulk{sessions, pages, events, traits, errors}
-	for i, m := range errorPool {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO error_messages(id, message) VALUES (?, ?)`, i+1, m); err != nil {
-			return err
-		}
-	}
+	c := fresh()
+	add := func(t int, vals ...any) { c[t] = append(c[t], vals...) }
 	span := int64(30 * 24 * time.Hour / time.Millisecond)
 	for i := range n {
 		id := fmt.Sprintf("s_%016x", r.Uint64())
@@ -368,70 +451,30 @@ func load(ctx context.Context, path string, n int, now time.Time) error {
 		case x < 50:
 			ref = "news.ycombinator.com"
 		}
-		if err := sessions.add(ctx, tx, id, project, started, started+dur, len(page), host+page[0], host+page[len(page)-1], clicks, 50+clicks*3+r.IntN(400), 1, a.ua, vw, vh, started+dur, user, started+dur,
-			a.browser, 0, a.os, a.device, countries.pick(r), errs, failed, page[0], page[len(page)-1], utm, ref); err != nil {
-			return err
-		}
+		add(tSessions, id, project, started, started+dur, len(page), host+page[0], host+page[len(page)-1], clicks, 50+clicks*3+r.IntN(400), 1, a.ua, vw, vh, started+dur, user, started+dur,
+			a.browser, 0, a.os, a.device, countries.pick(r), errs, failed, page[0], page[len(page)-1], utm, ref)
 		for k, p := range page {
-			if err := pages.add(ctx, tx, id, "tab_0001", started+int64(k)*dur/int64(len(page)), host+p, p); err != nil {
-				return err
-			}
+			add(tPages, id, "tab_0001", started+int64(k)*dur/int64(len(page)), host+p, p)
 		}
 		if r.IntN(100) < 50 {
 			for k := 1 + r.IntN(3); k > 0; k-- {
-				if err := events.add(ctx, tx, id, trackNames[int(math.Min(float64(len(trackNames)-1), r.ExpFloat64()*4))]); err != nil {
-					return err
-				}
+				add(tEvents, id, trackNames[int(math.Min(float64(len(trackNames)-1), r.ExpFloat64()*4))])
 			}
 		}
 		if user != "" {
-			if err := traits.add(ctx, tx, id, "plan", plans.pick(r)); err != nil {
-				return err
-			}
-			if err := traits.add(ctx, tx, id, "company", fmt.Sprintf("company-%d", r.IntN(20_000))); err != nil {
-				return err
-			}
+			add(tTraits, id, "plan", plans.pick(r))
+			add(tTraits, id, "company", fmt.Sprintf("company-%d", r.IntN(20_000)))
 		}
 		for range errs {
-			if err := errors.add(ctx, tx, id, 1+int(math.Min(199, r.ExpFloat64()*40))); err != nil {
-				return err
+			add(tErrors, id, 1+int(math.Min(199, r.ExpFloat64()*40)))
+		}
+		if (i+1)%chunkSessions == 0 || i == n-1 {
+			select {
+			case out <- c:
+			case <-ctx.Done():
+				return
 			}
-		}
-		if (i+1)%50_000 == 0 {
-			for _, b := range all {
-				if err := b.flush(ctx, tx); err != nil {
-					return err
-				}
-				b.stmt = nil
-			}
-			if err := tx.Commit(); err != nil {
-				return err
-			}
-			if tx, err = conn.BeginTx(ctx, nil); err != nil {
-				return err
-			}
+			c = fresh()
 		}
 	}
-	for _, b := range all {
-		if err := b.flush(ctx, tx); err != nil {
-			return err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	for _, q := range indexes {
-		if strings.HasPrefix(q, "CREATE UNIQUE") {
-			continue
-		}
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return err
-		}
-	}
-	for _, q := range []string{`ANALYZE`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return err
-		}
-	}
-	return nil
 }
