@@ -507,8 +507,8 @@ func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.Sessio
 	} else if q.Count {
 		query := `SELECT COUNT(*) FROM (SELECT 1 FROM sessions s` + whereClause(countWhere) + ` LIMIT ?)`
 		if count != nil {
-			// Each session the lookup's rows name, once, if it is in the project and passes
-			// the other terms.
+			// Each session the lookup's rows name, once, if it passes the other lookups, is
+			// in the project and passes the other terms.
 			query, countArgs = countFrom(count, q.ProjectID)
 		}
 		if err := db.read.QueryRowContext(ctx, query, append(countArgs, store.CountCap+1)...).Scan(&page.Count); err != nil {
@@ -528,8 +528,13 @@ func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.Sessio
 // countFrom is the query counting a conjunction's sessions from its lookup's rows (countPlan),
 // with its arguments but for the final LIMIT.
 func countFrom(p *countPlan, project string) (string, []any) {
-	inner := []string{`s.id = d.session_id`}
+	outer := []string{p.cond}
 	args := slices.Clone(p.args)
+	for _, l := range p.others {
+		outer = append(outer, l.test("d.session_id"))
+		args = append(args, l.args...)
+	}
+	inner := []string{`s.id = d.session_id`}
 	if project != "" {
 		inner = append(inner, `s.project_id = ?`)
 		args = append(args, project)
@@ -538,7 +543,7 @@ func countFrom(p *countPlan, project string) (string, []any) {
 		inner = append(inner, "("+p.rest+")")
 		args = append(args, p.restArgs...)
 	}
-	return `SELECT COUNT(*) FROM (SELECT DISTINCT d.session_id FROM ` + p.table + ` d WHERE ` + p.cond +
+	return `SELECT COUNT(*) FROM (SELECT DISTINCT d.session_id FROM ` + p.table + ` d WHERE ` + strings.Join(outer, ` AND `) +
 		` AND (SELECT 1 FROM sessions s WHERE ` + strings.Join(inner, ` AND `) + `) IS NOT NULL LIMIT ?)`, args
 }
 

@@ -112,18 +112,25 @@ func (db *DB) compileWhere(ctx context.Context, n search.Node) (where string, ar
 	return w, c.args, c.count, err
 }
 
-// lookup is a filter's test on a table keyed by session, as its own WHERE over that table.
+// lookup is a filter's test on a table keyed by session: cond is its WHERE over that table
+// when it drives, check when it tests one session (both take args).
 type lookup struct {
-	table, cond string
-	args        []any
+	table, cond, check string
+	args               []any
+}
+
+// test is the lookup as a test of the session whose id is the SQL expression id.
+func (l lookup) test(id string) string {
+	return "(SELECT 1 FROM " + l.table + " WHERE session_id = " + id + " AND " + l.check + " LIMIT 1) IS NOT NULL"
 }
 
 // countPlan counts a conjunction from the rows of one of its lookups instead of walking
 // sessions: the count stops at store.CountCap, and a lookup matching one session in ten finds
-// that many ten times sooner. rest is the conjunction's other terms, tested on each session the
-// lookup names ("" for none).
+// that many ten times sooner. others are the conjunction's other lookups, tested on the id
+// before the session is read; rest is its remaining terms, tested on the session ("" for none).
 type countPlan struct {
 	lookup
+	others   []lookup
 	rest     string
 	restArgs []any
 }
@@ -209,8 +216,19 @@ func (c *compiler) and(and *search.And) (string, error) {
 	}
 	if and == c.root && !slices.ContainsFunc(parts, func(p part) bool { return p.rank == 0 }) {
 		if i := slices.IndexFunc(parts, func(p part) bool { return p.lookup != nil }); i >= 0 {
-			rest, args := join(slices.Delete(slices.Clone(parts), i, i+1))
-			c.count = &countPlan{lookup: *parts[i].lookup, rest: rest, restArgs: args}
+			count := &countPlan{lookup: *parts[i].lookup}
+			var rest []part
+			for j, p := range parts {
+				switch {
+				case j == i:
+				case p.lookup != nil:
+					count.others = append(count.others, *p.lookup)
+				default:
+					rest = append(rest, p)
+				}
+			}
+			count.rest, count.restArgs = join(rest)
+			c.count = count
 		}
 	}
 	w, args := join(parts)
@@ -271,18 +289,18 @@ func (c *compiler) related(table, cond string, args []any, existsCond ...string)
 			return "s.id IN (SELECT session_id FROM " + table + " WHERE " + cond + ")", nil
 		}
 	}
+	l := lookup{table: table, cond: cond, check: cond, args: args}
+	if len(existsCond) > 0 {
+		l.check = existsCond[0]
+	}
 	if !c.neg {
-		c.lookup = &lookup{table: table, cond: cond, args: args}
-		c.lookupOf = c.current
+		c.lookup, c.lookupOf = &l, c.current
 	}
 	c.args = append(c.args, args...)
-	if len(existsCond) > 0 {
-		cond = existsCond[0]
-	}
 	// Written as a correlated scalar subquery rather than EXISTS: SQLite rewrites EXISTS into a
 	// join and builds a Bloom filter over the whole table first, which costs a scan of every
 	// row of it on each query.
-	return "(SELECT 1 FROM " + table + " WHERE session_id = s.id AND " + cond + " LIMIT 1) IS NOT NULL", nil
+	return l.test("s.id"), nil
 }
 
 // maxMessages bounds the distinct error messages an error: term lists by id.

@@ -127,6 +127,8 @@ func TestSearchConjunctions(t *testing.T) {
 			}, "many"},
 		{`visited:/checkout* clicks:>2`, func(s boundSession) bool { return s.checkout && s.clicks > 2 }, "many"},
 		{`error:typeerror`, func(s boundSession) bool { return s.typeError }, "many"},
+		{`event:signup clicks:>1 user.plan:* visited:/checkout* -visited:/thanks`,
+			func(s boundSession) bool { return s.signup && s.clicks > 1 && s.plan != "" && s.checkout && !s.thanks }, "many"},
 		{`-(user.plan:pro OR event:signup) visited:/checkout/pay clicks:<3`,
 			func(s boundSession) bool { return !(s.plan == "pro" || s.signup) && s.checkout && s.clicks < 3 }, "many"},
 	}
