@@ -28,8 +28,9 @@ type source struct {
 }
 
 // WriteEvents answers r with the events of session id, honouring the query parameters of the
-// events endpoint (docs/api.md): tab, from (seek) and after (live tail). Other endpoints that
-// grant access to a session by other means (share links) reuse it.
+// events endpoint (docs/api.md): tab, from (seek), after (live tail) and until (the first
+// page's snapshot, for previews). Other endpoints that grant access to a session by other means
+// (share links) reuse it.
 func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) error {
 	ctx := r.Context()
 	q := r.URL.Query()
@@ -41,6 +42,13 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 	if err != nil {
 		return apierror.New(http.StatusBadRequest, "bad_request", "after must be a time in ms since the epoch")
 	}
+	until := q.Get("until")
+	if q.Has("until") && until != untilFirstSnapshot {
+		return apierror.New(http.StatusBadRequest, "bad_request", "until must be "+untilFirstSnapshot)
+	}
+	if until != "" && (q.Has("from") || q.Has("after")) {
+		return apierror.New(http.StatusBadRequest, "bad_request", "until cannot be combined with from or after")
+	}
 	sess, err := a.index.GetSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
@@ -48,11 +56,18 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 	if err != nil {
 		return err
 	}
-	parts, seekStart, err := a.collect(ctx, id, sess.ProjectID, q.Get("tab"), from, after)
+	var all []event
+	seekStart := int64(-1)
+	if until != "" {
+		all, err = a.firstSnapshot(ctx, id, sess.ProjectID, q.Get("tab"))
+	} else {
+		var parts [][]event
+		parts, seekStart, err = a.collect(ctx, id, sess.ProjectID, q.Get("tab"), from, after)
+		all = mergeByTime(parts)
+	}
 	if err != nil {
 		return err
 	}
-	all := mergeByTime(parts)
 	var buf bytes.Buffer
 	buf.Grow(len(all) * 128)
 	buf.WriteByte('[')
@@ -73,6 +88,10 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 	}
 	return nil
 }
+
+// untilFirstSnapshot is the one value of the until parameter: answer the events up to and
+// including the session's first full snapshot, which is all a preview of the first page needs.
+const untilFirstSnapshot = "first-snapshot"
 
 type event struct {
 	typ rrweb.EventType
@@ -219,21 +238,11 @@ func (a *API) collectOnce(ctx context.Context, id, projectID, tab string, from, 
 		}
 		var evs []event
 		for _, s := range srcs {
-			arr, err := s.load(ctx)
+			got, err := a.load(ctx, s, id, projectID)
 			if err != nil {
-				return nil, 0, fmt.Errorf("api: events of %s: %w", id, err)
+				return nil, 0, err
 			}
-			arr, err = content.Resolve(arr, func(h string) ([]byte, error) { return a.content.Token(ctx, projectID, h) })
-			if err != nil {
-				return nil, 0, fmt.Errorf("api: events of %s: %w", id, err)
-			}
-			for _, raw := range rrweb.Elements(arr, 1<<30) {
-				typ, at, err := rrweb.Header(raw)
-				if err != nil {
-					return nil, 0, fmt.Errorf("api: events of %s: %w", id, err)
-				}
-				evs = append(evs, event{typ: typ, at: at, raw: raw})
-			}
+			evs = append(evs, got...)
 		}
 		if from > 0 {
 			evs = trimToSnapshot(evs, from)
@@ -248,4 +257,76 @@ func (a *API) collectOnce(ctx context.Context, id, projectID, tab string, from, 
 		parts = append(parts, evs)
 	}
 	return parts, seekStart, nil
+}
+
+// load reads one source's events, with the stylesheets and other content stored apart
+// (docs/storage.md) put back.
+func (a *API) load(ctx context.Context, s source, id, projectID string) ([]event, error) {
+	arr, err := s.load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("api: events of %s: %w", id, err)
+	}
+	arr, err = content.Resolve(arr, func(h string) ([]byte, error) { return a.content.Token(ctx, projectID, h) })
+	if err != nil {
+		return nil, fmt.Errorf("api: events of %s: %w", id, err)
+	}
+	var evs []event
+	for _, raw := range rrweb.Elements(arr, 1<<30) {
+		typ, at, err := rrweb.Header(raw)
+		if err != nil {
+			return nil, fmt.Errorf("api: events of %s: %w", id, err)
+		}
+		evs = append(evs, event{typ: typ, at: at, raw: raw})
+	}
+	return evs, nil
+}
+
+// firstSnapshot reads the events of the tab that recorded the session's first full snapshot,
+// from the tab's start up to and including that snapshot. It reads the tab's sources only up
+// to the one holding the snapshot, which is normally its first chunk or segment. A session
+// with no full snapshot yet answers no events. It retries like collect.
+func (a *API) firstSnapshot(ctx context.Context, id, projectID, tab string) ([]event, error) {
+	for attempt := 0; ; attempt++ {
+		evs, err := a.firstSnapshotOnce(ctx, id, projectID, tab)
+		if err == nil || attempt == 2 || !errors.Is(err, blob.ErrNotFound) {
+			return evs, err
+		}
+	}
+}
+
+func (a *API) firstSnapshotOnce(ctx context.Context, id, projectID, tab string) ([]event, error) {
+	tabs, err := a.sources(ctx, id, tab)
+	if err != nil {
+		return nil, err
+	}
+	first, firstAt := "", int64(0)
+	for t, srcs := range tabs {
+		for _, s := range srcs {
+			if s.snapshotAt == 0 {
+				continue
+			}
+			if first == "" || s.snapshotAt < firstAt || (s.snapshotAt == firstAt && t < first) {
+				first, firstAt = t, s.snapshotAt
+			}
+			break
+		}
+	}
+	if first == "" {
+		return nil, nil
+	}
+	var evs []event
+	for _, s := range tabs[first] {
+		got, err := a.load(ctx, s, id, projectID)
+		if err != nil {
+			return nil, err
+		}
+		for i, e := range got {
+			if e.typ == rrweb.FullSnapshot {
+				return append(evs, got[:i+1]...), nil
+			}
+		}
+		evs = append(evs, got...)
+	}
+	// A Meta event whose snapshot never arrived: nothing to show yet.
+	return nil, nil
 }

@@ -147,6 +147,7 @@ func TestCompactionKeepsEventsAndSeeks(t *testing.T) {
 	before, _ := e.events(t, "s_compact01", "")
 	seekBefore, hBefore := e.events(t, "s_compact01", fmt.Sprintf("tab=t_tab00001&from=%d", t0+2500))
 	tailBefore, _ := e.events(t, "s_compact01", fmt.Sprintf("after=%d", t0+2001))
+	previewBefore, _ := e.events(t, "s_compact01", "until=first-snapshot")
 
 	n, err := e.comp.RunOnce(ctx, time.Now().Add(time.Second))
 	if err != nil || n != 1 {
@@ -182,6 +183,11 @@ func TestCompactionKeepsEventsAndSeeks(t *testing.T) {
 		t.Fatalf("seek answer does not start at the cart snapshot: %.120s", seekAfter)
 	}
 	tailAfter, _ := e.events(t, "s_compact01", fmt.Sprintf("after=%d", t0+2001))
+	// The preview of the first page reads the first segment: the home snapshot, nothing after.
+	previewAfter, _ := e.events(t, "s_compact01", "until=first-snapshot")
+	if previewAfter != previewBefore || previewAfter != "["+string(meta(t0, "http://x/"))+","+string(full(t0+1, "home"))+"]" {
+		t.Fatalf("first snapshot after compaction = %.200s (before %.200s)", previewAfter, previewBefore)
+	}
 	if tailAfter != tailBefore || tailAfter != "["+string(click(t0+3000))+"]" {
 		t.Fatalf("live tail = %s (before compaction %s)", tailAfter, tailBefore)
 	}

@@ -31,9 +31,10 @@ import (
 const adminToken = "test-admin-token-0123456789"
 
 type stack struct {
-	srv *httptest.Server
-	key string
-	db  *sqlite.DB
+	srv   *httptest.Server
+	key   string
+	db    *sqlite.DB
+	blobs *blob.Local
 }
 
 // newStack builds the same components `reel serve` does, on a temp dir, behind real HTTP.
@@ -72,7 +73,7 @@ func newStackWith(t *testing.T, opts ingest.Options) *stack {
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &stack{srv: srv, key: first.Project.PublicKey, db: db}
+	return &stack{srv: srv, key: first.Project.PublicKey, db: db, blobs: blobs}
 }
 
 type resp struct {
