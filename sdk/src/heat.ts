@@ -60,10 +60,19 @@ export function captureHeat(listen: Listen, block: string): () => void {
     measure();
   });
   // Reading the page height makes the browser lay out a page that is changing: at most twice
-  // a second while scrolling, not on every scroll event.
+  // a second while scrolling (the first scroll at once, the last one too), not on every event.
+  let last = 0;
   let queued = 0;
+  const throttled = () => {
+    queued = 0;
+    last = Date.now();
+    measure();
+  };
   listen(window, "scroll", (e) => {
-    if (e.target === document && !queued) queued = setTimeout(() => ((queued = 0), measure()), 500);
+    if (e.target !== document || queued) return;
+    const wait = last + 500 - Date.now();
+    if (wait > 0) queued = setTimeout(throttled, wait);
+    else throttled();
   });
   // Deferred, so the first depth follows rrweb's snapshot of the page (the page view it
   // belongs to) rather than preceding it.
