@@ -1,12 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -80,7 +82,65 @@ func TestPlayerNeverRunsRecordedScripts(t *testing.T) {
 			}
 		}
 	})
+	// Every document, the list's included, counts CSP violations from its start.
+	run(t, ctx, "watch CSP violations", chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := page.AddScriptToEvaluateOnNewDocument(`window.__csp = []; document.addEventListener("securitypolicyviolation", e => window.__csp.push(e.violatedDirective + " " + e.blockedURI))`).Do(ctx)
+		return err
+	}))
 	run(t, ctx, "log in", loginActions(r)...)
+
+	// The session list's thumbnail rebuilds the hostile first page under the same rules.
+	const thumb = `document.querySelector('[data-testid=session-row][data-session-id=s_hostile0001] [data-testid=preview]')`
+	var preview struct {
+		State, Sandbox, Title, Heading, Focused string
+		Pwned, FramePwned                       any
+		Scripts                                 int
+		CSP                                     []string
+	}
+	run(t, ctx, "the list's preview of the hostile page",
+		waitFor(thumb+` && `+thumb+`.dataset.state === "ready"`),
+		// The recorded page's images have failed to load (so their onerror had its chance).
+		waitFor(`[...`+thumb+`.querySelector('iframe').contentDocument.images].every(i => i.complete)`),
+		chromedp.Evaluate(`document.activeElement ? document.activeElement.tagName : ""`, &preview.Focused),
+		chromedp.Evaluate(`(() => {
+			const p = `+thumb+`;
+			const f = p.querySelector('iframe');
+			const doc = f.contentDocument;
+			for (const el of doc.querySelectorAll('button, a, img, svg, input')) {
+				try { el.click && el.click(); } catch (e) {}
+				try { el.focus && el.focus(); } catch (e) {}
+			}
+			return true;
+		})()`, nil),
+		chromedp.Evaluate(`(() => {
+			const p = `+thumb+`;
+			const f = p.querySelector('iframe');
+			return {
+				state: p.dataset.state,
+				sandbox: f.getAttribute('sandbox') || "",
+				title: f.contentDocument.title,
+				heading: f.contentDocument.querySelector('#title')?.textContent || "",
+				pwned: window.__pwned === undefined ? null : window.__pwned,
+				framePwned: f.contentWindow.__pwned === undefined ? null : f.contentWindow.__pwned,
+				scripts: f.contentDocument.querySelectorAll('script').length,
+				csp: window.__csp || [],
+			};
+		})()`, &preview),
+	)
+	if preview.Heading != "Hostile page" || preview.Sandbox != "allow-same-origin" {
+		t.Fatalf("preview of the hostile page = %+v", preview)
+	}
+	if preview.Pwned != nil || preview.FramePwned != nil || strings.Contains(preview.Title, "PWNED") || preview.Scripts != 0 || len(violations) > 0 {
+		t.Fatalf("a recorded script ran in the list's preview: %+v %v", preview, violations)
+	}
+	if preview.Focused == "IFRAME" {
+		t.Fatalf("the recorded page took the dashboard's focus (autofocus) in the preview: %+v", preview)
+	}
+	for _, v := range preview.CSP {
+		if strings.HasPrefix(v, "script-src") {
+			t.Fatalf("a recorded script in the preview tried to run and was stopped only by CSP: %v", preview.CSP)
+		}
+	}
 	run(t, ctx, "open the hostile session",
 		chromedp.Navigate(r.URL+"/sessions/s_hostile0001"),
 		waitFor(`document.body.dataset.playerReady === "1"`),

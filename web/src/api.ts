@@ -233,8 +233,8 @@ export const api = {
 export interface Source {
   session(): Promise<SessionDetail>;
   tabs(): Promise<{ tabs: Tab[] }>;
-  /** The events URL with query parameters (docs/api.md: tab, from, after). */
-  eventsURL(q: { tab?: string; from?: number; after?: number }): string;
+  /** The events URL with query parameters (docs/api.md: tab, from, after, until). */
+  eventsURL(q: { tab?: string; from?: number; after?: number; until?: "first-snapshot" }): string;
   /** The server's analysis, where the caller may read it. */
   signals?(): Promise<Signals>;
   /** The share link's token, when read through one. */

@@ -6,6 +6,7 @@ import { navigate } from "./router";
 import { CopyButton } from "./copy";
 import { FilterBar, SortSelect } from "./filterbar";
 import { PinButton, SavedBar, savedApi } from "./saved";
+import { Preview } from "./preview";
 
 const PAGE = 50;
 const REFRESH_MS = 5000;
@@ -237,6 +238,7 @@ export function SessionTable({
       <table class="sessions" data-testid="session-table">
         <thead>
           <tr>
+            <th class="thumb" aria-label="First page" />
             <th>When</th>
             <th>User</th>
             <th class="num">Duration</th>
@@ -283,6 +285,9 @@ function Row({ s, now, extra }: { s: Session; now: number; extra?: ComponentChil
         if (e.key === "Enter") navigate(href);
       }}
     >
+      <td class="thumb">
+        <Preview session={s} />
+      </td>
       <td class="when" title={absolute(s.startedAt)}>
         {live && <span class="live-dot" title="Recorded in the last minute" />}
         {relative(s.startedAt, now)}
