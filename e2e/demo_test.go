@@ -160,6 +160,9 @@ func TestDemoVisitIsRecordedAndReplays(t *testing.T) {
 		chromedp.SendKeys(`[data-testid=login-password]`, adminPassword, chromedp.ByQuery),
 		chromedp.Click(`[data-testid=login-submit]`, chromedp.ByQuery),
 		waitFor(visible(fmt.Sprintf(`[data-testid=session-row][data-session-id=%q]`, sessionID))),
+		// The row's thumbnail shows the shop's home page as the visit first saw it.
+		waitFor(fmt.Sprintf(`document.querySelector('[data-session-id=%q] [data-testid=preview]').dataset.state === "ready"`, sessionID)),
+		waitFor(fmt.Sprintf(`document.querySelector('[data-session-id=%q] [data-testid=preview] iframe').contentDocument.querySelector('[data-testid=page-title]')?.textContent.includes("Reel Supply Co.")`, sessionID)),
 	)
 	shoot(t, ctx, "sessions.png")
 	run(t, ctx, "open the player from the list",
