@@ -81,6 +81,13 @@ func (l *Lifecycle) Run(ctx context.Context) {
 		} else if n > 0 {
 			l.log.Info("retention removed sessions", "sessions", n)
 		}
+		// Backends whose query planner keeps statistics (SQLite) refresh them as sessions come
+		// and go, so search keeps choosing the right indexes.
+		if o, ok := l.index.(interface{ Optimize(context.Context) error }); ok {
+			if err := o.Optimize(ctx); err != nil && ctx.Err() == nil {
+				l.log.Warn("refreshing planner statistics failed", "err", err)
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -54,13 +54,37 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
+	db := &DB{write: w}
+	if err := db.Optimize(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
 	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open reader %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	return &DB{write: w, read: r}, nil
+	db.read = r
+	return db, nil
+}
+
+// analysisLimit bounds the rows ANALYZE samples per index: statistics from a sample are as
+// good for choosing an index, and on a million sessions a full ANALYZE holds the write lock
+// for tens of seconds.
+const analysisLimit = 1000
+
+// Optimize refreshes the statistics SQLite's query planner chooses indexes by (search plans
+// depend on them: docs/search.md), for tables never analysed or whose size changed a lot
+// since. It runs when the index opens and after every retention pass, and samples at most
+// analysisLimit rows per index, so it takes milliseconds.
+func (db *DB) Optimize(ctx context.Context) error {
+	for _, q := range []string{fmt.Sprintf(`PRAGMA analysis_limit=%d`, analysisLimit), `PRAGMA optimize=0x10002`} {
+		if _, err := db.write.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("sqlite: optimize: %w", err)
+		}
+	}
+	return nil
 }
 
 // Close closes both pools.
