@@ -27,6 +27,7 @@ import (
 	"github.com/reelhq/reel/internal/compact"
 	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/demo"
+	"github.com/reelhq/reel/internal/geoip"
 	"github.com/reelhq/reel/internal/ingest"
 	"github.com/reelhq/reel/internal/lifecycle"
 	"github.com/reelhq/reel/internal/rewrite"
@@ -84,19 +85,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 // serveConfig is everything `reel serve` can be told.
 type serveConfig struct {
-	Addr          string
-	Data          string
-	LogLevel      string
-	LogFormat     string
-	AdminEmail    string
-	AdminPassword string
-	AdminToken    string
-	CompactIdle   time.Duration
-	RatePerIP     float64
-	CountryHeader string // trusted proxy header carrying the visitor's country
-	PublicURL     string
-	LLMURL        string
-	LLMModel      string
+	Addr           string
+	Data           string
+	LogLevel       string
+	LogFormat      string
+	AdminEmail     string
+	AdminPassword  string
+	AdminToken     string
+	CompactIdle    time.Duration
+	RatePerIP      float64
+	CountryHeader  string // trusted proxy header carrying the visitor's country
+	ClientIPHeader string // trusted proxy header carrying the visitor's address
+	GeoIP          string // MMDB file mapping addresses to countries
+	PublicURL      string
+	LLMURL         string
+	LLMModel       string
 }
 
 func env(name, def string) string {
@@ -125,6 +128,8 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	fs.Float64Var(&c.RatePerIP, "ingest-rate-per-ip", rate, "ingest requests per second allowed from one address, burst twice that; 0 or less: unlimited (REEL_INGEST_RATE_PER_IP)")
 	fs.StringVar(&c.CountryHeader, "country-header", env("REEL_COUNTRY_HEADER", ""), "request header a trusted proxy sets to the visitor's two-letter country, e.g. CF-IPCountry; empty: not recorded (REEL_COUNTRY_HEADER)")
+	fs.StringVar(&c.ClientIPHeader, "client-ip-header", env("REEL_CLIENT_IP_HEADER", ""), "request header a trusted proxy sets to the visitor's address, e.g. X-Real-IP or X-Forwarded-For (its last entry); empty: the connection's address (REEL_CLIENT_IP_HEADER)")
+	fs.StringVar(&c.GeoIP, "geoip", env("REEL_GEOIP", ""), "MaxMind DB file (GeoLite2-Country.mmdb or similar) to find visitors' countries from their address when no country header says it; empty: off (REEL_GEOIP)")
 	fs.StringVar(&c.LLMURL, "llm-url", env("REEL_LLM_URL", ""), "OpenAI-compatible endpoint (…/v1) that rephrases session summaries; off when empty (REEL_LLM_URL; key in REEL_LLM_API_KEY)")
 	fs.StringVar(&c.LLMModel, "llm-model", env("REEL_LLM_MODEL", "gpt-4o-mini"), "model name for --llm-url (REEL_LLM_MODEL)")
 	fs.StringVar(&c.PublicURL, "public-url", env("REEL_PUBLIC_URL", ""), "URL where people reach this Reel, for links in alerts and share links (REEL_PUBLIC_URL; default: the listen address)")
@@ -198,7 +203,17 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if c.RatePerIP <= 0 {
 		perIP = ingest.RateLimit{PerSecond: -1}
 	}
-	ih := ingest.New(db, blobs, log, ingest.Options{PerIP: perIP, CountryHeader: c.CountryHeader})
+	iopts := ingest.Options{PerIP: perIP, CountryHeader: c.CountryHeader, ClientIPHeader: c.ClientIPHeader}
+	if c.GeoIP != "" {
+		countries, err := geoip.Open(c.GeoIP)
+		if err != nil {
+			return err
+		}
+		defer countries.Close()
+		iopts.Countries = countries
+		log.Info("visitors' countries are looked up in a GeoIP database", "file", c.GeoIP, "database", countries.Describe())
+	}
+	ih := ingest.New(db, blobs, log, iopts)
 	cache := content.NewCache(blobs, 64<<20)
 	life := lifecycle.New(db, blobs, log, lifecycle.Options{}, cache)
 	apiH := api.New(db, blobs, authn, log, cache, life)

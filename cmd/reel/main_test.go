@@ -64,4 +64,9 @@ func TestCommands(t *testing.T) {
 	if err := run([]string{"erase-user", "--data", t.TempDir(), "u1"}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "no Reel data") {
 		t.Fatalf("erase-user on an empty dir: %v", err)
 	}
+	// A GeoIP file that cannot be read stops serve before it listens, saying which file.
+	missing := t.TempDir() + "/GeoLite2-Country.mmdb"
+	if err := run([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--geoip", missing}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "GeoLite2-Country.mmdb") {
+		t.Fatalf("serve with a missing GeoIP file: %v", err)
+	}
 }

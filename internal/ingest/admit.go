@@ -3,6 +3,8 @@ package ingest
 import (
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -71,7 +73,18 @@ func (l *limiters) allow(key string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-func clientIP(r *http.Request) string {
+// clientIP is the visitor's address: from the trusted proxy's header when one is configured
+// and holds an address, else the connection's.
+func (h *Handler) clientIP(r *http.Request) string {
+	if h.clientIPHeader != "" {
+		v := r.Header.Get(h.clientIPHeader)
+		if i := strings.LastIndexByte(v, ','); i >= 0 {
+			v = v[i+1:]
+		}
+		if ip, err := netip.ParseAddr(strings.TrimSpace(v)); err == nil {
+			return ip.String()
+		}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,6 +59,19 @@ type Options struct {
 	// X-Country). Empty: countries are not recorded. Never set it without such a proxy: the
 	// browser could send any value.
 	CountryHeader string
+	// ClientIPHeader names a request header set by a trusted proxy with the visitor's address
+	// (X-Real-IP, CF-Connecting-IP; for X-Forwarded-For the last address, the one the nearest
+	// proxy added). Empty: the connection's address. It feeds the per-IP rate limit and the
+	// GeoIP lookup; the address is never stored.
+	ClientIPHeader string
+	// Countries looks up a visitor's country from their address (internal/geoip, an MMDB file
+	// the operator supplies) when no trusted country header says it. Nil: no lookup.
+	Countries Countries
+}
+
+// Countries maps an address to an ISO 3166 alpha-2 country code, "" when unknown.
+type Countries interface {
+	Country(ip netip.Addr) string
 }
 
 // DefaultMemoryBudget is the ingest memory bound a default server states and tests.
@@ -76,7 +90,9 @@ type Handler struct {
 	perKey *limiters
 	commit *committer
 
-	countryHeader string
+	countryHeader  string
+	clientIPHeader string
+	countries      Countries
 }
 
 // New returns an ingest handler.
@@ -103,7 +119,7 @@ func New(idx index, b blobs, log *slog.Logger, opts Options) *Handler {
 		index: idx, blobs: b, log: log, limits: opts.Limits,
 		mem: semaphore.NewWeighted(opts.MemoryBudget), budget: opts.MemoryBudget, wait: opts.QueueWait,
 		perIP: newLimiters(opts.PerIP), perKey: newLimiters(opts.PerKey),
-		countryHeader: opts.CountryHeader,
+		countryHeader: opts.CountryHeader, clientIPHeader: opts.ClientIPHeader, countries: opts.Countries,
 	}
 	h.commit = &committer{h: h, queue: make(chan *job, maxGroupJobs)}
 	return h
@@ -182,7 +198,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 		w.Header().Set("Vary", "Origin")
 	}
 	now := time.Now()
-	if ok, wait := h.perIP.allow(clientIP(r), now); !ok {
+	if ok, wait := h.perIP.allow(h.clientIP(r), now); !ok {
 		return nil, rateLimited(wait, "address")
 	}
 	q := r.URL.Query()
@@ -265,16 +281,23 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 	return h.store(r.Context(), project, batch, r.Header.Get("User-Agent"), h.country(r))
 }
 
-// country reads the trusted proxy's country header: two ASCII letters, else unknown.
+// country is the visitor's country: the trusted proxy's country header when it holds two
+// letters, else the GeoIP database's answer for their address, else unknown.
 func (h *Handler) country(r *http.Request) string {
-	if h.countryHeader == "" {
+	if h.countryHeader != "" {
+		c := strings.ToUpper(strings.TrimSpace(r.Header.Get(h.countryHeader)))
+		if len(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z' && c != "XX" {
+			return c
+		}
+	}
+	if h.countries == nil {
 		return ""
 	}
-	c := strings.ToUpper(strings.TrimSpace(r.Header.Get(h.countryHeader)))
-	if len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' || c == "XX" {
+	ip, err := netip.ParseAddr(h.clientIP(r))
+	if err != nil {
 		return ""
 	}
-	return c
+	return h.countries.Country(ip)
 }
 
 // store writes a decoded batch: chunk blob first, then the index row, so an acknowledged batch
