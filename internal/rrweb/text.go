@@ -416,26 +416,11 @@ func (r *textReader) ws() {
 
 // strOrSkip reads a string value, or skips any other value and reports false.
 func (r *textReader) strOrSkip() (string, bool) {
-	if r.i >= len(r.b) || r.b[r.i] != '"' {
-		_ = r.skip()
+	tok := r.token()
+	if tok == nil {
 		return "", false
 	}
-	end := endOfString(r.b, r.i)
-	if end >= len(r.b) {
-		r.i = len(r.b)
-		return "", false
-	}
-	raw := r.b[r.i+1 : end]
-	quoted := r.b[r.i : end+1]
-	r.i = end + 1
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return string(raw), true
-	}
-	var s string
-	if json.Unmarshal(quoted, &s) != nil {
-		return "", false
-	}
-	return s, true
+	return decodeToken(tok)
 }
 
 // token returns a string value's JSON token (quotes included) without decoding it, or skips
@@ -472,18 +457,11 @@ func decodeToken(tok []byte) (string, bool) {
 // raw returns a string value's bytes without unescaping (for tag names, classes and types,
 // which have no escapes worth reading), or skips another value and returns nil.
 func (r *textReader) raw() []byte {
-	if r.i >= len(r.b) || r.b[r.i] != '"' {
-		_ = r.skip()
+	tok := r.token()
+	if tok == nil {
 		return nil
 	}
-	end := endOfString(r.b, r.i)
-	if end >= len(r.b) {
-		r.i = len(r.b)
-		return nil
-	}
-	v := r.b[r.i+1 : end]
-	r.i = end + 1
-	return v
+	return tok[1 : len(tok)-1]
 }
 
 // open consumes the opening c of an object or array; false when the value is something else.
