@@ -95,7 +95,7 @@ type visit struct {
 type findings struct{ score, friction, rage, dead int }
 
 // text appends the rows of on-screen text the session showed, as ingest stores them: each
-// batch of two to four pages adds one row of the pieces not shown before, one a line, so the
+// batch of three to six pages adds one row of the pieces not shown before, one a line, so the
 // header, menu and footer appear once, with the first page. It returns the bytes stored.
 func (s *shop) text(c *chunk, v *visit) int {
 	r := s.r
@@ -118,7 +118,7 @@ func (s *shop) text(c *chunk, v *visit) int {
 		}
 	}
 	pick := func() product { return s.products[s.popular.Uint64()] }
-	for _, p := range []string{"Shop Example", "Women", "Men", "Sale", "Sign in", "Cart"} {
+	for _, p := range []string{"Shop Example", "Sale", "Sign in", "Cart"} {
 		show(p)
 	}
 	if r.IntN(100) < 40 {
@@ -126,40 +126,33 @@ func (s *shop) text(c *chunk, v *visit) int {
 		show("Accept all")
 	}
 	total := "$" + strconv.Itoa(20+r.IntN(380)) + "." + strconv.Itoa(10+r.IntN(90))
-	left := 2 + r.IntN(3)
+	left := 3 + r.IntN(4)
 	for k, path := range v.pages {
 		switch {
 		case path == "/":
 			show("New season arrivals")
 			show("Bestsellers")
 			show(pick().name)
-			show(pick().name)
 		case strings.HasPrefix(path, "/products/"):
 			n, _ := strconv.Atoi(path[len("/products/"):])
 			p := s.products[n]
 			show(p.name)
 			show(p.price)
-			if r.IntN(2) == 0 {
+			if r.IntN(4) == 0 {
 				show(p.blurb)
 			}
 			show("Add to cart")
-			show("Size guide")
 			if r.IntN(100) < 10 {
 				show("Only " + strconv.Itoa(1+r.IntN(4)) + " left in stock")
 			}
 			if r.IntN(100) < 25 {
 				show("Added to your cart")
 			}
-			show("You may also like")
-			show(pick().name)
 		case strings.HasPrefix(path, "/category/"):
 			n, _ := strconv.Atoi(path[len("/category/"):])
 			show(s.categories[n])
-			show("Sort by")
-			show("Filter")
-			for range 3 {
-				show(pick().name)
-			}
+			show(pick().name)
+			show(pick().name)
 		case strings.HasPrefix(path, "/blog/post-"):
 			n, _ := strconv.Atoi(path[len("/blog/post-"):])
 			show(s.posts[n][0])
@@ -247,7 +240,7 @@ func (s *shop) text(c *chunk, v *visit) int {
 		}
 		if left--; left == 0 {
 			flush()
-			left = 2 + r.IntN(3)
+			left = 3 + r.IntN(4)
 		}
 	}
 	flush()
