@@ -445,7 +445,7 @@ func generate(ctx context.Context, n int, now time.Time, out chan<- *chunk) {
 	}
 
 	// Room for a chunk's rows of each table, by the average rows a session has of it.
-	perSession := [nTables]float64{tSessions: 1, tPages: 5.5, tEvents: 1, tTraits: 0.8, tErrors: 0.4, tProps: 0.8, tSignals: 0.6, tText: 1.3}
+	perSession := [nTables]float64{tSessions: 1, tPages: 5.5, tEvents: 1, tTraits: 0.8, tErrors: 0.4, tProps: 0.8, tSignals: 0.6, tText: 1.2}
 	fresh := func() *chunk {
 		c := &chunk{}
 		for t := range c {
