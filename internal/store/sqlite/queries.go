@@ -528,7 +528,11 @@ func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.Sessio
 // countFrom is the query counting a conjunction's sessions from its lookup's rows (countPlan),
 // with its arguments but for the final LIMIT.
 func countFrom(p *countPlan, project string) (string, []any) {
-	outer := []string{p.cond}
+	from, cond := p.table+` d`, p.cond
+	if p.from != "" {
+		from, cond = p.from, p.fromCond
+	}
+	outer := []string{cond}
 	args := slices.Clone(p.args)
 	for _, l := range p.others {
 		outer = append(outer, l.test("d.session_id"))
@@ -543,7 +547,7 @@ func countFrom(p *countPlan, project string) (string, []any) {
 		inner = append(inner, "("+p.rest+")")
 		args = append(args, p.restArgs...)
 	}
-	return `SELECT COUNT(*) FROM (SELECT DISTINCT d.session_id FROM ` + p.table + ` d WHERE ` + strings.Join(outer, ` AND `) +
+	return `SELECT COUNT(*) FROM (SELECT DISTINCT d.session_id FROM ` + from + ` WHERE ` + strings.Join(outer, ` AND `) +
 		` AND (SELECT 1 FROM sessions s WHERE ` + strings.Join(inner, ` AND `) + `) IS NOT NULL LIMIT ?)`, args
 }
 

@@ -117,6 +117,9 @@ func (db *DB) compileWhere(ctx context.Context, n search.Node) (where string, ar
 type lookup struct {
 	table, cond, check string
 	args               []any
+	// from and fromCond, when set, enumerate the lookup's rows (aliased d) more cheaply than
+	// table and cond: the full-text index streamed and joined, for on-screen text.
+	from, fromCond string
 }
 
 // test is the lookup as a test of the session whose id is the SQL expression id.
@@ -293,14 +296,20 @@ func (c *compiler) related(table, cond string, args []any, existsCond ...string)
 	if len(existsCond) > 0 {
 		l.check = existsCond[0]
 	}
+	return c.lookupTest(l), nil
+}
+
+// lookupTest compiles a lookup that is not rare as a test of each session walked, and keeps it
+// as the conjunction's candidate for counting from its rows.
+func (c *compiler) lookupTest(l lookup) string {
 	if !c.neg {
 		c.lookup, c.lookupOf = &l, c.current
 	}
-	c.args = append(c.args, args...)
+	c.args = append(c.args, l.args...)
 	// Written as a correlated scalar subquery rather than EXISTS: SQLite rewrites EXISTS into a
 	// join and builds a Bloom filter over the whole table first, which costs a scan of every
 	// row of it on each query.
-	return l.test("s.id"), nil
+	return l.test("s.id")
 }
 
 // maxMessages bounds the distinct error messages an error: term lists by id.

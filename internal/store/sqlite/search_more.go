@@ -129,6 +129,42 @@ func indexText(ctx context.Context, tx querier, id string, pieces []string) erro
 	return nil
 }
 
+// textRows streams the session_text rows whose text matches (aliased d), in the full-text
+// index's order, so a LIMIT stops reading it early.
+const textRows = `session_text_fts f JOIN session_text d ON d.id = f.rowid`
+
+// text compiles text: with the full-text index read once where it can be. Rare text: the
+// probe collects the matching sessions, and the query tests ids against that list. Common text
+// is tested session by session, each of the session's few rows checked against the index by its
+// rowid (listing every matching row for every session walked took seconds on a common word),
+// and counted from the streamed rows.
+func (c *compiler) text(q string) (string, error) {
+	if !c.neg && c.probe != nil {
+		var n int
+		var ids string
+		err := c.probe(c.ctx, `SELECT COUNT(*), COALESCE(json_group_array(session_id), '[]') FROM (SELECT DISTINCT d.session_id FROM `+textRows+
+			` WHERE f.session_text_fts MATCH ? LIMIT ?)`, q, rareRows).Scan(&n, &ids)
+		if err != nil {
+			return "", fmt.Errorf("sqlite: search: probe text: %w", err)
+		}
+		c.probed = n
+		if n < rareRows {
+			if n == 0 {
+				return "0", nil
+			}
+			c.args = append(c.args, ids)
+			return "s.id IN (SELECT value FROM json_each(?))", nil
+		}
+	}
+	return c.lookupTest(lookup{
+		table: "session_text",
+		cond:  "id IN (SELECT rowid FROM session_text_fts WHERE session_text_fts MATCH ?)",
+		check: "(SELECT 1 FROM session_text_fts WHERE session_text_fts MATCH ? AND rowid = session_text.id) IS NOT NULL",
+		args:  []any{q},
+		from:  textRows, fromCond: "f.session_text_fts MATCH ?",
+	}), nil
+}
+
 // ftsQuery is the full-text expression for a text: term: its words (letters and digits
 // only, search.Words) as one quoted phrase, with a trailing * for a prefix. No character of
 // the user's query reaches FTS5 as syntax: a word has no quote to end the phrase with.
@@ -193,7 +229,7 @@ func (c *compiler) moreTerm(t *search.Term) (w string, ok bool, err error) {
 		w, err = c.related("session_signals", cond, args)
 		return w, true, err
 	case search.Text:
-		w, err = c.related("session_text", "id IN (SELECT rowid FROM session_text_fts WHERE session_text_fts MATCH ?)", []any{ftsQuery(t)})
+		w, err = c.text(ftsQuery(t))
 		return w, true, err
 	case search.FrictionKind:
 		// Having any is the common question and is a lookup; other counts count the session's
