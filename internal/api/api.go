@@ -185,6 +185,7 @@ type sessionJSON struct {
 	EntryURL   string       `json:"entryUrl"`
 	ExitURL    string       `json:"exitUrl"`
 	Clicks     int          `json:"clicks"`
+	ActiveMS   int64        `json:"activeMs"`
 	Events     int          `json:"events"`
 	Tabs       int          `json:"tabs"`
 	UserAgent  string       `json:"userAgent"`
@@ -212,7 +213,7 @@ func toJSON(s store.Session) sessionJSON {
 	ua := useragent.Parse(s.UserAgent)
 	out := sessionJSON{
 		ID: s.ID, ProjectID: s.ProjectID, StartedAt: s.StartedAt, EndedAt: s.EndedAt, DurationMS: s.Duration().Milliseconds(),
-		Pages: s.Pages, EntryURL: s.EntryURL, ExitURL: s.ExitURL, Clicks: s.Clicks, Events: s.Events, Tabs: s.Tabs,
+		Pages: s.Pages, EntryURL: s.EntryURL, ExitURL: s.ExitURL, Clicks: s.Clicks, ActiveMS: s.ActiveMS, Events: s.Events, Tabs: s.Tabs,
 		UserAgent: s.UserAgent, Browser: ua.Browser, OS: ua.OS, Device: ua.Device,
 		Viewport: viewportJSON{s.Viewport.Width, s.Viewport.Height}, UpdatedAt: s.UpdatedAt, URLs: s.URLs, UserID: s.UserID,
 		Country: s.Country, Errors: s.Errors, Failed: s.Failed,

@@ -201,6 +201,7 @@ type Summary struct {
 	First, Last time.Time
 	Pages       []store.Page
 	Clicks      int
+	ActiveMS    int64 // the batch's active time: gaps under activeGap between user events
 	Viewport    store.Viewport
 	SnapshotAt  time.Time // the first Meta event (rrweb emits one before every full snapshot)
 	UserID      string    // the last reel.identify in the batch
@@ -227,12 +228,23 @@ const (
 	maxPropKey    = 64
 	maxPropValue  = 256
 	maxText       = 64 << 10 // bytes of distinct on-screen text
+	// activeGap is the longest pause between a person's events still counted as active time,
+	// the player's idle threshold (web/src/timeline.ts IDLE_MS).
+	activeGap = 10_000
 )
+
+// userActivity are the incremental sources that mean a person did something: mouse, scroll,
+// input, touch, drag and selection (not the page changing by itself).
+var userActivity = map[rrweb.IncrementalSource]bool{
+	rrweb.SourceMouseMove: true, rrweb.SourceMouseInteraction: true, rrweb.SourceScroll: true, rrweb.SourceInput: true,
+	rrweb.SourceTouchMove: true, rrweb.SourceDrag: true, rrweb.SourceSelection: true,
+}
 
 // Summarize validates every event as rrweb and extracts what the index needs.
 func Summarize(b *Batch) (Summary, error) {
 	var s Summary
 	var first, last int64 = -1, -1
+	var active []int64
 	text := rrweb.Text{Max: maxText, Resolve: func(marker string) (string, bool) {
 		v, ok := b.Assets[strings.TrimPrefix(marker, "\x00reel:a:")]
 		return v, ok
@@ -284,6 +296,9 @@ func Summarize(b *Batch) (Summary, error) {
 			if err != nil {
 				return s, badRequest("invalid_events", "event %d: incremental data: %v", i, err)
 			}
+			if userActivity[h.Source] {
+				active = append(active, ev.Timestamp)
+			}
 			switch {
 			case h.Source == rrweb.SourceMutation:
 				text.Mutation(ev.Data)
@@ -296,6 +311,12 @@ func Summarize(b *Batch) (Summary, error) {
 	}
 	s.First, s.Last = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
 	s.Text = text.Pieces()
+	slices.Sort(active)
+	for i := 1; i < len(active); i++ {
+		if gap := active[i] - active[i-1]; gap < activeGap {
+			s.ActiveMS += gap
+		}
+	}
 	return s, nil
 }
 

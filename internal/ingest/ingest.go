@@ -346,6 +346,7 @@ func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, us
 		Content:   refs,
 		Pages:     sum.Pages,
 		Clicks:    sum.Clicks,
+		ActiveMS:  sum.ActiveMS,
 		UserAgent: truncate(userAgent, 512),
 		Viewport:  sum.Viewport,
 		SentAt:    sentAt,

@@ -58,6 +58,7 @@ const (
 	User      Field = "user"     // the identified user id (user:* means identified at all)
 	Trait     Field = "trait"    // user.<key>:<value>, a reel.identify trait
 	Duration  Field = "duration" // milliseconds between first and last event
+	Active    Field = "active"   // milliseconds with a person at the page (active time)
 	Clicks    Field = "clicks"
 	Pages     Field = "pages"
 	Errors    Field = "errors"   // count of reel.error events
@@ -554,9 +555,9 @@ func term(t token) (Node, error) {
 	case User:
 		tm.Field = User
 		return textTerm(tm, v, t.quoted, true)
-	case Duration, Clicks, Pages, Errors, Failed, Rage, Dead, Friction, Score:
+	case Duration, Active, Clicks, Pages, Errors, Failed, Rage, Dead, Friction, Score:
 		tm.Field = Field(name)
-		return numTerm(tm, v, vpos, tm.Field == Duration)
+		return numTerm(tm, v, vpos, tm.Field == Duration || tm.Field == Active)
 	case "after", "before":
 		at, err := parseTime(v)
 		if err != nil {

@@ -72,6 +72,7 @@ type Session struct {
 	Clicks    int
 	Events    int
 	Tabs      int
+	ActiveMS  int64 // time with a person at the page (docs/search.md)
 	UserAgent string
 	Viewport  Viewport
 	UpdatedAt time.Time
@@ -163,6 +164,7 @@ type Batch struct {
 	Chunk     Chunk
 	Pages     []Page
 	Clicks    int
+	ActiveMS  int64 // active time within the batch
 	UserAgent string
 	Viewport  Viewport // zero when the batch did not say
 	SentAt    time.Time

@@ -311,6 +311,7 @@ const (
 			ended_at   = MAX(ended_at, ?2),
 			clicks     = clicks + ?3,
 			events     = events + ?4,
+			active_ms  = active_ms + ?13,
 			user_agent = CASE WHEN user_agent = '' THEN ?5 ELSE user_agent END,
 			vp_width   = CASE WHEN ?6 > 0 THEN ?6 ELSE vp_width END,
 			vp_height  = CASE WHEN ?7 > 0 THEN ?7 ELSE vp_height END,
@@ -324,6 +325,7 @@ const (
 			ended_at   = MAX(ended_at, ?2),
 			clicks     = clicks + ?3,
 			events     = events + ?4,
+			active_ms  = active_ms + ?13,
 			user_agent = CASE WHEN user_agent = '' THEN ?5 ELSE user_agent END,
 			vp_width   = CASE WHEN ?6 > 0 THEN ?6 ELSE vp_width END,
 			vp_height  = CASE WHEN ?7 > 0 THEN ?7 ELSE vp_height END,
@@ -386,7 +388,7 @@ func appendBatch(ctx context.Context, tx querier, b store.Batch) error {
 		update = updateSessionPages
 	}
 	_, err = tx.ExecContext(ctx, update,
-		ms(c.FirstAt), ms(c.LastAt), b.Clicks, c.Events, b.UserAgent, b.Viewport.Width, b.Viewport.Height, c.SessionID, ms(now), b.UserID, c.Tab, c.Seq)
+		ms(c.FirstAt), ms(c.LastAt), b.Clicks, c.Events, b.UserAgent, b.Viewport.Width, b.Viewport.Height, c.SessionID, ms(now), b.UserID, c.Tab, c.Seq, b.ActiveMS)
 	if err != nil {
 		return fmt.Errorf("sqlite: append batch: update session: %w", err)
 	}
@@ -396,10 +398,10 @@ func appendBatch(ctx context.Context, tx querier, b store.Batch) error {
 	return nil
 }
 
-const sessionCols = `id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at, user_id, compacted_at, country, errors, failed_requests, score, summary, friction, rage_clicks, dead_clicks`
+const sessionCols = `id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at, user_id, compacted_at, country, errors, failed_requests, score, summary, friction, rage_clicks, dead_clicks, active_ms`
 
 // sessionColsS is sessionCols for a query that names the table s.
-const sessionColsS = `s.id, s.project_id, s.started_at, s.ended_at, s.pages, s.entry_url, s.exit_url, s.clicks, s.events, s.tabs, s.user_agent, s.vp_width, s.vp_height, s.updated_at, s.user_id, s.compacted_at, s.country, s.errors, s.failed_requests, s.score, s.summary, s.friction, s.rage_clicks, s.dead_clicks`
+const sessionColsS = `s.id, s.project_id, s.started_at, s.ended_at, s.pages, s.entry_url, s.exit_url, s.clicks, s.events, s.tabs, s.user_agent, s.vp_width, s.vp_height, s.updated_at, s.user_id, s.compacted_at, s.country, s.errors, s.failed_requests, s.score, s.summary, s.friction, s.rage_clicks, s.dead_clicks, s.active_ms`
 
 // scanSession reads sessionCols, after any extra leading columns.
 func scanSession(row interface{ Scan(...any) error }, extra ...any) (store.Session, error) {
@@ -407,7 +409,7 @@ func scanSession(row interface{ Scan(...any) error }, extra ...any) (store.Sessi
 	var started, ended, updated, compacted int64
 	err := row.Scan(append(extra, &s.ID, &s.ProjectID, &started, &ended, &s.Pages, &s.EntryURL, &s.ExitURL, &s.Clicks, &s.Events, &s.Tabs,
 		&s.UserAgent, &s.Viewport.Width, &s.Viewport.Height, &updated, &s.UserID, &compacted, &s.Country, &s.Errors, &s.Failed,
-		&s.Score, &s.Summary, &s.Friction, &s.RageClicks, &s.DeadClicks)...)
+		&s.Score, &s.Summary, &s.Friction, &s.RageClicks, &s.DeadClicks, &s.ActiveMS)...)
 	s.StartedAt, s.EndedAt, s.UpdatedAt, s.Compacted = fromMS(started), fromMS(ended), fromMS(updated), optTime(compacted)
 	return s, err
 }

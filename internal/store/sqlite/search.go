@@ -369,7 +369,7 @@ func onRow(n search.Node) bool {
 // sessionColumns are the fields stored on the sessions row itself.
 var sessionColumns = map[search.Field]string{
 	search.Browser: "s.browser", search.OS: "s.os", search.Device: "s.device", search.Country: "s.country",
-	search.User: "s.user_id", search.Duration: "(s.ended_at - s.started_at)", search.Clicks: "s.clicks",
+	search.User: "s.user_id", search.Duration: "(s.ended_at - s.started_at)", search.Active: "s.active_ms", search.Clicks: "s.clicks",
 	search.Pages: "s.pages", search.Errors: "s.errors", search.Failed: "s.failed_requests", search.Started: "s.started_at",
 	search.Rage: "s.rage_clicks", search.Dead: "s.dead_clicks", search.Friction: "s.friction", search.Score: "s.score",
 	search.Referrer: "s.referrer_host", search.UTMSource: "s.utm_source", search.UTMMedium: "s.utm_medium", search.UTMCampaign: "s.utm_campaign",
@@ -438,7 +438,7 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		return "", fmt.Errorf("sqlite: search: field %s is not indexed", t.Field)
 	}
 	switch t.Field {
-	case search.Duration, search.Clicks, search.Pages, search.Errors, search.Failed, search.Started,
+	case search.Duration, search.Active, search.Clicks, search.Pages, search.Errors, search.Failed, search.Started,
 		search.Rage, search.Dead, search.Friction, search.Score, search.ViewportWidth, search.ViewportHeight:
 		switch t.Op {
 		case search.Eq, search.Gt, search.Ge, search.Lt, search.Le:
