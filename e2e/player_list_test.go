@@ -32,6 +32,12 @@ func TestSessionList(t *testing.T) {
 	mk("s_listnewest01", 2*time.Minute, 30*time.Second, 1, "")
 	mk("s_listlongest1", 20*time.Minute, 10*time.Minute, 2, "grace@example.com")
 	mk("s_listpages001", 40*time.Minute, time.Minute, 4, "")
+	// Someone moving the mouse every 3 s for 21 s of the newest session: its active time.
+	var moves []string
+	for i := range 8 {
+		moves = append(moves, moveEv(now.Add(-2*time.Minute).UnixMilli()+2000+int64(i)*3000, 1, 1))
+	}
+	ingest(t, r, "s_listnewest01", "t_tab00000001", 1, moves)
 
 	rows := `[...document.querySelectorAll('[data-testid=session-row]')].map(r => r.dataset.sessionId).join(",")`
 	var order, text string
@@ -43,6 +49,11 @@ func TestSessionList(t *testing.T) {
 		)...)
 	if order != "s_listnewest01,s_listlongest1,s_listpages001" {
 		t.Fatalf("order = %s, want newest first", order)
+	}
+	var active string
+	run(t, ctx, "active time", chromedp.Evaluate(`document.querySelector('[data-session-id=s_listnewest01]').innerText`, &active))
+	if !strings.Contains(active, "21s") {
+		t.Fatalf("newest row = %q, want its 21s of active time", active)
 	}
 	for _, want := range []string{"USER", "DURATION", "ACTIVE", "PAGES", "ERRORS", "FRICTION", "BROWSER", "10m 00s", "Chrome 156", "Linux", "grace@example.com", "anonymous"} {
 		if !strings.Contains(strings.ToUpper(text), strings.ToUpper(want)) {
