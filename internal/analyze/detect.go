@@ -61,7 +61,7 @@ func (t Thresholds) Override(raw []byte) (Thresholds, error) {
 // Validate checks every threshold is in a range where its detector still means something.
 func (t Thresholds) Validate() error {
 	ints := []struct {
-		name     string
+		name      string
 		v, lo, hi int64
 	}{
 		{"rageClicks", int64(t.RageClicks), 2, 20},

@@ -28,7 +28,7 @@ func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
 	}
 	_, err = db.write.ExecContext(ctx,
 		`INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, sdkConfig(p.SDKConfig), sdkConfig(p.Friction))
+		p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("sqlite: create project %s: %w", p.ID, store.ErrDuplicate)
 	}
@@ -45,8 +45,8 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// sdkConfig stores a JSON object column, '{}' when empty.
-func sdkConfig(c json.RawMessage) string {
+// jsonObject is a JSON object column's stored text, '{}' when empty (SDK config, friction overrides).
+func jsonObject(c json.RawMessage) string {
 	if len(c) == 0 {
 		return "{}"
 	}
@@ -60,7 +60,7 @@ func (db *DB) UpdateProject(ctx context.Context, p store.Project) error {
 		return fmt.Errorf("sqlite: update project: %w", err)
 	}
 	res, err := db.write.ExecContext(ctx, `UPDATE projects SET name = ?, allowed_origins = ?, retention_days = ?, sdk_config = ?, friction = ? WHERE id = ?`,
-		p.Name, string(origins), p.RetentionDays, sdkConfig(p.SDKConfig), sdkConfig(p.Friction), p.ID)
+		p.Name, string(origins), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction), p.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update project %s: %w", p.ID, err)
 	}
