@@ -22,6 +22,7 @@ import (
 
 	"github.com/reelhq/reel/internal/alert"
 	"github.com/reelhq/reel/internal/api"
+	"github.com/reelhq/reel/internal/archive"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/compact"
@@ -100,6 +101,9 @@ type serveConfig struct {
 	PublicURL      string
 	LLMURL         string
 	LLMModel       string
+	ArchiveAssets  bool          // fetch and keep what recordings reference without carrying
+	ArchivePrivate bool          // let those fetches reach loopback, private and link-local addresses
+	ArchiveRefresh time.Duration // reuse a fetched copy this long before fetching the URL again
 }
 
 func env(name, def string) string {
@@ -134,6 +138,21 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.LLMModel, "llm-model", env("REEL_LLM_MODEL", "gpt-4o-mini"), "model name for --llm-url (REEL_LLM_MODEL)")
 	fs.StringVar(&c.PublicURL, "public-url", env("REEL_PUBLIC_URL", ""), "URL where people reach this Reel, for links in alerts and share links (REEL_PUBLIC_URL; default: the listen address)")
 	fs.DurationVar(&c.CompactIdle, "compact-idle", idle, "compact a session once it has received nothing for this long (REEL_COMPACT_IDLE)")
+	archiveOn, err := strconv.ParseBool(env("REEL_ARCHIVE_ASSETS", "true"))
+	if err != nil {
+		return c, fmt.Errorf("REEL_ARCHIVE_ASSETS: %w", err)
+	}
+	archivePrivate, err := strconv.ParseBool(env("REEL_ARCHIVE_PRIVATE", "false"))
+	if err != nil {
+		return c, fmt.Errorf("REEL_ARCHIVE_PRIVATE: %w", err)
+	}
+	refresh, err := time.ParseDuration(env("REEL_ARCHIVE_REFRESH", archive.Defaults.Refresh.String()))
+	if err != nil {
+		return c, fmt.Errorf("REEL_ARCHIVE_REFRESH: %w", err)
+	}
+	fs.BoolVar(&c.ArchiveAssets, "archive-assets", archiveOn, "after compaction, fetch and keep the stylesheets, fonts and images a recording references but could not inline, so replays keep their look (REEL_ARCHIVE_ASSETS; docs/archive.md)")
+	fs.BoolVar(&c.ArchivePrivate, "archive-private", archivePrivate, "let --archive-assets fetch from loopback, private and link-local addresses (REEL_ARCHIVE_PRIVATE)")
+	fs.DurationVar(&c.ArchiveRefresh, "archive-refresh", refresh, "reuse an archived copy for other sessions this long before fetching its URL again (REEL_ARCHIVE_REFRESH)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -219,6 +238,12 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	apiH := api.New(db, blobs, authn, log, cache, life)
 	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle, Cache: cache})
 	life.SetCompactor(compactor)
+	if c.ArchiveAssets {
+		compactor.SetArchiver(archive.New(db, blobs, cache, log, archive.Options{AllowPrivate: c.ArchivePrivate, Refresh: c.ArchiveRefresh}))
+		if c.ArchivePrivate {
+			log.Info("archiving may fetch from loopback, private and link-local addresses (--archive-private)")
+		}
+	}
 	if rw := rewrite.New(rewrite.Options{URL: c.LLMURL, Model: c.LLMModel, APIKey: os.Getenv("REEL_LLM_API_KEY")}); rw != nil {
 		compactor.SetRewriter(rw)
 		log.Info("session summaries are rephrased by a language model", "endpoint", c.LLMURL, "model", c.LLMModel)

@@ -21,6 +21,14 @@ func TestConfigFromFlagsAndEnv(t *testing.T) {
 	if c.Addr != "127.0.0.1:7000" || c.Data != "/from/env" || c.CompactIdle != 3*time.Minute || c.AdminToken == "" || c.AdminEmail != "admin@reel.local" {
 		t.Fatalf("config = %+v", c)
 	}
+	// Archiving is on by default, private addresses off; either can be changed by env or flag.
+	if !c.ArchiveAssets || c.ArchivePrivate || c.ArchiveRefresh != 24*time.Hour {
+		t.Fatalf("archive defaults = %v %v %v", c.ArchiveAssets, c.ArchivePrivate, c.ArchiveRefresh)
+	}
+	t.Setenv("REEL_ARCHIVE_PRIVATE", "true")
+	if c, err = parseServe([]string{"--archive-assets=false", "--archive-refresh", "2h"}, &stderr); err != nil || c.ArchiveAssets || !c.ArchivePrivate || c.ArchiveRefresh != 2*time.Hour {
+		t.Fatalf("archive settings = %v %v %v, %v", c.ArchiveAssets, c.ArchivePrivate, c.ArchiveRefresh, err)
+	}
 }
 
 func TestConfigErrors(t *testing.T) {
@@ -33,6 +41,7 @@ func TestConfigErrors(t *testing.T) {
 		{"short admin token", map[string]string{"REEL_ADMIN_TOKEN": "short"}, nil, "at least 16"},
 		{"bad compact idle", map[string]string{"REEL_COMPACT_IDLE": "soon"}, nil, "REEL_COMPACT_IDLE"},
 		{"bad rate", map[string]string{"REEL_INGEST_RATE_PER_IP": "lots"}, nil, "REEL_INGEST_RATE_PER_IP"},
+		{"bad archive switch", map[string]string{"REEL_ARCHIVE_ASSETS": "maybe"}, nil, "REEL_ARCHIVE_ASSETS"},
 		{"stray argument", nil, []string{"extra"}, "unexpected arguments"},
 		{"unknown flag", nil, []string{"--nope"}, "not defined"},
 	}

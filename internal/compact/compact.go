@@ -75,6 +75,7 @@ type Compactor struct {
 	opts     Options
 	content  *content.Cache
 	rewriter rewriter
+	archiver archiver
 }
 
 // New returns a Compactor; zero options take the defaults.
@@ -313,8 +314,25 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 			c.log.Warn("compaction: save heatmap data", "session", id, "err", err)
 		}
 	}
+	// The session is safely compacted; its external resources are archived after, so a slow
+	// site delays only the next compaction, never this one's result.
+	if c.archiver != nil {
+		if err := c.archiver.Session(ctx, sess, analysed); err != nil && ctx.Err() == nil {
+			c.log.Warn("compaction: archive external resources", "session", id, "err", err)
+		}
+	}
 	return true, nil
 }
+
+// archiver keeps copies of what a session's recording uses without carrying: cross-origin
+// stylesheets, their fonts and images (package archive).
+type archiver interface {
+	Session(ctx context.Context, sess store.Session, tabs [][]json.RawMessage) error
+}
+
+// SetArchiver has compaction archive each session's external resources; nil (the default)
+// archives nothing.
+func (c *Compactor) SetArchiver(a archiver) { c.archiver = a }
 
 // rewriter rephrases a summary (package rewrite: an operator-configured language model).
 type rewriter interface {
