@@ -126,7 +126,7 @@ func (c *Compactor) RunOnce(ctx context.Context, now time.Time) (int, error) {
 		}
 		progressed := false
 		for _, id := range ids {
-			ok, err := c.Session(ctx, id)
+			ok, err := c.session(ctx, id, true)
 			if err != nil {
 				if ctx.Err() != nil {
 					return done, ctx.Err()
@@ -158,8 +158,13 @@ type event struct {
 	raw []byte
 }
 
-// Session compacts one session now. It reports false when another worker holds it.
+// Session compacts one session now. It reports false when another worker holds it. Unlike the
+// background pass it archives nothing: its callers (erasure) must not wait on other sites.
 func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
+	return c.session(ctx, id, false)
+}
+
+func (c *Compactor) session(ctx context.Context, id string, archive bool) (bool, error) {
 	now := time.Now()
 	ok, err := c.index.ClaimSession(ctx, id, now, now.Add(c.opts.Lease))
 	if err != nil || !ok {
@@ -316,7 +321,7 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 	}
 	// The session is safely compacted; its external resources are archived after, so a slow
 	// site delays only the next compaction, never this one's result.
-	if c.archiver != nil {
+	if archive && c.archiver != nil {
 		if err := c.archiver.Session(ctx, sess, analysed); err != nil && ctx.Err() == nil {
 			c.log.Warn("compaction: archive external resources", "session", id, "err", err)
 		}
