@@ -1,4 +1,5 @@
 // Typed access to the REST API described in docs/api.md.
+import type { ArchivedResource } from "./archive";
 import { navigate, currentPath } from "./router";
 
 export interface User {
@@ -237,6 +238,8 @@ export interface Source {
   eventsURL(q: { tab?: string; from?: number; after?: number; until?: "first-snapshot" }): string;
   /** The server's analysis, where the caller may read it. */
   signals?(): Promise<Signals>;
+  /** The copies the server archived of what the recording references (docs/archive.md). */
+  archive(): Promise<{ resources: ArchivedResource[] }>;
   /** The share link's token, when read through one. */
   shareToken?: string;
 }
@@ -248,6 +251,7 @@ export function sessionSource(id: string): Source {
     tabs: () => request<{ tabs: Tab[] }>("GET", base + "/tabs"),
     eventsURL: (q) => "/api/v1" + base + "/events" + query(q),
     signals: () => request<Signals>("GET", base + "/signals"),
+    archive: () => request<{ resources: ArchivedResource[] }>("GET", base + "/archive"),
   };
 }
 
@@ -257,6 +261,7 @@ export function shareSource(token: string): Source {
     session: () => request<SessionDetail>("GET", base),
     tabs: () => request<{ tabs: Tab[] }>("GET", base + "/tabs"),
     eventsURL: (q) => "/api/v1" + base + "/events" + query(q),
+    archive: () => request<{ resources: ArchivedResource[] }>("GET", base + "/archive"),
     shareToken: token,
   };
 }

@@ -3,6 +3,7 @@
 // session still being recorded, and keeps the whole recording for the panes.
 import { Replayer } from "rrweb";
 import { ApiError, streamEvents, type RREvent, type Source } from "./api";
+import { applyArchive, type ArchiveMap } from "./archive";
 import { CanvasPainter } from "./canvas";
 import { primeStyles } from "./stylesheets";
 import { FULL_SNAPSHOT, INCREMENTAL, META, SRC_MOUSE_INTERACTION } from "./timeline";
@@ -21,6 +22,8 @@ export interface EngineOptions {
   live: boolean;
   /** Load everything before showing anything (the baseline bench/seek compares against). */
   loadAll?: boolean;
+  /** Archived copies to replay with instead of the recorded site's URLs (archive.ts). */
+  archive?: ArchiveMap;
   onChange: () => void;
   onKey: (e: KeyboardEvent) => void;
 }
@@ -103,6 +106,7 @@ export class Engine {
         this.o.source.eventsURL({ tab: this.o.tab, from: all ? undefined : target }),
         (batch) => {
           if (gen !== this.gen) return;
+          applyArchive(batch, this.o.archive);
           for (const e of batch) {
             evs.push(e);
             if (e.timestamp > this.lastTs) this.lastTs = e.timestamp;
@@ -154,6 +158,7 @@ export class Engine {
       await streamEvents(
         this.o.source.eventsURL({ tab: this.o.tab }),
         (batch) => {
+          applyArchive(batch, this.o.archive);
           for (const e of batch) evs.push(e);
         },
         ctl.signal,
@@ -320,6 +325,7 @@ export class Engine {
             for (const e of b) if (e.timestamp > after) fresh.push(e);
           });
           if (this.destroyed) return;
+          applyArchive(fresh, this.o.archive);
           if (fresh.length) this.append(fresh);
         } catch {
           // Try again next tick.

@@ -5,6 +5,7 @@
 // follows elements that moved; a selector that finds nothing falls back to the page position.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Replayer } from "rrweb";
+import { applyArchive, archiveMap, type ArchiveMap } from "./archive";
 import { api, ApiError, sessionSource, streamEvents, type Heatmap, type RREvent } from "./api";
 import { Link, ProjectPicker, useProjects, withParam } from "./nav";
 import { navigate } from "./router";
@@ -186,14 +187,16 @@ function HeatView({ data, mode }: { data: Heatmap; mode: "click" | "scroll" }) {
     let r: Replayer | null = null;
     setStatus("loading");
     const evs: RREvent[] = [];
-    streamEvents(
-      sessionSource(b.sessionId).eventsURL({ tab: b.tab, from: b.at }),
-      (batch) => evs.push(...batch),
-      undefined,
-      false,
-    ).then(
-      () => {
+    const source = sessionSource(b.sessionId);
+    // The archived copies of what the page referenced (archive.ts), asked for alongside.
+    const copies = source.archive().then((r) => archiveMap(r.resources), () => new Map() as ArchiveMap);
+    Promise.all([
+      streamEvents(source.eventsURL({ tab: b.tab, from: b.at }), (batch) => evs.push(...batch), undefined, false),
+      copies,
+    ]).then(
+      ([, m]) => {
         if (!live) return;
+        applyArchive(evs, m);
         const upTo = evs.filter((e) => e.timestamp <= b.at + 1);
         if (!upTo.some((e) => e.type === 2)) {
           setStatus("error");

@@ -5,6 +5,7 @@ import { isModifiedClick, navigate } from "./router";
 import { CopyButton } from "./copy";
 import { PinButton } from "./saved";
 import { Engine } from "./engine";
+import { archiveMap, type ArchiveMap } from "./archive";
 import { digest, KINDS, MARKED, withFriction, type Digest, type Item } from "./timeline";
 import { ConsolePane, ErrorsPane, EventsPane, NetworkPane } from "./panes";
 
@@ -31,11 +32,18 @@ export function Player({ id, t, source, shared }: { id: string; t: string | null
   const [tab, setTab] = useState<string | null>(null);
   const [error, setError] = useState<{ status: number; code: string; message: string } | null>(null);
   const [signals, setSignals] = useState<Signals | null>(null);
+  const [archive, setArchive] = useState<ArchiveMap | null>(null);
 
   useEffect(() => {
     let live = true;
     // Friction findings and the summary are extras: the player works without them.
     source.signals?.().then((r) => live && setSignals(r), () => {});
+    // The archived copies are asked for alongside the session, so they cost no extra wait; a
+    // recording without them (or a failed request) replays with its original URLs.
+    source.archive().then(
+      (r) => live && setArchive(archiveMap(r.resources)),
+      () => live && setArchive(new Map()),
+    );
     source.session().then(
       (s) => {
         if (!live) return;
@@ -83,7 +91,7 @@ export function Player({ id, t, source, shared }: { id: string; t: string | null
             <p class="muted">{error.status === 404 && !error.code.startsWith("share") ? "It may have expired or been deleted." : error.message}</p>
           </div>
         </section>
-      ) : !session || tab === null ? (
+      ) : !session || tab === null || archive === null ? (
         <section class="viewer">
           <div class="stage-message">
             <p class="muted">Loading recording…</p>
@@ -100,6 +108,7 @@ export function Player({ id, t, source, shared }: { id: string; t: string | null
           setTab={setTab}
           shared={!!shared}
           signals={signals}
+          archive={archive}
         />
       )}
     </main>
@@ -117,8 +126,10 @@ function Replay({
   setTab,
   shared,
   signals,
+  archive,
 }: {
   signals: Signals | null;
+  archive: ArchiveMap;
   session: SessionDetail;
   source: Source;
   startAt: number | null;
@@ -168,6 +179,7 @@ function Replay({
       speed,
       skip,
       live,
+      archive,
       loadAll: params.get("load") === "all",
       onChange: () => {
         setTick((n) => n + 1);

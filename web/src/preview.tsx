@@ -10,6 +10,7 @@ import { Replayer } from "rrweb";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { sessionSource, streamEvents, type RREvent, type Session } from "./api";
 import { primeStyles } from "./stylesheets";
+import { applyArchive, archiveMap, type ArchiveMap } from "./archive";
 import { FULL_SNAPSHOT, META } from "./timeline";
 
 /** The thumbnail's box in CSS pixels (style.css .preview). */
@@ -45,6 +46,10 @@ function firstPage(s: Session): Promise<FirstPage> {
 
 async function load(s: Session): Promise<FirstPage> {
   const evs: RREvent[] = [];
+  // The archived copies of what the page referenced, asked for alongside (archive.ts).
+  const copies = sessionSource(s.id)
+    .archive()
+    .then((r) => archiveMap(r.resources), () => new Map() as ArchiveMap);
   try {
     await streamEvents(
       sessionSource(s.id).eventsURL({ until: "first-snapshot" }),
@@ -59,7 +64,9 @@ async function load(s: Session): Promise<FirstPage> {
     throw err;
   }
   const meta = evs.find((e) => e.type === META);
-  return meta && evs.some((e) => e.type === FULL_SNAPSHOT) ? evs : null;
+  if (!meta || !evs.some((e) => e.type === FULL_SNAPSHOT)) return null;
+  applyArchive(evs, await copies);
+  return evs;
 }
 
 // At most MAX_BUILDING thumbnails fetch and build at once; the others wait their turn in the
