@@ -16,15 +16,23 @@ type ref struct {
 	kind kind
 }
 
-// node is the part of an rrweb serialized node that can reference a resource.
+// node is the part of an rrweb serialized node that can reference a resource. Only the
+// attributes that can are decoded (a map of all of them costs several times more).
 type node struct {
-	Type        int                        `json:"type"`
-	ID          int                        `json:"id"`
-	TagName     string                     `json:"tagName"`
-	Attributes  map[string]json.RawMessage `json:"attributes"`
-	ChildNodes  []*node                    `json:"childNodes"`
-	TextContent string                     `json:"textContent"`
-	IsStyle     bool                       `json:"isStyle"`
+	Type       int    `json:"type"`
+	ID         int    `json:"id"`
+	TagName    string `json:"tagName"`
+	Attributes *struct {
+		Rel       json.RawMessage `json:"rel"`
+		Href      json.RawMessage `json:"href"`
+		Src       json.RawMessage `json:"src"`
+		Style     json.RawMessage `json:"style"`
+		CSSText   json.RawMessage `json:"_cssText"`
+		RRDataURL json.RawMessage `json:"rr_dataURL"`
+	} `json:"attributes"`
+	ChildNodes  []*node         `json:"childNodes"`
+	TextContent json.RawMessage `json:"textContent"`
+	IsStyle     bool            `json:"isStyle"`
 }
 
 // incremental is the part of an incremental event's data that can reference a resource: DOM
@@ -158,21 +166,21 @@ func (c *collector) node(n *node) {
 	if n == nil {
 		return
 	}
-	switch n.Type {
-	case 2: // element
-		_, inlined := n.Attributes["_cssText"]
-		if css, ok := str(n.Attributes["_cssText"]); ok {
+	switch a := n.Attributes; {
+	case n.Type == 2 && a != nil: // element
+		inlined := len(a.CSSText) > 0
+		if css, ok := str(a.CSSText); ok {
 			c.css(css)
 		}
-		if css, ok := str(n.Attributes["style"]); ok {
+		if css, ok := str(a.Style); ok {
 			c.css(css)
 		}
 		switch strings.ToLower(n.TagName) {
 		case "link":
-			rel, _ := str(n.Attributes["rel"])
+			rel, _ := str(a.Rel)
 			if hasToken(rel, "stylesheet") {
 				c.tags[n.ID] = tagSheet
-				href, _ := str(n.Attributes["href"])
+				href, _ := str(a.Href)
 				if !inlined && Key(href) != "" {
 					c.sheets[n.ID] = href
 				} else {
@@ -181,15 +189,15 @@ func (c *collector) node(n *node) {
 			}
 		case "img":
 			c.tags[n.ID] = tagImg
-			if _, ok := n.Attributes["rr_dataURL"]; !ok {
-				if src, ok := str(n.Attributes["src"]); ok {
+			if len(a.RRDataURL) == 0 {
+				if src, ok := str(a.Src); ok {
 					c.add(src, kindImage)
 				}
 			}
 		}
-	case 3: // text
-		if n.IsStyle {
-			c.css(n.TextContent)
+	case n.Type == 3 && n.IsStyle: // text of a <style>
+		if css, ok := str(n.TextContent); ok {
+			c.css(css)
 		}
 	}
 	for _, ch := range n.ChildNodes {
