@@ -116,12 +116,13 @@ type run struct {
 	page     string
 	existing map[string]store.Archived
 
-	mu    sync.Mutex
-	seen  map[string]bool
-	rows  []store.Archived
-	refs  []store.ContentRef
-	bytes int64
-	count int
+	mu      sync.Mutex
+	seen    map[string]bool
+	rows    []store.Archived
+	refs    []store.ContentRef
+	bytes   int64
+	count   int
+	fetched int // resources fetched over the network (the others came from the cache)
 }
 
 // Session archives what a compacted session's events (each tab's, markers resolved) use
@@ -193,8 +194,12 @@ func (a *Archiver) Session(ctx context.Context, sess store.Session, tabs [][]jso
 			archived++
 		}
 	}
-	a.log.Info("archived external resources", "session", sess.ID, "archived", archived, "failed", len(r.rows)-archived,
-		"bytes", r.bytes, "ms", time.Since(started).Milliseconds())
+	level := slog.LevelDebug
+	if r.fetched > 0 {
+		level = slog.LevelInfo
+	}
+	a.log.Log(ctx, level, "archived external resources", "session", sess.ID, "archived", archived, "failed", len(r.rows)-archived,
+		"fetched", r.fetched, "bytes", r.bytes, "ms", time.Since(started).Milliseconds())
 	return nil
 }
 
@@ -264,12 +269,15 @@ func (r *run) one(ctx context.Context, x ref) string {
 	}
 
 	f, err := a.fetch.get(ctx, x.url, x.kind, r.page, r.sess.UserAgent)
+	if err != nil && (errors.Is(err, ErrScheme) || errors.Is(err, ErrPrivate) || ctx.Err() != nil) {
+		// Refused by policy, or the session ran out of time: not a fact about the URL.
+		a.log.Debug("archive: not fetched", "session", r.sess.ID, "err", err)
+		return ""
+	}
+	r.mu.Lock()
+	r.fetched++
+	r.mu.Unlock()
 	if err != nil {
-		if errors.Is(err, ErrScheme) || errors.Is(err, ErrPrivate) || ctx.Err() != nil {
-			// Refused by policy, or the session ran out of time: not a fact about the URL.
-			a.log.Debug("archive: not fetched", "session", r.sess.ID, "err", err)
-			return ""
-		}
 		r.take(store.Archived{URL: x.url, Error: reason(err), FetchedAt: now}, store.ContentRef{})
 		return ""
 	}

@@ -84,7 +84,7 @@ var reserved = []netip.Prefix{
 	netip.MustParsePrefix("2002::/16"),       // 6to4, which embeds an IPv4 address
 	netip.MustParsePrefix("2001::/32"),       // Teredo, likewise
 	netip.MustParsePrefix("fec0::/10"),       // deprecated site-local
-	netip.MustParsePrefix("::/128"),          // unspecified
+	netip.MustParsePrefix("::/96"),           // IPv4-compatible (deprecated), and unspecified
 	netip.MustParsePrefix("100::/64"),        // discard-only
 	netip.MustParsePrefix("2001:db8::/32"),   // documentation
 	netip.MustParsePrefix("3fff::/20"),       // documentation

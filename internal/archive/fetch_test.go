@@ -185,7 +185,7 @@ func TestPublicAddresses(t *testing.T) {
 		"8.8.8.8": true, "2606:4700::1111": true, "93.184.216.34": true,
 		"127.0.0.1": false, "10.1.2.3": false, "172.16.0.1": false, "192.168.1.1": false, "169.254.169.254": false,
 		"100.64.0.1": false, "0.0.0.0": false, "::1": false, "fe80::1": false, "fd00::1": false, "::ffff:127.0.0.1": false,
-		"::ffff:169.254.169.254": false, "64:ff9b::a9fe:a9fe": false, "224.0.0.1": false, "255.255.255.255": false,
+		"::ffff:169.254.169.254": false, "64:ff9b::a9fe:a9fe": false, "::7f00:1": false, "224.0.0.1": false, "255.255.255.255": false,
 	} {
 		if got := public(netip.MustParseAddr(addr)); got != want {
 			t.Errorf("public(%s) = %v, want %v", addr, got, want)
