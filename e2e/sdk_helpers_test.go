@@ -80,6 +80,7 @@ type ingestProxy struct {
 type proxied struct {
 	at     time.Time
 	status int
+	query  url.Values
 	body   string
 }
 
@@ -115,7 +116,7 @@ func newIngestProxy(t *testing.T, target string) *ingestProxy {
 			p.n429--
 		}
 		p.mu.Unlock()
-		rec := proxied{at: time.Now(), body: string(text)}
+		rec := proxied{at: time.Now(), query: r.URL.Query(), body: string(text)}
 		switch mode {
 		case "down":
 			rec.status = -1

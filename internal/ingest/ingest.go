@@ -206,6 +206,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 		return nil, apierror.New(http.StatusBadRequest, "unsupported_version",
 			fmt.Sprintf("protocol version %q is not supported; this server speaks v=%s, upgrade the SDK", v, ProtocolVersion))
 	}
+	enc := q.Get("enc")
+	if enc != "" && enc != EncodingDelta {
+		return nil, badRequest("unsupported_encoding", "body encoding %q is not supported; this server knows enc=%s", enc, EncodingDelta)
+	}
 	key := q.Get("key")
 	if key == "" || len(key) > 128 {
 		return nil, apierror.New(http.StatusUnauthorized, "invalid_key", "missing or malformed project key")
@@ -268,6 +272,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 	raw, err := Decompress(body, h.limits, grow)
 	if err != nil {
 		return nil, err
+	}
+	if enc == EncodingDelta {
+		if raw, err = Undelta(raw, grow); err != nil {
+			return nil, err
+		}
+		if int64(len(raw)) > h.limits.MaxDecompressed {
+			return nil, tooLarge("decoded batch exceeds %d bytes", h.limits.MaxDecompressed)
+		}
 	}
 	// Decoding copies the events array once (its elements are then sub-slices of that copy)
 	// and compression adds a fraction of it.

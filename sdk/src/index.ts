@@ -83,8 +83,9 @@ const CONSENT_KEY = "reel:consent";
 const CONFIG_KEY = "reel:config";
 
 // rrweb IncrementalSource values that mean a person did something (mouse, scroll, resize,
-// input, touch, media, drag, selection), as opposed to the page changing by itself.
-const ACTIVITY_SOURCES = new Set([1, 2, 3, 4, 5, 6, 7, 12, 14]);
+// input, touch, media, drag, selection: 1–7, 12 and 14), as opposed to the page changing by
+// itself, as bits of one number (rrweb's sources stop at 16).
+const ACTIVITY_SOURCES = 0b101000011111110;
 
 interface Running {
   endpoint: string;
@@ -123,7 +124,7 @@ export function init(options: ReelOptions): void {
     }
     lastOptions = options;
     if (!compressionSupported()) {
-      console.warn("Reel: no CompressionStream in this browser; not recording");
+      console.warn("Reel: no CompressionStream, not recording");
       return;
     }
     const kv = local();
@@ -188,7 +189,7 @@ function begin(options: ReelOptions): void {
     batcher: new Batcher(options.maxBatchBytes ?? 512 * 1024, (events, a) => cut(s, events, a)),
     sender: new Sender(url, store, {
       rejected: () => {
-        console.warn("Reel: key or origin refused; recording stopped");
+        console.warn("Reel: key or origin refused, stopped");
         shutdown(false);
       },
       delivered: (b) => b.assets && assets.mark(b.assets, true),
@@ -429,7 +430,7 @@ function onEvent(s: Running, e: WireEvent, isCheckout?: boolean): void {
     const now = Date.now();
     if (e.type === EventType.IncrementalSnapshot) {
       const source = e.data.source as number;
-      if (ACTIVITY_SOURCES.has(source)) {
+      if ((ACTIVITY_SOURCES >> source) & 1) {
         // The triggering event is dropped when it opens a new session: the snapshot taken
         // instead shows its outcome, and the new session must begin with a snapshot.
         if (activity(s, e.timestamp)) return;

@@ -74,7 +74,8 @@ export function captureNetwork(opts: NetworkOptions, skip: (url: string) => bool
     return cap(b, maxBody);
   };
   const size = (b: unknown): number | undefined =>
-    typeof b === "string" ? b.length : b instanceof Blob ? b.size : b instanceof ArrayBuffer ? b.byteLength : ArrayBuffer.isView(b) ? b.byteLength : undefined;
+    // byteLength: an ArrayBuffer or any view of one.
+    typeof b === "string" ? b.length : b instanceof Blob ? b.size : (b as ArrayBufferView | null)?.byteLength;
   const done = (c: Call) => emit("reel.network", c);
 
   const undo: (() => void)[] = [];

@@ -23,41 +23,22 @@ export function openStorage(kind: "localStorage" | "sessionStorage"): KV {
   if (!s) return memoryKV();
   const st = s;
   return {
-    get: (k) => {
-      try {
-        return st.getItem(k);
-      } catch {
-        return null;
-      }
-    },
-    set: (k, v) => {
-      try {
-        st.setItem(k, v);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    remove: (k) => {
-      try {
-        st.removeItem(k);
-      } catch {
-        // Nothing to do: the entry is simply left behind.
-      }
-    },
-    keys: () => {
-      const out: string[] = [];
-      try {
-        for (let i = 0; i < st.length; i++) {
-          const k = st.key(i);
-          if (k !== null) out.push(k);
-        }
-      } catch {
-        // Return what was read.
-      }
-      return out;
-    },
+    get: (k) => tryOr(() => st.getItem(k), null),
+    set: (k, v) => tryOr(() => (st.setItem(k, v), true), false),
+    // A failed removal leaves the entry behind; nothing else to do.
+    remove: (k) => tryOr(() => st.removeItem(k), undefined),
+    // A Storage object's own keys are its items' keys.
+    keys: () => tryOr(() => Object.keys(st), []),
   };
+}
+
+/** f(), or `fallback` when it throws: storage can throw on any call (quota, privacy modes). */
+function tryOr<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
 }
 
 function memoryKV(): KV {

@@ -1,0 +1,195 @@
+package ingest
+
+import (
+	"bytes"
+	"strconv"
+)
+
+// The "delta" body encoding (docs/wire-format.md): in the batch's JSON text, every
+// `"KEY":INTEGER` whose KEY is id, nextId, parentId or timestamp holds the difference from the
+// previous value instead of the value. rrweb numbers nodes in document order and timestamps
+// climb, so the differences are small and repeat, and gzip does much better on them.
+//
+// Both sides work on the text, not on parsed JSON: the SDK with one regular expression
+// (/"(id|nextId|parentId|timestamp)":(-?\d+)(?![\d.eE])/g), the server with the scan below,
+// which finds exactly the same matches. So they agree on any text, including keys that merely
+// end in one of the names after an escaped quote. Numbers with a fraction or an exponent are
+// left as they are.
+//
+// Each name has its own previous value starting at 0, except nextId, which is relative to the
+// last id (a node's next sibling is usually the node added just before it) and does not move
+// it. Values have at most 15 digits (the SDK sends the batch unencoded otherwise), so the
+// sums are exact in a double and in an int64.
+
+// EncodingDelta is the value of the ingest request's `enc` parameter for this encoding.
+const EncodingDelta = "delta"
+
+// maxDeltaDigits bounds a difference: two values of at most 15 digits differ by less than
+// 2·10^15. maxValue bounds a value.
+const (
+	maxDeltaDigits = 16
+	maxValue       = 1_000_000_000_000_000
+)
+
+type deltaKey int
+
+const (
+	keyID deltaKey = iota
+	keyParentID
+	keyTimestamp
+	keyNextID
+	keyNone
+)
+
+// keyBefore says which delta-encoded name, if any, ends at text[:i], where text[i:] starts
+// with `":`.
+func keyBefore(text []byte, i int) deltaKey {
+	t := text[:i]
+	switch {
+	case bytes.HasSuffix(t, []byte(`"id`)):
+		return keyID
+	case bytes.HasSuffix(t, []byte(`"parentId`)):
+		return keyParentID
+	case bytes.HasSuffix(t, []byte(`"timestamp`)):
+		return keyTimestamp
+	case bytes.HasSuffix(t, []byte(`"nextId`)):
+		return keyNextID
+	}
+	return keyNone
+}
+
+// integerAt returns the length of the integer (`-?[0-9]+` not followed by a fraction or an
+// exponent) that starts text, or 0.
+func integerAt(text []byte) int {
+	n := 0
+	if n < len(text) && text[n] == '-' {
+		n++
+	}
+	d := n
+	for n < len(text) && text[n] >= '0' && text[n] <= '9' {
+		n++
+	}
+	if n == d || n < len(text) && (text[n] == '.' || text[n] == 'e' || text[n] == 'E') {
+		// Not an integer: "-0.25" must keep its sign, so fractions are left alone.
+		return 0
+	}
+	return n
+}
+
+// Undelta reverses the delta encoding of a decompressed batch. It returns the text as the
+// SDK had it before encoding, or a 400 error for a difference or value too long to have come
+// from the SDK. grow is told about the output buffer before it is allocated (see Decompress).
+func Undelta(text []byte, grow func(n int64) error) ([]byte, error) {
+	var out []byte
+	// ensure makes room for n more bytes, accounting for the memory first.
+	ensure := func(n int) error {
+		if len(out)+n <= cap(out) {
+			return nil
+		}
+		// Values are mostly longer than their differences: start with some room.
+		size := max(2*cap(out), len(out)+n, len(text)+len(text)/8+64)
+		if grow != nil {
+			if err := grow(int64(size - cap(out))); err != nil {
+				return err
+			}
+		}
+		out = append(make([]byte, 0, size), out...)
+		return nil
+	}
+	var prev [3]int64
+	done := 0
+	for at := 0; ; {
+		j := bytes.Index(text[at:], []byte(`":`))
+		if j < 0 {
+			break
+		}
+		colon := at + j
+		at = colon + 2
+		k := keyBefore(text, colon)
+		if k == keyNone {
+			continue
+		}
+		n := integerAt(text[at:])
+		if n == 0 {
+			continue
+		}
+		digits := text[at : at+n]
+		if n > maxDeltaDigits+1 || n == maxDeltaDigits+1 && digits[0] != '-' {
+			return nil, badRequest("bad_encoding", "delta encoding: difference %.20s… is too long", digits)
+		}
+		d, err := strconv.ParseInt(string(digits), 10, 64)
+		if err != nil {
+			return nil, badRequest("bad_encoding", "delta encoding: bad difference %q", digits)
+		}
+		from := k
+		if k == keyNextID {
+			from = keyID
+		}
+		v := prev[from] + d
+		if v <= -maxValue || v >= maxValue {
+			return nil, badRequest("bad_encoding", "delta encoding: a value passes 15 digits")
+		}
+		if k != keyNextID {
+			prev[from] = v
+		}
+		if err := ensure(at - done + 20); err != nil {
+			return nil, err
+		}
+		out = append(out, text[done:at]...)
+		out = strconv.AppendInt(out, v, 10)
+		at += n
+		done = at
+	}
+	if err := ensure(len(text) - done); err != nil {
+		return nil, err
+	}
+	return append(out, text[done:]...), nil
+}
+
+// Delta applies the delta encoding to a batch's JSON text, as the SDK does. It reports false
+// (and returns text unchanged) when a value is too long to encode, as the SDK then sends the
+// batch unencoded. For tests and benchmarks that speak the SDK's wire format.
+func Delta(text []byte) ([]byte, bool) {
+	out := make([]byte, 0, len(text))
+	var prev [3]int64
+	done := 0
+	for at := 0; ; {
+		j := bytes.Index(text[at:], []byte(`":`))
+		if j < 0 {
+			break
+		}
+		colon := at + j
+		at = colon + 2
+		k := keyBefore(text, colon)
+		if k == keyNone {
+			continue
+		}
+		n := integerAt(text[at:])
+		if n == 0 {
+			continue
+		}
+		digits := text[at : at+n]
+		if n > 15 || bytes.HasPrefix(digits, []byte("-0")) || n > 1 && digits[0] == '0' {
+			// Too long to be exact in a double, or not as JSON writes numbers (which the
+			// restored text would be).
+			return text, false
+		}
+		v, err := strconv.ParseInt(string(digits), 10, 64)
+		if err != nil {
+			return text, false
+		}
+		from := k
+		if k == keyNextID {
+			from = keyID
+		}
+		d := v - prev[from]
+		if k != keyNextID {
+			prev[from] = v
+		}
+		out = append(out, text[done:at]...)
+		out = strconv.AppendInt(out, d, 10)
+		at += n
+		done = at
+	}
+	return append(out, text[done:]...), true
+}
