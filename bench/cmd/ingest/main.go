@@ -1,8 +1,8 @@
 // Command ingest measures durable ingest throughput per core against its ceiling: the cost of
-// merely gunzipping and parsing the same batches, measured in the same run. Batches are cut,
-// as the SDK cuts them, from real recordings of the demo shop and a heavy page. The server runs
-// with GOMAXPROCS=1, so its figure is per core; the ceiling runs on one goroutine. Run it with
-// bench/ingest.
+// merely gunzipping and parsing the same batches, measured in the same run. Batches are cut and
+// encoded (delta, gzip) as the SDK sends them, from real recordings of the demo shop and a heavy
+// page. The server runs with GOMAXPROCS=1, so its figure is per core; the ceiling runs on one
+// goroutine. Run it with bench/ingest.
 package main
 
 import (
@@ -46,7 +46,7 @@ func main() {
 		id := fmt.Sprintf("s_ingest%05d", i)
 		var bs []batch
 		for seq, b := range corpus.Batches(evs) {
-			body, n := corpus.Body(id, "t_benchtab", seq, b)
+			body, n := corpus.SDKBody(id, "t_benchtab", seq, b)
 			bs = append(bs, batch{session: id, body: body, raw: n, events: len(b)})
 			rawTotal += n
 			eventsTotal += len(b)
@@ -86,7 +86,7 @@ func main() {
 	defer r.Stop()
 	key, err := r.PublicKey()
 	check(err)
-	url := r.URL + "/api/v1/ingest?v=1&key=" + key
+	url := r.URL + "/api/v1/ingest?v=1&key=" + key + corpus.SDKQuery
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var retries atomic.Int64
 	cpu0 := r.CPUSeconds()

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/reelhq/reel/internal/ingest"
 )
 
 // Vary makes a new visit from a recorded one: the same pages and actions, shifted to start at
@@ -84,8 +86,29 @@ func Batches(events []json.RawMessage) [][]json.RawMessage {
 	return out
 }
 
-// Body encodes one batch in the wire format, gzip-compressed as the SDK sends it.
+// Body encodes one batch in the wire format, gzip-compressed, and returns it with the length of
+// its JSON.
 func Body(session, tab string, seq int, events []json.RawMessage) ([]byte, int) {
+	raw := batchJSON(session, tab, seq, events)
+	return gzipped(raw), len(raw)
+}
+
+// SDKBody encodes one batch as the browser SDK sends it: delta-encoded (post it with
+// SDKQuery added to the ingest URL), then gzip-compressed. It returns the body and the length
+// of the batch's JSON before encoding.
+func SDKBody(session, tab string, seq int, events []json.RawMessage) ([]byte, int) {
+	raw := batchJSON(session, tab, seq, events)
+	packed, ok := ingest.Delta(raw)
+	if !ok {
+		panic("corpus: a recorded batch cannot be delta-encoded")
+	}
+	return gzipped(packed), len(raw)
+}
+
+// SDKQuery is what the SDK adds to the ingest URL for an SDKBody.
+const SDKQuery = "&enc=" + ingest.EncodingDelta
+
+func batchJSON(session, tab string, seq int, events []json.RawMessage) []byte {
 	var raw bytes.Buffer
 	fmt.Fprintf(&raw, `{"session":%q,"tab":%q,"seq":%d,"meta":{"sdk":"bench","userAgent":"Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0"},"events":[`, session, tab, seq)
 	for i, e := range events {
@@ -95,11 +118,15 @@ func Body(session, tab string, seq int, events []json.RawMessage) ([]byte, int) 
 		raw.Write(e)
 	}
 	raw.WriteString("]}")
+	return raw.Bytes()
+}
+
+func gzipped(raw []byte) []byte {
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.DefaultCompression)
-	zw.Write(raw.Bytes())
+	zw.Write(raw)
 	zw.Close()
-	return gz.Bytes(), raw.Len()
+	return gz.Bytes()
 }
 
 // GzipJSON is the baseline a naive store keeps: the session's events as one rrweb JSON array,

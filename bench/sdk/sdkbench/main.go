@@ -30,6 +30,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/reelhq/reel/internal/ingest"
+
 	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -224,6 +226,39 @@ type counter struct {
 	mu    sync.Mutex
 	reel  int // gzip bodies posted to /api/v1/ingest, as sent
 	rrweb int // JSON batches posted to /__rrweb, gzipped here (level 6, like CompressionStream)
+	// The recorded span: the first and last event timestamps the server was sent.
+	first, last int64
+}
+
+// span notes the timestamps of the events in one request's JSON: a Reel batch (delta-encoded
+// when enc says so) or the baseline's array of rrweb events.
+func (c *counter) span(raw []byte, enc string) {
+	if enc == ingest.EncodingDelta {
+		var err error
+		if raw, err = ingest.Undelta(raw, nil); err != nil {
+			return
+		}
+	}
+	type ev struct{ Timestamp int64 }
+	var evs []ev
+	if len(raw) > 0 && raw[0] == '{' {
+		var b struct{ Events []ev }
+		json.Unmarshal(raw, &b)
+		evs = b.Events
+	} else {
+		json.Unmarshal(raw, &evs)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range evs {
+		if e.Timestamp <= 0 {
+			continue
+		}
+		if c.first == 0 || e.Timestamp < c.first {
+			c.first = e.Timestamp
+		}
+		c.last = max(c.last, e.Timestamp)
+	}
 }
 
 func wire(assets, reelBin string) error {
@@ -265,8 +300,23 @@ func wire(assets, reelBin string) error {
 	}
 	key := ps.Projects[0].PublicKey
 
-	var mode string // "reel" or "rrweb"
+	var mode, scenario string // "reel" or "rrweb"; the scenario running
 	var mu sync.Mutex
+	// SDKBENCH_DUMP=DIR keeps every request body, decompressed, as DIR/<scenario>-<mode>-<n>.json,
+	// to see what the bytes are made of.
+	dump := os.Getenv("SDKBENCH_DUMP")
+	dumped := 0
+	dumpBody := func(m string, body []byte) {
+		if dump == "" {
+			return
+		}
+		mu.Lock()
+		dumped++
+		name := filepath.Join(dump, fmt.Sprintf("%s-%s-%03d.json", scenario, m, dumped))
+		mu.Unlock()
+		os.MkdirAll(dump, 0o755)
+		os.WriteFile(name, body, 0o644)
+	}
 	count := &counter{}
 	target, _ := url.Parse(reelURL)
 	rp := httputil.NewSingleHostReverseProxy(target)
@@ -289,19 +339,23 @@ func wire(assets, reelBin string) error {
 		count.mu.Lock()
 		count.reel += len(body)
 		count.mu.Unlock()
+		raw := body
+		if zr, err := gzip.NewReader(bytes.NewReader(body)); err == nil {
+			raw, _ = io.ReadAll(zr)
+		}
+		count.span(raw, r.URL.Query().Get("enc"))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		sw := &statusWriter{ResponseWriter: w}
 		rp.ServeHTTP(sw, r)
 		if os.Getenv("SDKBENCH_DEBUG") != "" {
-			raw := body
-			if zr, err := gzip.NewReader(bytes.NewReader(body)); err == nil {
-				raw, _ = io.ReadAll(zr)
-			}
 			fmt.Fprintf(os.Stderr, "ingest %d: %d B gzip, %d B json, %.120s\n", sw.status, len(body), len(raw), raw)
 		}
+		dumpBody("reel", raw)
 	})
 	mux.HandleFunc("/__rrweb", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		dumpBody("rrweb", body)
+		count.span(body, "")
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, 6)
 		zw.Write(body)
@@ -337,10 +391,10 @@ func wire(assets, reelBin string) error {
 		results[s.name] = map[string]result{}
 		for _, m := range []string{"reel", "rrweb"} {
 			mu.Lock()
-			mode = m
+			mode, scenario = m, s.name
 			mu.Unlock()
 			count.mu.Lock()
-			count.reel, count.rrweb = 0, 0
+			count.reel, count.rrweb, count.first, count.last = 0, 0, 0, 0
 			count.mu.Unlock()
 			bctx, cancel := chromium(context.Background())
 			ctx, cancelT := context.WithTimeout(bctx, 3*time.Minute)
@@ -363,8 +417,15 @@ func wire(assets, reelBin string) error {
 			if m == "rrweb" {
 				b = count.rrweb
 			}
+			// Per minute of what was recorded (first to last event), not of the wall clock
+			// around it: page loads and DevTools round trips vary from run to run.
+			span := count.last - count.first
 			count.mu.Unlock()
-			results[s.name][m] = result{float64(b), float64(dur.Milliseconds())}
+			fmt.Fprintf(os.Stderr, "%s/%s: %d B in %.1f s recorded (%.1f s wall)\n", s.name, m, b, float64(span)/1000, dur.Seconds())
+			if span <= 0 {
+				return fmt.Errorf("%s/%s: no events reached the server", s.name, m)
+			}
+			results[s.name][m] = result{float64(b), float64(span)}
 		}
 	}
 	var sumReel, sumRR float64
