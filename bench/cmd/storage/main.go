@@ -6,6 +6,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io/fs"
 	"log"
@@ -20,9 +21,15 @@ import (
 
 func main() {
 	log.SetFlags(0)
+	keep := flag.Bool("keep", false, "keep the data directory (its path is logged) to inspect it, e.g. with sqlite's dbstat")
+	flag.Parse()
 	_, tmp, bin, recs, cleanup, err := corpus.Setup(log.Printf)
 	check(err)
-	defer cleanup()
+	if *keep {
+		log.Printf("keeping the data directory %s", filepath.Join(tmp, "data"))
+	} else {
+		defer cleanup()
+	}
 
 	const sessions = 200
 	data := filepath.Join(tmp, "data")
