@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/ingest"
 	"github.com/reelhq/reel/internal/lifecycle"
+	"github.com/reelhq/reel/internal/search"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/store/sqlite"
 )
@@ -276,9 +278,34 @@ func TestRetentionAndErasure(t *testing.T) {
 		return ev(5, at, fmt.Sprintf(`{"tag":"reel.identify","payload":{"userId":%q,"traits":{"plan":"pro"}}}`, user))
 	}
 	uniqueCSS := strings.Repeat("#"+strings.ReplaceAll(secret, " ", "_")+"{color:red} ", 40)
+	// Both sessions also show a piece of text the other shows (stored once, docs/search.md).
+	const shared = "Free returns within 30 days"
 	e.mustSend(t, "s_erase0001", "t_tab00001", 0, meta(t0, "http://x/"), full(t0+1, secret), identify(t0+2, "user-1"),
-		ev(2, t0+3, fmt.Sprintf(`{"node":{"type":0,"id":9,"childNodes":[{"type":2,"tagName":"style","id":10,"attributes":{"_cssText":%q},"childNodes":[]}]},"initialOffset":{"left":0,"top":0}}`, uniqueCSS)))
-	e.mustSend(t, "s_erase0002", "t_tab00001", 0, meta(t0, "http://x/"), full(t0+1, "someone else"), identify(t0+2, "user-2"))
+		ev(2, t0+3, fmt.Sprintf(`{"node":{"type":0,"id":9,"childNodes":[{"type":2,"tagName":"style","id":10,"attributes":{"_cssText":%q},"childNodes":[]}]},"initialOffset":{"left":0,"top":0}}`, uniqueCSS)),
+		full(t0+4, shared))
+	e.mustSend(t, "s_erase0002", "t_tab00001", 0, meta(t0, "http://x/"), full(t0+1, "someone else"), identify(t0+2, "user-2"), full(t0+4, shared))
+	textSearch := func(q string) []string {
+		t.Helper()
+		plan, err := search.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := e.db.ListSessions(ctx, store.ListQuery{ProjectID: "default", Limit: 10, Query: plan})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, s := range page.Sessions {
+			ids = append(ids, s.ID)
+		}
+		return ids
+	}
+	if got := textSearch(`text:"free returns"`); len(got) != 2 {
+		t.Fatalf("shared text found in %v, want both sessions", got)
+	}
+	if got := textSearch("text:springfield"); !slices.Equal(got, []string{"s_erase0001"}) {
+		t.Fatalf("the erased user's text found in %v", got)
+	}
 	if s, _ := e.db.GetSession(ctx, "s_erase0001"); s.UserID != "user-1" {
 		t.Fatalf("identify not indexed: %+v", s)
 	}
@@ -292,10 +319,20 @@ func TestRetentionAndErasure(t *testing.T) {
 	if _, err := e.db.GetSession(ctx, "s_erase0001"); err == nil {
 		t.Fatal("erased session still indexed")
 	}
-	// The other user's session is whole, shared stylesheet included.
+	// The other user's session is whole, shared stylesheet included, and its text, shared text
+	// included, still searchable; the erased user's text is not.
 	other, _ := e.events(t, "s_erase0002", "")
 	if !strings.Contains(other, css[:100]) || !strings.Contains(other, "someone else") {
 		t.Fatal("erasure damaged another user's session")
+	}
+	if got := textSearch(`text:"free returns"`); !slices.Equal(got, []string{"s_erase0002"}) {
+		t.Errorf("shared text found in %v after erasure, want the other session", got)
+	}
+	if got := textSearch("text:someone"); !slices.Equal(got, []string{"s_erase0002"}) {
+		t.Errorf("the other session's own text found in %v after erasure", got)
+	}
+	if got := textSearch("text:springfield"); len(got) != 0 {
+		t.Errorf("the erased user's text still found in %v", got)
 	}
 	// Nothing readable on disk still holds the erased user's data.
 	filepath.WalkDir(e.dir, func(p string, d fs.DirEntry, err error) error {
@@ -306,7 +343,8 @@ func TestRetentionAndErasure(t *testing.T) {
 		if raw, derr := chunk.Decompress(b); derr == nil {
 			b = raw
 		}
-		if bytes.Contains(b, []byte(secret)) || bytes.Contains(b, []byte(strings.ReplaceAll(secret, " ", "_"))) {
+		// Its words as the full-text index keeps them (lowercased) included.
+		if bytes.Contains(b, []byte(secret)) || bytes.Contains(b, []byte(strings.ReplaceAll(secret, " ", "_"))) || bytes.Contains(b, []byte("springfield")) {
 			t.Errorf("%s still contains the erased user's data", p)
 		}
 		return nil

@@ -27,13 +27,16 @@ type shop struct {
 	// The pieces a session has shown so far, reused across sessions.
 	seen  []string
 	batch []string
+	// Every distinct piece shown by any session, by id, and the last row of text written.
+	pieces map[string]int64
+	rows   int64
 }
 
 type product struct{ name, price, blurb string }
 
 func newShop(errors []string) *shop {
 	r := rand.New(rand.NewPCG(7, 1_000_000))
-	s := &shop{r: r, errorMsg: errors}
+	s := &shop{r: r, errorMsg: errors, pieces: map[string]int64{}}
 	adjectives := strings.Fields("Classic Everyday Lightweight Merino Organic Recycled Waterproof Insulated Relaxed Slim Vintage Trail Coastal Alpine Urban Heritage Essential Performance Softshell Linen")
 	nouns := []string{"Sweater", "Hoodie", "Jacket", "Parka", "T-Shirt", "Shirt", "Chinos", "Jeans", "Shorts", "Dress", "Skirt", "Beanie", "Scarf", "Gloves", "Socks", "Backpack", "Tote Bag", "Sneakers", "Boots", "Sandals", "Raincoat", "Vest", "Fleece", "Leggings", "Cap"}
 	blurbs := []string{
@@ -95,8 +98,9 @@ type visit struct {
 type findings struct{ score, friction, rage, dead int }
 
 // text appends the rows of on-screen text the session showed, as ingest stores them: each
-// batch of four to eight pages adds one row of the pieces not shown before, one a line, so the
-// header, menu and footer appear once, with the first page. It returns the bytes stored.
+// batch of four to eight pages adds one row referencing the pieces not shown before, so the
+// header, menu and footer are referenced once, with the first page; a piece no session showed
+// before is stored. It returns the session's bytes of text.
 func (s *shop) text(c *chunk, v *visit) int {
 	r := s.r
 	s.seen, s.batch = s.seen[:0], s.batch[:0]
@@ -112,10 +116,24 @@ func (s *shop) text(c *chunk, v *visit) int {
 		size += len(p) + 1
 	}
 	flush := func() {
-		if len(s.batch) > 0 {
-			c[tText] = append(c[tText], v.id, strings.Join(s.batch, "\n"))
-			s.batch = s.batch[:0]
+		if len(s.batch) == 0 {
+			return
 		}
+		ids := make([]string, len(s.batch))
+		for i, p := range s.batch {
+			id, ok := s.pieces[p]
+			if !ok {
+				id = int64(len(s.pieces) + 1)
+				s.pieces[p] = id
+				c[tPieces] = append(c[tPieces], id, p, p)
+			}
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		list := "[" + strings.Join(ids, ",") + "]"
+		s.rows++
+		c[tText] = append(c[tText], s.rows, v.id, list)
+		c[tTextIndex] = append(c[tTextIndex], s.rows, list)
+		s.batch = s.batch[:0]
 	}
 	pick := func() product { return s.products[s.popular.Uint64()] }
 	for _, p := range []string{"Shop Example", "Sale", "Sign in", "Cart"} {

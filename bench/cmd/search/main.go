@@ -200,30 +200,40 @@ const (
 	tErrors
 	tProps
 	tSignals
+	tPieces
 	tText
+	tTextIndex
 	nTables
 )
 
 // inserts are the load's statements, one per table, each taking insertRows rows at once: the
-// per-statement overhead of a pure-Go SQLite is then paid per hundred rows.
+// per-statement overhead of a pure-Go SQLite is then paid per hundred rows. A row is cols
+// placeholders, or row when set (which takes cols arguments): on-screen text is written with
+// the store's own SQL functions (internal/store/sqlite/text.go), from pieces listed as JSON.
 var inserts = [nTables]struct {
 	head string
 	cols int
+	row  string
 }{
-	tSessions: {`INSERT INTO sessions(id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at, user_id, last_batch_at, browser, browser_version, os, device, country, errors, failed_requests, entry_path, exit_path, utm_source, referrer_host, score, friction, rage_clicks, dead_clicks, analyzed_at, text_bytes) VALUES `, 33},
-	tPages:    {`INSERT INTO session_pages(session_id, tab, at, url, path) VALUES `, 5},
-	tEvents:   {`INSERT OR IGNORE INTO session_events(session_id, name) VALUES `, 2},
-	tTraits:   {`INSERT OR IGNORE INTO session_traits(session_id, key, value) VALUES `, 3},
-	tErrors:   {`INSERT OR IGNORE INTO session_errors(session_id, message_id) VALUES `, 2},
-	tProps:    {`INSERT OR IGNORE INTO session_event_props(session_id, key, value) VALUES `, 3},
-	tSignals:  {`INSERT INTO session_signals(session_id, project_id, kind, at, path, target, fingerprint, detail) VALUES `, 8},
-	tText:     {`INSERT INTO session_text(session_id, text) VALUES `, 2},
+	tSessions:  {head: `INSERT INTO sessions(id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at, user_id, last_batch_at, browser, browser_version, os, device, country, errors, failed_requests, entry_path, exit_path, utm_source, referrer_host, score, friction, rage_clicks, dead_clicks, analyzed_at, text_bytes) VALUES `, cols: 33},
+	tPages:     {head: `INSERT INTO session_pages(session_id, tab, at, url, path) VALUES `, cols: 5},
+	tEvents:    {head: `INSERT OR IGNORE INTO session_events(session_id, name) VALUES `, cols: 2},
+	tTraits:    {head: `INSERT OR IGNORE INTO session_traits(session_id, key, value) VALUES `, cols: 3},
+	tErrors:    {head: `INSERT OR IGNORE INTO session_errors(session_id, message_id) VALUES `, cols: 2},
+	tProps:     {head: `INSERT OR IGNORE INTO session_event_props(session_id, key, value) VALUES `, cols: 3},
+	tSignals:   {head: `INSERT INTO session_signals(session_id, project_id, kind, at, path, target, fingerprint, detail) VALUES `, cols: 8},
+	tPieces:    {head: `INSERT INTO text_pieces(id, hash, text) VALUES `, cols: 3, row: `(?, reel_text_hash(?), ?)`},
+	tText:      {head: `INSERT INTO session_text_refs(id, session_id, pieces) VALUES `, cols: 3, row: `(?, ?, reel_text_pack(?))`},
+	tTextIndex: {head: `INSERT INTO session_text_refs_fts(rowid, pieces) VALUES `, cols: 2, row: `(?, reel_text_words(reel_text_pack(?)))`},
 }
 
 const insertRows = 100
 
 func insertSQL(t, rows int) string {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?,", inserts[t].cols), ",") + ")"
+	row := inserts[t].row
+	if row == "" {
+		row = "(" + strings.TrimSuffix(strings.Repeat("?,", inserts[t].cols), ",") + ")"
+	}
 	return inserts[t].head + strings.TrimSuffix(strings.Repeat(row+",", rows), ",")
 }
 
@@ -284,10 +294,11 @@ func load(ctx context.Context, path string, n int, now time.Time) error {
 			return err
 		}
 	}
-	// So is the full-text index: its triggers would index every row of on-screen text as it is
-	// inserted, a few words at a time; one rebuild after the load reads them all at once.
+	// So is the full-text index of the pieces of on-screen text: its triggers would index every
+	// piece as it is inserted; one rebuild after the load reads them all at once. (The rows'
+	// index has no content table to rebuild from: the load writes it with the rows.)
 	var triggers []string
-	rows, err = conn.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'session_text'`)
+	rows, err = conn.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'text_pieces'`)
 	if err != nil {
 		return err
 	}
@@ -344,7 +355,7 @@ func load(ctx context.Context, path string, n int, now time.Time) error {
 		}
 	}
 	lap("indexes")
-	if _, err := conn.ExecContext(ctx, `INSERT INTO session_text_fts(session_text_fts) VALUES ('rebuild')`); err != nil {
+	if _, err := conn.ExecContext(ctx, `INSERT INTO text_pieces_fts(text_pieces_fts) VALUES ('rebuild')`); err != nil {
 		return fmt.Errorf("text index: %w", err)
 	}
 	for _, q := range triggers {
@@ -447,7 +458,7 @@ func generate(ctx context.Context, n int, now time.Time, out chan<- *chunk) {
 	}
 
 	// Room for a chunk's rows of each table, by the average rows a session has of it.
-	perSession := [nTables]float64{tSessions: 1, tPages: 5.5, tEvents: 1, tTraits: 0.8, tErrors: 0.4, tProps: 0.8, tSignals: 0.6, tText: 1.2}
+	perSession := [nTables]float64{tSessions: 1, tPages: 5.5, tEvents: 1, tTraits: 0.8, tErrors: 0.4, tProps: 0.8, tSignals: 0.6, tPieces: 0.1, tText: 1.2, tTextIndex: 1.2}
 	fresh := func() *chunk {
 		c := &chunk{}
 		for t := range c {

@@ -258,7 +258,15 @@ func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error
 	}
 	defer tx.Rollback()
 	candidates := map[string]bool{}
+	pieces := map[int64]bool{}
 	for _, id := range ids {
+		text, err := sessionPieces(ctx, tx, id)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: delete sessions: text: %w", err)
+		}
+		for _, p := range text {
+			pieces[p] = true
+		}
 		rows, err := tx.QueryContext(ctx, `SELECT blob_key FROM chunks WHERE session_id = ?1 AND blob_key <> ''
 			UNION SELECT blob_key FROM segments WHERE session_id = ?1`, id)
 		if err != nil {
@@ -283,9 +291,13 @@ func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error
 		return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
 	}
 	// The search index's rows went with their sessions (ON DELETE CASCADE); an error message
-	// is stored once for all sessions, and may name the person, so it goes with its last one.
+	// or a piece of on-screen text is stored once for all sessions, and may name the person,
+	// so it goes with its last one.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM error_messages WHERE NOT EXISTS (SELECT 1 FROM session_errors WHERE message_id = error_messages.id)`); err != nil {
 		return nil, fmt.Errorf("sqlite: delete sessions: error messages: %w", err)
+	}
+	if err := dropUnusedText(ctx, tx, pieces); err != nil {
+		return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: delete sessions: commit: %w", err)

@@ -530,12 +530,11 @@ func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.Sessio
 // countFrom is the query counting a conjunction's sessions from its lookup's rows (countPlan),
 // with its arguments but for the final LIMIT.
 func countFrom(p *countPlan, project string) (string, []any) {
-	from, cond := p.table+` d`, p.cond
+	from, cond, args := p.table+` d`, p.cond, slices.Clone(p.args)
 	if p.from != "" {
-		from, cond = p.from, p.fromCond
+		from, cond, args = p.from, p.fromCond, slices.Clone(p.fromArgs)
 	}
 	outer := []string{cond}
-	args := slices.Clone(p.args)
 	for _, l := range p.others {
 		outer = append(outer, l.test("d.session_id"))
 		args = append(args, l.args...)

@@ -117,9 +117,11 @@ func (db *DB) compileWhere(ctx context.Context, n search.Node) (where string, ar
 type lookup struct {
 	table, cond, check string
 	args               []any
-	// from and fromCond, when set, enumerate the lookup's rows (aliased d) more cheaply than
-	// table and cond: the full-text index streamed and joined, for on-screen text.
+	// from and fromCond (with fromArgs), when set, enumerate the lookup's rows (aliased d)
+	// more cheaply than table and cond: the full-text index streamed and joined, for
+	// on-screen text.
 	from, fromCond string
+	fromArgs       []any
 }
 
 // test is the lookup as a test of the session whose id is the SQL expression id.

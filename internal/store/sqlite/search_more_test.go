@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -129,98 +128,5 @@ func TestEventPropsBounded(t *testing.T) {
 	var n int
 	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM session_event_props WHERE session_id = 's_noisy'`).Scan(&n); err != nil || n != maxSessionProps {
 		t.Errorf("rows = %d, %v; want %d", n, err, maxSessionProps)
-	}
-}
-
-// maxPieceBytes is rrweb.Text's bound on one piece.
-const maxPieceBytes = 1024
-
-// TestTextIndex: pieces repeated by later batches are stored once, a session stops at
-// maxSessionText, text: answers the same both ways, and deleting a session leaves no word of
-// it in the full-text index.
-func TestTextIndex(t *testing.T) {
-	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "index.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.CreateProject(ctx, store.Project{ID: "p", Name: "p", PublicKey: "pk"}); err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	add := func(id string, seq int64, text ...string) {
-		t.Helper()
-		b := store.Batch{ProjectID: "p", Text: text, Chunk: store.Chunk{SessionID: id, Tab: "tab_0001", Seq: seq, FirstAt: t0.Add(time.Duration(seq) * time.Second), LastAt: t0.Add(time.Duration(seq) * time.Second), BlobKey: "k"}}
-		if err := db.AppendBatch(ctx, b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	add("s_one", 0, "Menu", "Checkout", "Payment declined")
-	add("s_one", 1, "Menu", "Checkout", "Thank you")
-	add("s_two", 2, "Menu", "Erase-me secret words")
-	var long []string
-	for i := range 4000 {
-		long = append(long, time.Duration(i).String()+" of a long list of things on a page")
-	}
-	add("s_long", 3, long...)
-	add("s_long", 4, strings.Repeat("tail ", maxPieceBytes/5))
-	count := func(q string) int {
-		var n int
-		if err := db.read.QueryRowContext(ctx, q).Scan(&n); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		return n
-	}
-	if n := count(`SELECT COUNT(*) FROM session_text WHERE session_id = 's_one' AND text LIKE '%Menu%'`); n != 1 {
-		t.Errorf("Menu stored in %d rows, want 1", n)
-	}
-	if n := count(`SELECT SUM(LENGTH(text)) FROM session_text WHERE session_id = 's_long'`); n > maxSessionText || n < maxSessionText-2*maxPieceBytes {
-		t.Errorf("long session holds %d bytes, want just under %d", n, maxSessionText)
-	}
-	cases := []struct {
-		q    string
-		want []string
-	}{
-		{"text:menu", []string{"s_two", "s_one"}},
-		{`text:"payment declined"`, []string{"s_one"}},
-		{"text:thank text:payment", []string{"s_one"}},
-		{`text:"checkout payment"`, []string{"s_one"}}, // pieces of one batch follow each other
-		{`text:"checkout thank"`, nil},                 // a piece is stored once, where it first showed
-		{"-text:menu", []string{"s_long"}},
-		{"text:tail", nil}, // past the session's bound
-	}
-	defer func() { rareRows = 10000 }()
-	for _, rare := range []int{10000, 0} {
-		rareRows = rare
-		for _, tc := range cases {
-			plan, err := search.Parse(tc.q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			page, err := db.ListSessions(ctx, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true})
-			if err != nil {
-				t.Fatalf("%q: %v", tc.q, err)
-			}
-			got := []string{}
-			for _, s := range page.Sessions {
-				got = append(got, s.ID)
-			}
-			if !slices.Equal(got, tc.want) && !(len(got) == 0 && len(tc.want) == 0) || page.Count != len(tc.want) {
-				t.Errorf("rareRows=%d %q = %v (count %d), want %v", rare, tc.q, got, page.Count, tc.want)
-			}
-		}
-	}
-	if _, err := db.DeleteSessions(ctx, []string{"s_two"}); err != nil {
-		t.Fatal(err)
-	}
-	if n := count(`SELECT COUNT(*) FROM session_text_fts WHERE session_text_fts MATCH 'secret'`); n != 0 {
-		t.Errorf("the deleted session's words still match %d rows", n)
-	}
-	if n := count(`SELECT COUNT(*) FROM session_text WHERE session_id = 's_two'`); n != 0 {
-		t.Errorf("%d text rows left", n)
-	}
-	if _, err := db.write.ExecContext(ctx, `INSERT INTO session_text_fts(session_text_fts, rank) VALUES ('integrity-check', 1)`); err != nil {
-		t.Errorf("full-text index out of step with its rows: %v", err)
 	}
 }

@@ -109,9 +109,15 @@ func (db *DB) Version(ctx context.Context) (int, error) {
 	return v, err
 }
 
-// migrate applies, in order and each in its own transaction, every migration file numbered
-// above the recorded version.
+// migrate applies, in order and each in its own transaction, every migration file not yet
+// recorded as applied. Migrations developed side by side may land out of order (0012 before
+// 0011), so a lower number missing below a higher applied one is applied too.
 func migrate(ctx context.Context, db *sql.DB) error {
+	return migrateOnly(ctx, db, func(int) bool { return true })
+}
+
+// migrateOnly is migrate limited to the versions want accepts, for tests of a migration's data.
+func migrateOnly(ctx context.Context, db *sql.DB, want func(version int) bool) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
@@ -120,9 +126,22 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	sort.Strings(files)
-	var current int
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("sqlite: migrate: read version: %w", err)
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: read versions: %w", err)
+	}
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: migrate: read versions: %w", err)
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: migrate: read versions: %w", err)
 	}
 	for _, f := range files {
 		name := strings.TrimPrefix(f, "migrations/")
@@ -130,7 +149,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		if err != nil {
 			return fmt.Errorf("sqlite: migrate: bad file name %s", name)
 		}
-		if v <= current {
+		if applied[v] || !want(v) {
 			continue
 		}
 		body, err := migrations.ReadFile(f)

@@ -1,0 +1,339 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"modernc.org/sqlite"
+)
+
+// On-screen text (migration 0011, docs/search.md) is stored once: every distinct piece in
+// text_pieces, with one full-text index over the pieces. A session keeps only references: a
+// row per batch that showed new pieces, holding their ids packed (packIDs), and the same ids
+// as the words of a row in session_text_refs_fts, a contentless full-text index without
+// positions, which answers "which rows reference piece 12 or 57" from compact posting lists.
+// A site shows the same menus, buttons and product names in every session, so the pieces
+// are a few kilobytes where the sessions' own copies were megabytes, and ingest indexes a
+// piece's words only the first time any session shows it.
+//
+// Pieces are shared by every project: a piece is read only through the sessions that
+// reference it, and a search is always confined to one project's sessions, so sharing one
+// reveals nothing, and a piece goes when the last session referencing it goes
+// (dropUnusedText).
+
+func init() {
+	sqlite.MustRegisterFunction("reel_text_any", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, VolatileArgs: true, Scalar: textAny})
+	sqlite.MustRegisterDeterministicScalarFunction("reel_text_hash", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		s, _ := args[0].(string)
+		return textHash(s), nil
+	})
+	// The next three exist for migration 0011, which moved each session's own copy of its
+	// text into shared pieces.
+	sqlite.MustRegisterDeterministicScalarFunction("reel_text_lines", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		s, _ := args[0].(string)
+		b, err := json.Marshal(strings.Split(s, "\n"))
+		return string(b), err
+	})
+	sqlite.MustRegisterDeterministicScalarFunction("reel_text_pack", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		s, _ := args[0].(string)
+		var ids []int64
+		if err := json.Unmarshal([]byte(s), &ids); err != nil {
+			return nil, fmt.Errorf("reel_text_pack: %w", err)
+		}
+		return packIDs(ids), nil
+	})
+	sqlite.MustRegisterDeterministicScalarFunction("reel_text_words", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		b, _ := args[0].([]byte)
+		ids, err := unpackIDs(b)
+		if err != nil {
+			return nil, fmt.Errorf("reel_text_words: %w", err)
+		}
+		return idWords(ids, " "), nil
+	})
+}
+
+// textHash keys a piece for lookup: the first 4 bytes of its SHA-256, signed. Lookups compare
+// the text too, so pieces sharing a key are still distinct pieces.
+func textHash(s string) int64 {
+	h := sha256.Sum256([]byte(s))
+	return int64(int32(binary.BigEndian.Uint32(h[:4])))
+}
+
+// packIDs encodes piece ids as a sorted set: ascending and distinct, each as the unsigned
+// varint of its difference from the one before (the first from 0). A session's few hundred
+// pieces take a byte or two each.
+func packIDs(ids []int64) []byte {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	out := make([]byte, 0, len(ids)*2)
+	var prev int64
+	for _, id := range ids {
+		out = binary.AppendUvarint(out, uint64(id-prev))
+		prev = id
+	}
+	return out
+}
+
+var errPacked = errors.New("sqlite: malformed packed piece ids")
+
+// unpackIDs decodes packIDs.
+func unpackIDs(b []byte) ([]int64, error) {
+	var ids []int64
+	var prev int64
+	for len(b) > 0 {
+		d, n := binary.Uvarint(b)
+		if n <= 0 {
+			return nil, errPacked
+		}
+		prev += int64(d)
+		ids = append(ids, prev)
+		b = b[n:]
+	}
+	return ids, nil
+}
+
+// textAny is reel_text_any(a, b): 1 if the packed sets a and b share an id. It tests a
+// session's row against the pieces a text: term matched, walking both sets once.
+func textAny(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	a, _ := args[0].([]byte)
+	b, _ := args[1].([]byte)
+	var x, y int64
+	next := func(p *[]byte, v *int64) bool {
+		if len(*p) == 0 {
+			return false
+		}
+		d, n := binary.Uvarint(*p)
+		if n <= 0 {
+			return false
+		}
+		*v += int64(d)
+		*p = (*p)[n:]
+		return true
+	}
+	if !next(&a, &x) || !next(&b, &y) {
+		return int64(0), nil
+	}
+	for {
+		switch {
+		case x == y:
+			return int64(1), nil
+		case x < y:
+			if !next(&a, &x) {
+				return int64(0), nil
+			}
+		default:
+			if !next(&b, &y) {
+				return int64(0), nil
+			}
+		}
+	}
+}
+
+// idWords writes ids as the words of session_text_refs_fts, joined by sep: " " for a row, " OR "
+// for a query.
+func idWords(ids []int64, sep string) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	return b.String()
+}
+
+// maxSessionText bounds the on-screen text indexed for one session, in bytes.
+const maxSessionText = 64 << 10
+
+// indexText runs after every savepoint of a group is released: FTS5 writes its pending
+// index to disk at each savepoint boundary, which per batch cost more than the text itself.
+//
+// indexText references the pieces of on-screen text the session has not shown before, as one
+// row, until the session has maxSessionText bytes, storing and indexing any piece no session
+// has shown yet. Pages repeat their header, menu and footer on every snapshot, so without
+// this each page view would reference them again.
+func indexText(ctx context.Context, tx querier, id string, pieces []string) error {
+	if len(pieces) == 0 {
+		return nil
+	}
+	var size int
+	if err := tx.QueryRowContext(ctx, `SELECT text_bytes FROM sessions WHERE id = ?`, id).Scan(&size); err != nil {
+		return fmt.Errorf("index text: %w", err)
+	}
+	if size >= maxSessionText {
+		return nil
+	}
+	have := map[int64]bool{}
+	if size > 0 {
+		ids, err := sessionPieces(ctx, tx, id)
+		if err != nil {
+			return fmt.Errorf("index text: %w", err)
+		}
+		for _, p := range ids {
+			have[p] = true
+		}
+	}
+	var add []int64
+	for _, p := range pieces {
+		p = strings.ReplaceAll(p, "\n", " ")
+		h := textHash(p)
+		var pid int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM text_pieces WHERE hash = ? AND text = ?`, h, p).Scan(&pid)
+		found := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("index text: %w", err)
+		}
+		if found && have[pid] || size+len(p)+1 > maxSessionText {
+			continue
+		}
+		if !found {
+			res, err := tx.ExecContext(ctx, `INSERT INTO text_pieces(hash, text) VALUES (?, ?)`, h, p)
+			if err != nil {
+				return fmt.Errorf("index text: add piece: %w", err)
+			}
+			if pid, err = res.LastInsertId(); err != nil {
+				return fmt.Errorf("index text: add piece: %w", err)
+			}
+		}
+		have[pid] = true
+		add = append(add, pid)
+		size += len(p) + 1
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO session_text_refs(session_id, pieces) VALUES (?, ?)`, id, packIDs(add))
+	if err != nil {
+		return fmt.Errorf("index text: %w", err)
+	}
+	row, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("index text: %w", err)
+	}
+	slices.Sort(add)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO session_text_refs_fts(rowid, pieces) VALUES (?, ?)`, row, idWords(add, " ")); err != nil {
+		return fmt.Errorf("index text: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET text_bytes = ? WHERE id = ?`, size, id); err != nil {
+		return fmt.Errorf("index text: %w", err)
+	}
+	return nil
+}
+
+// sessionPieces lists the pieces a session references.
+func sessionPieces(ctx context.Context, tx querier, id string) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT pieces FROM session_text_refs WHERE session_id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		ids, err := unpackIDs(b)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ids...)
+	}
+	return out, rows.Err()
+}
+
+// dropUnusedText deletes the pieces among candidates that no row of session text references
+// any more; the trigger takes each out of the full-text index, and secure-delete out of its
+// pages too. DeleteSessions runs it after deleting the sessions, so text that only deleted
+// sessions showed is gone while text other sessions showed stays searchable for them.
+func dropUnusedText(ctx context.Context, tx querier, candidates map[int64]bool) error {
+	ids := make([]int64, 0, len(candidates))
+	for id := range candidates {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		var row int64
+		err := tx.QueryRowContext(ctx, `SELECT rowid FROM session_text_refs_fts WHERE session_text_refs_fts MATCH ? LIMIT 1`, strconv.FormatInt(id, 10)).Scan(&row)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("text piece %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM text_pieces WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("text piece %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// maxTextWords bounds the pieces a text: term lists as one full-text query over the rows
+// (id OR id OR …); a term matching more pieces tests each session's rows instead.
+const maxTextWords = 1000
+
+// textRows streams the session_text_refs rows (aliased d) whose pieces match an id list, in the
+// index's order, so a LIMIT stops reading it early.
+const textRows = `session_text_refs_fts f JOIN session_text_refs d ON d.id = f.rowid`
+
+// text compiles text: in two steps. The full-text index of the distinct pieces finds the pieces
+// with the words, a short list even for a common word. Then, for rare text, the probe collects
+// the sessions whose rows reference any of them from the rows' index, and the query tests ids
+// against that list; common text is tested session by session, each of the session's one or
+// two rows checked against the list of pieces (reel_text_any), and counted from the rows'
+// index streamed in rowid order.
+func (c *compiler) text(q string) (string, error) {
+	rows, err := c.query(c.ctx, `SELECT rowid FROM text_pieces_fts WHERE text_pieces_fts MATCH ?`, q)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: search: text pieces: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return "", fmt.Errorf("sqlite: search: text pieces: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("sqlite: search: text pieces: %w", err)
+	}
+	if len(ids) == 0 {
+		return "0", nil
+	}
+	l := lookup{table: "session_text_refs", cond: "reel_text_any(pieces, ?)", check: "reel_text_any(pieces, ?)", args: []any{packIDs(ids)}}
+	if len(ids) <= maxTextWords {
+		words := idWords(ids, " OR ")
+		if !c.neg && c.probe != nil {
+			var n int
+			var sessions string
+			err := c.probe(c.ctx, `SELECT COUNT(*), COALESCE(json_group_array(session_id), '[]') FROM (SELECT DISTINCT d.session_id FROM `+textRows+
+				` WHERE f.session_text_refs_fts MATCH ? LIMIT ?)`, words, rareRows).Scan(&n, &sessions)
+			if err != nil {
+				return "", fmt.Errorf("sqlite: search: probe text: %w", err)
+			}
+			c.probed = n
+			if n < rareRows {
+				if n == 0 {
+					return "0", nil
+				}
+				c.args = append(c.args, sessions)
+				return "s.id IN (SELECT value FROM json_each(?))", nil
+			}
+		}
+		l.from, l.fromCond, l.fromArgs = textRows, "f.session_text_refs_fts MATCH ?", []any{words}
+	}
+	return c.lookupTest(l), nil
+}
