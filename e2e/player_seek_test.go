@@ -3,6 +3,10 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"image/color"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,4 +82,93 @@ func TestPlayerSeeksFromNearestSnapshot(t *testing.T) {
 		clickAt(630_000),
 		waitFor(clockText+` === "Minute 10"`),
 	)
+}
+
+// TestPlayerHoldsImagesUntilTheFrameIsUp opens a recording at a moment after the recording
+// changed some of its images: the replayed page's pictures are asked for only once the frame is
+// on screen (the frame runs no scripts, so the browser would otherwise fetch every one of them
+// before painting), and the ones the recording replaced or removed on the way are never asked
+// for at all. What shows is what the recording has at that moment.
+func TestPlayerHoldsImagesUntilTheFrameIsUp(t *testing.T) {
+	pngBytes := solidPNG(2, 2, color.RGBA{200, 30, 30, 255})
+	var mu sync.Mutex
+	asked := map[string]int{}
+	assets := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		asked[req.URL.Path]++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(pngBytes)
+	}))
+	defer assets.Close()
+	r := startReel(t, t.TempDir())
+	ctx := browser(t)
+	const id = "s_heldimages01"
+	start := time.Now().Add(-time.Hour).UnixMilli()
+
+	var d dom
+	img := func(name string) node {
+		return d.el("img", map[string]any{"id": name, "src": assets.URL + "/" + name + ".png", "width": "20", "height": "20", "loading": "lazy"})
+	}
+	a, c, dd := img("a"), img("c"), img("d")
+	picture := d.el("picture", nil, d.el("source", map[string]any{"srcset": assets.URL + "/b.png", "type": "image/png"}), d.el("img", map[string]any{"id": "b", "src": assets.URL + "/b-fallback.png"}))
+	body := d.el("div", map[string]any{"id": "imgs"}, a, picture, c, dd)
+	doc := d.page(body)
+	e := d.el("img", map[string]any{"id": "e", "src": assets.URL + "/e.png"})
+	mutation := func(ts int64, data map[string]any) string {
+		m := map[string]any{"source": 0, "texts": []any{}, "attributes": []any{}, "removes": []any{}, "adds": []any{}}
+		for k, v := range data {
+			m[k] = v
+		}
+		return evJSON(3, ts, m)
+	}
+	evs := []string{
+		metaEv(start, "https://shop.example/"), fullEv(start+1, doc),
+		mutation(start+1000, map[string]any{"attributes": []any{map[string]any{"id": c["id"], "attributes": map[string]any{"src": nil}}}}),
+		mutation(start+2000, map[string]any{"attributes": []any{map[string]any{"id": dd["id"], "attributes": map[string]any{"src": assets.URL + "/d2.png"}}}}),
+		mutation(start+3000, map[string]any{"adds": []any{map[string]any{"parentId": body["id"], "nextId": nil, "node": e}}}),
+	}
+	for s := 4; s < 20; s++ {
+		evs = append(evs, moveEv(start+int64(s)*1000, s*10, 10))
+	}
+	ingest(t, r, id, "t_tab00000001", 0, evs)
+
+	frameImg := func(id, expr string) string {
+		return fmt.Sprintf(`(() => { const f = document.querySelector('[data-testid=player] iframe'); const i = f && f.contentDocument && f.contentDocument.getElementById(%q); return i ? %s : null; })()`, id, expr)
+	}
+	loaded := func(id string) string { return frameImg(id, `i.complete && i.naturalWidth === 2`) }
+	var startedAfterFrame bool
+	var b, cSrc, dSrc string
+	run(t, ctx, "open at 0:05",
+		append(loginActions(r),
+			chromedp.Navigate(r.URL+"/sessions/"+id+"?t=5000"),
+			waitFor(`document.body.dataset.firstFrameAt`),
+			waitFor(loaded("a")), waitFor(loaded("b")), waitFor(loaded("d")), waitFor(loaded("e")),
+			// Every picture of the frame was asked for after the frame was on screen.
+			chromedp.Evaluate(`(() => {
+				const f = document.querySelector('[data-testid=player] iframe').contentWindow;
+				const frameAt = performance.timeOrigin + Number(document.body.dataset.firstFrameAt);
+				const held = f.performance.getEntriesByType('resource').filter((e) => /\/(a|b|e)\.png$/.test(e.name));
+				return held.length === 3 && held.every((e) => f.performance.timeOrigin + e.startTime >= frameAt);
+			})()`, &startedAfterFrame),
+			chromedp.Evaluate(frameImg("b", `i.currentSrc`), &b),
+			chromedp.Evaluate(frameImg("c", `i.getAttribute('src') || ""`), &cSrc),
+			chromedp.Evaluate(frameImg("d", `i.getAttribute('src')`), &dSrc),
+		)...)
+	if !startedAfterFrame {
+		t.Error("the frame's images were asked for before the frame was on screen")
+	}
+	if b != assets.URL+"/b.png" {
+		t.Errorf("the picture shows %q, want its <source> %q", b, assets.URL+"/b.png")
+	}
+	if cSrc != "" || dSrc != assets.URL+"/d2.png" {
+		t.Errorf("removed image has src %q, replaced one %q; want none and %q", cSrc, dSrc, assets.URL+"/d2.png")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range []string{"/c.png", "/d.png", "/b-fallback.png"} {
+		if asked[p] > 0 {
+			t.Errorf("%s was asked for %d times; the recording had replaced it by the moment shown", p, asked[p])
+		}
+	}
 }

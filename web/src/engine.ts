@@ -5,6 +5,7 @@ import { Replayer } from "rrweb";
 import { ApiError, streamEvents, type RREvent, type Source } from "./api";
 import { applyArchive, type ArchiveMap } from "./archive";
 import { CanvasPainter } from "./canvas";
+import { HeldImages } from "./images";
 import { primeStyles } from "./stylesheets";
 import { FULL_SNAPSHOT, INCREMENTAL, META, SRC_MOUSE_INTERACTION } from "./timeline";
 
@@ -56,6 +57,8 @@ export class Engine {
   private destroyed = false;
   private finishedAt: number | null = null;
   private painter: CanvasPainter | null = null;
+  private images = new HeldImages();
+  private releasing = false;
   private dims = { width: 0, height: 0 };
   private ro: ResizeObserver;
   private keyListener = (e: KeyboardEvent) => this.o.onKey(e);
@@ -193,6 +196,7 @@ export class Engine {
         // frame's DOM: rrweb's virtual DOM instead mirrors the whole page, applies them, and
         // diffs it back, which costs more than the page has nodes, however few events there are.
         useVirtualDom: false,
+        plugins: [{ onBuild: (node: unknown) => this.images.built(node as Node) }],
       });
     } catch (err) {
       this.status = "error";
@@ -249,6 +253,7 @@ export class Engine {
     const r = this.r!;
     const rt = Math.max(0, t - (this.winStart - this.o.base));
     this.finishedAt = null;
+    this.holdImages(r);
     // Fast-forwarding applies every recorded scroll on the way, and each one makes the
     // browser lay the page out again; only the last position of each element is seen.
     const scrolls = new Map<number, unknown>();
@@ -264,6 +269,25 @@ export class Engine {
     }
     this.playing = play;
     this.pending = t;
+  }
+
+  /**
+   * Holds back the image requests of the page the seek builds until its frame has been on
+   * screen (images.ts): after the next frame that shows it and the one after, when the first
+   * frame's time has been noted.
+   */
+  private holdImages(r: Replayer): void {
+    this.images.hold(r.iframe.contentDocument);
+    if (this.releasing) return;
+    this.releasing = true;
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          this.releasing = false;
+          this.images.release();
+        }),
+      ),
+    );
   }
 
   /** Moves to t (session ms); loads an earlier window when t is before the loaded one. */
@@ -411,5 +435,6 @@ export class Engine {
     clearTimeout(this.liveTimer);
     this.ro.disconnect();
     this.teardownReplayer();
+    this.images.destroy();
   }
 }
