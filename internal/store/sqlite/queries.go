@@ -286,9 +286,13 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 			return fail(fmt.Errorf("sqlite: append batches: %w", err))
 		}
 	}
+	seen, err := db.text.begin(ctx, tx)
+	if err != nil {
+		return fail(fmt.Errorf("sqlite: append batches: %w", err))
+	}
 	for i, b := range bs {
 		if errs[i] == nil {
-			if err := indexText(ctx, tx, b.Chunk.SessionID, b.Text); err != nil {
+			if err := indexText(ctx, tx, seen, b.Chunk.SessionID, b.Text); err != nil {
 				return fail(fmt.Errorf("sqlite: append batches: %w", err))
 			}
 		}
@@ -296,6 +300,7 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 	if err := tx.Commit(); err != nil {
 		return fail(fmt.Errorf("sqlite: append batches: commit: %w", err))
 	}
+	db.text.commit(seen)
 	return errs
 }
 

@@ -31,6 +31,7 @@ type DB struct {
 	write *sql.DB // exactly one connection: SQLite allows one writer at a time anyway
 	read  *sql.DB
 	stmts statements // the ingest path's statements, prepared on write
+	text  textCache  // ids of pieces of on-screen text ingest has seen
 }
 
 // Open opens (creating if needed) the index at path and migrates it to the latest version.

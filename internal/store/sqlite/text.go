@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"modernc.org/sqlite"
 )
@@ -162,7 +163,7 @@ const maxSessionText = 64 << 10
 // row, until the session has maxSessionText bytes, storing and indexing any piece no session
 // has shown yet. Pages repeat their header, menu and footer on every snapshot, so without
 // this each page view would reference them again.
-func indexText(ctx context.Context, tx querier, id string, pieces []string) error {
+func indexText(ctx context.Context, tx querier, seen *textSeen, id string, pieces []string) error {
 	if len(pieces) == 0 {
 		return nil
 	}
@@ -183,31 +184,59 @@ func indexText(ctx context.Context, tx querier, id string, pieces []string) erro
 			have[p] = true
 		}
 	}
-	var add []int64
+	// The batch's pieces are looked up in one statement, and those no session has shown yet
+	// are stored in one more: a statement per piece cost more than the rest of ingest.
+	texts := make([]string, 0, len(pieces))
+	dup := make(map[string]bool, len(pieces))
+	found := make(map[string]int64, len(pieces))
+	var lookup []string
 	for _, p := range pieces {
-		p = strings.ReplaceAll(p, "\n", " ")
-		h := textHash(p)
-		var pid int64
-		err := tx.QueryRowContext(ctx, `SELECT id FROM text_pieces WHERE hash = ? AND text = ?`, h, p).Scan(&pid)
-		found := err == nil
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("index text: %w", err)
-		}
-		if found && have[pid] || size+len(p)+1 > maxSessionText {
+		p = cleanPiece(p)
+		if dup[p] {
 			continue
 		}
-		if !found {
-			res, err := tx.ExecContext(ctx, `INSERT INTO text_pieces(hash, text) VALUES (?, ?)`, h, p)
-			if err != nil {
-				return fmt.Errorf("index text: add piece: %w", err)
-			}
-			if pid, err = res.LastInsertId(); err != nil {
-				return fmt.Errorf("index text: add piece: %w", err)
-			}
+		dup[p] = true
+		texts = append(texts, p)
+		if pid, ok := seen.id(p); ok {
+			found[p] = pid
+		} else {
+			lookup = append(lookup, p)
 		}
-		have[pid] = true
-		add = append(add, pid)
+	}
+	if len(lookup) > 0 {
+		stored, err := findPieces(ctx, tx, lookup)
+		if err != nil {
+			return fmt.Errorf("index text: %w", err)
+		}
+		for p, pid := range stored {
+			found[p] = pid
+			seen.add(p, pid)
+		}
+	}
+	var add []int64
+	var missing []string
+	for _, p := range texts {
+		pid, ok := found[p]
+		if ok && have[pid] || size+len(p)+1 > maxSessionText {
+			continue
+		}
+		if ok {
+			have[pid] = true
+			add = append(add, pid)
+		} else {
+			missing = append(missing, p)
+		}
 		size += len(p) + 1
+	}
+	if len(missing) > 0 {
+		stored, err := storePieces(ctx, tx, missing)
+		if err != nil {
+			return fmt.Errorf("index text: add pieces: %w", err)
+		}
+		for i, pid := range stored {
+			seen.add(missing[i], pid)
+		}
+		add = append(add, stored...)
 	}
 	if len(add) == 0 {
 		return nil
@@ -228,6 +257,183 @@ func indexText(ctx context.Context, tx querier, id string, pieces []string) erro
 		return fmt.Errorf("index text: %w", err)
 	}
 	return nil
+}
+
+// textCache remembers the ids of pieces ingest has looked up or stored, so a site's pieces,
+// which every session shows, are looked up once per process rather than once per batch (the
+// lookups were a third of the cost of a batch with text). Ids go stale only when pieces are
+// deleted: DeleteSessions resets the cache before it commits, and a change committed by another
+// connection (reel erase-user works on the data directory directly) is seen through PRAGMA
+// data_version at the start of the next ingest transaction, which holds the write lock. What a
+// transaction learns joins the cache only after it commits, and only if the cache was not reset
+// meanwhile.
+type textCache struct {
+	mu      sync.Mutex
+	gen     int   // counts resets
+	version int64 // the write connection's data_version when the cache was last checked
+	ids     map[string]int64
+	size    int
+}
+
+// maxTextCache bounds the bytes of text the cache holds; when full it starts over.
+const maxTextCache = 8 << 20
+
+// textSeen is one ingest transaction's view of the cache, with the ids it learned.
+type textSeen struct {
+	cache *textCache
+	gen   int
+	added map[string]int64
+}
+
+func (s *textSeen) id(text string) (int64, bool) {
+	if id, ok := s.added[text]; ok {
+		return id, true
+	}
+	c := s.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != s.gen {
+		return 0, false
+	}
+	id, ok := c.ids[text]
+	return id, ok
+}
+
+func (s *textSeen) add(text string, id int64) {
+	if s.added == nil {
+		s.added = map[string]int64{}
+	}
+	s.added[text] = id
+}
+
+// begin starts a transaction's view of the cache, resetting the cache if another connection
+// committed since it was last checked.
+func (c *textCache) begin(ctx context.Context, tx querier) (*textSeen, error) {
+	var v int64
+	if err := tx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+		return nil, fmt.Errorf("data version: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v != c.version {
+		c.version = v
+		c.resetLocked()
+	}
+	return &textSeen{cache: c, gen: c.gen}, nil
+}
+
+// commit keeps what a committed transaction learned.
+func (c *textCache) commit(s *textSeen) {
+	if len(s.added) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != s.gen {
+		return
+	}
+	for text, id := range s.added {
+		if c.size+len(text) > maxTextCache {
+			c.ids, c.size = nil, 0
+		}
+		if c.ids == nil {
+			c.ids = map[string]int64{}
+		}
+		c.ids[text] = id
+		c.size += len(text)
+	}
+}
+
+// reset forgets every id.
+func (c *textCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.resetLocked()
+}
+
+func (c *textCache) resetLocked() {
+	c.gen++
+	c.ids, c.size = nil, 0
+}
+
+// cleanPiece makes a piece storable as it is found again: one line (a row of 0007 held a piece
+// a line), valid UTF-8 without NUL, so that it reads back through JSON as it went in.
+func cleanPiece(p string) string {
+	p = strings.ReplaceAll(p, "\n", " ")
+	p = strings.ReplaceAll(p, "\x00", "")
+	return strings.ToValidUTF8(p, "\uFFFD")
+}
+
+// findPieces looks the pieces up by hash in one statement (a statement per piece cost more than
+// the rest of ingest) and returns the ids of those stored.
+func findPieces(ctx context.Context, tx querier, texts []string) (map[string]int64, error) {
+	hashes := make([]int64, len(texts))
+	want := make(map[string]bool, len(texts))
+	for i, p := range texts {
+		hashes[i] = textHash(p)
+		want[p] = true
+	}
+	arg, err := json.Marshal(hashes)
+	if err != nil {
+		return nil, err
+	}
+	// One row, a JSON object of text → id: reading a row per piece cost as much as the lookup.
+	var obj []byte
+	err = tx.QueryRowContext(ctx, `SELECT json_group_object(text, id) FROM text_pieces WHERE hash IN (SELECT value FROM json_each(?))`, string(arg)).Scan(&obj)
+	if err != nil {
+		return nil, err
+	}
+	var stored map[string]int64
+	if err := json.Unmarshal(obj, &stored); err != nil {
+		return nil, err
+	}
+	// A piece whose hash another piece shares is not the one looked up.
+	for text := range stored {
+		if !want[text] {
+			delete(stored, text)
+		}
+	}
+	return stored, nil
+}
+
+// storePieces stores pieces no session has shown yet, in one statement, and returns their ids.
+func storePieces(ctx context.Context, tx querier, texts []string) ([]int64, error) {
+	pairs := make([][2]any, len(texts))
+	for i, p := range texts {
+		pairs[i] = [2]any{textHash(p), p}
+	}
+	arg, err := json.Marshal(pairs)
+	if err != nil {
+		return nil, err
+	}
+	// SQLite does not promise RETURNING's order, so each row says which piece it is.
+	rows, err := tx.QueryContext(ctx, `INSERT INTO text_pieces(hash, text) SELECT value ->> 0, value ->> 1 FROM json_each(?) ORDER BY key RETURNING id, hash`, string(arg))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byHash := make(map[int64][]int64, len(texts))
+	for rows.Next() {
+		var id, h int64
+		if err := rows.Scan(&id, &h); err != nil {
+			return nil, err
+		}
+		byHash[h] = append(byHash[h], id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Pieces sharing a hash were inserted in the order given, so their ids ascend in it.
+	ids := make([]int64, len(texts))
+	for i, p := range texts {
+		h := textHash(p)
+		if len(byHash[h]) == 0 {
+			return nil, fmt.Errorf("piece %d of %d not stored", i+1, len(texts))
+		}
+		slices.Sort(byHash[h])
+		ids[i], byHash[h] = byHash[h][0], byHash[h][1:]
+	}
+	return ids, nil
 }
 
 // sessionPieces lists the pieces a session references.

@@ -428,3 +428,25 @@ func TestPackedIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestTextCacheAcrossProcesses: the ids ingest remembers are dropped when another connection
+// (reel erase-user works on the data directory directly) deleted the pieces they name, so text
+// shown again after that is stored afresh instead of referencing a deleted piece.
+func TestTextCacheAcrossProcesses(t *testing.T) {
+	e := newTextEnv(t)
+	e.add("s_a", 0, "Menu", "Only A")
+	other, err := Open(e.ctx, e.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.DeleteSessions(e.ctx, []string{"s_a"}); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	if n := e.count(`SELECT COUNT(*) FROM text_pieces`); n != 0 {
+		t.Fatalf("%d pieces left after the other connection deleted their session", n)
+	}
+	e.add("s_b", 1, "Menu", "Only B")
+	e.consistent()
+	e.expect(textCase{"text:menu", []string{"s_b"}}, textCase{"text:only", []string{"s_b"}})
+}
