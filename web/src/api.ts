@@ -276,11 +276,12 @@ function query(q: Record<string, string | number | undefined>): string {
 /**
  * Fetches an events array and hands over events as they arrive, parsed object by object from
  * the streamed body, so the player can show the first frame while the rest is still loading.
- * Resolves with the X-Reel-Seek-Start header (or null) once the body is read.
+ * When onEvents returns a promise, the rest of the body is left unread (and unparsed) until it
+ * settles. Resolves with the X-Reel-Seek-Start header (or null) once the body is read.
  */
 export async function streamEvents(
   url: string,
-  onEvents: (batch: RREvent[]) => void,
+  onEvents: (batch: RREvent[]) => unknown,
   signal?: AbortSignal,
   stream = true,
 ): Promise<{ seekStart: number | null }> {
@@ -316,7 +317,10 @@ export async function streamEvents(
     const { done, value } = await reader.read();
     if (done) break;
     const batch = splitter.push(value);
-    if (batch.length) onEvents(batch);
+    if (batch.length) {
+      const wait = onEvents(batch);
+      if (wait instanceof Promise) await wait;
+    }
   }
   return { seekStart };
 }
@@ -325,8 +329,6 @@ export async function streamEvents(
 class ArraySplitter {
   private buf = "";
   private depth = 0;
-  private inString = false;
-  private escaped = false;
   private start = -1;
   private scanned = 0;
 
@@ -337,14 +339,20 @@ class ArraySplitter {
     let i = this.scanned;
     for (; i < b.length; i++) {
       const c = b.charCodeAt(i);
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (c === 92) this.escaped = true; // backslash
-        else if (c === 34) this.inString = false; // quote
-        continue;
-      }
-      if (c === 34) this.inString = true;
-      else if (c === 123 || c === 91) {
+      if (c === 34) {
+        // A string: jump to its closing quote, the next one not escaped by an odd number of
+        // backslashes (stylesheets and attributes are most of a snapshot's bytes).
+        let j = i;
+        for (;;) {
+          j = b.indexOf('"', j + 1);
+          if (j < 0) break;
+          let k = j - 1;
+          while (b.charCodeAt(k) === 92) k--;
+          if ((j - k) % 2 === 1) break;
+        }
+        if (j < 0) break; // it ends in a later chunk: scan it again from its opening quote
+        i = j;
+      } else if (c === 123 || c === 91) {
         // { or [
         this.depth++;
         if (this.depth === 2 && c === 123) this.start = i;
@@ -356,13 +364,13 @@ class ArraySplitter {
         }
       }
     }
-    // Keep only the unfinished object.
+    // Keep only the unfinished object (or what is left to scan).
     if (this.start >= 0) {
       this.buf = b.slice(this.start);
       this.scanned = i - this.start;
       this.start = 0;
     } else {
-      this.buf = "";
+      this.buf = b.slice(i);
       this.scanned = 0;
     }
     return out;

@@ -65,6 +65,9 @@ export class Engine {
   private shown: () => void = () => {};
   /** Resolves once a frame is on screen. */
   private firstFrame = new Promise<void>((resolve) => (this.shown = resolve));
+  private settle: () => void = () => {};
+  /** Resolves once a frame is on screen or loading ended without one (nothing to show, error). */
+  readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
 
   constructor(private o: EngineOptions) {
     this.ro = new ResizeObserver(() => this.fit());
@@ -119,18 +122,23 @@ export class Engine {
           if (!created && !this.o.loadAll && replayable(evs) && evs[evs.length - 1].timestamp >= target) {
             created = true;
             this.create(evs, t, play);
+            this.o.onChange();
+            // The rest of the answer waits, unparsed, until the frame is on screen.
+            return this.settled;
           }
-          this.o.onChange();
+          // Until a window can be shown, nothing on screen changes.
+          if (created || all) this.o.onChange();
         },
         ctl.signal,
-        // Stream the whole recording (the first frame shows while the rest arrives); a window
-        // from a snapshot is small and parses faster in one go.
-        all && !this.o.loadAll,
+        // Streamed, so the first frame shows as soon as the events up to the moment are in,
+        // except for the baseline that loads everything before showing anything.
+        !this.o.loadAll,
       );
     } catch (err) {
       if (gen !== this.gen || this.destroyed) return;
       this.status = "error";
       this.error = err instanceof ApiError ? err.message : String(err);
+      this.settle();
       this.o.onChange();
       return;
     }
@@ -144,6 +152,7 @@ export class Engine {
       else {
         this.win = evs;
         this.status = "empty";
+        this.settle();
       }
     }
     this.o.onChange();
@@ -201,6 +210,7 @@ export class Engine {
     } catch (err) {
       this.status = "error";
       this.error = "The recording could not be opened: " + (err instanceof Error ? err.message : String(err));
+      this.settle();
       return;
     }
     this.r = r;
@@ -245,6 +255,7 @@ export class Engine {
         if (!document.body.dataset.firstFrameAt) document.body.dataset.firstFrameAt = String(Math.round(performance.now()));
         this.o.stage.dataset.frameMs = String(Math.round(this.time()));
         this.shown();
+        this.settle();
       });
     });
   }
@@ -430,6 +441,7 @@ export class Engine {
 
   destroy(): void {
     this.destroyed = true;
+    this.settle();
     this.gen++;
     for (const c of this.aborts) c.abort();
     clearTimeout(this.liveTimer);
