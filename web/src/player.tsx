@@ -36,8 +36,6 @@ export function Player({ id, t, source, shared }: { id: string; t: string | null
 
   useEffect(() => {
     let live = true;
-    // Friction findings and the summary are extras: the player works without them.
-    source.signals?.().then((r) => live && setSignals(r), () => {});
     // The archived copies are asked for alongside the session, so they cost no extra wait; a
     // recording without them (or a failed request) replays with its original URLs.
     source.archive().then(
@@ -71,6 +69,18 @@ export function Player({ id, t, source, shared }: { id: string; t: string | null
       live = false;
     };
   }, [id]);
+
+  // Friction findings and the summary are extras: the player works without them. The server
+  // reads the whole recording to answer, so they are asked for once the first frame is up.
+  const signalsFor = useRef("");
+  const askSignals = () => {
+    if (!source.signals || signalsFor.current === id) return;
+    signalsFor.current = id;
+    source.signals().then(
+      (r) => signalsFor.current === id && setSignals(r),
+      () => {},
+    );
+  };
 
   const startAt = t !== null && /^\d+$/.test(t) ? Number(t) : null;
 
@@ -108,6 +118,7 @@ export function Player({ id, t, source, shared }: { id: string; t: string | null
           setTab={setTab}
           shared={!!shared}
           signals={signals}
+          askSignals={askSignals}
           archive={archive}
         />
       )}
@@ -126,9 +137,11 @@ function Replay({
   setTab,
   shared,
   signals,
+  askSignals,
   archive,
 }: {
   signals: Signals | null;
+  askSignals: () => void;
   archive: ArchiveMap;
   session: SessionDetail;
   source: Source;
@@ -202,6 +215,7 @@ function Replay({
     const from = switchMoment.current ?? startAt;
     switchMoment.current = null;
     en.start(from ?? 0, from === null);
+    en.settled.then(() => engineRef.current === en && askSignals());
     const loop = () => {
       if (engineRef.current) setTime(engineRef.current.time());
       raf = requestAnimationFrame(loop);
