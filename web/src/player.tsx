@@ -175,6 +175,9 @@ function Replay({
     let digestTimer = 0;
     let digestedLen = -1;
     let lastDigest = 0;
+    // Markers, the activity strip and the panes wait for the first frame: for a long recording
+    // they cost more than the frame itself.
+    let settled = false;
     const redigest = () => {
       const en = engineRef.current;
       if (!en) return;
@@ -197,7 +200,7 @@ function Replay({
       onChange: () => {
         setTick((n) => n + 1);
         // The panes follow the recording as it streams in, at most twice a second.
-        if (digestTimer) return;
+        if (!settled || digestTimer) return;
         const wait = 500 - (Date.now() - lastDigest);
         if (wait <= 0) {
           lastDigest = Date.now();
@@ -215,7 +218,13 @@ function Replay({
     const from = switchMoment.current ?? startAt;
     switchMoment.current = null;
     en.start(from ?? 0, from === null);
-    en.settled.then(() => engineRef.current === en && askSignals());
+    en.settled.then(() => {
+      if (engineRef.current !== en) return;
+      settled = true;
+      lastDigest = Date.now();
+      redigest();
+      askSignals();
+    });
     const loop = () => {
       if (engineRef.current) setTime(engineRef.current.time());
       raf = requestAnimationFrame(loop);
