@@ -42,20 +42,60 @@ const (
 )
 
 // keyBefore says which delta-encoded name, if any, ends at text[:i], where text[i:] starts
-// with `":`.
+// with `":`. It looks at the last letter first: most keys end in neither d nor p.
 func keyBefore(text []byte, i int) deltaKey {
 	t := text[:i]
-	switch {
-	case bytes.HasSuffix(t, []byte(`"id`)):
-		return keyID
-	case bytes.HasSuffix(t, []byte(`"parentId`)):
-		return keyParentID
-	case bytes.HasSuffix(t, []byte(`"timestamp`)):
-		return keyTimestamp
-	case bytes.HasSuffix(t, []byte(`"nextId`)):
-		return keyNextID
+	if len(t) < 3 {
+		return keyNone
+	}
+	switch t[len(t)-1] {
+	case 'd':
+		switch {
+		case t[len(t)-2] == 'i' && t[len(t)-3] == '"':
+			return keyID
+		case t[len(t)-2] != 'I':
+		case bytes.HasSuffix(t, []byte(`"parentId`)):
+			return keyParentID
+		case bytes.HasSuffix(t, []byte(`"nextId`)):
+			return keyNextID
+		}
+	case 'p':
+		if bytes.HasSuffix(t, []byte(`"timestamp`)) {
+			return keyTimestamp
+		}
 	}
 	return keyNone
+}
+
+// nextKey finds the next `":` in text at or after at and returns the index of its quote, or -1.
+// It looks for the colon, the rarer of the two bytes in JSON text, and then at the byte before.
+func nextKey(text []byte, at int) int {
+	for {
+		j := bytes.IndexByte(text[at:], ':')
+		if j < 0 {
+			return -1
+		}
+		if c := at + j; j > 0 && text[c-1] == '"' {
+			return c - 1
+		}
+		at += j + 1
+	}
+}
+
+// parseInt reads the integer integerAt found: at most 17 characters, so it cannot overflow.
+func parseInt(digits []byte) int64 {
+	neg := digits[0] == '-'
+	if neg {
+		digits = digits[1:]
+	}
+	var v int64
+	for _, c := range digits {
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		return -v
+	}
+	return v
 }
 
 // integerAt returns the length of the integer (`-?[0-9]+` not followed by a fraction or an
@@ -99,11 +139,10 @@ func Undelta(text []byte, grow func(n int64) error) ([]byte, error) {
 	var prev [3]int64
 	done := 0
 	for at := 0; ; {
-		j := bytes.Index(text[at:], []byte(`":`))
-		if j < 0 {
+		colon := nextKey(text, at)
+		if colon < 0 {
 			break
 		}
-		colon := at + j
 		at = colon + 2
 		k := keyBefore(text, colon)
 		if k == keyNone {
@@ -117,10 +156,7 @@ func Undelta(text []byte, grow func(n int64) error) ([]byte, error) {
 		if n > maxDeltaDigits+1 || n == maxDeltaDigits+1 && digits[0] != '-' {
 			return nil, badRequest("bad_encoding", "delta encoding: difference %.20s… is too long", digits)
 		}
-		d, err := strconv.ParseInt(string(digits), 10, 64)
-		if err != nil {
-			return nil, badRequest("bad_encoding", "delta encoding: bad difference %q", digits)
-		}
+		d := parseInt(digits)
 		from := k
 		if k == keyNextID {
 			from = keyID
@@ -154,11 +190,10 @@ func Delta(text []byte) ([]byte, bool) {
 	var prev [3]int64
 	done := 0
 	for at := 0; ; {
-		j := bytes.Index(text[at:], []byte(`":`))
-		if j < 0 {
+		colon := nextKey(text, at)
+		if colon < 0 {
 			break
 		}
-		colon := at + j
 		at = colon + 2
 		k := keyBefore(text, colon)
 		if k == keyNone {
