@@ -1,8 +1,10 @@
 package rrweb
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 )
 
 // Errors of the batch scanner; ErrSyntax and ErrTooDeep carry the byte offset in their message.
@@ -287,6 +289,16 @@ func (s *scanner) str() error {
 	b := s.b
 	i := s.i + 1
 	for i < len(b) {
+		// Eight bytes at a time to the next byte that is not plain string content: most of
+		// a long string (a stylesheet, a data URI) is passed over this way.
+		if i+8 <= len(b) {
+			m := special(binary.LittleEndian.Uint64(b[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		}
 		c := b[i]
 		switch {
 		case c == '"':
@@ -322,6 +334,20 @@ func (s *scanner) str() error {
 	}
 	s.i = i
 	return s.fail()
+}
+
+// Bytes of eight, for special.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// special marks the bytes of v (eight bytes of a string, little-endian) that end plain string
+// content: a quote, a backslash or a control character. The lowest marked byte is always the
+// first such byte (bits above it may be spurious).
+func special(v uint64) uint64 {
+	q, bs := v^(ones*'"'), v^(ones*'\\')
+	return ((v-ones*0x20) & ^v | (q-ones) & ^q | (bs-ones) & ^bs) & highs
 }
 
 func isHex(c byte) bool {
