@@ -124,7 +124,7 @@ func TestHeatmapsPage(t *testing.T) {
 			}
 		}
 		r.api(t, "/api/v1/sessions", &list)
-		t.Fatalf("heatmap of the cart = %+v, want 8 clicks on the coupon button and 2 page views in 2 sessions; sessions: %+v", hm, list.Sessions)
+		t.Fatalf("heatmap of the cart = %+v, want 8 clicks on the coupon button and 2 page views in 2 sessions; sessions: %+v\nreel stderr:\n%s", hm, list.Sessions, r.logs)
 	}
 
 	check := func(step, device string) heatPixels {

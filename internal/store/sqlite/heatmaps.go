@@ -1,11 +1,14 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/reelhq/reel/internal/store"
 )
@@ -16,7 +19,7 @@ var _ store.Heatmaps = (*DB)(nil)
 // elements, enough to draw any page.
 const maxHeatBins = 5000
 
-// SaveHeat replaces a session's heatmap rows.
+// SaveHeat replaces a session's heatmap rows: one per page, packed (heat.go).
 func (db *DB) SaveHeat(ctx context.Context, h store.Heat) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -30,106 +33,172 @@ func (db *DB) SaveHeat(ctx context.Context, h store.Heat) error {
 		}
 		return fmt.Errorf("sqlite: save heat %s: %w", h.SessionID, err)
 	}
-	for _, q := range []string{`DELETE FROM heat_clicks WHERE session_id = ?`, `DELETE FROM heat_views WHERE session_id = ?`} {
-		if _, err := tx.ExecContext(ctx, q, h.SessionID); err != nil {
-			return fmt.Errorf("sqlite: save heat: %w", err)
-		}
-	}
-	click, err := tx.PrepareContext(ctx, `INSERT INTO heat_clicks(session_id, project_id, tab, path, device, at, selector, x, y, w, h, page_x, page_y)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM heat WHERE session_id = ?`, h.SessionID); err != nil {
 		return fmt.Errorf("sqlite: save heat: %w", err)
 	}
-	defer click.Close()
+	type page struct {
+		clicks []heatClick
+		views  []heatView
+	}
+	pages := map[string]*page{}
+	var paths []string
+	get := func(path string) *page {
+		p := pages[path]
+		if p == nil {
+			p = &page{}
+			pages[path] = p
+			paths = append(paths, path)
+		}
+		return p
+	}
 	for _, c := range h.Clicks {
-		if _, err := click.ExecContext(ctx, h.SessionID, projectID, c.Tab, c.Path, h.Device, ms(c.At), c.Selector, c.X, c.Y, c.W, c.H, c.PageX, c.PageY); err != nil {
+		p := get(c.Path)
+		p.clicks = append(p.clicks, heatClick{tab: c.Tab, at: ms(c.At), selector: c.Selector, x: c.X, y: c.Y,
+			w: int64(c.W), h: int64(c.H), pageX: int64(c.PageX), pageY: int64(c.PageY)})
+	}
+	for _, v := range h.Views {
+		p := get(v.Path)
+		p.views = append(p.views, heatView{tab: v.Tab, at: ms(v.At), seen: ms(v.Seen), depth: int64(math.Round(v.Depth * 100))})
+	}
+	for _, path := range paths {
+		p := pages[path]
+		var pageID int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO heat_pages(project_id, path) VALUES (?, ?)
+			ON CONFLICT(project_id, path) DO UPDATE SET path = excluded.path RETURNING id`, projectID, path).Scan(&pageID); err != nil {
+			return fmt.Errorf("sqlite: save heat: page: %w", err)
+		}
+		first, last := sortHeat(p.clicks, p.views)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO heat(page_id, session_id, device, first_at, last_at, data) VALUES (?, ?, ?, ?, ?, ?)`,
+			pageID, h.SessionID, h.Device, first, last, packHeat(first, p.clicks, p.views)); err != nil {
 			return fmt.Errorf("sqlite: save heat: %w", err)
 		}
 	}
-	for _, v := range h.Views {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO heat_views(session_id, project_id, tab, path, device, at, seen_at, depth) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			h.SessionID, projectID, v.Tab, v.Path, h.Device, ms(v.At), ms(v.Seen), int(math.Round(v.Depth*100))); err != nil {
-			return fmt.Errorf("sqlite: save heat: %w", err)
-		}
+	// A page the session no longer shows may have been named by its rows alone.
+	if err := dropUnusedHeatPages(ctx, tx); err != nil {
+		return fmt.Errorf("sqlite: save heat: %w", err)
 	}
 	return tx.Commit()
 }
 
-// Heatmap aggregates the clicks and scroll depths of the pages a pattern matches.
+// dropUnusedHeatPages deletes the paths no heat row names any more: a path may name the
+// person (an account page), so it goes with the last session that showed it.
+func dropUnusedHeatPages(ctx context.Context, tx querier) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM heat_pages WHERE NOT EXISTS (SELECT 1 FROM heat WHERE heat.page_id = heat_pages.id)`); err != nil {
+		return fmt.Errorf("heat pages: %w", err)
+	}
+	return nil
+}
+
+// Heatmap aggregates the clicks and scroll depths of the pages a pattern matches: it reads the
+// rows of those pages whose times meet the window and aggregates their clicks and views here.
 func (db *DB) Heatmap(ctx context.Context, q store.HeatmapQuery) (store.Heatmap, error) {
 	var out store.Heatmap
 	bins := max(q.Bins, 1)
-	// cond is the query's filter on a table aliased a (heat_clicks or heat_views).
-	cond := func(a string) string {
-		return fmt.Sprintf(`%[1]sproject_id = ? AND %[1]spath GLOB ? AND %[1]sat >= ? AND %[1]sat < ? AND (? = '' OR %[1]sdevice = ?)`, a)
-	}
-	where := cond("")
-	args := []any{q.ProjectID, globPattern(q.Page), ms(q.From), ms(q.To), q.Device, q.Device}
-
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT session_id) FROM heat_clicks WHERE `+where, args...).Scan(&out.Clicks, &out.Sessions); err != nil {
-		return out, fmt.Errorf("sqlite: heatmap: %w", err)
-	}
-	rows, err := db.read.QueryContext(ctx, `SELECT selector, MIN(CAST(x * ? AS INTEGER), ? - 1) AS bx, MIN(CAST(y * ? AS INTEGER), ? - 1) AS by,
-			COUNT(*), AVG(page_x), AVG(page_y)
-		FROM heat_clicks WHERE `+where+` GROUP BY selector, bx, by ORDER BY COUNT(*) DESC, selector, bx, by LIMIT ?`,
-		append(append([]any{bins, bins, bins, bins}, args...), maxHeatBins)...)
+	from, to := ms(q.From), ms(q.To)
+	rows, err := db.read.QueryContext(ctx, `SELECT h.session_id, p.path, h.first_at, h.data FROM heat_pages p JOIN heat h ON h.page_id = p.id
+		WHERE p.project_id = ? AND p.path GLOB ? AND h.last_at >= ? AND h.first_at < ? AND (? = '' OR h.device = ?)`,
+		q.ProjectID, globPattern(q.Page), from, to, q.Device, q.Device)
 	if err != nil {
 		return out, fmt.Errorf("sqlite: heatmap: %w", err)
 	}
+	type cell struct {
+		selector string
+		bx, by   int
+	}
+	type sum struct {
+		n, px, py int64
+	}
+	cells := map[cell]*sum{}
+	sessions := map[string]bool{}
+	// The backdrop: the latest page view of the page, or the latest click when no view
+	// reported its depth.
+	var view, click *store.Backdrop
+	var viewAt, clickAt int64
+	bin := func(v float64) int { return min(int(v*float64(bins)), bins-1) }
 	for rows.Next() {
-		var b store.HeatBin
-		var bx, by int
-		var px, py float64
-		if err := rows.Scan(&b.Selector, &bx, &by, &b.Clicks, &px, &py); err != nil {
+		var id, path string
+		var base int64
+		var data []byte
+		if err := rows.Scan(&id, &path, &base, &data); err != nil {
 			rows.Close()
 			return out, fmt.Errorf("sqlite: heatmap: %w", err)
 		}
-		b.X, b.Y = (float64(bx)+0.5)/float64(bins), (float64(by)+0.5)/float64(bins)
-		b.PageX, b.PageY = int(math.Round(px)), int(math.Round(py))
-		out.Bins = append(out.Bins, b)
+		clicks, views, err := unpackHeat(base, data)
+		if err != nil {
+			rows.Close()
+			return out, fmt.Errorf("sqlite: heatmap %s: %w", id, err)
+		}
+		for _, c := range clicks {
+			if c.at < from || c.at >= to {
+				continue
+			}
+			out.Clicks++
+			sessions[id] = true
+			k := cell{c.selector, bin(c.x), bin(c.y)}
+			s := cells[k]
+			if s == nil {
+				s = &sum{}
+				cells[k] = s
+			}
+			s.n, s.px, s.py = s.n+1, s.px+c.pageX, s.py+c.pageY
+			if click == nil || c.at > clickAt {
+				click, clickAt = &store.Backdrop{SessionID: id, Tab: c.tab, Path: path, At: fromMS(c.at)}, c.at
+			}
+		}
+		for _, v := range views {
+			if v.at < from || v.at >= to {
+				continue
+			}
+			// A view that reached step k also reached every step below it.
+			for k := 0; k <= int(min(v.depth/10, 10)) && k < len(out.Reached); k++ {
+				out.Reached[k]++
+			}
+			out.Views++
+			if view == nil || v.at > viewAt {
+				view, viewAt = &store.Backdrop{SessionID: id, Tab: v.tab, Path: path, At: fromMS(v.seen)}, v.at
+			}
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return out, fmt.Errorf("sqlite: heatmap: %w", err)
 	}
-
-	rows, err = db.read.QueryContext(ctx, `SELECT MIN(depth / 10, 10), COUNT(*) FROM heat_views WHERE `+where+` GROUP BY 1`, args...)
-	if err != nil {
-		return out, fmt.Errorf("sqlite: heatmap depth: %w", err)
+	out.Sessions = len(sessions)
+	for k, s := range cells {
+		out.Bins = append(out.Bins, store.HeatBin{Selector: k.selector, Clicks: int(s.n),
+			X: (float64(k.bx) + 0.5) / float64(bins), Y: (float64(k.by) + 0.5) / float64(bins),
+			PageX: int(math.Round(float64(s.px) / float64(s.n))), PageY: int(math.Round(float64(s.py) / float64(s.n)))})
 	}
-	for rows.Next() {
-		var step, n int
-		if err := rows.Scan(&step, &n); err != nil {
-			rows.Close()
-			return out, fmt.Errorf("sqlite: heatmap depth: %w", err)
+	slices.SortFunc(out.Bins, func(a, b store.HeatBin) int {
+		if a.Clicks != b.Clicks {
+			return b.Clicks - a.Clicks
 		}
-		// A view that reached step k also reached every step below it.
-		for k := 0; k <= step && k < len(out.Reached); k++ {
-			out.Reached[k] += n
+		if c := strings.Compare(a.Selector, b.Selector); c != 0 {
+			return c
 		}
-		out.Views += n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return out, fmt.Errorf("sqlite: heatmap depth: %w", err)
+		if a.X != b.X {
+			return cmp.Compare(a.X, b.X)
+		}
+		return cmp.Compare(a.Y, b.Y)
+	})
+	if len(out.Bins) > maxHeatBins {
+		out.Bins = out.Bins[:maxHeatBins]
 	}
 
-	// The backdrop: the latest page view of the page, or the latest click when no view
-	// reported its depth.
-	var b store.Backdrop
-	var at, started int64
-	err = db.read.QueryRowContext(ctx, `SELECT v.session_id, v.tab, v.path, v.seen_at, s.started_at FROM heat_views v JOIN sessions s ON s.id = v.session_id
-		WHERE `+cond("v.")+` ORDER BY v.at DESC LIMIT 1`, args...).Scan(&b.SessionID, &b.Tab, &b.Path, &at, &started)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = db.read.QueryRowContext(ctx, `SELECT c.session_id, c.tab, c.path, c.at, s.started_at FROM heat_clicks c JOIN sessions s ON s.id = c.session_id
-			WHERE `+cond("c.")+` ORDER BY c.at DESC LIMIT 1`, args...).Scan(&b.SessionID, &b.Tab, &b.Path, &at, &started)
+	b := view
+	if b == nil {
+		b = click
 	}
-	switch {
-	case err == nil:
-		b.At, b.SessionStarted = fromMS(at), fromMS(started)
-		out.Backdrop = &b
-	case !errors.Is(err, sql.ErrNoRows):
-		return out, fmt.Errorf("sqlite: heatmap backdrop: %w", err)
+	if b != nil {
+		var started int64
+		err := db.read.QueryRowContext(ctx, `SELECT started_at FROM sessions WHERE id = ?`, b.SessionID).Scan(&started)
+		switch {
+		case err == nil:
+			b.SessionStarted = fromMS(started)
+			out.Backdrop = b
+		case !errors.Is(err, sql.ErrNoRows):
+			return out, fmt.Errorf("sqlite: heatmap backdrop: %w", err)
+		}
 	}
 	return out, nil
 }

@@ -290,13 +290,16 @@ func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
 	}
-	// The search index's rows went with their sessions (ON DELETE CASCADE); an error message
-	// or a piece of on-screen text is stored once for all sessions, and may name the person,
-	// so it goes with its last one.
+	// The search index's rows went with their sessions (ON DELETE CASCADE); an error message,
+	// a piece of on-screen text or a heatmap's path is stored once for all sessions, and may
+	// name the person, so it goes with its last one.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM error_messages WHERE NOT EXISTS (SELECT 1 FROM session_errors WHERE message_id = error_messages.id)`); err != nil {
 		return nil, fmt.Errorf("sqlite: delete sessions: error messages: %w", err)
 	}
 	if err := dropUnusedText(ctx, tx, pieces); err != nil {
+		return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
+	}
+	if err := dropUnusedHeatPages(ctx, tx); err != nil {
 		return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
 	}
 	// The ids ingest remembers may name dropped pieces now (and be reused). The reset comes
