@@ -20,29 +20,46 @@ func hashBytes(h string) ([]byte, error) {
 
 // addContent records the content items a session uses: their rows (refreshing the touched time,
 // which protects them from a concurrent sweep), their child edges, and the session's roots.
+// Items and edges are named by id (migration 0014); a child is one of refs, as compaction and
+// ingest give them, or an item the project already has.
 func addContent(ctx context.Context, tx querier, projectID, sessionID string, refs []store.ContentRef, now time.Time) error {
+	ids := make(map[string]int64, len(refs))
 	for _, c := range refs {
 		h, err := hashBytes(c.Hash)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO content(project_id, hash, size, stored, touched_at) VALUES (?, ?, ?, ?, ?)
+		var id int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO content(project_id, hash, size, stored, touched_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT(project_id, hash) DO UPDATE SET touched_at = excluded.touched_at,
-				size = MAX(content.size, excluded.size), stored = MAX(content.stored, excluded.stored)`, projectID, h, c.Size, c.Stored, ms(now)); err != nil {
+				size = MAX(content.size, excluded.size), stored = MAX(content.stored, excluded.stored)
+			RETURNING id`, projectID, h, c.Size, c.Stored, ms(now)).Scan(&id); err != nil {
 			return fmt.Errorf("content %s: %w", c.Hash, err)
 		}
-		for _, child := range c.Children {
-			ch, err := hashBytes(child)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO content_children(project_id, parent, child) VALUES (?, ?, ?)`, projectID, h, ch); err != nil {
-				return fmt.Errorf("content edge %s: %w", c.Hash, err)
+		ids[c.Hash] = id
+		if c.Root {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO session_content(session_id, content_id) VALUES (?, ?)`, sessionID, id); err != nil {
+				return fmt.Errorf("content ref %s: %w", c.Hash, err)
 			}
 		}
-		if c.Root {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO session_content(session_id, hash) VALUES (?, ?)`, sessionID, h); err != nil {
-				return fmt.Errorf("content ref %s: %w", c.Hash, err)
+	}
+	for _, c := range refs {
+		for _, child := range c.Children {
+			ch, ok := ids[child]
+			if !ok {
+				hb, err := hashBytes(child)
+				if err != nil {
+					return err
+				}
+				// An item the project does not have is never given a row here: a row is
+				// what tells ingest the item is stored.
+				if err := tx.QueryRowContext(ctx, `SELECT id FROM content WHERE project_id = ? AND hash = ?`, projectID, hb).Scan(&ch); err != nil {
+					return fmt.Errorf("content edge %s -> %s: %w", c.Hash, child, err)
+				}
+				ids[child] = ch
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO content_children(parent, child) VALUES (?, ?)`, ids[c.Hash], ch); err != nil {
+				return fmt.Errorf("content edge %s: %w", c.Hash, err)
 			}
 		}
 	}
@@ -312,14 +329,20 @@ func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error
 }
 
 // SweepContent deletes content no session reaches and returns it.
+// The items and their edges go in one transaction, so no new item takes a deleted one's id
+// while an edge still names it.
 func (db *DB) SweepContent(ctx context.Context, touchedBefore time.Time) ([]store.ContentKey, error) {
-	rows, err := db.write.QueryContext(ctx, `WITH RECURSIVE live(project_id, hash) AS (
-			SELECT s.project_id, sc.hash FROM session_content sc JOIN sessions s ON s.id = sc.session_id
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sweep content: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `WITH RECURSIVE live(id) AS (
+			SELECT content_id FROM session_content
 			UNION
-			SELECT cc.project_id, cc.child FROM content_children cc JOIN live l ON cc.project_id = l.project_id AND cc.parent = l.hash
+			SELECT e.child FROM content_children e JOIN live l ON e.parent = l.id
 		)
-		DELETE FROM content WHERE touched_at < ? AND NOT EXISTS (
-			SELECT 1 FROM live WHERE live.project_id = content.project_id AND live.hash = content.hash)
+		DELETE FROM content WHERE touched_at < ? AND id NOT IN live
 		RETURNING project_id, hash`, ms(touchedBefore))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: sweep content: %w", err)
@@ -339,10 +362,13 @@ func (db *DB) SweepContent(ctx context.Context, touchedBefore time.Time) ([]stor
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: sweep content: %w", err)
 	}
-	// Edges of deleted items go too.
-	if _, err := db.write.ExecContext(ctx, `DELETE FROM content_children WHERE NOT EXISTS (
-		SELECT 1 FROM content c WHERE c.project_id = content_children.project_id AND c.hash = content_children.parent)`); err != nil {
+	// Edges of deleted items go too, at either end (a child may go before its parent, which is
+	// within its grace period).
+	if _, err := tx.ExecContext(ctx, `DELETE FROM content_children WHERE parent NOT IN (SELECT id FROM content) OR child NOT IN (SELECT id FROM content)`); err != nil {
 		return nil, fmt.Errorf("sqlite: sweep content edges: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: sweep content: commit: %w", err)
 	}
 	return out, nil
 }
