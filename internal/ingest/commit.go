@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/reelhq/reel/internal/store"
@@ -16,6 +18,13 @@ import (
 // into one pack object (one fsync of the file, one of its directory), records them all in one
 // index transaction (one more fsync), and only then answers each request. Under load a group
 // holds many batches; alone, a batch is its own group and waits for nobody.
+//
+// Each group costs a pack file and a transaction whatever its size, in CPU as well as in
+// fsyncs, so before closing a group the committer lets requests whose bodies have arrived run,
+// and waits (up to maxGroupWait) for those still being decoded. On one busy core, taking only
+// what happened to be queued made groups of one or two batches (324 groups for bench/ingest's
+// 546 batches), and the CPU spent on each group's pack and transaction was taken from the very
+// requests it could have grouped; now it makes about 25 groups of 20.
 
 // job is a batch waiting for the committer.
 type job struct {
@@ -27,6 +36,7 @@ type job struct {
 const (
 	maxGroupJobs  = 128
 	maxGroupBytes = 32 << 20
+	maxGroupWait  = 10 * time.Millisecond
 )
 
 type committer struct {
@@ -34,6 +44,28 @@ type committer struct {
 	queue   chan *job
 	written chan packed // groups whose pack is durable, waiting for the index transaction
 	once    sync.Once
+	// decoding counts the requests whose body has been read and that have not yet reached
+	// the queue or given up: the batches a group may wait for.
+	decoding atomic.Int64
+}
+
+// arrival is a request being decoded, counted in committer.decoding until it leaves.
+type arrival struct {
+	c    *committer
+	left bool
+}
+
+func (c *committer) arrive() *arrival {
+	c.decoding.Add(1)
+	return &arrival{c: c}
+}
+
+// leave marks the request as no longer on its way to the queue; it may be called again.
+func (a *arrival) leave() {
+	if !a.left {
+		a.left = true
+		a.c.decoding.Add(-1)
+	}
 }
 
 type packed struct {
@@ -42,14 +74,17 @@ type packed struct {
 	key     string
 }
 
-// commit hands a batch to the committer and waits until it is durable (or refused).
-func (c *committer) commit(ctx context.Context, b store.Batch, data []byte) error {
+// commit hands a batch to the committer and waits until it is durable (or refused). It ends
+// a's arrival.
+func (c *committer) commit(ctx context.Context, a *arrival, b store.Batch, data []byte) error {
 	c.once.Do(func() {
 		c.written = make(chan packed, 1)
 		go c.loop()
 		go c.indexLoop()
 	})
 	j := &job{batch: b, data: data, done: make(chan error, 1)}
+	// Leave before queueing: a committer that took the job first must not wait for it.
+	a.leave()
 	select {
 	case c.queue <- j:
 	case <-ctx.Done():
@@ -61,18 +96,45 @@ func (c *committer) commit(ctx context.Context, b store.Batch, data []byte) erro
 }
 
 func (c *committer) loop() {
+	wait := time.NewTimer(maxGroupWait)
+	wait.Stop()
 	for first := range c.queue {
 		group := []*job{first}
 		size := len(first.data)
+		waiting := false
 	gather:
 		for len(group) < maxGroupJobs && size < maxGroupBytes {
 			select {
 			case j := <-c.queue:
 				group = append(group, j)
 				size += len(j.data)
+				continue
 			default:
+			}
+			if c.decoding.Load() == 0 {
+				// Requests whose bodies have arrived may not have been scheduled yet (on one
+				// core they wait for this goroutine): let them run once, up to where they
+				// block or queue their batch.
+				runtime.Gosched()
+				if len(c.queue) == 0 && c.decoding.Load() == 0 {
+					break
+				}
+			}
+			if !waiting {
+				wait.Reset(maxGroupWait)
+				waiting = true
+			}
+			select {
+			case j := <-c.queue:
+				group = append(group, j)
+				size += len(j.data)
+			case <-wait.C:
+				waiting = false
 				break gather
 			}
+		}
+		if waiting {
+			wait.Stop()
 		}
 		c.write(group, size)
 	}

@@ -258,6 +258,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 	if err != nil {
 		return nil, badRequest("bad_request", "reading body: %v", err)
 	}
+	// From here on the request is CPU work on its way to the committer, which a group may
+	// wait for.
+	arrival := h.commit.arrive()
+	defer arrival.leave()
 	grow := func(n int64) error {
 		n = min(n, h.budget-reserved)
 		if n <= 0 {
@@ -290,7 +294,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	return h.store(r.Context(), project, batch, r.Header.Get("User-Agent"), h.country(r))
+	return h.store(r.Context(), arrival, project, batch, r.Header.Get("User-Agent"), h.country(r))
 }
 
 // country is the visitor's country: the trusted proxy's country header when it holds two
@@ -314,7 +318,7 @@ func (h *Handler) country(r *http.Request) string {
 
 // store writes a decoded batch: chunk blob first, then the index row, so an acknowledged batch
 // always has its blob, and a crash in between leaves only an unreferenced blob behind.
-func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, userAgent, country string) (*Result, error) {
+func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, b *Batch, userAgent, country string) (*Result, error) {
 	seq := *b.Seq
 	dup, err := h.index.HasChunk(ctx, b.Session, b.Tab, seq)
 	if err != nil {
@@ -345,7 +349,7 @@ func (h *Handler) store(ctx context.Context, project store.Project, b *Batch, us
 	if b.SentAt > 0 {
 		sentAt = time.UnixMilli(int64(b.SentAt))
 	}
-	err = h.commit.commit(ctx, store.Batch{
+	err = h.commit.commit(ctx, a, store.Batch{
 		ProjectID: project.ID,
 		Chunk: store.Chunk{
 			SessionID: b.Session, Tab: b.Tab, Seq: seq,
