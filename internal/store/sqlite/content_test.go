@@ -98,3 +98,55 @@ func TestContentMigration(t *testing.T) {
 		t.Errorf("q's items = %d, want its a", n)
 	}
 }
+
+// TestClusteredMigration: migration 0015 rebuilds segments and chunks without rowids; their
+// rows move over as they were, and deleting the session still deletes them.
+func TestClusteredMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "index.db")
+	old, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.SetMaxOpenConns(1)
+	if err := migrateOnly(ctx, old, func(v int) bool { return v <= 14 }); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO projects(id, name, public_key, allowed_origins, created_at) VALUES ('p', 'p', 'pk_p', '[]', 0)`,
+		`INSERT INTO sessions(id, project_id, started_at, ended_at, user_agent, updated_at) VALUES ('s1', 'p', 0, 0, '', 0)`,
+		`INSERT INTO chunks(session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key, sent_at, created_at, snapshot_at, compacted, blob_offset, blob_length)
+			VALUES ('s1', 't', 0, 1000, 2000, 3, 300, 100, 'pack', 1000, 1000, 1000, 1, 10, 100), ('s1', 't', 1, 2000, 3000, 2, 200, 80, '', 2000, 2000, 0, 1, 0, 0)`,
+		`INSERT INTO segments(session_id, tab, idx, first_at, last_at, blob_key, offset, length, events, raw_bytes)
+			VALUES ('s1', 't', 1, 2000, 3000, 's1-compact', 50, 60, 2, 200), ('s1', 't', 0, 1000, 2000, 's1-compact', 0, 50, 3, 300)`,
+	} {
+		if _, err := old.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	segs, err := db.Segments(ctx, "s1")
+	if err != nil || len(segs) != 2 || segs[0].Index != 0 || segs[1].Offset != 50 || segs[1].BlobKey != "s1-compact" || segs[0].RawBytes != 300 {
+		t.Errorf("segments after migrating = %+v, %v", segs, err)
+	}
+	chunks, err := db.Chunks(ctx, "s1")
+	if err != nil || len(chunks) != 2 || chunks[0].BlobKey != "pack" || chunks[0].BlobOffset != 10 || chunks[0].BlobLength != 100 || chunks[1].Seq != 1 {
+		t.Errorf("chunks after migrating = %+v, %v", chunks, err)
+	}
+	keys, err := db.DeleteSessions(ctx, []string{"s1"})
+	if err != nil || !slices.Equal(keys, []string{"pack", "s1-compact"}) {
+		t.Errorf("DeleteSessions = %v, %v; want the pack and the compacted blob", keys, err)
+	}
+	for _, table := range []string{"segments", "chunks"} {
+		var n int
+		if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s rows after deleting the session = %d, %v", table, n, err)
+		}
+	}
+}
