@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/reelhq/reel/internal/store"
 )
 
 // TestContentMigration: migration 0014 numbers content items and turns the references and
@@ -99,8 +101,9 @@ func TestContentMigration(t *testing.T) {
 	}
 }
 
-// TestClusteredMigration: migration 0015 rebuilds segments and chunks without rowids; their
-// rows move over as they were, and deleting the session still deletes them.
+// TestClusteredMigration: migration 0015 rebuilds segments and chunks without rowids and 0016
+// packs a session's segments into one row; they read back as they were, and deleting the
+// session still deletes them.
 func TestClusteredMigration(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "index.db")
@@ -149,4 +152,38 @@ func TestClusteredMigration(t *testing.T) {
 			t.Errorf("%s rows after deleting the session = %d, %v", table, n, err)
 		}
 	}
+}
+
+func TestPackSegments(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	segs := []store.Segment{
+		{SessionID: "s", Tab: "a", Index: 0, FirstAt: t0, LastAt: t0.Add(time.Minute), BlobKey: "k", Offset: 0, Length: 500, Events: 10, RawBytes: 4000},
+		{SessionID: "s", Tab: "a", Index: 1, FirstAt: t0.Add(time.Minute), LastAt: t0.Add(2 * time.Minute), BlobKey: "k", Offset: 500, Length: 70, Events: 1, RawBytes: 90},
+		{SessionID: "s", Tab: "b", Index: 0, FirstAt: t0.Add(-time.Hour), LastAt: t0.Add(-time.Hour), BlobKey: "k", Offset: 570, Length: 1 << 40, Events: 0, RawBytes: 0},
+	}
+	data := packSegments(segs)
+	got, err := unpackSegments("s", "k", data)
+	if err != nil || !slices.Equal(got, segs) {
+		t.Fatalf("round trip = %+v, %v", got, err)
+	}
+	for i := range data {
+		if _, err := unpackSegments("s", "k", data[:i]); err == nil {
+			t.Errorf("truncated to %d bytes: no error", i)
+		}
+	}
+}
+
+func FuzzUnpackSegments(f *testing.F) {
+	f.Add(packSegments([]store.Segment{{Tab: "a", Index: 3, FirstAt: time.UnixMilli(5), LastAt: time.UnixMilli(9), Offset: 1, Length: 2, Events: 3, RawBytes: 4}}))
+	f.Add([]byte{1, 0, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		segs, err := unpackSegments("s", "k", data)
+		if err != nil {
+			return
+		}
+		again, err := unpackSegments("s", "k", packSegments(segs))
+		if err != nil || len(again) != len(segs) {
+			t.Fatalf("repacked: %v", err)
+		}
+	})
 }

@@ -94,13 +94,13 @@ func appendUnit(b []byte, x float64) []byte {
 
 var errHeatRow = errors.New("sqlite: corrupt heat row")
 
-// heatReader decodes a heat row.
-type heatReader struct {
+// varintReader decodes a packed row (heat, segments).
+type varintReader struct {
 	b   []byte
 	err error
 }
 
-func (r *heatReader) uvarint() uint64 {
+func (r *varintReader) uvarint() uint64 {
 	if r.err != nil {
 		return 0
 	}
@@ -113,7 +113,7 @@ func (r *heatReader) uvarint() uint64 {
 	return v
 }
 
-func (r *heatReader) varint() int64 {
+func (r *varintReader) varint() int64 {
 	if r.err != nil {
 		return 0
 	}
@@ -126,7 +126,7 @@ func (r *heatReader) varint() int64 {
 	return v
 }
 
-func (r *heatReader) unit() float64 {
+func (r *varintReader) unit() float64 {
 	v := r.uvarint()
 	switch {
 	case r.err != nil:
@@ -147,7 +147,7 @@ func unpackHeat(base int64, data []byte) ([]heatClick, []heatView, error) {
 	if len(data) == 0 || data[0] != heatVersion {
 		return nil, nil, errHeatRow
 	}
-	r := &heatReader{b: data[1:]}
+	r := &varintReader{b: data[1:]}
 	n := r.uvarint()
 	if n > uint64(len(r.b)) {
 		return nil, nil, errHeatRow

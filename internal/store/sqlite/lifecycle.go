@@ -87,25 +87,31 @@ func (db *DB) MissingContent(ctx context.Context, projectID string, hashes []str
 	return missing, nil
 }
 
-// Segments lists a compacted session's segments.
+// Segments lists a compacted session's segments, by tab and index.
 func (db *DB) Segments(ctx context.Context, sessionID string) ([]store.Segment, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT session_id, tab, idx, first_at, last_at, blob_key, offset, length, events, raw_bytes
-		FROM segments WHERE session_id = ? ORDER BY tab, idx`, sessionID)
+	rows, err := db.read.QueryContext(ctx, `SELECT blob_key, data FROM segments WHERE session_id = ?`, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: segments %s: %w", sessionID, err)
 	}
 	defer rows.Close()
 	var out []store.Segment
 	for rows.Next() {
-		var g store.Segment
-		var first, last int64
-		if err := rows.Scan(&g.SessionID, &g.Tab, &g.Index, &first, &last, &g.BlobKey, &g.Offset, &g.Length, &g.Events, &g.RawBytes); err != nil {
+		var key string
+		var data []byte
+		if err := rows.Scan(&key, &data); err != nil {
 			return nil, fmt.Errorf("sqlite: segments %s: %w", sessionID, err)
 		}
-		g.FirstAt, g.LastAt = fromMS(first), fromMS(last)
-		out = append(out, g)
+		segs, err := unpackSegments(sessionID, key, data)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: segments %s: %w", sessionID, err)
+		}
+		out = append(out, segs...)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: segments %s: %w", sessionID, err)
+	}
+	sortSegments(out)
+	return out, nil
 }
 
 // IdleSessions finds sessions with uncompacted chunks that have been quiet since idleBefore.
@@ -168,11 +174,21 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 	if _, err := tx.ExecContext(ctx, `DELETE FROM segments WHERE session_id = ?`, c.SessionID); err != nil {
 		return nil, fmt.Errorf("sqlite: compaction: %w", err)
 	}
+	// One row per blob, its segments in the order Segments returns them.
+	byKey := map[string][]store.Segment{}
+	var keyOrder []string
 	for _, g := range c.Segments {
 		delete(obsolete, g.BlobKey)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO segments(session_id, tab, idx, first_at, last_at, blob_key, offset, length, events, raw_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.SessionID, g.Tab, g.Index, ms(g.FirstAt), ms(g.LastAt), g.BlobKey, g.Offset, g.Length, g.Events, g.RawBytes); err != nil {
-			return nil, fmt.Errorf("sqlite: compaction: insert segment: %w", err)
+		if _, ok := byKey[g.BlobKey]; !ok {
+			keyOrder = append(keyOrder, g.BlobKey)
+		}
+		byKey[g.BlobKey] = append(byKey[g.BlobKey], g)
+	}
+	for _, k := range keyOrder {
+		segs := byKey[k]
+		sortSegments(segs)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO segments(session_id, blob_key, data) VALUES (?, ?, ?)`, c.SessionID, k, packSegments(segs)); err != nil {
+			return nil, fmt.Errorf("sqlite: compaction: insert segments: %w", err)
 		}
 	}
 	for _, ch := range c.Chunks {
