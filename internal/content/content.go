@@ -101,12 +101,20 @@ func isKey(b []byte, end int) bool {
 func Refs(b []byte) []string {
 	var out []string
 	seen := map[string]bool{}
+	// Look for the marker without its quote: it then starts with a backslash, rare in JSON
+	// text, where a quote starts every key and string (ingest runs this on every batch).
+	body := markerPrefix[1:]
 	for off := 0; ; {
-		i := bytes.Index(b[off:], markerPrefix)
-		if i < 0 {
+		k := bytes.Index(b[off:], body)
+		if k < 0 {
 			return out
 		}
-		i += off
+		k += off
+		if k == off || b[k-1] != '"' {
+			off = k + len(body)
+			continue
+		}
+		i := k - 1
 		end := i + MarkerLen
 		if end <= len(b) && b[end-1] == '"' {
 			h := string(b[i+len(markerPrefix) : end-1])
