@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -24,6 +26,7 @@ func hashBytes(h string) ([]byte, error) {
 // ingest give them, or an item the project already has.
 func addContent(ctx context.Context, tx querier, projectID, sessionID string, refs []store.ContentRef, now time.Time) error {
 	ids := make(map[string]int64, len(refs))
+	var roots []int64
 	for _, c := range refs {
 		h, err := hashBytes(c.Hash)
 		if err != nil {
@@ -38,10 +41,11 @@ func addContent(ctx context.Context, tx querier, projectID, sessionID string, re
 		}
 		ids[c.Hash] = id
 		if c.Root {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO session_content(session_id, content_id) VALUES (?, ?)`, sessionID, id); err != nil {
-				return fmt.Errorf("content ref %s: %w", c.Hash, err)
-			}
+			roots = append(roots, id)
 		}
+	}
+	if err := addSessionContent(ctx, tx, sessionID, roots); err != nil {
+		return err
 	}
 	for _, c := range refs {
 		for _, child := range c.Children {
@@ -62,6 +66,31 @@ func addContent(ctx context.Context, tx querier, projectID, sessionID string, re
 				return fmt.Errorf("content edge %s: %w", c.Hash, err)
 			}
 		}
+	}
+	return nil
+}
+
+// addSessionContent adds ids to the session's packed set of roots (migration 0017).
+func addSessionContent(ctx context.Context, tx querier, sessionID string, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var packed []byte
+	err := tx.QueryRowContext(ctx, `SELECT ids FROM session_content WHERE session_id = ?`, sessionID).Scan(&packed)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("content refs: %w", err)
+	}
+	have, err := unpackIDs(packed)
+	if err != nil {
+		return fmt.Errorf("content refs: %w", err)
+	}
+	merged := packIDs(append(have, ids...))
+	if packed != nil && bytes.Equal(merged, packed) {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO session_content(session_id, ids) VALUES (?, ?)
+		ON CONFLICT(session_id) DO UPDATE SET ids = excluded.ids`, sessionID, merged); err != nil {
+		return fmt.Errorf("content refs: %w", err)
 	}
 	return nil
 }
@@ -344,44 +373,113 @@ func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error
 	return keys, nil
 }
 
-// SweepContent deletes content no session reaches and returns it.
-// The items and their edges go in one transaction, so no new item takes a deleted one's id
-// while an edge still names it.
+// SweepContent deletes content no session reaches and returns it. It marks what the sessions'
+// roots reach through the edges, then deletes the rest that is past its grace period, and the
+// edges of what it deleted, in one transaction, so no new item takes a deleted one's id while
+// an edge still names it.
 func (db *DB) SweepContent(ctx context.Context, touchedBefore time.Time) ([]store.ContentKey, error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: sweep content: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `WITH RECURSIVE live(id) AS (
-			SELECT content_id FROM session_content
-			UNION
-			SELECT e.child FROM content_children e JOIN live l ON e.parent = l.id
-		)
-		DELETE FROM content WHERE touched_at < ? AND id NOT IN live
-		RETURNING project_id, hash`, ms(touchedBefore))
+	live := map[int64]bool{}
+	var queue []int64
+	rows, err := tx.QueryContext(ctx, `SELECT ids FROM session_content`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: sweep content: %w", err)
 	}
-	var out []store.ContentKey
 	for rows.Next() {
-		var k store.ContentKey
-		var h []byte
-		if err := rows.Scan(&k.ProjectID, &h); err != nil {
+		var packed []byte
+		if err := rows.Scan(&packed); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("sqlite: sweep content: %w", err)
 		}
-		k.Hash = hex.EncodeToString(h)
-		out = append(out, k)
+		ids, err := unpackIDs(packed)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: sweep content: %w", err)
+		}
+		for _, id := range ids {
+			if !live[id] {
+				live[id] = true
+				queue = append(queue, id)
+			}
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: sweep content: %w", err)
 	}
-	// Edges of deleted items go too, at either end (a child may go before its parent, which is
-	// within its grace period).
-	if _, err := tx.ExecContext(ctx, `DELETE FROM content_children WHERE parent NOT IN (SELECT id FROM content) OR child NOT IN (SELECT id FROM content)`); err != nil {
-		return nil, fmt.Errorf("sqlite: sweep content edges: %w", err)
+	children := map[int64][]int64{}
+	rows, err = tx.QueryContext(ctx, `SELECT parent, child FROM content_children`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sweep content: edges: %w", err)
+	}
+	for rows.Next() {
+		var p, c int64
+		if err := rows.Scan(&p, &c); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: sweep content: edges: %w", err)
+		}
+		children[p] = append(children[p], c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: sweep content: edges: %w", err)
+	}
+	for len(queue) > 0 {
+		id := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, c := range children[id] {
+			if !live[c] {
+				live[c] = true
+				queue = append(queue, c)
+			}
+		}
+	}
+
+	type item struct {
+		id  int64
+		key store.ContentKey
+	}
+	var dead []item
+	rows, err = tx.QueryContext(ctx, `SELECT id, project_id, hash FROM content WHERE touched_at < ? ORDER BY id`, ms(touchedBefore))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sweep content: %w", err)
+	}
+	for rows.Next() {
+		var it item
+		var h []byte
+		if err := rows.Scan(&it.id, &it.key.ProjectID, &h); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: sweep content: %w", err)
+		}
+		if !live[it.id] {
+			it.key.Hash = hex.EncodeToString(h)
+			dead = append(dead, it)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: sweep content: %w", err)
+	}
+	out := make([]store.ContentKey, 0, len(dead))
+	for _, it := range dead {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM content WHERE id = ?`, it.id); err != nil {
+			return nil, fmt.Errorf("sqlite: sweep content: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM content_children WHERE parent = ?`, it.id); err != nil {
+			return nil, fmt.Errorf("sqlite: sweep content edges: %w", err)
+		}
+		out = append(out, it.key)
+	}
+	// Edges into deleted items (a child may go before its parent, which is within its grace
+	// period).
+	if len(dead) > 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM content_children WHERE child NOT IN (SELECT id FROM content)`); err != nil {
+			return nil, fmt.Errorf("sqlite: sweep content edges: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: sweep content: commit: %w", err)

@@ -38,7 +38,7 @@ func init() {
 		return textHash(s), nil
 	})
 	// The next three exist for migration 0011, which moved each session's own copy of its
-	// text into shared pieces.
+	// text into shared pieces; migration 0017 packs content ids with reel_text_pack too.
 	sqlite.MustRegisterDeterministicScalarFunction("reel_text_lines", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 		s, _ := args[0].(string)
 		b, err := json.Marshal(strings.Split(s, "\n"))
