@@ -74,29 +74,53 @@ func (s *statements) close() {
 	s.prepared = nil
 }
 
-// preparedTx runs statements of a write transaction through the cache.
+// preparedTx runs statements of a write transaction through the cache. A statement the cache
+// does not hold yet is prepared on the transaction, once for the rest of it: a group commit's
+// first transaction runs the same dozen statements for each of its batches, and parsing them
+// again for each was 6% of a fresh server's ingest CPU once groups held twenty batches.
 type preparedTx struct {
 	*sql.Tx
 	cache *statements
+	local map[string]*sql.Stmt // prepared on this transaction; closed with it
+}
+
+func newPreparedTx(tx *sql.Tx, cache *statements) preparedTx {
+	return preparedTx{Tx: tx, cache: cache, local: map[string]*sql.Stmt{}}
+}
+
+// stmt returns query's statement for this transaction, or nil if it cannot be prepared.
+func (t preparedTx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if st := t.cache.get(query); st != nil {
+		return t.Tx.StmtContext(ctx, st)
+	}
+	if st := t.local[query]; st != nil {
+		return st
+	}
+	st, err := t.Tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	t.local[query] = st
+	return st
 }
 
 func (t preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := t.cache.get(query); st != nil {
-		return t.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
 	}
 	return t.Tx.ExecContext(ctx, query, args...)
 }
 
 func (t preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := t.cache.get(query); st != nil {
-		return t.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
 	return t.Tx.QueryContext(ctx, query, args...)
 }
 
 func (t preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := t.cache.get(query); st != nil {
-		return t.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
 	return t.Tx.QueryRowContext(ctx, query, args...)
 }

@@ -268,7 +268,7 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 		return fail(fmt.Errorf("sqlite: append batches: %w", err))
 	}
 	defer sqlTx.Rollback()
-	tx := preparedTx{sqlTx, &db.stmts}
+	tx := newPreparedTx(sqlTx, &db.stmts)
 	for i, b := range bs {
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT batch`); err != nil {
 			return fail(fmt.Errorf("sqlite: append batches: %w", err))
