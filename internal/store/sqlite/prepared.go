@@ -74,6 +74,48 @@ func (s *statements) close() {
 	s.prepared = nil
 }
 
+// readStatements caches statements prepared on the read pool for the queries ingest runs on
+// every request (the project's key, the duplicate check), which were otherwise parsed each
+// time; database/sql prepares a pool statement on each connection as it first uses it.
+type readStatements struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func (s *readStatements) get(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.m[query]; st != nil {
+		return st, nil
+	}
+	st, err := pool.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if s.m == nil {
+		s.m = map[string]*sql.Stmt{}
+	}
+	s.m[query] = st
+	return st, nil
+}
+
+// queryRow runs a query through the cache, or unprepared if it cannot be prepared.
+func (s *readStatements) queryRow(ctx context.Context, pool *sql.DB, query string, args ...any) *sql.Row {
+	if st, err := s.get(ctx, pool, query); err == nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return pool.QueryRowContext(ctx, query, args...)
+}
+
+func (s *readStatements) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.m {
+		st.Close()
+	}
+	s.m = nil
+}
+
 // preparedTx runs statements of a write transaction through the cache. A statement the cache
 // does not hold yet is prepared on the transaction, once for the rest of it: a group commit's
 // first transaction runs the same dozen statements for each of its batches, and parsing them

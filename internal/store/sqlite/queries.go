@@ -107,7 +107,7 @@ func (db *DB) Projects(ctx context.Context) ([]store.Project, error) {
 
 // ProjectByKey finds the project owning a public ingest key.
 func (db *DB) ProjectByKey(ctx context.Context, key string) (store.Project, error) {
-	p, err := scanProject(db.read.QueryRowContext(ctx, `SELECT `+projectCols+` FROM projects WHERE public_key = ?`, key))
+	p, err := scanProject(db.reads.queryRow(ctx, db.read, `SELECT `+projectCols+` FROM projects WHERE public_key = ?`, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("sqlite: project by key: %w", store.ErrNotFound)
 	}
@@ -237,7 +237,7 @@ func (db *DB) DeleteLogin(ctx context.Context, hash string) error {
 // HasChunk reports whether a batch is already stored, so retries skip the work.
 func (db *DB) HasChunk(ctx context.Context, sessionID, tab string, seq int64) (bool, error) {
 	var one int
-	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM chunks WHERE session_id = ? AND tab = ? AND seq = ?`, sessionID, tab, seq).Scan(&one)
+	err := db.reads.queryRow(ctx, db.read, `SELECT 1 FROM chunks WHERE session_id = ? AND tab = ? AND seq = ?`, sessionID, tab, seq).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

@@ -30,8 +30,9 @@ var migrations embed.FS
 type DB struct {
 	write *sql.DB // exactly one connection: SQLite allows one writer at a time anyway
 	read  *sql.DB
-	stmts statements // the ingest path's statements, prepared on write
-	text  textCache  // ids of pieces of on-screen text ingest has seen
+	stmts statements     // the ingest path's statements, prepared on write
+	reads readStatements // the ingest path's per-request reads, prepared on read
+	text  textCache      // ids of pieces of on-screen text ingest has seen
 }
 
 // Open opens (creating if needed) the index at path and migrates it to the latest version.
@@ -91,6 +92,7 @@ func (db *DB) Optimize(ctx context.Context) error {
 // Close closes both pools.
 func (db *DB) Close() error {
 	db.stmts.close()
+	db.reads.close()
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
