@@ -111,6 +111,20 @@ type IncrementalHeader struct {
 
 // number reads a JSON number as an int, or -1 when it is absent or not a number.
 func number(raw json.RawMessage) int {
+	// The common case, a small non-negative integer, without encoding/json.
+	if len(raw) > 0 && len(raw) <= 9 && (raw[0] != '0' || len(raw) == 1) {
+		n := 0
+		for _, c := range raw {
+			if c < '0' || c > '9' {
+				n = -1
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n >= 0 {
+			return n
+		}
+	}
 	var f float64
 	if len(raw) == 0 || json.Unmarshal(raw, &f) != nil || f > math.MaxInt32 || f < math.MinInt32 {
 		return -1
@@ -334,16 +348,57 @@ func header(typ, ts, data []byte) (Event, error) {
 	return Event{Type: EventType(t), Timestamp: int64(when), Data: data}, nil
 }
 
-// FastIncremental reads an incremental event's header from its data's top-level fields only, so
-// a large mutation costs one shallow pass.
+// FastIncremental reads an incremental event's header from its data's top-level fields only,
+// and only as far as its source needs: the interaction type of a mouse interaction, the size
+// of a viewport resize, nothing more for the others, so a mutation's changes or a mouse trail
+// (rrweb writes the source first) are not walked at all. Type, Width and Height are -1 unless
+// the source needs them or they came before it. With a key given twice, the first "source"
+// counts.
 func FastIncremental(data []byte) (IncrementalHeader, error) {
 	var h IncrementalHeader
-	var src []byte
 	h.Type, h.Width, h.Height = -1, -1, -1
-	err := Fields(data, func(k, v []byte) {
-		switch string(k) {
+	var src []byte
+	i := skipWS(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return h, fmt.Errorf("%w: not an object", ErrInvalid)
+	}
+	i++
+	for src == nil || h.Source == SourceMouseInteraction && h.Type == -1 ||
+		h.Source == SourceViewportResize && (h.Width == -1 || h.Height == -1) {
+		i = skipWS(data, i)
+		if i >= len(data) {
+			return h, fmt.Errorf("%w: unterminated object", ErrInvalid)
+		}
+		switch data[i] {
+		case '}':
+			if src == nil {
+				return h, fmt.Errorf("%w: incremental event without source", ErrInvalid)
+			}
+			return h, nil
+		case ',':
+			i++
+			continue
+		case '"':
+		default:
+			return h, fmt.Errorf("%w: bad object", ErrInvalid)
+		}
+		kEnd := min(skipValue(data, i), len(data))
+		key := data[i:kEnd]
+		i = skipWS(data, kEnd)
+		if i >= len(data) || data[i] != ':' {
+			return h, fmt.Errorf("%w: bad object", ErrInvalid)
+		}
+		i = skipWS(data, i+1)
+		vEnd := min(skipValue(data, i), len(data))
+		if vEnd <= i {
+			return h, fmt.Errorf("%w: bad object", ErrInvalid)
+		}
+		v := data[i:vEnd]
+		switch string(key) {
 		case `"source"`:
-			src = v
+			if src == nil {
+				src, h.Source = v, IncrementalSource(number(v))
+			}
 		case `"type"`:
 			h.Type = number(v)
 		case `"width"`:
@@ -351,13 +406,7 @@ func FastIncremental(data []byte) (IncrementalHeader, error) {
 		case `"height"`:
 			h.Height = number(v)
 		}
-	})
-	if err != nil {
-		return h, err
+		i = vEnd
 	}
-	if src == nil {
-		return h, fmt.Errorf("%w: incremental event without source", ErrInvalid)
-	}
-	h.Source = IncrementalSource(number(src))
 	return h, nil
 }

@@ -88,3 +88,28 @@ func FuzzEndOfString(f *testing.F) {
 		}
 	})
 }
+
+func TestFastIncremental(t *testing.T) {
+	for _, c := range []struct {
+		data  string
+		want  IncrementalHeader
+		click bool
+	}{
+		{`{"source":0,"texts":[],"adds":[{"parentId":1,"node":{"type":3,"textContent":"x","id":2}}]}`, IncrementalHeader{Source: SourceMutation, Type: -1, Width: -1, Height: -1}, false},
+		{`{"source":2,"type":2,"id":5,"x":1,"y":2}`, IncrementalHeader{Source: SourceMouseInteraction, Type: 2, Width: -1, Height: -1}, true},
+		{`{"type":2,"id":5,"source":2}`, IncrementalHeader{Source: SourceMouseInteraction, Type: 2, Width: -1, Height: -1}, true},
+		{`{"source":2,"id":5,"type":1}`, IncrementalHeader{Source: SourceMouseInteraction, Type: 1, Width: -1, Height: -1}, false},
+		{`{"source":4,"width":800,"height":600}`, IncrementalHeader{Source: SourceViewportResize, Type: -1, Width: 800, Height: 600}, false},
+		{` { "source" : 1 , "positions" : [ ] } `, IncrementalHeader{Source: SourceMouseMove, Type: -1, Width: -1, Height: -1}, false},
+	} {
+		h, err := FastIncremental([]byte(c.data))
+		if err != nil || h != c.want || h.IsClick() != c.click {
+			t.Errorf("FastIncremental(%s) = %+v, %v; want %+v", c.data, h, err, c.want)
+		}
+	}
+	for _, bad := range []string{`{"id":5}`, `[1]`, `{}`} {
+		if _, err := FastIncremental([]byte(bad)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("FastIncremental(%s) = %v, want ErrInvalid", bad, err)
+		}
+	}
+}
