@@ -438,9 +438,12 @@ function onEvent(s: Running, e: WireEvent, isCheckout?: boolean): void {
     }
     let json = JSON.stringify(e);
     const assets: Record<string, string> = {};
-    if (json.length >= ASSET_MIN) {
+    // rrweb keeps parts of its events (the snapshot's nodes are its mirror's records), so
+    // large strings are replaced in a copy, made only when there is one.
+    if (json.length >= ASSET_MIN && s.assets.extract(e)) {
       const copy = JSON.parse(json) as unknown;
-      if (s.assets.extract(copy, assets)) json = JSON.stringify(copy);
+      s.assets.extract(copy, assets);
+      json = JSON.stringify(copy);
     }
     if (e.type === EventType.IncrementalSnapshot && e.data.source === 0) {
       // Byte budget for mutations: past STORM_CHARS_PER_SEC they are paused (counted, not
