@@ -47,6 +47,11 @@ func TestDemoVisitIsRecordedAndReplays(t *testing.T) {
 		chromedp.SendKeys(`[data-testid=field-name]`, name, chromedp.ByQuery),
 		chromedp.SendKeys(`[data-testid=field-email]`, email, chromedp.ByQuery),
 		chromedp.SendKeys(`[data-testid=field-card]`, card, chromedp.ByQuery),
+		// The shop scrolls smoothly (scroll-behavior: smooth), and typing into the card field
+		// may have started a scroll: a click aimed while the page still moves can miss the
+		// button. Put it in view at once, as a reader would have it, then click.
+		chromedp.Evaluate(`document.querySelector("[data-testid=checkout-submit]").scrollIntoView({block: "center", behavior: "instant"})`, nil),
+		chromedp.Sleep(150*time.Millisecond),
 		chromedp.Click(`[data-testid=checkout-submit]`, chromedp.ByQuery),
 		waitFor(visible(`[data-testid=validation-error]`)),
 		chromedp.Sleep(500*time.Millisecond),
