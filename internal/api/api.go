@@ -29,6 +29,7 @@ type index interface {
 	GetSession(ctx context.Context, id string) (store.Session, error)
 	Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error)
 	Segments(ctx context.Context, sessionID string) ([]store.Segment, error)
+	ContentHashes(ctx context.Context, projectID string, ids []int64) (map[int64]string, error)
 	insights
 	alerts
 	heatmaps

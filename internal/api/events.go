@@ -111,7 +111,7 @@ func optInt(v string) (int64, error) {
 }
 
 // sources lists, per tab, where the session's events are stored, in time order.
-func (a *API) sources(ctx context.Context, id, onlyTab string) (map[string][]source, error) {
+func (a *API) sources(ctx context.Context, id, projectID, onlyTab string) (map[string][]source, error) {
 	segments, err := a.index.Segments(ctx, id)
 	if err != nil {
 		return nil, err
@@ -132,7 +132,12 @@ func (a *API) sources(ctx context.Context, id, onlyTab string) (map[string][]sou
 				if err != nil {
 					return nil, err
 				}
-				return chunk.DecodeArray(data)
+				arr, err := chunk.DecodeArray(data)
+				if err != nil {
+					return nil, err
+				}
+				// Segments name content by number; load resolves the hash markers.
+				return content.Unnumber(arr, func(ids []int64) (map[int64]string, error) { return a.index.ContentHashes(ctx, projectID, ids) })
 			},
 		})
 	}
@@ -215,7 +220,7 @@ func (a *API) collect(ctx context.Context, id, projectID, tab string, from, afte
 }
 
 func (a *API) collectOnce(ctx context.Context, id, projectID, tab string, from, after int64) ([][]event, int64, error) {
-	tabs, err := a.sources(ctx, id, tab)
+	tabs, err := a.sources(ctx, id, projectID, tab)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -302,7 +307,7 @@ func (a *API) firstSnapshot(ctx context.Context, id, projectID, tab string) ([]e
 }
 
 func (a *API) firstSnapshotOnce(ctx context.Context, id, projectID, tab string) ([]event, error) {
-	tabs, err := a.sources(ctx, id, tab)
+	tabs, err := a.sources(ctx, id, projectID, tab)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,8 @@ type index interface {
 	Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error)
 	Segments(ctx context.Context, sessionID string) ([]store.Segment, error)
 	MissingContent(ctx context.Context, projectID string, hashes []string) ([]string, error)
+	NumberContent(ctx context.Context, projectID string, refs []store.ContentRef, now time.Time) (map[string]int64, error)
+	ContentHashes(ctx context.Context, projectID string, ids []int64) (map[int64]string, error)
 	CommitCompaction(ctx context.Context, c store.Compaction) ([]string, error)
 }
 
@@ -194,6 +196,9 @@ func (c *Compactor) session(ctx context.Context, id string, archive bool) (bool,
 		if err != nil {
 			return false, fmt.Errorf("compact %s: segment %d: %w", id, g.Index, err)
 		}
+		if arr, err = content.Unnumber(arr, func(ids []int64) (map[int64]string, error) { return c.index.ContentHashes(ctx, sess.ProjectID, ids) }); err != nil {
+			return false, fmt.Errorf("compact %s: segment %d: %w", id, g.Index, err)
+		}
 		if arr, err = c.resolve(ctx, sess.ProjectID, arr); err != nil {
 			return false, fmt.Errorf("compact %s: segment %d: %w", id, g.Index, err)
 		}
@@ -230,6 +235,7 @@ func (c *Compactor) session(ctx context.Context, id string, archive bool) (bool,
 	}
 	sort.Strings(tabNames)
 	var analysed [][]json.RawMessage
+	var texts [][]byte // each new segment's events, its content taken out
 	for _, tab := range tabNames {
 		events, err := flatten(tabs[tab])
 		if err != nil {
@@ -254,14 +260,12 @@ func (c *Compactor) session(ctx context.Context, id string, archive bool) (bool,
 			for _, h := range content.Refs(out) {
 				roots[h] = true
 			}
-			data := chunk.Compress(out)
 			newSegments = append(newSegments, store.Segment{
 				SessionID: id, Tab: tab, Index: i,
 				FirstAt: time.UnixMilli(seg[0].at).UTC(), LastAt: time.UnixMilli(seg[len(seg)-1].at).UTC(),
-				BlobKey: key, Offset: int64(packed.Len()), Length: int64(len(data)),
-				Events: len(seg), RawBytes: len(arr),
+				BlobKey: key, Events: len(seg), RawBytes: len(arr),
 			})
-			packed.Write(data)
+			texts = append(texts, out)
 		}
 	}
 
@@ -290,6 +294,17 @@ func (c *Compactor) session(ctx context.Context, id string, archive bool) (bool,
 			ref.Stored = stored
 		}
 		contentRefs = append(contentRefs, ref)
+	}
+	// Segments name the items by number (content.Number): the items are numbered first, in a
+	// transaction of their own, so the numbers are known before the blob is written.
+	numbers, err := c.index.NumberContent(ctx, sess.ProjectID, contentRefs, time.Now())
+	if err != nil {
+		return false, fmt.Errorf("compact %s: %w", id, err)
+	}
+	for i, out := range texts {
+		data := chunk.Compress(content.Number(out, numbers))
+		newSegments[i].Offset, newSegments[i].Length = int64(packed.Len()), int64(len(data))
+		packed.Write(data)
 	}
 	if err := c.blobs.Put(ctx, key, packed.Bytes()); err != nil {
 		return false, fmt.Errorf("compact %s: %w", id, err)

@@ -238,6 +238,31 @@ func TestContentIsStoredOncePerProject(t *testing.T) {
 	if !strings.Contains(got, css[:200]) || !strings.Contains(got, "visitor 3") {
 		t.Fatal("events lost the stylesheet or the text")
 	}
+	// At rest a segment names the stylesheet by its number, not by its 64-character hash.
+	segs, err := e.db.Segments(ctx, "s_shared003")
+	if err != nil || len(segs) == 0 {
+		t.Fatalf("segments: %v %v", segs, err)
+	}
+	data, err := e.blobs.GetRange(ctx, segs[0].BlobKey, segs[0].Offset, segs[0].Length)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arr, err := chunk.DecodeArray(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(arr), `"\u0000reel:i:`) || strings.Contains(string(arr), `reel:a:`) {
+		t.Fatalf("segment at rest: %.400s", arr)
+	}
+	// Recompacting (a late batch) reads the numbered segment back and writes it anew.
+	e.mustSend(t, "s_shared003", "t_tab00001", 1, click(t0+20))
+	if _, err := e.comp.RunOnce(ctx, time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := e.events(t, "s_shared003", "")
+	if !strings.Contains(again, css[:200]) || strings.Count(again, `"source":2`) != 2 {
+		t.Fatalf("after recompaction: %.300s", again)
+	}
 }
 
 func TestWireAssets(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -327,6 +328,102 @@ func resolve(b []byte, lookup func(hash string) ([]byte, error), depth int) ([]b
 		out = append(out, b[last:i]...)
 		out = append(out, tok...)
 		last, off = end, end
+	}
+	return append(out, b[last:]...), nil
+}
+
+// idPrefix begins a numbered marker, "\u0000reel:i:<number>": compacted segments name the
+// project's content items by their number in the index (a few bytes) rather than their
+// SHA-256 (64 characters that zstd cannot shrink below 32 bytes, in every segment that names
+// the item). Only compaction writes them, and only into segments; page strings starting with
+// the reserved prefix never reach a segment as themselves (Externalize takes them out), so a
+// numbered marker there is never ambiguous. Chunks and the wire never hold one.
+var idPrefix = []byte(`"\u0000reel:i:`)
+
+// Number rewrites the hash markers in the JSON text b whose hash ids holds into numbered
+// markers.
+func Number(b []byte, ids map[string]int64) []byte {
+	if bytes.Index(b, markerPrefix) < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	last := 0
+	for off := 0; ; {
+		i := bytes.Index(b[off:], markerPrefix)
+		if i < 0 {
+			break
+		}
+		i += off
+		end := i + MarkerLen
+		off = i + len(markerPrefix)
+		if end > len(b) || b[end-1] != '"' {
+			continue
+		}
+		id, ok := ids[string(b[i+len(markerPrefix):end-1])]
+		if !ok {
+			continue
+		}
+		out = append(out, b[last:i]...)
+		out = append(out, idPrefix...)
+		out = strconv.AppendInt(out, id, 10)
+		out = append(out, '"')
+		last, off = end, end
+	}
+	return append(out, b[last:]...)
+}
+
+// Unnumber rewrites the numbered markers in the JSON text of a segment back into hash
+// markers, asking hashes for the hashes of the numbers it finds (once, for all of them).
+func Unnumber(b []byte, hashes func(ids []int64) (map[int64]string, error)) ([]byte, error) {
+	if bytes.Index(b, idPrefix) < 0 {
+		return b, nil
+	}
+	type found struct {
+		start, end int
+		id         int64
+	}
+	var marks []found
+	var ids []int64
+	for off := 0; ; {
+		i := bytes.Index(b[off:], idPrefix)
+		if i < 0 {
+			break
+		}
+		i += off
+		j := i + len(idPrefix)
+		k := j
+		for k < len(b) && k-j < 19 && b[k] >= '0' && b[k] <= '9' {
+			k++
+		}
+		off = j
+		if k == j || k >= len(b) || b[k] != '"' {
+			continue
+		}
+		id, err := strconv.ParseInt(string(b[j:k]), 10, 64)
+		if err != nil {
+			continue
+		}
+		marks = append(marks, found{i, k + 1, id})
+		ids = append(ids, id)
+		off = k + 1
+	}
+	if len(marks) == 0 {
+		return b, nil
+	}
+	hs, err := hashes(ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(b)+len(marks)*hashLen)
+	last := 0
+	for _, m := range marks {
+		h, ok := hs[m.id]
+		if !ok {
+			return nil, fmt.Errorf("%w: content item %d", ErrMissing, m.id)
+		}
+		out = append(out, b[last:m.start]...)
+		out = append(out, Marker(h)...)
+		last = m.end
 	}
 	return append(out, b[last:]...), nil
 }

@@ -1,7 +1,9 @@
 package content
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -139,4 +141,30 @@ func FuzzRoundTrip(f *testing.F) {
 			t.Fatalf("round trip:\n in %q\nout %q", in, back)
 		}
 	})
+}
+
+func TestNumberedMarkers(t *testing.T) {
+	a, b := Hash("a stylesheet"), Hash("a font")
+	text := []byte(`[{"css":` + string(Marker(a)) + `,"font":` + string(Marker(b)) + `,"again":` + string(Marker(a)) + `,"page":"\u0000reel:i:7 is text"}]`)
+	numbered := Number(text, map[string]int64{a: 12, b: 3})
+	want := `[{"css":"\u0000reel:i:12","font":"\u0000reel:i:3","again":"\u0000reel:i:12","page":"\u0000reel:i:7 is text"}]`
+	if string(numbered) != want {
+		t.Fatalf("Number = %s\nwant %s", numbered, want)
+	}
+	asked := 0
+	back, err := Unnumber(numbered, func(ids []int64) (map[int64]string, error) {
+		asked++
+		return map[int64]string{12: a, 3: b}, nil
+	})
+	if err != nil || string(back) != string(text) || asked != 1 {
+		t.Fatalf("Unnumber = %v, asked %d times\n%s\nwant %s", err, asked, back, text)
+	}
+	// A number the project does not have is an error, not a silent hole in the replay.
+	if _, err := Unnumber(numbered, func([]int64) (map[int64]string, error) { return map[int64]string{12: a}, nil }); !errors.Is(err, ErrMissing) {
+		t.Fatalf("a missing number: %v", err)
+	}
+	// Only hashes it is given are numbered.
+	if got := Number(text, map[string]int64{a: 1}); bytes.Contains(got, Marker(a)) || !bytes.Contains(got, Marker(b)) {
+		t.Fatalf("Number with one hash: %s", got)
+	}
 }

@@ -263,6 +263,13 @@ type Store interface {
 	// Content
 	// MissingContent returns those of hashes the project has no content for.
 	MissingContent(ctx context.Context, projectID string, hashes []string) ([]string, error)
+	// NumberContent records stored content items (refreshing their touched time, as a
+	// compaction about to reference them must) and returns each one's number, by hash:
+	// compacted segments name items by number.
+	NumberContent(ctx context.Context, projectID string, refs []ContentRef, now time.Time) (map[string]int64, error)
+	// ContentHashes returns the hashes of the project's items with these numbers; numbers the
+	// project does not have are left out.
+	ContentHashes(ctx context.Context, projectID string, ids []int64) (map[int64]string, error)
 
 	// Compaction
 	// IdleSessions returns up to limit sessions with uncompacted chunks whose last batch

@@ -25,23 +25,14 @@ func hashBytes(h string) ([]byte, error) {
 // Items and edges are named by id (migration 0014); a child is one of refs, as compaction and
 // ingest give them, or an item the project already has.
 func addContent(ctx context.Context, tx querier, projectID, sessionID string, refs []store.ContentRef, now time.Time) error {
-	ids := make(map[string]int64, len(refs))
+	ids, err := numberContent(ctx, tx, projectID, refs, now)
+	if err != nil {
+		return err
+	}
 	var roots []int64
 	for _, c := range refs {
-		h, err := hashBytes(c.Hash)
-		if err != nil {
-			return err
-		}
-		var id int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO content(project_id, hash, size, stored, touched_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT(project_id, hash) DO UPDATE SET touched_at = excluded.touched_at,
-				size = MAX(content.size, excluded.size), stored = MAX(content.stored, excluded.stored)
-			RETURNING id`, projectID, h, c.Size, c.Stored, ms(now)).Scan(&id); err != nil {
-			return fmt.Errorf("content %s: %w", c.Hash, err)
-		}
-		ids[c.Hash] = id
 		if c.Root {
-			roots = append(roots, id)
+			roots = append(roots, ids[c.Hash])
 		}
 	}
 	if err := addSessionContent(ctx, tx, sessionID, roots); err != nil {
@@ -93,6 +84,62 @@ func addSessionContent(ctx context.Context, tx querier, sessionID string, ids []
 		return fmt.Errorf("content refs: %w", err)
 	}
 	return nil
+}
+
+// numberContent inserts or refreshes the rows of stored content items and returns their ids.
+func numberContent(ctx context.Context, tx querier, projectID string, refs []store.ContentRef, now time.Time) (map[string]int64, error) {
+	ids := make(map[string]int64, len(refs))
+	for _, c := range refs {
+		h, err := hashBytes(c.Hash)
+		if err != nil {
+			return nil, err
+		}
+		var id int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO content(project_id, hash, size, stored, touched_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT(project_id, hash) DO UPDATE SET touched_at = excluded.touched_at,
+				size = MAX(content.size, excluded.size), stored = MAX(content.stored, excluded.stored)
+			RETURNING id`, projectID, h, c.Size, c.Stored, ms(now)).Scan(&id); err != nil {
+			return nil, fmt.Errorf("content %s: %w", c.Hash, err)
+		}
+		ids[c.Hash] = id
+	}
+	return ids, nil
+}
+
+// NumberContent records stored content items and returns their ids, before a compaction
+// writes segments that name them by id. The rows' touched time keeps the sweep off them until
+// the compaction commits its references (or, if it never does, for the grace period).
+func (db *DB) NumberContent(ctx context.Context, projectID string, refs []store.ContentRef, now time.Time) (map[string]int64, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: number content: %w", err)
+	}
+	defer tx.Rollback()
+	ids, err := numberContent(ctx, tx, projectID, refs, now)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: number content: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: number content: %w", err)
+	}
+	return ids, nil
+}
+
+// ContentHashes returns the hashes of the project's content items with these ids.
+func (db *DB) ContentHashes(ctx context.Context, projectID string, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	for _, id := range ids {
+		var h []byte
+		err := db.read.QueryRowContext(ctx, `SELECT hash FROM content WHERE id = ? AND project_id = ?`, id, projectID).Scan(&h)
+		if err == sql.ErrNoRows {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: content hashes: %w", err)
+		}
+		out[id] = hex.EncodeToString(h)
+	}
+	return out, nil
 }
 
 // MissingContent returns the hashes the project has no content for.
