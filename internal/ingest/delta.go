@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"errors"
 	"strconv"
 )
 
@@ -116,6 +117,48 @@ func integerAt(text []byte) int {
 	return n
 }
 
+// eachInteger calls fn, in order, for every delta-encoded integer in text: its name, and where
+// its digits start and how many there are. It stops at fn's first error.
+func eachInteger(text []byte, fn func(k deltaKey, at, n int) error) error {
+	for at := 0; ; {
+		colon := nextKey(text, at)
+		if colon < 0 {
+			return nil
+		}
+		at = colon + 2
+		k := keyBefore(text, colon)
+		if k == keyNone {
+			continue
+		}
+		n := integerAt(text[at:])
+		if n == 0 {
+			continue
+		}
+		if err := fn(k, at, n); err != nil {
+			return err
+		}
+		at += n
+	}
+}
+
+// chain holds the previous value of each name while a text is encoded or decoded.
+type chain [3]int64
+
+// base is the value k's difference is taken from: nextId's is the last id.
+func (c *chain) base(k deltaKey) int64 {
+	if k == keyNextID {
+		return c[keyID]
+	}
+	return c[k]
+}
+
+// set records v as k's value; a nextId moves nothing.
+func (c *chain) set(k deltaKey, v int64) {
+	if k != keyNextID {
+		c[k] = v
+	}
+}
+
 // Undelta reverses the delta encoding of a decompressed batch. It returns the text as the
 // SDK had it before encoding, or a 400 error for a difference or value too long to have come
 // from the SDK. grow is told about the output buffer before it is allocated (see Decompress).
@@ -136,45 +179,28 @@ func Undelta(text []byte, grow func(n int64) error) ([]byte, error) {
 		out = append(make([]byte, 0, size), out...)
 		return nil
 	}
-	var prev [3]int64
+	var prev chain
 	done := 0
-	for at := 0; ; {
-		colon := nextKey(text, at)
-		if colon < 0 {
-			break
-		}
-		at = colon + 2
-		k := keyBefore(text, colon)
-		if k == keyNone {
-			continue
-		}
-		n := integerAt(text[at:])
-		if n == 0 {
-			continue
-		}
+	err := eachInteger(text, func(k deltaKey, at, n int) error {
 		digits := text[at : at+n]
 		if n > maxDeltaDigits+1 || n == maxDeltaDigits+1 && digits[0] != '-' {
-			return nil, badRequest("bad_encoding", "delta encoding: difference %.20s… is too long", digits)
+			return badRequest("bad_encoding", "delta encoding: difference %.20s… is too long", digits)
 		}
-		d := parseInt(digits)
-		from := k
-		if k == keyNextID {
-			from = keyID
-		}
-		v := prev[from] + d
+		v := prev.base(k) + parseInt(digits)
 		if v <= -maxValue || v >= maxValue {
-			return nil, badRequest("bad_encoding", "delta encoding: a value passes 15 digits")
+			return badRequest("bad_encoding", "delta encoding: a value passes 15 digits")
 		}
-		if k != keyNextID {
-			prev[from] = v
-		}
+		prev.set(k, v)
 		if err := ensure(at - done + 20); err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, text[done:at]...)
 		out = strconv.AppendInt(out, v, 10)
-		at += n
-		done = at
+		done = at + n
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := ensure(len(text) - done); err != nil {
 		return nil, err
@@ -182,49 +208,33 @@ func Undelta(text []byte, grow func(n int64) error) ([]byte, error) {
 	return append(out, text[done:]...), nil
 }
 
+// errNotExact stops Delta at a value it cannot encode.
+var errNotExact = errors.New("not exact")
+
 // Delta applies the delta encoding to a batch's JSON text, as the SDK does. It reports false
 // (and returns text unchanged) when a value is too long to encode, as the SDK then sends the
 // batch unencoded. For tests and benchmarks that speak the SDK's wire format.
 func Delta(text []byte) ([]byte, bool) {
 	out := make([]byte, 0, len(text))
-	var prev [3]int64
+	var prev chain
 	done := 0
-	for at := 0; ; {
-		colon := nextKey(text, at)
-		if colon < 0 {
-			break
-		}
-		at = colon + 2
-		k := keyBefore(text, colon)
-		if k == keyNone {
-			continue
-		}
-		n := integerAt(text[at:])
-		if n == 0 {
-			continue
-		}
+	err := eachInteger(text, func(k deltaKey, at, n int) error {
 		digits := text[at : at+n]
 		if n > 15 || bytes.HasPrefix(digits, []byte("-0")) || n > 1 && digits[0] == '0' {
 			// Too long to be exact in a double, or not as JSON writes numbers (which the
 			// restored text would be).
-			return text, false
+			return errNotExact
 		}
-		v, err := strconv.ParseInt(string(digits), 10, 64)
-		if err != nil {
-			return text, false
-		}
-		from := k
-		if k == keyNextID {
-			from = keyID
-		}
-		d := v - prev[from]
-		if k != keyNextID {
-			prev[from] = v
-		}
+		v := parseInt(digits)
+		d := v - prev.base(k)
+		prev.set(k, v)
 		out = append(out, text[done:at]...)
 		out = strconv.AppendInt(out, d, 10)
-		at += n
-		done = at
+		done = at + n
+		return nil
+	})
+	if err != nil {
+		return text, false
 	}
 	return append(out, text[done:]...), true
 }
