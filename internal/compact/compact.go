@@ -301,6 +301,9 @@ func (c *Compactor) session(ctx context.Context, id string, archive bool) (bool,
 	if err != nil {
 		return false, fmt.Errorf("compact %s: %w", id, err)
 	}
+	for i := range contentRefs {
+		contentRefs[i].ID = numbers[contentRefs[i].Hash]
+	}
 	for i, out := range texts {
 		data := chunk.Compress(content.Number(out, numbers))
 		newSegments[i].Offset, newSegments[i].Length = int64(packed.Len()), int64(len(data))

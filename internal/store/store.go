@@ -140,6 +140,7 @@ type ContentRef struct {
 	Stored   int      // bytes in the blob store
 	Root     bool     // the session's own events name it (else it is reached through a parent)
 	Children []string // hashes of the items whose markers it holds
+	ID       int64    // its number, when NumberContent has recorded it already; else 0
 }
 
 // Compaction replaces a session's chunks (and any earlier segments) by new segments.

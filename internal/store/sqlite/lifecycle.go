@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -87,9 +88,14 @@ func addSessionContent(ctx context.Context, tx querier, sessionID string, ids []
 }
 
 // numberContent inserts or refreshes the rows of stored content items and returns their ids.
+// An item that carries its id was recorded moments ago (NumberContent) and is not written again.
 func numberContent(ctx context.Context, tx querier, projectID string, refs []store.ContentRef, now time.Time) (map[string]int64, error) {
 	ids := make(map[string]int64, len(refs))
 	for _, c := range refs {
+		if c.ID != 0 {
+			ids[c.Hash] = c.ID
+			continue
+		}
 		h, err := hashBytes(c.Hash)
 		if err != nil {
 			return nil, err
@@ -125,19 +131,28 @@ func (db *DB) NumberContent(ctx context.Context, projectID string, refs []store.
 	return ids, nil
 }
 
-// ContentHashes returns the hashes of the project's content items with these ids.
+// ContentHashes returns the hashes of the project's content items with these ids, in one query.
 func (db *DB) ContentHashes(ctx context.Context, projectID string, ids []int64) (map[int64]string, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: content hashes: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, hash FROM content WHERE project_id = ? AND id IN (SELECT value FROM json_each(?))`, projectID, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: content hashes: %w", err)
+	}
+	defer rows.Close()
 	out := make(map[int64]string, len(ids))
-	for _, id := range ids {
+	for rows.Next() {
+		var id int64
 		var h []byte
-		err := db.read.QueryRowContext(ctx, `SELECT hash FROM content WHERE id = ? AND project_id = ?`, id, projectID).Scan(&h)
-		if err == sql.ErrNoRows {
-			continue
-		}
-		if err != nil {
+		if err := rows.Scan(&id, &h); err != nil {
 			return nil, fmt.Errorf("sqlite: content hashes: %w", err)
 		}
 		out[id] = hex.EncodeToString(h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: content hashes: %w", err)
 	}
 	return out, nil
 }
