@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,15 +15,7 @@ import (
 // per project, and erasing a session frees what only it reached.
 func TestContentMigration(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "index.db")
-	old, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	old.SetMaxOpenConns(1)
-	if err := migrateOnly(ctx, old, func(v int) bool { return v <= 13 }); err != nil {
-		t.Fatal(err)
-	}
+	path, old := migratedTo(t, func(v int) bool { return v <= 13 })
 	hash := func(c string) []byte { b, _ := hashBytes(strings.Repeat(c, 64)); return b }
 	t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
 	exec := func(q string, args ...any) {
@@ -119,15 +109,7 @@ func TestContentMigration(t *testing.T) {
 // session still deletes them.
 func TestClusteredMigration(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "index.db")
-	old, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	old.SetMaxOpenConns(1)
-	if err := migrateOnly(ctx, old, func(v int) bool { return v <= 14 }); err != nil {
-		t.Fatal(err)
-	}
+	path, old := migratedTo(t, func(v int) bool { return v <= 14 })
 	for _, q := range []string{
 		`INSERT INTO projects(id, name, public_key, allowed_origins, created_at) VALUES ('p', 'p', 'pk_p', '[]', 0)`,
 		`INSERT INTO sessions(id, project_id, started_at, ended_at, user_agent, updated_at) VALUES ('s1', 'p', 0, 0, '', 0)`,

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"math"
 	"path/filepath"
@@ -184,15 +183,7 @@ func checkHeatmaps(t *testing.T, db *DB) store.HeatmapQuery {
 // migration 0013 and give the same heatmaps.
 func TestHeatMigration(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "index.db")
-	old, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	old.SetMaxOpenConns(1)
-	if err := migrateOnly(ctx, old, func(v int) bool { return v <= 12 }); err != nil {
-		t.Fatal(err)
-	}
+	path, old := migratedTo(t, func(v int) bool { return v <= 12 })
 	sessions, heats := heatFixture()
 	project := map[string]string{}
 	for _, s := range sessions {

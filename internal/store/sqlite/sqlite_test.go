@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 
@@ -96,4 +97,20 @@ func TestOptimizeGathersStatistics(t *testing.T) {
 	if n := stats(db); n == 0 {
 		t.Fatal("statistics lost on reopen")
 	}
+}
+
+// migratedTo creates an index with only the migrations want accepts, for a migration test to
+// fill with data in the old layout; it returns the file's path and a connection to it.
+func migratedTo(t *testing.T, want func(version int) bool) (string, *sql.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "index.db")
+	old, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.SetMaxOpenConns(1)
+	if err := migrateOnly(context.Background(), old, want); err != nil {
+		t.Fatal(err)
+	}
+	return path, old
 }

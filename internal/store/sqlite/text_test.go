@@ -3,7 +3,6 @@ package sqlite
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"os"
 	"path/filepath"
@@ -316,17 +315,9 @@ func TestTextSharedPieces(t *testing.T) {
 // migration 0011 and stays searchable, session by session.
 func TestTextMigration(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "index.db")
-	old, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	old.SetMaxOpenConns(1)
 	// The index is at version 12 without 11, as one created between their commits was:
 	// opening it applies 11.
-	if err := migrateOnly(ctx, old, func(v int) bool { return v < 11 || v == 12 }); err != nil {
-		t.Fatal(err)
-	}
+	path, old := migratedTo(t, func(v int) bool { return v < 11 || v == 12 })
 	rows := []struct{ session, text string }{
 		{"s_one", "Menu\nCheckout\nPayment declined"},
 		{"s_one", "Thank you"},
