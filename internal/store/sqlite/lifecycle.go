@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/reelhq/reel/internal/store"
@@ -311,7 +313,8 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 // pack of chunks is shared by the sessions ingested together.
 func unreferenced(ctx context.Context, tx *sql.Tx, candidates map[string]bool) ([]string, error) {
 	var out []string
-	for k := range candidates {
+	// In key order, so callers (and their logs) see the same answer for the same data.
+	for _, k := range slices.Sorted(maps.Keys(candidates)) {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM chunks WHERE blob_key = ?1 UNION ALL SELECT 1 FROM segments WHERE blob_key = ?1 LIMIT 1`, k).Scan(&one)
 		if err == sql.ErrNoRows {
