@@ -352,15 +352,17 @@ func clean(s string) string {
 			space = b.Len() > 0
 			continue
 		}
+		// An invalid byte is dropped before the space in front of it is written: a piece
+		// never ends in a space.
+		if r == utf8.RuneError {
+			continue
+		}
 		if b.Len()+utf8.RuneLen(r)+1 > maxPiece {
 			break
 		}
 		if space {
 			b.WriteByte(' ')
 			space = false
-		}
-		if r == utf8.RuneError {
-			continue
 		}
 		b.WriteRune(r)
 		if r != '*' {
