@@ -135,18 +135,31 @@ func browser(t *testing.T) context.Context {
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("Chromium not found at %s (install Debian's chromium; scripts/test does it): %v", path, err)
 	}
+	profile, err := os.MkdirTemp("", "reel-e2e-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.WindowSize(1280, 800),
 		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+		// Chromium's helper processes can still be writing the profile for a moment after
+		// the browser has exited (t.TempDir's one RemoveAll then fails the test): retry.
+		for i := 0; os.RemoveAll(profile) != nil && i < 40; i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("starting Chromium: %v", err)
 	}
