@@ -58,6 +58,17 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 	}
 	var all []event
 	seekStart := int64(-1)
+	if until == "" {
+		tabs, err := a.sources(ctx, id, sess.ProjectID, q.Get("tab"))
+		if err != nil {
+			return err
+		}
+		if len(tabs) == 1 {
+			for tab, srcs := range tabs {
+				return a.streamTab(w, r, id, sess.ProjectID, tab, srcs, from, after)
+			}
+		}
+	}
 	if until != "" {
 		all, err = a.firstSnapshot(ctx, id, sess.ProjectID, q.Get("tab"))
 	} else {
@@ -85,6 +96,135 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 	}
 	if _, err := w.Write(buf.Bytes()); err != nil {
 		a.log.DebugContext(ctx, "api: write events", "session", id, "err", err)
+	}
+	return nil
+}
+
+// streamTab answers the events of a session's one tab (or the one tab asked for) as it reads
+// them, a stored run (segment or chunk) at a time, instead of reading the whole answer first:
+// the player builds the frame of a seek as soon as the events up to the moment are in, and an
+// hour-long session starts playing while its later minutes are still being read. A run a
+// compaction deleted under the stream is read again from the new layout, resuming after the
+// events already written. An error once bytes are out aborts the response, so the client sees
+// a failed request rather than a shorter array.
+func (a *API) streamTab(w http.ResponseWriter, r *http.Request, id, projectID, tab string, srcs []source, from, after int64) error {
+	ctx := r.Context()
+	rc := http.NewResponseController(w)
+	st := &stream{w: w, from: from}
+	var err error
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			var tabs map[string][]source
+			if tabs, err = a.sources(ctx, id, projectID, tab); err != nil {
+				break
+			}
+			srcs = tabs[tab]
+			st.resume = true
+		}
+		if err = a.streamOnce(ctx, st, rc, id, projectID, srcs, from, after); err == nil || attempt == 2 || !errors.Is(err, blob.ErrNotFound) {
+			break
+		}
+	}
+	if err != nil {
+		if !st.started {
+			return err
+		}
+		a.log.WarnContext(ctx, "api: events stream failed after the first bytes", "session", id, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	if !st.started {
+		st.start()
+	}
+	st.buf.WriteByte(']')
+	if _, err := w.Write(st.buf.Bytes()); err != nil {
+		a.log.DebugContext(ctx, "api: write events", "session", id, "err", err)
+	}
+	return nil
+}
+
+// stream is what streamTab has written so far, so that a retry can resume after it.
+type stream struct {
+	w       http.ResponseWriter
+	from    int64
+	started bool  // headers and the opening bracket are out
+	n       int   // events written
+	lastAt  int64 // the time of the last event written
+	sameAt  int   // how many events written carry lastAt
+	resume  bool  // a retry: skip what was written
+	skipAt  int   // in a retry, the events at lastAt skipped so far
+	buf     bytes.Buffer
+}
+
+func (st *stream) start() {
+	st.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	st.w.Header().Set("Cache-Control", "no-store")
+	st.buf.WriteByte('[')
+	st.started = true
+}
+
+// add queues ev unless a retry already wrote it.
+func (st *stream) add(ev event) {
+	if st.resume {
+		if ev.at < st.lastAt {
+			return
+		}
+		if ev.at == st.lastAt && st.skipAt < st.sameAt {
+			st.skipAt++
+			return
+		}
+		st.resume = false
+	}
+	if !st.started {
+		if st.from > 0 {
+			st.w.Header().Set("X-Reel-Seek-Start", strconv.FormatInt(ev.at, 10))
+		}
+		st.start()
+	}
+	if st.n > 0 {
+		st.buf.WriteByte(',')
+	}
+	st.buf.Write(ev.raw)
+	st.n++
+	if ev.at == st.lastAt {
+		st.sameAt++
+	} else {
+		st.lastAt, st.sameAt = ev.at, 1
+	}
+}
+
+func (a *API) streamOnce(ctx context.Context, st *stream, rc *http.ResponseController, id, projectID string, srcs []source, from, after int64) error {
+	if from > 0 {
+		srcs = seek(srcs, from)
+	}
+	if after > 0 {
+		for len(srcs) > 0 && srcs[0].last <= after {
+			srcs = srcs[1:]
+		}
+	}
+	st.skipAt = 0
+	for i, s := range srcs {
+		evs, err := a.load(ctx, s, id, projectID)
+		if err != nil {
+			return err
+		}
+		if i == 0 && from > 0 {
+			// seek kept the last run holding a full snapshot at or before from; later runs
+			// start with a snapshot after it or hold none.
+			evs = trimToSnapshot(evs, from)
+		}
+		for _, e := range evs {
+			if after > 0 && e.at <= after {
+				continue
+			}
+			st.add(e)
+		}
+		if st.buf.Len() > 0 {
+			if _, err := st.w.Write(st.buf.Bytes()); err != nil {
+				return nil // the client went away; nothing more to do
+			}
+			st.buf.Reset()
+			rc.Flush()
+		}
 	}
 	return nil
 }
