@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/klauspost/compress/gzhttp"
+	"github.com/klauspost/compress/gzip"
 	"github.com/reelhq/reel/internal/api"
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/auth"
@@ -88,7 +90,30 @@ func Routes(c Components) http.Handler {
 	mux.Handle("GET /demo", http.RedirectHandler("/demo/", http.StatusMovedPermanently))
 	mux.Handle("/", readOnly(c.UI))
 
-	return recoverPanics(c.Log, logRequests(c.Log, securityHeaders(mux)))
+	return recoverPanics(c.Log, logRequests(c.Log, securityHeaders(compressed(mux))))
+}
+
+// compressed answers in zstd or gzip, whichever the client takes, anything of 1 kB or more
+// whose type compresses: the events of a session (an hour of them is tens of MB of JSON, a
+// tenth of that compressed), the dashboard and the SDK bundle. Both encoders run at their
+// fastest level, since most of it is made per request, and streamed answers stay streamed
+// (each flush ends a block). The ingest endpoint is left alone: its answers are a few bytes.
+// No answer mixes a secret with content someone else can choose (BREACH): tokens and
+// passwords travel in headers, cookies and request bodies, and the answers that do name one
+// (a new share link) are under the size compressed (docs/decisions.md).
+func compressed(next http.Handler) http.Handler {
+	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(1024), gzhttp.CompressionLevel(gzip.BestSpeed))
+	if err != nil {
+		panic(fmt.Sprintf("server: compression options: %v", err)) // constant options
+	}
+	zipped := wrap(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/ingest" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		zipped.ServeHTTP(w, r)
+	})
 }
 
 // readOnly refuses anything but GET and HEAD; the catch-all dashboard route cannot say so in
