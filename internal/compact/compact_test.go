@@ -546,3 +546,51 @@ func TestIssuesAndFunnelsFromCompactedSessions(t *testing.T) {
 		}
 	}
 }
+
+// racingIndex is the index with one batch landing right after the compactor has read the
+// session's chunks, as the next batch of a visit can while its first ones are being compacted.
+type racingIndex struct {
+	*sqlite.DB
+	land func()
+}
+
+func (r *racingIndex) Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error) {
+	chunks, err := r.DB.Chunks(ctx, sessionID)
+	if land := r.land; land != nil {
+		r.land = nil
+		land()
+	}
+	return chunks, err
+}
+
+func heatClick(at int64) json.RawMessage {
+	return ev(5, at, `{"tag":"reel.click","payload":{"selector":"#coupon","x":0.5,"y":0.5,"w":120,"h":40,"pageX":60,"pageY":20}}`)
+}
+
+// TestBatchDuringCompaction: a batch that lands while its session is being compacted is not in
+// that compaction; the next pass compacts and analyses it, so its clicks reach the heatmap
+// (TestHeatmapsPage lost a visit's cart page this way).
+func TestBatchDuringCompaction(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	idx := &racingIndex{DB: e.db, land: func() {
+		e.mustSend(t, "s_racing001", "t_tab00001", 1, meta(t0+2000, "http://x/cart"), heatClick(t0+2500), heatClick(t0+2600))
+	}}
+	comp := compact.New(idx, e.blobs, slog.New(slog.DiscardHandler), compact.Options{Idle: time.Nanosecond})
+	e.mustSend(t, "s_racing001", "t_tab00001", 0, meta(t0, "http://x/"), full(t0+1, "home"), heatClick(t0+500))
+	for pass := range 2 {
+		if n, err := comp.RunOnce(ctx, time.Now().Add(time.Second)); err != nil || n != 1 {
+			t.Fatalf("pass %d: RunOnce = %d, %v; want the session compacted", pass+1, n, err)
+		}
+	}
+	chunks, _ := e.db.Chunks(ctx, "s_racing001")
+	for _, ch := range chunks {
+		if !ch.Compacted {
+			t.Errorf("chunk %d left uncompacted", ch.Seq)
+		}
+	}
+	q := store.HeatmapQuery{ProjectID: "default", Page: "/cart", From: time.UnixMilli(t0), To: time.UnixMilli(t0 + 10000), Bins: 20}
+	if hm, err := e.db.Heatmap(ctx, q); err != nil || hm.Clicks != 2 || hm.Sessions != 1 {
+		t.Fatalf("heatmap of /cart = %d clicks in %d sessions, %v; want the 2 clicks of the batch that landed during compaction", hm.Clicks, hm.Sessions, err)
+	}
+}

@@ -296,7 +296,15 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 	if err := addContent(ctx, tx, projectID, c.SessionID, c.Content, c.At); err != nil {
 		return nil, fmt.Errorf("sqlite: compaction: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET compacted_at = ?, lease_until = 0 WHERE id = ?`, ms(c.At), c.SessionID); err != nil {
+	// A batch that landed after the worker read the chunks is not in c.Chunks, and its
+	// last_batch_at (its ingest time) is before c.At: setting compacted_at to c.At would hide it
+	// from IdleSessions for good, its events never compacted nor analysed (its clicks missing
+	// from heatmaps). While such a chunk is left, compacted_at stays below last_batch_at so the
+	// next pass takes the session; once none is, it is at least last_batch_at.
+	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET lease_until = 0, compacted_at = CASE
+			WHEN EXISTS (SELECT 1 FROM chunks WHERE session_id = ?2 AND compacted = 0) THEN MIN(compacted_at, last_batch_at - 1)
+			ELSE MAX(?1, last_batch_at) END
+		WHERE id = ?2`, ms(c.At), c.SessionID); err != nil {
 		return nil, fmt.Errorf("sqlite: compaction: %w", err)
 	}
 	out, err := unreferenced(ctx, tx, obsolete)

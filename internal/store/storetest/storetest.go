@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListPagination", testListPagination},
 		{"Settings", testSettings},
 		{"CompactionAndDeletion", testCompactionAndDeletion},
+		{"BatchDuringCompaction", testBatchDuringCompaction},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -310,6 +311,58 @@ func testSettings(t *testing.T, s store.Store) {
 	}
 	if v, err := s.EnsureSetting(ctx, "share.key", "second"); err != nil || v != "first" {
 		t.Fatalf("EnsureSetting again = %q, %v; the first value must win", v, err)
+	}
+}
+
+// testBatchDuringCompaction: a batch that lands after a worker read a session's chunks and
+// before it committed is not in that compaction, so the session stays idle until a later one
+// takes the batch, whatever time the first one committed at.
+func testBatchDuringCompaction(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	mustProject(t, s, "default")
+	appendOne := func(seq int64) {
+		t.Helper()
+		if errs := s.AppendBatches(ctx, []store.Batch{batch("default", "s1", "t", seq, t0.Add(time.Duration(seq)*time.Minute), 1)}); errs[0] != nil {
+			t.Fatalf("AppendBatches seq %d: %v", seq, errs[0])
+		}
+	}
+	compact := func(at time.Time) {
+		t.Helper()
+		now := time.Now()
+		if ok, err := s.ClaimSession(ctx, "s1", now, now.Add(time.Minute)); !ok || err != nil {
+			t.Fatalf("ClaimSession = %v, %v", ok, err)
+		}
+		all, _ := s.Chunks(ctx, "s1")
+		var chunks []store.Chunk
+		for _, ch := range all {
+			if !ch.Compacted {
+				chunks = append(chunks, ch)
+			}
+		}
+		if len(chunks) == 0 {
+			t.Fatal("no chunk to compact")
+		}
+		// Batches keep landing while the worker writes the segments.
+		if len(all) == 1 {
+			appendOne(1)
+		}
+		if _, err := s.CommitCompaction(ctx, store.Compaction{SessionID: "s1", Chunks: chunks, At: at,
+			Segments: []store.Segment{{SessionID: "s1", Tab: "t", Index: 0, FirstAt: t0, LastAt: t0, BlobKey: fmt.Sprintf("s1-compact-%d", len(all)), Length: 5, Events: 1}}}); err != nil {
+			t.Fatalf("CommitCompaction: %v", err)
+		}
+	}
+	appendOne(0)
+	compact(time.Now().Add(time.Second))
+	if ids, err := s.IdleSessions(ctx, time.Now().Add(time.Minute), 10); err != nil || fmt.Sprint(ids) != "[s1]" {
+		t.Fatalf("IdleSessions after a batch landed during compaction = %v, %v; want [s1]", ids, err)
+	}
+	// Once every chunk is compacted the session is done, even by a worker whose clock is behind.
+	compact(t0)
+	if ids, err := s.IdleSessions(ctx, time.Now().Add(time.Minute), 10); err != nil || len(ids) != 0 {
+		t.Fatalf("IdleSessions after the second compaction = %v, %v; want none", ids, err)
+	}
+	if got, _ := s.GetSession(ctx, "s1"); got.Compacted.IsZero() {
+		t.Fatal("compacted time not set")
 	}
 }
 
