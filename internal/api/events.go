@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -27,9 +28,16 @@ type source struct {
 	load       func(ctx context.Context) ([]byte, error)
 }
 
+// span is the part of a session an events request asks for.
+type span struct {
+	from  int64 // seek: start at the last full snapshot at or before it (0: the start)
+	after int64 // live tail: only events after it (0: all)
+	to    int64 // only events at or before it (0: to the end)
+}
+
 // WriteEvents answers r with the events of session id, honouring the query parameters of the
-// events endpoint (docs/api.md): tab, from (seek), after (live tail) and until (the first
-// page's snapshot, for previews). Other endpoints that grant access to a session by other means
+// events endpoint (docs/api.md): tab, from (seek), after (live tail), to (up to a moment) and
+// until (the first page's snapshot, for previews). Other endpoints that grant access to a session by other means
 // (share links) reuse it.
 func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) error {
 	ctx := r.Context()
@@ -42,12 +50,17 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 	if err != nil {
 		return apierror.New(http.StatusBadRequest, "bad_request", "after must be a time in ms since the epoch")
 	}
+	to, err := optInt(q.Get("to"))
+	if err != nil || (q.Has("to") && to == 0) {
+		return apierror.New(http.StatusBadRequest, "bad_request", "to must be a time in ms since the epoch")
+	}
+	sp := span{from: from, after: after, to: to}
 	until := q.Get("until")
 	if q.Has("until") && until != untilFirstSnapshot {
 		return apierror.New(http.StatusBadRequest, "bad_request", "until must be "+untilFirstSnapshot)
 	}
-	if until != "" && (q.Has("from") || q.Has("after")) {
-		return apierror.New(http.StatusBadRequest, "bad_request", "until cannot be combined with from or after")
+	if until != "" && (q.Has("from") || q.Has("after") || q.Has("to")) {
+		return apierror.New(http.StatusBadRequest, "bad_request", "until cannot be combined with from, after or to")
 	}
 	sess, err := a.index.GetSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -65,7 +78,7 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 		}
 		if len(tabs) == 1 {
 			for tab, srcs := range tabs {
-				return a.streamTab(w, r, id, sess.ProjectID, tab, srcs, from, after)
+				return a.streamTab(w, r, id, sess.ProjectID, tab, srcs, sp)
 			}
 		}
 	}
@@ -73,7 +86,7 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 		all, err = a.firstSnapshot(ctx, id, sess.ProjectID, q.Get("tab"))
 	} else {
 		var parts [][]event
-		parts, seekStart, err = a.collect(ctx, id, sess.ProjectID, q.Get("tab"), from, after)
+		parts, seekStart, err = a.collect(ctx, id, sess.ProjectID, q.Get("tab"), sp)
 		all = mergeByTime(parts)
 	}
 	if err != nil {
@@ -107,10 +120,10 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 // compaction deleted under the stream is read again from the new layout, resuming after the
 // events already written. An error once bytes are out aborts the response, so the client sees
 // a failed request rather than a shorter array.
-func (a *API) streamTab(w http.ResponseWriter, r *http.Request, id, projectID, tab string, srcs []source, from, after int64) error {
+func (a *API) streamTab(w http.ResponseWriter, r *http.Request, id, projectID, tab string, srcs []source, sp span) error {
 	ctx := r.Context()
 	rc := http.NewResponseController(w)
-	st := &stream{w: w, from: from}
+	st := &stream{w: w, from: sp.from}
 	var err error
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
@@ -121,7 +134,7 @@ func (a *API) streamTab(w http.ResponseWriter, r *http.Request, id, projectID, t
 			srcs = tabs[tab]
 			st.resume = true
 		}
-		if err = a.streamOnce(ctx, st, rc, id, projectID, srcs, from, after); err == nil || attempt == 2 || !errors.Is(err, blob.ErrNotFound) {
+		if err = a.streamOnce(ctx, st, rc, id, projectID, srcs, sp); err == nil || attempt == 2 || !errors.Is(err, blob.ErrNotFound) {
 			break
 		}
 	}
@@ -129,7 +142,9 @@ func (a *API) streamTab(w http.ResponseWriter, r *http.Request, id, projectID, t
 		if !st.started {
 			return err
 		}
-		a.log.WarnContext(ctx, "api: events stream failed after the first bytes", "session", id, "err", err)
+		if ctx.Err() == nil { // not merely the client going away
+			a.log.WarnContext(ctx, "api: events stream failed after the first bytes", "session", id, "err", err)
+		}
 		panic(http.ErrAbortHandler)
 	}
 	if !st.started {
@@ -192,31 +207,23 @@ func (st *stream) add(ev event) {
 	}
 }
 
-func (a *API) streamOnce(ctx context.Context, st *stream, rc *http.ResponseController, id, projectID string, srcs []source, from, after int64) error {
-	if from > 0 {
-		srcs = seek(srcs, from)
-	}
-	if after > 0 {
-		for len(srcs) > 0 && srcs[0].last <= after {
-			srcs = srcs[1:]
-		}
-	}
+func (a *API) streamOnce(ctx context.Context, st *stream, rc *http.ResponseController, id, projectID string, srcs []source, sp span) error {
+	srcs = sp.sources(srcs)
 	st.skipAt = 0
 	for i, s := range srcs {
 		evs, err := a.load(ctx, s, id, projectID)
 		if err != nil {
 			return err
 		}
-		if i == 0 && from > 0 {
+		if i == 0 && sp.from > 0 {
 			// seek kept the last run holding a full snapshot at or before from; later runs
 			// start with a snapshot after it or hold none.
-			evs = trimToSnapshot(evs, from)
+			evs = trimToSnapshot(evs, sp.from)
 		}
 		for _, e := range evs {
-			if after > 0 && e.at <= after {
-				continue
+			if sp.holds(e.at) {
+				st.add(e)
 			}
-			st.add(e)
 		}
 		if st.buf.Len() > 0 {
 			if _, err := st.w.Write(st.buf.Bytes()); err != nil {
@@ -305,6 +312,33 @@ func (a *API) sources(ctx context.Context, id, projectID, onlyTab string) (map[s
 	return tabs, nil
 }
 
+// sources keeps the stored runs that hold events of the span, in order.
+func (sp span) sources(srcs []source) []source {
+	if sp.from > 0 {
+		srcs = seek(srcs, sp.from)
+	}
+	if sp.after > 0 {
+		for len(srcs) > 0 && srcs[0].last <= sp.after {
+			srcs = srcs[1:]
+		}
+	}
+	if sp.to > 0 {
+		// Runs are in order of their first event: the first one starting after to ends it.
+		for i, s := range srcs {
+			if s.first > sp.to {
+				return srcs[:i]
+			}
+		}
+	}
+	return srcs
+}
+
+// holds reports whether an event at this time is in the span (from aside: seeking trims the
+// start to a full snapshot, which may come before it).
+func (sp span) holds(at int64) bool {
+	return (sp.after == 0 || at > sp.after) && (sp.to == 0 || at <= sp.to)
+}
+
 // seek drops the sources before the last one that holds a full snapshot at or before from.
 func seek(srcs []source, from int64) []source {
 	start := 0
@@ -350,16 +384,16 @@ func mergeByTime(parts [][]event) []event {
 // collect reads a session's events per tab, applying seek (from) and live tail (after). A
 // compaction finishing between listing the sources and reading them deletes what was listed;
 // listing again then finds the new layout.
-func (a *API) collect(ctx context.Context, id, projectID, tab string, from, after int64) ([][]event, int64, error) {
+func (a *API) collect(ctx context.Context, id, projectID, tab string, sp span) ([][]event, int64, error) {
 	for attempt := 0; ; attempt++ {
-		parts, start, err := a.collectOnce(ctx, id, projectID, tab, from, after)
+		parts, start, err := a.collectOnce(ctx, id, projectID, tab, sp)
 		if err == nil || attempt == 2 || !errors.Is(err, blob.ErrNotFound) {
 			return parts, start, err
 		}
 	}
 }
 
-func (a *API) collectOnce(ctx context.Context, id, projectID, tab string, from, after int64) ([][]event, int64, error) {
+func (a *API) collectOnce(ctx context.Context, id, projectID, tab string, sp span) ([][]event, int64, error) {
 	tabs, err := a.sources(ctx, id, projectID, tab)
 	if err != nil {
 		return nil, 0, err
@@ -372,30 +406,18 @@ func (a *API) collectOnce(ctx context.Context, id, projectID, tab string, from, 
 	var parts [][]event
 	seekStart := int64(-1)
 	for _, tab := range names {
-		srcs := tabs[tab]
-		if from > 0 {
-			srcs = seek(srcs, from)
-		}
-		if after > 0 {
-			for len(srcs) > 0 && srcs[0].last <= after {
-				srcs = srcs[1:]
-			}
-		}
 		var evs []event
-		for _, s := range srcs {
+		for _, s := range sp.sources(tabs[tab]) {
 			got, err := a.load(ctx, s, id, projectID)
 			if err != nil {
 				return nil, 0, err
 			}
 			evs = append(evs, got...)
 		}
-		if from > 0 {
-			evs = trimToSnapshot(evs, from)
+		if sp.from > 0 {
+			evs = trimToSnapshot(evs, sp.from)
 		}
-		if after > 0 {
-			i := sort.Search(len(evs), func(i int) bool { return evs[i].at > after })
-			evs = evs[i:]
-		}
+		evs = slices.DeleteFunc(evs, func(e event) bool { return !sp.holds(e.at) })
 		if len(evs) > 0 && (seekStart < 0 || evs[0].at < seekStart) {
 			seekStart = evs[0].at
 		}

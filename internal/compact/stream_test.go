@@ -147,6 +147,10 @@ func TestEventsStreamAndResumeAcrossCompaction(t *testing.T) {
 		{fmt.Sprintf("from=%d", t0+1200), all[0:], fmt.Sprint(t0)},
 		{fmt.Sprintf("after=%d", t0+1000), all[6:], ""},
 		{fmt.Sprintf("after=%d", t0+3500), nil, ""},
+		{fmt.Sprintf("from=%d&to=%d", t0+2500, t0+2100), all[7:10], fmt.Sprint(t0 + 2000)},
+		{fmt.Sprintf("to=%d", t0+1000), all[:6], ""},
+		{fmt.Sprintf("after=%d&to=%d", t0+200, t0+1500), all[4:7], ""},
+		{fmt.Sprintf("to=%d", t0-1), nil, ""},
 		{"tab=t_tab00001", all, ""},
 		{"tab=t_nosuch01", nil, ""},
 	} {
@@ -163,6 +167,21 @@ func TestEventsStreamAndResumeAcrossCompaction(t *testing.T) {
 		if res.StatusCode != 200 || !jsonEqual(t, string(b), string(want)) || res.Header.Get("X-Reel-Seek-Start") != tc.seekStart {
 			t.Errorf("events?%s = %d seek start %q\n%s\nwant seek start %q\n%s", tc.query, res.StatusCode, res.Header.Get("X-Reel-Seek-Start"), b, tc.seekStart, want)
 		}
+	}
+}
+
+// TestEventsToAcrossTabs: to= bounds every tab's events when several are merged.
+func TestEventsToAcrossTabs(t *testing.T) {
+	e := newEnv(t)
+	const t0 = 1764237600000
+	one := []json.RawMessage{meta(t0, "http://shop.example/"), full(t0+1, "home page"), click(t0 + 100), click(t0 + 900)}
+	two := []json.RawMessage{meta(t0+50, "http://shop.example/help"), full(t0+51, "help page"), click(t0 + 400), click(t0 + 1200)}
+	e.mustSend(t, "s_stream002", "t_tab00001", 0, one...)
+	e.mustSend(t, "s_stream002", "t_tab00002", 0, two...)
+	got, _ := e.events(t, "s_stream002", fmt.Sprintf("from=%d&to=%d", t0+500, t0+500))
+	want, _ := json.Marshal([]json.RawMessage{one[0], one[1], two[0], two[1], one[2], two[2]})
+	if !jsonEqual(t, got, string(want)) {
+		t.Fatalf("from=to=t0+500 over two tabs: %d bytes, want the %d of both tabs' pages and the clicks up to t0+500", len(got), len(want))
 	}
 }
 

@@ -72,6 +72,12 @@ func TestEventsUntilFirstSnapshot(t *testing.T) {
 		{"a number", "s_preview001/events?until=1764237600000", 400, "bad_request"},
 		{"with from", fmt.Sprintf("s_preview001/events?until=first-snapshot&from=%d", t0+1000), 400, "bad_request"},
 		{"with after", fmt.Sprintf("s_preview001/events?until=first-snapshot&after=%d", t0), 400, "bad_request"},
+		{"with to", fmt.Sprintf("s_preview001/events?until=first-snapshot&to=%d", t0), 400, "bad_request"},
+		{"to not a number", "s_preview001/events?to=soon", 400, "bad_request"},
+		{"to empty", "s_preview001/events?to=", 400, "bad_request"},
+		{"to zero", "s_preview001/events?to=0", 400, "bad_request"},
+		{"to negative", "s_preview001/events?to=-5", 400, "bad_request"},
+		{"to too big", "s_preview001/events?to=99999999999999999999", 400, "bad_request"},
 		{"unknown session", "s_nosuch0001/events?until=first-snapshot", 404, "not_found"},
 	}
 	for _, tc := range bad {

@@ -235,7 +235,7 @@ export interface Source {
   session(): Promise<SessionDetail>;
   tabs(): Promise<{ tabs: Tab[] }>;
   /** The events URL with query parameters (docs/api.md: tab, from, after, until). */
-  eventsURL(q: { tab?: string; from?: number; after?: number; until?: "first-snapshot" }): string;
+  eventsURL(q: { tab?: string; from?: number; after?: number; to?: number; until?: "first-snapshot" }): string;
   /** The server's analysis, where the caller may read it. */
   signals?(): Promise<Signals>;
   /** The copies the server archived of what the recording references (docs/archive.md). */

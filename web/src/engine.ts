@@ -107,33 +107,37 @@ export class Engine {
     const target = this.o.base + t;
     this.status = "loading";
     this.o.onChange();
+    const onBatch = (batch: RREvent[], upToTarget = false): unknown => {
+      if (gen !== this.gen) return;
+      applyArchive(batch, this.o.archive);
+      for (const e of batch) {
+        evs.push(e);
+        if (e.timestamp > this.lastTs) this.lastTs = e.timestamp;
+        if (created) this.r?.addEvent(e as any);
+      }
+      if (all) this.full = evs;
+      if (!created && !this.o.loadAll && replayable(evs) && (upToTarget || evs[evs.length - 1].timestamp >= target)) {
+        created = true;
+        this.create(evs, t, play);
+        this.o.onChange();
+        // The rest of the answer waits, unparsed, until the frame is on screen.
+        return this.settled;
+      }
+      // Until a window can be shown, nothing on screen changes.
+      if (created || all) this.o.onChange();
+    };
     try {
-      await streamEvents(
-        this.o.source.eventsURL({ tab: this.o.tab, from: all ? undefined : target }),
-        (batch) => {
-          if (gen !== this.gen) return;
-          applyArchive(batch, this.o.archive);
-          for (const e of batch) {
-            evs.push(e);
-            if (e.timestamp > this.lastTs) this.lastTs = e.timestamp;
-            if (created) this.r?.addEvent(e as any);
-          }
-          if (all) this.full = evs;
-          if (!created && !this.o.loadAll && replayable(evs) && evs[evs.length - 1].timestamp >= target) {
-            created = true;
-            this.create(evs, t, play);
-            this.o.onChange();
-            // The rest of the answer waits, unparsed, until the frame is on screen.
-            return this.settled;
-          }
-          // Until a window can be shown, nothing on screen changes.
-          if (created || all) this.o.onChange();
-        },
-        ctl.signal,
-        // Streamed, so the first frame shows as soon as the events up to the moment are in,
-        // except for the baseline that loads everything before showing anything.
-        !this.o.loadAll,
-      );
+      if (all) {
+        // Streamed, so the first frame shows as soon as its events are in, except for the
+        // baseline that loads everything before showing anything.
+        await streamEvents(this.o.source.eventsURL({ tab: this.o.tab }), onBatch, ctl.signal, !this.o.loadAll);
+      } else {
+        // A seek asks for the events from the full snapshot before the moment up to it, in one
+        // answer the browser's own parser reads at once, and for the rest once the frame is up.
+        await streamEvents(this.o.source.eventsURL({ tab: this.o.tab, from: target, to: target }), (b) => onBatch(b, true), ctl.signal, false);
+        if (gen === this.gen && created) await this.settled;
+        if (gen === this.gen) await streamEvents(this.o.source.eventsURL({ tab: this.o.tab, after: target }), onBatch, ctl.signal, true);
+      }
     } catch (err) {
       if (gen !== this.gen || this.destroyed) return;
       this.status = "error";
