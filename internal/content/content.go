@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -102,30 +103,45 @@ func isKey(b []byte, end int) bool {
 func Refs(b []byte) []string {
 	var out []string
 	seen := map[string]bool{}
-	// Look for the marker without its quote: it then starts with a backslash, rare in JSON
-	// text, where a quote starts every key and string (ingest runs this on every batch).
-	body := markerPrefix[1:]
-	for off := 0; ; {
-		k := bytes.Index(b[off:], body)
-		if k < 0 {
-			return out
+	for start, end := range markers(b) {
+		if h := markerHash(b, start, end); !seen[h] {
+			seen[h] = true
+			out = append(out, h)
 		}
-		k += off
-		if k == off || b[k-1] != '"' {
-			off = k + len(body)
-			continue
-		}
-		i := k - 1
-		end := i + MarkerLen
-		if end <= len(b) && b[end-1] == '"' {
-			h := string(b[i+len(markerPrefix) : end-1])
-			if ValidHash(h) && !seen[h] {
-				seen[h] = true
-				out = append(out, h)
-			}
-		}
-		off = i + len(markerPrefix)
 	}
+	return out
+}
+
+// markers yields the start (its opening quote) and end (past its closing quote) of each
+// marker in the JSON text b, in order.
+func markers(b []byte) iter.Seq2[int, int] {
+	return func(yield func(int, int) bool) {
+		// Look for the marker without its quote: it then starts with a backslash, rare in
+		// JSON text, where a quote starts every key and string (ingest runs this on every
+		// batch).
+		body := markerPrefix[1:]
+		for off := 0; ; {
+			k := bytes.Index(b[off:], body)
+			if k < 0 {
+				return
+			}
+			k += off
+			start, end := k-1, k-1+MarkerLen
+			if k > off && b[start] == '"' && end <= len(b) && b[end-1] == '"' && ValidHash(markerHash(b, start, end)) {
+				if !yield(start, end) {
+					return
+				}
+				off = end
+				continue
+			}
+			off = k + len(body)
+		}
+	}
+}
+
+// markerHash is the hash of the marker at b[start:end].
+func markerHash(b []byte, start, end int) string {
+	return string(b[start+len(markerPrefix) : end-1])
 }
 
 // TreeHash is the content key of an object or array: the SHA-256 of its JSON text (with its
@@ -299,23 +315,10 @@ func Resolve(b []byte, lookup func(hash string) ([]byte, error)) ([]byte, error)
 }
 
 func resolve(b []byte, lookup func(hash string) ([]byte, error), depth int) ([]byte, error) {
-	if bytes.Index(b, markerPrefix) < 0 {
-		return b, nil
-	}
-	out := make([]byte, 0, len(b)*2)
+	var out []byte
 	last := 0
-	for off := 0; ; {
-		i := bytes.Index(b[off:], markerPrefix)
-		if i < 0 {
-			break
-		}
-		i += off
-		end := i + MarkerLen
-		if end > len(b) || b[end-1] != '"' || !ValidHash(string(b[i+len(markerPrefix):end-1])) {
-			off = i + len(markerPrefix)
-			continue
-		}
-		tok, err := lookup(string(b[i+len(markerPrefix) : end-1]))
+	for start, end := range markers(b) {
+		tok, err := lookup(markerHash(b, start, end))
 		if err != nil {
 			return nil, err
 		}
@@ -325,9 +328,15 @@ func resolve(b []byte, lookup func(hash string) ([]byte, error), depth int) ([]b
 				return nil, err
 			}
 		}
-		out = append(out, b[last:i]...)
+		if out == nil {
+			out = make([]byte, 0, len(b)*2)
+		}
+		out = append(out, b[last:start]...)
 		out = append(out, tok...)
-		last, off = end, end
+		last = end
+	}
+	if out == nil {
+		return b, nil
 	}
 	return append(out, b[last:]...), nil
 }
@@ -343,31 +352,24 @@ var idPrefix = []byte(`"\u0000reel:i:`)
 // Number rewrites the hash markers in the JSON text b whose hash ids holds into numbered
 // markers.
 func Number(b []byte, ids map[string]int64) []byte {
-	if bytes.Index(b, markerPrefix) < 0 {
-		return b
-	}
-	out := make([]byte, 0, len(b))
+	var out []byte
 	last := 0
-	for off := 0; ; {
-		i := bytes.Index(b[off:], markerPrefix)
-		if i < 0 {
-			break
-		}
-		i += off
-		end := i + MarkerLen
-		off = i + len(markerPrefix)
-		if end > len(b) || b[end-1] != '"' {
-			continue
-		}
-		id, ok := ids[string(b[i+len(markerPrefix):end-1])]
+	for start, end := range markers(b) {
+		id, ok := ids[markerHash(b, start, end)]
 		if !ok {
 			continue
 		}
-		out = append(out, b[last:i]...)
+		if out == nil {
+			out = make([]byte, 0, len(b))
+		}
+		out = append(out, b[last:start]...)
 		out = append(out, idPrefix...)
 		out = strconv.AppendInt(out, id, 10)
 		out = append(out, '"')
-		last, off = end, end
+		last = end
+	}
+	if out == nil {
+		return b
 	}
 	return append(out, b[last:]...)
 }
