@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"database/sql/driver"
 	"encoding/binary"
 	"encoding/json"
@@ -205,8 +206,8 @@ func unpackHeat(base int64, data []byte) ([]heatClick, []heatView, error) {
 // sortHeat puts a row's clicks and views in time order (stable, so equal times keep the order
 // they were recorded in) and returns the row's first and last time.
 func sortHeat(clicks []heatClick, views []heatView) (first, last int64) {
-	slices.SortStableFunc(clicks, func(a, b heatClick) int { return cmpInt(a.at, b.at) })
-	slices.SortStableFunc(views, func(a, b heatView) int { return cmpInt(a.at, b.at) })
+	slices.SortStableFunc(clicks, func(a, b heatClick) int { return cmp.Compare(a.at, b.at) })
+	slices.SortStableFunc(views, func(a, b heatView) int { return cmp.Compare(a.at, b.at) })
 	first, last = math.MaxInt64, math.MinInt64
 	for _, c := range clicks {
 		first, last = min(first, c.at), max(last, c.at)
@@ -215,16 +216,6 @@ func sortHeat(clicks []heatClick, views []heatView) (first, last int64) {
 		first, last = min(first, v.at), max(last, v.at)
 	}
 	return first, last
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func init() {
