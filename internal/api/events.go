@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -71,22 +72,22 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 	}
 	var all []event
 	seekStart := int64(-1)
-	if until == "" {
+	if until != "" {
+		all, err = a.firstSnapshot(ctx, id, sess.ProjectID, q.Get("tab"))
+	} else {
 		tabs, err := a.sources(ctx, id, sess.ProjectID, q.Get("tab"))
 		if err != nil {
 			return err
 		}
 		if len(tabs) == 1 {
-			for tab, srcs := range tabs {
-				return a.streamTab(w, r, id, sess.ProjectID, tab, srcs, sp)
+			for tab := range tabs {
+				return a.streamTab(w, r, id, sess.ProjectID, tab, tabs, sp)
 			}
 		}
-	}
-	if until != "" {
-		all, err = a.firstSnapshot(ctx, id, sess.ProjectID, q.Get("tab"))
-	} else {
 		var parts [][]event
-		parts, seekStart, err = a.collect(ctx, id, sess.ProjectID, q.Get("tab"), sp)
+		if parts, seekStart, err = a.collect(ctx, id, sess.ProjectID, q.Get("tab"), tabs, sp); err != nil {
+			return err
+		}
 		all = mergeByTime(parts)
 	}
 	if err != nil {
@@ -120,23 +121,28 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 // compaction deleted under the stream is read again from the new layout, resuming after the
 // events already written. An error once bytes are out aborts the response, so the client sees
 // a failed request rather than a shorter array.
-func (a *API) streamTab(w http.ResponseWriter, r *http.Request, id, projectID, tab string, srcs []source, sp span) error {
+func (a *API) streamTab(w http.ResponseWriter, r *http.Request, id, projectID, tab string, tabs map[string][]source, sp span) error {
 	ctx := r.Context()
 	rc := http.NewResponseController(w)
 	st := &stream{w: w, from: sp.from}
-	var err error
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			var tabs map[string][]source
-			if tabs, err = a.sources(ctx, id, projectID, tab); err != nil {
-				break
+	err := a.withSources(ctx, id, projectID, tab, tabs, func(tabs map[string][]source, retry bool) error {
+		st.resume, st.skipAt = retry, 0
+		return a.eachRun(ctx, id, projectID, tabs[tab], sp, func(evs []event) error {
+			for _, e := range evs {
+				st.add(e)
 			}
-			srcs = tabs[tab]
-			st.resume = true
-		}
-		if err = a.streamOnce(ctx, st, rc, id, projectID, srcs, sp); err == nil || attempt == 2 || !errors.Is(err, blob.ErrNotFound) {
-			break
-		}
+			if st.buf.Len() > 0 {
+				if _, err := st.w.Write(st.buf.Bytes()); err != nil {
+					return errClientGone
+				}
+				st.buf.Reset()
+				rc.Flush()
+			}
+			return nil
+		})
+	})
+	if errors.Is(err, errClientGone) {
+		return nil // nothing more to do
 	}
 	if err != nil {
 		if !st.started {
@@ -207,34 +213,8 @@ func (st *stream) add(ev event) {
 	}
 }
 
-func (a *API) streamOnce(ctx context.Context, st *stream, rc *http.ResponseController, id, projectID string, srcs []source, sp span) error {
-	srcs = sp.sources(srcs)
-	st.skipAt = 0
-	for i, s := range srcs {
-		evs, err := a.load(ctx, s, id, projectID)
-		if err != nil {
-			return err
-		}
-		if i == 0 && sp.from > 0 {
-			// seek kept the last run holding a full snapshot at or before from; later runs
-			// start with a snapshot after it or hold none.
-			evs = trimToSnapshot(evs, sp.from)
-		}
-		for _, e := range evs {
-			if sp.holds(e.at) {
-				st.add(e)
-			}
-		}
-		if st.buf.Len() > 0 {
-			if _, err := st.w.Write(st.buf.Bytes()); err != nil {
-				return nil // the client went away; nothing more to do
-			}
-			st.buf.Reset()
-			rc.Flush()
-		}
-	}
-	return nil
-}
+// errClientGone stops reading for a client that no longer reads the answer.
+var errClientGone = errors.New("api: the client went away")
 
 // untilFirstSnapshot is the one value of the until parameter: answer the events up to and
 // including the session's first full snapshot, which is all a preview of the first page needs.
@@ -381,49 +361,69 @@ func mergeByTime(parts [][]event) []event {
 	return all
 }
 
-// collect reads a session's events per tab, applying seek (from) and live tail (after). A
-// compaction finishing between listing the sources and reading them deletes what was listed;
-// listing again then finds the new layout.
-func (a *API) collect(ctx context.Context, id, projectID, tab string, sp span) ([][]event, int64, error) {
+// withSources runs f on tabs, the listing of where a session's events are stored (listed
+// first when nil). A compaction finishing between the listing and the reading deletes what was
+// listed (blob.ErrNotFound): f then runs again, twice at most, on a new listing, with retry
+// set.
+func (a *API) withSources(ctx context.Context, id, projectID, tab string, tabs map[string][]source, f func(tabs map[string][]source, retry bool) error) error {
 	for attempt := 0; ; attempt++ {
-		parts, start, err := a.collectOnce(ctx, id, projectID, tab, sp)
-		if err == nil || attempt == 2 || !errors.Is(err, blob.ErrNotFound) {
-			return parts, start, err
+		if tabs == nil {
+			var err error
+			if tabs, err = a.sources(ctx, id, projectID, tab); err != nil {
+				return err
+			}
 		}
+		err := f(tabs, attempt > 0)
+		if err == nil || attempt == 2 || !errors.Is(err, blob.ErrNotFound) {
+			return err
+		}
+		tabs = nil
 	}
 }
 
-func (a *API) collectOnce(ctx context.Context, id, projectID, tab string, sp span) ([][]event, int64, error) {
-	tabs, err := a.sources(ctx, id, projectID, tab)
-	if err != nil {
-		return nil, 0, err
-	}
-	names := make([]string, 0, len(tabs))
-	for t := range tabs {
-		names = append(names, t)
-	}
-	sort.Strings(names)
-	var parts [][]event
-	seekStart := int64(-1)
-	for _, tab := range names {
-		var evs []event
-		for _, s := range sp.sources(tabs[tab]) {
-			got, err := a.load(ctx, s, id, projectID)
-			if err != nil {
-				return nil, 0, err
-			}
-			evs = append(evs, got...)
+// eachRun reads the stored runs of one tab that hold events of sp, in order, and passes f
+// each run's events within sp.
+func (a *API) eachRun(ctx context.Context, id, projectID string, srcs []source, sp span, f func([]event) error) error {
+	for i, s := range sp.sources(srcs) {
+		evs, err := a.load(ctx, s, id, projectID)
+		if err != nil {
+			return err
 		}
-		if sp.from > 0 {
+		if i == 0 && sp.from > 0 {
+			// seek kept the last run holding a full snapshot at or before from; later runs
+			// start with a snapshot after it or hold none.
 			evs = trimToSnapshot(evs, sp.from)
 		}
-		evs = slices.DeleteFunc(evs, func(e event) bool { return !sp.holds(e.at) })
-		if len(evs) > 0 && (seekStart < 0 || evs[0].at < seekStart) {
-			seekStart = evs[0].at
+		if err := f(slices.DeleteFunc(evs, func(e event) bool { return !sp.holds(e.at) })); err != nil {
+			return err
 		}
-		parts = append(parts, evs)
 	}
-	return parts, seekStart, nil
+	return nil
+}
+
+// collect reads a session's events per tab (in tabs, or listed when nil), within sp, and the
+// time of the earliest event it returns (-1 when none).
+func (a *API) collect(ctx context.Context, id, projectID, tab string, tabs map[string][]source, sp span) ([][]event, int64, error) {
+	var parts [][]event
+	seekStart := int64(-1)
+	err := a.withSources(ctx, id, projectID, tab, tabs, func(tabs map[string][]source, _ bool) error {
+		parts, seekStart = nil, -1
+		for _, t := range slices.Sorted(maps.Keys(tabs)) {
+			var evs []event
+			if err := a.eachRun(ctx, id, projectID, tabs[t], sp, func(run []event) error {
+				evs = append(evs, run...)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if len(evs) > 0 && (seekStart < 0 || evs[0].at < seekStart) {
+				seekStart = evs[0].at
+			}
+			parts = append(parts, evs)
+		}
+		return nil
+	})
+	return parts, seekStart, err
 }
 
 // load reads one source's events, with the stylesheets and other content stored apart
@@ -458,21 +458,18 @@ func (a *API) load(ctx context.Context, s source, id, projectID string) ([]event
 // firstSnapshot reads the events of the tab that recorded the session's first full snapshot,
 // from the tab's start up to and including that snapshot. It reads the tab's sources only up
 // to the one holding the snapshot, which is normally its first chunk or segment. A session
-// with no full snapshot yet answers no events. It retries like collect.
+// with no full snapshot yet answers no events.
 func (a *API) firstSnapshot(ctx context.Context, id, projectID, tab string) ([]event, error) {
-	for attempt := 0; ; attempt++ {
-		evs, err := a.firstSnapshotOnce(ctx, id, projectID, tab)
-		if err == nil || attempt == 2 || !errors.Is(err, blob.ErrNotFound) {
-			return evs, err
-		}
-	}
+	var evs []event
+	err := a.withSources(ctx, id, projectID, tab, nil, func(tabs map[string][]source, _ bool) error {
+		var err error
+		evs, err = a.firstSnapshotIn(ctx, id, projectID, tabs)
+		return err
+	})
+	return evs, err
 }
 
-func (a *API) firstSnapshotOnce(ctx context.Context, id, projectID, tab string) ([]event, error) {
-	tabs, err := a.sources(ctx, id, projectID, tab)
-	if err != nil {
-		return nil, err
-	}
+func (a *API) firstSnapshotIn(ctx context.Context, id, projectID string, tabs map[string][]source) ([]event, error) {
 	first, firstAt := "", int64(0)
 	for t, srcs := range tabs {
 		for _, s := range srcs {

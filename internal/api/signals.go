@@ -25,7 +25,7 @@ func (a *API) Signals(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	parts, _, err := a.collect(ctx, id, sess.ProjectID, "", span{})
+	parts, _, err := a.collect(ctx, id, sess.ProjectID, "", nil, span{})
 	if err != nil {
 		return err
 	}
