@@ -9,7 +9,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -20,20 +19,18 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
-	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/reelhq/reel/bench/internal/corpus"
 )
 
 const (
 	password = "bench-password-123"
-	token    = "bench-admin-token-0123456789"
 	session  = "s_seekbench0001" // a visitor browsing: a page every 30–90 s
 	light    = "s_seekbench0002" // one page all hour, recorded afresh every 5 minutes
 	tab      = "t_seekbench0001"
@@ -60,23 +57,13 @@ func run(reelBin, chromium string, runs int) error {
 	defer os.RemoveAll(dir)
 
 	// A finished session is compacted, with its seek index, once it has been idle a moment.
-	cmd := exec.Command(reelBin, "serve", "--addr", "127.0.0.1:0", "--data", dir, "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "REEL_ADMIN_PASSWORD="+password, "REEL_ADMIN_TOKEN="+token, "REEL_COMPACT_IDLE=2s")
-	cmd.Stderr = os.Stderr
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-	}()
-	base, err := dashboardURL(stdout)
+	r, err := corpus.Start(reelBin, dir, []string{"REEL_ADMIN_PASSWORD=" + password, "REEL_COMPACT_IDLE=2s"})
 	if err != nil {
 		return err
 	}
-
-	key, err := publicKey(base)
+	defer r.Stop()
+	base := r.URL
+	key, err := r.PublicKey()
 	if err != nil {
 		return err
 	}
@@ -142,7 +129,7 @@ func run(reelBin, chromium string, runs int) error {
 		// What the last load left the server doing (the whole recording the player reads after
 		// the frame, the analysis for the panes) finishes first: someone opening a link does
 		// not share the server with the previous viewer's leftovers.
-		quiet(cmd.Process.Pid)
+		quiet(r)
 		var at, boot float64
 		var text, text2 string
 		err := chromedp.Run(tctx,
@@ -204,25 +191,14 @@ func run(reelBin, chromium string, runs int) error {
 	return nil
 }
 
-// quiet waits, at most 20 s, until the process pid has used under 5 ms of CPU in each of
-// three 100 ms intervals in a row.
-func quiet(pid int) {
-	cpu := func() float64 {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return 0
-		}
-		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
-		var ut, st float64
-		fmt.Sscan(f[11], &ut)
-		fmt.Sscan(f[12], &st)
-		return (ut + st) * 10 // clock ticks of 10 ms
-	}
-	last, calm := cpu(), 0
+// quiet waits, at most 20 s, until the server has used under 5 ms of CPU in each of three
+// 100 ms intervals in a row.
+func quiet(r *corpus.Reel) {
+	last, calm := r.CPUSeconds(), 0
 	for deadline := time.Now().Add(20 * time.Second); calm < 3 && time.Now().Before(deadline); {
 		time.Sleep(100 * time.Millisecond)
-		now := cpu()
-		if now-last < 5 {
+		now := r.CPUSeconds()
+		if now-last < 0.005 {
 			calm++
 		} else {
 			calm = 0
@@ -235,41 +211,6 @@ func median(v []float64) float64 {
 	s := slices.Clone(v)
 	slices.Sort(s)
 	return s[len(s)/2]
-}
-
-var dashboardLine = regexp.MustCompile(`Dashboard\s+(http://\S+?)/?\s`)
-
-func dashboardURL(stdout io.Reader) (string, error) {
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := dashboardLine.FindStringSubmatch(sc.Text() + " "); m != nil {
-				found <- m[1]
-			}
-		}
-	}()
-	select {
-	case u := <-found:
-		return u, nil
-	case <-time.After(60 * time.Second):
-		return "", fmt.Errorf("reel did not print its dashboard address")
-	}
-}
-
-func publicKey(base string) (string, error) {
-	req, _ := http.NewRequest("GET", base+"/api/v1/projects", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer res.Body.Close()
-	var ps struct{ Projects []struct{ PublicKey string } }
-	if err := json.NewDecoder(res.Body).Decode(&ps); err != nil || len(ps.Projects) == 0 {
-		return "", fmt.Errorf("projects: %v", err)
-	}
-	return ps.Projects[0].PublicKey, nil
 }
 
 func ingest(base, key, body string) error {
