@@ -2,10 +2,11 @@
 // 60-minute recording when it seeks from the nearest full snapshot (events?from=&to=), against
 // loading the whole session first (the player's ?load=all), in the same run, in headless
 // Chromium, against a real `reel serve` fed through its real ingest endpoint. It does so for
-// a visitor browsing page after page (ratio=) and for one page left open all hour
-// (light_ratio=).
+// three hours (shapes): a visitor browsing a shop whose product grid re-renders as they filter
+// and sort (ratio=), one browsing pages that change little once loaded (lean_ratio=), and one
+// page left open all hour (light_ratio=).
 //
-// Usage: seek -reel <path to reel binary> [-runs 5]. bench/seek builds and runs it.
+// Usage: seek -reel <path to reel binary> [-runs 3]. bench/seek builds and runs it.
 package main
 
 import (
@@ -31,16 +32,38 @@ import (
 
 const (
 	password = "bench-password-123"
-	session  = "s_seekbench0001" // a visitor browsing: a page every 30–90 s
+	session  = "s_seekbench0001" // a visitor browsing a shop that re-renders as they filter
 	light    = "s_seekbench0002" // one page all hour, recorded afresh every 5 minutes
+	lean     = "s_seekbench0003" // a visitor browsing pages that change little once loaded
 	tab      = "t_seekbench0001"
 	minutes  = 60
 	target   = 55*60*1000 + 30*1000 // 55:30, half a minute after the nearest full snapshot
 )
 
+// A shape is one recorded hour the bench measures.
+type shape struct {
+	id string
+	// pageEvery returns how long the visitor stays on the page just opened, in ms.
+	pageEvery func(*rand.Rand) int64
+	// filterEvery is the mean time, in ms, between the visitor's filter and sort changes, each
+	// of which renders the product grid afresh, as single-page shops do; 0 for none.
+	filterEvery int64
+}
+
+var browsing = func(rng *rand.Rand) int64 { return int64(30000 + rng.IntN(60000)) }
+
+var shapes = []shape{
+	// About 1.9 MB of events a minute, less than any real recording we know of (docs/player.md).
+	{id: session, pageEvery: browsing, filterEvery: 12000},
+	// A visitor on pages that change little once loaded: 0.65 MB a minute.
+	{id: lean, pageEvery: browsing},
+	// One page left open, recorded afresh every 5 minutes (rrweb's checkoutEveryNms).
+	{id: light, pageEvery: func(*rand.Rand) int64 { return 5 * 60 * 1000 }},
+}
+
 func main() {
 	reelBin := flag.String("reel", "", "path to the reel binary")
-	runs := flag.Int("runs", 5, "measurements of each way")
+	runs := flag.Int("runs", 3, "measurements of each way")
 	chromium := flag.String("chromium", "/usr/bin/chromium", "Chromium binary")
 	flag.Parse()
 	if err := run(*reelBin, *chromium, *runs); err != nil {
@@ -70,12 +93,9 @@ func run(reelBin, chromium string, runs int) error {
 	start := time.Now().Add(-time.Duration(minutes)*time.Minute - 30*time.Second).UnixMilli()
 	sizes := map[string]int{}
 	var events int
-	for _, id := range []string{session, light} {
-		pages := func(rng *rand.Rand) int64 { return int64(30000 + rng.IntN(60000)) }
-		if id == light {
-			pages = func(*rand.Rand) int64 { return 5 * 60 * 1000 } // rrweb's checkoutEveryNms
-		}
-		batches, lastView := generate(start, pages)
+	for _, sh := range shapes {
+		id := sh.id
+		batches, lastView := generate(start, sh)
 		var raw, n int
 		for seq, b := range batches {
 			body := fmt.Sprintf(`{"session":%q,"tab":%q,"seq":%d,"meta":{"sdk":"reel-js/bench","url":"https://shop.example/catalogue","userAgent":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"},"events":[%s]}`,
@@ -157,7 +177,7 @@ func run(reelBin, chromium string, runs int) error {
 		}
 	}
 	seek, full, bootMs = nil, nil, nil
-	var lightSeek, lightFull []float64
+	var lightSeek, lightFull, leanSeek, leanFull []float64
 	for i := range runs {
 		order := []struct {
 			id    string
@@ -165,9 +185,12 @@ func run(reelBin, chromium string, runs int) error {
 			link  bool
 			into  *[]float64
 		}{{session, "", false, &seek}, {session, "&load=all", false, &full}, {session, "", true, &seekNet}, {session, "&load=all", true, &fullNet},
+			{lean, "", false, &leanSeek}, {lean, "&load=all", false, &leanFull},
 			{light, "", false, &lightSeek}, {light, "&load=all", false, &lightFull}}
 		if i%2 == 1 { // alternate which way goes first
-			order[0], order[1], order[2], order[3], order[4], order[5] = order[1], order[0], order[3], order[2], order[5], order[4]
+			for j := 0; j < len(order); j += 2 {
+				order[j], order[j+1] = order[j+1], order[j]
+			}
 		}
 		for _, m := range order {
 			v, err := measure(m.id, m.query, m.link)
@@ -181,12 +204,13 @@ func run(reelBin, chromium string, runs int) error {
 			}
 			*m.into = append(*m.into, v)
 		}
-		fmt.Fprintf(os.Stderr, "run %d: loopback seek %.0f ms vs whole session first %.0f ms; 100 Mbit/s 20 ms link: %.0f ms vs %.0f ms; the one-page hour on loopback: %.0f vs %.0f ms\n",
-			i+1, seek[i], full[i], seekNet[i], fullNet[i], lightSeek[i], lightFull[i])
+		fmt.Fprintf(os.Stderr, "run %d: loopback seek %.0f ms vs whole session first %.0f ms; 100 Mbit/s 20 ms link: %.0f ms vs %.0f ms; lean hour %.0f vs %.0f ms; one-page hour %.0f vs %.0f ms\n",
+			i+1, seek[i], full[i], seekNet[i], fullNet[i], leanSeek[i], leanFull[i], lightSeek[i], lightFull[i])
 	}
 	ms, mf := median(seek), median(full)
-	fmt.Printf("seek: session=%dmin target=55:30 events=%d json_mb=%.1f runs=%d boot_ms=%.0f seek_ms=%.0f full_ms=%.0f link100_seek_ms=%.0f link100_full_ms=%.0f link100_ratio=%.3f light_json_mb=%.1f light_seek_ms=%.0f light_full_ms=%.0f light_ratio=%.3f ratio=%.3f\n",
+	fmt.Printf("seek: session=%dmin target=55:30 events=%d json_mb=%.1f runs=%d boot_ms=%.0f seek_ms=%.0f full_ms=%.0f link100_seek_ms=%.0f link100_full_ms=%.0f link100_ratio=%.3f lean_json_mb=%.1f lean_seek_ms=%.0f lean_full_ms=%.0f lean_ratio=%.3f light_json_mb=%.1f light_seek_ms=%.0f light_full_ms=%.0f light_ratio=%.3f ratio=%.3f\n",
 		minutes, events, float64(sizes[session])/1e6, runs, median(bootMs), ms, mf, median(seekNet), median(fullNet), median(seekNet)/median(fullNet),
+		float64(sizes[lean])/1e6, median(leanSeek), median(leanFull), median(leanSeek)/median(leanFull),
 		float64(sizes[light])/1e6, median(lightSeek), median(lightFull), median(lightSeek)/median(lightFull), ms/mf)
 	return nil
 }
@@ -219,7 +243,7 @@ func ingest(base, key, body string) error {
 	zw.Write([]byte(body))
 	zw.Close()
 	for {
-		res, err := http.Post(base+"/api/v1/ingest?v=1&key="+key, "text/plain", &buf)
+		res, err := http.Post(base+"/api/v1/ingest?v=1&key="+key, "text/plain", bytes.NewReader(buf.Bytes()))
 		if err != nil {
 			return err
 		}
@@ -253,16 +277,18 @@ func browser(path, dir string) (context.Context, context.CancelFunc, error) {
 	return ctx, func() { cancelC(); cancelA() }, nil
 }
 
-// generate returns the batches an SDK would send for 60 minutes on a shop's catalogue: a page
-// view (rrweb's Meta and full snapshot of a new document) as often as pages says, and on each
-// page mouse movement, scrolling that loads more products, clicks, typing and DOM updates, with
-// idle stretches, one batch every 5 seconds. A visitor browsing turns a page every 30–90 s,
-// about the time people spend on a shop page: some 0.65 MB of events a minute, less than any
-// real recording we have measured (2.3–2.9 MB/min for bench/internal/corpus's demo shop walks,
-// 6.5 for its heavy page), so the whole-session load a seek is compared with is not flattered.
-// The light session keeps one page open all hour, recorded afresh every 5 minutes (rrweb's
-// checkoutEveryNms): about 14 MB, what the bench measured alone before (docs/player.md).
-func generate(start int64, pages func(*rand.Rand) int64) (batches [][]string, lastView int64) {
+// generate returns the batches an SDK would send for 60 minutes on a shop's catalogue, shaped
+// by sh: a page view (rrweb's Meta and full snapshot of a new document) as often as
+// sh.pageEvery says, and on each page mouse movement, scrolling that loads more products,
+// clicks, typing and DOM updates, with idle stretches, one batch every 5 seconds; where
+// sh.filterEvery is set, the visitor changes a filter or the sort order every 6–18 s on a
+// page and the grid is rendered afresh (150 cards removed, 150 added, as a single-page shop
+// does). A page every 30–90 s is about the time people spend on a shop page; with the
+// re-renders that comes to some 1.9 MB of events a minute, without them 0.65 MB. Both are
+// less than any recording we know of (2.3–2.9 MB/min for bench/internal/corpus's demo shop
+// walks, 6.5 for its heavy page; 2.7 and 6 MB/min in public reports, docs/player.md), so the
+// whole-session load a seek is compared with is not flattered.
+func generate(start int64, sh shape) (batches [][]string, lastView int64) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var cur []string
 	nextBatch := start + 5000
@@ -286,6 +312,7 @@ func generate(start int64, pages func(*rand.Rand) int64) (batches [][]string, la
 	minute := -1
 	idleUntil := int64(0)
 	nextView, views := start, 0
+	nextFilter := int64(0)
 	for ts := start; ts < end; ts += 100 {
 		off := ts - start
 		if m := int(off / 60000); m != minute {
@@ -302,11 +329,20 @@ func generate(start int64, pages func(*rand.Rand) int64) (batches [][]string, la
 			}
 			emit(4, ts, map[string]any{"href": fmt.Sprintf("https://shop.example/catalogue?page=%d", views), "width": 1280, "height": 720})
 			emit(2, ts+1, map[string]any{"node": p.doc, "initialOffset": map[string]int{"left": 0, "top": 0}})
-			nextView = ts + pages(rng)
+			nextView = ts + sh.pageEvery(rng)
 			idleUntil = 0
+			if sh.filterEvery > 0 {
+				nextFilter = ts + sh.filterEvery/2 + rng.Int64N(sh.filterEvery)
+			}
 			continue
 		}
 		if ts < idleUntil {
+			continue
+		}
+		if sh.filterEvery > 0 && ts >= nextFilter { // a filter or sort changed: the grid is rendered afresh
+			nextFilter = ts + sh.filterEvery/2 + rng.Int64N(sh.filterEvery)
+			emit(3, ts, map[string]any{"source": 2, "type": 2, "id": p.filter, "x": rng.IntN(1280), "y": rng.IntN(80)})
+			emit(3, ts+120, map[string]any{"source": 0, "texts": []any{}, "attributes": []any{}, "removes": p.clearGrid(), "adds": p.fillGrid(rng, 150)})
 			continue
 		}
 		switch r := rng.IntN(1000); {
@@ -321,11 +357,7 @@ func generate(start int64, pages func(*rand.Rand) int64) (batches [][]string, la
 		case r < 340:
 			emit(3, ts, map[string]any{"source": 3, "id": 1, "x": 0, "y": rng.IntN(3000)})
 			if rng.IntN(8) == 0 { // scrolled near the end: the next products load in
-				adds := []any{}
-				for range 12 {
-					adds = append(adds, map[string]any{"parentId": p.grid, "nextId": nil, "node": p.card(rng)})
-				}
-				emit(3, ts+150, map[string]any{"source": 0, "texts": []any{}, "attributes": []any{}, "removes": []any{}, "adds": adds})
+				emit(3, ts+150, map[string]any{"source": 0, "texts": []any{}, "attributes": []any{}, "removes": []any{}, "adds": p.fillGrid(rng, 12)})
 			}
 		case r < 350:
 			id := p.ids[rng.IntN(len(p.ids))]
@@ -356,11 +388,38 @@ func generate(start int64, pages func(*rand.Rand) int64) (batches [][]string, la
 type page struct {
 	doc    map[string]any
 	next   int
-	ids    []int
+	ids    []int // every element, for events to land on
 	prices []int
 	clock  int
 	input  int
 	grid   int
+	filter int   // the link that changes the sort order
+	cards  []int // the product cards in the grid
+	// inCard holds the node ids of the cards; a card's ids are the ones from its first to
+	// its own (children are numbered before their parent).
+	inCard map[int]bool
+}
+
+// fillGrid returns the mutation adds that put n new cards at the end of the grid.
+func (p *page) fillGrid(rng *rand.Rand, n int) []any {
+	adds := []any{}
+	for range n {
+		adds = append(adds, map[string]any{"parentId": p.grid, "nextId": nil, "node": p.card(rng)})
+	}
+	return adds
+}
+
+// clearGrid returns the mutation removes that empty the grid, and forgets its nodes.
+func (p *page) clearGrid() []any {
+	removes := []any{}
+	for _, id := range p.cards {
+		removes = append(removes, map[string]any{"parentId": p.grid, "id": id})
+	}
+	p.ids = slices.DeleteFunc(p.ids, func(id int) bool { return p.inCard[id] })
+	p.prices = p.prices[:0]
+	p.cards = p.cards[:0]
+	clear(p.inCard)
+	return removes
 }
 
 func (p *page) el(tag string, attrs map[string]any, kids ...map[string]any) map[string]any {
@@ -381,6 +440,13 @@ func (p *page) text(s string) map[string]any {
 var words = strings.Fields("canvas field tote linen shirt wool scarf leather wallet ceramic mug oak desk lamp cotton throw pillow travel bottle steel knife walnut board")
 
 func (p *page) card(rng *rand.Rand) map[string]any {
+	first := p.next + 1
+	defer func() {
+		p.cards = append(p.cards, p.next)
+		for id := first; id <= p.next; id++ {
+			p.inCard[id] = true
+		}
+	}()
 	name := words[rng.IntN(len(words))] + " " + words[rng.IntN(len(words))]
 	price := p.text(fmt.Sprintf("$%d.00", 5+rng.IntN(200)))
 	p.prices = append(p.prices, price["id"].(int))
@@ -403,7 +469,7 @@ func (p *page) card(rng *rand.Rand) map[string]any {
 // newPage builds a catalogue page of about 1,000 nodes with its stylesheet inlined, as rrweb
 // serializes a real shop page (~150 kB).
 func newPage(rng *rand.Rand, minute int) page {
-	p := page{next: 1} // the document is node 1, as rrweb numbers it
+	p := page{next: 1, inCard: map[int]bool{}} // the document is node 1, as rrweb numbers it
 	// Real shops inline 100–300 kB of CSS into every snapshot (rrweb's _cssText): thousands of
 	// distinct rules, utility classes, hover states and media queries, few matching any node.
 	var css strings.Builder
@@ -429,7 +495,9 @@ func newPage(rng *rand.Rand, minute int) page {
 	for i := range 20 {
 		nav = append(nav, p.el("a", map[string]any{"href": fmt.Sprintf("/c/%d", i)}, p.text(words[i%len(words)])))
 	}
-	body := p.el("body", map[string]any{}, p.el("header", map[string]any{}, p.el("nav", map[string]any{}, nav...), search, clock), grid)
+	sort := p.el("button", map[string]any{"class": "sort", "type": "button"}, p.text("Sort by price"))
+	p.filter = sort["id"].(int)
+	body := p.el("body", map[string]any{}, p.el("header", map[string]any{}, p.el("nav", map[string]any{}, nav...), search, sort, clock), grid)
 	html := p.el("html", map[string]any{"lang": "en"}, head, body)
 	p.next++
 	doctype := map[string]any{"type": 1, "name": "html", "publicId": "", "systemId": "", "id": p.next}
