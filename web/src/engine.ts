@@ -6,6 +6,7 @@ import { ApiError, streamEvents, type RREvent, type Source } from "./api";
 import { applyArchive, type ArchiveMap } from "./archive";
 import { CanvasPainter } from "./canvas";
 import { HeldImages } from "./images";
+import { deadNodes, pruneMutation, type MutationData } from "./prune";
 import { primeStyles } from "./stylesheets";
 import { FULL_SNAPSHOT, INCREMENTAL, META, SRC_MOUSE_INTERACTION } from "./timeline";
 
@@ -31,6 +32,16 @@ export interface EngineOptions {
 
 const LIVE_POLL_MS = 2000;
 const LIVE_BEHIND_MS = 1000;
+
+/** Whether seeks leave out nodes that are gone again by the moment (prune.ts); on unless the
+ * browser's localStorage says "reel:seek-prune" = "off", for comparing against rrweb's own. */
+function pruning(): boolean {
+  try {
+    return localStorage.getItem("reel:seek-prune") !== "off";
+  } catch {
+    return true;
+  }
+}
 
 function replayable(evs: RREvent[]): boolean {
   return evs.length >= 2 && evs.some((e) => e.type === FULL_SNAPSHOT) && evs.some((e) => e.type === META);
@@ -269,17 +280,39 @@ export class Engine {
     const rt = Math.max(0, t - (this.winStart - this.o.base));
     this.finishedAt = null;
     this.holdImages(r);
+    const x = r as unknown as {
+      applyScroll(d: { id: number }, sync: boolean): void;
+      applyMutation(d: MutationData, sync: boolean): void;
+      rebuildFullSnapshot(e: RREvent, sync?: boolean): void;
+      service: { state: { context: { events: RREvent[]; baselineTime: number } } };
+    };
     // Fast-forwarding applies every recorded scroll on the way, and each one makes the
     // browser lay the page out again; only the last position of each element is seen.
     const scrolls = new Map<number, unknown>();
-    const x = r as unknown as { applyScroll(d: { id: number }, sync: boolean): void };
     const applyScroll = x.applyScroll;
     x.applyScroll = (d, sync) => (sync ? scrolls.set(d.id, d) : applyScroll.call(r, d, sync));
+    // Nodes added and gone again before the moment are not built at all (prune.ts).
+    const { rebuildFullSnapshot, applyMutation } = x;
+    let dead: Set<number> | null = null;
+    if (pruning()) {
+      x.rebuildFullSnapshot = (e, sync) => {
+        if (sync) {
+          const { events, baselineTime } = x.service.state.context;
+          const i = events.indexOf(e);
+          dead = i >= 0 && e.data && e.data.node ? deadNodes(e.data.node, events, i + 1, baselineTime) : null;
+          this.o.stage.dataset.pruned = String(dead ? dead.size : 0);
+        }
+        rebuildFullSnapshot.call(r, e, sync);
+      };
+      x.applyMutation = (d, sync) => applyMutation.call(r, sync && dead ? pruneMutation(d, dead) : d, sync);
+    }
     try {
       if (play) r.play(rt);
       else r.pause(rt);
     } finally {
       x.applyScroll = applyScroll;
+      x.rebuildFullSnapshot = rebuildFullSnapshot;
+      x.applyMutation = applyMutation;
       for (const d of scrolls.values()) applyScroll.call(r, d as { id: number }, true);
     }
     this.playing = play;

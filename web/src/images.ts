@@ -67,14 +67,21 @@ export class HeldImages {
     this.held.set(el, { attrs, touched: new Set() });
   }
 
-  /** Gives the held images their sources back, in the order they were built. */
+  /**
+   * Gives the held images still on the page their sources back, in the order they were built.
+   * An image the recording removed on the way stays empty: rrweb forgets a removed node, and a
+   * later add of the same id builds a new element, so it is never shown again, and giving it
+   * its source back would only fetch the picture.
+   */
   release(): void {
     this.holding = false;
     if (this.obs) this.note(this.obs.takeRecords());
     const held = this.held;
     this.held = new Map();
-    for (const [el, { attrs, touched }] of held)
+    for (const [el, { attrs, touched }] of held) {
+      if (!el.isConnected) continue;
       for (const [name, v] of attrs) if (!touched.has(name) && el.getAttribute(name) === "") el.setAttribute(name, v);
+    }
     this.obs?.takeRecords();
   }
 
