@@ -6,7 +6,7 @@ import { ApiError, streamEvents, type RREvent, type Source } from "./api";
 import { applyArchive, type ArchiveMap } from "./archive";
 import { CanvasPainter } from "./canvas";
 import { HeldImages } from "./images";
-import { deadNodes, pruneMutation, type MutationData } from "./prune";
+import { deadNodes, pruneMutation, pruneSnapshot, type MutationData } from "./prune";
 import { primeStyles } from "./stylesheets";
 import { FULL_SNAPSHOT, INCREMENTAL, META, SRC_MOUSE_INTERACTION } from "./timeline";
 
@@ -301,6 +301,10 @@ export class Engine {
           const i = events.indexOf(e);
           dead = i >= 0 && e.data && e.data.node ? deadNodes(e.data.node, events, i + 1, baselineTime) : null;
           this.o.stage.dataset.pruned = String(dead ? dead.size : 0);
+          if (dead && dead.size) {
+            const node = pruneSnapshot(e.data.node, dead);
+            if (node !== e.data.node) e = { ...e, data: { ...e.data, node } };
+          }
         }
         rebuildFullSnapshot.call(r, e, sync);
       };

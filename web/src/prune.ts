@@ -5,16 +5,19 @@
 // in a minute is recorded as three sets of 150 cards added and removed, and rrweb builds every
 // one of them, only for all but the last to be thrown away before the moment is shown.
 //
-// deadNodes finds the nodes that a span of mutations adds and that are gone again by its end:
-// added exactly once in the span, and no longer attached to the document when it ends (removed
-// themselves, or with an ancestor). rrweb drops a removed node from its id map, so after their
-// removal such nodes can be neither seen nor addressed, and building them changes nothing at
-// the end of the span. pruneMutation leaves them out of a mutation: their adds, their removes,
-// and the text and attribute changes made to them.
+// deadNodes finds the nodes that are gone by the end of a span of mutations: added exactly once
+// in the span, or part of the full snapshot it starts from, and no longer attached to the
+// document when it ends (removed themselves, or with an ancestor). rrweb drops a removed node
+// from its id map, so after their removal such nodes can be neither seen nor addressed, and
+// building them changes nothing at the end of the span. pruneSnapshot leaves them out of the
+// snapshot, pruneMutation out of a mutation: their adds, their removes, and the text and
+// attribute changes made to them.
 //
 // A node is kept after all when a kept add needs it: as the parent it is added to, or as the
-// sibling it is inserted next to (rrweb would wait for a missing sibling forever). Spans that
-// touch nested documents or shadow roots are not pruned.
+// sibling it is inserted next to (rrweb would wait for a missing sibling forever). A node of
+// the snapshot is kept whenever an add names it or anything inside it (moved, or added to):
+// rrweb reuses a node it still knows when an add names it again. Spans that touch nested
+// documents or shadow roots are not pruned.
 
 import type { RREvent } from "./api";
 import { FULL_SNAPSHOT, INCREMENTAL, META, SRC_MUTATION } from "./timeline";
@@ -65,6 +68,7 @@ export function deadNodes(snapshot: SerializedNode, events: RREvent[], from: num
   const cut = new Set<number>(); // removed and not added back since
   const added = new Map<number, AddedNode>(); // the add of each node added once in the span
   const addedAgain = new Set<number>(); // nodes of the snapshot added, and nodes added twice
+  const named = new Set<number>(); // every id an add names: node, parent, siblings
   for (let i = from; i < events.length; i++) {
     const e = events[i];
     if (e.timestamp >= before || e.type === META || e.type === FULL_SNAPSHOT) break;
@@ -78,6 +82,9 @@ export function deadNodes(snapshot: SerializedNode, events: RREvent[], from: num
     for (const a of d.adds || []) {
       const n = a.node;
       if (!n || n.rootId !== undefined || n.isShadow || n.type === DOCUMENT) return new Set();
+      named.add(n.id).add(a.parentId);
+      if (a.nextId != null) named.add(a.nextId);
+      if (a.previousId != null) named.add(a.previousId);
       parent.set(n.id, a.parentId);
       cut.delete(n.id);
       if (added.has(n.id) || addedAgain.has(n.id) || inSnapshot.has(n.id)) {
@@ -86,7 +93,7 @@ export function deadNodes(snapshot: SerializedNode, events: RREvent[], from: num
       } else added.set(n.id, a);
     }
   }
-  if (!added.size) return new Set();
+  if (!added.size && !cut.size) return new Set();
 
   // Attached at the end: a chain of parents up to the document with no removed link.
   const attached = new Map<number, boolean>();
@@ -115,6 +122,25 @@ export function deadNodes(snapshot: SerializedNode, events: RREvent[], from: num
 
   const dead = new Set<number>();
   for (const id of added.keys()) if (!isAttached(id)) dead.add(id);
+  // Subtrees of the snapshot that are detached at the end and that no add names.
+  const detachedAndUnnamed = (n: SerializedNode): boolean => {
+    if (named.has(n.id)) return false;
+    let all = true;
+    for (const c of n.childNodes || []) if (!detachedAndUnnamed(c)) all = false;
+    return all;
+  };
+  const markSnapshot = (n: SerializedNode) => {
+    if (cut.has(n.id) && !isAttached(n.id) && detachedAndUnnamed(n)) {
+      const mark = (m: SerializedNode) => {
+        dead.add(m.id);
+        for (const c of m.childNodes || []) mark(c);
+      };
+      mark(n);
+      return;
+    }
+    for (const c of n.childNodes || []) markSnapshot(c);
+  };
+  if (cut.size) markSnapshot(snapshot);
   if (!dead.size) return dead;
 
   // Every add that stays must find its parent and its siblings.
@@ -138,6 +164,23 @@ export function deadNodes(snapshot: SerializedNode, events: RREvent[], from: num
     need(a.previousId);
   }
   return dead;
+}
+
+/** The snapshot's tree without its dead nodes; the same object when nothing is left out. */
+export function pruneSnapshot<T extends SerializedNode>(n: T, dead: Set<number>): T {
+  if (!dead.size || !n.childNodes || !n.childNodes.length) return n;
+  let changed = false;
+  const kids: SerializedNode[] = [];
+  for (const c of n.childNodes) {
+    if (dead.has(c.id)) {
+      changed = true;
+      continue;
+    }
+    const p = pruneSnapshot(c, dead);
+    if (p !== c) changed = true;
+    kids.push(p);
+  }
+  return changed ? { ...n, childNodes: kids } : n;
 }
 
 /** The mutation without what it does to dead nodes; the same object when nothing changes. */
