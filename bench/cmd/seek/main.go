@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -53,9 +54,9 @@ type shape struct {
 var browsing = func(rng *rand.Rand) int64 { return int64(30000 + rng.IntN(60000)) }
 
 var shapes = []shape{
-	// About 1.9 MB of events a minute, less than any real recording we know of (docs/player.md).
-	{id: session, pageEvery: browsing, filterEvery: 12000},
-	// A visitor on pages that change little once loaded: 0.65 MB a minute.
+	// About 2 MB of events a minute, less than any real recording we know of (docs/player.md).
+	{id: session, pageEvery: browsing, filterEvery: 16000},
+	// A visitor on pages that change little once loaded: 0.7 MB a minute.
 	{id: lean, pageEvery: browsing},
 	// One page left open, recorded afresh every 5 minutes (rrweb's checkoutEveryNms).
 	{id: light, pageEvery: func(*rand.Rand) int64 { return 5 * 60 * 1000 }},
@@ -281,10 +282,10 @@ func browser(path, dir string) (context.Context, context.CancelFunc, error) {
 // by sh: a page view (rrweb's Meta and full snapshot of a new document) as often as
 // sh.pageEvery says, and on each page mouse movement, scrolling that loads more products,
 // clicks, typing and DOM updates, with idle stretches, one batch every 5 seconds; where
-// sh.filterEvery is set, the visitor changes a filter or the sort order every 6–18 s on a
+// sh.filterEvery is set, the visitor changes a filter or the sort order every 8–24 s on a
 // page and the grid is rendered afresh (150 cards removed, 150 added, as a single-page shop
 // does). A page every 30–90 s is about the time people spend on a shop page; with the
-// re-renders that comes to some 1.9 MB of events a minute, without them 0.65 MB. Both are
+// re-renders that comes to some 2 MB of events a minute, without them 0.7 MB. Both are
 // less than any recording we know of (2.3–2.9 MB/min for bench/internal/corpus's demo shop
 // walks, 6.5 for its heavy page; 2.7 and 6 MB/min in public reports, docs/player.md), so the
 // whole-session load a seek is compared with is not flattered.
@@ -369,8 +370,7 @@ func generate(start int64, sh shape) (batches [][]string, lastView int64) {
 		case r < 520: // the page updates: prices, badges, stock, new products loading in
 			adds := []any{}
 			if rng.IntN(4) == 0 {
-				card := p.card(rng)
-				adds = append(adds, map[string]any{"parentId": p.grid, "nextId": nil, "node": card})
+				adds = p.fillGrid(rng, 1)
 			}
 			emit(3, ts, map[string]any{"source": 0,
 				"texts":      []any{map[string]any{"id": p.prices[rng.IntN(len(p.prices))], "value": fmt.Sprintf("$%d.%02d", 5+rng.IntN(200), rng.IntN(100))}},
@@ -404,7 +404,23 @@ type page struct {
 func (p *page) fillGrid(rng *rand.Rand, n int) []any {
 	adds := []any{}
 	for range n {
-		adds = append(adds, map[string]any{"parentId": p.grid, "nextId": nil, "node": p.card(rng)})
+		adds = flatten(adds, p.grid, p.card(rng))
+	}
+	return adds
+}
+
+// flatten appends the adds that build node under parent as rrweb records them: one entry per
+// node, each with its parent's id and no children of its own (the replayer builds an added
+// node alone, without its childNodes).
+func flatten(adds []any, parent int, node map[string]any) []any {
+	alone := maps.Clone(node)
+	kids, _ := node["childNodes"].([]map[string]any)
+	if kids != nil {
+		alone["childNodes"] = []any{}
+	}
+	adds = append(adds, map[string]any{"parentId": parent, "nextId": nil, "node": alone})
+	for _, k := range kids {
+		adds = flatten(adds, node["id"].(int), k)
 	}
 	return adds
 }
