@@ -129,7 +129,7 @@ func TestSeekLeavesOutNodesGoneByTheMoment(t *testing.T) {
 		want []string
 	}
 	var recs []rec
-	for seed := range uint64(4) {
+	for seed := range uint64(8) {
 		evs, want := spa(seed, start)
 		id := fmt.Sprintf("s_prunespa%05d", seed)
 		for i := 0; i*40 < len(evs); i++ {

@@ -309,7 +309,7 @@ export async function streamEvents(
   // The browser's own parser is several times faster than splitting in script; streaming only
   // pays when something can be shown before the end arrives.
   if (!stream || !res.body) {
-    onEvents(JSON.parse(await res.text()));
+    onEvents(await res.json());
     return { seekStart };
   }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

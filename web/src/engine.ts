@@ -6,7 +6,7 @@ import { ApiError, streamEvents, type RREvent, type Source } from "./api";
 import { applyArchive, type ArchiveMap } from "./archive";
 import { CanvasPainter } from "./canvas";
 import { HeldImages } from "./images";
-import { deadNodes, pruneMutation, pruneSnapshot, type MutationData } from "./prune";
+import { deadNodes, pruneMutation, pruneSnapshot, type DeadSet, type MutationData } from "./prune";
 import { primeStyles } from "./stylesheets";
 import { FULL_SNAPSHOT, INCREMENTAL, META, SRC_MOUSE_INTERACTION } from "./timeline";
 
@@ -293,7 +293,7 @@ export class Engine {
     x.applyScroll = (d, sync) => (sync ? scrolls.set(d.id, d) : applyScroll.call(r, d, sync));
     // Nodes added and gone again before the moment are not built at all (prune.ts).
     const { rebuildFullSnapshot, applyMutation } = x;
-    let dead: Set<number> | null = null;
+    let dead: DeadSet | null = null;
     if (pruning()) {
       x.rebuildFullSnapshot = (e, sync) => {
         if (sync) {

@@ -48,113 +48,154 @@ export interface MutationData {
 
 const DOCUMENT = 0;
 
+/** Ids above this are not pruned: the tables below are indexed by id. */
+const MAX_ID = 1 << 24;
+
+/** A set of node ids. */
+export interface DeadSet {
+  readonly size: number;
+  has(id: number): boolean;
+}
+
+const NONE: DeadSet = { size: 0, has: () => false };
+
+// Per-id flags.
+const SNAPSHOT = 1; // part of the full snapshot
+const CUT = 2; // removed, and not added back since
+const ONCE = 4; // added exactly once in the span
+const AGAIN = 8; // added twice, or added though part of the snapshot
+const NAMED = 16; // named by an add: as the node, its parent or a sibling
+const KNOWN = 32; // whether it is attached at the end is worked out:
+const ATTACHED = 64; // and it is
+const DEAD = 128;
+
 /**
- * Returns the ids of the nodes the mutations in events[from, end) add and remove again, where
+ * Returns the ids of the nodes that are gone by the end of the span events[from, end), where
  * end is the first Meta or full snapshot at or after from, or the first event at or after
  * `before`. snapshot is the full snapshot's root node the span starts from. Returns an empty
  * set when nothing can be left out.
  */
-export function deadNodes(snapshot: SerializedNode, events: RREvent[], from: number, before: number): Set<number> {
-  const parent = new Map<number, number>();
-  const inSnapshot = new Set<number>([snapshot.id]);
-  const walk = (n: SerializedNode) => {
-    for (const c of n.childNodes || []) {
-      parent.set(c.id, n.id);
-      inSnapshot.add(c.id);
-      walk(c);
-    }
+export function deadNodes(snapshot: SerializedNode, events: RREvent[], from: number, before: number): DeadSet {
+  const muts: MutationData[] = [];
+  let max = 0;
+  const highest = (n: SerializedNode) => {
+    if (n.id > max) max = n.id;
+    for (const c of n.childNodes || []) highest(c);
   };
-  walk(snapshot);
-  const cut = new Set<number>(); // removed and not added back since
-  const added = new Map<number, AddedNode>(); // the add of each node added once in the span
-  const addedAgain = new Set<number>(); // nodes of the snapshot added, and nodes added twice
-  const named = new Set<number>(); // every id an add names: node, parent, siblings
+  highest(snapshot);
   for (let i = from; i < events.length; i++) {
     const e = events[i];
     if (e.timestamp >= before || e.type === META || e.type === FULL_SNAPSHOT) break;
     if (e.type !== INCREMENTAL || !e.data || e.data.source !== SRC_MUTATION) continue;
     const d = e.data as MutationData;
-    // rrweb applies a mutation's removes before its adds.
-    for (const r of d.removes || []) {
-      if (r.isShadow) return new Set();
-      cut.add(r.id);
-    }
+    for (const r of d.removes || []) if (r.isShadow) return NONE;
     for (const a of d.adds || []) {
       const n = a.node;
-      if (!n || n.rootId !== undefined || n.isShadow || n.type === DOCUMENT) return new Set();
-      named.add(n.id).add(a.parentId);
-      if (a.nextId != null) named.add(a.nextId);
-      if (a.previousId != null) named.add(a.previousId);
-      parent.set(n.id, a.parentId);
-      cut.delete(n.id);
-      if (added.has(n.id) || addedAgain.has(n.id) || inSnapshot.has(n.id)) {
-        added.delete(n.id);
-        addedAgain.add(n.id);
-      } else added.set(n.id, a);
+      if (!n || !Number.isInteger(n.id) || n.id < 0 || n.rootId !== undefined || n.isShadow || n.type === DOCUMENT) return NONE;
+      if (n.id > max) max = n.id;
+    }
+    muts.push(d);
+  }
+  if (!muts.length || max >= MAX_ID || !Number.isInteger(snapshot.id)) return NONE;
+
+  const size = max + 1;
+  const ok = (id: unknown): id is number => typeof id === "number" && id >= 0 && id < size && Number.isInteger(id);
+  const parent = new Int32Array(size).fill(-1);
+  const flags = new Uint8Array(size);
+  const walk = (n: SerializedNode) => {
+    flags[n.id] |= SNAPSHOT;
+    for (const c of n.childNodes || []) {
+      if (!ok(c.id)) continue;
+      parent[c.id] = n.id;
+      walk(c);
+    }
+  };
+  walk(snapshot);
+  const once = new Map<number, AddedNode>(); // the add of each node added once in the span
+  let cuts = 0;
+  for (const d of muts) {
+    // rrweb applies a mutation's removes before its adds.
+    for (const r of d.removes || [])
+      if (ok(r.id)) {
+        flags[r.id] |= CUT;
+        cuts++;
+      }
+    for (const a of d.adds || []) {
+      const id = a.node.id;
+      flags[id] |= NAMED;
+      if (ok(a.parentId)) flags[a.parentId] |= NAMED;
+      if (ok(a.nextId)) flags[a.nextId] |= NAMED;
+      if (ok(a.previousId)) flags[a.previousId] |= NAMED;
+      parent[id] = ok(a.parentId) ? a.parentId : -1;
+      const f = flags[id] & ~CUT;
+      if (f & (ONCE | AGAIN | SNAPSHOT)) {
+        flags[id] = (f & ~ONCE) | AGAIN;
+        once.delete(id);
+      } else {
+        flags[id] = f | ONCE;
+        once.set(id, a);
+      }
     }
   }
-  if (!added.size && !cut.size) return new Set();
+  if (!once.size && !cuts) return NONE;
 
   // Attached at the end: a chain of parents up to the document with no removed link.
-  const attached = new Map<number, boolean>();
-  const isAttached = (id: number): boolean => {
-    const path: number[] = [];
-    let ok = true;
+  const path: number[] = [];
+  const attached = (id: number): boolean => {
+    path.length = 0;
+    let yes = true;
     for (let n = id; ; ) {
-      const known = attached.get(n);
-      if (known !== undefined) {
-        ok = known;
+      const f = flags[n];
+      if (f & KNOWN) {
+        yes = (f & ATTACHED) !== 0;
         break;
       }
       path.push(n);
-      if (cut.has(n)) {
-        ok = false;
+      if (f & CUT) {
+        yes = false;
         break;
       }
-      const p = parent.get(n);
+      const p = parent[n];
       // The document, a parent nothing is known of, or a loop in a broken recording: keep.
-      if (n === snapshot.id || p === undefined || path.length > parent.size) break;
+      if (n === snapshot.id || p < 0 || path.length > size) break;
       n = p;
     }
-    for (const n of path) attached.set(n, ok);
-    return ok;
+    for (const n of path) flags[n] |= yes ? KNOWN | ATTACHED : KNOWN;
+    return yes;
   };
 
-  const dead = new Set<number>();
-  for (const id of added.keys()) if (!isAttached(id)) dead.add(id);
+  const candidates: number[] = [];
+  for (const id of once.keys())
+    if (!attached(id)) {
+      flags[id] |= DEAD;
+      candidates.push(id);
+    }
   // Subtrees of the snapshot that are detached at the end and that no add names.
-  const detachedAndUnnamed = (n: SerializedNode): boolean => {
-    if (named.has(n.id)) return false;
+  const unnamed = (n: SerializedNode): boolean => {
+    if (!ok(n.id) || flags[n.id] & NAMED) return false;
     let all = true;
-    for (const c of n.childNodes || []) if (!detachedAndUnnamed(c)) all = false;
+    for (const c of n.childNodes || []) if (!unnamed(c)) all = false;
     return all;
   };
-  const markSnapshot = (n: SerializedNode) => {
-    if (cut.has(n.id) && !isAttached(n.id) && detachedAndUnnamed(n)) {
-      const mark = (m: SerializedNode) => {
-        dead.add(m.id);
-        for (const c of m.childNodes || []) mark(c);
-      };
-      mark(n);
-      return;
-    }
-    for (const c of n.childNodes || []) markSnapshot(c);
+  const mark = (n: SerializedNode) => {
+    flags[n.id] |= DEAD;
+    candidates.push(n.id);
+    for (const c of n.childNodes || []) mark(c);
   };
-  if (cut.size) markSnapshot(snapshot);
-  if (!dead.size) return dead;
+  const markSnapshot = (n: SerializedNode) => {
+    if (ok(n.id) && flags[n.id] & CUT && unnamed(n)) mark(n);
+    else for (const c of n.childNodes || []) markSnapshot(c);
+  };
+  if (cuts) markSnapshot(snapshot);
+  if (!candidates.length) return NONE;
 
   // Every add that stays must find its parent and its siblings.
   const work: AddedNode[] = [];
-  for (let i = from; i < events.length; i++) {
-    const e = events[i];
-    if (e.timestamp >= before || e.type === META || e.type === FULL_SNAPSHOT) break;
-    if (e.type !== INCREMENTAL || !e.data || e.data.source !== SRC_MUTATION) continue;
-    for (const a of (e.data as MutationData).adds || []) if (!dead.has(a.node.id)) work.push(a);
-  }
+  for (const d of muts) for (const a of d.adds || []) if (!(flags[a.node.id] & DEAD)) work.push(a);
   const need = (id: number | null | undefined) => {
-    if (id == null || !dead.has(id)) return;
-    dead.delete(id);
-    const a = added.get(id);
+    if (!ok(id) || !(flags[id] & DEAD)) return;
+    flags[id] &= ~DEAD;
+    const a = once.get(id);
     if (a) work.push(a);
   };
   while (work.length) {
@@ -163,11 +204,13 @@ export function deadNodes(snapshot: SerializedNode, events: RREvent[], from: num
     need(a.nextId);
     need(a.previousId);
   }
-  return dead;
+  let n = 0;
+  for (const id of candidates) if (flags[id] & DEAD) n++;
+  return n ? { size: n, has: (id: number) => ok(id) && (flags[id] & DEAD) !== 0 } : NONE;
 }
 
 /** The snapshot's tree without its dead nodes; the same object when nothing is left out. */
-export function pruneSnapshot<T extends SerializedNode>(n: T, dead: Set<number>): T {
+export function pruneSnapshot<T extends SerializedNode>(n: T, dead: DeadSet): T {
   if (!dead.size || !n.childNodes || !n.childNodes.length) return n;
   let changed = false;
   const kids: SerializedNode[] = [];
@@ -184,7 +227,7 @@ export function pruneSnapshot<T extends SerializedNode>(n: T, dead: Set<number>)
 }
 
 /** The mutation without what it does to dead nodes; the same object when nothing changes. */
-export function pruneMutation(d: MutationData, dead: Set<number>): MutationData {
+export function pruneMutation(d: MutationData, dead: DeadSet): MutationData {
   if (!dead.size) return d;
   const adds = d.adds ? d.adds.filter((a) => !dead.has(a.node.id)) : d.adds;
   const removes = d.removes ? d.removes.filter((r) => !dead.has(r.id)) : d.removes;
