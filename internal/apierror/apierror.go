@@ -38,11 +38,17 @@ type body struct {
 }
 
 // Write answers err. An *Error (possibly wrapped) is sent as is; anything else is a 500 whose
-// cause goes to the log only.
+// cause goes to the log only, at error level unless the client had already gone (closed the
+// tab, moved on to another session): then the failure is the cancelled work's, nobody waits
+// for the answer, and it is logged at debug level.
 func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var e *Error
 	if !errors.As(err, &e) {
-		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		level := slog.LevelError
+		if r.Context().Err() != nil {
+			level = slog.LevelDebug
+		}
+		log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		e = New(http.StatusInternalServerError, "internal", "internal error")
 	}
 	if e.RetryAfter > 0 {

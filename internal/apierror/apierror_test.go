@@ -1,0 +1,53 @@
+package apierror
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestWriteLogsFaultsAndHidesThem(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	w := httptest.NewRecorder()
+	Write(w, httptest.NewRequest(http.MethodGet, "/api/v1/sessions/s1/signals", nil), log, errors.New("disk on fire"))
+	if w.Code != http.StatusInternalServerError || strings.Contains(w.Body.String(), "disk") {
+		t.Errorf("answer = %d %s, want a bare 500", w.Code, w.Body)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "disk on fire") {
+		t.Errorf("log = %q, want the cause at error level", logs.String())
+	}
+}
+
+func TestWriteClientErrorsAsIs(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	w := httptest.NewRecorder()
+	Write(w, httptest.NewRequest(http.MethodGet, "/", nil), log, fmt.Errorf("wrapped: %w", New(http.StatusBadRequest, "bad_time", "to must be a number")))
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `"code":"bad_time"`) {
+		t.Errorf("answer = %d %s", w.Code, w.Body)
+	}
+	if logs.Len() != 0 {
+		t.Errorf("a client error was logged: %q", logs.String())
+	}
+}
+
+// A viewer who closes the tab mid-answer cancels the work; what fails because of that is not
+// an error of the server's.
+func TestWriteAfterTheClientLeftIsNoError(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := httptest.NewRequest(http.MethodGet, "/api/v1/sessions/s1/signals", nil).WithContext(ctx)
+	Write(httptest.NewRecorder(), r, log, fmt.Errorf("events of s1: %w", context.Canceled))
+	if strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "level=DEBUG") {
+		t.Errorf("log = %q, want the failure at debug level only", logs.String())
+	}
+}
