@@ -128,6 +128,11 @@ func (a *API) streamTab(w http.ResponseWriter, r *http.Request, id, projectID, t
 	err := a.withSources(ctx, id, projectID, tab, tabs, func(tabs map[string][]source, retry bool) error {
 		st.resume, st.skipAt = retry, 0
 		return a.eachRun(ctx, id, projectID, tabs[tab], sp, func(evs []event) error {
+			size := 0
+			for _, e := range evs {
+				size += len(e.raw) + 1
+			}
+			st.buf.Grow(size + 1) // a run is megabytes: one allocation, not a doubling series
 			for _, e := range evs {
 				st.add(e)
 			}
