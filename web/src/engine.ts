@@ -299,7 +299,11 @@ export class Engine {
         if (sync) {
           const { events, baselineTime } = x.service.state.context;
           const i = events.indexOf(e);
-          dead = i >= 0 && e.data && e.data.node ? deadNodes(e.data.node, events, i + 1, baselineTime) : null;
+          try {
+            dead = i >= 0 && e.data && e.data.node ? deadNodes(e.data.node, events, i + 1, baselineTime) : null;
+          } catch {
+            dead = null; // a recording too broken to reason about is replayed as rrweb would
+          }
           this.o.stage.dataset.pruned = String(dead ? dead.size : 0);
           if (dead && dead.size) {
             const node = pruneSnapshot(e.data.node, dead);

@@ -229,10 +229,11 @@ export function pruneSnapshot<T extends SerializedNode>(n: T, dead: DeadSet): T 
 /** The mutation without what it does to dead nodes; the same object when nothing changes. */
 export function pruneMutation(d: MutationData, dead: DeadSet): MutationData {
   if (!dead.size) return d;
-  const adds = d.adds ? d.adds.filter((a) => !dead.has(a.node.id)) : d.adds;
-  const removes = d.removes ? d.removes.filter((r) => !dead.has(r.id)) : d.removes;
-  const texts = d.texts ? d.texts.filter((t) => !dead.has(t.id)) : d.texts;
-  const attributes = d.attributes ? d.attributes.filter((a) => !dead.has(a.id)) : d.attributes;
+  // A malformed entry is left for rrweb to refuse as it would.
+  const adds = d.adds ? d.adds.filter((a) => !(a && a.node && dead.has(a.node.id))) : d.adds;
+  const removes = d.removes ? d.removes.filter((r) => !(r && dead.has(r.id))) : d.removes;
+  const texts = d.texts ? d.texts.filter((t) => !(t && dead.has(t.id))) : d.texts;
+  const attributes = d.attributes ? d.attributes.filter((a) => !(a && dead.has(a.id))) : d.attributes;
   if (adds?.length === d.adds?.length && removes?.length === d.removes?.length && texts?.length === d.texts?.length && attributes?.length === d.attributes?.length) return d;
   return { ...d, adds, removes, texts, attributes };
 }
