@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -15,8 +16,8 @@ import (
 // that replace the items from one on, items inserted before others (some of which go later), items moved
 // (removed and added again with their text), text and class changes to items that may go
 // later, spans added inside items, single items removed. Returns the events and the texts of
-// the items on the page at 50 s, in order.
-func spa(seed uint64, start int64) (evs []string, want []string) {
+// the items on the page at 20 s and at 50 s, in order.
+func spa(seed uint64, start int64) (evs []string, at20, at50 []string) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	var d dom
 	type item struct{ li, text int }
@@ -106,42 +107,46 @@ func spa(seed uint64, start int64) (evs []string, want []string) {
 			mutation(ts, []any{map[string]any{"parentId": listID, "id": items[i].li}}, []any{}, []any{}, []any{})
 			items = slices.Delete(items, i, i+1)
 		}
-		if ts == start+50_000 {
-			for _, it := range items {
-				want = append(want, texts[it.text])
+		for at, into := range map[int64]*[]string{start + 20_000: &at20, start + 50_000: &at50} {
+			if ts == at {
+				for _, it := range items {
+					*into = append(*into, texts[it.text])
+				}
 			}
 		}
 	}
-	return evs, want
+	return evs, at20, at50
 }
 
 // TestSeekLeavesOutNodesGoneByTheMoment opens single-page-app recordings at a moment after a
-// minute of churn: the player leaves out of the seek the nodes added and removed before the
-// moment (prune.ts), and the frame it shows is the same document, node for node, as the one
-// rrweb builds applying every mutation (the player with pruning switched off), and shows the
-// items the recording had on the page then.
+// minute of churn: the server and the player leave out of the seek the nodes gone by the moment
+// (rrweb.Gone, prune.ts), and the frame shown is the same document, node for node, as the one
+// rrweb builds applying every mutation (the player with pruning switched off), with the items
+// the recording had on the page then. Seeking back from there, to a moment whose nodes the
+// answer left out, shows that moment's items too.
 func TestSeekLeavesOutNodesGoneByTheMoment(t *testing.T) {
 	r := startReel(t, t.TempDir())
 	ctx := browser(t)
 	start := time.Now().Add(-10 * time.Minute).UnixMilli()
 	type rec struct {
-		id   string
-		want []string
+		id         string
+		at20, want []string
 	}
 	var recs []rec
 	for seed := range uint64(8) {
-		evs, want := spa(seed, start)
+		evs, at20, want := spa(seed, start)
 		id := fmt.Sprintf("s_prunespa%05d", seed)
 		for i := 0; i*40 < len(evs); i++ {
 			ingest(t, r, id, "t_tab00000001", i, evs[i*40:min(len(evs), (i+1)*40)])
 		}
-		recs = append(recs, rec{id, want})
+		recs = append(recs, rec{id, at20, want})
 	}
 	const frameHTML = `(() => { const f = document.querySelector('[data-testid=player] iframe'); return f.contentDocument.documentElement.outerHTML; })()`
 	const items = `[...document.querySelector('[data-testid=player] iframe').contentDocument.querySelectorAll('#list > li')].map(li => li.firstChild ? li.firstChild.textContent : "")`
-	const pruned = `Number(document.querySelector('[data-testid=player]').dataset.pruned || 0)`
+	// Nodes left out by the server (X-Reel-Gone) and by the player on what it got.
+	const pruned = `(d => [Number(d.gone || 0), Number(d.pruned || 0)])(document.querySelector('[data-testid=player]').dataset)`
 	run(t, ctx, "log in", loginActions(r)...)
-	open := func(id string) (html string, got []string, n float64) {
+	open := func(id string) (html string, got []string, n []float64) {
 		run(t, ctx, "open "+id+" at 0:50",
 			chromedp.Navigate(r.URL+"/sessions/"+id+"?t=50250"),
 			waitFor(`document.body.dataset.playerReady === "1"`),
@@ -154,15 +159,36 @@ func TestSeekLeavesOutNodesGoneByTheMoment(t *testing.T) {
 	for _, rc := range recs {
 		run(t, ctx, "pruning on", chromedp.Evaluate(`localStorage.removeItem("reel:seek-prune")`, nil))
 		html, got, n := open(rc.id)
-		if n == 0 {
-			t.Errorf("%s: the seek left no node out, want the items gone by 0:50 left out", rc.id)
+		t.Logf("%s: the server left out %v nodes, the player %v more", rc.id, n[0], n[1])
+		if n[0] == 0 {
+			t.Errorf("%s: the server left no node out, want the items gone by 0:50 left out", rc.id)
 		}
 		if !slices.Equal(got, rc.want) {
 			t.Errorf("%s: the frame at 0:50 lists\n  %q\nwant\n  %q", rc.id, got, rc.want)
 		}
+		run(t, ctx, "seek back to 0:20", chromedp.ActionFunc(func(c context.Context) error {
+			var box []float64
+			if err := chromedp.Evaluate(`(() => { const r = document.querySelector('[data-testid=scrubber]').getBoundingClientRect(); return [r.left, r.top, r.width, r.height, Number(document.querySelector('[data-testid=time]').dataset.totalMs)]; })()`, &box).Do(c); err != nil {
+				return err
+			}
+			return chromedp.MouseClickXY(box[0]+box[2]*20250/box[4], box[1]+box[3]/2).Do(c)
+		}), waitFor(`Math.abs(`+playerTime+` - 20250) < 200`))
+		// Back before the moment the answer was pruned for: the items of 0:20, whichever way the
+		// player gets there (the whole recording, or a new window).
+		var back []string
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			run(t, ctx, "read the frame", chromedp.Evaluate(items, &back))
+			if slices.Equal(back, rc.at20) || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if !slices.Equal(back, rc.at20) {
+			t.Errorf("%s: back at 0:20 the frame lists\n  %q\nwant\n  %q", rc.id, back, rc.at20)
+		}
 		run(t, ctx, "pruning off", chromedp.Evaluate(`localStorage.setItem("reel:seek-prune", "off")`, nil))
 		exact, _, n := open(rc.id)
-		if n != 0 {
+		if n[0]+n[1] != 0 {
 			t.Errorf("%s: with pruning off the seek left %v nodes out", rc.id, n)
 		}
 		if html != exact {

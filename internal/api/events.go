@@ -56,6 +56,11 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 		return apierror.New(http.StatusBadRequest, "bad_request", "to must be a time in ms since the epoch")
 	}
 	sp := span{from: from, after: after, to: to}
+	// prune=gone: a seek's answer without the nodes gone by the moment (rrweb.Gone).
+	prune := q.Get("prune")
+	if q.Has("prune") && (prune != pruneGone || from == 0 || to == 0) {
+		return apierror.New(http.StatusBadRequest, "bad_request", "prune must be "+pruneGone+", with from and to")
+	}
 	until := q.Get("until")
 	if q.Has("until") && until != untilFirstSnapshot {
 		return apierror.New(http.StatusBadRequest, "bad_request", "until must be "+untilFirstSnapshot)
@@ -79,7 +84,7 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 		if err != nil {
 			return err
 		}
-		if len(tabs) == 1 {
+		if len(tabs) == 1 && prune == "" {
 			for tab := range tabs {
 				return a.streamTab(w, r, id, sess.ProjectID, tab, tabs, sp)
 			}
@@ -89,12 +94,28 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 			return err
 		}
 		all = mergeByTime(parts)
+		// One tab's events only: node ids are per tab.
+		if prune != "" && len(parts) == 1 {
+			raws := make([][]byte, len(all))
+			for i, e := range all {
+				raws[i] = e.raw
+			}
+			raws, n := rrweb.Gone(raws)
+			for i := range all {
+				all[i].raw = raws[i]
+			}
+			w.Header().Set("X-Reel-Gone", strconv.Itoa(n))
+		}
 	}
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	buf.Grow(len(all) * 128)
+	size := 2
+	for _, e := range all {
+		size += len(e.raw) + 1
+	}
+	buf.Grow(size)
 	buf.WriteByte('[')
 	for i, e := range all {
 		if i > 0 {
@@ -220,6 +241,9 @@ func (st *stream) add(ev event) {
 
 // errClientGone stops reading for a client that no longer reads the answer.
 var errClientGone = errors.New("api: the client went away")
+
+// pruneGone is the one value of the prune parameter: leave out the nodes gone by the moment.
+const pruneGone = "gone"
 
 // untilFirstSnapshot is the one value of the until parameter: answer the events up to and
 // including the session's first full snapshot, which is all a preview of the first page needs.

@@ -120,3 +120,53 @@ func TestEventsUntilFirstSnapshot(t *testing.T) {
 		t.Fatalf("first page without the second chunk = %d %s", r.Status, r.Body)
 	}
 }
+
+// TestEventsPruneGone: a seek's answer with prune=gone leaves out the nodes a re-render threw
+// away before the moment (and says how many), keeps everything else, and the parameter is
+// refused without from and to or with another value.
+func TestEventsPruneGone(t *testing.T) {
+	s := newStack(t)
+	auth := []string{"Authorization", "Bearer " + adminToken}
+	const t0 = 1764237600000
+	meta := ev(4, t0, `{"href":"https://spa.example/","width":1280,"height":720}`)
+	full := ev(2, t0+1, `{"node":{"type":0,"id":1,"childNodes":[{"type":2,"tagName":"ul","attributes":{},"id":2,"childNodes":[{"type":2,"tagName":"li","attributes":{},"id":3,"childNodes":[{"type":3,"textContent":"old item","id":4}]}]}]},"initialOffset":{"left":0,"top":0}}`)
+	rerender := ev(3, t0+100, `{"source":0,"removes":[{"parentId":2,"id":3}],"adds":[{"parentId":2,"nextId":null,"node":{"type":2,"tagName":"li","attributes":{},"childNodes":[],"id":5}},{"parentId":5,"nextId":null,"node":{"type":3,"textContent":"thrown away","id":6}}],"texts":[],"attributes":[]}`)
+	again := ev(3, t0+200, `{"source":0,"removes":[{"parentId":2,"id":5}],"adds":[{"parentId":2,"nextId":null,"node":{"type":2,"tagName":"li","attributes":{},"childNodes":[],"id":7}},{"parentId":7,"nextId":null,"node":{"type":3,"textContent":"kept item","id":8}}],"texts":[],"attributes":[]}`)
+	s.ingest(t, "s_prunegone1", "t_tabone01", 0, meta, full, rerender, again)
+
+	base := s.srv.URL + "/api/v1/sessions/s_prunegone1/events"
+	seek := fmt.Sprintf("?from=%d&to=%d", t0+300, t0+300)
+	plain := do(t, http.DefaultClient, "GET", base+seek, nil, auth...)
+	pruned := do(t, http.DefaultClient, "GET", base+seek+"&prune=gone", nil, auth...)
+	if plain.Status != 200 || pruned.Status != 200 {
+		t.Fatalf("seek = %d / %d: %s %s", plain.Status, pruned.Status, plain.Body, pruned.Body)
+	}
+	for _, text := range []string{"old item", "thrown away", "kept item"} {
+		if !strings.Contains(string(plain.Body), text) {
+			t.Errorf("the answer without prune lacks %q", text)
+		}
+	}
+	if strings.Contains(string(pruned.Body), "old item") || strings.Contains(string(pruned.Body), "thrown away") {
+		t.Errorf("prune=gone kept nodes gone by the moment: %s", pruned.Body)
+	}
+	if !strings.Contains(string(pruned.Body), "kept item") || !strings.Contains(string(pruned.Body), `"href":"https://spa.example/"`) {
+		t.Errorf("prune=gone lost what is on the page at the moment: %s", pruned.Body)
+	}
+	if got := pruned.Header.Get("X-Reel-Gone"); got != "4" {
+		t.Errorf("X-Reel-Gone = %q, want 4 (the old item, its text, the thrown-away item, its text)", got)
+	}
+	if plain.Header.Get("X-Reel-Gone") != "" {
+		t.Error("an answer without prune says it left nodes out")
+	}
+
+	for name, q := range map[string]string{
+		"without to":    fmt.Sprintf("?from=%d&prune=gone", t0+300),
+		"without from":  fmt.Sprintf("?to=%d&prune=gone", t0+300),
+		"unknown value": seek + "&prune=all",
+		"empty value":   seek + "&prune=",
+	} {
+		if r := do(t, http.DefaultClient, "GET", base+q, nil, auth...); r.Status != 400 || r.code() != "bad_request" {
+			t.Errorf("%s: GET %s = %d %s", name, q, r.Status, r.Body)
+		}
+	}
+}

@@ -235,7 +235,7 @@ export interface Source {
   session(): Promise<SessionDetail>;
   tabs(): Promise<{ tabs: Tab[] }>;
   /** The events URL with query parameters (docs/api.md: tab, from, after, until). */
-  eventsURL(q: { tab?: string; from?: number; after?: number; to?: number; until?: "first-snapshot" }): string;
+  eventsURL(q: { tab?: string; from?: number; after?: number; to?: number; until?: "first-snapshot"; prune?: "gone" }): string;
   /** The server's analysis, where the caller may read it. */
   signals?(): Promise<Signals>;
   /** The copies the server archived of what the recording references (docs/archive.md). */
@@ -278,12 +278,14 @@ function query(q: Record<string, string | number | undefined>): string {
  * the streamed body, so the player can show the first frame while the rest is still loading.
  * When onEvents returns a promise, the rest of the body is left unread (and unparsed) until it
  * settles. Resolves with the X-Reel-Seek-Start header (or null) once the body is read.
+ * onHeaders sees the answer's headers before any event is handed over.
  */
 export async function streamEvents(
   url: string,
   onEvents: (batch: RREvent[]) => unknown,
   signal?: AbortSignal,
   stream = true,
+  onHeaders?: (h: Headers) => void,
 ): Promise<{ seekStart: number | null }> {
   let res: Response;
   try {
@@ -303,6 +305,7 @@ export async function streamEvents(
     const err = data && data.error;
     throw new ApiError(res.status, (err && err.code) || "http_" + res.status, (err && err.message) || `Request failed (${res.status}).`);
   }
+  onHeaders?.(res.headers);
   const h = res.headers.get("X-Reel-Seek-Start");
   const seekStart = h && /^\d+$/.test(h) ? Number(h) : null;
   const splitter = new ArraySplitter();

@@ -62,6 +62,9 @@ export class Engine {
   skipping = false;
   /** Where the engine is going while a window loads (session ms). */
   private pending = 0;
+  /** The window shows no moment before this one (ms since epoch) as recorded: the server left
+   * out what was gone by it (0: the whole window is exact). */
+  private exactFrom = 0;
   private gen = 0;
   private aborts: AbortController[] = [];
   private liveTimer = 0;
@@ -115,6 +118,7 @@ export class Engine {
     this.aborts.push(ctl);
     const evs: RREvent[] = [];
     let created = false;
+    this.exactFrom = 0;
     const target = this.o.base + t;
     this.status = "loading";
     this.o.onChange();
@@ -145,7 +149,21 @@ export class Engine {
       } else {
         // A seek asks for the events from the full snapshot before the moment up to it, in one
         // answer the browser's own parser reads at once, and for the rest once the frame is up.
-        await streamEvents(this.o.source.eventsURL({ tab: this.o.tab, from: target, to: target }), (b) => onBatch(b, true), ctl.signal, false);
+        // The server leaves out the nodes gone by the moment (prune=gone): the window then shows
+        // the moment and what follows exactly, and not what came before it.
+        const prune = pruning() ? "gone" : undefined;
+        await streamEvents(
+          this.o.source.eventsURL({ tab: this.o.tab, from: target, to: target, prune }),
+          (b) => onBatch(b, true),
+          ctl.signal,
+          false,
+          (h) => {
+            if (gen !== this.gen) return;
+            const gone = Number(h.get("X-Reel-Gone")) || 0;
+            this.o.stage.dataset.gone = String(gone);
+            if (gone > 0) this.exactFrom = target;
+          },
+        );
         if (gen === this.gen && created) await this.settled;
         if (gen === this.gen) await streamEvents(this.o.source.eventsURL({ tab: this.o.tab, after: target }), onBatch, ctl.signal, true);
       }
@@ -349,10 +367,11 @@ export class Engine {
   /** Moves to t (session ms); loads an earlier window when t is before the loaded one. */
   seek(t: number, play = this.playing): void {
     t = Math.max(0, t);
-    if (this.r && t >= this.winStart - this.o.base - 1) {
+    if (this.r && t >= this.winStart - this.o.base - 1 && this.o.base + t >= this.exactFrom) {
       this.seekWithin(t, play);
     } else if (this.fullDone && this.full && replayable(this.full) && this.full !== this.win) {
       this.gen++;
+      this.exactFrom = 0;
       this.create(this.full, t, play);
     } else if (this.r || this.status !== "loading") {
       this.pending = t;
