@@ -33,7 +33,9 @@ func Gone(evs [][]byte) ([][]byte, int) {
 		flags:  make(map[int64]uint8, hint),
 		parent: make(map[int64]int64, hint),
 		kids:   map[int64][]int64{},
-		once:   map[int64]goneAdd{},
+		once:   make(map[int64]int32, hint),
+		adds:   make([]goneAdd, 0, hint),
+		addIDs: make([]int64, 0, hint),
 		muts:   map[int]goneMutation{},
 	}
 	snap := -1
@@ -45,7 +47,10 @@ func Gone(evs [][]byte) ([][]byte, int) {
 		if snap < 0 {
 			if e.Type == FullSnapshot {
 				node, ok := field(e.Data, `"node"`)
-				if !ok || !g.snapshot(node, -1) {
+				if !ok {
+					return evs, 0
+				}
+				if g.root, _ = g.snapshotAt(node, 0); g.root < 0 {
 					return evs, 0
 				}
 				snap = i
@@ -108,32 +113,45 @@ type gone struct {
 	flags  map[int64]uint8
 	parent map[int64]int64
 	kids   map[int64][]int64 // the snapshot's tree
-	once   map[int64]goneAdd
-	adds   []goneAdd // every add after the snapshot, with its node in next's place: see decide
+	once   map[int64]int32   // nodes added once: where their add is in adds
+	adds   []goneAdd         // every add after the snapshot, with its node in next's place: see decide
 	addIDs []int64
 	cuts   int
 	dead   int
 }
 
-// snapshot records the snapshot's tree under parent (-1 for the document).
-func (g *gone) snapshot(node []byte, parent int64) bool {
-	n, err := readNode(node)
-	if err != nil || n.id < 0 {
-		return false
-	}
-	if parent < 0 {
-		g.root = n.id
-	} else {
-		g.parent[n.id] = parent
-		g.kids[parent] = append(g.kids[parent], n.id)
-	}
-	g.flags[n.id] |= goneSnapshot
-	for _, k := range Elements(n.kids, math.MaxInt) {
-		if !g.snapshot(k, n.id) {
-			return false
+// snapshotAt records the snapshot's node starting at b[i] and its descendants, in one pass;
+// it returns the node's id and the index just past it (-1, -1 when it cannot be read).
+func (g *gone) snapshotAt(b []byte, i int) (int64, int) {
+	id := int64(-1)
+	var kids []int64
+	end := walkObject(b, i, func(k []byte, v int) int {
+		if string(k) == `"childNodes"` {
+			return walkArray(b, v, func(c int) int {
+				kid, ce := g.snapshotAt(b, c)
+				if kid < 0 {
+					return -1
+				}
+				kids = append(kids, kid)
+				return ce
+			})
 		}
+		ve := skipValue(b, v)
+		if string(k) == `"id"` {
+			id = intOr(b[v:ve], -1)
+		}
+		return ve
+	})
+	if end < 0 || id < 0 {
+		return -1, -1
 	}
-	return true
+	// rrweb writes a node's id after its children.
+	for _, k := range kids {
+		g.parent[k] = id
+	}
+	g.kids[id] = kids
+	g.flags[id] |= goneSnapshot
+	return id, end
 }
 
 // mutation records a mutation's removes and adds; false when the span is not to be pruned.
@@ -164,49 +182,64 @@ func (g *gone) mutation(i int, data []byte) bool {
 		g.cuts++
 		m.removeIDs = append(m.removeIDs, n.id)
 	}
-	for _, a := range Elements(adds, math.MaxInt) {
-		var node []byte
+	// Each add read in one pass, its node included (the common case: thousands of them).
+	ok := true
+	if adds != nil && walkArray(adds, 0, func(at int) int {
 		ad := goneAdd{parent: -1, next: -1, prev: -1}
-		if Fields(a, func(k, v []byte) {
+		n := nodeInfo{id: -1, typ: -1}
+		hasNode := false
+		end := walkObject(adds, at, func(k []byte, v int) int {
+			if string(k) == `"node"` {
+				hasNode = true
+				return n.readAt(adds, v)
+			}
+			ve := skipValue(adds, v)
 			switch string(k) {
-			case `"node"`:
-				node = v
 			case `"parentId"`:
-				ad.parent = intOr(v, -1)
+				ad.parent = intOr(adds[v:ve], -1)
 			case `"nextId"`:
-				ad.next = intOr(v, -1)
+				ad.next = intOr(adds[v:ve], -1)
 			case `"previousId"`:
-				ad.prev = intOr(v, -1)
+				ad.prev = intOr(adds[v:ve], -1)
 			}
-		}) != nil || node == nil {
-			return false
-		}
-		n, err := readNode(node)
+			return ve
+		})
 		// A shadow root's, a nested document's, a document (a nested frame's): not followed.
-		if err != nil || n.id < 0 || n.shadow || n.rooted || n.typ <= 0 {
-			return false
+		if end < 0 || !hasNode || n.id < 0 || n.shadow || n.rooted || n.typ <= 0 {
+			ok = false
+			return -1
 		}
-		id := n.id
-		for _, x := range [...]int64{id, ad.parent, ad.next, ad.prev} {
-			if x >= 0 {
-				g.flags[x] |= goneNamed
-			}
-		}
-		g.parent[id] = ad.parent
-		f := g.flags[id] &^ goneCut
-		if f&(goneOnce|goneAgain|goneSnapshot) != 0 {
-			g.flags[id] = f&^goneOnce | goneAgain
-			delete(g.once, id)
-		} else {
-			g.flags[id] = f | goneOnce
-			g.once[id] = ad
-		}
-		g.adds = append(g.adds, ad)
-		g.addIDs = append(g.addIDs, id)
-		m.addIDs = append(m.addIDs, id)
+		g.add(&m, ad, n.id)
+		return end
+	}) < 0 {
+		return false
+	}
+	if !ok {
+		return false
 	}
 	g.muts[i] = m
 	return true
+}
+
+// add records that the mutation m adds node id as ad says.
+func (g *gone) add(m *goneMutation, ad goneAdd, id int64) {
+	for _, x := range [...]int64{id, ad.parent, ad.next, ad.prev} {
+		if x >= 0 {
+			g.flags[x] |= goneNamed
+		}
+	}
+	g.parent[id] = ad.parent
+	f := g.flags[id] &^ goneCut
+	if f&(goneOnce|goneAgain|goneSnapshot) != 0 {
+		g.flags[id] = f&^goneOnce | goneAgain
+		delete(g.once, id)
+	} else {
+		g.flags[id] = f | goneOnce
+		g.once[id] = int32(len(g.adds))
+	}
+	g.adds = append(g.adds, ad)
+	g.addIDs = append(g.addIDs, id)
+	m.addIDs = append(m.addIDs, id)
 }
 
 // attached reports whether id hangs from the document at the end.
@@ -299,8 +332,8 @@ func (g *gone) decide() bool {
 			return
 		}
 		g.flags[id] &^= goneDead
-		if a, ok := g.once[id]; ok {
-			work = append(work, a)
+		if i, ok := g.once[id]; ok {
+			work = append(work, g.adds[i])
 		}
 	}
 	for len(work) > 0 {
@@ -330,6 +363,27 @@ type nodeInfo struct {
 	rooted  bool // rootId set: a node of a nested document
 }
 
+// readAt reads the node object starting at b[i] and returns the index just past it (-1 when
+// it is not an object).
+func (n *nodeInfo) readAt(b []byte, i int) int {
+	return walkObject(b, i, func(k []byte, v int) int {
+		ve := skipValue(b, v)
+		switch string(k) {
+		case `"id"`:
+			n.id = intOr(b[v:ve], -1)
+		case `"type"`:
+			n.typ = intOr(b[v:ve], -1)
+		case `"childNodes"`:
+			n.kids, n.hasKids = b[v:ve], true
+		case `"isShadow"`:
+			n.shadow = string(b[v:ve]) == "true"
+		case `"rootId"`:
+			n.rooted = string(b[v:ve]) != "null"
+		}
+		return ve
+	})
+}
+
 func readNode(obj []byte) (n nodeInfo, err error) {
 	n.id, n.typ = -1, -1
 	err = Fields(obj, func(k, v []byte) {
@@ -352,36 +406,56 @@ func readNode(obj []byte) (n nodeInfo, err error) {
 func (g *gone) rewriteSnapshot(raw []byte) []byte {
 	data, _ := field(raw, `"data"`)
 	node, _ := field(data, `"node"`)
-	n, _ := readNode(node)
-	pruned, changed := g.pruneNode(node, n)
-	if !changed {
+	_, pruned, changed, end := g.pruneAt(node, 0)
+	if !changed || end < 0 {
 		return raw
 	}
 	return replaceField(raw, `"data"`, replaceField(data, `"node"`, pruned))
 }
 
-// pruneNode returns node (read as n) without its dead descendants, and whether it changed.
-func (g *gone) pruneNode(node []byte, n nodeInfo) ([]byte, bool) {
-	if !n.hasKids {
-		return node, false
-	}
-	els := Elements(n.kids, math.MaxInt)
-	changed := false
-	keep := make([][]byte, 0, len(els))
-	for _, el := range els {
-		k, _ := readNode(el)
-		if g.isDead(k.id) {
-			changed = true
-			continue
+// pruneAt returns the node starting at b[i] without its dead descendants, in one pass: its id,
+// its bytes (a subslice of b when nothing changed), whether they changed, and the index just
+// past it (-1 when it cannot be read).
+func (g *gone) pruneAt(b []byte, i int) (id int64, out []byte, changed bool, end int) {
+	id = -1
+	kidsAt, kidsEnd := -1, -1
+	var kept [][]byte
+	end = walkObject(b, i, func(k []byte, v int) int {
+		if string(k) == `"childNodes"` {
+			kidsAt = v
+			kidsEnd = walkArray(b, v, func(c int) int {
+				kid, kb, ch, ce := g.pruneAt(b, c)
+				if ce < 0 {
+					return -1
+				}
+				if g.isDead(kid) {
+					changed = true
+				} else {
+					changed = changed || ch
+					kept = append(kept, kb)
+				}
+				return ce
+			})
+			return kidsEnd
 		}
-		p, ch := g.pruneNode(el, k)
-		changed = changed || ch
-		keep = append(keep, p)
+		ve := skipValue(b, v)
+		if string(k) == `"id"` {
+			id = intOr(b[v:ve], -1)
+		}
+		return ve
+	})
+	if end < 0 {
+		return -1, nil, false, -1
 	}
+	start := skipWS(b, i)
 	if !changed {
-		return node, false
+		return id, b[start:end], false, end
 	}
-	return replaceField(node, `"childNodes"`, array(keep)), true
+	kids := array(kept)
+	out = make([]byte, 0, kidsAt-start+len(kids)+end-kidsEnd)
+	out = append(out, b[start:kidsAt]...)
+	out = append(out, kids...)
+	return id, append(out, b[kidsEnd:end]...), true, end
 }
 
 func (g *gone) rewriteMutation(raw []byte, m goneMutation) []byte {
@@ -509,4 +583,74 @@ func intOr(v []byte, def int64) int64 {
 		n = n*10 + int64(c-'0')
 	}
 	return n
+}
+
+// walkObject calls f with each key (still quoted) of the object starting at b[i] and the index
+// where its value starts; f returns the index just past the value, having read it or skipped
+// it. walkObject returns the index just past the object, or -1 when b is not what it expects.
+func walkObject(b []byte, i int, f func(key []byte, v int) int) int {
+	i = skipWS(b, i)
+	if i >= len(b) || b[i] != '{' {
+		return -1
+	}
+	for i++; ; {
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case '}':
+			return i + 1
+		case ',':
+			i++
+			continue
+		case '"':
+		default:
+			return -1
+		}
+		kEnd := endOfString(b, i) + 1
+		if kEnd > len(b) {
+			return -1
+		}
+		key := b[i:kEnd]
+		i = skipWS(b, kEnd)
+		if i >= len(b) || b[i] != ':' {
+			return -1
+		}
+		if i = skipWS(b, i+1); i >= len(b) {
+			return -1
+		}
+		e := f(key, i)
+		if e <= i || e > len(b) {
+			return -1
+		}
+		i = e
+	}
+}
+
+// walkArray calls f with the index where each element of the array starting at b[i] starts;
+// f returns the index just past it. walkArray returns the index just past the array, or -1.
+func walkArray(b []byte, i int, f func(v int) int) int {
+	i = skipWS(b, i)
+	if i >= len(b) || b[i] != '[' {
+		return -1
+	}
+	for i++; ; {
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case ']':
+			return i + 1
+		case ',':
+			i++
+			continue
+		}
+		e := f(i)
+		if e <= i || e > len(b) {
+			return -1
+		}
+		i = e
+	}
 }
