@@ -28,7 +28,7 @@ func Gone(evs [][]byte) ([][]byte, int) {
 	for _, e := range evs {
 		size += len(e)
 	}
-	hint := min(size/150, 1<<20)
+	hint := min(size/150, 1<<18)
 	g := gone{
 		flags:  make(map[int64]uint8, hint),
 		parent: make(map[int64]int64, hint),
