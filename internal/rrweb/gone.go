@@ -142,7 +142,8 @@ func (g *gone) snapshotAt(b []byte, i int) (int64, int) {
 		}
 		return ve
 	})
-	if end < 0 || id < 0 {
+	// An id twice in the snapshot (a broken or hostile recording) could make its tree a loop.
+	if end < 0 || id < 0 || g.flags[id]&goneSnapshot != 0 {
 		return -1, -1
 	}
 	// rrweb writes a node's id after its children.
