@@ -114,8 +114,8 @@ type gone struct {
 	parent map[int64]int64
 	kids   map[int64][]int64 // the snapshot's tree
 	once   map[int64]int32   // nodes added once: where their add is in adds
-	adds   []goneAdd         // every add after the snapshot, with its node in next's place: see decide
-	addIDs []int64
+	adds   []goneAdd         // every add after the snapshot, in order
+	addIDs []int64           // the node each of adds adds
 	cuts   int
 	dead   int
 }
@@ -175,8 +175,8 @@ func (g *gone) mutation(i int, data []byte) bool {
 	adds, removes := m.adds, m.removes
 	// rrweb applies a mutation's removes before its adds.
 	for _, r := range Elements(removes, math.MaxInt) {
-		n, err := readNode(r)
-		if err != nil || n.id < 0 || n.shadow {
+		n := readNode(r)
+		if n.id < 0 || n.shadow {
 			return false
 		}
 		g.flags[n.id] |= goneCut
@@ -354,14 +354,12 @@ func (g *gone) decide() bool {
 
 func (g *gone) isDead(id int64) bool { return id >= 0 && g.flags[id]&goneDead != 0 }
 
-// nodeInfo is what Gone reads of a serialized node, in one pass over it.
+// nodeInfo is what Gone reads of a serialized node (or of any object naming a node by "id").
 type nodeInfo struct {
-	id      int64 // -1 when missing or not an id
-	typ     int64 // -1 when missing
-	kids    []byte
-	hasKids bool
-	shadow  bool
-	rooted  bool // rootId set: a node of a nested document
+	id     int64 // -1 when missing or not an id
+	typ    int64 // -1 when missing
+	shadow bool
+	rooted bool // rootId set: a node of a nested document
 }
 
 // readAt reads the node object starting at b[i] and returns the index just past it (-1 when
@@ -374,8 +372,6 @@ func (n *nodeInfo) readAt(b []byte, i int) int {
 			n.id = intOr(b[v:ve], -1)
 		case `"type"`:
 			n.typ = intOr(b[v:ve], -1)
-		case `"childNodes"`:
-			n.kids, n.hasKids = b[v:ve], true
 		case `"isShadow"`:
 			n.shadow = string(b[v:ve]) == "true"
 		case `"rootId"`:
@@ -385,23 +381,13 @@ func (n *nodeInfo) readAt(b []byte, i int) int {
 	})
 }
 
-func readNode(obj []byte) (n nodeInfo, err error) {
-	n.id, n.typ = -1, -1
-	err = Fields(obj, func(k, v []byte) {
-		switch string(k) {
-		case `"id"`:
-			n.id = intOr(v, -1)
-		case `"type"`:
-			n.typ = intOr(v, -1)
-		case `"childNodes"`:
-			n.kids, n.hasKids = v, true
-		case `"isShadow"`:
-			n.shadow = string(v) == "true"
-		case `"rootId"`:
-			n.rooted = string(v) != "null"
-		}
-	})
-	return n, err
+// readNode reads the node object obj; n.id is -1 when obj cannot be read.
+func readNode(obj []byte) nodeInfo {
+	n := nodeInfo{id: -1, typ: -1}
+	if n.readAt(obj, 0) < 0 {
+		n.id = -1
+	}
+	return n
 }
 
 func (g *gone) rewriteSnapshot(raw []byte) []byte {
@@ -452,11 +438,7 @@ func (g *gone) pruneAt(b []byte, i int) (id int64, out []byte, changed bool, end
 	if !changed {
 		return id, b[start:end], false, end
 	}
-	kids := array(kept)
-	out = make([]byte, 0, kidsAt-start+len(kids)+end-kidsEnd)
-	out = append(out, b[start:kidsAt]...)
-	out = append(out, kids...)
-	return id, append(out, b[kidsEnd:end]...), true, end
+	return id, splice(b[start:end], b[kidsAt:kidsEnd], array(kept)), true, end
 }
 
 func (g *gone) rewriteMutation(raw []byte, m goneMutation) []byte {
@@ -466,8 +448,7 @@ func (g *gone) rewriteMutation(raw []byte, m goneMutation) []byte {
 		els := Elements(arr, math.MaxInt)
 		out := make([]int64, len(els))
 		for i, el := range els {
-			n, _ := readNode(el)
-			out[i] = n.id
+			out[i] = readNode(el).id
 		}
 		return els, out
 	}
@@ -509,11 +490,7 @@ func (g *gone) rewriteMutation(raw []byte, m goneMutation) []byte {
 		last = at + len(c.at)
 	}
 	data = append(data, m.data[last:]...)
-	at := offset(raw, m.data)
-	out := make([]byte, 0, len(raw)-len(m.data)+len(data))
-	out = append(out, raw[:at]...)
-	out = append(out, data...)
-	return append(out, raw[at+len(m.data):]...)
+	return splice(raw, m.data, data)
 }
 
 // offset returns where inner, a subslice of outer, starts in it (-1 for nil).
@@ -538,20 +515,20 @@ func field(obj []byte, key string) ([]byte, bool) {
 
 // replaceField returns obj with the value of key (its first occurrence) replaced by value.
 func replaceField(obj []byte, key string, value []byte) []byte {
-	start, end := -1, -1
-	Fields(obj, func(k, v []byte) {
-		if start < 0 && string(k) == key {
-			start = cap(obj) - cap(v) // v is a subslice of obj
-			end = start + len(v)
-		}
-	})
-	if start < 0 {
+	v, ok := field(obj, key)
+	if !ok {
 		return obj
 	}
-	out := make([]byte, 0, len(obj)-(end-start)+len(value))
-	out = append(out, obj[:start]...)
+	return splice(obj, v, value)
+}
+
+// splice returns outer with inner, a subslice of it, replaced by value.
+func splice(outer, inner, value []byte) []byte {
+	at := offset(outer, inner)
+	out := make([]byte, 0, len(outer)-len(inner)+len(value))
+	out = append(out, outer[:at]...)
 	out = append(out, value...)
-	return append(out, obj[end:]...)
+	return append(out, outer[at+len(inner):]...)
 }
 
 func array(els [][]byte) []byte {
@@ -584,74 +561,4 @@ func intOr(v []byte, def int64) int64 {
 		n = n*10 + int64(c-'0')
 	}
 	return n
-}
-
-// walkObject calls f with each key (still quoted) of the object starting at b[i] and the index
-// where its value starts; f returns the index just past the value, having read it or skipped
-// it. walkObject returns the index just past the object, or -1 when b is not what it expects.
-func walkObject(b []byte, i int, f func(key []byte, v int) int) int {
-	i = skipWS(b, i)
-	if i >= len(b) || b[i] != '{' {
-		return -1
-	}
-	for i++; ; {
-		i = skipWS(b, i)
-		if i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case '}':
-			return i + 1
-		case ',':
-			i++
-			continue
-		case '"':
-		default:
-			return -1
-		}
-		kEnd := endOfString(b, i) + 1
-		if kEnd > len(b) {
-			return -1
-		}
-		key := b[i:kEnd]
-		i = skipWS(b, kEnd)
-		if i >= len(b) || b[i] != ':' {
-			return -1
-		}
-		if i = skipWS(b, i+1); i >= len(b) {
-			return -1
-		}
-		e := f(key, i)
-		if e <= i || e > len(b) {
-			return -1
-		}
-		i = e
-	}
-}
-
-// walkArray calls f with the index where each element of the array starting at b[i] starts;
-// f returns the index just past it. walkArray returns the index just past the array, or -1.
-func walkArray(b []byte, i int, f func(v int) int) int {
-	i = skipWS(b, i)
-	if i >= len(b) || b[i] != '[' {
-		return -1
-	}
-	for i++; ; {
-		i = skipWS(b, i)
-		if i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case ']':
-			return i + 1
-		case ',':
-			i++
-			continue
-		}
-		e := f(i)
-		if e <= i || e > len(b) {
-			return -1
-		}
-		i = e
-	}
 }

@@ -306,6 +306,65 @@ func Fields(obj []byte, f func(key, value []byte)) error {
 	}
 }
 
+// walkObject calls f with each key (still quoted) of the object starting at b[i] and the index
+// where its value starts; f returns the index just past the value, having read it or skipped
+// it. walkObject returns the index just past the object, or -1 when b is not what it expects.
+// Unlike Fields, it lets f read a nested value in the same pass that finds its end. Fields
+// keeps a loop of its own: routing it through this callback costs ingest's event parsing 6%.
+func walkObject(b []byte, i int, f func(key []byte, v int) int) int {
+	return walkSeq(b, i, '{', '}', func(i int) int {
+		if b[i] != '"' {
+			return -1
+		}
+		kEnd := endOfString(b, i) + 1
+		if kEnd > len(b) {
+			return -1
+		}
+		v := skipWS(b, kEnd)
+		if v >= len(b) || b[v] != ':' {
+			return -1
+		}
+		if v = skipWS(b, v+1); v >= len(b) {
+			return -1
+		}
+		return f(b[i:kEnd], v)
+	})
+}
+
+// walkArray calls f with the index where each element of the array starting at b[i] starts;
+// f returns the index just past it. walkArray returns the index just past the array, or -1.
+func walkArray(b []byte, i int, f func(v int) int) int {
+	return walkSeq(b, i, '[', ']', f)
+}
+
+// walkSeq walks the comma-separated items between open and close starting at b[i]: item gets
+// the index where one starts (not whitespace, not a comma) and returns the index just past it,
+// or -1. walkSeq returns the index just past close, or -1.
+func walkSeq(b []byte, i int, open, close byte, item func(i int) int) int {
+	i = skipWS(b, i)
+	if i >= len(b) || b[i] != open {
+		return -1
+	}
+	for i++; ; {
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case close:
+			return i + 1
+		case ',':
+			i++
+			continue
+		}
+		e := item(i)
+		if e <= i || e > len(b) {
+			return -1
+		}
+		i = e
+	}
+}
+
 // FastParse reads an event's top-level fields without decoding its data and validates them
 // as an rrweb event header (events whose JSON the caller already knows to be valid).
 func FastParse(raw []byte) (Event, error) {
