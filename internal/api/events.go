@@ -111,11 +111,7 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 		return err
 	}
 	var buf bytes.Buffer
-	size := 2
-	for _, e := range all {
-		size += len(e.raw) + 1
-	}
-	buf.Grow(size)
+	buf.Grow(rawSize(all) + 2)
 	buf.WriteByte('[')
 	for i, e := range all {
 		if i > 0 {
@@ -149,11 +145,7 @@ func (a *API) streamTab(w http.ResponseWriter, r *http.Request, id, projectID, t
 	err := a.withSources(ctx, id, projectID, tab, tabs, func(tabs map[string][]source, retry bool) error {
 		st.resume, st.skipAt = retry, 0
 		return a.eachRun(ctx, id, projectID, tabs[tab], sp, func(evs []event) error {
-			size := 0
-			for _, e := range evs {
-				size += len(e.raw) + 1
-			}
-			st.buf.Grow(size + 1) // a run is megabytes: one allocation, not a doubling series
+			st.buf.Grow(rawSize(evs) + 1) // a run is megabytes: one allocation, not a doubling series
 			for _, e := range evs {
 				st.add(e)
 			}
@@ -253,6 +245,15 @@ type event struct {
 	typ rrweb.EventType
 	at  int64
 	raw []byte
+}
+
+// rawSize is how many bytes evs take written as a JSON array's elements, commas included.
+func rawSize(evs []event) int {
+	n := 0
+	for _, e := range evs {
+		n += len(e.raw) + 1
+	}
+	return n
 }
 
 func optInt(v string) (int64, error) {
