@@ -33,8 +33,9 @@ export interface EngineOptions {
 const LIVE_POLL_MS = 2000;
 const LIVE_BEHIND_MS = 1000;
 
-/** Whether seeks leave out nodes that are gone again by the moment (prune.ts); on unless the
- * browser's localStorage says "reel:seek-prune" = "off", for comparing against rrweb's own. */
+/** Whether seeks leave out nodes that are gone by the moment (prune.ts, the server's
+ * prune=gone); on unless the browser's localStorage says "reel:seek-prune" = "off", for
+ * comparing against rrweb's own. Read once per engine. */
 function pruning(): boolean {
   try {
     return localStorage.getItem("reel:seek-prune") !== "off";
@@ -65,6 +66,7 @@ export class Engine {
   /** The window shows no moment before this one (ms since epoch) as recorded: the server left
    * out what was gone by it (0: the whole window is exact). */
   private exactFrom = 0;
+  private readonly prune = pruning();
   private gen = 0;
   private aborts: AbortController[] = [];
   private liveTimer = 0;
@@ -151,9 +153,8 @@ export class Engine {
         // answer the browser's own parser reads at once, and for the rest once the frame is up.
         // The server leaves out the nodes gone by the moment (prune=gone): the window then shows
         // the moment and what follows exactly, and not what came before it.
-        const prune = pruning() ? "gone" : undefined;
         await streamEvents(
-          this.o.source.eventsURL({ tab: this.o.tab, from: target, to: target, prune }),
+          this.o.source.eventsURL({ tab: this.o.tab, from: target, to: target, prune: this.prune ? "gone" : undefined }),
           (b) => onBatch(b, true),
           ctl.signal,
           false,
@@ -312,7 +313,7 @@ export class Engine {
     // Nodes added and gone again before the moment are not built at all (prune.ts).
     const { rebuildFullSnapshot, applyMutation } = x;
     let dead: DeadSet | null = null;
-    if (pruning()) {
+    if (this.prune) {
       x.rebuildFullSnapshot = (e, sync) => {
         if (sync) {
           const { events, baselineTime } = x.service.state.context;
