@@ -30,6 +30,8 @@ type index interface {
 	Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error)
 	Segments(ctx context.Context, sessionID string) ([]store.Segment, error)
 	ContentHashes(ctx context.Context, projectID string, ids []int64) (map[int64]string, error)
+	settings
+	archives
 	insights
 	alerts
 	heatmaps

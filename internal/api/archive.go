@@ -72,11 +72,7 @@ func (a *API) sessionArchive(ctx context.Context, id string) (store.Session, []s
 	if err != nil {
 		return sess, nil, err
 	}
-	ar, ok := a.index.(archives)
-	if !ok {
-		return sess, nil, nil
-	}
-	rows, err := ar.SessionArchive(ctx, id)
+	rows, err := a.index.SessionArchive(ctx, id)
 	return sess, rows, err
 }
 

@@ -15,8 +15,7 @@ import (
 	"github.com/reelhq/reel/internal/store"
 )
 
-// settings is the part of the store that keeps server-wide secrets. The index the API is built
-// with is the whole store in every backend; share links need only this method of it.
+// settings is the part of the store that keeps server-wide secrets (share links' signing key).
 type settings interface {
 	EnsureSetting(ctx context.Context, name, value string) (string, error)
 }
@@ -27,11 +26,7 @@ const shareKeySetting = "share.key"
 const DefaultShareTTL = 7 * 24 * time.Hour
 
 func (a *API) shareSigner(ctx context.Context) (*share.Signer, error) {
-	s, ok := a.index.(settings)
-	if !ok {
-		return nil, errors.New("api: share links need a store with settings")
-	}
-	key, err := s.EnsureSetting(ctx, shareKeySetting, auth.RandomToken(32))
+	key, err := a.index.EnsureSetting(ctx, shareKeySetting, auth.RandomToken(32))
 	if err != nil {
 		return nil, fmt.Errorf("api: share key: %w", err)
 	}

@@ -39,6 +39,8 @@ type index interface {
 	NumberContent(ctx context.Context, projectID string, refs []store.ContentRef, now time.Time) (map[string]int64, error)
 	ContentHashes(ctx context.Context, projectID string, ids []int64) (map[int64]string, error)
 	CommitCompaction(ctx context.Context, c store.Compaction) ([]string, error)
+	SaveAnalysis(ctx context.Context, a store.Analysis) error
+	SaveHeat(ctx context.Context, h store.Heat) error
 }
 
 // blobs is what compaction needs from the blob store.
@@ -323,19 +325,15 @@ func (c *Compactor) session(ctx context.Context, id string, archive bool) (bool,
 		}
 	}
 	// The whole session is at hand: analyse it now (friction, summary, score, issues).
-	if saver, ok := c.index.(analysisSaver); ok {
-		a := Analysis(sess, analysed, c.thresholds(ctx, sess.ProjectID))
-		if c.rewriter != nil {
-			c.rewrite(ctx, &a)
-		}
-		if err := saver.SaveAnalysis(ctx, a); err != nil {
-			c.log.Warn("compaction: save analysis", "session", id, "err", err)
-		}
+	a := Analysis(sess, analysed, c.thresholds(ctx, sess.ProjectID))
+	if c.rewriter != nil {
+		c.rewrite(ctx, &a)
 	}
-	if saver, ok := c.index.(heatSaver); ok {
-		if err := saver.SaveHeat(ctx, Heat(sess, tabNames, analysed)); err != nil {
-			c.log.Warn("compaction: save heatmap data", "session", id, "err", err)
-		}
+	if err := c.index.SaveAnalysis(ctx, a); err != nil {
+		c.log.Warn("compaction: save analysis", "session", id, "err", err)
+	}
+	if err := c.index.SaveHeat(ctx, Heat(sess, tabNames, analysed)); err != nil {
+		c.log.Warn("compaction: save heatmap data", "session", id, "err", err)
 	}
 	// The session is safely compacted; its external resources are archived after, so a slow
 	// site delays only the next compaction, never this one's result.
@@ -383,11 +381,6 @@ func (c *Compactor) rewrite(ctx context.Context, a *store.Analysis) {
 		return
 	}
 	a.Summary = out
-}
-
-// analysisSaver is the index's analysis part (store.Analyzer).
-type analysisSaver interface {
-	SaveAnalysis(ctx context.Context, a store.Analysis) error
 }
 
 // thresholds returns the project's friction thresholds; the API validated them when they were

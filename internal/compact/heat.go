@@ -1,7 +1,6 @@
 package compact
 
 import (
-	"context"
 	"encoding/json"
 	"time"
 
@@ -9,11 +8,6 @@ import (
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/useragent"
 )
-
-// heatSaver is the index's heatmap part (store.Heatmaps).
-type heatSaver interface {
-	SaveHeat(ctx context.Context, h store.Heat) error
-}
 
 // Heat extracts a session's heatmap clicks and scroll depths; tabs[i] holds the events of the
 // tab named names[i]. The device type is the session's, from its User-Agent.

@@ -23,6 +23,7 @@ type index interface {
 	DeleteSessions(ctx context.Context, ids []string) ([]string, error)
 	SweepContent(ctx context.Context, touchedBefore time.Time) ([]store.ContentKey, error)
 	GetSession(ctx context.Context, id string) (store.Session, error)
+	store.Maintenance
 }
 
 type blobs interface {
@@ -83,10 +84,8 @@ func (l *Lifecycle) Run(ctx context.Context) {
 		}
 		// Backends whose query planner keeps statistics (SQLite) refresh them as sessions come
 		// and go, so search keeps choosing the right indexes.
-		if o, ok := l.index.(interface{ Optimize(context.Context) error }); ok {
-			if err := o.Optimize(ctx); err != nil && ctx.Err() == nil {
-				l.log.Warn("refreshing planner statistics failed", "err", err)
-			}
+		if err := l.index.Optimize(ctx); err != nil && ctx.Err() == nil {
+			l.log.Warn("refreshing planner statistics failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -170,10 +169,8 @@ func (l *Lifecycle) EraseUser(ctx context.Context, projectID, userID string) (Er
 		return rep, err
 	}
 	// Backends that keep deleted data in a log until a checkpoint (SQLite's WAL) flush it now.
-	if cp, ok := l.index.(interface{ Checkpoint(context.Context) error }); ok {
-		if err := cp.Checkpoint(ctx); err != nil {
-			return rep, err
-		}
+	if err := l.index.Checkpoint(ctx); err != nil {
+		return rep, err
 	}
 	return rep, nil
 }

@@ -218,7 +218,31 @@ type ListQuery struct {
 	Count     bool
 }
 
-// Store is the index every backend implements.
+// Index is the whole index a backend implements: every part below, declared once, so a backend
+// that lacks a method fails to compile instead of silently losing a feature. Consumers still
+// take small interfaces of their own (ingest.index, api.index, …); cmd/reel builds them all
+// from one Index.
+type Index interface {
+	Store
+	Analyzer
+	Heatmaps
+	Alerts
+	Archives
+	Saved
+	Maintenance
+}
+
+// Maintenance is the housekeeping a backend does after deletions: Optimize refreshes planner
+// statistics as sessions come and go; Checkpoint makes deleted rows unreadable on disk (SQLite
+// copies its write-ahead log into the file; PostgreSQL has nothing to do: VACUUM runs on its
+// own). Either may be a no-op.
+type Maintenance interface {
+	Optimize(ctx context.Context) error
+	Checkpoint(ctx context.Context) error
+}
+
+// Store is the core of the index: projects, users, sessions, chunks, content and their
+// lifecycle.
 type Store interface {
 	// Projects
 	CreateProject(ctx context.Context, p Project) error

@@ -21,7 +21,7 @@ import (
 	"github.com/reelhq/reel/internal/store"
 )
 
-var _ store.Store = (*DB)(nil)
+var _ store.Index = (*DB)(nil)
 
 //go:embed migrations/*.sql
 var migrations embed.FS
