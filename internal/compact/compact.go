@@ -30,7 +30,7 @@ import (
 // index is what compaction needs from the store.
 type index interface {
 	IdleSessions(ctx context.Context, idleBefore time.Time, limit int) ([]string, error)
-	ClaimSession(ctx context.Context, id string, now, until time.Time) (bool, error)
+	ClaimSession(ctx context.Context, id string, lease time.Duration) (bool, error)
 	GetSession(ctx context.Context, id string) (store.Session, error)
 	Project(ctx context.Context, id string) (store.Project, error)
 	Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error)
@@ -169,8 +169,7 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 }
 
 func (c *Compactor) session(ctx context.Context, id string, archive bool) (bool, error) {
-	now := time.Now()
-	ok, err := c.index.ClaimSession(ctx, id, now, now.Add(c.opts.Lease))
+	ok, err := c.index.ClaimSession(ctx, id, c.opts.Lease)
 	if err != nil || !ok {
 		return false, err
 	}

@@ -300,9 +300,9 @@ type Store interface {
 	// IdleSessions returns up to limit sessions with uncompacted chunks whose last batch
 	// arrived before idleBefore.
 	IdleSessions(ctx context.Context, idleBefore time.Time, limit int) ([]string, error)
-	// ClaimSession leases a session to one worker until the given time; false when another
-	// worker holds it.
-	ClaimSession(ctx context.Context, id string, now, until time.Time) (bool, error)
+	// ClaimSession leases a session to one worker for the given time, measured on the
+	// database's clock (nodes' clocks may disagree); false when another worker holds it.
+	ClaimSession(ctx context.Context, id string, lease time.Duration) (bool, error)
 	// CommitCompaction records new segments, marks the chunks compacted and releases the lease.
 	// It returns the blob keys no longer referenced (the chunks' and older segments' blobs).
 	CommitCompaction(ctx context.Context, c Compaction) ([]string, error)

@@ -231,9 +231,10 @@ func scanIDs(rows *sql.Rows) ([]string, error) {
 	return ids, rows.Err()
 }
 
-// ClaimSession leases a session for compaction.
-func (db *DB) ClaimSession(ctx context.Context, id string, now, until time.Time) (bool, error) {
-	res, err := db.write.ExecContext(ctx, `UPDATE sessions SET lease_until = ? WHERE id = ? AND lease_until < ?`, ms(until), id, ms(now))
+// ClaimSession leases a session for compaction, on the database's clock.
+func (db *DB) ClaimSession(ctx context.Context, id string, lease time.Duration) (bool, error) {
+	res, err := db.write.ExecContext(ctx, `UPDATE sessions SET lease_until = CAST(unixepoch('subsec') * 1000 AS INTEGER) + ?
+		WHERE id = ? AND lease_until < CAST(unixepoch('subsec') * 1000 AS INTEGER)`, lease.Milliseconds(), id)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: claim %s: %w", id, err)
 	}
