@@ -20,9 +20,26 @@ type Error struct {
 	// Missing lists what the client must supply before retrying (content hashes for
 	// missing_content); sent as error.missing.
 	Missing []string
+	// Cause is the server-side failure behind a 5xx answer; it is logged, never sent.
+	Cause error
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return e.Code + ": " + e.Message + ": " + e.Cause.Error()
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Cause }
+
+// Unavailable is the answer to a request that failed on a dependency that may come back (the
+// index database, the blob store): 503 with Retry-After, so a client that keeps what it sent
+// (the SDK, an ingest client) retries it instead of giving up. Nothing was acknowledged.
+func Unavailable(cause error, retryAfter int) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: "storage_unavailable",
+		Message: "storage is unavailable, retry later", RetryAfter: retryAfter, Cause: cause}
+}
 
 // New returns a client error.
 func New(status int, code, message string) *Error {
@@ -50,6 +67,14 @@ func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 		}
 		log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		e = New(http.StatusInternalServerError, "internal", "internal error")
+	} else if e.Cause != nil {
+		level := slog.LevelWarn
+		if r.Context().Err() != nil {
+			level = slog.LevelDebug
+		}
+		if log != nil {
+			log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "status", e.Status, "err", e.Cause)
+		}
 	}
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))

@@ -150,6 +150,13 @@ type Result struct {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res, err := h.serve(w, r)
 	if err != nil {
+		var known *apierror.Error
+		if !errors.As(err, &known) && r.Context().Err() == nil {
+			// Anything that is not the client's fault failed on the index or the blob store
+			// (a lost database connection, a full disk, an object store answering 5xx). The
+			// batch was not acknowledged, so the client may send it again.
+			err = apierror.Unavailable(err, 5)
+		}
 		apierror.Write(w, r, h.log, err)
 		return
 	}
