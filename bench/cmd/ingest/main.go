@@ -4,11 +4,17 @@
 // page. The server runs with GOMAXPROCS=1, so its figure is per core; the ceiling runs on one
 // goroutine. Each is timed three times and the best taken, the durable rounds under fresh
 // session ids. Run it with bench/ingest.
+//
+// With -db postgres://… (or REEL_DB) the durable side also runs on a fresh PostgreSQL database
+// of that server, in the same run: the last line's figures are then PostgreSQL's, with the
+// embedded ratio beside them (embedded_ratio=).
 package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -33,6 +39,9 @@ type batch struct {
 
 func main() {
 	log.SetFlags(0)
+	dbFlag := flag.String("db", "", "PostgreSQL server to measure beside the embedded index (REEL_DB): a URL of a role that may create databases")
+	flag.Parse()
+	db := corpus.DB(*dbFlag)
 	_, tmp, bin, recs, cleanup, err := corpus.Setup(log.Printf)
 	check(err)
 	defer cleanup()
@@ -87,10 +96,29 @@ func main() {
 		}
 	})
 
-	// Durable: the real server on one core, fsync'd, 32 concurrent senders (browsers).
-	// All senders share one loopback address here, standing for many browsers: the per-address
-	// rate limit, meant for one machine, is lifted.
-	r, err := corpus.Start(bin, filepath.Join(tmp, "data"), []string{"GOMAXPROCS=1"}, "--ingest-rate-per-ip", "0")
+	mb := float64(rawTotal) / 1e6
+	fmt.Printf("ceiling (gunzip + parse, 1 core): %8.0f events/s %6.1f MB/s\n", float64(eventsTotal)/ceiling.Seconds(), mb/ceiling.Seconds())
+	durable := durableRun(bin, filepath.Join(tmp, "data"), sessions, nil)
+	fmt.Printf("durable ingest (reel, 1 core):    %8.0f events/s %6.1f MB/s  (%d batches acknowledged after fsync)\n", float64(eventsTotal)/durable.Seconds(), mb/durable.Seconds(), nBatches)
+	if db == "" {
+		fmt.Printf("ingest: events_per_s=%.0f mb_per_s=%.1f ceiling_mb_per_s=%.1f ratio=%.2f\n",
+			float64(eventsTotal)/durable.Seconds(), mb/durable.Seconds(), mb/ceiling.Seconds(), ceiling.Seconds()/durable.Seconds())
+		return
+	}
+	url, drop, err := corpus.FreshPostgres(context.Background(), db)
+	check(err)
+	defer drop()
+	onPG := durableRun(bin, filepath.Join(tmp, "data-pg"), sessions, []string{"--db", url})
+	fmt.Printf("durable ingest (reel on PostgreSQL, 1 core): %8.0f events/s %6.1f MB/s  (%d batches acknowledged after commit)\n", float64(eventsTotal)/onPG.Seconds(), mb/onPG.Seconds(), nBatches)
+	fmt.Printf("ingest: db=postgres events_per_s=%.0f mb_per_s=%.1f ceiling_mb_per_s=%.1f ratio=%.2f embedded_ratio=%.2f\n",
+		float64(eventsTotal)/onPG.Seconds(), mb/onPG.Seconds(), mb/ceiling.Seconds(), ceiling.Seconds()/onPG.Seconds(), ceiling.Seconds()/durable.Seconds())
+}
+
+// durableRun sends every round to a real server on one core (fsync'd, 32 concurrent senders
+// standing for browsers) and returns the best round's wall time. All senders share one
+// loopback address here, so the per-address rate limit, meant for one machine, is lifted.
+func durableRun(bin, dataDir string, sessions [][][]batch, flags []string) time.Duration {
+	r, err := corpus.Start(bin, dataDir, []string{"GOMAXPROCS=1"}, append([]string{"--ingest-rate-per-ip", "0"}, flags...)...)
 	check(err)
 	defer r.Stop()
 	key, err := r.PublicKey()
@@ -139,12 +167,7 @@ func main() {
 		log.Printf("round %d: %.2fs wall, server CPU %.2fs", i+1, d.Seconds(), r.CPUSeconds()-cpu0)
 	}
 	log.Printf("%d requests asked to retry", retries.Load())
-
-	mb := float64(rawTotal) / 1e6
-	fmt.Printf("ceiling (gunzip + parse, 1 core): %8.0f events/s %6.1f MB/s\n", float64(eventsTotal)/ceiling.Seconds(), mb/ceiling.Seconds())
-	fmt.Printf("durable ingest (reel, 1 core):    %8.0f events/s %6.1f MB/s  (%d batches acknowledged after fsync)\n", float64(eventsTotal)/durable.Seconds(), mb/durable.Seconds(), nBatches)
-	fmt.Printf("ingest: events_per_s=%.0f mb_per_s=%.1f ceiling_mb_per_s=%.1f ratio=%.2f\n",
-		float64(eventsTotal)/durable.Seconds(), mb/durable.Seconds(), mb/ceiling.Seconds(), ceiling.Seconds()/durable.Seconds())
+	return durable
 }
 
 func bestOf(n int, f func()) time.Duration {
