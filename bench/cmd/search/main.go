@@ -5,7 +5,11 @@
 // exactly as GET /api/v1/sessions?q= does (parse, compile, list the first page of 50 and count),
 // and prints p50/p95 per query, the index build time and its size.
 //
-// Usage: search [-sessions 1000000] [-runs 21] [-dir DIR]. bench/search builds and runs it.
+// With -db postgres://… (or REEL_DB) it does the same on PostgreSQL instead: a fresh database
+// created on that server (and dropped after), the schema made by the PostgreSQL store, the same
+// generated rows written with COPY, and the same queries through that store's ListSessions.
+//
+// Usage: search [-sessions 1000000] [-runs 21] [-dir DIR] [-db URL]. bench/search builds and runs it.
 package main
 
 import (
@@ -22,8 +26,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reelhq/reel/bench/internal/corpus"
 	"github.com/reelhq/reel/internal/search"
 	"github.com/reelhq/reel/internal/store"
+	"github.com/reelhq/reel/internal/store/postgres"
 	"github.com/reelhq/reel/internal/store/sqlite"
 )
 
@@ -37,8 +43,15 @@ func main() {
 	runs := flag.Int("runs", 10, "timed runs per query (after one warm-up)")
 	dir := flag.String("dir", "", "directory for the index (default: a temporary one, removed after)")
 	reuse := flag.Bool("reuse", false, "query the index already in -dir instead of building one")
+	dbFlag := flag.String("db", "", "PostgreSQL server to build the index on instead of SQLite (REEL_DB): a URL of a role that may create databases")
 	flag.Parse()
-	if err := run(*n, *runs, *dir, *reuse); err != nil {
+	var err error
+	if db := corpus.DB(*dbFlag); db != "" {
+		err = runPostgres(db, *n, *runs)
+	} else {
+		err = run(*n, *runs, *dir, *reuse)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "search:", err)
 		os.Exit(1)
 	}
@@ -81,6 +94,47 @@ func run(n, runs int, dir string, reuse bool) error {
 	defer db.Close()
 	build := time.Since(start)
 	size := fileSize(path) + fileSize(path+"-wal")
+	return measure(ctx, db, "", n, runs, build, size, now)
+}
+
+// runPostgres builds the index on a fresh database of the PostgreSQL server admin names and
+// measures the queries there.
+func runPostgres(admin string, n, runs int) error {
+	ctx := context.Background()
+	url, drop, err := corpus.FreshPostgres(ctx, admin)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	now := time.Now().UTC().Truncate(time.Hour)
+	start := time.Now()
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.CreateProject(ctx, store.Project{ID: project, Name: "bench", PublicKey: "pk_bench", CreatedAt: now}); err != nil {
+		return err
+	}
+	if err := loadPostgres(ctx, url, n, now); err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	build := time.Since(start)
+	size, err := db.Size(ctx)
+	if err != nil {
+		return err
+	}
+	return measure(ctx, db, "db=postgres ", n, runs, build, size, now)
+}
+
+// lister is what the bench asks of an index.
+type lister interface {
+	ListSessions(ctx context.Context, q store.ListQuery) (store.SessionPage, error)
+}
+
+// measure runs the queries on an index built of n sessions and prints their figures; the last
+// line starts with "search: " and label.
+func measure(ctx context.Context, db lister, label string, n, runs int, build time.Duration, size int64, now time.Time) error {
 	fmt.Printf("index: %d sessions built in %.1fs, %.1f MiB on disk (%.0f bytes/session)\n",
 		n, build.Seconds(), float64(size)/(1<<20), float64(size)/float64(n))
 	week := now.AddDate(0, 0, -7).Format("2006-01-02")
@@ -146,8 +200,8 @@ func run(n, runs int, dir string, reuse bool) error {
 		}
 		fmt.Printf("%-110q matches=%-7s page=%-3d runs=%-2d p50_ms=%.1f p95_ms=%.1f\n", qs, count, len(page.Sessions), len(times), p50, p95)
 	}
-	fmt.Printf("search: sessions=%d queries=%d build_s=%.1f disk_mib=%.0f unfiltered_p95_ms=%.1f p95_ms=%.1f\n",
-		n, len(queries), build.Seconds(), float64(size)/(1<<20), baseline, worst)
+	fmt.Printf("search: %ssessions=%d queries=%d build_s=%.1f disk_mib=%.0f unfiltered_p95_ms=%.1f p95_ms=%.1f\n",
+		label, n, len(queries), build.Seconds(), float64(size)/(1<<20), baseline, worst)
 	return nil
 }
 
