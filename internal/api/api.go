@@ -14,7 +14,7 @@ import (
 	"github.com/reelhq/reel/internal/analyze"
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/auth"
-	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/search"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/useragent"
@@ -50,13 +50,13 @@ type API struct {
 	blobs   blobs
 	auth    *auth.Auth
 	log     *slog.Logger
-	content *content.Cache
+	content *layout.Cache
 	eraser  eraser
 }
 
 // New returns the API. cache resolves the content markers in stored events; erasure shares it
 // so it can forget what it deleted.
-func New(idx index, b blobs, a *auth.Auth, log *slog.Logger, cache *content.Cache, e eraser) *API {
+func New(idx index, b blobs, a *auth.Auth, log *slog.Logger, cache *layout.Cache, e eraser) *API {
 	return &API{index: idx, blobs: b, auth: a, log: log, content: cache, eraser: e}
 }
 

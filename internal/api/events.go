@@ -13,8 +13,8 @@ import (
 
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/blob"
-	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/rrweb"
 	"github.com/reelhq/reel/internal/store"
 )
@@ -285,16 +285,7 @@ func (a *API) sources(ctx context.Context, id, projectID, onlyTab string) (map[s
 		tabs[g.Tab] = append(tabs[g.Tab], source{
 			tab: g.Tab, first: g.FirstAt.UnixMilli(), last: g.LastAt.UnixMilli(), snapshotAt: g.FirstAt.UnixMilli(),
 			load: func(ctx context.Context) ([]byte, error) {
-				data, err := a.blobs.GetRange(ctx, g.BlobKey, g.Offset, g.Length)
-				if err != nil {
-					return nil, err
-				}
-				arr, err := chunk.DecodeArray(data)
-				if err != nil {
-					return nil, err
-				}
-				// Segments name content by number; load resolves the hash markers.
-				return content.Unnumber(arr, func(ids []int64) (map[int64]string, error) { return a.index.ContentHashes(ctx, projectID, ids) })
+				return layout.ReadSegment(ctx, a.blobs, g, func(ids []int64) (map[int64]string, error) { return a.index.ContentHashes(ctx, projectID, ids) })
 			},
 		})
 	}
@@ -309,7 +300,7 @@ func (a *API) sources(ctx context.Context, id, projectID, onlyTab string) (map[s
 		tabs[c.Tab] = append(tabs[c.Tab], source{
 			tab: c.Tab, first: c.FirstAt.UnixMilli(), last: c.LastAt.UnixMilli(), snapshotAt: snap,
 			load: func(ctx context.Context) ([]byte, error) {
-				return chunk.Load(ctx, a.blobs, c.BlobKey, c.BlobOffset, c.BlobLength)
+				return layout.ReadChunk(ctx, a.blobs, c)
 			},
 		})
 	}

@@ -1,13 +1,12 @@
 package compact
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"time"
 
-	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -30,18 +29,15 @@ func (c *Compactor) commit(ctx context.Context, in loaded, out *rewritten) error
 	for i := range refs {
 		refs[i].ID = numbers[refs[i].Hash]
 	}
-	var packed bytes.Buffer
 	for i, text := range out.texts {
-		data := chunk.Compress(content.Number(text, numbers))
-		out.segments[i].Offset, out.segments[i].Length = int64(packed.Len()), int64(len(data))
-		packed.Write(data)
+		out.object.AddSegment(&out.segments[i], text, numbers)
 	}
-	if err := c.blobs.Put(ctx, out.key, packed.Bytes()); err != nil {
+	if err := c.blobs.Put(ctx, out.object.Key(), out.object.Bytes()); err != nil {
 		return fmt.Errorf("compact %s: %w", id, err)
 	}
 	obsolete, err := c.index.CommitCompaction(ctx, store.Compaction{SessionID: id, Segments: out.segments, Chunks: in.merged, Content: refs, At: time.Now()})
 	if err != nil {
-		_ = c.blobs.Delete(ctx, out.key)
+		_ = c.blobs.Delete(ctx, out.object.Key())
 		return err
 	}
 	for _, k := range obsolete {
@@ -71,7 +67,7 @@ func (c *Compactor) storeContent(ctx context.Context, projectID string, out *rew
 	for h, tok := range out.taken {
 		ref := store.ContentRef{Hash: h, Size: len(tok), Root: out.roots[h], Children: content.Refs(tok)}
 		if isMissing[h] {
-			stored, err := content.Put(ctx, c.blobs, projectID, h, tok)
+			stored, err := layout.PutContent(ctx, c.blobs, projectID, h, tok)
 			if err != nil {
 				return nil, err
 			}

@@ -15,7 +15,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -55,7 +55,7 @@ type Options struct {
 	Lease time.Duration
 	// Cache resolves stored content while recompacting; share the API's so an item is read
 	// from disk once. Nil: a small cache of its own.
-	Cache *content.Cache
+	Cache *layout.Cache
 }
 
 // Defaults: a session idle for 10 minutes is most likely over (the SDK ends one after 30
@@ -69,7 +69,7 @@ type Compactor struct {
 	blobs    blobs
 	log      *slog.Logger
 	opts     Options
-	content  *content.Cache
+	content  *layout.Cache
 	rewriter rewriter
 	archiver archiver
 }
@@ -89,7 +89,7 @@ func New(idx index, b blobs, log *slog.Logger, opts Options) *Compactor {
 		opts.Lease = Defaults.Lease
 	}
 	if opts.Cache == nil {
-		opts.Cache = content.NewCache(b, 16<<20)
+		opts.Cache = layout.NewCache(b, 16<<20)
 	}
 	return &Compactor{index: idx, blobs: b, log: log, opts: opts, content: opts.Cache}
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -27,8 +27,8 @@ type loaded struct {
 	merged []store.Chunk
 }
 
-// load reads everything stored for the session: the segments of an earlier compaction (their
-// numbered markers turned back into hashes) and every chunk not compacted yet.
+// load reads everything stored for the session: the segments of an earlier compaction and every
+// chunk not compacted yet.
 func (c *Compactor) load(ctx context.Context, id string) (loaded, error) {
 	sess, err := c.index.GetSession(ctx, id)
 	if err != nil {
@@ -45,15 +45,8 @@ func (c *Compactor) load(ctx context.Context, id string) (loaded, error) {
 
 	in := loaded{sess: sess, tabs: map[string][]piece{}}
 	for _, g := range segments {
-		data, err := c.blobs.GetRange(ctx, g.BlobKey, g.Offset, g.Length)
+		arr, err := layout.ReadSegment(ctx, c.blobs, g, func(ids []int64) (map[int64]string, error) { return c.index.ContentHashes(ctx, sess.ProjectID, ids) })
 		if err != nil {
-			return loaded{}, fmt.Errorf("compact %s: segment %d: %w", id, g.Index, err)
-		}
-		arr, err := chunk.DecodeArray(data)
-		if err != nil {
-			return loaded{}, fmt.Errorf("compact %s: segment %d: %w", id, g.Index, err)
-		}
-		if arr, err = content.Unnumber(arr, func(ids []int64) (map[int64]string, error) { return c.index.ContentHashes(ctx, sess.ProjectID, ids) }); err != nil {
 			return loaded{}, fmt.Errorf("compact %s: segment %d: %w", id, g.Index, err)
 		}
 		if arr, err = c.resolve(ctx, sess.ProjectID, arr); err != nil {
@@ -65,7 +58,7 @@ func (c *Compactor) load(ctx context.Context, id string) (loaded, error) {
 		if ch.Compacted {
 			continue
 		}
-		arr, err := chunk.Load(ctx, c.blobs, ch.BlobKey, ch.BlobOffset, ch.BlobLength)
+		arr, err := layout.ReadChunk(ctx, c.blobs, ch)
 		if err != nil {
 			return loaded{}, fmt.Errorf("compact %s: chunk %s/%d: %w", id, ch.Tab, ch.Seq, err)
 		}

@@ -1,16 +1,14 @@
 package compact
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"time"
 
-	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/rrweb"
 	"github.com/reelhq/reel/internal/store"
 )
@@ -24,9 +22,9 @@ type event struct {
 // rewritten is a session cut into its new segments, their content taken out but not yet
 // numbered or compressed: numbering needs the index (see commit).
 type rewritten struct {
-	// key is the new blob that will hold the segments.
-	key string
-	// segments are the new seek index rows, without their offsets and lengths yet.
+	// object is the new blob that will hold the segments, empty until commit.
+	object *layout.Object
+	// segments are the new seek index rows, not pointing into the object yet.
 	segments []store.Segment
 	// texts are each new segment's events (JSON array text), its content taken out.
 	texts [][]byte
@@ -43,12 +41,10 @@ type rewritten struct {
 // takes each segment's large content out. It is pure: nothing is written until commit.
 func (c *Compactor) rewrite(in loaded) (*rewritten, error) {
 	id := in.sess.ID
-	var nonce [6]byte
-	_, _ = rand.Read(nonce[:])
 	out := &rewritten{
-		key:   blob.ChunkKey(in.sess.ProjectID, id, "compact."+hex.EncodeToString(nonce[:])+".zst"),
-		taken: map[string][]byte{},
-		roots: map[string]bool{},
+		object: layout.NewSession(in.sess.ProjectID, id),
+		taken:  map[string][]byte{},
+		roots:  map[string]bool{},
 	}
 	for t := range in.tabs {
 		out.tabs = append(out.tabs, t)
@@ -81,7 +77,7 @@ func (c *Compactor) rewrite(in loaded) (*rewritten, error) {
 			out.segments = append(out.segments, store.Segment{
 				SessionID: id, Tab: tab, Index: i,
 				FirstAt: time.UnixMilli(seg[0].at).UTC(), LastAt: time.UnixMilli(seg[len(seg)-1].at).UTC(),
-				BlobKey: out.key, Events: len(seg), RawBytes: len(arr),
+				Events: len(seg), RawBytes: len(arr),
 			})
 			out.texts = append(out.texts, text)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/useragent"
 )
@@ -420,7 +421,7 @@ func (h *Handler) storeAssets(ctx context.Context, project store.Project, b *Bat
 	refs := make([]store.ContentRef, 0, len(markers)+len(tokens))
 	seen := map[string]bool{}
 	for hash, tok := range tokens {
-		stored, err := content.Put(ctx, h.blobs, project.ID, hash, tok)
+		stored, err := layout.PutContent(ctx, h.blobs, project.ID, hash, tok)
 		if err != nil {
 			return nil, fmt.Errorf("ingest: %w", err)
 		}
