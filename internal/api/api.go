@@ -16,6 +16,7 @@ import (
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/search"
+	"github.com/reelhq/reel/internal/settings"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/useragent"
 )
@@ -30,7 +31,7 @@ type index interface {
 	Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error)
 	Segments(ctx context.Context, sessionID string) ([]store.Segment, error)
 	ContentHashes(ctx context.Context, projectID string, ids []int64) (map[int64]string, error)
-	settings
+	secrets
 	archives
 	insights
 	alerts
@@ -143,20 +144,14 @@ type projectJSON struct {
 	Defaults   analyze.Thresholds `json:"defaults"`
 }
 
-func projectOut(p store.Project) projectJSON {
+func (a *API) projectOut(p store.Project) projectJSON {
 	origins := p.AllowedOrigins
 	if origins == nil {
 		origins = []string{}
 	}
-	obj := func(b json.RawMessage) json.RawMessage {
-		if len(b) == 0 {
-			return json.RawMessage("{}")
-		}
-		return b
-	}
-	th, _ := analyze.Defaults.Override(p.Friction) // checked when set; defaults otherwise
+	s := settings.Read(a.log, p)
 	return projectJSON{ID: p.ID, Name: p.Name, PublicKey: p.PublicKey, AllowedOrigins: origins, CreatedAt: p.CreatedAt,
-		RetentionDays: p.RetentionDays, SDKConfig: obj(p.SDKConfig), Friction: obj(p.Friction), Thresholds: th, Defaults: analyze.Defaults}
+		RetentionDays: p.RetentionDays, SDKConfig: s.SDKConfig, Friction: s.Friction, Thresholds: s.Thresholds, Defaults: analyze.Defaults}
 }
 
 // Projects lists projects with their settings.
@@ -167,7 +162,7 @@ func (a *API) Projects(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]projectJSON, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, projectOut(p))
+		out = append(out, a.projectOut(p))
 	}
 	apierror.JSON(w, http.StatusOK, map[string]any{"projects": out})
 	return nil

@@ -15,8 +15,8 @@ import (
 	"github.com/reelhq/reel/internal/store"
 )
 
-// settings is the part of the store that keeps server-wide secrets (share links' signing key).
-type settings interface {
+// secrets is the part of the store that keeps server-wide secrets (share links' signing key).
+type secrets interface {
 	EnsureSetting(ctx context.Context, name, value string) (string, error)
 }
 

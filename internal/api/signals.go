@@ -7,6 +7,7 @@ import (
 
 	"github.com/reelhq/reel/internal/analyze"
 	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/settings"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/useragent"
 )
@@ -39,7 +40,7 @@ func (a *API) Signals(w http.ResponseWriter, r *http.Request) error {
 	}
 	th := analyze.Defaults
 	if p, err := a.index.Project(ctx, sess.ProjectID); err == nil {
-		th, _ = analyze.Defaults.Override(p.Friction) // checked when set; defaults otherwise
+		th = settings.Read(a.log, p).Thresholds
 	}
 	ua := useragent.Parse(sess.UserAgent)
 	rep := analyze.Analyze(tabs, analyze.Facts{UserID: sess.UserID, Browser: ua.Browser, OS: ua.OS, Device: ua.Device, DurationMS: sess.Duration().Milliseconds()}, th)

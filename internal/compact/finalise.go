@@ -7,6 +7,7 @@ import (
 
 	"github.com/reelhq/reel/internal/analyze"
 	"github.com/reelhq/reel/internal/rewrite"
+	"github.com/reelhq/reel/internal/settings"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/useragent"
 )
@@ -73,19 +74,15 @@ func (c *Compactor) rephrase(ctx context.Context, a *store.Analysis) {
 	a.Summary = out
 }
 
-// thresholds returns the project's friction thresholds; the API validated them when they were
-// set, so a project that cannot be read falls back to the defaults with a warning.
+// thresholds returns the project's friction thresholds; a project that cannot be read falls back
+// to the defaults with a warning, as settings.Read does for thresholds that do not parse.
 func (c *Compactor) thresholds(ctx context.Context, projectID string) analyze.Thresholds {
 	p, err := c.index.Project(ctx, projectID)
 	if err != nil {
 		c.log.Warn("compaction: read project thresholds; using defaults", "project", projectID, "err", err)
 		return analyze.Defaults
 	}
-	th, err := analyze.Defaults.Override(p.Friction)
-	if err != nil {
-		c.log.Warn("compaction: bad project thresholds; using defaults", "project", projectID, "err", err)
-	}
-	return th
+	return settings.Read(c.log, p).Thresholds
 }
 
 // Analysis runs the detectors, tuned by th, over a session's tabs and shapes the result for

@@ -22,6 +22,7 @@ import (
 	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/layout"
+	"github.com/reelhq/reel/internal/settings"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/useragent"
 )
@@ -177,10 +178,7 @@ func (h *Handler) SDKConfig() http.Handler {
 			apierror.Write(w, r, h.log, fmt.Errorf("ingest: sdk config: %w", err))
 			return
 		}
-		cfg := project.SDKConfig
-		if len(cfg) == 0 {
-			cfg = []byte("{}")
-		}
+		cfg := settings.Read(h.log, project).SDKConfig
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		// Short caching: a config change reaches visitors within a minute without every page
 		// view asking.
