@@ -1,16 +1,75 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
+	"github.com/reelhq/reel/internal/analyze"
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/settings"
 	"github.com/reelhq/reel/internal/store"
 )
+
+// projectIndex reads and changes projects and their settings.
+type projectIndex interface {
+	Projects(ctx context.Context) ([]store.Project, error)
+	Project(ctx context.Context, id string) (store.Project, error)
+	UpdateProject(ctx context.Context, p store.Project) error
+}
+
+type projectJSON struct {
+	ID             string          `json:"id"`
+	Name           string          `json:"name"`
+	PublicKey      string          `json:"publicKey"`
+	AllowedOrigins []string        `json:"allowedOrigins"`
+	CreatedAt      time.Time       `json:"createdAt"`
+	RetentionDays  int             `json:"retentionDays"`
+	SDKConfig      json.RawMessage `json:"sdkConfig"`
+	// Friction holds the project's overrides; Thresholds what the detectors use (the
+	// defaults with the overrides applied), Defaults the defaults, so a settings page can show
+	// all three.
+	Friction   json.RawMessage    `json:"friction"`
+	Thresholds analyze.Thresholds `json:"thresholds"`
+	Defaults   analyze.Thresholds `json:"defaults"`
+}
+
+func (a *API) projectOut(p store.Project) projectJSON {
+	origins := p.AllowedOrigins
+	if origins == nil {
+		origins = []string{}
+	}
+	s := settings.Read(a.log, p)
+	return projectJSON{ID: p.ID, Name: p.Name, PublicKey: p.PublicKey, AllowedOrigins: origins, CreatedAt: p.CreatedAt,
+		RetentionDays: p.RetentionDays, SDKConfig: s.SDKConfig, Friction: s.Friction, Thresholds: s.Thresholds, Defaults: analyze.Defaults}
+}
+
+// Projects lists projects with their settings.
+func (a *API) Projects(w http.ResponseWriter, r *http.Request) error {
+	ps, err := a.projects.Projects(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]projectJSON, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, a.projectOut(p))
+	}
+	apierror.JSON(w, http.StatusOK, map[string]any{"projects": out})
+	return nil
+}
+
+func (a *API) projectByID(ctx context.Context, id string) (store.Project, error) {
+	p, err := a.projects.Project(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return p, apierror.New(http.StatusNotFound, "not_found", "project not found")
+	}
+	return p, err
+}
 
 // Project settings limits: a project is configured by people, so these are generous but keep
 // one request from storing megabytes the SDK would then download on every page view.
@@ -88,7 +147,7 @@ func (a *API) UpdateProject(w http.ResponseWriter, r *http.Request) error {
 			p.Friction = s.Friction
 		}
 	}
-	if err := a.index.UpdateProject(ctx, p); err != nil {
+	if err := a.projects.UpdateProject(ctx, p); err != nil {
 		return err
 	}
 	a.log.Info("project settings changed", "project", p.ID)

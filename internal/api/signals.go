@@ -19,7 +19,7 @@ import (
 func (a *API) Signals(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	sess, err := a.index.GetSession(ctx, id)
+	sess, err := a.sessions.GetSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	}
@@ -39,7 +39,7 @@ func (a *API) Signals(w http.ResponseWriter, r *http.Request) error {
 		tabs = append(tabs, raws)
 	}
 	th := analyze.Defaults
-	if p, err := a.index.Project(ctx, sess.ProjectID); err == nil {
+	if p, err := a.projects.Project(ctx, sess.ProjectID); err == nil {
 		th = settings.Read(a.log, p).Thresholds
 	}
 	ua := useragent.Parse(sess.UserAgent)
