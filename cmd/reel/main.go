@@ -27,10 +27,10 @@ import (
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/compact"
-	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/demo"
 	"github.com/reelhq/reel/internal/geoip"
 	"github.com/reelhq/reel/internal/ingest"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/lifecycle"
 	"github.com/reelhq/reel/internal/rewrite"
 	"github.com/reelhq/reel/internal/sdk"
@@ -246,7 +246,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		log.Info("visitors' countries are looked up in a GeoIP database", "file", c.GeoIP, "database", countries.Describe())
 	}
 	ih := ingest.New(db, blobs, log, iopts)
-	cache := content.NewCache(blobs, 64<<20)
+	cache := layout.NewCache(blobs, 64<<20)
 	life := lifecycle.New(db, blobs, log, lifecycle.Options{}, cache)
 	apiH := api.New(db, blobs, authn, log, cache, life)
 	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle, Cache: cache})

@@ -2,14 +2,12 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/lifecycle"
-	"github.com/reelhq/reel/internal/store"
 )
 
 // eraser deletes what was recorded about one user.
@@ -44,12 +42,4 @@ func (a *API) EraseUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	apierror.JSON(w, http.StatusOK, map[string]any{"erased": rep})
 	return nil
-}
-
-func (a *API) projectByID(ctx context.Context, id string) (store.Project, error) {
-	p, err := a.index.Project(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return p, apierror.New(http.StatusNotFound, "not_found", "project not found")
-	}
-	return p, err
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/reelhq/reel/internal/store"
 )
 
-// alerts keeps alert rules (store.Alerts).
-type alerts interface {
+// alertIndex keeps alert rules (store.Alerts).
+type alertIndex interface {
 	CreateAlert(ctx context.Context, r store.AlertRule) (store.AlertRule, error)
 	Alerts(ctx context.Context, projectID string) ([]store.AlertRule, error)
 	DeleteAlert(ctx context.Context, projectID string, id int64) error
@@ -79,7 +79,7 @@ func (a *API) CreateAlert(w http.ResponseWriter, r *http.Request) error {
 	}
 	if in.SavedSearch != 0 {
 		// A rule on a saved search counts its matching sessions, which counting caps.
-		s, err := a.index.SavedSearch(r.Context(), in.SavedSearch, caller(r).UserID)
+		s, err := a.searches.SavedSearch(r.Context(), in.SavedSearch, caller(r).UserID)
 		switch {
 		case errors.Is(err, store.ErrNotFound) || (err == nil && s.ProjectID != in.Project):
 			return errSavedNotFound
@@ -91,7 +91,7 @@ func (a *API) CreateAlert(w http.ResponseWriter, r *http.Request) error {
 			return apierror.New(http.StatusBadRequest, "bad_request", fmt.Sprintf("threshold on a saved search must be 1-%d sessions", store.CountCap))
 		}
 	}
-	rule, err := a.index.CreateAlert(r.Context(), store.AlertRule{ProjectID: in.Project, Name: in.Name, Kind: in.Kind, Fingerprint: in.Fingerprint,
+	rule, err := a.alerts.CreateAlert(r.Context(), store.AlertRule{ProjectID: in.Project, Name: in.Name, Kind: in.Kind, Fingerprint: in.Fingerprint,
 		Threshold: in.Threshold, Window: time.Duration(in.WindowMinutes) * time.Minute, Webhook: in.Webhook, CreatedAt: time.Now(),
 		SavedSearchID: in.SavedSearch})
 	if err != nil {
@@ -107,7 +107,7 @@ func (a *API) ListAlerts(w http.ResponseWriter, r *http.Request) error {
 	if project == "" {
 		project = "default"
 	}
-	rules, err := a.index.Alerts(r.Context(), project)
+	rules, err := a.alerts.Alerts(r.Context(), project)
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (a *API) DeleteAlert(w http.ResponseWriter, r *http.Request) error {
 	if project == "" {
 		project = "default"
 	}
-	if err := a.index.DeleteAlert(r.Context(), project, id); errors.Is(err, store.ErrNotFound) {
+	if err := a.alerts.DeleteAlert(r.Context(), project, id); errors.Is(err, store.ErrNotFound) {
 		return apierror.New(http.StatusNotFound, "not_found", "alert not found")
 	} else if err != nil {
 		return err

@@ -15,8 +15,8 @@ import (
 	"github.com/reelhq/reel/internal/store"
 )
 
-// archives is what the player's archive endpoints read (store.Archives).
-type archives interface {
+// archiveIndex is what the player's archive endpoints read (store.Archives).
+type archiveIndex interface {
 	SessionArchive(ctx context.Context, sessionID string) ([]store.Archived, error)
 }
 
@@ -65,14 +65,14 @@ func (a *API) SharedArchivedFile(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) sessionArchive(ctx context.Context, id string) (store.Session, []store.Archived, error) {
-	sess, err := a.index.GetSession(ctx, id)
+	sess, err := a.sessions.GetSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return sess, nil, errSessionNotFound
 	}
 	if err != nil {
 		return sess, nil, err
 	}
-	rows, err := a.index.SessionArchive(ctx, id)
+	rows, err := a.archives.SessionArchive(ctx, id)
 	return sess, rows, err
 }
 

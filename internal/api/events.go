@@ -13,11 +13,25 @@ import (
 
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/blob"
-	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/rrweb"
 	"github.com/reelhq/reel/internal/store"
 )
+
+// eventIndex locates a session's events at rest: its segments and uncompacted chunks, and the
+// hashes of the content items its segments name by number.
+type eventIndex interface {
+	Chunks(ctx context.Context, sessionID string) ([]store.Chunk, error)
+	Segments(ctx context.Context, sessionID string) ([]store.Segment, error)
+	ContentHashes(ctx context.Context, projectID string, ids []int64) (map[int64]string, error)
+}
+
+// Events returns every rrweb event of a session as one JSON array in time order, exactly as
+// recorded. With ?tab= only that tab's events are returned.
+func (a *API) Events(w http.ResponseWriter, r *http.Request) error {
+	return a.WriteEvents(w, r, r.PathValue("id"))
+}
 
 // source is one stored run of a tab's events: a segment of the compacted blob or a chunk not
 // compacted yet.
@@ -68,7 +82,7 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 	if until != "" && (q.Has("from") || q.Has("after") || q.Has("to")) {
 		return apierror.New(http.StatusBadRequest, "bad_request", "until cannot be combined with from, after or to")
 	}
-	sess, err := a.index.GetSession(ctx, id)
+	sess, err := a.sessions.GetSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	}
@@ -269,11 +283,11 @@ func optInt(v string) (int64, error) {
 
 // sources lists, per tab, where the session's events are stored, in time order.
 func (a *API) sources(ctx context.Context, id, projectID, onlyTab string) (map[string][]source, error) {
-	segments, err := a.index.Segments(ctx, id)
+	segments, err := a.events.Segments(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	chunks, err := a.index.Chunks(ctx, id)
+	chunks, err := a.events.Chunks(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -285,16 +299,7 @@ func (a *API) sources(ctx context.Context, id, projectID, onlyTab string) (map[s
 		tabs[g.Tab] = append(tabs[g.Tab], source{
 			tab: g.Tab, first: g.FirstAt.UnixMilli(), last: g.LastAt.UnixMilli(), snapshotAt: g.FirstAt.UnixMilli(),
 			load: func(ctx context.Context) ([]byte, error) {
-				data, err := a.blobs.GetRange(ctx, g.BlobKey, g.Offset, g.Length)
-				if err != nil {
-					return nil, err
-				}
-				arr, err := chunk.DecodeArray(data)
-				if err != nil {
-					return nil, err
-				}
-				// Segments name content by number; load resolves the hash markers.
-				return content.Unnumber(arr, func(ids []int64) (map[int64]string, error) { return a.index.ContentHashes(ctx, projectID, ids) })
+				return layout.ReadSegment(ctx, a.blobs, g, func(ids []int64) (map[int64]string, error) { return a.events.ContentHashes(ctx, projectID, ids) })
 			},
 		})
 	}
@@ -309,7 +314,7 @@ func (a *API) sources(ctx context.Context, id, projectID, onlyTab string) (map[s
 		tabs[c.Tab] = append(tabs[c.Tab], source{
 			tab: c.Tab, first: c.FirstAt.UnixMilli(), last: c.LastAt.UnixMilli(), snapshotAt: snap,
 			load: func(ctx context.Context) ([]byte, error) {
-				return chunk.Load(ctx, a.blobs, c.BlobKey, c.BlobOffset, c.BlobLength)
+				return layout.ReadChunk(ctx, a.blobs, c)
 			},
 		})
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/reelhq/reel/internal/store"
 )
 
-// heatmaps is the heatmap part of the index (store.Heatmaps).
-type heatmaps interface {
+// heatmapIndex is the heatmap part of the index (store.Heatmaps).
+type heatmapIndex interface {
 	Heatmap(ctx context.Context, q store.HeatmapQuery) (store.Heatmap, error)
 }
 
@@ -142,7 +142,7 @@ func (a *API) Heatmaps(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	hm, err := a.index.Heatmap(r.Context(), q)
+	hm, err := a.heatmaps.Heatmap(r.Context(), q)
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/reelhq/reel/internal/store"
 )
 
-// insights is the analysis part of the index (store.Analyzer).
-type insights interface {
+// insightIndex is the analysis part of the index (store.Analyzer).
+type insightIndex interface {
 	Issues(ctx context.Context, q store.IssueQuery) ([]store.Issue, error)
 	Visits(ctx context.Context, projectID string, from, to time.Time, limit int) ([]store.Visit, error)
 }
@@ -70,7 +70,7 @@ func (a *API) Issues(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	issues, err := a.index.Issues(r.Context(), store.IssueQuery{ProjectID: project, Since: since, Until: until, Limit: 100})
+	issues, err := a.insights.Issues(r.Context(), store.IssueQuery{ProjectID: project, Since: since, Until: until, Limit: 100})
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (a *API) Funnel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	visits, err := a.index.Visits(r.Context(), project, since, until, 200_000)
+	visits, err := a.insights.Visits(r.Context(), project, since, until, 200_000)
 	if err != nil {
 		return err
 	}

@@ -1,25 +1,82 @@
 package api
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/reelhq/reel/internal/analyze"
 	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/settings"
+	"github.com/reelhq/reel/internal/store"
 )
+
+// projectIndex reads and changes projects and their settings.
+type projectIndex interface {
+	Projects(ctx context.Context) ([]store.Project, error)
+	Project(ctx context.Context, id string) (store.Project, error)
+	UpdateProject(ctx context.Context, p store.Project) error
+}
+
+type projectJSON struct {
+	ID             string          `json:"id"`
+	Name           string          `json:"name"`
+	PublicKey      string          `json:"publicKey"`
+	AllowedOrigins []string        `json:"allowedOrigins"`
+	CreatedAt      time.Time       `json:"createdAt"`
+	RetentionDays  int             `json:"retentionDays"`
+	SDKConfig      json.RawMessage `json:"sdkConfig"`
+	// Friction holds the project's overrides; Thresholds what the detectors use (the
+	// defaults with the overrides applied), Defaults the defaults, so a settings page can show
+	// all three.
+	Friction   json.RawMessage    `json:"friction"`
+	Thresholds analyze.Thresholds `json:"thresholds"`
+	Defaults   analyze.Thresholds `json:"defaults"`
+}
+
+func (a *API) projectOut(p store.Project) projectJSON {
+	origins := p.AllowedOrigins
+	if origins == nil {
+		origins = []string{}
+	}
+	s := settings.Read(a.log, p)
+	return projectJSON{ID: p.ID, Name: p.Name, PublicKey: p.PublicKey, AllowedOrigins: origins, CreatedAt: p.CreatedAt,
+		RetentionDays: p.RetentionDays, SDKConfig: s.SDKConfig, Friction: s.Friction, Thresholds: s.Thresholds, Defaults: analyze.Defaults}
+}
+
+// Projects lists projects with their settings.
+func (a *API) Projects(w http.ResponseWriter, r *http.Request) error {
+	ps, err := a.projects.Projects(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]projectJSON, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, a.projectOut(p))
+	}
+	apierror.JSON(w, http.StatusOK, map[string]any{"projects": out})
+	return nil
+}
+
+func (a *API) projectByID(ctx context.Context, id string) (store.Project, error) {
+	p, err := a.projects.Project(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return p, apierror.New(http.StatusNotFound, "not_found", "project not found")
+	}
+	return p, err
+}
 
 // Project settings limits: a project is configured by people, so these are generous but keep
 // one request from storing megabytes the SDK would then download on every page view.
 const (
-	maxSettingsBody   = 64 << 10
-	maxOrigins        = 100
-	maxRetentionDays  = 3650
-	maxSDKConfigBytes = 16 << 10
+	maxSettingsBody  = 64 << 10
+	maxOrigins       = 100
+	maxRetentionDays = 3650
 )
 
 // settingsJSON is what an admin sends to change a project; absent (or null) fields stay as
@@ -70,32 +127,31 @@ func (a *API) UpdateProject(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.RetentionDays = *in.RetentionDays
 	}
-	if in.SDKConfig != nil {
-		cfg, err := cleanSDKConfig(*in.SDKConfig)
+	if in.SDKConfig != nil || in.Friction != nil {
+		// Only what is being set is checked: a setting left as it is was checked when set.
+		var set store.Project
+		if in.SDKConfig != nil {
+			set.SDKConfig = *in.SDKConfig
+		}
+		if in.Friction != nil {
+			set.Friction = *in.Friction
+		}
+		s, err := settings.Parse(set)
 		if err != nil {
 			return apierror.New(http.StatusBadRequest, "bad_request", err.Error())
 		}
-		p.SDKConfig = cfg
+		if in.SDKConfig != nil {
+			p.SDKConfig = s.SDKConfig
+		}
+		if in.Friction != nil {
+			p.Friction = s.Friction
+		}
 	}
-	if in.Friction != nil {
-		raw := bytes.TrimSpace(*in.Friction)
-		if len(raw) == 0 || raw[0] != '{' {
-			return apierror.New(http.StatusBadRequest, "bad_request", "friction must be a JSON object of thresholds")
-		}
-		if _, err := analyze.Defaults.Override(raw); err != nil {
-			return apierror.New(http.StatusBadRequest, "bad_request", err.Error())
-		}
-		var compact bytes.Buffer
-		if err := json.Compact(&compact, raw); err != nil {
-			return apierror.New(http.StatusBadRequest, "bad_request", "friction must be a JSON object of thresholds")
-		}
-		p.Friction = compact.Bytes()
-	}
-	if err := a.index.UpdateProject(ctx, p); err != nil {
+	if err := a.projects.UpdateProject(ctx, p); err != nil {
 		return err
 	}
 	a.log.Info("project settings changed", "project", p.ID)
-	apierror.JSON(w, http.StatusOK, projectOut(p))
+	apierror.JSON(w, http.StatusOK, a.projectOut(p))
 	return nil
 }
 
@@ -120,67 +176,4 @@ func cleanOrigins(in []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// sdkOptions are the Reel.init options a project may set remotely, with the JSON type each
-// must have (sdk/src/index.ts). key, endpoint and remoteConfig are the site's alone.
-var sdkOptions = map[string]string{
-	"flushIntervalMs": "number", "maxBatchBytes": "number", "checkoutEveryNms": "number",
-	"canvasFps": "number", "sampleRate": "number", "minDurationMs": "number",
-	"maskAllInputs": "boolean", "maskAllText": "boolean", "recordCanvas": "boolean",
-	"console": "boolean", "errors": "boolean", "page": "boolean", "requireConsent": "boolean",
-	"maskSelector": "string", "blockSelector": "string",
-	"network": "boolean or object",
-}
-
-// cleanSDKConfig checks a remote SDK configuration: a JSON object of known options with the
-// right types and sane numbers.
-func cleanSDKConfig(raw json.RawMessage) (json.RawMessage, error) {
-	if len(raw) > maxSDKConfigBytes {
-		return nil, fmt.Errorf("sdkConfig must be at most %d KiB", maxSDKConfigBytes>>10)
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, errors.New("sdkConfig must be a JSON object of Reel.init options")
-	}
-	for k, v := range m {
-		want, ok := sdkOptions[k]
-		if !ok {
-			return nil, fmt.Errorf("sdkConfig: %q is not an option the server may set", k)
-		}
-		var x any
-		_ = json.Unmarshal(v, &x) // v is a valid JSON value: m decoded
-		switch t := x.(type) {
-		case float64:
-			if want != "number" {
-				break
-			}
-			if k == "sampleRate" && (t < 0 || t > 1) {
-				return nil, errors.New("sdkConfig: sampleRate must be between 0 and 1")
-			}
-			if t < 0 || t > 1e9 {
-				return nil, fmt.Errorf("sdkConfig: %s must be between 0 and 1e9", k)
-			}
-			continue
-		case bool:
-			if want == "boolean" || want == "boolean or object" {
-				continue
-			}
-		case string:
-			if want == "string" {
-				if len(t) > 2048 {
-					return nil, fmt.Errorf("sdkConfig: %s must be at most 2048 characters", k)
-				}
-				continue
-			}
-		case map[string]any:
-			if want == "boolean or object" {
-				continue
-			}
-		}
-		return nil, fmt.Errorf("sdkConfig: %s must be a %s", k, want)
-	}
-	var compact bytes.Buffer
-	_ = json.Compact(&compact, raw) // valid: it decoded
-	return compact.Bytes(), nil
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/reelhq/reel/internal/store"
 )
 
-// settings is the part of the store that keeps server-wide secrets (share links' signing key).
-type settings interface {
+// shareIndex is the part of the store that keeps server-wide secrets (share links' signing key).
+type shareIndex interface {
 	EnsureSetting(ctx context.Context, name, value string) (string, error)
 }
 
@@ -26,7 +26,7 @@ const shareKeySetting = "share.key"
 const DefaultShareTTL = 7 * 24 * time.Hour
 
 func (a *API) shareSigner(ctx context.Context) (*share.Signer, error) {
-	key, err := a.index.EnsureSetting(ctx, shareKeySetting, auth.RandomToken(32))
+	key, err := a.shares.EnsureSetting(ctx, shareKeySetting, auth.RandomToken(32))
 	if err != nil {
 		return nil, fmt.Errorf("api: share key: %w", err)
 	}
@@ -51,7 +51,7 @@ func (a *API) CreateShare(w http.ResponseWriter, r *http.Request) error {
 			return apierror.New(http.StatusBadRequest, "bad_request", "expiresInHours must be more than 0 and at most 2160 (90 days)")
 		}
 	}
-	if _, err := a.index.GetSession(ctx, id); errors.Is(err, store.ErrNotFound) {
+	if _, err := a.sessions.GetSession(ctx, id); errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	} else if err != nil {
 		return err
@@ -95,7 +95,7 @@ func (a *API) SharedSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s, err := a.index.GetSession(r.Context(), g.SessionID)
+	s, err := a.sessions.GetSession(r.Context(), g.SessionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	}

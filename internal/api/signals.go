@@ -7,6 +7,7 @@ import (
 
 	"github.com/reelhq/reel/internal/analyze"
 	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/settings"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/useragent"
 )
@@ -18,7 +19,7 @@ import (
 func (a *API) Signals(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	sess, err := a.index.GetSession(ctx, id)
+	sess, err := a.sessions.GetSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	}
@@ -38,8 +39,8 @@ func (a *API) Signals(w http.ResponseWriter, r *http.Request) error {
 		tabs = append(tabs, raws)
 	}
 	th := analyze.Defaults
-	if p, err := a.index.Project(ctx, sess.ProjectID); err == nil {
-		th, _ = analyze.Defaults.Override(p.Friction) // checked when set; defaults otherwise
+	if p, err := a.projects.Project(ctx, sess.ProjectID); err == nil {
+		th = settings.Read(a.log, p).Thresholds
 	}
 	ua := useragent.Parse(sess.UserAgent)
 	rep := analyze.Analyze(tabs, analyze.Facts{UserID: sess.UserID, Browser: ua.Browser, OS: ua.OS, Device: ua.Device, DurationMS: sess.Duration().Milliseconds()}, th)

@@ -33,12 +33,12 @@ func (a *API) SharedTabs(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) writeTabs(w http.ResponseWriter, r *http.Request, id string) error {
 	ctx := r.Context()
-	if _, err := a.index.GetSession(ctx, id); errors.Is(err, store.ErrNotFound) {
+	if _, err := a.sessions.GetSession(ctx, id); errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	} else if err != nil {
 		return err
 	}
-	chunks, err := a.index.Chunks(ctx, id)
+	chunks, err := a.events.Chunks(ctx, id)
 	if err != nil {
 		return err
 	}

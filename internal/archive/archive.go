@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -66,7 +67,7 @@ var Defaults = Options{Limits: DefaultLimits, Refresh: 24 * time.Hour, Retry: ti
 type Archiver struct {
 	index   index
 	blobs   blobs
-	content *content.Cache
+	content *layout.Cache
 	log     *slog.Logger
 	opts    Options
 	fetch   *fetcher
@@ -74,7 +75,7 @@ type Archiver struct {
 
 // New returns an Archiver; zero options take the defaults. cache reads stored stylesheets back
 // (their own references are archived too).
-func New(idx index, b blobs, cache *content.Cache, log *slog.Logger, opts Options) *Archiver {
+func New(idx index, b blobs, cache *layout.Cache, log *slog.Logger, opts Options) *Archiver {
 	d := Defaults
 	l := &opts.Limits
 	for _, f := range []struct {
@@ -284,7 +285,7 @@ func (r *run) one(ctx context.Context, x ref) string {
 	s := encode(f)
 	tok := content.Token(s)
 	h := content.Hash(s)
-	stored, err := content.Put(ctx, a.blobs, project, h, tok)
+	stored, err := layout.PutContent(ctx, a.blobs, project, h, tok)
 	if err != nil {
 		a.log.Warn("archive: store", "session", r.sess.ID, "err", err)
 		return ""

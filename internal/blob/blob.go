@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strings"
 )
 
@@ -42,13 +41,4 @@ func ValidKey(key string) error {
 		}
 	}
 	return nil
-}
-
-// ChunkKey names an object holding a session's events. Sessions are spread over 256 directories
-// per project by a hash of their id, instead of a directory each, because creating a directory
-// per session costs more than writing its first chunk.
-func ChunkKey(projectID, sessionID, name string) string {
-	sum := fnv.New32a()
-	sum.Write([]byte(sessionID))
-	return fmt.Sprintf("sessions/%s/%02x/%s.%s", projectID, sum.Sum32()&0xff, sessionID, name)
 }

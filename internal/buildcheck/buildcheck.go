@@ -1,5 +1,6 @@
 // Package buildcheck lets a test prove that committed browser assets match their sources: it
 // rebuilds a front-end project into a temporary directory and compares every file.
+// Its own test checks that docs/architecture.md's package map matches what go list reports.
 package buildcheck
 
 import (

@@ -4,7 +4,6 @@
 package chunk
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -58,26 +57,4 @@ func DecodeArray(b []byte) ([]byte, error) {
 		return nil, errors.New("chunk: not a JSON array")
 	}
 	return out, nil
-}
-
-// Reader reads objects and byte ranges of them.
-type Reader interface {
-	Get(ctx context.Context, key string) ([]byte, error)
-	GetRange(ctx context.Context, key string, offset, length int64) ([]byte, error)
-}
-
-// Load reads the chunk stored at key (the byte range offset+length of it when length > 0, as
-// in a pack written by a group commit) and returns its JSON array text.
-func Load(ctx context.Context, r Reader, key string, offset, length int64) ([]byte, error) {
-	var data []byte
-	var err error
-	if length > 0 {
-		data, err = r.GetRange(ctx, key, offset, length)
-	} else {
-		data, err = r.Get(ctx, key)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return DecodeArray(data)
 }

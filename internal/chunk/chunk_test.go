@@ -1,11 +1,6 @@
 package chunk
 
-import (
-	"context"
-	"testing"
-
-	"github.com/reelhq/reel/internal/blob"
-)
+import "testing"
 
 func TestRoundTripKeepsBytes(t *testing.T) {
 	arr := []byte(`[{"type":4,"timestamp":1,"data":{"href":"http://x/"}}, {"type":3, "timestamp":2,"data":{"source":2,"type":2,"x":1e3}}]`)
@@ -33,22 +28,5 @@ func TestDecodeRejectsGarbage(t *testing.T) {
 				t.Fatal("DecodeArray succeeded on garbage")
 			}
 		})
-	}
-}
-
-func TestLoadWholeAndRange(t *testing.T) {
-	ctx := context.Background()
-	store, err := blob.NewLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, c := EncodeArray([]byte(`[1]`)), EncodeArray([]byte(`[2,3]`))
-	store.Put(ctx, "one", a)
-	store.Put(ctx, "pack", append(append([]byte{}, a...), c...))
-	if got, err := Load(ctx, store, "one", 0, 0); err != nil || string(got) != "[1]" {
-		t.Fatalf("whole = %s, %v", got, err)
-	}
-	if got, err := Load(ctx, store, "pack", int64(len(a)), int64(len(c))); err != nil || string(got) != "[2,3]" {
-		t.Fatalf("range = %s, %v", got, err)
 	}
 }

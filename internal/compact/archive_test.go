@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/reelhq/reel/internal/archive"
-	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -82,7 +82,7 @@ func page(s *site, at int64) []json.RawMessage {
 
 func (e *env) withArchiver(opts archive.Options) {
 	opts.AllowPrivate = true // the test site is on 127.0.0.1
-	e.comp.SetArchiver(archive.New(e.db, e.blobs, content.NewCache(e.blobs, 16<<20), slog.New(slog.DiscardHandler), opts))
+	e.comp.SetArchiver(archive.New(e.db, e.blobs, layout.NewCache(e.blobs, 16<<20), slog.New(slog.DiscardHandler), opts))
 }
 
 // get calls a GET handler of the API as the dashboard would.
@@ -270,7 +270,7 @@ func TestArchivedContentGoesWithItsSessions(t *testing.T) {
 	stored := func() (n int) {
 		for _, r := range rows {
 			if r.Hash != "" {
-				if _, err := e.blobs.Get(ctx, content.Key("default", r.Hash)); err == nil {
+				if _, err := e.blobs.Get(ctx, layout.ContentKey("default", r.Hash)); err == nil {
 					n++
 				}
 			}

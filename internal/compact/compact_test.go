@@ -26,6 +26,7 @@ import (
 	"github.com/reelhq/reel/internal/compact"
 	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/ingest"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/lifecycle"
 	"github.com/reelhq/reel/internal/search"
 	"github.com/reelhq/reel/internal/store"
@@ -65,7 +66,7 @@ func newEnv(t *testing.T) *env {
 	srv := httptest.NewServer(ingest.New(db, blobs, log, ingest.Options{}))
 	t.Cleanup(srv.Close)
 	authn := auth.New(db, log, auth.Options{AdminToken: token})
-	cache := content.NewCache(blobs, 64<<20)
+	cache := layout.NewCache(blobs, 64<<20)
 	life := lifecycle.New(db, blobs, log, lifecycle.Options{Grace: time.Nanosecond}, cache)
 	a := api.New(db, blobs, authn, log, cache, life)
 	return &env{dir: dir, db: db, blobs: blobs, ingest: srv, api: a, authn: authn, life: life,

@@ -16,7 +16,7 @@ import (
 
 	"github.com/reelhq/reel/internal/api"
 	"github.com/reelhq/reel/internal/blob"
-	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/lifecycle"
 )
 
@@ -78,7 +78,7 @@ func TestEventsStreamAndResumeAcrossCompaction(t *testing.T) {
 	last := chunks[len(chunks)-1]
 	gate := &gatedBlobs{Store: e.blobs, key: last.BlobKey, offset: last.BlobOffset, reached: make(chan struct{}), release: make(chan struct{})}
 	log := slog.New(slog.DiscardHandler)
-	cache := content.NewCache(gate, 64<<20)
+	cache := layout.NewCache(gate, 64<<20)
 	a := api.New(e.db, gate, e.authn, log, cache, lifecycle.New(e.db, gate, log, lifecycle.Options{}, cache))
 	mux := http.NewServeMux()
 	mux.Handle("GET /api/v1/sessions/{id}/events", a.Handler(a.Events))

@@ -2,14 +2,13 @@ package ingest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -145,24 +144,20 @@ func (c *committer) loop() {
 func (c *committer) write(group []*job, size int) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var nonce [8]byte
-	_, _ = rand.Read(nonce[:])
-	key := fmt.Sprintf("chunks/%s/%s.pack.zst", time.Now().UTC().Format("2006-01-02"), hex.EncodeToString(nonce[:]))
-	pack := make([]byte, 0, size)
+	pack := layout.NewPack(time.Now(), size)
 	batches := make([]store.Batch, len(group))
 	for i, j := range group {
 		b := j.batch
-		b.Chunk.BlobKey, b.Chunk.BlobOffset, b.Chunk.BlobLength = key, int64(len(pack)), int64(len(j.data))
-		pack = append(pack, j.data...)
+		pack.AddChunk(&b.Chunk, j.data)
 		batches[i] = b
 	}
-	if err := c.h.blobs.Put(ctx, key, pack); err != nil {
+	if err := c.h.blobs.Put(ctx, pack.Key(), pack.Bytes()); err != nil {
 		for _, j := range group {
 			j.done <- fmt.Errorf("ingest: write pack: %w", err)
 		}
 		return
 	}
-	c.written <- packed{group: group, batches: batches, key: key}
+	c.written <- packed{group: group, batches: batches, key: pack.Key()}
 }
 
 func (c *committer) indexLoop() {

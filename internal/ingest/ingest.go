@@ -21,6 +21,8 @@ import (
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/layout"
+	"github.com/reelhq/reel/internal/settings"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/useragent"
 )
@@ -183,10 +185,7 @@ func (h *Handler) SDKConfig() http.Handler {
 			apierror.Write(w, r, h.log, fmt.Errorf("ingest: sdk config: %w", err))
 			return
 		}
-		cfg := project.SDKConfig
-		if len(cfg) == 0 {
-			cfg = []byte("{}")
-		}
+		cfg := settings.Read(h.log, project).SDKConfig
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		// Short caching: a config change reaches visitors within a minute without every page
 		// view asking.
@@ -427,7 +426,7 @@ func (h *Handler) storeAssets(ctx context.Context, project store.Project, b *Bat
 	refs := make([]store.ContentRef, 0, len(markers)+len(tokens))
 	seen := map[string]bool{}
 	for hash, tok := range tokens {
-		stored, err := content.Put(ctx, h.blobs, project.ID, hash, tok)
+		stored, err := layout.PutContent(ctx, h.blobs, project.ID, hash, tok)
 		if err != nil {
 			return nil, fmt.Errorf("ingest: %w", err)
 		}

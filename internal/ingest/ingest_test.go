@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/reelhq/reel/internal/blob"
-	"github.com/reelhq/reel/internal/chunk"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/store/sqlite"
 )
@@ -123,7 +123,7 @@ func TestIngestStoresBatch(t *testing.T) {
 	if len(chunks) != 1 {
 		t.Fatalf("chunks = %+v", chunks)
 	}
-	arr, err := chunk.Load(ctx, e.blobs, chunks[0].BlobKey, chunks[0].BlobOffset, chunks[0].BlobLength)
+	arr, err := layout.ReadChunk(ctx, e.blobs, chunks[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestIngestConcurrentRetriesStoreOnce(t *testing.T) {
 	if s.Clicks != 1 || len(chunks) != 1 {
 		t.Fatalf("12 concurrent deliveries stored %d chunks, %d clicks", len(chunks), s.Clicks)
 	}
-	if _, err := chunk.Load(ctx, e.blobs, chunks[0].BlobKey, chunks[0].BlobOffset, chunks[0].BlobLength); err != nil {
+	if _, err := layout.ReadChunk(ctx, e.blobs, chunks[0]); err != nil {
 		t.Fatalf("winning chunk's data is gone: %v", err)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/reelhq/reel/internal/content"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -195,7 +195,7 @@ func (l *Lifecycle) sweep(ctx context.Context, touchedBefore time.Time) (int, er
 	}
 	byProject := map[string][]string{}
 	for _, k := range gone {
-		if err := l.blobs.Delete(ctx, content.Key(k.ProjectID, k.Hash)); err != nil {
+		if err := l.blobs.Delete(ctx, layout.ContentKey(k.ProjectID, k.Hash)); err != nil {
 			l.log.Warn("lifecycle: delete content", "hash", k.Hash, "err", err)
 		}
 		byProject[k.ProjectID] = append(byProject[k.ProjectID], k.Hash)

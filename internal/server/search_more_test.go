@@ -19,9 +19,9 @@ import (
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/compact"
-	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/demo"
 	"github.com/reelhq/reel/internal/ingest"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/lifecycle"
 	"github.com/reelhq/reel/internal/sdk"
 	"github.com/reelhq/reel/internal/setup"
@@ -60,7 +60,7 @@ func newAnalysedStack(t *testing.T) *analysedStack {
 	log := slog.New(slog.DiscardHandler)
 	authn := auth.New(db, log, auth.Options{AdminToken: adminToken})
 	ih := ingest.New(db, blobs, log, ingest.Options{})
-	cache := content.NewCache(blobs, 64<<20)
+	cache := layout.NewCache(blobs, 64<<20)
 	life := lifecycle.New(db, blobs, log, lifecycle.Options{Grace: time.Nanosecond}, cache)
 	a := api.New(db, blobs, authn, log, cache, life)
 	srv := httptest.NewServer(Routes(Components{API: a, Auth: authn, Ingest: ih, SDKConfig: ih.SDKConfig(), UI: ui.Handler(), SDK: sdk.Handler(), Demo: demo.Handler(first.Project.PublicKey), Log: log}))

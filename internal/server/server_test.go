@@ -18,9 +18,9 @@ import (
 	"github.com/reelhq/reel/internal/api"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/blob"
-	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/demo"
 	"github.com/reelhq/reel/internal/ingest"
+	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/lifecycle"
 	"github.com/reelhq/reel/internal/sdk"
 	"github.com/reelhq/reel/internal/setup"
@@ -64,7 +64,7 @@ func newStackWith(t *testing.T, opts ingest.Options) *stack {
 	log := slog.New(slog.DiscardHandler)
 	authn := auth.New(db, log, auth.Options{AdminToken: adminToken})
 	ih := ingest.New(db, blobs, log, opts)
-	cache := content.NewCache(blobs, 64<<20)
+	cache := layout.NewCache(blobs, 64<<20)
 	a := api.New(db, blobs, authn, log, cache, lifecycle.New(db, blobs, log, lifecycle.Options{}, cache))
 	h := Routes(Components{
 		API: a, Auth: authn,

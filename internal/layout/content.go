@@ -1,4 +1,4 @@
-package content
+package layout
 
 import (
 	"context"
@@ -6,12 +6,8 @@ import (
 	"sync"
 
 	"github.com/reelhq/reel/internal/chunk"
+	"github.com/reelhq/reel/internal/content"
 )
-
-// Key is where a project's content item lives in the blob store.
-func Key(projectID, hash string) string {
-	return "content/" + projectID + "/" + hash[:2] + "/" + hash + ".zst"
-}
 
 type putter interface {
 	Put(ctx context.Context, key string, data []byte) error
@@ -21,18 +17,19 @@ type getter interface {
 	Get(ctx context.Context, key string) ([]byte, error)
 }
 
-// Put stores a JSON string token under its hash and returns the stored size. Putting the same
-// item again rewrites identical bytes, which is what makes a racing sweep harmless to retry.
-func Put(ctx context.Context, blobs putter, projectID, hash string, token []byte) (int, error) {
+// PutContent stores a project's content item (its JSON token) under its hash and returns the
+// stored size. Putting the same item again rewrites identical bytes, which is what makes a
+// racing sweep harmless to retry.
+func PutContent(ctx context.Context, blobs putter, projectID, hash string, token []byte) (int, error) {
 	data := chunk.Compress(token)
-	if err := blobs.Put(ctx, Key(projectID, hash), data); err != nil {
+	if err := blobs.Put(ctx, ContentKey(projectID, hash), data); err != nil {
 		return 0, fmt.Errorf("content: put %s: %w", hash, err)
 	}
 	return len(data), nil
 }
 
-// Cache loads content tokens from the blob store and keeps recently used ones in memory, up to
-// a byte budget, so a stylesheet shared by every session is read from disk once.
+// Cache loads content items' tokens from the blob store and keeps recently used ones in memory,
+// up to a byte budget, so a stylesheet shared by every session is read from disk once.
 type Cache struct {
 	blobs getter
 	mu    sync.Mutex
@@ -56,9 +53,9 @@ func (c *Cache) Token(ctx context.Context, projectID, hash string) ([]byte, erro
 	if ok {
 		return tok, nil
 	}
-	data, err := c.blobs.Get(ctx, Key(projectID, hash))
+	data, err := c.blobs.Get(ctx, ContentKey(projectID, hash))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrMissing, hash, err)
+		return nil, fmt.Errorf("%w: %s: %v", content.ErrMissing, hash, err)
 	}
 	tok, err = chunk.Decompress(data)
 	if err != nil {

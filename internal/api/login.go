@@ -1,0 +1,60 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/auth"
+)
+
+type userJSON struct {
+	Email string `json:"email"`
+	Role  string `json:"role"`
+}
+
+// Login checks credentials and sets the login cookie.
+func (a *API) Login(w http.ResponseWriter, r *http.Request) error {
+	if !auth.SameOrigin(r) {
+		return apierror.New(http.StatusForbidden, "cross_origin", "cross-origin login refused")
+	}
+	var body struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+	if err := dec.Decode(&body); err != nil {
+		return apierror.New(http.StatusBadRequest, "bad_request", "body must be {\"email\": ..., \"password\": ...}")
+	}
+	tok, u, err := a.auth.Login(r.Context(), body.Email, body.Password)
+	if errors.Is(err, auth.ErrInvalidCredentials) {
+		return apierror.New(http.StatusUnauthorized, "invalid_credentials", "wrong email or password")
+	}
+	if err != nil {
+		return err
+	}
+	a.auth.SetCookie(w, r, tok)
+	apierror.JSON(w, http.StatusOK, map[string]any{"user": userJSON{Email: u.Email, Role: u.Role}})
+	return nil
+}
+
+// Logout ends the caller's login.
+func (a *API) Logout(w http.ResponseWriter, r *http.Request) error {
+	if !auth.SameOrigin(r) {
+		return apierror.New(http.StatusForbidden, "cross_origin", "cross-origin logout refused")
+	}
+	if err := a.auth.Logout(r.Context(), r); err != nil {
+		return err
+	}
+	auth.ClearCookie(w, r)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Me returns the authenticated caller.
+func (a *API) Me(w http.ResponseWriter, r *http.Request) error {
+	p, _ := auth.PrincipalFrom(r.Context())
+	apierror.JSON(w, http.StatusOK, map[string]any{"user": userJSON{Email: p.Email, Role: p.Role}})
+	return nil
+}

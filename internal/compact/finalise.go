@@ -1,0 +1,107 @@
+package compact
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/reelhq/reel/internal/analyze"
+	"github.com/reelhq/reel/internal/rewrite"
+	"github.com/reelhq/reel/internal/settings"
+	"github.com/reelhq/reel/internal/store"
+	"github.com/reelhq/reel/internal/useragent"
+)
+
+// finalise does what needs the whole session once it is safely compacted: analysis (friction,
+// summary, score, issues), heatmap points and, when archive is set, copies of the external
+// resources it uses. Each is best effort: a failure is logged and the compaction stands, and
+// the next compaction of the session (after a late batch) does them again.
+func (c *Compactor) finalise(ctx context.Context, sess store.Session, out *rewritten, archive bool) {
+	a := Analysis(sess, out.analysed, c.thresholds(ctx, sess.ProjectID))
+	if c.rewriter != nil {
+		c.rephrase(ctx, &a)
+	}
+	if err := c.index.SaveAnalysis(ctx, a); err != nil {
+		c.log.Warn("compaction: save analysis", "session", sess.ID, "err", err)
+	}
+	if err := c.index.SaveHeat(ctx, Heat(sess, out.tabs, out.analysed)); err != nil {
+		c.log.Warn("compaction: save heatmap data", "session", sess.ID, "err", err)
+	}
+	// The session is safely compacted; its external resources are archived after, so a slow
+	// site delays only the next compaction, never this one's result.
+	if archive && c.archiver != nil {
+		if err := c.archiver.Session(ctx, sess, out.analysed); err != nil && ctx.Err() == nil {
+			c.log.Warn("compaction: archive external resources", "session", sess.ID, "err", err)
+		}
+	}
+}
+
+// archiver keeps copies of what a session's recording uses without carrying: cross-origin
+// stylesheets, their fonts and images (package archive).
+type archiver interface {
+	Session(ctx context.Context, sess store.Session, tabs [][]json.RawMessage) error
+}
+
+// SetArchiver has compaction archive each session's external resources; nil (the default)
+// archives nothing.
+func (c *Compactor) SetArchiver(a archiver) { c.archiver = a }
+
+// rewriter rephrases a summary (package rewrite: an operator-configured language model).
+type rewriter interface {
+	Rewrite(ctx context.Context, in rewrite.Input) (string, error)
+}
+
+// SetRewriter has summaries rephrased by a language model; nil (the default) keeps Reel's own.
+func (c *Compactor) SetRewriter(r rewriter) { c.rewriter = r }
+
+// rephrase replaces a's summary with the model's, keeping Reel's own when the model fails.
+func (c *Compactor) rephrase(ctx context.Context, a *store.Analysis) {
+	in := rewrite.Input{Summary: a.Summary}
+	for _, s := range a.Signals {
+		if s.Kind == "js_error" {
+			in.Errors = append(in.Errors, s.Target)
+		} else {
+			in.Signals = append(in.Signals, s.Kind+" on "+s.Path+": "+s.Target)
+		}
+	}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	out, err := c.rewriter.Rewrite(rctx, in)
+	if err != nil {
+		c.log.Warn("summary rewrite failed; keeping Reel's", "session", a.SessionID, "err", err)
+		return
+	}
+	a.Summary = out
+}
+
+// thresholds returns the project's friction thresholds; a project that cannot be read falls back
+// to the defaults with a warning, as settings.Read does for thresholds that do not parse.
+func (c *Compactor) thresholds(ctx context.Context, projectID string) analyze.Thresholds {
+	p, err := c.index.Project(ctx, projectID)
+	if err != nil {
+		c.log.Warn("compaction: read project thresholds; using defaults", "project", projectID, "err", err)
+		return analyze.Defaults
+	}
+	return settings.Read(c.log, p).Thresholds
+}
+
+// Analysis runs the detectors, tuned by th, over a session's tabs and shapes the result for
+// the index.
+func Analysis(sess store.Session, tabs [][]json.RawMessage, th analyze.Thresholds) store.Analysis {
+	ua := useragent.Parse(sess.UserAgent)
+	rep := analyze.Analyze(tabs, analyze.Facts{UserID: sess.UserID, Browser: ua.Browser, OS: ua.OS, Device: ua.Device, DurationMS: sess.Duration().Milliseconds()}, th)
+	a := store.Analysis{SessionID: sess.ID, Score: rep.Score, Summary: rep.Summary, Counts: map[string]int{}, At: time.Now()}
+	for k, n := range rep.Counts {
+		a.Counts[string(k)] = n
+	}
+	for _, s := range rep.Signals {
+		a.Signals = append(a.Signals, store.StoredSignal{Kind: string(s.Kind), At: time.UnixMilli(s.At), Path: analyze.Path(s.URL), Target: s.Target,
+			Fingerprint: analyze.Fingerprint(s), Detail: s.Detail})
+	}
+	for _, e := range rep.ErrorEvents {
+		a.Signals = append(a.Signals, store.StoredSignal{Kind: "js_error", At: time.UnixMilli(e.At), Path: analyze.Path(e.URL), Target: e.Message,
+			Fingerprint: analyze.ErrorFingerprint(e.Message)})
+		a.Counts["js_error"]++
+	}
+	return a
+}
