@@ -48,8 +48,9 @@ func addContent(ctx context.Context, tx querier, projectID, sessionID string, re
 					return err
 				}
 				// An item the project does not have is never given a row here: a row is
-				// what tells ingest the item is stored.
-				if err := tx.QueryRowContext(ctx, `SELECT id FROM content WHERE project_id = ? AND hash = ?`, projectID, hb).Scan(&ch); err != nil {
+				// what tells ingest the item is stored. One it has is touched, as every item
+				// gaining a reference is, so a sweep running now keeps it.
+				if err := tx.QueryRowContext(ctx, `UPDATE content SET touched_at = MAX(touched_at, ?) WHERE project_id = ? AND hash = ? RETURNING id`, ms(now), projectID, hb).Scan(&ch); err != nil {
 					return fmt.Errorf("content edge %s -> %s: %w", c.Hash, child, err)
 				}
 				ids[child] = ch
@@ -88,17 +89,29 @@ func addSessionContent(ctx context.Context, tx querier, sessionID string, ids []
 }
 
 // numberContent inserts or refreshes the rows of stored content items and returns their ids.
-// An item that carries its id was recorded moments ago (NumberContent) and is not written again.
+// An item that carries its id was recorded moments ago (NumberContent): it is only touched, and
+// numberContent fails if it is gone.
 func numberContent(ctx context.Context, tx querier, projectID string, refs []store.ContentRef, now time.Time) (map[string]int64, error) {
 	ids := make(map[string]int64, len(refs))
 	for _, c := range refs {
-		if c.ID != 0 {
-			ids[c.Hash] = c.ID
-			continue
-		}
 		h, err := hashBytes(c.Hash)
 		if err != nil {
 			return nil, err
+		}
+		if c.ID != 0 {
+			// The item was numbered in an earlier transaction, and a sweep (an erasure sweeps
+			// without a grace period) may have deleted it since: touching it here, in the
+			// transaction that adds the reference, both checks it is still the item with that
+			// number and keeps the sweep's conditional delete off it from now on.
+			res, err := tx.ExecContext(ctx, `UPDATE content SET touched_at = MAX(touched_at, ?) WHERE id = ? AND project_id = ? AND hash = ?`, ms(now), c.ID, projectID, h)
+			if err != nil {
+				return nil, fmt.Errorf("content %s: %w", c.Hash, err)
+			}
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				return nil, fmt.Errorf("content %s (number %d) was swept before it was referenced: %w", c.Hash, c.ID, store.ErrNotFound)
+			}
+			ids[c.Hash] = c.ID
+			continue
 		}
 		var id int64
 		if err := tx.QueryRowContext(ctx, `INSERT INTO content(project_id, hash, size, stored, touched_at) VALUES (?, ?, ?, ?, ?)
