@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/reelhq/reel/internal/store"
@@ -29,7 +31,10 @@ func (db *DB) AppendBatch(ctx context.Context, b store.Batch) error {
 }
 
 // AppendBatches records several batches in one transaction, each behind a savepoint so a
-// duplicate or conflicting batch changes nothing while the others commit.
+// duplicate or conflicting batch changes nothing while the others commit. The batches are
+// written in session order, whatever order the group has: two groups naming the same sessions
+// then lock their rows in the same order, which a backend with row locks needs so that two
+// groups never wait for each other (the contract's GroupsInOppositeOrder).
 func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 	errs := make([]error, len(bs))
 	fail := func(err error) []error {
@@ -38,6 +43,12 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 		}
 		return errs
 	}
+	order := make([]int, len(bs))
+	for i := range order {
+		order[i] = i
+	}
+	// Stable, so a session's batches keep their order within the group.
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(bs[a].Chunk.SessionID, bs[b].Chunk.SessionID) })
 	db.stmts.prepareWanted(ctx, db.write)
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -45,7 +56,9 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 	}
 	defer sqlTx.Rollback()
 	tx := newPreparedTx(sqlTx, &db.stmts)
-	for i, b := range bs {
+	refs := blobRefs{}
+	for _, i := range order {
+		b := bs[i]
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT batch`); err != nil {
 			return fail(fmt.Errorf("sqlite: append batches: %w", err))
 		}
@@ -57,18 +70,23 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 			errs[i] = err
 		} else if err != nil {
 			return fail(err)
+		} else {
+			refs.add(b.Chunk.BlobKey, 1)
 		}
 		if _, err := tx.ExecContext(ctx, `RELEASE batch`); err != nil {
 			return fail(fmt.Errorf("sqlite: append batches: %w", err))
 		}
 	}
+	if _, err := refs.apply(ctx, tx); err != nil {
+		return fail(fmt.Errorf("sqlite: append batches: %w", err))
+	}
 	seen, err := db.text.begin(ctx, tx)
 	if err != nil {
 		return fail(fmt.Errorf("sqlite: append batches: %w", err))
 	}
-	for i, b := range bs {
+	for _, i := range order {
 		if errs[i] == nil {
-			if err := indexText(ctx, tx, seen, b.Chunk.SessionID, b.Text); err != nil {
+			if err := indexText(ctx, tx, seen, bs[i].Chunk.SessionID, bs[i].Text); err != nil {
 				return fail(fmt.Errorf("sqlite: append batches: %w", err))
 			}
 		}

@@ -3,9 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
-	"maps"
-	"slices"
+	"strconv"
 	"time"
 
 	"github.com/reelhq/reel/internal/store"
@@ -60,19 +60,25 @@ func (db *DB) ClaimSession(ctx context.Context, id string, lease time.Duration) 
 	return n == 1, nil
 }
 
-// CommitCompaction swaps a session's chunks for segments in one transaction.
+// CommitCompaction swaps a session's chunks for segments in one transaction, and returns the
+// blobs whose last reference it removed (blobRefs).
 func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]string, error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: compaction: %w", err)
 	}
 	defer tx.Rollback()
+	// The session's row first (on PostgreSQL, SELECT … FOR UPDATE): a deletion of the session
+	// takes it first too, so the two cannot interleave, and a deleted session fails here.
 	var projectID string
 	if err := tx.QueryRowContext(ctx, `SELECT project_id FROM sessions WHERE id = ?`, c.SessionID).Scan(&projectID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			err = store.ErrNotFound
+		}
 		return nil, fmt.Errorf("sqlite: compaction %s: %w", c.SessionID, err)
 	}
-	obsolete := map[string]bool{}
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT blob_key FROM segments WHERE session_id = ?`, c.SessionID)
+	refs := blobRefs{}
+	rows, err := tx.QueryContext(ctx, `SELECT blob_key FROM segments WHERE session_id = ?`, c.SessionID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: compaction: %w", err)
 	}
@@ -81,7 +87,7 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 		return nil, fmt.Errorf("sqlite: compaction: %w", err)
 	}
 	for _, k := range keys {
-		obsolete[k] = true
+		refs.add(k, -1)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM segments WHERE session_id = ?`, c.SessionID); err != nil {
 		return nil, fmt.Errorf("sqlite: compaction: %w", err)
@@ -90,7 +96,6 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 	byKey := map[string][]store.Segment{}
 	var keyOrder []string
 	for _, g := range c.Segments {
-		delete(obsolete, g.BlobKey)
 		if _, ok := byKey[g.BlobKey]; !ok {
 			keyOrder = append(keyOrder, g.BlobKey)
 		}
@@ -102,14 +107,34 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 		if _, err := tx.ExecContext(ctx, `INSERT INTO segments(session_id, blob_key, data) VALUES (?, ?, ?)`, c.SessionID, k, packSegments(segs)); err != nil {
 			return nil, fmt.Errorf("sqlite: compaction: insert segments: %w", err)
 		}
+		refs.add(k, 1)
+	}
+	// A chunk's reference goes with the pack key its row held, whatever the caller read.
+	packs := map[string]string{}
+	rows, err = tx.QueryContext(ctx, `SELECT tab, seq, blob_key FROM chunks WHERE session_id = ? AND compacted = 0`, c.SessionID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: compaction: chunks: %w", err)
+	}
+	for rows.Next() {
+		var tab, key string
+		var seq int64
+		if err := rows.Scan(&tab, &seq, &key); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: compaction: chunks: %w", err)
+		}
+		packs[chunkID(tab, seq)] = key
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: compaction: chunks: %w", err)
 	}
 	for _, ch := range c.Chunks {
 		res, err := tx.ExecContext(ctx, `UPDATE chunks SET compacted = 1, blob_key = '' WHERE session_id = ? AND tab = ? AND seq = ? AND compacted = 0`, c.SessionID, ch.Tab, ch.Seq)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: compaction: mark chunk: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n == 1 && ch.BlobKey != "" {
-			obsolete[ch.BlobKey] = true
+		if n, _ := res.RowsAffected(); n == 1 {
+			refs.add(packs[chunkID(ch.Tab, ch.Seq)], -1)
 		}
 	}
 	if err := addContent(ctx, tx, projectID, c.SessionID, c.Content, c.At); err != nil {
@@ -126,7 +151,7 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 		WHERE id = ?2`, ms(c.At), c.SessionID); err != nil {
 		return nil, fmt.Errorf("sqlite: compaction: %w", err)
 	}
-	out, err := unreferenced(ctx, tx, obsolete)
+	out, err := refs.apply(ctx, tx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: compaction: %w", err)
 	}
@@ -136,21 +161,5 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 	return out, nil
 }
 
-// unreferenced keeps the candidate blob keys that no chunk or segment points at any more: a
-// pack of chunks is shared by the sessions ingested together.
-func unreferenced(ctx context.Context, tx *sql.Tx, candidates map[string]bool) ([]string, error) {
-	var out []string
-	// In key order, so callers (and their logs) see the same answer for the same data.
-	for _, k := range slices.Sorted(maps.Keys(candidates)) {
-		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM chunks WHERE blob_key = ?1 UNION ALL SELECT 1 FROM segments WHERE blob_key = ?1 LIMIT 1`, k).Scan(&one)
-		if err == sql.ErrNoRows {
-			out = append(out, k)
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
+// chunkID names a chunk within its session.
+func chunkID(tab string, seq int64) string { return tab + "/" + strconv.FormatInt(seq, 10) }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -52,17 +53,22 @@ func (db *DB) SessionsOfUser(ctx context.Context, projectID, userID string) ([]s
 	return scanIDs(rows)
 }
 
-// DeleteSessions removes sessions and everything indexed under them.
+// DeleteSessions removes sessions and everything indexed under them, and returns the blobs
+// whose last reference it removed (blobRefs). Sessions are taken in id order, then blobs in key
+// order, as every writer takes them.
 func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
 	}
 	defer tx.Rollback()
-	candidates := map[string]bool{}
+	refs := blobRefs{}
 	pieces := map[int64]bool{}
 	for _, id := range ids {
 		text, err := sessionPieces(ctx, tx, id)
@@ -72,8 +78,10 @@ func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error
 		for _, p := range text {
 			pieces[p] = true
 		}
+		// Every row pointing into a blob is one reference: a chunk still read from its pack, a
+		// segment row.
 		rows, err := tx.QueryContext(ctx, `SELECT blob_key FROM chunks WHERE session_id = ?1 AND blob_key <> ''
-			UNION SELECT blob_key FROM segments WHERE session_id = ?1`, id)
+			UNION ALL SELECT blob_key FROM segments WHERE session_id = ?1`, id)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
 		}
@@ -82,7 +90,7 @@ func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error
 			return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
 		}
 		for _, key := range k {
-			candidates[key] = true
+			refs.add(key, -1)
 		}
 		for _, q := range []string{`DELETE FROM session_content WHERE session_id = ?`, `DELETE FROM segments WHERE session_id = ?`,
 			`DELETE FROM chunks WHERE session_id = ?`, `DELETE FROM session_pages WHERE session_id = ?`, `DELETE FROM sessions WHERE id = ?`} {
@@ -91,7 +99,7 @@ func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error
 			}
 		}
 	}
-	keys, err := unreferenced(ctx, tx, candidates)
+	keys, err := refs.apply(ctx, tx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
 	}
