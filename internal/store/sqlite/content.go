@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/reelhq/reel/internal/store"
@@ -283,8 +284,20 @@ func (db *DB) SweepContent(ctx context.Context, touchedBefore time.Time) ([]stor
 		return nil, fmt.Errorf("sqlite: sweep content: %w", err)
 	}
 	out := make([]store.ContentKey, 0, len(dead))
-	for _, it := range dead {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM content WHERE id = ?`, it.id); err != nil {
+	for _, it := range parentsFirst(dead, children, func(it item) int64 { return it.id }) {
+		// Deleted only if still unreferenced now: not touched since the mark (every
+		// transaction that adds a reference to an item touches it, and on PostgreSQL the
+		// touch's row lock makes this statement re-read the row), and named by no edge of a
+		// parent that stays (one within its grace period, or one whose own delete was just
+		// skipped). Only the statement that deleted the row reports it, so two sweeps at once
+		// report each item once.
+		var h []byte
+		err := tx.QueryRowContext(ctx, `DELETE FROM content WHERE id = ? AND touched_at < ?
+			AND NOT EXISTS (SELECT 1 FROM content_children e WHERE e.child = content.id) RETURNING hash`, it.id, ms(touchedBefore)).Scan(&h)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
 			return nil, fmt.Errorf("sqlite: sweep content: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM content_children WHERE parent = ?`, it.id); err != nil {
@@ -292,9 +305,9 @@ func (db *DB) SweepContent(ctx context.Context, touchedBefore time.Time) ([]stor
 		}
 		out = append(out, it.key)
 	}
-	// Edges into deleted items (a child may go before its parent, which is within its grace
-	// period).
-	if len(dead) > 0 {
+	// Edges into items deleted before edges were checked (none should be left; this keeps an
+	// index written by an older version tidy).
+	if len(out) > 0 {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM content_children WHERE child NOT IN (SELECT id FROM content)`); err != nil {
 			return nil, fmt.Errorf("sqlite: sweep content edges: %w", err)
 		}
@@ -303,4 +316,44 @@ func (db *DB) SweepContent(ctx context.Context, touchedBefore time.Time) ([]stor
 		return nil, fmt.Errorf("sqlite: sweep content: commit: %w", err)
 	}
 	return out, nil
+}
+
+// parentsFirst orders items so that every parent comes before its children among them
+// (children: each item's children by id), and otherwise by id: deleting a parent removes the
+// edges that would keep its children.
+func parentsFirst[T any](items []T, children map[int64][]int64, id func(T) int64) []T {
+	byID := make(map[int64]T, len(items))
+	for _, it := range items {
+		byID[id(it)] = it
+	}
+	parents := make(map[int64]int, len(items))
+	for _, it := range items {
+		for _, c := range children[id(it)] {
+			if _, ok := byID[c]; ok {
+				parents[c]++
+			}
+		}
+	}
+	var ready []int64
+	for _, it := range items {
+		if parents[id(it)] == 0 {
+			ready = append(ready, id(it))
+		}
+	}
+	out := make([]T, 0, len(items))
+	for len(ready) > 0 {
+		slices.Sort(ready)
+		next := ready[0]
+		ready = ready[1:]
+		out = append(out, byID[next])
+		for _, c := range children[next] {
+			if _, ok := byID[c]; !ok {
+				continue
+			}
+			if parents[c]--; parents[c] == 0 {
+				ready = append(ready, c)
+			}
+		}
+	}
+	return out
 }

@@ -367,6 +367,23 @@ func testSweep(t *testing.T, s store.Index) {
 	if later, err := s.SweepContent(ctx, time.Now().Add(2*time.Hour)); err != nil || len(later) != 1 || later[0].Hash != hashOf('f') {
 		t.Fatalf("sweep after f's grace period = %v, %v", later, err)
 	}
+	// A parent within its grace period keeps its children, however old: whoever touched the
+	// parent is about to reference the tree.
+	tree := batch("p", "tree", "t", 0, t0, 1)
+	tree.Content = []store.ContentRef{{Hash: hashOf('7'), Size: 2000, Stored: 100, Root: true, Children: []string{hashOf('8')}}, {Hash: hashOf('8'), Size: 1500, Stored: 100}}
+	mustAppend(t, s, tree)
+	if _, err := s.DeleteSessions(ctx, []string{"tree"}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.TouchContent(ctx, "p", hashOf('7'), time.Now().Add(time.Hour)); !ok || err != nil {
+		t.Fatalf("TouchContent = %v, %v", ok, err)
+	}
+	if swept, err := s.SweepContent(ctx, time.Now().Add(time.Minute)); err != nil || len(swept) != 0 {
+		t.Fatalf("sweep while the parent is in its grace period = %v, %v; want nothing", swept, err)
+	}
+	if swept, err := s.SweepContent(ctx, time.Now().Add(2*time.Hour)); err != nil || len(swept) != 2 {
+		t.Fatalf("sweep after the parent's grace period = %v, %v; want parent and child", swept, err)
+	}
 	// TouchContent says whether an item is still there to be referenced.
 	if ok, err := s.TouchContent(ctx, "p", hashOf('d'), time.Now()); ok || err != nil {
 		t.Fatalf("TouchContent of a swept item = %v, %v", ok, err)
