@@ -115,9 +115,6 @@ func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error
 	if err := dropUnusedHeatPages(ctx, tx); err != nil {
 		return nil, fmt.Errorf("sqlite: delete sessions: %w", err)
 	}
-	// The ids ingest remembers may name dropped pieces now (and be reused). The reset comes
-	// before the commit, while this transaction holds the only write connection.
-	db.text.reset()
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: delete sessions: commit: %w", err)
 	}

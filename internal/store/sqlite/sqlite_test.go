@@ -62,7 +62,7 @@ func TestMigrateFromEmptyAndReopen(t *testing.T) {
 }
 
 // latestVersion is the number of the newest file in migrations/.
-const latestVersion = 18
+const latestVersion = 19
 
 // The planner's statistics exist after the index opens and after Optimize, so searches choose
 // their indexes by the data's shape (bench/search measures with them).
