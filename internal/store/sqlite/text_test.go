@@ -3,8 +3,8 @@ package sqlite
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"database/sql/driver"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
