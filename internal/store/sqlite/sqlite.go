@@ -164,6 +164,17 @@ func migrateOnly(ctx context.Context, db *sql.DB, want func(version int) bool) e
 		if err != nil {
 			return fmt.Errorf("sqlite: migrate %s: %w", name, err)
 		}
+		// Another process opening the same file may have applied it since the versions were
+		// read; the transaction holds the write lock, so asking again is the final word.
+		var done int
+		err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, v).Scan(&done)
+		if err != nil || done > 0 {
+			tx.Rollback()
+			if err != nil {
+				return fmt.Errorf("sqlite: migrate %s: %w", name, err)
+			}
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("sqlite: migrate %s: %w", name, err)

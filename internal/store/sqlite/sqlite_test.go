@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/reelhq/reel/internal/store"
@@ -58,6 +59,35 @@ func TestMigrateFromEmptyAndReopen(t *testing.T) {
 	var mode string
 	if err := db.read.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Fatalf("journal_mode = %q, %v", mode, err)
+	}
+}
+
+// TestConcurrentOpen: processes opening one fresh file at once (nodes or commands starting
+// together) all succeed; each migration is applied once, by whichever holds the write lock
+// first.
+func TestConcurrentOpen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "index.db")
+	dbs := make([]*DB, 4)
+	errs := make([]error, len(dbs))
+	var wg sync.WaitGroup
+	for i := range dbs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dbs[i], errs[i] = Open(ctx, path)
+		}()
+	}
+	wg.Wait()
+	for i, db := range dbs {
+		if errs[i] != nil {
+			t.Fatalf("Open %d: %v", i, errs[i])
+		}
+		defer db.Close()
+	}
+	var n int
+	if err := dbs[0].read.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != latestVersion {
+		t.Fatalf("%d migrations recorded, %v; want %d, each once", n, err, latestVersion)
 	}
 }
 
