@@ -71,11 +71,20 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 	// The session's row first (on PostgreSQL, SELECT … FOR UPDATE): a deletion of the session
 	// takes it first too, so the two cannot interleave, and a deleted session fails here.
 	var projectID string
-	if err := tx.QueryRowContext(ctx, `SELECT project_id FROM sessions WHERE id = ?`, c.SessionID).Scan(&projectID); err != nil {
+	var leased bool
+	if err := tx.QueryRowContext(ctx, `SELECT project_id, lease_until > CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM sessions WHERE id = ?`,
+		c.SessionID).Scan(&projectID, &leased); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			err = store.ErrNotFound
 		}
 		return nil, fmt.Errorf("sqlite: compaction %s: %w", c.SessionID, err)
+	}
+	// The lease fences workers: while it runs nobody else can claim the session, so a worker
+	// still holding it is the only one compacting. One whose lease ran out (a stalled node) may
+	// have been overtaken by another that compacted batches it never read; its commit would
+	// drop those batches' events, so it fails and changes nothing.
+	if !leased {
+		return nil, fmt.Errorf("sqlite: compaction %s: lease expired: %w", c.SessionID, store.ErrConflict)
 	}
 	refs := blobRefs{}
 	rows, err := tx.QueryContext(ctx, `SELECT blob_key FROM segments WHERE session_id = ?`, c.SessionID)

@@ -27,6 +27,7 @@ func RunLifecycle(t *testing.T, open func(t *testing.T) store.Index) {
 		{"Sweep", testSweep},
 		{"SweptBeforeCommit", testSweptBeforeCommit},
 		{"ShareLinkKey", testShareLinkKey},
+		{"StaleLease", testStaleLease},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -407,8 +408,8 @@ func testSweptBeforeCommit(t *testing.T, s store.Index) {
 	if swept, err := s.SweepContent(ctx, time.Now().Add(time.Minute)); err != nil || len(swept) != 1 {
 		t.Fatalf("SweepContent = %v, %v", swept, err)
 	}
-	if _, err := tryCompactAll(s, "s", "s-compact", time.Millisecond, refs...); err == nil {
-		t.Fatal("CommitCompaction naming a swept item succeeded")
+	if _, err := tryCompactAll(s, "s", "s-compact", 200*time.Millisecond, refs...); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("CommitCompaction naming a swept item = %v; want ErrNotFound", err)
 	}
 	if segs, _ := s.Segments(ctx, "s"); len(segs) != 0 {
 		t.Fatalf("a failed commit left segments %+v", segs)
@@ -422,7 +423,7 @@ func testSweptBeforeCommit(t *testing.T, s store.Index) {
 		t.Fatal(err)
 	}
 	refs[0].ID = ids[hashOf('a')]
-	time.Sleep(5 * time.Millisecond) // the failed attempt's lease runs out
+	time.Sleep(250 * time.Millisecond) // the failed attempt's lease runs out
 	if _, err := tryCompactAll(s, "s", "s-compact", time.Minute, refs...); err != nil {
 		t.Fatalf("compacting after renumbering: %v", err)
 	}
@@ -445,5 +446,36 @@ func testShareLinkKey(t *testing.T, s store.Index) {
 	}
 	if other, err := s.EnsureSetting(ctx, "other", "x"); err != nil || other != "x" {
 		t.Fatalf("another setting = %q, %v", other, err)
+	}
+}
+
+// testStaleLease: a worker whose lease ran out may have been overtaken by another that claimed
+// the session and compacted batches the first never read. The first's commit must fail and
+// change nothing, or those batches' events would be dropped from the segments.
+func testStaleLease(t *testing.T, s store.Index) {
+	ctx := context.Background()
+	mustProject(t, s, "p")
+	mustAppend(t, s, batch("p", "s", "t", 0, t0, 1))
+	if ok, err := s.ClaimSession(ctx, "s", time.Millisecond); !ok || err != nil {
+		t.Fatalf("ClaimSession = %v, %v", ok, err)
+	}
+	stale, _ := s.Chunks(ctx, "s")
+	time.Sleep(5 * time.Millisecond)
+	mustAppend(t, s, batch("p", "s", "t", 1, t0.Add(time.Second), 1))
+	compactAll(t, s, "s", "s-by-second-worker")
+	_, err := s.CommitCompaction(ctx, store.Compaction{SessionID: "s", Chunks: stale, At: time.Now(),
+		Segments: []store.Segment{{SessionID: "s", Tab: "t", FirstAt: t0, LastAt: t0, BlobKey: "s-by-first-worker", Length: 5, Events: 1}}})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("commit after the lease ran out = %v; want ErrConflict", err)
+	}
+	if segs, _ := s.Segments(ctx, "s"); len(segs) != 1 || segs[0].BlobKey != "s-by-second-worker" || segs[0].Events != 2 {
+		t.Fatalf("segments after the stale commit = %+v; want the second worker's, with both batches", segs)
+	}
+	// A commit releases the lease: committing again without claiming fails too.
+	if _, err := s.CommitCompaction(ctx, store.Compaction{SessionID: "s", At: time.Now()}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("commit without a lease = %v; want ErrConflict", err)
+	}
+	if _, err := s.CommitCompaction(ctx, store.Compaction{SessionID: "nope", At: time.Now()}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("commit for a deleted session = %v; want ErrNotFound", err)
 	}
 }
