@@ -304,7 +304,11 @@ type Store interface {
 	// database's clock (nodes' clocks may disagree); false when another worker holds it.
 	ClaimSession(ctx context.Context, id string, lease time.Duration) (bool, error)
 	// CommitCompaction records new segments, marks the chunks compacted and releases the lease.
-	// It returns the blob keys no longer referenced (the chunks' and older segments' blobs).
+	// It returns the blob keys no longer referenced (the chunks' and older segments' blobs),
+	// each returned by exactly one call: the one that removed its last reference. It fails,
+	// changing nothing, with ErrConflict when the caller's lease has run out (another worker
+	// may have compacted since), with ErrNotFound when the session is gone, and when a content
+	// item named by its ID was swept since NumberContent.
 	CommitCompaction(ctx context.Context, c Compaction) ([]string, error)
 
 	// Deletion
@@ -316,10 +320,13 @@ type Store interface {
 	// SessionsOfUser returns every session of a project identified as userID.
 	SessionsOfUser(ctx context.Context, projectID, userID string) ([]string, error)
 	// DeleteSessions removes sessions with their pages, chunks, segments and content references,
-	// and returns the blob keys that held their events.
+	// and returns the blob keys whose last reference it removed (a pack other sessions still
+	// read from stays), each returned by exactly one call, concurrent callers included.
 	DeleteSessions(ctx context.Context, ids []string) ([]string, error)
 	// SweepContent deletes content that no session reaches (directly or through other items)
-	// and that was last referenced before touchedBefore, and returns what it deleted.
+	// and that was last referenced before touchedBefore, and returns what it deleted. An item
+	// touched or referenced while the sweep runs stays, and concurrent sweeps each return only
+	// what they deleted themselves.
 	SweepContent(ctx context.Context, touchedBefore time.Time) ([]ContentKey, error)
 
 	Close() error

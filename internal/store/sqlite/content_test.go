@@ -182,3 +182,40 @@ func FuzzUnpackSegments(f *testing.F) {
 		}
 	})
 }
+
+// TestBlobRefsMigration: migration 0018 counts the references an existing index holds, so the
+// first deletions after the upgrade free each blob exactly when its last reference goes.
+func TestBlobRefsMigration(t *testing.T) {
+	ctx := context.Background()
+	path, old := migratedTo(t, func(v int) bool { return v <= 17 })
+	for _, q := range []string{
+		`INSERT INTO projects(id, name, public_key, allowed_origins, created_at) VALUES ('p', 'p', 'pk_p', '[]', 0)`,
+		`INSERT INTO sessions(id, project_id, started_at, ended_at, user_agent, updated_at) VALUES ('s1', 'p', 0, 0, '', 0), ('s2', 'p', 0, 0, '', 0)`,
+		`INSERT INTO chunks(session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key, sent_at, created_at)
+			VALUES ('s1', 't', 0, 0, 0, 1, 1, 1, 'pack', 0, 0), ('s2', 't', 0, 0, 0, 1, 1, 1, 'pack', 0, 0), ('s1', 't', 1, 0, 0, 1, 1, 1, '', 0, 0)`,
+		`INSERT INTO segments(session_id, blob_key, data) VALUES ('s1', 's1-compact', x'')`,
+	} {
+		if _, err := old.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var counts string
+	if err := db.read.QueryRowContext(ctx, `SELECT group_concat(key || '=' || refs, ' ') FROM (SELECT * FROM blobs ORDER BY key)`).Scan(&counts); err != nil || counts != "pack=2 s1-compact=1" {
+		t.Fatalf("blobs after migrating = %q, %v", counts, err)
+	}
+	if keys, err := db.DeleteSessions(ctx, []string{"s1"}); err != nil || !slices.Equal(keys, []string{"s1-compact"}) {
+		t.Fatalf("deleting s1 freed %v, %v; want only its compacted blob", keys, err)
+	}
+	if keys, err := db.DeleteSessions(ctx, []string{"s2"}); err != nil || !slices.Equal(keys, []string{"pack"}) {
+		t.Fatalf("deleting s2 freed %v, %v; want the pack", keys, err)
+	}
+	if n := 0; db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM blobs`).Scan(&n) != nil || n != 0 {
+		t.Fatalf("%d blob rows left", n)
+	}
+}

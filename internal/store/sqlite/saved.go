@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/reelhq/reel/internal/store"
@@ -270,8 +269,4 @@ func (db *DB) Pins(ctx context.Context, playlistID int64) ([]store.Pin, error) {
 		out = append(out, p)
 	}
 	return out, rows.Err()
-}
-
-func isForeignKeyViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
 }

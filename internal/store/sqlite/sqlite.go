@@ -16,7 +16,8 @@ import (
 	"strconv"
 	"strings"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/reelhq/reel/internal/store"
 )
@@ -163,6 +164,17 @@ func migrateOnly(ctx context.Context, db *sql.DB, want func(version int) bool) e
 		if err != nil {
 			return fmt.Errorf("sqlite: migrate %s: %w", name, err)
 		}
+		// Another process opening the same file may have applied it since the versions were
+		// read; the transaction holds the write lock, so asking again is the final word.
+		var done int
+		err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, v).Scan(&done)
+		if err != nil || done > 0 {
+			tx.Rollback()
+			if err != nil {
+				return fmt.Errorf("sqlite: migrate %s: %w", name, err)
+			}
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("sqlite: migrate %s: %w", name, err)
@@ -178,6 +190,24 @@ func migrateOnly(ctx context.Context, db *sql.DB, want func(version int) bool) e
 	return nil
 }
 
+// errorCode is SQLite's extended result code of err, 0 when err did not come from SQLite.
+// Errors are told apart by code, never by message text, which SQLite may reword.
+func errorCode(err error) int {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code()
+	}
+	return 0
+}
+
+// isUniqueViolation reports a write refused by a UNIQUE constraint or a primary key (a
+// WITHOUT ROWID table's key, such as chunks', reports the latter).
 func isUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	c := errorCode(err)
+	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// isForeignKeyViolation reports a write naming a row that does not exist.
+func isForeignKeyViolation(err error) bool {
+	return errorCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }

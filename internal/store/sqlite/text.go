@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"database/sql/driver"
 	"encoding/binary"
 	"encoding/json"
@@ -262,17 +261,20 @@ func indexText(ctx context.Context, tx querier, seen *textSeen, id string, piece
 // textCache remembers the ids of pieces ingest has looked up or stored, so a site's pieces,
 // which every session shows, are looked up once per process rather than once per batch (the
 // lookups were a third of the cost of a batch with text). Ids go stale only when pieces are
-// deleted: DeleteSessions resets the cache before it commits, and a change committed by another
-// connection (reel erase-user works on the data directory directly) is seen through PRAGMA
-// data_version at the start of the next ingest transaction, which holds the write lock. What a
-// transaction learns joins the cache only after it commits, and only if the cache was not reset
-// meanwhile.
+// deleted, and every transaction that deletes pieces also increments the one row of
+// text_epoch (migration 0019), whichever process or node it runs on. Each ingest transaction
+// reads that row before it uses the cache and starts the cache over when it changed; on
+// PostgreSQL it reads it FOR SHARE, so no deletion can commit between that read and the
+// ingest's commit (the deletion's UPDATE of the row waits for it), and on SQLite the ingest
+// holds the write lock. What a transaction learns joins the cache only after it commits, and
+// only if the cache was not started over meanwhile. Ids are never reused besides (migration
+// 0019), so an id remembered anywhere can at worst name a deleted piece, never another one.
 type textCache struct {
-	mu      sync.Mutex
-	gen     int   // counts resets
-	version int64 // the write connection's data_version when the cache was last checked
-	ids     map[string]int64
-	size    int
+	mu    sync.Mutex
+	gen   int   // counts resets
+	epoch int64 // text_epoch when the cache was last checked
+	ids   map[string]int64
+	size  int
 }
 
 // maxTextCache bounds the bytes of text the cache holds; when full it starts over.
@@ -306,17 +308,17 @@ func (s *textSeen) add(text string, id int64) {
 	s.added[text] = id
 }
 
-// begin starts a transaction's view of the cache, resetting the cache if another connection
-// committed since it was last checked.
+// begin starts a transaction's view of the cache, starting the cache over if pieces were
+// deleted since it was last checked.
 func (c *textCache) begin(ctx context.Context, tx querier) (*textSeen, error) {
 	var v int64
-	if err := tx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
-		return nil, fmt.Errorf("data version: %w", err)
+	if err := tx.QueryRowContext(ctx, `SELECT n FROM text_epoch`).Scan(&v); err != nil {
+		return nil, fmt.Errorf("text epoch: %w", err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if v != c.version {
-		c.version = v
+	if v != c.epoch {
+		c.epoch = v
 		c.resetLocked()
 	}
 	return &textSeen{cache: c, gen: c.gen}, nil
@@ -342,13 +344,6 @@ func (c *textCache) commit(s *textSeen) {
 		c.ids[text] = id
 		c.size += len(text)
 	}
-}
-
-// reset forgets every id.
-func (c *textCache) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.resetLocked()
 }
 
 func (c *textCache) resetLocked() {
@@ -468,17 +463,25 @@ func dropUnusedText(ctx context.Context, tx querier, candidates map[int64]bool) 
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
+	deleted := false
 	for _, id := range ids {
-		var row int64
-		err := tx.QueryRowContext(ctx, `SELECT rowid FROM session_text_refs_fts WHERE session_text_refs_fts MATCH ? LIMIT 1`, strconv.FormatInt(id, 10)).Scan(&row)
-		if err == nil {
-			continue
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
+		// Deleted only if no row references it at the moment of the delete: the check and the
+		// delete are one statement. (PostgreSQL locks the candidates FOR UPDATE, in id order,
+		// first, so a reference committed meanwhile is counted.)
+		res, err := tx.ExecContext(ctx, `DELETE FROM text_pieces WHERE id = ?1
+			AND NOT EXISTS (SELECT 1 FROM session_text_refs_fts WHERE session_text_refs_fts MATCH CAST(?1 AS TEXT))`, id)
+		if err != nil {
 			return fmt.Errorf("text piece %d: %w", id, err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM text_pieces WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("text piece %d: %w", id, err)
+		if n, _ := res.RowsAffected(); n > 0 {
+			deleted = true
+		}
+	}
+	// Ingest caches ids of pieces (textCache): moving the epoch makes every cache, in every
+	// process, start over before it next hands one out.
+	if deleted {
+		if _, err := tx.ExecContext(ctx, `UPDATE text_epoch SET n = n + 1`); err != nil {
+			return fmt.Errorf("text epoch: %w", err)
 		}
 	}
 	return nil

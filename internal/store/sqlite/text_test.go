@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql/driver"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -440,4 +441,34 @@ func TestTextCacheAcrossProcesses(t *testing.T) {
 	e.add("s_b", 1, "Menu", "Only B")
 	e.consistent()
 	e.expect(textCase{"text:menu", []string{"s_b"}}, textCase{"text:only", []string{"s_b"}})
+}
+
+// TestTextCacheAcrossNodes: a deletion of pieces by any writer moves text_epoch, which every
+// ingest transaction reads before it uses its cache, so ids remembered before the deletion are
+// never referenced after it; and a deleted piece's id is never given to a new one.
+func TestTextCacheAcrossNodes(t *testing.T) {
+	e := newTextEnv(t)
+	e.add("s_a", 0, "Menu", "Only A")
+	before := e.count(`SELECT MAX(id) FROM text_pieces`)
+	// The other node deletes s_a and its pieces, then stores one piece of its own.
+	other, err := Open(e.ctx, e.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.DeleteSessions(e.ctx, []string{"s_a"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.AppendBatch(e.ctx, store.Batch{ProjectID: "p", Text: []string{"Footer"}, Chunk: store.Chunk{SessionID: "s_c", Tab: "tab_0001", FirstAt: textT0, LastAt: textT0, BlobKey: "k2"}}); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	if n := e.count(`SELECT MIN(id) FROM text_pieces`); n <= before {
+		t.Fatalf("a new piece took id %d; the deleted pieces had ids up to %d", n, before)
+	}
+	e.add("s_b", 1, "Menu", "Only B")
+	e.consistent()
+	if got := e.sessionText("s_b"); fmt.Sprint(got) != "[Menu Only B]" {
+		t.Fatalf("s_b's text = %v", got)
+	}
+	e.expect(textCase{"text:menu", []string{"s_b"}}, textCase{"text:footer", []string{"s_c"}})
 }

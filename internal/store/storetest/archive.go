@@ -10,14 +10,8 @@ import (
 	"github.com/reelhq/reel/internal/store"
 )
 
-// ArchiveStore is a backend that keeps archived resources.
-type ArchiveStore interface {
-	store.Store
-	store.Archives
-}
-
 // RunArchives runs the contract of store.Archives.
-func RunArchives(t *testing.T, open func(t *testing.T) ArchiveStore) {
+func RunArchives(t *testing.T, open func(t *testing.T) store.Index) {
 	s := open(t)
 	t.Cleanup(func() { s.Close() })
 	ctx := context.Background()

@@ -10,18 +10,11 @@ import (
 	"github.com/reelhq/reel/internal/store"
 )
 
-// SavedStore is a backend with saved searches, playlists and alert rules.
-type SavedStore interface {
-	store.Store
-	store.Saved
-	store.Alerts
-}
-
 // RunSaved runs the contract of store.Saved.
-func RunSaved(t *testing.T, open func(t *testing.T) SavedStore) {
+func RunSaved(t *testing.T, open func(t *testing.T) store.Index) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s SavedStore)
+		fn   func(t *testing.T, s store.Index)
 	}{
 		{"SavedSearches", testSavedSearches},
 		{"Playlists", testPlaylists},
@@ -52,7 +45,7 @@ func names[T any](xs []T, name func(T) string) string {
 	return out
 }
 
-func testSavedSearches(t *testing.T, s SavedStore) {
+func testSavedSearches(t *testing.T, s store.Index) {
 	ctx := context.Background()
 	mustProject(t, s, "default")
 	mustProject(t, s, "other")
@@ -131,7 +124,7 @@ func testSavedSearches(t *testing.T, s SavedStore) {
 	}
 }
 
-func testPlaylists(t *testing.T, s SavedStore) {
+func testPlaylists(t *testing.T, s store.Index) {
 	ctx := context.Background()
 	mustProject(t, s, "default")
 	mustProject(t, s, "other")
@@ -210,7 +203,7 @@ func testPlaylists(t *testing.T, s SavedStore) {
 	}
 }
 
-func testDeletingSessionsUnpins(t *testing.T, s SavedStore) {
+func testDeletingSessionsUnpins(t *testing.T, s store.Index) {
 	ctx := context.Background()
 	mustProject(t, s, "default")
 	for _, id := range []string{"s1", "s2"} {
