@@ -31,3 +31,7 @@ func TestArchivesContract(t *testing.T) {
 func TestSavedContract(t *testing.T) {
 	storetest.RunSaved(t, func(t *testing.T) storetest.SavedStore { return open(t) })
 }
+
+func TestHeatmaps(t *testing.T) {
+	storetest.RunHeatmaps(t, func(t *testing.T) store.Index { return open(t) })
+}
