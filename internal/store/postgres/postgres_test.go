@@ -35,3 +35,7 @@ func TestSavedContract(t *testing.T) {
 func TestHeatmaps(t *testing.T) {
 	storetest.RunHeatmaps(t, func(t *testing.T) store.Index { return open(t) })
 }
+
+func TestSearch(t *testing.T) {
+	storetest.RunSearch(t, func(t *testing.T) store.Index { return open(t) })
+}
