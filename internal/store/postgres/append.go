@@ -468,4 +468,3 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
-

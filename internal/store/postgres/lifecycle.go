@@ -28,8 +28,8 @@ func hashBytes(h string) ([]byte, error) {
 func numberContent(ctx context.Context, tx querier, projectID string, refs []store.ContentRef, now time.Time) (map[string]int64, error) {
 	ids := make(map[string]int64, len(refs))
 	type item struct {
-		hash          []byte
-		size, stored  int
+		hash         []byte
+		size, stored int
 	}
 	byHash := map[string]*item{}
 	for _, c := range refs {
@@ -491,4 +491,3 @@ func (db *DB) SweepContent(ctx context.Context, touchedBefore time.Time) ([]stor
 	}
 	return out, nil
 }
-

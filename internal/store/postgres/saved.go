@@ -14,7 +14,6 @@ import (
 
 var _ store.Saved = (*DB)(nil)
 
-
 // CreateSavedSearch stores a search; its owner counts as having visited it at creation.
 func (db *DB) CreateSavedSearch(ctx context.Context, s store.SavedSearch) (store.SavedSearch, error) {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
