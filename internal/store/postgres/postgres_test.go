@@ -39,3 +39,7 @@ func TestHeatmaps(t *testing.T) {
 func TestSearch(t *testing.T) {
 	storetest.RunSearch(t, func(t *testing.T) store.Index { return open(t) })
 }
+
+func TestText(t *testing.T) {
+	storetest.RunText(t, func(t *testing.T) store.Index { return open(t) })
+}

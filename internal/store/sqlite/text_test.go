@@ -14,6 +14,7 @@ import (
 
 	"github.com/reelhq/reel/internal/search"
 	"github.com/reelhq/reel/internal/store"
+	"github.com/reelhq/reel/internal/store/storetest"
 )
 
 // maxPieceBytes is rrweb.Text's bound on one piece.
@@ -440,4 +441,15 @@ func TestTextCacheAcrossProcesses(t *testing.T) {
 	e.add("s_b", 1, "Menu", "Only B")
 	e.consistent()
 	e.expect(textCase{"text:menu", []string{"s_b"}}, textCase{"text:only", []string{"s_b"}})
+}
+
+// TestTextContract runs the shared on-screen text contract with text compiled both ways.
+func TestTextContract(t *testing.T) {
+	defer func() { rareRows = 10000 }()
+	for _, rare := range []int{10000, 0} {
+		t.Run(strconv.Itoa(rare), func(t *testing.T) {
+			rareRows = rare
+			storetest.RunText(t, func(t *testing.T) store.Index { return openIndex(t) })
+		})
+	}
 }
