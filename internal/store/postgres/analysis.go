@@ -12,6 +12,7 @@ var _ store.Analyzer = (*DB)(nil)
 
 // SaveAnalysis replaces a session's findings and scores.
 func (db *DB) SaveAnalysis(ctx context.Context, a store.Analysis) error {
+	a.SessionID = clean(a.SessionID)
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: save analysis: %w", err)

@@ -257,6 +257,7 @@ func (db *DB) ClaimSession(ctx context.Context, id string, lease time.Duration) 
 
 // CommitCompaction swaps a session's chunks for segments in one transaction.
 func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]string, error) {
+	c.SessionID = clean(c.SessionID)
 	var out []string
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var projectID string
@@ -279,7 +280,7 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 			tabs, idx, first, last, blob, off, length, events, raw := make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 			for i, g := range c.Segments {
 				delete(obsolete, g.BlobKey)
-				tabs[i], idx[i], first[i], last[i], blob[i] = g.Tab, int64(g.Index), ms(g.FirstAt), ms(g.LastAt), g.BlobKey
+				tabs[i], idx[i], first[i], last[i], blob[i] = clean(g.Tab), int64(g.Index), ms(g.FirstAt), ms(g.LastAt), g.BlobKey
 				off[i], length[i], events[i], raw[i] = g.Offset, g.Length, int64(g.Events), int64(g.RawBytes)
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO segments(session_id, tab, idx, first_at, last_at, blob_key, "offset", length, events, raw_bytes)
@@ -289,7 +290,7 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 			}
 		}
 		for _, ch := range c.Chunks {
-			tag, err := tx.Exec(ctx, `UPDATE chunks SET compacted = true, blob_key = '' WHERE session_id = $1 AND tab = $2 AND seq = $3 AND NOT compacted`, c.SessionID, ch.Tab, ch.Seq)
+			tag, err := tx.Exec(ctx, `UPDATE chunks SET compacted = true, blob_key = '' WHERE session_id = $1 AND tab = $2 AND seq = $3 AND NOT compacted`, c.SessionID, clean(ch.Tab), ch.Seq)
 			if err != nil {
 				return fmt.Errorf("mark chunk: %w", err)
 			}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,6 +22,7 @@ func RunSearch(t *testing.T, open func(t *testing.T) store.Index) {
 	t.Run("Conjunctions", func(t *testing.T) { testSearchConjunctions(t, open(t)) })
 	t.Run("EraseRemovesSearchIndex", func(t *testing.T) { testEraseRemovesSearchIndex(t, open(t)) })
 	t.Run("EventPropsBounded", func(t *testing.T) { testEventPropsBounded(t, open(t)) })
+	t.Run("HostileBatch", func(t *testing.T) { testHostileBatch(t, open(t)) })
 }
 
 var searchT0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -613,5 +615,44 @@ func testEventPropsBounded(t *testing.T, db store.Index) {
 	for q, want := range map[string]int{"event.k:v000": 1, "event.k:v199": 1, "event.k:v200": 0, "event.k:v499": 0} {
 		plan, _ := search.Parse(q)
 		listAll(t, db, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true}, want)
+	}
+}
+
+// testHostileBatch: NUL bytes and invalid UTF-8 in every string of a batch do not fail it (a
+// backend whose text refuses them cleans them, docs/decisions.md); the batch is found again by
+// the strings it was sent with, a retry is a duplicate, and its valid parts are searchable.
+func testHostileBatch(t *testing.T, db store.Index) {
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	if err := db.CreateProject(ctx, store.Project{ID: "p", Name: "p", PublicKey: "pk"}); err != nil {
+		t.Fatal(err)
+	}
+	bad := "a\x00b\xffc"
+	at := searchT0
+	b := store.Batch{ProjectID: "p", Chunk: store.Chunk{SessionID: "s_" + bad, Tab: "tab_" + bad, FirstAt: at, LastAt: at, BlobKey: "k"},
+		UserID: "user_" + bad, UserAgent: bad, Referrer: "https://ref.test/" + bad, Browser: bad, OS: bad, Device: bad,
+		Pages:         []store.Page{{Tab: bad, At: at, URL: "https://x.test/" + bad + "?utm_source=" + bad}, {Tab: bad, At: at, URL: "\xff://bad url"}},
+		ErrorMessages: []string{"boom " + bad}, EventNames: []string{"evt_" + bad}, Traits: map[string]string{bad: bad},
+		EventProps: []store.Prop{{Key: bad, Value: bad}}, Text: []string{"hostile " + bad}}
+	if err := db.AppendBatch(ctx, b); err != nil {
+		t.Fatalf("hostile batch: %v", err)
+	}
+	if ok, err := db.HasChunk(ctx, b.Chunk.SessionID, b.Chunk.Tab, 0); err != nil || !ok {
+		t.Errorf("HasChunk = %v, %v; want the chunk found by the strings it was sent with", ok, err)
+	}
+	if err := db.AppendBatch(ctx, b); !errors.Is(err, store.ErrDuplicate) {
+		t.Errorf("the same batch again = %v, want ErrDuplicate", err)
+	}
+	if s, err := db.GetSession(ctx, b.Chunk.SessionID); err != nil || len(s.URLs) != 2 {
+		t.Errorf("GetSession = %+v, %v", s, err)
+	}
+	for _, q := range []string{`error:"boom a"`, "event:evt_*", "user:user_*", "text:hostile", "visited:https://x.test/*"} {
+		plan, err := search.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := listAll(t, db, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true}, 1); len(got) != 1 {
+			t.Errorf("%q = %v, want the hostile session", q, got)
+		}
 	}
 }
