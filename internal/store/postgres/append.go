@@ -176,8 +176,8 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 	return errs
 }
 
-// numberGroupContent records the content items of every batch of a group, project by project
-// in (project, hash) order, and returns their ids by project and hash.
+// numberGroupContent records the content items of every batch of a group and their edges,
+// project by project in (project, hash) order, and returns their ids by project and hash.
 func numberGroupContent(ctx context.Context, tx pgx.Tx, bs []store.Batch, now time.Time) (map[string]map[string]int64, error) {
 	byProject := map[string][]store.ContentRef{}
 	for _, b := range bs {
@@ -190,7 +190,7 @@ func numberGroupContent(ctx context.Context, tx pgx.Tx, bs []store.Batch, now ti
 	}
 	slices.Sort(projects)
 	for _, p := range projects {
-		ids, err := numberContent(ctx, tx, p, byProject[p], now)
+		ids, err := numberAndLink(ctx, tx, p, byProject[p], now)
 		if err != nil {
 			return nil, err
 		}
@@ -370,7 +370,7 @@ func appendBatch(ctx context.Context, tx pgx.Tx, b store.Batch, content map[stri
 	if err := tx.SendBatch(ctx, &q).Close(); err != nil {
 		return fmt.Errorf("postgres: append batch %s: %w", id, err)
 	}
-	if err := linkContent(ctx, tx, b.ProjectID, id, b.Content, content); err != nil {
+	if err := addRoots(ctx, tx, id, b.Content, content); err != nil {
 		return fmt.Errorf("postgres: append batch %s: %w", id, err)
 	}
 	if err := indexMore(ctx, tx, b); err != nil {

@@ -82,13 +82,21 @@ func (db *DB) SaveArchive(ctx context.Context, sessionID string, rows []store.Ar
 		return fmt.Errorf("postgres: save archive: %w", err)
 	}
 	defer tx.Rollback(context.Background())
+	// Content rows first, then the session's: the lock order ingest follows.
 	var projectID string
-	if err := tx.QueryRow(ctx, `SELECT project_id FROM sessions WHERE id = $1 FOR UPDATE`, sessionID).Scan(&projectID); errors.Is(err, pgx.ErrNoRows) {
+	if err := tx.QueryRow(ctx, `SELECT project_id FROM sessions WHERE id = $1`, sessionID).Scan(&projectID); errors.Is(err, pgx.ErrNoRows) {
 		return store.ErrNotFound
 	} else if err != nil {
 		return fmt.Errorf("postgres: save archive %s: %w", sessionID, err)
 	}
-	if err := addContent(ctx, tx, projectID, sessionID, refs, now); err != nil {
+	ids, err := numberAndLink(ctx, tx, projectID, refs, now)
+	if err != nil {
+		return fmt.Errorf("postgres: save archive: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE`, sessionID); err != nil {
+		return fmt.Errorf("postgres: save archive %s: %w", sessionID, err)
+	}
+	if err := addRoots(ctx, tx, sessionID, refs, ids); err != nil {
 		return fmt.Errorf("postgres: save archive: %w", err)
 	}
 	for _, a := range rows {

@@ -29,6 +29,7 @@ func numberContent(ctx context.Context, tx querier, projectID string, refs []sto
 	ids := make(map[string]int64, len(refs))
 	type item struct {
 		hash         []byte
+		names        []string // the hash as the refs spelled it
 		size, stored int
 	}
 	byHash := map[string]*item{}
@@ -41,10 +42,14 @@ func numberContent(ctx context.Context, tx querier, projectID string, refs []sto
 		if err != nil {
 			return nil, err
 		}
-		it := byHash[c.Hash]
+		key := string(h)
+		it := byHash[key]
 		if it == nil {
 			it = &item{hash: h}
-			byHash[c.Hash] = it
+			byHash[key] = it
+		}
+		if !slices.Contains(it.names, c.Hash) {
+			it.names = append(it.names, c.Hash)
 		}
 		it.size, it.stored = max(it.size, c.Size), max(it.stored, c.Stored)
 	}
@@ -74,7 +79,11 @@ func numberContent(ctx context.Context, tx querier, projectID string, refs []sto
 		if err := rows.Scan(&h, &id); err != nil {
 			return nil, fmt.Errorf("content: %w", err)
 		}
-		ids[hex.EncodeToString(h)] = id
+		if it := byHash[string(h)]; it != nil {
+			for _, name := range it.names {
+				ids[name] = id
+			}
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("content: %w", err)
@@ -82,30 +91,17 @@ func numberContent(ctx context.Context, tx querier, projectID string, refs []sto
 	return ids, nil
 }
 
-// linkContent records a session's roots and the items' child edges, the items numbered by
-// ids; a child is one of refs or an item the project already has.
-func linkContent(ctx context.Context, tx querier, projectID, sessionID string, refs []store.ContentRef, numbered map[string]int64) error {
-	ids := make(map[string]int64, len(refs))
+// addEdges records the child edges of content items numbered by ids, in (parent, child) order,
+// the lock order of concurrent writers. A child is one of the numbered items or an item the
+// project already has.
+func addEdges(ctx context.Context, tx querier, projectID string, refs []store.ContentRef, ids map[string]int64) error {
+	type edge struct{ parent, child int64 }
+	var edges []edge
 	for _, c := range refs {
-		if c.ID != 0 {
-			ids[c.Hash] = c.ID
-		} else {
-			ids[c.Hash] = numbered[c.Hash]
+		parent, ok := ids[c.Hash]
+		if !ok {
+			parent = c.ID
 		}
-	}
-	var roots []int64
-	for _, c := range refs {
-		if c.Root {
-			roots = append(roots, ids[c.Hash])
-		}
-	}
-	if len(roots) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO session_content(session_id, content_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`, sessionID, roots); err != nil {
-			return fmt.Errorf("content refs: %w", err)
-		}
-	}
-	var parents, children []int64
-	for _, c := range refs {
 		for _, child := range c.Children {
 			ch, ok := ids[child]
 			if !ok {
@@ -120,24 +116,56 @@ func linkContent(ctx context.Context, tx querier, projectID, sessionID string, r
 				}
 				ids[child] = ch
 			}
-			parents, children = append(parents, ids[c.Hash]), append(children, ch)
+			edges = append(edges, edge{parent, ch})
 		}
 	}
-	if len(parents) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO content_children(parent, child) SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT DO NOTHING`, parents, children); err != nil {
-			return fmt.Errorf("content edges: %w", err)
-		}
+	if len(edges) == 0 {
+		return nil
+	}
+	slices.SortFunc(edges, func(a, b edge) int { return cmp.Or(cmp.Compare(a.parent, b.parent), cmp.Compare(a.child, b.child)) })
+	edges = slices.Compact(edges)
+	parents, children := make([]int64, len(edges)), make([]int64, len(edges))
+	for i, e := range edges {
+		parents[i], children[i] = e.parent, e.child
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO content_children(parent, child) SELECT * FROM unnest($1::bigint[], $2::bigint[]) ORDER BY 1, 2 ON CONFLICT DO NOTHING`, parents, children); err != nil {
+		return fmt.Errorf("content edges: %w", err)
 	}
 	return nil
 }
 
-// addContent numbers and links a session's content items.
-func addContent(ctx context.Context, tx querier, projectID, sessionID string, refs []store.ContentRef, now time.Time) error {
+// addRoots adds the items of refs marked Root to the session's roots; its session row is
+// locked by now.
+func addRoots(ctx context.Context, tx querier, sessionID string, refs []store.ContentRef, ids map[string]int64) error {
+	var roots []int64
+	for _, c := range refs {
+		if !c.Root {
+			continue
+		}
+		if c.ID != 0 {
+			roots = append(roots, c.ID)
+		} else {
+			roots = append(roots, ids[c.Hash])
+		}
+	}
+	if len(roots) == 0 {
+		return nil
+	}
+	slices.Sort(roots)
+	if _, err := tx.Exec(ctx, `INSERT INTO session_content(session_id, content_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`, sessionID, slices.Compact(roots)); err != nil {
+		return fmt.Errorf("content refs: %w", err)
+	}
+	return nil
+}
+
+// numberAndLink numbers content items and records their edges: what a writer does before it
+// locks the session whose roots they become.
+func numberAndLink(ctx context.Context, tx querier, projectID string, refs []store.ContentRef, now time.Time) (map[string]int64, error) {
 	ids, err := numberContent(ctx, tx, projectID, refs, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return linkContent(ctx, tx, projectID, sessionID, refs, ids)
+	return ids, addEdges(ctx, tx, projectID, refs, ids)
 }
 
 // NumberContent records stored content items and returns their ids.
@@ -260,9 +288,17 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 	c.SessionID = clean(c.SessionID)
 	var out []string
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// Content rows first, then the session's: the lock order ingest follows.
 		var projectID string
-		if err := tx.QueryRow(ctx, `SELECT project_id FROM sessions WHERE id = $1 FOR UPDATE`, c.SessionID).Scan(&projectID); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT project_id FROM sessions WHERE id = $1`, c.SessionID).Scan(&projectID); err != nil {
 			return fmt.Errorf("%s: %w", c.SessionID, err)
+		}
+		ids, err := numberAndLink(ctx, tx, projectID, c.Content, c.At)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE`, c.SessionID); err != nil {
+			return err
 		}
 		obsolete := map[string]bool{}
 		keys, err := scanIDs(tx.Query(ctx, `SELECT DISTINCT blob_key FROM segments WHERE session_id = $1`, c.SessionID))
@@ -298,7 +334,7 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 				obsolete[ch.BlobKey] = true
 			}
 		}
-		if err := addContent(ctx, tx, projectID, c.SessionID, c.Content, c.At); err != nil {
+		if err := addRoots(ctx, tx, c.SessionID, c.Content, ids); err != nil {
 			return err
 		}
 		// As in SQLite: while a chunk that landed after the worker read the chunks is left,

@@ -319,7 +319,7 @@ func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.Sessio
 			return page, fmt.Errorf("postgres: list sessions: %w", err)
 		}
 		// A row comparison, which PostgreSQL answers from the (key DESC, id DESC) index.
-		where = append(where, `(`+key+`, s.id) < (`+c.arg(at)+`, `+c.arg(id)+`)`)
+		where = append(where, `(`+key+`, s.id) < (`+c.arg(at)+`::bigint, `+c.arg(id)+`)`)
 	}
 	query := `SELECT ` + key + `, ` + sessionColsS + ` FROM sessions s` + whereClause(where) + ` ORDER BY ` + key + ` DESC, s.id DESC LIMIT ` + c.arg(q.Limit+1)
 	rows, err := db.pool.Query(ctx, query, c.args...)
