@@ -294,35 +294,11 @@ func decodeCursor(c string) (int64, string, error) {
 // and counts the matches (up to store.CountCap) when asked.
 func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.SessionPage, error) {
 	var page store.SessionPage
-	sortBy := search.Recent
-	var root search.Node
-	if q.Query != nil {
-		sortBy, root = q.Query.Sort, q.Query.Root
+	l, err := db.listSQL(ctx, q)
+	if err != nil {
+		return page, err
 	}
-	c := &compiler{ctx: ctx, db: db}
-	var where []string
-	if q.ProjectID != "" {
-		where = append(where, `s.project_id = `+c.arg(q.ProjectID))
-	}
-	if root != nil {
-		w, err := c.node(root)
-		if err != nil {
-			return page, err
-		}
-		where = append(where, "("+w+")")
-	}
-	key := sortKey(sortBy)
-	countWhere, countArgs := append([]string(nil), where...), append([]any(nil), c.args...)
-	if q.Cursor != "" {
-		at, id, err := decodeCursor(q.Cursor)
-		if err != nil {
-			return page, fmt.Errorf("postgres: list sessions: %w", err)
-		}
-		// A row comparison, which PostgreSQL answers from the (key DESC, id DESC) index.
-		where = append(where, `(`+key+`, s.id) < (`+c.arg(at)+`::bigint, `+c.arg(id)+`)`)
-	}
-	query := `SELECT ` + key + `, ` + sessionColsS + ` FROM sessions s` + whereClause(where) + ` ORDER BY ` + key + ` DESC, s.id DESC LIMIT ` + c.arg(q.Limit+1)
-	rows, err := db.pool.Query(ctx, query, c.args...)
+	rows, err := db.pool.Query(ctx, l.query, l.args...)
 	if err != nil {
 		return page, fmt.Errorf("postgres: list sessions: %w", err)
 	}
@@ -344,9 +320,7 @@ func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.Sessio
 	if q.Count && q.Cursor == "" && len(page.Sessions) <= q.Limit && len(page.Sessions) <= store.CountCap {
 		page.Count = len(page.Sessions)
 	} else if q.Count {
-		countArgs = append(countArgs, store.CountCap+1)
-		query := `SELECT COUNT(*) FROM (SELECT 1 FROM sessions s` + whereClause(countWhere) + ` LIMIT $` + strconv.Itoa(len(countArgs)) + `) c`
-		if err := db.pool.QueryRow(ctx, query, countArgs...).Scan(&page.Count); err != nil {
+		if err := db.pool.QueryRow(ctx, l.count, l.countArgs...).Scan(&page.Count); err != nil {
 			return page, fmt.Errorf("postgres: count sessions: %w", err)
 		}
 		if page.Count > store.CountCap {
@@ -358,6 +332,49 @@ func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.Sessio
 		page.Next = encodeCursor(keys[q.Limit-1], page.Sessions[q.Limit-1].ID)
 	}
 	return page, nil
+}
+
+// listing is a list query's SQL: the page (one row more than asked, to know whether another
+// page follows) and the count up to store.CountCap + 1.
+type listing struct {
+	query, count    string
+	args, countArgs []any
+}
+
+func (db *DB) listSQL(ctx context.Context, q store.ListQuery) (listing, error) {
+	var l listing
+	sortBy := search.Recent
+	var root search.Node
+	if q.Query != nil {
+		sortBy, root = q.Query.Sort, q.Query.Root
+	}
+	c := &compiler{ctx: ctx, db: db}
+	var where []string
+	if q.ProjectID != "" {
+		where = append(where, `s.project_id = `+c.arg(q.ProjectID))
+	}
+	if root != nil {
+		w, err := c.node(root)
+		if err != nil {
+			return l, err
+		}
+		where = append(where, "("+w+")")
+	}
+	key := sortKey(sortBy)
+	countWhere := append([]string(nil), where...)
+	l.countArgs = append(append([]any(nil), c.args...), store.CountCap+1)
+	l.count = `SELECT COUNT(*) FROM (SELECT 1 FROM sessions s` + whereClause(countWhere) + ` LIMIT $` + strconv.Itoa(len(l.countArgs)) + `) c`
+	if q.Cursor != "" {
+		at, id, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return l, fmt.Errorf("postgres: list sessions: %w", err)
+		}
+		// A row comparison, which PostgreSQL answers from the (key DESC, id DESC) index.
+		where = append(where, `(`+key+`, s.id) < (`+c.arg(at)+`::bigint, `+c.arg(id)+`)`)
+	}
+	l.query = `SELECT ` + key + `, ` + sessionColsS + ` FROM sessions s` + whereClause(where) + ` ORDER BY ` + key + ` DESC, s.id DESC LIMIT ` + c.arg(q.Limit+1)
+	l.args = c.args
+	return l, nil
 }
 
 func whereClause(where []string) string {

@@ -314,28 +314,28 @@ func testSearchLanguage(t *testing.T, db store.Index) {
 			t.Fatalf("%q: %v", tc.q, err)
 		}
 		want := strings.Fields(tc.want)
-		got := listAll(t, db, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true}, len(want))
+		got := searchPages(t, db, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true}, len(want))
 		if !slices.Equal(got, want) {
 			t.Errorf("%q = %v, want %v", tc.q, got, want)
 		}
 		// One at a time, through the cursors: the same sessions in the same order.
-		if paged := listAll(t, db, store.ListQuery{ProjectID: "p", Limit: 1, Query: plan, Count: true}, len(want)); !slices.Equal(paged, want) {
+		if paged := searchPages(t, db, store.ListQuery{ProjectID: "p", Limit: 1, Query: plan, Count: true}, len(want)); !slices.Equal(paged, want) {
 			t.Errorf("%q one per page = %v, want %v", tc.q, paged, want)
 		}
 	}
 	// Without a project, every project's sessions.
 	plan, _ := search.Parse("browser:firefox")
-	if got := listAll(t, db, store.ListQuery{Limit: 10, Query: plan, Count: true}, 3); !slices.Equal(got, []string{"s_c", "q_all", "s_a"}) {
+	if got := searchPages(t, db, store.ListQuery{Limit: 10, Query: plan, Count: true}, 3); !slices.Equal(got, []string{"s_c", "q_all", "s_a"}) {
 		t.Errorf("every project's firefox sessions = %v", got)
 	}
-	if got := listAll(t, db, store.ListQuery{ProjectID: "q", Limit: 10, Count: true}, 1); !slices.Equal(got, []string{"q_all"}) {
+	if got := searchPages(t, db, store.ListQuery{ProjectID: "q", Limit: 10, Count: true}, 1); !slices.Equal(got, []string{"q_all"}) {
 		t.Errorf("project q = %v", got)
 	}
 	_ = ctx
 }
 
-// listAll pages through a query and returns the ids, checking that every page counts want.
-func listAll(t *testing.T, db store.Store, q store.ListQuery, want int) []string {
+// searchPages pages through a query and returns the ids, checking that every page counts want.
+func searchPages(t *testing.T, db store.Store, q store.ListQuery, want int) []string {
 	t.Helper()
 	got := []string{}
 	for pages := 0; ; pages++ {
@@ -509,7 +509,7 @@ func testSearchConjunctions(t *testing.T, db store.Index) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := listAll(t, db, store.ListQuery{ProjectID: "p", Limit: 4, Query: plan, Count: true}, len(want))
+		got := searchPages(t, db, store.ListQuery{ProjectID: "p", Limit: 4, Query: plan, Count: true}, len(want))
 		if !slices.Equal(got, append([]string{}, want...)) {
 			t.Errorf("%q =\n%v\nwant\n%v", tc.q, got, want)
 		}
@@ -575,7 +575,7 @@ func testEraseRemovesSearchIndex(t *testing.T, db store.Index) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Join(listAll(t, db, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true}, len(strings.Fields(want))), " "); got != want {
+		if got := strings.Join(searchPages(t, db, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true}, len(strings.Fields(want))), " "); got != want {
 			t.Errorf("%q after erasing s_alice = %q, want %q", q, got, want)
 		}
 	}
@@ -588,7 +588,7 @@ func testEraseRemovesSearchIndex(t *testing.T, db store.Index) {
 	}
 	for _, q := range []string{"error:alice", "text:s_alice"} {
 		plan, _ := search.Parse(q)
-		if got := listAll(t, db, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true}, 1); !slices.Equal(got, []string{"s_carol"}) {
+		if got := searchPages(t, db, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true}, 1); !slices.Equal(got, []string{"s_carol"}) {
 			t.Errorf("%q = %v, want s_carol", q, got)
 		}
 	}
@@ -614,7 +614,7 @@ func testEventPropsBounded(t *testing.T, db store.Index) {
 	}
 	for q, want := range map[string]int{"event.k:v000": 1, "event.k:v199": 1, "event.k:v200": 0, "event.k:v499": 0} {
 		plan, _ := search.Parse(q)
-		listAll(t, db, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true}, want)
+		searchPages(t, db, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true}, want)
 	}
 }
 
@@ -651,7 +651,7 @@ func testHostileBatch(t *testing.T, db store.Index) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := listAll(t, db, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true}, 1); len(got) != 1 {
+		if got := searchPages(t, db, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true}, 1); len(got) != 1 {
 			t.Errorf("%q = %v, want the hostile session", q, got)
 		}
 	}

@@ -75,7 +75,7 @@ func (e *textEnv) expect(cases ...textCase) {
 		if want == nil {
 			want = []string{}
 		}
-		if got := listAll(e.t, e.db, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true}, len(want)); !slices.Equal(got, want) {
+		if got := searchPages(e.t, e.db, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true}, len(want)); !slices.Equal(got, want) {
 			e.t.Errorf("%q = %v, want %v", tc.q, got, want)
 		}
 	}
