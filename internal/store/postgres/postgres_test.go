@@ -43,12 +43,26 @@ func TestHeatmaps(t *testing.T) {
 	storetest.RunHeatmaps(t, func(t *testing.T) store.Index { return open(t) })
 }
 
+// TestSearch runs the search contract with lookups under OR compiled both ways: hashed whole
+// (rare) and tested session by session (common).
 func TestSearch(t *testing.T) {
-	storetest.RunSearch(t, func(t *testing.T) store.Index { return open(t) })
+	defer func() { rareRows = 10000 }()
+	for _, rare := range []int{10000, 0} {
+		t.Run(fmt.Sprintf("rareRows=%d", rare), func(t *testing.T) {
+			rareRows = rare
+			storetest.RunSearch(t, func(t *testing.T) store.Index { return open(t) })
+		})
+	}
 }
 
 func TestText(t *testing.T) {
-	storetest.RunText(t, func(t *testing.T) store.Index { return open(t) })
+	defer func() { rareRows = 10000 }()
+	for _, rare := range []int{10000, 0} {
+		t.Run(fmt.Sprintf("rareRows=%d", rare), func(t *testing.T) {
+			rareRows = rare
+			storetest.RunText(t, func(t *testing.T) store.Index { return open(t) })
+		})
+	}
 }
 
 // TestMigrateConcurrently: two nodes opening one fresh database at the same moment both
