@@ -217,7 +217,7 @@ func indexText(ctx context.Context, tx pgx.Tx, texts []sessionText) error {
 		}
 	}
 	for id, st := range states {
-		if _, err := tx.Exec(ctx, `UPDATE sessions SET text_bytes = $1 WHERE id = $2 AND text_bytes <> $1`, min(st.size, max(st.size, 0)), id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE sessions SET text_bytes = $1 WHERE id = $2 AND text_bytes <> $1`, st.size, id); err != nil {
 			return fmt.Errorf("index text: %w", err)
 		}
 	}
