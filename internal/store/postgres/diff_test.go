@@ -65,8 +65,8 @@ func diffScenario(t *testing.T, db store.Index) map[string]string {
 		b := store.Batch{ProjectID: []string{"p", "p", "q"}[i%3], UserID: []string{"", "u1", "u2"}[i%3],
 			Chunk: store.Chunk{SessionID: id, Tab: "tab_1", FirstAt: at, LastAt: at.Add(time.Duration(i) * time.Minute), Events: 10 + i, RawBytes: 100, StoredBytes: 50,
 				BlobKey: fmt.Sprintf("pack_%d", i/4), BlobOffset: int64(i%4) * 50, BlobLength: 50},
-			Pages:   []store.Page{{Tab: "tab_1", At: at, URL: "https://x.test/a?q=" + id}, {Tab: "tab_1", At: at.Add(time.Second), URL: "https://x.test/b/" + id}},
-			Clicks:  i, ActiveMS: int64(i) * 1000, UserAgent: "UA " + id, Viewport: store.Viewport{Width: 100 * i, Height: 50 * i},
+			Pages:  []store.Page{{Tab: "tab_1", At: at, URL: "https://x.test/a?q=" + id}, {Tab: "tab_1", At: at.Add(time.Second), URL: "https://x.test/b/" + id}},
+			Clicks: i, ActiveMS: int64(i) * 1000, UserAgent: "UA " + id, Viewport: store.Viewport{Width: 100 * i, Height: 50 * i},
 			Browser: "firefox", OS: "linux", Device: "desktop", Country: "DE", Errors: i % 2, Failed: i % 3,
 			Content: []store.ContentRef{{Hash: hash('a' + byte(i%3)), Size: 10, Stored: 8, Root: true, Children: []string{hash('f')}}, {Hash: hash('f'), Size: 1, Stored: 1}},
 		}
