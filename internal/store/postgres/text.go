@@ -128,11 +128,15 @@ func indexText(ctx context.Context, tx pgx.Tx, texts []sessionText) error {
 	}
 	states := map[string]*state{}
 	all := map[string]bool{}
-	for _, t := range texts {
+	for k := range texts {
+		t := &texts[k]
+		// Cleaned into a copy: the pieces are the caller's.
+		pieces := make([]string, len(t.pieces))
 		for i, p := range t.pieces {
-			t.pieces[i] = cleanPiece(p)
-			all[t.pieces[i]] = true
+			pieces[i] = cleanPiece(p)
+			all[pieces[i]] = true
 		}
+		t.pieces = pieces
 		if states[t.id] != nil {
 			continue
 		}
