@@ -29,11 +29,9 @@ func All(t *testing.T, open func(t *testing.T) store.Index) {
 		{"Alerts", RunAlerts},
 		{"Lifecycle", RunLifecycle},
 		{"Concurrency", RunConcurrency},
-		// MERGE: the search, on-screen text and heatmap groups (storetest/search.go, text.go,
-		// heatmaps.go, on another branch) are wired here when that branch lands:
-		//	{"Search", RunSearch},
-		//	{"Text", RunText},
-		//	{"Heatmaps", RunHeatmaps},
+		{"Search", RunSearch},
+		{"Text", RunText},
+		{"Heatmaps", RunHeatmaps},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, open) })
