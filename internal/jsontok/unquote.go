@@ -29,10 +29,21 @@ func Unquote(tok []byte) (string, bool) {
 func plain(s []byte) int {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		v := binary.LittleEndian.Uint64(s[i:])
-		if m := special(v) | v&highs; m != 0 {
+		if m := plainMask(binary.LittleEndian.Uint64(s[i:])); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
+	}
+	if i == len(s) {
+		return i
+	}
+	if len(s) >= 8 {
+		// The last eight bytes, overlapping some already looked at, which are plain and so
+		// not marked: the lowest mark is the first byte that is not.
+		j := len(s) - 8
+		if m := plainMask(binary.LittleEndian.Uint64(s[j:])); m != 0 {
+			return j + bits.TrailingZeros64(m)>>3
+		}
+		return len(s)
 	}
 	for ; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
@@ -41,6 +52,9 @@ func plain(s []byte) int {
 	}
 	return i
 }
+
+// plainMask marks the bytes of v that are not plain: those special marks, and the non-ASCII.
+func plainMask(v uint64) uint64 { return special(v) | v&highs }
 
 // unquoteSlow decodes s, the inside of a string token whose first i bytes are plain. It
 // follows encoding/json's unquote, which the fuzz target holds it to.
