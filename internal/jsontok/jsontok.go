@@ -68,8 +68,8 @@ func StringEnd(b []byte, i int) int {
 }
 
 // Skip returns the index just past the value starting at b[i] (b is valid JSON): past the
-// closing quote, bracket or brace, or at the byte ending a number or literal. At a byte that
-// cannot start a value (a closing bracket, a comma) it returns i.
+// closing quote, bracket or brace, or at the byte ending a number or literal. At whitespace,
+// a comma or a closing bracket or brace it returns i: no value starts there.
 func Skip(b []byte, i int) int {
 	depth := 0
 	for ; i < len(b); i++ {

@@ -72,7 +72,8 @@ func (s *Scanner) enter() error {
 	return nil
 }
 
-// Value checks the value at Pos and moves past it.
+// Value checks the value starting at Pos (whitespace before it already passed with Space)
+// and moves past it.
 func (s *Scanner) Value() error {
 	if s.i >= len(s.b) {
 		return s.fail()
