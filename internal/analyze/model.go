@@ -122,8 +122,8 @@ func Build(events []json.RawMessage) *Timeline {
 		case rrweb.FullSnapshot:
 			t.nodes, t.children, t.order = map[int]*Node{}, map[int][]int{}, nil
 			r := &reader{b: ev.Data}
-			_ = r.object(func(key string) error {
-				if key == "node" {
+			_ = r.object(func(key []byte) error {
+				if string(key) == "node" {
 					return t.readNode(r, 0, 0)
 				}
 				return r.pass()

@@ -2,9 +2,10 @@ package analyze
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"strconv"
+
+	"github.com/reelhq/reel/internal/jsontok"
 )
 
 // A one-pass reader of rrweb's serialized node trees. encoding/json spends most of the
@@ -13,15 +14,10 @@ import (
 
 var errShape = errors.New("analyze: unexpected JSON")
 
+// reader is the node reader's cursor; it walks the text with jsontok.
 type reader struct {
 	b []byte
 	i int
-}
-
-func (r *reader) ws() {
-	for r.i < len(r.b) && (r.b[r.i] == ' ' || r.b[r.i] == '\t' || r.b[r.i] == '\n' || r.b[r.i] == '\r') {
-		r.i++
-	}
 }
 
 // str reads a string token and returns its value.
@@ -29,63 +25,21 @@ func (r *reader) str() (string, error) {
 	if r.i >= len(r.b) || r.b[r.i] != '"' {
 		return "", errShape
 	}
-	start := r.i
-	esc := false
-	for j := r.i + 1; j < len(r.b); j++ {
-		switch r.b[j] {
-		case '\\':
-			esc = true
-			j++
-		case '"':
-			r.i = j + 1
-			if !esc {
-				return string(r.b[start+1 : j]), nil
-			}
-			var s string
-			if err := json.Unmarshal(r.b[start:j+1], &s); err != nil {
-				return "", err
-			}
-			return s, nil
-		}
+	end := jsontok.StringEnd(r.b, r.i) + 1
+	if end > len(r.b) {
+		return "", errShape
 	}
-	return "", errShape
+	s, ok := jsontok.Unquote(r.b[r.i:end])
+	r.i = end
+	if !ok {
+		return "", errShape
+	}
+	return s, nil
 }
 
 // pass moves over any value.
 func (r *reader) pass() error {
-	depth := 0
-	for r.i < len(r.b) {
-		switch c := r.b[r.i]; c {
-		case '"':
-			if _, err := r.str(); err != nil {
-				return err
-			}
-			if depth == 0 {
-				return nil
-			}
-			continue
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 {
-				// The end of the enclosing object or array: a scalar value ended just before.
-				return nil
-			}
-			depth--
-			if depth == 0 {
-				r.i++
-				return nil
-			}
-		case ',', ' ', '\t', '\n', '\r', ':':
-			if depth == 0 {
-				return nil
-			}
-		}
-		r.i++
-	}
-	if depth != 0 {
-		return errShape
-	}
+	r.i = jsontok.Skip(r.b, r.i)
 	return nil
 }
 
@@ -98,37 +52,33 @@ func (r *reader) num() int {
 	return int(f)
 }
 
-// object calls field for each key with the reader positioned at its value; field must consume
-// the value.
-func (r *reader) object(field func(key string) error) error {
-	r.ws()
-	if r.i >= len(r.b) || r.b[r.i] != '{' {
+// object calls field for each key, without its quotes, with the reader positioned at its
+// value; field must consume the value. A key is compared as it is written: only one with an
+// escape in it (never written by rrweb, whose keys are plain names) is decoded first.
+func (r *reader) object(field func(key []byte) error) error {
+	i := jsontok.Open(r.b, r.i, '{')
+	if i < 0 {
 		return errShape
 	}
-	r.i++
+	r.i = i
 	for {
-		r.ws()
-		if r.i >= len(r.b) {
+		key, v := jsontok.Member(r.b, r.i)
+		if v < 0 {
 			return errShape
 		}
-		switch r.b[r.i] {
-		case '}':
-			r.i++
+		r.i = v
+		if key == nil {
 			return nil
-		case ',':
-			r.i++
-			continue
 		}
-		key, err := r.str()
-		if err != nil {
-			return err
+		if bytes.IndexByte(key, '\\') >= 0 {
+			s, ok := jsontok.Unquote(key)
+			if !ok {
+				return errShape
+			}
+			key = []byte(s)
+		} else {
+			key = key[1 : len(key)-1]
 		}
-		r.ws()
-		if r.i >= len(r.b) || r.b[r.i] != ':' {
-			return errShape
-		}
-		r.i++
-		r.ws()
 		if err := field(key); err != nil {
 			return err
 		}
@@ -142,8 +92,8 @@ func (t *Timeline) readNode(r *reader, parent, depth int) error {
 	}
 	node := &Node{Parent: parent, Attrs: map[string]string{}}
 	var kids []int
-	err := r.object(func(key string) error {
-		switch key {
+	err := r.object(func(key []byte) error {
+		switch string(key) {
 		case "id":
 			node.ID = r.num()
 		case "tagName":
@@ -158,14 +108,14 @@ func (t *Timeline) readNode(r *reader, parent, depth int) error {
 			}
 			return r.pass()
 		case "attributes":
-			return r.object(func(k string) error {
-				if keptAttrs[k] && r.i < len(r.b) && r.b[r.i] == '"' {
+			return r.object(func(k []byte) error {
+				if keptAttrs[string(k)] && r.i < len(r.b) && r.b[r.i] == '"' {
 					s, err := r.str()
-					node.Attrs[k] = s
+					node.Attrs[string(k)] = s
 					return err
 				}
-				if keptAttrs[k] && bytes.HasPrefix(r.b[r.i:], []byte("true")) {
-					node.Attrs[k] = ""
+				if keptAttrs[string(k)] && bytes.HasPrefix(r.b[r.i:], []byte("true")) {
+					node.Attrs[string(k)] = ""
 				}
 				return r.pass()
 			})
@@ -175,17 +125,13 @@ func (t *Timeline) readNode(r *reader, parent, depth int) error {
 			}
 			r.i++
 			for {
-				r.ws()
-				if r.i >= len(r.b) {
+				v, more := jsontok.Item(r.b, r.i)
+				if v < 0 {
 					return errShape
 				}
-				switch r.b[r.i] {
-				case ']':
-					r.i++
+				r.i = v
+				if !more {
 					return nil
-				case ',':
-					r.i++
-					continue
 				}
 				before := len(t.order)
 				if err := t.readNode(r, -1, depth+1); err != nil {

@@ -18,8 +18,9 @@ import (
 	"fmt"
 	"iter"
 	"strconv"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/reelhq/reel/internal/jsontok"
 )
 
 // markerPrefix is how a marker begins in JSON text (the opening quote included).
@@ -68,35 +69,6 @@ func Token(s string) []byte {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s) // a string always encodes
 	return bytes.TrimRight(buf.Bytes(), "\n")
-}
-
-// stringToken finds the end of the JSON string token starting at b[i] == '"' and returns the
-// index just past its closing quote, or -1 if it is unterminated.
-func stringToken(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
-	}
-	return -1
-}
-
-// isKey reports whether the token ending at end is an object key (the next non-space byte is
-// a colon).
-func isKey(b []byte, end int) bool {
-	for ; end < len(b); end++ {
-		switch b[end] {
-		case ' ', '\t', '\n', '\r':
-			continue
-		case ':':
-			return true
-		}
-		return false
-	}
-	return false
 }
 
 // Refs returns the hashes of the markers in the JSON text b, each once.
@@ -162,7 +134,7 @@ func TreeHash(text []byte) string {
 // alone; object keys are never replaced. b must be valid JSON.
 func Externalize(b []byte, minLen int) ([]byte, map[string][]byte, error) {
 	x := externalizer{in: b, min: minLen, out: make([]byte, 0, len(b)/2)}
-	lead := skipSpace(b, 0)
+	lead := jsontok.Space(b, 0)
 	x.out = append(x.out, b[:lead]...)
 	i, err := x.value(lead, 0)
 	if err != nil {
@@ -180,13 +152,6 @@ type externalizer struct {
 	min   int
 	out   []byte
 	taken map[string][]byte
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
 }
 
 func (x *externalizer) take(h string, tok []byte) {
@@ -217,8 +182,8 @@ func (x *externalizer) value(i, depth int) (int, error) {
 	}
 	switch c := b[i]; c {
 	case '"':
-		end := stringToken(b, i)
-		if end < 0 {
+		end := jsontok.StringEnd(b, i) + 1
+		if end > len(b) {
 			return i, errors.New("content: unterminated string")
 		}
 		tok := b[i:end]
@@ -226,9 +191,9 @@ func (x *externalizer) value(i, depth int) (int, error) {
 		case bytes.HasPrefix(tok, markerPrefix) && len(tok) == MarkerLen && ValidHash(string(tok[len(markerPrefix):len(tok)-1])):
 			x.out = append(x.out, tok...)
 		case len(tok) >= x.min || bytes.HasPrefix(tok, reservedPrefix):
-			var s string
-			if err := json.Unmarshal(tok, &s); err != nil {
-				return i, fmt.Errorf("content: bad string: %w", err)
+			s, ok := jsontok.Unquote(tok)
+			if !ok {
+				return i, fmt.Errorf("content: bad string %.40q", tok)
 			}
 			h := Hash(s)
 			if !canonical(tok, s) {
@@ -242,48 +207,36 @@ func (x *externalizer) value(i, depth int) (int, error) {
 		return end, nil
 	case '{', '[':
 		start := len(x.out)
-		closer := byte('}')
-		if c == '[' {
-			closer = ']'
-		}
 		x.out = append(x.out, c)
 		i++
+		// What comes before each value (whitespace, a comma, a key and its colon) is copied
+		// as it is: keys are never replaced.
 		for {
-			j := skipSpace(b, i)
-			x.out = append(x.out, b[i:j]...)
-			i = j
-			if i >= len(b) {
-				return i, errors.New("content: unexpected end of JSON")
+			var v int
+			more := false
+			if c == '{' {
+				var key []byte
+				key, v = jsontok.Member(b, i)
+				more = key != nil
+			} else {
+				v, more = jsontok.Item(b, i)
 			}
-			if b[i] == closer {
-				x.out = append(x.out, closer)
-				i++
+			if v < 0 {
+				return i, errors.New("content: malformed JSON")
+			}
+			x.out = append(x.out, b[i:v]...)
+			if !more {
+				i = v
 				break
 			}
-			if b[i] == ',' {
-				x.out = append(x.out, ',')
-				i++
-				continue
+			end, err := x.value(v, depth+1)
+			if err != nil {
+				return end, err
 			}
-			if c == '{' {
-				// A key, its colon, then a value.
-				end := stringToken(b, i)
-				if end < 0 || b[i] != '"' {
-					return i, errors.New("content: bad object key")
-				}
-				x.out = append(x.out, b[i:end]...)
-				j := skipSpace(b, end)
-				if j >= len(b) || b[j] != ':' {
-					return j, errors.New("content: missing colon")
-				}
-				x.out = append(x.out, b[end:j+1]...)
-				i = skipSpace(b, j+1)
-				x.out = append(x.out, b[j+1:i]...)
+			if end <= v {
+				return v, errors.New("content: malformed JSON")
 			}
-			var err error
-			if i, err = x.value(i, depth+1); err != nil {
-				return i, err
-			}
+			i = end
 		}
 		if depth >= 2 && len(x.out)-start >= x.min {
 			h := TreeHash(x.out[start:])
@@ -292,10 +245,7 @@ func (x *externalizer) value(i, depth int) (int, error) {
 		}
 		return i, nil
 	default:
-		j := i
-		for j < len(b) && !strings.ContainsRune(",]} \t\n\r", rune(b[j])) {
-			j++
-		}
+		j := jsontok.Skip(b, i)
 		x.out = append(x.out, b[i:j]...)
 		return j, nil
 	}

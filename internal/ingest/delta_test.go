@@ -164,7 +164,7 @@ func BenchmarkUndelta(b *testing.B) {
 	plain := []byte(strings.Repeat(deltaPlain, 200))
 	packed, _ := Delta(plain)
 	b.SetBytes(int64(len(plain)))
-	for b.Loop() {
+	loop(b, func() {
 		Undelta(packed, nil)
-	}
+	})
 }

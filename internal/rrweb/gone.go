@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
+
+	"github.com/reelhq/reel/internal/jsontok"
 )
 
 // Gone leaves out of a seek's events the nodes that are gone by their end, so that the answer
@@ -125,9 +127,9 @@ type gone struct {
 func (g *gone) snapshotAt(b []byte, i int) (int64, int) {
 	id := int64(-1)
 	var kids []int64
-	end := walkObject(b, i, func(k []byte, v int) int {
+	end := jsontok.Object(b, i, func(k []byte, v int) int {
 		if string(k) == `"childNodes"` {
-			return walkArray(b, v, func(c int) int {
+			return jsontok.Array(b, v, func(c int) int {
 				kid, ce := g.snapshotAt(b, c)
 				if kid < 0 {
 					return -1
@@ -136,7 +138,7 @@ func (g *gone) snapshotAt(b []byte, i int) (int64, int) {
 				return ce
 			})
 		}
-		ve := skipValue(b, v)
+		ve := jsontok.Skip(b, v)
 		if string(k) == `"id"` {
 			id = intOr(b[v:ve], -1)
 		}
@@ -185,16 +187,16 @@ func (g *gone) mutation(i int, data []byte) bool {
 	}
 	// Each add read in one pass, its node included (the common case: thousands of them).
 	ok := true
-	if adds != nil && walkArray(adds, 0, func(at int) int {
+	if adds != nil && jsontok.Array(adds, 0, func(at int) int {
 		ad := goneAdd{parent: -1, next: -1, prev: -1}
 		n := nodeInfo{id: -1, typ: -1}
 		hasNode := false
-		end := walkObject(adds, at, func(k []byte, v int) int {
+		end := jsontok.Object(adds, at, func(k []byte, v int) int {
 			if string(k) == `"node"` {
 				hasNode = true
 				return n.readAt(adds, v)
 			}
-			ve := skipValue(adds, v)
+			ve := jsontok.Skip(adds, v)
 			switch string(k) {
 			case `"parentId"`:
 				ad.parent = intOr(adds[v:ve], -1)
@@ -365,8 +367,8 @@ type nodeInfo struct {
 // readAt reads the node object starting at b[i] and returns the index just past it (-1 when
 // it is not an object).
 func (n *nodeInfo) readAt(b []byte, i int) int {
-	return walkObject(b, i, func(k []byte, v int) int {
-		ve := skipValue(b, v)
+	return jsontok.Object(b, i, func(k []byte, v int) int {
+		ve := jsontok.Skip(b, v)
 		switch string(k) {
 		case `"id"`:
 			n.id = intOr(b[v:ve], -1)
@@ -407,10 +409,10 @@ func (g *gone) pruneAt(b []byte, i int) (id int64, out []byte, changed bool, end
 	id = -1
 	kidsAt, kidsEnd := -1, -1
 	var kept [][]byte
-	end = walkObject(b, i, func(k []byte, v int) int {
+	end = jsontok.Object(b, i, func(k []byte, v int) int {
 		if string(k) == `"childNodes"` {
 			kidsAt = v
-			kidsEnd = walkArray(b, v, func(c int) int {
+			kidsEnd = jsontok.Array(b, v, func(c int) int {
 				kid, kb, ch, ce := g.pruneAt(b, c)
 				if ce < 0 {
 					return -1
@@ -425,7 +427,7 @@ func (g *gone) pruneAt(b []byte, i int) (id int64, out []byte, changed bool, end
 			})
 			return kidsEnd
 		}
-		ve := skipValue(b, v)
+		ve := jsontok.Skip(b, v)
 		if string(k) == `"id"` {
 			id = intOr(b[v:ve], -1)
 		}
@@ -434,7 +436,7 @@ func (g *gone) pruneAt(b []byte, i int) (id int64, out []byte, changed bool, end
 	if end < 0 {
 		return -1, nil, false, -1
 	}
-	start := skipWS(b, i)
+	start := jsontok.Space(b, i)
 	if !changed {
 		return id, b[start:end], false, end
 	}

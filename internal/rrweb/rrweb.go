@@ -4,14 +4,13 @@
 package rrweb
 
 import (
-	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"strconv"
+
+	"github.com/reelhq/reel/internal/jsontok"
 )
 
 // EventType is rrweb's EventType enum.
@@ -137,80 +136,25 @@ func (h IncrementalHeader) IsClick() bool {
 	return h.Source == SourceMouseInteraction && h.Type == Click
 }
 
-// endOfString returns the index of the closing quote of the string whose opening quote is at
-// b[i], jumping from quote to quote rather than stepping byte by byte.
-func endOfString(b []byte, i int) int {
-	for j := i + 1; ; {
-		// Most strings are keys and short values that end within a few bytes, where looking
-		// at eight bytes at a time beats the call to IndexByte, which wins on long ones.
-		k := -1
-		for p := j; p+8 <= len(b) && p < j+32; p += 8 {
-			v := binary.LittleEndian.Uint64(b[p:]) ^ (ones * '"')
-			if m := (v - ones) & ^v & highs; m != 0 {
-				k = p - j + bits.TrailingZeros64(m)>>3
-				break
-			}
-		}
-		if k < 0 {
-			k = bytes.IndexByte(b[j:], '"')
-		}
-		if k < 0 {
-			return len(b)
-		}
-		q := j + k
-		bs := 0
-		for p := q - 1; p > i && b[p] == '\\'; p-- {
-			bs++
-		}
-		if bs%2 == 0 {
-			return q
-		}
-		j = q + 1
-	}
-}
-
 // Elements returns the elements of a JSON array that has already been validated, as
 // sub-slices of arr, stopping after limit elements.
 func Elements(arr []byte, limit int) []json.RawMessage {
 	var out []json.RawMessage
-	depth, start := 0, -1
-	for i := 0; i < len(arr); i++ {
-		c := arr[i]
-		switch c {
-		case ' ', '\t', '\n', '\r':
-			continue
-		case '"':
-			if depth >= 1 && start < 0 {
-				start = i
-			}
-			i = endOfString(arr, i)
-			continue
-		case '{', '[':
-			depth++
-			if depth == 1 {
-				continue
-			}
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				if start >= 0 {
-					out = append(out, bytes.TrimRight(arr[start:i], " \t\n\r"))
-				}
-				return out
-			}
-		case ',':
-			if depth == 1 {
-				out = append(out, bytes.TrimRight(arr[start:i], " \t\n\r"))
-				start = -1
-				if len(out) >= limit {
-					return out
-				}
-				continue
-			}
+	i := jsontok.Open(arr, 0, '[')
+	if i < 0 {
+		return nil
+	}
+	for len(out) < limit {
+		v, ok := jsontok.Item(arr, i)
+		if !ok {
+			break
 		}
-		if depth >= 1 && start < 0 {
-			start = i
+		e := jsontok.Skip(arr, v)
+		if e <= v {
+			break
 		}
+		out = append(out, arr[v:e])
+		i = e
 	}
 	return out
 }
@@ -227,140 +171,29 @@ func Header(raw json.RawMessage) (EventType, int64, error) {
 	return EventType(h.Type), int64(h.Timestamp), nil
 }
 
-// skipValue returns the index just past the JSON value starting at b[i] (b is valid JSON).
-func skipValue(b []byte, i int) int {
-	depth := 0
-	for ; i < len(b); i++ {
-		switch b[i] {
-		case '"':
-			i = endOfString(b, i)
-			if i >= len(b) {
-				return len(b)
-			}
-			if depth == 0 {
-				return i + 1
-			}
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				return i + 1
-			}
-			if depth < 0 {
-				return i
-			}
-		case ',', ' ', '\t', '\n', '\r':
-			if depth == 0 {
-				return i
-			}
-		}
-	}
-	return i
-}
-
-func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
 // Fields calls f with each top-level key (still JSON-quoted) and raw value of the JSON object
 // obj, without parsing or copying the values. obj must be valid JSON (ingest validates the whole
-// batch first); a non-object gives an error.
+// batch first); a non-object gives an error. It loops over jsontok.Member itself rather than
+// passing a callback to jsontok.Object: on every event of every batch, the indirect call per
+// member cost ingest's event parsing 6%.
 func Fields(obj []byte, f func(key, value []byte)) error {
-	i := skipWS(obj, 0)
-	if i >= len(obj) || obj[i] != '{' {
+	i := jsontok.Open(obj, 0, '{')
+	if i < 0 {
 		return fmt.Errorf("%w: not an object", ErrInvalid)
 	}
-	i++
 	for {
-		i = skipWS(obj, i)
-		if i >= len(obj) {
-			return fmt.Errorf("%w: unterminated object", ErrInvalid)
-		}
-		switch obj[i] {
-		case '}':
+		key, v := jsontok.Member(obj, i)
+		if key == nil {
+			if v < 0 {
+				return fmt.Errorf("%w: bad object", ErrInvalid)
+			}
 			return nil
-		case ',':
-			i++
-			continue
-		case '"':
-		default:
+		}
+		e := jsontok.Skip(obj, v)
+		if e <= v {
 			return fmt.Errorf("%w: bad object", ErrInvalid)
 		}
-		kEnd := min(skipValue(obj, i), len(obj))
-		key := obj[i:kEnd]
-		i = skipWS(obj, kEnd)
-		if i >= len(obj) || obj[i] != ':' {
-			return fmt.Errorf("%w: bad object", ErrInvalid)
-		}
-		i = skipWS(obj, i+1)
-		vEnd := min(skipValue(obj, i), len(obj))
-		if vEnd <= i {
-			return fmt.Errorf("%w: bad object", ErrInvalid)
-		}
-		f(key, obj[i:vEnd])
-		i = vEnd
-	}
-}
-
-// walkObject calls f with each key (still quoted) of the object starting at b[i] and the index
-// where its value starts; f returns the index just past the value, having read it or skipped
-// it. walkObject returns the index just past the object, or -1 when b is not what it expects.
-// Unlike Fields, it lets f read a nested value in the same pass that finds its end. Fields
-// keeps a loop of its own: routing it through this callback costs ingest's event parsing 6%.
-func walkObject(b []byte, i int, f func(key []byte, v int) int) int {
-	return walkSeq(b, i, '{', '}', func(i int) int {
-		if b[i] != '"' {
-			return -1
-		}
-		kEnd := endOfString(b, i) + 1
-		if kEnd > len(b) {
-			return -1
-		}
-		v := skipWS(b, kEnd)
-		if v >= len(b) || b[v] != ':' {
-			return -1
-		}
-		if v = skipWS(b, v+1); v >= len(b) {
-			return -1
-		}
-		return f(b[i:kEnd], v)
-	})
-}
-
-// walkArray calls f with the index where each element of the array starting at b[i] starts;
-// f returns the index just past it. walkArray returns the index just past the array, or -1.
-func walkArray(b []byte, i int, f func(v int) int) int {
-	return walkSeq(b, i, '[', ']', f)
-}
-
-// walkSeq walks the comma-separated items between open and close starting at b[i]: item gets
-// the index where one starts (not whitespace, not a comma) and returns the index just past it,
-// or -1. walkSeq returns the index just past close, or -1.
-func walkSeq(b []byte, i int, open, close byte, item func(i int) int) int {
-	i = skipWS(b, i)
-	if i >= len(b) || b[i] != open {
-		return -1
-	}
-	for i++; ; {
-		i = skipWS(b, i)
-		if i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case close:
-			return i + 1
-		case ',':
-			i++
-			continue
-		}
-		e := item(i)
-		if e <= i || e > len(b) {
-			return -1
-		}
+		f(key, obj[v:e])
 		i = e
 	}
 }
@@ -417,42 +250,27 @@ func FastIncremental(data []byte) (IncrementalHeader, error) {
 	var h IncrementalHeader
 	h.Type, h.Width, h.Height = -1, -1, -1
 	var src []byte
-	i := skipWS(data, 0)
-	if i >= len(data) || data[i] != '{' {
+	i := jsontok.Open(data, 0, '{')
+	if i < 0 {
 		return h, fmt.Errorf("%w: not an object", ErrInvalid)
 	}
-	i++
 	for src == nil || h.Source == SourceMouseInteraction && h.Type == -1 ||
 		h.Source == SourceViewportResize && (h.Width == -1 || h.Height == -1) {
-		i = skipWS(data, i)
-		if i >= len(data) {
-			return h, fmt.Errorf("%w: unterminated object", ErrInvalid)
-		}
-		switch data[i] {
-		case '}':
+		key, at := jsontok.Member(data, i)
+		if key == nil {
+			if at < 0 {
+				return h, fmt.Errorf("%w: bad object", ErrInvalid)
+			}
 			if src == nil {
 				return h, fmt.Errorf("%w: incremental event without source", ErrInvalid)
 			}
 			return h, nil
-		case ',':
-			i++
-			continue
-		case '"':
-		default:
+		}
+		vEnd := jsontok.Skip(data, at)
+		if vEnd <= at {
 			return h, fmt.Errorf("%w: bad object", ErrInvalid)
 		}
-		kEnd := min(skipValue(data, i), len(data))
-		key := data[i:kEnd]
-		i = skipWS(data, kEnd)
-		if i >= len(data) || data[i] != ':' {
-			return h, fmt.Errorf("%w: bad object", ErrInvalid)
-		}
-		i = skipWS(data, i+1)
-		vEnd := min(skipValue(data, i), len(data))
-		if vEnd <= i {
-			return h, fmt.Errorf("%w: bad object", ErrInvalid)
-		}
-		v := data[i:vEnd]
+		v := data[at:vEnd]
 		switch string(key) {
 		case `"source"`:
 			if src == nil {

@@ -64,31 +64,6 @@ func FuzzScanMatchesEncodingJSON(f *testing.F) {
 	})
 }
 
-// FuzzEndOfString checks endOfString (eight bytes at a time, then IndexByte) against a plain
-// loop: the first quote not escaped by a backslash.
-func FuzzEndOfString(f *testing.F) {
-	for _, s := range []string{`"abc"`, `"a\"b"`, `"` + strings.Repeat(`x\\`, 20) + `"`, `"` + strings.Repeat("y", 40) + `\"z"`, `"unterminated`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		b := []byte(`"` + s)
-		want := len(b)
-		for j := 1; j < len(b); j++ {
-			if b[j] == '\\' {
-				j++
-				continue
-			}
-			if b[j] == '"' {
-				want = j
-				break
-			}
-		}
-		if got := endOfString(b, 0); got != want && !(got > len(b) && want == len(b)) {
-			t.Fatalf("endOfString(%q) = %d, want %d", b, got, want)
-		}
-	})
-}
-
 func TestFastIncremental(t *testing.T) {
 	for _, c := range []struct {
 		data  string

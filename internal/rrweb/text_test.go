@@ -117,8 +117,8 @@ func BenchmarkTextSnapshot(b *testing.B) {
 	}
 	data := []byte(`{"node":{"type":0,"childNodes":[{"type":2,"tagName":"body","attributes":{},"childNodes":[` + strings.Join(kids, ",") + `],"id":1}],"id":0}}`)
 	b.SetBytes(int64(len(data)))
-	for b.Loop() {
+	loop(b, func() {
 		x := &Text{Max: 1 << 16}
 		x.Snapshot(data)
-	}
+	})
 }
