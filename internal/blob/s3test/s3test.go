@@ -14,11 +14,18 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -36,6 +43,7 @@ const (
 // Server is a running versitygw on a loopback port with one bucket, Bucket.
 type Server struct {
 	Endpoint string // http://127.0.0.1:PORT
+	bin      string
 	dir      string
 	cmd      *exec.Cmd
 	exited   chan struct{}
@@ -226,32 +234,58 @@ func launch(bin, dir string) (*Server, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s := &Server{Endpoint: "http://" + addr, dir: dir, exited: make(chan struct{}), stderr: new(output)}
+	s := &Server{Endpoint: "http://" + addr, bin: bin, dir: dir}
+	return s, s.run()
+}
+
+// run starts the process on the Endpoint's address and waits until it accepts connections.
+func (s *Server) run() error {
+	addr := strings.TrimPrefix(s.Endpoint, "http://")
+	bin, dir := s.bin, s.dir
+	s.exited, s.stderr = make(chan struct{}), new(output)
 	s.cmd = exec.Command(bin, "--access", AccessKey, "--secret", SecretKey, "--region", Region, "--port", addr, "--quiet", "posix", dir)
 	s.cmd.Stdout = s.stderr
 	s.cmd.Stderr = s.stderr
 	s.cmd.Env = append(os.Environ(), "VGW_LOG_LEVEL=silent")
 	setDeathSignal(s.cmd)
 	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+		return fmt.Errorf("start %s: %w", bin, err)
 	}
-	go func() { s.cmd.Wait(); close(s.exited) }()
+	exited := s.exited
+	go func() { s.cmd.Wait(); close(exited) }()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case <-s.exited:
-			return nil, fmt.Errorf("versitygw exited at start: %s", s.stderr.String())
+		case <-exited:
+			return fmt.Errorf("versitygw exited at start: %s", s.stderr.String())
 		default:
 		}
 		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
 			c.Close()
-			return s, nil
+			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	s.cmd.Process.Kill()
+	<-exited
+	return fmt.Errorf("versitygw did not answer on %s within 15 s: %s", addr, s.stderr.String())
+}
+
+// Kill ends the server's process, keeping its data, so its port refuses connections: a store
+// that went away. Restart brings it back on the same port with the same objects.
+func (s *Server) Kill(t testing.TB) {
+	t.Helper()
+	s.cmd.Process.Signal(syscall.SIGCONT)
+	s.cmd.Process.Kill()
 	<-s.exited
-	return nil, fmt.Errorf("versitygw did not answer on %s within 15 s: %s", addr, s.stderr.String())
+}
+
+// Restart starts a killed server again on its port.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	if err := s.run(); err != nil {
+		t.Fatalf("restart versitygw: %v", err)
+	}
 }
 
 // stop kills the server (continuing it first, in case a test left it paused) and removes its
@@ -261,4 +295,78 @@ func (s *Server) stop() {
 	s.cmd.Process.Kill()
 	<-s.exited
 	os.RemoveAll(s.dir)
+}
+
+// Faults is a proxy in front of a Server that answers in its place with an S3 error while
+// told to, as a store under trouble does (500 InternalError, 503 SlowDown). It counts the
+// requests it failed, so a test can see the client retried and stopped.
+type Faults struct {
+	Endpoint string // http://127.0.0.1:PORT of the proxy
+	srv      *Server
+	status   atomic.Int32
+	failed   atomic.Int64
+}
+
+// Faults starts a proxy to s, passing requests through until Fail is called; it stops when
+// the test ends.
+func (s *Server) Faults(t testing.TB) *Faults {
+	t.Helper()
+	target, err := url.Parse(s.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &Faults{srv: s}
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			r.Out.Host = r.In.Host // the client signed the proxy's host; the server checks it
+		},
+		// When the server is down or hung, the client should see what it would see without
+		// the proxy, a broken connection, not the proxy's 502.
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if hj, ok := w.(http.Hijacker); ok {
+				if c, _, err := hj.Hijack(); err == nil {
+					c.Close()
+					return
+				}
+			}
+			w.WriteHeader(http.StatusBadGateway)
+		},
+	}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		status := int(f.status.Load())
+		if status == 0 {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		f.failed.Add(1)
+		io.Copy(io.Discard, r.Body)
+		code := "InternalError"
+		if status == http.StatusServiceUnavailable {
+			code = "SlowDown"
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected by s3test</Message></Error>`, code)
+	}))
+	t.Cleanup(hs.Close)
+	f.Endpoint = hs.URL
+	return f
+}
+
+// Fail makes every request answer status until Pass.
+func (f *Faults) Fail(status int) { f.status.Store(int32(status)) }
+
+// Pass lets requests through to the server again.
+func (f *Faults) Pass() { f.status.Store(0) }
+
+// Failed is the number of requests answered with an injected error so far.
+func (f *Faults) Failed() int64 { return f.failed.Load() }
+
+// PrefixURL returns the URL of a fresh key prefix in the bucket, reached through the proxy,
+// and sets the credentials.
+func (f *Faults) PrefixURL(t testing.TB) string {
+	t.Helper()
+	u := f.srv.PrefixURL(t)
+	return strings.Replace(u, "endpoint="+f.srv.Endpoint, "endpoint="+f.Endpoint, 1)
 }
