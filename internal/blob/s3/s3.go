@@ -281,9 +281,11 @@ func hint(err error) string {
 	case "AuthorizationHeaderMalformed", "InvalidRegion":
 		return " (check region= in the blob store URL)"
 	}
-	var ne interface{ Timeout() bool }
-	if errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "no such host") {
-		return " (the endpoint cannot be reached: check endpoint= in the blob store URL)"
+	var op *net.OpError
+	var dns *net.DNSError
+	var ne net.Error
+	if errors.As(err, &op) || errors.As(err, &dns) || errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+		return " (the endpoint cannot be reached or does not answer: check endpoint= in the blob store URL)"
 	}
 	return ""
 }

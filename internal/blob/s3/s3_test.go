@@ -98,6 +98,20 @@ func TestOpenFails(t *testing.T) {
 			t.Logf("%s", err)
 		})
 	}
+	t.Run("hung server", func(t *testing.T) {
+		s3test.SetCredentials(t)
+		srv.Pause(t)
+		defer srv.Resume(t)
+		start := time.Now()
+		_, err := s3.Open(context.Background(), srv.BucketURL(), s3.Options{Attempts: 2, AttemptTimeout: time.Second})
+		if err == nil || !strings.Contains(err.Error(), "does not answer") {
+			t.Fatalf("Open = %v, want an error saying the endpoint does not answer", err)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("Open took %s to fail", d)
+		}
+		t.Logf("%s", err)
+	})
 }
 
 // A server that stops answering makes calls fail within the attempt timeouts, not hang, and
