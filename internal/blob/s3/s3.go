@@ -133,7 +133,7 @@ func ParseURL(raw string) (Config, error) {
 	}
 	c.Region = q.Get("region")
 	if c.Region == "" {
-		c.Region = cmp(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
+		c.Region = firstSet(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
 	}
 	if v := q.Get("use_path_style"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -145,7 +145,7 @@ func ParseURL(raw string) (Config, error) {
 	return c, nil
 }
 
-func cmp(a, b string) string {
+func firstSet(a, b string) string {
 	if a != "" {
 		return a
 	}
