@@ -109,6 +109,10 @@ func TestServeWithS3Blobs(t *testing.T) {
 	}
 
 	var out, errOut bytes.Buffer
+	// Forgetting --blobs would erase the index rows and leave the recordings in the bucket.
+	if err := run([]string{"erase-user", "--data", data, "nobody"}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "same --blobs") {
+		t.Fatalf("erase-user without the server's --blobs: %v", err)
+	}
 	if err := run([]string{"erase-user", "--data", data, "--blobs", url, "nobody"}, &out, &errOut); err != nil || !strings.Contains(out.String(), "0 sessions") {
 		t.Fatalf("erase-user with --blobs = %v, %q %q", err, out.String(), errOut.String())
 	}

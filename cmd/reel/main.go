@@ -384,6 +384,12 @@ func eraseUser(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	// A server on local files always has DATA/blobs (it creates it at start); one on S3 never
+	// does. Without this check, forgetting --blobs here would delete the index rows and report
+	// success while the person's recordings stay in the bucket.
+	if _, err := os.Stat(filepath.Join(*data, "blobs")); *blobsSpec == "" && errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("no objects in %s: if the server keeps them on S3, give erase-user the same --blobs (or REEL_BLOBS)", filepath.Join(*data, "blobs"))
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	blobs, _, err := openBlobs(ctx, *blobsSpec, *data, log)
 	if err != nil {
