@@ -93,7 +93,7 @@ const blobsUsage = "where recordings' objects are kept: empty for files under --
 // written, read and deleted) before anything else starts, so a wrong bucket, endpoint or key
 // stops Reel at once with the reason rather than failing the first batch. The description it
 // returns is for logs and never holds a credential.
-func openBlobs(ctx context.Context, spec, data string, log *slog.Logger) (blob.Store, string, error) {
+func openBlobs(ctx context.Context, spec, data string) (blob.Store, string, error) {
 	if spec == "" {
 		dir := filepath.Join(data, "blobs")
 		l, err := blob.NewLocal(dir)
@@ -107,7 +107,7 @@ func openBlobs(ctx context.Context, spec, data string, log *slog.Logger) (blob.S
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	st, err := s3.Open(ctx, spec, s3.Options{Log: log})
+	st, err := s3.Open(ctx, spec, s3.Options{})
 	if err != nil {
 		return nil, "", fmt.Errorf("--blobs: %w", err)
 	}
@@ -257,7 +257,7 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer db.Close()
-	blobs, blobsAt, err := openBlobs(ctx, c.Blobs, c.Data, log)
+	blobs, blobsAt, err := openBlobs(ctx, c.Blobs, c.Data)
 	if err != nil {
 		return err
 	}
@@ -391,7 +391,7 @@ func eraseUser(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("no objects in %s: if the server keeps them on S3, give erase-user the same --blobs (or REEL_BLOBS)", filepath.Join(*data, "blobs"))
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	blobs, _, err := openBlobs(ctx, *blobsSpec, *data, log)
+	blobs, _, err := openBlobs(ctx, *blobsSpec, *data)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -39,9 +38,6 @@ const PartSize = 16 << 20
 
 // Options tune how patiently the store talks to the server. The zero value is the default.
 type Options struct {
-	// Log receives warnings about cleanup that failed after an error (an incomplete multipart
-	// upload left behind). Nil discards them.
-	Log *slog.Logger
 	// Attempts bounds the tries of one request: the first and the retries, which come after
 	// an exponential backoff with jitter (200 ms doubling, at most 1 s apart) on network
 	// errors, 5xx, 429 and S3's throttling codes. Default 5.
@@ -55,9 +51,6 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
-	}
 	if o.Attempts <= 0 {
 		o.Attempts = 5
 	}
@@ -306,9 +299,9 @@ func notFound(err error) bool {
 }
 
 // Put stores data under key. S3 makes an object visible whole or not at all, so a failed Put
-// never leaves a partial object; a multipart upload that failed half-way is aborted so its
-// parts stop costing storage (the bucket's AbortIncompleteMultipartUpload lifecycle rule
-// catches the rest when even that fails).
+// never leaves a partial object; the client aborts a multipart upload that failed half-way,
+// so its parts stop costing storage (RemoveTemps, or the bucket's
+// AbortIncompleteMultipartUpload lifecycle rule, catches what a dead process left).
 func (s *Store) Put(ctx context.Context, key string, data []byte) error {
 	name, err := s.name(key)
 	if err != nil {
@@ -321,22 +314,9 @@ func (s *Store) Put(ctx context.Context, key string, data []byte) error {
 		ContentType: "application/octet-stream",
 	})
 	if err != nil {
-		if len(data) > PartSize {
-			s.abortUpload(ctx, name)
-		}
 		return fmt.Errorf("s3: put %s: %w", key, err)
 	}
 	return nil
-}
-
-// abortUpload removes the parts of a failed multipart upload, with a context of its own since
-// the caller's may be what ended it.
-func (s *Store) abortUpload(ctx context.Context, name string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if err := s.core.Client.RemoveIncompleteUpload(ctx, s.cfg.Bucket, name); err != nil {
-		s.opts.Log.Warn("s3: abort an incomplete multipart upload", "bucket", s.cfg.Bucket, "key", name, "err", err)
-	}
 }
 
 // Get reads the whole object under key.
@@ -462,4 +442,28 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(key string, siz
 		}
 	}
 	return ctx.Err()
+}
+
+// RemoveTemps aborts the multipart uploads under the store's prefix that were started before
+// cutoff and never completed: the S3 counterpart of Local.RemoveTemps, for the orphan sweep.
+// Their parts are invisible to List and Get but cost storage until aborted. The client aborts
+// Put's failed uploads, so these are what a process that died mid-upload left. It returns how
+// many it aborted.
+func (s *Store) RemoveTemps(ctx context.Context, cutoff time.Time) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	n := 0
+	for up := range s.core.Client.ListIncompleteUploads(ctx, s.cfg.Bucket, s.cfg.Prefix, true) {
+		if up.Err != nil {
+			return n, fmt.Errorf("s3: list incomplete uploads: %w", up.Err)
+		}
+		if !up.Initiated.Before(cutoff) {
+			continue
+		}
+		if err := s.core.AbortMultipartUpload(ctx, s.cfg.Bucket, up.Key, up.UploadID); err != nil && !notFound(err) && minio.ToErrorResponse(err).Code != "NoSuchUpload" {
+			return n, fmt.Errorf("s3: abort upload of %s: %w", up.Key, err)
+		}
+		n++
+	}
+	return n, ctx.Err()
 }

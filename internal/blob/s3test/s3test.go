@@ -304,6 +304,7 @@ type Faults struct {
 	Endpoint string // http://127.0.0.1:PORT of the proxy
 	srv      *Server
 	status   atomic.Int32
+	parts    atomic.Bool // fail only the uploads of parts of a multipart upload
 	failed   atomic.Int64
 }
 
@@ -335,7 +336,7 @@ func (s *Server) Faults(t testing.TB) *Faults {
 	}
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		status := int(f.status.Load())
-		if status == 0 {
+		if status == 0 || f.parts.Load() && !(r.Method == http.MethodPut && r.URL.Query().Has("partNumber")) {
 			proxy.ServeHTTP(w, r)
 			return
 		}
@@ -355,7 +356,17 @@ func (s *Server) Faults(t testing.TB) *Faults {
 }
 
 // Fail makes every request answer status until Pass.
-func (f *Faults) Fail(status int) { f.status.Store(int32(status)) }
+func (f *Faults) Fail(status int) {
+	f.parts.Store(false)
+	f.status.Store(int32(status))
+}
+
+// FailParts makes the uploads of parts of multipart uploads answer status until Pass, and
+// lets every other request through (starting an upload, aborting it, listing).
+func (f *Faults) FailParts(status int) {
+	f.parts.Store(true)
+	f.status.Store(int32(status))
+}
 
 // Pass lets requests through to the server again.
 func (f *Faults) Pass() { f.status.Store(0) }
