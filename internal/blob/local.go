@@ -178,7 +178,7 @@ func (l *Local) List(ctx context.Context, prefix string, fn func(key string, siz
 // RemoveTemps deletes the temporary files that writes left behind when the process died
 // between creating and renaming them, if they were last modified before cutoff (a write in
 // progress touches its file continuously, so an hour-old one is abandoned). It returns how
-// many it removed. S3 has no such leftovers: an object appears whole or not at all.
+// many it removed. The S3 store's RemoveTemps does the same for abandoned multipart uploads.
 func (l *Local) RemoveTemps(ctx context.Context, cutoff time.Time) (int, error) {
 	n := 0
 	err := l.walk(ctx, "", func(key string, info fs.FileInfo) error {
