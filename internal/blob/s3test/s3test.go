@@ -251,8 +251,8 @@ func (s *Server) run() error {
 	if err := s.cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", bin, err)
 	}
-	exited := s.exited
-	go func() { s.cmd.Wait(); close(exited) }()
+	cmd, exited := s.cmd, s.exited
+	go func() { cmd.Wait(); close(exited) }()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
