@@ -15,7 +15,9 @@ import (
 var ErrNotFound = errors.New("blob: not found")
 
 // Store keeps objects by key. Put must be durable when it returns nil: the ingest endpoint
-// acknowledges a batch only after Put and the index commit both succeed.
+// acknowledges a batch only after Put and the index commit both succeed. Keys are names with
+// slashes in them, not paths, but one key must not be the "directory" of another ("a" and
+// "a/b"): S3 allows it, local files cannot, and internal/layout never does it.
 type Store interface {
 	Put(ctx context.Context, key string, data []byte) error
 	Get(ctx context.Context, key string) ([]byte, error)
