@@ -32,7 +32,7 @@ import (
 var _ blob.Store = (*Store)(nil)
 
 // PartSize is the size of the parts of a multipart upload. An object up to this size goes in
-// one PUT (every pack and nearly every compacted session), so a write costs one request; a
+// one PUT (nearly every pack and compacted session), so a write costs one request; a
 // larger one goes in parts of this size, several at once, each retried on its own.
 const PartSize = 16 << 20
 
