@@ -26,6 +26,7 @@ import (
 	"github.com/reelhq/reel/internal/archive"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/blob"
+	"github.com/reelhq/reel/internal/blob/s3"
 	"github.com/reelhq/reel/internal/compact"
 	"github.com/reelhq/reel/internal/demo"
 	"github.com/reelhq/reel/internal/geoip"
@@ -53,7 +54,7 @@ const usage = `Reel: self-hosted session replay.
 
 Usage:
   reel serve [flags]                          run server, API, dashboard and demo site
-  reel erase-user [--data DIR] [--project ID] USER_ID
+  reel erase-user [--data DIR] [--blobs URL] [--project ID] USER_ID
                                               delete everything recorded about one user
                                               (sessions identified with Reel.identify)
   reel version                                print the version
@@ -85,10 +86,39 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
+// blobsUsage documents --blobs for both commands that take it.
+const blobsUsage = "where recordings' objects are kept: empty for files under --data/blobs, or s3://BUCKET[/PREFIX]?endpoint=URL&region=R&use_path_style=true for any S3-compatible store, with credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the usual AWS chain (REEL_BLOBS; docs/storage.md)"
+
+// openBlobs opens the object store --blobs names. An S3 store is checked (a probe object
+// written, read and deleted) before anything else starts, so a wrong bucket, endpoint or key
+// stops Reel at once with the reason rather than failing the first batch. The description it
+// returns is for logs and never holds a credential.
+func openBlobs(ctx context.Context, spec, data string) (blob.Store, string, error) {
+	if spec == "" {
+		dir := filepath.Join(data, "blobs")
+		l, err := blob.NewLocal(dir)
+		if err != nil {
+			return nil, "", err
+		}
+		return l, "files in " + dir, nil
+	}
+	if !strings.HasPrefix(spec, "s3://") {
+		return nil, "", errors.New("--blobs must be empty (files under --data) or an s3:// URL")
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	st, err := s3.Open(ctx, spec, s3.Options{})
+	if err != nil {
+		return nil, "", fmt.Errorf("--blobs: %w", err)
+	}
+	return st, st.String(), nil
+}
+
 // serveConfig is everything `reel serve` can be told.
 type serveConfig struct {
 	Addr           string
 	Data           string
+	Blobs          string // where objects go: "" for files under Data, or an s3:// URL
 	LogLevel       string
 	LogFormat      string
 	AdminEmail     string
@@ -120,6 +150,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", env("REEL_ADDR", "127.0.0.1:8080"), "address to listen on (REEL_ADDR)")
 	fs.StringVar(&c.Data, "data", env("REEL_DATA", "./reel-data"), "directory for the index and event chunks (REEL_DATA)")
+	fs.StringVar(&c.Blobs, "blobs", env("REEL_BLOBS", ""), blobsUsage)
 	fs.StringVar(&c.LogLevel, "log-level", env("REEL_LOG_LEVEL", "info"), "debug, info, warn or error (REEL_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("REEL_LOG_FORMAT", "text"), "text or json (REEL_LOG_FORMAT)")
 	fs.StringVar(&c.AdminEmail, "admin-email", env("REEL_ADMIN_EMAIL", "admin@reel.local"), "email of the admin account (REEL_ADMIN_EMAIL)")
@@ -184,6 +215,13 @@ func newLogger(c serveConfig, w io.Writer) (*slog.Logger, error) {
 }
 
 func serve(args []string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serveUntil(ctx, args, stdout, stderr)
+}
+
+// serveUntil runs the server until ctx ends (a signal, or a test).
+func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c, err := parseServe(args, stderr)
 	if err != nil {
 		return err
@@ -198,8 +236,6 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(ingest.DefaultMemoryBudget + 128<<20)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	// REEL_CPUPROFILE=FILE profiles the whole run, for `go tool pprof` (bench/ingest uses it).
 	if path := os.Getenv("REEL_CPUPROFILE"); path != "" {
 		f, err := os.Create(path)
@@ -221,10 +257,11 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	blobs, err := blob.NewLocal(filepath.Join(c.Data, "blobs"))
+	blobs, blobsAt, err := openBlobs(ctx, c.Blobs, c.Data)
 	if err != nil {
 		return err
 	}
+	log.Info("blob store", "blobs", blobsAt)
 	first, err := setup.Run(ctx, db, setup.Options{AdminEmail: c.AdminEmail, AdminPassword: c.AdminPassword})
 	if err != nil {
 		return err
@@ -290,12 +327,12 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 	alerts := alert.New(db, publicURL, log)
 	wg.Go(func() { alerts.Run(workCtx, time.Minute) })
-	printBanner(stdout, ln.Addr().String(), c, first)
+	printBanner(stdout, ln.Addr().String(), c, blobsAt, first)
 	log.Info("listening", "addr", ln.Addr().String(), "data", c.Data, "version", version)
 	return server.Run(ctx, ln, handler, log, 15*time.Second)
 }
 
-func printBanner(w io.Writer, addr string, c serveConfig, first setup.Result) {
+func printBanner(w io.Writer, addr string, c serveConfig, blobsAt string, first setup.Result) {
 	base := "http://" + addr
 	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "::" || host == "0.0.0.0" || host == "") {
 		base = "http://localhost:" + port
@@ -307,8 +344,12 @@ func printBanner(w io.Writer, addr string, c serveConfig, first setup.Result) {
 	case first.PasswordFromEnv:
 		password = "(from REEL_ADMIN_PASSWORD)"
 	}
+	storage := "embedded storage in " + c.Data
+	if c.Blobs != "" {
+		storage = "index in " + c.Data + ", objects in " + blobsAt
+	}
 	fmt.Fprintf(w, `
-  Reel %s is running (embedded storage in %s)
+  Reel %s is running (%s)
 
   Dashboard   %s/
   Demo shop   %s/demo/   (recorded into the default project: click around, then open the dashboard)
@@ -316,22 +357,23 @@ func printBanner(w io.Writer, addr string, c serveConfig, first setup.Result) {
   Password    %s
   Public key  %s   (project %q)
 
-`, version, c.Data, base, base, first.AdminEmail, password, first.Project.PublicKey, first.Project.ID)
+`, version, storage, base, base, first.AdminEmail, password, first.Project.PublicKey, first.Project.ID)
 }
 
 // eraseUser answers a GDPR/CCPA erasure request from the command line. It works on the data
-// directory directly, so it also works while the server is stopped; with the server running,
-// SQLite's locking keeps the two consistent.
+// directory (and the --blobs store) directly, so it also works while the server is stopped;
+// with the server running, SQLite's locking keeps the two consistent.
 func eraseUser(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("reel erase-user", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", env("REEL_DATA", "./reel-data"), "data directory (REEL_DATA)")
 	project := fs.String("project", setup.DefaultProjectID, "project id")
+	blobsSpec := fs.String("blobs", env("REEL_BLOBS", ""), blobsUsage)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || strings.TrimSpace(fs.Arg(0)) == "" {
-		return errors.New("usage: reel erase-user [--data DIR] [--project ID] USER_ID")
+		return errors.New("usage: reel erase-user [--data DIR] [--blobs URL] [--project ID] USER_ID")
 	}
 	ctx := context.Background()
 	if _, err := os.Stat(filepath.Join(*data, "index.db")); err != nil {
@@ -342,11 +384,17 @@ func eraseUser(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	blobs, err := blob.NewLocal(filepath.Join(*data, "blobs"))
+	// A server on local files always has DATA/blobs (it creates it at start); one on S3 never
+	// does. Without this check, forgetting --blobs here would delete the index rows and report
+	// success while the person's recordings stay in the bucket.
+	if _, err := os.Stat(filepath.Join(*data, "blobs")); *blobsSpec == "" && errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("no objects in %s: if the server keeps them on S3, give erase-user the same --blobs (or REEL_BLOBS)", filepath.Join(*data, "blobs"))
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	blobs, _, err := openBlobs(ctx, *blobsSpec, *data)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	life := lifecycle.New(db, blobs, log, lifecycle.Options{})
 	life.SetCompactor(compact.New(db, blobs, log, compact.Options{}))
 	rep, err := life.EraseUser(ctx, *project, fs.Arg(0))

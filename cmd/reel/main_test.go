@@ -21,6 +21,13 @@ func TestConfigFromFlagsAndEnv(t *testing.T) {
 	if c.Addr != "127.0.0.1:7000" || c.Data != "/from/env" || c.CompactIdle != 3*time.Minute || c.AdminToken == "" || c.AdminEmail != "admin@reel.local" {
 		t.Fatalf("config = %+v", c)
 	}
+	if c.Blobs != "" {
+		t.Fatalf("blobs default = %q, want files under --data", c.Blobs)
+	}
+	t.Setenv("REEL_BLOBS", "s3://reel?region=eu-west-1")
+	if c, err := parseServe(nil, &stderr); err != nil || c.Blobs != "s3://reel?region=eu-west-1" {
+		t.Fatalf("REEL_BLOBS = %q, %v", c.Blobs, err)
+	}
 	// Archiving is on by default, private addresses off; either can be changed by env or flag.
 	if !c.ArchiveAssets || c.ArchivePrivate || c.ArchiveRefresh != 24*time.Hour {
 		t.Fatalf("archive defaults = %v %v %v", c.ArchiveAssets, c.ArchivePrivate, c.ArchiveRefresh)

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package s3test
+
+import "os/exec"
+
+// setDeathSignal does nothing where the kernel cannot tie a child's life to its parent's; the
+// cleanup stops the server.
+func setDeathSignal(*exec.Cmd) {}
