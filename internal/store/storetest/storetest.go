@@ -29,6 +29,7 @@ func All(t *testing.T, open func(t *testing.T) store.Index) {
 		{"Alerts", RunAlerts},
 		{"Lifecycle", RunLifecycle},
 		{"Concurrency", RunConcurrency},
+		{"Move", RunMove},
 		// MERGE: the search, on-screen text and heatmap groups (storetest/search.go, text.go,
 		// heatmaps.go, on another branch) are wired here when that branch lands:
 		//	{"Search", RunSearch},
