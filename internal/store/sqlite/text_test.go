@@ -15,6 +15,7 @@ import (
 
 	"github.com/reelhq/reel/internal/search"
 	"github.com/reelhq/reel/internal/store"
+	"github.com/reelhq/reel/internal/store/storetest"
 )
 
 // maxPieceBytes is rrweb.Text's bound on one piece.
@@ -471,4 +472,15 @@ func TestTextCacheAcrossNodes(t *testing.T) {
 		t.Fatalf("s_b's text = %v", got)
 	}
 	e.expect(textCase{"text:menu", []string{"s_b"}}, textCase{"text:footer", []string{"s_c"}})
+}
+
+// TestTextContract runs the shared on-screen text contract with text compiled both ways.
+func TestTextContract(t *testing.T) {
+	defer func() { rareRows = 10000 }()
+	for _, rare := range []int{10000, 0} {
+		t.Run(strconv.Itoa(rare), func(t *testing.T) {
+			rareRows = rare
+			storetest.RunText(t, func(t *testing.T) store.Index { return openIndex(t) })
+		})
+	}
 }

@@ -1,0 +1,203 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/reelhq/reel/internal/store"
+)
+
+var _ store.Analyzer = (*DB)(nil)
+
+// SaveAnalysis replaces a session's findings and scores.
+func (db *DB) SaveAnalysis(ctx context.Context, a store.Analysis) error {
+	a.SessionID = clean(a.SessionID)
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: save analysis: %w", err)
+	}
+	defer tx.Rollback(context.Background())
+	var projectID string
+	if err := tx.QueryRow(ctx, `SELECT project_id FROM sessions WHERE id = $1 FOR UPDATE`, a.SessionID).Scan(&projectID); err != nil {
+		return fmt.Errorf("postgres: save analysis %s: %w", a.SessionID, err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM session_signals WHERE session_id = $1`, a.SessionID); err != nil {
+		return fmt.Errorf("postgres: save analysis: %w", err)
+	}
+	for _, s := range a.Signals {
+		if _, err := tx.Exec(ctx, `INSERT INTO session_signals(session_id, project_id, kind, at, path, target, fingerprint, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			a.SessionID, projectID, clean(s.Kind), ms(s.At), clean(s.Path), clean(s.Target), clean(s.Fingerprint), clean(s.Detail)); err != nil {
+			return fmt.Errorf("postgres: save analysis: %w", err)
+		}
+	}
+	total := 0
+	for k, n := range a.Counts {
+		if k != "js_error" {
+			total += n
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE sessions SET score = $1, summary = $2, friction = $3, rage_clicks = $4, dead_clicks = $5, analyzed_at = $6 WHERE id = $7`,
+		a.Score, clean(a.Summary), total, a.Counts["rage_click"], a.Counts["dead_click"], ms(a.At), a.SessionID); err != nil {
+		return fmt.Errorf("postgres: save analysis: %w", err)
+	}
+	return tx.Commit(ctx)
+}
+
+// Issues groups findings by fingerprint over a window, most sessions first.
+func (db *DB) Issues(ctx context.Context, q store.IssueQuery) ([]store.Issue, error) {
+	rows, err := db.pool.Query(ctx, `SELECT g.fingerprint, MIN(g.kind), MIN(g.path), MIN(g.target),
+			COUNT(DISTINCT g.session_id), COUNT(DISTINCT NULLIF(s.user_id, '')), MIN(g.at), MAX(g.at)
+		FROM session_signals g JOIN sessions s ON s.id = g.session_id
+		WHERE g.project_id = $1 AND g.at >= $2 AND g.at < $3
+		GROUP BY g.fingerprint ORDER BY COUNT(DISTINCT g.session_id) DESC, MAX(g.at) DESC, g.fingerprint LIMIT $4`,
+		q.ProjectID, ms(q.Since), ms(q.Until), q.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: issues: %w", err)
+	}
+	var out []store.Issue
+	for rows.Next() {
+		var is store.Issue
+		var first, last int64
+		if err := rows.Scan(&is.Fingerprint, &is.Kind, &is.Path, &is.Target, &is.Sessions, &is.Users, &first, &last); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("postgres: issues: %w", err)
+		}
+		is.FirstSeen, is.LastSeen = fromMS(first), fromMS(last)
+		out = append(out, is)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: issues: %w", err)
+	}
+	days := int(q.Until.Sub(q.Since).Hours()/24 + 0.999)
+	for i := range out {
+		is := &out[i]
+		is.Daily = make([]int, max(days, 1))
+		drows, err := db.pool.Query(ctx, `SELECT (at - $1) / 86400000, COUNT(DISTINCT session_id) FROM session_signals
+			WHERE project_id = $2 AND fingerprint = $3 AND at >= $4 AND at < $5 GROUP BY 1`,
+			ms(q.Since), q.ProjectID, is.Fingerprint, ms(q.Since), ms(q.Until))
+		if err != nil {
+			return nil, fmt.Errorf("postgres: issue trend: %w", err)
+		}
+		for drows.Next() {
+			var d, n int
+			if err := drows.Scan(&d, &n); err == nil && d >= 0 && d < len(is.Daily) {
+				is.Daily[d] = n
+			}
+		}
+		drows.Close()
+		srows, err := db.pool.Query(ctx, `SELECT g.session_id, MIN(g.at), s.started_at FROM session_signals g JOIN sessions s ON s.id = g.session_id
+			WHERE g.project_id = $1 AND g.fingerprint = $2 AND g.at >= $3 AND g.at < $4 GROUP BY g.session_id, s.started_at ORDER BY MIN(g.at) DESC, g.session_id LIMIT 5`,
+			q.ProjectID, is.Fingerprint, ms(q.Since), ms(q.Until))
+		if err != nil {
+			return nil, fmt.Errorf("postgres: issue samples: %w", err)
+		}
+		for srows.Next() {
+			var m store.Moment
+			var at, started int64
+			if err := srows.Scan(&m.SessionID, &at, &started); err == nil {
+				m.At, m.SessionStarted = fromMS(at), fromMS(started)
+				is.Samples = append(is.Samples, m)
+			}
+		}
+		srows.Close()
+	}
+	return out, nil
+}
+
+// Visits returns page views for funnel analysis.
+func (db *DB) Visits(ctx context.Context, projectID string, from, to time.Time, limit int) ([]store.Visit, error) {
+	rows, err := db.pool.Query(ctx, `SELECT p.session_id, p.at, p.url FROM session_pages p
+		JOIN (SELECT id FROM sessions WHERE project_id = $1 AND started_at >= $2 AND started_at < $3 ORDER BY started_at DESC LIMIT $4) s ON s.id = p.session_id
+		ORDER BY p.session_id, p.at, p.id`, projectID, ms(from), ms(to), limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: visits: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Visit
+	for rows.Next() {
+		var v store.Visit
+		var at int64
+		var url string
+		if err := rows.Scan(&v.SessionID, &at, &url); err != nil {
+			return nil, fmt.Errorf("postgres: visits: %w", err)
+		}
+		v.At, v.Path = fromMS(at), urlPath(url)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+var _ store.Alerts = (*DB)(nil)
+
+// CreateAlert stores a rule.
+func (db *DB) CreateAlert(ctx context.Context, r store.AlertRule) (store.AlertRule, error) {
+	var saved *int64
+	if r.SavedSearchID != 0 {
+		saved = &r.SavedSearchID
+	}
+	err := db.pool.QueryRow(ctx, `INSERT INTO alert_rules(project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, saved_search_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		r.ProjectID, clean(r.Name), r.Kind, clean(r.Fingerprint), r.Threshold, r.Window.Milliseconds(), clean(r.Webhook), ms(r.CreatedAt), saved).Scan(&r.ID)
+	if err != nil {
+		return r, fmt.Errorf("postgres: create alert: %w", err)
+	}
+	return r, nil
+}
+
+// Alerts lists a project's rules (all projects when projectID is empty).
+func (db *DB) Alerts(ctx context.Context, projectID string) ([]store.AlertRule, error) {
+	rows, err := db.pool.Query(ctx, `SELECT a.id, a.project_id, a.name, a.kind, a.fingerprint, a.threshold, a.window_ms, a.webhook, a.created_at, a.fired_at,
+			COALESCE(a.saved_search_id, 0), COALESCE(ss.query, '')
+		FROM alert_rules a LEFT JOIN saved_searches ss ON ss.id = a.saved_search_id
+		WHERE $1 = '' OR a.project_id = $1 ORDER BY a.id`, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: alerts: %w", err)
+	}
+	defer rows.Close()
+	var out []store.AlertRule
+	for rows.Next() {
+		var r store.AlertRule
+		var window, created, fired int64
+		if err := rows.Scan(&r.ID, &r.ProjectID, &r.Name, &r.Kind, &r.Fingerprint, &r.Threshold, &window, &r.Webhook, &created, &fired,
+			&r.SavedSearchID, &r.SavedQuery); err != nil {
+			return nil, fmt.Errorf("postgres: alerts: %w", err)
+		}
+		r.Window, r.CreatedAt, r.FiredAt = time.Duration(window)*time.Millisecond, fromMS(created), optTime(fired)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// DeleteAlert removes a rule.
+func (db *DB) DeleteAlert(ctx context.Context, projectID string, id int64) error {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM alert_rules WHERE id = $1 AND project_id = $2`, id, projectID)
+	if err != nil {
+		return fmt.Errorf("postgres: delete alert: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres: delete alert %d: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// AlertCount counts sessions with a matching finding since a time.
+func (db *DB) AlertCount(ctx context.Context, r store.AlertRule, since time.Time) (int, error) {
+	var n int
+	err := db.pool.QueryRow(ctx, `SELECT COUNT(DISTINCT session_id) FROM session_signals
+		WHERE project_id = $1 AND at >= $2 AND ($3 = '' OR fingerprint = $3) AND ($4 = '' OR kind = $4)`,
+		r.ProjectID, ms(since), clean(r.Fingerprint), clean(r.Kind)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: alert count: %w", err)
+	}
+	return n, nil
+}
+
+// MarkFired records a firing unless the rule fired since notBefore.
+func (db *DB) MarkFired(ctx context.Context, id int64, at, notBefore time.Time) (bool, error) {
+	tag, err := db.pool.Exec(ctx, `UPDATE alert_rules SET fired_at = $1 WHERE id = $2 AND fired_at < $3`, ms(at), id, ms(notBefore))
+	if err != nil {
+		return false, fmt.Errorf("postgres: mark fired: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}

@@ -1,0 +1,470 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/reelhq/reel/internal/store"
+)
+
+// clean makes a string storable as PostgreSQL text, which refuses NUL and invalid UTF-8 where
+// SQLite stores any bytes: NUL is dropped and each invalid sequence becomes U+FFFD. Every
+// string a batch writes goes through it, and every string a lookup compares with, so a value
+// is found again as it was written (docs/decisions.md).
+func clean(s string) string {
+	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+}
+
+func cleanAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = clean(s)
+	}
+	return out
+}
+
+// cleanBatch is b with every string clean.
+func cleanBatch(b store.Batch) store.Batch {
+	b.ProjectID = clean(b.ProjectID)
+	b.Chunk.SessionID, b.Chunk.Tab, b.Chunk.BlobKey = clean(b.Chunk.SessionID), clean(b.Chunk.Tab), clean(b.Chunk.BlobKey)
+	pages := make([]store.Page, len(b.Pages))
+	for i, p := range b.Pages {
+		pages[i] = store.Page{Tab: clean(p.Tab), At: p.At, URL: clean(p.URL)}
+	}
+	b.Pages = pages
+	b.UserAgent, b.UserID, b.Referrer = clean(b.UserAgent), clean(b.UserID), clean(b.Referrer)
+	b.Browser, b.OS, b.Device, b.Country = clean(b.Browser), clean(b.OS), clean(b.Device), clean(b.Country)
+	b.ErrorMessages, b.EventNames = dedupe(cleanAll(b.ErrorMessages)), dedupe(cleanAll(b.EventNames))
+	if b.Traits != nil {
+		traits := make(map[string]string, len(b.Traits))
+		for k, v := range b.Traits {
+			traits[clean(k)] = clean(v)
+		}
+		b.Traits = traits
+	}
+	props := make([]store.Prop, len(b.EventProps))
+	for i, p := range b.EventProps {
+		props[i] = store.Prop{Key: clean(p.Key), Value: clean(p.Value)}
+	}
+	b.EventProps = props
+	return b
+}
+
+// dedupe keeps the first of equal strings: cleaning may make two distinct ones equal.
+func dedupe(ss []string) []string {
+	seen := make(map[string]bool, len(ss))
+	out := ss[:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// urlPath is the path of a page URL, what visited:/… matches; "" when it has none.
+func urlPath(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	if u.Path == "" && u.Host != "" {
+		return "/"
+	}
+	return clean(u.Path)
+}
+
+// AppendBatch records a stored chunk and folds it into its session's row, in one transaction.
+func (db *DB) AppendBatch(ctx context.Context, b store.Batch) error {
+	return db.AppendBatches(ctx, []store.Batch{b})[0]
+}
+
+// perBatch reports whether err refuses one batch alone (its savepoint is rolled back).
+func perBatch(err error) bool {
+	return errors.Is(err, store.ErrDuplicate) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrTooLong)
+}
+
+// AppendBatches commits batches in one transaction, each under a savepoint so a duplicate or
+// conflicting batch is refused alone. Rows shared between sessions are written in one fixed
+// order so that concurrent group commits (several ingest nodes) wait for each other instead
+// of deadlocking: first content items (by project and hash) and error messages (by hash),
+// then the sessions in id order (each batch locks its session row first), then pieces of
+// on-screen text (by hash).
+func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
+	errs := make([]error, len(bs))
+	fail := func(err error) []error {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	cleaned := make([]store.Batch, len(bs))
+	for i, b := range bs {
+		cleaned[i] = cleanBatch(b)
+	}
+	order := make([]int, len(bs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return cleaned[order[a]].Chunk.SessionID < cleaned[order[b]].Chunk.SessionID })
+
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("postgres: append batches: %w", err))
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, sharedRowsLock); err != nil {
+		return fail(fmt.Errorf("postgres: append batches: %w", err))
+	}
+	now := time.Now()
+	content, err := numberGroupContent(ctx, tx, cleaned, now)
+	if err != nil {
+		return fail(fmt.Errorf("postgres: append batches: %w", err))
+	}
+	messages, err := storeMessages(ctx, tx, cleaned)
+	if err != nil {
+		return fail(fmt.Errorf("postgres: append batches: %w", err))
+	}
+	for _, i := range order {
+		b := cleaned[i]
+		sp, err := tx.Begin(ctx) // a savepoint
+		if err != nil {
+			return fail(fmt.Errorf("postgres: append batch %s: %w", b.Chunk.SessionID, err))
+		}
+		err = appendBatch(ctx, sp, b, content[b.ProjectID], messages, now)
+		if perBatch(err) {
+			if rerr := sp.Rollback(ctx); rerr != nil {
+				return fail(fmt.Errorf("postgres: append batch %s: %w", b.Chunk.SessionID, rerr))
+			}
+			errs[i] = err
+			continue
+		}
+		if err != nil {
+			return fail(err)
+		}
+		if err := sp.Commit(ctx); err != nil {
+			return fail(fmt.Errorf("postgres: append batch %s: %w", b.Chunk.SessionID, err))
+		}
+	}
+	var texts []sessionText
+	for _, i := range order {
+		if errs[i] == nil && len(cleaned[i].Text) > 0 {
+			texts = append(texts, sessionText{id: cleaned[i].Chunk.SessionID, pieces: cleaned[i].Text})
+		}
+	}
+	if err := indexText(ctx, tx, texts); err != nil {
+		return fail(fmt.Errorf("postgres: append batches: %w", err))
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fail(fmt.Errorf("postgres: append batches: commit: %w", err))
+	}
+	return errs
+}
+
+// numberGroupContent records the content items of every batch of a group and their edges,
+// project by project in (project, hash) order, and returns their ids by project and hash.
+func numberGroupContent(ctx context.Context, tx pgx.Tx, bs []store.Batch, now time.Time) (map[string]map[string]int64, error) {
+	byProject := map[string][]store.ContentRef{}
+	for _, b := range bs {
+		byProject[b.ProjectID] = append(byProject[b.ProjectID], b.Content...)
+	}
+	out := make(map[string]map[string]int64, len(byProject))
+	projects := make([]string, 0, len(byProject))
+	for p := range byProject {
+		projects = append(projects, p)
+	}
+	slices.Sort(projects)
+	for _, p := range projects {
+		ids, err := numberAndLink(ctx, tx, p, byProject[p], now)
+		if err != nil {
+			return nil, err
+		}
+		out[p] = ids
+	}
+	return out, nil
+}
+
+// storeMessages stores the error messages of a group's batches that are new, in hash order,
+// and returns every message's id.
+func storeMessages(ctx context.Context, tx pgx.Tx, bs []store.Batch) (map[string]int64, error) {
+	type msg struct {
+		hash []byte
+		text string
+	}
+	seen := map[string]bool{}
+	var all []msg
+	for _, b := range bs {
+		for _, m := range b.ErrorMessages {
+			if !seen[m] {
+				seen[m] = true
+				h := sha256.Sum256([]byte(m))
+				all = append(all, msg{h[:], m})
+			}
+		}
+	}
+	if len(all) == 0 {
+		return nil, nil
+	}
+	slices.SortFunc(all, func(a, b msg) int { return bytes.Compare(a.hash, b.hash) })
+	hashes, texts := make([][]byte, len(all)), make([]string, len(all))
+	for i, m := range all {
+		hashes[i], texts[i] = m.hash, m.text
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO error_messages(hash, message) SELECT * FROM unnest($1::bytea[], $2::text[]) ORDER BY 1
+		ON CONFLICT (hash) DO NOTHING`, hashes, texts); err != nil {
+		return nil, fmt.Errorf("error messages: %w", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT message, id FROM error_messages WHERE hash = ANY($1)`, hashes)
+	if err != nil {
+		return nil, fmt.Errorf("error messages: %w", err)
+	}
+	out := map[string]int64{}
+	for rows.Next() {
+		var m string
+		var id int64
+		if err := rows.Scan(&m, &id); err != nil {
+			return nil, fmt.Errorf("error messages: %w", err)
+		}
+		out[m] = id
+	}
+	return out, rows.Err()
+}
+
+// updateSession folds a batch into its session's row; updateSessionPages also recounts its
+// pages and finds its entry and exit pages. Tabs are recounted only for a tab's first chunk.
+const (
+	recountTabs = `CASE WHEN EXISTS (SELECT 1 FROM chunks WHERE session_id = $8 AND tab = $11 AND seq <> $12) THEN tabs
+			ELSE (SELECT COUNT(DISTINCT tab) FROM chunks WHERE session_id = $8) END`
+	updateSessionHead = `UPDATE sessions SET
+			user_id    = CASE WHEN $10::text <> '' THEN $10::text ELSE user_id END,
+			last_batch_at = $9::bigint,
+			started_at = LEAST(started_at, $1::bigint),
+			ended_at   = GREATEST(ended_at, $2::bigint),
+			clicks     = clicks + $3::integer,
+			events     = events + $4::integer,
+			active_ms  = active_ms + $13::bigint,
+			user_agent = CASE WHEN user_agent = '' THEN $5::text ELSE user_agent END,
+			vp_width   = CASE WHEN $6::integer > 0 THEN $6::integer ELSE vp_width END,
+			vp_height  = CASE WHEN $7::integer > 0 THEN $7::integer ELSE vp_height END,`
+	updateSession = updateSessionHead + `
+			tabs       = ` + recountTabs + `,
+			updated_at = $9::bigint
+		WHERE id = $8`
+	updateSessionPages = updateSessionHead + `
+			pages      = (SELECT COUNT(*) FROM session_pages WHERE session_id = $8),
+			entry_url  = COALESCE((SELECT url FROM session_pages WHERE session_id = $8 ORDER BY at, id LIMIT 1), ''),
+			exit_url   = COALESCE((SELECT url FROM session_pages WHERE session_id = $8 ORDER BY at DESC, id DESC LIMIT 1), ''),
+			entry_path = COALESCE((SELECT path FROM session_pages WHERE session_id = $8 ORDER BY at, id LIMIT 1), ''),
+			exit_path  = COALESCE((SELECT path FROM session_pages WHERE session_id = $8 ORDER BY at DESC, id DESC LIMIT 1), ''),
+			tabs       = ` + recountTabs + `,
+			updated_at = $9::bigint
+		WHERE id = $8`
+)
+
+// appendBatch writes one batch under its savepoint. Its session row is locked first (FOR
+// UPDATE, or created), so a batch of the same session in another transaction waits here.
+func appendBatch(ctx context.Context, tx pgx.Tx, b store.Batch, content map[string]int64, messages map[string]int64, now time.Time) error {
+	c := b.Chunk
+	id := c.SessionID
+	var owner string
+	var started, ended int64
+	err := tx.QueryRow(ctx, `SELECT project_id, started_at, ended_at FROM sessions WHERE id = $1 FOR UPDATE`, id).Scan(&owner, &started, &ended)
+	if errors.Is(err, pgx.ErrNoRows) {
+		tag, ierr := tx.Exec(ctx, `INSERT INTO sessions(id, project_id, started_at, ended_at, user_agent, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (id) DO NOTHING`, id, b.ProjectID, ms(c.FirstAt), ms(c.LastAt), b.UserAgent, now.UnixMilli())
+		if ierr != nil {
+			return fmt.Errorf("postgres: append batch %s: create session: %w", id, ierr)
+		}
+		if tag.RowsAffected() == 1 {
+			owner, err = b.ProjectID, nil
+			started, ended = ms(c.FirstAt), ms(c.LastAt)
+		} else {
+			// Another transaction created it meanwhile (and has committed: the insert waited).
+			err = tx.QueryRow(ctx, `SELECT project_id, started_at, ended_at FROM sessions WHERE id = $1 FOR UPDATE`, id).Scan(&owner, &started, &ended)
+			if err == nil && b.MaxSpan > 0 && max(ended, ms(c.LastAt))-min(started, ms(c.FirstAt)) > b.MaxSpan.Milliseconds() {
+				return fmt.Errorf("postgres: append batch: session %s: %w", id, store.ErrTooLong)
+			}
+		}
+	} else if err == nil && b.MaxSpan > 0 && max(ended, ms(c.LastAt))-min(started, ms(c.FirstAt)) > b.MaxSpan.Milliseconds() {
+		return fmt.Errorf("postgres: append batch: session %s: %w", id, store.ErrTooLong)
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("postgres: append batch %s: %w", id, err)
+	case owner != b.ProjectID:
+		return fmt.Errorf("postgres: append batch: session %s: %w", id, store.ErrConflict)
+	}
+
+	_, err = tx.Exec(ctx, `INSERT INTO chunks(session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key, sent_at, created_at, snapshot_at, blob_offset, blob_length)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		id, c.Tab, c.Seq, ms(c.FirstAt), ms(c.LastAt), c.Events, c.RawBytes, c.StoredBytes, c.BlobKey, ms(b.SentAt), now.UnixMilli(), optMS(c.SnapshotAt), c.BlobOffset, c.BlobLength)
+	if isUniqueViolation(err) {
+		return fmt.Errorf("postgres: append batch %s/%s/%d: %w", id, c.Tab, c.Seq, store.ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: append batch %s: insert chunk: %w", id, err)
+	}
+
+	// The rest is sent as one pipeline: one round trip instead of one per statement.
+	var q pgx.Batch
+	if len(b.Pages) > 0 {
+		tabs, ats, urls, paths := make([]string, len(b.Pages)), make([]int64, len(b.Pages)), make([]string, len(b.Pages)), make([]string, len(b.Pages))
+		for i, p := range b.Pages {
+			tabs[i], ats[i], urls[i], paths[i] = p.Tab, ms(p.At), p.URL, urlPath(p.URL)
+		}
+		q.Queue(`INSERT INTO session_pages(session_id, tab, at, url, path) SELECT $1, p.tab, p.at, p.url, p.path FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[]) WITH ORDINALITY AS p(tab, at, url, path, n) ORDER BY p.n`,
+			id, tabs, ats, urls, paths)
+	}
+	q.Queue(`UPDATE sessions SET
+			browser         = CASE WHEN browser = '' THEN $1::text ELSE browser END,
+			browser_version = CASE WHEN browser = '' THEN $2::integer ELSE browser_version END,
+			os              = CASE WHEN os = '' THEN $3::text ELSE os END,
+			device          = CASE WHEN device = '' THEN $4::text ELSE device END,
+			country         = CASE WHEN country = '' THEN $5::text ELSE country END,
+			errors          = errors + $6::integer,
+			failed_requests = failed_requests + $7::integer
+		WHERE id = $8`, b.Browser, b.BrowserVersion, b.OS, b.Device, b.Country, b.Errors, b.Failed, id)
+	if len(b.EventNames) > 0 {
+		q.Queue(`INSERT INTO session_events(session_id, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, id, b.EventNames)
+	}
+	if len(b.ErrorMessages) > 0 {
+		ids := make([]int64, 0, len(b.ErrorMessages))
+		for _, m := range b.ErrorMessages {
+			ids = append(ids, messages[m])
+		}
+		q.Queue(`INSERT INTO session_errors(session_id, message_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`, id, ids)
+	}
+	if len(b.Traits) > 0 {
+		keys := make([]string, 0, len(b.Traits))
+		for k := range b.Traits {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		values := make([]string, len(keys))
+		for i, k := range keys {
+			values[i] = b.Traits[k]
+		}
+		q.Queue(`INSERT INTO session_traits(session_id, key, value) SELECT $1, * FROM unnest($2::text[], $3::text[])
+			ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value`, id, keys, values)
+	}
+	update := updateSession
+	if len(b.Pages) > 0 {
+		update = updateSessionPages
+	}
+	q.Queue(update, ms(c.FirstAt), ms(c.LastAt), b.Clicks, c.Events, b.UserAgent, b.Viewport.Width, b.Viewport.Height, id, now.UnixMilli(), b.UserID, c.Tab, c.Seq, b.ActiveMS)
+	if err := tx.SendBatch(ctx, &q).Close(); err != nil {
+		return fmt.Errorf("postgres: append batch %s: %w", id, err)
+	}
+	if err := addRoots(ctx, tx, id, b.Content, content); err != nil {
+		return fmt.Errorf("postgres: append batch %s: %w", id, err)
+	}
+	if err := indexMore(ctx, tx, b); err != nil {
+		return fmt.Errorf("postgres: append batch %s: %w", id, err)
+	}
+	return nil
+}
+
+// maxSessionProps bounds the distinct track properties indexed for one session.
+const maxSessionProps = 200
+
+// indexMore indexes track properties, and the entry page's UTM parameters and referrer.
+func indexMore(ctx context.Context, tx pgx.Tx, b store.Batch) error {
+	id := b.Chunk.SessionID
+	if len(b.EventProps) > 0 {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM session_event_props WHERE session_id = $1`, id).Scan(&n); err != nil {
+			return fmt.Errorf("index event properties: %w", err)
+		}
+		for _, p := range b.EventProps {
+			if n >= maxSessionProps {
+				break
+			}
+			tag, err := tx.Exec(ctx, `INSERT INTO session_event_props(session_id, key, value, hash) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+				id, p.Key, p.Value, propHash(p))
+			if err != nil {
+				return fmt.Errorf("index event property: %w", err)
+			}
+			if tag.RowsAffected() > 0 {
+				n++
+			}
+		}
+	}
+	if len(b.Pages) == 0 {
+		return nil
+	}
+	var tab, entry string
+	var at int64
+	err := tx.QueryRow(ctx, `SELECT tab, at, url FROM session_pages WHERE session_id = $1 ORDER BY at, id LIMIT 1`, id).Scan(&tab, &at, &entry)
+	if err != nil {
+		return fmt.Errorf("index entry page: %w", err)
+	}
+	src, medium, campaign := utm(entry)
+	sql := `UPDATE sessions SET utm_source = $1, utm_medium = $2, utm_campaign = $3 WHERE id = $4`
+	args := []any{src, medium, campaign, id}
+	for _, p := range b.Pages {
+		if p.Tab == tab && ms(p.At) == at && p.URL == entry {
+			ref, host := referrer(b.Referrer)
+			sql = `UPDATE sessions SET utm_source = $1, utm_medium = $2, utm_campaign = $3, referrer = $5, referrer_host = $6 WHERE id = $4`
+			args = append(args, ref, host)
+			break
+		}
+	}
+	if _, err := tx.Exec(ctx, sql, args...); err != nil {
+		return fmt.Errorf("index utm: %w", err)
+	}
+	return nil
+}
+
+// propHash identifies a property within its session: a value may be longer than a btree entry
+// may be, so the primary key holds its hash.
+func propHash(p store.Prop) []byte {
+	h := sha256.New()
+	h.Write([]byte(p.Key))
+	h.Write([]byte{0})
+	h.Write([]byte(p.Value))
+	return h.Sum(nil)
+}
+
+// utm reads a page URL's campaign parameters, lowercased and bounded.
+func utm(raw string) (source, medium, campaign string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", "", ""
+	}
+	q := u.Query()
+	get := func(k string) string { return clean(strings.ToLower(truncate(strings.TrimSpace(q.Get(k)), 256))) }
+	return get("utm_source"), get("utm_medium"), get("utm_campaign")
+}
+
+// referrer keeps a referrer's scheme, host and path, lowercased.
+func referrer(raw string) (ref, host string) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" {
+		return "", ""
+	}
+	host = strings.ToLower(u.Hostname())
+	ref = strings.ToLower(u.Scheme) + "://" + host + u.EscapedPath()
+	return clean(strings.ToLower(truncate(ref, 1024))), clean(host)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
