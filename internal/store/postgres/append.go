@@ -340,7 +340,7 @@ func appendBatch(ctx context.Context, tx pgx.Tx, b store.Batch, content map[stri
 			failed_requests = failed_requests + $7::integer
 		WHERE id = $8`, b.Browser, b.BrowserVersion, b.OS, b.Device, b.Country, b.Errors, b.Failed, id)
 	if len(b.EventNames) > 0 {
-		q.Queue(`INSERT INTO session_events(session_id, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, id, b.EventNames)
+		q.Queue(`INSERT INTO session_events(session_id, name) SELECT $1, unnest($2::text[]) ON CONFLICT (session_id, md5(name)) DO NOTHING`, id, b.EventNames)
 	}
 	if len(b.ErrorMessages) > 0 {
 		ids := make([]int64, 0, len(b.ErrorMessages))
@@ -360,7 +360,7 @@ func appendBatch(ctx context.Context, tx pgx.Tx, b store.Batch, content map[stri
 			values[i] = b.Traits[k]
 		}
 		q.Queue(`INSERT INTO session_traits(session_id, key, value) SELECT $1, * FROM unnest($2::text[], $3::text[])
-			ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value`, id, keys, values)
+			ON CONFLICT (session_id, md5(key)) DO UPDATE SET value = excluded.value`, id, keys, values)
 	}
 	update := updateSession
 	if len(b.Pages) > 0 {

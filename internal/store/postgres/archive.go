@@ -108,7 +108,7 @@ func (db *DB) SaveArchive(ctx context.Context, sessionID string, rows []store.Ar
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO session_archive(session_id, project_id, url, hash, type, size, error, fetched_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-			ON CONFLICT(session_id, url) DO UPDATE SET hash = excluded.hash, type = excluded.type, size = excluded.size,
+			ON CONFLICT (session_id, md5(url)) DO UPDATE SET hash = excluded.hash, type = excluded.type, size = excluded.size,
 				error = excluded.error, fetched_at = excluded.fetched_at`,
 			sessionID, projectID, clean(a.URL), h, clean(a.Type), a.Size, clean(a.Error), ms(a.FetchedAt)); err != nil {
 			return fmt.Errorf("postgres: save archive %s: %w", sessionID, err)

@@ -88,20 +88,15 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
 
-// match compares col with the term's text: = for exact, LIKE for patterns with *. hashed says
-// col's exact values are indexed by md5 (values may be longer than a btree entry may be).
-func (c *compiler) match(col string, t *search.Term, hashed bool) string {
+// match compares col with the term's text: = for exact, LIKE for patterns with *.
+func (c *compiler) match(col string, t *search.Term) string {
 	switch t.Op {
 	case search.Glob:
 		return col + " LIKE " + c.arg(likePattern(t.Text))
 	case search.Exists:
 		return col + " <> ''"
 	}
-	p := c.arg(t.Text)
-	if hashed {
-		return "md5(" + col + ") = md5(" + p + "::text) AND " + col + " = " + p
-	}
-	return col + " = " + p
+	return col + " = " + c.arg(t.Text)
 }
 
 // numeric compares a number with the term's.
@@ -120,27 +115,27 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		if strings.HasPrefix(t.Text, "/") {
 			col = "d.path"
 		}
-		return related("session_pages", c.match(col, t, false)), nil
+		return related("session_pages", c.match(col, t)), nil
 	case search.Entry, search.Exit:
 		col := "s." + string(t.Field) + "_url"
 		if strings.HasPrefix(t.Text, "/") {
 			col = "s." + string(t.Field) + "_path"
 		}
-		return c.match(col, t, false), nil
+		return c.match(col, t), nil
 	case search.Event:
-		return related("session_events", c.match("d.name", t, false)), nil
+		return related("session_events", c.match("d.name", t)), nil
 	case search.Trait:
 		key := "d.key = " + c.arg(t.Key)
 		if t.Op == search.Exists {
 			return related("session_traits", key), nil
 		}
-		return related("session_traits", key+" AND "+c.match("d.value", t, true)), nil
+		return related("session_traits", key+" AND "+c.match("d.value", t)), nil
 	case search.EventProp:
 		key := "d.key = " + c.arg(t.Key)
 		if t.Op == search.Exists {
 			return related("session_event_props", key), nil
 		}
-		return related("session_event_props", key+" AND "+c.match("d.value", t, true)), nil
+		return related("session_event_props", key+" AND "+c.match("d.value", t)), nil
 	case search.ErrorText:
 		return c.errorText(t)
 	case search.Referrer:
@@ -148,9 +143,9 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		if strings.Contains(t.Text, "://") {
 			col = "s.referrer"
 		}
-		return c.match(col, t, false), nil
+		return c.match(col, t), nil
 	case search.Issue:
-		return related("session_signals", c.match("d.fingerprint", t, false)), nil
+		return related("session_signals", c.match("d.fingerprint", t)), nil
 	case search.Text:
 		return c.text(t)
 	case search.FrictionKind:
@@ -168,7 +163,7 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		search.Rage, search.Dead, search.Friction, search.Score, search.ViewportWidth, search.ViewportHeight:
 		return c.numeric(col, t)
 	}
-	return c.match(col, t, false), nil
+	return c.match(col, t), nil
 }
 
 // maxMessages bounds the distinct error messages an error: term lists by id.

@@ -178,19 +178,23 @@ CREATE TABLE session_content (
 
 CREATE TABLE session_events (
     session_id text COLLATE "C" NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    name       text COLLATE "C" NOT NULL,
-    PRIMARY KEY (session_id, name)
+    name       text COLLATE "C" NOT NULL
 );
+CREATE UNIQUE INDEX session_events_session_name ON session_events (session_id, md5(name));
 CREATE INDEX session_events_name ON session_events USING hash (name);
 CREATE INDEX session_events_name_trgm ON session_events USING gin (name gin_trgm_ops);
 
 CREATE TABLE session_traits (
     session_id text COLLATE "C" NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     key        text COLLATE "C" NOT NULL,
-    value      text COLLATE "C" NOT NULL,
-    PRIMARY KEY (session_id, key)
+    value      text COLLATE "C" NOT NULL
 );
-CREATE INDEX session_traits_key_value ON session_traits (key, md5(value));
+CREATE UNIQUE INDEX session_traits_session_key ON session_traits (session_id, md5(key));
+CREATE INDEX session_traits_key ON session_traits USING hash (key);
+CREATE INDEX session_traits_value ON session_traits USING hash (value);
+-- A value belongs to its key (plan=pro): without these the planner multiplies the two
+-- selectivities and expects far fewer sessions than match.
+CREATE STATISTICS session_traits_key_value (dependencies, mcv) ON key, value FROM session_traits;
 CREATE INDEX session_traits_value_trgm ON session_traits USING gin (value gin_trgm_ops);
 
 -- An error message is stored once (by its SHA-256: a message may be longer than a btree entry
@@ -215,7 +219,9 @@ CREATE TABLE session_event_props (
     hash       bytea NOT NULL, -- SHA-256 of key NUL value: the row's identity within its session
     PRIMARY KEY (session_id, hash)
 );
-CREATE INDEX session_event_props_key_value ON session_event_props (key, md5(value));
+CREATE INDEX session_event_props_key ON session_event_props USING hash (key);
+CREATE INDEX session_event_props_value ON session_event_props USING hash (value);
+CREATE STATISTICS session_event_props_key_value (dependencies, mcv) ON key, value FROM session_event_props;
 CREATE INDEX session_event_props_value_trgm ON session_event_props USING gin (value gin_trgm_ops);
 
 CREATE TABLE session_signals (
@@ -318,9 +324,9 @@ CREATE TABLE session_archive (
     type       text COLLATE "C" NOT NULL,
     size       integer NOT NULL,
     error      text COLLATE "C" NOT NULL,
-    fetched_at bigint NOT NULL,
-    PRIMARY KEY (session_id, url)
+    fetched_at bigint NOT NULL
 );
+CREATE UNIQUE INDEX session_archive_session_url ON session_archive (session_id, md5(url));
 CREATE INDEX session_archive_url ON session_archive (project_id, md5(url), fetched_at);
 
 -- Heatmaps: a page path once per project; a session's clicks and page views on it as rows.
