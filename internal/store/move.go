@@ -84,7 +84,7 @@ type SessionRecord struct {
 	Traits   map[string]string
 	Errors   []string   // distinct reel.error messages, sorted
 	Props    []Prop     // sorted by key, then value
-	Text     [][]string // on-screen text, one list per reference row, in row order
+	Text     [][]string // on-screen text, one sorted list per reference row, in row order
 	Signals  []StoredSignal
 	Heat     []HeatRow // by path
 	Archive  []Archived

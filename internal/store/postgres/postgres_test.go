@@ -28,15 +28,15 @@ func open(t *testing.T) *DB {
 }
 
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
+	storetest.Run(t, func(t *testing.T) store.Index { return open(t) })
 }
 
 func TestArchivesContract(t *testing.T) {
-	storetest.RunArchives(t, func(t *testing.T) storetest.ArchiveStore { return open(t) })
+	storetest.RunArchives(t, func(t *testing.T) store.Index { return open(t) })
 }
 
 func TestSavedContract(t *testing.T) {
-	storetest.RunSaved(t, func(t *testing.T) storetest.SavedStore { return open(t) })
+	storetest.RunSaved(t, func(t *testing.T) store.Index { return open(t) })
 }
 
 func TestHeatmaps(t *testing.T) {

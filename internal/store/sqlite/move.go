@@ -343,6 +343,8 @@ func exportSessionRows(ctx context.Context, tx *sql.Tx, s *store.SessionRecord) 
 			}
 			texts = append(texts, t)
 		}
+		// By text, not by id: ids are this index's own, the texts are the same in any.
+		slices.Sort(texts)
 		s.Text = append(s.Text, texts)
 	}
 	err = each(ctx, tx, `SELECT kind, at, path, target, fingerprint, detail FROM session_signals WHERE session_id = ? ORDER BY rowid`, arg, func(r *sql.Rows) error {

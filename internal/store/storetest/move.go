@@ -31,7 +31,7 @@ func RunMove(t *testing.T, open func(t *testing.T) store.Index) {
 	}
 }
 
-// moveFixture is what fillForMove stored that reads need to ask for again.
+// moveFixture is what FillForMove stored that reads need to ask for again.
 type moveFixture struct {
 	users      []int64
 	contentIDs []int64
@@ -39,11 +39,11 @@ type moveFixture struct {
 	playlistID int64
 }
 
-// fillForMove stores a bit of everything the index holds, through the normal interface:
+// FillForMove stores a bit of everything the index holds, through the normal interface:
 // group-committed batches with every search field, a compaction with numbered content and
 // nested items, analysis, heat, an archive, a saved search with visits, a playlist with pins,
 // alert rules (one fired) and a setting; one session stays uncompacted.
-func fillForMove(t *testing.T, s store.Index) moveFixture {
+func FillForMove(t *testing.T, s store.Index) moveFixture {
 	t.Helper()
 	ctx := context.Background()
 	var fx moveFixture
@@ -269,7 +269,7 @@ func readAll(t *testing.T, s store.Index, fx moveFixture) string {
 func testMoveRoundTrip(t *testing.T, open func(t *testing.T) store.Index) {
 	src := open(t)
 	t.Cleanup(func() { src.Close() })
-	fx := fillForMove(t, src)
+	fx := FillForMove(t, src)
 	recs := exportAll(t, src)
 	dst := open(t)
 	t.Cleanup(func() { dst.Close() })
@@ -301,7 +301,7 @@ func testMoveRoundTrip(t *testing.T, open func(t *testing.T) store.Index) {
 func testMoveResume(t *testing.T, open func(t *testing.T) store.Index) {
 	src := open(t)
 	t.Cleanup(func() { src.Close() })
-	fx := fillForMove(t, src)
+	fx := FillForMove(t, src)
 	recs := exportAll(t, src)
 	dst := open(t)
 	t.Cleanup(func() { dst.Close() })
@@ -321,7 +321,7 @@ func testMoveResume(t *testing.T, open func(t *testing.T) store.Index) {
 func testMoveMissingParent(t *testing.T, open func(t *testing.T) store.Index) {
 	src := open(t)
 	t.Cleanup(func() { src.Close() })
-	fillForMove(t, src)
+	FillForMove(t, src)
 	var sess []store.Record
 	for _, r := range exportAll(t, src) {
 		if r.Session != nil {
@@ -377,4 +377,26 @@ func lineDiff(want, got string) string {
 		}
 	}
 	return b.String()
+}
+
+// DiffRecords lists the records of got that differ from want's, as JSON lines; empty when
+// the two are the same.
+func DiffRecords(want, got []store.Record) string {
+	enc := func(recs []store.Record) string {
+		var b strings.Builder
+		for _, r := range recs {
+			j, err := json.Marshal(r)
+			if err != nil {
+				return err.Error()
+			}
+			b.Write(j)
+			b.WriteByte('\n')
+		}
+		return b.String()
+	}
+	w, g := enc(want), enc(got)
+	if w == g {
+		return ""
+	}
+	return lineDiff(w, g)
 }
