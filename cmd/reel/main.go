@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -36,6 +37,8 @@ import (
 	"github.com/reelhq/reel/internal/sdk"
 	"github.com/reelhq/reel/internal/server"
 	"github.com/reelhq/reel/internal/setup"
+	"github.com/reelhq/reel/internal/store"
+	"github.com/reelhq/reel/internal/store/postgres"
 	"github.com/reelhq/reel/internal/store/sqlite"
 	"github.com/reelhq/reel/internal/ui"
 )
@@ -56,6 +59,8 @@ Usage:
   reel erase-user [--data DIR] [--project ID] USER_ID
                                               delete everything recorded about one user
                                               (sessions identified with Reel.identify)
+  reel migrate --from DIR --to postgres://…   copy an embedded install's index into
+                                              PostgreSQL (resumable, verified; blobs stay)
   reel version                                print the version
 
 Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* environment
@@ -74,6 +79,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(args[1:], stdout, stderr)
 	case "erase-user":
 		return eraseUser(args[1:], stdout, stderr)
+	case "migrate":
+		return migrateCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "reel", version)
 		return nil
@@ -89,6 +96,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 type serveConfig struct {
 	Addr           string
 	Data           string
+	DB             string // postgres:// URL of a shared index; empty: SQLite under Data
 	LogLevel       string
 	LogFormat      string
 	AdminEmail     string
@@ -120,6 +128,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", env("REEL_ADDR", "127.0.0.1:8080"), "address to listen on (REEL_ADDR)")
 	fs.StringVar(&c.Data, "data", env("REEL_DATA", "./reel-data"), "directory for the index and event chunks (REEL_DATA)")
+	fs.StringVar(&c.DB, "db", env("REEL_DB", ""), "PostgreSQL URL of the index (postgres://…); empty: SQLite in --data. Blobs stay under --data either way (REEL_DB)")
 	fs.StringVar(&c.LogLevel, "log-level", env("REEL_LOG_LEVEL", "info"), "debug, info, warn or error (REEL_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("REEL_LOG_FORMAT", "text"), "text or json (REEL_LOG_FORMAT)")
 	fs.StringVar(&c.AdminEmail, "admin-email", env("REEL_ADMIN_EMAIL", "admin@reel.local"), "email of the admin account (REEL_ADMIN_EMAIL)")
@@ -216,7 +225,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(c.Data, 0o750); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(c.Data, "index.db"))
+	db, err := openIndex(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -293,6 +302,32 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	printBanner(stdout, ln.Addr().String(), c, first)
 	log.Info("listening", "addr", ln.Addr().String(), "data", c.Data, "version", version)
 	return server.Run(ctx, ln, handler, log, 15*time.Second)
+}
+
+// isPostgres reports whether an index URL names PostgreSQL.
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// redactURL is a database URL without its password, for printing.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// openIndex opens the index --db names: PostgreSQL for a postgres:// URL, else SQLite in the
+// data directory. MERGE: main's --db wiring replaces this.
+func openIndex(ctx context.Context, c serveConfig) (store.Index, error) {
+	switch {
+	case isPostgres(c.DB):
+		return postgres.Open(ctx, c.DB)
+	case c.DB != "":
+		return nil, fmt.Errorf("--db must be a postgres:// URL, not %q", redactURL(c.DB))
+	}
+	return sqlite.Open(ctx, filepath.Join(c.Data, "index.db"))
 }
 
 func printBanner(w io.Writer, addr string, c serveConfig, first setup.Result) {
