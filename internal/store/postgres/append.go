@@ -367,46 +367,51 @@ func appendBatch(ctx context.Context, tx pgx.Tx, b store.Batch, content map[stri
 		update = updateSessionPages
 	}
 	q.Queue(update, ms(c.FirstAt), ms(c.LastAt), b.Clicks, c.Events, b.UserAgent, b.Viewport.Width, b.Viewport.Height, id, now.UnixMilli(), b.UserID, c.Tab, c.Seq, b.ActiveMS)
+	if roots := rootIDs(b.Content, content); len(roots) > 0 {
+		q.Queue(addRootsSQL, id, roots)
+	}
+	if len(b.EventProps) > 0 {
+		queueProps(&q, id, b.EventProps)
+	}
 	if err := tx.SendBatch(ctx, &q).Close(); err != nil {
 		return fmt.Errorf("postgres: append batch %s: %w", id, err)
 	}
-	if err := addRoots(ctx, tx, id, b.Content, content); err != nil {
-		return fmt.Errorf("postgres: append batch %s: %w", id, err)
-	}
-	if err := indexMore(ctx, tx, b); err != nil {
+	if err := indexEntry(ctx, tx, b); err != nil {
 		return fmt.Errorf("postgres: append batch %s: %w", id, err)
 	}
 	return nil
 }
 
-// maxSessionProps bounds the distinct track properties indexed for one session.
+// maxSessionProps bounds the distinct track properties indexed for one session: a page that
+// sends a fresh value with every event cannot grow the index without limit.
 const maxSessionProps = 200
 
-// indexMore indexes track properties, and the entry page's UTM parameters and referrer.
-func indexMore(ctx context.Context, tx pgx.Tx, b store.Batch) error {
-	id := b.Chunk.SessionID
-	if len(b.EventProps) > 0 {
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM session_event_props WHERE session_id = $1`, id).Scan(&n); err != nil {
-			return fmt.Errorf("index event properties: %w", err)
-		}
-		for _, p := range b.EventProps {
-			if n >= maxSessionProps {
-				break
-			}
-			tag, err := tx.Exec(ctx, `INSERT INTO session_event_props(session_id, key, value, hash) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-				id, p.Key, p.Value, propHash(p))
-			if err != nil {
-				return fmt.Errorf("index event property: %w", err)
-			}
-			if tag.RowsAffected() > 0 {
-				n++
-			}
-		}
+// queueProps indexes a batch's track properties in one statement: those the session does not
+// have yet, in the batch's order, until it has maxSessionProps.
+func queueProps(q *pgx.Batch, id string, props []store.Prop) {
+	keys, values, hashes := make([]string, len(props)), make([]string, len(props)), make([][]byte, len(props))
+	for i, p := range props {
+		keys[i], values[i], hashes[i] = p.Key, p.Value, propHash(p)
 	}
+	q.Queue(`INSERT INTO session_event_props(session_id, key, value, hash)
+		SELECT $1, k, v, h FROM (
+			SELECT DISTINCT ON (h) k, v, h, n FROM unnest($2::text[], $3::text[], $4::bytea[]) WITH ORDINALITY AS u(k, v, h, n)
+			WHERE NOT EXISTS (SELECT 1 FROM session_event_props p WHERE p.session_id = $1 AND p.hash = u.h)
+			ORDER BY h, n
+		) x
+		ORDER BY n
+		LIMIT GREATEST(0, $5 - (SELECT COUNT(*) FROM session_event_props WHERE session_id = $1))
+		ON CONFLICT DO NOTHING`, id, keys, values, hashes, maxSessionProps)
+}
+
+// indexEntry reads the entry page's UTM parameters, and its referrer when the batch carried the
+// entry page. The entry page can change when a batch with an earlier page arrives late, so this
+// runs whenever pages arrive.
+func indexEntry(ctx context.Context, tx pgx.Tx, b store.Batch) error {
 	if len(b.Pages) == 0 {
 		return nil
 	}
+	id := b.Chunk.SessionID
 	var tab, entry string
 	var at int64
 	err := tx.QueryRow(ctx, `SELECT tab, at, url FROM session_pages WHERE session_id = $1 ORDER BY at, id LIMIT 1`, id).Scan(&tab, &at, &entry)

@@ -134,9 +134,11 @@ func addEdges(ctx context.Context, tx querier, projectID string, refs []store.Co
 	return nil
 }
 
-// addRoots adds the items of refs marked Root to the session's roots; its session row is
-// locked by now.
-func addRoots(ctx context.Context, tx querier, sessionID string, refs []store.ContentRef, ids map[string]int64) error {
+// addRootsSQL adds content ids ($2) to a session's ($1) roots.
+const addRootsSQL = `INSERT INTO session_content(session_id, content_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`
+
+// rootIDs are the ids of the items of refs marked Root, numbered by ids (or carrying their own).
+func rootIDs(refs []store.ContentRef, ids map[string]int64) []int64 {
 	var roots []int64
 	for _, c := range refs {
 		if !c.Root {
@@ -148,11 +150,18 @@ func addRoots(ctx context.Context, tx querier, sessionID string, refs []store.Co
 			roots = append(roots, ids[c.Hash])
 		}
 	}
+	slices.Sort(roots)
+	return slices.Compact(roots)
+}
+
+// addRoots adds the items of refs marked Root to the session's roots; its session row is
+// locked by now.
+func addRoots(ctx context.Context, tx querier, sessionID string, refs []store.ContentRef, ids map[string]int64) error {
+	roots := rootIDs(refs, ids)
 	if len(roots) == 0 {
 		return nil
 	}
-	slices.Sort(roots)
-	if _, err := tx.Exec(ctx, `INSERT INTO session_content(session_id, content_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`, sessionID, slices.Compact(roots)); err != nil {
+	if _, err := tx.Exec(ctx, addRootsSQL, sessionID, roots); err != nil {
 		return fmt.Errorf("content refs: %w", err)
 	}
 	return nil

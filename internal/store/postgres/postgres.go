@@ -182,9 +182,14 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
+// scanIDs reads a column of strings; none is a nil slice, as SQLite's backend answers.
 func scanIDs(rows pgx.Rows, err error) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if len(ids) == 0 {
+		ids = nil
+	}
+	return ids, err
 }

@@ -43,12 +43,26 @@ func TestHeatmaps(t *testing.T) {
 	storetest.RunHeatmaps(t, func(t *testing.T) store.Index { return open(t) })
 }
 
+// TestSearch runs the search contract with lookups under OR compiled both ways: hashed whole
+// (rare) and tested session by session (common).
 func TestSearch(t *testing.T) {
-	storetest.RunSearch(t, func(t *testing.T) store.Index { return open(t) })
+	defer func() { rareRows = 10000 }()
+	for _, rare := range []int{10000, 0} {
+		t.Run(fmt.Sprintf("rareRows=%d", rare), func(t *testing.T) {
+			rareRows = rare
+			storetest.RunSearch(t, func(t *testing.T) store.Index { return open(t) })
+		})
+	}
 }
 
 func TestText(t *testing.T) {
-	storetest.RunText(t, func(t *testing.T) store.Index { return open(t) })
+	defer func() { rareRows = 10000 }()
+	for _, rare := range []int{10000, 0} {
+		t.Run(fmt.Sprintf("rareRows=%d", rare), func(t *testing.T) {
+			rareRows = rare
+			storetest.RunText(t, func(t *testing.T) store.Index { return open(t) })
+		})
+	}
 }
 
 // TestMigrateConcurrently: two nodes opening one fresh database at the same moment both
@@ -173,9 +187,15 @@ func TestLostConnection(t *testing.T) {
 	}
 }
 
-// TestConcurrentGroupCommits: group commits of overlapping sessions, content, error messages
-// and text, in opposite orders, neither deadlock nor lose a batch.
+// TestConcurrentGroupCommits: group commits of overlapping sessions in opposite orders, with
+// and without shared rows (content, error messages, text), neither deadlock nor lose a batch.
 func TestConcurrentGroupCommits(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) { testConcurrentGroupCommits(t, shared) })
+	}
+}
+
+func testConcurrentGroupCommits(t *testing.T, shared bool) {
 	ctx := context.Background()
 	db := open(t)
 	if err := db.CreateProject(ctx, store.Project{ID: "p", Name: "p", PublicKey: "pk"}); err != nil {
@@ -196,9 +216,12 @@ func TestConcurrentGroupCommits(t *testing.T) {
 						s = sessions - 1 - k // the opposite order
 					}
 					b := textBatch("p", fmt.Sprintf("s_%d", s), int64(w*rounds+r))
-					b.ErrorMessages = []string{fmt.Sprintf("error %d", (s+r)%3), fmt.Sprintf("error %d", (s+r+1)%3)}
-					b.Text = []string{fmt.Sprintf("piece %d", (s+r)%5), fmt.Sprintf("piece %d", (s+r+2)%5)}
-					b.Content = []store.ContentRef{{Hash: fmt.Sprintf("%064x", (s+r)%4), Size: 1, Stored: 1, Root: true}, {Hash: fmt.Sprintf("%064x", (s+r+3)%4), Size: 1, Stored: 1, Root: true}}
+					b.Text = nil
+					if shared {
+						b.ErrorMessages = []string{fmt.Sprintf("error %d", (s+r)%3), fmt.Sprintf("error %d", (s+r+1)%3)}
+						b.Text = []string{fmt.Sprintf("piece %d", (s+r)%5), fmt.Sprintf("piece %d", (s+r+2)%5)}
+						b.Content = []store.ContentRef{{Hash: fmt.Sprintf("%064x", (s+r)%4), Size: 1, Stored: 1, Root: true}, {Hash: fmt.Sprintf("%064x", (s+r+3)%4), Size: 1, Stored: 1, Root: true}}
+					}
 					bs = append(bs, b)
 				}
 				for _, err := range db.AppendBatches(ctx, bs) {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -20,11 +21,17 @@ import (
 // sessions in sort order and probing the table's session-led key when the term is common,
 // or reading the term's own index (hash, trigram, GIN) first when it is rare. Unlike SQLite,
 // PostgreSQL orders a conjunction's tests by their estimated cost itself, so the compiler
-// does not probe or reorder (docs/storage.md).
+// does not reorder (docs/storage.md). Under OR it probes, as SQLite's compiler does: the
+// planner turns an EXISTS there into a hash of every matching row, built before the first
+// session is read, whatever the LIMIT; for a common term (rareRows or more rows) the compiler
+// writes a test of one session instead, which the walk in sort order runs only for the
+// sessions it reads.
 type compiler struct {
 	ctx  context.Context
 	db   *DB
 	args []any
+	or   int // inside this many ORs
+	mark int // the first argument of the term being compiled
 }
 
 func (c *compiler) arg(v any) string {
@@ -40,6 +47,8 @@ func (c *compiler) node(n search.Node) (string, error) {
 	case *search.And:
 		return c.group(n.Children, " AND ")
 	case *search.Or:
+		c.or++
+		defer func() { c.or-- }()
 		return c.group(n.Children, " OR ")
 	case *search.Not:
 		w, err := c.node(n.Child)
@@ -62,10 +71,31 @@ func (c *compiler) group(ns []search.Node, op string) (string, error) {
 	return strings.Join(parts, op), nil
 }
 
-// related is a test on a table keyed by session_id (aliased d): cond is its condition.
-func related(table, cond string) string {
-	return "EXISTS (SELECT 1 FROM " + table + " d WHERE d.session_id = s.id AND " + cond + ")"
+// rareRows is where a lookup under OR stops being worth hashing whole (see compiler).
+var rareRows = 10000
+
+// related is a test on a table keyed by session_id (aliased d): cond is its condition, with
+// the arguments the current term added.
+func (c *compiler) related(table, cond string) (string, error) {
+	if c.or > 0 {
+		// The probe takes the term's arguments alone: its placeholders are renumbered from $1.
+		probe := placeholder.ReplaceAllStringFunc(cond, func(p string) string {
+			n, _ := strconv.Atoi(p[1:])
+			return "$" + strconv.Itoa(n-c.mark)
+		})
+		var n int
+		err := c.db.pool.QueryRow(c.ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+table+` d WHERE `+probe+` LIMIT `+strconv.Itoa(rareRows)+`) p`, c.args[c.mark:]...).Scan(&n)
+		if err != nil {
+			return "", fmt.Errorf("postgres: search: probe %s: %w", table, err)
+		}
+		if n >= rareRows {
+			return "(SELECT true FROM " + table + " d WHERE d.session_id = s.id AND " + cond + " LIMIT 1) IS NOT NULL", nil
+		}
+	}
+	return "EXISTS (SELECT 1 FROM " + table + " d WHERE d.session_id = s.id AND " + cond + ")", nil
 }
+
+var placeholder = regexp.MustCompile(`\$[0-9]+`)
 
 // sessionColumns are the fields stored on the sessions row itself.
 var sessionColumns = map[search.Field]string{
@@ -109,13 +139,14 @@ func (c *compiler) numeric(col string, t *search.Term) (string, error) {
 }
 
 func (c *compiler) term(t *search.Term) (string, error) {
+	c.mark = len(c.args)
 	switch t.Field {
 	case search.Visited:
 		col := "d.url"
 		if strings.HasPrefix(t.Text, "/") {
 			col = "d.path"
 		}
-		return related("session_pages", c.match(col, t)), nil
+		return c.related("session_pages", c.match(col, t))
 	case search.Entry, search.Exit:
 		col := "s." + string(t.Field) + "_url"
 		if strings.HasPrefix(t.Text, "/") {
@@ -123,19 +154,19 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		}
 		return c.match(col, t), nil
 	case search.Event:
-		return related("session_events", c.match("d.name", t)), nil
+		return c.related("session_events", c.match("d.name", t))
 	case search.Trait:
 		key := "d.key = " + c.arg(t.Key)
 		if t.Op == search.Exists {
-			return related("session_traits", key), nil
+			return c.related("session_traits", key)
 		}
-		return related("session_traits", key+" AND "+c.match("d.value", t)), nil
+		return c.related("session_traits", key+" AND "+c.match("d.value", t))
 	case search.EventProp:
 		key := "d.key = " + c.arg(t.Key)
 		if t.Op == search.Exists {
-			return related("session_event_props", key), nil
+			return c.related("session_event_props", key)
 		}
-		return related("session_event_props", key+" AND "+c.match("d.value", t)), nil
+		return c.related("session_event_props", key+" AND "+c.match("d.value", t))
 	case search.ErrorText:
 		return c.errorText(t)
 	case search.Referrer:
@@ -145,12 +176,12 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		}
 		return c.match(col, t), nil
 	case search.Issue:
-		return related("session_signals", c.match("d.fingerprint", t)), nil
+		return c.related("session_signals", c.match("d.fingerprint", t))
 	case search.Text:
 		return c.text(t)
 	case search.FrictionKind:
 		if t.Op == search.Gt && t.Num == 0 || t.Op == search.Ge && t.Num == 1 {
-			return related("session_signals", "d.kind = "+c.arg(t.Key)), nil
+			return c.related("session_signals", "d.kind = "+c.arg(t.Key))
 		}
 		return c.numeric("(SELECT COUNT(*) FROM session_signals d WHERE d.session_id = s.id AND d.kind = "+c.arg(t.Key)+")", t)
 	}
@@ -188,9 +219,9 @@ func (c *compiler) errorText(t *search.Term) (string, error) {
 		return "FALSE", nil
 	case len(ids) > maxMessages:
 		p := c.arg(pattern)
-		return related("session_errors", "d.message_id IN ("+strings.ReplaceAll(like, "$1", p)+")"), nil
+		return c.related("session_errors", "d.message_id IN ("+strings.ReplaceAll(like, "$1", p)+")")
 	}
-	return related("session_errors", "d.message_id = ANY("+c.arg(ids)+"::bigint[])"), nil
+	return c.related("session_errors", "d.message_id = ANY("+c.arg(ids)+"::bigint[])")
 }
 
 // text compiles text: in two steps, as SQLite does: the full-text index of the distinct pieces
@@ -212,7 +243,7 @@ func (c *compiler) text(t *search.Term) (string, error) {
 	if len(ids) == 0 {
 		return "FALSE", nil
 	}
-	return related("session_text_refs", "d.pieces && "+c.arg(ids)+"::bigint[]"), nil
+	return c.related("session_text_refs", "d.pieces && "+c.arg(ids)+"::bigint[]")
 }
 
 // sortKey is the SQL expression each order sorts by (descending, then by id).

@@ -128,11 +128,15 @@ func indexText(ctx context.Context, tx pgx.Tx, texts []sessionText) error {
 	}
 	states := map[string]*state{}
 	all := map[string]bool{}
-	for _, t := range texts {
+	for k := range texts {
+		t := &texts[k]
+		// Cleaned into a copy: the pieces are the caller's.
+		pieces := make([]string, len(t.pieces))
 		for i, p := range t.pieces {
-			t.pieces[i] = cleanPiece(p)
-			all[t.pieces[i]] = true
+			pieces[i] = cleanPiece(p)
+			all[pieces[i]] = true
 		}
+		t.pieces = pieces
 		if states[t.id] != nil {
 			continue
 		}
@@ -217,7 +221,7 @@ func indexText(ctx context.Context, tx pgx.Tx, texts []sessionText) error {
 		}
 	}
 	for id, st := range states {
-		if _, err := tx.Exec(ctx, `UPDATE sessions SET text_bytes = $1 WHERE id = $2 AND text_bytes <> $1`, min(st.size, max(st.size, 0)), id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE sessions SET text_bytes = $1 WHERE id = $2 AND text_bytes <> $1`, st.size, id); err != nil {
 			return fmt.Errorf("index text: %w", err)
 		}
 	}
