@@ -91,3 +91,26 @@ func TestMigrateTwice(t *testing.T) {
 		t.Fatalf("migrating into another install: %v", err)
 	}
 }
+
+// TestProgress: a bar redrawn in place on a terminal, and elsewhere a plain line per tenth.
+func TestProgress(t *testing.T) {
+	var plain bytes.Buffer
+	p := newProgress(&plain, false, 100)
+	for range 100 {
+		p.add(1)
+	}
+	p.done()
+	if lines := strings.Count(plain.String(), "\n"); lines != 11 || strings.Contains(plain.String(), "\r") {
+		t.Errorf("plain progress printed %d lines:\n%s", lines, plain.String())
+	}
+	if !strings.Contains(plain.String(), "copied 100/100 sessions") {
+		t.Errorf("plain progress did not reach the end:\n%s", plain.String())
+	}
+	var tty bytes.Buffer
+	p = newProgress(&tty, true, 4)
+	p.add(4)
+	p.done()
+	if !strings.Contains(tty.String(), "\r[##############################] 4/4 sessions") || strings.Count(tty.String(), "\n") != 1 {
+		t.Errorf("terminal progress = %q", tty.String())
+	}
+}
