@@ -37,7 +37,6 @@ import (
 	"github.com/reelhq/reel/internal/sdk"
 	"github.com/reelhq/reel/internal/server"
 	"github.com/reelhq/reel/internal/setup"
-	"github.com/reelhq/reel/internal/store/sqlite"
 	"github.com/reelhq/reel/internal/ui"
 )
 
@@ -57,6 +56,8 @@ Usage:
   reel erase-user [--data DIR] [--blobs URL] [--project ID] USER_ID
                                               delete everything recorded about one user
                                               (sessions identified with Reel.identify)
+  reel migrate --from DIR --to postgres://…   copy an embedded install's index into
+                                              PostgreSQL (resumable, verified; blobs stay)
   reel version                                print the version
 
 Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* environment
@@ -75,6 +76,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(args[1:], stdout, stderr)
 	case "erase-user":
 		return eraseUser(args[1:], stdout, stderr)
+	case "migrate":
+		return migrateCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "reel", version)
 		return nil
@@ -119,6 +122,7 @@ type serveConfig struct {
 	Addr           string
 	Data           string
 	Blobs          string // where objects go: "" for files under Data, or an s3:// URL
+	DB             string // postgres:// URL of a shared index; empty: SQLite under Data
 	LogLevel       string
 	LogFormat      string
 	AdminEmail     string
@@ -151,6 +155,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.Addr, "addr", env("REEL_ADDR", "127.0.0.1:8080"), "address to listen on (REEL_ADDR)")
 	fs.StringVar(&c.Data, "data", env("REEL_DATA", "./reel-data"), "directory for the index and event chunks (REEL_DATA)")
 	fs.StringVar(&c.Blobs, "blobs", env("REEL_BLOBS", ""), blobsUsage)
+	fs.StringVar(&c.DB, "db", env("REEL_DB", ""), dbUsage)
 	fs.StringVar(&c.LogLevel, "log-level", env("REEL_LOG_LEVEL", "info"), "debug, info, warn or error (REEL_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("REEL_LOG_FORMAT", "text"), "text or json (REEL_LOG_FORMAT)")
 	fs.StringVar(&c.AdminEmail, "admin-email", env("REEL_ADMIN_EMAIL", "admin@reel.local"), "email of the admin account (REEL_ADMIN_EMAIL)")
@@ -252,11 +257,12 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := os.MkdirAll(c.Data, 0o750); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(c.Data, "index.db"))
+	db, indexAt, err := openIndex(ctx, c.DB, c.Data)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	log.Info("index", "db", indexAt)
 	blobs, blobsAt, err := openBlobs(ctx, c.Blobs, c.Data)
 	if err != nil {
 		return err
@@ -327,12 +333,12 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	alerts := alert.New(db, publicURL, log)
 	wg.Go(func() { alerts.Run(workCtx, time.Minute) })
-	printBanner(stdout, ln.Addr().String(), c, blobsAt, first)
+	printBanner(stdout, ln.Addr().String(), c, indexAt, blobsAt, first)
 	log.Info("listening", "addr", ln.Addr().String(), "data", c.Data, "version", version)
 	return server.Run(ctx, ln, handler, log, 15*time.Second)
 }
 
-func printBanner(w io.Writer, addr string, c serveConfig, blobsAt string, first setup.Result) {
+func printBanner(w io.Writer, addr string, c serveConfig, indexAt, blobsAt string, first setup.Result) {
 	base := "http://" + addr
 	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "::" || host == "0.0.0.0" || host == "") {
 		base = "http://localhost:" + port
@@ -345,8 +351,8 @@ func printBanner(w io.Writer, addr string, c serveConfig, blobsAt string, first 
 		password = "(from REEL_ADMIN_PASSWORD)"
 	}
 	storage := "embedded storage in " + c.Data
-	if c.Blobs != "" {
-		storage = "index in " + c.Data + ", objects in " + blobsAt
+	if c.Blobs != "" || c.DB != "" {
+		storage = "index in " + indexAt + ", objects in " + blobsAt
 	}
 	fmt.Fprintf(w, `
   Reel %s is running (%s)
@@ -369,17 +375,18 @@ func eraseUser(args []string, stdout, stderr io.Writer) error {
 	data := fs.String("data", env("REEL_DATA", "./reel-data"), "data directory (REEL_DATA)")
 	project := fs.String("project", setup.DefaultProjectID, "project id")
 	blobsSpec := fs.String("blobs", env("REEL_BLOBS", ""), blobsUsage)
+	dbSpec := fs.String("db", env("REEL_DB", ""), dbUsage)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || strings.TrimSpace(fs.Arg(0)) == "" {
-		return errors.New("usage: reel erase-user [--data DIR] [--blobs URL] [--project ID] USER_ID")
+		return errors.New("usage: reel erase-user [--data DIR] [--db URL] [--blobs URL] [--project ID] USER_ID")
 	}
 	ctx := context.Background()
-	if _, err := os.Stat(filepath.Join(*data, "index.db")); err != nil {
+	if _, err := os.Stat(filepath.Join(*data, "index.db")); err != nil && *dbSpec == "" {
 		return fmt.Errorf("no Reel data in %s: %w", *data, err)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(*data, "index.db"))
+	db, _, err := openIndex(ctx, *dbSpec, *data)
 	if err != nil {
 		return err
 	}

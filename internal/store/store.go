@@ -230,6 +230,7 @@ type Index interface {
 	Archives
 	Saved
 	Maintenance
+	Mover
 }
 
 // Maintenance is the housekeeping a backend does after deletions: Optimize refreshes planner

@@ -170,6 +170,17 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 	if err := indexText(ctx, tx, texts); err != nil {
 		return fail(fmt.Errorf("postgres: append batches: %w", err))
 	}
+	// The stored chunks' references to their pack, counted last: blob rows are taken after the
+	// session rows, in key order, by every writer.
+	refs := blobRefs{}
+	for _, i := range order {
+		if errs[i] == nil {
+			refs.add(cleaned[i].Chunk.BlobKey, 1)
+		}
+	}
+	if _, err := refs.apply(ctx, tx); err != nil {
+		return fail(fmt.Errorf("postgres: append batches: %w", err))
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return fail(fmt.Errorf("postgres: append batches: commit: %w", err))
 	}

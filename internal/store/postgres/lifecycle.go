@@ -332,13 +332,33 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 		if !leased {
 			return fmt.Errorf("%s: lease expired: %w", c.SessionID, store.ErrConflict)
 		}
-		obsolete := map[string]bool{}
+		refs := blobRefs{}
 		keys, err := scanIDs(tx.Query(ctx, `SELECT DISTINCT blob_key FROM segments WHERE session_id = $1`, c.SessionID))
 		if err != nil {
 			return err
 		}
 		for _, k := range keys {
-			obsolete[k] = true
+			refs.add(k, -1)
+		}
+		// A chunk's reference goes with the pack key its row holds, whatever the caller read;
+		// the session row's lock keeps ingest from adding chunks meanwhile.
+		packs := map[string]string{}
+		rows, err := tx.Query(ctx, `SELECT tab, seq, blob_key FROM chunks WHERE session_id = $1 AND NOT compacted`, c.SessionID)
+		if err != nil {
+			return fmt.Errorf("chunks: %w", err)
+		}
+		for rows.Next() {
+			var tab, key string
+			var seq int64
+			if err := rows.Scan(&tab, &seq, &key); err != nil {
+				rows.Close()
+				return fmt.Errorf("chunks: %w", err)
+			}
+			packs[fmt.Sprintf("%s/%d", tab, seq)] = key
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("chunks: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM segments WHERE session_id = $1`, c.SessionID); err != nil {
 			return err
@@ -346,8 +366,12 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 		if len(c.Segments) > 0 {
 			n := len(c.Segments)
 			tabs, idx, first, last, blob, off, length, events, raw := make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+			added := map[string]bool{}
 			for i, g := range c.Segments {
-				delete(obsolete, g.BlobKey)
+				if !added[g.BlobKey] {
+					added[g.BlobKey] = true
+					refs.add(g.BlobKey, 1)
+				}
 				tabs[i], idx[i], first[i], last[i], blob[i] = clean(g.Tab), int64(g.Index), ms(g.FirstAt), ms(g.LastAt), g.BlobKey
 				off[i], length[i], events[i], raw[i] = g.Offset, g.Length, int64(g.Events), int64(g.RawBytes)
 			}
@@ -362,8 +386,8 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 			if err != nil {
 				return fmt.Errorf("mark chunk: %w", err)
 			}
-			if tag.RowsAffected() == 1 && ch.BlobKey != "" {
-				obsolete[ch.BlobKey] = true
+			if tag.RowsAffected() == 1 {
+				refs.add(packs[fmt.Sprintf("%s/%d", clean(ch.Tab), ch.Seq)], -1)
 			}
 		}
 		if err := addRoots(ctx, tx, c.SessionID, c.Content, ids); err != nil {
@@ -377,30 +401,11 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 			WHERE id = $2`, ms(c.At), c.SessionID); err != nil {
 			return err
 		}
-		out, err = unreferenced(ctx, tx, obsolete)
+		out, err = refs.apply(ctx, tx)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: compaction %s: %w", c.SessionID, err)
-	}
-	return out, nil
-}
-
-// unreferenced keeps the candidate blob keys that no chunk or segment points at any more, in
-// key order.
-func unreferenced(ctx context.Context, tx pgx.Tx, candidates map[string]bool) ([]string, error) {
-	if len(candidates) == 0 {
-		return nil, nil
-	}
-	keys := make([]string, 0, len(candidates))
-	for k := range candidates {
-		keys = append(keys, k)
-	}
-	out, err := scanIDs(tx.Query(ctx, `SELECT k FROM unnest($1::text[]) AS k
-		WHERE NOT EXISTS (SELECT 1 FROM chunks WHERE blob_key = k) AND NOT EXISTS (SELECT 1 FROM segments WHERE blob_key = k)
-		ORDER BY k COLLATE "C"`, keys))
-	if err != nil {
-		return nil, err
 	}
 	return out, nil
 }
@@ -474,19 +479,31 @@ func (db *DB) DeleteSessions(ctx context.Context, ids []string) ([]string, error
 		if err != nil {
 			return fmt.Errorf("text: %w", err)
 		}
-		candidates := map[string]bool{}
-		k, err := scanIDs(tx.Query(ctx, `SELECT blob_key FROM chunks WHERE session_id = ANY($1) AND blob_key <> ''
-			UNION SELECT blob_key FROM segments WHERE session_id = ANY($1)`, ids))
+		// Every reference the sessions hold: each chunk row's, and one per session and object
+		// of its segments.
+		refs := blobRefs{}
+		rows, err = tx.Query(ctx, `SELECT blob_key, COUNT(*) FROM chunks WHERE session_id = ANY($1) AND blob_key <> '' GROUP BY blob_key
+			UNION ALL SELECT blob_key, COUNT(DISTINCT session_id) FROM segments WHERE session_id = ANY($1) GROUP BY blob_key`, ids)
 		if err != nil {
-			return err
+			return fmt.Errorf("blob references: %w", err)
 		}
-		for _, key := range k {
-			candidates[key] = true
+		for rows.Next() {
+			var key string
+			var n int
+			if err := rows.Scan(&key, &n); err != nil {
+				rows.Close()
+				return fmt.Errorf("blob references: %w", err)
+			}
+			refs.add(key, -n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("blob references: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id = ANY($1)`, ids); err != nil {
 			return err
 		}
-		if keys, err = unreferenced(ctx, tx, candidates); err != nil {
+		if keys, err = refs.apply(ctx, tx); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM error_messages m WHERE NOT EXISTS (SELECT 1 FROM session_errors WHERE message_id = m.id)`); err != nil {

@@ -408,3 +408,13 @@ func testingRunFilter() string {
 	}
 	return ""
 }
+
+func (x recorded) Export(ctx context.Context, fn func(store.Record) error) error {
+	x.r.count("Export")
+	return x.ix.Export(ctx, fn)
+}
+
+func (x recorded) Import(ctx context.Context, recs []store.Record) error {
+	x.r.count("Import")
+	return x.ix.Import(ctx, recs)
+}

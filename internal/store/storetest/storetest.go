@@ -32,6 +32,7 @@ func All(t *testing.T, open func(t *testing.T) store.Index) {
 		{"Search", RunSearch},
 		{"Text", RunText},
 		{"Heatmaps", RunHeatmaps},
+		{"Move", RunMove},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, open) })
