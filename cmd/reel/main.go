@@ -53,7 +53,7 @@ const usage = `Reel: self-hosted session replay.
 
 Usage:
   reel serve [flags]                          run server, API, dashboard and demo site
-  reel erase-user [--data DIR] [--blobs URL] [--project ID] USER_ID
+  reel erase-user [--data DIR] [--db URL] [--blobs URL] [--project ID] USER_ID
                                               delete everything recorded about one user
                                               (sessions identified with Reel.identify)
   reel migrate --from DIR --to postgres://…   copy an embedded install's index into
