@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -262,7 +263,15 @@ func (s *Server) run() error {
 		}
 		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
 			c.Close()
-			return nil
+			_, port, _ := net.SplitHostPort(addr)
+			n, _ := strconv.Atoi(port)
+			if ownsPort(s.cmd.Process.Pid, n) {
+				return nil
+			}
+			// Another process answers on the port: not ours to test against.
+			s.cmd.Process.Kill()
+			<-exited
+			return fmt.Errorf("another process listens on %s", addr)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -282,7 +282,7 @@ func (db *DB) Segments(ctx context.Context, sessionID string) ([]store.Segment, 
 func (db *DB) IdleSessions(ctx context.Context, idleBefore time.Time, limit int) ([]string, error) {
 	ids, err := scanIDs(db.pool.Query(ctx, `SELECT id FROM sessions
 		WHERE last_batch_at < $1 AND last_batch_at > compacted_at
-		ORDER BY last_batch_at LIMIT $2`, ms(idleBefore), limit))
+		ORDER BY last_batch_at, id LIMIT $2`, ms(idleBefore), limit))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: idle sessions: %w", err)
 	}

@@ -42,7 +42,7 @@ func (db *DB) Segments(ctx context.Context, sessionID string) ([]store.Segment, 
 func (db *DB) IdleSessions(ctx context.Context, idleBefore time.Time, limit int) ([]string, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT id FROM sessions s
 		WHERE last_batch_at < ? AND last_batch_at > compacted_at
-		ORDER BY last_batch_at LIMIT ?`, ms(idleBefore), limit)
+		ORDER BY last_batch_at, id LIMIT ?`, ms(idleBefore), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: idle sessions: %w", err)
 	}
