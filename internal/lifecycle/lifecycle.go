@@ -115,7 +115,7 @@ func New(idx index, b blobs, log *slog.Logger, opts Options, caches ...forgetter
 		opts.ClaimWait = Defaults.ClaimWait
 	}
 	if opts.Poll <= 0 {
-		opts.Poll = min(Defaults.Poll, opts.Interval/4, opts.OrphanInterval/4)
+		opts.Poll = max(min(Defaults.Poll, opts.Interval/4, opts.OrphanInterval/4), 10*time.Millisecond)
 	}
 	return &Lifecycle{index: idx, blobs: b, log: log, opts: opts, caches: caches}
 }
