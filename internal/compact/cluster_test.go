@@ -238,3 +238,39 @@ func TestErasureWaitsForCompactionOnAnotherNode(t *testing.T) {
 		t.Fatalf("SessionsOfUser after erasure = %v, %v", ids, err)
 	}
 }
+
+// A compaction on node B that outlives its lease while node A erases the session: the erasure
+// takes the lapsed lease and deletes everything; B then stores the content it holds, its
+// commit fails because the session is gone, and it sweeps what it stored at once rather than
+// leaving the erased person's stylesheet until the next sweep.
+func TestCompactionOutlivingItsLeaseCleansUp(t *testing.T) {
+	ctx := context.Background()
+	held := &heldPuts{reached: make(chan struct{}), release: make(chan struct{})}
+	c := newCluster(t, func(s blob.Store) blob.Store { held.Store = s; return held })
+	const secret = "Lapsed Lease Road 3, Ogdenville"
+	c.record(t, "s_cluster04", "user-4", secret)
+	slow := compact.New(c.b.db, held, slog.New(slog.DiscardHandler), compact.Options{Idle: time.Nanosecond, MinContent: 1024, Lease: time.Second})
+	compacted := make(chan error, 1)
+	go func() {
+		_, err := slow.RunOnce(ctx, time.Now().Add(time.Second))
+		compacted <- err
+	}()
+	select {
+	case <-held.reached:
+	case err := <-compacted:
+		t.Fatalf("node b's compaction ended (%v) before storing content", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("node b's compaction never stored content")
+	}
+	rep, err := c.a.life.EraseUser(ctx, "default", "user-4") // waits out the 1 s lease
+	if err != nil || rep.Sessions != 1 {
+		t.Fatalf("EraseUser = %+v, %v", rep, err)
+	}
+	close(held.release)
+	if err := <-compacted; err != nil {
+		t.Fatalf("node b's compaction pass: %v", err)
+	}
+	if files := c.leftovers(t, secret); len(files) != 0 {
+		t.Fatalf("the erased user's data is still in %v", files)
+	}
+}
