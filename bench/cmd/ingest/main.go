@@ -159,12 +159,12 @@ func durableRun(bin, dataDir string, sessions [][][]batch, flags []string) time.
 	}
 	durable := time.Duration(1<<63 - 1)
 	for i, round := range sessions {
-		cpu0 := r.CPUSeconds()
+		cpu0, pg0 := r.CPUSeconds(), corpus.PostgresCPUSeconds()
 		t0 := time.Now()
 		send(round)
 		d := time.Since(t0)
 		durable = min(durable, d)
-		log.Printf("round %d: %.2fs wall, server CPU %.2fs", i+1, d.Seconds(), r.CPUSeconds()-cpu0)
+		log.Printf("round %d: %.2fs wall, server CPU %.2fs, PostgreSQL CPU %.2fs", i+1, d.Seconds(), r.CPUSeconds()-cpu0, corpus.PostgresCPUSeconds()-pg0)
 	}
 	log.Printf("%d requests asked to retry", retries.Load())
 	return durable

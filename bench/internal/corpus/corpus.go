@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -87,8 +88,11 @@ func Start(bin, dataDir string, env []string, flags ...string) (*Reel, error) {
 }
 
 // CPUSeconds returns the user+system CPU time the server process has used.
-func (r *Reel) CPUSeconds() float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", r.cmd.Process.Pid))
+func (r *Reel) CPUSeconds() float64 { return procCPU(r.cmd.Process.Pid) }
+
+// procCPU is the user+system CPU time process pid has used, in seconds (0 if it is gone).
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}
@@ -97,6 +101,24 @@ func (r *Reel) CPUSeconds() float64 {
 	fmt.Sscan(f[11], &ut)
 	fmt.Sscan(f[12], &st)
 	return (ut + st) / 100 // clock ticks; 100 per second on Linux
+}
+
+// PostgresCPUSeconds is the CPU time used so far by this machine's PostgreSQL server processes
+// that are alive now (the backends serving a bench's connections among them), so a bench on
+// PostgreSQL can say how much of its time went to the database server.
+func PostgresCPUSeconds() float64 {
+	dirs, _ := os.ReadDir("/proc")
+	total := 0.0
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil && strings.TrimSpace(string(comm)) == "postgres" {
+			total += procCPU(pid)
+		}
+	}
+	return total
 }
 
 // Stop shuts the server down gracefully.
