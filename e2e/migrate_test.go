@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reelhq/reel/internal/blob/s3test"
 	"github.com/reelhq/reel/internal/store/pgtest"
 )
 
@@ -227,8 +228,37 @@ func TestMigrateToPostgres(t *testing.T) {
 	}
 
 	pg := startReelWith(t, dir, "--db", db, "--compact-idle", "1h", "--archive-assets=false")
-	got := answers(t, pg, ids)
-	got["saved"] = getRaw(t, pg, "/api/v1/saved-searches?project=default")
+	sameAnswers(t, want, pg, ids)
+	pg.stop(t)
+
+	// Into a cluster's storage: the index into another database, the objects into an S3
+	// bucket (run twice: the second copies nothing), served by a node whose data directory is
+	// empty, so every object comes from the bucket.
+	db2, bucket := pgtest.URL(t), s3test.Start(t).PrefixURL(t)
+	out, _ = runMigrate(t, dir, db2, 0, "--to-blobs", bucket)
+	if !regexp.MustCompile(`objects: [1-9]\d* copied, 0 already there`).MatchString(out) || !strings.Contains(out, "sessions' events verified") {
+		t.Errorf("migrate --to-blobs:\n%s", out)
+	}
+	if out, _ = runMigrate(t, dir, db2, 0, "--to-blobs", bucket); !strings.Contains(out, "objects: 0 copied") {
+		t.Errorf("a second migrate --to-blobs copied objects again:\n%s", out)
+	}
+	node := startReelWith(t, t.TempDir(), "--db", db2, "--blobs", bucket, "--compact-idle", "1h", "--archive-assets=false")
+	sameAnswers(t, want, node, ids)
+	for _, id := range ids {
+		if !bytes.HasPrefix(want["events "+id], []byte("200 [")) && !bytes.HasPrefix(want["events "+id], []byte("200 {")) {
+			t.Errorf("events of %s: %.200s", id, want["events "+id])
+		}
+	}
+	if !bytes.Contains(want["issues"], []byte("rage_click")) || !bytes.Contains(want["/api/v1/sessions?limit=37&q=error%3ATypeError"], []byte("s_migrate_")) {
+		t.Errorf("the fixture found no issues or errors; the comparison proves little:\n%.400s", want["issues"])
+	}
+}
+
+// sameAnswers fails t for every answer of r that differs from the embedded server's.
+func sameAnswers(t *testing.T, want map[string][]byte, r *reel, ids []string) {
+	t.Helper()
+	got := answers(t, r, ids)
+	got["saved"] = getRaw(t, r, "/api/v1/saved-searches?project=default")
 	if len(got) != len(want) {
 		t.Errorf("%d answers from PostgreSQL, %d embedded", len(got), len(want))
 	}
@@ -243,13 +273,5 @@ func TestMigrateToPostgres(t *testing.T) {
 	}
 	if bad > 0 {
 		t.Errorf("%d of %d answers differ", bad, len(want))
-	}
-	for _, id := range ids {
-		if !bytes.HasPrefix(want["events "+id], []byte("200 [")) && !bytes.HasPrefix(want["events "+id], []byte("200 {")) {
-			t.Errorf("events of %s: %.200s", id, want["events "+id])
-		}
-	}
-	if !bytes.Contains(want["issues"], []byte("rage_click")) || !bytes.Contains(want["/api/v1/sessions?limit=37&q=error%3ATypeError"], []byte("s_migrate_")) {
-		t.Errorf("the fixture found no issues or errors; the comparison proves little:\n%.400s", want["issues"])
 	}
 }

@@ -26,16 +26,19 @@ import (
 type migrateConfig struct {
 	From   string // data directory of an embedded install
 	To     string // postgres:// URL
+	Blobs  string // s3:// URL the objects move to; empty: they stay under From
 	Batch  int    // sessions per import transaction
 	Verify int    // sessions whose events are compared byte for byte
 }
 
-const migrateUsage = `Usage: reel migrate --from DIR --to postgres://…
+const migrateUsage = `Usage: reel migrate --from DIR --to postgres://… [--to-blobs s3://…]
 
 Copies the index of an embedded install (DIR/index.db) into PostgreSQL, exactly: every
-project, user, session and what was computed about it keeps its id. The blobs stay where they
-are, under DIR/blobs: afterwards run "reel serve --db postgres://… --data DIR". Stop the
-embedded server first. Interrupted, run it again: it continues, and running it twice is
+project, user, session and what was computed about it keeps its id. With --to-blobs the
+objects under DIR/blobs are copied into that S3 bucket first (those already there with the
+same size are skipped); without it they stay where they are: afterwards run
+"reel serve --db postgres://… --data DIR" (or with --blobs s3://…). Stop the embedded server
+first. Interrupted, run it again: it continues, and running it twice is
 harmless. It refuses a database that holds another install. Logins are not copied: people log
 in again.
 
@@ -52,6 +55,7 @@ func parseMigrate(args []string, stderr io.Writer) (migrateConfig, error) {
 	}
 	fs.StringVar(&c.From, "from", env("REEL_DATA", ""), "data directory of the embedded install, holding index.db (REEL_DATA)")
 	fs.StringVar(&c.To, "to", env("REEL_DB", ""), "PostgreSQL URL to copy the index into, postgres://user:password@host/db (REEL_DB)")
+	fs.StringVar(&c.Blobs, "to-blobs", env("REEL_BLOBS", ""), "S3 URL to copy the objects into, in the form reel serve --blobs takes (REEL_BLOBS); empty: they stay under --from")
 	fs.IntVar(&c.Batch, "batch", 50, "sessions copied per transaction")
 	fs.IntVar(&c.Verify, "verify-sessions", 50, "sessions whose every chunk and segment is read through both indexes and compared byte for byte")
 	if err := fs.Parse(args); err != nil {
@@ -66,6 +70,9 @@ func parseMigrate(args []string, stderr io.Writer) (migrateConfig, error) {
 	}
 	if !isPostgres(c.To) {
 		return c, fmt.Errorf("--to must be a postgres:// URL, not %q", redactURL(c.To))
+	}
+	if c.Blobs != "" && !strings.HasPrefix(c.Blobs, "s3://") {
+		return c, errors.New("--to-blobs must be an s3:// URL")
 	}
 	if c.Batch < 1 {
 		c.Batch = 1
@@ -105,7 +112,18 @@ func migrateCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m := &mover{src: src, dst: dst, blobs: blobs, out: stdout, cfg: c, tty: isTerminal(stdout)}
+	m := &mover{src: src, dst: dst, blobs: blobs, dstBlobs: blobs, out: stdout, cfg: c, tty: isTerminal(stdout)}
+	if c.Blobs != "" {
+		to, _, err := openBlobs(ctx, c.Blobs, c.From)
+		if err != nil {
+			return err
+		}
+		m.dstBlobs = to
+		// Objects first: once a session's rows are in the target, its objects must be there.
+		if err := copyObjects(ctx, blobs, to, stdout, m.tty); err != nil {
+			return fmt.Errorf("copy objects (run again to continue): %w", err)
+		}
+	}
 	return m.run(ctx)
 }
 
@@ -124,7 +142,8 @@ type moveIndex interface {
 
 type mover struct {
 	src, dst moveIndex
-	blobs    layout.Reader
+	blobs    layout.Reader // the source's objects
+	dstBlobs layout.Reader // the target's: the same store unless --to-blobs
 	out      io.Writer
 	cfg      migrateConfig
 	tty      bool
@@ -169,8 +188,59 @@ func (m *mover) run(ctx context.Context) error {
 	fmt.Fprintf(m.out, "done in %s: %d projects, %d users, %d sessions (%d chunks, %d segments), %d content items; counts and a sample of %d sessions' events verified.\n",
 		time.Since(start).Round(time.Millisecond), copied["projects"], copied["users"], copied["sessions"], copied["chunks"], copied["segments"], copied["content items"],
 		min(m.cfg.Verify, len(sessions)))
+	if m.cfg.Blobs != "" {
+		fmt.Fprintf(m.out, "Objects are in %s; start each node with:\n  reel serve --db %s --blobs %s\n", m.cfg.Blobs, redactURL(m.cfg.To), m.cfg.Blobs)
+		return nil
+	}
 	fmt.Fprintf(m.out, "Blobs stay in %s; start the server with:\n  reel serve --db %s --data %s\n",
 		filepath.Join(m.cfg.From, "blobs"), redactURL(m.cfg.To), m.cfg.From)
+	return nil
+}
+
+// copyObjects copies every object of the embedded install's blob directory into the target
+// store, skipping those the target already holds with the same size, so an interrupted run
+// continues where it stopped. Objects are immutable once written (docs/storage.md), so a key
+// of the same size is the same object.
+func copyObjects(ctx context.Context, from, to blob.Store, out io.Writer, tty bool) error {
+	type object struct {
+		key  string
+		size int64
+	}
+	var all []object
+	if err := from.List(ctx, "", func(key string, size int64, _ time.Time) error {
+		all = append(all, object{key, size})
+		return nil
+	}); err != nil {
+		return fmt.Errorf("list the source: %w", err)
+	}
+	have := map[string]int64{}
+	if err := to.List(ctx, "", func(key string, size int64, _ time.Time) error {
+		have[key] = size
+		return nil
+	}); err != nil {
+		return fmt.Errorf("list the target: %w", err)
+	}
+	fmt.Fprintf(out, "objects: %d to copy\n", len(all))
+	p := newProgress(out, tty, int64(len(all)))
+	copied, skipped := 0, 0
+	for _, o := range all {
+		if size, ok := have[o.key]; ok && size == o.size {
+			skipped++
+			p.add(1)
+			continue
+		}
+		data, err := from.Get(ctx, o.key)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", o.key, err)
+		}
+		if err := to.Put(ctx, o.key, data); err != nil {
+			return fmt.Errorf("write %s: %w", o.key, err)
+		}
+		copied++
+		p.add(1)
+	}
+	p.done()
+	fmt.Fprintf(out, "objects: %d copied, %d already there\n", copied, skipped)
 	return nil
 }
 
@@ -335,7 +405,7 @@ func (m *mover) verifyEvents(ctx context.Context, ids []string) error {
 		if err != nil {
 			return fmt.Errorf("verify: session %s in the source: %w", id, err)
 		}
-		b, err := sessionEvents(ctx, m.dst, m.blobs, id)
+		b, err := sessionEvents(ctx, m.dst, m.dstBlobs, id)
 		if err != nil {
 			return fmt.Errorf("verify: session %s in the target: %w", id, err)
 		}
