@@ -1,0 +1,390 @@
+// Command scale measures Reel in scale-out: 1, 2 and 3 `reel serve` nodes on this machine,
+// sharing one PostgreSQL database (fresh for each configuration) and one S3 bucket (a
+// versitygw the bench starts, behind a reverse proxy in this process that counts the
+// requests). Each configuration gets the same workload, sessions varied from recorded ones and
+// cut into SDK-shaped batches, from concurrent senders that spread batches round-robin over the
+// nodes, as a load balancer would. It prints acknowledged batches per second for each, and
+// the S3 PUTs per session-minute of recording: those of ingest (group commits pack several
+// batches into one object), then those of compaction, which the nodes are restarted with a
+// short --compact-idle to run. Run it with bench/scale.
+//
+// On a machine with fewer cores than nodes the nodes share the CPUs, so ratio3 (3 nodes ÷ 1)
+// says whether coordination through the shared database and bucket collapses, not how well
+// Reel scales with machines.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/reelhq/reel/bench/internal/corpus"
+)
+
+const (
+	accessKey = "reelbench"
+	secretKey = "reelbench-secret-key"
+	bucket    = "reel"
+	region    = "us-east-1"
+)
+
+type batch struct {
+	body []byte
+}
+
+func main() {
+	log.SetFlags(0)
+	dbFlag := flag.String("db", "", "PostgreSQL server (a role that may create databases); default REEL_DB, REEL_TEST_POSTGRES, or postgres on 127.0.0.1")
+	sessionsN := flag.Int("sessions", 60, "sessions per round")
+	walks := flag.Int("walks", 5, "recorded walks one after another in each session")
+	pause := flag.Duration("pause", 30*time.Second, "mean pause between a session's walks (uniform from half to one and a half of it)")
+	rounds := flag.Int("rounds", 2, "rounds per configuration (fresh session ids each); the best is taken")
+	senders := flag.Int("senders", 32, "concurrent senders")
+	flag.Parse()
+	db := corpus.DB(*dbFlag)
+	if db == "" {
+		db = os.Getenv("REEL_TEST_POSTGRES")
+	}
+	if db == "" {
+		db = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+
+	_, tmp, bin, recs, cleanup, err := corpus.Setup(log.Printf)
+	check(err)
+	defer cleanup()
+
+	gw, err := startVersitygw(filepath.Join(tmp, "s3"))
+	check(err)
+	defer gw.stop()
+	proxy := newCountingProxy(gw.endpoint)
+	defer proxy.close()
+
+	// The workload: each round is the same visits under fresh session ids.
+	rng := rand.New(rand.NewPCG(1, 2))
+	start := time.Now().Add(-time.Hour).UnixMilli()
+	var visits [][][]json.RawMessage // per session: its batches' events, already varied
+	var sessionSeconds float64
+	var rawTotal int
+	for i := range *sessionsN {
+		// A visit of several recorded walks one after another, a pause to read between them,
+		// so sessions last minutes as real ones do, not the seconds one walk takes.
+		var evs []json.RawMessage
+		at := start + int64(i)*1000
+		for w := range *walks {
+			part := corpus.Vary(recs[(i*7+w)%len(recs)], at, rng)
+			last := int64(0)
+			for _, e := range part {
+				var ev struct{ Timestamp int64 }
+				check(json.Unmarshal(e, &ev))
+				last = max(last, ev.Timestamp)
+				rawTotal += len(e)
+			}
+			evs = append(evs, part...)
+			at = last + int64(*pause/time.Millisecond)/2 + rng.Int64N(int64(*pause/time.Millisecond))
+		}
+		var first, last struct{ Timestamp int64 }
+		check(json.Unmarshal(evs[0], &first))
+		check(json.Unmarshal(evs[len(evs)-1], &last))
+		sessionSeconds += float64(last.Timestamp-first.Timestamp) / 1000
+		visits = append(visits, corpus.Batches(evs))
+	}
+	nBatches := 0
+	for _, v := range visits {
+		nBatches += len(v)
+	}
+	log.Printf("workload: %d sessions, %d batches, %.1f MB of JSON, %.0f session-minutes per round; %d rounds per configuration",
+		len(visits), nBatches, float64(rawTotal)/1e6, sessionSeconds/60, *rounds)
+
+	bodies := func(cfg, round int) [][]batch {
+		out := make([][]batch, len(visits))
+		for i, v := range visits {
+			id := fmt.Sprintf("s_scale%d%d%04d", cfg, round, i)
+			for seq, evs := range v {
+				body, _ := corpus.SDKBody(id, "t_benchtab", seq, evs)
+				out[i] = append(out[i], batch{body: body})
+			}
+		}
+		return out
+	}
+
+	bps := map[int]float64{}
+	var putsIngest, putsCompact int64
+	var sessionsCompacted int
+	for _, n := range []int{1, 2, 3} {
+		res := runConfig(bin, tmp, db, proxy, n, *rounds, *senders, n == 3, func(round int) [][]batch { return bodies(n, round) })
+		bps[n] = res.bps
+		if n == 3 {
+			putsIngest, putsCompact, sessionsCompacted = res.putsIngest, res.putsCompact, res.sessions
+		}
+	}
+	totalSessionSeconds := sessionSeconds * float64(*rounds)
+	per10 := float64(putsIngest+putsCompact) / (totalSessionSeconds / 10)
+	fmt.Printf("3 nodes: %d PUTs to ingest and %d to compact %d sessions of %.0f session-minutes: %.3f PUTs per session-minute (ingest %.3f, compaction %.3f)\n",
+		putsIngest, putsCompact, sessionsCompacted, totalSessionSeconds/60,
+		float64(putsIngest+putsCompact)/(totalSessionSeconds/60), float64(putsIngest)/(totalSessionSeconds/60), float64(putsCompact)/(totalSessionSeconds/60))
+	fmt.Printf("scale: nodes1_bps=%.0f nodes2_bps=%.0f nodes3_bps=%.0f ratio3=%.2f puts_per_session_10s=%.3f\n",
+		bps[1], bps[2], bps[3], bps[3]/bps[1], per10)
+}
+
+type result struct {
+	bps                     float64
+	putsIngest, putsCompact int64
+	sessions                int
+}
+
+// runConfig starts n nodes on a fresh database and a fresh key prefix, sends every round and
+// takes the best; then, with compact, restarts the nodes with a short --compact-idle and waits
+// until every session is compacted and analysed, counting the PUTs of each phase.
+func runConfig(bin, tmp, admin string, proxy *countingProxy, n, rounds, senders int, compact bool, bodies func(round int) [][]batch) result {
+	ctx := context.Background()
+	dbURL, drop, err := corpus.FreshPostgres(ctx, admin)
+	check(err)
+	defer drop()
+	blobs := fmt.Sprintf("s3://%s/scale-%d-%d?endpoint=%s&region=%s&use_path_style=true", bucket, n, time.Now().UnixNano(), proxy.endpoint, region)
+	env := []string{"AWS_ACCESS_KEY_ID=" + accessKey, "AWS_SECRET_ACCESS_KEY=" + secretKey, "AWS_SESSION_TOKEN="}
+	start := func(extra ...string) []*corpus.Reel {
+		nodes := make([]*corpus.Reel, n)
+		var wg sync.WaitGroup
+		for i := range nodes {
+			wg.Go(func() {
+				r, err := corpus.Start(bin, filepath.Join(tmp, fmt.Sprintf("data-%d-%d-%d", n, i, time.Now().UnixNano())), env,
+					append([]string{"--db", dbURL, "--blobs", blobs, "--ingest-rate-per-ip", "0"}, extra...)...)
+				check(err)
+				nodes[i] = r
+			})
+		}
+		wg.Wait()
+		return nodes
+	}
+	nodes := start()
+	key, err := nodes[0].PublicKey()
+	check(err)
+	urls := make([]string, n)
+	for i, r := range nodes {
+		urls[i] = r.URL + "/api/v1/ingest?v=1&key=" + key + corpus.SDKQuery
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var next, retries atomic.Int64
+	send := func(round [][]batch) {
+		work := make(chan []batch)
+		var wg sync.WaitGroup
+		for range senders {
+			wg.Go(func() {
+				for s := range work {
+					for _, b := range s {
+						for {
+							u := urls[int(next.Add(1))%n]
+							resp, err := client.Post(u, "text/plain", bytes.NewReader(b.body))
+							check(err)
+							io.Copy(io.Discard, resp.Body)
+							resp.Body.Close()
+							if resp.StatusCode == 200 {
+								break
+							}
+							if resp.StatusCode != 429 && resp.StatusCode != 503 {
+								log.Fatalf("ingest = %d", resp.StatusCode)
+							}
+							retries.Add(1)
+							time.Sleep(50 * time.Millisecond)
+						}
+					}
+				}
+			})
+		}
+		for _, s := range round {
+			work <- s
+		}
+		close(work)
+		wg.Wait()
+	}
+	best := 0.0
+	puts0 := proxy.puts.Load()
+	sessions := 0
+	for round := range rounds {
+		rb := bodies(round)
+		nb := 0
+		for _, s := range rb {
+			nb += len(s)
+		}
+		sessions += len(rb)
+		var cpu0 float64
+		for _, r := range nodes {
+			cpu0 += r.CPUSeconds()
+		}
+		t0 := time.Now()
+		send(rb)
+		d := time.Since(t0)
+		var cpu float64
+		for _, r := range nodes {
+			cpu += r.CPUSeconds()
+		}
+		bps := float64(nb) / d.Seconds()
+		best = max(best, bps)
+		log.Printf("%d node(s), round %d: %d batches in %.2fs, %.0f batches/s, nodes' CPU %.2fs", n, round+1, nb, d.Seconds(), bps, cpu-cpu0)
+	}
+	putsIngest := proxy.puts.Load() - puts0
+	log.Printf("%d node(s): %d requests asked to retry; %d PUTs while ingesting (%s)", n, retries.Load(), putsIngest, proxy.summary())
+	for _, r := range nodes {
+		r.Stop()
+	}
+	if !compact {
+		return result{bps: best, putsIngest: putsIngest, sessions: sessions}
+	}
+
+	// Compaction: the same nodes again, compacting sessions quiet for a second.
+	puts1 := proxy.puts.Load()
+	nodes = start("--compact-idle", "1s")
+	conn, err := pgx.Connect(ctx, dbURL)
+	check(err)
+	deadline := time.Now().Add(3 * time.Minute)
+	t0 := time.Now()
+	for {
+		var left int
+		check(conn.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE compacted_at < last_batch_at OR analyzed_at = 0`).Scan(&left))
+		if left == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			log.Fatalf("%d node(s): %d sessions not compacted after 3 minutes", n, left)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	conn.Close(ctx)
+	putsCompact := proxy.puts.Load() - puts1
+	log.Printf("%d node(s): %d sessions compacted in %.1fs with %d PUTs (%s)", n, sessions, time.Since(t0).Seconds(), putsCompact, proxy.summary())
+	for _, r := range nodes {
+		r.Stop()
+	}
+	return result{bps: best, putsIngest: putsIngest, putsCompact: putsCompact, sessions: sessions}
+}
+
+// countingProxy forwards every request to the S3 server and counts them by method.
+type countingProxy struct {
+	endpoint string
+	srv      *http.Server
+	puts     atomic.Int64
+	mu       sync.Mutex
+	byMethod map[string]int64
+	// PUTs by what they write: chunks (ingest's packs), sessions (compacted sessions),
+	// content (content items and archived copies), tmp-check (each node's start-up probe).
+	putsByKind map[string]int64
+}
+
+func newCountingProxy(target string) *countingProxy {
+	u, err := url.Parse(target)
+	check(err)
+	p := &countingProxy{byMethod: map[string]int64{}, putsByKind: map[string]int64{}}
+	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(u)
+		r.Out.Host = r.In.Host // the client signed the proxy's host
+	}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	p.endpoint = "http://" + ln.Addr().String()
+	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		p.byMethod[r.Method]++
+		if r.Method == http.MethodPut {
+			p.puts.Add(1)
+			kind := "other"
+			for _, k := range []string{"/chunks/", "/sessions/", "/content/", "/.tmp-check"} {
+				if strings.Contains(r.URL.Path, k) {
+					kind = strings.Trim(k, "/.")
+				}
+			}
+			p.putsByKind[kind]++
+		}
+		p.mu.Unlock()
+		rp.ServeHTTP(w, r)
+	})}
+	go p.srv.Serve(ln)
+	return p
+}
+
+// summary is the requests counted so far by method, since start.
+func (p *countingProxy) summary() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var parts []string
+	for _, m := range []string{"PUT", "POST", "GET", "HEAD", "DELETE"} {
+		parts = append(parts, fmt.Sprintf("%s %d", m, p.byMethod[m]))
+	}
+	var kinds []string
+	for _, k := range []string{"chunks", "sessions", "content", "tmp-check", "other"} {
+		kinds = append(kinds, fmt.Sprintf("%s %d", k, p.putsByKind[k]))
+	}
+	return "S3 requests so far: " + strings.Join(parts, ", ") + "; PUTs of " + strings.Join(kinds, ", ")
+}
+
+func (p *countingProxy) close() { p.srv.Close() }
+
+type versitygw struct {
+	endpoint string
+	cmd      *exec.Cmd
+}
+
+// startVersitygw runs versitygw (REEL_VERSITYGW, or where scripts/services installs it) on a
+// free loopback port, serving dir with one bucket.
+func startVersitygw(dir string) (*versitygw, error) {
+	bin := os.Getenv("REEL_VERSITYGW")
+	if bin == "" {
+		home, _ := os.UserHomeDir()
+		bin = filepath.Join(home, ".cache", "reel", "bin", "versitygw")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("versitygw not found at %s (run ./scripts/services, or set REEL_VERSITYGW): %w", bin, err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, bucket), 0o700); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "--access", accessKey, "--secret", secretKey, "--region", region, "--port", addr, "--quiet", "posix", dir)
+	cmd.Env = append(os.Environ(), "VGW_LOG_LEVEL=silent")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	for range 300 {
+		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
+			c.Close()
+			return &versitygw{endpoint: "http://" + addr, cmd: cmd}, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	return nil, fmt.Errorf("versitygw did not answer on %s", addr)
+}
+
+func (g *versitygw) stop() {
+	g.cmd.Process.Kill()
+	g.cmd.Wait()
+}
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
