@@ -139,6 +139,7 @@ type serveConfig struct {
 	ArchiveAssets  bool          // fetch and keep what recordings reference without carrying
 	ArchivePrivate bool          // let those fetches reach loopback, private and link-local addresses
 	ArchiveRefresh time.Duration // reuse a fetched copy this long before fetching the URL again
+	OrphanGrace    time.Duration // keep unreferenced objects this long before the orphan sweep deletes them
 }
 
 func env(name, def string) string {
@@ -190,8 +191,18 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.BoolVar(&c.ArchiveAssets, "archive-assets", archiveOn, "after compaction, fetch and keep the stylesheets, fonts and images a recording references but could not inline, so replays keep their look (REEL_ARCHIVE_ASSETS; docs/archive.md)")
 	fs.BoolVar(&c.ArchivePrivate, "archive-private", archivePrivate, "let --archive-assets fetch from loopback, private and link-local addresses (REEL_ARCHIVE_PRIVATE)")
 	fs.DurationVar(&c.ArchiveRefresh, "archive-refresh", refresh, "reuse an archived copy for other sessions this long before fetching its URL again (REEL_ARCHIVE_REFRESH)")
+	orphanGrace, err := time.ParseDuration(env("REEL_ORPHAN_GRACE", lifecycle.Defaults.OrphanGrace.String()))
+	if err != nil {
+		return c, fmt.Errorf("REEL_ORPHAN_GRACE: %w", err)
+	}
+	fs.DurationVar(&c.OrphanGrace, "orphan-grace", orphanGrace, "the orphan sweep deletes objects no index row references once they are this old; at least 10m, above the longest time between writing an object and committing its index rows (REEL_ORPHAN_GRACE; docs/storage.md)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	// A shorter grace could take an object whose index commit is merely slow (an S3 PUT that
+	// retried for minutes) for an orphan.
+	if c.OrphanGrace < minOrphanGrace {
+		return c, fmt.Errorf("--orphan-grace must be at least %s", minOrphanGrace)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
@@ -203,6 +214,9 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	return c, nil
 }
+
+// minOrphanGrace is the shortest --orphan-grace: twice the S3 store's 5 minutes for one call.
+const minOrphanGrace = 10 * time.Minute
 
 func newLogger(c serveConfig, w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
@@ -290,7 +304,7 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	ih := ingest.New(db, blobs, log, iopts)
 	cache := layout.NewCache(blobs, 64<<20)
-	life := lifecycle.New(db, blobs, log, lifecycle.Options{}, cache)
+	life := lifecycle.New(db, blobs, log, lifecycle.Options{OrphanGrace: c.OrphanGrace}, cache)
 	apiH := api.New(db, blobs, authn, log, cache, life)
 	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle, Cache: cache})
 	life.SetCompactor(compactor)

@@ -26,6 +26,7 @@ type index interface {
 	AlertCount(ctx context.Context, r store.AlertRule, since time.Time) (int, error)
 	MarkFired(ctx context.Context, id int64, at, notBefore time.Time) (bool, error)
 	ListSessions(ctx context.Context, q store.ListQuery) (store.SessionPage, error)
+	TryJob(ctx context.Context, name string, every time.Duration) (bool, error)
 }
 
 // Evaluator checks rules and posts to webhooks.
@@ -41,13 +42,22 @@ func New(idx index, baseURL string, log *slog.Logger) *Evaluator {
 	return &Evaluator{index: idx, client: &http.Client{Timeout: 10 * time.Second}, baseURL: strings.TrimRight(baseURL, "/"), log: log}
 }
 
-// Run evaluates every interval until ctx is done.
+// Run evaluates the rules every interval until ctx is done, once across every node sharing the
+// index: each node asks at start and four times an interval whether the pass is due
+// (TryJob), and only the one the index picks runs it. MarkFired still guards each post, so
+// even two passes at once would not post a rule twice.
 func (e *Evaluator) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
+	t := time.NewTicker(max(interval/4, time.Second))
 	defer t.Stop()
 	for {
-		if _, err := e.RunOnce(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			e.log.Error("alert pass failed", "err", err)
+		ok, err := e.index.TryJob(ctx, "alerts", interval)
+		if err != nil && ctx.Err() == nil {
+			e.log.Warn("asking whether the alert pass is due failed", "err", err)
+		}
+		if ok {
+			if _, err := e.RunOnce(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				e.log.Error("alert pass failed", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

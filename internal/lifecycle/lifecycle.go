@@ -1,7 +1,9 @@
 // Package lifecycle ends what Reel keeps: sessions past their project's retention, everything
 // recorded about one user on request (GDPR/CCPA erasure), and content no session references
 // any more. Index rows go first, in one transaction, then the blobs they pointed to, so a crash
-// leaves at most unreferenced blobs, never a readable session with missing parts.
+// leaves at most unreferenced blobs, never a readable session with missing parts; the orphan
+// sweep (orphans.go) finds and removes those. With several nodes on one index, each of these
+// jobs runs once per interval across all of them (store.Maintenance.TryJob).
 package lifecycle
 
 import (
@@ -23,11 +25,16 @@ type index interface {
 	DeleteSessions(ctx context.Context, ids []string) ([]string, error)
 	SweepContent(ctx context.Context, touchedBefore time.Time) ([]store.ContentKey, error)
 	GetSession(ctx context.Context, id string) (store.Session, error)
+	MissingContent(ctx context.Context, projectID string, hashes []string) ([]string, error)
+	ClaimSession(ctx context.Context, id string, lease time.Duration) (bool, error)
 	store.Maintenance
 }
 
+// blobs is what lifecycle needs from the blob store: deletion, and the listing the orphan
+// sweep compares with the index.
 type blobs interface {
 	Delete(ctx context.Context, key string) error
+	List(ctx context.Context, prefix string, fn func(key string, size int64, modified time.Time) error) error
 }
 
 // compactor rewrites a session into its own blob (package compact).
@@ -40,13 +47,35 @@ type forgetter interface {
 	Forget(projectID string, hashes []string)
 }
 
-// Options tune the background job.
+// Options tune the background jobs. Intervals are for the whole cluster: with several nodes on
+// one index, each job runs once per interval on whichever node asks first.
 type Options struct {
-	Interval time.Duration // how often retention runs
+	Interval time.Duration // how often retention (with the content sweep) and Optimize run
 	// Grace keeps unreferenced content this long after it was last referenced, so a worker
 	// that is about to reference it again (compaction, ingest) never loses it to a sweep.
 	Grace time.Duration
+	// OrphanGrace keeps an object no index row references for this long after it was last
+	// modified, and a temporary file as long: a write in progress, or one whose index commit
+	// is still to come, is younger than that (docs/storage.md, "Orphan sweep").
+	OrphanGrace time.Duration
+	// OrphanInterval is how often the orphan sweep lists the blob store.
+	OrphanInterval time.Duration
+	// Poll is how often each node asks the index whether a job is due. It is shorter than the
+	// intervals so a job runs close to on time whichever node's turn it is.
+	Poll time.Duration
 }
+
+// Defaults for Options' zero fields. An orphan exists only after a crash or a write that
+// timed out, so listing every object hourly costs more than it finds; six hours is often
+// enough to keep their cost small.
+var Defaults = Options{Interval: time.Hour, Grace: time.Hour, OrphanGrace: time.Hour, OrphanInterval: 6 * time.Hour, Poll: time.Minute}
+
+// Names of the jobs in the index's job table (TryJob).
+const (
+	jobRetention = "retention"
+	jobOptimize  = "optimize"
+	jobOrphans   = "orphans"
+)
 
 // Lifecycle deletes sessions and content.
 type Lifecycle struct {
@@ -64,35 +93,70 @@ func (l *Lifecycle) SetCompactor(c compactor) { l.compactor = c }
 // New returns a Lifecycle. caches are told about content that is gone.
 func New(idx index, b blobs, log *slog.Logger, opts Options, caches ...forgetter) *Lifecycle {
 	if opts.Interval <= 0 {
-		opts.Interval = time.Hour
+		opts.Interval = Defaults.Interval
 	}
 	if opts.Grace <= 0 {
-		opts.Grace = time.Hour
+		opts.Grace = Defaults.Grace
+	}
+	if opts.OrphanGrace <= 0 {
+		opts.OrphanGrace = Defaults.OrphanGrace
+	}
+	if opts.OrphanInterval <= 0 {
+		opts.OrphanInterval = Defaults.OrphanInterval
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = min(Defaults.Poll, opts.Interval/4, opts.OrphanInterval/4)
 	}
 	return &Lifecycle{index: idx, blobs: b, log: log, opts: opts, caches: caches}
 }
 
-// Run applies retention every interval until ctx is done.
+// Run runs the background jobs until ctx is done: retention with the content sweep, planner
+// statistics, and the orphan sweep. It asks at start and every Poll whether each is due, and
+// runs one only when the index says this node's turn has come (TryJob), so a cluster runs each
+// once per interval and a restart does not repeat a job that just ran elsewhere.
 func (l *Lifecycle) Run(ctx context.Context) {
-	t := time.NewTicker(l.opts.Interval)
+	t := time.NewTicker(l.opts.Poll)
 	defer t.Stop()
 	for {
-		if n, err := l.Expire(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			l.log.Error("retention pass failed", "err", err)
-		} else if n > 0 {
-			l.log.Info("retention removed sessions", "sessions", n)
-		}
-		// Backends whose query planner keeps statistics (SQLite) refresh them as sessions come
-		// and go, so search keeps choosing the right indexes.
-		if err := l.index.Optimize(ctx); err != nil && ctx.Err() == nil {
-			l.log.Warn("refreshing planner statistics failed", "err", err)
-		}
+		l.RunDue(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// RunDue runs each job that is due and whose turn this node won.
+func (l *Lifecycle) RunDue(ctx context.Context) {
+	if l.due(ctx, jobRetention, l.opts.Interval) {
+		if n, err := l.Expire(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			l.log.Error("retention pass failed", "err", err)
+		} else if n > 0 {
+			l.log.Info("retention removed sessions", "sessions", n)
+		}
+	}
+	// Backends whose query planner keeps statistics refresh them as sessions come and go, so
+	// search keeps choosing the right indexes.
+	if l.due(ctx, jobOptimize, l.opts.Interval) {
+		if err := l.index.Optimize(ctx); err != nil && ctx.Err() == nil {
+			l.log.Warn("refreshing planner statistics failed", "err", err)
+		}
+	}
+	if l.due(ctx, jobOrphans, l.opts.OrphanInterval) {
+		if _, err := l.SweepOrphans(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			l.log.Error("orphan sweep failed", "err", err)
+		}
+	}
+}
+
+// due asks the index whether this node runs job now; an index that cannot answer means no.
+func (l *Lifecycle) due(ctx context.Context, job string, every time.Duration) bool {
+	ok, err := l.index.TryJob(ctx, job, every)
+	if err != nil && ctx.Err() == nil {
+		l.log.Warn("asking whether a job is due failed", "job", job, "err", err)
+	}
+	return ok
 }
 
 // Expire deletes every session past its project's retention at now, then sweeps content.

@@ -237,9 +237,28 @@ type Index interface {
 // statistics as sessions come and go; Checkpoint makes deleted rows unreadable on disk (SQLite
 // copies its write-ahead log into the file; PostgreSQL has nothing to do: VACUUM runs on its
 // own). Either may be a no-op.
+//
+// TryJob and ReferencedBlobs exist for a cluster: several nodes share one index, and work
+// that concerns the whole index (retention, sweeps, statistics, alerts) must run once per
+// interval across all of them, not once per node.
 type Maintenance interface {
 	Optimize(ctx context.Context) error
 	Checkpoint(ctx context.Context) error
+	// TryJob reports whether the caller should run the background job called name now: true
+	// for exactly one caller, across every process sharing the index, once per interval
+	// every, measured on the database's clock (the caller's clock plays no part, so a node
+	// whose clock is off neither runs jobs twice nor starves them). The winner is recorded as
+	// having run when TryJob returns, so a winner that dies mid-run leaves the job to the
+	// first caller after the next interval. Callers poll more often than every (a job polled
+	// exactly every interval may see "not yet" by a millisecond and wait a whole interval
+	// more). A stored run time more than an interval ahead of the database's clock (the clock
+	// was set back) counts as due.
+	TryJob(ctx context.Context, name string, every time.Duration) (bool, error)
+	// ReferencedBlobs returns which of keys name an object the index points into (a pack of
+	// chunks, a session's compacted object: a row of the blob reference counts). Content
+	// items are not counted here; MissingContent answers for them. The orphan sweep asks it of
+	// every object it lists.
+	ReferencedBlobs(ctx context.Context, keys []string) (map[string]bool, error)
 }
 
 // Store is the core of the index: projects, users, sessions, chunks, content and their

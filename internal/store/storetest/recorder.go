@@ -266,6 +266,16 @@ func (x recorded) Optimize(ctx context.Context) error {
 	return x.ix.Optimize(ctx)
 }
 
+func (x recorded) TryJob(ctx context.Context, name string, every time.Duration) (bool, error) {
+	x.r.count("TryJob")
+	return x.ix.TryJob(ctx, name, every)
+}
+
+func (x recorded) ReferencedBlobs(ctx context.Context, keys []string) (map[string]bool, error) {
+	x.r.count("ReferencedBlobs")
+	return x.ix.ReferencedBlobs(ctx, keys)
+}
+
 func (x recorded) PinSession(ctx context.Context, a1 int64, a2 store.Pin) (store.Pin, error) {
 	x.r.count("PinSession")
 	return x.ix.PinSession(ctx, a1, a2)

@@ -33,6 +33,7 @@ func All(t *testing.T, open func(t *testing.T) store.Index) {
 		{"Text", RunText},
 		{"Heatmaps", RunHeatmaps},
 		{"Move", RunMove},
+		{"Jobs", RunJobs},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, open) })
