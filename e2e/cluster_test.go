@@ -6,9 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -133,11 +136,13 @@ func clusterBatch(session string, tab, seq int, base int64, rage bool) clBatch {
 // mid-load and restarted on its address. Then every node must answer every acknowledged batch,
 // once, in order; every session must be compacted and analysed once (rage clicks found, not
 // doubled); a batch stored through one node must reach a live view on another within 2 s; and
-// no object may be left in the bucket that the index does not reference.
+// after the orphan sweep (from the merged cluster branch) no object may be left in the bucket
+// that the index does not reference, while everything referenced is kept.
 func TestClusterSurvivesKill9(t *testing.T) {
 	db := pgtest.URL(t)
-	s3srv := s3test.Start(t)
-	blobs := s3srv.PrefixURL(t) // also sets AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for the nodes
+	endpoint, bucketDir := startVersitygw(t)
+	s3test.SetCredentials(t) // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, for the nodes too
+	blobs := fmt.Sprintf("s3://%s/cluster?endpoint=%s&region=%s&use_path_style=true", s3test.Bucket, endpoint, s3test.Region)
 	args := func() []string {
 		return []string{"--data", t.TempDir(), "--db", db, "--blobs", blobs, "--compact-idle", "1s"}
 	}
@@ -400,19 +405,130 @@ func TestClusterSurvivesKill9(t *testing.T) {
 		}
 	}
 
-	orphans := orphanObjects(t, ctx, conn, blobs)
-	t.Logf("%d objects in the bucket that the index does not reference (before any sweep): %v", len(orphans), head(orphans))
+	// The orphan sweep: what a node killed between its PUT and its commit leaves, plus one pack
+	// and one content item planted as such a node would have left them, all made older than
+	// the grace period (versitygw's posix backend keeps each object as a file: its mtime is
+	// the object's Last-Modified). The sweep is made due and a node restarted; it runs once
+	// across the cluster at start, and must delete every orphan and nothing referenced.
+	store, err := s3.Open(ctx, blobs, s3.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	planted := []string{layout.PackKey(time.Now()), layout.ContentKey("default", strings.Repeat("ab", 32))}
+	for _, k := range planted {
+		if err := store.Put(ctx, k, []byte("left by a node that died before its commit")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	orphans := orphanObjects(t, ctx, conn, store)
+	t.Logf("%d objects in the bucket that the index does not reference before the sweep (2 planted): %v", len(orphans), head(orphans))
+	if len(orphans) < len(planted) {
+		t.Fatalf("the planted orphans are not listed: %v", orphans)
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	objects := 0
+	if err := filepath.WalkDir(bucketDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		objects++
+		return os.Chtimes(path, old, old)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `UPDATE jobs SET ran_at = 0 WHERE name = 'orphans'`); err != nil {
+		t.Fatal(err)
+	}
+	nodes[2].stop(t)
+	nodes[2], err = startNode(t, strings.TrimPrefix(nodes[2].URL, "http://"), args()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		orphans = orphanObjects(t, ctx, conn, store)
+		if len(orphans) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("30 s after the orphan sweep was due, %d unreferenced objects remain: %v", len(orphans), head(orphans))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("the sweep left no orphan among %d objects", objects)
+	// …and took nothing still referenced: every session reads back whole.
+	for _, id := range sessions {
+		var evs []mark
+		nodes[2].api(t, "/api/v1/sessions/"+id+"/events", &evs)
+		n := 0
+		for _, e := range evs {
+			if e.Data.Tag == "test.mark" {
+				n++
+			}
+		}
+		if n != clTabs*clSeqs*clMarks {
+			t.Fatalf("after the sweep, %s has %d of its %d marker events", id, n, clTabs*clSeqs*clMarks)
+		}
+	}
+}
+
+// startVersitygw runs a versitygw of this test's own on a loopback port with the posix backend
+// in a temporary directory and returns its endpoint and the bucket's directory, where each
+// object is a file. Without the binary the test is skipped, or fails in CI (CI=true), like
+// s3test's servers.
+func startVersitygw(t *testing.T) (endpoint, bucketDir string) {
+	t.Helper()
+	bin, err := s3test.Binary()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("S3 test server: %v", err)
+		}
+		t.Skipf("S3 tests skipped: %v (run `eval \"$(./scripts/services)\"` to build it, or set REEL_VERSITYGW)", err)
+	}
+	dir := t.TempDir()
+	bucketDir = filepath.Join(dir, s3test.Bucket)
+	if err := os.Mkdir(bucketDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // a port just given out may be taken before versitygw binds it
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		cmd := exec.Command(bin, "--access", s3test.AccessKey, "--secret", s3test.SecretKey, "--region", s3test.Region, "--port", addr, "--quiet", "posix", dir)
+		cmd.Env = append(os.Environ(), "VGW_LOG_LEVEL=silent")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
+			select {
+			case <-exited:
+				deadline = time.Time{}
+				continue
+			default:
+			}
+			if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+				c.Close()
+				t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+				return "http://" + addr, bucketDir
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		cmd.Process.Kill()
+		<-exited
+	}
+	t.Fatal("versitygw did not start")
+	return "", ""
 }
 
 // orphanObjects lists the bucket and returns the keys the index references nowhere: not a
 // pack or compacted session in blobs, not a content item. The nodes' start-up probe objects
 // (.tmp-check-…) are never listed.
-func orphanObjects(t *testing.T, ctx context.Context, conn *pgx.Conn, blobsURL string) []string {
+func orphanObjects(t *testing.T, ctx context.Context, conn *pgx.Conn, store *s3.Store) []string {
 	t.Helper()
-	store, err := s3.Open(ctx, blobsURL, s3.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	referenced := map[string]bool{}
 	rows, err := conn.Query(ctx, `SELECT key FROM blobs`)
 	if err != nil {
