@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"math/rand/v2"
 	"net"
@@ -56,7 +57,7 @@ func main() {
 	sessionsN := flag.Int("sessions", 60, "sessions per round")
 	walks := flag.Int("walks", 5, "recorded walks one after another in each session")
 	pause := flag.Duration("pause", 30*time.Second, "mean pause between a session's walks (uniform from half to one and a half of it)")
-	rounds := flag.Int("rounds", 2, "rounds per configuration (fresh session ids each); the best is taken")
+	rounds := flag.Int("rounds", 3, "rounds per configuration (fresh session ids each); the best is taken")
 	senders := flag.Int("senders", 32, "concurrent senders")
 	flag.Parse()
 	db := corpus.DB(*dbFlag)
@@ -126,16 +127,21 @@ func main() {
 	}
 
 	bps := map[int]float64{}
-	var putsIngest, putsCompact int64
-	var sessionsCompacted int
+	var three result
 	for _, n := range []int{1, 2, 3} {
 		res := runConfig(bin, tmp, db, proxy, n, *rounds, *senders, n == 3, func(round int) [][]batch { return bodies(n, round) })
 		bps[n] = res.bps
 		if n == 3 {
-			putsIngest, putsCompact, sessionsCompacted = res.putsIngest, res.putsCompact, res.sessions
+			three = res
 		}
 	}
+	putsIngest, putsCompact, sessionsCompacted := three.putsIngest, three.putsCompact, three.sessions
 	totalSessionSeconds := sessionSeconds * float64(*rounds)
+	sm := totalSessionSeconds / 60
+	ns := float64(three.sessions)
+	fmt.Printf("capacity (3 nodes, per session of %.1f minutes): ingest %.1f ms CPU/session-minute, compaction and analysis %.1f ms CPU/session-minute; PostgreSQL %.0f rows, %.0f KB; S3 %.1f objects, %.0f KB (%.0f KB/session-minute)\n",
+		sm/ns, 1000*three.ingestCPU/sm, 1000*three.compactCPU/sm, float64(three.rows)/ns, float64(three.dbBytes)/ns/1e3,
+		float64(three.objects)/ns, float64(three.objectBytes)/ns/1e3, float64(three.objectBytes)/sm/1e3)
 	per10 := float64(putsIngest+putsCompact) / (totalSessionSeconds / 10)
 	fmt.Printf("3 nodes: %d PUTs to ingest and %d to compact %d sessions of %.0f session-minutes: %.3f PUTs per session-minute (ingest %.3f, compaction %.3f)\n",
 		putsIngest, putsCompact, sessionsCompacted, totalSessionSeconds/60,
@@ -148,6 +154,9 @@ type result struct {
 	bps                     float64
 	putsIngest, putsCompact int64
 	sessions                int
+	ingestCPU, compactCPU   float64 // the nodes' CPU seconds for all rounds, and for compaction
+	rows, dbBytes           int64   // PostgreSQL after compaction: live rows, bytes over the empty schema after VACUUM FULL
+	objects, objectBytes    int64   // S3 after compaction
 }
 
 // runConfig starts n nodes on a fresh database and a fresh key prefix, sends every round and
@@ -158,7 +167,8 @@ func runConfig(bin, tmp, admin string, proxy *countingProxy, n, rounds, senders 
 	dbURL, drop, err := corpus.FreshPostgres(ctx, admin)
 	check(err)
 	defer drop()
-	blobs := fmt.Sprintf("s3://%s/scale-%d-%d?endpoint=%s&region=%s&use_path_style=true", bucket, n, time.Now().UnixNano(), proxy.endpoint, region)
+	prefix := fmt.Sprintf("scale-%d-%d", n, time.Now().UnixNano())
+	blobs := fmt.Sprintf("s3://%s/%s?endpoint=%s&region=%s&use_path_style=true", bucket, prefix, proxy.endpoint, region)
 	env := []string{"AWS_ACCESS_KEY_ID=" + accessKey, "AWS_SECRET_ACCESS_KEY=" + secretKey, "AWS_SESSION_TOKEN="}
 	start := func(extra ...string) []*corpus.Reel {
 		nodes := make([]*corpus.Reel, n)
@@ -175,6 +185,11 @@ func runConfig(bin, tmp, admin string, proxy *countingProxy, n, rounds, senders 
 		return nodes
 	}
 	nodes := start()
+	conn, err := pgx.Connect(ctx, dbURL)
+	check(err)
+	defer conn.Close(ctx)
+	var emptyBytes int64 // the schema alone
+	check(conn.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&emptyBytes))
 	key, err := nodes[0].PublicKey()
 	check(err)
 	urls := make([]string, n)
@@ -215,7 +230,7 @@ func runConfig(bin, tmp, admin string, proxy *countingProxy, n, rounds, senders 
 		close(work)
 		wg.Wait()
 	}
-	best := 0.0
+	best, ingestCPU := 0.0, 0.0
 	puts0 := proxy.puts.Load()
 	sessions := 0
 	for round := range rounds {
@@ -236,6 +251,7 @@ func runConfig(bin, tmp, admin string, proxy *countingProxy, n, rounds, senders 
 		for _, r := range nodes {
 			cpu += r.CPUSeconds()
 		}
+		ingestCPU += cpu - cpu0
 		bps := float64(nb) / d.Seconds()
 		best = max(best, bps)
 		log.Printf("%d node(s), round %d: %d batches in %.2fs, %.0f batches/s, nodes' CPU %.2fs", n, round+1, nb, d.Seconds(), bps, cpu-cpu0)
@@ -246,14 +262,16 @@ func runConfig(bin, tmp, admin string, proxy *countingProxy, n, rounds, senders 
 		r.Stop()
 	}
 	if !compact {
-		return result{bps: best, putsIngest: putsIngest, sessions: sessions}
+		return result{bps: best, putsIngest: putsIngest, sessions: sessions, ingestCPU: ingestCPU}
 	}
 
 	// Compaction: the same nodes again, compacting sessions quiet for a second.
 	puts1 := proxy.puts.Load()
 	nodes = start("--compact-idle", "1s")
-	conn, err := pgx.Connect(ctx, dbURL)
-	check(err)
+	var cpu0 float64
+	for _, r := range nodes {
+		cpu0 += r.CPUSeconds()
+	}
 	deadline := time.Now().Add(3 * time.Minute)
 	t0 := time.Now()
 	for {
@@ -267,13 +285,63 @@ func runConfig(bin, tmp, admin string, proxy *countingProxy, n, rounds, senders 
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	conn.Close(ctx)
+	var cpu float64
+	for _, r := range nodes {
+		cpu += r.CPUSeconds()
+	}
 	putsCompact := proxy.puts.Load() - puts1
-	log.Printf("%d node(s): %d sessions compacted in %.1fs with %d PUTs (%s)", n, sessions, time.Since(t0).Seconds(), putsCompact, proxy.summary())
+	log.Printf("%d node(s): %d sessions compacted in %.1fs with %d PUTs, nodes' CPU %.2fs (%s)", n, sessions, time.Since(t0).Seconds(), putsCompact, cpu-cpu0, proxy.summary())
 	for _, r := range nodes {
 		r.Stop()
 	}
-	return result{bps: best, putsIngest: putsIngest, putsCompact: putsCompact, sessions: sessions}
+
+	// What a session costs at rest: the index's rows and bytes, the bucket's objects.
+	_, err = conn.Exec(ctx, `ANALYZE`)
+	check(err)
+	var dbBytes, rows int64
+	check(conn.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&dbBytes))
+	check(conn.QueryRow(ctx, `SELECT coalesce(sum(n_live_tup), 0)::bigint FROM pg_stat_user_tables`).Scan(&rows))
+	var objects, objectBytes int64
+	check(filepath.WalkDir(filepath.Join(tmp, "s3", bucket, prefix), func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		objects++
+		objectBytes += info.Size()
+		return nil
+	}))
+	var items, shared, itemBytes int64
+	check(conn.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE n > 1), coalesce(sum(stored), 0)::bigint
+		FROM (SELECT c.id, c.stored, count(sc.session_id) AS n FROM content c LEFT JOIN session_content sc ON sc.content_id = c.id GROUP BY c.id, c.stored) x`).Scan(&items, &shared, &itemBytes))
+	log.Printf("%d node(s): %d content items (%.1f MB stored), %d of them roots of more than one session", n, items, float64(itemBytes)/1e6, shared)
+	// Right after a burst the tables hold the dead versions of rows updated as batches came
+	// in (a session's row, content items' touched time), which autovacuum makes reusable
+	// space; VACUUM FULL rewrites the tables without them, the size of the data itself.
+	_, err = conn.Exec(ctx, `VACUUM FULL`)
+	check(err)
+	var liveBytes int64
+	check(conn.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&liveBytes))
+	log.Printf("%d node(s), at rest after compaction: PostgreSQL %d rows, %.1f MB over the empty schema (%.1f MB), %.1f MB after VACUUM FULL; S3 %d objects, %.1f MB",
+		n, rows, float64(dbBytes-emptyBytes)/1e6, float64(emptyBytes)/1e6, float64(liveBytes-emptyBytes)/1e6, objects, float64(objectBytes)/1e6)
+	dbBytes = liveBytes
+	top, err := conn.Query(ctx, `SELECT relname, pg_total_relation_size(relid) FROM pg_stat_user_tables ORDER BY 2 DESC LIMIT 8`)
+	check(err)
+	var tables []string
+	for top.Next() {
+		var name string
+		var size int64
+		check(top.Scan(&name, &size))
+		tables = append(tables, fmt.Sprintf("%s %.1f MB", name, float64(size)/1e6))
+	}
+	top.Close()
+	log.Printf("%d node(s): largest tables with their indexes after VACUUM FULL: %s", n, strings.Join(tables, ", "))
+
+	return result{bps: best, putsIngest: putsIngest, putsCompact: putsCompact, sessions: sessions,
+		ingestCPU: ingestCPU, compactCPU: cpu - cpu0, rows: rows, dbBytes: dbBytes - emptyBytes, objects: objects, objectBytes: objectBytes}
 }
 
 // countingProxy forwards every request to the S3 server and counts them by method.
