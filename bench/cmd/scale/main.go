@@ -17,6 +17,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -155,7 +156,7 @@ type result struct {
 	putsIngest, putsCompact int64
 	sessions                int
 	ingestCPU, compactCPU   float64 // the nodes' CPU seconds for all rounds, and for compaction
-	rows, dbBytes           int64   // PostgreSQL after compaction: live rows, bytes over the empty schema after VACUUM FULL
+	rows, dbBytes           int64   // PostgreSQL after compaction: live rows, bytes over the empty schema of a pg_dump | pg_restore copy
 	objects, objectBytes    int64   // S3 after compaction
 }
 
@@ -319,29 +320,45 @@ func runConfig(bin, tmp, admin string, proxy *countingProxy, n, rounds, senders 
 		FROM (SELECT c.id, c.stored, count(sc.session_id) AS n FROM content c LEFT JOIN session_content sc ON sc.content_id = c.id GROUP BY c.id, c.stored) x`).Scan(&items, &shared, &itemBytes))
 	log.Printf("%d node(s): %d content items (%.1f MB stored), %d of them roots of more than one session", n, items, float64(itemBytes)/1e6, shared)
 	// Right after a burst the tables hold the dead versions of rows updated as batches came
-	// in (a session's row, content items' touched time), which autovacuum makes reusable
-	// space; VACUUM FULL rewrites the tables without them, the size of the data itself.
-	_, err = conn.Exec(ctx, `VACUUM FULL`)
-	check(err)
-	var liveBytes int64
-	check(conn.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&liveBytes))
-	log.Printf("%d node(s), at rest after compaction: PostgreSQL %d rows, %.1f MB over the empty schema (%.1f MB), %.1f MB after VACUUM FULL; S3 %d objects, %.1f MB",
-		n, rows, float64(dbBytes-emptyBytes)/1e6, float64(emptyBytes)/1e6, float64(liveBytes-emptyBytes)/1e6, objects, float64(objectBytes)/1e6)
-	dbBytes = liveBytes
-	top, err := conn.Query(ctx, `SELECT relname, pg_total_relation_size(relid) FROM pg_stat_user_tables ORDER BY 2 DESC LIMIT 8`)
-	check(err)
-	var tables []string
-	for top.Next() {
-		var name string
-		var size int64
-		check(top.Scan(&name, &size))
-		tables = append(tables, fmt.Sprintf("%s %.1f MB", name, float64(size)/1e6))
+	// in and sessions were compacted (a session's row; content items' touched time, once per
+	// item a compaction uses), which autovacuum turns into reusable space, and which a shared
+	// server's other transactions can keep even VACUUM FULL from dropping. A copy made with
+	// pg_dump and pg_restore holds only the data and its indexes: its size is the figure for
+	// the capacity model. It is also the backup and restore docs/scale.md describes.
+	log.Printf("%d node(s), at rest after compaction: PostgreSQL %d rows, %.1f MB over the empty schema (%.1f MB), dead row versions included; S3 %d objects, %.1f MB",
+		n, rows, float64(dbBytes-emptyBytes)/1e6, float64(emptyBytes)/1e6, objects, float64(objectBytes)/1e6)
+	if copyURL, dropCopy, err := corpus.FreshPostgres(ctx, admin); err != nil {
+		log.Printf("no restored copy: %v", err)
+	} else {
+		defer dropCopy()
+		dump := exec.Command("pg_dump", "--format=custom", "--dbname="+dbURL)
+		restore := exec.Command("pg_restore", "--no-owner", "--dbname="+copyURL)
+		restore.Stdin, _ = dump.StdoutPipe()
+		dump.Stderr, restore.Stderr = os.Stderr, os.Stderr
+		if err := errors.Join(restore.Start(), dump.Run(), restore.Wait()); err != nil {
+			log.Printf("no restored copy (pg_dump | pg_restore: %v); the figure includes dead row versions", err)
+		} else {
+			cc, err := pgx.Connect(ctx, copyURL)
+			check(err)
+			check(cc.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&dbBytes))
+			top, err := cc.Query(ctx, `SELECT relname, pg_total_relation_size(relid) FROM pg_stat_user_tables ORDER BY 2 DESC LIMIT 8`)
+			check(err)
+			var tables []string
+			for top.Next() {
+				var name string
+				var size int64
+				check(top.Scan(&name, &size))
+				tables = append(tables, fmt.Sprintf("%s %.2f MB", name, float64(size)/1e6))
+			}
+			top.Close()
+			cc.Close(ctx)
+			log.Printf("%d node(s): a pg_dump | pg_restore copy is %.1f MB over the empty schema; largest tables with their indexes: %s",
+				n, float64(dbBytes-emptyBytes)/1e6, strings.Join(tables, ", "))
+		}
 	}
-	top.Close()
-	log.Printf("%d node(s): largest tables with their indexes after VACUUM FULL: %s", n, strings.Join(tables, ", "))
-
+	dbBytes -= emptyBytes
 	return result{bps: best, putsIngest: putsIngest, putsCompact: putsCompact, sessions: sessions,
-		ingestCPU: ingestCPU, compactCPU: cpu - cpu0, rows: rows, dbBytes: dbBytes - emptyBytes, objects: objects, objectBytes: objectBytes}
+		ingestCPU: ingestCPU, compactCPU: cpu - cpu0, rows: rows, dbBytes: dbBytes, objects: objects, objectBytes: objectBytes}
 }
 
 // countingProxy forwards every request to the S3 server and counts them by method.
