@@ -127,15 +127,30 @@ func main() {
 		return out
 	}
 
-	bps := map[int]float64{}
-	var three result
+	// The three configurations run side by side, each on its own database and key prefix, and
+	// take turns round by round, so a busy moment on a shared machine falls on all of them
+	// rather than on whichever ran then.
+	clusters := map[int]*cluster{}
 	for _, n := range []int{1, 2, 3} {
-		res := runConfig(bin, tmp, db, proxy, n, *rounds, *senders, n == 3, func(round int) [][]batch { return bodies(n, round) })
-		bps[n] = res.bps
-		if n == 3 {
-			three = res
+		c := newCluster(bin, tmp, db, proxy, n, *senders)
+		defer c.close()
+		clusters[n] = c
+	}
+	for round := range *rounds {
+		for _, n := range []int{1, 2, 3} {
+			clusters[n].round(round, bodies(n, round))
 		}
 	}
+	bps := map[int]float64{}
+	for _, n := range []int{1, 2, 3} {
+		c := clusters[n]
+		bps[n] = c.res.bps
+		log.Printf("%d node(s): %d requests asked to retry; %d PUTs while ingesting", n, c.retries.Load(), c.res.putsIngest)
+		if n != 3 {
+			c.stop()
+		}
+	}
+	three := clusters[3].compact()
 	putsIngest, putsCompact, sessionsCompacted := three.putsIngest, three.putsCompact, three.sessions
 	totalSessionSeconds := sessionSeconds * float64(*rounds)
 	sm := totalSessionSeconds / 60
@@ -160,119 +175,142 @@ type result struct {
 	objects, objectBytes    int64   // S3 after compaction
 }
 
-// runConfig starts n nodes on a fresh database and a fresh key prefix, sends every round and
-// takes the best; then, with compact, restarts the nodes with a short --compact-idle and waits
-// until every session is compacted and analysed, counting the PUTs of each phase.
-func runConfig(bin, tmp, admin string, proxy *countingProxy, n, rounds, senders int, compact bool, bodies func(round int) [][]batch) result {
+// cluster is n nodes on a database and a key prefix of their own.
+type cluster struct {
+	bin, tmp, admin string
+	proxy           *countingProxy
+	n, senders      int
+	dbURL, blobs    string
+	prefix          string
+	drop            func()
+	conn            *pgx.Conn
+	emptyBytes      int64 // the database with the schema alone
+	nodes           []*corpus.Reel
+	urls            []string
+	client          *http.Client
+	next, retries   atomic.Int64
+	res             result
+}
+
+// newCluster starts n nodes on a fresh database and a fresh key prefix.
+func newCluster(bin, tmp, admin string, proxy *countingProxy, n, senders int) *cluster {
 	ctx := context.Background()
-	dbURL, drop, err := corpus.FreshPostgres(ctx, admin)
+	c := &cluster{bin: bin, tmp: tmp, admin: admin, proxy: proxy, n: n, senders: senders}
+	var err error
+	c.dbURL, c.drop, err = corpus.FreshPostgres(ctx, admin)
 	check(err)
-	defer drop()
-	prefix := fmt.Sprintf("scale-%d-%d", n, time.Now().UnixNano())
-	blobs := fmt.Sprintf("s3://%s/%s?endpoint=%s&region=%s&use_path_style=true", bucket, prefix, proxy.endpoint, region)
+	c.prefix = fmt.Sprintf("scale-%d-%d", n, time.Now().UnixNano())
+	c.blobs = fmt.Sprintf("s3://%s/%s?endpoint=%s&region=%s&use_path_style=true", bucket, c.prefix, proxy.endpoint, region)
+	c.start()
+	c.conn, err = pgx.Connect(ctx, c.dbURL)
+	check(err)
+	check(c.conn.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&c.emptyBytes))
+	key, err := c.nodes[0].PublicKey()
+	check(err)
+	for _, r := range c.nodes {
+		c.urls = append(c.urls, r.URL+"/api/v1/ingest?v=1&key="+key+corpus.SDKQuery)
+	}
+	c.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	return c
+}
+
+func (c *cluster) start(extra ...string) {
 	env := []string{"AWS_ACCESS_KEY_ID=" + accessKey, "AWS_SECRET_ACCESS_KEY=" + secretKey, "AWS_SESSION_TOKEN="}
-	start := func(extra ...string) []*corpus.Reel {
-		nodes := make([]*corpus.Reel, n)
-		var wg sync.WaitGroup
-		for i := range nodes {
-			wg.Go(func() {
-				r, err := corpus.Start(bin, filepath.Join(tmp, fmt.Sprintf("data-%d-%d-%d", n, i, time.Now().UnixNano())), env,
-					append([]string{"--db", dbURL, "--blobs", blobs, "--ingest-rate-per-ip", "0"}, extra...)...)
-				check(err)
-				nodes[i] = r
-			})
-		}
-		wg.Wait()
-		return nodes
+	c.nodes = make([]*corpus.Reel, c.n)
+	var wg sync.WaitGroup
+	for i := range c.nodes {
+		wg.Go(func() {
+			r, err := corpus.Start(c.bin, filepath.Join(c.tmp, fmt.Sprintf("data-%d-%d-%d", c.n, i, time.Now().UnixNano())), env,
+				append([]string{"--db", c.dbURL, "--blobs", c.blobs, "--ingest-rate-per-ip", "0"}, extra...)...)
+			check(err)
+			c.nodes[i] = r
+		})
 	}
-	nodes := start()
-	conn, err := pgx.Connect(ctx, dbURL)
-	check(err)
-	defer conn.Close(ctx)
-	var emptyBytes int64 // the schema alone
-	check(conn.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&emptyBytes))
-	key, err := nodes[0].PublicKey()
-	check(err)
-	urls := make([]string, n)
-	for i, r := range nodes {
-		urls[i] = r.URL + "/api/v1/ingest?v=1&key=" + key + corpus.SDKQuery
-	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	var next, retries atomic.Int64
-	send := func(round [][]batch) {
-		work := make(chan []batch)
-		var wg sync.WaitGroup
-		for range senders {
-			wg.Go(func() {
-				for s := range work {
-					for _, b := range s {
-						for {
-							u := urls[int(next.Add(1))%n]
-							resp, err := client.Post(u, "text/plain", bytes.NewReader(b.body))
-							check(err)
-							io.Copy(io.Discard, resp.Body)
-							resp.Body.Close()
-							if resp.StatusCode == 200 {
-								break
-							}
-							if resp.StatusCode != 429 && resp.StatusCode != 503 {
-								log.Fatalf("ingest = %d", resp.StatusCode)
-							}
-							retries.Add(1)
-							time.Sleep(50 * time.Millisecond)
-						}
-					}
-				}
-			})
-		}
-		for _, s := range round {
-			work <- s
-		}
-		close(work)
-		wg.Wait()
-	}
-	best, ingestCPU := 0.0, 0.0
-	puts0 := proxy.puts.Load()
-	sessions := 0
-	for round := range rounds {
-		rb := bodies(round)
-		nb := 0
-		for _, s := range rb {
-			nb += len(s)
-		}
-		sessions += len(rb)
-		var cpu0 float64
-		for _, r := range nodes {
-			cpu0 += r.CPUSeconds()
-		}
-		t0 := time.Now()
-		send(rb)
-		d := time.Since(t0)
-		var cpu float64
-		for _, r := range nodes {
-			cpu += r.CPUSeconds()
-		}
-		ingestCPU += cpu - cpu0
-		bps := float64(nb) / d.Seconds()
-		best = max(best, bps)
-		log.Printf("%d node(s), round %d: %d batches in %.2fs, %.0f batches/s, nodes' CPU %.2fs", n, round+1, nb, d.Seconds(), bps, cpu-cpu0)
-	}
-	putsIngest := proxy.puts.Load() - puts0
-	log.Printf("%d node(s): %d requests asked to retry; %d PUTs while ingesting (%s)", n, retries.Load(), putsIngest, proxy.summary())
-	for _, r := range nodes {
+	wg.Wait()
+}
+
+func (c *cluster) stop() {
+	for _, r := range c.nodes {
 		r.Stop()
 	}
-	if !compact {
-		return result{bps: best, putsIngest: putsIngest, sessions: sessions, ingestCPU: ingestCPU}
-	}
+	c.nodes = nil
+}
 
-	// Compaction: the same nodes again, compacting sessions quiet for a second.
-	puts1 := proxy.puts.Load()
-	nodes = start("--compact-idle", "1s")
-	var cpu0 float64
-	for _, r := range nodes {
-		cpu0 += r.CPUSeconds()
+func (c *cluster) close() {
+	c.stop()
+	if c.conn != nil {
+		c.conn.Close(context.Background())
 	}
+	c.drop()
+}
+
+func (c *cluster) cpu() float64 {
+	var s float64
+	for _, r := range c.nodes {
+		s += r.CPUSeconds()
+	}
+	return s
+}
+
+// round sends one round's sessions from the senders, each session's batches in order and
+// each batch to the next node, and records its rate (the best round counts) and PUTs.
+func (c *cluster) round(i int, sessions [][]batch) {
+	work := make(chan []batch)
+	var wg sync.WaitGroup
+	for range c.senders {
+		wg.Go(func() {
+			for s := range work {
+				for _, b := range s {
+					for {
+						u := c.urls[int(c.next.Add(1))%c.n]
+						resp, err := c.client.Post(u, "text/plain", bytes.NewReader(b.body))
+						check(err)
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode == 200 {
+							break
+						}
+						if resp.StatusCode != 429 && resp.StatusCode != 503 {
+							log.Fatalf("ingest = %d", resp.StatusCode)
+						}
+						c.retries.Add(1)
+						time.Sleep(50 * time.Millisecond)
+					}
+				}
+			}
+		})
+	}
+	nb := 0
+	for _, s := range sessions {
+		nb += len(s)
+	}
+	puts0, cpu0 := c.proxy.puts.Load(), c.cpu()
+	t0 := time.Now()
+	for _, s := range sessions {
+		work <- s
+	}
+	close(work)
+	wg.Wait()
+	d := time.Since(t0)
+	cpu := c.cpu() - cpu0
+	c.res.putsIngest += c.proxy.puts.Load() - puts0
+	c.res.ingestCPU += cpu
+	c.res.sessions += len(sessions)
+	bps := float64(nb) / d.Seconds()
+	c.res.bps = max(c.res.bps, bps)
+	log.Printf("%d node(s), round %d: %d batches in %.2fs, %.0f batches/s, nodes' CPU %.2fs", c.n, i+1, nb, d.Seconds(), bps, cpu)
+}
+
+// compact restarts the nodes with a short --compact-idle, waits until every session is
+// compacted and analysed, and measures what the sessions cost at rest.
+func (c *cluster) compact() result {
+	ctx := context.Background()
+	n, admin, dbURL, conn, emptyBytes, sessions := c.n, c.admin, c.dbURL, c.conn, c.emptyBytes, c.res.sessions
+	c.stop()
+	// Compaction: the same nodes again, compacting sessions quiet for a second.
+	puts1 := c.proxy.puts.Load()
+	c.start("--compact-idle", "1s")
+	cpu0 := c.cpu()
 	deadline := time.Now().Add(3 * time.Minute)
 	t0 := time.Now()
 	for {
@@ -286,24 +324,19 @@ func runConfig(bin, tmp, admin string, proxy *countingProxy, n, rounds, senders 
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	var cpu float64
-	for _, r := range nodes {
-		cpu += r.CPUSeconds()
-	}
-	putsCompact := proxy.puts.Load() - puts1
-	log.Printf("%d node(s): %d sessions compacted in %.1fs with %d PUTs, nodes' CPU %.2fs (%s)", n, sessions, time.Since(t0).Seconds(), putsCompact, cpu-cpu0, proxy.summary())
-	for _, r := range nodes {
-		r.Stop()
-	}
+	cpu := c.cpu()
+	putsCompact := c.proxy.puts.Load() - puts1
+	log.Printf("%d node(s): %d sessions compacted in %.1fs with %d PUTs, nodes' CPU %.2fs (%s)", n, sessions, time.Since(t0).Seconds(), putsCompact, cpu-cpu0, c.proxy.summary())
+	c.stop()
 
 	// What a session costs at rest: the index's rows and bytes, the bucket's objects.
-	_, err = conn.Exec(ctx, `ANALYZE`)
+	_, err := conn.Exec(ctx, `ANALYZE`)
 	check(err)
 	var dbBytes, rows int64
 	check(conn.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&dbBytes))
 	check(conn.QueryRow(ctx, `SELECT coalesce(sum(n_live_tup), 0)::bigint FROM pg_stat_user_tables`).Scan(&rows))
 	var objects, objectBytes int64
-	check(filepath.WalkDir(filepath.Join(tmp, "s3", bucket, prefix), func(_ string, d fs.DirEntry, err error) error {
+	check(filepath.WalkDir(filepath.Join(c.tmp, "s3", bucket, c.prefix), func(_ string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -357,8 +390,8 @@ func runConfig(bin, tmp, admin string, proxy *countingProxy, n, rounds, senders 
 		}
 	}
 	dbBytes -= emptyBytes
-	return result{bps: best, putsIngest: putsIngest, putsCompact: putsCompact, sessions: sessions,
-		ingestCPU: ingestCPU, compactCPU: cpu - cpu0, rows: rows, dbBytes: dbBytes, objects: objects, objectBytes: objectBytes}
+	return result{bps: c.res.bps, putsIngest: c.res.putsIngest, putsCompact: putsCompact, sessions: sessions,
+		ingestCPU: c.res.ingestCPU, compactCPU: cpu - cpu0, rows: rows, dbBytes: dbBytes, objects: objects, objectBytes: objectBytes}
 }
 
 // countingProxy forwards every request to the S3 server and counts them by method.
