@@ -36,6 +36,14 @@ func TestConfigFromFlagsAndEnv(t *testing.T) {
 	if c, err = parseServe([]string{"--archive-assets=false", "--archive-refresh", "2h"}, &stderr); err != nil || c.ArchiveAssets || !c.ArchivePrivate || c.ArchiveRefresh != 2*time.Hour {
 		t.Fatalf("archive settings = %v %v %v, %v", c.ArchiveAssets, c.ArchivePrivate, c.ArchiveRefresh, err)
 	}
+	// Orphans are kept an hour by default.
+	if c.OrphanGrace != time.Hour {
+		t.Fatalf("orphan grace default = %s", c.OrphanGrace)
+	}
+	t.Setenv("REEL_ORPHAN_GRACE", "3h")
+	if c, err = parseServe(nil, &stderr); err != nil || c.OrphanGrace != 3*time.Hour {
+		t.Fatalf("REEL_ORPHAN_GRACE = %s, %v", c.OrphanGrace, err)
+	}
 }
 
 func TestConfigErrors(t *testing.T) {
@@ -49,6 +57,8 @@ func TestConfigErrors(t *testing.T) {
 		{"bad compact idle", map[string]string{"REEL_COMPACT_IDLE": "soon"}, nil, "REEL_COMPACT_IDLE"},
 		{"bad rate", map[string]string{"REEL_INGEST_RATE_PER_IP": "lots"}, nil, "REEL_INGEST_RATE_PER_IP"},
 		{"bad archive switch", map[string]string{"REEL_ARCHIVE_ASSETS": "maybe"}, nil, "REEL_ARCHIVE_ASSETS"},
+		{"bad orphan grace", map[string]string{"REEL_ORPHAN_GRACE": "a while"}, nil, "REEL_ORPHAN_GRACE"},
+		{"orphan grace too short", nil, []string{"--orphan-grace", "1m"}, "at least 10m"},
 		{"stray argument", nil, []string{"extra"}, "unexpected arguments"},
 		{"unknown flag", nil, []string{"--nope"}, "not defined"},
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -37,6 +38,10 @@ func (a *API) EraseUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rep, err := a.eraser.EraseUser(r.Context(), project, user)
+	if errors.Is(err, lifecycle.ErrBusy) {
+		// Nothing was deleted; a compaction of one of the sessions is still running.
+		return &apierror.Error{Status: http.StatusServiceUnavailable, Code: "busy", Message: "a session of this user is being compacted; retry shortly", RetryAfter: 30}
+	}
 	if err != nil {
 		return err
 	}

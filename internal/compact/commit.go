@@ -2,6 +2,7 @@ package compact
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,6 +39,9 @@ func (c *Compactor) commit(ctx context.Context, in loaded, out *rewritten) error
 	obsolete, err := c.index.CommitCompaction(ctx, store.Compaction{SessionID: id, Segments: out.segments, Chunks: in.merged, Content: refs, At: time.Now()})
 	if err != nil {
 		_ = c.blobs.Delete(ctx, out.object.Key())
+		if errors.Is(err, store.ErrNotFound) {
+			c.sessionGone(ctx, id, projectID)
+		}
 		return err
 	}
 	for _, k := range obsolete {
@@ -46,6 +50,34 @@ func (c *Compactor) commit(ctx context.Context, in loaded, out *rewritten) error
 		}
 	}
 	return nil
+}
+
+// sessionGone cleans up after a compaction whose session was deleted while it ran. An erasure
+// holds the session's lease, so this happens only to a worker that outlived its lease (or to a
+// session retention took): the content items it stored since may be the erased person's and
+// be referenced by nothing now. They are swept at once, as the erasure swept, rather than after
+// the grace period; an item another worker is about to reference is at worst swept under it,
+// whose commit then fails with ErrNotFound and is retried later.
+func (c *Compactor) sessionGone(ctx context.Context, id, projectID string) {
+	if _, err := c.index.GetSession(ctx, id); !errors.Is(err, store.ErrNotFound) {
+		return // an item was swept under this compaction instead; it is retried later
+	}
+	gone, err := c.index.SweepContent(ctx, time.Now().Add(time.Minute))
+	if err != nil {
+		c.log.Warn("compaction: sweep after the session was deleted", "session", id, "err", err)
+		return
+	}
+	byProject := map[string][]string{}
+	for _, k := range gone {
+		if err := c.blobs.Delete(ctx, layout.ContentKey(k.ProjectID, k.Hash)); err != nil {
+			c.log.Warn("compaction: delete content", "hash", k.Hash, "err", err)
+		}
+		byProject[k.ProjectID] = append(byProject[k.ProjectID], k.Hash)
+	}
+	for p, hs := range byProject {
+		c.content.Forget(p, hs)
+	}
+	c.log.Info("compaction: session deleted while compacting; swept what it stored", "session", id, "project", projectID, "items", len(gone))
 }
 
 // storeContent writes the items the project does not have yet and returns a reference for every

@@ -63,12 +63,16 @@ type Options struct {
 	// Poll is how often each node asks the index whether a job is due. It is shorter than the
 	// intervals so a job runs close to on time whichever node's turn it is.
 	Poll time.Duration
+	// EraseLease is how long an erasure holds the sessions it deletes against compaction, and
+	// ClaimWait how long it waits for a compaction holding one to finish (ErrBusy after).
+	EraseLease, ClaimWait time.Duration
 }
 
 // Defaults for Options' zero fields. An orphan exists only after a crash or a write that
 // timed out, so listing every object hourly costs more than it finds; six hours is often
 // enough to keep their cost small.
-var Defaults = Options{Interval: time.Hour, Grace: time.Hour, OrphanGrace: time.Hour, OrphanInterval: 6 * time.Hour, Poll: time.Minute}
+var Defaults = Options{Interval: time.Hour, Grace: time.Hour, OrphanGrace: time.Hour, OrphanInterval: 6 * time.Hour, Poll: time.Minute,
+	EraseLease: 5 * time.Minute, ClaimWait: 30 * time.Second}
 
 // Names of the jobs in the index's job table (TryJob).
 const (
@@ -104,8 +108,14 @@ func New(idx index, b blobs, log *slog.Logger, opts Options, caches ...forgetter
 	if opts.OrphanInterval <= 0 {
 		opts.OrphanInterval = Defaults.OrphanInterval
 	}
+	if opts.EraseLease <= 0 {
+		opts.EraseLease = Defaults.EraseLease
+	}
+	if opts.ClaimWait <= 0 {
+		opts.ClaimWait = Defaults.ClaimWait
+	}
 	if opts.Poll <= 0 {
-		opts.Poll = min(Defaults.Poll, opts.Interval/4, opts.OrphanInterval/4)
+		opts.Poll = max(min(Defaults.Poll, opts.Interval/4, opts.OrphanInterval/4), 10*time.Millisecond)
 	}
 	return &Lifecycle{index: idx, blobs: b, log: log, opts: opts, caches: caches}
 }
@@ -201,6 +211,14 @@ func (l *Lifecycle) EraseUser(ctx context.Context, projectID, userID string) (Er
 	if len(ids) == 0 {
 		return rep, nil
 	}
+	// A compaction of one of these sessions already under way (on any node) holds what it
+	// loaded in memory, content items resolved through its node's cache included; finishing
+	// after the deletion, it would store those items again. Holding each session's lease fences
+	// it: the erasure waits for a running compaction to commit (its content then goes with the
+	// session below), and none starts until the rows are gone.
+	if err := l.claimAll(ctx, ids); err != nil {
+		return rep, err
+	}
 	// Batches ingested together share a pack; the other sessions in those packs are compacted
 	// into their own blobs first, so deleting this user's sessions frees the packs whole and no
 	// byte of theirs stays on disk.
@@ -237,6 +255,39 @@ func (l *Lifecycle) EraseUser(ctx context.Context, projectID, userID string) (Er
 		return rep, err
 	}
 	return rep, nil
+}
+
+// ErrBusy means a session to erase stayed leased by another worker (a compaction) for longer
+// than the erasure waits; nothing was deleted, and the request can be made again.
+var ErrBusy = errors.New("lifecycle: a session is being compacted; try again")
+
+// claimAll leases every session of ids to the erasure, waiting up to ClaimWait for leases
+// other workers hold. Sessions deleted meanwhile need no lease.
+func (l *Lifecycle) claimAll(ctx context.Context, ids []string) error {
+	deadline := time.Now().Add(l.opts.ClaimWait)
+	for _, id := range ids {
+		for {
+			ok, err := l.index.ClaimSession(ctx, id, l.opts.EraseLease)
+			if err != nil {
+				return fmt.Errorf("lifecycle: claim %s for erasure: %w", id, err)
+			}
+			if ok {
+				break
+			}
+			if _, err := l.index.GetSession(ctx, id); errors.Is(err, store.ErrNotFound) {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%w (session %s)", ErrBusy, id)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	return nil
 }
 
 func (l *Lifecycle) delete(ctx context.Context, ids []string) error {

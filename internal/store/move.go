@@ -13,6 +13,10 @@ import (
 // heatmaps and archives were computed once, so every id and every derived row must arrive as it
 // was. Records are logical rows, the same for every backend, so each backend packs and unpacks
 // its own storage (SQLite's packed segments, heat and text references; PostgreSQL's plain rows).
+//
+// The job table behind TryJob is not copied: it holds only when each background job last
+// started, and a target without it runs each job at its first chance, which is what a freshly
+// moved install should do anyway (retention and the sweeps are idempotent).
 type Mover interface {
 	// Export calls fn with every record of the index, in dependency order: settings, projects,
 	// users, content items, sessions (by id), blob reference counts, saved searches, playlists,

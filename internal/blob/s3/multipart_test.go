@@ -62,14 +62,22 @@ func TestRemoveTemps(t *testing.T) {
 	if _, err := s.core.PutObjectPart(ctx, s.cfg.Bucket, name, id, 1, bytes.NewReader(part), int64(len(part)), minio.PutObjectPartOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.RemoveTemps(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
-		t.Fatalf("RemoveTemps(an hour ago) = %d, %v; want 0: the upload is newer", n, err)
+	// A start-up probe whose process died before deleting it.
+	probe := s.cfg.Prefix + probePrefix + "dead"
+	if _, err := s.core.Client.PutObject(ctx, s.cfg.Bucket, probe, bytes.NewReader([]byte("probe")), 5, minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
 	}
-	if n, err := s.RemoveTemps(ctx, time.Now().Add(time.Minute)); err != nil || n != 1 {
-		t.Fatalf("RemoveTemps(now) = %d, %v; want 1", n, err)
+	if n, err := s.RemoveTemps(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
+		t.Fatalf("RemoveTemps(an hour ago) = %d, %v; want 0: the upload and the probe are newer", n, err)
+	}
+	if n, err := s.RemoveTemps(ctx, time.Now().Add(time.Minute)); err != nil || n != 2 {
+		t.Fatalf("RemoveTemps(now) = %d, %v; want 2", n, err)
 	}
 	for up := range s.core.Client.ListIncompleteUploads(ctx, s.cfg.Bucket, s.cfg.Prefix, true) {
 		t.Fatalf("upload left after RemoveTemps: %+v", up)
+	}
+	if _, err := s.core.Client.StatObject(ctx, s.cfg.Bucket, probe, minio.StatObjectOptions{}); !notFound(err) {
+		t.Fatalf("probe left after RemoveTemps (%v)", err)
 	}
 }
 

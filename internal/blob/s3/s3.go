@@ -233,6 +233,9 @@ func New(cfg Config, creds *credentials.Credentials, opts Options) (*Store, erro
 // String describes the store without credentials.
 func (s *Store) String() string { return s.cfg.String() }
 
+// probePrefix starts the names of Check's probe objects, directly under the store's prefix.
+const probePrefix = ".tmp-check-"
+
 // Check writes, reads back and deletes a small probe object, and says in its error which of
 // the three failed and what that usually means. The probe's name starts with ".tmp-", which no
 // key may, so List never reports it to the orphan sweep.
@@ -241,7 +244,7 @@ func (s *Store) Check(ctx context.Context) error {
 	defer cancel()
 	var rnd [8]byte
 	rand.Read(rnd[:])
-	name := s.cfg.Prefix + ".tmp-check-" + hex.EncodeToString(rnd[:])
+	name := s.cfg.Prefix + probePrefix + hex.EncodeToString(rnd[:])
 	want := []byte("reel blob store check " + hex.EncodeToString(rnd[:]))
 	if _, err := s.core.Client.PutObject(ctx, s.cfg.Bucket, name, bytes.NewReader(want), int64(len(want)), minio.PutObjectOptions{}); err != nil {
 		return fmt.Errorf("s3: %s: cannot write a probe object: %w%s", s.cfg, err, hint(err))
@@ -447,12 +450,25 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(key string, siz
 // RemoveTemps aborts the multipart uploads under the store's prefix that were started before
 // cutoff and never completed: the S3 counterpart of Local.RemoveTemps, for the orphan sweep.
 // Their parts are invisible to List and Get but cost storage until aborted. The client aborts
-// Put's failed uploads, so these are what a process that died mid-upload left. It returns how
-// many it aborted.
+// Put's failed uploads, so these are what a process that died mid-upload left. It also deletes
+// Check's probe objects older than cutoff, which a process killed during its start-up check
+// leaves and List never shows. It returns how many uploads and probes it removed.
 func (s *Store) RemoveTemps(ctx context.Context, cutoff time.Time) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	n := 0
+	for obj := range s.core.Client.ListObjects(ctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: s.cfg.Prefix + probePrefix}) {
+		if obj.Err != nil {
+			return n, fmt.Errorf("s3: list probes: %w", obj.Err)
+		}
+		if !obj.LastModified.Before(cutoff) {
+			continue
+		}
+		if err := s.core.RemoveObject(ctx, s.cfg.Bucket, obj.Key, minio.RemoveObjectOptions{}); err != nil && !notFound(err) {
+			return n, fmt.Errorf("s3: delete probe %s: %w", obj.Key, err)
+		}
+		n++
+	}
 	for up := range s.core.Client.ListIncompleteUploads(ctx, s.cfg.Bucket, s.cfg.Prefix, true) {
 		if up.Err != nil {
 			return n, fmt.Errorf("s3: list incomplete uploads: %w", up.Err)

@@ -92,7 +92,7 @@ func TestConcurrentOpen(t *testing.T) {
 }
 
 // latestVersion is the number of the newest file in migrations/.
-const latestVersion = 19
+const latestVersion = 20
 
 // The planner's statistics exist after the index opens and after Optimize, so searches choose
 // their indexes by the data's shape (bench/search measures with them).
