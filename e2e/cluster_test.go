@@ -137,14 +137,18 @@ func clusterBatch(session string, tab, seq int, base int64, rage bool) clBatch {
 // once, in order; every session must be compacted and analysed once (rage clicks found, not
 // doubled); a batch stored through one node must reach a live view on another within 2 s; and
 // after the orphan sweep (from the merged cluster branch) no object may be left in the bucket
-// that the index does not reference, while everything referenced is kept.
+// that the index does not reference, while everything referenced is kept; and no node may
+// have left anything in its data directory.
 func TestClusterSurvivesKill9(t *testing.T) {
 	db := pgtest.URL(t)
 	endpoint, bucketDir := startVersitygw(t)
 	s3test.SetCredentials(t) // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, for the nodes too
 	blobs := fmt.Sprintf("s3://%s/cluster?endpoint=%s&region=%s&use_path_style=true", s3test.Bucket, endpoint, s3test.Region)
+	var dataDirs []string
 	args := func() []string {
-		return []string{"--data", t.TempDir(), "--db", db, "--blobs", blobs, "--compact-idle", "1s"}
+		dir := t.TempDir()
+		dataDirs = append(dataDirs, dir)
+		return []string{"--data", dir, "--db", db, "--blobs", blobs, "--compact-idle", "1s"}
 	}
 
 	// Three nodes started at once on the empty database: migrations and first-run setup race.
@@ -467,6 +471,17 @@ func TestClusterSurvivesKill9(t *testing.T) {
 		}
 		if n != clTabs*clSeqs*clMarks {
 			t.Fatalf("after the sweep, %s has %d of its %d marker events", id, n, clTabs*clSeqs*clMarks)
+		}
+	}
+	// Nothing durable lives on a node: every data directory, the killed node's included, is
+	// still empty.
+	for _, dir := range dataDirs {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			t.Errorf("a node on PostgreSQL and S3 left %s in its data directory", e.Name())
 		}
 	}
 }
