@@ -101,7 +101,8 @@ type clBatch struct {
 }
 
 // clusterBatch makes one batch of a session's tab. Seq 0 opens the tab with a Meta event and a
-// full snapshot holding a coupon button; every batch carries clMarks marker events naming
+// full snapshot holding a coupon button, tab 1's seq 2 clicks it once, a rage session's tab 0
+// clicks it four times in 450 ms in seq 1; every batch carries clMarks marker events naming
 // (session, tab, seq, i) at times that interleave the tabs (tab k's batch seq starts at
 // base + seq·1000 + k·7 ms and steps 50 ms), so the merged answer's order is known exactly.
 func clusterBatch(session string, tab, seq int, base int64, rage bool) clBatch {
@@ -120,6 +121,9 @@ func clusterBatch(session string, tab, seq int, base int64, rage bool) clBatch {
 		if i%4 == 1 {
 			evs = append(evs, moveEv(ts+1, 100+i, 80))
 		}
+	}
+	if tab == 1 && seq == 2 { // one ordinary click in every session
+		evs = append(evs, clickEv(at+300, button["id"].(int), 118, 79))
 	}
 	if rage && tab == 0 && seq == 1 {
 		id := button["id"].(int)
@@ -315,6 +319,7 @@ func TestClusterSurvivesKill9(t *testing.T) {
 			}
 		}
 	}
+	counts := map[string]string{} // each session's signal counts as node 0 answers them
 	for ni, n := range nodes {
 		for _, id := range sessions {
 			var evs []mark
@@ -354,6 +359,11 @@ func TestClusterSurvivesKill9(t *testing.T) {
 				Counts map[string]int
 			}
 			n.api(t, "/api/v1/sessions/"+id+"/signals", &sig)
+			if ni == 0 {
+				counts[id] = fmt.Sprint(sig.Counts)
+			} else if got := fmt.Sprint(sig.Counts); got != counts[id] {
+				t.Fatalf("%s: node %d answers signals %s, node 0 %s", id, ni, got, counts[id])
+			}
 			want1 := 0
 			if rageSession[id] {
 				want1 = 1
