@@ -84,6 +84,7 @@ func main() {
 	start := time.Now().Add(-time.Hour).UnixMilli()
 	var visits [][][]json.RawMessage // per session: its batches' events, already varied
 	var sessionSeconds float64
+	var visitSeconds []float64 // each visit's length
 	var rawTotal int
 	for i := range *sessionsN {
 		// A visit of several recorded walks one after another, a pause to read between them,
@@ -106,6 +107,7 @@ func main() {
 		check(json.Unmarshal(evs[0], &first))
 		check(json.Unmarshal(evs[len(evs)-1], &last))
 		sessionSeconds += float64(last.Timestamp-first.Timestamp) / 1000
+		visitSeconds = append(visitSeconds, float64(last.Timestamp-first.Timestamp)/1000)
 		visits = append(visits, corpus.Batches(evs))
 	}
 	nBatches := 0
@@ -151,6 +153,16 @@ func main() {
 		}
 	}
 	three := clusters[3].compact()
+
+	// Light load: the group commit packs only batches that arrive together, so at a gentle
+	// rate each batch is its own pack and PUT. The 3-node cluster, restarted, takes 20 fresh
+	// sessions at lightRate batches per second.
+	const lightSessions, lightRate = 20, 10.0
+	lightBatches, lightPuts := clusters[3].light(bodies(3, *rounds)[:lightSessions], lightRate)
+	var lightSeconds float64
+	for _, v := range visitSeconds[:lightSessions] {
+		lightSeconds += v
+	}
 	putsIngest, putsCompact, sessionsCompacted := three.putsIngest, three.putsCompact, three.sessions
 	totalSessionSeconds := sessionSeconds * float64(*rounds)
 	sm := totalSessionSeconds / 60
@@ -162,6 +174,10 @@ func main() {
 	fmt.Printf("3 nodes: %d PUTs to ingest and %d to compact %d sessions of %.0f session-minutes: %.3f PUTs per session-minute (ingest %.3f, compaction %.3f)\n",
 		putsIngest, putsCompact, sessionsCompacted, totalSessionSeconds/60,
 		float64(putsIngest+putsCompact)/(totalSessionSeconds/60), float64(putsIngest)/(totalSessionSeconds/60), float64(putsCompact)/(totalSessionSeconds/60))
+	compactPerMin := float64(putsCompact) / (totalSessionSeconds / 60)
+	lightIngestPerMin := float64(lightPuts) / (lightSeconds / 60)
+	fmt.Printf("light load (3 nodes, %.0f batches/s): %d batches, %d pack PUTs (%.2f batches per PUT): ingest %.3f PUTs per session-minute; with compaction's %.3f, %.3f PUTs per session-10s\n",
+		lightRate, lightBatches, lightPuts, float64(lightBatches)/float64(max(lightPuts, 1)), lightIngestPerMin, compactPerMin, (lightIngestPerMin+compactPerMin)/6)
 	fmt.Printf("scale: nodes1_bps=%.0f nodes2_bps=%.0f nodes3_bps=%.0f ratio3=%.2f puts_per_session_10s=%.3f\n",
 		bps[1], bps[2], bps[3], bps[3]/bps[1], per10)
 }
@@ -205,11 +221,6 @@ func newCluster(bin, tmp, admin string, proxy *countingProxy, n, senders int) *c
 	c.conn, err = pgx.Connect(ctx, c.dbURL)
 	check(err)
 	check(c.conn.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&c.emptyBytes))
-	key, err := c.nodes[0].PublicKey()
-	check(err)
-	for _, r := range c.nodes {
-		c.urls = append(c.urls, r.URL+"/api/v1/ingest?v=1&key="+key+corpus.SDKQuery)
-	}
 	c.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	return c
 }
@@ -227,6 +238,69 @@ func (c *cluster) start(extra ...string) {
 		})
 	}
 	wg.Wait()
+	key, err := c.nodes[0].PublicKey()
+	check(err)
+	c.urls = nil
+	for _, r := range c.nodes {
+		c.urls = append(c.urls, r.URL+"/api/v1/ingest?v=1&key="+key+corpus.SDKQuery)
+	}
+}
+
+// paced sends sessions' batches at rate batches per second over the whole cluster, each
+// session's batches in order, as many visitors at light load send them, and returns how many
+// batches it sent and how many pack PUTs ingest made for them.
+func (c *cluster) paced(sessions [][]batch, rate float64) (batches int, puts int64) {
+	puts0 := c.proxy.kind("chunks")
+	tokens := make(chan struct{})
+	stop := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(time.Duration(float64(time.Second) / rate))
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				select {
+				case tokens <- struct{}{}:
+				case <-stop:
+					return
+				}
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for _, s := range sessions {
+		batches += len(s)
+		wg.Go(func() {
+			for _, b := range s {
+				<-tokens
+				c.send(b)
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	return batches, c.proxy.kind("chunks") - puts0
+}
+
+// send posts one batch to the next node until it is acknowledged.
+func (c *cluster) send(b batch) {
+	for {
+		u := c.urls[int(c.next.Add(1))%c.n]
+		resp, err := c.client.Post(u, "text/plain", bytes.NewReader(b.body))
+		check(err)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			return
+		}
+		if resp.StatusCode != 429 && resp.StatusCode != 503 {
+			log.Fatalf("ingest = %d", resp.StatusCode)
+		}
+		c.retries.Add(1)
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func (c *cluster) stop() {
@@ -261,21 +335,7 @@ func (c *cluster) round(i int, sessions [][]batch) {
 		wg.Go(func() {
 			for s := range work {
 				for _, b := range s {
-					for {
-						u := c.urls[int(c.next.Add(1))%c.n]
-						resp, err := c.client.Post(u, "text/plain", bytes.NewReader(b.body))
-						check(err)
-						io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-						if resp.StatusCode == 200 {
-							break
-						}
-						if resp.StatusCode != 429 && resp.StatusCode != 503 {
-							log.Fatalf("ingest = %d", resp.StatusCode)
-						}
-						c.retries.Add(1)
-						time.Sleep(50 * time.Millisecond)
-					}
+					c.send(b)
 				}
 			}
 		})
@@ -299,6 +359,14 @@ func (c *cluster) round(i int, sessions [][]batch) {
 	bps := float64(nb) / d.Seconds()
 	c.res.bps = max(c.res.bps, bps)
 	log.Printf("%d node(s), round %d: %d batches in %.2fs, %.0f batches/s, nodes' CPU %.2fs", c.n, i+1, nb, d.Seconds(), bps, cpu)
+}
+
+// light restarts the nodes (compaction at its default, so it stays out of the way), sends
+// sessions at rate batches per second and stops them; it returns the batches and pack PUTs.
+func (c *cluster) light(sessions [][]batch, rate float64) (int, int64) {
+	c.start()
+	defer c.stop()
+	return c.paced(sessions, rate)
 }
 
 // compact restarts the nodes with a short --compact-idle, waits until every session is
@@ -450,6 +518,13 @@ func (p *countingProxy) summary() string {
 		kinds = append(kinds, fmt.Sprintf("%s %d", k, p.putsByKind[k]))
 	}
 	return "S3 requests so far: " + strings.Join(parts, ", ") + "; PUTs of " + strings.Join(kinds, ", ")
+}
+
+// kind is the number of PUTs so far of one kind (chunks, sessions, content, tmp-check).
+func (p *countingProxy) kind(k string) int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.putsByKind[k]
 }
 
 func (p *countingProxy) close() { p.srv.Close() }
