@@ -289,23 +289,7 @@ func TestClusterSurvivesKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	waitUntil := time.Now().Add(90 * time.Second)
-	for {
-		var left, unanalysed int
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM chunks WHERE NOT compacted`).Scan(&left); err != nil {
-			t.Fatal(err)
-		}
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE compacted_at < last_batch_at OR analyzed_at = 0`).Scan(&unanalysed); err != nil {
-			t.Fatal(err)
-		}
-		if left == 0 && unanalysed == 0 {
-			break
-		}
-		if time.Now().After(waitUntil) {
-			t.Fatalf("after 90 s, %d chunks not compacted and %d sessions not compacted or analysed", left, unanalysed)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	waitCompacted(t, ctx, conn)
 
 	// Through every node: every acknowledged batch's events present once, in order.
 	type mark struct {
@@ -418,6 +402,9 @@ func TestClusterSurvivesKill9(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
+
+	// The live sessions compacted too, so no compaction runs while the sweep is judged.
+	waitCompacted(t, ctx, conn)
 
 	// The orphan sweep: what a node killed between its PUT and its commit leaves, plus one pack
 	// and one content item planted as such a node would have left them, all made older than
@@ -547,6 +534,29 @@ func startVersitygw(t *testing.T) (endpoint, bucketDir string) {
 	}
 	t.Fatal("versitygw did not start")
 	return "", ""
+}
+
+// waitCompacted waits until every chunk is compacted and every session compacted and analysed
+// after its last batch, on whichever node.
+func waitCompacted(t *testing.T, ctx context.Context, conn *pgx.Conn) {
+	t.Helper()
+	waitUntil := time.Now().Add(90 * time.Second)
+	for {
+		var left, unanalysed int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM chunks WHERE NOT compacted`).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE compacted_at < last_batch_at OR analyzed_at = 0`).Scan(&unanalysed); err != nil {
+			t.Fatal(err)
+		}
+		if left == 0 && unanalysed == 0 {
+			return
+		}
+		if time.Now().After(waitUntil) {
+			t.Fatalf("after 90 s, %d chunks not compacted and %d sessions not compacted or analysed", left, unanalysed)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 }
 
 // orphanObjects lists the bucket and returns the keys the index references nowhere: not a
