@@ -428,7 +428,11 @@ func (c *cluster) compact() result {
 	// the capacity model. It is also the backup and restore docs/scale.md describes.
 	log.Printf("%d node(s), at rest after compaction: PostgreSQL %d rows, %.1f MB over the empty schema (%.1f MB), dead row versions included; S3 %d objects, %.1f MB",
 		n, rows, float64(dbBytes-emptyBytes)/1e6, float64(emptyBytes)/1e6, objects, float64(objectBytes)/1e6)
-	if copyURL, dropCopy, err := corpus.FreshPostgres(ctx, admin); err != nil {
+	_, errDump := exec.LookPath("pg_dump")
+	_, errRestore := exec.LookPath("pg_restore")
+	if err := errors.Join(errDump, errRestore); err != nil {
+		log.Printf("no restored copy (%v); the figure includes dead row versions", err)
+	} else if copyURL, dropCopy, err := corpus.FreshPostgres(ctx, admin); err != nil {
 		log.Printf("no restored copy: %v", err)
 	} else {
 		defer dropCopy()
