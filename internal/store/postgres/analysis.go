@@ -109,7 +109,7 @@ func (db *DB) Issues(ctx context.Context, q store.IssueQuery) ([]store.Issue, er
 // Visits returns page views for funnel analysis.
 func (db *DB) Visits(ctx context.Context, projectID string, from, to time.Time, limit int) ([]store.Visit, error) {
 	rows, err := db.pool.Query(ctx, `SELECT p.session_id, p.at, p.url FROM session_pages p
-		JOIN (SELECT id FROM sessions WHERE project_id = $1 AND started_at >= $2 AND started_at < $3 ORDER BY started_at DESC LIMIT $4) s ON s.id = p.session_id
+		JOIN (SELECT id FROM sessions WHERE project_id = $1 AND started_at >= $2 AND started_at < $3 ORDER BY started_at DESC, id DESC LIMIT $4) s ON s.id = p.session_id
 		ORDER BY p.session_id, p.at, p.id`, projectID, ms(from), ms(to), limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: visits: %w", err)

@@ -49,7 +49,7 @@ func (db *DB) Issues(ctx context.Context, q store.IssueQuery) ([]store.Issue, er
 			COUNT(DISTINCT g.session_id), COUNT(DISTINCT NULLIF(s.user_id, '')), MIN(g.at), MAX(g.at)
 		FROM session_signals g JOIN sessions s ON s.id = g.session_id
 		WHERE g.project_id = ? AND g.at >= ? AND g.at < ?
-		GROUP BY g.fingerprint ORDER BY COUNT(DISTINCT g.session_id) DESC, MAX(g.at) DESC LIMIT ?`,
+		GROUP BY g.fingerprint ORDER BY COUNT(DISTINCT g.session_id) DESC, MAX(g.at) DESC, g.fingerprint LIMIT ?`,
 		q.ProjectID, ms(q.Since), ms(q.Until), q.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: issues: %w", err)
@@ -87,7 +87,7 @@ func (db *DB) Issues(ctx context.Context, q store.IssueQuery) ([]store.Issue, er
 		}
 		drows.Close()
 		srows, err := db.read.QueryContext(ctx, `SELECT g.session_id, MIN(g.at), s.started_at FROM session_signals g JOIN sessions s ON s.id = g.session_id
-			WHERE g.project_id = ? AND g.fingerprint = ? AND g.at >= ? AND g.at < ? GROUP BY g.session_id ORDER BY MIN(g.at) DESC LIMIT 5`,
+			WHERE g.project_id = ? AND g.fingerprint = ? AND g.at >= ? AND g.at < ? GROUP BY g.session_id ORDER BY MIN(g.at) DESC, g.session_id LIMIT 5`,
 			q.ProjectID, is.Fingerprint, ms(q.Since), ms(q.Until))
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: issue samples: %w", err)
@@ -108,8 +108,8 @@ func (db *DB) Issues(ctx context.Context, q store.IssueQuery) ([]store.Issue, er
 // Visits returns page views for funnel analysis.
 func (db *DB) Visits(ctx context.Context, projectID string, from, to time.Time, limit int) ([]store.Visit, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT p.session_id, p.at, p.url FROM session_pages p
-		JOIN (SELECT id FROM sessions WHERE project_id = ? AND started_at >= ? AND started_at < ? ORDER BY started_at DESC LIMIT ?) s ON s.id = p.session_id
-		ORDER BY p.session_id, p.at`, projectID, ms(from), ms(to), limit)
+		JOIN (SELECT id FROM sessions WHERE project_id = ? AND started_at >= ? AND started_at < ? ORDER BY started_at DESC, id DESC LIMIT ?) s ON s.id = p.session_id
+		ORDER BY p.session_id, p.at, p.rowid`, projectID, ms(from), ms(to), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: visits: %w", err)
 	}
