@@ -140,7 +140,7 @@ func (l *Lifecycle) Run(ctx context.Context) {
 // RunDue runs each job that is due and whose turn this node won.
 func (l *Lifecycle) RunDue(ctx context.Context) {
 	if l.due(ctx, jobRetention, l.opts.Interval) {
-		if n, err := l.Expire(ctx, time.Now()); err != nil && ctx.Err() == nil {
+		if n, err := l.Expire(ctx, l.now(ctx)); err != nil && ctx.Err() == nil {
 			l.log.Error("retention pass failed", "err", err)
 		} else if n > 0 {
 			l.log.Info("retention removed sessions", "sessions", n)
@@ -154,10 +154,23 @@ func (l *Lifecycle) RunDue(ctx context.Context) {
 		}
 	}
 	if l.due(ctx, jobOrphans, l.opts.OrphanInterval) {
-		if _, err := l.SweepOrphans(ctx, time.Now()); err != nil && ctx.Err() == nil {
+		if _, err := l.SweepOrphans(ctx, l.now(ctx)); err != nil && ctx.Err() == nil {
 			l.log.Error("orphan sweep failed", "err", err)
 		}
 	}
+}
+
+// now is the database's clock, which every node shares (a node's own may be off by minutes);
+// this node's when the database cannot say.
+func (l *Lifecycle) now(ctx context.Context) time.Time {
+	t, err := l.index.Clock(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			l.log.Warn("reading the database's clock failed; using this node's", "err", err)
+		}
+		return time.Now()
+	}
+	return t
 }
 
 // due asks the index whether this node runs job now; an index that cannot answer means no.

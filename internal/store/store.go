@@ -259,6 +259,10 @@ type Maintenance interface {
 	// items are not counted here; MissingContent answers for them. The orphan sweep asks it of
 	// every object it lists.
 	ReferencedBlobs(ctx context.Context, keys []string) (map[string]bool, error)
+	// Clock is the database's current time, the one clock every node of a cluster shares:
+	// retention and the orphan sweep measure ages against it, so a node whose own clock is off
+	// neither deletes early nor keeps too long.
+	Clock(ctx context.Context) (time.Time, error)
 }
 
 // Store is the core of the index: projects, users, sessions, chunks, content and their

@@ -51,3 +51,12 @@ func (db *DB) ReferencedBlobs(ctx context.Context, keys []string) (map[string]bo
 	}
 	return out, nil
 }
+
+// Clock is the server's current time (store.Maintenance).
+func (db *DB) Clock(ctx context.Context) (time.Time, error) {
+	var ms int64
+	if err := db.pool.QueryRow(ctx, `SELECT `+nowMS).Scan(&ms); err != nil {
+		return time.Time{}, fmt.Errorf("postgres: clock: %w", err)
+	}
+	return time.UnixMilli(ms).UTC(), nil
+}

@@ -56,3 +56,13 @@ func (db *DB) ReferencedBlobs(ctx context.Context, keys []string) (map[string]bo
 	}
 	return out, nil
 }
+
+// Clock is the database's current time (store.Maintenance): with SQLite, one process on one
+// machine, that is this machine's clock, read through SQLite as leases and jobs read it.
+func (db *DB) Clock(ctx context.Context) (time.Time, error) {
+	var ms int64
+	if err := db.read.QueryRowContext(ctx, `SELECT CAST(unixepoch('subsec') * 1000 AS INTEGER)`).Scan(&ms); err != nil {
+		return time.Time{}, fmt.Errorf("sqlite: clock: %w", err)
+	}
+	return time.UnixMilli(ms).UTC(), nil
+}

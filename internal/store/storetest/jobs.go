@@ -22,6 +22,7 @@ func RunJobs(t *testing.T, open func(t *testing.T) store.Index) {
 		{"NamesApart", testJobNames},
 		{"BadArguments", testJobBadArguments},
 		{"ReferencedBlobs", testReferencedBlobs},
+		{"Clock", testClock},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -29,6 +30,23 @@ func RunJobs(t *testing.T, open func(t *testing.T) store.Index) {
 			t.Cleanup(func() { s.Close() })
 			tc.fn(t, s)
 		})
+	}
+}
+
+// testClock: the database's clock is the one the machine running the tests keeps (database and
+// tests share a host here), and it moves forward.
+func testClock(t *testing.T, s store.Index) {
+	ctx := context.Background()
+	a, err := s.Clock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(a); d < -time.Minute || d > time.Minute {
+		t.Fatalf("Clock = %v, %v from this machine's clock", a, d)
+	}
+	time.Sleep(5 * time.Millisecond)
+	if b, err := s.Clock(ctx); err != nil || !b.After(a) {
+		t.Fatalf("Clock went from %v to %v (%v)", a, b, err)
 	}
 }
 

@@ -266,6 +266,11 @@ func (x recorded) Optimize(ctx context.Context) error {
 	return x.ix.Optimize(ctx)
 }
 
+func (x recorded) Clock(ctx context.Context) (time.Time, error) {
+	x.r.count("Clock")
+	return x.ix.Clock(ctx)
+}
+
 func (x recorded) TryJob(ctx context.Context, name string, every time.Duration) (bool, error) {
 	x.r.count("TryJob")
 	return x.ix.TryJob(ctx, name, every)
