@@ -231,9 +231,10 @@ func (c *compiler) group(ns []search.Node, op string) (string, error) {
 var rareRows = 10000
 
 // commonRows is the planner's estimate of a term's rows past which the compiler takes it as
-// common without counting them: the estimate of a value in the column's statistics (its most
-// common values) is close, and one outside them is estimated small and counted.
-var commonRows = 5.0 * float64(rareRows)
+// common without counting them (five times rareRows): the estimate of a value in the column's
+// statistics (its most common values) is close, and one outside them is estimated small and
+// counted.
+func commonRows() float64 { return 5 * float64(rareRows) }
 
 // related is a test on a table keyed by session_id (aliased d): cond is its condition, with
 // the arguments the current term added; unique says a session has at most one row matching
@@ -266,15 +267,13 @@ func (c *compiler) related(table, cond string, unique bool) (string, error) {
 	if err := json.Unmarshal([]byte(plan), &est); err != nil || len(est) != 1 {
 		return "", fmt.Errorf("postgres: search: estimate %s: %v", table, err)
 	}
-	if est[0].Plan.Rows >= commonRows {
-		c.lookup, c.lookupOf = &l, c.current
-		return l.test("s.id"), nil
-	}
 	var ids []string
-	err = c.db.pool.QueryRow(c.ctx, `SELECT CASE WHEN COUNT(*) < `+strconv.Itoa(rareRows)+` THEN COALESCE(array_agg(DISTINCT session_id), '{}') END
+	if est[0].Plan.Rows < commonRows() {
+		err = c.db.pool.QueryRow(c.ctx, `SELECT CASE WHEN COUNT(*) < `+strconv.Itoa(rareRows)+` THEN COALESCE(array_agg(DISTINCT session_id), '{}') END
 		FROM (SELECT d.session_id FROM `+table+` d WHERE `+probe+` LIMIT `+strconv.Itoa(rareRows)+`) p`, append([]any{custom}, c.args[c.mark:]...)...).Scan(&ids)
-	if err != nil {
-		return "", fmt.Errorf("postgres: search: probe %s: %w", table, err)
+		if err != nil {
+			return "", fmt.Errorf("postgres: search: probe %s: %w", table, err)
+		}
 	}
 	if ids != nil {
 		// The term's own arguments are not needed any more: the ids stand for them.
