@@ -159,6 +159,17 @@ func (c *compiler) and(and *search.And) (string, error) {
 	for i, p := range parts {
 		ws[i] = p.where
 	}
+	// Two or more of browser, OS, device and country are also asked of sessions_agent, whose
+	// GIN index intersects them; a term alone keeps to its own btree, walked in order.
+	var agent []string
+	for _, n := range and.Children {
+		if t, ok := n.(*search.Term); ok && t.Op == search.Eq && agentTag[t.Field] != "" {
+			agent = append(agent, agentTag[t.Field]+clean(t.Text))
+		}
+	}
+	if len(agent) >= 2 {
+		ws = append(ws, agentArray+" @> "+c.arg(agent)+"::text[]")
+	}
 	if and == c.root && !slices.ContainsFunc(parts, func(p part) bool { return p.rank == 0 }) {
 		best := -1
 		for i, p := range parts {
@@ -178,6 +189,12 @@ func (c *compiler) and(and *search.And) (string, error) {
 	}
 	return strings.Join(ws, " AND "), nil
 }
+
+// agentArray is sessions_agent's expression (0001_init.sql): browser, OS, device and country
+// as one array of tagged values.
+const agentArray = `ARRAY['b:' || s.browser, 'o:' || s.os, 'd:' || s.device, 'c:' || s.country]`
+
+var agentTag = map[search.Field]string{search.Browser: "b:", search.OS: "o:", search.Device: "d:", search.Country: "c:"}
 
 // rank orders the terms of a conjunction for choosing the lookup to count from (see and).
 func rank(n search.Node) int {
