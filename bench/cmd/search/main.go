@@ -9,7 +9,11 @@
 // created on that server (and dropped after), the schema made by the PostgreSQL store, the same
 // generated rows written with COPY, and the same queries through that store's ListSessions.
 //
-// Usage: search [-sessions 1000000] [-runs 21] [-dir DIR] [-db URL]. bench/search builds and runs it.
+// -keep NAME keeps the PostgreSQL database (reel_bench_NAME) after the run instead of dropping it,
+// and -reuse NAME queries that database again without building, so query plans can be studied in
+// psql and rerun in seconds; drop it when done (DROP DATABASE reel_bench_NAME).
+//
+// Usage: search [-sessions 1000000] [-runs 21] [-dir DIR] [-db URL [-keep NAME | -reuse NAME]]. bench/search builds and runs it.
 package main
 
 import (
@@ -25,6 +29,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/reelhq/reel/bench/internal/corpus"
 	"github.com/reelhq/reel/internal/search"
@@ -42,12 +48,14 @@ func main() {
 	n := flag.Int("sessions", 1_000_000, "sessions to generate")
 	runs := flag.Int("runs", 10, "timed runs per query (after one warm-up)")
 	dir := flag.String("dir", "", "directory for the index (default: a temporary one, removed after)")
-	reuse := flag.Bool("reuse", false, "query the index already in -dir instead of building one")
+	reuse := flag.Bool("reuse-dir", false, "query the index already in -dir instead of building one")
 	dbFlag := flag.String("db", "", "PostgreSQL server to build the index on instead of SQLite (REEL_DB): a URL of a role that may create databases")
+	keep := flag.String("keep", "", "with -db: build into the database reel_bench_NAME and keep it after the run")
+	reuseDB := flag.String("reuse", "", "with -db: query the database reel_bench_NAME a -keep run left instead of building one")
 	flag.Parse()
 	var err error
 	if db := corpus.DB(*dbFlag); db != "" {
-		err = runPostgres(db, *n, *runs)
+		err = runPostgres(db, *n, *runs, *keep, *reuseDB)
 	} else {
 		err = run(*n, *runs, *dir, *reuse)
 	}
@@ -98,14 +106,21 @@ func run(n, runs int, dir string, reuse bool) error {
 }
 
 // runPostgres builds the index on a fresh database of the PostgreSQL server admin names and
-// measures the queries there.
-func runPostgres(admin string, n, runs int) error {
+// measures the queries there. With keep the database is named for it and left in place; with
+// reuse the database a kept run left is measured again, without building.
+func runPostgres(admin string, n, runs int, keep, reuse string) error {
 	ctx := context.Background()
-	url, drop, err := corpus.FreshPostgres(ctx, admin)
+	name := keep
+	if reuse != "" {
+		name = reuse
+	}
+	url, drop, err := corpus.NamedPostgres(ctx, admin, name, reuse != "")
 	if err != nil {
 		return err
 	}
-	defer drop()
+	if name == "" {
+		defer drop()
+	}
 	now := time.Now().UTC().Truncate(time.Hour)
 	start := time.Now()
 	db, err := postgres.Open(ctx, url)
@@ -113,11 +128,28 @@ func runPostgres(admin string, n, runs int) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.CreateProject(ctx, store.Project{ID: project, Name: "bench", PublicKey: "pk_bench", CreatedAt: now}); err != nil {
-		return err
-	}
-	if err := loadPostgres(ctx, url, n, now); err != nil {
-		return fmt.Errorf("load: %w", err)
+	if reuse != "" {
+		p, err := db.Project(ctx, project)
+		if err != nil {
+			return err
+		}
+		now = p.CreatedAt.UTC()
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			return err
+		}
+		err = conn.QueryRow(ctx, `SELECT COUNT(*) FROM sessions`).Scan(&n)
+		conn.Close(ctx)
+		if err != nil {
+			return err
+		}
+	} else {
+		if err := db.CreateProject(ctx, store.Project{ID: project, Name: "bench", PublicKey: "pk_bench", CreatedAt: now}); err != nil {
+			return err
+		}
+		if err := loadPostgres(ctx, url, n, now); err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
 	}
 	build := time.Since(start)
 	size, err := db.Size(ctx)

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,18 +50,21 @@ func loadPostgres(ctx context.Context, url string, n int, now time.Time) error {
 		fmt.Fprintf(os.Stderr, "load: %s %.1fs\n", what, time.Since(phase).Seconds())
 		phase = time.Now()
 	}
-	if _, err := conn.Exec(ctx, `SET maintenance_work_mem = '512MB'`); err != nil {
+	// The rows are generated consistent (every row's session is written in the same chunk), so
+	// the load skips the foreign keys' per-row checks, as pg_restore --disable-triggers does:
+	// each is a lookup in sessions' key, some ten million of them.
+	if _, err := conn.Exec(ctx, `SET session_replication_role = replica`); err != nil {
 		return err
 	}
 	// Secondary indexes (not the primary keys and unique constraints the rows are checked
 	// against) are dropped for the load and rebuilt after it, as a restore would.
 	rows, err := conn.Query(ctx, `SELECT i.indexname, i.indexdef FROM pg_indexes i
 		JOIN pg_class c ON c.relname = i.indexname JOIN pg_index x ON x.indexrelid = c.oid
-		WHERE i.schemaname = current_schema() AND NOT x.indisunique AND NOT x.indisprimary`)
+		WHERE i.schemaname = current_schema() AND NOT x.indisunique AND NOT x.indisprimary
+		ORDER BY i.indexname`)
 	if err != nil {
 		return err
 	}
-	type index struct{ name, def string }
 	indexes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (index, error) {
 		var i index
 		return i, r.Scan(&i.name, &i.def)
@@ -100,10 +106,8 @@ func loadPostgres(ctx context.Context, url string, n int, now time.Time) error {
 			return fmt.Errorf("sequence of %s: %w", t, err)
 		}
 	}
-	for _, i := range indexes {
-		if _, err := conn.Exec(ctx, i.def); err != nil {
-			return fmt.Errorf("rebuild %s: %w", i.name, err)
-		}
+	if err := buildIndexes(ctx, url, indexes); err != nil {
+		return err
 	}
 	lap("indexes")
 	if _, err := conn.Exec(ctx, `ANALYZE`); err != nil {
@@ -111,6 +115,67 @@ func loadPostgres(ctx context.Context, url string, n int, now time.Time) error {
 	}
 	lap("analyze")
 	return nil
+}
+
+type index struct{ name, def string }
+
+// buildIndexes creates the indexes on two connections at once (the machine the bench is
+// specified for has two cores, and PostgreSQL 15 builds a GIN or hash index on one), biggest
+// tables first so the two finish together, and prints each one's time.
+func buildIndexes(ctx context.Context, url string, indexes []index) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	// Largest table first: the longest builds start at once and the short ones fill in.
+	size := map[string]int64{}
+	rows, err := conn.Query(ctx, `SELECT indexname, pg_relation_size(quote_ident(tablename)) FROM pg_indexes WHERE schemaname = current_schema()`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var name string
+		var n int64
+		if err := rows.Scan(&name, &n); err != nil {
+			return err
+		}
+		size[name] = n
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	todo := make(chan index, len(indexes))
+	for _, i := range slices.SortedStableFunc(slices.Values(indexes), func(a, b index) int { return cmp.Compare(size[b.name], size[a.name]) }) {
+		todo <- i
+	}
+	close(todo)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			errs <- func() error {
+				conn, err := pgx.Connect(ctx, url)
+				if err != nil {
+					return err
+				}
+				defer conn.Close(ctx)
+				// Each build sorts in memory (the box has room for two at once) and on its
+				// own connection's core.
+				if _, err := conn.Exec(ctx, `SET maintenance_work_mem = '1GB'; SET max_parallel_maintenance_workers = 0`); err != nil {
+					return err
+				}
+				for i := range todo {
+					t := time.Now()
+					if _, err := conn.Exec(ctx, i.def); err != nil {
+						return fmt.Errorf("rebuild %s: %w", i.name, err)
+					}
+					fmt.Fprintf(os.Stderr, "load: index %s %.1fs\n", i.name, time.Since(t).Seconds())
+				}
+				return nil
+			}()
+		}()
+	}
+	return errors.Join(<-errs, <-errs)
 }
 
 // copyChunk writes one chunk's rows in one transaction, a COPY per table. Rows the SQLite load

@@ -39,6 +39,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
+	// The index's queries are short walks the planner costs as if they ran to the end (a LIMIT
+	// stops them after a page), so their estimates pass jit_above_cost and each would spend
+	// 10-20 ms compiling what runs in a few; a URL may still turn it on (?jit=on).
+	if _, ok := cfg.ConnConfig.RuntimeParams["jit"]; !ok {
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)

@@ -35,8 +35,9 @@ func TestContract(t *testing.T) {
 	rec.Check(t)
 }
 
-// TestSearch runs the search contract with lookups under OR tested session by session
-// (common), beside TestContract's run that hashes them whole (rare).
+// TestSearch runs the search contract with every lookup tested session by session (common:
+// the planner's estimate is past commonRows), beside TestContract's run that reads each one's
+// sessions by id (rare).
 func TestSearch(t *testing.T) {
 	defer func() { rareRows = 10000 }()
 	for _, rare := range []int{0} {

@@ -298,7 +298,7 @@ func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.Sessio
 	if err != nil {
 		return page, err
 	}
-	rows, err := db.pool.Query(ctx, l.query, l.args...)
+	rows, err := db.pool.Query(ctx, l.query, append([]any{custom}, l.args...)...)
 	if err != nil {
 		return page, fmt.Errorf("postgres: list sessions: %w", err)
 	}
@@ -320,7 +320,7 @@ func (db *DB) ListSessions(ctx context.Context, q store.ListQuery) (store.Sessio
 	if q.Count && q.Cursor == "" && len(page.Sessions) <= q.Limit && len(page.Sessions) <= store.CountCap {
 		page.Count = len(page.Sessions)
 	} else if q.Count {
-		if err := db.pool.QueryRow(ctx, l.count, l.countArgs...).Scan(&page.Count); err != nil {
+		if err := db.pool.QueryRow(ctx, l.count, append([]any{custom}, l.countArgs...)...).Scan(&page.Count); err != nil {
 			return page, fmt.Errorf("postgres: count sessions: %w", err)
 		}
 		if page.Count > store.CountCap {
@@ -348,7 +348,7 @@ func (db *DB) listSQL(ctx context.Context, q store.ListQuery) (listing, error) {
 	if q.Query != nil {
 		sortBy, root = q.Query.Sort, q.Query.Root
 	}
-	c := &compiler{ctx: ctx, db: db}
+	c := &compiler{ctx: ctx, db: db, root: root}
 	var where []string
 	if q.ProjectID != "" {
 		where = append(where, `s.project_id = `+c.arg(q.ProjectID))
@@ -360,10 +360,27 @@ func (db *DB) listSQL(ctx context.Context, q store.ListQuery) (listing, error) {
 		}
 		where = append(where, "("+w+")")
 	}
+	if t, ok := root.(*search.Term); ok && c.lookup != nil && c.lookupOf == t {
+		c.count = &countPlan{lookup: *c.lookup}
+	}
 	key := sortKey(sortBy)
 	countWhere := append([]string(nil), where...)
 	l.countArgs = append(append([]any(nil), c.args...), store.CountCap+1)
-	l.count = `SELECT COUNT(*) FROM (SELECT 1 FROM sessions s` + whereClause(countWhere) + ` LIMIT $` + strconv.Itoa(len(l.countArgs)) + `) c`
+	limit := `$` + strconv.Itoa(len(l.countArgs))
+	l.count = `SELECT COUNT(*) FROM (SELECT 1 FROM sessions s` + whereClause(countWhere) + ` LIMIT ` + limit + `) c`
+	if p := c.count; p != nil {
+		// Each session the lookup's rows name, once, if it is in the project and passes the
+		// other terms (countPlan).
+		inner := []string{`s.id = d.session_id`}
+		if q.ProjectID != "" {
+			inner = append(inner, `s.project_id = $1`)
+		}
+		if p.rest != "" {
+			inner = append(inner, p.rest)
+		}
+		l.count = `SELECT COUNT(*) FROM (SELECT d.session_id FROM ` + p.table + ` d WHERE ` + p.first() +
+			` AND (SELECT true FROM sessions s WHERE ` + strings.Join(inner, ` AND `) + `) IS NOT NULL LIMIT ` + limit + `) c`
+	}
 	if q.Cursor != "" {
 		at, id, err := decodeCursor(q.Cursor)
 		if err != nil {

@@ -1,11 +1,15 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,21 +21,74 @@ import (
 // only text the compiler writes into SQL comes from its own tables below.
 //
 // A term on another table (pages, events, traits, errors, properties, findings, on-screen
-// text) compiles to a correlated EXISTS, which PostgreSQL plans as a semi-join: walking the
-// sessions in sort order and probing the table's session-led key when the term is common,
-// or reading the term's own index (hash, trigram, GIN) first when it is rare. Unlike SQLite,
-// PostgreSQL orders a conjunction's tests by their estimated cost itself, so the compiler
-// does not reorder (docs/storage.md). Under OR it probes, as SQLite's compiler does: the
-// planner turns an EXISTS there into a hash of every matching row, built before the first
-// session is read, whatever the LIMIT; for a common term (rareRows or more rows) the compiler
-// writes a test of one session instead, which the walk in sort order runs only for the
-// sessions it reads.
+// text) is first probed: the compiler reads the session ids of at most rareRows of its rows.
+// A rare term (fewer rows) becomes s.id = ANY(those ids), which PostgreSQL answers by reading
+// just those sessions by their key (or, under NOT and OR, by testing each session walked
+// against a hash of the list); a term no row matches makes FALSE. A common term becomes a test
+// of one session, a scalar subquery on the table's session-led key, which PostgreSQL can only
+// run for each session its walk in sort order reads, so the walk stops after a page however
+// large the table is. (An EXISTS would let the planner join the whole table first, hashing
+// every matching row before the first session is read, whatever the LIMIT, as it did at a
+// million sessions.) The list order, the ids and the tests are SQLite's (docs/search.md); the
+// planner orders a conjunction's tests by their cost itself.
 type compiler struct {
 	ctx  context.Context
 	db   *DB
 	args []any
-	or   int // inside this many ORs
 	mark int // the first argument of the term being compiled
+	neg  bool
+	// probed is the row count the last probe found (at most rareRows); lookup is the last term
+	// compiled as a test of one session, lookupOf that term.
+	probed   int
+	lookup   *lookup
+	lookupOf *search.Term
+	current  *search.Term
+	root     search.Node
+	count    *countPlan
+}
+
+// lookup is a common term's test on a table keyed by session (aliased d): cond over its rows,
+// with placeholders into the compiler's arguments; unique when no session has two rows
+// matching it, so a count over its rows needs no DISTINCT.
+type lookup struct {
+	table, cond string
+	unique      bool
+}
+
+// rowOrder is a column that orders a session's rows in each table a lookup reads (unique within
+// the session), so a count can take each session at its first matching row alone.
+var rowOrder = map[string]string{
+	"session_pages": "id", "session_signals": "id", "session_text_refs": "id", "session_errors": "message_id",
+	"session_event_props": "hash", "session_events": "name", "session_traits": "key",
+}
+
+var rowAlias = regexp.MustCompile(`\bd\.`)
+
+// first is the lookup's condition on its row d and that no row of the same session before it
+// matches, true once per session, so a count reads its rows as they come without DISTINCT
+// (which PostgreSQL would answer by reading all of them first).
+func (l lookup) first() string {
+	if l.unique {
+		return l.cond
+	}
+	key := rowOrder[l.table]
+	return l.cond + " AND (SELECT true FROM " + l.table + " d2 WHERE d2.session_id = d.session_id AND d2." + key + " < d." + key +
+		" AND " + rowAlias.ReplaceAllString(l.cond, "d2.") + " LIMIT 1) IS NULL"
+}
+
+// test is the lookup as a test of the session whose id is the SQL expression id.
+func (l lookup) test(id string) string {
+	return "(SELECT true FROM " + l.table + " d WHERE d.session_id = " + id + " AND " + l.cond + " LIMIT 1) IS NOT NULL"
+}
+
+// countPlan counts a conjunction from the rows of one of its lookups instead of walking
+// sessions, as SQLite's does: each session those rows name, once, that is in the project and
+// passes rest (the conjunction's other terms, tested on the session). The count stops at
+// store.CountCap; a lookup one session in ten has finds that many ten times sooner than the
+// walk.
+type countPlan struct {
+	lookup
+	rest string
 }
 
 func (c *compiler) arg(v any) string {
@@ -45,18 +102,133 @@ func (c *compiler) arg(v any) string {
 func (c *compiler) node(n search.Node) (string, error) {
 	switch n := n.(type) {
 	case *search.And:
-		return c.group(n.Children, " AND ")
+		return c.and(n)
 	case *search.Or:
-		c.or++
-		defer func() { c.or-- }()
 		return c.group(n.Children, " OR ")
 	case *search.Not:
+		c.neg = !c.neg
 		w, err := c.node(n.Child)
+		c.neg = !c.neg
 		return "NOT (" + w + ")", err
 	case *search.Term:
+		c.current = n
+		c.probed, c.lookup = rareRows, nil
 		return c.term(n)
 	}
 	return "", fmt.Errorf("postgres: search: unknown plan node %T", n)
+}
+
+// and compiles a conjunction. A term that no session matches makes it FALSE. At the top of the
+// plan, with no term on browser, OS, device or country and no rare term (which the planner
+// reads sessions by instead of walking them), the conjunction is counted from the rows of its
+// first lookup (countPlan), events, traits, errors, properties and findings before pages and
+// text, the fewest probed rows first.
+func (c *compiler) and(and *search.And) (string, error) {
+	type part struct {
+		where      string
+		rank, rows int
+		lookup     *lookup
+	}
+	mark := len(c.args)
+	parts := make([]part, len(and.Children))
+	for i, n := range and.Children {
+		c.lookup = nil
+		c.probed = rareRows
+		w, err := c.node(n)
+		if err != nil {
+			return "", err
+		}
+		if w == "FALSE" {
+			// Arguments no placeholder refers to would leave their types undetermined.
+			c.args = c.args[:mark]
+			return "FALSE", nil
+		}
+		p := part{where: "(" + w + ")", rank: rank(n)}
+		if t, ok := n.(*search.Term); ok && !onRow(t) {
+			p.rows = c.probed
+			if p.rows < rareRows {
+				p.rank = 0
+			}
+			if c.lookupOf == t && c.lookup != nil {
+				p.lookup = c.lookup
+			}
+		}
+		parts[i] = p
+	}
+	ws := make([]string, len(parts))
+	for i, p := range parts {
+		ws[i] = p.where
+	}
+	// Two or more of browser, OS, device and country are also asked of sessions_agent, whose
+	// GIN index intersects them; a term alone keeps to its own btree, walked in order.
+	var agent []string
+	for _, n := range and.Children {
+		if t, ok := n.(*search.Term); ok && t.Op == search.Eq && agentTag[t.Field] != "" {
+			agent = append(agent, agentTag[t.Field]+clean(t.Text))
+		}
+	}
+	if len(agent) >= 2 {
+		ws = append(ws, agentArray+" @> "+c.arg(agent)+"::text[]")
+	}
+	if and == c.root && !slices.ContainsFunc(parts, func(p part) bool { return p.rank == 0 }) {
+		best := -1
+		for i, p := range parts {
+			if p.lookup != nil && (best < 0 || cmp.Or(cmp.Compare(p.rank, parts[best].rank), cmp.Compare(p.rows, parts[best].rows)) < 0) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			var rest []string
+			for i, w := range ws {
+				if i != best {
+					rest = append(rest, w)
+				}
+			}
+			c.count = &countPlan{lookup: *parts[best].lookup, rest: strings.Join(rest, " AND ")}
+		}
+	}
+	return strings.Join(ws, " AND "), nil
+}
+
+// agentArray is sessions_agent's expression (0001_init.sql): browser, OS, device and country
+// as one array of tagged values.
+const agentArray = `ARRAY['b:' || s.browser, 'o:' || s.os, 'd:' || s.device, 'c:' || s.country]`
+
+var agentTag = map[search.Field]string{search.Browser: "b:", search.OS: "o:", search.Device: "d:", search.Country: "c:"}
+
+// rank orders the terms of a conjunction for choosing the lookup to count from (see and).
+func rank(n search.Node) int {
+	if t, ok := n.(*search.Term); ok {
+		switch t.Field {
+		case search.Browser, search.OS, search.Device, search.Country:
+			return 0
+		case search.Visited, search.Text:
+			return 3
+		}
+	}
+	if onRow(n) {
+		return 1
+	}
+	if _, ok := n.(*search.Term); ok {
+		return 2
+	}
+	return 4
+}
+
+// onRow reports whether a plan node tests only columns of the session row.
+func onRow(n search.Node) bool {
+	switch n := n.(type) {
+	case *search.And:
+		return !slices.ContainsFunc(n.Children, func(c search.Node) bool { return !onRow(c) })
+	case *search.Or:
+		return !slices.ContainsFunc(n.Children, func(c search.Node) bool { return !onRow(c) })
+	case *search.Not:
+		return onRow(n.Child)
+	case *search.Term:
+		_, ok := sessionColumns[n.Field]
+		return ok || n.Field == search.Entry || n.Field == search.Exit
+	}
+	return false
 }
 
 func (c *compiler) group(ns []search.Node, op string) (string, error) {
@@ -71,29 +243,73 @@ func (c *compiler) group(ns []search.Node, op string) (string, error) {
 	return strings.Join(parts, op), nil
 }
 
-// rareRows is where a lookup under OR stops being worth hashing whole (see compiler).
+// rareRows is where the walk in sort order stops paying: a term matching fewer rows is read
+// by its ids instead (see compiler).
 var rareRows = 10000
 
+// commonRows is the planner's estimate of a term's rows past which the compiler takes it as
+// common without counting them (five times rareRows): the estimate of a value in the column's
+// statistics (its most common values) is close, and one outside them is estimated small and
+// counted.
+func commonRows() float64 { return 5 * float64(rareRows) }
+
 // related is a test on a table keyed by session_id (aliased d): cond is its condition, with
-// the arguments the current term added.
-func (c *compiler) related(table, cond string) (string, error) {
-	if c.or > 0 {
-		// The probe takes the term's arguments alone: its placeholders are renumbered from $1.
-		probe := placeholder.ReplaceAllStringFunc(cond, func(p string) string {
-			n, _ := strconv.Atoi(p[1:])
-			return "$" + strconv.Itoa(n-c.mark)
-		})
-		var n int
-		err := c.db.pool.QueryRow(c.ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+table+` d WHERE `+probe+` LIMIT `+strconv.Itoa(rareRows)+`) p`, c.args[c.mark:]...).Scan(&n)
+// the arguments the current term added; unique says a session has at most one row matching
+// it.
+func (c *compiler) related(table, cond string, unique bool) (string, error) {
+	l := lookup{table: table, cond: cond, unique: unique}
+	if c.neg {
+		// Under NOT a rare term rules out few sessions and a common one many; the test of one
+		// session is as cheap either way, so the probe would only cost.
+		return l.test("s.id"), nil
+	}
+	// The probe takes the term's arguments alone: its placeholders are renumbered from $1.
+	probe := placeholder.ReplaceAllStringFunc(cond, func(p string) string {
+		n, _ := strconv.Atoi(p[1:])
+		return "$" + strconv.Itoa(n-c.mark)
+	})
+	// The planner's estimate first: a term its statistics put far past rareRows (a common
+	// value of the column) is common without reading any row, which would cost 10-50 ms
+	// (the planner reads the first rareRows rows by a scan of the table as often as not).
+	var plan string
+	err := c.db.pool.QueryRow(c.ctx, `EXPLAIN (FORMAT JSON) SELECT 1 FROM `+table+` d WHERE `+probe, append([]any{custom}, c.args[c.mark:]...)...).Scan(&plan)
+	if err != nil {
+		return "", fmt.Errorf("postgres: search: estimate %s: %w", table, err)
+	}
+	var est []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		}
+	}
+	if err := json.Unmarshal([]byte(plan), &est); err != nil || len(est) != 1 {
+		return "", fmt.Errorf("postgres: search: estimate %s: %v", table, err)
+	}
+	var ids []string
+	if est[0].Plan.Rows < commonRows() {
+		err = c.db.pool.QueryRow(c.ctx, `SELECT CASE WHEN COUNT(*) < `+strconv.Itoa(rareRows)+` THEN COALESCE(array_agg(DISTINCT session_id), '{}') END
+		FROM (SELECT d.session_id FROM `+table+` d WHERE `+probe+` LIMIT `+strconv.Itoa(rareRows)+`) p`, append([]any{custom}, c.args[c.mark:]...)...).Scan(&ids)
 		if err != nil {
 			return "", fmt.Errorf("postgres: search: probe %s: %w", table, err)
 		}
-		if n >= rareRows {
-			return "(SELECT true FROM " + table + " d WHERE d.session_id = s.id AND " + cond + " LIMIT 1) IS NOT NULL", nil
-		}
 	}
-	return "EXISTS (SELECT 1 FROM " + table + " d WHERE d.session_id = s.id AND " + cond + ")", nil
+	if ids != nil {
+		// The term's own arguments are not needed any more: the ids stand for them.
+		c.args = c.args[:c.mark]
+		c.probed = len(ids)
+		if len(ids) == 0 {
+			return "FALSE", nil
+		}
+		return "s.id = ANY(" + c.arg(ids) + "::text[])", nil
+	}
+	c.lookup, c.lookupOf = &l, c.current
+	return l.test("s.id"), nil
 }
+
+// custom runs a search statement planned for its values each time: pgx would otherwise prepare
+// it, and after five runs PostgreSQL may switch to a generic plan that knows neither a LIKE's
+// prefix nor how many ids a list holds, and walks every session (1.6 s instead of 50 ms for
+// the bench's conjunction of eight filters at 100,000 sessions).
+const custom = pgx.QueryExecModeCacheDescribe
 
 var placeholder = regexp.MustCompile(`\$[0-9]+`)
 
@@ -129,6 +345,44 @@ func (c *compiler) match(col string, t *search.Term) string {
 	return col + " = " + c.arg(t.Text)
 }
 
+// prefixChars is how much of a long text column its btree indexes hold (left(col, …) in the
+// migrations): 512 characters are at most 2,048 bytes, within a btree entry's limit.
+const prefixChars = 512
+
+// matchIndexed is match for a column indexed by its first n characters: the test is written on
+// the index's expression, so the planner uses it and estimates it by the index's statistics. A
+// value shorter than n characters equals the column exactly when it equals the column's first n
+// characters, and likewise a prefix (a glob whose only * ends it); a longer one, or any other
+// glob, is tested on the whole column too.
+func (c *compiler) matchIndexed(col string, n int, t *search.Term) string {
+	left := "left(" + col + ", " + strconv.Itoa(n) + ")"
+	switch t.Op {
+	case search.Glob:
+		text := clean(t.Text)
+		prefix, rest, _ := strings.Cut(text, "*")
+		short := utf8.RuneCountInString(prefix) < n
+		if !short {
+			prefix = string([]rune(prefix)[:n])
+		}
+		if prefix == "" {
+			return col + " LIKE " + c.arg(likePattern(text))
+		}
+		cond := left + " LIKE " + c.arg(likeEscape(prefix)+"%")
+		if rest != "" || !short {
+			cond += " AND " + col + " LIKE " + c.arg(likePattern(text))
+		}
+		return cond
+	case search.Exists:
+		return col + " <> ''"
+	}
+	text := clean(t.Text)
+	if utf8.RuneCountInString(text) < n {
+		return left + " = " + c.arg(text)
+	}
+	v := c.arg(text)
+	return left + " = left(" + v + ", " + strconv.Itoa(n) + ") AND " + col + " = " + v
+}
+
 // numeric compares a number with the term's.
 func (c *compiler) numeric(col string, t *search.Term) (string, error) {
 	switch t.Op {
@@ -146,7 +400,7 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		if strings.HasPrefix(t.Text, "/") {
 			col = "d.path"
 		}
-		return c.related("session_pages", c.match(col, t))
+		return c.related("session_pages", c.matchIndexed(col, prefixChars, t), false)
 	case search.Entry, search.Exit:
 		col := "s." + string(t.Field) + "_url"
 		if strings.HasPrefix(t.Text, "/") {
@@ -154,19 +408,20 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		}
 		return c.match(col, t), nil
 	case search.Event:
-		return c.related("session_events", c.match("d.name", t))
+		return c.related("session_events", c.matchIndexed("d.name", prefixChars, t), t.Op == search.Eq)
 	case search.Trait:
-		key := "d.key = " + c.arg(t.Key)
+		// A session has one value of a trait.
+		key := c.matchIndexed("d.key", 256, &search.Term{Op: search.Eq, Text: t.Key})
 		if t.Op == search.Exists {
-			return c.related("session_traits", key)
+			return c.related("session_traits", key, true)
 		}
-		return c.related("session_traits", key+" AND "+c.match("d.value", t))
+		return c.related("session_traits", key+" AND "+c.matchIndexed("d.value", 256, t), true)
 	case search.EventProp:
-		key := "d.key = " + c.arg(t.Key)
+		key := c.matchIndexed("d.key", 256, &search.Term{Op: search.Eq, Text: t.Key})
 		if t.Op == search.Exists {
-			return c.related("session_event_props", key)
+			return c.related("session_event_props", key, false)
 		}
-		return c.related("session_event_props", key+" AND "+c.match("d.value", t))
+		return c.related("session_event_props", key+" AND "+c.matchIndexed("d.value", 256, t), t.Op == search.Eq)
 	case search.ErrorText:
 		return c.errorText(t)
 	case search.Referrer:
@@ -176,12 +431,12 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		}
 		return c.match(col, t), nil
 	case search.Issue:
-		return c.related("session_signals", c.match("d.fingerprint", t))
+		return c.related("session_signals", c.match("d.fingerprint", t), false)
 	case search.Text:
 		return c.text(t)
 	case search.FrictionKind:
 		if t.Op == search.Gt && t.Num == 0 || t.Op == search.Ge && t.Num == 1 {
-			return c.related("session_signals", "d.kind = "+c.arg(t.Key))
+			return c.related("session_signals", "d.kind = "+c.arg(t.Key), false)
 		}
 		return c.numeric("(SELECT COUNT(*) FROM session_signals d WHERE d.session_id = s.id AND d.kind = "+c.arg(t.Key)+")", t)
 	}
@@ -206,7 +461,7 @@ const maxMessages = 500
 func (c *compiler) errorText(t *search.Term) (string, error) {
 	pattern := "%" + likeEscape(clean(t.Text)) + "%"
 	const like = `SELECT id FROM error_messages WHERE message ILIKE $1 AND ` + `translate(message, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') LIKE $1`
-	rows, err := c.db.pool.Query(c.ctx, like+` LIMIT $2`, pattern, maxMessages+1)
+	rows, err := c.db.pool.Query(c.ctx, like+` LIMIT $2`, custom, pattern, maxMessages+1)
 	if err != nil {
 		return "", fmt.Errorf("postgres: search: error messages: %w", err)
 	}
@@ -219,9 +474,9 @@ func (c *compiler) errorText(t *search.Term) (string, error) {
 		return "FALSE", nil
 	case len(ids) > maxMessages:
 		p := c.arg(pattern)
-		return c.related("session_errors", "d.message_id IN ("+strings.ReplaceAll(like, "$1", p)+")")
+		return c.related("session_errors", "d.message_id IN ("+strings.ReplaceAll(like, "$1", p)+")", false)
 	}
-	return c.related("session_errors", "d.message_id = ANY("+c.arg(ids)+"::bigint[])")
+	return c.related("session_errors", "d.message_id = ANY("+c.arg(ids)+"::bigint[])", len(ids) == 1)
 }
 
 // text compiles text: in two steps, as SQLite does: the full-text index of the distinct pieces
@@ -232,7 +487,7 @@ func (c *compiler) text(t *search.Term) (string, error) {
 	if q == "" {
 		return "FALSE", nil
 	}
-	rows, err := c.db.pool.Query(c.ctx, `SELECT id FROM text_pieces WHERE words @@ $1::tsquery`, q)
+	rows, err := c.db.pool.Query(c.ctx, `SELECT id FROM text_pieces WHERE words @@ $1::tsquery`, custom, q)
 	if err != nil {
 		return "", fmt.Errorf("postgres: search: text pieces: %w", err)
 	}
@@ -243,7 +498,7 @@ func (c *compiler) text(t *search.Term) (string, error) {
 	if len(ids) == 0 {
 		return "FALSE", nil
 	}
-	return c.related("session_text_refs", "d.pieces && "+c.arg(ids)+"::bigint[]")
+	return c.related("session_text_refs", "d.pieces && "+c.arg(ids)+"::bigint[]", false)
 }
 
 // sortKey is the SQL expression each order sorts by (descending, then by id).
