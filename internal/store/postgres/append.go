@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -94,11 +93,6 @@ func (db *DB) AppendBatch(ctx context.Context, b store.Batch) error {
 	return db.AppendBatches(ctx, []store.Batch{b})[0]
 }
 
-// perBatch reports whether err refuses one batch alone (its savepoint is rolled back).
-func perBatch(err error) bool {
-	return errors.Is(err, store.ErrDuplicate) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrTooLong)
-}
-
 // AppendBatches commits batches in one transaction, each under a savepoint so a duplicate or
 // conflicting batch is refused alone. Rows shared between sessions are written in one fixed
 // order so that concurrent group commits (several ingest nodes) wait for each other instead
@@ -140,26 +134,34 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 	if err != nil {
 		return fail(fmt.Errorf("postgres: append batches: %w", err))
 	}
+	// Every batch's session row is locked (or created) at once, in id order, and the refusals
+	// (another project's session, a repeated batch, a span too long) are decided here from
+	// those rows: with the rows locked no other writer can add a chunk to these sessions, so
+	// the writes that follow cannot fail one batch alone and go as one pipeline, instead of a
+	// savepoint and five round trips per batch.
+	refused, err := admitBatches(ctx, tx, cleaned, order, now)
+	if err != nil {
+		return fail(fmt.Errorf("postgres: append batches: %w", err))
+	}
+	var q pgx.Batch
 	for _, i := range order {
-		b := cleaned[i]
-		sp, err := tx.Begin(ctx) // a savepoint
-		if err != nil {
-			return fail(fmt.Errorf("postgres: append batch %s: %w", b.Chunk.SessionID, err))
+		if errs[i] = refused[i]; errs[i] == nil {
+			queueBatch(&q, cleaned[i], content[cleaned[i].ProjectID], messages, now)
 		}
-		err = appendBatch(ctx, sp, b, content[b.ProjectID], messages, now)
-		if perBatch(err) {
-			if rerr := sp.Rollback(ctx); rerr != nil {
-				return fail(fmt.Errorf("postgres: append batch %s: %w", b.Chunk.SessionID, rerr))
-			}
-			errs[i] = err
-			continue
+	}
+	if q.Len() > 0 {
+		if err := tx.SendBatch(ctx, &q).Close(); err != nil {
+			return fail(fmt.Errorf("postgres: append batches: %w", err))
 		}
-		if err != nil {
-			return fail(err)
+	}
+	var entries []store.Batch
+	for _, i := range order {
+		if errs[i] == nil && len(cleaned[i].Pages) > 0 {
+			entries = append(entries, cleaned[i])
 		}
-		if err := sp.Commit(ctx); err != nil {
-			return fail(fmt.Errorf("postgres: append batch %s: %w", b.Chunk.SessionID, err))
-		}
+	}
+	if err := indexEntries(ctx, tx, entries); err != nil {
+		return fail(fmt.Errorf("postgres: append batches: %w", err))
 	}
 	var texts []sessionText
 	for _, i := range order {
@@ -287,52 +289,122 @@ const (
 		WHERE id = $8`
 )
 
-// appendBatch writes one batch under its savepoint. Its session row is locked first (FOR
-// UPDATE, or created), so a batch of the same session in another transaction waits here.
-func appendBatch(ctx context.Context, tx pgx.Tx, b store.Batch, content map[string]int64, messages map[string]int64, now time.Time) error {
+// session is what admitBatches knows of a session of the group.
+type groupSession struct {
+	project        string
+	started, ended int64
+	created        bool // by this group: its first batch is not held to the span
+	chunks         map[string]bool
+}
+
+// admitBatches locks the sessions of a group's batches in id order (creating those that do not
+// exist yet) and decides, in the batches' order, which are refused: ErrConflict for a session
+// of another project, ErrDuplicate for a (session, tab, seq) stored already or earlier in the
+// group, ErrTooLong for a batch that would stretch its session past the batch's MaxSpan. It
+// returns one error per batch, nil for those to write.
+func admitBatches(ctx context.Context, tx pgx.Tx, bs []store.Batch, order []int, now time.Time) ([]error, error) {
+	ids, projects, firsts, lasts, agents := []string{}, []string{}, []int64{}, []int64{}, []string{}
+	seen := map[string]bool{}
+	tabs, seqs, sids := []string{}, []int64{}, []string{}
+	for _, i := range order {
+		c := bs[i].Chunk
+		sids, tabs, seqs = append(sids, c.SessionID), append(tabs, c.Tab), append(seqs, c.Seq)
+		if seen[c.SessionID] {
+			continue
+		}
+		seen[c.SessionID] = true
+		ids, projects, firsts, lasts, agents = append(ids, c.SessionID), append(projects, bs[i].ProjectID), append(firsts, ms(c.FirstAt)), append(lasts, ms(c.LastAt)), append(agents, bs[i].UserAgent)
+	}
+	// New sessions are created by their first batch of the group, in id order, as every
+	// writer takes session rows; one another transaction is creating waits for it.
+	rows, err := tx.Query(ctx, `INSERT INTO sessions(id, project_id, started_at, ended_at, user_agent, updated_at)
+		SELECT u.id, u.p, u.s, u.e, u.a, $6::bigint FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[]) AS u(id, p, s, e, a)
+		ORDER BY u.id ON CONFLICT (id) DO NOTHING RETURNING id`, ids, projects, firsts, lasts, agents, now.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("create sessions: %w", err)
+	}
+	created, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("create sessions: %w", err)
+	}
+	sessions := make(map[string]*groupSession, len(ids))
+	rows, err = tx.Query(ctx, `SELECT id, project_id, started_at, ended_at FROM sessions WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("lock sessions: %w", err)
+	}
+	for rows.Next() {
+		g := &groupSession{chunks: map[string]bool{}}
+		var id string
+		if err := rows.Scan(&id, &g.project, &g.started, &g.ended); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("lock sessions: %w", err)
+		}
+		sessions[id] = g
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("lock sessions: %w", err)
+	}
+	for _, id := range created {
+		if g := sessions[id]; g != nil {
+			g.created = true
+		}
+	}
+	rows, err = tx.Query(ctx, `SELECT c.session_id, c.tab, c.seq FROM chunks c
+		JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS u(s, t, q) ON c.session_id = u.s AND c.tab = u.t AND c.seq = u.q`, sids, tabs, seqs)
+	if err != nil {
+		return nil, fmt.Errorf("find stored chunks: %w", err)
+	}
+	for rows.Next() {
+		var id, tab string
+		var seq int64
+		if err := rows.Scan(&id, &tab, &seq); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find stored chunks: %w", err)
+		}
+		if g := sessions[id]; g != nil {
+			g.chunks[fmt.Sprintf("%s/%d", tab, seq)] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find stored chunks: %w", err)
+	}
+	errs := make([]error, len(bs))
+	for _, i := range order {
+		b, c := bs[i], bs[i].Chunk
+		g := sessions[c.SessionID]
+		first, last := ms(c.FirstAt), ms(c.LastAt)
+		switch {
+		case g == nil:
+			// Deleted between the insert and the lock: an erasure won the row.
+			errs[i] = fmt.Errorf("postgres: append batch: session %s is gone: %w", c.SessionID, store.ErrConflict)
+			continue
+		case g.project != b.ProjectID:
+			errs[i] = fmt.Errorf("postgres: append batch: session %s: %w", c.SessionID, store.ErrConflict)
+			continue
+		case g.chunks[fmt.Sprintf("%s/%d", c.Tab, c.Seq)]:
+			errs[i] = fmt.Errorf("postgres: append batch %s/%s/%d: %w", c.SessionID, c.Tab, c.Seq, store.ErrDuplicate)
+			continue
+		case !g.created && b.MaxSpan > 0 && max(g.ended, last)-min(g.started, first) > b.MaxSpan.Milliseconds():
+			errs[i] = fmt.Errorf("postgres: append batch: session %s: %w", c.SessionID, store.ErrTooLong)
+			continue
+		}
+		g.created = false // only the batch that created it is exempt
+		g.started, g.ended = min(g.started, first), max(g.ended, last)
+		g.chunks[fmt.Sprintf("%s/%d", c.Tab, c.Seq)] = true
+	}
+	return errs, nil
+}
+
+// queueBatch queues the writes of one admitted batch: its chunk, pages and what it adds to its
+// session's row and search rows.
+func queueBatch(q *pgx.Batch, b store.Batch, content map[string]int64, messages map[string]int64, now time.Time) {
 	c := b.Chunk
 	id := c.SessionID
-	var owner string
-	var started, ended int64
-	err := tx.QueryRow(ctx, `SELECT project_id, started_at, ended_at FROM sessions WHERE id = $1 FOR UPDATE`, id).Scan(&owner, &started, &ended)
-	if errors.Is(err, pgx.ErrNoRows) {
-		tag, ierr := tx.Exec(ctx, `INSERT INTO sessions(id, project_id, started_at, ended_at, user_agent, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (id) DO NOTHING`, id, b.ProjectID, ms(c.FirstAt), ms(c.LastAt), b.UserAgent, now.UnixMilli())
-		if ierr != nil {
-			return fmt.Errorf("postgres: append batch %s: create session: %w", id, ierr)
-		}
-		if tag.RowsAffected() == 1 {
-			owner, err = b.ProjectID, nil
-			started, ended = ms(c.FirstAt), ms(c.LastAt)
-		} else {
-			// Another transaction created it meanwhile (and has committed: the insert waited).
-			err = tx.QueryRow(ctx, `SELECT project_id, started_at, ended_at FROM sessions WHERE id = $1 FOR UPDATE`, id).Scan(&owner, &started, &ended)
-			if err == nil && b.MaxSpan > 0 && max(ended, ms(c.LastAt))-min(started, ms(c.FirstAt)) > b.MaxSpan.Milliseconds() {
-				return fmt.Errorf("postgres: append batch: session %s: %w", id, store.ErrTooLong)
-			}
-		}
-	} else if err == nil && b.MaxSpan > 0 && max(ended, ms(c.LastAt))-min(started, ms(c.FirstAt)) > b.MaxSpan.Milliseconds() {
-		return fmt.Errorf("postgres: append batch: session %s: %w", id, store.ErrTooLong)
-	}
-	switch {
-	case err != nil:
-		return fmt.Errorf("postgres: append batch %s: %w", id, err)
-	case owner != b.ProjectID:
-		return fmt.Errorf("postgres: append batch: session %s: %w", id, store.ErrConflict)
-	}
-
-	_, err = tx.Exec(ctx, `INSERT INTO chunks(session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key, sent_at, created_at, snapshot_at, blob_offset, blob_length)
+	q.Queue(`INSERT INTO chunks(session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key, sent_at, created_at, snapshot_at, blob_offset, blob_length)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		id, c.Tab, c.Seq, ms(c.FirstAt), ms(c.LastAt), c.Events, c.RawBytes, c.StoredBytes, c.BlobKey, ms(b.SentAt), now.UnixMilli(), optMS(c.SnapshotAt), c.BlobOffset, c.BlobLength)
-	if isUniqueViolation(err) {
-		return fmt.Errorf("postgres: append batch %s/%s/%d: %w", id, c.Tab, c.Seq, store.ErrDuplicate)
-	}
-	if err != nil {
-		return fmt.Errorf("postgres: append batch %s: insert chunk: %w", id, err)
-	}
-
-	// The rest is sent as one pipeline: one round trip instead of one per statement.
-	var q pgx.Batch
 	if len(b.Pages) > 0 {
 		tabs, ats, urls, paths := make([]string, len(b.Pages)), make([]int64, len(b.Pages)), make([]string, len(b.Pages)), make([]string, len(b.Pages))
 		for i, p := range b.Pages {
@@ -382,15 +454,8 @@ func appendBatch(ctx context.Context, tx pgx.Tx, b store.Batch, content map[stri
 		q.Queue(addRootsSQL, id, roots)
 	}
 	if len(b.EventProps) > 0 {
-		queueProps(&q, id, b.EventProps)
+		queueProps(q, id, b.EventProps)
 	}
-	if err := tx.SendBatch(ctx, &q).Close(); err != nil {
-		return fmt.Errorf("postgres: append batch %s: %w", id, err)
-	}
-	if err := indexEntry(ctx, tx, b); err != nil {
-		return fmt.Errorf("postgres: append batch %s: %w", id, err)
-	}
-	return nil
 }
 
 // maxSessionProps bounds the distinct track properties indexed for one session: a page that
@@ -415,32 +480,50 @@ func queueProps(q *pgx.Batch, id string, props []store.Prop) {
 		ON CONFLICT DO NOTHING`, id, keys, values, hashes, maxSessionProps)
 }
 
-// indexEntry reads the entry page's UTM parameters, and its referrer when the batch carried the
+// indexEntries reads each batch's session's entry page UTM parameters, and its referrer when the batch carried the
 // entry page. The entry page can change when a batch with an earlier page arrives late, so this
 // runs whenever pages arrive.
-func indexEntry(ctx context.Context, tx pgx.Tx, b store.Batch) error {
-	if len(b.Pages) == 0 {
+func indexEntries(ctx context.Context, tx pgx.Tx, bs []store.Batch) error {
+	if len(bs) == 0 {
 		return nil
 	}
-	id := b.Chunk.SessionID
-	var tab, entry string
-	var at int64
-	err := tx.QueryRow(ctx, `SELECT tab, at, url FROM session_pages WHERE session_id = $1 ORDER BY at, id LIMIT 1`, id).Scan(&tab, &at, &entry)
-	if err != nil {
-		return fmt.Errorf("index entry page: %w", err)
+	// Each session's entry page, now that the group's pages are in: one round trip for all.
+	var q pgx.Batch
+	for _, b := range bs {
+		q.Queue(`SELECT tab, at, url FROM session_pages WHERE session_id = $1 ORDER BY at, id LIMIT 1`, b.Chunk.SessionID)
 	}
-	src, medium, campaign := utm(entry)
-	sql := `UPDATE sessions SET utm_source = $1, utm_medium = $2, utm_campaign = $3 WHERE id = $4`
-	args := []any{src, medium, campaign, id}
-	for _, p := range b.Pages {
-		if p.Tab == tab && ms(p.At) == at && p.URL == entry {
-			ref, host := referrer(b.Referrer)
-			sql = `UPDATE sessions SET utm_source = $1, utm_medium = $2, utm_campaign = $3, referrer = $5, referrer_host = $6 WHERE id = $4`
-			args = append(args, ref, host)
-			break
+	type entry struct {
+		tab, url string
+		at       int64
+	}
+	found := make([]entry, len(bs))
+	res := tx.SendBatch(ctx, &q)
+	for i := range bs {
+		if err := res.QueryRow().Scan(&found[i].tab, &found[i].at, &found[i].url); err != nil {
+			res.Close()
+			return fmt.Errorf("index entry page: %w", err)
 		}
 	}
-	if _, err := tx.Exec(ctx, sql, args...); err != nil {
+	if err := res.Close(); err != nil {
+		return fmt.Errorf("index entry page: %w", err)
+	}
+	var u pgx.Batch
+	for i, b := range bs {
+		e := found[i]
+		src, medium, campaign := utm(e.url)
+		sql := `UPDATE sessions SET utm_source = $1, utm_medium = $2, utm_campaign = $3 WHERE id = $4`
+		args := []any{src, medium, campaign, b.Chunk.SessionID}
+		for _, p := range b.Pages {
+			if p.Tab == e.tab && ms(p.At) == e.at && p.URL == e.url {
+				ref, host := referrer(b.Referrer)
+				sql = `UPDATE sessions SET utm_source = $1, utm_medium = $2, utm_campaign = $3, referrer = $5, referrer_host = $6 WHERE id = $4`
+				args = append(args, ref, host)
+				break
+			}
+		}
+		u.Queue(sql, args...)
+	}
+	if err := tx.SendBatch(ctx, &u).Close(); err != nil {
 		return fmt.Errorf("index utm: %w", err)
 	}
 	return nil

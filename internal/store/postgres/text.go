@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -128,6 +129,7 @@ func indexText(ctx context.Context, tx pgx.Tx, texts []sessionText) error {
 	}
 	states := map[string]*state{}
 	all := map[string]bool{}
+	var sessions []string
 	for k := range texts {
 		t := &texts[k]
 		// Cleaned into a copy: the pieces are the caller's.
@@ -137,27 +139,52 @@ func indexText(ctx context.Context, tx pgx.Tx, texts []sessionText) error {
 			all[pieces[i]] = true
 		}
 		t.pieces = pieces
-		if states[t.id] != nil {
-			continue
+		if states[t.id] == nil {
+			states[t.id] = &state{have: map[int64]bool{}, haveText: map[string]bool{}}
+			sessions = append(sessions, t.id)
 		}
-		st := &state{have: map[int64]bool{}, haveText: map[string]bool{}}
-		if err := tx.QueryRow(ctx, `SELECT text_bytes FROM sessions WHERE id = $1`, t.id).Scan(&st.size); err != nil {
+	}
+	// What every session of the group has shown so far, in two statements for the group
+	// rather than two per session.
+	rows, err := tx.Query(ctx, `SELECT id, text_bytes FROM sessions WHERE id = ANY($1)`, sessions)
+	if err != nil {
+		return fmt.Errorf("index text: %w", err)
+	}
+	var partial []string
+	for rows.Next() {
+		var id string
+		var size int
+		if err := rows.Scan(&id, &size); err != nil {
+			rows.Close()
 			return fmt.Errorf("index text: %w", err)
 		}
-		if st.size > 0 && st.size < maxSessionText {
-			rows, err := tx.Query(ctx, `SELECT unnest(pieces) FROM session_text_refs WHERE session_id = $1`, t.id)
-			if err != nil {
-				return fmt.Errorf("index text: %w", err)
-			}
-			ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-			if err != nil {
-				return fmt.Errorf("index text: %w", err)
-			}
-			for _, id := range ids {
-				st.have[id] = true
-			}
+		states[id].size = size
+		if size > 0 && size < maxSessionText {
+			partial = append(partial, id)
 		}
-		states[t.id] = st
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("index text: %w", err)
+	}
+	if len(partial) > 0 {
+		rows, err := tx.Query(ctx, `SELECT session_id, unnest(pieces) FROM session_text_refs WHERE session_id = ANY($1)`, partial)
+		if err != nil {
+			return fmt.Errorf("index text: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var piece int64
+			if err := rows.Scan(&id, &piece); err != nil {
+				rows.Close()
+				return fmt.Errorf("index text: %w", err)
+			}
+			states[id].have[piece] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("index text: %w", err)
+		}
 	}
 	stored, err := findPieces(ctx, tx, all)
 	if err != nil {
@@ -202,6 +229,7 @@ func indexText(ctx context.Context, tx pgx.Tx, texts []sessionText) error {
 			stored[p] = id
 		}
 	}
+	var q pgx.Batch
 	for i, t := range texts {
 		if len(adds[i]) == 0 {
 			continue
@@ -216,14 +244,15 @@ func indexText(ctx context.Context, tx pgx.Tx, texts []sessionText) error {
 		}
 		slices.Sort(ids)
 		ids = slices.Compact(ids)
-		if _, err := tx.Exec(ctx, `INSERT INTO session_text_refs(session_id, pieces) VALUES ($1, $2)`, t.id, ids); err != nil {
-			return fmt.Errorf("index text: %w", err)
-		}
+		q.Queue(`INSERT INTO session_text_refs(session_id, pieces) VALUES ($1, $2)`, t.id, ids)
 	}
-	for id, st := range states {
-		if _, err := tx.Exec(ctx, `UPDATE sessions SET text_bytes = $1 WHERE id = $2 AND text_bytes <> $1`, st.size, id); err != nil {
-			return fmt.Errorf("index text: %w", err)
-		}
+	// In session id order, the order every writer updates session rows in (they are locked
+	// already; the order keeps it obvious).
+	for _, id := range slices.Sorted(maps.Keys(states)) {
+		q.Queue(`UPDATE sessions SET text_bytes = $1 WHERE id = $2 AND text_bytes <> $1`, states[id].size, id)
+	}
+	if err := tx.SendBatch(ctx, &q).Close(); err != nil {
+		return fmt.Errorf("index text: %w", err)
 	}
 	return nil
 }
