@@ -46,7 +46,9 @@ func wholeProduct(t *testing.T, r *reel) {
 	run(t, ctx, "visit the shop",
 		chromedp.Navigate(r.URL+"/demo/"),
 		waitFor(visible(`[data-testid=add-to-cart]`)),
-		chromedp.Evaluate(`Reel.identify("`+user+`", {plan: "pro"})`, nil),
+		// Flushed before leaving the page: what the SDK still holds when a page unloads may
+		// reach the server late (issue 19); this test is about what the server does with it.
+		chromedp.Evaluate(`Reel.identify("`+user+`", {plan: "pro"}); Reel.flush().then(() => true)`, nil, awaitPromise),
 		chromedp.Click(`[data-testid=add-to-cart]`, chromedp.ByQuery),
 		chromedp.Sleep(300*time.Millisecond),
 		chromedp.Click(`[data-testid=cart-link]`, chromedp.ByQuery),
@@ -87,6 +89,11 @@ func wholeProduct(t *testing.T, r *reel) {
 		if got := found(t, r, q, sessionID); got != want {
 			t.Errorf("search %q finds the visit: %v, want %v", q, got, want)
 		}
+	}
+	if t.Failed() {
+		var full map[string]any
+		r.api(t, "/api/v1/sessions/"+sessionID, &full)
+		t.Logf("the session as the API has it: %v\nreel stderr:\n%s", full, r.logs)
 	}
 
 	// Analysed once compacted: friction is searchable, the issue is listed, the heatmap glows.
