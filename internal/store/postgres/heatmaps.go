@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -156,7 +155,6 @@ func sortHeat(clicks []heatClick, views []heatView) (first, last int64) {
 // rows of those pages whose times meet the window and aggregates their clicks and views here.
 func (db *DB) Heatmap(ctx context.Context, q store.HeatmapQuery) (store.Heatmap, error) {
 	var out store.Heatmap
-	bins := max(q.Bins, 1)
 	from, to := ms(q.From), ms(q.To)
 	// The rows of the matching pages whose times meet the window, clicks then views, each in
 	// recorded order.
@@ -169,20 +167,7 @@ func (db *DB) Heatmap(ctx context.Context, q store.HeatmapQuery) (store.Heatmap,
 	if err != nil {
 		return out, fmt.Errorf("postgres: heatmap: %w", err)
 	}
-	type cell struct {
-		selector string
-		bx, by   int
-	}
-	type sum struct {
-		n, px, py int64
-	}
-	cells := map[cell]*sum{}
-	sessions := map[string]bool{}
-	// The backdrop: the latest page view of the page, or the latest click when no view
-	// reported its depth.
-	var view, click *store.Backdrop
-	var viewAt, clickAt int64
-	bin := func(v float64) int { return min(int(v*float64(bins)), bins-1) }
+	agg := store.NewHeatAggregator(q.Bins)
 	for rows.Next() {
 		var id, path string
 		var c heatClick
@@ -190,18 +175,7 @@ func (db *DB) Heatmap(ctx context.Context, q store.HeatmapQuery) (store.Heatmap,
 			rows.Close()
 			return out, fmt.Errorf("postgres: heatmap: %w", err)
 		}
-		out.Clicks++
-		sessions[id] = true
-		k := cell{c.selector, bin(c.x), bin(c.y)}
-		s := cells[k]
-		if s == nil {
-			s = &sum{}
-			cells[k] = s
-		}
-		s.n, s.px, s.py = s.n+1, s.px+c.pageX, s.py+c.pageY
-		if click == nil || c.at > clickAt {
-			click, clickAt = &store.Backdrop{SessionID: id, Tab: c.tab, Path: path, At: fromMS(c.at)}, c.at
-		}
+		agg.Click(id, path, c.tab, c.at, c.selector, c.x, c.y, c.pageX, c.pageY)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -222,45 +196,13 @@ func (db *DB) Heatmap(ctx context.Context, q store.HeatmapQuery) (store.Heatmap,
 			rows.Close()
 			return out, fmt.Errorf("postgres: heatmap: %w", err)
 		}
-		// A view that reached step k also reached every step below it.
-		for k := 0; k <= int(min(v.depth/10, 10)) && k < len(out.Reached); k++ {
-			out.Reached[k]++
-		}
-		out.Views++
-		if view == nil || v.at > viewAt {
-			view, viewAt = &store.Backdrop{SessionID: id, Tab: v.tab, Path: path, At: fromMS(v.seen)}, v.at
-		}
+		agg.View(id, path, v.tab, v.at, v.seen, v.depth)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return out, fmt.Errorf("postgres: heatmap: %w", err)
 	}
-	out.Sessions = len(sessions)
-	for k, s := range cells {
-		out.Bins = append(out.Bins, store.HeatBin{Selector: k.selector, Clicks: int(s.n),
-			X: (float64(k.bx) + 0.5) / float64(bins), Y: (float64(k.by) + 0.5) / float64(bins),
-			PageX: int(math.Round(float64(s.px) / float64(s.n))), PageY: int(math.Round(float64(s.py) / float64(s.n)))})
-	}
-	slices.SortFunc(out.Bins, func(a, b store.HeatBin) int {
-		if a.Clicks != b.Clicks {
-			return b.Clicks - a.Clicks
-		}
-		if c := strings.Compare(a.Selector, b.Selector); c != 0 {
-			return c
-		}
-		if a.X != b.X {
-			return cmp.Compare(a.X, b.X)
-		}
-		return cmp.Compare(a.Y, b.Y)
-	})
-	if len(out.Bins) > maxHeatBins {
-		out.Bins = out.Bins[:maxHeatBins]
-	}
-
-	b := view
-	if b == nil {
-		b = click
-	}
+	out, b := agg.Result()
 	if b != nil {
 		var started int64
 		err := db.pool.QueryRow(ctx, `SELECT started_at FROM sessions WHERE id = $1`, b.SessionID).Scan(&started)

@@ -1,14 +1,11 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"math"
-	"slices"
-	"strings"
 
 	"github.com/reelhq/reel/internal/store"
 )
@@ -93,7 +90,6 @@ func dropUnusedHeatPages(ctx context.Context, tx querier) error {
 // rows of those pages whose times meet the window and aggregates their clicks and views here.
 func (db *DB) Heatmap(ctx context.Context, q store.HeatmapQuery) (store.Heatmap, error) {
 	var out store.Heatmap
-	bins := max(q.Bins, 1)
 	from, to := ms(q.From), ms(q.To)
 	rows, err := db.read.QueryContext(ctx, `SELECT h.session_id, p.path, h.first_at, h.data FROM heat_pages p JOIN heat h ON h.page_id = p.id
 		WHERE p.project_id = ? AND p.path GLOB ? AND h.last_at >= ? AND h.first_at < ? AND (? = '' OR h.device = ?)`,
@@ -101,20 +97,7 @@ func (db *DB) Heatmap(ctx context.Context, q store.HeatmapQuery) (store.Heatmap,
 	if err != nil {
 		return out, fmt.Errorf("sqlite: heatmap: %w", err)
 	}
-	type cell struct {
-		selector string
-		bx, by   int
-	}
-	type sum struct {
-		n, px, py int64
-	}
-	cells := map[cell]*sum{}
-	sessions := map[string]bool{}
-	// The backdrop: the latest page view of the page, or the latest click when no view
-	// reported its depth.
-	var view, click *store.Backdrop
-	var viewAt, clickAt int64
-	bin := func(v float64) int { return min(int(v*float64(bins)), bins-1) }
+	agg := store.NewHeatAggregator(q.Bins)
 	for rows.Next() {
 		var id, path string
 		var base int64
@@ -132,63 +115,20 @@ func (db *DB) Heatmap(ctx context.Context, q store.HeatmapQuery) (store.Heatmap,
 			if c.at < from || c.at >= to {
 				continue
 			}
-			out.Clicks++
-			sessions[id] = true
-			k := cell{c.selector, bin(c.x), bin(c.y)}
-			s := cells[k]
-			if s == nil {
-				s = &sum{}
-				cells[k] = s
-			}
-			s.n, s.px, s.py = s.n+1, s.px+c.pageX, s.py+c.pageY
-			if click == nil || c.at > clickAt {
-				click, clickAt = &store.Backdrop{SessionID: id, Tab: c.tab, Path: path, At: fromMS(c.at)}, c.at
-			}
+			agg.Click(id, path, c.tab, c.at, c.selector, c.x, c.y, c.pageX, c.pageY)
 		}
 		for _, v := range views {
 			if v.at < from || v.at >= to {
 				continue
 			}
-			// A view that reached step k also reached every step below it.
-			for k := 0; k <= int(min(v.depth/10, 10)) && k < len(out.Reached); k++ {
-				out.Reached[k]++
-			}
-			out.Views++
-			if view == nil || v.at > viewAt {
-				view, viewAt = &store.Backdrop{SessionID: id, Tab: v.tab, Path: path, At: fromMS(v.seen)}, v.at
-			}
+			agg.View(id, path, v.tab, v.at, v.seen, v.depth)
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return out, fmt.Errorf("sqlite: heatmap: %w", err)
 	}
-	out.Sessions = len(sessions)
-	for k, s := range cells {
-		out.Bins = append(out.Bins, store.HeatBin{Selector: k.selector, Clicks: int(s.n),
-			X: (float64(k.bx) + 0.5) / float64(bins), Y: (float64(k.by) + 0.5) / float64(bins),
-			PageX: int(math.Round(float64(s.px) / float64(s.n))), PageY: int(math.Round(float64(s.py) / float64(s.n)))})
-	}
-	slices.SortFunc(out.Bins, func(a, b store.HeatBin) int {
-		if a.Clicks != b.Clicks {
-			return b.Clicks - a.Clicks
-		}
-		if c := strings.Compare(a.Selector, b.Selector); c != 0 {
-			return c
-		}
-		if a.X != b.X {
-			return cmp.Compare(a.X, b.X)
-		}
-		return cmp.Compare(a.Y, b.Y)
-	})
-	if len(out.Bins) > maxHeatBins {
-		out.Bins = out.Bins[:maxHeatBins]
-	}
-
-	b := view
-	if b == nil {
-		b = click
-	}
+	out, b := agg.Result()
 	if b != nil {
 		var started int64
 		err := db.read.QueryRowContext(ctx, `SELECT started_at FROM sessions WHERE id = ?`, b.SessionID).Scan(&started)
