@@ -84,10 +84,17 @@ func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	JSON(w, e.Status, b)
 }
 
-// JSON writes v as a JSON response with the given status.
+// JSON writes v as a JSON response with the given status. The body is encoded before the
+// status goes out: a value that cannot be encoded (a time past year 9999) is answered 500 with
+// the error body, never a success with an empty or truncated body.
 func JSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	w.Write(append(body, '\n'))
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestWriteLogsFaultsAndHidesThem(t *testing.T) {
@@ -49,5 +50,20 @@ func TestWriteAfterTheClientLeftIsNoError(t *testing.T) {
 	Write(httptest.NewRecorder(), r, log, fmt.Errorf("events of s1: %w", context.Canceled))
 	if strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "level=DEBUG") {
 		t.Errorf("log = %q, want the failure at debug level only", logs.String())
+	}
+}
+
+// A value that cannot be encoded (Go cannot write a year past 9999 as JSON) is answered 500
+// with the error body; the status is not sent before the body is known to encode.
+func TestJSONNeverSendsSuccessWithoutABody(t *testing.T) {
+	rec := httptest.NewRecorder()
+	JSON(rec, http.StatusOK, map[string]any{"startedAt": time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if rec.Code != http.StatusInternalServerError || !strings.Contains(rec.Body.String(), `"code":"internal"`) {
+		t.Fatalf("unencodable answer = %d %q, want 500 with the error body", rec.Code, rec.Body.String())
+	}
+	rec = httptest.NewRecorder()
+	JSON(rec, http.StatusCreated, map[string]int{"n": 1})
+	if rec.Code != http.StatusCreated || rec.Body.String() != "{\"n\":1}\n" {
+		t.Fatalf("answer = %d %q", rec.Code, rec.Body.String())
 	}
 }

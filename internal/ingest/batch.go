@@ -73,6 +73,25 @@ type BatchMeta struct {
 
 var gzipMagic = []byte{0x1f, 0x8b}
 
+// earliestEvent and maxClockAhead bound the event times a batch may carry. A browser's clock
+// can be wrong by hours, not by years; a time far outside is a forged or broken batch, and a
+// year past 9999 cannot even be written as JSON, so a session holding one could not be listed.
+var earliestEvent = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const maxClockAhead = 24 * time.Hour
+
+// plausibleTimes refuses a batch whose events are timed before 2000 or more than a day after
+// the server's clock.
+func plausibleTimes(first, last, now time.Time) error {
+	switch {
+	case first.Before(earliestEvent):
+		return badRequest("bad_timestamp", "an event is timed %s, before %s", first.Format(time.RFC3339), earliestEvent.Format("2006"))
+	case last.After(now.Add(maxClockAhead)):
+		return badRequest("bad_timestamp", "an event is timed %s, more than %s after the server's clock", last.Format(time.RFC3339), maxClockAhead)
+	}
+	return nil
+}
+
 func badRequest(code, format string, args ...any) error {
 	return apierror.New(http.StatusBadRequest, code, fmt.Sprintf(format, args...))
 }

@@ -337,6 +337,9 @@ func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, 
 	if err != nil {
 		return nil, err
 	}
+	if err := plausibleTimes(sum.First, sum.Last, time.Now()); err != nil {
+		return nil, err
+	}
 	refs, err := h.storeAssets(ctx, project, b)
 	if err != nil {
 		return nil, err

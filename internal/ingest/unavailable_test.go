@@ -3,12 +3,14 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/store"
@@ -93,4 +95,36 @@ func files(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// A batch timed before 2000 or more than a day ahead of the server's clock is refused with a
+// clear 400 and nothing stored: a year past 9999 cannot be written as JSON, and a session
+// holding one could not be listed. A browser clock a couple of hours fast is accepted.
+func TestImplausibleEventTimesRefused(t *testing.T) {
+	e := newEnv(t, Options{})
+	ev := func(ts int64) string {
+		return fmt.Sprintf(`{"type":4,"timestamp":%d,"data":{"href":"http://127.0.0.1/demo/","width":1280,"height":720}}`, ts)
+	}
+	year10000 := time.Date(10000, 1, 2, 0, 0, 0, 0, time.UTC).UnixMilli()
+	for _, tc := range []struct {
+		name, session string
+		ts            int64
+		status        int
+	}{
+		{"year 10000", "s_future0001", year10000, 400},
+		{"a week ahead", "s_future0002", time.Now().Add(7 * 24 * time.Hour).UnixMilli(), 400},
+		{"1990", "s_past000001", time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), 400},
+		{"two hours fast", "s_fastclock1", time.Now().Add(2 * time.Hour).UnixMilli(), 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.post(t, "v=1&key=pk_test", gz(t, batchJSON(tc.session, "t_tab00001", 0, ev(tc.ts))))
+			if r.Status != tc.status || tc.status == 400 && r.Code != "bad_timestamp" {
+				t.Fatalf("= %d %s, want %d", r.Status, r.Body, tc.status)
+			}
+			_, err := e.db.GetSession(context.Background(), tc.session)
+			if stored := err == nil; stored != (tc.status == 200) {
+				t.Fatalf("stored = %v (%v), want %v", stored, err, tc.status == 200)
+			}
+		})
+	}
 }
