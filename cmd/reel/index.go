@@ -24,8 +24,8 @@ func isPostgres(db string) bool {
 func openIndex(ctx context.Context, db, data string) (store.Index, string, error) {
 	switch {
 	case db == "":
-		if err := os.MkdirAll(data, 0o750); err != nil {
-			return nil, "", fmt.Errorf("data directory: %w", err)
+		if err := privateDir(data); err != nil {
+			return nil, "", err
 		}
 		path := filepath.Join(data, "index.db")
 		idx, err := sqlite.Open(ctx, path)
@@ -51,3 +51,22 @@ func redactURL(raw string) string {
 
 // dbUsage is the --db flag's help, shared by the commands that open the index.
 const dbUsage = "PostgreSQL URL of the index (postgres://user:pass@host/db); empty: SQLite in --data; objects go where --blobs says either way (REEL_DB)"
+
+// privateDir makes the data directory, or makes an existing one, accessible to its owner only:
+// it holds every recorded session and the share-link signing key, and a directory others may
+// enter would let any local user read them.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, fi.Mode().Perm()&0o700); err != nil {
+			return fmt.Errorf("data directory %s is open to other users (%s) and cannot be restricted: %w", dir, fi.Mode().Perm(), err)
+		}
+	}
+	return nil
+}

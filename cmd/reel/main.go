@@ -268,8 +268,8 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		defer pprof.StopCPUProfile()
 	}
 
-	if err := os.MkdirAll(c.Data, 0o750); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+	if err := privateDir(c.Data); err != nil {
+		return err
 	}
 	db, indexAt, err := openIndex(ctx, c.DB, c.Data)
 	if err != nil {
@@ -287,7 +287,7 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 
-	authn := auth.New(db, log, auth.Options{AdminToken: c.AdminToken})
+	authn := auth.New(db, log, auth.Options{AdminToken: c.AdminToken, SecureCookies: strings.HasPrefix(c.PublicURL, "https://")})
 	perIP := ingest.RateLimit{PerSecond: c.RatePerIP, Burst: int(2 * c.RatePerIP)}
 	if c.RatePerIP <= 0 {
 		perIP = ingest.RateLimit{PerSecond: -1}

@@ -47,7 +47,7 @@ func (a *API) Logout(w http.ResponseWriter, r *http.Request) error {
 	if err := a.auth.Logout(r.Context(), r); err != nil {
 		return err
 	}
-	auth.ClearCookie(w, r)
+	a.auth.ClearCookie(w, r)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // Error is a failure the client should hear about.
@@ -65,7 +66,7 @@ func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 		if r.Context().Err() != nil {
 			level = slog.LevelDebug
 		}
-		log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.Log(r.Context(), level, "request failed", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
 		e = New(http.StatusInternalServerError, "internal", "internal error")
 	} else if e.Cause != nil {
 		level := slog.LevelWarn
@@ -73,7 +74,7 @@ func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 			level = slog.LevelDebug
 		}
 		if log != nil {
-			log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "status", e.Status, "err", e.Cause)
+			log.Log(r.Context(), level, "request failed", "method", r.Method, "path", LogPath(r.URL.Path), "status", e.Status, "err", e.Cause)
 		}
 	}
 	if e.RetryAfter > 0 {
@@ -97,4 +98,18 @@ func JSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(append(body, '\n'))
+}
+
+// LogPath is a request path as logs may show it: a share link's token (…/share/TOKEN…) is a
+// credential to a recording, so it is left out.
+func LogPath(p string) string {
+	i := strings.Index(p, "/share/")
+	if i < 0 {
+		return p
+	}
+	rest := p[i+len("/share/"):]
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		return p[:i] + "/share/…" + rest[j:]
+	}
+	return p[:i] + "/share/…"
 }

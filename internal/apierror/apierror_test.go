@@ -67,3 +67,23 @@ func TestJSONNeverSendsSuccessWithoutABody(t *testing.T) {
 		t.Fatalf("answer = %d %q", rec.Code, rec.Body.String())
 	}
 }
+
+// A share link's token never reaches the logs: it is a credential to a recording.
+func TestLogPathHidesShareTokens(t *testing.T) {
+	for in, want := range map[string]string{
+		"/api/v1/share/s_abcdefgh.k3x9.SIGNATURE/events": "/api/v1/share/…/events",
+		"/share/s_abcdefgh.k3x9.SIGNATURE":               "/share/…",
+		"/api/v1/sessions/s_abcdefgh/events":             "/api/v1/sessions/s_abcdefgh/events",
+	} {
+		if got := LogPath(in); got != want {
+			t.Errorf("LogPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	r := httptest.NewRequest("GET", "/api/v1/share/s_abcdefgh.k3x9.SIGNATURE/events", nil)
+	Write(httptest.NewRecorder(), r, log, errors.New("boom"))
+	if strings.Contains(buf.String(), "SIGNATURE") {
+		t.Fatalf("the log shows the token: %s", buf.String())
+	}
+}

@@ -51,6 +51,10 @@ type Principal struct {
 type Options struct {
 	AdminToken string        // accepted as an admin bearer token when non-empty
 	LoginTTL   time.Duration // how long a dashboard login lasts
+	// SecureCookies marks the login cookie Secure on every answer: set when people reach Reel
+	// over https (--public-url), as behind a TLS-terminating proxy the request Reel sees is
+	// plain HTTP.
+	SecureCookies bool
 }
 
 // Auth authenticates requests.
@@ -59,6 +63,7 @@ type Auth struct {
 	log        *slog.Logger
 	adminToken string
 	ttl        time.Duration
+	secure     bool
 }
 
 // New returns an Auth.
@@ -66,7 +71,7 @@ func New(u users, log *slog.Logger, opts Options) *Auth {
 	if opts.LoginTTL <= 0 {
 		opts.LoginTTL = 14 * 24 * time.Hour
 	}
-	return &Auth{users: u, log: log, adminToken: opts.AdminToken, ttl: opts.LoginTTL}
+	return &Auth{users: u, log: log, adminToken: opts.AdminToken, ttl: opts.LoginTTL, secure: opts.SecureCookies}
 }
 
 // HashPassword returns the bcrypt hash of password.
@@ -132,17 +137,18 @@ func (a *Auth) Logout(ctx context.Context, r *http.Request) error {
 	return a.users.DeleteLogin(ctx, hashToken(c.Value))
 }
 
-// SetCookie writes the login cookie. It is Secure whenever the request came over TLS.
+// SetCookie writes the login cookie. It is Secure whenever the request came over TLS or Reel is
+// reached over https (Options.SecureCookies).
 func (a *Auth) SetCookie(w http.ResponseWriter, r *http.Request, token string) {
 	http.SetCookie(w, &http.Cookie{
 		Name: CookieName, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil, MaxAge: int(a.ttl.Seconds()),
+		Secure: a.secure || r.TLS != nil, MaxAge: int(a.ttl.Seconds()),
 	})
 }
 
 // ClearCookie removes the login cookie.
-func ClearCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, MaxAge: -1})
+func (a *Auth) ClearCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure || r.TLS != nil, MaxAge: -1})
 }
 
 var errUnauthenticated = apierror.New(http.StatusUnauthorized, "unauthenticated", "log in or send a valid bearer token")

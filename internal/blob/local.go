@@ -25,7 +25,7 @@ type Local struct {
 
 // NewLocal returns a store rooted at dir, creating it if needed.
 func NewLocal(dir string) (*Local, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("blob: create root %s: %w", dir, err)
 	}
 	return &Local{root: dir}, nil
@@ -49,7 +49,7 @@ func (l *Local) Put(ctx context.Context, key string, data []byte) error {
 	}
 	dir := filepath.Dir(p)
 	if _, ok := l.dirs.Load(dir); !ok {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("blob: put %s: %w", key, err)
 		}
 		l.dirs.Store(dir, true)
@@ -58,7 +58,7 @@ func (l *Local) Put(ctx context.Context, key string, data []byte) error {
 	if errors.Is(err, fs.ErrNotExist) {
 		// The directory was removed behind our back (an emptied session directory); redo it.
 		l.dirs.Delete(dir)
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("blob: put %s: %w", key, err)
 		}
 		tmp, err = os.CreateTemp(dir, tempPrefix+"*")

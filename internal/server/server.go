@@ -173,7 +173,7 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		} else if r.URL.Path == "/api/v1/ingest" || sw.status >= 400 {
 			level = slog.LevelInfo
 		}
-		log.Log(r.Context(), level, "http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "dur", time.Since(start).Round(time.Microsecond))
+		log.Log(r.Context(), level, "http", "method", r.Method, "path", apierror.LogPath(r.URL.Path), "status", sw.status, "bytes", sw.bytes, "dur", time.Since(start).Round(time.Microsecond))
 	})
 }
 
@@ -184,7 +184,7 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				log.ErrorContext(r.Context(), "panic", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				log.ErrorContext(r.Context(), "panic", "path", apierror.LogPath(r.URL.Path), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				apierror.Write(w, r, log, fmt.Errorf("panic: %v", v))
 			}
 		}()

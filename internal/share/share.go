@@ -63,6 +63,11 @@ func (s *Signer) Verify(token string, now time.Time) (Grant, error) {
 		return Grant{}, ErrInvalid
 	}
 	g := Grant{SessionID: parts[0], Expires: time.Unix(sec, 0).UTC()}
+	// No link this server signs lives longer than MaxTTL (a minute's grace for clocks): a
+	// longer one was signed with a stolen key, so it is refused as a forgery would be.
+	if g.Expires.After(now.Add(MaxTTL + time.Minute)) {
+		return Grant{}, ErrInvalid
+	}
 	if !now.Before(g.Expires) {
 		return g, ErrExpired
 	}

@@ -48,3 +48,16 @@ func TestSignVerify(t *testing.T) {
 		})
 	}
 }
+
+// A token signed with the key but living longer than any link this server makes (a forged
+// 10-year link from a leaked key) is refused as invalid; one at the longest allowed verifies.
+func TestVerifyCapsExpiry(t *testing.T) {
+	s := NewSigner([]byte("0123456789abcdef0123456789abcdef"))
+	now := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	if _, err := s.Verify(s.Sign("s_session01", now.Add(10*365*24*time.Hour)), now); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a 10-year link = %v, want ErrInvalid", err)
+	}
+	if g, err := s.Verify(s.Sign("s_session01", now.Add(MaxTTL)), now); err != nil || g.SessionID != "s_session01" {
+		t.Fatalf("a link at MaxTTL = %+v, %v", g, err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"sort"
 	"strconv"
@@ -56,6 +57,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := migrate(ctx, w); err != nil {
 		w.Close()
 		return nil, err
+	}
+	// The index holds every session and the share-link signing key: readable by its owner
+	// only, whatever the umask made of it (SQLite creates files 0644).
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(f, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			w.Close()
+			return nil, fmt.Errorf("sqlite: restrict %s: %w", f, err)
+		}
 	}
 	db := &DB{write: w}
 	if err := db.Optimize(ctx); err != nil {

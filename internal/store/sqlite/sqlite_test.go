@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -151,4 +152,24 @@ func migratedTo(t *testing.T, want func(version int) bool) (string, *sql.DB) {
 		t.Fatal(err)
 	}
 	return path, old
+}
+
+// The index files hold every session and the share-link signing key: readable by their owner
+// only, whatever the umask, so another local user cannot read them.
+func TestIndexFilesPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, f := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s is %s, want -rw-------", filepath.Base(f), fi.Mode().Perm())
+		}
+	}
 }
