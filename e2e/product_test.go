@@ -46,6 +46,10 @@ func wholeProduct(t *testing.T, r *reel) {
 	run(t, ctx, "visit the shop",
 		chromedp.Navigate(r.URL+"/demo/"),
 		waitFor(visible(`[data-testid=add-to-cart]`)),
+		// The SDK records once it has the project's remote configuration; Reel.identify before
+		// that is dropped (an SDK gap, noted for issue 19). On a loaded machine the shop's
+		// button can be visible before then, so wait for the session to exist.
+		waitFor(`Reel.getSessionId()`),
 		// Flushed before leaving the page: what the SDK still holds when a page unloads may
 		// reach the server late (issue 19); this test is about what the server does with it.
 		chromedp.Evaluate(`Reel.identify("`+user+`", {plan: "pro"}); Reel.flush().then(() => true)`, nil, awaitPromise),
