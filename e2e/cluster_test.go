@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -145,7 +144,8 @@ func clusterBatch(session string, tab, seq int, base int64, rage bool) clBatch {
 // have left anything in its data directory.
 func TestClusterSurvivesKill9(t *testing.T) {
 	db := pgtest.URL(t)
-	endpoint, bucketDir := startVersitygw(t)
+	gw := s3test.Start(t)
+	endpoint, bucketDir := gw.Endpoint, gw.BucketDir()
 	s3test.SetCredentials(t) // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, for the nodes too
 	blobs := fmt.Sprintf("s3://%s/cluster?endpoint=%s&region=%s&use_path_style=true", s3test.Bucket, endpoint, s3test.Region)
 	var dataDirs []string
@@ -481,59 +481,6 @@ func TestClusterSurvivesKill9(t *testing.T) {
 			t.Errorf("a node on PostgreSQL and S3 left %s in its data directory", e.Name())
 		}
 	}
-}
-
-// startVersitygw runs a versitygw of this test's own on a loopback port with the posix backend
-// in a temporary directory and returns its endpoint and the bucket's directory, where each
-// object is a file. Without the binary the test is skipped, or fails in CI (CI=true), like
-// s3test's servers.
-func startVersitygw(t *testing.T) (endpoint, bucketDir string) {
-	t.Helper()
-	bin, err := s3test.Binary()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("S3 test server: %v", err)
-		}
-		t.Skipf("S3 tests skipped: %v (run `eval \"$(./scripts/services)\"` to build it, or set REEL_VERSITYGW)", err)
-	}
-	dir := t.TempDir()
-	bucketDir = filepath.Join(dir, s3test.Bucket)
-	if err := os.Mkdir(bucketDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for range 3 { // a port just given out may be taken before versitygw binds it
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		cmd := exec.Command(bin, "--access", s3test.AccessKey, "--secret", s3test.SecretKey, "--region", s3test.Region, "--port", addr, "--quiet", "posix", dir)
-		cmd.Env = append(os.Environ(), "VGW_LOG_LEVEL=silent")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
-			select {
-			case <-exited:
-				deadline = time.Time{}
-				continue
-			default:
-			}
-			if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-				c.Close()
-				t.Cleanup(func() { cmd.Process.Kill(); <-exited })
-				return "http://" + addr, bucketDir
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		cmd.Process.Kill()
-		<-exited
-	}
-	t.Fatal("versitygw did not start")
-	return "", ""
 }
 
 // waitCompacted waits until every chunk is compacted and every session compacted and analysed

@@ -128,6 +128,10 @@ func unavailable(t testing.TB, err error) {
 	t.Fatalf("S3 test server: %v", err)
 }
 
+// BucketDir is the directory the server keeps the bucket in, each object a file under it (the
+// posix backend): tests that check what is stored list it, or age files in it.
+func (s *Server) BucketDir() string { return filepath.Join(s.dir, Bucket) }
+
 // BucketURL is the URL of the whole bucket in the exact form the README documents.
 func (s *Server) BucketURL() string {
 	return fmt.Sprintf("s3://%s?endpoint=%s&region=%s&use_path_style=true", Bucket, s.Endpoint, Region)
