@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -69,38 +70,69 @@ func (db *DB) Issues(ctx context.Context, q store.IssueQuery) ([]store.Issue, er
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: issues: %w", err)
 	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	// Each issue's daily trend and its latest sample sessions, for all issues in two statements.
+	byFP := make(map[string]*store.Issue, len(out))
+	fps := make([]string, len(out))
 	days := int(q.Until.Sub(q.Since).Hours()/24 + 0.999)
 	for i := range out {
-		is := &out[i]
-		is.Daily = make([]int, max(days, 1))
-		drows, err := db.read.QueryContext(ctx, `SELECT (at - ?) / 86400000, COUNT(DISTINCT session_id) FROM session_signals
-			WHERE project_id = ? AND fingerprint = ? AND at >= ? AND at < ? GROUP BY 1`,
-			ms(q.Since), q.ProjectID, is.Fingerprint, ms(q.Since), ms(q.Until))
-		if err != nil {
+		out[i].Daily = make([]int, max(days, 1))
+		byFP[out[i].Fingerprint], fps[i] = &out[i], out[i].Fingerprint
+	}
+	list, err := json.Marshal(fps)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: issues: %w", err)
+	}
+	drows, err := db.read.QueryContext(ctx, `SELECT fingerprint, (at - ?) / 86400000, COUNT(DISTINCT session_id) FROM session_signals
+		WHERE project_id = ? AND at >= ? AND at < ? AND fingerprint IN (SELECT value FROM json_each(?)) GROUP BY 1, 2`,
+		ms(q.Since), q.ProjectID, ms(q.Since), ms(q.Until), string(list))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: issue trend: %w", err)
+	}
+	for drows.Next() {
+		var fp string
+		var d, n int
+		if err := drows.Scan(&fp, &d, &n); err != nil {
+			drows.Close()
 			return nil, fmt.Errorf("sqlite: issue trend: %w", err)
 		}
-		for drows.Next() {
-			var d, n int
-			if err := drows.Scan(&d, &n); err == nil && d >= 0 && d < len(is.Daily) {
-				is.Daily[d] = n
-			}
+		if is := byFP[fp]; is != nil && d >= 0 && d < len(is.Daily) {
+			is.Daily[d] = n
 		}
-		drows.Close()
-		srows, err := db.read.QueryContext(ctx, `SELECT g.session_id, MIN(g.at), s.started_at FROM session_signals g JOIN sessions s ON s.id = g.session_id
-			WHERE g.project_id = ? AND g.fingerprint = ? AND g.at >= ? AND g.at < ? GROUP BY g.session_id ORDER BY MIN(g.at) DESC, g.session_id LIMIT 5`,
-			q.ProjectID, is.Fingerprint, ms(q.Since), ms(q.Until))
-		if err != nil {
+	}
+	drows.Close()
+	if err := drows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: issue trend: %w", err)
+	}
+	srows, err := db.read.QueryContext(ctx, `SELECT fingerprint, session_id, at, started_at FROM (
+			SELECT g.fingerprint, g.session_id, MIN(g.at) AS at, s.started_at,
+				ROW_NUMBER() OVER (PARTITION BY g.fingerprint ORDER BY MIN(g.at) DESC, g.session_id) AS n
+			FROM session_signals g JOIN sessions s ON s.id = g.session_id
+			WHERE g.project_id = ? AND g.at >= ? AND g.at < ? AND g.fingerprint IN (SELECT value FROM json_each(?))
+			GROUP BY g.fingerprint, g.session_id, s.started_at)
+		WHERE n <= 5 ORDER BY fingerprint, n`,
+		q.ProjectID, ms(q.Since), ms(q.Until), string(list))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: issue samples: %w", err)
+	}
+	for srows.Next() {
+		var fp string
+		var m store.Moment
+		var at, started int64
+		if err := srows.Scan(&fp, &m.SessionID, &at, &started); err != nil {
+			srows.Close()
 			return nil, fmt.Errorf("sqlite: issue samples: %w", err)
 		}
-		for srows.Next() {
-			var m store.Moment
-			var at, started int64
-			if err := srows.Scan(&m.SessionID, &at, &started); err == nil {
-				m.At, m.SessionStarted = fromMS(at), fromMS(started)
-				is.Samples = append(is.Samples, m)
-			}
+		if is := byFP[fp]; is != nil {
+			m.At, m.SessionStarted = fromMS(at), fromMS(started)
+			is.Samples = append(is.Samples, m)
 		}
-		srows.Close()
+	}
+	srows.Close()
+	if err := srows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: issue samples: %w", err)
 	}
 	return out, nil
 }
