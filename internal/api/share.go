@@ -51,7 +51,7 @@ func (a *API) CreateShare(w http.ResponseWriter, r *http.Request) error {
 			return apierror.New(http.StatusBadRequest, "bad_request", "expiresInHours must be more than 0 and at most 2160 (90 days)")
 		}
 	}
-	if _, err := a.sessions.GetSession(ctx, id); errors.Is(err, store.ErrNotFound) {
+	if _, err := a.getSession(ctx, id); errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	} else if err != nil {
 		return err
@@ -95,7 +95,7 @@ func (a *API) SharedSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s, err := a.sessions.GetSession(r.Context(), g.SessionID)
+	s, err := a.getSession(r.Context(), g.SessionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	}

@@ -35,12 +35,20 @@ type Record struct {
 	Setting  *Setting
 	Project  *Project
 	User     *User // with its password hash; logins are not records (people log in again)
+	Access   *UserAccess
 	Content  *ContentItem
 	Session  *SessionRecord
 	Blob     *BlobRefs
 	Saved    *SavedRecord
 	Playlist *PlaylistRecord
 	Alert    *AlertRule // SavedQuery is not part of the record
+}
+
+// UserAccess is the projects a member or viewer was given (SetUserProjects); it follows its
+// user and the projects.
+type UserAccess struct {
+	UserID   int64
+	Projects []string
 }
 
 // Setting is one server-wide value (EnsureSetting), such as the share-link signing key.
@@ -156,6 +164,8 @@ func (c Counts) Add(r Record) {
 		c["projects"]++
 	case r.User != nil:
 		c["users"]++
+	case r.Access != nil:
+		c["project access"] += int64(len(r.Access.Projects))
 	case r.Content != nil:
 		c["content items"]++
 		c["content edges"] += int64(len(r.Content.Children))
