@@ -170,7 +170,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	fs.Float64Var(&c.RatePerIP, "ingest-rate-per-ip", rate, "ingest requests per second allowed from one address, burst twice that; 0 or less: unlimited (REEL_INGEST_RATE_PER_IP)")
 	fs.StringVar(&c.CountryHeader, "country-header", env("REEL_COUNTRY_HEADER", ""), "request header a trusted proxy sets to the visitor's two-letter country, e.g. CF-IPCountry; empty: not recorded (REEL_COUNTRY_HEADER)")
-	fs.StringVar(&c.ClientIPHeader, "client-ip-header", env("REEL_CLIENT_IP_HEADER", ""), "request header a trusted proxy sets to the visitor's address, e.g. X-Real-IP or X-Forwarded-For (its last entry); empty: the connection's address (REEL_CLIENT_IP_HEADER)")
+	fs.StringVar(&c.ClientIPHeader, "client-ip-header", env("REEL_CLIENT_IP_HEADER", ""), "request header a trusted proxy sets to the visitor's address, e.g. X-Real-IP or X-Forwarded-For (its last entry); empty: the connection's address; used for ingest rate limits, login throttling and auth logs (REEL_CLIENT_IP_HEADER)")
 	fs.StringVar(&c.GeoIP, "geoip", env("REEL_GEOIP", ""), "MaxMind DB file (GeoLite2-Country.mmdb or similar) to find visitors' countries from their address when no country header says it; empty: off (REEL_GEOIP)")
 	fs.StringVar(&c.LLMURL, "llm-url", env("REEL_LLM_URL", ""), "OpenAI-compatible endpoint (…/v1) that rephrases session summaries; off when empty (REEL_LLM_URL; key in REEL_LLM_API_KEY)")
 	fs.StringVar(&c.LLMModel, "llm-model", env("REEL_LLM_MODEL", "gpt-4o-mini"), "model name for --llm-url (REEL_LLM_MODEL)")
@@ -287,7 +287,7 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 
-	authn := auth.New(db, log, auth.Options{AdminToken: c.AdminToken, SecureCookies: strings.HasPrefix(c.PublicURL, "https://")})
+	authn := auth.New(db, log, auth.Options{AdminToken: c.AdminToken, SecureCookies: strings.HasPrefix(c.PublicURL, "https://"), ClientIPHeader: c.ClientIPHeader})
 	perIP := ingest.RateLimit{PerSecond: c.RatePerIP, Burst: int(2 * c.RatePerIP)}
 	if c.RatePerIP <= 0 {
 		perIP = ingest.RateLimit{PerSecond: -1}
