@@ -28,7 +28,7 @@ type Components struct {
 	SDKConfig http.Handler
 	UI        http.Handler
 	SDK       http.Handler
-	Demo      http.Handler
+	Demo      http.Handler // nil: the demo shop is off (--demo) and /demo/ is not found
 	Log       *slog.Logger
 }
 
@@ -86,7 +86,7 @@ func Routes(c Components) http.Handler {
 		apierror.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("GET /sdk/", c.SDK)
-	mux.Handle("/demo/", c.Demo)
+	mux.Handle("/demo/", orNotFound(c.Demo))
 	mux.Handle("GET /demo", http.RedirectHandler("/demo/", http.StatusMovedPermanently))
 	mux.Handle("/", readOnly(c.UI))
 
@@ -114,6 +114,14 @@ func compressed(next http.Handler) http.Handler {
 		}
 		zipped.ServeHTTP(w, r)
 	})
+}
+
+// orNotFound is h, or a 404 for everything when h is nil (a part switched off).
+func orNotFound(h http.Handler) http.Handler {
+	if h == nil {
+		return http.NotFoundHandler()
+	}
+	return h
 }
 
 // readOnly refuses anything but GET and HEAD; the catch-all dashboard route cannot say so in
