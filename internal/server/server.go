@@ -141,7 +141,10 @@ func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		// No answer of Reel's names its URL to anyone: replayed pages load images from the
+		// sites they recorded, and a Referer would tell those sites where their visitors are
+		// watched (a session's URL) and that they are.
+		h.Set("Referrer-Policy", "no-referrer")
 		next.ServeHTTP(w, r)
 	})
 }
