@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -23,6 +24,12 @@ func TestDemoVisitIsRecordedAndReplays(t *testing.T) {
 
 	const name, email, card = "Ada Lovelace", "ada@example.com", "4242 4242 4242 1234"
 	var sessionID string
+	// The shop runs under its Content-Security-Policy; whatever it blocks on any page is kept
+	// in sessionStorage, which outlives the navigations.
+	run(t, ctx, "watch CSP violations", chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := page.AddScriptToEvaluateOnNewDocument(`document.addEventListener("securitypolicyviolation", e => sessionStorage.setItem("csp", (sessionStorage.getItem("csp") || "") + e.violatedDirective + " " + e.blockedURI + "\n"))`).Do(ctx)
+		return err
+	}))
 	run(t, ctx, "walk the demo shop",
 		chromedp.Navigate(r.URL+"/demo/"),
 		waitFor(visible(`[data-testid=add-to-cart]`)),
@@ -60,6 +67,11 @@ func TestDemoVisitIsRecordedAndReplays(t *testing.T) {
 	run(t, ctx, "flush the SDK", chromedp.Evaluate(`Reel.flush().then(() => Reel.getSessionId())`, &sameSession, awaitPromise))
 	if sessionID == "" || sameSession != sessionID {
 		t.Fatalf("session id changed across navigation: %q then %q", sessionID, sameSession)
+	}
+	var blocked string
+	run(t, ctx, "read CSP violations", chromedp.Evaluate(`sessionStorage.getItem("csp") || ""`, &blocked))
+	if blocked != "" {
+		t.Fatalf("the demo shop's CSP blocked:\n%s", blocked)
 	}
 
 	// The visit is in the list within seconds, with its pages and clicks.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -140,6 +141,7 @@ type serveConfig struct {
 	ArchivePrivate bool          // let those fetches reach loopback, private and link-local addresses
 	ArchiveRefresh time.Duration // reuse a fetched copy this long before fetching the URL again
 	OrphanGrace    time.Duration // keep unreferenced objects this long before the orphan sweep deletes them
+	Demo           string        // serve the demo shop at /demo/: true, false or auto (off when PublicURL is https)
 }
 
 func env(name, def string) string {
@@ -170,7 +172,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	fs.Float64Var(&c.RatePerIP, "ingest-rate-per-ip", rate, "ingest requests per second allowed from one address, burst twice that; 0 or less: unlimited (REEL_INGEST_RATE_PER_IP)")
 	fs.StringVar(&c.CountryHeader, "country-header", env("REEL_COUNTRY_HEADER", ""), "request header a trusted proxy sets to the visitor's two-letter country, e.g. CF-IPCountry; empty: not recorded (REEL_COUNTRY_HEADER)")
-	fs.StringVar(&c.ClientIPHeader, "client-ip-header", env("REEL_CLIENT_IP_HEADER", ""), "request header a trusted proxy sets to the visitor's address, e.g. X-Real-IP or X-Forwarded-For (its last entry); empty: the connection's address (REEL_CLIENT_IP_HEADER)")
+	fs.StringVar(&c.ClientIPHeader, "client-ip-header", env("REEL_CLIENT_IP_HEADER", ""), "request header a trusted proxy sets to the visitor's address, e.g. X-Real-IP or X-Forwarded-For (its last entry); empty: the connection's address; used for ingest rate limits, login throttling and auth logs (REEL_CLIENT_IP_HEADER)")
 	fs.StringVar(&c.GeoIP, "geoip", env("REEL_GEOIP", ""), "MaxMind DB file (GeoLite2-Country.mmdb or similar) to find visitors' countries from their address when no country header says it; empty: off (REEL_GEOIP)")
 	fs.StringVar(&c.LLMURL, "llm-url", env("REEL_LLM_URL", ""), "OpenAI-compatible endpoint (…/v1) that rephrases session summaries; off when empty (REEL_LLM_URL; key in REEL_LLM_API_KEY)")
 	fs.StringVar(&c.LLMModel, "llm-model", env("REEL_LLM_MODEL", "gpt-4o-mini"), "model name for --llm-url (REEL_LLM_MODEL)")
@@ -196,7 +198,11 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		return c, fmt.Errorf("REEL_ORPHAN_GRACE: %w", err)
 	}
 	fs.DurationVar(&c.OrphanGrace, "orphan-grace", orphanGrace, "the orphan sweep deletes objects no index row references once they are this old; at least 10m, above the longest time between writing an object and committing its index rows (REEL_ORPHAN_GRACE; docs/storage.md)")
+	fs.StringVar(&c.Demo, "demo", env("REEL_DEMO", "auto"), "serve the demo shop at /demo/, recording into the default project: true, false, or auto, which is off when --public-url is https (a production install) and on otherwise (REEL_DEMO)")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if _, err := demoOn(c); err != nil {
 		return c, err
 	}
 	// A shorter grace could take an object whose index commit is merely slow (an S3 PUT that
@@ -213,6 +219,21 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		return c, errors.New("REEL_ADMIN_TOKEN must be at least 16 characters")
 	}
 	return c, nil
+}
+
+// demoOn says whether to serve the demo shop. It is a toy wired to the default project on the
+// dashboard's own origin, so an install people reach over https, a real one, leaves it off
+// unless asked.
+func demoOn(c serveConfig) (bool, error) {
+	switch strings.ToLower(c.Demo) {
+	case "auto", "":
+		return !strings.HasPrefix(c.PublicURL, "https://"), nil
+	case "true", "on", "1":
+		return true, nil
+	case "false", "off", "0":
+		return false, nil
+	}
+	return false, fmt.Errorf("--demo must be true, false or auto, not %q", c.Demo)
 }
 
 // minOrphanGrace is the shortest --orphan-grace: twice the S3 store's 5 minutes for one call.
@@ -287,7 +308,7 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 
-	authn := auth.New(db, log, auth.Options{AdminToken: c.AdminToken, SecureCookies: strings.HasPrefix(c.PublicURL, "https://")})
+	authn := auth.New(db, log, auth.Options{AdminToken: c.AdminToken, SecureCookies: strings.HasPrefix(c.PublicURL, "https://"), ClientIPHeader: c.ClientIPHeader})
 	perIP := ingest.RateLimit{PerSecond: c.RatePerIP, Burst: int(2 * c.RatePerIP)}
 	if c.RatePerIP <= 0 {
 		perIP = ingest.RateLimit{PerSecond: -1}
@@ -326,6 +347,12 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	wg.Go(func() { compactor.Run(workCtx) })
 	wg.Go(func() { life.Run(workCtx) })
 
+	var demoH http.Handler
+	if on, _ := demoOn(c); on {
+		demoH = demo.Handler(first.Project.PublicKey)
+	} else {
+		log.Info("the demo shop is off (--demo)")
+	}
 	handler := server.Routes(server.Components{
 		API:       apiH,
 		Auth:      authn,
@@ -333,7 +360,7 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		SDKConfig: ih.SDKConfig(),
 		UI:        ui.Handler(),
 		SDK:       sdk.Handler(),
-		Demo:      demo.Handler(first.Project.PublicKey),
+		Demo:      demoH,
 		Log:       log,
 	})
 
@@ -364,6 +391,10 @@ func printBanner(w io.Writer, addr string, c serveConfig, indexAt, blobsAt strin
 	case first.PasswordFromEnv:
 		password = "(from REEL_ADMIN_PASSWORD)"
 	}
+	demoLine := ""
+	if on, _ := demoOn(c); on {
+		demoLine = fmt.Sprintf("  Demo shop   %s/demo/   (recorded into the default project: click around, then open the dashboard)\n", base)
+	}
 	storage := "embedded storage in " + c.Data
 	if c.Blobs != "" || c.DB != "" {
 		storage = "index in " + indexAt + ", objects in " + blobsAt
@@ -372,12 +403,11 @@ func printBanner(w io.Writer, addr string, c serveConfig, indexAt, blobsAt strin
   Reel %s is running (%s)
 
   Dashboard   %s/
-  Demo shop   %s/demo/   (recorded into the default project: click around, then open the dashboard)
-  Login       %s
+%s  Login       %s
   Password    %s
   Public key  %s   (project %q)
 
-`, version, storage, base, base, first.AdminEmail, password, first.Project.PublicKey, first.Project.ID)
+`, version, storage, base, demoLine, first.AdminEmail, password, first.Project.PublicKey, first.Project.ID)
 }
 
 // eraseUser answers a GDPR/CCPA erasure request from the command line. It works on the data

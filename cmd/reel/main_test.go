@@ -2,6 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +64,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad orphan grace", map[string]string{"REEL_ORPHAN_GRACE": "a while"}, nil, "REEL_ORPHAN_GRACE"},
 		{"orphan grace too short", nil, []string{"--orphan-grace", "1m"}, "at least 10m"},
 		{"stray argument", nil, []string{"extra"}, "unexpected arguments"},
+		{"bad demo switch", map[string]string{"REEL_DEMO": "sometimes"}, nil, "--demo must be true, false or auto"},
 		{"unknown flag", nil, []string{"--nope"}, "not defined"},
 	}
 	for _, tc := range cases {
@@ -96,3 +101,70 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("serve with a missing GeoIP file: %v", err)
 	}
 }
+
+// TestDemoFlag: the demo shop is a toy recording into the default project on the dashboard's
+// origin, so a server reached over https leaves it off unless --demo=true says otherwise; when
+// served, it carries a Content-Security-Policy.
+func TestDemoFlag(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		env       string
+		wantDemo  bool
+		wantInCSP string
+	}{
+		{"plain http, auto", nil, "", true, "script-src 'self'"},
+		{"https public URL, auto", []string{"--public-url", "https://reel.example"}, "", false, ""},
+		{"https public URL, --demo=true", []string{"--public-url", "https://reel.example", "--demo", "true"}, "", true, "connect-src 'self'"},
+		{"plain http, REEL_DEMO=false", nil, "false", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.env != "" {
+				t.Setenv("REEL_DEMO", tc.env)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			var stdout syncBuffer
+			done := make(chan error, 1)
+			go func() {
+				done <- serveUntil(ctx, append([]string{"--addr", "127.0.0.1:0", "--data", t.TempDir(), "--log-level", "warn"}, tc.args...), &stdout, io.Discard)
+			}()
+			t.Cleanup(func() {
+				cancel()
+				if err := <-done; err != nil {
+					t.Errorf("serve: %v", err)
+				}
+			})
+			var base string
+			for base == "" {
+				if m := dashboardLine.FindStringSubmatch(stdout.String()); m != nil {
+					base = m[1]
+				}
+				select {
+				case err := <-done:
+					done <- nil // for the cleanup
+					t.Fatalf("serve ended: %v", err)
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+			if got := strings.Contains(stdout.String(), "Demo shop"); got != tc.wantDemo {
+				t.Errorf("banner names the demo shop = %v, want %v:\n%s", got, tc.wantDemo, stdout.String())
+			}
+			for _, path := range []string{"/demo/", "/demo/cart.html", "/demo/config.js"} {
+				res, err := http.Get(base + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				csp := res.Header.Get("Content-Security-Policy")
+				if tc.wantDemo && (res.StatusCode != 200 || !strings.Contains(csp, tc.wantInCSP) || !strings.Contains(csp, "frame-ancestors 'none'")) {
+					t.Errorf("GET %s = %d, CSP %q; want 200 with a CSP holding %q", path, res.StatusCode, csp, tc.wantInCSP)
+				}
+				if !tc.wantDemo && res.StatusCode != http.StatusNotFound {
+					t.Errorf("GET %s = %d with the demo off, want 404", path, res.StatusCode)
+				}
+			}
+		})
+	}
+}
+
+var dashboardLine = regexp.MustCompile(`Dashboard\s+(http://\S+)/\n`)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/auth"
@@ -27,13 +28,32 @@ func (a *API) Login(w http.ResponseWriter, r *http.Request) error {
 	if err := dec.Decode(&body); err != nil {
 		return apierror.New(http.StatusBadRequest, "bad_request", "body must be {\"email\": ..., \"password\": ...}")
 	}
+	// Throttled before any password is checked (docs/auth.md): during a lock even the right
+	// password gets 429, so a guesser learns nothing, and no hashing is spent on it.
+	addr := a.auth.ClientAddr(r)
+	attempt, wait := a.auth.Throttle().Begin(addr, body.Email)
+	if attempt == nil {
+		a.log.WarnContext(r.Context(), "login throttled", "addr", addr, "retry_after", wait.Round(time.Second))
+		return &apierror.Error{Status: http.StatusTooManyRequests, Code: "too_many_attempts",
+			Message: "too many failed logins, try again later", RetryAfter: int(wait/time.Second) + 1}
+	}
 	tok, u, err := a.auth.Login(r.Context(), body.Email, body.Password)
 	if errors.Is(err, auth.ErrInvalidCredentials) {
+		// The email is logged only when it names an account: a password typed into the email
+		// field must not end up in the log.
+		if u.ID != 0 {
+			a.log.WarnContext(r.Context(), "login failed", "addr", addr, "user", u.ID, "email", u.Email)
+		} else {
+			a.log.WarnContext(r.Context(), "login failed", "addr", addr, "user", "unknown")
+		}
 		return apierror.New(http.StatusUnauthorized, "invalid_credentials", "wrong email or password")
 	}
 	if err != nil {
+		attempt.Void()
 		return err
 	}
+	attempt.Succeeded()
+	a.log.InfoContext(r.Context(), "login", "addr", addr, "user", u.ID, "email", u.Email)
 	a.auth.SetCookie(w, r, tok)
 	apierror.JSON(w, http.StatusOK, map[string]any{"user": userJSON{Email: u.Email, Role: u.Role}})
 	return nil

@@ -59,6 +59,12 @@ type Options struct {
 	// over https (--public-url), as behind a TLS-terminating proxy the request Reel sees is
 	// plain HTTP.
 	SecureCookies bool
+	// Throttle bounds password guessing and concurrent hashing (throttle.go); nil:
+	// DefaultThrottle on the real clock.
+	Throttle *Throttle
+	// ClientIPHeader names a trusted proxy's header with the client's address
+	// (--client-ip-header), for throttling and logs; empty: the connection's address.
+	ClientIPHeader string
 }
 
 // Auth authenticates requests.
@@ -68,6 +74,9 @@ type Auth struct {
 	adminToken string
 	ttl        time.Duration
 	secure     bool
+	throttle   *Throttle
+	// clientIPHeader is Options.ClientIPHeader.
+	clientIPHeader string
 }
 
 // New returns an Auth.
@@ -75,7 +84,11 @@ func New(u users, log *slog.Logger, opts Options) *Auth {
 	if opts.LoginTTL <= 0 {
 		opts.LoginTTL = 14 * 24 * time.Hour
 	}
-	return &Auth{users: u, log: log, adminToken: opts.AdminToken, ttl: opts.LoginTTL, secure: opts.SecureCookies}
+	if opts.Throttle == nil {
+		opts.Throttle = NewThrottle(DefaultThrottle, nil)
+	}
+	return &Auth{users: u, log: log, adminToken: opts.AdminToken, ttl: opts.LoginTTL, secure: opts.SecureCookies,
+		throttle: opts.Throttle, clientIPHeader: opts.ClientIPHeader}
 }
 
 // HashPassword returns the bcrypt hash of password.
@@ -113,6 +126,11 @@ func (a *Auth) Login(ctx context.Context, email, password string) (string, store
 	if len(email) > 320 || len(password) > 72 {
 		return "", store.User{}, ErrInvalidCredentials
 	}
+	release, err := a.throttle.HashSlot(ctx)
+	if err != nil {
+		return "", store.User{}, err
+	}
+	defer release()
 	u, err := a.users.UserByEmail(ctx, strings.TrimSpace(email))
 	if errors.Is(err, store.ErrNotFound) {
 		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))

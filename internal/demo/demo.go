@@ -37,6 +37,14 @@ type file struct {
 	etag        string
 }
 
+// ContentSecurityPolicy is sent with every answer of the shop: it runs only its own scripts and
+// the SDK (both served by Reel, no inline code, TestPageScripts), talks only to Reel, and no other
+// site can frame it. Inline styles stay allowed because the SDK's recorder sets style
+// attributes; workers from blob: because it hands canvas frames to one.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
 // Handler returns the demo shop's handler. It must be mounted at Prefix and
 // receives the full request path. publicKey is the ingest key of the project
 // the demo records into; it is written into /demo/config.js, which every page
@@ -49,6 +57,7 @@ func Handler(publicKey string) http.Handler {
 	}
 	config := configScript(publicKey)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", ContentSecurityPolicy)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)

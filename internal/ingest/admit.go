@@ -1,16 +1,14 @@
 package ingest
 
 import (
-	"net"
 	"net/http"
-	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
 	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/clientip"
 )
 
 // RateLimit is a token bucket: a steady rate of requests per second and a burst.
@@ -74,23 +72,8 @@ func (l *limiters) allow(key string, now time.Time) (bool, time.Duration) {
 }
 
 // clientIP is the visitor's address: from the trusted proxy's header when one is configured
-// and holds an address, else the connection's.
-func (h *Handler) clientIP(r *http.Request) string {
-	if h.clientIPHeader != "" {
-		v := r.Header.Get(h.clientIPHeader)
-		if i := strings.LastIndexByte(v, ','); i >= 0 {
-			v = v[i+1:]
-		}
-		if ip, err := netip.ParseAddr(strings.TrimSpace(v)); err == nil {
-			return ip.String()
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// and holds an address, else the connection's (the rule login throttling shares).
+func (h *Handler) clientIP(r *http.Request) string { return clientip.From(r, h.clientIPHeader) }
 
 func rateLimited(wait time.Duration, what string) error {
 	secs := int(wait/time.Second) + 1

@@ -28,7 +28,7 @@ type Components struct {
 	SDKConfig http.Handler
 	UI        http.Handler
 	SDK       http.Handler
-	Demo      http.Handler
+	Demo      http.Handler // nil: the demo shop is off (--demo) and /demo/ is not found
 	Log       *slog.Logger
 }
 
@@ -104,7 +104,7 @@ func Table(c Components) []Route {
 			apierror.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		})},
 		{"GET /sdk/", auth.Public, c.SDK},
-		{"/demo/", auth.Public, c.Demo},
+		{"/demo/", auth.Public, orNotFound(c.Demo)},
 		{"GET /demo", auth.Public, http.RedirectHandler("/demo/", http.StatusMovedPermanently)},
 		{"/", auth.Public, readOnly(c.UI)},
 	}
@@ -142,6 +142,14 @@ func compressed(next http.Handler) http.Handler {
 	})
 }
 
+// orNotFound is h, or a 404 for everything when h is nil (a part switched off).
+func orNotFound(h http.Handler) http.Handler {
+	if h == nil {
+		return http.NotFoundHandler()
+	}
+	return h
+}
+
 // readOnly refuses anything but GET and HEAD; the catch-all dashboard route cannot say so in
 // its pattern without conflicting with the method-agnostic /api/ fallback.
 func readOnly(next http.Handler) http.Handler {
@@ -159,7 +167,10 @@ func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		// No answer of Reel's names its URL to anyone: replayed pages load images from the
+		// sites they recorded, and a Referer would tell those sites where their visitors are
+		// watched (a session's URL) and that they are.
+		h.Set("Referrer-Policy", "no-referrer")
 		next.ServeHTTP(w, r)
 	})
 }

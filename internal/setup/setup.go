@@ -44,7 +44,8 @@ type Result struct {
 }
 
 // Run makes sure the default project and the admin account exist. A password given in the
-// options always wins, so an operator who lost the generated one can set a new one.
+// options always wins, so an operator who lost the generated one can set a new one; it must
+// pass auth.CheckPasswordPolicy, or Run refuses and changes nothing.
 //
 // Several processes may run it at once (nodes of a scale-out install starting together, or
 // `reel serve` and a `reel` command on one data directory): whichever creates a row first wins,
@@ -52,6 +53,12 @@ type Result struct {
 // failure here). Only the run whose admin account was stored reports a generated password.
 func Run(ctx context.Context, idx index, opts Options) (Result, error) {
 	res := Result{AdminEmail: opts.AdminEmail}
+	// Checked before anything is written, so a refused password changes nothing.
+	if opts.AdminPassword != "" {
+		if err := auth.CheckPasswordPolicy(opts.AdminPassword); err != nil {
+			return res, fmt.Errorf("setup: the admin password (REEL_ADMIN_PASSWORD) is refused: %w", err)
+		}
+	}
 	projects, err := idx.Projects(ctx)
 	if err != nil {
 		return res, fmt.Errorf("setup: %w", err)

@@ -115,3 +115,42 @@ func TestConcurrentFirstRuns(t *testing.T) {
 		}
 	}
 }
+
+// A REEL_ADMIN_PASSWORD too short (or too long for bcrypt) stops setup with the reason, on a
+// first run and on a later one, and changes nothing: no project, no account, no new password.
+func TestAdminPasswordPolicy(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "index.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, tc := range []struct{ name, pw, want string }{
+		{"one character", "x", "REEL_ADMIN_PASSWORD) is refused: password must be at least 10 characters"},
+		{"nine characters", "123456789", "at least 10 characters"},
+		{"over 72 bytes", strings.Repeat("p", 73), "at most 72 bytes"},
+	} {
+		t.Run("first run, "+tc.name, func(t *testing.T) {
+			_, err := Run(ctx, db, Options{AdminEmail: "admin@reel.local", AdminPassword: tc.pw})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Run = %v, want %q", err, tc.want)
+			}
+			if ps, _ := db.Projects(ctx); len(ps) != 0 {
+				t.Fatalf("a refused run created %d projects", len(ps))
+			}
+			if _, err := db.UserByEmail(ctx, "admin@reel.local"); err == nil {
+				t.Fatal("a refused run created the admin")
+			}
+		})
+	}
+	if _, err := Run(ctx, db, Options{AdminEmail: "admin@reel.local", AdminPassword: "a-long-enough-one"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, db, Options{AdminEmail: "admin@reel.local", AdminPassword: "short"}); err == nil {
+		t.Fatal("a later run accepted a short password")
+	}
+	u, _ := db.UserByEmail(ctx, "admin@reel.local")
+	if !auth.CheckPassword(u.PasswordHash, "a-long-enough-one") {
+		t.Fatal("a refused password replaced the admin's")
+	}
+}

@@ -74,39 +74,90 @@ function attrs(a: Record<string, any> | undefined, m: ArchiveMap): void {
   }
 }
 
-function node(n: any, m: ArchiveMap): void {
+/** Link relations that make a browser fetch or connect on sight (the replay must not). */
+const FETCHING_RELS = new Set(["prefetch", "preload", "dns-prefetch", "preconnect", "modulepreload", "prerender"]);
+/** Elements whose src, srcset and poster a browser fetches as soon as they are in a page. */
+const MEDIA = new Set(["video", "audio", "source", "track"]);
+
+/** Element tags by node id, learnt from the events seen so far, for attribute mutations. */
+export type NodeTags = Map<number, string>;
+
+/**
+ * Takes out what would make the viewer's browser ask the recorded site for something the
+ * page does not show without it: fetching link relations, and the sources, posters and
+ * captions of video and audio unless they have an archived copy (data: URLs stay: they fetch
+ * nothing). Each would tell the recorded site the viewer's address. Images stay, for fidelity.
+ * removed is what a mutation sets to remove an attribute (null); a snapshot's are deleted.
+ */
+function quiet(tag: string | undefined, parent: string | undefined, a: Record<string, any> | undefined, m: ArchiveMap | undefined, removed: boolean): void {
+  if (!a) return;
+  if ((tag === "link" || tag === undefined) && typeof a.rel === "string") {
+    const rels = a.rel.trim().split(/\s+/);
+    if (rels.some((r: string) => FETCHING_RELS.has(r.toLowerCase()))) {
+      const kept = rels.filter((r: string) => r && !FETCHING_RELS.has(r.toLowerCase())).join(" ");
+      if (kept) a.rel = kept;
+      else if (removed) a.rel = null;
+      else delete a.rel;
+    }
+  }
+  // A <source> in a <picture> is an image's; those stay like images.
+  if (tag === undefined || !MEDIA.has(tag) || (tag === "source" && parent === "picture")) return;
+  for (const name of ["src", "srcset", "poster"]) {
+    const v = a[name];
+    if (typeof v !== "string" || v === "" || /^\s*data:/i.test(v)) continue;
+    if (name !== "srcset" && m && copyOf(v, m)) continue;
+    if (removed) a[name] = null;
+    else delete a[name];
+  }
+}
+
+function node(n: any, m: ArchiveMap | undefined, tags: NodeTags, parent: string | undefined): void {
   if (!n || typeof n !== "object") return;
-  attrs(n.attributes, m);
-  if (n.isStyle && typeof n.textContent === "string") n.textContent = rewriteCss(n.textContent, m);
-  if (Array.isArray(n.childNodes)) for (const c of n.childNodes) node(c, m);
+  let tag: string | undefined;
+  if (n.type === 2 && typeof n.tagName === "string") {
+    tag = n.tagName.toLowerCase();
+    if (typeof n.id === "number") tags.set(n.id, tag!);
+    quiet(tag, parent, n.attributes, m, false);
+  }
+  if (m) attrs(n.attributes, m);
+  if (m && n.isStyle && typeof n.textContent === "string") n.textContent = rewriteCss(n.textContent, m);
+  if (Array.isArray(n.childNodes)) for (const c of n.childNodes) node(c, m, tags, tag);
 }
 
 /**
- * Points the events' references that have a copy at it, in place: the href and src of nodes,
- * recorded CSS (stylesheets, style attributes and text, CSSOM rules and declarations).
- * Applying it twice changes nothing more.
+ * Prepares events for replay, in place: takes out what would fetch from the recorded site
+ * behind the viewer's back (quiet), and points the references that have an archived copy at
+ * it: the href and src of nodes, recorded CSS (stylesheets, style attributes and text, CSSOM
+ * rules and declarations). tags carries what the nodes are from one call to the next when a
+ * recording arrives in batches. Applying it twice changes nothing more.
  */
-export function applyArchive(evs: RREvent[], m: ArchiveMap | undefined): void {
-  if (!m || m.size === 0) return;
+export function applyArchive(evs: RREvent[], m: ArchiveMap | undefined, tags: NodeTags = new Map()): void {
+  if (m && m.size === 0) m = undefined;
   for (const e of evs) {
     const d = e.data;
     if (!d) continue;
-    if (e.type === FULL_SNAPSHOT) node(d.node, m);
+    if (e.type === FULL_SNAPSHOT) node(d.node, m, tags, undefined);
     else if (e.type === INCREMENTAL) {
       switch (d.source) {
         case 0: // mutation
-          if (Array.isArray(d.adds)) for (const a of d.adds) node(a.node, m);
-          if (Array.isArray(d.attributes)) for (const a of d.attributes) attrs(a.attributes, m);
+          if (Array.isArray(d.adds)) for (const a of d.adds) node(a.node, m, tags, tags.get(a.parentId));
+          if (Array.isArray(d.attributes))
+            for (const a of d.attributes) {
+              quiet(tags.get(a.id), undefined, a.attributes, m, true);
+              if (m) attrs(a.attributes, m);
+            }
           break;
         case 8: // stylesheet rules
+          if (!m) break;
           if (Array.isArray(d.adds)) for (const a of d.adds) if (typeof a.rule === "string") a.rule = rewriteCss(a.rule, m);
           if (typeof d.replace === "string") d.replace = rewriteCss(d.replace, m);
           if (typeof d.replaceSync === "string") d.replaceSync = rewriteCss(d.replaceSync, m);
           break;
         case 13: // style declaration
-          if (d.set && typeof d.set.value === "string") d.set.value = rewriteCss(d.set.value, m);
+          if (m && d.set && typeof d.set.value === "string") d.set.value = rewriteCss(d.set.value, m);
           break;
         case 15: // adopted stylesheets
+          if (!m) break;
           if (Array.isArray(d.styles))
             for (const s of d.styles) if (Array.isArray(s.rules)) for (const r of s.rules) if (typeof r.rule === "string") r.rule = rewriteCss(r.rule, m);
           break;

@@ -3,7 +3,7 @@
 // session still being recorded, and keeps the whole recording for the panes.
 import { Replayer } from "rrweb";
 import { ApiError, streamEvents, type RREvent, type Source } from "./api";
-import { applyArchive, type ArchiveMap } from "./archive";
+import { applyArchive, type ArchiveMap, type NodeTags } from "./archive";
 import { CanvasPainter } from "./canvas";
 import { HeldImages } from "./images";
 import { deadNodes, pruneMutation, pruneSnapshot, type DeadSet, type MutationData } from "./prune";
@@ -55,6 +55,8 @@ export class Engine {
   /** Every event of the shown tab(s) once loaded (null while only a window is loaded). */
   full: RREvent[] | null = null;
   fullDone = false;
+  /** What each recorded node is, for the attribute changes of later batches (archive.ts). */
+  private tags: NodeTags = new Map();
   /** Events of the current window, what the replayer holds. */
   win: RREvent[] = [];
   winStart = 0;
@@ -126,7 +128,7 @@ export class Engine {
     this.o.onChange();
     const onBatch = (batch: RREvent[], upToTarget = false): unknown => {
       if (gen !== this.gen) return;
-      applyArchive(batch, this.o.archive);
+      applyArchive(batch, this.o.archive, this.tags);
       for (const e of batch) {
         evs.push(e);
         if (e.timestamp > this.lastTs) this.lastTs = e.timestamp;
@@ -204,7 +206,7 @@ export class Engine {
       await streamEvents(
         this.o.source.eventsURL({ tab: this.o.tab }),
         (batch) => {
-          applyArchive(batch, this.o.archive);
+          applyArchive(batch, this.o.archive, this.tags);
           for (const e of batch) evs.push(e);
         },
         ctl.signal,
@@ -248,6 +250,8 @@ export class Engine {
       return;
     }
     this.r = r;
+    // The page's own requests (images, archived copies) name no dashboard URL as referrer.
+    r.iframe.setAttribute("referrerpolicy", "no-referrer");
     primeStyles(r, evs, this.o.base + t, this.firstFrame);
     this.painter = new CanvasPainter(r);
     r.on("resize", (d: any) => {
@@ -425,7 +429,7 @@ export class Engine {
             for (const e of b) if (e.timestamp > after) fresh.push(e);
           });
           if (this.destroyed) return;
-          applyArchive(fresh, this.o.archive);
+          applyArchive(fresh, this.o.archive, this.tags);
           if (fresh.length) this.append(fresh);
         } catch {
           // Try again next tick.

@@ -203,6 +203,7 @@ function HeatView({ data, mode }: { data: Heatmap; mode: "click" | "scroll" }) {
           return;
         }
         r = new Replayer(upTo as any, { root: el, mouseTail: false, showWarning: false, UNSAFE_replayCanvas: false, triggerFocus: false });
+        r.iframe.setAttribute("referrerpolicy", "no-referrer");
         r.pause(Math.max(0, b.at - upTo[0].timestamp));
         // The frame's document is built synchronously by pause(); let its styles apply.
         requestAnimationFrame(() => {

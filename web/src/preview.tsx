@@ -140,6 +140,7 @@ function build(stage: HTMLElement, evs: RREvent[]): Replayer {
     useVirtualDom: false,
   });
   try {
+    r.iframe.setAttribute("referrerpolicy", "no-referrer");
     primeStyles(r, evs, evs[evs.length - 1].timestamp, Promise.resolve());
     // Paused at the start, the replayer rebuilds the snapshot now rather than on a timer.
     r.pause(0);
