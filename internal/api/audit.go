@@ -134,7 +134,7 @@ func (a *API) ExportAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a.audit.Record(r, audit.Export, q.Project, "audit log", map[string]any{"what": "audit log", "action": q.Action, "actor": q.Actor})
+	a.audit.Record(r.Context(), r, audit.Export, q.Project, "audit log", map[string]any{"what": "audit log", "action": q.Action, "actor": q.Actor})
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="reel-audit-%s.jsonl"`, time.Now().UTC().Format("20060102-150405")))
 	enc := json.NewEncoder(w)

@@ -93,7 +93,7 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 	if _, ok := auth.PrincipalFrom(ctx); ok {
 		// Someone is watching: the player loads a session's events (share links are public
 		// and carry no person).
-		a.audit.RecordView(r, sess.ProjectID, id)
+		a.audit.RecordView(r.Context(), r, sess.ProjectID, id)
 	}
 	var all []event
 	seekStart := int64(-1)

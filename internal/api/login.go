@@ -32,13 +32,13 @@ func (a *API) Login(w http.ResponseWriter, r *http.Request) error {
 	tok, u, err := a.auth.Login(r.Context(), body.Email, body.Password)
 	if errors.Is(err, auth.ErrInvalidCredentials) {
 		// The email tried is kept (never the password), so guessing shows in the log.
-		a.audit.RecordAs(r, audit.Actor{UserID: u.ID, Email: strings.TrimSpace(body.Email)}, audit.LoginFailed, "", "", nil)
+		a.audit.RecordAs(r.Context(), r, audit.Actor{UserID: u.ID, Email: strings.TrimSpace(body.Email)}, audit.LoginFailed, "", "", nil)
 		return apierror.New(http.StatusUnauthorized, "invalid_credentials", "wrong email or password")
 	}
 	if err != nil {
 		return err
 	}
-	a.audit.RecordAs(r, audit.Actor{UserID: u.ID, Email: u.Email}, audit.Login, "", "", nil)
+	a.audit.RecordAs(r.Context(), r, audit.Actor{UserID: u.ID, Email: u.Email}, audit.Login, "", "", nil)
 	a.auth.SetCookie(w, r, tok)
 	apierror.JSON(w, http.StatusOK, map[string]any{"user": userJSON{Email: u.Email, Role: u.Role}})
 	return nil
@@ -54,7 +54,7 @@ func (a *API) Logout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if authErr == nil && !who.ViaToken {
-		a.audit.RecordAs(r, audit.Actor{UserID: who.UserID, Email: who.Email}, audit.Logout, "", "", nil)
+		a.audit.RecordAs(r.Context(), r, audit.Actor{UserID: who.UserID, Email: who.Email}, audit.Logout, "", "", nil)
 	}
 	a.auth.ClearCookie(w, r)
 	w.WriteHeader(http.StatusNoContent)

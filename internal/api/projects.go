@@ -154,7 +154,7 @@ func (a *API) UpdateProject(w http.ResponseWriter, r *http.Request) error {
 	if err := a.projects.UpdateProject(ctx, p); err != nil {
 		return err
 	}
-	a.audit.Record(r, audit.ProjectUpdate, p.ID, p.ID, map[string]any{"changed": changedSettings(before, p)})
+	a.audit.Record(r.Context(), r, audit.ProjectUpdate, p.ID, p.ID, map[string]any{"changed": changedSettings(before, p)})
 	a.log.Info("project settings changed", "project", p.ID)
 	apierror.JSON(w, http.StatusOK, a.projectOut(p))
 	return nil

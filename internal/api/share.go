@@ -64,7 +64,7 @@ func (a *API) CreateShare(w http.ResponseWriter, r *http.Request) error {
 	}
 	expires := time.Now().Add(ttl).Truncate(time.Second).UTC()
 	token := signer.Sign(id, expires)
-	a.audit.Record(r, audit.ShareCreate, sess.ProjectID, id, map[string]any{"expiresAt": expires})
+	a.audit.Record(r.Context(), r, audit.ShareCreate, sess.ProjectID, id, map[string]any{"expiresAt": expires})
 	apierror.JSON(w, http.StatusCreated, map[string]any{
 		"token":     token,
 		"path":      "/share/" + token,

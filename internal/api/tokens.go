@@ -180,7 +180,7 @@ func (a *API) CreateToken(w http.ResponseWriter, r *http.Request) error {
 	if err := a.tokens.CreateToken(ctx, t); err != nil {
 		return err
 	}
-	a.audit.Record(r, audit.TokenCreate, "", t.ID, map[string]any{"name": t.Name, "scope": t.Scope, "projects": t.Projects,
+	a.audit.Record(r.Context(), r, audit.TokenCreate, "", t.ID, map[string]any{"name": t.Name, "scope": t.Scope, "projects": t.Projects,
 		"expiresAt": t.ExpiresAt, "for": creator.Email})
 	out := tokenOut(t, map[int64]string{creator.ID: creator.Email}, now)
 	out.Token = text
@@ -228,7 +228,7 @@ func (a *API) RevokeToken(w http.ResponseWriter, r *http.Request) error {
 	if err := a.tokens.RevokeToken(r.Context(), id, time.Now()); err != nil {
 		return err
 	}
-	a.audit.Record(r, audit.TokenRevoke, "", id, map[string]any{"name": t.Name})
+	a.audit.Record(r.Context(), r, audit.TokenRevoke, "", id, map[string]any{"name": t.Name})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -103,12 +103,12 @@ func ActorOf(ctx context.Context) Actor {
 
 // Record appends an entry for action by the request's caller. detail is a small JSON object
 // (nil for none); the caller never puts a secret in it.
-func (rec *Recorder) Record(r *http.Request, action, project, target string, detail map[string]any) {
-	rec.RecordAs(r, ActorOf(r.Context()), action, project, target, detail)
+func (rec *Recorder) Record(ctx context.Context, r *http.Request, action, project, target string, detail map[string]any) {
+	rec.RecordAs(ctx, r, ActorOf(ctx), action, project, target, detail)
 }
 
 // RecordAs is Record with the actor given: a login names the person who tried.
-func (rec *Recorder) RecordAs(r *http.Request, who Actor, action, project, target string, detail map[string]any) {
+func (rec *Recorder) RecordAs(ctx context.Context, r *http.Request, who Actor, action, project, target string, detail map[string]any) {
 	if rec == nil {
 		return
 	}
@@ -122,7 +122,7 @@ func (rec *Recorder) RecordAs(r *http.Request, who Actor, action, project, targe
 		e.Detail = b
 	}
 	// The entry is written even when the client has gone: what it did, it did.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := rec.store.AppendAudit(ctx, e); err != nil {
 		rec.log.Error("recording an audit entry failed", "action", action, "err", err)
@@ -132,11 +132,11 @@ func (rec *Recorder) RecordAs(r *http.Request, who Actor, action, project, targe
 // RecordView records that the caller watched a session, once per person and session every
 // Options.ViewEvery (the player asks for a session's events at every load and seek). Views
 // are counted per node: a cluster may record one per node in that time.
-func (rec *Recorder) RecordView(r *http.Request, project, session string) {
+func (rec *Recorder) RecordView(ctx context.Context, r *http.Request, project, session string) {
 	if rec == nil {
 		return
 	}
-	who := ActorOf(r.Context())
+	who := ActorOf(ctx)
 	key := viewKey{actor: who.Email + "\x00" + who.TokenID, session: session}
 	now := time.Now()
 	rec.mu.Lock()
@@ -157,7 +157,7 @@ func (rec *Recorder) RecordView(r *http.Request, project, session string) {
 	}
 	rec.mu.Unlock()
 	if fresh {
-		rec.RecordAs(r, who, SessionView, project, session, nil)
+		rec.RecordAs(ctx, r, who, SessionView, project, session, nil)
 	}
 }
 

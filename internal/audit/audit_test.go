@@ -58,15 +58,20 @@ func TestRecorder(t *testing.T) {
 		r.Header.Set("X-Real-IP", "203.0.113.9")
 		return r.WithContext(auth.WithPrincipal(r.Context(), auth.Principal{UserID: 1, Email: email, TokenID: token}))
 	}
-	for range 5 {
-		rec.RecordView(req("ada@example.com", ""), "shop", "s1")
+	view := func(email, token, session string) {
+		r := req(email, token)
+		rec.RecordView(r.Context(), r, "shop", session)
 	}
-	rec.RecordView(req("ada@example.com", ""), "shop", "s2")
-	rec.RecordView(req("bob@example.com", ""), "shop", "s1")
-	rec.RecordView(req("ada@example.com", "0123456789abcdef"), "shop", "s1")
-	rec.Record(req("ada@example.com", ""), audit.ProjectUpdate, "shop", "shop", map[string]any{"big": strings.Repeat("x", 10000)})
+	for range 5 {
+		view("ada@example.com", "", "s1")
+	}
+	view("ada@example.com", "", "s2")
+	view("bob@example.com", "", "s1")
+	view("ada@example.com", "0123456789abcdef", "s1")
+	r := req("ada@example.com", "")
+	rec.Record(r.Context(), r, audit.ProjectUpdate, "shop", "shop", map[string]any{"big": strings.Repeat("x", 10000)})
 	var none *audit.Recorder
-	none.Record(req("ada@example.com", ""), audit.Login, "", "", nil)
+	none.Record(r.Context(), r, audit.Login, "", "", nil)
 
 	page, err := db.ListAudit(ctx, store.AuditQuery{Limit: 100})
 	if err != nil {
