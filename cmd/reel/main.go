@@ -25,6 +25,7 @@ import (
 	"github.com/reelhq/reel/internal/alert"
 	"github.com/reelhq/reel/internal/api"
 	"github.com/reelhq/reel/internal/archive"
+	"github.com/reelhq/reel/internal/audit"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/blob/s3"
@@ -59,6 +60,8 @@ Usage:
                                               (sessions identified with Reel.identify)
   reel migrate --from DIR --to postgres://…   copy an embedded install's index into
                                               PostgreSQL (resumable, verified; blobs stay)
+  reel tokens create|list|revoke [flags]      manage API tokens on the index, without a
+                                              server ("reel tokens" for the flags)
   reel version                                print the version
 
 Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* environment
@@ -79,6 +82,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return eraseUser(args[1:], stdout, stderr)
 	case "migrate":
 		return migrateCmd(args[1:], stdout, stderr)
+	case "tokens":
+		return tokensCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "reel", version)
 		return nil
@@ -142,6 +147,7 @@ type serveConfig struct {
 	ArchiveRefresh time.Duration // reuse a fetched copy this long before fetching the URL again
 	OrphanGrace    time.Duration // keep unreferenced objects this long before the orphan sweep deletes them
 	Demo           string        // serve the demo shop at /demo/: true, false or auto (off when PublicURL is https)
+	AuditRetention time.Duration // keep audit log entries this long
 }
 
 func env(name, def string) string {
@@ -199,11 +205,19 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	fs.DurationVar(&c.OrphanGrace, "orphan-grace", orphanGrace, "the orphan sweep deletes objects no index row references once they are this old; at least 10m, above the longest time between writing an object and committing its index rows (REEL_ORPHAN_GRACE; docs/storage.md)")
 	fs.StringVar(&c.Demo, "demo", env("REEL_DEMO", "auto"), "serve the demo shop at /demo/, recording into the default project: true, false, or auto, which is off when --public-url is https (a production install) and on otherwise (REEL_DEMO)")
+	auditRetention := env("REEL_AUDIT_RETENTION", "365d")
+	fs.StringVar(&auditRetention, "audit-retention", auditRetention, "keep audit log entries this long, in days (365d) or as a duration; at least 1d (REEL_AUDIT_RETENTION; docs/auth.md)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if _, err := demoOn(c); err != nil {
 		return c, err
+	}
+	if c.AuditRetention, err = parseDays(auditRetention); err != nil {
+		return c, fmt.Errorf("--audit-retention: %w", err)
+	}
+	if c.AuditRetention < 24*time.Hour {
+		return c, errors.New("--audit-retention must be at least 1d")
 	}
 	// A shorter grace could take an object whose index commit is merely slow (an S3 PUT that
 	// retried for minutes) for an orphan.
@@ -325,8 +339,9 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	ih := ingest.New(db, blobs, log, iopts)
 	cache := layout.NewCache(blobs, 64<<20)
-	life := lifecycle.New(db, blobs, log, lifecycle.Options{OrphanGrace: c.OrphanGrace}, cache)
+	life := lifecycle.New(db, blobs, log, lifecycle.Options{OrphanGrace: c.OrphanGrace, AuditRetention: c.AuditRetention}, cache)
 	apiH := api.New(db, blobs, authn, log, cache, life)
+	apiH.SetAudit(audit.New(db, log, audit.Options{ClientIPHeader: c.ClientIPHeader}))
 	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle, Cache: cache})
 	life.SetCompactor(compactor)
 	if c.ArchiveAssets {

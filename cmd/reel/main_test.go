@@ -44,6 +44,17 @@ func TestConfigFromFlagsAndEnv(t *testing.T) {
 	if c.OrphanGrace != time.Hour {
 		t.Fatalf("orphan grace default = %s", c.OrphanGrace)
 	}
+	// Audit entries are kept a year unless told otherwise, in days or as a duration.
+	if c.AuditRetention != 365*24*time.Hour {
+		t.Fatalf("audit retention default = %s", c.AuditRetention)
+	}
+	if c, err = parseServe([]string{"--audit-retention", "30d"}, &stderr); err != nil || c.AuditRetention != 30*24*time.Hour {
+		t.Fatalf("--audit-retention 30d = %s, %v", c.AuditRetention, err)
+	}
+	t.Setenv("REEL_AUDIT_RETENTION", "48h")
+	if c, err = parseServe(nil, &stderr); err != nil || c.AuditRetention != 48*time.Hour {
+		t.Fatalf("REEL_AUDIT_RETENTION=48h = %s, %v", c.AuditRetention, err)
+	}
 	t.Setenv("REEL_ORPHAN_GRACE", "3h")
 	if c, err = parseServe(nil, &stderr); err != nil || c.OrphanGrace != 3*time.Hour {
 		t.Fatalf("REEL_ORPHAN_GRACE = %s, %v", c.OrphanGrace, err)
@@ -63,6 +74,8 @@ func TestConfigErrors(t *testing.T) {
 		{"bad archive switch", map[string]string{"REEL_ARCHIVE_ASSETS": "maybe"}, nil, "REEL_ARCHIVE_ASSETS"},
 		{"bad orphan grace", map[string]string{"REEL_ORPHAN_GRACE": "a while"}, nil, "REEL_ORPHAN_GRACE"},
 		{"orphan grace too short", nil, []string{"--orphan-grace", "1m"}, "at least 10m"},
+		{"bad audit retention", map[string]string{"REEL_AUDIT_RETENTION": "forever"}, nil, "--audit-retention"},
+		{"audit retention too short", nil, []string{"--audit-retention", "2h"}, "at least 1d"},
 		{"stray argument", nil, []string{"extra"}, "unexpected arguments"},
 		{"bad demo switch", map[string]string{"REEL_DEMO": "sometimes"}, nil, "--demo must be true, false or auto"},
 		{"unknown flag", nil, []string{"--nope"}, "not defined"},

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/audit"
 	"github.com/reelhq/reel/internal/lifecycle"
 )
 
@@ -33,6 +34,7 @@ func (a *API) EraseUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	a.audit.Record(r.Context(), r, audit.Erase, project, user, map[string]any{"sessions": rep.Sessions, "content": rep.Content})
 	apierror.JSON(w, http.StatusOK, map[string]any{"erased": rep})
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/audit"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/layout"
 )
@@ -27,6 +28,8 @@ type index interface {
 	playlistIndex
 	shareIndex
 	archiveIndex
+	tokenIndex
+	auditIndex
 }
 
 // blobs is what the API reads from the blob store.
@@ -47,6 +50,9 @@ type API struct {
 	playlists playlistIndex
 	shares    shareIndex
 	archives  archiveIndex
+	tokens    tokenIndex
+	auditLog  auditIndex
+	audit     *audit.Recorder
 	blobs     blobs
 	auth      *auth.Auth
 	log       *slog.Logger
@@ -58,8 +64,12 @@ type API struct {
 // so it can forget what it deleted.
 func New(idx index, b blobs, a *auth.Auth, log *slog.Logger, cache *layout.Cache, e eraser) *API {
 	return &API{sessions: idx, events: idx, projects: idx, insights: idx, alerts: idx, heatmaps: idx, searches: idx,
-		playlists: idx, shares: idx, archives: idx, blobs: b, auth: a, log: log, content: cache, eraser: e}
+		playlists: idx, shares: idx, archives: idx, tokens: idx, auditLog: idx, audit: audit.New(idx, log, audit.Options{}),
+		blobs: b, auth: a, log: log, content: cache, eraser: e}
 }
+
+// SetAudit replaces the audit recorder New made (one that trusts no client address header).
+func (a *API) SetAudit(r *audit.Recorder) { a.audit = r }
 
 // HandlerFunc is an API handler: it writes a response or returns an error.
 type HandlerFunc func(w http.ResponseWriter, r *http.Request) error

@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/layout"
@@ -88,6 +89,11 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 	}
 	if err != nil {
 		return err
+	}
+	if _, ok := auth.PrincipalFrom(ctx); ok {
+		// Someone is watching: the player loads a session's events (share links are public
+		// and carry no person).
+		a.audit.RecordView(r.Context(), r, sess.ProjectID, id)
 	}
 	var all []event
 	seekStart := int64(-1)

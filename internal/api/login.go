@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/audit"
 	"github.com/reelhq/reel/internal/auth"
 )
 
@@ -34,6 +35,7 @@ func (a *API) Login(w http.ResponseWriter, r *http.Request) error {
 	attempt, wait := a.auth.Throttle().Begin(addr, body.Email)
 	if attempt == nil {
 		a.log.WarnContext(r.Context(), "login throttled", "addr", addr, "retry_after", wait.Round(time.Second))
+		a.audit.RecordAs(r.Context(), r, audit.Actor{Email: "(throttled)"}, audit.LoginFailed, "", "", map[string]any{"throttled": true})
 		return &apierror.Error{Status: http.StatusTooManyRequests, Code: "too_many_attempts",
 			Message: "too many failed logins, try again later", RetryAfter: int(wait/time.Second) + 1}
 	}
@@ -41,9 +43,12 @@ func (a *API) Login(w http.ResponseWriter, r *http.Request) error {
 	if errors.Is(err, auth.ErrInvalidCredentials) {
 		// The email is logged only when it names an account: a password typed into the email
 		// field must not end up in the log.
+		// The audit log keeps it on the same terms (never the password).
 		if u.ID != 0 {
 			a.log.WarnContext(r.Context(), "login failed", "addr", addr, "user", u.ID, "email", u.Email)
+			a.audit.RecordAs(r.Context(), r, audit.Actor{UserID: u.ID, Email: u.Email}, audit.LoginFailed, "", "", nil)
 		} else {
+			a.audit.RecordAs(r.Context(), r, audit.Actor{Email: "(no such account)"}, audit.LoginFailed, "", "", nil)
 			a.log.WarnContext(r.Context(), "login failed", "addr", addr, "user", "unknown")
 		}
 		return apierror.New(http.StatusUnauthorized, "invalid_credentials", "wrong email or password")
@@ -54,6 +59,7 @@ func (a *API) Login(w http.ResponseWriter, r *http.Request) error {
 	}
 	attempt.Succeeded()
 	a.log.InfoContext(r.Context(), "login", "addr", addr, "user", u.ID, "email", u.Email)
+	a.audit.RecordAs(r.Context(), r, audit.Actor{UserID: u.ID, Email: u.Email}, audit.Login, "", "", nil)
 	a.auth.SetCookie(w, r, tok)
 	apierror.JSON(w, http.StatusOK, map[string]any{"user": userJSON{Email: u.Email, Role: u.Role}})
 	return nil
@@ -64,8 +70,12 @@ func (a *API) Logout(w http.ResponseWriter, r *http.Request) error {
 	if !auth.SameOrigin(r) {
 		return apierror.New(http.StatusForbidden, "cross_origin", "cross-origin logout refused")
 	}
+	who, authErr := a.auth.Authenticate(r)
 	if err := a.auth.Logout(r.Context(), r); err != nil {
 		return err
+	}
+	if authErr == nil && !who.ViaToken {
+		a.audit.RecordAs(r.Context(), r, audit.Actor{UserID: who.UserID, Email: who.Email}, audit.Logout, "", "", nil)
 	}
 	a.auth.ClearCookie(w, r)
 	w.WriteHeader(http.StatusNoContent)

@@ -1,17 +1,20 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/reelhq/reel/internal/analyze"
 	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/audit"
 	"github.com/reelhq/reel/internal/settings"
 	"github.com/reelhq/reel/internal/store"
 )
@@ -101,6 +104,7 @@ func (a *API) UpdateProject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	before := p
 	var in settingsJSON
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSettingsBody))
 	dec.DisallowUnknownFields()
@@ -150,6 +154,7 @@ func (a *API) UpdateProject(w http.ResponseWriter, r *http.Request) error {
 	if err := a.projects.UpdateProject(ctx, p); err != nil {
 		return err
 	}
+	a.audit.Record(r.Context(), r, audit.ProjectUpdate, p.ID, p.ID, map[string]any{"changed": changedSettings(before, p)})
 	a.log.Info("project settings changed", "project", p.ID)
 	apierror.JSON(w, http.StatusOK, a.projectOut(p))
 	return nil
@@ -176,4 +181,26 @@ func cleanOrigins(in []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// changedSettings names the settings an update changed, for the audit log (values stay out:
+// an SDK configuration may be long).
+func changedSettings(before, after store.Project) []string {
+	out := []string{}
+	if before.Name != after.Name {
+		out = append(out, "name")
+	}
+	if !slices.Equal(before.AllowedOrigins, after.AllowedOrigins) {
+		out = append(out, "allowedOrigins")
+	}
+	if before.RetentionDays != after.RetentionDays {
+		out = append(out, "retentionDays")
+	}
+	if !bytes.Equal(before.SDKConfig, after.SDKConfig) {
+		out = append(out, "sdkConfig")
+	}
+	if !bytes.Equal(before.Friction, after.Friction) {
+		out = append(out, "friction")
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/audit"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/share"
 	"github.com/reelhq/reel/internal/store"
@@ -51,7 +52,8 @@ func (a *API) CreateShare(w http.ResponseWriter, r *http.Request) error {
 			return apierror.New(http.StatusBadRequest, "bad_request", "expiresInHours must be more than 0 and at most 2160 (90 days)")
 		}
 	}
-	if _, err := a.getSession(ctx, id); errors.Is(err, store.ErrNotFound) {
+	sess, err := a.getSession(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	} else if err != nil {
 		return err
@@ -62,6 +64,7 @@ func (a *API) CreateShare(w http.ResponseWriter, r *http.Request) error {
 	}
 	expires := time.Now().Add(ttl).Truncate(time.Second).UTC()
 	token := signer.Sign(id, expires)
+	a.audit.Record(r.Context(), r, audit.ShareCreate, sess.ProjectID, id, map[string]any{"expiresAt": expires})
 	apierror.JSON(w, http.StatusCreated, map[string]any{
 		"token":     token,
 		"path":      "/share/" + token,

@@ -183,6 +183,9 @@ func (a *Auth) Authenticate(r *http.Request) (Principal, error) {
 			// The operator's bootstrap token: set by whoever runs the server, so it is an owner.
 			return Principal{Email: "admin-token", Role: RoleOwner, ViaToken: true, Scope: ScopeAdmin}, nil
 		}
+		if ok && strings.HasPrefix(tok, TokenPrefix) {
+			return a.tokenPrincipal(r.Context(), tok)
+		}
 		return Principal{}, apierror.New(http.StatusUnauthorized, "invalid_token", "invalid bearer token")
 	}
 	c, err := r.Cookie(CookieName)

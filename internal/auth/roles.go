@@ -137,7 +137,9 @@ func (p Principal) Allows(n Need, method string) bool {
 // tokens not limited to projects), the listed ones otherwise.
 func (p Principal) SeesProject(id string) bool {
 	if p.Projects == nil {
-		return AllProjects(p.Role)
+		// An API token not limited to projects, of a creator who sees them all, sees them all
+		// whatever its scope (a read token acts as a viewer).
+		return AllProjects(p.Role) || p.TokenID != ""
 	}
 	return slices.Contains(p.Projects, id)
 }

@@ -27,6 +27,7 @@ type index interface {
 	GetSession(ctx context.Context, id string) (store.Session, error)
 	MissingContent(ctx context.Context, projectID string, hashes []string) ([]string, error)
 	ClaimSession(ctx context.Context, id string, lease time.Duration) (bool, error)
+	PruneAudit(ctx context.Context, before time.Time) (int, error)
 	store.Maintenance
 }
 
@@ -66,19 +67,22 @@ type Options struct {
 	// EraseLease is how long an erasure holds the sessions it deletes against compaction, and
 	// ClaimWait how long it waits for a compaction holding one to finish (ErrBusy after).
 	EraseLease, ClaimWait time.Duration
+	// AuditRetention is how long audit log entries are kept (pruned with retention).
+	AuditRetention time.Duration
 }
 
 // Defaults for Options' zero fields. An orphan exists only after a crash or a write that
 // timed out, so listing every object hourly costs more than it finds; six hours is often
 // enough to keep their cost small.
 var Defaults = Options{Interval: time.Hour, Grace: time.Hour, OrphanGrace: time.Hour, OrphanInterval: 6 * time.Hour, Poll: time.Minute,
-	EraseLease: 5 * time.Minute, ClaimWait: 30 * time.Second}
+	EraseLease: 5 * time.Minute, ClaimWait: 30 * time.Second, AuditRetention: 365 * 24 * time.Hour}
 
 // Names of the jobs in the index's job table (TryJob).
 const (
 	jobRetention = "retention"
 	jobOptimize  = "optimize"
 	jobOrphans   = "orphans"
+	jobAudit     = "audit-retention"
 )
 
 // Lifecycle deletes sessions and content.
@@ -110,6 +114,9 @@ func New(idx index, b blobs, log *slog.Logger, opts Options, caches ...forgetter
 	}
 	if opts.EraseLease <= 0 {
 		opts.EraseLease = Defaults.EraseLease
+	}
+	if opts.AuditRetention <= 0 {
+		opts.AuditRetention = Defaults.AuditRetention
 	}
 	if opts.ClaimWait <= 0 {
 		opts.ClaimWait = Defaults.ClaimWait
@@ -151,6 +158,13 @@ func (l *Lifecycle) RunDue(ctx context.Context) {
 	if l.due(ctx, jobOptimize, l.opts.Interval) {
 		if err := l.index.Optimize(ctx); err != nil && ctx.Err() == nil {
 			l.log.Warn("refreshing planner statistics failed", "err", err)
+		}
+	}
+	if l.due(ctx, jobAudit, l.opts.Interval) {
+		if n, err := l.index.PruneAudit(ctx, l.now(ctx).Add(-l.opts.AuditRetention)); err != nil && ctx.Err() == nil {
+			l.log.Error("pruning the audit log failed", "err", err)
+		} else if n > 0 {
+			l.log.Info("audit log entries past retention removed", "entries", n)
 		}
 	}
 	if l.due(ctx, jobOrphans, l.opts.OrphanInterval) {

@@ -25,9 +25,22 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 		auth.RoleViewer: s.user(t, "viewer@reel.local", auth.RoleViewer, "default"),
 		"anonymous":     {t: t, s: s, c: http.DefaultClient},
 		"bootstrap":     s.admin(t),
+		// API tokens act with the least of their scope and their creator's role.
+		"read token of the owner":  s.token(t, "owner@reel.local", auth.ScopeRead),
+		"write token of the owner": s.token(t, "owner@reel.local", auth.ScopeWrite),
+		"admin token of the owner": s.token(t, "owner@reel.local", auth.ScopeAdmin),
+		"admin token of an admin":  s.token(t, "admin2@reel.local", auth.ScopeAdmin),
+		"admin token of a member":  s.token(t, "member@reel.local", auth.ScopeAdmin),
+		"write token of a viewer":  s.token(t, "viewer@reel.local", auth.ScopeWrite),
+		"read token of a member":   s.token(t, "member@reel.local", auth.ScopeRead),
+		"write token of an admin":  s.token(t, "admin2@reel.local", auth.ScopeWrite),
 	}
 	want := map[string]string{auth.RoleOwner: auth.RoleOwner, auth.RoleAdmin: auth.RoleAdmin, auth.RoleMember: auth.RoleMember,
-		auth.RoleViewer: auth.RoleViewer, "bootstrap": auth.RoleOwner}
+		auth.RoleViewer: auth.RoleViewer, "bootstrap": auth.RoleOwner,
+		"read token of the owner": auth.RoleViewer, "write token of the owner": auth.RoleMember, "admin token of the owner": auth.RoleOwner,
+		"admin token of an admin": auth.RoleAdmin, "admin token of a member": auth.RoleMember, "write token of a viewer": auth.RoleViewer,
+		"read token of a member": auth.RoleViewer, "write token of an admin": auth.RoleMember}
+	scope := map[string]string{"read token of the owner": auth.ScopeRead, "read token of a member": auth.ScopeRead}
 
 	routes := Table(Components{})
 	checked := 0
@@ -50,7 +63,7 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 				if r.Status != http.StatusUnauthorized {
 					t.Errorf("%s %s without a login = %d %s, want 401", method, path, r.Status, r.Body)
 				}
-			case auth.Principal{Role: want[name]}.Allows(rt.Need, method):
+			case auth.Principal{Role: want[name], Scope: scope[name]}.Allows(rt.Need, method):
 				if r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden {
 					t.Errorf("%s %s as %s = %d %s: the role has %s", method, path, name, r.Status, r.Body, rt.Need)
 				}
@@ -74,6 +87,11 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 		"PATCH /api/v1/projects/{project}":               auth.Manage,
 		"POST /api/v1/alerts":                            auth.Manage,
 		"DELETE /api/v1/projects/{project}/users/{user}": auth.Own,
+		"GET /api/v1/tokens":                             auth.Manage,
+		"POST /api/v1/tokens":                            auth.Manage,
+		"DELETE /api/v1/tokens/{id}":                     auth.Manage,
+		"GET /api/v1/audit":                              auth.Manage,
+		"GET /api/v1/audit/export":                       auth.Manage,
 	} {
 		found := false
 		for _, rt := range routes {

@@ -53,6 +53,23 @@ func (s *stack) user(t *testing.T, email, role string, projects ...string) *clie
 	return c
 }
 
+// token makes an API token of scope for the account email (limited to projects, if any) in
+// the store, as `reel tokens create` does, and returns a client that presents it.
+func (s *stack) token(t *testing.T, email, scope string, projects ...string) *client {
+	t.Helper()
+	u, err := s.db.UserByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, id, hash := auth.NewToken()
+	now := time.Now()
+	if err := s.db.CreateToken(context.Background(), store.Token{ID: id, SecretHash: hash, Name: scope + " for " + email, Scope: scope,
+		Projects: projects, CreatedBy: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	return &client{t: t, s: s, c: http.DefaultClient, token: text}
+}
+
 func (c *client) do(method, path, body string) resp {
 	c.t.Helper()
 	var h []string

@@ -93,6 +93,13 @@ func Table(c Components) []Route {
 		{"PUT /api/v1/playlists/{id}/sessions/{session}", auth.Save, h(a.PinSession)},
 		{"DELETE /api/v1/playlists/{id}/sessions/{session}", auth.Save, h(a.UnpinSession)},
 
+		{"GET /api/v1/tokens", auth.Manage, h(a.ListTokens)},
+		{"POST /api/v1/tokens", auth.Manage, h(a.CreateToken)},
+		{"DELETE /api/v1/tokens/{id}", auth.Manage, h(a.RevokeToken)},
+
+		{"GET /api/v1/audit", auth.Manage, h(a.ListAudit)},
+		{"GET /api/v1/audit/export", auth.Manage, h(a.ExportAudit)},
+
 		{"GET /api/v1/share/{token}", auth.Public, h(a.SharedSession)},
 		{"GET /api/v1/share/{token}/events", auth.Public, h(a.SharedEvents)},
 		{"GET /api/v1/share/{token}/tabs", auth.Public, h(a.SharedTabs)},

@@ -20,7 +20,7 @@ import (
 type Mover interface {
 	// Export calls fn with every record of the index, in dependency order: settings, projects,
 	// users, content items, sessions (by id), blob reference counts, saved searches, playlists,
-	// alert rules. It stops at fn's first error and returns it.
+	// alert rules, API tokens, audit entries. It stops at fn's first error and returns it.
 	Export(ctx context.Context, fn func(Record) error) error
 	// Import writes records exported from another index. Each record is one unit that is
 	// either wholly present or absent afterwards, and a record whose unit is already present
@@ -41,7 +41,9 @@ type Record struct {
 	Blob     *BlobRefs
 	Saved    *SavedRecord
 	Playlist *PlaylistRecord
-	Alert    *AlertRule // SavedQuery is not part of the record
+	Alert    *AlertRule  // SavedQuery is not part of the record
+	Token    *Token      // follows its creator
+	Audit    *AuditEntry // last, by id
 }
 
 // UserAccess is the projects a member or viewer was given (SetUserProjects); it follows its
@@ -180,6 +182,10 @@ func (c Counts) Add(r Record) {
 		c["pins"] += int64(len(r.Playlist.Pins))
 	case r.Alert != nil:
 		c["alert rules"]++
+	case r.Token != nil:
+		c["api tokens"]++
+	case r.Audit != nil:
+		c["audit entries"]++
 	case r.Session != nil:
 		s := r.Session
 		c["sessions"]++

@@ -230,6 +230,8 @@ type Index interface {
 	Alerts
 	Archives
 	Saved
+	Tokens
+	Audit
 	Maintenance
 	Mover
 }

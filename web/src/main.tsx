@@ -12,9 +12,11 @@ import { Funnels } from "./funnels";
 import { Heatmaps } from "./heatmaps";
 import { Settings } from "./settings";
 import { PlaylistPage, Playlists } from "./saved";
+import { Tokens } from "./tokens";
+import { AuditLog } from "./audit";
 
 function Header({ user, path }: { user: User | null; path: string }) {
-  const section = ["/issues", "/funnels", "/heatmaps", "/playlists", "/settings"].find((s) => path.startsWith(s)) || "/";
+  const section = ["/issues", "/funnels", "/heatmaps", "/playlists", "/settings", "/tokens", "/audit"].find((s) => path.startsWith(s)) || "/";
   const logout = async () => {
     try {
       await api.logout();
@@ -45,6 +47,13 @@ function Header({ user, path }: { user: User | null; path: string }) {
           ["/playlists", "Playlists", "nav-playlists"],
           ["/heatmaps", "Heatmaps", "nav-heatmaps"],
           ["/settings", "Settings", "nav-settings"],
+          // Admins and owners manage tokens and read the audit log (docs/auth.md).
+          ...(user && (user.role === "admin" || user.role === "owner")
+            ? [
+                ["/tokens", "API tokens", "nav-tokens"],
+                ["/audit", "Audit log", "nav-audit"],
+              ]
+            : []),
         ].map(([href, label, id]) => (
           <a
             href={href}
@@ -123,6 +132,10 @@ function App() {
     page = <Heatmaps loc={loc} />;
   } else if (path === "/settings" || path === "/settings/") {
     page = <Settings loc={loc} />;
+  } else if (path === "/tokens" || path === "/tokens/") {
+    page = <Tokens />;
+  } else if (path === "/audit" || path === "/audit/") {
+    page = <AuditLog loc={loc} />;
   } else {
     page = (
       <main class="page narrow">

@@ -43,6 +43,8 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 		{"saved searches", exportSaved},
 		{"playlists", exportPlaylists},
 		{"alerts", exportAlerts},
+		{"tokens", exportTokens},
+		{"audit", exportAudit},
 	} {
 		if err := part.run(ctx, tx, fn); err != nil {
 			return fmt.Errorf("postgres: export %s: %w", part.name, err)
@@ -480,7 +482,7 @@ func exportAlerts(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) e
 
 // serialTables are the tables whose ids Import writes as given; their sequences are moved past
 // the highest id afterwards, so rows created later never collide with copied ones.
-var serialTables = []string{"users", "content", "saved_searches", "playlists", "alert_rules"}
+var serialTables = []string{"users", "content", "saved_searches", "playlists", "alert_rules", "audit_log"}
 
 // Import writes records in one transaction, each skipped when its unit is already there. It
 // holds the shared-rows lock shared, as every writer that references error messages, heat
@@ -667,6 +669,10 @@ func importRecord(ctx context.Context, tx pgx.Tx, r store.Record) error {
 			a.ID, a.ProjectID, a.Name, a.Kind, a.Fingerprint, a.Threshold, a.Window.Milliseconds(), a.Webhook, ms(a.CreatedAt), optMS(a.FiredAt), saved); err != nil {
 			return notFound(err, fmt.Sprintf("alert %d", a.ID))
 		}
+	case r.Token != nil:
+		return importToken(ctx, tx, r.Token)
+	case r.Audit != nil:
+		return importAudit(ctx, tx, r.Audit)
 	default:
 		return errors.New("empty record")
 	}

@@ -42,6 +42,8 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 		{"saved searches", exportSaved},
 		{"playlists", exportPlaylists},
 		{"alerts", exportAlerts},
+		{"tokens", exportTokens},
+		{"audit", exportAudit},
 	} {
 		if err := part.run(ctx, tx, fn); err != nil {
 			return fmt.Errorf("sqlite: export %s: %w", part.name, err)
@@ -655,6 +657,10 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
 			a.ID, a.ProjectID, a.Name, a.Kind, a.Fingerprint, a.Threshold, a.Window.Milliseconds(), a.Webhook, ms(a.CreatedAt), optMS(a.FiredAt), saved); err != nil {
 			return notFound(err, fmt.Sprintf("alert %d", a.ID))
 		}
+	case r.Token != nil:
+		return importToken(ctx, tx, r.Token)
+	case r.Audit != nil:
+		return importAudit(ctx, tx, r.Audit)
 	default:
 		return errors.New("empty record")
 	}

@@ -170,6 +170,22 @@ func FillForMove(t *testing.T, s store.Index) moveFixture {
 		t.Fatal(err)
 	}
 	mustAlert(t, s, store.AlertRule{ProjectID: "p1", Name: "buyers", SavedSearchID: ss.ID, Threshold: 5, Window: 24 * time.Hour, Webhook: "https://hooks.example/b", CreatedAt: t0})
+	// API tokens (one limited, used and revoked) and audit entries.
+	for _, tk := range []store.Token{
+		{ID: "tokall", SecretHash: strings.Repeat("1", 64), Name: "ci", Scope: "read", CreatedBy: fx.users[0], CreatedAt: t0, ExpiresAt: t0.Add(90 * 24 * time.Hour)},
+		{ID: "tokp2", SecretHash: strings.Repeat("2", 64), Name: "deploy", Scope: "write", Projects: []string{"p2"}, CreatedBy: fx.users[0],
+			CreatedAt: t0.Add(time.Second), ExpiresAt: t0.Add(time.Hour), LastUsedAt: t0.Add(time.Minute), RevokedAt: t0.Add(2 * time.Minute)},
+	} {
+		if err := s.CreateToken(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, action := range []string{"login", "session.view", "token.create"} {
+		if err := s.AppendAudit(ctx, store.AuditEntry{At: t0.Add(time.Duration(i) * time.Second), ActorID: fx.users[0], Actor: "admin@example.com",
+			Action: action, Project: "p1", Target: "s1", Client: "192.0.2.1", Detail: json.RawMessage(`{"n":1}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return fx
 }
 
@@ -270,6 +286,10 @@ func readAll(t *testing.T, s store.Index, fx moveFixture) string {
 	add("EnsureSetting", key, err)
 	idle, err := s.IdleSessions(ctx, time.Now().Add(time.Hour), 10)
 	add("IdleSessions", idle, err)
+	tks, err := s.Tokens(ctx)
+	add("Tokens", tks, err)
+	log, err := s.ListAudit(ctx, store.AuditQuery{Limit: 100})
+	add("ListAudit", log, err)
 	return b.String()
 }
 
@@ -295,7 +315,7 @@ func testMoveRoundTrip(t *testing.T, open func(t *testing.T) store.Index) {
 	if _, err := dst.LoginByTokenHash(context.Background(), "tok", t0); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a login was copied: %v", err)
 	}
-	want := store.Counts{"projects": 2, "users": 2, "project access": 1, "sessions": 4, "settings": 1, "saved searches": 2, "playlists": 1, "pins": 3, "alert rules": 2}
+	want := store.Counts{"projects": 2, "users": 2, "project access": 1, "sessions": 4, "settings": 1, "saved searches": 2, "playlists": 1, "pins": 3, "alert rules": 2, "api tokens": 2, "audit entries": 3}
 	for k, n := range want {
 		if got := countsOf(recs)[k]; got != n {
 			t.Errorf("export counts %d %s, want %d", got, k, n)

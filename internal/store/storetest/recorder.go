@@ -458,3 +458,43 @@ func (x recorded) SetUserProjects(ctx context.Context, a1 int64, a2 []string) er
 	x.r.count("SetUserProjects")
 	return x.ix.SetUserProjects(ctx, a1, a2)
 }
+
+func (x recorded) CreateToken(ctx context.Context, a1 store.Token) error {
+	x.r.count("CreateToken")
+	return x.ix.CreateToken(ctx, a1)
+}
+
+func (x recorded) Tokens(ctx context.Context) ([]store.Token, error) {
+	x.r.count("Tokens")
+	return x.ix.Tokens(ctx)
+}
+
+func (x recorded) TokenByID(ctx context.Context, a1 string) (store.Token, error) {
+	x.r.count("TokenByID")
+	return x.ix.TokenByID(ctx, a1)
+}
+
+func (x recorded) RevokeToken(ctx context.Context, a1 string, a2 time.Time) error {
+	x.r.count("RevokeToken")
+	return x.ix.RevokeToken(ctx, a1, a2)
+}
+
+func (x recorded) TouchToken(ctx context.Context, a1 string, a2 time.Time) error {
+	x.r.count("TouchToken")
+	return x.ix.TouchToken(ctx, a1, a2)
+}
+
+func (x recorded) AppendAudit(ctx context.Context, a1 store.AuditEntry) error {
+	x.r.count("AppendAudit")
+	return x.ix.AppendAudit(ctx, a1)
+}
+
+func (x recorded) ListAudit(ctx context.Context, a1 store.AuditQuery) (store.AuditPage, error) {
+	x.r.count("ListAudit")
+	return x.ix.ListAudit(ctx, a1)
+}
+
+func (x recorded) PruneAudit(ctx context.Context, a1 time.Time) (int, error) {
+	x.r.count("PruneAudit")
+	return x.ix.PruneAudit(ctx, a1)
+}

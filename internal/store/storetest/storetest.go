@@ -49,6 +49,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Index) {
 		{"Projects", testProjects},
 		{"UsersAndLogins", testUsersAndLogins},
 		{"Team", testTeam},
+		{"Tokens", testTokens},
+		{"Audit", testAudit},
 		{"AppendBatch", testAppendBatch},
 		{"DuplicateBatch", testDuplicateBatch},
 		{"SessionOfAnotherProject", testConflict},
