@@ -17,16 +17,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
+
 	"net/netip"
 	"net/url"
-	"os"
+
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/layout"
+	"github.com/reelhq/reel/internal/safehttp"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -332,29 +333,12 @@ func (r *run) text(ctx context.Context, row store.Archived) string {
 
 // reason says briefly why a fetch failed, without the URL (it is in the row) or addresses.
 func reason(err error) string {
-	var ne net.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		return "timed out"
-	case strings.HasPrefix(err.Error(), "archive: "):
-		return strings.TrimPrefix(err.Error(), "archive: ")
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-		if strings.HasPrefix(err.Error(), "archive: ") {
-			return strings.TrimPrefix(err.Error(), "archive: ")
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if m, ok := strings.CutPrefix(e.Error(), "archive: "); ok {
+			return m
 		}
 	}
-	var dns *net.DNSError
-	if errors.As(err, &dns) {
-		return "host not found"
-	}
-	var op *net.OpError
-	if errors.As(err, &op) {
-		return "could not connect"
-	}
-	return "fetch failed"
+	return safehttp.Reason(err)
 }
 
 // A copy is stored as a content item (a JSON string): a stylesheet as its text, anything else

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/reelhq/reel/internal/safehttp"
 )
 
 // counted serves h and counts its requests.
@@ -45,7 +47,7 @@ func serve(t *testing.T, addr string, h http.HandlerFunc) *counted {
 // onlyLoopback1 treats 127.0.0.1 as a public address and everything else by the default rule,
 // so a test server on 127.0.0.1 stands for a public site and 127.0.0.2 for a private one.
 func onlyLoopback1(ip netip.Addr) bool {
-	return ip == netip.MustParseAddr("127.0.0.1") || public(ip)
+	return ip == netip.MustParseAddr("127.0.0.1") || safehttp.Public(ip)
 }
 
 func TestFetchLimits(t *testing.T) {
@@ -178,19 +180,6 @@ func TestFetchSendsNoCredentials(t *testing.T) {
 	if got.Get("Referer") != "https://shop.example/" || got.Get("Cookie") != "" || got.Get("Authorization") != "" ||
 		got.Get("User-Agent") != "Mozilla/5.0 X Reel-Archiver/1" {
 		t.Fatalf("request headers = %v", got)
-	}
-}
-
-func TestPublicAddresses(t *testing.T) {
-	for addr, want := range map[string]bool{
-		"8.8.8.8": true, "2606:4700::1111": true, "93.184.216.34": true,
-		"127.0.0.1": false, "10.1.2.3": false, "172.16.0.1": false, "192.168.1.1": false, "169.254.169.254": false,
-		"100.64.0.1": false, "0.0.0.0": false, "::1": false, "fe80::1": false, "fd00::1": false, "::ffff:127.0.0.1": false,
-		"::ffff:169.254.169.254": false, "64:ff9b::a9fe:a9fe": false, "::7f00:1": false, "224.0.0.1": false, "255.255.255.255": false,
-	} {
-		if got := public(netip.MustParseAddr(addr)); got != want {
-			t.Errorf("public(%s) = %v, want %v", addr, got, want)
-		}
 	}
 }
 
