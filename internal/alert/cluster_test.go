@@ -39,7 +39,7 @@ func TestRunOncePerIntervalAcrossNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		e := New(passes{DB: db, n: &n}, "http://reel.example", slog.New(slog.DiscardHandler))
+		e := New(passes{DB: db, n: &n}, "http://reel.example", slog.New(slog.DiscardHandler), Options{})
 		wg.Go(func() { e.Run(ctx, 2*time.Second) })
 	}
 	wg.Wait()
