@@ -314,8 +314,10 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	apiH := api.New(db, blobs, authn, log, cache, life)
 	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle, Cache: cache})
 	life.SetCompactor(compactor)
+	var archiver *archive.Archiver
 	if c.ArchiveAssets {
-		compactor.SetArchiver(archive.New(db, blobs, cache, log, archive.Options{AllowPrivate: c.ArchivePrivate, Refresh: c.ArchiveRefresh}))
+		archiver = archive.New(db, blobs, cache, log, archive.Options{AllowPrivate: c.ArchivePrivate, Refresh: c.ArchiveRefresh})
+		compactor.SetArchiver(archiver)
 		if c.ArchivePrivate {
 			log.Info("archiving may fetch from loopback, private and link-local addresses (--archive-private)")
 		}
@@ -330,6 +332,9 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	workCtx, stopWork := context.WithCancel(ctx)
 	defer func() { stopWork(); wg.Wait() }()
 	wg.Go(func() { compactor.Run(workCtx) })
+	if archiver != nil {
+		wg.Go(func() { archiver.Run(workCtx) })
+	}
 	wg.Go(func() { life.Run(workCtx) })
 
 	handler := server.Routes(server.Components{
