@@ -3,6 +3,7 @@ package archive
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 
 	"github.com/reelhq/reel/internal/store"
@@ -95,7 +96,12 @@ func (a *Archiver) Run(ctx context.Context) {
 				if j == nil {
 					return
 				}
-				if err := a.archive(ctx, j.sess, j.found); err != nil && ctx.Err() == nil {
+				switch err := a.archive(ctx, j.sess, j.found); {
+				case errors.Is(err, store.ErrNotFound):
+					// Deleted while it waited (erasure, retention): nothing to record. What was
+					// stored for it is unreferenced and goes with the orphan sweep.
+					a.log.Debug("archive: session deleted before it was archived", "session", j.sess.ID)
+				case err != nil && ctx.Err() == nil:
 					a.log.Warn("archive external resources", "session", j.sess.ID, "err", err)
 				}
 				a.finished(j)
