@@ -17,10 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-
 	"net/netip"
 	"net/url"
-
 	"strings"
 	"sync"
 	"time"
@@ -73,9 +71,9 @@ type Options struct {
 // fetching it for every session; a failure is retried after an hour. Four sessions at once,
 // one per project, keep one project's backlog from holding the others' (and one at a time per
 // project keeps its fetch cache whole: two sessions at once would both fetch the URLs they
-// share before either recorded them); two fetches per host
-// is what a browser's HTTP/2 connection or two would carry; ten minutes away from a host that
-// did not answer outlasts a restart or a short outage without hiding a long one for long.
+// share before either recorded them); two fetches per host is what a browser's connection or
+// two would carry; ten minutes away from a host that did not answer outlasts a restart or a
+// short outage without hiding a long one for long.
 var Defaults = Options{Limits: DefaultLimits, Refresh: 24 * time.Hour, Retry: time.Hour, UserAgent: "Reel-Archiver/1",
 	Workers: 4, PerProject: 1, Queue: 1000, PerHost: 2, HostRetry: 10 * time.Minute}
 
