@@ -30,6 +30,9 @@ type slot struct {
 
 type downKey struct{ project, host string }
 
+// maxDown bounds the hosts remembered as not answering, over all projects.
+const maxDown = 10000
+
 func newHosts(per int, retry time.Duration) *hosts {
 	return &hosts{per: per, retry: retry, slots: map[string]*slot{}, down: map[downKey]time.Time{}}
 }
@@ -75,11 +78,19 @@ func (h *hosts) isDown(project, host string, now time.Time) bool {
 func (h *hosts) failed(project, host string, now time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.down) >= 10000 {
+	if len(h.down) >= maxDown {
 		for k, until := range h.down {
 			if !now.Before(until) {
 				delete(h.down, k)
 			}
+		}
+		// Still full (recordings naming thousands of dead hosts): forget one at random rather
+		// than grow; at worst its project pays one more timeout.
+		for k := range h.down {
+			if len(h.down) < maxDown {
+				break
+			}
+			delete(h.down, k)
 		}
 	}
 	h.down[downKey{project, host}] = now.Add(h.retry)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 
 	"github.com/reelhq/reel/internal/store"
@@ -59,8 +60,7 @@ func (q *queue) notify() {
 // as it would with archiving off. The queue lives in memory: sessions waiting when the server
 // stops are not archived.
 func (a *Archiver) Enqueue(sess store.Session, tabs [][]json.RawMessage) {
-	col := collect(tabs)
-	f := found{page: col.page, refs: col.refs}
+	f := a.keep(collect(tabs))
 	if f.empty() {
 		return
 	}
@@ -84,6 +84,25 @@ func (a *Archiver) Enqueue(sess store.Session, tabs [][]json.RawMessage) {
 	q.waiting[p] = append(list, &job{sess: sess, found: f})
 	q.pending++
 	q.notify()
+}
+
+// keep is what a waiting session holds of what collect found: copies of the URLs (a URL from
+// CSS is a slice of the whole stylesheet's text, which must not stay in memory while the
+// session waits), and no more of them than twice the session's resource limit, stylesheets
+// first, as archiving takes them (URLs already archived for the session do not count against
+// the limit, hence twice).
+func (a *Archiver) keep(col *collector) found {
+	f := found{page: strings.Clone(col.page)}
+	room := 2 * a.opts.Limits.Resources
+	for k, list := range col.refs {
+		list = list[:min(len(list), room)]
+		room -= len(list)
+		f.refs[k] = make([]ref, len(list))
+		for i, x := range list {
+			f.refs[k][i] = ref{url: strings.Clone(x.url), kind: x.kind}
+		}
+	}
+	return f
 }
 
 // Run archives queued sessions with Options.Workers workers until ctx is done.

@@ -108,3 +108,35 @@ func TestEnqueue(t *testing.T) {
 		t.Fatalf("Wait = %v with %d pending", err, q.pending)
 	}
 }
+
+// A recording naming thousands of URLs waits holding twice the session's resource limit of them,
+// stylesheets first, and copies of them, not the text they were found in.
+func TestEnqueueKeepsABoundedCopy(t *testing.T) {
+	lim := DefaultLimits
+	lim.Resources = 5
+	a := New(nil, nil, nil, slog.New(slog.DiscardHandler), Options{Limits: lim})
+	css := ""
+	for i := range 1000 {
+		css += fmt.Sprintf(".c%d{background:url(https://cdn.example/bg%d.png)} ", i, i)
+	}
+	sheet, _ := json.Marshal(css)
+	tabs := [][]json.RawMessage{{json.RawMessage(`{"type":2,"timestamp":2,"data":{"node":{"type":0,"id":1,"childNodes":[` +
+		`{"type":2,"id":2,"tagName":"link","attributes":{"rel":"stylesheet","href":"https://cdn.example/a.css"},"childNodes":[]},` +
+		`{"type":2,"id":3,"tagName":"style","attributes":{"_cssText":` + string(sheet) + `},"childNodes":[]}]}}}`)}}
+	a.Enqueue(store.Session{ID: "s1", ProjectID: "p"}, tabs)
+	f := a.queue.waiting["p"][0].found
+	if len(f.refs[kindStylesheet]) != 1 || len(f.refs[kindResource]) != 9 || len(f.refs[kindImage]) != 0 {
+		t.Fatalf("kept %d sheets, %d resources, %d images", len(f.refs[kindStylesheet]), len(f.refs[kindResource]), len(f.refs[kindImage]))
+	}
+}
+
+func TestHostMemoryIsBounded(t *testing.T) {
+	h := newHosts(2, time.Hour)
+	now := time.Now()
+	for i := range maxDown + 50 {
+		h.failed("p", fmt.Sprintf("h%d.example", i), now)
+	}
+	if len(h.down) > maxDown || !h.isDown("p", fmt.Sprintf("h%d.example", maxDown+49), now) {
+		t.Fatalf("%d hosts remembered, or the latest forgotten", len(h.down))
+	}
+}
