@@ -241,6 +241,11 @@ func (e *Evaluator) post(ctx context.Context, r store.AlertRule, n int) error {
 }
 
 func (e *Evaluator) send(ctx context.Context, webhook string, msg Message) error {
+	// The API accepts only http(s) URLs; a rule from elsewhere (an import, an older version)
+	// gets the same answer rather than the transport's.
+	if u, err := url.Parse(webhook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return safehttp.ErrScheme
+	}
 	body, _ := json.Marshal(msg)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, webhook, bytes.NewReader(body))
 	if err != nil {

@@ -205,3 +205,26 @@ func TestWebhookRefusalIsLogged(t *testing.T) {
 		t.Fatalf("log = %q", got)
 	}
 }
+
+// Webhook URLs that reach the evaluator without the API's checks (stored by an older version,
+// moved by `reel migrate`) are refused with a reason, and nothing is dialled.
+func TestHostileWebhookURLs(t *testing.T) {
+	for _, tc := range []struct{ url, reason string }{
+		{"file:///etc/passwd", "only http and https URLs are fetched"},
+		{"gopher://127.0.0.1:70/", "only http and https URLs are fetched"},
+		{"http://", "only http and https URLs are fetched"},
+		{"http://169.254.169.254/latest/meta-data/", "refusing a loopback, private or link-local address: 169.254.169.254"},
+		{"http://[::1]:9/", "refusing a loopback, private or link-local address: ::1"},
+		{"http://[::ffff:10.0.0.1]:9/", "refusing a loopback, private or link-local address: 10.0.0.1"},
+		{"http://0.0.0.0:9/", "refusing a loopback, private or link-local address: 0.0.0.0"},
+	} {
+		t.Run(tc.url, func(t *testing.T) {
+			db := withRules(t, tc.url)
+			var l logs
+			n, err := New(db, "http://reel.example", l.logger(), Options{}).RunOnce(context.Background(), time.Now())
+			if err != nil || n != 0 || !strings.Contains(l.String(), tc.reason) {
+				t.Fatalf("fired %d (%v); log:\n%s", n, err, l.String())
+			}
+		})
+	}
+}
