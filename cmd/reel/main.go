@@ -145,6 +145,7 @@ type serveConfig struct {
 	ArchiveAssets  bool          // fetch and keep what recordings reference without carrying
 	ArchivePrivate bool          // let those fetches reach loopback, private and link-local addresses
 	ArchiveRefresh time.Duration // reuse a fetched copy this long before fetching the URL again
+	WebhookPrivate bool          // let alert webhooks reach loopback, private and link-local addresses
 	OrphanGrace    time.Duration // keep unreferenced objects this long before the orphan sweep deletes them
 	Demo           string        // serve the demo shop at /demo/: true, false or auto (off when PublicURL is https)
 	AuditRetention time.Duration // keep audit log entries this long
@@ -199,6 +200,11 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.BoolVar(&c.ArchiveAssets, "archive-assets", archiveOn, "after compaction, fetch and keep the stylesheets, fonts and images a recording references but could not inline, so replays keep their look (REEL_ARCHIVE_ASSETS; docs/archive.md)")
 	fs.BoolVar(&c.ArchivePrivate, "archive-private", archivePrivate, "let --archive-assets fetch from loopback, private and link-local addresses (REEL_ARCHIVE_PRIVATE)")
 	fs.DurationVar(&c.ArchiveRefresh, "archive-refresh", refresh, "reuse an archived copy for other sessions this long before fetching its URL again (REEL_ARCHIVE_REFRESH)")
+	webhookPrivate, err := strconv.ParseBool(env("REEL_WEBHOOK_PRIVATE", "false"))
+	if err != nil {
+		return c, fmt.Errorf("REEL_WEBHOOK_PRIVATE: %w", err)
+	}
+	fs.BoolVar(&c.WebhookPrivate, "webhook-private", webhookPrivate, "let alert webhooks post to loopback, private and link-local addresses, e.g. a chat server on the same network (REEL_WEBHOOK_PRIVATE; docs/api.md Alerts)")
 	orphanGrace, err := time.ParseDuration(env("REEL_ORPHAN_GRACE", lifecycle.Defaults.OrphanGrace.String()))
 	if err != nil {
 		return c, fmt.Errorf("REEL_ORPHAN_GRACE: %w", err)
@@ -344,8 +350,10 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	apiH.SetAudit(audit.New(db, log, audit.Options{ClientIPHeader: c.ClientIPHeader}))
 	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle, Cache: cache})
 	life.SetCompactor(compactor)
+	var archiver *archive.Archiver
 	if c.ArchiveAssets {
-		compactor.SetArchiver(archive.New(db, blobs, cache, log, archive.Options{AllowPrivate: c.ArchivePrivate, Refresh: c.ArchiveRefresh}))
+		archiver = archive.New(db, blobs, cache, log, archive.Options{AllowPrivate: c.ArchivePrivate, Refresh: c.ArchiveRefresh})
+		compactor.SetArchiver(archiver)
 		if c.ArchivePrivate {
 			log.Info("archiving may fetch from loopback, private and link-local addresses (--archive-private)")
 		}
@@ -360,6 +368,9 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	workCtx, stopWork := context.WithCancel(ctx)
 	defer func() { stopWork(); wg.Wait() }()
 	wg.Go(func() { compactor.Run(workCtx) })
+	if archiver != nil {
+		wg.Go(func() { archiver.Run(workCtx) })
+	}
 	wg.Go(func() { life.Run(workCtx) })
 
 	var demoH http.Handler
@@ -387,7 +398,10 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String()
 	}
-	alerts := alert.New(db, publicURL, log)
+	alerts := alert.New(db, publicURL, log, alert.Options{AllowPrivate: c.WebhookPrivate})
+	if c.WebhookPrivate {
+		log.Info("alert webhooks may post to loopback, private and link-local addresses (--webhook-private)")
+	}
 	wg.Go(func() { alerts.Run(workCtx, time.Minute) })
 	printBanner(stdout, ln.Addr().String(), c, indexAt, blobsAt, first)
 	log.Info("listening", "addr", ln.Addr().String(), "data", c.Data, "version", version)

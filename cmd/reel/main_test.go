@@ -40,6 +40,17 @@ func TestConfigFromFlagsAndEnv(t *testing.T) {
 	if c, err = parseServe([]string{"--archive-assets=false", "--archive-refresh", "2h"}, &stderr); err != nil || c.ArchiveAssets || !c.ArchivePrivate || c.ArchiveRefresh != 2*time.Hour {
 		t.Fatalf("archive settings = %v %v %v, %v", c.ArchiveAssets, c.ArchivePrivate, c.ArchiveRefresh, err)
 	}
+	// Webhooks stay off private addresses unless told; the archive's switch does not change that.
+	if c.WebhookPrivate {
+		t.Fatal("--archive-private let webhooks post to private addresses")
+	}
+	t.Setenv("REEL_WEBHOOK_PRIVATE", "true")
+	if c, err := parseServe(nil, &stderr); err != nil || !c.WebhookPrivate {
+		t.Fatalf("REEL_WEBHOOK_PRIVATE = %v, %v", c.WebhookPrivate, err)
+	}
+	if c, err := parseServe([]string{"--webhook-private=false"}, &stderr); err != nil || c.WebhookPrivate {
+		t.Fatalf("--webhook-private=false = %v, %v", c.WebhookPrivate, err)
+	}
 	// Orphans are kept an hour by default.
 	if c.OrphanGrace != time.Hour {
 		t.Fatalf("orphan grace default = %s", c.OrphanGrace)
@@ -72,6 +83,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad compact idle", map[string]string{"REEL_COMPACT_IDLE": "soon"}, nil, "REEL_COMPACT_IDLE"},
 		{"bad rate", map[string]string{"REEL_INGEST_RATE_PER_IP": "lots"}, nil, "REEL_INGEST_RATE_PER_IP"},
 		{"bad archive switch", map[string]string{"REEL_ARCHIVE_ASSETS": "maybe"}, nil, "REEL_ARCHIVE_ASSETS"},
+		{"bad webhook switch", map[string]string{"REEL_WEBHOOK_PRIVATE": "perhaps"}, nil, "REEL_WEBHOOK_PRIVATE"},
 		{"bad orphan grace", map[string]string{"REEL_ORPHAN_GRACE": "a while"}, nil, "REEL_ORPHAN_GRACE"},
 		{"orphan grace too short", nil, []string{"--orphan-grace", "1m"}, "at least 10m"},
 		{"bad audit retention", map[string]string{"REEL_AUDIT_RETENTION": "forever"}, nil, "--audit-retention"},

@@ -9,13 +9,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
+	"github.com/reelhq/reel/internal/safehttp"
 	"github.com/reelhq/reel/internal/search"
 	"github.com/reelhq/reel/internal/store"
 )
@@ -29,17 +35,47 @@ type index interface {
 	TryJob(ctx context.Context, name string, every time.Duration) (bool, error)
 }
 
+// Options tune posting.
+type Options struct {
+	// AllowPrivate lets webhooks reach loopback, private and link-local addresses (a chat
+	// server on Reel's own network; tests). Off, such a webhook is refused when it is dialled.
+	AllowPrivate bool
+	// Timeout bounds one post, redirects included (default 10 s).
+	Timeout time.Duration
+	// Parallel is how many webhooks are posted at once (default 8).
+	Parallel int
+
+	allow func(netip.Addr) bool // tests: which addresses count as reachable
+}
+
+// Defaults: a chat service answers a webhook in well under a second; ten seconds is for one
+// that is having a bad day, not for one that is gone.
+var Defaults = Options{Timeout: 10 * time.Second, Parallel: 8}
+
+// webhookRedirects is how many redirects a post follows (a moved receiver answers 307/308).
+const webhookRedirects = 3
+
 // Evaluator checks rules and posts to webhooks.
 type Evaluator struct {
 	index   index
 	client  *http.Client
 	baseURL string // the dashboard, for links in messages
 	log     *slog.Logger
+	opts    Options
 }
 
-// New returns an Evaluator; baseURL is where the dashboard is reached (for links).
-func New(idx index, baseURL string, log *slog.Logger) *Evaluator {
-	return &Evaluator{index: idx, client: &http.Client{Timeout: 10 * time.Second}, baseURL: strings.TrimRight(baseURL, "/"), log: log}
+// New returns an Evaluator; baseURL is where the dashboard is reached (for links). Webhooks are
+// posted through a safehttp client: a rule's URL is typed by a project's admin, who must not be
+// able to make the server post into the network it runs in.
+func New(idx index, baseURL string, log *slog.Logger, opts Options) *Evaluator {
+	if opts.Timeout <= 0 {
+		opts.Timeout = Defaults.Timeout
+	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = Defaults.Parallel
+	}
+	client := safehttp.New(safehttp.Options{Timeout: opts.Timeout, Redirects: webhookRedirects, AllowPrivate: opts.AllowPrivate, Allow: opts.allow})
+	return &Evaluator{index: idx, client: client, baseURL: strings.TrimRight(baseURL, "/"), log: log, opts: opts}
 }
 
 // Run evaluates the rules every interval until ctx is done, once across every node sharing the
@@ -77,13 +113,41 @@ type Message struct {
 	URL      string `json:"url"`
 }
 
-// RunOnce evaluates all rules at now and returns how many fired.
+// RunOnce evaluates all rules at now and returns how many fired. The webhooks of the rules that
+// fire are posted at once (up to Options.Parallel), so a slow receiver holds back only its own
+// rule's message, for at most its timeout.
 func (e *Evaluator) RunOnce(ctx context.Context, now time.Time) (int, error) {
 	rules, err := e.index.Alerts(ctx, "")
 	if err != nil {
 		return 0, err
 	}
-	fired := 0
+	var (
+		wg    sync.WaitGroup
+		fired atomic.Int64
+		slots = make(chan struct{}, e.opts.Parallel)
+	)
+	err = e.each(ctx, rules, now, func(r store.AlertRule, n int) error {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if err := e.post(ctx, r, n); err != nil {
+				e.failed(r, err)
+				return
+			}
+			fired.Add(1)
+		})
+		return nil
+	})
+	wg.Wait()
+	return int(fired.Load()), err
+}
+
+// each calls post for every rule due to fire at now, once it has marked it fired.
+func (e *Evaluator) each(ctx context.Context, rules []store.AlertRule, now time.Time, post func(r store.AlertRule, n int) error) error {
 	for _, r := range rules {
 		since := now.Add(-r.Window)
 		if !r.FiredAt.IsZero() && r.FiredAt.After(since) {
@@ -96,7 +160,7 @@ func (e *Evaluator) RunOnce(ctx context.Context, now time.Time) (int, error) {
 			continue
 		}
 		if err != nil {
-			return fired, err
+			return err
 		}
 		if n < r.Threshold {
 			continue
@@ -105,13 +169,29 @@ func (e *Evaluator) RunOnce(ctx context.Context, now time.Time) (int, error) {
 		if err != nil || !ok {
 			continue
 		}
-		if err := e.post(ctx, r, n); err != nil {
-			e.log.Warn("alert webhook failed", "rule", r.ID, "err", err)
-			continue
+		if err := post(r, n); err != nil {
+			return err
 		}
-		fired++
 	}
-	return fired, nil
+	return nil
+}
+
+// failed logs why a rule's webhook was not delivered: the reason and the receiver's host, not
+// its URL (a Slack or Discord webhook URL is itself the credential).
+func (e *Evaluator) failed(r store.AlertRule, err error) {
+	host := ""
+	if u, perr := url.Parse(r.Webhook); perr == nil {
+		host = u.Host
+	}
+	reason := safehttp.Reason(err)
+	var refused *statusError
+	switch {
+	case errors.As(err, &refused):
+		reason = refused.Error()
+	case errors.Is(err, safehttp.ErrPrivate) && !e.opts.AllowPrivate:
+		reason += " (--webhook-private allows it)"
+	}
+	e.log.Warn("alert webhook failed", "rule", r.ID, "project", r.ProjectID, "host", host, "reason", reason)
 }
 
 // errSavedQuery is a rule whose saved search no longer parses (the language changed since).
@@ -161,6 +241,11 @@ func (e *Evaluator) post(ctx context.Context, r store.AlertRule, n int) error {
 }
 
 func (e *Evaluator) send(ctx context.Context, webhook string, msg Message) error {
+	// The API accepts only http(s) URLs; a rule from elsewhere (an import, an older version)
+	// gets the same answer rather than the transport's.
+	if u, err := url.Parse(webhook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return safehttp.ErrScheme
+	}
 	body, _ := json.Marshal(msg)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, webhook, bytes.NewReader(body))
 	if err != nil {
@@ -171,9 +256,37 @@ func (e *Evaluator) send(ctx context.Context, webhook string, msg Message) error
 	if err != nil {
 		return err
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
+	// A short look at the answer: enough for a receiver's reason ("invalid_token"), and
+	// reading it lets the connection be reused. Whatever is longer is not read.
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	if resp.StatusCode >= 300 {
-		return fmt.Errorf("webhook answered %s", resp.Status)
+		return &statusError{status: resp.Status, body: answer}
 	}
 	return nil
+}
+
+// statusError is a receiver that answered with something other than success.
+type statusError struct {
+	status string
+	body   []byte
+}
+
+func (e *statusError) Error() string {
+	msg := "webhook answered " + e.status
+	if text := printable(e.body, 120); text != "" {
+		msg += ": " + text
+	}
+	return msg
+}
+
+// printable is the start of b as one line of printable text, at most n bytes.
+func printable(b []byte, n int) string {
+	s := strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, string(b[:min(len(b), n)]))
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -68,7 +68,7 @@ func TestRulesPostToWebhookOncePerWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e := New(db, "http://reel.example", slog.New(slog.DiscardHandler))
+	e := New(db, "http://reel.example", slog.New(slog.DiscardHandler), Options{AllowPrivate: true})
 	n, err := e.RunOnce(ctx, now)
 	if err != nil || n != 1 || len(got) != 1 {
 		t.Fatalf("first pass fired %d (%v), webhook got %+v", n, err, got)
@@ -138,7 +138,7 @@ func TestRuleOnSavedSearch(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e := New(db, "http://reel.example/", slog.New(slog.DiscardHandler))
+	e := New(db, "http://reel.example/", slog.New(slog.DiscardHandler), Options{AllowPrivate: true})
 	n, err := e.RunOnce(ctx, now)
 	if err != nil || n != 1 || len(got) != 1 {
 		t.Fatalf("fired %d (%v), webhook got %+v", n, err, got)

@@ -25,8 +25,10 @@ func (p passes) Alerts(ctx context.Context, projectID string) ([]store.AlertRule
 }
 
 // Three nodes running the evaluator on one PostgreSQL database evaluate once per interval in
-// all, not once per node: over 3.5 intervals of 2 s, polled every second, one pass at start and
-// one after the interval (each node alone would make two: eight more).
+// all, not once per node: over 3.5 s with an interval of 2 s, polled every second, one pass at
+// start and, when the poll after the interval comes in time, one more; each node on its own
+// would make three passes at start alone. (Exactly two depended on the machine's load: the
+// poll that finds the second pass due can come after the 3.5 s.)
 func TestRunOncePerIntervalAcrossNodes(t *testing.T) {
 	url := pgtest.URL(t)
 	var n atomic.Int32
@@ -39,11 +41,11 @@ func TestRunOncePerIntervalAcrossNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		e := New(passes{DB: db, n: &n}, "http://reel.example", slog.New(slog.DiscardHandler))
+		e := New(passes{DB: db, n: &n}, "http://reel.example", slog.New(slog.DiscardHandler), Options{})
 		wg.Go(func() { e.Run(ctx, 2*time.Second) })
 	}
 	wg.Wait()
-	if got := n.Load(); got != 2 {
-		t.Fatalf("%d alert passes across 3 nodes in 3.5 s with a 2 s interval, want 2", got)
+	if got := n.Load(); got < 1 || got > 2 {
+		t.Fatalf("%d alert passes across 3 nodes in 3.5 s with a 2 s interval, want 1 or 2", got)
 	}
 }

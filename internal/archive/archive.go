@@ -17,16 +17,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/netip"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/layout"
+	"github.com/reelhq/reel/internal/safehttp"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -55,13 +54,28 @@ type Options struct {
 	AllowPrivate bool
 	// UserAgent is added to the visitor's User-Agent (or sent alone when the session has none).
 	UserAgent string
+	// Workers is how many sessions are archived at once, across projects; PerProject how many
+	// of one project's. Queue is how many of a project's sessions may wait.
+	Workers, PerProject, Queue int
+	// PerHost is how many fetches go to one host at once, across sessions and projects.
+	PerHost int
+	// HostRetry is how long a project leaves a host alone after it did not answer (a timeout,
+	// a refused connection, an unknown name): the session's other URLs there are recorded as
+	// not fetched instead of each costing a timeout.
+	HostRetry time.Duration
 
 	allow func(netip.Addr) bool // tests: which addresses count as reachable
 }
 
 // Defaults: a day between fetches of the same URL keeps up with a site's deploys without
-// fetching it for every session; a failure is retried after an hour.
-var Defaults = Options{Limits: DefaultLimits, Refresh: 24 * time.Hour, Retry: time.Hour, UserAgent: "Reel-Archiver/1"}
+// fetching it for every session; a failure is retried after an hour. Four sessions at once,
+// one per project, keep one project's backlog from holding the others' (and one at a time per
+// project keeps its fetch cache whole: two sessions at once would both fetch the URLs they
+// share before either recorded them); two fetches per host is what a browser's connection or
+// two would carry; ten minutes away from a host that did not answer outlasts a restart or a
+// short outage without hiding a long one for long.
+var Defaults = Options{Limits: DefaultLimits, Refresh: 24 * time.Hour, Retry: time.Hour, UserAgent: "Reel-Archiver/1",
+	Workers: 4, PerProject: 1, Queue: 1000, PerHost: 2, HostRetry: 10 * time.Minute}
 
 // Archiver fetches and records sessions' external resources.
 type Archiver struct {
@@ -71,6 +85,8 @@ type Archiver struct {
 	log     *slog.Logger
 	opts    Options
 	fetch   *fetcher
+	hosts   *hosts
+	queue   *queue
 }
 
 // New returns an Archiver; zero options take the defaults. cache reads stored stylesheets back
@@ -81,7 +97,7 @@ func New(idx index, b blobs, cache *layout.Cache, log *slog.Logger, opts Options
 	for _, f := range []struct {
 		v   *time.Duration
 		def time.Duration
-	}{{&l.Timeout, d.Limits.Timeout}, {&l.Deadline, d.Limits.Deadline}, {&opts.Refresh, d.Refresh}, {&opts.Retry, d.Retry}} {
+	}{{&l.Timeout, d.Limits.Timeout}, {&l.Deadline, d.Limits.Deadline}, {&opts.Refresh, d.Refresh}, {&opts.Retry, d.Retry}, {&opts.HostRetry, d.HostRetry}} {
 		if *f.v <= 0 {
 			*f.v = f.def
 		}
@@ -94,11 +110,14 @@ func New(idx index, b blobs, cache *layout.Cache, log *slog.Logger, opts Options
 			*f.v = f.def
 		}
 	}
-	if l.Resources <= 0 {
-		l.Resources = d.Limits.Resources
-	}
-	if l.Concurrency <= 0 {
-		l.Concurrency = d.Limits.Concurrency
+	for _, f := range []struct {
+		v   *int
+		def int
+	}{{&l.Resources, d.Limits.Resources}, {&l.Concurrency, d.Limits.Concurrency}, {&opts.Workers, d.Workers}, {&opts.PerProject, d.PerProject},
+		{&opts.Queue, d.Queue}, {&opts.PerHost, d.PerHost}} {
+		if *f.v <= 0 {
+			*f.v = f.def
+		}
 	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = d.UserAgent
@@ -107,7 +126,8 @@ func New(idx index, b blobs, cache *layout.Cache, log *slog.Logger, opts Options
 	if allow == nil && opts.AllowPrivate {
 		allow = func(netip.Addr) bool { return true }
 	}
-	return &Archiver{index: idx, blobs: b, content: cache, log: log, opts: opts, fetch: newFetcher(*l, opts.UserAgent, allow)}
+	return &Archiver{index: idx, blobs: b, content: cache, log: log, opts: opts, fetch: newFetcher(*l, opts.UserAgent, allow),
+		hosts: newHosts(opts.PerHost, opts.HostRetry), queue: newQueue()}
 }
 
 // run is one session's archiving.
@@ -126,12 +146,11 @@ type run struct {
 	fetched int // resources fetched over the network (the others came from the cache)
 }
 
-// Session archives what a compacted session's events (each tab's, markers resolved) use
-// without carrying. It returns once every fetch is done or the deadline passed; what was
-// archived is recorded either way.
-func (a *Archiver) Session(ctx context.Context, sess store.Session, tabs [][]json.RawMessage) error {
-	col := collect(tabs)
-	if len(col.refs[kindStylesheet])+len(col.refs[kindResource])+len(col.refs[kindImage]) == 0 {
+// archive archives what a compacted session uses without carrying (found in its events, each
+// tab's, markers resolved). It returns once every fetch is done or the deadline passed; what
+// was archived is recorded either way.
+func (a *Archiver) archive(ctx context.Context, sess store.Session, col found) error {
+	if col.empty() {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.opts.Limits.Deadline)
@@ -269,7 +288,22 @@ func (r *run) one(ctx context.Context, x ref) string {
 		}
 	}
 
+	host := hostOf(x.url)
+	release, err := a.hosts.acquire(ctx, host)
+	if err != nil {
+		return "" // the session ran out of time waiting for the host
+	}
+	if a.hosts.isDown(project, host, time.Now()) {
+		release()
+		r.take(store.Archived{URL: x.url, Error: errHostDown, FetchedAt: now}, store.ContentRef{})
+		return ""
+	}
 	f, err := a.fetch.get(ctx, x.url, x.kind, r.page, r.sess.UserAgent)
+	if hostFailure(err) && ctx.Err() == nil {
+		// Remembered before the slot is given back, so the fetch waiting for it sees it.
+		a.hosts.failed(project, host, time.Now())
+	}
+	release()
 	if err != nil && (errors.Is(err, ErrScheme) || errors.Is(err, ErrPrivate) || ctx.Err() != nil) {
 		// Refused by policy, or the session ran out of time: not a fact about the URL.
 		a.log.Debug("archive: not fetched", "session", r.sess.ID, "err", err)
@@ -299,6 +333,10 @@ func (r *run) one(ctx context.Context, x ref) string {
 	}
 	return ""
 }
+
+// errHostDown is the reason recorded for a URL not fetched because its host did not answer
+// another of the project's fetches a moment before.
+const errHostDown = "not fetched: the host did not answer a moment ago"
 
 // take adds a row (and the content it holds) to the session's archive, unless its bytes would
 // go over the session's cap.
@@ -332,29 +370,12 @@ func (r *run) text(ctx context.Context, row store.Archived) string {
 
 // reason says briefly why a fetch failed, without the URL (it is in the row) or addresses.
 func reason(err error) string {
-	var ne net.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		return "timed out"
-	case strings.HasPrefix(err.Error(), "archive: "):
-		return strings.TrimPrefix(err.Error(), "archive: ")
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-		if strings.HasPrefix(err.Error(), "archive: ") {
-			return strings.TrimPrefix(err.Error(), "archive: ")
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if m, ok := strings.CutPrefix(e.Error(), "archive: "); ok {
+			return m
 		}
 	}
-	var dns *net.DNSError
-	if errors.As(err, &dns) {
-		return "host not found"
-	}
-	var op *net.OpError
-	if errors.As(err, &op) {
-		return "could not connect"
-	}
-	return "fetch failed"
+	return safehttp.Reason(err)
 }
 
 // A copy is stored as a content item (a JSON string): a stylesheet as its text, anything else

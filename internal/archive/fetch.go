@@ -2,17 +2,15 @@ package archive
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/reelhq/reel/internal/safehttp"
 )
 
 // Limits bound what one fetch, and one session, may cost.
@@ -38,8 +36,8 @@ var DefaultLimits = Limits{Timeout: 10 * time.Second, CSS: 2 << 20, Other: 4 << 
 
 // Errors a fetch is refused with before anything is sent; a refused URL is not recorded.
 var (
-	ErrScheme  = errors.New("archive: only http and https URLs are fetched")
-	ErrPrivate = errors.New("archive: refusing a loopback, private or link-local address")
+	ErrScheme  = safehttp.ErrScheme
+	ErrPrivate = safehttp.ErrPrivate
 )
 
 // Fetched is a resource as the server fetched it.
@@ -48,8 +46,9 @@ type Fetched struct {
 	Type string // the Content-Type it is served with (see serveType)
 }
 
-// fetcher makes the HTTP requests: no cookies, no proxy from the environment, redirects only
-// to http(s), and every connection's address checked after name resolution.
+// fetcher makes the HTTP requests through a safehttp client: no cookies, no proxy from the
+// environment, redirects only to http(s), and every connection's address checked after name
+// resolution.
 type fetcher struct {
 	client *http.Client
 	limits Limits
@@ -57,86 +56,9 @@ type fetcher struct {
 	sem    chan struct{}
 }
 
-// public reports whether a fetch may connect to ip: not loopback, private (RFC 1918, unique
-// local), link-local, multicast, unspecified, shared (CGNAT), or otherwise reserved.
-func public(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() || !ip.IsValid() {
-		return false
-	}
-	for _, p := range reserved {
-		if p.Contains(ip) {
-			return false
-		}
-	}
-	return true
-}
-
-var reserved = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"),   // shared address space (CGNAT)
-	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
-	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
-	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and broadcast
-	netip.MustParsePrefix("64:ff9b::/96"),    // NAT64: an IPv4 address behind an IPv6 prefix
-	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use NAT64
-	netip.MustParsePrefix("2002::/16"),       // 6to4, which embeds an IPv4 address
-	netip.MustParsePrefix("2001::/32"),       // Teredo, likewise
-	netip.MustParsePrefix("fec0::/10"),       // deprecated site-local
-	netip.MustParsePrefix("::/96"),           // IPv4-compatible (deprecated), and unspecified
-	netip.MustParsePrefix("100::/64"),        // discard-only
-	netip.MustParsePrefix("2001:db8::/32"),   // documentation
-	netip.MustParsePrefix("3fff::/20"),       // documentation
-	netip.MustParsePrefix("5f00::/16"),       // segment routing
-	netip.MustParsePrefix("ff00::/8"),        // multicast
-	netip.MustParsePrefix("::ffff:0:0/96"),   // IPv4-mapped, when not unmapped above
-	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated
-}
-
 // newFetcher returns a fetcher; allow decides which addresses may be dialled (nil: public ones).
 func newFetcher(limits Limits, agent string, allow func(netip.Addr) bool) *fetcher {
-	if allow == nil {
-		allow = public
-	}
-	dialer := &net.Dialer{
-		Timeout: limits.Timeout,
-		// Control sees the address actually dialled, after name resolution and for every
-		// redirect, so a name that resolves to a private address is refused like the address.
-		Control: func(network, address string, _ syscall.RawConn) error {
-			host, _, err := net.SplitHostPort(address)
-			if err != nil {
-				return err
-			}
-			ip, err := netip.ParseAddr(host)
-			if err != nil || !allow(ip) {
-				return fmt.Errorf("%w: %s", ErrPrivate, host)
-			}
-			return nil
-		},
-	}
-	transport := &http.Transport{
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		TLSHandshakeTimeout:   limits.Timeout,
-		ResponseHeaderTimeout: limits.Timeout,
-		MaxIdleConns:          16,
-		IdleConnTimeout:       30 * time.Second,
-	}
-	client := &http.Client{
-		Transport: transport,
-		Timeout:   limits.Timeout,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 5 {
-				return errors.New("archive: more than 5 redirects")
-			}
-			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-				return fmt.Errorf("%w: redirect to %s", ErrScheme, req.URL.Scheme)
-			}
-			return nil
-		},
-	}
+	client := safehttp.New(safehttp.Options{Timeout: limits.Timeout, Redirects: 5, Allow: allow})
 	n := max(limits.Concurrency, 1)
 	return &fetcher{client: client, limits: limits, agent: agent, sem: make(chan struct{}, n)}
 }
@@ -197,15 +119,9 @@ func (f *fetcher) get(ctx context.Context, u string, k kind, referer, userAgent 
 	if k == kindStylesheet {
 		limit = f.limits.CSS
 	}
-	if resp.ContentLength > limit {
-		return Fetched{}, fmt.Errorf("archive: %d bytes, over the %d-byte cap", resp.ContentLength, limit)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, err := safehttp.Read(resp, limit)
 	if err != nil {
 		return Fetched{}, err
-	}
-	if int64(len(body)) > limit {
-		return Fetched{}, fmt.Errorf("archive: over the %d-byte cap", limit)
 	}
 	typ, err := serveType(k, resp.Header.Get("Content-Type"), body)
 	if err != nil {

@@ -80,9 +80,34 @@ func page(s *site, at int64) []json.RawMessage {
 		s.URL+"/css/app.css", s.URL+"/private/auth.css", s.URL+"/logo.png", "background:url("+s.URL+"/attr.png)")), click(at + 500)}
 }
 
-func (e *env) withArchiver(opts archive.Options) {
-	opts.AllowPrivate = true // the test site is on 127.0.0.1
-	e.comp.SetArchiver(archive.New(e.db, e.blobs, layout.NewCache(e.blobs, 16<<20), slog.New(slog.DiscardHandler), opts))
+// withArchiver has the compactor archive through an archiver whose pool runs until the test
+// ends (or the next withArchiver).
+func (e *env) withArchiver(t *testing.T, opts archive.Options) *archive.Archiver {
+	return e.withArchiverLog(t, opts, slog.New(slog.DiscardHandler))
+}
+
+func (e *env) withArchiverLog(t *testing.T, opts archive.Options, log *slog.Logger) *archive.Archiver {
+	opts.AllowPrivate = true // the test sites are on 127.0.0.1
+	if e.stopArchiver != nil {
+		e.stopArchiver()
+	}
+	e.arch = archive.New(e.db, e.blobs, layout.NewCache(e.blobs, 16<<20), log, opts)
+	e.comp.SetArchiver(e.arch)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.arch.Run(ctx); close(done) }()
+	e.stopArchiver = func() { cancel(); <-done }
+	t.Cleanup(e.stopArchiver)
+	return e.arch
+}
+
+// runAndArchive compacts what is idle and waits for the archiver to be done with it.
+func (e *env) runAndArchive(ctx context.Context) (int, error) {
+	n, err := e.comp.RunOnce(ctx, time.Now().Add(time.Second))
+	if err != nil {
+		return n, err
+	}
+	return n, e.arch.Wait(ctx)
 }
 
 // get calls a GET handler of the API as the dashboard would.
@@ -114,12 +139,12 @@ func (e *env) archiveList(t *testing.T, id string) archiveList {
 
 func TestCompactionArchivesExternalResources(t *testing.T) {
 	e := newEnv(t)
-	e.withArchiver(archive.Options{})
+	e.withArchiver(t, archive.Options{})
 	s := newSite(t)
 	ctx := context.Background()
 	e.mustSend(t, "s_archive01", "t_tab00001", 0, page(s, t0)...)
 	before, _ := e.events(t, "s_archive01", "")
-	if _, err := e.comp.RunOnce(ctx, time.Now().Add(time.Second)); err != nil {
+	if _, err := e.runAndArchive(ctx); err != nil {
 		t.Fatal(err)
 	}
 
@@ -169,17 +194,17 @@ func TestCompactionArchivesExternalResources(t *testing.T) {
 
 func TestArchiveFetchesOncePerProject(t *testing.T) {
 	e := newEnv(t)
-	e.withArchiver(archive.Options{})
+	e.withArchiver(t, archive.Options{})
 	s := newSite(t)
 	ctx := context.Background()
 	e.mustSend(t, "s_once00001", "t_tab00001", 0, page(s, t0)...)
 	e.mustSend(t, "s_once00002", "t_tab00001", 0, page(s, t0+10_000)...)
-	if _, err := e.comp.RunOnce(ctx, time.Now().Add(time.Second)); err != nil {
+	if _, err := e.runAndArchive(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// Once more after recompaction (a late batch): nothing is fetched again.
 	e.mustSend(t, "s_once00001", "t_tab00001", 1, click(t0+900))
-	if _, err := e.comp.RunOnce(ctx, time.Now().Add(time.Second)); err != nil {
+	if _, err := e.runAndArchive(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"/css/app.css", "/css/more.css", "/fonts/t.ttf", "/css/img/bg.png", "/abs.png", "/logo.png", "/attr.png", "/private/auth.css"} {
@@ -199,7 +224,7 @@ func TestArchiveFetchesOncePerProject(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.sendAs(t, "pk_other", "s_once00003", page(s, t0+20_000))
-	if _, err := e.comp.RunOnce(ctx, time.Now().Add(time.Second)); err != nil {
+	if _, err := e.runAndArchive(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := s.count("/css/app.css"); n != 2 {
@@ -207,9 +232,9 @@ func TestArchiveFetchesOncePerProject(t *testing.T) {
 	}
 
 	// Past the refresh period a URL is fetched again.
-	e.withArchiver(archive.Options{Refresh: time.Nanosecond, Retry: time.Nanosecond})
+	e.withArchiver(t, archive.Options{Refresh: time.Nanosecond, Retry: time.Nanosecond})
 	e.mustSend(t, "s_once00004", "t_tab00001", 0, page(s, t0+30_000)...)
-	if _, err := e.comp.RunOnce(ctx, time.Now().Add(time.Second)); err != nil {
+	if _, err := e.runAndArchive(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := s.count("/fonts/t.ttf"); n != 3 {
@@ -239,10 +264,10 @@ func TestArchiveLimitPerSession(t *testing.T) {
 	e := newEnv(t)
 	lim := archive.DefaultLimits
 	lim.Resources = 3
-	e.withArchiver(archive.Options{Limits: lim})
+	e.withArchiver(t, archive.Options{Limits: lim})
 	s := newSite(t)
 	e.mustSend(t, "s_limit0001", "t_tab00001", 0, page(s, t0)...)
-	if _, err := e.comp.RunOnce(context.Background(), time.Now().Add(time.Second)); err != nil {
+	if _, err := e.runAndArchive(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	list := e.archiveList(t, "s_limit0001")
@@ -253,14 +278,14 @@ func TestArchiveLimitPerSession(t *testing.T) {
 
 func TestArchivedContentGoesWithItsSessions(t *testing.T) {
 	e := newEnv(t)
-	e.withArchiver(archive.Options{})
+	e.withArchiver(t, archive.Options{})
 	s := newSite(t)
 	ctx := context.Background()
 	old := t0 // past the project's 30-day retention
 	recent := time.Now().Add(-time.Hour).UnixMilli()
 	e.mustSend(t, "s_sweep0001", "t_tab00001", 0, page(s, old)...)
 	e.mustSend(t, "s_sweep0002", "t_tab00001", 0, page(s, recent)...)
-	if _, err := e.comp.RunOnce(ctx, time.Now().Add(time.Second)); err != nil {
+	if _, err := e.runAndArchive(ctx); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := e.db.SessionArchive(ctx, "s_sweep0002")

@@ -3,8 +3,8 @@
 // segments, each starting at a full snapshot, with large strings moved into the project's
 // content store. The whole session is one read; any moment is one ranged read of the segment
 // that holds it (the seek index is the segments table). With the whole session at hand it then
-// analyses it (friction, summary, score), extracts its heatmap points and archives the external
-// resources it uses.
+// analyses it (friction, summary, score), extracts its heatmap points and hands the external
+// resources it uses to the archiver, which fetches them in a pool of its own.
 //
 // One session goes through five steps, each in a file of its own: claim (this file), load
 // (load.go), rewrite (rewrite.go), commit (commit.go) and finalise (finalise.go).
@@ -149,7 +149,8 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 }
 
 // session finalises one session: it claims it, loads what is stored, rewrites it into segments
-// and content, commits that, and then analyses, maps and (when archive is set) archives it. It
+// and content, commits that, and then analyses, maps and (when archive is set) queues it for
+// archiving. It
 // reports false when another worker holds the session or nothing new arrived since the last
 // compaction. Only the steps up to the commit can fail it; finalising is best effort, logged.
 func (c *Compactor) session(ctx context.Context, id string, archive bool) (bool, error) {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/reelhq/reel/internal/api"
+	"github.com/reelhq/reel/internal/archive"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/chunk"
@@ -44,6 +45,9 @@ type env struct {
 	authn  *auth.Auth
 	comp   *compact.Compactor
 	life   *lifecycle.Lifecycle
+
+	arch         *archive.Archiver // see withArchiver
+	stopArchiver func()
 }
 
 func newEnv(t *testing.T) *env {

@@ -27,19 +27,18 @@ func (c *Compactor) finalise(ctx context.Context, sess store.Session, out *rewri
 	if err := c.index.SaveHeat(ctx, Heat(sess, out.tabs, out.analysed)); err != nil {
 		c.log.Warn("compaction: save heatmap data", "session", sess.ID, "err", err)
 	}
-	// The session is safely compacted; its external resources are archived after, so a slow
-	// site delays only the next compaction, never this one's result.
+	// The session is safely compacted and analysed; its external resources are archived by
+	// the archiver's own pool, so a slow site delays no compaction, this one's or the next's.
 	if archive && c.archiver != nil {
-		if err := c.archiver.Session(ctx, sess, out.analysed); err != nil && ctx.Err() == nil {
-			c.log.Warn("compaction: archive external resources", "session", sess.ID, "err", err)
-		}
+		c.archiver.Enqueue(sess, out.analysed)
 	}
 }
 
 // archiver keeps copies of what a session's recording uses without carrying: cross-origin
-// stylesheets, their fonts and images (package archive).
+// stylesheets, their fonts and images (package archive). Enqueue takes what it needs from the
+// events and returns at once.
 type archiver interface {
-	Session(ctx context.Context, sess store.Session, tabs [][]json.RawMessage) error
+	Enqueue(sess store.Session, tabs [][]json.RawMessage)
 }
 
 // SetArchiver has compaction archive each session's external resources; nil (the default)

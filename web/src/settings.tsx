@@ -113,7 +113,11 @@ function General({ p, onSaved }: { p: Project; onSaved: (p: Project) => void }) 
       </label>
       <label>
         <span>
-          Allowed origins <span class="muted">· one per line; empty lets any site send with the key</span>
+          Allowed origins{" "}
+          <span class="muted">
+            · one per line; empty lets any site send with the key. Stops other sites' pages in browsers, not scripts: they
+            can forge or omit the Origin header. Against abuse: rate limits and rotating the key
+          </span>
         </span>
         <textarea
           rows={3}
