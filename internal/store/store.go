@@ -229,6 +229,7 @@ type Index interface {
 	Alerts
 	Archives
 	Saved
+	Identities
 	Maintenance
 	Mover
 }

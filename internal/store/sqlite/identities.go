@@ -1,0 +1,42 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/reelhq/reel/internal/store"
+)
+
+// CreateIdentity links a user to an account at an OpenID provider.
+func (db *DB) CreateIdentity(ctx context.Context, id store.Identity) error {
+	_, err := db.write.ExecContext(ctx, `INSERT INTO identities(issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?)`,
+		id.Issuer, id.Subject, id.UserID, ms(id.CreatedAt))
+	switch {
+	case isUniqueViolation(err):
+		return fmt.Errorf("sqlite: create identity: %w", store.ErrDuplicate)
+	case isForeignKeyViolation(err):
+		return fmt.Errorf("sqlite: create identity: user %d: %w", id.UserID, store.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("sqlite: create identity: %w", err)
+	}
+	return nil
+}
+
+// UserByIdentity returns the user linked to subject at issuer.
+func (db *DB) UserByIdentity(ctx context.Context, issuer, subject string) (store.User, error) {
+	var u store.User
+	var created int64
+	err := db.read.QueryRowContext(ctx, `SELECT u.id, u.email, u.password_hash, u.role, u.created_at
+		FROM identities i JOIN users u ON u.id = i.user_id WHERE i.issuer = ? AND i.subject = ?`, issuer, subject).
+		Scan(&u.ID, &u.Email, &u.PasswordHash, &u.Role, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("sqlite: user by identity: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return u, fmt.Errorf("sqlite: user by identity: %w", err)
+	}
+	u.CreatedAt = fromMS(created)
+	return u, nil
+}
