@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +65,7 @@ Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* enviro
 variable (--data is REEL_DATA). Secrets are environment only:
   REEL_ADMIN_PASSWORD  the admin's password (generated and printed on first run if unset)
   REEL_ADMIN_TOKEN     accepted as an admin API bearer token when set
+  REEL_OIDC_CLIENT_SECRET  the client secret for single sign-on (--oidc-issuer)
 `
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -140,7 +142,21 @@ type serveConfig struct {
 	ArchivePrivate bool          // let those fetches reach loopback, private and link-local addresses
 	ArchiveRefresh time.Duration // reuse a fetched copy this long before fetching the URL again
 	OrphanGrace    time.Duration // keep unreferenced objects this long before the orphan sweep deletes them
+	OIDC           oidcConfig
 }
+
+// oidcConfig is single sign-on through an OpenID provider (docs/auth.md); off without Issuer.
+type oidcConfig struct {
+	Issuer         string
+	ClientID       string
+	ClientSecret   string // environment only
+	AllowedDomains string // comma-separated; empty: any verified email
+	DefaultRole    string
+	Name           string
+}
+
+// oidcRoles are the roles --oidc-default-role may give.
+var oidcRoles = []string{"owner", "admin", "member", "viewer"}
 
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok && v != "" {
@@ -196,8 +212,17 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		return c, fmt.Errorf("REEL_ORPHAN_GRACE: %w", err)
 	}
 	fs.DurationVar(&c.OrphanGrace, "orphan-grace", orphanGrace, "the orphan sweep deletes objects no index row references once they are this old; at least 10m, above the longest time between writing an object and committing its index rows (REEL_ORPHAN_GRACE; docs/storage.md)")
+	fs.StringVar(&c.OIDC.Issuer, "oidc-issuer", env("REEL_OIDC_ISSUER", ""), "OpenID Connect issuer URL for single sign-on, e.g. https://accounts.google.com; empty: off (REEL_OIDC_ISSUER; secret in REEL_OIDC_CLIENT_SECRET; docs/auth.md)")
+	fs.StringVar(&c.OIDC.ClientID, "oidc-client-id", env("REEL_OIDC_CLIENT_ID", ""), "client ID Reel is registered with at the provider, whose redirect URI is --public-url + /api/v1/auth/oidc/callback (REEL_OIDC_CLIENT_ID)")
+	fs.StringVar(&c.OIDC.AllowedDomains, "oidc-allowed-domains", env("REEL_OIDC_ALLOWED_DOMAINS", ""), "comma-separated email domains that may sign in through the provider; empty: any verified email (REEL_OIDC_ALLOWED_DOMAINS)")
+	fs.StringVar(&c.OIDC.DefaultRole, "oidc-default-role", env("REEL_OIDC_DEFAULT_ROLE", "viewer"), "role of a user created at their first single sign-on: owner, admin, member or viewer (REEL_OIDC_DEFAULT_ROLE)")
+	fs.StringVar(&c.OIDC.Name, "oidc-name", env("REEL_OIDC_NAME", "single sign-on"), `the login button says "Sign in with NAME" (REEL_OIDC_NAME)`)
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	c.OIDC.ClientSecret = os.Getenv("REEL_OIDC_CLIENT_SECRET")
+	if c.OIDC.Issuer != "" && !slices.Contains(oidcRoles, c.OIDC.DefaultRole) {
+		return c, fmt.Errorf("--oidc-default-role must be one of %s, not %q", strings.Join(oidcRoles, ", "), c.OIDC.DefaultRole)
 	}
 	// A shorter grace could take an object whose index commit is merely slow (an S3 PUT that
 	// retried for minutes) for an orphan.
@@ -326,17 +351,6 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	wg.Go(func() { compactor.Run(workCtx) })
 	wg.Go(func() { life.Run(workCtx) })
 
-	handler := server.Routes(server.Components{
-		API:       apiH,
-		Auth:      authn,
-		Ingest:    ih,
-		SDKConfig: ih.SDKConfig(),
-		UI:        ui.Handler(),
-		SDK:       sdk.Handler(),
-		Demo:      demo.Handler(first.Project.PublicKey),
-		Log:       log,
-	})
-
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -345,6 +359,23 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String()
 	}
+	signOn, err := newSSO(c, db, authn, log, publicURL)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+
+	handler := server.Routes(server.Components{
+		API:       apiH,
+		Auth:      authn,
+		Ingest:    ih,
+		SDKConfig: ih.SDKConfig(),
+		UI:        ui.Handler(),
+		SDK:       sdk.Handler(),
+		Demo:      demo.Handler(first.Project.PublicKey),
+		SSO:       signOn,
+		Log:       log,
+	})
 	alerts := alert.New(db, publicURL, log)
 	wg.Go(func() { alerts.Run(workCtx, time.Minute) })
 	printBanner(stdout, ln.Addr().String(), c, indexAt, blobsAt, first)

@@ -17,6 +17,7 @@ import (
 	"github.com/reelhq/reel/internal/api"
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/auth"
+	"github.com/reelhq/reel/internal/sso"
 )
 
 // Components are the handlers the routes dispatch to.
@@ -29,7 +30,9 @@ type Components struct {
 	UI        http.Handler
 	SDK       http.Handler
 	Demo      http.Handler
-	Log       *slog.Logger
+	// SSO signs people in through an OpenID provider; nil when single sign-on is off.
+	SSO *sso.SSO
+	Log *slog.Logger
 }
 
 // Routes returns the whole HTTP surface of Reel.
@@ -43,6 +46,9 @@ func Routes(c Components) http.Handler {
 	mux.Handle("POST /api/v1/auth/login", a.Handler(a.Login))
 	mux.Handle("POST /api/v1/auth/logout", a.Handler(a.Logout))
 	mux.Handle("GET /api/v1/auth/me", require(a.Handler(a.Me)))
+	mux.Handle("GET /api/v1/auth/config", c.SSO.Config())
+	mux.Handle("GET "+sso.StartPath, c.SSO.Start())
+	mux.Handle("GET "+sso.CallbackPath, c.SSO.Callback())
 	mux.Handle("GET /api/v1/projects", require(a.Handler(a.Projects)))
 	mux.Handle("PATCH /api/v1/projects/{project}", require(a.Handler(a.UpdateProject)))
 	mux.Handle("GET /api/v1/sessions", require(a.Handler(a.ListSessions)))
