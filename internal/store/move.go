@@ -19,7 +19,7 @@ import (
 // moved install should do anyway (retention and the sweeps are idempotent).
 type Mover interface {
 	// Export calls fn with every record of the index, in dependency order: settings, projects,
-	// users, content items, sessions (by id), blob reference counts, saved searches, playlists,
+	// users, their identities at OpenID providers, content items, sessions (by id), blob reference counts, saved searches, playlists,
 	// alert rules. It stops at fn's first error and returns it.
 	Export(ctx context.Context, fn func(Record) error) error
 	// Import writes records exported from another index. Each record is one unit that is
@@ -35,6 +35,7 @@ type Record struct {
 	Setting  *Setting
 	Project  *Project
 	User     *User // with its password hash; logins are not records (people log in again)
+	Identity *Identity
 	Content  *ContentItem
 	Session  *SessionRecord
 	Blob     *BlobRefs
@@ -156,6 +157,8 @@ func (c Counts) Add(r Record) {
 		c["projects"]++
 	case r.User != nil:
 		c["users"]++
+	case r.Identity != nil:
+		c["identities"]++
 	case r.Content != nil:
 		c["content items"]++
 		c["content edges"] += int64(len(r.Content.Children))

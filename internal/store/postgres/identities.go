@@ -41,3 +41,32 @@ func (db *DB) UserByIdentity(ctx context.Context, issuer, subject string) (store
 	u.CreatedAt = fromMS(created)
 	return u, nil
 }
+
+// exportIdentities emits every identity, by user and issuer.
+func exportIdentities(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) error {
+	var all []store.Identity
+	err := each(ctx, tx, `SELECT issuer, subject, user_id, created_at FROM identities ORDER BY user_id, issuer`, nil, func(r pgx.Rows) error {
+		var id store.Identity
+		var created int64
+		if err := r.Scan(&id.Issuer, &id.Subject, &id.UserID, &created); err != nil {
+			return err
+		}
+		id.CreatedAt = fromMS(created)
+		all = append(all, id)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return emit(all, fn, func(id *store.Identity) store.Record { return store.Record{Identity: id} })
+}
+
+// importIdentity writes an exported identity unless it is there; its user must be.
+func importIdentity(ctx context.Context, tx pgx.Tx, id *store.Identity) error {
+	_, err := tx.Exec(ctx, `INSERT INTO identities(issuer, subject, user_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		id.Issuer, id.Subject, id.UserID, ms(id.CreatedAt))
+	if err != nil {
+		return notFound(err, fmt.Sprintf("identity of user %d", id.UserID))
+	}
+	return nil
+}

@@ -37,6 +37,7 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 		{"settings", exportSettings},
 		{"projects", exportProjects},
 		{"users", exportUsers},
+		{"identities", exportIdentities},
 		{"content", exportContent},
 		{"sessions", exportSessions},
 		{"blobs", exportBlobs},
@@ -580,6 +581,8 @@ func importRecord(ctx context.Context, tx pgx.Tx, r store.Record) error {
 			u.ID, u.Email, u.PasswordHash, u.Role, ms(u.CreatedAt)); err != nil {
 			return fmt.Errorf("user %d: %w", u.ID, err)
 		}
+	case r.Identity != nil:
+		return importIdentity(ctx, tx, r.Identity)
 	case r.Content != nil:
 		c := r.Content
 		h, err := hashBytes(c.Hash)

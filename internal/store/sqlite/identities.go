@@ -40,3 +40,37 @@ func (db *DB) UserByIdentity(ctx context.Context, issuer, subject string) (store
 	u.CreatedAt = fromMS(created)
 	return u, nil
 }
+
+// exportIdentities emits every identity, by user and issuer.
+func exportIdentities(ctx context.Context, tx *sql.Tx, fn func(store.Record) error) error {
+	var all []store.Identity
+	err := each(ctx, tx, `SELECT issuer, subject, user_id, created_at FROM identities ORDER BY user_id, issuer`, nil, func(r *sql.Rows) error {
+		var id store.Identity
+		var created int64
+		if err := r.Scan(&id.Issuer, &id.Subject, &id.UserID, &created); err != nil {
+			return err
+		}
+		id.CreatedAt = fromMS(created)
+		all = append(all, id)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range all {
+		if err := fn(store.Record{Identity: &all[i]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// importIdentity writes an exported identity unless it is there; its user must be.
+func importIdentity(ctx context.Context, tx *sql.Tx, id *store.Identity) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO identities(issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		id.Issuer, id.Subject, id.UserID, ms(id.CreatedAt))
+	if err != nil {
+		return notFound(err, fmt.Sprintf("identity of user %d", id.UserID))
+	}
+	return nil
+}

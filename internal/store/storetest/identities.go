@@ -80,4 +80,12 @@ func RunIdentities(t *testing.T, open func(t *testing.T) store.Index) {
 			t.Fatalf("UserByIdentity(%s, %s) = %v, want ErrNotFound", c[0], c[1], err)
 		}
 	}
+
+	// reel migrate carries the links (store.Mover); one naming a user not copied is refused.
+	dst := open(t)
+	t.Cleanup(func() { dst.Close() })
+	err = dst.Import(ctx, []store.Record{{Identity: &store.Identity{Issuer: google, Subject: "1001", UserID: 42, CreatedAt: t0}}})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("importing an identity of a user not there: %v, want ErrNotFound", err)
+	}
 }
