@@ -539,3 +539,46 @@ func getJSON(t *testing.T, u string, v any) {
 		t.Fatal(err)
 	}
 }
+
+func TestFirstSignInsAtOnceMakeOneUser(t *testing.T) {
+	// Two browsers of one person finish their first sign-in at the same moment: one user, one
+	// link, both signed in.
+	r := start(t, config{})
+	a, b := newPerson(t), newPerson(t)
+	cbA := a.atProvider(r, a.authorize(r), ann)
+	cbB := b.atProvider(r, b.authorize(r), ann)
+	type answer struct {
+		res *http.Response
+		err error
+	}
+	got := make(chan answer, 2)
+	for _, x := range []struct {
+		p  *person
+		cb string
+	}{{a, cbA}, {b, cbB}} {
+		go func() {
+			res, err := x.p.c.Get(x.cb)
+			if err == nil {
+				res.Body.Close()
+			}
+			got <- answer{res, err}
+		}()
+	}
+	for range 2 {
+		ans := <-got
+		if ans.err != nil {
+			t.Fatal(ans.err)
+		}
+		if g := a.local(ans.res); g != "/" {
+			t.Fatalf("a concurrent first sign-in was sent to %q", g)
+		}
+	}
+	if n, _ := r.db.CountUsers(context.Background()); n != 2 { // the admin and ann
+		t.Fatalf("%d users, want 2", n)
+	}
+	for _, p := range []*person{a, b} {
+		if email, _ := p.me(r); email != ann.Email {
+			t.Fatalf("signed in as %q", email)
+		}
+	}
+}
