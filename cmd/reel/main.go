@@ -68,6 +68,7 @@ Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* enviro
 variable (--data is REEL_DATA). Secrets are environment only:
   REEL_ADMIN_PASSWORD  the admin's password (generated and printed on first run if unset)
   REEL_ADMIN_TOKEN     accepted as an admin API bearer token when set
+  REEL_OIDC_CLIENT_SECRET  the client secret for single sign-on (--oidc-issuer)
 `
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -149,7 +150,19 @@ type serveConfig struct {
 	OrphanGrace    time.Duration // keep unreferenced objects this long before the orphan sweep deletes them
 	Demo           string        // serve the demo shop at /demo/: true, false or auto (off when PublicURL is https)
 	AuditRetention time.Duration // keep audit log entries this long
+	OIDC           oidcConfig
 }
+
+// oidcConfig is single sign-on through an OpenID provider (docs/auth.md); off without Issuer.
+type oidcConfig struct {
+	Issuer         string
+	ClientID       string
+	ClientSecret   string // environment only
+	AllowedDomains string // comma-separated; empty: any verified email
+	DefaultRole    string
+	Name           string
+}
+
 
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok && v != "" {
@@ -213,8 +226,17 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.Demo, "demo", env("REEL_DEMO", "auto"), "serve the demo shop at /demo/, recording into the default project: true, false, or auto, which is off when --public-url is https (a production install) and on otherwise (REEL_DEMO)")
 	auditRetention := env("REEL_AUDIT_RETENTION", "365d")
 	fs.StringVar(&auditRetention, "audit-retention", auditRetention, "keep audit log entries this long, in days (365d) or as a duration; at least 1d (REEL_AUDIT_RETENTION; docs/auth.md)")
+	fs.StringVar(&c.OIDC.Issuer, "oidc-issuer", env("REEL_OIDC_ISSUER", ""), "OpenID Connect issuer URL for single sign-on, e.g. https://accounts.google.com; empty: off (REEL_OIDC_ISSUER; secret in REEL_OIDC_CLIENT_SECRET; docs/auth.md)")
+	fs.StringVar(&c.OIDC.ClientID, "oidc-client-id", env("REEL_OIDC_CLIENT_ID", ""), "client ID Reel is registered with at the provider, whose redirect URI is --public-url + /api/v1/auth/oidc/callback (REEL_OIDC_CLIENT_ID)")
+	fs.StringVar(&c.OIDC.AllowedDomains, "oidc-allowed-domains", env("REEL_OIDC_ALLOWED_DOMAINS", ""), "comma-separated email domains that may sign in through the provider; empty: any verified email (REEL_OIDC_ALLOWED_DOMAINS)")
+	fs.StringVar(&c.OIDC.DefaultRole, "oidc-default-role", env("REEL_OIDC_DEFAULT_ROLE", "viewer"), "role of a user created at their first single sign-on: owner, admin, member or viewer (REEL_OIDC_DEFAULT_ROLE)")
+	fs.StringVar(&c.OIDC.Name, "oidc-name", env("REEL_OIDC_NAME", "single sign-on"), `the login button says "Sign in with NAME" (REEL_OIDC_NAME)`)
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	c.OIDC.ClientSecret = os.Getenv("REEL_OIDC_CLIENT_SECRET")
+	if c.OIDC.Issuer != "" && !auth.ValidRole(c.OIDC.DefaultRole) {
+		return c, fmt.Errorf("--oidc-default-role must be one of %s, not %q", strings.Join(auth.Roles, ", "), c.OIDC.DefaultRole)
 	}
 	if _, err := demoOn(c); err != nil {
 		return c, err
@@ -373,6 +395,20 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	wg.Go(func() { life.Run(workCtx) })
 
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	publicURL := c.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + ln.Addr().String()
+	}
+	signOn, err := newSSO(c, db, authn, log, publicURL)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+
 	var demoH http.Handler
 	if on, _ := demoOn(c); on {
 		demoH = demo.Handler(first.Project.PublicKey)
@@ -387,17 +423,9 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		UI:        ui.Handler(),
 		SDK:       sdk.Handler(),
 		Demo:      demoH,
+		SSO:       signOn,
 		Log:       log,
 	})
-
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	publicURL := c.PublicURL
-	if publicURL == "" {
-		publicURL = "http://" + ln.Addr().String()
-	}
 	alerts := alert.New(db, publicURL, log, alert.Options{AllowPrivate: c.WebhookPrivate})
 	if c.WebhookPrivate {
 		log.Info("alert webhooks may post to loopback, private and link-local addresses (--webhook-private)")

@@ -17,6 +17,7 @@ import (
 	"github.com/reelhq/reel/internal/api"
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/auth"
+	"github.com/reelhq/reel/internal/sso"
 )
 
 // Components are the handlers the routes dispatch to.
@@ -29,7 +30,9 @@ type Components struct {
 	UI        http.Handler
 	SDK       http.Handler
 	Demo      http.Handler // nil: the demo shop is off (--demo) and /demo/ is not found
-	Log       *slog.Logger
+	// SSO signs people in through an OpenID provider; nil when single sign-on is off.
+	SSO *sso.SSO
+	Log *slog.Logger
 }
 
 // Route is one entry of Reel's HTTP surface: a ServeMux pattern, what its caller's role must
@@ -55,6 +58,9 @@ func Table(c Components) []Route {
 		{"POST /api/v1/auth/login", auth.Public, h(a.Login)},
 		{"POST /api/v1/auth/logout", auth.Public, h(a.Logout)},
 		{"GET /api/v1/auth/me", auth.View, h(a.Me)},
+		{"GET /api/v1/auth/config", auth.Public, c.SSO.Config()},
+		{"GET " + sso.StartPath, auth.Public, c.SSO.Start()},
+		{"GET " + sso.CallbackPath, auth.Public, c.SSO.Callback()},
 
 		{"GET /api/v1/projects", auth.View, h(a.Projects)},
 		{"PATCH /api/v1/projects/{project}", auth.Manage, h(a.UpdateProject)},

@@ -19,8 +19,9 @@ import (
 // moved install should do anyway (retention and the sweeps are idempotent).
 type Mover interface {
 	// Export calls fn with every record of the index, in dependency order: settings, projects,
-	// users, content items, sessions (by id), blob reference counts, saved searches, playlists,
-	// alert rules, API tokens, audit entries. It stops at fn's first error and returns it.
+	// users, their identities at OpenID providers, content items, sessions (by id), blob
+	// reference counts, saved searches, playlists, alert rules, API tokens, audit entries. It
+	// stops at fn's first error and returns it.
 	Export(ctx context.Context, fn func(Record) error) error
 	// Import writes records exported from another index. Each record is one unit that is
 	// either wholly present or absent afterwards, and a record whose unit is already present
@@ -36,6 +37,7 @@ type Record struct {
 	Project  *Project
 	User     *User // with its password hash; logins are not records (people log in again)
 	Access   *UserAccess
+	Identity *Identity
 	Content  *ContentItem
 	Session  *SessionRecord
 	Blob     *BlobRefs
@@ -168,6 +170,8 @@ func (c Counts) Add(r Record) {
 		c["users"]++
 	case r.Access != nil:
 		c["project access"] += int64(len(r.Access.Projects))
+	case r.Identity != nil:
+		c["identities"]++
 	case r.Content != nil:
 		c["content items"]++
 		c["content edges"] += int64(len(r.Content.Children))

@@ -232,6 +232,7 @@ type Index interface {
 	Saved
 	Tokens
 	Audit
+	Identities
 	Maintenance
 	Mover
 }

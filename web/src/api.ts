@@ -7,6 +7,12 @@ export interface User {
   role: string;
 }
 
+/** What the login page offers (GET /auth/config): single sign-on when oidc is set. */
+export interface AuthConfig {
+  password: boolean;
+  oidc: { name: string; startUrl: string } | null;
+}
+
 export interface Project {
   id: string;
   name: string;
@@ -196,6 +202,7 @@ export const api = {
     request<{ user: User }>("POST", "/auth/login", { email, password }),
   logout: () => request<void>("POST", "/auth/logout"),
   me: () => request<{ user: User }>("GET", "/auth/me"),
+  authConfig: () => request<AuthConfig>("GET", "/auth/config"),
   projects: () => request<{ projects: Project[] }>("GET", "/projects"),
   updateProject: (id: string, settings: ProjectSettings) =>
     request<Project>("PATCH", "/projects/" + encodeURIComponent(id), settings),

@@ -1,13 +1,43 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError } from "./api";
+import { api, ApiError, type AuthConfig } from "./api";
 import { navigate, safeNext } from "./router";
+
+/** Why single sign-on sent the person back here (/login?error=code, internal/sso). Codes, not
+ * sentences, travel in the URL, so a link cannot make this page say what someone else wrote. */
+const ssoErrors: Record<string, string> = {
+  sso_off: "Single sign-on is not set up on this server.",
+  sso_unreachable: "The sign-in provider could not be reached. Try again in a moment.",
+  sso_denied: "Sign-in was cancelled at the provider.",
+  sso_expired: "Your sign-in took too long or was started in another window. Try again.",
+  sso_state: "That answer from the provider belongs to another sign-in. Try again.",
+  sso_invalid: "The provider's answer could not be verified. Try again.",
+  sso_no_email: "The provider did not share an email address for your account.",
+  sso_unverified: "Your email address is not verified at the provider. Verify it there, then try again.",
+  sso_domain: "Your email address's domain is not allowed to sign in here. Ask an administrator for access.",
+  sso_linked: "The Reel account with your email is linked to a different account at the provider.",
+  sso_disabled: "Your Reel account has been deactivated. Ask an administrator.",
+  sso_error: "Sign-in failed on the server. Try again, or ask an administrator to check the logs.",
+};
+
+export function ssoErrorMessage(code: string | null): string {
+  if (!code) return "";
+  return ssoErrors[code] || "Sign-in failed. Try again.";
+}
 
 export function Login({ next }: { next: string | null }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState("");
+  const [error, setError] = useState(() => ssoErrorMessage(new URLSearchParams(location.search).get("error")));
   const [busy, setBusy] = useState(false);
+  const [config, setConfig] = useState<AuthConfig | null>(null);
   const target = safeNext(next);
+
+  useEffect(() => {
+    api
+      .authConfig()
+      .then(setConfig)
+      .catch(() => {});
+  }, []);
 
   // Already signed in (an old tab, a bookmark): go straight on.
   useEffect(() => {
@@ -78,6 +108,18 @@ export function Login({ next }: { next: string | null }) {
         <button type="submit" class="primary" data-testid="login-submit" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
         </button>
+        {config?.oidc && (
+          <>
+            <p class="muted or">or</p>
+            <a
+              class="button sso"
+              data-testid="login-sso"
+              href={config.oidc.startUrl + (target !== "/" ? "?next=" + encodeURIComponent(target) : "")}
+            >
+              Sign in with {config.oidc.name}
+            </a>
+          </>
+        )}
       </form>
     </main>
   );

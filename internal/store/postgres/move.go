@@ -37,6 +37,7 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 		{"settings", exportSettings},
 		{"projects", exportProjects},
 		{"users", exportUsers},
+		{"identities", exportIdentities},
 		{"content", exportContent},
 		{"sessions", exportSessions},
 		{"blobs", exportBlobs},
@@ -603,6 +604,8 @@ func importRecord(ctx context.Context, tx pgx.Tx, r store.Record) error {
 			r.Access.UserID, r.Access.Projects); err != nil {
 			return fmt.Errorf("access of user %d: %w", r.Access.UserID, err)
 		}
+	case r.Identity != nil:
+		return importIdentity(ctx, tx, r.Identity)
 	case r.Content != nil:
 		c := r.Content
 		h, err := hashBytes(c.Hash)

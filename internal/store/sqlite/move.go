@@ -36,6 +36,7 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 		{"settings", exportSettings},
 		{"projects", exportProjects},
 		{"users", exportUsers},
+		{"identities", exportIdentities},
 		{"content", exportContent},
 		{"sessions", exportSessions},
 		{"blobs", exportBlobs},
@@ -586,6 +587,8 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
 				return fmt.Errorf("access of user %d: %w", r.Access.UserID, err)
 			}
 		}
+	case r.Identity != nil:
+		return importIdentity(ctx, tx, r.Identity)
 	case r.Content != nil:
 		c := r.Content
 		h, err := hashBytes(c.Hash)

@@ -70,6 +70,15 @@ func FillForMove(t *testing.T, s store.Index) moveFixture {
 	if err := s.SetUserProjects(ctx, fx.users[1], []string{"p2"}); err != nil {
 		t.Fatal(err)
 	}
+	for _, id := range []store.Identity{
+		{Issuer: "https://id.example", Subject: "sub-admin", UserID: fx.users[0], CreatedAt: t0},
+		{Issuer: "https://other.example", Subject: "sub-admin", UserID: fx.users[0], CreatedAt: t0.Add(time.Minute)},
+		{Issuer: "https://id.example", Subject: "sub-viewer", UserID: fx.users[1], CreatedAt: t0.Add(time.Hour)},
+	} {
+		if err := s.CreateIdentity(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := s.EnsureSetting(ctx, "share_key", "secret-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -235,6 +244,10 @@ func readAll(t *testing.T, s store.Index, fx moveFixture) string {
 	}
 	n, err := s.CountUsers(ctx)
 	add("CountUsers", n, err)
+	for _, c := range [][2]string{{"https://id.example", "sub-admin"}, {"https://other.example", "sub-admin"}, {"https://id.example", "sub-viewer"}} {
+		u, err := s.UserByIdentity(ctx, c[0], c[1])
+		add("UserByIdentity "+c[0]+" "+c[1], u.ID, err)
+	}
 	for _, q := range []string{"", "country:DE", "event:buy", "user.plan:pro", "error:TypeError", "visited:/checkout", "text:\"thank you\"",
 		"issue:fp-rage", "utm_source:news", "referrer:news.example", "event.amount:12", "browser:firefox sort:longest", "user:user-1", "rage:>0"} {
 		var pq *search.Query
@@ -315,7 +328,7 @@ func testMoveRoundTrip(t *testing.T, open func(t *testing.T) store.Index) {
 	if _, err := dst.LoginByTokenHash(context.Background(), "tok", t0); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a login was copied: %v", err)
 	}
-	want := store.Counts{"projects": 2, "users": 2, "project access": 1, "sessions": 4, "settings": 1, "saved searches": 2, "playlists": 1, "pins": 3, "alert rules": 2, "api tokens": 2, "audit entries": 3}
+	want := store.Counts{"projects": 2, "users": 2, "project access": 1, "identities": 3, "sessions": 4, "settings": 1, "saved searches": 2, "playlists": 1, "pins": 3, "alert rules": 2, "api tokens": 2, "audit entries": 3}
 	for k, n := range want {
 		if got := countsOf(recs)[k]; got != n {
 			t.Errorf("export counts %d %s, want %d", got, k, n)
