@@ -569,9 +569,9 @@ func importRecord(ctx context.Context, tx pgx.Tx, r store.Record) error {
 		if err != nil {
 			return fmt.Errorf("project %s: %w", p.ID, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-			p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction, previous_key, previous_key_until)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+			p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction), p.PreviousKey, optMS(p.PreviousKeyUntil)); err != nil {
 			return fmt.Errorf("project %s: %w", p.ID, err)
 		}
 	case r.User != nil:

@@ -88,7 +88,7 @@ func exportSettings(ctx context.Context, tx *sql.Tx, fn func(store.Record) error
 
 func exportProjects(ctx context.Context, tx *sql.Tx, fn func(store.Record) error) error {
 	var all []store.Project
-	err := each(ctx, tx, `SELECT id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction FROM projects ORDER BY id`, nil, func(r *sql.Rows) error {
+	err := each(ctx, tx, `SELECT `+projectCols+` FROM projects ORDER BY id`, nil, func(r *sql.Rows) error {
 		p, err := scanProject(r)
 		all = append(all, p)
 		return err
@@ -551,9 +551,9 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
 		if err != nil {
 			return fmt.Errorf("project %s: %w", p.ID, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
-			p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction, previous_key, previous_key_until)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+			p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction), p.PreviousKey, optMS(p.PreviousKeyUntil)); err != nil {
 			return fmt.Errorf("project %s: %w", p.ID, err)
 		}
 	case r.User != nil:

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -87,13 +88,14 @@ func TestConcurrentOpen(t *testing.T) {
 		defer db.Close()
 	}
 	var n int
-	if err := dbs[0].read.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != latestVersion {
-		t.Fatalf("%d migrations recorded, %v; want %d, each once", n, err, latestVersion)
+	files, _ := fs.Glob(migrations, "migrations/*.sql")
+	if err := dbs[0].read.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(files) {
+		t.Fatalf("%d migrations recorded, %v; want %d, each once", n, err, len(files))
 	}
 }
 
 // latestVersion is the number of the newest file in migrations/.
-const latestVersion = 20
+const latestVersion = 22
 
 // The planner's statistics exist after the index opens and after Optimize, so searches choose
 // their indexes by the data's shape (bench/search measures with them).

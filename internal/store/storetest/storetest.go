@@ -34,6 +34,7 @@ func All(t *testing.T, open func(t *testing.T) store.Index) {
 		{"Heatmaps", RunHeatmaps},
 		{"Move", RunMove},
 		{"Jobs", RunJobs},
+		{"Shares", RunShares},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, open) })
