@@ -65,4 +65,3 @@ func TestShareLinks(t *testing.T) {
 		t.Fatalf("share page = %d %.200s", r.Status, r.Body)
 	}
 }
-
