@@ -20,7 +20,8 @@ import (
 type Mover interface {
 	// Export calls fn with every record of the index, in dependency order: settings, projects,
 	// users, content items, sessions (by id), blob reference counts, saved searches, playlists,
-	// alert rules. It stops at fn's first error and returns it.
+	// alert rules, share links, tombstones of erased sessions. It stops at fn's first error
+	// and returns it.
 	Export(ctx context.Context, fn func(Record) error) error
 	// Import writes records exported from another index. Each record is one unit that is
 	// either wholly present or absent afterwards, and a record whose unit is already present
@@ -41,6 +42,14 @@ type Record struct {
 	Saved    *SavedRecord
 	Playlist *PlaylistRecord
 	Alert    *AlertRule // SavedQuery is not part of the record
+	Share    *ShareLink
+	Erased   *ErasedSession
+}
+
+// ErasedSession is the tombstone of an erased session (Shares.RecordErased).
+type ErasedSession struct {
+	ID, ProjectID string
+	At            time.Time
 }
 
 // Setting is one server-wide value (EnsureSetting), such as the share-link signing key.
@@ -170,6 +179,10 @@ func (c Counts) Add(r Record) {
 		c["pins"] += int64(len(r.Playlist.Pins))
 	case r.Alert != nil:
 		c["alert rules"]++
+	case r.Share != nil:
+		c["share links"]++
+	case r.Erased != nil:
+		c["erased sessions"]++
 	case r.Session != nil:
 		s := r.Session
 		c["sessions"]++

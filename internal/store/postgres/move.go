@@ -43,6 +43,8 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 		{"saved searches", exportSaved},
 		{"playlists", exportPlaylists},
 		{"alerts", exportAlerts},
+		{"share links", exportShares},
+		{"erased sessions", exportErased},
 	} {
 		if err := part.run(ctx, tx, fn); err != nil {
 			return fmt.Errorf("postgres: export %s: %w", part.name, err)
@@ -646,6 +648,17 @@ func importRecord(ctx context.Context, tx pgx.Tx, r store.Record) error {
 			a.ID, a.ProjectID, a.Name, a.Kind, a.Fingerprint, a.Threshold, a.Window.Milliseconds(), a.Webhook, ms(a.CreatedAt), optMS(a.FiredAt), saved); err != nil {
 			return notFound(err, fmt.Sprintf("alert %d", a.ID))
 		}
+	case r.Share != nil:
+		l := r.Share
+		if _, err := tx.Exec(ctx, `INSERT INTO share_links(`+shareCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+			l.ID, l.TokenHash, l.SessionID, l.ProjectID, l.CreatedBy, ms(l.CreatedAt), ms(l.ExpiresAt), optMS(l.RevokedAt), l.AtMS); err != nil {
+			return notFound(err, "share link "+l.ID)
+		}
+	case r.Erased != nil:
+		e := r.Erased
+		if _, err := tx.Exec(ctx, `INSERT INTO erased_sessions(id, project_id, erased_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`, e.ID, e.ProjectID, ms(e.At)); err != nil {
+			return fmt.Errorf("erased session %s: %w", e.ID, err)
+		}
 	default:
 		return errors.New("empty record")
 	}
@@ -775,4 +788,33 @@ func importSession(ctx context.Context, tx pgx.Tx, s *store.SessionRecord) error
 		return fmt.Errorf("rows: %w", err)
 	}
 	return nil
+}
+
+func exportShares(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) error {
+	var all []store.ShareLink
+	err := each(ctx, tx, `SELECT `+shareCols+` FROM share_links ORDER BY id`, nil, func(r pgx.Rows) error {
+		l, err := scanShare(r)
+		all = append(all, l)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return emit(all, fn, func(l *store.ShareLink) store.Record { return store.Record{Share: l} })
+}
+
+func exportErased(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) error {
+	var all []store.ErasedSession
+	err := each(ctx, tx, `SELECT id, project_id, erased_at FROM erased_sessions ORDER BY id`, nil, func(r pgx.Rows) error {
+		var e store.ErasedSession
+		var at int64
+		err := r.Scan(&e.ID, &e.ProjectID, &at)
+		e.At = fromMS(at)
+		all = append(all, e)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return emit(all, fn, func(e *store.ErasedSession) store.Record { return store.Record{Erased: e} })
 }

@@ -42,6 +42,8 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 		{"saved searches", exportSaved},
 		{"playlists", exportPlaylists},
 		{"alerts", exportAlerts},
+		{"share links", exportShares},
+		{"erased sessions", exportErased},
 	} {
 		if err := part.run(ctx, tx, fn); err != nil {
 			return fmt.Errorf("sqlite: export %s: %w", part.name, err)
@@ -633,6 +635,17 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
 			a.ID, a.ProjectID, a.Name, a.Kind, a.Fingerprint, a.Threshold, a.Window.Milliseconds(), a.Webhook, ms(a.CreatedAt), optMS(a.FiredAt), saved); err != nil {
 			return notFound(err, fmt.Sprintf("alert %d", a.ID))
 		}
+	case r.Share != nil:
+		l := r.Share
+		if _, err := tx.ExecContext(ctx, `INSERT INTO share_links(`+shareCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+			l.ID, l.TokenHash, l.SessionID, l.ProjectID, l.CreatedBy, ms(l.CreatedAt), ms(l.ExpiresAt), optMS(l.RevokedAt), l.AtMS); err != nil {
+			return notFound(err, "share link "+l.ID)
+		}
+	case r.Erased != nil:
+		e := r.Erased
+		if _, err := tx.ExecContext(ctx, `INSERT INTO erased_sessions(id, project_id, erased_at) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING`, e.ID, e.ProjectID, ms(e.At)); err != nil {
+			return fmt.Errorf("erased session %s: %w", e.ID, err)
+		}
 	default:
 		return errors.New("empty record")
 	}
@@ -800,4 +813,43 @@ func importTextRow(ctx context.Context, tx *sql.Tx, sessionID string, texts []st
 	ids = slices.Compact(ids)
 	_, err = tx.ExecContext(ctx, `INSERT INTO session_text_refs_fts(rowid, pieces) VALUES (?, ?)`, row, idWords(ids, " "))
 	return err
+}
+
+func exportShares(ctx context.Context, tx *sql.Tx, fn func(store.Record) error) error {
+	var all []store.ShareLink
+	err := each(ctx, tx, `SELECT `+shareCols+` FROM share_links ORDER BY id`, nil, func(r *sql.Rows) error {
+		l, err := scanShare(r)
+		all = append(all, l)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := range all {
+		if err := fn(store.Record{Share: &all[i]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func exportErased(ctx context.Context, tx *sql.Tx, fn func(store.Record) error) error {
+	var all []store.ErasedSession
+	err := each(ctx, tx, `SELECT id, project_id, erased_at FROM erased_sessions ORDER BY id`, nil, func(r *sql.Rows) error {
+		var e store.ErasedSession
+		var at int64
+		err := r.Scan(&e.ID, &e.ProjectID, &at)
+		e.At = fromMS(at)
+		all = append(all, e)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := range all {
+		if err := fn(store.Record{Erased: &all[i]}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
