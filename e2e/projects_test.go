@@ -33,6 +33,15 @@ func TestProjectsInSettings(t *testing.T) {
 	if !strings.HasPrefix(key, "pk_") || key == defaultKey {
 		t.Fatalf("new project's key %q (default's %q)", key, defaultKey)
 	}
+	// The project chosen on one page is the one the others open on.
+	run(t, ctx, "the session list opens on it, and so do settings",
+		chromedp.Navigate(r.URL+"/"),
+		waitFor(`document.querySelector('select[aria-label=Project]')?.value === "shop-eu"`),
+		waitFor(contains(`document.body.innerText`, key)),
+		chromedp.Click(`[data-testid=nav-settings]`, chromedp.ByQuery),
+		waitFor(`location.pathname === "/settings"`),
+		waitFor(`document.querySelector('[data-testid=public-key]')?.innerText === `+jsString(key)),
+	)
 
 	var rotated string
 	run(t, ctx, "rotate its key",
