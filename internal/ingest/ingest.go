@@ -60,8 +60,6 @@ type Options struct {
 	// visitor's ISO 3166 alpha-2 country (Cloudflare's CF-IPCountry, a load balancer's
 	// X-Country). Empty: countries are not recorded. Never set it without such a proxy: the
 	// browser could send any value.
-	// Now is the clock a rotated key's grace is measured on; nil: time.Now. Tests set it.
-	Now           func() time.Time
 	CountryHeader string
 	// ClientIPHeader names a request header set by a trusted proxy with the visitor's address
 	// (X-Real-IP, CF-Connecting-IP; for X-Forwarded-For the last address, the one the nearest
@@ -71,6 +69,8 @@ type Options struct {
 	// Countries looks up a visitor's country from their address (internal/geoip, an MMDB file
 	// the operator supplies) when no trusted country header says it. Nil: no lookup.
 	Countries Countries
+	// Now is the clock a rotated key's grace is measured on; nil: time.Now. Tests set it.
+	Now func() time.Time
 }
 
 // Countries maps an address to an ISO 3166 alpha-2 country code, "" when unknown.
