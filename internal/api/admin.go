@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/reelhq/reel/internal/apierror"
-	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/lifecycle"
 )
 
@@ -17,20 +16,9 @@ type eraser interface {
 	DeleteProject(ctx context.Context, projectID string) (lifecycle.ErasureReport, error)
 }
 
-func requireAdmin(r *http.Request) error {
-	p, ok := auth.PrincipalFrom(r.Context())
-	if !ok || p.Role != "admin" {
-		return apierror.New(http.StatusForbidden, "forbidden", "only admins may do this")
-	}
-	return nil
-}
-
 // EraseUser deletes every session of a project identified (Reel.identify) as the user, and the
 // content only they referenced: what a GDPR/CCPA erasure request needs.
 func (a *API) EraseUser(w http.ResponseWriter, r *http.Request) error {
-	if err := requireAdmin(r); err != nil {
-		return err
-	}
 	project, user := r.PathValue("project"), r.PathValue("user")
 	if strings.TrimSpace(user) == "" || len(user) > 256 {
 		return apierror.New(http.StatusBadRequest, "bad_request", "user id must be 1-256 characters")

@@ -49,9 +49,6 @@ var alertKinds = map[string]bool{"": true, "rage_click": true, "dead_click": tru
 // CreateAlert adds a rule: post to a webhook when a problem reaches a number of sessions within
 // a window.
 func (a *API) CreateAlert(w http.ResponseWriter, r *http.Request) error {
-	if err := requireAdmin(r); err != nil {
-		return err
-	}
 	var in alertJSON
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&in); err != nil {
 		return apierror.New(http.StatusBadRequest, "bad_request", "body must be a JSON alert rule")
@@ -107,6 +104,9 @@ func (a *API) ListAlerts(w http.ResponseWriter, r *http.Request) error {
 	if project == "" {
 		project = "default"
 	}
+	if !sees(r.Context(), project) {
+		return errProjectNotFound
+	}
 	rules, err := a.alerts.Alerts(r.Context(), project)
 	if err != nil {
 		return err
@@ -121,9 +121,6 @@ func (a *API) ListAlerts(w http.ResponseWriter, r *http.Request) error {
 
 // DeleteAlert removes a rule.
 func (a *API) DeleteAlert(w http.ResponseWriter, r *http.Request) error {
-	if err := requireAdmin(r); err != nil {
-		return err
-	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return apierror.New(http.StatusBadRequest, "bad_request", "invalid alert id")
@@ -131,6 +128,9 @@ func (a *API) DeleteAlert(w http.ResponseWriter, r *http.Request) error {
 	project := r.URL.Query().Get("project")
 	if project == "" {
 		project = "default"
+	}
+	if !sees(r.Context(), project) {
+		return errProjectNotFound
 	}
 	if err := a.alerts.DeleteAlert(r.Context(), project, id); errors.Is(err, store.ErrNotFound) {
 		return apierror.New(http.StatusNotFound, "not_found", "alert not found")

@@ -65,7 +65,7 @@ func (a *API) SharedArchivedFile(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) sessionArchive(ctx context.Context, id string) (store.Session, []store.Archived, error) {
-	sess, err := a.sessions.GetSession(ctx, id)
+	sess, err := a.getSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return sess, nil, errSessionNotFound
 	}

@@ -82,7 +82,7 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 	if until != "" && (q.Has("from") || q.Has("after") || q.Has("to")) {
 		return apierror.New(http.StatusBadRequest, "bad_request", "until cannot be combined with from, after or to")
 	}
-	sess, err := a.sessions.GetSession(ctx, id)
+	sess, err := a.getSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	}

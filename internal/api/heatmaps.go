@@ -66,6 +66,9 @@ func heatmapQuery(r *http.Request, now time.Time) (store.HeatmapQuery, error) {
 	if len(q.ProjectID) > 64 {
 		return bad("project must be a project id")
 	}
+	if !sees(r.Context(), q.ProjectID) {
+		return store.HeatmapQuery{}, errProjectNotFound
+	}
 	// A pasted address counts by its path: heatmaps are per page, whatever the host.
 	if i := strings.Index(q.Page, "://"); i > 0 {
 		u, err := url.Parse(q.Page)

@@ -45,6 +45,9 @@ func (a *API) windowParams(r *http.Request) (string, time.Time, time.Time, error
 	if project == "" {
 		project = "default"
 	}
+	if !sees(r.Context(), project) {
+		return "", time.Time{}, time.Time{}, errProjectNotFound
+	}
 	days := 14
 	if v := q.Get("days"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -112,8 +112,8 @@ func (a *API) playlist(r *http.Request) (store.Playlist, error) {
 		return store.Playlist{}, err
 	}
 	p, err := a.playlists.Playlist(r.Context(), id, caller(r).UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return p, errPlaylistNotFound
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !sees(r.Context(), p.ProjectID)) {
+		return store.Playlist{}, errPlaylistNotFound
 	}
 	return p, err
 }

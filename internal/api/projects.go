@@ -68,6 +68,9 @@ func (a *API) Projects(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]projectJSON, 0, len(ps))
 	for _, p := range ps {
+		if !sees(r.Context(), p.ID) {
+			continue
+		}
 		out = append(out, a.projectOut(p))
 	}
 	apierror.JSON(w, http.StatusOK, map[string]any{"projects": out})
@@ -76,8 +79,8 @@ func (a *API) Projects(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) projectByID(ctx context.Context, id string) (store.Project, error) {
 	p, err := a.projects.Project(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return p, apierror.New(http.StatusNotFound, "not_found", "project not found")
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !sees(ctx, id)) {
+		return store.Project{}, errProjectNotFound
 	}
 	return p, err
 }
@@ -104,9 +107,6 @@ type settingsJSON struct {
 // configuration and friction thresholds (PATCH /api/v1/projects/{project}). Every field is
 // checked before any is stored, so a bad one changes nothing.
 func (a *API) UpdateProject(w http.ResponseWriter, r *http.Request) error {
-	if err := requireAdmin(r); err != nil {
-		return err
-	}
 	ctx := r.Context()
 	p, err := a.projectByID(ctx, r.PathValue("project"))
 	if err != nil {

@@ -86,7 +86,7 @@ func caller(r *http.Request) auth.Principal {
 // admin. Anyone who sees a shared playlist may pin to it.
 func mayChange(r *http.Request, owner int64) error {
 	p := caller(r)
-	if p.UserID == owner || p.Role == "admin" {
+	if p.UserID == owner || auth.AtLeast(p.Role, auth.RoleAdmin) {
 		return nil
 	}
 	return apierror.New(http.StatusForbidden, "forbidden", "only its owner or an admin may change this")

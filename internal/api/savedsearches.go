@@ -144,8 +144,8 @@ func (a *API) savedSearch(r *http.Request) (store.SavedSearch, error) {
 		return store.SavedSearch{}, err
 	}
 	s, err := a.searches.SavedSearch(r.Context(), id, caller(r).UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return s, errSavedNotFound
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !sees(r.Context(), s.ProjectID)) {
+		return store.SavedSearch{}, errSavedNotFound
 	}
 	return s, err
 }

@@ -107,8 +107,12 @@ func (a *API) ListSessions(w http.ResponseWriter, r *http.Request) error {
 		}
 		plan.Sort = s
 	}
+	project, err := listProject(r)
+	if err != nil {
+		return err
+	}
 	// The first page counts the matches; later pages reuse the count the client already has.
-	page, err := a.sessions.ListSessions(r.Context(), store.ListQuery{ProjectID: q.Get("project"), Limit: limit, Cursor: cursor, Query: plan, Count: cursor == ""})
+	page, err := a.sessions.ListSessions(r.Context(), store.ListQuery{ProjectID: project, Limit: limit, Cursor: cursor, Query: plan, Count: cursor == ""})
 	if errors.Is(err, store.ErrBadCursor) {
 		return apierror.New(http.StatusBadRequest, "bad_request", "invalid cursor")
 	}
@@ -137,7 +141,7 @@ var errSessionNotFound = apierror.New(http.StatusNotFound, "not_found", "session
 
 // GetSession returns one session's metadata.
 func (a *API) GetSession(w http.ResponseWriter, r *http.Request) error {
-	s, err := a.sessions.GetSession(r.Context(), r.PathValue("id"))
+	s, err := a.getSession(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	}

@@ -74,7 +74,7 @@ func (a *API) CreateShare(w http.ResponseWriter, r *http.Request) error {
 			return apierror.New(http.StatusBadRequest, "bad_request", "expiresInHours must be more than 0 and at most 2160 (90 days)")
 		}
 	}
-	s, err := a.sessions.GetSession(ctx, id)
+	s, err := a.getSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	} else if err != nil {
@@ -110,7 +110,7 @@ func (a *API) CreateShare(w http.ResponseWriter, r *http.Request) error {
 // SessionShares lists a session's share links, newest first (GET /api/v1/sessions/{id}/shares).
 func (a *API) SessionShares(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	s, err := a.sessions.GetSession(ctx, r.PathValue("id"))
+	s, err := a.getSession(ctx, r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	} else if err != nil {
@@ -147,7 +147,10 @@ func (a *API) RevokeShare(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, _ := auth.PrincipalFrom(ctx)
-	if p.Role != "admin" && (p.UserID == 0 || p.UserID != l.CreatedBy) {
+	if !sees(ctx, l.ProjectID) {
+		return errShareNotFound
+	}
+	if !auth.AtLeast(p.Role, auth.RoleAdmin) && (p.UserID == 0 || p.UserID != l.CreatedBy) {
 		return apierror.New(http.StatusForbidden, "forbidden", "only the link's creator or an admin may revoke it")
 	}
 	now := a.now()
@@ -200,7 +203,7 @@ func (a *API) SharedSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s, err := a.sessions.GetSession(r.Context(), l.SessionID)
+	s, err := a.getSession(r.Context(), l.SessionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	}

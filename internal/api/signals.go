@@ -19,7 +19,7 @@ import (
 func (a *API) Signals(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	sess, err := a.sessions.GetSession(ctx, id)
+	sess, err := a.getSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	}

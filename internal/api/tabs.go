@@ -33,7 +33,7 @@ func (a *API) SharedTabs(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) writeTabs(w http.ResponseWriter, r *http.Request, id string) error {
 	ctx := r.Context()
-	if _, err := a.sessions.GetSession(ctx, id); errors.Is(err, store.ErrNotFound) {
+	if _, err := a.getSession(ctx, id); errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound
 	} else if err != nil {
 		return err

@@ -37,14 +37,18 @@ type users interface {
 	CreateLogin(ctx context.Context, l store.Login) error
 	LoginByTokenHash(ctx context.Context, hash string, now time.Time) (store.Login, error)
 	DeleteLogin(ctx context.Context, hash string) error
+	UserProjects(ctx context.Context, userID int64) ([]string, error)
 }
 
 // Principal is an authenticated caller.
 type Principal struct {
-	UserID   int64 // 0 for the admin token
+	UserID   int64 // 0 for the bootstrap admin token
 	Email    string
-	Role     string
+	Role     string // what the caller may do (roles.go); for a token, the least of its scope and its creator's role
 	ViaToken bool
+	Scope    string   // a token's scope; empty for a login
+	TokenID  string   // a token's public id; empty for a login and the bootstrap token
+	Projects []string // the projects the caller may see; nil: every project its role allows (SeesProject)
 }
 
 // Options configure an Auth.
@@ -117,7 +121,7 @@ func (a *Auth) Login(ctx context.Context, email, password string) (string, store
 	if err != nil {
 		return "", u, fmt.Errorf("auth: login: %w", err)
 	}
-	if !CheckPassword(u.PasswordHash, password) {
+	if !CheckPassword(u.PasswordHash, password) || !u.DisabledAt.IsZero() {
 		return "", u, ErrInvalidCredentials
 	}
 	tok := RandomToken(32)
@@ -158,7 +162,8 @@ func (a *Auth) Authenticate(r *http.Request) (Principal, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		tok, ok := strings.CutPrefix(h, "Bearer ")
 		if ok && a.adminToken != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(a.adminToken)) == 1 {
-			return Principal{Email: "admin-token", Role: "admin", ViaToken: true}, nil
+			// The operator's bootstrap token: set by whoever runs the server, so it is an owner.
+			return Principal{Email: "admin-token", Role: RoleOwner, ViaToken: true, Scope: ScopeAdmin}, nil
 		}
 		return Principal{}, apierror.New(http.StatusUnauthorized, "invalid_token", "invalid bearer token")
 	}
@@ -180,7 +185,24 @@ func (a *Auth) Authenticate(r *http.Request) (Principal, error) {
 	if err != nil {
 		return Principal{}, fmt.Errorf("auth: authenticate: %w", err)
 	}
-	return Principal{UserID: u.ID, Email: u.Email, Role: u.Role}, nil
+	if !u.DisabledAt.IsZero() {
+		return Principal{}, errUnauthenticated
+	}
+	return a.principalOf(r.Context(), u)
+}
+
+// principalOf is the Principal of user u: owners and admins see every project, members and
+// viewers the ones they were given.
+func (a *Auth) principalOf(ctx context.Context, u store.User) (Principal, error) {
+	p := Principal{UserID: u.ID, Email: u.Email, Role: u.Role}
+	if !AllProjects(u.Role) {
+		ps, err := a.users.UserProjects(ctx, u.ID)
+		if err != nil {
+			return Principal{}, fmt.Errorf("auth: projects of user %d: %w", u.ID, err)
+		}
+		p.Projects = append([]string{}, ps...)
+	}
+	return p, nil
 }
 
 type principalKey struct{}
@@ -216,9 +238,13 @@ func SameOrigin(r *http.Request) bool {
 	return err == nil && u.Host == r.Host
 }
 
-// Require lets a request through only when it is authenticated, storing the Principal in its
-// context; state-changing cookie requests must also be same-origin.
-func (a *Auth) Require(next http.Handler) http.Handler {
+// Require lets a request through only when it is authenticated and its caller's role has
+// need, storing the Principal in its context; state-changing cookie requests must also be
+// same-origin. A Public need lets everyone through untouched.
+func (a *Auth) Require(need Need, next http.Handler) http.Handler {
+	if need == Public {
+		return next
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := a.Authenticate(r)
 		if err != nil {
@@ -229,8 +255,21 @@ func (a *Auth) Require(next http.Handler) http.Handler {
 			apierror.Write(w, r, a.log, apierror.New(http.StatusForbidden, "cross_origin", "cross-origin request refused"))
 			return
 		}
+		if !p.Allows(need, r.Method) {
+			err := Forbidden(need)
+			if p.Scope == ScopeRead && !safeMethod(r.Method) {
+				err = apierror.New(http.StatusForbidden, "forbidden", "this token's scope is read: it may not change anything")
+			}
+			apierror.Write(w, r, a.log, err)
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 	})
+}
+
+// Forbidden is the answer to a caller whose role lacks need.
+func Forbidden(need Need) error {
+	return apierror.New(http.StatusForbidden, "forbidden", "your role may not do this (it needs "+roleFor(need)+" or above)")
 }
 
 func safeMethod(m string) bool {

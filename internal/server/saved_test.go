@@ -26,20 +26,29 @@ func (s *stack) admin(t *testing.T) *client {
 	return &client{t: t, s: s, c: http.DefaultClient, token: adminToken}
 }
 
-// member creates a user with the member role and logs it in.
+// member creates a user with the member role in the default project and logs it in.
 func (s *stack) member(t *testing.T, email string) *client {
+	return s.user(t, email, auth.RoleMember, "default")
+}
+
+// user creates a user with role, given projects, and logs it in.
+func (s *stack) user(t *testing.T, email, role string, projects ...string) *client {
 	t.Helper()
 	hash, err := auth.HashPassword("member-password-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.db.CreateUser(context.Background(), store.User{Email: email, PasswordHash: hash, Role: "member", CreatedAt: time.Now()}); err != nil {
+	u, err := s.db.CreateUser(context.Background(), store.User{Email: email, PasswordHash: hash, Role: role, CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.SetUserProjects(context.Background(), u.ID, projects); err != nil {
 		t.Fatal(err)
 	}
 	jar, _ := cookiejar.New(nil)
 	c := &client{t: t, s: s, c: &http.Client{Jar: jar}}
 	if r := c.do("POST", "/api/v1/auth/login", fmt.Sprintf(`{"email":%q,"password":"member-password-1"}`, email)); r.Status != 200 {
-		t.Fatalf("member login = %d %s", r.Status, r.Body)
+		t.Fatalf("%s login = %d %s", role, r.Status, r.Body)
 	}
 	return c
 }

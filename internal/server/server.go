@@ -32,69 +32,95 @@ type Components struct {
 	Log       *slog.Logger
 }
 
+// Route is one entry of Reel's HTTP surface: a ServeMux pattern, what its caller's role must
+// allow (auth.Need), and its handler. Every route is in Table, so one test can walk them all
+// with every role.
+type Route struct {
+	Pattern string
+	Need    auth.Need
+	Handler http.Handler
+}
+
+// Table lists every route of Reel. A route that is not Public is reached only by an
+// authenticated caller whose role has its Need (auth.Require); which projects the caller sees
+// is checked by the handlers, where a request's project becomes known.
+func Table(c Components) []Route {
+	a := c.API
+	h := a.Handler
+	return []Route{
+		{"POST /api/v1/ingest", auth.Public, c.Ingest},
+		{"OPTIONS /api/v1/ingest", auth.Public, c.Ingest},
+		{"GET /api/v1/sdk-config", auth.Public, c.SDKConfig},
+
+		{"POST /api/v1/auth/login", auth.Public, h(a.Login)},
+		{"POST /api/v1/auth/logout", auth.Public, h(a.Logout)},
+		{"GET /api/v1/auth/me", auth.View, h(a.Me)},
+
+		{"GET /api/v1/projects", auth.View, h(a.Projects)},
+		{"PATCH /api/v1/projects/{project}", auth.Manage, h(a.UpdateProject)},
+		{"POST /api/v1/projects", auth.Manage, h(a.CreateProject)},
+		{"POST /api/v1/projects/{project}/rotate-key", auth.Manage, h(a.RotateKey)},
+		{"DELETE /api/v1/projects/{project}", auth.Own, h(a.DeleteProject)},
+		{"DELETE /api/v1/projects/{project}/users/{user}", auth.Own, h(a.EraseUser)},
+
+		{"GET /api/v1/sessions", auth.View, h(a.ListSessions)},
+		{"GET /api/v1/sessions/{id}", auth.View, h(a.GetSession)},
+		{"GET /api/v1/sessions/{id}/events", auth.View, h(a.Events)},
+		{"GET /api/v1/sessions/{id}/signals", auth.View, h(a.Signals)},
+		{"GET /api/v1/sessions/{id}/tabs", auth.View, h(a.Tabs)},
+		{"GET /api/v1/sessions/{id}/archive", auth.View, h(a.Archive)},
+		{"GET /api/v1/sessions/{id}/archive/file", auth.View, h(a.ArchivedFile)},
+		{"POST /api/v1/sessions/{id}/share", auth.View, h(a.CreateShare)},
+		{"GET /api/v1/sessions/{id}/shares", auth.View, h(a.SessionShares)},
+		{"DELETE /api/v1/shares/{id}", auth.View, h(a.RevokeShare)},
+
+		{"GET /api/v1/issues", auth.View, h(a.Issues)},
+		{"POST /api/v1/funnels", auth.View, h(a.Funnel)},
+		{"GET /api/v1/heatmaps", auth.View, h(a.Heatmaps)},
+
+		{"GET /api/v1/alerts", auth.View, h(a.ListAlerts)},
+		{"POST /api/v1/alerts", auth.Manage, h(a.CreateAlert)},
+		{"DELETE /api/v1/alerts/{id}", auth.Manage, h(a.DeleteAlert)},
+
+		{"GET /api/v1/saved-searches", auth.View, h(a.ListSavedSearches)},
+		{"POST /api/v1/saved-searches", auth.Save, h(a.CreateSavedSearch)},
+		{"GET /api/v1/saved-searches/{id}", auth.View, h(a.GetSavedSearch)},
+		{"PATCH /api/v1/saved-searches/{id}", auth.Save, h(a.UpdateSavedSearch)},
+		{"DELETE /api/v1/saved-searches/{id}", auth.Save, h(a.DeleteSavedSearch)},
+		{"POST /api/v1/saved-searches/{id}/visit", auth.View, h(a.VisitSavedSearch)},
+
+		{"GET /api/v1/playlists", auth.View, h(a.ListPlaylists)},
+		{"POST /api/v1/playlists", auth.Save, h(a.CreatePlaylist)},
+		{"GET /api/v1/playlists/{id}", auth.View, h(a.GetPlaylist)},
+		{"PATCH /api/v1/playlists/{id}", auth.Save, h(a.UpdatePlaylist)},
+		{"DELETE /api/v1/playlists/{id}", auth.Save, h(a.DeletePlaylist)},
+		{"GET /api/v1/playlists/{id}/sessions", auth.View, h(a.PlaylistSessions)},
+		{"PUT /api/v1/playlists/{id}/sessions/{session}", auth.Save, h(a.PinSession)},
+		{"DELETE /api/v1/playlists/{id}/sessions/{session}", auth.Save, h(a.UnpinSession)},
+
+		{"GET /api/v1/share/{token}", auth.Public, h(a.SharedSession)},
+		{"GET /api/v1/share/{token}/events", auth.Public, h(a.SharedEvents)},
+		{"GET /api/v1/share/{token}/tabs", auth.Public, h(a.SharedTabs)},
+		{"GET /api/v1/share/{token}/archive", auth.Public, h(a.SharedArchive)},
+		{"GET /api/v1/share/{token}/archive/file", auth.Public, h(a.SharedArchivedFile)},
+
+		{"/api/", auth.Public, h(a.NotFound)},
+		{"GET /healthz", auth.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			apierror.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		})},
+		{"GET /sdk/", auth.Public, c.SDK},
+		{"/demo/", auth.Public, c.Demo},
+		{"GET /demo", auth.Public, http.RedirectHandler("/demo/", http.StatusMovedPermanently)},
+		{"/", auth.Public, readOnly(c.UI)},
+	}
+}
+
 // Routes returns the whole HTTP surface of Reel.
 func Routes(c Components) http.Handler {
 	mux := http.NewServeMux()
-	a, require := c.API, c.Auth.Require
-
-	mux.Handle("POST /api/v1/ingest", c.Ingest)
-	mux.Handle("OPTIONS /api/v1/ingest", c.Ingest)
-
-	mux.Handle("POST /api/v1/auth/login", a.Handler(a.Login))
-	mux.Handle("POST /api/v1/auth/logout", a.Handler(a.Logout))
-	mux.Handle("GET /api/v1/auth/me", require(a.Handler(a.Me)))
-	mux.Handle("GET /api/v1/projects", require(a.Handler(a.Projects)))
-	mux.Handle("PATCH /api/v1/projects/{project}", require(a.Handler(a.UpdateProject)))
-	mux.Handle("POST /api/v1/projects", require(a.Handler(a.CreateProject)))
-	mux.Handle("DELETE /api/v1/projects/{project}", require(a.Handler(a.DeleteProject)))
-	mux.Handle("POST /api/v1/projects/{project}/rotate-key", require(a.Handler(a.RotateKey)))
-	mux.Handle("GET /api/v1/sessions", require(a.Handler(a.ListSessions)))
-	mux.Handle("GET /api/v1/sessions/{id}", require(a.Handler(a.GetSession)))
-	mux.Handle("GET /api/v1/sessions/{id}/events", require(a.Handler(a.Events)))
-	mux.Handle("GET /api/v1/sessions/{id}/signals", require(a.Handler(a.Signals)))
-	mux.Handle("GET /api/v1/sessions/{id}/archive", require(a.Handler(a.Archive)))
-	mux.Handle("GET /api/v1/sessions/{id}/archive/file", require(a.Handler(a.ArchivedFile)))
-	mux.Handle("GET /api/v1/issues", require(a.Handler(a.Issues)))
-	mux.Handle("POST /api/v1/funnels", require(a.Handler(a.Funnel)))
-	mux.Handle("GET /api/v1/heatmaps", require(a.Handler(a.Heatmaps)))
-	mux.Handle("GET /api/v1/alerts", require(a.Handler(a.ListAlerts)))
-	mux.Handle("POST /api/v1/alerts", require(a.Handler(a.CreateAlert)))
-	mux.Handle("DELETE /api/v1/alerts/{id}", require(a.Handler(a.DeleteAlert)))
-	mux.Handle("GET /api/v1/saved-searches", require(a.Handler(a.ListSavedSearches)))
-	mux.Handle("POST /api/v1/saved-searches", require(a.Handler(a.CreateSavedSearch)))
-	mux.Handle("GET /api/v1/saved-searches/{id}", require(a.Handler(a.GetSavedSearch)))
-	mux.Handle("PATCH /api/v1/saved-searches/{id}", require(a.Handler(a.UpdateSavedSearch)))
-	mux.Handle("DELETE /api/v1/saved-searches/{id}", require(a.Handler(a.DeleteSavedSearch)))
-	mux.Handle("POST /api/v1/saved-searches/{id}/visit", require(a.Handler(a.VisitSavedSearch)))
-	mux.Handle("GET /api/v1/playlists", require(a.Handler(a.ListPlaylists)))
-	mux.Handle("POST /api/v1/playlists", require(a.Handler(a.CreatePlaylist)))
-	mux.Handle("GET /api/v1/playlists/{id}", require(a.Handler(a.GetPlaylist)))
-	mux.Handle("PATCH /api/v1/playlists/{id}", require(a.Handler(a.UpdatePlaylist)))
-	mux.Handle("DELETE /api/v1/playlists/{id}", require(a.Handler(a.DeletePlaylist)))
-	mux.Handle("GET /api/v1/playlists/{id}/sessions", require(a.Handler(a.PlaylistSessions)))
-	mux.Handle("PUT /api/v1/playlists/{id}/sessions/{session}", require(a.Handler(a.PinSession)))
-	mux.Handle("DELETE /api/v1/playlists/{id}/sessions/{session}", require(a.Handler(a.UnpinSession)))
-	mux.Handle("GET /api/v1/sessions/{id}/tabs", require(a.Handler(a.Tabs)))
-	mux.Handle("POST /api/v1/sessions/{id}/share", require(a.Handler(a.CreateShare)))
-	mux.Handle("GET /api/v1/sessions/{id}/shares", require(a.Handler(a.SessionShares)))
-	mux.Handle("DELETE /api/v1/shares/{id}", require(a.Handler(a.RevokeShare)))
-	mux.Handle("GET /api/v1/share/{token}", a.Handler(a.SharedSession))
-	mux.Handle("GET /api/v1/share/{token}/events", a.Handler(a.SharedEvents))
-	mux.Handle("GET /api/v1/share/{token}/tabs", a.Handler(a.SharedTabs))
-	mux.Handle("GET /api/v1/share/{token}/archive", a.Handler(a.SharedArchive))
-	mux.Handle("GET /api/v1/share/{token}/archive/file", a.Handler(a.SharedArchivedFile))
-	mux.Handle("DELETE /api/v1/projects/{project}/users/{user}", require(a.Handler(a.EraseUser)))
-	mux.Handle("GET /api/v1/sdk-config", c.SDKConfig)
-	mux.Handle("/api/", a.Handler(a.NotFound))
-
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		apierror.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.Handle("GET /sdk/", c.SDK)
-	mux.Handle("/demo/", c.Demo)
-	mux.Handle("GET /demo", http.RedirectHandler("/demo/", http.StatusMovedPermanently))
-	mux.Handle("/", readOnly(c.UI))
-
+	for _, rt := range Table(c) {
+		mux.Handle(rt.Pattern, c.Auth.Require(rt.Need, rt.Handler))
+	}
 	return recoverPanics(c.Log, logRequests(c.Log, securityHeaders(compressed(mux))))
 }
 

@@ -155,7 +155,7 @@ func TestLoginFlow(t *testing.T) {
 		t.Fatalf("cross-site login = %d %s", r.Status, r.Body)
 	}
 	r := do(t, c, "POST", s.srv.URL+"/api/v1/auth/login", strings.NewReader(`{"email":"ADMIN@reel.local","password":"hunter2-hunter2"}`))
-	if r.Status != 200 || !strings.Contains(string(r.Body), `"role":"admin"`) {
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"role":"owner"`) {
 		t.Fatalf("login = %d %s", r.Status, r.Body)
 	}
 	cookie := r.Header.Get("Set-Cookie")

@@ -389,3 +389,38 @@ func TestErasureIsFinal(t *testing.T) {
 		t.Fatalf("new session after the erasure = %d %s", r.Status, r.Body)
 	}
 }
+
+// TestSharesFollowProjectAccess: a session's links are listed and revoked only by those who
+// see its project; a viewer may revoke their own link, not another's; only owners delete
+// projects.
+func TestSharesFollowProjectAccess(t *testing.T) {
+	s := newStack(t)
+	admin := s.admin(t)
+	var p projectOut
+	admin.json("POST", "/api/v1/projects", `{"name":"Private"}`, 201, &p)
+	if r := s.send(t, p.PublicKey, "s_privatesess1", 0, pageAt(tt0, "https://private/")); r.Status != 200 {
+		t.Fatalf("ingest = %d %s", r.Status, r.Body)
+	}
+	s.ingest(t, "s_defaultsess1", "t_tabone01", 0, pageAt(tt0, "https://default/"))
+	viewer := s.user(t, "viewer@reel.local", "viewer", "default")
+	other := s.user(t, "viewer2@reel.local", "viewer", "default")
+
+	var theirs, mine shareOut
+	admin.json("POST", "/api/v1/sessions/s_privatesess1/share", ``, 201, &theirs)
+	if r := viewer.do("GET", "/api/v1/sessions/s_privatesess1/shares", ""); r.Status != 404 {
+		t.Fatalf("viewer listing links of a project they do not see = %d %s", r.Status, r.Body)
+	}
+	if r := viewer.do("DELETE", "/api/v1/shares/"+theirs.ID, ""); r.Status != 404 {
+		t.Fatalf("viewer revoking a link of a project they do not see = %d %s", r.Status, r.Body)
+	}
+	viewer.json("POST", "/api/v1/sessions/s_defaultsess1/share", ``, 201, &mine)
+	if r := other.do("DELETE", "/api/v1/shares/"+mine.ID, ""); r.Status != 403 {
+		t.Fatalf("another viewer revoking the link = %d %s", r.Status, r.Body)
+	}
+	viewer.json("DELETE", "/api/v1/shares/"+mine.ID, "", 200, nil)
+
+	if r := s.user(t, "admin2@reel.local", "admin").do("DELETE", "/api/v1/projects/private?confirm=private", ""); r.Status != 403 {
+		t.Fatalf("admin deleting a project = %d %s, want 403 (owners only)", r.Status, r.Body)
+	}
+	admin.json("DELETE", "/api/v1/projects/private?confirm=private", "", 200, nil)
+}

@@ -85,7 +85,7 @@ func Run(ctx context.Context, idx index, opts Options) (Result, error) {
 		if err != nil {
 			return res, fmt.Errorf("setup: %w", err)
 		}
-		_, err = idx.CreateUser(ctx, store.User{Email: opts.AdminEmail, PasswordHash: hash, Role: "admin", CreatedAt: time.Now().UTC()})
+		_, err = idx.CreateUser(ctx, store.User{Email: opts.AdminEmail, PasswordHash: hash, Role: auth.RoleOwner, CreatedAt: time.Now().UTC()})
 		if errors.Is(err, store.ErrDuplicate) {
 			// Another process stored the admin first: its password stands (it printed it if
 			// it generated one), unless the options name one, which wins as on a restart.

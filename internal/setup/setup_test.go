@@ -28,7 +28,7 @@ func TestFirstRunThenRestart(t *testing.T) {
 		t.Fatalf("first run = %+v", first)
 	}
 	u, _ := db.UserByEmail(ctx, "admin@reel.local")
-	if !auth.CheckPassword(u.PasswordHash, first.GeneratedPassword) || u.Role != "admin" {
+	if !auth.CheckPassword(u.PasswordHash, first.GeneratedPassword) || u.Role != "owner" {
 		t.Fatal("generated password does not log in")
 	}
 

@@ -36,6 +36,7 @@ type Record struct {
 	Setting  *Setting
 	Project  *Project
 	User     *User // with its password hash; logins are not records (people log in again)
+	Access   *UserAccess
 	Content  *ContentItem
 	Session  *SessionRecord
 	Blob     *BlobRefs
@@ -50,6 +51,13 @@ type Record struct {
 type ErasedSession struct {
 	ID, ProjectID string
 	At            time.Time
+}
+
+// UserAccess is the projects a member or viewer was given (SetUserProjects); it follows its
+// user and the projects.
+type UserAccess struct {
+	UserID   int64
+	Projects []string
 }
 
 // Setting is one server-wide value (EnsureSetting), such as the share-link signing key.
@@ -165,6 +173,8 @@ func (c Counts) Add(r Record) {
 		c["projects"]++
 	case r.User != nil:
 		c["users"]++
+	case r.Access != nil:
+		c["project access"] += int64(len(r.Access.Projects))
 	case r.Content != nil:
 		c["content items"]++
 		c["content edges"] += int64(len(r.Content.Children))

@@ -54,8 +54,9 @@ type User struct {
 	ID           int64
 	Email        string
 	PasswordHash string
-	Role         string
+	Role         string // auth.RoleOwner, RoleAdmin, RoleMember or RoleViewer
 	CreatedAt    time.Time
+	DisabledAt   time.Time // zero while the user may log in
 }
 
 // Login is a dashboard login session, found by the hash of its cookie token.
@@ -312,6 +313,17 @@ type Store interface {
 	CreateLogin(ctx context.Context, l Login) error
 	LoginByTokenHash(ctx context.Context, hash string, now time.Time) (Login, error)
 	DeleteLogin(ctx context.Context, hash string) error
+	// ListUsers returns every user, by id.
+	ListUsers(ctx context.Context) ([]User, error)
+	// UpdateUser changes a user's role and whether it is disabled; disabling ends its logins.
+	UpdateUser(ctx context.Context, u User) error
+	// DeleteUser removes a user with its logins and project access.
+	DeleteUser(ctx context.Context, id int64) error
+	// UserProjects returns the projects a member or viewer was given, sorted.
+	UserProjects(ctx context.Context, userID int64) ([]string, error)
+	// SetUserProjects replaces the projects a user was given. An unknown project is
+	// ErrNotFound, and nothing changes.
+	SetUserProjects(ctx context.Context, userID int64, projects []string) error
 
 	// Settings: server-wide values such as signing keys. EnsureSetting stores value under name
 	// unless one is already there, and returns the value that is stored, so concurrent nodes

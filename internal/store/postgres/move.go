@@ -107,18 +107,34 @@ func exportProjects(ctx context.Context, tx pgx.Tx, fn func(store.Record) error)
 
 func exportUsers(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) error {
 	var all []store.User
-	err := each(ctx, tx, `SELECT id, email, password_hash, role, created_at FROM users ORDER BY id`, nil, func(r pgx.Rows) error {
-		var u store.User
-		var created int64
-		err := r.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.Role, &created)
-		u.CreatedAt = fromMS(created)
+	err := each(ctx, tx, `SELECT `+userCols+` FROM users ORDER BY id`, nil, func(r pgx.Rows) error {
+		u, err := scanUser(r)
 		all = append(all, u)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return emit(all, fn, func(u *store.User) store.Record { return store.Record{User: u} })
+	if err := emit(all, fn, func(u *store.User) store.Record { return store.Record{User: u} }); err != nil {
+		return err
+	}
+	var access []store.UserAccess
+	err = each(ctx, tx, `SELECT user_id, project_id FROM user_projects ORDER BY user_id, project_id`, nil, func(r pgx.Rows) error {
+		var id int64
+		var p string
+		if err := r.Scan(&id, &p); err != nil {
+			return err
+		}
+		if n := len(access); n == 0 || access[n-1].UserID != id {
+			access = append(access, store.UserAccess{UserID: id})
+		}
+		access[len(access)-1].Projects = append(access[len(access)-1].Projects, p)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return emit(access, fn, func(a *store.UserAccess) store.Record { return store.Record{Access: a} })
 }
 
 // exportContent reads items in pages of ids, each with its children.
@@ -578,9 +594,14 @@ func importRecord(ctx context.Context, tx pgx.Tx, r store.Record) error {
 		}
 	case r.User != nil:
 		u := r.User
-		if _, err := tx.Exec(ctx, `INSERT INTO users(id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
-			u.ID, u.Email, u.PasswordHash, u.Role, ms(u.CreatedAt)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO users(id, email, password_hash, role, created_at, disabled_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+			u.ID, u.Email, u.PasswordHash, u.Role, ms(u.CreatedAt), optMS(u.DisabledAt)); err != nil {
 			return fmt.Errorf("user %d: %w", u.ID, err)
+		}
+	case r.Access != nil:
+		if _, err := tx.Exec(ctx, `INSERT INTO user_projects(user_id, project_id) SELECT $1, p FROM unnest($2::text[]) p ON CONFLICT DO NOTHING`,
+			r.Access.UserID, r.Access.Projects); err != nil {
+			return fmt.Errorf("access of user %d: %w", r.Access.UserID, err)
 		}
 	case r.Content != nil:
 		c := r.Content

@@ -148,17 +148,13 @@ func (db *DB) CreateUser(ctx context.Context, u store.User) (store.User, error) 
 const asciiLower = `translate(%s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`
 
 func (db *DB) userWhere(ctx context.Context, where string, arg any) (store.User, error) {
-	var u store.User
-	var created int64
-	err := db.pool.QueryRow(ctx, `SELECT id, email, password_hash, role, created_at FROM users WHERE `+where, arg).
-		Scan(&u.ID, &u.Email, &u.PasswordHash, &u.Role, &created)
+	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE `+where, arg))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return u, fmt.Errorf("postgres: user: %w", store.ErrNotFound)
 	}
 	if err != nil {
 		return u, fmt.Errorf("postgres: user: %w", err)
 	}
-	u.CreatedAt = fromMS(created)
 	return u, nil
 }
 

@@ -109,20 +109,36 @@ func exportProjects(ctx context.Context, tx *sql.Tx, fn func(store.Record) error
 func exportUsers(ctx context.Context, tx *sql.Tx, fn func(store.Record) error) error {
 	var all []store.User
 	err := each(ctx, tx, `SELECT `+userCols+` FROM users ORDER BY id`, nil, func(r *sql.Rows) error {
-		var u store.User
-		var created int64
-		if err := r.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.Role, &created); err != nil {
-			return err
-		}
-		u.CreatedAt = fromMS(created)
+		u, err := scanUser(r)
 		all = append(all, u)
-		return nil
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	for i := range all {
 		if err := fn(store.Record{User: &all[i]}); err != nil {
+			return err
+		}
+	}
+	var access []store.UserAccess
+	err = each(ctx, tx, `SELECT user_id, project_id FROM user_projects ORDER BY user_id, project_id`, nil, func(r *sql.Rows) error {
+		var id int64
+		var p string
+		if err := r.Scan(&id, &p); err != nil {
+			return err
+		}
+		if n := len(access); n == 0 || access[n-1].UserID != id {
+			access = append(access, store.UserAccess{UserID: id})
+		}
+		access[len(access)-1].Projects = append(access[len(access)-1].Projects, p)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range access {
+		if err := fn(store.Record{Access: &access[i]}); err != nil {
 			return err
 		}
 	}
@@ -560,9 +576,15 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
 		}
 	case r.User != nil:
 		u := r.User
-		if _, err := tx.ExecContext(ctx, `INSERT INTO users(id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
-			u.ID, u.Email, u.PasswordHash, u.Role, ms(u.CreatedAt)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO users(id, email, password_hash, role, created_at, disabled_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+			u.ID, u.Email, u.PasswordHash, u.Role, ms(u.CreatedAt), optMS(u.DisabledAt)); err != nil {
 			return fmt.Errorf("user %d: %w", u.ID, err)
+		}
+	case r.Access != nil:
+		for _, p := range r.Access.Projects {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO user_projects(user_id, project_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, r.Access.UserID, p); err != nil {
+				return fmt.Errorf("access of user %d: %w", r.Access.UserID, err)
+			}
 		}
 	case r.Content != nil:
 		c := r.Content

@@ -25,21 +25,136 @@ func (db *DB) CreateUser(ctx context.Context, u store.User) (store.User, error) 
 	return u, err
 }
 
-const userCols = `id, email, password_hash, role, created_at`
+const userCols = `id, email, password_hash, role, created_at, disabled_at`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanUser(r rowScanner) (store.User, error) {
+	var u store.User
+	var created, disabled int64
+	if err := r.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.Role, &created, &disabled); err != nil {
+		return u, err
+	}
+	u.CreatedAt = fromMS(created)
+	if disabled != 0 {
+		u.DisabledAt = fromMS(disabled)
+	}
+	return u, nil
+}
 
 func (db *DB) userWhere(ctx context.Context, where string, arg any) (store.User, error) {
-	var u store.User
-	var created int64
-	err := db.read.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE `+where, arg).
-		Scan(&u.ID, &u.Email, &u.PasswordHash, &u.Role, &created)
+	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("sqlite: user: %w", store.ErrNotFound)
 	}
 	if err != nil {
 		return u, fmt.Errorf("sqlite: user: %w", err)
 	}
-	u.CreatedAt = fromMS(created)
 	return u, nil
+}
+
+// ListUsers returns every user, by id.
+func (db *DB) ListUsers(ctx context.Context) ([]store.User, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []store.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// UpdateUser changes a user's role and whether it is disabled; disabling ends its logins.
+func (db *DB) UpdateUser(ctx context.Context, u store.User) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: update user: %w", err)
+	}
+	defer tx.Rollback()
+	var disabled int64
+	if !u.DisabledAt.IsZero() {
+		disabled = ms(u.DisabledAt)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE users SET role = ?, disabled_at = ? WHERE id = ?`, u.Role, disabled, u.ID)
+	if err != nil {
+		return fmt.Errorf("sqlite: update user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("sqlite: update user %d: %w", u.ID, store.ErrNotFound)
+	}
+	if disabled != 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM logins WHERE user_id = ?`, u.ID); err != nil {
+			return fmt.Errorf("sqlite: update user: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// DeleteUser removes a user with its logins and project access.
+func (db *DB) DeleteUser(ctx context.Context, id int64) error {
+	res, err := db.write.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: delete user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("sqlite: delete user %d: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// UserProjects returns the projects a user was given, sorted.
+func (db *DB) UserProjects(ctx context.Context, userID int64) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT project_id FROM user_projects WHERE user_id = ? ORDER BY project_id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: user projects: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, fmt.Errorf("sqlite: user projects: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// SetUserProjects replaces the projects a user was given; an unknown user or project is
+// ErrNotFound and changes nothing.
+func (db *DB) SetUserProjects(ctx context.Context, userID int64, projects []string) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: set user projects: %w", err)
+	}
+	defer tx.Rollback()
+	var one int
+	if err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = ?`, userID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("sqlite: set user projects: user %d: %w", userID, store.ErrNotFound)
+	} else if err != nil {
+		return fmt.Errorf("sqlite: set user projects: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_projects WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("sqlite: set user projects: %w", err)
+	}
+	for _, p := range projects {
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM projects WHERE id = ?`, p).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("sqlite: set user projects: project %q: %w", p, store.ErrNotFound)
+		} else if err != nil {
+			return fmt.Errorf("sqlite: set user projects: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO user_projects(user_id, project_id) VALUES (?, ?)`, userID, p); err != nil {
+			return fmt.Errorf("sqlite: set user projects: %w", err)
+		}
+	}
+	return tx.Commit()
 }
 
 // UserByEmail finds a user by email, ignoring case.

@@ -63,6 +63,13 @@ func FillForMove(t *testing.T, s store.Index) moveFixture {
 	if err := s.CreateLogin(ctx, store.Login{TokenHash: "tok", UserID: fx.users[0], CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
+	// The second user is a disabled viewer of one project.
+	if err := s.UpdateUser(ctx, store.User{ID: fx.users[1], Role: "viewer", DisabledAt: t0.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetUserProjects(ctx, fx.users[1], []string{"p2"}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.EnsureSetting(ctx, "share_key", "secret-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +312,7 @@ func testMoveRoundTrip(t *testing.T, open func(t *testing.T) store.Index) {
 	if _, err := dst.LoginByTokenHash(context.Background(), "tok", t0); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a login was copied: %v", err)
 	}
-	want := store.Counts{"projects": 2, "users": 2, "sessions": 4, "settings": 1, "saved searches": 2, "playlists": 1, "pins": 3, "alert rules": 2,
+	want := store.Counts{"projects": 2, "users": 2, "project access": 1, "sessions": 4, "settings": 1, "saved searches": 2, "playlists": 1, "pins": 3, "alert rules": 2,
 		"share links": 2, "erased sessions": 2}
 	for k, n := range want {
 		if got := countsOf(recs)[k]; got != n {

@@ -433,3 +433,28 @@ func (x recorded) Import(ctx context.Context, recs []store.Record) error {
 	x.r.count("Import")
 	return x.ix.Import(ctx, recs)
 }
+
+func (x recorded) ListUsers(ctx context.Context) ([]store.User, error) {
+	x.r.count("ListUsers")
+	return x.ix.ListUsers(ctx)
+}
+
+func (x recorded) UpdateUser(ctx context.Context, a1 store.User) error {
+	x.r.count("UpdateUser")
+	return x.ix.UpdateUser(ctx, a1)
+}
+
+func (x recorded) DeleteUser(ctx context.Context, a1 int64) error {
+	x.r.count("DeleteUser")
+	return x.ix.DeleteUser(ctx, a1)
+}
+
+func (x recorded) UserProjects(ctx context.Context, a1 int64) ([]string, error) {
+	x.r.count("UserProjects")
+	return x.ix.UserProjects(ctx, a1)
+}
+
+func (x recorded) SetUserProjects(ctx context.Context, a1 int64, a2 []string) error {
+	x.r.count("SetUserProjects")
+	return x.ix.SetUserProjects(ctx, a1, a2)
+}

@@ -1,0 +1,11 @@
+-- Teams (issue 14): roles are owner, admin, member, viewer; every user before this release was
+-- the one all-powerful admin, so they become owners. A user can be deactivated (kept for the
+-- audit trail, refused at login); members and viewers see only the projects they were given.
+ALTER TABLE users ADD COLUMN disabled_at bigint NOT NULL DEFAULT 0;
+UPDATE users SET role = 'owner' WHERE role = 'admin';
+CREATE TABLE user_projects (
+    user_id    bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    project_id text COLLATE "C" NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, project_id)
+);
+CREATE INDEX user_projects_project ON user_projects (project_id);
