@@ -14,6 +14,7 @@ import (
 // eraser deletes what was recorded about one user.
 type eraser interface {
 	EraseUser(ctx context.Context, projectID, userID string) (lifecycle.ErasureReport, error)
+	DeleteProject(ctx context.Context, projectID string) (lifecycle.ErasureReport, error)
 }
 
 // EraseUser deletes every session of a project identified (Reel.identify) as the user, and the

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/audit"
@@ -58,14 +59,18 @@ type API struct {
 	log       *slog.Logger
 	content   *layout.Cache
 	eraser    eraser
+	now       func() time.Time
 }
+
+// SetClock replaces the API's clock (share links' and rotated keys' times), for tests.
+func (a *API) SetClock(now func() time.Time) { a.now = now }
 
 // New returns the API. cache resolves the content markers in stored events; erasure shares it
 // so it can forget what it deleted.
 func New(idx index, b blobs, a *auth.Auth, log *slog.Logger, cache *layout.Cache, e eraser) *API {
 	return &API{sessions: idx, events: idx, projects: idx, insights: idx, alerts: idx, heatmaps: idx, searches: idx,
 		playlists: idx, shares: idx, archives: idx, tokens: idx, auditLog: idx, audit: audit.New(idx, log, audit.Options{}),
-		blobs: b, auth: a, log: log, content: cache, eraser: e}
+		blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
 }
 
 // SetAudit replaces the audit recorder New made (one that trusts no client address header).

@@ -24,6 +24,8 @@ type projectIndex interface {
 	Projects(ctx context.Context) ([]store.Project, error)
 	Project(ctx context.Context, id string) (store.Project, error)
 	UpdateProject(ctx context.Context, p store.Project) error
+	CreateProject(ctx context.Context, p store.Project) error
+	RotateKey(ctx context.Context, id, newKey string, graceUntil time.Time) (store.Project, error)
 }
 
 type projectJSON struct {
@@ -40,6 +42,10 @@ type projectJSON struct {
 	Friction   json.RawMessage    `json:"friction"`
 	Thresholds analyze.Thresholds `json:"thresholds"`
 	Defaults   analyze.Thresholds `json:"defaults"`
+	// PreviousKey is the key a rotation replaced, while it still ingests (until
+	// PreviousKeyExpiresAt); absent otherwise.
+	PreviousKey          string     `json:"previousKey,omitempty"`
+	PreviousKeyExpiresAt *time.Time `json:"previousKeyExpiresAt,omitempty"`
 }
 
 func (a *API) projectOut(p store.Project) projectJSON {
@@ -48,8 +54,13 @@ func (a *API) projectOut(p store.Project) projectJSON {
 		origins = []string{}
 	}
 	s := settings.Read(a.log, p)
-	return projectJSON{ID: p.ID, Name: p.Name, PublicKey: p.PublicKey, AllowedOrigins: origins, CreatedAt: p.CreatedAt,
+	j := projectJSON{ID: p.ID, Name: p.Name, PublicKey: p.PublicKey, AllowedOrigins: origins, CreatedAt: p.CreatedAt,
 		RetentionDays: p.RetentionDays, SDKConfig: s.SDKConfig, Friction: s.Friction, Thresholds: s.Thresholds, Defaults: analyze.Defaults}
+	if p.PreviousKey != "" && p.KeyValid(p.PreviousKey, a.now()) {
+		until := p.PreviousKeyUntil
+		j.PreviousKey, j.PreviousKeyExpiresAt = p.PreviousKey, &until
+	}
+	return j
 }
 
 // Projects lists projects with their settings.

@@ -69,6 +69,8 @@ type Options struct {
 	// Countries looks up a visitor's country from their address (internal/geoip, an MMDB file
 	// the operator supplies) when no trusted country header says it. Nil: no lookup.
 	Countries Countries
+	// Now is the clock a rotated key's grace is measured on; nil: time.Now. Tests set it.
+	Now func() time.Time
 }
 
 // Countries maps an address to an ISO 3166 alpha-2 country code, "" when unknown.
@@ -95,6 +97,7 @@ type Handler struct {
 	countryHeader  string
 	clientIPHeader string
 	countries      Countries
+	now            func() time.Time
 }
 
 // New returns an ingest handler.
@@ -122,6 +125,10 @@ func New(idx index, b blobs, log *slog.Logger, opts Options) *Handler {
 		mem: semaphore.NewWeighted(opts.MemoryBudget), budget: opts.MemoryBudget, wait: opts.QueueWait,
 		perIP: newLimiters(opts.PerIP), perKey: newLimiters(opts.PerKey),
 		countryHeader: opts.CountryHeader, clientIPHeader: opts.ClientIPHeader, countries: opts.Countries,
+		now: opts.Now,
+	}
+	if h.now == nil {
+		h.now = time.Now
 	}
 	h.commit = &committer{h: h, queue: make(chan *job, maxGroupJobs)}
 	return h
@@ -176,7 +183,7 @@ func (h *Handler) SDKConfig() http.Handler {
 			w.Header().Set("Vary", "Origin")
 		}
 		key := r.URL.Query().Get("key")
-		project, err := h.index.ProjectByKey(r.Context(), key)
+		project, err := h.projectForKey(r.Context(), key)
 		if key == "" || len(key) > 128 || errors.Is(err, store.ErrNotFound) {
 			apierror.Write(w, r, h.log, apierror.New(http.StatusUnauthorized, "invalid_key", "unknown or disabled project key"))
 			return
@@ -220,7 +227,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 	if key == "" || len(key) > 128 {
 		return nil, apierror.New(http.StatusUnauthorized, "invalid_key", "missing or malformed project key")
 	}
-	project, err := h.index.ProjectByKey(r.Context(), key)
+	project, err := h.projectForKey(r.Context(), key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apierror.New(http.StatusUnauthorized, "invalid_key", "unknown or disabled project key")
 	}
@@ -387,6 +394,8 @@ func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, 
 		return &Result{OK: true, Duplicate: true, Events: len(b.Events)}, nil
 	case errors.Is(err, store.ErrConflict):
 		return nil, apierror.New(http.StatusConflict, "session_conflict", "session id belongs to another project")
+	case errors.Is(err, store.ErrErased):
+		return nil, errErased
 	case errors.Is(err, store.ErrTooLong):
 		return nil, tooLarge("the session would span more than %s; start a new session", h.limits.MaxSession)
 	case err != nil:

@@ -28,6 +28,10 @@ type index interface {
 	MissingContent(ctx context.Context, projectID string, hashes []string) ([]string, error)
 	ClaimSession(ctx context.Context, id string, lease time.Duration) (bool, error)
 	PruneAudit(ctx context.Context, before time.Time) (int, error)
+	RecordErased(ctx context.Context, projectID string, ids []string, at time.Time) error
+	PruneErased(ctx context.Context, before time.Time) (int, error)
+	SessionsOfProject(ctx context.Context, projectID string, limit int) ([]string, error)
+	DeleteProject(ctx context.Context, id string) error
 	store.Maintenance
 }
 
@@ -215,6 +219,9 @@ func (l *Lifecycle) Expire(ctx context.Context, now time.Time) (int, error) {
 	if _, err := l.sweep(ctx, now.Add(-l.opts.Grace)); err != nil {
 		return total, err
 	}
+	if _, err := l.index.PruneErased(ctx, now.Add(-TombstoneTTL)); err != nil {
+		return total, fmt.Errorf("lifecycle: prune tombstones: %w", err)
+	}
 	return total, nil
 }
 
@@ -238,27 +245,41 @@ func (l *Lifecycle) EraseUser(ctx context.Context, projectID, userID string) (Er
 	if len(ids) == 0 {
 		return rep, nil
 	}
+	if err := l.erase(ctx, projectID, ids); err != nil {
+		return rep, err
+	}
+	rep.Sessions = len(ids)
+	return rep, l.afterErasure(ctx, &rep)
+}
+
+// erase deletes sessions of one project as an erasure does: each id gets a tombstone first,
+// so no batch sent later (a queue the SDK kept) brings a session back, then the sessions go
+// with their blobs.
+func (l *Lifecycle) erase(ctx context.Context, projectID string, ids []string) error {
+	if err := l.index.RecordErased(ctx, projectID, ids, l.now(ctx)); err != nil {
+		return fmt.Errorf("lifecycle: tombstones: %w", err)
+	}
 	// A compaction of one of these sessions already under way (on any node) holds what it
 	// loaded in memory, content items resolved through its node's cache included; finishing
 	// after the deletion, it would store those items again. Holding each session's lease fences
 	// it: the erasure waits for a running compaction to commit (its content then goes with the
 	// session below), and none starts until the rows are gone.
 	if err := l.claimAll(ctx, ids); err != nil {
-		return rep, err
+		return err
 	}
 	// Batches ingested together share a pack; the other sessions in those packs are compacted
-	// into their own blobs first, so deleting this user's sessions frees the packs whole and no
+	// into their own blobs first, so deleting these sessions frees the packs whole and no
 	// byte of theirs stays on disk.
 	if l.compactor != nil {
 		others, err := l.index.SessionsSharingBlobs(ctx, ids)
 		if err != nil {
-			return rep, err
+			return err
 		}
 		for _, o := range others {
 			for attempt := 0; ; attempt++ {
 				ok, err := l.compactor.Session(ctx, o)
 				if err != nil {
-					return rep, fmt.Errorf("lifecycle: compact %s before erasure: %w", o, err)
+					return fmt.Errorf("lifecycle: compact %s before erasure: %w", o, err)
 				}
 				if ok || attempt == 20 {
 					break
@@ -267,22 +288,57 @@ func (l *Lifecycle) EraseUser(ctx context.Context, projectID, userID string) (Er
 			}
 		}
 	}
-	if err := l.delete(ctx, ids); err != nil {
-		return rep, err
-	}
-	rep.Sessions = len(ids)
-	// Sweep only unreferenced content; what other sessions still use stays.
+	return l.delete(ctx, ids)
+}
+
+// afterErasure sweeps the content no session references any more (what other sessions still
+// use stays) and flushes deleted rows out of a backend's log (SQLite's WAL).
+func (l *Lifecycle) afterErasure(ctx context.Context, rep *ErasureReport) error {
 	n, err := l.sweep(ctx, time.Now().Add(time.Minute))
 	rep.Content = n
 	if err != nil {
-		return rep, err
+		return err
 	}
-	// Backends that keep deleted data in a log until a checkpoint (SQLite's WAL) flush it now.
-	if err := l.index.Checkpoint(ctx); err != nil {
-		return rep, err
-	}
-	return rep, nil
+	return l.index.Checkpoint(ctx)
 }
+
+// DeleteProject erases every session of a project as EraseUser erases a user's (tombstones,
+// blobs, content), in rounds, then the project with its saved searches, playlists and alert
+// rules. Stopped part way (ErrBusy, a crash), it can be run again: what is gone stays gone.
+func (l *Lifecycle) DeleteProject(ctx context.Context, projectID string) (ErasureReport, error) {
+	var rep ErasureReport
+	// A batch already past its key check when the deletion began may still add a session
+	// (the caller stops the project's keys first); the store then refuses, and another round
+	// takes it.
+	for attempt := 0; ; attempt++ {
+		for {
+			ids, err := l.index.SessionsOfProject(ctx, projectID, 200)
+			if err != nil {
+				return rep, err
+			}
+			if len(ids) == 0 {
+				break
+			}
+			if err := l.erase(ctx, projectID, ids); err != nil {
+				return rep, err
+			}
+			rep.Sessions += len(ids)
+		}
+		err := l.index.DeleteProject(ctx, projectID)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, store.ErrConflict) || attempt == 2 {
+			return rep, fmt.Errorf("lifecycle: delete project %s: %w", projectID, err)
+		}
+	}
+	return rep, l.afterErasure(ctx, &rep)
+}
+
+// TombstoneTTL is how long an erased session's id stays refused: far longer than a session
+// can last or the SDK keeps an unsent batch, so what a browser still holds of it is refused,
+// and bounded, so the table does not grow for ever.
+const TombstoneTTL = 90 * 24 * time.Hour
 
 // ErrBusy means a session to erase stayed leased by another worker (a compaction) for longer
 // than the erasure waits; nothing was deleted, and the request can be made again.

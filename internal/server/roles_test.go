@@ -92,6 +92,11 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 		"DELETE /api/v1/tokens/{id}":                     auth.Manage,
 		"GET /api/v1/audit":                              auth.Manage,
 		"GET /api/v1/audit/export":                       auth.Manage,
+		"POST /api/v1/projects":                          auth.Manage,
+		"POST /api/v1/projects/{project}/rotate-key":     auth.Manage,
+		"DELETE /api/v1/projects/{project}":              auth.Own,
+		"GET /api/v1/sessions/{id}/shares":               auth.View,
+		"DELETE /api/v1/shares/{id}":                     auth.View,
 	} {
 		found := false
 		for _, rt := range routes {

@@ -64,6 +64,9 @@ func Table(c Components) []Route {
 
 		{"GET /api/v1/projects", auth.View, h(a.Projects)},
 		{"PATCH /api/v1/projects/{project}", auth.Manage, h(a.UpdateProject)},
+		{"POST /api/v1/projects", auth.Manage, h(a.CreateProject)},
+		{"POST /api/v1/projects/{project}/rotate-key", auth.Manage, h(a.RotateKey)},
+		{"DELETE /api/v1/projects/{project}", auth.Own, h(a.DeleteProject)},
 		{"DELETE /api/v1/projects/{project}/users/{user}", auth.Own, h(a.EraseUser)},
 
 		{"GET /api/v1/sessions", auth.View, h(a.ListSessions)},
@@ -74,6 +77,8 @@ func Table(c Components) []Route {
 		{"GET /api/v1/sessions/{id}/archive", auth.View, h(a.Archive)},
 		{"GET /api/v1/sessions/{id}/archive/file", auth.View, h(a.ArchivedFile)},
 		{"POST /api/v1/sessions/{id}/share", auth.View, h(a.CreateShare)},
+		{"GET /api/v1/sessions/{id}/shares", auth.View, h(a.SessionShares)},
+		{"DELETE /api/v1/shares/{id}", auth.View, h(a.RevokeShare)},
 
 		{"GET /api/v1/issues", auth.View, h(a.Issues)},
 		{"POST /api/v1/funnels", auth.View, h(a.Funnel)},

@@ -1,94 +1,58 @@
-// Package share makes and checks share links: signed, expiring, read-only grants to watch one
-// session without logging in. A token names its session and its expiry in the clear and
-// carries an HMAC-SHA256 over both, so the server keeps no per-link state and a token cannot
-// be stretched to another session or a later expiry. Rotating the key revokes every link.
+// Package share makes share links' secrets: a random token for the link (nothing in it names
+// the session, so whoever holds a link learns no session id it could send batches under) and
+// a public id to list and revoke the link by. The index keeps each link as a row found by the
+// token's SHA-256, never the token itself (docs/decisions.md).
 package share
 
 import (
-	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
-	"strconv"
-	"strings"
+	"encoding/hex"
 	"time"
 )
 
 // MaxTTL bounds how long a link may live; a share link is a convenience, not a publication.
 const MaxTTL = 90 * 24 * time.Hour
 
-var (
-	// ErrInvalid means the token is malformed or its signature does not match.
-	ErrInvalid = errors.New("share: invalid token")
-	// ErrExpired means the token was genuine but its time is up.
-	ErrExpired = errors.New("share: link expired")
-)
+// tokenBytes is the randomness of a token: 256 bits, 43 characters of base64url.
+const tokenBytes = 32
 
-// Grant is what a valid token allows: reading SessionID until Expires.
-type Grant struct {
-	SessionID string
-	Expires   time.Time
+// NewToken returns a fresh random token.
+func NewToken() string { return random(tokenBytes) }
+
+// NewID returns a fresh random public id for a link ("sh_" and 16 characters).
+func NewID() string { return "sh_" + random(12) }
+
+// Hash is what the index keeps of a token: its SHA-256 in lowercase hex.
+func Hash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
 }
 
-// Signer signs and verifies tokens with one secret key.
-type Signer struct {
-	key []byte
+// ValidToken reports whether token has the shape NewToken gives (43 base64url characters), so
+// anything else is refused without a lookup: links signed by earlier versions, which named
+// their session, and junk.
+func ValidToken(token string) bool {
+	return len(token) == base64.RawURLEncoding.EncodedLen(tokenBytes) && validChars(token)
 }
 
-// NewSigner returns a Signer for key, which should hold at least 32 random bytes.
-func NewSigner(key []byte) *Signer { return &Signer{key: key} }
-
-// Sign returns a token granting read access to sessionID until expires (second precision).
-func (s *Signer) Sign(sessionID string, expires time.Time) string {
-	exp := strconv.FormatInt(expires.Unix(), 36)
-	return sessionID + "." + exp + "." + s.mac(sessionID, exp)
+// ValidID reports whether id has the shape NewID gives.
+func ValidID(id string) bool {
+	return len(id) == 3+base64.RawURLEncoding.EncodedLen(12) && id[:3] == "sh_" && validChars(id[3:])
 }
 
-// Verify checks token at time now and returns its grant. A token with a bad signature is
-// ErrInvalid even if its expiry has passed, so callers never tell a forger anything.
-func (s *Signer) Verify(token string, now time.Time) (Grant, error) {
-	if len(token) > 256 {
-		return Grant{}, ErrInvalid
-	}
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 || !validID(parts[0]) {
-		return Grant{}, ErrInvalid
-	}
-	want := s.mac(parts[0], parts[1])
-	if !hmac.Equal([]byte(want), []byte(parts[2])) {
-		return Grant{}, ErrInvalid
-	}
-	sec, err := strconv.ParseInt(parts[1], 36, 64)
-	if err != nil {
-		return Grant{}, ErrInvalid
-	}
-	g := Grant{SessionID: parts[0], Expires: time.Unix(sec, 0).UTC()}
-	// No link this server signs lives longer than MaxTTL (a minute's grace for clocks): a
-	// longer one was signed with a stolen key, so it is refused as a forgery would be.
-	if g.Expires.After(now.Add(MaxTTL + time.Minute)) {
-		return Grant{}, ErrInvalid
-	}
-	if !now.Before(g.Expires) {
-		return g, ErrExpired
-	}
-	return g, nil
-}
-
-func (s *Signer) mac(sessionID, exp string) string {
-	h := hmac.New(sha256.New, s.key)
-	h.Write([]byte("reel.share.v1\x00" + sessionID + "\x00" + exp))
-	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
-}
-
-// validID accepts session ids as the wire format defines them: 8–64 of [A-Za-z0-9_-].
-func validID(id string) bool {
-	if len(id) < 1 || len(id) > 64 {
-		return false
-	}
-	for _, c := range id {
+func validChars(s string) bool {
+	for _, c := range s {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
 			return false
 		}
 	}
 	return true
+}
+
+func random(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b)
 }

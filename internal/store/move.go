@@ -20,8 +20,8 @@ import (
 type Mover interface {
 	// Export calls fn with every record of the index, in dependency order: settings, projects,
 	// users, their identities at OpenID providers, content items, sessions (by id), blob
-	// reference counts, saved searches, playlists, alert rules, API tokens, audit entries. It
-	// stops at fn's first error and returns it.
+	// reference counts, saved searches, playlists, alert rules, API tokens, audit entries,
+	// share links, tombstones of erased sessions. It stops at fn's first error and returns it.
 	Export(ctx context.Context, fn func(Record) error) error
 	// Import writes records exported from another index. Each record is one unit that is
 	// either wholly present or absent afterwards, and a record whose unit is already present
@@ -45,7 +45,15 @@ type Record struct {
 	Playlist *PlaylistRecord
 	Alert    *AlertRule  // SavedQuery is not part of the record
 	Token    *Token      // follows its creator
+	Share    *ShareLink
+	Erased   *ErasedSession
 	Audit    *AuditEntry // last, by id
+}
+
+// ErasedSession is the tombstone of an erased session (Shares.RecordErased).
+type ErasedSession struct {
+	ID, ProjectID string
+	At            time.Time
 }
 
 // UserAccess is the projects a member or viewer was given (SetUserProjects); it follows its
@@ -190,6 +198,10 @@ func (c Counts) Add(r Record) {
 		c["api tokens"]++
 	case r.Audit != nil:
 		c["audit entries"]++
+	case r.Share != nil:
+		c["share links"]++
+	case r.Erased != nil:
+		c["erased sessions"]++
 	case r.Session != nil:
 		s := r.Session
 		c["sessions"]++

@@ -23,6 +23,8 @@ var (
 	ErrTooLong = errors.New("session too long")
 	// ErrBadCursor is returned for a page cursor the backend did not issue.
 	ErrBadCursor = errors.New("invalid cursor")
+	// ErrErased means a batch names a session that was erased: it stays erased (docs/storage.md).
+	ErrErased = errors.New("session erased")
 )
 
 // Project is a site being recorded. Its public key can only write events.
@@ -35,6 +37,16 @@ type Project struct {
 	RetentionDays  int             // 0: keep forever
 	SDKConfig      json.RawMessage // remote configuration served to the SDK, a JSON object
 	Friction       json.RawMessage // friction threshold overrides (analyze.Thresholds), a JSON object
+	// PreviousKey is the public key before the last rotation; it still ingests until
+	// PreviousKeyUntil. Empty when the key was never rotated.
+	PreviousKey      string
+	PreviousKeyUntil time.Time
+}
+
+// KeyValid reports whether key lets a client send to p at now: the current key, or the
+// previous one within its grace.
+func (p Project) KeyValid(key string, now time.Time) bool {
+	return key != "" && (key == p.PublicKey || key == p.PreviousKey && now.Before(p.PreviousKeyUntil))
 }
 
 // User is a dashboard account.
@@ -233,6 +245,7 @@ type Index interface {
 	Tokens
 	Audit
 	Identities
+	Shares
 	Maintenance
 	Mover
 }
@@ -280,6 +293,19 @@ type Store interface {
 	// UpdateProject changes a project's name, allowed origins, retention, SDK config and
 	// friction thresholds.
 	UpdateProject(ctx context.Context, p Project) error
+	// ProjectByKey (above) also finds a project by its previous key, whatever its grace:
+	// callers check Project.KeyValid. RotateKey makes newKey the project's key and keeps the
+	// current one as its previous key until graceUntil (a previous key before it is dropped),
+	// and returns the project as stored.
+	RotateKey(ctx context.Context, id, newKey string, graceUntil time.Time) (Project, error)
+	// SessionsOfProject returns up to limit of the project's sessions (project deletion takes
+	// them in rounds).
+	SessionsOfProject(ctx context.Context, projectID string, limit int) ([]string, error)
+	// DeleteProject removes a project with what belongs to it alone (alert rules, saved
+	// searches, playlists, content rows). It fails with ErrConflict while the
+	// project still has sessions (they go first, through lifecycle, with their blobs) and
+	// ErrNotFound when there is no such project.
+	DeleteProject(ctx context.Context, id string) error
 
 	// Users and logins
 	CreateUser(ctx context.Context, u User) (User, error)

@@ -193,6 +193,14 @@ function begin(options: ReelOptions): void {
         shutdown(false);
       },
       delivered: (b) => b.assets && assets.mark(b.assets, true),
+      // The server erased this session: what the page records next goes into a new one. Older
+      // batches of the same session answered the same way change nothing more.
+      erased: (b) => {
+        if (b.json.startsWith(`{"session":"${s.session}"`)) {
+          sessions.end();
+          activity(s, Date.now());
+        }
+      },
       missing: (b, hashes) => {
         assets.mark(hashes, false);
         const batch = JSON.parse(b.json) as Batch & { assets?: Record<string, string> };

@@ -62,6 +62,8 @@ interface Item extends StoredBatch {
 export interface SenderHooks {
   /** 401/403: the key or origin will never be accepted. */
   rejected(): void;
+  /** 410: the batch's session was erased on the server (the batch is dropped). */
+  erased(b: StoredBatch): void;
   /** The server stored this batch. */
   delivered(b: StoredBatch): void;
   /**
@@ -219,6 +221,7 @@ export class Sender {
       case "drop":
         this.#store.remove(it.key);
         this.#forget(it);
+        if (out.erased) this.#hooks.erased(it);
         return;
       case "stop":
         this.#store.remove(it.key);

@@ -75,6 +75,12 @@ export class Sessions {
     return rec.id;
   }
 
+  /** Ends the current session: the next activity starts a new one (the server erased it). */
+  end(): void {
+    this.#kv.set(SESSION_KEY, "null");
+    this.#lastCheck = 0;
+  }
+
   #read(): SessionRecord | null {
     try {
       const v = JSON.parse(this.#kv.get(SESSION_KEY) ?? "null") as Partial<SessionRecord> | null;

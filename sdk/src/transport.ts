@@ -5,7 +5,7 @@
 /** What the sender should do with a batch after one attempt. */
 export type Outcome =
   | { kind: "done" } // 2xx: durable on the server
-  | { kind: "drop" } // a 4xx that retrying cannot fix
+  | { kind: "drop"; erased?: boolean } // a 4xx that retrying cannot fix; 410: the session was erased, start another
   | { kind: "stop" } // 401/403: this key or origin will never be accepted
   | { kind: "retry"; afterMs?: number } // network error, 429, 5xx
   | { kind: "missing"; hashes: string[] }; // 409 missing_content: re-send with these assets
@@ -175,7 +175,7 @@ export function classify(status: number, retryAfter: string | null): Outcome {
   if (status >= 200 && status < 300) return { kind: "done" };
   if (status === 401 || status === 403) return { kind: "stop" };
   if (status === 429 || status >= 500) return { kind: "retry", afterMs: parseRetryAfter(retryAfter) };
-  return { kind: "drop" };
+  return { kind: "drop", erased: status === 410 };
 }
 
 /** Retry-After is either delta-seconds or an HTTP date. */

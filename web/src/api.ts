@@ -25,6 +25,9 @@ export interface Project {
   friction: Record<string, number>;
   thresholds: Record<string, number>;
   defaults: Record<string, number>;
+  /** The key a rotation replaced, while it still ingests (until previousKeyExpiresAt). */
+  previousKey?: string;
+  previousKeyExpiresAt?: string;
 }
 
 /** A change to a project's settings (PATCH /projects/{id}); absent fields stay. */
@@ -126,6 +129,18 @@ export interface Share {
   token: string;
   path: string;
   expiresAt: string;
+}
+
+/** A share link as its session lists it (the token is shown only when it is made). */
+export interface ShareLink {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt?: string;
+  at?: number;
+  status: "active" | "expired" | "revoked";
+  createdBy: number;
+  mine: boolean;
 }
 
 export interface SessionPage {
@@ -235,6 +250,16 @@ export const api = {
     request<Heatmap>("GET", "/heatmaps?" + new URLSearchParams(Object.entries(q).filter(([, v]) => v)).toString()),
   share: (id: string, hours: number) =>
     request<Share>("POST", "/sessions/" + encodeURIComponent(id) + "/share", { expiresInHours: hours }),
+  shares: (id: string) => request<{ shares: ShareLink[] }>("GET", "/sessions/" + encodeURIComponent(id) + "/shares"),
+  revokeShare: (id: string) => request<ShareLink>("DELETE", "/shares/" + encodeURIComponent(id)),
+  createProject: (name: string) => request<Project>("POST", "/projects", { name }),
+  rotateKey: (id: string, graceHours: number) =>
+    request<Project>("POST", "/projects/" + encodeURIComponent(id) + "/rotate-key", { graceHours }),
+  deleteProject: (id: string) =>
+    request<{ deleted: { project: string; sessions: number } }>(
+      "DELETE",
+      "/projects/" + encodeURIComponent(id) + "?confirm=" + encodeURIComponent(id),
+    ),
 };
 
 /** Where a player reads one session from: the logged-in API or a share link. */

@@ -21,18 +21,39 @@ export function Link({ href, children, ...rest }: { href: string; children: Comp
   );
 }
 
+const PROJECT_KEY = "reel.project";
+
+/** The project last chosen in this browser, so every page opens on the same one. */
+export function storedProject(): string {
+  try {
+    return localStorage.getItem(PROJECT_KEY) || "";
+  } catch {
+    return "";
+  }
+}
+
+export function storeProject(id: string): void {
+  try {
+    localStorage.setItem(PROJECT_KEY, id);
+  } catch {
+    // Storage off: each page starts on the first project.
+  }
+}
+
 /**
- * The project list and the current project: ?project= in the page URL, else the first one.
- * Returns null while loading.
+ * The project list and the current project: ?project= in the page URL, else the one last
+ * chosen in this browser, else the first one. projects is null while loading; reload fetches
+ * the list again (after a project is made or deleted).
  */
 export function useProjects(wanted: string | null): {
   projects: Project[] | null;
   project: string;
   error: string;
+  reload: () => Promise<void>;
 } {
   const [projects, setProjects] = useState<Project[] | null>(null);
   const [error, setError] = useState("");
-  useEffect(() => {
+  const reload = () =>
     api.projects().then(
       (r) => setProjects(r.projects),
       (err) => {
@@ -40,10 +61,15 @@ export function useProjects(wanted: string | null): {
         setProjects([]);
       },
     );
+  useEffect(() => {
+    reload();
   }, []);
-  const project =
-    projects && wanted && projects.some((p) => p.id === wanted) ? wanted : projects && projects[0] ? projects[0].id : "";
-  return { projects, project, error };
+  const has = (id: string | null) => !!id && !!projects && projects.some((p) => p.id === id);
+  const project = has(wanted) ? wanted! : has(storedProject()) ? storedProject() : projects && projects[0] ? projects[0].id : "";
+  useEffect(() => {
+    if (project) storeProject(project);
+  }, [project]);
+  return { projects, project, error, reload };
 }
 
 /** Replaces one query parameter of the current page URL (null removes it). */

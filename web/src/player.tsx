@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { api, ApiError, type SessionDetail, type Signals, type Source, type Tab } from "./api";
+import { api, ApiError, type SessionDetail, type ShareLink, type Signals, type Source, type Tab } from "./api";
 import { absolute, clock, duration, urlPath, viewport } from "./format";
 import { isModifiedClick, navigate } from "./router";
 import { CopyButton } from "./copy";
@@ -92,7 +92,9 @@ export function Player({ id, t, source, shared }: { id: string; t: string | null
             <h2>
               {error.code === "share_expired"
                 ? "This share link has expired"
-                : error.code === "share_invalid"
+                : error.code === "share_revoked"
+                  ? "This share link was revoked"
+                  : error.code === "share_invalid"
                   ? "This share link is not valid"
                   : error.status === 404
                     ? "Session not found"
@@ -512,12 +514,68 @@ function Replay({
           {pane === "network" && <NetworkPane requests={d ? d.requests : []} time={time} seek={seek} />}
           {pane === "errors" && <ErrorsPane errors={d ? d.errors : []} time={time} seek={seek} />}
           {pane === "session" && <Facts s={session} d={d} seek={seek} total={total} signals={signals} />}
+          {pane === "session" && !shared && <ShareLinks id={session.id} />}
         </div>
       </aside>
     </>
   );
 }
 
+
+/** Fired when a share link of the open session was made, so its list shows it. */
+const SHARES_CHANGED = "reel:shares";
+
+/** The session's share links, each revocable by its creator or an admin. */
+function ShareLinks({ id }: { id: string }) {
+  const [links, setLinks] = useState<ShareLink[] | null>(null);
+  const [err, setErr] = useState("");
+  const load = () =>
+    api.shares(id).then(
+      (r) => setLinks(r.shares),
+      (e) => setErr(e instanceof Error ? e.message : String(e)),
+    );
+  useEffect(() => {
+    load();
+    addEventListener(SHARES_CHANGED, load);
+    return () => removeEventListener(SHARES_CHANGED, load);
+  }, [id]);
+  const revoke = async (l: ShareLink) => {
+    if (!confirm("Revoke this share link? Anyone holding it loses access at once.")) return;
+    setErr("");
+    try {
+      await api.revokeShare(l.id);
+      await load();
+    } catch (e) {
+      setErr(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <div class="shares" data-testid="share-links">
+      <h3>Share links</h3>
+      {links && links.length === 0 && <p class="muted">No share links.</p>}
+      {links && links.length > 0 && (
+        <ul>
+          {links.map((l) => (
+            <li data-testid="share-link" data-status={l.status}>
+              <span class={l.status === "active" ? "" : "muted"}>
+                {l.status === "active" && <>Expires {absolute(l.expiresAt)}</>}
+                {l.status === "expired" && <>Expired {absolute(l.expiresAt)}</>}
+                {l.status === "revoked" && <>Revoked {absolute(l.revokedAt || l.expiresAt)}</>}
+                {l.mine ? " · yours" : ""}
+              </span>
+              {l.status === "active" && (
+                <button type="button" class="danger" data-testid="share-revoke" onClick={() => revoke(l)}>
+                  Revoke
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {err && <p class="error">{err}</p>}
+    </div>
+  );
+}
 
 function ShareButton({ id }: { id: string }) {
   const [open, setOpen] = useState(false);
@@ -529,6 +587,7 @@ function ShareButton({ id }: { id: string }) {
     try {
       const s = await api.share(id, hours);
       setLink({ url: location.origin + s.path, expiresAt: s.expiresAt });
+      dispatchEvent(new Event(SHARES_CHANGED));
     } catch (e) {
       setErr(e instanceof Error ? e.message : String(e));
     }

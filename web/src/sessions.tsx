@@ -7,6 +7,7 @@ import { CopyButton } from "./copy";
 import { FilterBar, SortSelect } from "./filterbar";
 import { PinButton, SavedBar, savedApi } from "./saved";
 import { Preview } from "./preview";
+import { storedProject, storeProject } from "./nav";
 
 const PAGE = 50;
 const REFRESH_MS = 5000;
@@ -47,7 +48,9 @@ export function Sessions() {
     api.projects().then(
       (r) => {
         setProjects(r.projects);
-        setProject((p) => p || (r.projects[0] ? r.projects[0].id : ""));
+        const stored = storedProject();
+        const known = (id: string) => r.projects.some((x) => x.id === id);
+        setProject((p) => (p && known(p) ? p : known(stored) ? stored : r.projects[0] ? r.projects[0].id : ""));
       },
       (err) => {
         if (!(err instanceof ApiError && err.status === 401)) setError(err.message);
@@ -174,6 +177,7 @@ export function Sessions() {
             value={project}
             onChange={(e) => {
               setProject(e.currentTarget.value);
+              storeProject(e.currentTarget.value);
               setSessions(null);
               setPagesLoaded(1);
               setCursor(undefined);

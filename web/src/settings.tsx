@@ -1,8 +1,11 @@
-// Settings: one project's install snippet, origins, retention, remote SDK options, friction
-// thresholds and user erasure (PATCH /api/v1/projects/{id}, docs/api.md).
+// Settings: one project's install snippet, key rotation, origins, retention, remote SDK
+// options, friction thresholds, user erasure and deletion, and making new projects
+// (docs/api.md).
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Project, type ProjectSettings } from "./api";
-import { ProjectPicker, useProjects } from "./nav";
+import { absolute } from "./format";
+import { ProjectPicker, storeProject, useProjects, withParam } from "./nav";
+import { navigate } from "./router";
 import { Snippet } from "./sessions";
 
 /** Each threshold with its label and unit, in the order docs/friction.md explains them. */
@@ -31,7 +34,12 @@ const SWITCHES: [key: string, label: string, def: boolean][] = [
 ];
 
 export function Settings({ loc }: { loc: URL }) {
-  const { projects, project, error: projectsError } = useProjects(loc.searchParams.get("project"));
+  const { projects, project, error: projectsError, reload } = useProjects(loc.searchParams.get("project"));
+  const open = async (id: string) => {
+    await reload();
+    storeProject(id);
+    navigate(withParam(loc, "project", id));
+  };
   const [p, setP] = useState<Project | null>(null);
   useEffect(() => {
     setP(projects?.find((x) => x.id === project) || null);
@@ -43,6 +51,7 @@ export function Settings({ loc }: { loc: URL }) {
         <h1>Settings</h1>
         <div class="spacer" />
         <ProjectPicker projects={projects} project={project} loc={loc} />
+        <NewProject onCreated={(p) => open(p.id)} />
       </div>
       {projectsError && <p class="error banner">{projectsError}</p>}
       {!p && !projectsError && <p class="muted loading">Loading settings…</p>}
@@ -55,11 +64,21 @@ export function Settings({ loc }: { loc: URL }) {
               <code>&lt;/body&gt;</code> on every page you want to record.
             </p>
             <Snippet project={p} />
+            <RotateKey key={p.id + ":key"} p={p} onSaved={setP} />
           </section>
           <General key={p.id + ":general"} p={p} onSaved={setP} />
           <Recording key={p.id + ":sdk"} p={p} onSaved={setP} />
           <Friction key={p.id + ":friction"} p={p} onSaved={setP} />
           <Erase key={p.id + ":erase"} p={p} />
+          <DeleteProject
+            key={p.id + ":delete"}
+            p={p}
+            onDeleted={async () => {
+              await reload();
+              storeProject("");
+              navigate(withParam(loc, "project", null));
+            }}
+          />
         </>
       )}
     </main>
@@ -309,6 +328,155 @@ function Erase({ p }: { p: Project }) {
         </button>
         {state.msg && (
           <span class={state.error ? "error" : "muted"} role="status" data-testid="erase-status">
+            {state.msg}
+          </span>
+        )}
+      </div>
+    </form>
+  );
+}
+
+/** Makes a new project and opens its settings, where its install snippet is. */
+function NewProject({ onCreated }: { onCreated: (p: Project) => void }) {
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState("");
+  const [err, setErr] = useState("");
+  const create = async (e: Event) => {
+    e.preventDefault();
+    setErr("");
+    try {
+      const p = await api.createProject(name.trim());
+      setOpen(false);
+      setName("");
+      onCreated(p);
+    } catch (x) {
+      setErr(x instanceof Error ? x.message : String(x));
+    }
+  };
+  return (
+    <div class="share">
+      <button type="button" data-testid="new-project" aria-expanded={open} onClick={() => setOpen(!open)}>
+        New project
+      </button>
+      {open && (
+        <form class="popover new-project-pop" data-testid="new-project-form" onSubmit={create}>
+          <label>
+            Name
+            <input
+              value={name}
+              maxLength={200}
+              data-testid="new-project-name"
+              placeholder="Shop (EU)"
+              onInput={(e) => setName(e.currentTarget.value)}
+            />
+          </label>
+          <div class="actions">
+            <button class="primary" data-testid="new-project-create" disabled={!name.trim()}>
+              Create
+            </button>
+            {err && (
+              <span class="error" role="status">
+                {err}
+              </span>
+            )}
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}
+
+/** Rotates the public key; the old one keeps ingesting for the grace chosen. */
+function RotateKey({ p, onSaved }: { p: Project; onSaved: (p: Project) => void }) {
+  const [grace, setGrace] = useState(24);
+  const [state, setState] = useState<{ busy: boolean; msg: string; error: boolean }>({ busy: false, msg: "", error: false });
+  const rotate = async () => {
+    const what = grace === 0 ? "The current key stops working now." : `The current key keeps working for ${grace} hours.`;
+    if (!confirm(`Give ${p.name} a new public key? ${what} Update the snippet on your site.`)) return;
+    setState({ busy: true, msg: "", error: false });
+    try {
+      onSaved(await api.rotateKey(p.id, grace));
+      setState({ busy: false, msg: "New key made", error: false });
+    } catch (err) {
+      setState({ busy: false, msg: err instanceof Error ? err.message : String(err), error: true });
+    }
+  };
+  return (
+    <div class="rotate" data-testid="rotate">
+      {p.previousKey && p.previousKeyExpiresAt && (
+        <p class="muted" data-testid="previous-key">
+          The old key <code>{p.previousKey}</code> keeps recording until {absolute(p.previousKeyExpiresAt)}.
+        </p>
+      )}
+      <div class="actions">
+        <select value={String(grace)} aria-label="Old key keeps working" data-testid="rotate-grace" onChange={(e) => setGrace(Number(e.currentTarget.value))}>
+          <option value="0">old key stops now</option>
+          <option value="1">old key works 1 more hour</option>
+          <option value="24">old key works 1 more day</option>
+          <option value="168">old key works 7 more days</option>
+        </select>
+        <button type="button" data-testid="rotate-key" disabled={state.busy} onClick={rotate}>
+          Rotate key
+        </button>
+        {state.msg && (
+          <span class={state.error ? "error" : "muted"} role="status" data-testid="rotate-status">
+            {state.msg}
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** Deletes the project with every session in it, once its name is typed. */
+function DeleteProject({ p, onDeleted }: { p: Project; onDeleted: () => void }) {
+  const [typed, setTyped] = useState("");
+  const [count, setCount] = useState<string | null>(null);
+  const [state, setState] = useState<{ busy: boolean; msg: string; error: boolean }>({ busy: false, msg: "", error: false });
+  useEffect(() => {
+    api.sessions({ project: p.id, limit: 1 }).then(
+      (r) => setCount(r.countIsLowerBound ? `${(r.count || 0).toLocaleString("en")}+` : (r.count || 0).toLocaleString("en")),
+      () => setCount(null),
+    );
+  }, [p.id]);
+  if (p.id === "default") {
+    return (
+      <section class="card" data-testid="delete-project">
+        <h2>Delete project</h2>
+        <p class="muted">The default project cannot be deleted: the demo shop records into it, and Reel creates it again at every start. Rename it instead.</p>
+      </section>
+    );
+  }
+  const del = async (e: Event) => {
+    e.preventDefault();
+    setState({ busy: true, msg: "", error: false });
+    try {
+      const r = await api.deleteProject(p.id);
+      setState({ busy: false, msg: `Deleted ${p.name} and ${r.deleted.sessions} sessions.`, error: false });
+      onDeleted();
+    } catch (err) {
+      setState({ busy: false, msg: err instanceof Error ? err.message : String(err), error: true });
+    }
+  };
+  const sessions = count === null ? "every session" : count === "1" ? "its 1 session" : `its ${count} sessions`;
+  return (
+    <form class="card danger-zone" data-testid="delete-project" onSubmit={del}>
+      <h2>Delete project</h2>
+      <p data-testid="delete-count">
+        Deletes {p.name} with {sessions}, their recordings, saved searches, playlists and alerts. This cannot be undone.
+      </p>
+      <label>
+        <span>
+          Type <strong>{p.name}</strong> to confirm
+        </span>
+        <input value={typed} data-testid="delete-confirm" onInput={(e) => setTyped(e.currentTarget.value)} />
+      </label>
+      <div class="actions">
+        <button class="danger" data-testid="delete-project-button" disabled={typed !== p.name || state.busy}>
+          Delete project
+        </button>
+        {state.msg && (
+          <span class={state.error ? "error" : "muted"} role="status">
             {state.msg}
           </span>
         )}

@@ -350,6 +350,10 @@ func admitBatches(ctx context.Context, tx pgx.Tx, bs []store.Batch, order []int,
 			g.created = true
 		}
 	}
+	erased, err := refuseErased(ctx, tx, ids, created)
+	if err != nil {
+		return nil, err
+	}
 	rows, err = tx.Query(ctx, `SELECT c.session_id, c.tab, c.seq FROM chunks c
 		JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS u(s, t, q) ON c.session_id = u.s AND c.tab = u.t AND c.seq = u.q`, sids, tabs, seqs)
 	if err != nil {
@@ -376,6 +380,9 @@ func admitBatches(ctx context.Context, tx pgx.Tx, bs []store.Batch, order []int,
 		g := sessions[c.SessionID]
 		first, last := ms(c.FirstAt), ms(c.LastAt)
 		switch {
+		case erased[c.SessionID]:
+			errs[i] = fmt.Errorf("postgres: append batch: session %s: %w", c.SessionID, store.ErrErased)
+			continue
 		case g == nil:
 			// Deleted between the insert and the lock: an erasure won the row.
 			errs[i] = fmt.Errorf("postgres: append batch: session %s is gone: %w", c.SessionID, store.ErrConflict)
@@ -566,4 +573,38 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// refuseErased returns which of the group's sessions were erased (a tombstone), and deletes
+// the rows this group created for them. It runs after the group locked its sessions, so an
+// erasure that committed its tombstones before is seen, and one that commits after finds the
+// batches' rows and deletes them with the session.
+func refuseErased(ctx context.Context, tx pgx.Tx, ids, created []string) (map[string]bool, error) {
+	rows, err := tx.Query(ctx, `SELECT id FROM erased_sessions WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("find tombstones: %w", err)
+	}
+	gone, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("find tombstones: %w", err)
+	}
+	if len(gone) == 0 {
+		return nil, nil
+	}
+	erased := make(map[string]bool, len(gone))
+	for _, id := range gone {
+		erased[id] = true
+	}
+	var drop []string
+	for _, id := range created {
+		if erased[id] {
+			drop = append(drop, id)
+		}
+	}
+	if len(drop) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id = ANY($1)`, drop); err != nil {
+			return nil, fmt.Errorf("drop erased sessions: %w", err)
+		}
+	}
+	return erased, nil
 }

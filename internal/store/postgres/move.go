@@ -44,6 +44,8 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 		{"saved searches", exportSaved},
 		{"playlists", exportPlaylists},
 		{"alerts", exportAlerts},
+		{"share links", exportShares},
+		{"erased sessions", exportErased},
 		{"tokens", exportTokens},
 		{"audit", exportAudit},
 	} {
@@ -588,9 +590,9 @@ func importRecord(ctx context.Context, tx pgx.Tx, r store.Record) error {
 		if err != nil {
 			return fmt.Errorf("project %s: %w", p.ID, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-			p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction, previous_key, previous_key_until)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+			p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction), p.PreviousKey, optMS(p.PreviousKeyUntil)); err != nil {
 			return fmt.Errorf("project %s: %w", p.ID, err)
 		}
 	case r.User != nil:
@@ -676,6 +678,17 @@ func importRecord(ctx context.Context, tx pgx.Tx, r store.Record) error {
 		return importToken(ctx, tx, r.Token)
 	case r.Audit != nil:
 		return importAudit(ctx, tx, r.Audit)
+	case r.Share != nil:
+		l := r.Share
+		if _, err := tx.Exec(ctx, `INSERT INTO share_links(`+shareCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+			l.ID, l.TokenHash, l.SessionID, l.ProjectID, l.CreatedBy, ms(l.CreatedAt), ms(l.ExpiresAt), optMS(l.RevokedAt), l.AtMS); err != nil {
+			return notFound(err, "share link "+l.ID)
+		}
+	case r.Erased != nil:
+		e := r.Erased
+		if _, err := tx.Exec(ctx, `INSERT INTO erased_sessions(id, project_id, erased_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`, e.ID, e.ProjectID, ms(e.At)); err != nil {
+			return fmt.Errorf("erased session %s: %w", e.ID, err)
+		}
 	default:
 		return errors.New("empty record")
 	}
@@ -805,4 +818,33 @@ func importSession(ctx context.Context, tx pgx.Tx, s *store.SessionRecord) error
 		return fmt.Errorf("rows: %w", err)
 	}
 	return nil
+}
+
+func exportShares(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) error {
+	var all []store.ShareLink
+	err := each(ctx, tx, `SELECT `+shareCols+` FROM share_links ORDER BY id`, nil, func(r pgx.Rows) error {
+		l, err := scanShare(r)
+		all = append(all, l)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return emit(all, fn, func(l *store.ShareLink) store.Record { return store.Record{Share: l} })
+}
+
+func exportErased(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) error {
+	var all []store.ErasedSession
+	err := each(ctx, tx, `SELECT id, project_id, erased_at FROM erased_sessions ORDER BY id`, nil, func(r pgx.Rows) error {
+		var e store.ErasedSession
+		var at int64
+		err := r.Scan(&e.ID, &e.ProjectID, &at)
+		e.At = fromMS(at)
+		all = append(all, e)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return emit(all, fn, func(e *store.ErasedSession) store.Record { return store.Record{Erased: e} })
 }

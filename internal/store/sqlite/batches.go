@@ -63,7 +63,7 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 			return fail(fmt.Errorf("sqlite: append batches: %w", err))
 		}
 		err := appendBatch(ctx, tx, b)
-		if errors.Is(err, store.ErrDuplicate) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrTooLong) {
+		if errors.Is(err, store.ErrDuplicate) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrTooLong) || errors.Is(err, store.ErrErased) {
 			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO batch`); rerr != nil {
 				return fail(fmt.Errorf("sqlite: append batches: %w", rerr))
 			}
@@ -142,6 +142,9 @@ func appendBatch(ctx context.Context, tx querier, b store.Batch) error {
 	c := b.Chunk
 	var owner string
 	var started, ended int64
+	if err := refuseErased(ctx, tx, c.SessionID); err != nil {
+		return err
+	}
 	err := tx.QueryRowContext(ctx, `SELECT project_id, started_at, ended_at FROM sessions WHERE id = ?`, c.SessionID).Scan(&owner, &started, &ended)
 	if err == nil && b.MaxSpan > 0 && max(ended, ms(c.LastAt))-min(started, ms(c.FirstAt)) > b.MaxSpan.Milliseconds() {
 		return fmt.Errorf("sqlite: append batch: session %s: %w", c.SessionID, store.ErrTooLong)
@@ -195,4 +198,18 @@ func appendBatch(ctx context.Context, tx querier, b store.Batch) error {
 		return fmt.Errorf("sqlite: append batch: %w", err)
 	}
 	return nil
+}
+
+// refuseErased answers ErrErased for a session id that was erased: a batch sent after the
+// erasure (a queue the SDK kept, a replay of the request) must not bring the session back.
+func refuseErased(ctx context.Context, tx querier, id string) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM erased_sessions WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: append batch: tombstone: %w", err)
+	}
+	return fmt.Errorf("sqlite: append batch: session %s: %w", id, store.ErrErased)
 }

@@ -43,6 +43,8 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 		{"saved searches", exportSaved},
 		{"playlists", exportPlaylists},
 		{"alerts", exportAlerts},
+		{"share links", exportShares},
+		{"erased sessions", exportErased},
 		{"tokens", exportTokens},
 		{"audit", exportAudit},
 	} {
@@ -91,7 +93,7 @@ func exportSettings(ctx context.Context, tx *sql.Tx, fn func(store.Record) error
 
 func exportProjects(ctx context.Context, tx *sql.Tx, fn func(store.Record) error) error {
 	var all []store.Project
-	err := each(ctx, tx, `SELECT id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction FROM projects ORDER BY id`, nil, func(r *sql.Rows) error {
+	err := each(ctx, tx, `SELECT `+projectCols+` FROM projects ORDER BY id`, nil, func(r *sql.Rows) error {
 		p, err := scanProject(r)
 		all = append(all, p)
 		return err
@@ -570,9 +572,9 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
 		if err != nil {
 			return fmt.Errorf("project %s: %w", p.ID, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
-			p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction, previous_key, previous_key_until)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+			p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction), p.PreviousKey, optMS(p.PreviousKeyUntil)); err != nil {
 			return fmt.Errorf("project %s: %w", p.ID, err)
 		}
 	case r.User != nil:
@@ -664,6 +666,17 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
 		return importToken(ctx, tx, r.Token)
 	case r.Audit != nil:
 		return importAudit(ctx, tx, r.Audit)
+	case r.Share != nil:
+		l := r.Share
+		if _, err := tx.ExecContext(ctx, `INSERT INTO share_links(`+shareCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+			l.ID, l.TokenHash, l.SessionID, l.ProjectID, l.CreatedBy, ms(l.CreatedAt), ms(l.ExpiresAt), optMS(l.RevokedAt), l.AtMS); err != nil {
+			return notFound(err, "share link "+l.ID)
+		}
+	case r.Erased != nil:
+		e := r.Erased
+		if _, err := tx.ExecContext(ctx, `INSERT INTO erased_sessions(id, project_id, erased_at) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING`, e.ID, e.ProjectID, ms(e.At)); err != nil {
+			return fmt.Errorf("erased session %s: %w", e.ID, err)
+		}
 	default:
 		return errors.New("empty record")
 	}
@@ -831,4 +844,43 @@ func importTextRow(ctx context.Context, tx *sql.Tx, sessionID string, texts []st
 	ids = slices.Compact(ids)
 	_, err = tx.ExecContext(ctx, `INSERT INTO session_text_refs_fts(rowid, pieces) VALUES (?, ?)`, row, idWords(ids, " "))
 	return err
+}
+
+func exportShares(ctx context.Context, tx *sql.Tx, fn func(store.Record) error) error {
+	var all []store.ShareLink
+	err := each(ctx, tx, `SELECT `+shareCols+` FROM share_links ORDER BY id`, nil, func(r *sql.Rows) error {
+		l, err := scanShare(r)
+		all = append(all, l)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := range all {
+		if err := fn(store.Record{Share: &all[i]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func exportErased(ctx context.Context, tx *sql.Tx, fn func(store.Record) error) error {
+	var all []store.ErasedSession
+	err := each(ctx, tx, `SELECT id, project_id, erased_at FROM erased_sessions ORDER BY id`, nil, func(r *sql.Rows) error {
+		var e store.ErasedSession
+		var at int64
+		err := r.Scan(&e.ID, &e.ProjectID, &at)
+		e.At = fromMS(at)
+		all = append(all, e)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := range all {
+		if err := fn(store.Record{Erased: &all[i]}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -65,14 +65,17 @@ func (db *DB) UpdateProject(ctx context.Context, p store.Project) error {
 	return nil
 }
 
-const projectCols = `id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction`
+const projectCols = `id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction, previous_key, previous_key_until`
 
 func scanProject(row interface{ Scan(...any) error }) (store.Project, error) {
 	var p store.Project
 	var origins, config, friction string
-	var created int64
-	if err := row.Scan(&p.ID, &p.Name, &p.PublicKey, &origins, &created, &p.RetentionDays, &config, &friction); err != nil {
+	var created, prevUntil int64
+	if err := row.Scan(&p.ID, &p.Name, &p.PublicKey, &origins, &created, &p.RetentionDays, &config, &friction, &p.PreviousKey, &prevUntil); err != nil {
 		return p, err
+	}
+	if prevUntil != 0 {
+		p.PreviousKeyUntil = fromMS(prevUntil)
 	}
 	p.SDKConfig, p.Friction = json.RawMessage(config), json.RawMessage(friction)
 	if err := json.Unmarshal([]byte(origins), &p.AllowedOrigins); err != nil {
@@ -100,9 +103,12 @@ func (db *DB) Projects(ctx context.Context) ([]store.Project, error) {
 	return out, rows.Err()
 }
 
-// ProjectByKey finds the project owning a public ingest key.
+// ProjectByKey finds the project owning a public ingest key, as its current or previous key.
 func (db *DB) ProjectByKey(ctx context.Context, key string) (store.Project, error) {
-	p, err := scanProject(db.reads.queryRow(ctx, db.read, `SELECT `+projectCols+` FROM projects WHERE public_key = ?`, key))
+	if key == "" {
+		return store.Project{}, fmt.Errorf("sqlite: project by key: %w", store.ErrNotFound)
+	}
+	p, err := scanProject(db.reads.queryRow(ctx, db.read, `SELECT `+projectCols+` FROM projects WHERE public_key = ?1 OR previous_key = ?1 ORDER BY public_key = ?1 DESC LIMIT 1`, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("sqlite: project by key: %w", store.ErrNotFound)
 	}

@@ -195,6 +195,23 @@ func FillForMove(t *testing.T, s store.Index) moveFixture {
 			t.Fatal(err)
 		}
 	}
+	for _, l := range []store.ShareLink{
+		{ID: "sh_move1", TokenHash: asset('1'), SessionID: "s1", ProjectID: "p1", CreatedBy: fx.users[0], CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), AtMS: 1500},
+		{ID: "sh_move2", TokenHash: asset('2'), SessionID: "s2", ProjectID: "p1", CreatedAt: t0, ExpiresAt: t0.Add(2 * time.Hour)},
+	} {
+		if err := s.CreateShare(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RevokeShare(ctx, "sh_move2", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RotateKey(ctx, "p1", "pk_p1_rotated", t0.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordErased(ctx, "p1", []string{"s_gone_a", "s_gone_b"}, t0); err != nil {
+		t.Fatal(err)
+	}
 	return fx
 }
 
@@ -328,7 +345,8 @@ func testMoveRoundTrip(t *testing.T, open func(t *testing.T) store.Index) {
 	if _, err := dst.LoginByTokenHash(context.Background(), "tok", t0); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a login was copied: %v", err)
 	}
-	want := store.Counts{"projects": 2, "users": 2, "project access": 1, "identities": 3, "sessions": 4, "settings": 1, "saved searches": 2, "playlists": 1, "pins": 3, "alert rules": 2, "api tokens": 2, "audit entries": 3}
+	want := store.Counts{"projects": 2, "users": 2, "project access": 1, "identities": 3, "sessions": 4, "settings": 1, "saved searches": 2, "playlists": 1, "pins": 3, "alert rules": 2,
+		"api tokens": 2, "audit entries": 3, "share links": 2, "erased sessions": 2}
 	for k, n := range want {
 		if got := countsOf(recs)[k]; got != n {
 			t.Errorf("export counts %d %s, want %d", got, k, n)

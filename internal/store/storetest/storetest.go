@@ -35,6 +35,7 @@ func All(t *testing.T, open func(t *testing.T) store.Index) {
 		{"Move", RunMove},
 		{"Jobs", RunJobs},
 		{"Identities", RunIdentities},
+		{"Shares", RunShares},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, open) })
