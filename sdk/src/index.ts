@@ -194,9 +194,10 @@ function begin(options: ReelOptions): void {
       },
       delivered: (b) => b.assets && assets.mark(b.assets, true),
       // The server erased this session: what the page records next goes into a new one. Older
-      // batches of the same session answered the same way change nothing more.
+      // batches of the same session answered the same way change nothing more (the batch names
+      // its session; ids are random, so finding the id in it is enough).
       erased: (b) => {
-        if (b.json.startsWith(`{"session":"${s.session}"`)) {
+        if (b.json.includes(s.session)) {
           sessions.end();
           activity(s, Date.now());
         }
