@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Index) {
 		{"Projects", testProjects},
 		{"UsersAndLogins", testUsersAndLogins},
 		{"Team", testTeam},
+		{"Invites", testInvites},
 		{"AppendBatch", testAppendBatch},
 		{"DuplicateBatch", testDuplicateBatch},
 		{"SessionOfAnotherProject", testConflict},
