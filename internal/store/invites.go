@@ -6,8 +6,12 @@ import (
 	"time"
 )
 
-// Sentinel errors of one-time links.
+// Sentinel errors of teams.
 var (
+	// ErrLastOwner means a change would leave no active owner: UpdateUser and DeleteUser refuse
+	// to demote, disable or delete the last one, atomically, so two owners demoting each
+	// other at once cannot both succeed.
+	ErrLastOwner = errors.New("the last active owner")
 	// ErrUsed means a one-time link was already used.
 	ErrUsed = errors.New("already used")
 	// ErrExpired means a one-time link is past its expiry.

@@ -28,6 +28,7 @@ func RunConcurrency(t *testing.T, open func(t *testing.T) store.Index) {
 		{"EnsureSetting", testConcurrentEnsureSetting},
 		{"MarkFired", testConcurrentMarkFired},
 		{"ConsumeInvite", testConcurrentConsumeInvite},
+		{"LastOwner", testConcurrentLastOwner},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

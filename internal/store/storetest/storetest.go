@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Index) {
 		{"UsersAndLogins", testUsersAndLogins},
 		{"Team", testTeam},
 		{"Invites", testInvites},
+		{"LastOwner", testLastOwner},
 		{"AppendBatch", testAppendBatch},
 		{"DuplicateBatch", testDuplicateBatch},
 		{"SessionOfAnotherProject", testConflict},
