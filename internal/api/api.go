@@ -27,6 +27,7 @@ type index interface {
 	playlistIndex
 	shareIndex
 	archiveIndex
+	userIndex
 }
 
 // blobs is what the API reads from the blob store.
@@ -47,6 +48,8 @@ type API struct {
 	playlists playlistIndex
 	shares    shareIndex
 	archives  archiveIndex
+	users     userIndex
+	links     LinkOptions
 	blobs     blobs
 	auth      *auth.Auth
 	log       *slog.Logger
@@ -58,7 +61,7 @@ type API struct {
 // so it can forget what it deleted.
 func New(idx index, b blobs, a *auth.Auth, log *slog.Logger, cache *layout.Cache, e eraser) *API {
 	return &API{sessions: idx, events: idx, projects: idx, insights: idx, alerts: idx, heatmaps: idx, searches: idx,
-		playlists: idx, shares: idx, archives: idx, blobs: b, auth: a, log: log, content: cache, eraser: e}
+		playlists: idx, shares: idx, archives: idx, users: idx, blobs: b, auth: a, log: log, content: cache, eraser: e}
 }
 
 // HandlerFunc is an API handler: it writes a response or returns an error.

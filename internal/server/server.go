@@ -56,6 +56,16 @@ func Table(c Components) []Route {
 		{"POST /api/v1/auth/logout", auth.Public, h(a.Logout)},
 		{"GET /api/v1/auth/me", auth.View, h(a.Me)},
 
+		{"GET /api/v1/users", auth.Manage, h(a.ListUsers)},
+		{"PATCH /api/v1/users/{user}", auth.Manage, h(a.UpdateUser)},
+		{"DELETE /api/v1/users/{user}", auth.Manage, h(a.DeleteUser)},
+		{"POST /api/v1/users/{user}/reset-link", auth.Manage, h(a.ResetLink)},
+		{"GET /api/v1/invites", auth.Manage, h(a.ListInvites)},
+		{"POST /api/v1/invites", auth.Manage, h(a.CreateInvite)},
+		{"DELETE /api/v1/invites/{id}", auth.Manage, h(a.RevokeInvite)},
+		{"GET /api/v1/invites/accept/{token}", auth.Public, h(a.InviteInfo)},
+		{"POST /api/v1/invites/accept/{token}", auth.Public, h(a.AcceptInvite)},
+
 		{"GET /api/v1/projects", auth.View, h(a.Projects)},
 		{"PATCH /api/v1/projects/{project}", auth.Manage, h(a.UpdateProject)},
 		{"DELETE /api/v1/projects/{project}/users/{user}", auth.Own, h(a.EraseUser)},

@@ -35,6 +35,7 @@ type stack struct {
 	key   string
 	db    *sqlite.DB
 	blobs *blob.Local
+	api   *api.API
 }
 
 // newStack builds the same components `reel serve` does, on a temp dir, behind real HTTP.
@@ -73,7 +74,7 @@ func newStackWith(t *testing.T, opts ingest.Options) *stack {
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &stack{srv: srv, key: first.Project.PublicKey, db: db, blobs: blobs}
+	return &stack{srv: srv, key: first.Project.PublicKey, db: db, blobs: blobs, api: a}
 }
 
 type resp struct {
