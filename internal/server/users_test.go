@@ -95,7 +95,9 @@ func TestInviteAcceptAndLogIn(t *testing.T) {
 	}
 
 	b := s.browser(t)
-	var info struct{ Invite struct{ Kind, Email, Role string } }
+	var info struct {
+		Invite struct{ Kind, Email, Role string }
+	}
 	b.json("GET", "/api/v1/invites/accept/"+tok, "", 200, &info)
 	if info.Invite.Email != "new.viewer@example.com" || info.Invite.Role != "viewer" || info.Invite.Kind != "invite" {
 		t.Fatalf("info = %+v", info)
