@@ -33,6 +33,7 @@ import (
 	"github.com/reelhq/reel/internal/ingest"
 	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/lifecycle"
+	"github.com/reelhq/reel/internal/mail"
 	"github.com/reelhq/reel/internal/rewrite"
 	"github.com/reelhq/reel/internal/sdk"
 	"github.com/reelhq/reel/internal/server"
@@ -58,6 +59,9 @@ Usage:
                                               (sessions identified with Reel.identify)
   reel migrate --from DIR --to postgres://…   copy an embedded install's index into
                                               PostgreSQL (resumable, verified; blobs stay)
+  reel users list|invite|reset-password|set-role [--data DIR] [--db URL] …
+                                              manage dashboard accounts without a running
+                                              server ("reel users -h")
   reel version                                print the version
 
 Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* environment
@@ -78,6 +82,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return eraseUser(args[1:], stdout, stderr)
 	case "migrate":
 		return migrateCmd(args[1:], stdout, stderr)
+	case "users":
+		return usersCmd(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "reel", version)
 		return nil
@@ -140,6 +146,9 @@ type serveConfig struct {
 	ArchivePrivate bool          // let those fetches reach loopback, private and link-local addresses
 	ArchiveRefresh time.Duration // reuse a fetched copy this long before fetching the URL again
 	OrphanGrace    time.Duration // keep unreferenced objects this long before the orphan sweep deletes them
+	SMTPURL        string        // smtp://user@host:port to mail invitations and reset links; empty: not mailed
+	SMTPFrom       string
+	SMTPPassword   string
 }
 
 func env(name, def string) string {
@@ -175,6 +184,8 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.LLMURL, "llm-url", env("REEL_LLM_URL", ""), "OpenAI-compatible endpoint (…/v1) that rephrases session summaries; off when empty (REEL_LLM_URL; key in REEL_LLM_API_KEY)")
 	fs.StringVar(&c.LLMModel, "llm-model", env("REEL_LLM_MODEL", "gpt-4o-mini"), "model name for --llm-url (REEL_LLM_MODEL)")
 	fs.StringVar(&c.PublicURL, "public-url", env("REEL_PUBLIC_URL", ""), "URL where people reach this Reel, for links in alerts and share links (REEL_PUBLIC_URL; default: the listen address)")
+	fs.StringVar(&c.SMTPURL, "smtp-url", env("REEL_SMTP_URL", ""), "smtp://USER@HOST:PORT (or smtps://) to mail invitations and password reset links, password in REEL_SMTP_PASSWORD; empty: links are only shown (REEL_SMTP_URL)")
+	fs.StringVar(&c.SMTPFrom, "smtp-from", env("REEL_SMTP_FROM", ""), "From address of the mails --smtp-url sends, e.g. 'Reel <reel@example.com>' (REEL_SMTP_FROM)")
 	fs.DurationVar(&c.CompactIdle, "compact-idle", idle, "compact a session once it has received nothing for this long (REEL_COMPACT_IDLE)")
 	archiveOn, err := strconv.ParseBool(env("REEL_ARCHIVE_ASSETS", "true"))
 	if err != nil {
@@ -209,6 +220,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	c.AdminPassword = os.Getenv("REEL_ADMIN_PASSWORD")
 	c.AdminToken = os.Getenv("REEL_ADMIN_TOKEN")
+	c.SMTPPassword = os.Getenv("REEL_SMTP_PASSWORD")
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return c, errors.New("REEL_ADMIN_TOKEN must be at least 16 characters")
 	}
@@ -306,6 +318,13 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cache := layout.NewCache(blobs, 64<<20)
 	life := lifecycle.New(db, blobs, log, lifecycle.Options{OrphanGrace: c.OrphanGrace}, cache)
 	apiH := api.New(db, blobs, authn, log, cache, life)
+	var mailer *mail.Mailer
+	if c.SMTPURL != "" {
+		if mailer, err = mail.New(c.SMTPURL, c.SMTPPassword, c.SMTPFrom); err != nil {
+			return err
+		}
+		log.Info("invitations and reset links are mailed", "smtp", mailer.Describe())
+	}
 	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle, Cache: cache})
 	life.SetCompactor(compactor)
 	if c.ArchiveAssets {
@@ -345,6 +364,11 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String()
 	}
+	links := api.LinkOptions{PublicURL: publicURL}
+	if mailer != nil {
+		links.Mail = mailer
+	}
+	apiH.SetLinks(links)
 	alerts := alert.New(db, publicURL, log)
 	wg.Go(func() { alerts.Run(workCtx, time.Minute) })
 	printBanner(stdout, ln.Addr().String(), c, indexAt, blobsAt, first)
