@@ -12,9 +12,11 @@ import { Funnels } from "./funnels";
 import { Heatmaps } from "./heatmaps";
 import { Settings } from "./settings";
 import { PlaylistPage, Playlists } from "./saved";
+import { isAdmin, NeedsAdmin, Users } from "./users";
+import { Invite } from "./invite";
 
 function Header({ user, path }: { user: User | null; path: string }) {
-  const section = ["/issues", "/funnels", "/heatmaps", "/playlists", "/settings"].find((s) => path.startsWith(s)) || "/";
+  const section = ["/issues", "/funnels", "/heatmaps", "/playlists", "/settings", "/users"].find((s) => path.startsWith(s)) || "/";
   const logout = async () => {
     try {
       await api.logout();
@@ -45,7 +47,11 @@ function Header({ user, path }: { user: User | null; path: string }) {
           ["/playlists", "Playlists", "nav-playlists"],
           ["/heatmaps", "Heatmaps", "nav-heatmaps"],
           ["/settings", "Settings", "nav-settings"],
-        ].map(([href, label, id]) => (
+          ["/users", "Users", "nav-users"],
+        ]
+          // Settings and Users are for admins; the others do not see them (docs/auth.md).
+          .filter(([href]) => isAdmin(user) || (href !== "/settings" && href !== "/users"))
+          .map(([href, label, id]) => (
           <a
             href={href}
             data-testid={id}
@@ -75,17 +81,21 @@ function App() {
   const [user, setUser] = useState<User | null>(null);
   const onLogin = path === "/login";
   const share = /^\/share\/([^/]+)\/?$/.exec(path);
+  const invite = /^\/invite\/([^/]+)\/?$/.exec(path);
+  const mode = onLogin ? "login" : share ? "share" : invite ? "invite" : "app";
 
   useEffect(() => {
-    if (onLogin || share) {
+    if (mode !== "app") {
       setUser(null);
       return;
     }
     if (user) return;
     api.me().then((r) => setUser(r.user), () => {});
-  }, [onLogin]);
+  }, [mode]);
 
   if (onLogin) return <Login next={loc.searchParams.get("next")} />;
+  // An invitation or reset link: set a password, without a login and without the dashboard.
+  if (invite) return <Invite token={decodeURIComponent(invite[1])} />;
   // A share link opens one session read-only, without a login and without the dashboard around it.
   if (share) {
     const token = decodeURIComponent(share[1]);
@@ -121,8 +131,11 @@ function App() {
     page = <Funnels loc={loc} />;
   } else if (path === "/heatmaps" || path === "/heatmaps/") {
     page = <Heatmaps loc={loc} />;
-  } else if (path === "/settings" || path === "/settings/") {
-    page = <Settings loc={loc} />;
+  } else if (path === "/settings" || path === "/settings/" || path === "/users" || path === "/users/") {
+    const what = path.startsWith("/users") ? "Users" : "Settings";
+    if (!user) page = <main class="page narrow"><p class="muted loading">Loading…</p></main>;
+    else if (!isAdmin(user)) page = <NeedsAdmin what={what} user={user} />;
+    else page = what === "Users" ? <Users user={user} /> : <Settings loc={loc} />;
   } else {
     page = (
       <main class="page narrow">
