@@ -168,3 +168,18 @@ func testUsersCommand(t *testing.T, db store.Index, where []string) {
 		t.Fatalf("list after changes:\n%s", out)
 	}
 }
+
+// Mail settings that cannot work stop serve before it listens, saying what to fix.
+func TestServeRefusesBadSMTPSettings(t *testing.T) {
+	for _, c := range []struct{ url, from, want string }{
+		{"smtp://reel:secret@mail.example.com", "reel@example.com", "REEL_SMTP_PASSWORD"},
+		{"smtp://mail.example.com", "", "--smtp-from"},
+		{"http://mail.example.com", "reel@example.com", "smtp://"},
+	} {
+		var out bytes.Buffer
+		err := run([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--smtp-url", c.url, "--smtp-from", c.from}, &out, &out)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("--smtp-url %s --smtp-from %q: %v, want %q", c.url, c.from, err, c.want)
+		}
+	}
+}

@@ -433,3 +433,30 @@ func TestInviteMailed(t *testing.T) {
 	}
 	s.browser(t).json("POST", "/api/v1/invites/accept/"+tokenOf(t, inv.URL), `{"password":"bounced-password-1"}`, 200, nil)
 }
+
+// The team routes need what the issue says: managing users is for admins, and the link pages
+// are public (they authorise themselves by the token).
+func TestTeamRoutesNeeds(t *testing.T) {
+	want := map[string]auth.Need{
+		"GET /api/v1/users":                    auth.Manage,
+		"PATCH /api/v1/users/{user}":           auth.Manage,
+		"DELETE /api/v1/users/{user}":          auth.Manage,
+		"POST /api/v1/users/{user}/reset-link": auth.Manage,
+		"GET /api/v1/invites":                  auth.Manage,
+		"POST /api/v1/invites":                 auth.Manage,
+		"DELETE /api/v1/invites/{id}":          auth.Manage,
+		"GET /api/v1/invites/accept/{token}":   auth.Public,
+		"POST /api/v1/invites/accept/{token}":  auth.Public,
+	}
+	for _, rt := range Table(Components{}) {
+		if need, ok := want[rt.Pattern]; ok {
+			if rt.Need != need {
+				t.Errorf("%s needs %s, want %s", rt.Pattern, rt.Need, need)
+			}
+			delete(want, rt.Pattern)
+		}
+	}
+	for p := range want {
+		t.Errorf("%s is not in the route table", p)
+	}
+}
