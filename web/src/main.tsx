@@ -95,7 +95,8 @@ function App() {
 
   if (onLogin) return <Login next={loc.searchParams.get("next")} />;
   // An invitation or reset link: set a password, without a login and without the dashboard.
-  if (invite) return <Invite token={decodeURIComponent(invite[1])} />;
+  // Tokens are URL-safe base64, so the path segment is the token as it is.
+  if (invite) return <Invite token={invite[1]} />;
   // A share link opens one session read-only, without a login and without the dashboard around it.
   if (share) {
     const token = decodeURIComponent(share[1]);
