@@ -460,3 +460,57 @@ func TestTeamRoutesNeeds(t *testing.T) {
 		t.Errorf("%s is not in the route table", p)
 	}
 }
+
+// Two browsers accepting one invitation at once: one gets the account and a login, the other
+// is told the link was used.
+func TestInviteAcceptedTwiceAtOnce(t *testing.T) {
+	s := newStack(t)
+	adm := s.user(t, "adm@reel.local", auth.RoleAdmin)
+	for round := range 3 {
+		var inv createdInvite
+		adm.json("POST", "/api/v1/invites", fmt.Sprintf(`{"email":"race%d@example.com","role":"viewer","projects":["default"]}`, round), 201, &inv)
+		tok := tokenOf(t, inv.URL)
+		browsers := []*client{s.browser(t), s.browser(t), s.browser(t)}
+		statuses := make([]int, len(browsers))
+		done := make(chan struct{})
+		for i, b := range browsers {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				req, _ := http.NewRequest("POST", s.srv.URL+"/api/v1/invites/accept/"+tok, strings.NewReader(fmt.Sprintf(`{"password":"password-of-%d-xx"}`, i)))
+				req.Header.Set("Content-Type", "application/json")
+				res, err := b.c.Do(req)
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				statuses[i] = res.StatusCode
+			}()
+		}
+		for range browsers {
+			<-done
+		}
+		won := -1
+		for i, st := range statuses {
+			switch {
+			case st == 200 && won < 0:
+				won = i
+			case st == 200:
+				t.Fatalf("round %d: browsers %d and %d both accepted (%v)", round, won, i, statuses)
+			case st != 410:
+				t.Fatalf("round %d: browser %d got %d, want 200 or 410 (%v)", round, i, st, statuses)
+			}
+		}
+		if won < 0 {
+			t.Fatalf("round %d: nobody accepted: %v", round, statuses)
+		}
+		var me struct{ User struct{ Email string } }
+		browsers[won].json("GET", "/api/v1/auth/me", "", 200, &me)
+		if me.User.Email != fmt.Sprintf("race%d@example.com", round) {
+			t.Fatalf("the winner is %+v", me.User)
+		}
+		if r := s.browser(t).do("POST", "/api/v1/auth/login", fmt.Sprintf(`{"email":"race%d@example.com","password":"password-of-%d-xx"}`, round, won)); r.Status != 200 {
+			t.Fatalf("the winner's password does not log in: %d", r.Status)
+		}
+	}
+}
