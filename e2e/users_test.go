@@ -52,6 +52,9 @@ func TestInviteViewerWatchesAndIsRefusedSettings(t *testing.T) {
 		waitFor(contains(`document.querySelector('[data-testid=invite-who]').innerText`, "viewer")),
 		typeInto(`[data-testid=invite-password]`, "viewer-e2e-password"),
 		typeInto(`[data-testid=invite-password-again]`, "viewer-e2e-password"),
+	)
+	screenshot(t, viewer, "users-accept.png")
+	run(t, viewer, "viewer lands signed in",
 		chromedp.Click(`[data-testid=invite-accept]`, chromedp.ByQuery),
 		waitFor(`location.pathname === "/"`),
 		waitFor(contains(`document.querySelector('.who') ? document.querySelector('.who').innerText : ""`, "viewer@example.com")),

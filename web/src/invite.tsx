@@ -78,7 +78,8 @@ export function Invite({ token }: { token: string }) {
             <p data-testid="invite-who">
               {info.kind === "invite" ? (
                 <>
-                  You are invited as <strong>{info.role}</strong>. Choose a password for <strong>{info.email}</strong>.
+                  You are invited as {info.role === "admin" || info.role === "owner" ? "an" : "a"} <strong>{info.role}</strong>.
+                  Choose a password for <strong>{info.email}</strong>.
                 </>
               ) : (
                 <>
