@@ -42,7 +42,7 @@ func TestInviteViewerWatchesAndIsRefusedSettings(t *testing.T) {
 	if !strings.HasPrefix(link, r.URL+"/invite/") {
 		t.Fatalf("invitation link = %q", link)
 	}
-	screenshot(t, owner, "users-invite.png")
+	usersShot(t, owner, "users-invite.png")
 
 	// A second browser, with its own profile: nothing of the owner's login.
 	viewer := browser(t)
@@ -53,7 +53,7 @@ func TestInviteViewerWatchesAndIsRefusedSettings(t *testing.T) {
 		typeInto(`[data-testid=invite-password]`, "viewer-e2e-password"),
 		typeInto(`[data-testid=invite-password-again]`, "viewer-e2e-password"),
 	)
-	screenshot(t, viewer, "users-accept.png")
+	usersShot(t, viewer, "users-accept.png")
 	run(t, viewer, "viewer lands signed in",
 		chromedp.Click(`[data-testid=invite-accept]`, chromedp.ByQuery),
 		waitFor(`location.pathname === "/"`),
@@ -72,7 +72,7 @@ func TestInviteViewerWatchesAndIsRefusedSettings(t *testing.T) {
 		waitFor(contains(`document.querySelector('[data-testid=needs-admin]').innerText`, "Settings needs an admin")),
 		waitFor(`!document.querySelector('[data-testid=friction]')`),
 	)
-	screenshot(t, viewer, "users-needs-admin.png")
+	usersShot(t, viewer, "users-needs-admin.png")
 	// The link worked once.
 	run(t, viewer, "the used link",
 		chromedp.Navigate(link),
@@ -87,7 +87,7 @@ func TestInviteViewerWatchesAndIsRefusedSettings(t *testing.T) {
 		waitFor(contains(`document.querySelector('[data-testid=user-row][data-email="viewer@example.com"]').innerText`, "Active")),
 		waitFor(visible(`[data-testid=no-invites]`)),
 	)
-	screenshot(t, owner, "users-list.png")
+	usersShot(t, owner, "users-list.png")
 	var users struct {
 		Users []struct {
 			Email    string
@@ -107,8 +107,8 @@ func TestInviteViewerWatchesAndIsRefusedSettings(t *testing.T) {
 	}
 }
 
-// screenshot saves the page to $REEL_E2E_SHOTS/name when that is set, for people to look at.
-func screenshot(t *testing.T, ctx context.Context, name string) {
+// usersShot saves the page to $REEL_E2E_SHOTS/name when that is set, for people to look at.
+func usersShot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	dir := os.Getenv("REEL_E2E_SHOTS")
 	if dir == "" {

@@ -42,14 +42,14 @@ type createdInvite struct {
 	MailError string
 }
 
-// browser is an anonymous client with its own cookie jar, as a second browser would be.
-func (s *stack) browser(t *testing.T) *client {
+// freshBrowser is an anonymous client with its own cookie jar, as a second browser would be.
+func (s *stack) freshBrowser(t *testing.T) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{t: t, s: s, c: &http.Client{Jar: jar}}
 }
 
-// tokenOf is the token at the end of an invitation link.
-func tokenOf(t *testing.T, url string) string {
+// inviteToken is the token at the end of an invitation link.
+func inviteToken(t *testing.T, url string) string {
 	t.Helper()
 	_, tok, ok := strings.Cut(url, "/invite/")
 	if !ok || len(tok) < 32 {
@@ -58,7 +58,7 @@ func tokenOf(t *testing.T, url string) string {
 	return tok
 }
 
-func (s *stack) users(t *testing.T, c *client) map[string]teamUser {
+func (s *stack) teamUsers(t *testing.T, c *client) map[string]teamUser {
 	t.Helper()
 	var out struct{ Users []teamUser }
 	c.json("GET", "/api/v1/users", "", 200, &out)
@@ -84,7 +84,7 @@ func TestInviteAcceptAndLogIn(t *testing.T) {
 	if d := time.Until(inv.Invite.ExpiresAt); d < 23*time.Hour || d > 25*time.Hour {
 		t.Fatalf("expires in %s, want 24h", d)
 	}
-	tok := tokenOf(t, inv.URL)
+	tok := inviteToken(t, inv.URL)
 	var pending struct{ Invites []map[string]any }
 	adm.json("GET", "/api/v1/invites", "", 200, &pending)
 	if len(pending.Invites) != 1 || pending.Invites[0]["email"] != "new.viewer@example.com" {
@@ -94,7 +94,7 @@ func TestInviteAcceptAndLogIn(t *testing.T) {
 		t.Fatal("the pending list shows the link's token")
 	}
 
-	b := s.browser(t)
+	b := s.freshBrowser(t)
 	var info struct {
 		Invite struct{ Kind, Email, Role string }
 	}
@@ -131,7 +131,7 @@ func TestInviteAcceptAndLogIn(t *testing.T) {
 		t.Fatalf("a viewer listing users = %d, want 403", r.Status)
 	}
 	for _, m := range []string{"GET", "POST"} {
-		if r := s.browser(t).do(m, "/api/v1/invites/accept/"+tok, `{"password":"another-password-1"}`); r.Status != 410 || r.code() != "link_used" {
+		if r := s.freshBrowser(t).do(m, "/api/v1/invites/accept/"+tok, `{"password":"another-password-1"}`); r.Status != 410 || r.code() != "link_used" {
 			t.Errorf("%s a used link = %d %s, want 410 link_used", m, r.Status, r.Body)
 		}
 	}
@@ -140,13 +140,13 @@ func TestInviteAcceptAndLogIn(t *testing.T) {
 		t.Fatalf("a used invitation is still pending: %+v", pending)
 	}
 	// The password works for a normal login too; the one tried on the used link does not.
-	if r := s.browser(t).do("POST", "/api/v1/auth/login", `{"email":"new.viewer@example.com","password":"viewer-password-1"}`); r.Status != 200 {
+	if r := s.freshBrowser(t).do("POST", "/api/v1/auth/login", `{"email":"new.viewer@example.com","password":"viewer-password-1"}`); r.Status != 200 {
 		t.Fatalf("login with the chosen password = %d %s", r.Status, r.Body)
 	}
-	if r := s.browser(t).do("POST", "/api/v1/auth/login", `{"email":"new.viewer@example.com","password":"another-password-1"}`); r.Status != 401 {
+	if r := s.freshBrowser(t).do("POST", "/api/v1/auth/login", `{"email":"new.viewer@example.com","password":"another-password-1"}`); r.Status != 401 {
 		t.Fatalf("login with the password tried on the used link = %d", r.Status)
 	}
-	if u := s.users(t, adm)["new.viewer@example.com"]; u.Role != "viewer" || u.Status != "active" || len(u.Projects) != 1 || u.Projects[0] != "default" || u.AllProjects {
+	if u := s.teamUsers(t, adm)["new.viewer@example.com"]; u.Role != "viewer" || u.Status != "active" || len(u.Projects) != 1 || u.Projects[0] != "default" || u.AllProjects {
 		t.Fatalf("listed = %+v", u)
 	}
 }
@@ -193,7 +193,7 @@ func TestInviteRefusals(t *testing.T) {
 	owner.json("POST", "/api/v1/invites", `{"email":"o2@example.com","role":"owner"}`, 201, nil)
 	adm.json("POST", "/api/v1/invites", `{"email":"a2@example.com","role":"admin"}`, 201, nil)
 
-	b := s.browser(t)
+	b := s.freshBrowser(t)
 	for _, tok := range []string{"unknown-token", strings.Repeat("t", 200)} {
 		for _, m := range []string{"GET", "POST"} {
 			if r := b.do(m, "/api/v1/invites/accept/"+tok, `{"password":"long-enough-password"}`); r.Status != 404 || r.code() != "invalid_link" {
@@ -218,7 +218,7 @@ func TestInviteRefusals(t *testing.T) {
 	if r := adm.do("DELETE", fmt.Sprintf("/api/v1/invites/%d", inv.Invite.ID), ""); r.Status != 204 {
 		t.Fatalf("revoke = %d %s", r.Status, r.Body)
 	}
-	if r := b.do("POST", "/api/v1/invites/accept/"+tokenOf(t, inv.URL), `{"password":"long-enough-password"}`); r.Status != 404 || r.code() != "invalid_link" {
+	if r := b.do("POST", "/api/v1/invites/accept/"+inviteToken(t, inv.URL), `{"password":"long-enough-password"}`); r.Status != 404 || r.code() != "invalid_link" {
 		t.Errorf("revoked link = %d %s, want 404 invalid_link", r.Status, r.Body)
 	}
 	if r := adm.do("DELETE", fmt.Sprintf("/api/v1/invites/%d", inv.Invite.ID), ""); r.Status != 404 {
@@ -232,7 +232,7 @@ func TestInviteRefusals(t *testing.T) {
 	}
 	// A cross-site page cannot accept a link on the visitor's behalf.
 	adm.json("POST", "/api/v1/invites", `{"email":"csrf@example.com","role":"viewer"}`, 201, &inv)
-	r := do(t, http.DefaultClient, "POST", s.srv.URL+"/api/v1/invites/accept/"+tokenOf(t, inv.URL), strings.NewReader(`{"password":"long-enough-password"}`),
+	r := do(t, http.DefaultClient, "POST", s.srv.URL+"/api/v1/invites/accept/"+inviteToken(t, inv.URL), strings.NewReader(`{"password":"long-enough-password"}`),
 		"Content-Type", "application/json", "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
 	if r.Status != 403 || r.code() != "cross_origin" {
 		t.Errorf("cross-site accept = %d %s, want 403 cross_origin", r.Status, r.Body)
@@ -247,7 +247,7 @@ func TestUserManagementRules(t *testing.T) {
 	owner := s.user(t, "boss@reel.local", auth.RoleOwner)
 	adm := s.user(t, "adm@reel.local", auth.RoleAdmin)
 	viewer := s.user(t, "viewer@reel.local", auth.RoleViewer, "default")
-	us := s.users(t, owner)
+	us := s.teamUsers(t, owner)
 	first, boss, admU, view := us["admin@reel.local"], us["boss@reel.local"], us["adm@reel.local"], us["viewer@reel.local"]
 	if first.Role != "owner" || !boss.You || !admU.AllProjects || view.Status != "active" || len(view.Projects) != 1 {
 		t.Fatalf("users = %+v", us)
@@ -283,7 +283,7 @@ func TestUserManagementRules(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d %s", c.name, r.Status, r.Body, c.status, c.code)
 		}
 	}
-	if u := s.users(t, owner)["viewer@reel.local"]; u.Role != "viewer" || len(u.Projects) != 1 {
+	if u := s.teamUsers(t, owner)["viewer@reel.local"]; u.Role != "viewer" || len(u.Projects) != 1 {
 		t.Fatalf("refused changes changed the viewer: %+v", u)
 	}
 
@@ -312,14 +312,14 @@ func TestUserManagementRules(t *testing.T) {
 		t.Fatalf("a deactivated user's login still works: %d", r.Status)
 	}
 	login := `{"email":"viewer@reel.local","password":"member-password-1"}`
-	if r := s.browser(t).do("POST", "/api/v1/auth/login", login); r.Status != 401 {
+	if r := s.freshBrowser(t).do("POST", "/api/v1/auth/login", login); r.Status != 401 {
 		t.Fatalf("a deactivated user logs in: %d %s", r.Status, r.Body)
 	}
 	if r := adm.do("POST", path(view)+"/reset-link", "{}"); r.Status != 409 || r.code() != "disabled" {
 		t.Fatalf("reset link for a deactivated user = %d %s, want 409 disabled", r.Status, r.Body)
 	}
 	adm.json("PATCH", path(view), `{"disabled":false}`, 200, &got)
-	if r := s.browser(t).do("POST", "/api/v1/auth/login", login); r.Status != 200 {
+	if r := s.freshBrowser(t).do("POST", "/api/v1/auth/login", login); r.Status != 200 {
 		t.Fatalf("a reactivated user cannot log in: %d %s", r.Status, r.Body)
 	}
 
@@ -340,10 +340,10 @@ func TestUserManagementRules(t *testing.T) {
 	if r := adm.do("DELETE", path(view), ""); r.Status != 204 {
 		t.Fatalf("delete = %d %s", r.Status, r.Body)
 	}
-	if _, ok := s.users(t, owner)["viewer@reel.local"]; ok {
+	if _, ok := s.teamUsers(t, owner)["viewer@reel.local"]; ok {
 		t.Fatal("a deleted user is listed")
 	}
-	if r := s.browser(t).do("POST", "/api/v1/auth/login", login); r.Status != 401 {
+	if r := s.freshBrowser(t).do("POST", "/api/v1/auth/login", login); r.Status != 401 {
 		t.Fatalf("a deleted user logs in: %d", r.Status)
 	}
 	if r := adm.do("DELETE", path(view), ""); r.Status != 404 {
@@ -356,16 +356,16 @@ func TestResetLink(t *testing.T) {
 	s := newStack(t)
 	adm := s.user(t, "adm@reel.local", auth.RoleAdmin)
 	member := s.user(t, "member@reel.local", auth.RoleMember, "default")
-	id := s.users(t, adm)["member@reel.local"].ID
+	id := s.teamUsers(t, adm)["member@reel.local"].ID
 	var link struct {
 		URL       string
 		ExpiresAt time.Time
 		Mailed    bool
 	}
 	adm.json("POST", fmt.Sprintf("/api/v1/users/%d/reset-link", id), "", 201, &link)
-	tok := tokenOf(t, link.URL)
+	tok := inviteToken(t, link.URL)
 	member.json("GET", "/api/v1/auth/me", "", 200, nil) // made, not used: nothing ends yet
-	b := s.browser(t)
+	b := s.freshBrowser(t)
 	var info struct{ Invite struct{ Kind, Email string } }
 	b.json("GET", "/api/v1/invites/accept/"+tok, "", 200, &info)
 	if info.Invite.Kind != "reset" || info.Invite.Email != "member@reel.local" {
@@ -380,10 +380,10 @@ func TestResetLink(t *testing.T) {
 	if r := member.do("GET", "/api/v1/auth/me", ""); r.Status != 401 {
 		t.Fatalf("the old login survived the reset: %d", r.Status)
 	}
-	if r := s.browser(t).do("POST", "/api/v1/auth/login", `{"email":"member@reel.local","password":"member-password-1"}`); r.Status != 401 {
+	if r := s.freshBrowser(t).do("POST", "/api/v1/auth/login", `{"email":"member@reel.local","password":"member-password-1"}`); r.Status != 401 {
 		t.Fatalf("the old password still works: %d", r.Status)
 	}
-	if r := s.browser(t).do("POST", "/api/v1/auth/login", `{"email":"member@reel.local","password":"a-new-password-2"}`); r.Status != 200 {
+	if r := s.freshBrowser(t).do("POST", "/api/v1/auth/login", `{"email":"member@reel.local","password":"a-new-password-2"}`); r.Status != 200 {
 		t.Fatalf("the new password does not work: %d", r.Status)
 	}
 	if r := b.do("POST", "/api/v1/invites/accept/"+tok, `{"password":"a-third-password-3"}`); r.Status != 410 {
@@ -431,7 +431,7 @@ func TestInviteMailed(t *testing.T) {
 	if inv.Mailed || !strings.Contains(inv.MailError, "550") || !strings.Contains(inv.URL, "/invite/") {
 		t.Fatalf("invite with a failed mail = %+v", inv)
 	}
-	s.browser(t).json("POST", "/api/v1/invites/accept/"+tokenOf(t, inv.URL), `{"password":"bounced-password-1"}`, 200, nil)
+	s.freshBrowser(t).json("POST", "/api/v1/invites/accept/"+inviteToken(t, inv.URL), `{"password":"bounced-password-1"}`, 200, nil)
 }
 
 // The team routes need what the issue says: managing users is for admins, and the link pages
@@ -469,8 +469,8 @@ func TestInviteAcceptedTwiceAtOnce(t *testing.T) {
 	for round := range 3 {
 		var inv createdInvite
 		adm.json("POST", "/api/v1/invites", fmt.Sprintf(`{"email":"race%d@example.com","role":"viewer","projects":["default"]}`, round), 201, &inv)
-		tok := tokenOf(t, inv.URL)
-		browsers := []*client{s.browser(t), s.browser(t), s.browser(t)}
+		tok := inviteToken(t, inv.URL)
+		browsers := []*client{s.freshBrowser(t), s.freshBrowser(t), s.freshBrowser(t)}
 		statuses := make([]int, len(browsers))
 		done := make(chan struct{})
 		for i, b := range browsers {
@@ -509,7 +509,7 @@ func TestInviteAcceptedTwiceAtOnce(t *testing.T) {
 		if me.User.Email != fmt.Sprintf("race%d@example.com", round) {
 			t.Fatalf("the winner is %+v", me.User)
 		}
-		if r := s.browser(t).do("POST", "/api/v1/auth/login", fmt.Sprintf(`{"email":"race%d@example.com","password":"password-of-%d-xx"}`, round, won)); r.Status != 200 {
+		if r := s.freshBrowser(t).do("POST", "/api/v1/auth/login", fmt.Sprintf(`{"email":"race%d@example.com","password":"password-of-%d-xx"}`, round, won)); r.Status != 200 {
 			t.Fatalf("the winner's password does not log in: %d", r.Status)
 		}
 	}
