@@ -35,6 +35,7 @@ import (
 	"github.com/reelhq/reel/internal/ingest"
 	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/lifecycle"
+	"github.com/reelhq/reel/internal/mail"
 	"github.com/reelhq/reel/internal/rewrite"
 	"github.com/reelhq/reel/internal/sdk"
 	"github.com/reelhq/reel/internal/server"
@@ -62,6 +63,9 @@ Usage:
                                               PostgreSQL (resumable, verified; blobs stay)
   reel tokens create|list|revoke [flags]      manage API tokens on the index, without a
                                               server ("reel tokens" for the flags)
+  reel users list|invite|reset-password|set-role [--data DIR] [--db URL] …
+                                              manage dashboard accounts without a running
+                                              server ("reel users -h")
   reel version                                print the version
 
 Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* environment
@@ -85,6 +89,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return migrateCmd(args[1:], stdout, stderr)
 	case "tokens":
 		return tokensCmd(args[1:], stdout, stderr)
+	case "users":
+		return usersCmd(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "reel", version)
 		return nil
@@ -151,6 +157,9 @@ type serveConfig struct {
 	Demo           string        // serve the demo shop at /demo/: true, false or auto (off when PublicURL is https)
 	AuditRetention time.Duration // keep audit log entries this long
 	OIDC           oidcConfig
+	SMTPURL        string // smtp://user@host:port to mail invitations and reset links; empty: not mailed
+	SMTPFrom       string
+	SMTPPassword   string
 }
 
 // oidcConfig is single sign-on through an OpenID provider (docs/auth.md); off without Issuer.
@@ -162,7 +171,6 @@ type oidcConfig struct {
 	DefaultRole    string
 	Name           string
 }
-
 
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok && v != "" {
@@ -197,6 +205,8 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.LLMURL, "llm-url", env("REEL_LLM_URL", ""), "OpenAI-compatible endpoint (…/v1) that rephrases session summaries; off when empty (REEL_LLM_URL; key in REEL_LLM_API_KEY)")
 	fs.StringVar(&c.LLMModel, "llm-model", env("REEL_LLM_MODEL", "gpt-4o-mini"), "model name for --llm-url (REEL_LLM_MODEL)")
 	fs.StringVar(&c.PublicURL, "public-url", env("REEL_PUBLIC_URL", ""), "URL where people reach this Reel, for links in alerts and share links (REEL_PUBLIC_URL; default: the listen address)")
+	fs.StringVar(&c.SMTPURL, "smtp-url", env("REEL_SMTP_URL", ""), "smtp://USER@HOST:PORT (or smtps://) to mail invitations and password reset links, password in REEL_SMTP_PASSWORD; empty: links are only shown (REEL_SMTP_URL)")
+	fs.StringVar(&c.SMTPFrom, "smtp-from", env("REEL_SMTP_FROM", ""), "From address of the mails --smtp-url sends, e.g. 'Reel <reel@example.com>' (REEL_SMTP_FROM)")
 	fs.DurationVar(&c.CompactIdle, "compact-idle", idle, "compact a session once it has received nothing for this long (REEL_COMPACT_IDLE)")
 	archiveOn, err := strconv.ParseBool(env("REEL_ARCHIVE_ASSETS", "true"))
 	if err != nil {
@@ -257,6 +267,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	c.AdminPassword = os.Getenv("REEL_ADMIN_PASSWORD")
 	c.AdminToken = os.Getenv("REEL_ADMIN_TOKEN")
+	c.SMTPPassword = os.Getenv("REEL_SMTP_PASSWORD")
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return c, errors.New("REEL_ADMIN_TOKEN must be at least 16 characters")
 	}
@@ -369,6 +380,13 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cache := layout.NewCache(blobs, 64<<20)
 	life := lifecycle.New(db, blobs, log, lifecycle.Options{OrphanGrace: c.OrphanGrace, AuditRetention: c.AuditRetention}, cache)
 	apiH := api.New(db, blobs, authn, log, cache, life)
+	var mailer *mail.Mailer
+	if c.SMTPURL != "" {
+		if mailer, err = mail.New(c.SMTPURL, c.SMTPPassword, c.SMTPFrom); err != nil {
+			return err
+		}
+		log.Info("invitations and reset links are mailed", "smtp", mailer.Describe())
+	}
 	apiH.SetAudit(audit.New(db, log, audit.Options{ClientIPHeader: c.ClientIPHeader}))
 	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle, Cache: cache})
 	life.SetCompactor(compactor)
@@ -403,6 +421,11 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String()
 	}
+	links := api.LinkOptions{PublicURL: publicURL}
+	if mailer != nil {
+		links.Mail = mailer
+	}
+	apiH.SetLinks(links)
 	signOn, err := newSSO(c, db, authn, log, publicURL)
 	if err != nil {
 		ln.Close()

@@ -31,6 +31,7 @@ type index interface {
 	archiveIndex
 	tokenIndex
 	auditIndex
+	userIndex
 }
 
 // blobs is what the API reads from the blob store.
@@ -54,6 +55,8 @@ type API struct {
 	tokens    tokenIndex
 	auditLog  auditIndex
 	audit     *audit.Recorder
+	users     userIndex
+	links     LinkOptions
 	blobs     blobs
 	auth      *auth.Auth
 	log       *slog.Logger
@@ -70,7 +73,7 @@ func (a *API) SetClock(now func() time.Time) { a.now = now }
 func New(idx index, b blobs, a *auth.Auth, log *slog.Logger, cache *layout.Cache, e eraser) *API {
 	return &API{sessions: idx, events: idx, projects: idx, insights: idx, alerts: idx, heatmaps: idx, searches: idx,
 		playlists: idx, shares: idx, archives: idx, tokens: idx, auditLog: idx, audit: audit.New(idx, log, audit.Options{}),
-		blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
+		users: idx, blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
 }
 
 // SetAudit replaces the audit recorder New made (one that trusts no client address header).

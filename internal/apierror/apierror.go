@@ -100,16 +100,20 @@ func JSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(body, '\n'))
 }
 
-// LogPath is a request path as logs may show it: a share link's token (…/share/TOKEN…) is a
-// credential to a recording, so it is left out.
+// LogPath is a request path as logs may show it: the token of a share link (…/share/TOKEN…)
+// or of an invitation or reset link (…/invite/TOKEN, …/invites/accept/TOKEN) is a credential,
+// so it is left out.
 func LogPath(p string) string {
-	i := strings.Index(p, "/share/")
-	if i < 0 {
-		return p
+	for _, marker := range []string{"/share/", "/invites/accept/", "/invite/"} {
+		i := strings.Index(p, marker)
+		if i < 0 {
+			continue
+		}
+		rest := p[i+len(marker):]
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			return p[:i] + marker + "…" + rest[j:]
+		}
+		return p[:i] + marker + "…"
 	}
-	rest := p[i+len("/share/"):]
-	if j := strings.IndexByte(rest, '/'); j >= 0 {
-		return p[:i] + "/share/…" + rest[j:]
-	}
-	return p[:i] + "/share/…"
+	return p
 }

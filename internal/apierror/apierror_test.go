@@ -74,6 +74,9 @@ func TestLogPathHidesShareTokens(t *testing.T) {
 		"/api/v1/share/s_abcdefgh.k3x9.SIGNATURE/events": "/api/v1/share/…/events",
 		"/share/s_abcdefgh.k3x9.SIGNATURE":               "/share/…",
 		"/api/v1/sessions/s_abcdefgh/events":             "/api/v1/sessions/s_abcdefgh/events",
+		"/api/v1/invites/accept/INVITETOKEN":             "/api/v1/invites/accept/…",
+		"/invite/INVITETOKEN":                            "/invite/…",
+		"/api/v1/invites/12":                             "/api/v1/invites/12",
 	} {
 		if got := LogPath(in); got != want {
 			t.Errorf("LogPath(%q) = %q, want %q", in, got, want)

@@ -38,11 +38,14 @@ const (
 	UserUpdate    = "user.update"
 	UserDelete    = "user.delete"
 	InviteCreate  = "invite.create"
+	InviteRevoke  = "invite.revoke"
+	ResetLink     = "user.reset_link"
+	PasswordSet   = "user.password_set"
 )
 
 // Actions lists every action, for the dashboard's filter.
 var Actions = []string{Login, LoginFailed, Logout, SessionView, ShareCreate, ShareRevoke, Export, Erase, ProjectUpdate,
-	ProjectCreate, ProjectDelete, KeyRotate, TokenCreate, TokenRevoke, UserCreate, UserUpdate, UserDelete, InviteCreate}
+	ProjectCreate, ProjectDelete, KeyRotate, TokenCreate, TokenRevoke, UserCreate, UserUpdate, UserDelete, InviteCreate, InviteRevoke, ResetLink, PasswordSet}
 
 // appender is what the recorder needs from the store.
 type appender interface {

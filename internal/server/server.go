@@ -62,6 +62,16 @@ func Table(c Components) []Route {
 		{"GET " + sso.StartPath, auth.Public, c.SSO.Start()},
 		{"GET " + sso.CallbackPath, auth.Public, c.SSO.Callback()},
 
+		{"GET /api/v1/users", auth.Manage, h(a.ListUsers)},
+		{"PATCH /api/v1/users/{user}", auth.Manage, h(a.UpdateUser)},
+		{"DELETE /api/v1/users/{user}", auth.Manage, h(a.DeleteUser)},
+		{"POST /api/v1/users/{user}/reset-link", auth.Manage, h(a.ResetLink)},
+		{"GET /api/v1/invites", auth.Manage, h(a.ListInvites)},
+		{"POST /api/v1/invites", auth.Manage, h(a.CreateInvite)},
+		{"DELETE /api/v1/invites/{id}", auth.Manage, h(a.RevokeInvite)},
+		{"GET /api/v1/invites/accept/{token}", auth.Public, h(a.InviteInfo)},
+		{"POST /api/v1/invites/accept/{token}", auth.Public, h(a.AcceptInvite)},
+
 		{"GET /api/v1/projects", auth.View, h(a.Projects)},
 		{"PATCH /api/v1/projects/{project}", auth.Manage, h(a.UpdateProject)},
 		{"POST /api/v1/projects", auth.Manage, h(a.CreateProject)},

@@ -43,8 +43,8 @@ type Record struct {
 	Blob     *BlobRefs
 	Saved    *SavedRecord
 	Playlist *PlaylistRecord
-	Alert    *AlertRule  // SavedQuery is not part of the record
-	Token    *Token      // follows its creator
+	Alert    *AlertRule // SavedQuery is not part of the record
+	Token    *Token     // follows its creator
 	Share    *ShareLink
 	Erased   *ErasedSession
 	Audit    *AuditEntry // last, by id

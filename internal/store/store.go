@@ -327,6 +327,8 @@ type Store interface {
 	// SetUserProjects replaces the projects a user was given. An unknown project is
 	// ErrNotFound, and nothing changes.
 	SetUserProjects(ctx context.Context, userID int64, projects []string) error
+	// Invitations and password resets (invites.go).
+	Invites
 
 	// Settings: server-wide values such as signing keys. EnsureSetting stores value under name
 	// unless one is already there, and returns the value that is stored, so concurrent nodes

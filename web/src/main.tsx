@@ -14,9 +14,11 @@ import { Settings } from "./settings";
 import { PlaylistPage, Playlists } from "./saved";
 import { Tokens } from "./tokens";
 import { AuditLog } from "./audit";
+import { isAdmin, NeedsAdmin, Users } from "./users";
+import { Invite } from "./invite";
 
 function Header({ user, path }: { user: User | null; path: string }) {
-  const section = ["/issues", "/funnels", "/heatmaps", "/playlists", "/settings", "/tokens", "/audit"].find((s) => path.startsWith(s)) || "/";
+  const section = ["/issues", "/funnels", "/heatmaps", "/playlists", "/settings", "/users", "/tokens", "/audit"].find((s) => path.startsWith(s)) || "/";
   const logout = async () => {
     try {
       await api.logout();
@@ -47,14 +49,14 @@ function Header({ user, path }: { user: User | null; path: string }) {
           ["/playlists", "Playlists", "nav-playlists"],
           ["/heatmaps", "Heatmaps", "nav-heatmaps"],
           ["/settings", "Settings", "nav-settings"],
-          // Admins and owners manage tokens and read the audit log (docs/auth.md).
-          ...(user && (user.role === "admin" || user.role === "owner")
-            ? [
-                ["/tokens", "API tokens", "nav-tokens"],
-                ["/audit", "Audit log", "nav-audit"],
-              ]
-            : []),
-        ].map(([href, label, id]) => (
+          ["/users", "Users", "nav-users"],
+          ["/tokens", "API tokens", "nav-tokens"],
+          ["/audit", "Audit log", "nav-audit"],
+        ]
+          // Settings, Users, API tokens and the audit log are for admins and owners; the others
+          // do not see them (docs/auth.md).
+          .filter(([href]) => isAdmin(user) || !["/settings", "/users", "/tokens", "/audit"].includes(href))
+          .map(([href, label, id]) => (
           <a
             href={href}
             data-testid={id}
@@ -84,17 +86,22 @@ function App() {
   const [user, setUser] = useState<User | null>(null);
   const onLogin = path === "/login";
   const share = /^\/share\/([^/]+)\/?$/.exec(path);
+  const invite = /^\/invite\/([^/]+)\/?$/.exec(path);
+  const mode = onLogin ? "login" : share ? "share" : invite ? "invite" : "app";
 
   useEffect(() => {
-    if (onLogin || share) {
+    if (mode !== "app") {
       setUser(null);
       return;
     }
     if (user) return;
     api.me().then((r) => setUser(r.user), () => {});
-  }, [onLogin]);
+  }, [mode]);
 
   if (onLogin) return <Login next={loc.searchParams.get("next")} />;
+  // An invitation or reset link: set a password, without a login and without the dashboard.
+  // Tokens are URL-safe base64, so the path segment is the token as it is.
+  if (invite) return <Invite token={invite[1]} />;
   // A share link opens one session read-only, without a login and without the dashboard around it.
   if (share) {
     const token = decodeURIComponent(share[1]);
@@ -130,12 +137,15 @@ function App() {
     page = <Funnels loc={loc} />;
   } else if (path === "/heatmaps" || path === "/heatmaps/") {
     page = <Heatmaps loc={loc} />;
-  } else if (path === "/settings" || path === "/settings/") {
-    page = <Settings loc={loc} />;
-  } else if (path === "/tokens" || path === "/tokens/") {
-    page = <Tokens />;
-  } else if (path === "/audit" || path === "/audit/") {
-    page = <AuditLog loc={loc} />;
+  } else if (["/settings", "/users", "/tokens", "/audit"].includes(path.replace(/\/$/, ""))) {
+    const at = path.replace(/\/$/, "");
+    const what = { "/settings": "Settings", "/users": "Users", "/tokens": "API tokens", "/audit": "The audit log" }[at] as string;
+    if (!user) page = <main class="page narrow"><p class="muted loading">Loading…</p></main>;
+    else if (!isAdmin(user)) page = <NeedsAdmin what={what} user={user} />;
+    else if (at === "/users") page = <Users user={user} />;
+    else if (at === "/tokens") page = <Tokens />;
+    else if (at === "/audit") page = <AuditLog loc={loc} />;
+    else page = <Settings loc={loc} />;
   } else {
     page = (
       <main class="page narrow">

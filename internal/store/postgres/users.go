@@ -42,12 +42,19 @@ func (db *DB) UpdateUser(ctx context.Context, u store.User) error {
 		disabled = ms(u.DisabledAt)
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		owners, err := lockOwners(ctx, tx)
+		if err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE users SET role = $1, disabled_at = $2 WHERE id = $3`, clean(u.Role), disabled, u.ID)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
 			return store.ErrNotFound
+		}
+		if len(owners) == 1 && owners[0] == u.ID && (u.Role != "owner" || disabled != 0) {
+			return store.ErrLastOwner
 		}
 		if disabled != 0 {
 			_, err = tx.Exec(ctx, `DELETE FROM logins WHERE user_id = $1`, u.ID)
@@ -62,14 +69,40 @@ func (db *DB) UpdateUser(ctx context.Context, u store.User) error {
 
 // DeleteUser removes a user with its logins and project access.
 func (db *DB) DeleteUser(ctx context.Context, id int64) error {
-	tag, err := db.pool.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		owners, err := lockOwners(ctx, tx)
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrNotFound
+		}
+		if len(owners) == 1 && owners[0] == id {
+			return store.ErrLastOwner
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("postgres: delete user: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("postgres: delete user %d: %w", id, store.ErrNotFound)
+		return fmt.Errorf("postgres: delete user %d: %w", id, err)
 	}
 	return nil
+}
+
+// lockOwners returns the active owners' ids, locking their rows until the transaction ends.
+// Two transactions each demoting one of the last two owners therefore take turns: the second
+// waits for the first, then (READ COMMITTED re-reads locked rows) no longer counts the one
+// the first demoted, sees its own target as the last owner, and is refused.
+func lockOwners(ctx context.Context, tx pgx.Tx) ([]int64, error) {
+	rows, _ := tx.Query(ctx, `SELECT id FROM users WHERE role = 'owner' AND disabled_at = 0 ORDER BY id FOR UPDATE`)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("lock owners: %w", err)
+	}
+	return ids, nil
 }
 
 // UserProjects returns the projects a user was given, sorted.

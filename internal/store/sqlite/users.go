@@ -82,12 +82,19 @@ func (db *DB) UpdateUser(ctx context.Context, u store.User) error {
 	if !u.DisabledAt.IsZero() {
 		disabled = ms(u.DisabledAt)
 	}
+	before, err := activeOwners(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("sqlite: update user: %w", err)
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE users SET role = ?, disabled_at = ? WHERE id = ?`, u.Role, disabled, u.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update user: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("sqlite: update user %d: %w", u.ID, store.ErrNotFound)
+	}
+	if err := ownerLeft(ctx, tx, before); err != nil {
+		return fmt.Errorf("sqlite: update user %d: %w", u.ID, err)
 	}
 	if disabled != 0 {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM logins WHERE user_id = ?`, u.ID); err != nil {
@@ -99,12 +106,48 @@ func (db *DB) UpdateUser(ctx context.Context, u store.User) error {
 
 // DeleteUser removes a user with its logins and project access.
 func (db *DB) DeleteUser(ctx context.Context, id int64) error {
-	res, err := db.write.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: delete user: %w", err)
+	}
+	defer tx.Rollback()
+	before, err := activeOwners(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("sqlite: delete user: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete user: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("sqlite: delete user %d: %w", id, store.ErrNotFound)
+	}
+	if err := ownerLeft(ctx, tx, before); err != nil {
+		return fmt.Errorf("sqlite: delete user %d: %w", id, err)
+	}
+	return tx.Commit()
+}
+
+// activeOwners counts the owners who may log in. UpdateUser and DeleteUser count before and
+// after their change and refuse one that takes the count from some to none; SQLite has one
+// writer, so no other change interleaves.
+func activeOwners(ctx context.Context, tx *sql.Tx) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE role = 'owner' AND disabled_at = 0`).Scan(&n)
+	return n, err
+}
+
+// ownerLeft is ErrLastOwner when there were owners before the change and none after.
+func ownerLeft(ctx context.Context, tx *sql.Tx, before int) error {
+	if before == 0 {
+		return nil
+	}
+	after, err := activeOwners(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if after == 0 {
+		return store.ErrLastOwner
 	}
 	return nil
 }

@@ -27,6 +27,8 @@ func RunConcurrency(t *testing.T, open func(t *testing.T) store.Index) {
 		{"TwoSweeps", testTwoSweeps},
 		{"EnsureSetting", testConcurrentEnsureSetting},
 		{"MarkFired", testConcurrentMarkFired},
+		{"ConsumeInvite", testConcurrentConsumeInvite},
+		{"LastOwner", testConcurrentLastOwner},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

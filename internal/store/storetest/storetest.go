@@ -53,6 +53,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Index) {
 		{"Team", testTeam},
 		{"Tokens", testTokens},
 		{"Audit", testAudit},
+		{"Invites", testInvites},
+		{"LastOwner", testLastOwner},
 		{"AppendBatch", testAppendBatch},
 		{"DuplicateBatch", testDuplicateBatch},
 		{"SessionOfAnotherProject", testConflict},
