@@ -34,7 +34,7 @@ const ProtocolVersion = "1"
 type index interface {
 	ProjectByKey(ctx context.Context, publicKey string) (store.Project, error)
 	MissingContent(ctx context.Context, projectID string, hashes []string) ([]string, error)
-	HasChunk(ctx context.Context, sessionID, tab string, seq int64) (bool, error)
+	HasChunk(ctx context.Context, projectID, sessionID, tab string, seq int64) (bool, error)
 	AppendBatches(ctx context.Context, bs []store.Batch) []error
 }
 
@@ -326,7 +326,12 @@ func (h *Handler) country(r *http.Request) string {
 // always has its blob, and a crash in between leaves only an unreferenced blob behind.
 func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, b *Batch, userAgent, country string) (*Result, error) {
 	seq := *b.Seq
-	dup, err := h.index.HasChunk(ctx, b.Session, b.Tab, seq)
+	// The session's project is checked with the duplicate: answering "duplicate" to another
+	// project's key would tell it which batches that project's session holds.
+	dup, err := h.index.HasChunk(ctx, project.ID, b.Session, b.Tab, seq)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, sessionConflict()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ingest: check duplicate: %w", err)
 	}
@@ -386,13 +391,17 @@ func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, 
 		// A concurrent delivery of the same batch was stored first.
 		return &Result{OK: true, Duplicate: true, Events: len(b.Events)}, nil
 	case errors.Is(err, store.ErrConflict):
-		return nil, apierror.New(http.StatusConflict, "session_conflict", "session id belongs to another project")
+		return nil, sessionConflict()
 	case errors.Is(err, store.ErrTooLong):
 		return nil, tooLarge("the session would span more than %s; start a new session", h.limits.MaxSession)
 	case err != nil:
 		return nil, fmt.Errorf("ingest: store batch: %w", err)
 	}
 	return &Result{OK: true, Events: len(b.Events)}, nil
+}
+
+func sessionConflict() error {
+	return apierror.New(http.StatusConflict, "session_conflict", "session id belongs to another project")
 }
 
 // storeAssets checks the assets a batch carries and the markers its events hold: every marker

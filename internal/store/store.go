@@ -293,7 +293,10 @@ type Store interface {
 	EnsureSetting(ctx context.Context, name, value string) (string, error)
 
 	// Recorded sessions
-	HasChunk(ctx context.Context, sessionID, tab string, seq int64) (bool, error)
+	// HasChunk reports whether projectID's session already holds the batch (tab, seq), so a
+	// retry skips the work. For a session of another project it returns ErrConflict whatever
+	// the batch, so a project's key cannot learn which batches another project's session holds.
+	HasChunk(ctx context.Context, projectID, sessionID, tab string, seq int64) (bool, error)
 	// AppendBatch commits a chunk and its session update in one transaction. It returns
 	// ErrDuplicate, changing nothing, when the (session, tab, seq) is already stored, and
 	// ErrConflict when the session belongs to another project.

@@ -152,7 +152,7 @@ func testErasure(t *testing.T, s store.Index) {
 		if sg, err := s.Segments(ctx, id); err != nil || len(sg) != 0 {
 			t.Fatalf("Segments(%s) after erasure = %v, %v", id, sg, err)
 		}
-		if has, err := s.HasChunk(ctx, id, "t", 0); has || err != nil {
+		if has, err := s.HasChunk(ctx, "p", id, "t", 0); has || err != nil {
 			t.Fatalf("HasChunk(%s) after erasure = %v, %v", id, has, err)
 		}
 	}
