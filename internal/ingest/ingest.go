@@ -345,6 +345,11 @@ func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, 
 	if err := plausibleTimes(sum.First, sum.Last, time.Now()); err != nil {
 		return nil, err
 	}
+	// A batch longer than a session may be is refused before anything is written; the index
+	// holds the session as a whole to the same span (store.Batch.MaxSpan).
+	if h.limits.MaxSession > 0 && sum.Last.Sub(sum.First) > h.limits.MaxSession {
+		return nil, tooLong(h.limits.MaxSession)
+	}
 	refs, err := h.storeAssets(ctx, project, b)
 	if err != nil {
 		return nil, err
@@ -393,11 +398,15 @@ func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, 
 	case errors.Is(err, store.ErrConflict):
 		return nil, sessionConflict()
 	case errors.Is(err, store.ErrTooLong):
-		return nil, tooLarge("the session would span more than %s; start a new session", h.limits.MaxSession)
+		return nil, tooLong(h.limits.MaxSession)
 	case err != nil:
 		return nil, fmt.Errorf("ingest: store batch: %w", err)
 	}
 	return &Result{OK: true, Events: len(b.Events)}, nil
+}
+
+func tooLong(span time.Duration) error {
+	return tooLarge("the session would span more than %s; start a new session", span)
 }
 
 func sessionConflict() error {

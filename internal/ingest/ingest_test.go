@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -373,6 +374,13 @@ func TestIngestSessionLengthLimit(t *testing.T) {
 		return fmt.Sprintf(`{"type":3,"timestamp":%d,"data":{"source":1,"positions":[]}}`, ms)
 	}
 	const t0 = 1764237600000
+	// A session's first batch is held to the span too.
+	if r := e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_wide00001", "t_tab00001", 0, at(t0), at(t0+61*60*1000)))); r.Status != 413 || r.Code != "too_large" {
+		t.Fatalf("a first batch spanning 61 minutes = %d %s", r.Status, r.Body)
+	}
+	if _, err := e.db.GetSession(context.Background(), "s_wide00001"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the refused first batch left a session: %v", err)
+	}
 	if r := e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, at(t0)))); r.Status != 200 {
 		t.Fatal(r.Body)
 	}

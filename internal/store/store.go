@@ -339,7 +339,10 @@ type Store interface {
 	CommitCompaction(ctx context.Context, c Compaction) ([]string, error)
 
 	// Deletion
-	// ExpiredSessions returns up to limit sessions that ended before their project's retention.
+	// ExpiredSessions returns up to limit sessions whose last batch the server received longer
+	// ago than their project's retention at now. The server's clock decides, never the event
+	// times a visitor's browser stamped. A row without that time (last_batch_at 0, written
+	// before the index kept it) goes by when it was last updated.
 	ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]string, error)
 	// SessionsSharingBlobs returns the other sessions whose uncompacted chunks share a pack
 	// with the uncompacted chunks of ids (compacting them first lets the packs go).

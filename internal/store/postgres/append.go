@@ -293,7 +293,6 @@ const (
 type groupSession struct {
 	project        string
 	started, ended int64
-	created        bool // by this group: its first batch is not held to the span
 	chunks         map[string]bool
 }
 
@@ -309,7 +308,9 @@ func admitBatches(ctx context.Context, tx pgx.Tx, bs []store.Batch, order []int,
 	for _, i := range order {
 		c := bs[i].Chunk
 		sids, tabs, seqs = append(sids, c.SessionID), append(tabs, c.Tab), append(seqs, c.Seq)
-		if seen[c.SessionID] {
+		// A batch spanning more than its MaxSpan alone is refused below whatever its session
+		// holds, so it never creates one: the session is created by the next batch that fits.
+		if seen[c.SessionID] || tooLong(bs[i], ms(c.FirstAt), ms(c.LastAt)) {
 			continue
 		}
 		seen[c.SessionID] = true
@@ -317,18 +318,13 @@ func admitBatches(ctx context.Context, tx pgx.Tx, bs []store.Batch, order []int,
 	}
 	// New sessions are created by their first batch of the group, in id order, as every
 	// writer takes session rows; one another transaction is creating waits for it.
-	rows, err := tx.Query(ctx, `INSERT INTO sessions(id, project_id, started_at, ended_at, user_agent, updated_at)
+	if _, err := tx.Exec(ctx, `INSERT INTO sessions(id, project_id, started_at, ended_at, user_agent, updated_at)
 		SELECT u.id, u.p, u.s, u.e, u.a, $6::bigint FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[]) AS u(id, p, s, e, a)
-		ORDER BY u.id ON CONFLICT (id) DO NOTHING RETURNING id`, ids, projects, firsts, lasts, agents, now.UnixMilli())
-	if err != nil {
-		return nil, fmt.Errorf("create sessions: %w", err)
-	}
-	created, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
+		ORDER BY u.id ON CONFLICT (id) DO NOTHING`, ids, projects, firsts, lasts, agents, now.UnixMilli()); err != nil {
 		return nil, fmt.Errorf("create sessions: %w", err)
 	}
 	sessions := make(map[string]*groupSession, len(ids))
-	rows, err = tx.Query(ctx, `SELECT id, project_id, started_at, ended_at FROM sessions WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
+	rows, err := tx.Query(ctx, `SELECT id, project_id, started_at, ended_at FROM sessions WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("lock sessions: %w", err)
 	}
@@ -344,11 +340,6 @@ func admitBatches(ctx context.Context, tx pgx.Tx, bs []store.Batch, order []int,
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("lock sessions: %w", err)
-	}
-	for _, id := range created {
-		if g := sessions[id]; g != nil {
-			g.created = true
-		}
 	}
 	rows, err = tx.Query(ctx, `SELECT c.session_id, c.tab, c.seq FROM chunks c
 		JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS u(s, t, q) ON c.session_id = u.s AND c.tab = u.t AND c.seq = u.q`, sids, tabs, seqs)
@@ -376,6 +367,9 @@ func admitBatches(ctx context.Context, tx pgx.Tx, bs []store.Batch, order []int,
 		g := sessions[c.SessionID]
 		first, last := ms(c.FirstAt), ms(c.LastAt)
 		switch {
+		case g == nil && tooLong(b, first, last):
+			errs[i] = fmt.Errorf("postgres: append batch: session %s: %w", c.SessionID, store.ErrTooLong)
+			continue
 		case g == nil:
 			// Deleted between the insert and the lock: an erasure won the row.
 			errs[i] = fmt.Errorf("postgres: append batch: session %s is gone: %w", c.SessionID, store.ErrConflict)
@@ -386,15 +380,20 @@ func admitBatches(ctx context.Context, tx pgx.Tx, bs []store.Batch, order []int,
 		case g.chunks[fmt.Sprintf("%s/%d", c.Tab, c.Seq)]:
 			errs[i] = fmt.Errorf("postgres: append batch %s/%s/%d: %w", c.SessionID, c.Tab, c.Seq, store.ErrDuplicate)
 			continue
-		case !g.created && b.MaxSpan > 0 && max(g.ended, last)-min(g.started, first) > b.MaxSpan.Milliseconds():
+		case tooLong(b, min(g.started, first), max(g.ended, last)):
 			errs[i] = fmt.Errorf("postgres: append batch: session %s: %w", c.SessionID, store.ErrTooLong)
 			continue
 		}
-		g.created = false // only the batch that created it is exempt
 		g.started, g.ended = min(g.started, first), max(g.ended, last)
 		g.chunks[fmt.Sprintf("%s/%d", c.Tab, c.Seq)] = true
 	}
 	return errs, nil
+}
+
+// tooLong reports whether a session spanning from first to last (milliseconds) is longer than
+// b allows. A session's first batch is held to it too: its event times are the visitor's.
+func tooLong(b store.Batch, first, last int64) bool {
+	return b.MaxSpan > 0 && last-first > b.MaxSpan.Milliseconds()
 }
 
 // queueBatch queues the writes of one admitted batch: its chunk, pages and what it adds to its

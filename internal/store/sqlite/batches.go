@@ -148,7 +148,12 @@ func appendBatch(ctx context.Context, tx querier, b store.Batch) error {
 	var owner string
 	var started, ended int64
 	err := tx.QueryRowContext(ctx, `SELECT project_id, started_at, ended_at FROM sessions WHERE id = ?`, c.SessionID).Scan(&owner, &started, &ended)
-	if err == nil && b.MaxSpan > 0 && max(ended, ms(c.LastAt))-min(started, ms(c.FirstAt)) > b.MaxSpan.Milliseconds() {
+	if errors.Is(err, sql.ErrNoRows) {
+		// A session's first batch is held to the span too: its event times are the visitor's.
+		started, ended = ms(c.FirstAt), ms(c.LastAt)
+	}
+	if (err == nil || errors.Is(err, sql.ErrNoRows)) && b.MaxSpan > 0 &&
+		max(ended, ms(c.LastAt))-min(started, ms(c.FirstAt)) > b.MaxSpan.Milliseconds() {
 		return fmt.Errorf("sqlite: append batch: session %s: %w", c.SessionID, store.ErrTooLong)
 	}
 	switch {
