@@ -291,6 +291,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 			return nil, tooLarge("decoded batch exceeds %d bytes", h.limits.MaxDecompressed)
 		}
 	}
+	// What is stored is served back as it is: make it valid UTF-8 before anything reads it.
+	if raw, err = ValidText(raw, h.limits, grow); err != nil {
+		return nil, err
+	}
 	// Decoding copies the events array once (its elements are then sub-slices of that copy)
 	// and compression adds a fraction of it.
 	if err := grow(int64(len(raw)) + int64(len(raw))/4); err != nil {
@@ -358,6 +362,7 @@ func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, 
 	if b.Meta.UserAgent != "" {
 		userAgent = b.Meta.UserAgent
 	}
+	userAgent = strings.ToValidUTF8(userAgent, "\uFFFD") // a header may carry any byte
 	ua := useragent.Parse(userAgent)
 	browser, v := strings.ToLower(ua.Browser), "" // "samsung internet 27"
 	if i := strings.LastIndexByte(browser, ' '); i >= 0 {
