@@ -24,6 +24,7 @@ import (
 )
 
 type env struct {
+	h     *Handler
 	srv   *httptest.Server
 	db    *sqlite.DB
 	blobs *blob.Local
@@ -53,7 +54,7 @@ func newEnv(t *testing.T, opts Options) *env {
 	h := New(db, blobs, slog.New(slog.DiscardHandler), opts)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, db: db, blobs: blobs}
+	return &env{h: h, srv: srv, db: db, blobs: blobs}
 }
 
 func gz(t testing.TB, b []byte) []byte {
@@ -299,9 +300,10 @@ func TestIngestCORS(t *testing.T) {
 func TestIngestAtCapacityAsksToRetry(t *testing.T) {
 	limits := Limits{MaxCompressed: 256 << 10, MaxDecompressed: 256 << 10, MaxEvents: 100, MaxDepth: 64, MaxIDLength: 64}
 	e := newEnv(t, Options{Limits: limits, MemoryBudget: 1, QueueWait: 50 * time.Millisecond}) // budget rounds up to 1 MiB
-	// Four uploads that announce 256 KiB and never finish hold the whole budget.
+	// Three uploads that have sent 200 KiB of their 256 KiB and stall hold 768 KiB of it: what
+	// a request holds is what it has received, never what it announced.
 	var writers []*io.PipeWriter
-	for range 4 {
+	for range 3 {
 		pr, pw := io.Pipe()
 		writers = append(writers, pw)
 		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/ingest?v=1&key=pk_test", pr)
@@ -311,16 +313,18 @@ func TestIngestAtCapacityAsksToRetry(t *testing.T) {
 				resp.Body.Close()
 			}
 		}()
-		pw.Write([]byte{0x1f})
+		go pw.Write(append([]byte{0x1f, 0x8b}, make([]byte, 200<<10)...))
 	}
 	defer func() {
 		for _, pw := range writers {
 			pw.CloseWithError(io.ErrUnexpectedEOF)
 		}
 	}()
+	// A batch of 200 KB of JSON needs more than the 256 KiB left.
+	large := gz(t, batchJSON("s_session01", "t_tab00001", 0, `{"type":5,"timestamp":1764237600000,"data":{"tag":"note","payload":"`+strings.Repeat("a", 200_000)+`"}}`))
 	var r reply
 	for range 100 {
-		r = e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, metaEv)))
+		r = e.post(t, "v=1&key=pk_test", large)
 		if r.Status == 503 {
 			break
 		}
@@ -334,7 +338,7 @@ func TestIngestAtCapacityAsksToRetry(t *testing.T) {
 	}
 	// Once the uploads are gone the budget is back.
 	for range 100 {
-		r = e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, metaEv)))
+		r = e.post(t, "v=1&key=pk_test", large)
 		if r.Status == 200 {
 			return
 		}
