@@ -130,7 +130,7 @@ type serveConfig struct {
 	AdminToken     string
 	CompactIdle    time.Duration
 	RatePerIP      float64
-	OpenPerIP      int // uploads one address may have open at once
+	OpenPerIP      int    // uploads one address may have open at once
 	CountryHeader  string // trusted proxy header carrying the visitor's country
 	ClientIPHeader string // trusted proxy header carrying the visitor's address
 	GeoIP          string // MMDB file mapping addresses to countries

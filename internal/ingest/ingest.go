@@ -92,10 +92,11 @@ type Handler struct {
 	mem    *semaphore.Weighted
 	budget int64
 	wait   time.Duration
-	perIP   *limiters
-	perKey  *limiters
-	uploads *uploads
-	commit  *committer
+	perIP  *limiters
+	perKey *limiters
+	commit *committer
+
+	uploads *uploads // open per client address
 
 	countryHeader  string
 	clientIPHeader string
