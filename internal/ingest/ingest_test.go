@@ -322,14 +322,15 @@ func TestIngestAtCapacityAsksToRetry(t *testing.T) {
 	}()
 	// A batch of 200 KB of JSON needs more than the 256 KiB left.
 	large := gz(t, batchJSON("s_session01", "t_tab00001", 0, `{"type":5,"timestamp":1764237600000,"data":{"tag":"note","payload":"`+strings.Repeat("a", 200_000)+`"}}`))
-	var r reply
-	for range 100 {
-		r = e.post(t, "v=1&key=pk_test", large)
-		if r.Status == 503 {
-			break
+	// Wait until the handler has read their bytes: less than 256 KiB of the budget is left.
+	for i := 0; e.h.mem.TryAcquire(256<<10 + 1); i++ {
+		e.h.mem.Release(256<<10 + 1)
+		if i == 3000 {
+			t.Fatal("the stalled uploads never reached the handler")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	r := e.post(t, "v=1&key=pk_test", large)
 	if r.Status != 503 || r.Code != "unavailable" || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("at capacity = %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
 	}
@@ -337,14 +338,16 @@ func TestIngestAtCapacityAsksToRetry(t *testing.T) {
 		pw.CloseWithError(io.ErrUnexpectedEOF)
 	}
 	// Once the uploads are gone the budget is back.
-	for range 100 {
-		r = e.post(t, "v=1&key=pk_test", large)
-		if r.Status == 200 {
-			return
+	for i := 0; !e.h.mem.TryAcquire(e.h.budget); i++ {
+		if i == 3000 {
+			t.Fatal("the ended uploads never gave the budget back")
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("after the uploads ended = %d %s", r.Status, r.Body)
+	e.h.mem.Release(e.h.budget)
+	if r := e.post(t, "v=1&key=pk_test", large); r.Status != 200 {
+		t.Fatalf("after the uploads ended = %d %s", r.Status, r.Body)
+	}
 }
 
 func TestIngestRateLimits(t *testing.T) {

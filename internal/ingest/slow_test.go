@@ -71,7 +71,7 @@ func (e *env) postFrom(t *testing.T, from string, body []byte) reply {
 // waitOpen waits until address has n uploads open in the handler.
 func (e *env) waitOpen(t *testing.T, address string, n int) {
 	t.Helper()
-	for range 1000 {
+	for range 6000 {
 		if e.h.uploads.open(address) == n {
 			return
 		}
