@@ -143,6 +143,7 @@ type serveConfig struct {
 	AdminToken     string
 	CompactIdle    time.Duration
 	RatePerIP      float64
+	OpenPerIP      int    // uploads one address may have open at once
 	CountryHeader  string // trusted proxy header carrying the visitor's country
 	ClientIPHeader string // trusted proxy header carrying the visitor's address
 	GeoIP          string // MMDB file mapping addresses to countries
@@ -199,6 +200,11 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		return c, fmt.Errorf("REEL_INGEST_RATE_PER_IP: %w", err)
 	}
 	fs.Float64Var(&c.RatePerIP, "ingest-rate-per-ip", rate, "ingest requests per second allowed from one address, burst twice that; 0 or less: unlimited (REEL_INGEST_RATE_PER_IP)")
+	openUploads, err := strconv.Atoi(env("REEL_INGEST_OPEN_PER_IP", strconv.Itoa(ingest.DefaultOpenPerIP)))
+	if err != nil {
+		return c, fmt.Errorf("REEL_INGEST_OPEN_PER_IP: %w", err)
+	}
+	fs.IntVar(&c.OpenPerIP, "ingest-open-per-ip", openUploads, "ingest uploads one address may have open at once; 0 or less: unlimited (REEL_INGEST_OPEN_PER_IP)")
 	fs.StringVar(&c.CountryHeader, "country-header", env("REEL_COUNTRY_HEADER", ""), "request header a trusted proxy sets to the visitor's two-letter country, e.g. CF-IPCountry; empty: not recorded (REEL_COUNTRY_HEADER)")
 	fs.StringVar(&c.ClientIPHeader, "client-ip-header", env("REEL_CLIENT_IP_HEADER", ""), "request header a trusted proxy sets to the visitor's address, e.g. X-Real-IP or X-Forwarded-For (its last entry); empty: the connection's address; used for ingest rate limits, login throttling and auth logs (REEL_CLIENT_IP_HEADER)")
 	fs.StringVar(&c.GeoIP, "geoip", env("REEL_GEOIP", ""), "MaxMind DB file (GeoLite2-Country.mmdb or similar) to find visitors' countries from their address when no country header says it; empty: off (REEL_GEOIP)")
@@ -366,7 +372,11 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if c.RatePerIP <= 0 {
 		perIP = ingest.RateLimit{PerSecond: -1}
 	}
-	iopts := ingest.Options{PerIP: perIP, CountryHeader: c.CountryHeader, ClientIPHeader: c.ClientIPHeader}
+	openPerIP := c.OpenPerIP
+	if openPerIP <= 0 {
+		openPerIP = -1
+	}
+	iopts := ingest.Options{PerIP: perIP, OpenPerIP: openPerIP, CountryHeader: c.CountryHeader, ClientIPHeader: c.ClientIPHeader}
 	if c.GeoIP != "" {
 		countries, err := geoip.Open(c.GeoIP)
 		if err != nil {

@@ -28,6 +28,21 @@ func TestConfigFromFlagsAndEnv(t *testing.T) {
 	if c.Blobs != "" {
 		t.Fatalf("blobs default = %q, want files under --data", c.Blobs)
 	}
+	if c.OpenPerIP != 64 {
+		t.Fatalf("open uploads per address default = %d", c.OpenPerIP)
+	}
+	t.Setenv("REEL_INGEST_OPEN_PER_IP", "8")
+	if c, err := parseServe(nil, &stderr); err != nil || c.OpenPerIP != 8 {
+		t.Fatalf("REEL_INGEST_OPEN_PER_IP=8: %d, %v", c.OpenPerIP, err)
+	}
+	if c, err := parseServe([]string{"--ingest-open-per-ip", "0"}, &stderr); err != nil || c.OpenPerIP != 0 {
+		t.Fatalf("--ingest-open-per-ip 0: %d, %v", c.OpenPerIP, err)
+	}
+	t.Setenv("REEL_INGEST_OPEN_PER_IP", "many")
+	if _, err := parseServe(nil, &stderr); err == nil {
+		t.Fatal("REEL_INGEST_OPEN_PER_IP=many accepted")
+	}
+	t.Setenv("REEL_INGEST_OPEN_PER_IP", "")
 	t.Setenv("REEL_BLOBS", "s3://reel?region=eu-west-1")
 	if c, err := parseServe(nil, &stderr); err != nil || c.Blobs != "s3://reel?region=eu-west-1" {
 		t.Fatalf("REEL_BLOBS = %q, %v", c.Blobs, err)

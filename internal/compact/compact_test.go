@@ -380,15 +380,18 @@ func TestRetentionAndErasure(t *testing.T) {
 		return nil
 	})
 
-	// Retention: sessions older than the project's retention go, with their blobs.
+	// Retention: sessions the server received longer ago than the project's retention go, with
+	// their blobs; one received after cut stays at 30 days after cut, its events timed 29 days
+	// ago or not.
+	cut := afterThisMillisecond()
 	recent := time.Now().Add(-29 * 24 * time.Hour).UnixMilli()
 	e.mustSend(t, "s_recent001", "t_tab00001", 0, meta(recent, "http://x/"), full(recent+1, "recent"))
-	n, err := e.life.Expire(ctx, time.Now()) // t0 is a year ago: past the 30-day retention
+	n, err := e.life.Expire(ctx, cut.Add(30*24*time.Hour))
 	if err != nil || n != 1 {
 		t.Fatalf("Expire = %d, %v", n, err)
 	}
 	if _, err := e.db.GetSession(ctx, "s_recent001"); err != nil {
-		t.Fatalf("a 29-day-old session was removed by 30-day retention: %v", err)
+		t.Fatalf("a session received after the cut was removed by 30-day retention: %v", err)
 	}
 	if _, err := e.life.EraseUser(ctx, "default", "nobody"); err != nil {
 		t.Fatal(err)
@@ -598,4 +601,19 @@ func TestBatchDuringCompaction(t *testing.T) {
 	if hm, err := e.db.Heatmap(ctx, q); err != nil || hm.Clicks != 2 || hm.Sessions != 1 {
 		t.Fatalf("heatmap of /cart = %d clicks in %d sessions, %v; want the 2 clicks of the batch that landed during compaction", hm.Clicks, hm.Sessions, err)
 	}
+}
+
+// afterThisMillisecond returns a time whose millisecond (the precision the index keeps receive
+// times in) has no batch received before it nor after it: a batch received earlier is in an
+// earlier millisecond, one received later in a later one.
+func afterThisMillisecond() time.Time {
+	start := time.Now().Truncate(time.Millisecond)
+	for !time.Now().After(start.Add(time.Millisecond)) {
+		time.Sleep(100 * time.Microsecond)
+	}
+	cut := time.Now()
+	for !time.Now().After(cut.Truncate(time.Millisecond).Add(time.Millisecond)) {
+		time.Sleep(100 * time.Microsecond)
+	}
+	return cut
 }

@@ -83,3 +83,47 @@ func rateLimited(wait time.Duration, what string) error {
 func atCapacity() error {
 	return &apierror.Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "ingest is at capacity, retry later", RetryAfter: 2}
 }
+
+// DefaultOpenPerIP allows the uploads an office behind one NAT address has in flight at once
+// (each takes milliseconds for the SDK's small batches) while keeping one address from
+// holding connections open by trickling bodies.
+const DefaultOpenPerIP = 64
+
+// uploads counts the uploads each client address has open, forgetting an address when it has
+// none, so the map holds only addresses with a request in flight.
+type uploads struct {
+	mu    sync.Mutex
+	limit int // <= 0: unlimited
+	n     map[string]int
+}
+
+func newUploads(limit int) *uploads {
+	return &uploads{limit: limit, n: map[string]int{}}
+}
+
+// start counts an upload from address, or reports false when the address has its limit open.
+func (u *uploads) start(address string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.limit > 0 && u.n[address] >= u.limit {
+		return false
+	}
+	u.n[address]++
+	return true
+}
+
+// done ends an upload start counted.
+func (u *uploads) done(address string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.n[address]--; u.n[address] <= 0 {
+		delete(u.n, address)
+	}
+}
+
+// open is how many uploads address has open.
+func (u *uploads) open(address string) int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.n[address]
+}

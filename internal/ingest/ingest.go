@@ -34,7 +34,7 @@ const ProtocolVersion = "1"
 type index interface {
 	ProjectByKey(ctx context.Context, publicKey string) (store.Project, error)
 	MissingContent(ctx context.Context, projectID string, hashes []string) ([]string, error)
-	HasChunk(ctx context.Context, sessionID, tab string, seq int64) (bool, error)
+	HasChunk(ctx context.Context, projectID, sessionID, tab string, seq int64) (bool, error)
 	AppendBatches(ctx context.Context, bs []store.Batch) []error
 }
 
@@ -56,6 +56,10 @@ type Options struct {
 	QueueWait    time.Duration
 	PerIP        RateLimit // zero: DefaultPerIP; negative rate: unlimited
 	PerKey       RateLimit // zero: DefaultPerKey; negative rate: unlimited
+	// OpenPerIP bounds the uploads one client address may have open at once (zero:
+	// DefaultOpenPerIP; negative: unlimited), so one address cannot hold connections, and the
+	// memory they have sent, by trickling bodies.
+	OpenPerIP int
 	// CountryHeader names a request header set by a trusted proxy in front of Reel with the
 	// visitor's ISO 3166 alpha-2 country (Cloudflare's CF-IPCountry, a load balancer's
 	// X-Country). Empty: countries are not recorded. Never set it without such a proxy: the
@@ -94,6 +98,8 @@ type Handler struct {
 	perKey *limiters
 	commit *committer
 
+	uploads *uploads // open per client address
+
 	countryHeader  string
 	clientIPHeader string
 	countries      Countries
@@ -120,10 +126,13 @@ func New(idx index, b blobs, log *slog.Logger, opts Options) *Handler {
 	if opts.PerKey == (RateLimit{}) {
 		opts.PerKey = DefaultPerKey
 	}
+	if opts.OpenPerIP == 0 {
+		opts.OpenPerIP = DefaultOpenPerIP
+	}
 	h := &Handler{
 		index: idx, blobs: b, log: log, limits: opts.Limits,
 		mem: semaphore.NewWeighted(opts.MemoryBudget), budget: opts.MemoryBudget, wait: opts.QueueWait,
-		perIP: newLimiters(opts.PerIP), perKey: newLimiters(opts.PerKey),
+		perIP: newLimiters(opts.PerIP), perKey: newLimiters(opts.PerKey), uploads: newUploads(opts.OpenPerIP),
 		countryHeader: opts.CountryHeader, clientIPHeader: opts.ClientIPHeader, countries: opts.Countries,
 		now: opts.Now,
 	}
@@ -211,7 +220,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 		w.Header().Set("Vary", "Origin")
 	}
 	now := time.Now()
-	if ok, wait := h.perIP.allow(h.clientIP(r), now); !ok {
+	address := h.clientIP(r)
+	if ok, wait := h.perIP.allow(address, now); !ok {
 		return nil, rateLimited(wait, "address")
 	}
 	q := r.URL.Query()
@@ -252,29 +262,17 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 	if r.ContentLength > h.limits.MaxCompressed {
 		return nil, tooLarge("body exceeds %d bytes", h.limits.MaxCompressed)
 	}
-	// Reserve memory before reading: the body, then the decompressed JSON as it grows, then
-	// twice that again for the parsed events and the chunk being built.
-	reserved := r.ContentLength
-	if reserved <= 0 {
-		reserved = h.limits.MaxCompressed
+	if !h.uploads.start(address) {
+		return nil, &apierror.Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
+			Message: "too many uploads open from this address, retry later", RetryAfter: 1}
 	}
-	if err := h.reserve(r.Context(), reserved); err != nil {
-		return nil, err
-	}
+	defer h.uploads.done(address)
+	// Memory is reserved as the request goes, never on its word: the body as its bytes arrive
+	// (an upload announcing 8 MiB and trickling a byte a second holds a small first buffer,
+	// not its announcement), then the decompressed JSON as it grows, then a fraction more for
+	// the parsed events and the chunk being built.
+	var reserved int64
 	defer func() { h.mem.Release(reserved) }()
-
-	body, err := readBody(http.MaxBytesReader(w, r.Body, h.limits.MaxCompressed), r.ContentLength)
-	var maxErr *http.MaxBytesError
-	if errors.As(err, &maxErr) {
-		return nil, tooLarge("body exceeds %d bytes", h.limits.MaxCompressed)
-	}
-	if err != nil {
-		return nil, badRequest("bad_request", "reading body: %v", err)
-	}
-	// From here on the request is CPU work on its way to the committer, which a group may
-	// wait for.
-	arrival := h.commit.arrive()
-	defer arrival.leave()
 	grow := func(n int64) error {
 		n = min(n, h.budget-reserved)
 		if n <= 0 {
@@ -286,6 +284,22 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 		reserved += n
 		return nil
 	}
+	body, err := readBody(http.MaxBytesReader(w, r.Body, h.limits.MaxCompressed), r.ContentLength, h.limits.MaxCompressed, grow)
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return nil, tooLarge("body exceeds %d bytes", h.limits.MaxCompressed)
+	}
+	var apiErr *apierror.Error
+	if errors.As(err, &apiErr) || r.Context().Err() != nil {
+		return nil, err
+	}
+	if err != nil {
+		return nil, badRequest("bad_request", "reading body: %v", err)
+	}
+	// From here on the request is CPU work on its way to the committer, which a group may
+	// wait for.
+	arrival := h.commit.arrive()
+	defer arrival.leave()
 	raw, err := Decompress(body, h.limits, grow)
 	if err != nil {
 		return nil, err
@@ -297,6 +311,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 		if int64(len(raw)) > h.limits.MaxDecompressed {
 			return nil, tooLarge("decoded batch exceeds %d bytes", h.limits.MaxDecompressed)
 		}
+	}
+	// What is stored is served back as it is: make it valid UTF-8 before anything reads it.
+	if raw, err = ValidText(raw, h.limits, grow); err != nil {
+		return nil, err
 	}
 	// Decoding copies the events array once (its elements are then sub-slices of that copy)
 	// and compression adds a fraction of it.
@@ -333,7 +351,12 @@ func (h *Handler) country(r *http.Request) string {
 // always has its blob, and a crash in between leaves only an unreferenced blob behind.
 func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, b *Batch, userAgent, country string) (*Result, error) {
 	seq := *b.Seq
-	dup, err := h.index.HasChunk(ctx, b.Session, b.Tab, seq)
+	// The session's project is checked with the duplicate: answering "duplicate" to another
+	// project's key would tell it which batches that project's session holds.
+	dup, err := h.index.HasChunk(ctx, project.ID, b.Session, b.Tab, seq)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, sessionConflict()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ingest: check duplicate: %w", err)
 	}
@@ -347,6 +370,11 @@ func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, 
 	if err := plausibleTimes(sum.First, sum.Last, time.Now()); err != nil {
 		return nil, err
 	}
+	// A batch longer than a session may be is refused before anything is written; the index
+	// holds the session as a whole to the same span (store.Batch.MaxSpan).
+	if h.limits.MaxSession > 0 && sum.Last.Sub(sum.First) > h.limits.MaxSession {
+		return nil, tooLong(h.limits.MaxSession)
+	}
 	refs, err := h.storeAssets(ctx, project, b)
 	if err != nil {
 		return nil, err
@@ -355,6 +383,7 @@ func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, 
 	if b.Meta.UserAgent != "" {
 		userAgent = b.Meta.UserAgent
 	}
+	userAgent = strings.ToValidUTF8(userAgent, "\uFFFD") // a header may carry any byte
 	ua := useragent.Parse(userAgent)
 	browser, v := strings.ToLower(ua.Browser), "" // "samsung internet 27"
 	if i := strings.LastIndexByte(browser, ' '); i >= 0 {
@@ -393,15 +422,23 @@ func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, 
 		// A concurrent delivery of the same batch was stored first.
 		return &Result{OK: true, Duplicate: true, Events: len(b.Events)}, nil
 	case errors.Is(err, store.ErrConflict):
-		return nil, apierror.New(http.StatusConflict, "session_conflict", "session id belongs to another project")
+		return nil, sessionConflict()
 	case errors.Is(err, store.ErrErased):
 		return nil, errErased
 	case errors.Is(err, store.ErrTooLong):
-		return nil, tooLarge("the session would span more than %s; start a new session", h.limits.MaxSession)
+		return nil, tooLong(h.limits.MaxSession)
 	case err != nil:
 		return nil, fmt.Errorf("ingest: store batch: %w", err)
 	}
 	return &Result{OK: true, Events: len(b.Events)}, nil
+}
+
+func tooLong(span time.Duration) error {
+	return tooLarge("the session would span more than %s; start a new session", span)
+}
+
+func sessionConflict() error {
+	return apierror.New(http.StatusConflict, "session_conflict", "session id belongs to another project")
 }
 
 // storeAssets checks the assets a batch carries and the markers its events hold: every marker
@@ -454,21 +491,47 @@ func (h *Handler) storeAssets(ctx context.Context, project store.Project, b *Bat
 	return refs, nil
 }
 
-// readBody reads a request body into one allocation when its length is announced (the SDK's
-// fetch always announces it), instead of growing a buffer by doubling.
-func readBody(r io.Reader, length int64) ([]byte, error) {
-	if length <= 0 {
-		return io.ReadAll(r)
+// firstBuffer is what a request's body is first read into: all of an SDK batch, usually, and
+// all that an upload which has sent a few bytes holds of the budget.
+const firstBuffer = 64 << 10
+
+// readBody reads a request body of the announced length (-1: unknown), at most limit bytes,
+// asking grow for memory before each buffer it allocates: first up to firstBuffer bytes, then
+// doubling up to the announced length as the bytes arrive. An honest body up to firstBuffer is
+// read into one allocation, as the SDK's fetch announces its length; a larger one is copied a
+// few times, which costs less than trusting an announcement a slow client may never keep.
+func readBody(r io.Reader, length, limit int64, grow func(n int64) error) ([]byte, error) {
+	want := limit + 1 // unknown length: up to the limit, the MaxBytesReader refuses the rest
+	if length >= 0 {
+		want = min(length+1, limit+1)
 	}
-	buf := make([]byte, length+1)
-	n, err := io.ReadFull(r, buf)
-	switch {
-	case err == io.ErrUnexpectedEOF || err == io.EOF:
-		return buf[:n], nil // shorter than announced: the decoder will judge what arrived
-	case err != nil:
+	size := min(want, firstBuffer)
+	if err := grow(size); err != nil {
 		return nil, err
 	}
-	// Longer than announced: read the rest the slow way (MaxBytesReader still bounds it).
-	rest, err := io.ReadAll(r)
-	return append(buf[:n], rest...), err
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			target := want
+			if int64(cap(buf)) >= want {
+				target = limit + 1 // longer than announced: the decoder will judge
+			}
+			next := min(2*int64(cap(buf)), target)
+			if next <= int64(cap(buf)) {
+				return nil, tooLarge("body exceeds %d bytes", limit)
+			}
+			if err := grow(next - int64(cap(buf))); err != nil {
+				return nil, err
+			}
+			buf = append(make([]byte, 0, next), buf...)
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return buf, nil // shorter than announced: the decoder will judge what arrived
+		case err != nil:
+			return nil, err
+		}
+	}
 }

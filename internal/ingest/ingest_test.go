@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,6 +24,7 @@ import (
 )
 
 type env struct {
+	h     *Handler
 	srv   *httptest.Server
 	db    *sqlite.DB
 	blobs *blob.Local
@@ -52,7 +54,7 @@ func newEnv(t *testing.T, opts Options) *env {
 	h := New(db, blobs, slog.New(slog.DiscardHandler), opts)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, db: db, blobs: blobs}
+	return &env{h: h, srv: srv, db: db, blobs: blobs}
 }
 
 func gz(t testing.TB, b []byte) []byte {
@@ -298,9 +300,10 @@ func TestIngestCORS(t *testing.T) {
 func TestIngestAtCapacityAsksToRetry(t *testing.T) {
 	limits := Limits{MaxCompressed: 256 << 10, MaxDecompressed: 256 << 10, MaxEvents: 100, MaxDepth: 64, MaxIDLength: 64}
 	e := newEnv(t, Options{Limits: limits, MemoryBudget: 1, QueueWait: 50 * time.Millisecond}) // budget rounds up to 1 MiB
-	// Four uploads that announce 256 KiB and never finish hold the whole budget.
+	// Three uploads that have sent 200 KiB of their 256 KiB and stall hold 768 KiB of it: what
+	// a request holds is what it has received, never what it announced.
 	var writers []*io.PipeWriter
-	for range 4 {
+	for range 3 {
 		pr, pw := io.Pipe()
 		writers = append(writers, pw)
 		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/ingest?v=1&key=pk_test", pr)
@@ -310,21 +313,24 @@ func TestIngestAtCapacityAsksToRetry(t *testing.T) {
 				resp.Body.Close()
 			}
 		}()
-		pw.Write([]byte{0x1f})
+		go pw.Write(append([]byte{0x1f, 0x8b}, make([]byte, 200<<10)...))
 	}
 	defer func() {
 		for _, pw := range writers {
 			pw.CloseWithError(io.ErrUnexpectedEOF)
 		}
 	}()
-	var r reply
-	for range 100 {
-		r = e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, metaEv)))
-		if r.Status == 503 {
-			break
+	// A batch of 200 KB of JSON needs more than the 256 KiB left.
+	large := gz(t, batchJSON("s_session01", "t_tab00001", 0, `{"type":5,"timestamp":1764237600000,"data":{"tag":"note","payload":"`+strings.Repeat("a", 200_000)+`"}}`))
+	// Wait until the handler has read their bytes: less than 256 KiB of the budget is left.
+	for i := 0; e.h.mem.TryAcquire(256<<10 + 1); i++ {
+		e.h.mem.Release(256<<10 + 1)
+		if i == 3000 {
+			t.Fatal("the stalled uploads never reached the handler")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	r := e.post(t, "v=1&key=pk_test", large)
 	if r.Status != 503 || r.Code != "unavailable" || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("at capacity = %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
 	}
@@ -332,14 +338,16 @@ func TestIngestAtCapacityAsksToRetry(t *testing.T) {
 		pw.CloseWithError(io.ErrUnexpectedEOF)
 	}
 	// Once the uploads are gone the budget is back.
-	for range 100 {
-		r = e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, metaEv)))
-		if r.Status == 200 {
-			return
+	for i := 0; !e.h.mem.TryAcquire(e.h.budget); i++ {
+		if i == 3000 {
+			t.Fatal("the ended uploads never gave the budget back")
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("after the uploads ended = %d %s", r.Status, r.Body)
+	e.h.mem.Release(e.h.budget)
+	if r := e.post(t, "v=1&key=pk_test", large); r.Status != 200 {
+		t.Fatalf("after the uploads ended = %d %s", r.Status, r.Body)
+	}
 }
 
 func TestIngestRateLimits(t *testing.T) {
@@ -373,6 +381,13 @@ func TestIngestSessionLengthLimit(t *testing.T) {
 		return fmt.Sprintf(`{"type":3,"timestamp":%d,"data":{"source":1,"positions":[]}}`, ms)
 	}
 	const t0 = 1764237600000
+	// A session's first batch is held to the span too.
+	if r := e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_wide00001", "t_tab00001", 0, at(t0), at(t0+61*60*1000)))); r.Status != 413 || r.Code != "too_large" {
+		t.Fatalf("a first batch spanning 61 minutes = %d %s", r.Status, r.Body)
+	}
+	if _, err := e.db.GetSession(context.Background(), "s_wide00001"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the refused first batch left a session: %v", err)
+	}
 	if r := e.post(t, "v=1&key=pk_test", gz(t, batchJSON("s_session01", "t_tab00001", 0, at(t0)))); r.Status != 200 {
 		t.Fatal(r.Body)
 	}

@@ -336,7 +336,10 @@ type Store interface {
 	EnsureSetting(ctx context.Context, name, value string) (string, error)
 
 	// Recorded sessions
-	HasChunk(ctx context.Context, sessionID, tab string, seq int64) (bool, error)
+	// HasChunk reports whether projectID's session already holds the batch (tab, seq), so a
+	// retry skips the work. For a session of another project it returns ErrConflict whatever
+	// the batch, so a project's key cannot learn which batches another project's session holds.
+	HasChunk(ctx context.Context, projectID, sessionID, tab string, seq int64) (bool, error)
 	// AppendBatch commits a chunk and its session update in one transaction. It returns
 	// ErrDuplicate, changing nothing, when the (session, tab, seq) is already stored, and
 	// ErrConflict when the session belongs to another project.
@@ -379,7 +382,10 @@ type Store interface {
 	CommitCompaction(ctx context.Context, c Compaction) ([]string, error)
 
 	// Deletion
-	// ExpiredSessions returns up to limit sessions that ended before their project's retention.
+	// ExpiredSessions returns up to limit sessions whose last batch the server received longer
+	// ago than their project's retention at now. The server's clock decides, never the event
+	// times a visitor's browser stamped. A row without that time (last_batch_at 0, written
+	// before the index kept it) goes by when it was last updated.
 	ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]string, error)
 	// SessionsSharingBlobs returns the other sessions whose uncompacted chunks share a pack
 	// with the uncompacted chunks of ids (compacting them first lets the packs go).

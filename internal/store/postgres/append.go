@@ -293,7 +293,6 @@ const (
 type groupSession struct {
 	project        string
 	started, ended int64
-	created        bool // by this group: its first batch is not held to the span
 	chunks         map[string]bool
 }
 
@@ -309,7 +308,9 @@ func admitBatches(ctx context.Context, tx pgx.Tx, bs []store.Batch, order []int,
 	for _, i := range order {
 		c := bs[i].Chunk
 		sids, tabs, seqs = append(sids, c.SessionID), append(tabs, c.Tab), append(seqs, c.Seq)
-		if seen[c.SessionID] {
+		// A batch spanning more than its MaxSpan alone is refused below whatever its session
+		// holds, so it never creates one: the session is created by the next batch that fits.
+		if seen[c.SessionID] || tooLong(bs[i], ms(c.FirstAt), ms(c.LastAt)) {
 			continue
 		}
 		seen[c.SessionID] = true
@@ -345,11 +346,6 @@ func admitBatches(ctx context.Context, tx pgx.Tx, bs []store.Batch, order []int,
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("lock sessions: %w", err)
 	}
-	for _, id := range created {
-		if g := sessions[id]; g != nil {
-			g.created = true
-		}
-	}
 	erased, err := refuseErased(ctx, tx, ids, created)
 	if err != nil {
 		return nil, err
@@ -383,6 +379,9 @@ func admitBatches(ctx context.Context, tx pgx.Tx, bs []store.Batch, order []int,
 		case erased[c.SessionID]:
 			errs[i] = fmt.Errorf("postgres: append batch: session %s: %w", c.SessionID, store.ErrErased)
 			continue
+		case g == nil && tooLong(b, first, last):
+			errs[i] = fmt.Errorf("postgres: append batch: session %s: %w", c.SessionID, store.ErrTooLong)
+			continue
 		case g == nil:
 			// Deleted between the insert and the lock: an erasure won the row.
 			errs[i] = fmt.Errorf("postgres: append batch: session %s is gone: %w", c.SessionID, store.ErrConflict)
@@ -393,15 +392,20 @@ func admitBatches(ctx context.Context, tx pgx.Tx, bs []store.Batch, order []int,
 		case g.chunks[fmt.Sprintf("%s/%d", c.Tab, c.Seq)]:
 			errs[i] = fmt.Errorf("postgres: append batch %s/%s/%d: %w", c.SessionID, c.Tab, c.Seq, store.ErrDuplicate)
 			continue
-		case !g.created && b.MaxSpan > 0 && max(g.ended, last)-min(g.started, first) > b.MaxSpan.Milliseconds():
+		case tooLong(b, min(g.started, first), max(g.ended, last)):
 			errs[i] = fmt.Errorf("postgres: append batch: session %s: %w", c.SessionID, store.ErrTooLong)
 			continue
 		}
-		g.created = false // only the batch that created it is exempt
 		g.started, g.ended = min(g.started, first), max(g.ended, last)
 		g.chunks[fmt.Sprintf("%s/%d", c.Tab, c.Seq)] = true
 	}
 	return errs, nil
+}
+
+// tooLong reports whether a session spanning from first to last (milliseconds) is longer than
+// b allows. A session's first batch is held to it too: its event times are the visitor's.
+func tooLong(b store.Batch, first, last int64) bool {
+	return b.MaxSpan > 0 && last-first > b.MaxSpan.Milliseconds()
 }
 
 // queueBatch queues the writes of one admitted batch: its chunk, pages and what it adds to its

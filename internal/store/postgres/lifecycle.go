@@ -410,10 +410,12 @@ func (db *DB) CommitCompaction(ctx context.Context, c store.Compaction) ([]strin
 	return out, nil
 }
 
-// ExpiredSessions finds sessions past their project's retention.
+// ExpiredSessions finds sessions past their project's retention, by when the server received
+// them (store.Store.ExpiredSessions).
 func (db *DB) ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]string, error) {
 	ids, err := scanIDs(db.pool.Query(ctx, `SELECT s.id FROM sessions s JOIN projects p ON p.id = s.project_id
-		WHERE p.retention_days > 0 AND s.ended_at < $1 - p.retention_days * 86400000::bigint LIMIT $2`, ms(now), limit))
+		WHERE p.retention_days > 0
+		AND CASE WHEN s.last_batch_at > 0 THEN s.last_batch_at ELSE s.updated_at END < $1 - p.retention_days * 86400000::bigint LIMIT $2`, ms(now), limit))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: expired sessions: %w", err)
 	}

@@ -271,7 +271,7 @@ func TestHostileBatch(t *testing.T) {
 	if err := db.AppendBatch(ctx, b); err != nil {
 		t.Fatalf("hostile batch: %v", err)
 	}
-	if ok, err := db.HasChunk(ctx, b.Chunk.SessionID, b.Chunk.Tab, 0); err != nil || !ok {
+	if ok, err := db.HasChunk(ctx, b.ProjectID, b.Chunk.SessionID, b.Chunk.Tab, 0); err != nil || !ok {
 		t.Errorf("HasChunk = %v, %v; want the chunk found by the same strings", ok, err)
 	}
 	if err := db.AppendBatch(ctx, b); !errors.Is(err, store.ErrDuplicate) {

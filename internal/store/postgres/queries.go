@@ -242,17 +242,22 @@ func (db *DB) EnsureSetting(ctx context.Context, name, value string) (string, er
 	return v, nil
 }
 
-// HasChunk reports whether a batch is already stored, so retries skip the work.
-func (db *DB) HasChunk(ctx context.Context, sessionID, tab string, seq int64) (bool, error) {
-	var one int
-	err := db.pool.QueryRow(ctx, `SELECT 1 FROM chunks WHERE session_id = $1 AND tab = $2 AND seq = $3`, clean(sessionID), clean(tab), seq).Scan(&one)
-	if errors.Is(err, pgx.ErrNoRows) {
+// HasChunk reports whether the project's session already holds a batch, so retries skip the
+// work; ErrConflict when the session is another project's (store.Store.HasChunk).
+func (db *DB) HasChunk(ctx context.Context, projectID, sessionID, tab string, seq int64) (bool, error) {
+	var owner string
+	var has bool
+	err := db.pool.QueryRow(ctx, `SELECT project_id, EXISTS (SELECT 1 FROM chunks WHERE session_id = $1 AND tab = $2 AND seq = $3)
+		FROM sessions WHERE id = $1`, clean(sessionID), clean(tab), seq).Scan(&owner, &has)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
 		return false, nil
-	}
-	if err != nil {
+	case err != nil:
 		return false, fmt.Errorf("postgres: has chunk: %w", err)
+	case owner != clean(projectID):
+		return false, fmt.Errorf("postgres: has chunk: session %s: %w", sessionID, store.ErrConflict)
 	}
-	return true, nil
+	return has, nil
 }
 
 const sessionCols = `id, project_id, started_at, ended_at, pages, entry_url, exit_url, clicks, events, tabs, user_agent, vp_width, vp_height, updated_at, user_id, compacted_at, country, errors, failed_requests, score, summary, friction, rage_clicks, dead_clicks, active_ms`

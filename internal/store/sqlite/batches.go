@@ -12,17 +12,22 @@ import (
 	"github.com/reelhq/reel/internal/store"
 )
 
-// HasChunk reports whether a batch is already stored, so retries skip the work.
-func (db *DB) HasChunk(ctx context.Context, sessionID, tab string, seq int64) (bool, error) {
-	var one int
-	err := db.reads.queryRow(ctx, db.read, `SELECT 1 FROM chunks WHERE session_id = ? AND tab = ? AND seq = ?`, sessionID, tab, seq).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
+// HasChunk reports whether the project's session already holds a batch, so retries skip the
+// work; ErrConflict when the session is another project's (store.Store.HasChunk).
+func (db *DB) HasChunk(ctx context.Context, projectID, sessionID, tab string, seq int64) (bool, error) {
+	var owner string
+	var has bool
+	err := db.reads.queryRow(ctx, db.read, `SELECT project_id, EXISTS (SELECT 1 FROM chunks WHERE session_id = ?1 AND tab = ?2 AND seq = ?3)
+		FROM sessions WHERE id = ?1`, sessionID, tab, seq).Scan(&owner, &has)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		return false, nil
-	}
-	if err != nil {
+	case err != nil:
 		return false, fmt.Errorf("sqlite: has chunk: %w", err)
+	case owner != projectID:
+		return false, fmt.Errorf("sqlite: has chunk: session %s: %w", sessionID, store.ErrConflict)
 	}
-	return true, nil
+	return has, nil
 }
 
 // AppendBatch records a stored chunk and folds it into its session's row, in one transaction.
@@ -146,7 +151,12 @@ func appendBatch(ctx context.Context, tx querier, b store.Batch) error {
 		return err
 	}
 	err := tx.QueryRowContext(ctx, `SELECT project_id, started_at, ended_at FROM sessions WHERE id = ?`, c.SessionID).Scan(&owner, &started, &ended)
-	if err == nil && b.MaxSpan > 0 && max(ended, ms(c.LastAt))-min(started, ms(c.FirstAt)) > b.MaxSpan.Milliseconds() {
+	if errors.Is(err, sql.ErrNoRows) {
+		// A session's first batch is held to the span too: its event times are the visitor's.
+		started, ended = ms(c.FirstAt), ms(c.LastAt)
+	}
+	if (err == nil || errors.Is(err, sql.ErrNoRows)) && b.MaxSpan > 0 &&
+		max(ended, ms(c.LastAt))-min(started, ms(c.FirstAt)) > b.MaxSpan.Milliseconds() {
 		return fmt.Errorf("sqlite: append batch: session %s: %w", c.SessionID, store.ErrTooLong)
 	}
 	switch {

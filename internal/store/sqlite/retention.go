@@ -7,10 +7,12 @@ import (
 	"time"
 )
 
-// ExpiredSessions finds sessions past their project's retention.
+// ExpiredSessions finds sessions past their project's retention, by when the server received
+// them (store.Store.ExpiredSessions).
 func (db *DB) ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]string, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT s.id FROM sessions s JOIN projects p ON p.id = s.project_id
-		WHERE p.retention_days > 0 AND s.ended_at < ? - p.retention_days * 86400000 LIMIT ?`, ms(now), limit)
+		WHERE p.retention_days > 0
+		AND CASE WHEN s.last_batch_at > 0 THEN s.last_batch_at ELSE s.updated_at END < ? - p.retention_days * 86400000 LIMIT ?`, ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: expired sessions: %w", err)
 	}

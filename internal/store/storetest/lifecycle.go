@@ -47,8 +47,10 @@ func sorted(xs []string) string {
 	return fmt.Sprint(xs)
 }
 
-// testRetention: a session expires retention_days after it ended; a project keeping sessions
-// forever expires none.
+// testRetention: a session expires retention_days after the server last received a batch of
+// it, whatever times its events carry: a visitor's clock may be years off either way, and must
+// neither keep a session past its project's retention nor end it early. A project keeping
+// sessions forever expires none.
 func testRetention(t *testing.T, s store.Index) {
 	ctx := context.Background()
 	day := 24 * time.Hour
@@ -58,36 +60,50 @@ func testRetention(t *testing.T, s store.Index) {
 		t.Fatal(err)
 	}
 	mustProject(t, s, "forever")
+	now := time.Now()
 	mustAppend(t, s,
-		batch("week", "old1", "t", 0, t0.Add(-10*day), 1),
-		batch("week", "old2", "t", 0, t0.Add(-9*day), 1),
-		batch("week", "new", "t", 0, t0.Add(-6*day), 1),
-		batch("forever", "ancient", "t", 0, t0.Add(-1000*day), 1),
+		batch("week", "behind", "t", 0, now.Add(-1000*day), 1),
+		batch("week", "ahead", "t", 0, now.Add(400*day), 1),
+		batch("week", "honest", "t", 0, now.Add(-time.Minute), 1),
+		batch("forever", "ancient", "t", 0, now.Add(-1000*day), 1),
 	)
-	got, err := s.ExpiredSessions(ctx, t0, 10)
-	if err != nil || sorted(got) != "[old1 old2]" {
-		t.Fatalf("ExpiredSessions = %v, %v; want [old1 old2]", got, err)
+	// Sessions received before this index knew when (last_batch_at 0) go by the time their row
+	// was last written; one received ten days ago is past the week.
+	for _, r := range []store.SessionRecord{
+		{Session: store.Session{ID: "idle", ProjectID: "week", StartedAt: now.Add(time.Hour), EndedAt: now.Add(time.Hour), UpdatedAt: now.Add(-10 * day)}, LastBatchAt: now.Add(-10 * day)},
+		{Session: store.Session{ID: "legacy", ProjectID: "week", StartedAt: now.Add(time.Hour), EndedAt: now.Add(time.Hour), UpdatedAt: now.Add(-9 * day)}},
+	} {
+		if err := s.Import(ctx, []store.Record{{Session: &r}}); err != nil {
+			t.Fatalf("Import %s: %v", r.Session.ID, err)
+		}
 	}
-	if got, err := s.ExpiredSessions(ctx, t0, 1); err != nil || len(got) != 1 {
+	got, err := s.ExpiredSessions(ctx, now, 10)
+	if err != nil || sorted(got) != "[idle legacy]" {
+		t.Fatalf("ExpiredSessions now = %v, %v; want [idle legacy] (received more than a week ago, events timed in the future)", got, err)
+	}
+	if got, err := s.ExpiredSessions(ctx, now, 1); err != nil || len(got) != 1 {
 		t.Fatalf("ExpiredSessions with limit 1 = %v, %v", got, err)
 	}
-	// A session's end, not its start, counts: a batch eight days later keeps old2.
-	mustAppend(t, s, batch("week", "old2", "t", 1, t0.Add(-time.Hour), 1))
-	if got, _ := s.ExpiredSessions(ctx, t0, 10); fmt.Sprint(got) != "[old1]" {
-		t.Fatalf("ExpiredSessions after old2 went on = %v; want [old1]", got)
+	if got, _ := s.ExpiredSessions(ctx, now.Add(6*day), 10); sorted(got) != "[idle legacy]" {
+		t.Fatalf("ExpiredSessions in six days = %v; want [idle legacy] (a clock years behind ends nothing early)", got)
 	}
-	if _, err := s.DeleteSessions(ctx, []string{"old1"}); err != nil {
+	// A session's latest batch counts: one more batch keeps idle another week.
+	mustAppend(t, s, batch("week", "idle", "t", 1, now.Add(-10*day), 1))
+	if got, _ := s.ExpiredSessions(ctx, now, 10); fmt.Sprint(got) != "[legacy]" {
+		t.Fatalf("ExpiredSessions after idle went on = %v; want [legacy]", got)
+	}
+	if _, err := s.DeleteSessions(ctx, []string{"legacy"}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.ExpiredSessions(ctx, t0, 10); len(got) != 0 {
+	if got, _ := s.ExpiredSessions(ctx, now, 10); len(got) != 0 {
 		t.Fatalf("ExpiredSessions after deleting = %v", got)
 	}
 	// Statistics are refreshed after a retention pass; it changes no answer.
 	if err := s.Optimize(ctx); err != nil {
 		t.Fatalf("Optimize: %v", err)
 	}
-	if got, _ := s.ExpiredSessions(ctx, t0.Add(30*day), 10); sorted(got) != "[new old2]" {
-		t.Fatalf("ExpiredSessions a month on = %v", got)
+	if got, _ := s.ExpiredSessions(ctx, now.Add(8*day), 10); sorted(got) != "[ahead behind honest idle]" {
+		t.Fatalf("ExpiredSessions in eight days = %v; want [ahead behind honest idle] (a clock 400 days ahead keeps nothing longer)", got)
 	}
 }
 
@@ -152,7 +168,7 @@ func testErasure(t *testing.T, s store.Index) {
 		if sg, err := s.Segments(ctx, id); err != nil || len(sg) != 0 {
 			t.Fatalf("Segments(%s) after erasure = %v, %v", id, sg, err)
 		}
-		if has, err := s.HasChunk(ctx, id, "t", 0); has || err != nil {
+		if has, err := s.HasChunk(ctx, "p", id, "t", 0); has || err != nil {
 			t.Fatalf("HasChunk(%s) after erasure = %v, %v", id, has, err)
 		}
 	}

@@ -287,7 +287,7 @@ func readAll(t *testing.T, s store.Index, fx moveFixture) string {
 		add("Segments "+id, gs, err)
 		as, err := s.SessionArchive(ctx, id)
 		add("SessionArchive "+id, as, err)
-		has, err := s.HasChunk(ctx, id, "t", 0)
+		has, err := s.HasChunk(ctx, x.ProjectID, id, "t", 0)
 		add("HasChunk "+id, has, err)
 	}
 	hs, err := s.ContentHashes(ctx, "p1", fx.contentIDs)

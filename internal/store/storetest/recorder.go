@@ -211,9 +211,9 @@ func (x recorded) GetSession(ctx context.Context, a1 string) (store.Session, err
 	return x.ix.GetSession(ctx, a1)
 }
 
-func (x recorded) HasChunk(ctx context.Context, a1 string, a2 string, a3 int64) (bool, error) {
+func (x recorded) HasChunk(ctx context.Context, a1 string, a2 string, a3 string, a4 int64) (bool, error) {
 	x.r.count("HasChunk")
-	return x.ix.HasChunk(ctx, a1, a2, a3)
+	return x.ix.HasChunk(ctx, a1, a2, a3, a4)
 }
 
 func (x recorded) Heatmap(ctx context.Context, a1 store.HeatmapQuery) (store.Heatmap, error) {

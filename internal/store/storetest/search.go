@@ -637,7 +637,7 @@ func testHostileBatch(t *testing.T, db store.Index) {
 	if err := db.AppendBatch(ctx, b); err != nil {
 		t.Fatalf("hostile batch: %v", err)
 	}
-	if ok, err := db.HasChunk(ctx, b.Chunk.SessionID, b.Chunk.Tab, 0); err != nil || !ok {
+	if ok, err := db.HasChunk(ctx, b.ProjectID, b.Chunk.SessionID, b.Chunk.Tab, 0); err != nil || !ok {
 		t.Errorf("HasChunk = %v, %v; want the chunk found by the strings it was sent with", ok, err)
 	}
 	if err := db.AppendBatch(ctx, b); !errors.Is(err, store.ErrDuplicate) {

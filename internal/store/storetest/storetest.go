@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Index) {
 		{"DuplicateBatch", testDuplicateBatch},
 		{"SessionOfAnotherProject", testConflict},
 		{"OutOfOrderBatches", testOutOfOrder},
+		{"SessionSpan", testSessionSpan},
 		{"ListPagination", testListPagination},
 		{"Settings", testSettings},
 		{"CompactionAndDeletion", testCompactionAndDeletion},
@@ -234,11 +235,21 @@ func testAppendBatch(t *testing.T, s store.Store) {
 	if chunks[0].Tab != "t1" || chunks[0].Seq != 0 || chunks[1].Seq != 1 || chunks[2].Tab != "t2" || chunks[0].BlobKey != "p/default/s1/t1/0" {
 		t.Fatalf("chunk order = %+v", chunks)
 	}
-	if ok, err := s.HasChunk(ctx, "s1", "t1", 1); !ok || err != nil {
+	if ok, err := s.HasChunk(ctx, "default", "s1", "t1", 1); !ok || err != nil {
 		t.Fatalf("HasChunk stored = %v, %v", ok, err)
 	}
-	if ok, err := s.HasChunk(ctx, "s1", "t1", 2); ok || err != nil {
+	if ok, err := s.HasChunk(ctx, "default", "s1", "t1", 2); ok || err != nil {
 		t.Fatalf("HasChunk missing = %v, %v", ok, err)
+	}
+	if ok, err := s.HasChunk(ctx, "default", "nope", "t1", 0); ok || err != nil {
+		t.Fatalf("HasChunk of an unknown session = %v, %v", ok, err)
+	}
+	// Another project's key learns nothing about which batches s1 holds: the same conflict for
+	// a stored batch and a missing one.
+	for _, seq := range []int64{1, 2} {
+		if ok, err := s.HasChunk(ctx, "elsewhere", "s1", "t1", seq); ok || !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("HasChunk of seq %d for another project = %v, %v; want ErrConflict", seq, ok, err)
+		}
 	}
 	if _, err := s.GetSession(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("missing session: %v", err)
@@ -465,10 +476,11 @@ func testCompactionAndDeletion(t *testing.T, s store.Store) {
 	if err != nil || len(gone) != 2 {
 		t.Fatalf("SweepContent = %v, %v (want the tree and its child)", gone, err)
 	}
-	if expired, _ := s.ExpiredSessions(ctx, t0.Add(29*24*time.Hour), 10); len(expired) != 0 {
+	// Retention counts from when the server received a session.
+	if expired, _ := s.ExpiredSessions(ctx, now.Add(29*24*time.Hour), 10); len(expired) != 0 {
 		t.Fatalf("ExpiredSessions within retention = %v", expired)
 	}
-	if expired, _ := s.ExpiredSessions(ctx, t0.Add(31*24*time.Hour), 10); fmt.Sprint(expired) != "[s2]" {
+	if expired, _ := s.ExpiredSessions(ctx, now.Add(31*24*time.Hour), 10); fmt.Sprint(expired) != "[s2]" {
 		t.Fatalf("ExpiredSessions after 31 days = %v", expired)
 	}
 }
