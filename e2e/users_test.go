@@ -88,6 +88,14 @@ func TestInviteViewerWatchesAndIsRefusedSettings(t *testing.T) {
 		waitFor(visible(`[data-testid=no-invites]`)),
 	)
 	usersShot(t, owner, "users-list.png")
+	// The owner sees in the audit log that the viewer watched the session, and the invitation.
+	run(t, owner, "owner reads the audit log",
+		chromedp.Click(`[data-testid=nav-audit]`, chromedp.ByQuery),
+		waitFor(contains(`document.querySelector('[data-testid=audit-list]').innerText`, "viewer@example.com watched session "+id)),
+		waitFor(contains(`document.querySelector('[data-testid=audit-list]').innerText`, "invited viewer@example.com as viewer")),
+		waitFor(contains(`document.querySelector('[data-testid=audit-list]').innerText`, "accepted an invitation and joined as viewer")),
+	)
+	usersShot(t, owner, "users-audit.png")
 	var users struct {
 		Users []struct {
 			Email    string

@@ -79,6 +79,37 @@ function says(e: AuditEntry) {
       );
     case "export":
       return <>exported the {d.what || "data"}</>;
+    case "project.create":
+      return <>created project <b>{d.name}</b> <code class="muted">{e.target}</code></>;
+    case "project.delete":
+      return <>deleted project <code>{e.target}</code> ({d.sessions ?? 0} sessions)</>;
+    case "project.key_rotate":
+      return <>rotated the public key of <code>{e.target}</code> ({d.graceHours ?? 0} h grace for the old key)</>;
+    case "invite.create":
+      return <>invited <b>{e.target}</b> as {d.role}{d.mailed ? " (mailed)" : ""}</>;
+    case "invite.revoke":
+      return <>revoked invitation {e.target}</>;
+    case "user.create":
+      return <>accepted an invitation and joined as {d.role}</>;
+    case "user.update":
+      return (
+        <>
+          changed <b>{e.target}</b>:{" "}
+          {[
+            d.role !== undefined ? `role ${d.role}` : "",
+            d.disabled !== undefined ? (d.disabled ? "deactivated" : "reactivated") : "",
+            Array.isArray(d.projects) ? `projects ${d.projects.length ? d.projects.join(", ") : "none"}` : "",
+          ]
+            .filter(Boolean)
+            .join(", ") || "nothing"}
+        </>
+      );
+    case "user.delete":
+      return <>deleted the account of <b>{e.target}</b></>;
+    case "user.reset_link":
+      return <>made a password reset link for <b>{e.target}</b></>;
+    case "user.password_set":
+      return <>set a new password with a reset link</>;
   }
   return (
     <>
