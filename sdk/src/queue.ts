@@ -18,10 +18,6 @@ export class Batcher {
     this.#onCut = onCut;
   }
 
-  get size(): number {
-    return this.#bytes;
-  }
-
   /** Adds one event's JSON and the assets it brings (text not yet sent by this page). */
   push(eventJson: string, assets?: Record<string, string>): void {
     let n = eventJson.length + 1;

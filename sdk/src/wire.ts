@@ -5,17 +5,15 @@
 export const PROTOCOL_VERSION = 1;
 
 /** rrweb EventType values (0–6) as the wire format allows them. */
-export const EventType = {
-  DomContentLoaded: 0,
-  Load: 1,
-  FullSnapshot: 2,
-  IncrementalSnapshot: 3,
-  Meta: 4,
-  Custom: 5,
-  Plugin: 6,
-} as const;
-
-export type EventTypeValue = (typeof EventType)[keyof typeof EventType];
+export const enum EventType {
+  DomContentLoaded = 0,
+  Load = 1,
+  FullSnapshot = 2,
+  IncrementalSnapshot = 3,
+  Meta = 4,
+  Custom = 5,
+  Plugin = 6,
+}
 
 /**
  * One rrweb event. Everything inside `data` is stored byte for byte by the server and handed
@@ -23,7 +21,7 @@ export type EventTypeValue = (typeof EventType)[keyof typeof EventType];
  * whose `data.tag` starts with `reel.`.
  */
 export interface WireEvent {
-  type: EventTypeValue;
+  type: EventType;
   /** ms since epoch */
   timestamp: number;
   data: { [key: string]: unknown };
