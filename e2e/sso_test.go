@@ -19,7 +19,8 @@ func TestSSOSignInInChromium(t *testing.T) {
 	t.Setenv("REEL_OIDC_CLIENT_SECRET", ssotest.ClientSecret) // the binary inherits it
 	r := startReelWith(t, t.TempDir(),
 		"--oidc-issuer", p.Issuer, "--oidc-client-id", ssotest.ClientID, "--oidc-name", "Acme ID",
-		"--oidc-allowed-domains", "acme.test", "--oidc-default-role", "member")
+		"--oidc-allowed-domains", "acme.test", "--oidc-default-role", "member",
+		"--oidc-default-projects", "default")
 	p.Start(t, r.URL+sso.CallbackPath,
 		ssotest.User{ID: "sub-ann", Username: "ann", Password: "ann-password", Email: "ann@acme.test", EmailVerified: true},
 		ssotest.User{ID: "sub-eve", Username: "eve", Password: "eve-password", Email: "eve@elsewhere.test", EmailVerified: true},

@@ -170,7 +170,9 @@ type oidcConfig struct {
 	ClientSecret   string // environment only
 	AllowedDomains string // comma-separated; empty: any verified email
 	DefaultRole    string
-	Name           string
+	// DefaultProjects are given to members and viewers created at first sign-in, comma-separated.
+	DefaultProjects string
+	Name            string
 }
 
 func env(name, def string) string {
@@ -246,6 +248,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.OIDC.ClientID, "oidc-client-id", env("REEL_OIDC_CLIENT_ID", ""), "client ID Reel is registered with at the provider, whose redirect URI is --public-url + /api/v1/auth/oidc/callback (REEL_OIDC_CLIENT_ID)")
 	fs.StringVar(&c.OIDC.AllowedDomains, "oidc-allowed-domains", env("REEL_OIDC_ALLOWED_DOMAINS", ""), "comma-separated email domains that may sign in through the provider; empty: any verified email (REEL_OIDC_ALLOWED_DOMAINS)")
 	fs.StringVar(&c.OIDC.DefaultRole, "oidc-default-role", env("REEL_OIDC_DEFAULT_ROLE", "viewer"), "role of a user created at their first single sign-on: owner, admin, member or viewer (REEL_OIDC_DEFAULT_ROLE)")
+	fs.StringVar(&c.OIDC.DefaultProjects, "oidc-default-projects", env("REEL_OIDC_DEFAULT_PROJECTS", ""), "comma-separated projects a member or viewer created at their first single sign-on may see; empty: none until an admin gives them some (REEL_OIDC_DEFAULT_PROJECTS)")
 	fs.StringVar(&c.OIDC.Name, "oidc-name", env("REEL_OIDC_NAME", "single sign-on"), `the login button says "Sign in with NAME" (REEL_OIDC_NAME)`)
 	if err := fs.Parse(args); err != nil {
 		return c, err

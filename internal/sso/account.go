@@ -48,6 +48,13 @@ func (s *SSO) account(ctx context.Context, subject string, c emailClaims) (store
 			u, err = s.users.UserByEmail(ctx, email)
 		} else if err == nil {
 			s.log.InfoContext(ctx, "user created at first single sign-on", "user", u.ID, "role", u.Role)
+			if len(s.opts.DefaultProjects) > 0 {
+				// A project deleted since the server started is not given: the person then sees
+				// none until an admin gives them one, never another project.
+				if perr := s.users.SetUserProjects(ctx, u.ID, s.opts.DefaultProjects); perr != nil {
+					s.log.WarnContext(ctx, "default projects not given to a new single sign-on user", "user", u.ID, "projects", s.opts.DefaultProjects, "err", perr)
+				}
+			}
 		}
 	}
 	if err != nil {

@@ -39,7 +39,10 @@ type Options struct {
 	// AllowedDomains are the email domains that may sign in; empty: any verified email.
 	AllowedDomains []string
 	DefaultRole    string // the role of a user created at first sign-in
-	Name           string // the login button's label: "Sign in with <Name>"
+	// DefaultProjects are given to a member or viewer created at first sign-in (owners and
+	// admins see every project); empty: none until an admin gives them some.
+	DefaultProjects []string
+	Name            string // the login button's label: "Sign in with <Name>"
 	// SecureCookies marks the flow cookie Secure, as auth.Options.SecureCookies does the login.
 	SecureCookies bool
 	// HTTPClient talks to the provider; nil: one with a 15 s timeout.
@@ -52,6 +55,7 @@ type users interface {
 	UserByEmail(ctx context.Context, email string) (store.User, error)
 	CreateUser(ctx context.Context, u store.User) (store.User, error)
 	CreateIdentity(ctx context.Context, id store.Identity) error
+	SetUserProjects(ctx context.Context, userID int64, projects []string) error
 	EnsureSetting(ctx context.Context, name, value string) (string, error)
 }
 

@@ -50,9 +50,10 @@ type reel struct {
 }
 
 type config struct {
-	domains []string
-	role    string
-	index   func(t *testing.T) store.Index
+	domains  []string
+	role     string
+	projects []string
+	index    func(t *testing.T) store.Index
 }
 
 func openSQLite(t *testing.T) store.Index {
@@ -99,7 +100,7 @@ func start(t *testing.T, cfg config) *reel {
 	base := "http://" + srv.Listener.Addr().String()
 	s, err := sso.New(db, authn, log, sso.Options{
 		Issuer: p.Issuer, ClientID: ssotest.ClientID, ClientSecret: ssotest.ClientSecret,
-		PublicURL: base, AllowedDomains: cfg.domains, DefaultRole: cfg.role, Name: "Acme ID",
+		PublicURL: base, AllowedDomains: cfg.domains, DefaultRole: cfg.role, DefaultProjects: cfg.projects, Name: "Acme ID",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +242,7 @@ func TestSignInCreatesUserWithDefaultRole(t *testing.T) {
 		open func(t *testing.T) store.Index
 	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
 		t.Run(b.name, func(t *testing.T) {
-			r := start(t, config{role: "member", index: b.open})
+			r := start(t, config{role: "member", projects: []string{"default"}, index: b.open})
 			p := newPerson(t)
 			if got := p.signIn(r, ann); got != "/" {
 				t.Fatalf("signed in and sent to %q, want /", got)
@@ -252,6 +253,10 @@ func TestSignInCreatesUserWithDefaultRole(t *testing.T) {
 			u, err := r.db.UserByIdentity(context.Background(), r.provider.Issuer, ann.ID)
 			if err != nil || u.Email != ann.Email || u.PasswordHash != "" {
 				t.Fatalf("linked user = %+v, %v; want ann without a password", u, err)
+			}
+			// The new member sees the default projects, so the list is not empty.
+			if ps, err := r.db.UserProjects(context.Background(), u.ID); err != nil || len(ps) != 1 || ps[0] != "default" {
+				t.Fatalf("projects of the new member = %v, %v; want [default]", ps, err)
 			}
 			// A user made by single sign-on has no password to guess.
 			for _, pw := range []string{"", ann.Password} {
