@@ -18,6 +18,16 @@ import { isAdmin, NeedsAdmin, Users } from "./users";
 import { Invite } from "./invite";
 
 function Header({ user, path }: { user: User | null; path: string }) {
+  // On narrow screens the nav folds behind a menu button (style.css, "Layout"); following a
+  // link or pressing Escape folds it again.
+  const [menu, setMenu] = useState(false);
+  useEffect(() => setMenu(false), [path]);
+  useEffect(() => {
+    if (!menu) return;
+    const escape = (e: KeyboardEvent) => e.key === "Escape" && setMenu(false);
+    document.addEventListener("keydown", escape);
+    return () => document.removeEventListener("keydown", escape);
+  }, [menu]);
   const section = ["/issues", "/funnels", "/heatmaps", "/playlists", "/settings", "/users", "/tokens", "/audit"].find((s) => path.startsWith(s)) || "/";
   const logout = async () => {
     try {
@@ -41,7 +51,18 @@ function Header({ user, path }: { user: User | null; path: string }) {
         <span class="logo" aria-hidden="true" />
         Reel
       </a>
-      <nav>
+      <button
+        type="button"
+        class="ghost nav-toggle"
+        data-testid="nav-toggle"
+        aria-label="Menu"
+        aria-controls="main-nav"
+        aria-expanded={menu}
+        onClick={() => setMenu(!menu)}
+      >
+        <span aria-hidden="true" />
+      </button>
+      <nav id="main-nav" class={menu ? "open" : ""} onClick={() => setMenu(false)}>
         {[
           ["/", "Sessions", "nav-sessions"],
           ["/issues", "Issues", "nav-issues"],

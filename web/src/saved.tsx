@@ -5,6 +5,7 @@ import { ApiError, request, type Session } from "./api";
 import { absolute, relative } from "./format";
 import { Link, useProjects, ProjectPicker } from "./nav";
 import { SessionTable } from "./sessions";
+import { useAnchoredPopover } from "./popover";
 
 export interface SavedSearch {
   id: number;
@@ -184,6 +185,9 @@ export function PinButton({ session, project, up }: { session: string; project: 
   const [done, setDone] = useState<Playlist | null>(null);
   const [err, setErr] = useState("");
   const box = useRef<HTMLDivElement>(null);
+  const btn = useRef<HTMLButtonElement>(null);
+  const pop = useRef<HTMLDivElement>(null);
+  useAnchoredPopover(open, btn, pop, !!up, [lists, done, err]);
   useEffect(() => {
     if (!open) return;
     setDone(null);
@@ -193,10 +197,11 @@ export function PinButton({ session, project, up }: { session: string; project: 
     const outside = (e: MouseEvent) => box.current && !box.current.contains(e.target as Node) && setOpen(false);
     const escape = (e: KeyboardEvent) => e.key === "Escape" && setOpen(false);
     document.addEventListener("mousedown", outside, true);
-    document.addEventListener("keydown", escape);
+    // Capture: the box below stops keys from reaching the list's shortcuts, Escape included.
+    document.addEventListener("keydown", escape, true);
     return () => {
       document.removeEventListener("mousedown", outside, true);
-      document.removeEventListener("keydown", escape);
+      document.removeEventListener("keydown", escape, true);
     };
   }, [open, project]);
   const pin = async (p: Playlist) => {
@@ -221,11 +226,11 @@ export function PinButton({ session, project, up }: { session: string; project: 
   };
   return (
     <div class="share pin" ref={box} onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
-      <button type="button" class="pin-btn" data-testid="pin" aria-expanded={open} title="Pin to a playlist" onClick={() => setOpen(!open)}>
+      <button type="button" ref={btn} class="pin-btn" data-testid="pin" aria-expanded={open} title="Pin to a playlist" onClick={() => setOpen(!open)}>
         Pin
       </button>
       {open && (
-        <div class={"popover share-pop pin-pop" + (up ? "" : " down")} data-testid="pin-popover">
+        <div class={"popover share-pop pin-pop" + (up ? "" : " down")} data-testid="pin-popover" ref={pop}>
           {done ? (
             <p data-testid="pin-done">
               Pinned to <Link href={"/playlists/" + done.id}>{done.name}</Link>.

@@ -164,7 +164,7 @@ export function Sessions() {
             type="search"
             data-testid="filter"
             aria-label="Filter sessions"
-            placeholder="Filter: visited:/checkout errors:>0 browser:firefox user:*"
+            placeholder="Filter: visited:/checkout errors:>0 user:*"
             value={draft}
             onInput={(e) => setDraft(e.currentTarget.value)}
           />
