@@ -19,7 +19,8 @@ import (
 // tablet, laptop and wide-screen sizes and checks what a person sees at each: nothing sticks
 // out sideways, every nav item can be reached (behind the menu button on a phone), the filter's
 // placeholder is whole, a row's Pin popover is not clipped by the table, and the replay stage
-// has a real size with the recorded page drawn in it (panes below it on narrow screens).
+// has a real size with the recorded page drawn in it (panes below it on narrow screens). The
+// other pages of the nav are checked for sideways overflow.
 // Screenshots go to $REEL_E2E_SHOTS as layout-<page>-<width>.png.
 func TestLayoutFromPhoneToWideScreen(t *testing.T) {
 	r := startReel(t, t.TempDir())
@@ -127,6 +128,17 @@ func TestLayoutFromPhoneToWideScreen(t *testing.T) {
 		noSidewaysScroll(t, ctx, w, "settings")
 		navReachable(t, ctx, w, "settings")
 		shot(t, ctx, fmt.Sprintf("layout-settings-%d.png", w))
+
+		// The other pages of the nav fit the width too.
+		for _, page := range []string{"issues", "funnels", "playlists", "heatmaps", "users", "tokens", "audit"} {
+			run(t, ctx, fmt.Sprintf("%d px: %s", w, page),
+				chromedp.Navigate(r.URL+"/"+page),
+				waitFor(visible(`main h1`)),
+				waitFor(`!document.querySelector('main .loading')`),
+			)
+			noSidewaysScroll(t, ctx, w, page)
+			shot(t, ctx, fmt.Sprintf("layout-%s-%d.png", page, w))
+		}
 	}
 }
 
