@@ -63,23 +63,14 @@ func TestLayoutFromPhoneToWideScreen(t *testing.T) {
 
 		// The Pin popover of the only row opens whole: every corner of it is on screen and is
 		// the popover itself, not the table's edge cutting it off.
-		var corners []string
 		run(t, ctx, fmt.Sprintf("%d px: pin popover", w),
 			chromedp.Click(`[data-testid=session-row] [data-testid=pin]`, chromedp.ByQuery),
 			waitFor(visible(`[data-testid=pin-new-name]`)),
-			chromedp.Evaluate(`(() => {
-				const innerWidth = `+viewWidth(w)+`;
-				const p = document.querySelector('[data-testid=pin-popover]'), r = p.getBoundingClientRect(), bad = [];
-				for (const [x, y] of [[r.left + 3, r.top + 3], [r.right - 3, r.top + 3], [r.left + 3, r.bottom - 3], [r.right - 3, r.bottom - 3]]) {
-					const at = document.elementFromPoint(x, y);
-					if (x < 0 || y < 0 || x > innerWidth || y > innerHeight || !at || !p.contains(at)) bad.push(Math.round(x) + ',' + Math.round(y) + ' is ' + (at ? at.tagName + '.' + at.className : 'off screen'));
-				}
-				return bad;
-			})()`, &corners),
 		)
+		clipped := popoverClipped(t, ctx, w, "[data-testid=pin-popover]")
 		shot(t, ctx, fmt.Sprintf("layout-list-%d.png", w))
-		if len(corners) > 0 {
-			t.Errorf("%d px: the Pin popover is clipped: %v", w, corners)
+		if len(clipped) > 0 {
+			t.Errorf("%d px: the Pin popover is clipped: %v", w, clipped)
 		}
 		run(t, ctx, fmt.Sprintf("%d px: close pin", w), chromedp.KeyEvent(kb.Escape), waitFor(`!document.querySelector('[data-testid=pin-popover]')`))
 
@@ -121,6 +112,29 @@ func TestLayoutFromPhoneToWideScreen(t *testing.T) {
 		}
 		shot(t, ctx, fmt.Sprintf("layout-player-%d.png", w))
 
+		// The player's Share and Pin popovers open whole, in the window.
+		run(t, ctx, fmt.Sprintf("%d px: share popover", w),
+			chromedp.Click(`[data-testid=share]`, chromedp.ByQuery),
+			waitFor(visible(`[data-testid=share-popover]`)),
+			chromedp.ScrollIntoView(`[data-testid=share-popover]`, chromedp.ByQuery),
+		)
+		clipped = popoverClipped(t, ctx, w, "[data-testid=share-popover]")
+		shot(t, ctx, fmt.Sprintf("layout-player-share-%d.png", w))
+		if len(clipped) > 0 {
+			t.Errorf("%d px: the Share popover is clipped: %v", w, clipped)
+		}
+		run(t, ctx, fmt.Sprintf("%d px: player pin popover", w),
+			chromedp.Click(`[data-testid=share]`, chromedp.ByQuery),
+			waitFor(`!document.querySelector('[data-testid=share-popover]')`),
+			chromedp.Click(`.controls [data-testid=pin]`, chromedp.ByQuery),
+			waitFor(visible(`[data-testid=pin-new-name]`)),
+		)
+		clipped = popoverClipped(t, ctx, w, "[data-testid=pin-popover]")
+		shot(t, ctx, fmt.Sprintf("layout-player-pin-%d.png", w))
+		if len(clipped) > 0 {
+			t.Errorf("%d px: the player's Pin popover is clipped: %v", w, clipped)
+		}
+
 		run(t, ctx, fmt.Sprintf("%d px: settings", w),
 			chromedp.Navigate(r.URL+"/settings"),
 			waitFor(visible(`[data-testid=general]`)),
@@ -140,6 +154,23 @@ func TestLayoutFromPhoneToWideScreen(t *testing.T) {
 			shot(t, ctx, fmt.Sprintf("layout-%s-%d.png", page, w))
 		}
 	}
+}
+
+// popoverClipped returns the corners of the popover sel that are off screen or covered by
+// something else (a box around it cutting it off): none when a person sees all of it.
+func popoverClipped(t *testing.T, ctx context.Context, w int64, sel string) []string {
+	t.Helper()
+	var bad []string
+	run(t, ctx, fmt.Sprintf("%d px: %s corners", w, sel), chromedp.Evaluate(`(() => {
+		const innerWidth = `+viewWidth(w)+`;
+		const p = document.querySelector(`+jsString(sel)+`), r = p.getBoundingClientRect(), bad = [];
+		for (const [x, y] of [[r.left + 3, r.top + 3], [r.right - 3, r.top + 3], [r.left + 3, r.bottom - 3], [r.right - 3, r.bottom - 3]]) {
+			const at = document.elementFromPoint(x, y);
+			if (x < 0 || y < 0 || x > innerWidth || y > innerHeight || !at || !p.contains(at)) bad.push(Math.round(x) + ',' + Math.round(y) + ' is ' + (at ? at.tagName + '.' + at.className : 'off screen'));
+		}
+		return bad;
+	})()`, &bad))
+	return bad
 }
 
 // viewWidth is a JavaScript expression: the width of the window as the person sees it. A phone
