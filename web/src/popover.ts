@@ -14,8 +14,8 @@ const MARGIN = 8;
  */
 export function useAnchoredPopover(
   open: boolean,
-  anchor: RefObject<HTMLElement>,
-  pop: RefObject<HTMLElement>,
+  anchor: RefObject<HTMLElement | null>,
+  pop: RefObject<HTMLElement | null>,
   up: boolean,
   watch: unknown[] = [],
 ): void {
