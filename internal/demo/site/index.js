@@ -9,6 +9,9 @@
   var empty = document.querySelector("[data-testid=no-results]");
   var title = document.getElementById("catalog-title");
   var state = { category: "all", query: "" };
+  // Stock comes from the shop's API (a real request the replay's network pane shows); until
+  // it answers, the cards leave its line empty.
+  var stock = {};
 
   Shop.categories.forEach(function (c) {
     var b = document.createElement("button");
@@ -38,6 +41,7 @@
       '<h3 class="product-name"><a href="' + href + '" data-testid="product-link">' + Shop.escapeHTML(p.name) + "</a></h3>" +
       '<p class="product-price" data-testid="product-price">' + Shop.formatPrice(p.price) + "</p>" +
       '<button type="button" class="button button-small" data-testid="add-to-cart">Add to cart</button>' +
+      '<p class="product-stock" data-testid="product-stock">' + Shop.escapeHTML(Shop.stockText(stock[p.id])) + "</p>" +
       "</div>";
     Shop.mountArt(el.querySelector(".product-media"), p);
     var button = el.querySelector("[data-testid=add-to-cart]");
@@ -94,4 +98,11 @@
   });
 
   render();
+  Shop.fetchStock(Shop.products.map(function (p) { return p.id; }), function (got) {
+    stock = got;
+    var cards = grid.querySelectorAll("[data-testid=product-card]");
+    for (var i = 0; i < cards.length; i++) {
+      cards[i].querySelector("[data-testid=product-stock]").textContent = Shop.stockText(stock[cards[i].getAttribute("data-product-id")]);
+    }
+  });
 })();
