@@ -37,6 +37,11 @@ func TestDemoVisitIsRecordedAndReplays(t *testing.T) {
 		chromedp.Sleep(400*time.Millisecond),
 		chromedp.Evaluate(`window.scrollTo({top: 0, behavior: "instant"})`, nil),
 		chromedp.Sleep(200*time.Millisecond),
+		// A search: the shop asks its API for the stock of what it shows (a request the
+		// network pane must show; the one on the first page's load may come before the SDK
+		// has its settings and is not recorded).
+		chromedp.SendKeys(`[data-testid=search]`, "tote", chromedp.ByQuery),
+		waitFor(`document.querySelector("[data-testid=product-grid]").dataset.stockAnswers === "2"`),
 		chromedp.Click(`[data-testid=add-to-cart]`, chromedp.ByQuery),
 		chromedp.Sleep(300*time.Millisecond),
 		chromedp.Evaluate(`Reel.getSessionId()`, &sessionID),

@@ -24,6 +24,7 @@
     b.addEventListener("click", function () {
       state.category = c.id;
       render();
+      refreshShownStock();
     });
     tabs.appendChild(b);
   });
@@ -88,6 +89,7 @@
   search.addEventListener("input", function () {
     state.query = search.value;
     render();
+    refreshShownStock();
   });
   document.querySelector("[data-testid=clear-search]").addEventListener("click", function () {
     search.value = "";
@@ -97,12 +99,28 @@
     search.focus();
   });
 
+  // Stock is asked for when the page opens, and again for the cards on screen a moment after
+  // a search or a category changes them (things sell meanwhile).
+  var stockTimer = null, answered = 0;
+  function refreshStock(ids) {
+    Shop.fetchStock(ids, function (got) {
+      Object.keys(got).forEach(function (id) { stock[id] = got[id]; });
+      answered++;
+      grid.setAttribute("data-stock-answers", String(answered));
+      var cards = grid.querySelectorAll("[data-testid=product-card]");
+      for (var i = 0; i < cards.length; i++) {
+        cards[i].querySelector("[data-testid=product-stock]").textContent = Shop.stockText(stock[cards[i].getAttribute("data-product-id")]);
+      }
+    });
+  }
+  function refreshShownStock() {
+    clearTimeout(stockTimer);
+    stockTimer = setTimeout(function () {
+      var ids = Shop.products.filter(matches).map(function (p) { return p.id; });
+      if (ids.length) refreshStock(ids);
+    }, 400);
+  }
+
   render();
-  Shop.fetchStock(Shop.products.map(function (p) { return p.id; }), function (got) {
-    stock = got;
-    var cards = grid.querySelectorAll("[data-testid=product-card]");
-    for (var i = 0; i < cards.length; i++) {
-      cards[i].querySelector("[data-testid=product-stock]").textContent = Shop.stockText(stock[cards[i].getAttribute("data-product-id")]);
-    }
-  });
+  refreshStock(Shop.products.map(function (p) { return p.id; }));
 })();
