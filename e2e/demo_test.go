@@ -37,6 +37,11 @@ func TestDemoVisitIsRecordedAndReplays(t *testing.T) {
 		chromedp.Sleep(400*time.Millisecond),
 		chromedp.Evaluate(`window.scrollTo({top: 0, behavior: "instant"})`, nil),
 		chromedp.Sleep(200*time.Millisecond),
+		// A search: the shop asks its API for the stock of what it shows (a request the
+		// network pane must show; the one on the first page's load may come before the SDK
+		// has its settings and is not recorded).
+		chromedp.SendKeys(`[data-testid=search]`, "tote", chromedp.ByQuery),
+		waitFor(`document.querySelector("[data-testid=product-grid]").dataset.stockAnswers === "2"`),
 		chromedp.Click(`[data-testid=add-to-cart]`, chromedp.ByQuery),
 		chromedp.Sleep(300*time.Millisecond),
 		chromedp.Evaluate(`Reel.getSessionId()`, &sessionID),
@@ -224,6 +229,24 @@ func TestDemoVisitIsRecordedAndReplays(t *testing.T) {
 		chromedp.Sleep(500*time.Millisecond),
 	)
 	shoot(t, ctx, "player.png")
+
+	// The shop's own requests are in the network pane: the stock the home page asked for, and
+	// the delivery estimate that fails on purpose at checkout, shown as failed with its 500.
+	run(t, ctx, "open the network pane",
+		chromedp.Click(`[data-testid=pane-network]`, chromedp.ByQuery),
+		waitFor(visible(`[data-testid=network-list]`)),
+	)
+	var rows []string
+	run(t, ctx, "read the network rows", chromedp.Evaluate(`[...document.querySelectorAll('[data-testid=network-list] .nrow')].map(r => (r.classList.contains('failed') ? 'FAILED ' : '') + r.innerText.replace(/\s+/g, ' '))`, &rows))
+	var stock, delivery bool
+	for _, row := range rows {
+		stock = stock || strings.Contains(row, "/demo/api/stock") && strings.Contains(row, "200") && !strings.HasPrefix(row, "FAILED")
+		delivery = delivery || strings.Contains(row, "/demo/api/delivery") && strings.Contains(row, "500") && strings.HasPrefix(row, "FAILED")
+	}
+	if !stock || !delivery {
+		t.Fatalf("network pane rows = %q, want GET /demo/api/stock 200 and a failed GET /demo/api/delivery 500", rows)
+	}
+	usersShot(t, ctx, "demo-network-pane.png")
 }
 
 // shoot saves a screenshot into $REEL_SCREENSHOTS when it is set (scripts/screenshots uses it

@@ -71,6 +71,10 @@ func Handler(publicKey string) http.Handler {
 		if name == "" {
 			name = "index.html"
 		}
+		if api, ok := strings.CutPrefix(name, strings.TrimPrefix(apiPrefix, Prefix)); ok {
+			serveAPI(w, r, api)
+			return
+		}
 		if name == "config.js" {
 			w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 			// The key can change between runs; a cached config would send a

@@ -8,6 +8,7 @@ import { Engine } from "./engine";
 import { archiveMap, type ArchiveMap } from "./archive";
 import { digest, KINDS, MARKED, withFriction, type Digest, type Item } from "./timeline";
 import { ConsolePane, ErrorsPane, EventsPane, NetworkPane } from "./panes";
+import { loadError } from "./loaderror";
 
 const SPEEDS = [0.5, 1, 2, 4, 8];
 const STEP_MS = 5_000;
@@ -89,18 +90,8 @@ export function Player({ id, t, source, shared }: { id: string; t: string | null
       {error ? (
         <section class="viewer">
           <div class="stage-message" data-testid="player-error">
-            <h2>
-              {error.code === "share_expired"
-                ? "This share link has expired"
-                : error.code === "share_revoked"
-                  ? "This share link was revoked"
-                  : error.code === "share_invalid"
-                  ? "This share link is not valid"
-                  : error.status === 404
-                    ? "Session not found"
-                    : "Could not load this session"}
-            </h2>
-            <p class="muted">{error.status === 404 && !error.code.startsWith("share") ? "It may have expired or been deleted." : error.message}</p>
+            <h2>{loadError(error).title}</h2>
+            <p class="muted">{loadError(error).detail}</p>
           </div>
         </section>
       ) : !session || tab === null || archive === null ? (

@@ -101,9 +101,14 @@
   });
 
   var expiry = form.elements.expiry;
+  // The "/" after the month is typed for the visitor, and a "/" they type themselves (as
+  // in 12/29) is not doubled: the value is rebuilt from its digits as "MM/YY".
   expiry.addEventListener("input", function (e) {
     if (e.inputType && e.inputType.indexOf("delete") === 0) return;
-    if (/^\d{2}$/.test(expiry.value)) expiry.value += "/";
+    var v = expiry.value.replace(/[^\d\/]/g, "").replace(/\/+/g, "/");
+    if (/^\d{2}$/.test(v)) v += "/";
+    else if (/^\d{3,4}$/.test(v)) v = v.slice(0, 2) + "/" + v.slice(2);
+    if (v !== expiry.value) expiry.value = v;
   });
 
   form.addEventListener("submit", function (e) {
@@ -124,5 +129,20 @@
     }, 700);
   });
 
+  // The delivery estimate comes from the shop's API, whose delivery endpoint fails on
+  // purpose (a 500 every visit): the summary says so, and the replay's network pane shows
+  // the failing request next to the moment it happened.
+  function estimateDelivery() {
+    var out = document.querySelector("[data-testid=summary-delivery]");
+    fetch("api/delivery")
+      .then(function (r) {
+        if (!r.ok) throw new Error("delivery estimate: HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (body) { out.textContent = body.estimate; })
+      .catch(function () { out.textContent = "Estimate unavailable"; });
+  }
+
   renderSummary();
+  estimateDelivery();
 })();

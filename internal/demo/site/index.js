@@ -9,6 +9,9 @@
   var empty = document.querySelector("[data-testid=no-results]");
   var title = document.getElementById("catalog-title");
   var state = { category: "all", query: "" };
+  // Stock comes from the shop's API (a real request the replay's network pane shows); until
+  // it answers, the cards leave its line empty.
+  var stock = {};
 
   Shop.categories.forEach(function (c) {
     var b = document.createElement("button");
@@ -21,6 +24,7 @@
     b.addEventListener("click", function () {
       state.category = c.id;
       render();
+      refreshShownStock();
     });
     tabs.appendChild(b);
   });
@@ -38,6 +42,7 @@
       '<h3 class="product-name"><a href="' + href + '" data-testid="product-link">' + Shop.escapeHTML(p.name) + "</a></h3>" +
       '<p class="product-price" data-testid="product-price">' + Shop.formatPrice(p.price) + "</p>" +
       '<button type="button" class="button button-small" data-testid="add-to-cart">Add to cart</button>' +
+      '<p class="product-stock" data-testid="product-stock">' + Shop.escapeHTML(Shop.stockText(stock[p.id])) + "</p>" +
       "</div>";
     Shop.mountArt(el.querySelector(".product-media"), p);
     var button = el.querySelector("[data-testid=add-to-cart]");
@@ -84,6 +89,7 @@
   search.addEventListener("input", function () {
     state.query = search.value;
     render();
+    refreshShownStock();
   });
   document.querySelector("[data-testid=clear-search]").addEventListener("click", function () {
     search.value = "";
@@ -93,5 +99,28 @@
     search.focus();
   });
 
+  // Stock is asked for when the page opens, and again for the cards on screen a moment after
+  // a search or a category changes them (things sell meanwhile).
+  var stockTimer = null, answered = 0;
+  function refreshStock(ids) {
+    Shop.fetchStock(ids, function (got) {
+      Object.keys(got).forEach(function (id) { stock[id] = got[id]; });
+      answered++;
+      grid.setAttribute("data-stock-answers", String(answered));
+      var cards = grid.querySelectorAll("[data-testid=product-card]");
+      for (var i = 0; i < cards.length; i++) {
+        cards[i].querySelector("[data-testid=product-stock]").textContent = Shop.stockText(stock[cards[i].getAttribute("data-product-id")]);
+      }
+    });
+  }
+  function refreshShownStock() {
+    clearTimeout(stockTimer);
+    stockTimer = setTimeout(function () {
+      var ids = Shop.products.filter(matches).map(function (p) { return p.id; });
+      if (ids.length) refreshStock(ids);
+    }, 400);
+  }
+
   render();
+  refreshStock(Shop.products.map(function (p) { return p.id; }));
 })();

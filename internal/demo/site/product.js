@@ -30,6 +30,10 @@
   // really do make on shops like this one.
   Shop.mountArt(document.querySelector("[data-testid=product-image]"), p);
 
+  Shop.fetchStock([p.id], function (stock) {
+    document.querySelector("[data-testid=product-stock]").textContent = Shop.stockText(stock[p.id]);
+  });
+
   var size = document.querySelector("[data-testid=size-select]");
   Shop.sizesOf(p).forEach(function (s) {
     var o = document.createElement("option");

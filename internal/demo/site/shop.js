@@ -360,6 +360,20 @@ var Shop = (function () {
     el.style.backgroundColor = p.bg;
   }
 
+  // fetchStock asks the shop's API how many of each product are left and calls done with
+  // {id: count}. A failure leaves the stock lines empty: stock is a nicety, never a blocker.
+  function fetchStock(ids, done) {
+    fetch("api/stock?ids=" + encodeURIComponent(ids.join(",")))
+      .then(function (r) { return r.ok ? r.json() : { stock: {} }; })
+      .then(function (body) { done(body.stock || {}); })
+      .catch(function () {});
+  }
+
+  function stockText(n) {
+    if (typeof n !== "number") return "";
+    return n <= 5 ? "Only " + n + " left" : "In stock";
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     updateCartCount();
     var track = document.querySelector("[data-testid=track-order]");
@@ -392,6 +406,8 @@ var Shop = (function () {
     freeShippingFrom: FREE_SHIPPING_FROM,
     toast: toast,
     art: art,
-    mountArt: mountArt
+    mountArt: mountArt,
+    fetchStock: fetchStock,
+    stockText: stockText
   };
 })();
