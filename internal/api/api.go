@@ -42,28 +42,29 @@ type blobs interface {
 
 // API holds the handlers' dependencies.
 type API struct {
-	sessions    sessionIndex
-	events      eventIndex
-	projects    projectIndex
-	insights    insightIndex
-	alerts      alertIndex
-	alertTester alertTester
-	heatmaps    heatmapIndex
-	searches    savedSearchIndex
-	playlists   playlistIndex
-	shares      shareIndex
-	archives    archiveIndex
-	tokens      tokenIndex
-	auditLog    auditIndex
-	audit       *audit.Recorder
-	users       userIndex
-	links       LinkOptions
-	blobs       blobs
-	auth        *auth.Auth
-	log         *slog.Logger
-	content     *layout.Cache
-	eraser      eraser
-	now         func() time.Time
+	sessions  sessionIndex
+	events    eventIndex
+	projects  projectIndex
+	insights  insightIndex
+	alerts    alertIndex
+	heatmaps  heatmapIndex
+	searches  savedSearchIndex
+	playlists playlistIndex
+	shares    shareIndex
+	archives  archiveIndex
+	tokens    tokenIndex
+	auditLog  auditIndex
+	audit     *audit.Recorder
+	users     userIndex
+	links     LinkOptions
+	blobs     blobs
+	auth      *auth.Auth
+	log       *slog.Logger
+	content   *layout.Cache
+	eraser    eraser
+	now       func() time.Time
+
+	alertTester alertTester // what "Send test" posts through (SetAlertTester)
 }
 
 // SetClock replaces the API's clock (share links' and rotated keys' times), for tests.
