@@ -451,6 +451,8 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	} else {
 		log.Info("the demo shop is off (--demo)")
 	}
+	alerts := alert.New(db, publicURL, log, alert.Options{AllowPrivate: c.WebhookPrivate})
+	apiH.SetAlertTester(alerts)
 	handler := server.Routes(server.Components{
 		API:       apiH,
 		Auth:      authn,
@@ -462,7 +464,6 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		SSO:       signOn,
 		Log:       log,
 	})
-	alerts := alert.New(db, publicURL, log, alert.Options{AllowPrivate: c.WebhookPrivate})
 	if c.WebhookPrivate {
 		log.Info("alert webhooks may post to loopback, private and link-local addresses (--webhook-private)")
 	}

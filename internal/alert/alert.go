@@ -33,6 +33,7 @@ type index interface {
 	MarkFired(ctx context.Context, id int64, at, notBefore time.Time) (bool, error)
 	ListSessions(ctx context.Context, q store.ListQuery) (store.SessionPage, error)
 	TryJob(ctx context.Context, name string, every time.Duration) (bool, error)
+	RecordDelivery(ctx context.Context, d store.AlertDelivery) (store.AlertDelivery, error)
 }
 
 // Options tune posting.
@@ -111,6 +112,8 @@ type Message struct {
 	Sessions int    `json:"sessions"`
 	Window   string `json:"window"`
 	URL      string `json:"url"`
+	// Test marks a message sent by "Send test": no sessions triggered it.
+	Test bool `json:"test,omitempty"`
 }
 
 // RunOnce evaluates all rules at now and returns how many fired. The webhooks of the rules that
@@ -134,8 +137,9 @@ func (e *Evaluator) RunOnce(ctx context.Context, now time.Time) (int, error) {
 		}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			if err := e.post(ctx, r, n); err != nil {
-				e.failed(r, err)
+			status, err := e.post(ctx, r, n)
+			e.record(ctx, r, false, status, err)
+			if err != nil {
 				return
 			}
 			fired.Add(1)
@@ -176,13 +180,46 @@ func (e *Evaluator) each(ctx context.Context, rules []store.AlertRule, now time.
 	return nil
 }
 
-// failed logs why a rule's webhook was not delivered: the reason and the receiver's host, not
-// its URL (a Slack or Discord webhook URL is itself the credential).
-func (e *Evaluator) failed(r store.AlertRule, err error) {
-	host := ""
-	if u, perr := url.Parse(r.Webhook); perr == nil {
-		host = u.Host
+// Test posts a clearly marked test message to a rule's webhook now, whatever the rule's
+// count, and records the attempt like a firing's. The error is only the recording's: a
+// webhook that failed is in the delivery.
+func (e *Evaluator) Test(ctx context.Context, r store.AlertRule) (store.AlertDelivery, error) {
+	link := e.baseURL + "/alerts"
+	status, err := e.send(ctx, r.Webhook, Message{
+		Text: fmt.Sprintf("Reel test message for the alert “%s” (%s): the webhook works. No sessions triggered it. <%s|Alerts>", r.Name, Condition(r), link),
+		Rule: r.Name, Window: r.Window.String(), URL: link, Test: true,
+	})
+	return e.record(ctx, r, true, status, err)
+}
+
+// record keeps one attempt to post r's webhook in the index, and logs a failed one. A
+// recording that fails is logged, not returned to the firing: the message went out.
+func (e *Evaluator) record(ctx context.Context, r store.AlertRule, test bool, status int, err error) (store.AlertDelivery, error) {
+	d := store.AlertDelivery{RuleID: r.ID, At: time.Now(), Test: test, Status: status}
+	if err != nil {
+		d.Error = e.failed(r, err)
 	}
+	d, rerr := e.index.RecordDelivery(ctx, d)
+	if rerr != nil {
+		e.log.Warn("recording an alert delivery failed", "rule", r.ID, "err", rerr)
+		return d, fmt.Errorf("alert %d: record delivery: %w", r.ID, rerr)
+	}
+	return d, nil
+}
+
+// Host is the host of a rule's webhook: what may be shown of it, as the URL's path of a Slack
+// or Discord webhook is itself the credential.
+func Host(webhook string) string {
+	if u, err := url.Parse(webhook); err == nil {
+		return u.Host
+	}
+	return ""
+}
+
+// failed logs why a rule's webhook was not delivered and returns the reason: the receiver's
+// host, never its URL (a Slack or Discord webhook URL is itself the credential).
+func (e *Evaluator) failed(r store.AlertRule, err error) string {
+	host := Host(r.Webhook)
 	reason := safehttp.Reason(err)
 	var refused *statusError
 	switch {
@@ -192,6 +229,7 @@ func (e *Evaluator) failed(r store.AlertRule, err error) {
 		reason += " (--webhook-private allows it)"
 	}
 	e.log.Warn("alert webhook failed", "rule", r.ID, "project", r.ProjectID, "host", host, "reason", reason)
+	return reason
 }
 
 // errSavedQuery is a rule whose saved search no longer parses (the language changed since).
@@ -214,11 +252,12 @@ func (e *Evaluator) count(ctx context.Context, r store.AlertRule, since time.Tim
 	return page.Count, nil
 }
 
-func (e *Evaluator) post(ctx context.Context, r store.AlertRule, n int) error {
+// post sends a firing's message and returns the receiver's status (0 when none answered).
+func (e *Evaluator) post(ctx context.Context, r store.AlertRule, n int) (int, error) {
 	if r.SavedSearchID != 0 {
 		link := e.baseURL + "/?saved=" + strconv.FormatInt(r.SavedSearchID, 10)
 		return e.send(ctx, r.Webhook, Message{
-			Text: fmt.Sprintf("Reel alert “%s”: %d sessions matching %s started in the last %s. <%s|Watch them>", r.Name, n, "`"+r.SavedQuery+"`", r.Window, link),
+			Text: fmt.Sprintf("Reel alert “%s”: %s matching %s started in the last %s. <%s|Watch them>", r.Name, sessions(n), "`"+r.SavedQuery+"`", r.Window, link),
 			Rule: r.Name, Sessions: n, Window: r.Window.String(), URL: link,
 		})
 	}
@@ -234,36 +273,37 @@ func (e *Evaluator) post(ctx context.Context, r store.AlertRule, n int) error {
 		link += "?fingerprint=" + url.QueryEscape(r.Fingerprint)
 	}
 	msg := Message{
-		Text: fmt.Sprintf("Reel alert “%s”: %s in %d sessions in the last %s. <%s|Watch them>", r.Name, what, n, r.Window, link),
+		Text: fmt.Sprintf("Reel alert “%s”: %s in %s in the last %s. <%s|Watch them>", r.Name, what, sessions(n), r.Window, link),
 		Rule: r.Name, Sessions: n, Window: r.Window.String(), URL: link,
 	}
 	return e.send(ctx, r.Webhook, msg)
 }
 
-func (e *Evaluator) send(ctx context.Context, webhook string, msg Message) error {
+// send posts msg to webhook and returns the receiver's status (0 when none answered).
+func (e *Evaluator) send(ctx context.Context, webhook string, msg Message) (int, error) {
 	// The API accepts only http(s) URLs; a rule from elsewhere (an import, an older version)
 	// gets the same answer rather than the transport's.
 	if u, err := url.Parse(webhook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return safehttp.ErrScheme
+		return 0, safehttp.ErrScheme
 	}
 	body, _ := json.Marshal(msg)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, webhook, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := e.client.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer resp.Body.Close()
 	// A short look at the answer: enough for a receiver's reason ("invalid_token"), and
 	// reading it lets the connection be reused. Whatever is longer is not read.
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	if resp.StatusCode >= 300 {
-		return &statusError{status: resp.Status, body: answer}
+		return resp.StatusCode, &statusError{status: resp.Status, body: answer}
 	}
-	return nil
+	return resp.StatusCode, nil
 }
 
 // statusError is a receiver that answered with something other than success.

@@ -63,6 +63,8 @@ type API struct {
 	content   *layout.Cache
 	eraser    eraser
 	now       func() time.Time
+
+	alertTester alertTester // what "Send test" posts through (SetAlertTester)
 }
 
 // SetClock replaces the API's clock (share links' and rotated keys' times), for tests.

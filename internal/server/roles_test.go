@@ -86,6 +86,8 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 		"POST /api/v1/playlists":                         auth.Save,
 		"PATCH /api/v1/projects/{project}":               auth.Manage,
 		"POST /api/v1/alerts":                            auth.Manage,
+		"GET /api/v1/alerts":                             auth.View,
+		"POST /api/v1/alerts/{id}/test":                  auth.Manage,
 		"DELETE /api/v1/projects/{project}/users/{user}": auth.Own,
 		"GET /api/v1/tokens":                             auth.Manage,
 		"POST /api/v1/tokens":                            auth.Manage,

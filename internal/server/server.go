@@ -97,6 +97,7 @@ func Table(c Components) []Route {
 		{"GET /api/v1/alerts", auth.View, h(a.ListAlerts)},
 		{"POST /api/v1/alerts", auth.Manage, h(a.CreateAlert)},
 		{"DELETE /api/v1/alerts/{id}", auth.Manage, h(a.DeleteAlert)},
+		{"POST /api/v1/alerts/{id}/test", auth.Manage, h(a.TestAlert)},
 
 		{"GET /api/v1/saved-searches", auth.View, h(a.ListSavedSearches)},
 		{"POST /api/v1/saved-searches", auth.Save, h(a.CreateSavedSearch)},

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reelhq/reel/internal/alert"
 	"github.com/reelhq/reel/internal/api"
 	"github.com/reelhq/reel/internal/auth"
 	"github.com/reelhq/reel/internal/blob"
@@ -67,6 +68,8 @@ func newStackWith(t *testing.T, opts ingest.Options) *stack {
 	ih := ingest.New(db, blobs, log, opts)
 	cache := layout.NewCache(blobs, 64<<20)
 	a := api.New(db, blobs, authn, log, cache, lifecycle.New(db, blobs, log, lifecycle.Options{}, cache))
+	// Tests' webhook receivers listen on loopback (--webhook-private).
+	a.SetAlertTester(alert.New(db, "http://reel.example", log, alert.Options{AllowPrivate: true}))
 	h := Routes(Components{
 		API: a, Auth: authn,
 		Ingest: ih, SDKConfig: ih.SDKConfig(),

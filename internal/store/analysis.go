@@ -174,4 +174,23 @@ type Alerts interface {
 	// MarkFired records that a rule fired, unless another node already did since notBefore;
 	// false means someone else fired it.
 	MarkFired(ctx context.Context, id int64, at, notBefore time.Time) (bool, error)
+	// RecordDelivery keeps one attempt to post a rule's webhook, dropping the rule's older
+	// attempts beyond DeliveriesKept; ErrNotFound when the rule is gone.
+	RecordDelivery(ctx context.Context, d AlertDelivery) (AlertDelivery, error)
+	// AlertDeliveries lists the kept attempts of a project's rules, newest first.
+	AlertDeliveries(ctx context.Context, projectID string) ([]AlertDelivery, error)
+}
+
+// DeliveriesKept is how many of a rule's latest webhook attempts are kept: enough to see
+// whether its destination works and when it stopped, not a log.
+const DeliveriesKept = 10
+
+// AlertDelivery is one attempt to post an alert rule's webhook.
+type AlertDelivery struct {
+	ID     int64
+	RuleID int64
+	At     time.Time
+	Test   bool   // sent by "Send test", not by the rule firing
+	Status int    // the receiver's HTTP status; 0 when none answered
+	Error  string // why it was not delivered; empty when it was
 }

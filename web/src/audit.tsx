@@ -3,7 +3,7 @@
 // export of the same selection as JSON lines (GET /api/v1/audit, /api/v1/audit/export).
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, request } from "./api";
-import { absolute, relative } from "./format";
+import { absolute, plural, relative } from "./format";
 import { Link, useProjects, withParam } from "./nav";
 import { navigate } from "./router";
 
@@ -60,7 +60,7 @@ function says(e: AuditEntry) {
     case "user.erase":
       return (
         <>
-          erased visitor <code>{e.target}</code> ({d.sessions ?? 0} sessions)
+          erased visitor <code>{e.target}</code> ({plural(d.sessions ?? 0, "session")})
         </>
       );
     case "project.update":
@@ -82,7 +82,7 @@ function says(e: AuditEntry) {
     case "project.create":
       return <>created project <b>{d.name}</b> <code class="muted">{e.target}</code></>;
     case "project.delete":
-      return <>deleted project <code>{e.target}</code> ({d.sessions ?? 0} sessions)</>;
+      return <>deleted project <code>{e.target}</code> ({plural(d.sessions ?? 0, "session")})</>;
     case "project.key_rotate":
       return <>rotated the public key of <code>{e.target}</code> ({d.graceHours ?? 0} h grace for the old key)</>;
     case "invite.create":

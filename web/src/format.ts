@@ -60,3 +60,8 @@ export function urlPath(u: string): string {
 export function viewport(v: { width: number; height: number } | undefined): string {
   return v && v.width ? `${v.width}×${v.height}` : "–";
 }
+
+/** "1 session", "2 sessions": a count as a person writes it. */
+export function plural(n: number, one: string, many = one + "s"): string {
+  return n + " " + (n === 1 ? one : many);
+}

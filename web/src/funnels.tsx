@@ -2,7 +2,7 @@
 // (POST /api/v1/funnels). The steps live in the URL so a funnel can be shared.
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type FunnelStepResult } from "./api";
-import { duration } from "./format";
+import { duration, plural } from "./format";
 import { navigate } from "./router";
 import { Link, ProjectPicker, useProjects } from "./nav";
 
@@ -225,7 +225,7 @@ function Result({ steps, stale, days }: { steps: FunnelStepResult[]; stale: bool
               <b data-testid="funnel-sessions">{s.sessions}</b>
               <span class="pct">{pct(s.conversion)}</span>
             </div>
-            <div class="fbar" title={`${s.sessions} of ${first} sessions`}>
+            <div class="fbar" title={`${s.sessions} of ${plural(first, "session")}`}>
               <i style={{ width: Math.max(s.conversion * 100, s.sessions ? 0.5 : 0) + "%" }} />
             </div>
           </div>

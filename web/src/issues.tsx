@@ -1,10 +1,11 @@
 // Issues: friction findings and JS errors grouped across sessions (GET /api/v1/issues).
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Issue } from "./api";
-import { absolute, relative } from "./format";
+import { absolute, plural, relative } from "./format";
 import { FRICTION_LABELS } from "./timeline";
 import { Link, ProjectPicker, useProjects, withParam } from "./nav";
 import { navigate } from "./router";
+import { alertLink } from "./alerts";
 
 const RANGES = [7, 14, 30, 90];
 const REFRESH_MS = 30_000;
@@ -144,7 +145,7 @@ export function Issues({ loc }: { loc: URL }) {
             </thead>
             <tbody>
               {shown.map((i) => (
-                <IssueRow key={i.fingerprint} i={i} now={now} on={i.fingerprint === fingerprint} />
+                <IssueRow key={i.fingerprint} i={i} now={now} on={i.fingerprint === fingerprint} project={project} />
               ))}
             </tbody>
           </table>
@@ -154,7 +155,7 @@ export function Issues({ loc }: { loc: URL }) {
   );
 }
 
-function IssueRow({ i, now, on }: { i: Issue; now: number; on: boolean }) {
+function IssueRow({ i, now, on, project }: { i: Issue; now: number; on: boolean; project: string }) {
   const samples = i.samples.slice().sort((a, b) => b.at - a.at);
   return (
     <tr data-testid="issue-row" data-fingerprint={i.fingerprint} data-kind={i.kind} class={on ? "on" : ""}>
@@ -190,6 +191,14 @@ function IssueRow({ i, now, on }: { i: Issue; now: number; on: boolean }) {
             {n + 2}
           </Link>
         ))}
+        <Link
+          href={alertLink({ project, name: kindLabel(i.kind) + (i.path ? " on " + i.path : ""), fingerprint: i.fingerprint })}
+          class="alert-me"
+          data-testid="issue-alert"
+          title="Post to a webhook when this issue reaches a number of sessions"
+        >
+          Alert me
+        </Link>
       </td>
     </tr>
   );
@@ -204,7 +213,7 @@ function Spark({ daily }: { daily: number[] }) {
   const bw = w / n;
   const total = daily.reduce((a, b) => a + b, 0);
   return (
-    <svg class="spark" width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={`${total} sessions in ${daily.length} days`} data-testid="spark">
+    <svg class="spark" width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={`${plural(total, "session")} in ${plural(daily.length, "day")}`} data-testid="spark">
       <title>{daily.join(" · ")}</title>
       <line x1="0" y1={h - 0.5} x2={w} y2={h - 0.5} class="base" />
       {daily.map((v, k) => {

@@ -16,6 +16,7 @@ import { Tokens } from "./tokens";
 import { AuditLog } from "./audit";
 import { isAdmin, NeedsAdmin, Users } from "./users";
 import { Invite } from "./invite";
+import { Alerts } from "./alerts";
 
 function Header({ user, path }: { user: User | null; path: string }) {
   // On narrow screens the nav folds behind a menu button (style.css, "Layout"); following a
@@ -28,7 +29,7 @@ function Header({ user, path }: { user: User | null; path: string }) {
     document.addEventListener("keydown", escape);
     return () => document.removeEventListener("keydown", escape);
   }, [menu]);
-  const section = ["/issues", "/funnels", "/heatmaps", "/playlists", "/settings", "/users", "/tokens", "/audit"].find((s) => path.startsWith(s)) || "/";
+  const section = ["/issues", "/alerts", "/funnels", "/heatmaps", "/playlists", "/settings", "/users", "/tokens", "/audit"].find((s) => path.startsWith(s)) || "/";
   const logout = async () => {
     try {
       await api.logout();
@@ -66,6 +67,7 @@ function Header({ user, path }: { user: User | null; path: string }) {
         {[
           ["/", "Sessions", "nav-sessions"],
           ["/issues", "Issues", "nav-issues"],
+          ["/alerts", "Alerts", "nav-alerts"],
           ["/funnels", "Funnels", "nav-funnels"],
           ["/playlists", "Playlists", "nav-playlists"],
           ["/heatmaps", "Heatmaps", "nav-heatmaps"],
@@ -154,6 +156,8 @@ function App() {
     page = <PlaylistPage key={id} id={id} />;
   } else if (path === "/issues" || path === "/issues/") {
     page = <Issues loc={loc} />;
+  } else if (path === "/alerts" || path === "/alerts/") {
+    page = <Alerts loc={loc} user={user} />;
   } else if (path === "/funnels" || path === "/funnels/") {
     page = <Funnels loc={loc} />;
   } else if (path === "/heatmaps" || path === "/heatmaps/") {

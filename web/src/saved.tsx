@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, request, type Session } from "./api";
 import { absolute, relative } from "./format";
 import { Link, useProjects, ProjectPicker } from "./nav";
+import { alertLink } from "./alerts";
 import { SessionTable } from "./sessions";
 import { useAnchoredPopover } from "./popover";
 
@@ -136,6 +137,15 @@ export function SavedBar({ project, query, run }: { project: string; query: stri
                 shared
               </span>
             )}
+            <Link
+              href={alertLink({ project, name: s.name, saved: s.id })}
+              class="ghost alert-me"
+              title="Post to a webhook when sessions matching this search start"
+              aria-label={"Alert me about " + s.name}
+              data-testid="saved-alert"
+            >
+              🔔
+            </Link>
             {s.mine && (
               <button type="button" class="ghost x" title="Delete" aria-label={"Delete " + s.name} data-testid="saved-delete" onClick={() => remove(s)}>
                 ×

@@ -3,7 +3,7 @@
 // (docs/api.md).
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Project, type ProjectSettings } from "./api";
-import { absolute } from "./format";
+import { absolute, plural } from "./format";
 import { ProjectPicker, storeProject, useProjects, withParam } from "./nav";
 import { navigate } from "./router";
 import { Snippet } from "./sessions";
@@ -452,7 +452,7 @@ function DeleteProject({ p, onDeleted }: { p: Project; onDeleted: () => void }) 
     setState({ busy: true, msg: "", error: false });
     try {
       const r = await api.deleteProject(p.id);
-      setState({ busy: false, msg: `Deleted ${p.name} and ${r.deleted.sessions} sessions.`, error: false });
+      setState({ busy: false, msg: `Deleted ${p.name} and ${plural(r.deleted.sessions, "session")}.`, error: false });
       onDeleted();
     } catch (err) {
       setState({ busy: false, msg: err instanceof Error ? err.message : String(err), error: true });

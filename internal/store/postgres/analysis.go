@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/reelhq/reel/internal/store"
 )
@@ -227,4 +230,55 @@ func (db *DB) MarkFired(ctx context.Context, id int64, at, notBefore time.Time) 
 		return false, fmt.Errorf("postgres: mark fired: %w", err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// RecordDelivery keeps one webhook attempt and drops the rule's attempts beyond
+// store.DeliveriesKept, in one transaction.
+func (db *DB) RecordDelivery(ctx context.Context, d store.AlertDelivery) (store.AlertDelivery, error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return d, fmt.Errorf("postgres: record delivery: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	// Locking the rule keeps two nodes' trims from interleaving and sees a deleted rule.
+	var one int
+	if err := tx.QueryRow(ctx, `SELECT 1 FROM alert_rules WHERE id = $1 FOR UPDATE`, d.RuleID).Scan(&one); errors.Is(err, pgx.ErrNoRows) {
+		return d, fmt.Errorf("postgres: record delivery of alert %d: %w", d.RuleID, store.ErrNotFound)
+	} else if err != nil {
+		return d, fmt.Errorf("postgres: record delivery: %w", err)
+	}
+	if err := tx.QueryRow(ctx, `INSERT INTO alert_deliveries(rule_id, at, test, status, error) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		d.RuleID, ms(d.At), d.Test, d.Status, clean(d.Error)).Scan(&d.ID); err != nil {
+		return d, fmt.Errorf("postgres: record delivery: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM alert_deliveries WHERE rule_id = $1 AND id NOT IN
+		(SELECT id FROM alert_deliveries WHERE rule_id = $1 ORDER BY id DESC LIMIT $2)`, d.RuleID, store.DeliveriesKept); err != nil {
+		return d, fmt.Errorf("postgres: trim deliveries: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return d, fmt.Errorf("postgres: record delivery: %w", err)
+	}
+	return d, nil
+}
+
+// AlertDeliveries lists the kept attempts of a project's rules, newest first.
+func (db *DB) AlertDeliveries(ctx context.Context, projectID string) ([]store.AlertDelivery, error) {
+	rows, err := db.pool.Query(ctx, `SELECT d.id, d.rule_id, d.at, d.test, d.status, d.error
+		FROM alert_deliveries d JOIN alert_rules a ON a.id = d.rule_id
+		WHERE a.project_id = $1 ORDER BY d.id DESC`, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: alert deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []store.AlertDelivery
+	for rows.Next() {
+		var d store.AlertDelivery
+		var at int64
+		if err := rows.Scan(&d.ID, &d.RuleID, &at, &d.Test, &d.Status, &d.Error); err != nil {
+			return nil, fmt.Errorf("postgres: alert deliveries: %w", err)
+		}
+		d.At = fromMS(at)
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -233,4 +235,58 @@ func (db *DB) MarkFired(ctx context.Context, id int64, at, notBefore time.Time) 
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// RecordDelivery keeps one webhook attempt and drops the rule's attempts beyond
+// store.DeliveriesKept, in one transaction.
+func (db *DB) RecordDelivery(ctx context.Context, d store.AlertDelivery) (store.AlertDelivery, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return d, fmt.Errorf("sqlite: record delivery: %w", err)
+	}
+	defer tx.Rollback()
+	var one int
+	if err := tx.QueryRowContext(ctx, `SELECT 1 FROM alert_rules WHERE id = ?`, d.RuleID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+		return d, fmt.Errorf("sqlite: record delivery of alert %d: %w", d.RuleID, store.ErrNotFound)
+	} else if err != nil {
+		return d, fmt.Errorf("sqlite: record delivery: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO alert_deliveries(rule_id, at, test, status, error) VALUES (?, ?, ?, ?, ?)`,
+		d.RuleID, ms(d.At), d.Test, d.Status, d.Error)
+	if err != nil {
+		return d, fmt.Errorf("sqlite: record delivery: %w", err)
+	}
+	if d.ID, err = res.LastInsertId(); err != nil {
+		return d, fmt.Errorf("sqlite: record delivery: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM alert_deliveries WHERE rule_id = ? AND id NOT IN
+		(SELECT id FROM alert_deliveries WHERE rule_id = ? ORDER BY id DESC LIMIT ?)`, d.RuleID, d.RuleID, store.DeliveriesKept); err != nil {
+		return d, fmt.Errorf("sqlite: trim deliveries: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return d, fmt.Errorf("sqlite: record delivery: %w", err)
+	}
+	return d, nil
+}
+
+// AlertDeliveries lists the kept attempts of a project's rules, newest first.
+func (db *DB) AlertDeliveries(ctx context.Context, projectID string) ([]store.AlertDelivery, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT d.id, d.rule_id, d.at, d.test, d.status, d.error
+		FROM alert_deliveries d JOIN alert_rules a ON a.id = d.rule_id
+		WHERE a.project_id = ? ORDER BY d.id DESC`, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: alert deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []store.AlertDelivery
+	for rows.Next() {
+		var d store.AlertDelivery
+		var at int64
+		if err := rows.Scan(&d.ID, &d.RuleID, &at, &d.Test, &d.Status, &d.Error); err != nil {
+			return nil, fmt.Errorf("sqlite: alert deliveries: %w", err)
+		}
+		d.At = fromMS(at)
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }

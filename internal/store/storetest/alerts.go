@@ -20,6 +20,7 @@ func RunAlerts(t *testing.T, open func(t *testing.T) store.Index) {
 		{"Rules", testAlertRules},
 		{"Count", testAlertCount},
 		{"MarkFired", testMarkFired},
+		{"Deliveries", testAlertDeliveries},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -165,5 +166,74 @@ func testMarkFired(t *testing.T, s store.Index) {
 	}
 	if ok, err := s.MarkFired(ctx, r.ID+1000, t0, t0); ok || err != nil {
 		t.Fatalf("MarkFired of an unknown rule = %v, %v", ok, err)
+	}
+}
+
+// testAlertDeliveries: a rule's webhook attempts are kept newest first, only the last
+// store.DeliveriesKept of each rule, per project, and go with their rule.
+func testAlertDeliveries(t *testing.T, s store.Index) {
+	ctx := context.Background()
+	mustProject(t, s, "p")
+	mustProject(t, s, "q")
+	r1 := mustAlert(t, s, store.AlertRule{ProjectID: "p", Name: "rage", Kind: "rage_click", Threshold: 5, Window: time.Hour, Webhook: "https://hooks.example/1", CreatedAt: t0})
+	r2 := mustAlert(t, s, store.AlertRule{ProjectID: "p", Name: "dead", Kind: "dead_click", Threshold: 5, Window: time.Hour, Webhook: "https://hooks.example/2", CreatedAt: t0})
+	r3 := mustAlert(t, s, store.AlertRule{ProjectID: "q", Name: "other", Threshold: 1, Window: time.Hour, Webhook: "https://hooks.example/3", CreatedAt: t0})
+
+	if got, err := s.AlertDeliveries(ctx, "p"); err != nil || len(got) != 0 {
+		t.Fatalf("AlertDeliveries before any = %+v, %v", got, err)
+	}
+	first, err := s.RecordDelivery(ctx, store.AlertDelivery{RuleID: r1.ID, At: t0, Test: true, Status: 200})
+	if err != nil || first.ID == 0 {
+		t.Fatalf("RecordDelivery = %+v, %v", first, err)
+	}
+	failed, err := s.RecordDelivery(ctx, store.AlertDelivery{RuleID: r2.ID, At: t0.Add(time.Minute), Status: 500, Error: "webhook answered 500 Internal Server Error: \u00e9 down"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordDelivery(ctx, store.AlertDelivery{RuleID: r3.ID, At: t0, Error: "connection refused"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.AlertDeliveries(ctx, "p")
+	if err != nil || len(got) != 2 {
+		t.Fatalf("AlertDeliveries(p) = %+v, %v", got, err)
+	}
+	want := []store.AlertDelivery{failed, first}
+	for i, d := range got {
+		w := want[i]
+		if d.ID != w.ID || d.RuleID != w.RuleID || !d.At.Equal(w.At) || d.Test != w.Test || d.Status != w.Status || d.Error != w.Error {
+			t.Fatalf("AlertDeliveries(p)[%d] = %+v; want %+v", i, d, w)
+		}
+	}
+
+	// Only the latest DeliveriesKept of a rule stay; another rule's are untouched.
+	var last store.AlertDelivery
+	for i := range store.DeliveriesKept + 3 {
+		if last, err = s.RecordDelivery(ctx, store.AlertDelivery{RuleID: r1.ID, At: t0.Add(time.Duration(i+2) * time.Minute), Status: 200 + i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ = s.AlertDeliveries(ctx, "p")
+	var ofR1 []store.AlertDelivery
+	for _, d := range got {
+		if d.RuleID == r1.ID {
+			ofR1 = append(ofR1, d)
+		}
+	}
+	if len(ofR1) != store.DeliveriesKept || ofR1[0].ID != last.ID || ofR1[0].Status != 200+store.DeliveriesKept+2 || len(got) != store.DeliveriesKept+1 {
+		t.Fatalf("after %d more deliveries: %d of rule 1 (newest %+v), %d in all", store.DeliveriesKept+3, len(ofR1), ofR1[0], len(got))
+	}
+
+	// They go with their rule; a rule that is gone takes no more.
+	if err := s.DeleteAlert(ctx, "p", r1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.AlertDeliveries(ctx, "p"); len(got) != 1 || got[0].RuleID != r2.ID {
+		t.Fatalf("after deleting rule 1: %+v", got)
+	}
+	if _, err := s.RecordDelivery(ctx, store.AlertDelivery{RuleID: r1.ID, At: t0}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("RecordDelivery of a deleted rule = %v; want ErrNotFound", err)
+	}
+	if got, _ := s.AlertDeliveries(ctx, "q"); len(got) != 1 || got[0].RuleID != r3.ID || got[0].Status != 0 || got[0].Error != "connection refused" {
+		t.Fatalf("AlertDeliveries(q) = %+v", got)
 	}
 }

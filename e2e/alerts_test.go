@@ -1,0 +1,151 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestAlertFromIssueSentTestFromUI: from the Issues page, "Alert me" on the rage-click issue
+// opens the Alerts page with the rule prefilled; the admin adds a webhook (a real receiver on
+// loopback, allowed by --webhook-private), adds the rule, and reads it as a sentence with the
+// webhook's host and never its secret path; "Send test" posts a marked test message to the
+// receiver and the delivery shows in the page. A saved search's bell opens the same form for
+// that search.
+func TestAlertFromIssueSentTestFromUI(t *testing.T) {
+	var mu sync.Mutex
+	var got []map[string]any
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		var m map[string]any
+		json.Unmarshal(b, &m)
+		mu.Lock()
+		got = append(got, m)
+		mu.Unlock()
+		w.Write([]byte("ok"))
+	}))
+	defer hook.Close()
+	host := strings.TrimPrefix(hook.URL, "http://")
+	secret := hook.URL + "/services/T0AB/B0CD/s3cr3tPart"
+
+	r := startReelWith(t, t.TempDir(), "--compact-idle", "1s", "--webhook-private")
+	ctx := browser(t)
+	insightSessions(t, r)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var out struct{ Issues []issueJSON }
+		r.api(t, "/api/v1/issues?project=default&days=14", &out)
+		if slicesContainKind(out.Issues, "rage_click") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no rage-click issue after 60s; logs:\n%s", r.logs)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+
+	run(t, ctx, "Alert me on the rage-click issue",
+		append(loginActions(r),
+			chromedp.Click(`[data-testid=nav-issues]`, chromedp.ByQuery),
+			waitFor(visible(`[data-testid=issue-row][data-kind=rage_click] [data-testid=issue-alert]`)),
+			chromedp.Click(`[data-testid=issue-row][data-kind=rage_click] [data-testid=issue-alert]`, chromedp.ByQuery),
+			waitFor(`location.pathname === "/alerts"`),
+			waitFor(visible(`[data-testid=alert-form]`)),
+			waitFor(`document.querySelector('[data-testid=alert-name]').value === "Rage click on /demo/cart.html"`),
+			waitFor(contains(`document.querySelector('[data-testid=alert-watches]').innerText`, "/demo/cart.html")),
+			waitFor(contains(`document.querySelector('[data-testid=alerts-empty]').innerText`, "No alerts yet")),
+			chromedp.SetValue(`[data-testid=alert-threshold]`, "", chromedp.ByQuery),
+			chromedp.SendKeys(`[data-testid=alert-threshold]`, "3", chromedp.ByQuery),
+			chromedp.SendKeys(`[data-testid=alert-webhook]`, secret, chromedp.ByQuery),
+			chromedp.Click(`[data-testid=alert-create]`, chromedp.ByQuery),
+			waitFor(`document.querySelectorAll('[data-testid=alert-row]').length === 1`),
+			waitFor(`!document.querySelector('[data-testid=alert-form]')`),
+			waitFor(contains(`document.querySelector('[data-testid=alert-condition]').innerText`, "rage clicks on /demo/cart.html")),
+			waitFor(contains(`document.querySelector('[data-testid=alert-condition]').innerText`, "≥ 3 sessions in 1 h")),
+			waitFor(contains(`document.querySelector('[data-testid=alert-destination]').innerText`, host)),
+			waitFor(contains(`document.querySelector('[data-testid=alert-deliveries]').innerText`, "none yet")),
+		)...)
+	var page string
+	run(t, ctx, "read the page", chromedp.Evaluate(`document.body.innerText`, &page))
+	if strings.Contains(page, "s3cr3tPart") || strings.Contains(page, "1 sessions") {
+		t.Fatalf("the Alerts page shows the webhook's secret path or “1 sessions”:\n%s", page)
+	}
+
+	run(t, ctx, "Send test",
+		chromedp.Click(`[data-testid=alert-test]`, chromedp.ByQuery),
+		waitFor(visible(`[data-testid=alert-test-result]`)),
+		waitFor(contains(`document.querySelector('[data-testid=alert-test-result]').innerText`, "Test delivered (200)")),
+		waitFor(`document.querySelectorAll('[data-testid=alert-delivery]').length === 1`),
+		waitFor(contains(`document.querySelector('[data-testid=alert-delivery]').innerText`, "Test delivered (200)")),
+	)
+	alertsShot(t, ctx, "alerts.png")
+	mu.Lock()
+	if len(got) != 1 || got[0]["test"] != true || !strings.Contains(got[0]["text"].(string), "test message") || !strings.Contains(got[0]["text"].(string), "Rage click on /demo/cart.html") {
+		t.Fatalf("the receiver got %+v; want one marked test message", got)
+	}
+	mu.Unlock()
+
+	// After a reload the delivery is still listed (it is stored, not page state).
+	run(t, ctx, "reload",
+		chromedp.Reload(),
+		waitFor(`document.querySelectorAll('[data-testid=alert-delivery]').length === 1`),
+		waitFor(contains(`document.querySelector('[data-testid=alert-delivery]').innerText`, "Test delivered (200)")),
+	)
+
+	// A saved search's bell opens the form for that search.
+	req, _ := http.NewRequest("POST", r.URL+"/api/v1/saved-searches", strings.NewReader(`{"project":"default","name":"Checkout visits","query":"visited:/demo/checkout.html","shared":true}`))
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("saving a search: %v %v", res, err)
+	}
+	res.Body.Close()
+	run(t, ctx, "Alert me on a saved search",
+		chromedp.Click(`[data-testid=nav-sessions]`, chromedp.ByQuery),
+		waitFor(visible(`[data-testid=saved-search][data-name="Checkout visits"] [data-testid=saved-alert]`)),
+		chromedp.Click(`[data-testid=saved-search][data-name="Checkout visits"] [data-testid=saved-alert]`, chromedp.ByQuery),
+		waitFor(`location.pathname === "/alerts"`),
+		waitFor(visible(`[data-testid=alert-form]`)),
+		waitFor(`document.querySelector('[data-testid=alert-name]').value === "Checkout visits"`),
+		waitFor(contains(`document.querySelector('[data-testid=alert-watches]').innerText`, "saved search")),
+		chromedp.SendKeys(`[data-testid=alert-webhook]`, secret, chromedp.ByQuery),
+		chromedp.Click(`[data-testid=alert-create]`, chromedp.ByQuery),
+		waitFor(`document.querySelectorAll('[data-testid=alert-row]').length === 2`),
+		waitFor(contains(`document.querySelector('[data-testid=alert-row][data-name="Checkout visits"] [data-testid=alert-condition]').innerText`, "sessions matching “visited:/demo/checkout.html”")),
+	)
+}
+
+func slicesContainKind(issues []issueJSON, kind string) bool {
+	for _, is := range issues {
+		if is.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// alertsShot saves a screenshot into $REEL_E2E_SHOTS (and $REEL_SCREENSHOTS) when set.
+func alertsShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	shoot(t, ctx, name)
+	dir := os.Getenv("REEL_E2E_SHOTS")
+	if dir == "" {
+		return
+	}
+	var png []byte
+	run(t, ctx, "screenshot "+name, chromedp.FullScreenshot(&png, 100))
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

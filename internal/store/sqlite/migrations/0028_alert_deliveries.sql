@@ -1,0 +1,13 @@
+-- The last attempts to post each alert rule's webhook (issue 18): when, whether it was a
+-- "Send test", the receiver's status and why it failed, so the Alerts page can show whether a
+-- rule's destination works. Only the last few per rule are kept (store.DeliveriesKept); they
+-- go with their rule.
+CREATE TABLE alert_deliveries (
+    id      INTEGER PRIMARY KEY,
+    rule_id INTEGER NOT NULL REFERENCES alert_rules(id) ON DELETE CASCADE,
+    at      INTEGER NOT NULL,
+    test    INTEGER NOT NULL DEFAULT 0,
+    status  INTEGER NOT NULL DEFAULT 0,
+    error   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX alert_deliveries_rule ON alert_deliveries (rule_id, id);
