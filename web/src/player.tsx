@@ -1,12 +1,13 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError, type SessionDetail, type ShareLink, type Signals, type Source, type Tab } from "./api";
 import { absolute, clock, duration, urlPath, viewport } from "./format";
-import { isModifiedClick, navigate } from "./router";
 import { CopyButton } from "./copy";
 import { PinButton } from "./saved";
 import { Engine } from "./engine";
 import { archiveMap, type ArchiveMap } from "./archive";
 import { digest, KINDS, MARKED, withFriction, type Digest, type Item } from "./timeline";
+import { SessionNav, isTyping } from "./sessionnav";
+import { Shortcuts } from "./shortcuts";
 import { ConsolePane, ErrorsPane, EventsPane, NetworkPane } from "./panes";
 
 const SPEEDS = [0.5, 1, 2, 4, 8];
@@ -16,10 +17,6 @@ const LIVE_MS = 60_000;
 /** Remembers the moment across the remount a tab switch causes. */
 const switchMoment: { current: number | null } = { current: null };
 
-function isTyping(el: EventTarget | null): boolean {
-  if (!(el instanceof HTMLElement)) return false;
-  return el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
-}
 
 /** Items [ and ] step through: everything but console lines and plain requests. */
 function stops(d: Digest | null): Item[] {
@@ -168,7 +165,6 @@ function Replay({
   const total = Math.max(session.durationMs, e ? e.end() : 0);
   const d = useMemo(() => withFriction(rawDigest, signals?.signals, base), [rawDigest, signals, base]);
 
-  const keyRef = useRef<(e: KeyboardEvent) => void>(() => {});
 
   // One engine per tab; a tab switch keeps the moment.
   useEffect(() => {
@@ -214,7 +210,9 @@ function Replay({
             redigest();
           }, wait);
       },
-      onKey: (ev) => keyRef.current(ev),
+      // Keys pressed inside the replay's frame reach every shortcut listener of the page (the
+      // player's, the list navigation's, the help's) as if pressed outside it.
+      onKey: (ev) => dispatchEvent(new KeyboardEvent("keydown", { key: ev.key, code: ev.code, shiftKey: ev.shiftKey, repeat: ev.repeat, cancelable: true })),
     });
     engineRef.current = en;
     const from = switchMoment.current ?? startAt;
@@ -310,7 +308,6 @@ function Replay({
     };
     window.addEventListener("keydown", onKey);
     window.addEventListener("keyup", onKeyUp);
-    keyRef.current = onKey;
     return () => {
       window.removeEventListener("keydown", onKey);
       window.removeEventListener("keyup", onKeyUp);
@@ -332,19 +329,7 @@ function Replay({
     <>
       <section class="viewer" ref={viewerRef}>
         <div class="viewer-head">
-          {!shared && (
-            <a
-              href="/"
-              class="back"
-              onClick={(ev) => {
-                if (isModifiedClick(ev)) return;
-                ev.preventDefault();
-                navigate("/");
-              }}
-            >
-              ← Sessions
-            </a>
-          )}
+          {!shared && <SessionNav id={session.id} />}
           <span class="muted mono" data-testid="session-id">
             {session.id}
           </span>
@@ -477,6 +462,7 @@ function Replay({
           <CopyButton text={linkHere} label="Copy link" />
           {!shared && <PinButton session={session.id} project={session.projectId} up />}
           {!shared && <ShareButton id={session.id} />}
+          <Shortcuts />
           <button type="button" class="ghost icon" title="Fullscreen (f)" data-testid="fullscreen" onClick={fullscreen}>
             <svg viewBox="0 0 16 16" aria-hidden="true">
               <path d="M2 2h4v1.5H3.5V6H2zM10 2h4v4h-1.5V3.5H10zM2 10h1.5v2.5H6V14H2zM12.5 10H14v4h-4v-1.5h2.5z" />
