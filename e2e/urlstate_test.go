@@ -166,6 +166,20 @@ func TestPlayerStepsThroughTheList(t *testing.T) {
 		chromedp.Click(`[data-testid=prev-session]`, chromedp.ByQuery),
 		shown("s_urllong00001", "1 of 3"),
 	)
+	run(t, ctx, "the Session pane stays open across a reload and Next",
+		chromedp.Click(`[data-testid=pane-session]`, chromedp.ByQuery),
+		waitFor(`new URLSearchParams(location.search).get("pane") === "session"`),
+		chromedp.Reload(),
+		shown("s_urllong00001", "1 of 3"),
+		waitFor(visible(`[data-testid=facts]`)),
+		waitFor(`document.querySelector('[data-testid=pane-session]').getAttribute("aria-selected") === "true"`),
+		chromedp.Click(`[data-testid=next-session]`, chromedp.ByQuery),
+		shown("s_urlmid000001", "2 of 3"),
+		waitFor(visible(`[data-testid=facts]`)),
+		waitFor(contains(`document.querySelector('[data-testid=facts]').innerText`, "alan@example.com")),
+		chromedp.Click(`[data-testid=prev-session]`, chromedp.ByQuery),
+		shown("s_urllong00001", "1 of 3"),
+	)
 	var help string
 	run(t, ctx, "? lists the shortcuts",
 		chromedp.KeyEvent("?"),

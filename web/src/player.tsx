@@ -7,6 +7,7 @@ import { Engine } from "./engine";
 import { archiveMap, type ArchiveMap } from "./archive";
 import { digest, KINDS, MARKED, withFriction, type Digest, type Item } from "./timeline";
 import { SessionNav, isTyping } from "./sessionnav";
+import { navigate } from "./router";
 import { Shortcuts } from "./shortcuts";
 import { ConsolePane, ErrorsPane, EventsPane, NetworkPane } from "./panes";
 
@@ -126,6 +127,12 @@ export function Player({ id, t, source, shared }: { id: string; t: string | null
 }
 
 type PaneName = "events" | "console" | "network" | "errors" | "session";
+const PANES: PaneName[] = ["events", "console", "network", "errors", "session"];
+
+function paneFrom(search: string): PaneName {
+  const p = new URLSearchParams(search).get("pane") as PaneName;
+  return PANES.includes(p) ? p : "events";
+}
 
 function Replay({
   session,
@@ -157,7 +164,16 @@ function Replay({
   const [time, setTime] = useState(startAt || 0);
   const [speed, setSpeed] = useState(1);
   const [skip, setSkip] = useState(true);
-  const [pane, setPane] = useState<PaneName>("events");
+  // The open pane is in the address (?pane=), so a reload or a pasted link opens on it.
+  const [pane, setPaneState] = useState<PaneName>(() => paneFrom(location.search));
+  const setPane = (name: PaneName) => {
+    setPaneState(name);
+    const p = new URLSearchParams(location.search);
+    if (name === "events") p.delete("pane");
+    else p.set("pane", name);
+    const q = p.toString();
+    navigate(location.pathname + (q ? "?" + q : ""), true);
+  };
   const [rawDigest, setD] = useState<Digest | null>(null);
   const base = Date.parse(session.startedAt);
   const live = Date.now() - Date.parse(session.updatedAt || session.endedAt) < LIVE_MS;

@@ -30,7 +30,14 @@ export function SessionNav({ id }: { id: string }) {
     };
   }, [id, fromKey]);
 
-  const open = (sid: string | undefined) => sid && navigate(sessionHref(sid, from));
+  // The next session opens on the same pane (?pane=), so stepping through errors stays on Errors.
+  const href = (sid: string) => {
+    const p = new URLSearchParams(from);
+    const pane = new URLSearchParams(location.search).get("pane");
+    if (pane) p.set("pane", pane);
+    return sessionHref(sid, p);
+  };
+  const open = (sid: string | undefined) => sid && navigate(href(sid));
 
   useEffect(() => {
     const onKey = (ev: KeyboardEvent) => {
@@ -59,12 +66,12 @@ export function SessionNav({ id }: { id: string }) {
         ← Sessions
       </a>
       <a
-        href={n?.prev ? sessionHref(n.prev.id, from) : undefined}
+        href={n?.prev ? href(n.prev.id) : undefined}
         class={"step" + (n?.prev ? "" : " off")}
         aria-disabled={!n?.prev}
         title="Previous session of the list (k)"
         data-testid="prev-session"
-        onClick={n?.prev ? link(sessionHref(n.prev.id, from)) : undefined}
+        onClick={n?.prev ? link(href(n.prev.id)) : undefined}
       >
         ‹ Prev
       </a>
@@ -75,12 +82,12 @@ export function SessionNav({ id }: { id: string }) {
         </span>
       )}
       <a
-        href={n?.next ? sessionHref(n.next.id, from) : undefined}
+        href={n?.next ? href(n.next.id) : undefined}
         class={"step" + (n?.next ? "" : " off")}
         aria-disabled={!n?.next}
         title="Next session of the list (j)"
         data-testid="next-session"
-        onClick={n?.next ? link(sessionHref(n.next.id, from)) : undefined}
+        onClick={n?.next ? link(href(n.next.id)) : undefined}
       >
         Next ›
       </a>
