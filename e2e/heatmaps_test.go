@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,7 @@ func TestHeatmapsPage(t *testing.T) {
 		waitFor(contains(`document.querySelector('[data-testid=heat-empty]').innerText`, "ten minutes after they go quiet")),
 	)
 
-	visit := func(name string, width, height int64, mobile bool, scroll bool) {
+	visit := func(name string, width, height int64, mobile bool, scroll bool, clicks int) {
 		ua := desktopUA
 		if mobile {
 			ua = iPhoneUA
@@ -88,7 +89,7 @@ func TestHeatmapsPage(t *testing.T) {
 			waitFor(`window.Reel && Reel.getSessionId()`),
 			chromedp.Sleep(300 * time.Millisecond),
 		}
-		for range 4 {
+		for range clicks {
 			actions = append(actions, chromedp.Click(`[data-testid=apply-coupon]`, chromedp.ByQuery), chromedp.Sleep(150*time.Millisecond))
 		}
 		if scroll {
@@ -101,8 +102,9 @@ func TestHeatmapsPage(t *testing.T) {
 		)
 		run(t, ctx, name, actions...)
 	}
-	visit("desktop visit", 1280, 800, false, true)
-	visit("phone visit", 390, 844, true, false)
+	// The desktop clicks more, the phone comes last: "All devices" draws over the desktop.
+	visit("desktop visit", 1280, 800, false, true, 5)
+	visit("phone visit", 390, 844, true, false, 4)
 	run(t, ctx, "back to desktop", emulation.ClearDeviceMetricsOverride(), emulation.SetUserAgentOverride(desktopUA))
 
 	// Sessions are analysed when compacted (a second after they go quiet here).
@@ -110,12 +112,12 @@ func TestHeatmapsPage(t *testing.T) {
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		r.api(t, "/api/v1/heatmaps?page="+url.QueryEscape("/demo/cart.html"), &hm)
-		if hm.Clicks >= 8 && hm.Sessions == 2 && hm.Scroll.Views >= 2 || time.Now().After(deadline) {
+		if hm.Clicks >= 9 && hm.Sessions == 2 && hm.Scroll.Views >= 2 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	if hm.Clicks < 8 || hm.Sessions != 2 || hm.Scroll.Views < 2 || len(hm.Elements) == 0 || hm.Elements[0].Selector != `button[data-testid="apply-coupon"]` || hm.Backdrop == nil {
+	if hm.Clicks < 9 || hm.Sessions != 2 || hm.Scroll.Views < 2 || len(hm.Elements) == 0 || hm.Elements[0].Selector != `button[data-testid="apply-coupon"]` || hm.Backdrop == nil {
 		var list struct {
 			Sessions []struct {
 				ID, Device, CompactedAt string
@@ -151,6 +153,26 @@ func TestHeatmapsPage(t *testing.T) {
 	// The phone's layout puts the button elsewhere; the heat follows it.
 	if phone.FrameWidth >= desk.FrameWidth || phone.Left == desk.Left && phone.Top == desk.Top {
 		t.Errorf("phone backdrop %+v looks like the desktop one %+v", phone, desk)
+	}
+	// Every device is drawn over the desktop's layout (most clicks), not the phone's (last), and
+	// the page says so.
+	if all.FrameWidth != desk.FrameWidth {
+		t.Errorf("all devices drawn over a %d px wide page, want the desktop's %d px (the phone's is %d)", all.FrameWidth, desk.FrameWidth, phone.FrameWidth)
+	}
+	var note string
+	var suggested []string
+	run(t, ctx, "the backdrop's device and the page suggestions",
+		chromedp.Navigate(r.URL+"/heatmaps?page="+url.QueryEscape("/demo/cart.html")),
+		waitFor(visible(`[data-testid=heat-backdrop-device]`)),
+		chromedp.Evaluate(`document.querySelector('.heat-backdrop').innerText`, &note),
+		waitFor(`document.querySelectorAll('[data-testid=heat-pages] option').length >= 2`),
+		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid=heat-pages] option')].map(o => o.value)`, &suggested),
+	)
+	if !strings.Contains(note, "Over a desktop view of /demo/cart.html") {
+		t.Errorf("backdrop note = %q, want it to say it is a desktop view", note)
+	}
+	if !slices.Contains(suggested, "/demo/cart.html") || !slices.Contains(suggested, "/demo/") {
+		t.Errorf("page suggestions = %v, want the cart and the home page, both clicked", suggested)
 	}
 	var count string
 	run(t, ctx, "click counts", chromedp.Evaluate(`document.querySelector('[data-testid=heat-count]').innerText`, &count))

@@ -25,6 +25,7 @@ type index interface {
 	insightIndex
 	alertIndex
 	heatmapIndex
+	facetIndex
 	savedSearchIndex
 	playlistIndex
 	shareIndex
@@ -48,6 +49,7 @@ type API struct {
 	insights  insightIndex
 	alerts    alertIndex
 	heatmaps  heatmapIndex
+	facets    facetIndex
 	searches  savedSearchIndex
 	playlists playlistIndex
 	shares    shareIndex
@@ -73,7 +75,7 @@ func (a *API) SetClock(now func() time.Time) { a.now = now }
 // New returns the API. cache resolves the content markers in stored events; erasure shares it
 // so it can forget what it deleted.
 func New(idx index, b blobs, a *auth.Auth, log *slog.Logger, cache *layout.Cache, e eraser) *API {
-	return &API{sessions: idx, events: idx, projects: idx, insights: idx, alerts: idx, heatmaps: idx, searches: idx,
+	return &API{sessions: idx, events: idx, projects: idx, insights: idx, alerts: idx, heatmaps: idx, facets: idx, searches: idx,
 		playlists: idx, shares: idx, archives: idx, tokens: idx, auditLog: idx, audit: audit.New(idx, log, audit.Options{}),
 		users: idx, blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
 }

@@ -47,6 +47,7 @@ type backdropJSON struct {
 	SessionID string `json:"sessionId"`
 	Tab       string `json:"tab"`
 	Path      string `json:"path"`
+	Device    string `json:"device"` // with every device: the one with the most clicks
 	At        int64  `json:"at"`
 	StartedAt int64  `json:"sessionStartedAt"`
 	// URL opens the page view in the player.
@@ -178,7 +179,7 @@ func (a *API) Heatmaps(w http.ResponseWriter, r *http.Request) error {
 	var backdrop *backdropJSON
 	if b := hm.Backdrop; b != nil {
 		m := moment(b.SessionID, b.At, b.SessionStarted)
-		backdrop = &backdropJSON{SessionID: b.SessionID, Tab: b.Tab, Path: b.Path, At: m.At, StartedAt: b.SessionStarted.UnixMilli(), URL: m.URL}
+		backdrop = &backdropJSON{SessionID: b.SessionID, Tab: b.Tab, Path: b.Path, Device: b.Device, At: m.At, StartedAt: b.SessionStarted.UnixMilli(), URL: m.URL}
 	}
 	device := q.Device
 	if device == "" {

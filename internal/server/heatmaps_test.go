@@ -39,6 +39,7 @@ type heatmapJSON struct {
 		At               int64
 		SessionStartedAt int64
 		URL              string
+		Device           string
 	}
 }
 
@@ -93,9 +94,27 @@ func TestHeatmapsFromCompactedSessions(t *testing.T) {
 		hm.Scroll.Reached[8].Views != 1 || hm.Scroll.Reached[9].Views != 0 {
 		t.Errorf("scroll = %+v, want 2 views, both past 30%%, one past 80%%", hm.Scroll)
 	}
-	if b := hm.Backdrop; b == nil || b.SessionID != "s_heat_phone" || b.Path != "/demo/cart.html" || b.At != t0+61_000 || b.Tab != "tab_000001" ||
-		!strings.HasPrefix(b.URL, "/sessions/s_heat_phone?t=") {
-		t.Errorf("backdrop = %+v, want the phone's cart view at its last click", hm.Backdrop)
+	// Every device: drawn over the desktop's view (2 of the 3 clicks), not the phone's, which
+	// came last.
+	if b := hm.Backdrop; b == nil || b.SessionID != "s_heat_desk" || b.Device != "desktop" || b.Path != "/demo/cart.html" || b.Tab != "tab_000001" ||
+		!strings.HasPrefix(b.URL, "/sessions/s_heat_desk?t=") {
+		t.Errorf("backdrop = %+v, want the desktop's cart view", hm.Backdrop)
+	}
+	_, hm = s.heatmap(t, url.Values{"page": {"/demo/cart*"}, "device": {"mobile"}})
+	if b := hm.Backdrop; b == nil || b.SessionID != "s_heat_phone" || b.Device != "mobile" || b.At != t0+61_000 {
+		t.Errorf("phone backdrop = %+v, want the phone's cart view at its last click", hm.Backdrop)
+	}
+	// The pages with heat, for the page picker's suggestions: the cart in two sessions first.
+	var pages struct {
+		Pages []struct {
+			Path     string
+			Sessions int
+		}
+	}
+	r = do(t, http.DefaultClient, "GET", s.srv.URL+"/api/v1/heatmaps/pages", nil, "Authorization", "Bearer "+adminToken)
+	if err := json.Unmarshal(r.Body, &pages); r.Status != 200 || err != nil || len(pages.Pages) != 2 ||
+		pages.Pages[0].Path != "/demo/cart.html" || pages.Pages[0].Sessions != 2 || pages.Pages[1].Path != "/demo/" || pages.Pages[1].Sessions != 1 {
+		t.Errorf("heat pages = %d %s, want the cart (2 sessions) then the home page (1)", r.Status, r.Body)
 	}
 
 	_, hm = s.heatmap(t, url.Values{"page": {"https://shop.example/demo/cart.html"}, "device": {"desktop"}})

@@ -158,7 +158,7 @@ func TestProjectAccess(t *testing.T) {
 		"/api/v1/sessions/s_access00001", "/api/v1/sessions/s_access00001/events", "/api/v1/sessions/s_access00001/tabs",
 		"/api/v1/sessions/s_access00001/signals", "/api/v1/sessions?project=default", "/api/v1/issues?project=default",
 		"/api/v1/heatmaps?project=default&page=/", "/api/v1/alerts?project=default", "/api/v1/saved-searches?project=default",
-		"/api/v1/playlists?project=default",
+		"/api/v1/playlists?project=default", "/api/v1/countries?project=default", "/api/v1/heatmaps/pages?project=default",
 	} {
 		if r := inShop.do("GET", path, ""); r.Status != 200 {
 			t.Errorf("shop viewer GET %s = %d %s, want 200", path, r.Status, r.Body)

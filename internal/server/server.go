@@ -93,6 +93,8 @@ func Table(c Components) []Route {
 		{"GET /api/v1/issues", auth.View, h(a.Issues)},
 		{"POST /api/v1/funnels", auth.View, h(a.Funnel)},
 		{"GET /api/v1/heatmaps", auth.View, h(a.Heatmaps)},
+		{"GET /api/v1/heatmaps/pages", auth.View, h(a.HeatPages)},
+		{"GET /api/v1/countries", auth.View, h(a.Countries)},
 
 		{"GET /api/v1/alerts", auth.View, h(a.ListAlerts)},
 		{"POST /api/v1/alerts", auth.Manage, h(a.CreateAlert)},

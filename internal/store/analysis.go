@@ -123,6 +123,7 @@ type Backdrop struct {
 	SessionID      string
 	Tab            string
 	Path           string
+	Device         string // the session's device type; with every device, the one with the most clicks
 	At             time.Time
 	SessionStarted time.Time
 }

@@ -248,6 +248,7 @@ type Index interface {
 	Shares
 	Maintenance
 	Mover
+	Facets
 }
 
 // Maintenance is the housekeeping a backend does after deletions: Optimize refreshes planner

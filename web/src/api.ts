@@ -122,7 +122,7 @@ export interface Heatmap {
   /** reached[k]: page views that saw at least k×10% of the page (k = 0…10). */
   scroll: { views: number; reached: { depth: number; views: number; share: number }[] };
   /** A recent view of the page to draw over: its session, tab and a moment it was on screen. */
-  backdrop: { sessionId: string; tab: string; path: string; at: number; sessionStartedAt: number; url: string } | null;
+  backdrop: { sessionId: string; tab: string; path: string; device: string; at: number; sessionStartedAt: number; url: string } | null;
 }
 
 export interface Share {
@@ -246,6 +246,10 @@ export const api = {
       "/funnels?" + new URLSearchParams({ project, days: String(days) }).toString(),
       { steps: steps.map((path) => ({ path })) },
     ),
+  countries: (project: string) =>
+    request<{ countries: { code: string; sessions: number }[] }>("GET", "/countries?project=" + encodeURIComponent(project)),
+  heatPages: (project: string) =>
+    request<{ pages: { path: string; sessions: number }[] }>("GET", "/heatmaps/pages?project=" + encodeURIComponent(project)),
   heatmap: (q: { project: string; page: string; device: string; from: string; to: string }) =>
     request<Heatmap>("GET", "/heatmaps?" + new URLSearchParams(Object.entries(q).filter(([, v]) => v)).toString()),
   share: (id: string, hours: number) =>

@@ -73,11 +73,6 @@ const DROPDOWNS: { field: string; label: string; choices: Choice[] }[] = [
     choices: [["Desktop", "desktop"], ["Mobile", "mobile"], ["Tablet", "tablet"]],
   },
   {
-    field: "country",
-    label: "Country",
-    choices: ["US", "GB", "DE", "FR", "NL", "ES", "IT", "CA", "BR", "IN", "JP", "AU"].map((c) => [c, c] as Choice),
-  },
-  {
     field: "duration",
     label: "Duration",
     choices: [["Under 10s", "<10s"], ["Over 30s", ">30s"], ["Over 2m", ">2m"], ["Over 10m", ">10m"]],
@@ -91,7 +86,13 @@ function daysAgo(n: number, now = Date.now()): string {
 
 const RANGES: Choice[] = [["Today", "0"], ["Last 7 days", "7"], ["Last 30 days", "30"], ["Last 90 days", "90"]];
 
-export const SORTS: Choice[] = [["Newest first", "recent"], ["Longest first", "longest"], ["Most errors first", "errors"], ["Most interesting first", "interesting"]];
+export const SORTS: Choice[] = [
+  ["Newest first", "recent"],
+  ["Longest first", "longest"],
+  ["Most errors first", "errors"],
+  ["Most friction first", "friction"],
+  ["Most interesting first", "interesting"],
+];
 
 /** The Order dropdown: sort: in the query, since that is what a saved search keeps. */
 export function SortSelect({ query, apply }: { query: string; apply: (q: string) => void }) {
@@ -116,8 +117,16 @@ export function SortSelect({ query, apply }: { query: string; apply: (q: string)
   );
 }
 
-export function FilterBar({ query, apply }: { query: string; apply: (q: string) => void }) {
+/**
+ * The filter bar. countries are the ones present in the project's sessions (GET
+ * /api/v1/countries): the Country dropdown lists those, and is left out when there are none (no
+ * country source is configured) unless the query already has a country: term.
+ */
+export function FilterBar({ query, apply, countries = [] }: { query: string; apply: (q: string) => void; countries?: string[] }) {
   const ts = terms(query);
+  const dropdowns = DROPDOWNS.slice();
+  if (countries.length > 0 || termValue(query, "country"))
+    dropdowns.splice(2, 0, { field: "country", label: "Country", choices: countries.map((c) => [c, c] as Choice) });
   const after = termValue(query, "after");
   const range = RANGES.find(([, n]) => daysAgo(Number(n)) === after)?.[1] || (after ? "custom" : "");
   return (
@@ -136,7 +145,7 @@ export function FilterBar({ query, apply }: { query: string; apply: (q: string) 
           </button>
         ))}
       </div>
-      {DROPDOWNS.map((d) => {
+      {dropdowns.map((d) => {
         const v = termValue(query, d.field);
         const known = d.choices.some(([, c]) => c.toLowerCase() === v.toLowerCase());
         return (

@@ -56,6 +56,20 @@ export function Heatmaps({ loc }: { loc: URL }) {
   const [loading, setLoading] = useState(false);
 
   useEffect(() => setDraft(page), [page]);
+  // The recorded pages with heat, offered as suggestions while typing the path.
+  const [pages, setPages] = useState<{ path: string; sessions: number }[]>([]);
+  useEffect(() => {
+    setPages([]);
+    if (!project) return;
+    let live = true;
+    api.heatPages(project).then(
+      (r) => live && setPages(r.pages),
+      () => {},
+    );
+    return () => {
+      live = false;
+    };
+  }, [project]);
   useEffect(() => {
     setData(null);
     setError("");
@@ -107,9 +121,18 @@ export function Heatmaps({ loc }: { loc: URL }) {
           aria-label="Page"
           placeholder="/pricing or /blog/*"
           data-testid="heat-page"
+          list="heat-pages"
+          autoComplete="off"
           value={draft}
           onInput={(e) => setDraft(e.currentTarget.value)}
         />
+        <datalist id="heat-pages" data-testid="heat-pages">
+          {pages.map((p) => (
+            <option value={p.path}>
+              {p.sessions} {p.sessions === 1 ? "session" : "sessions"}
+            </option>
+          ))}
+        </datalist>
         <button type="submit" class="primary" data-testid="heat-show">
           Show
         </button>
@@ -157,7 +180,7 @@ export function Heatmaps({ loc }: { loc: URL }) {
           </p>
         </section>
       )}
-      {data && !empty && <HeatView data={data} mode={mode} />}
+      {data && !empty && <HeatView data={data} mode={mode} allDevices={device === "all"} />}
     </main>
   );
 }
@@ -169,7 +192,7 @@ interface Placed {
 }
 
 /** The replayed backdrop with the heat painted over it, and the legend beside it. */
-function HeatView({ data, mode }: { data: Heatmap; mode: "click" | "scroll" }) {
+function HeatView({ data, mode, allDevices }: { data: Heatmap; mode: "click" | "scroll"; allDevices: boolean }) {
   const stage = useRef<HTMLDivElement>(null);
   const [replayer, setReplayer] = useState<Replayer | null>(null);
   const [status, setStatus] = useState<"loading" | "ready" | "none" | "error">("loading");
@@ -266,7 +289,11 @@ function HeatView({ data, mode }: { data: Heatmap; mode: "click" | "scroll" }) {
       <div class="heat-stage-wrap">
         {b && (
           <p class="muted heat-backdrop">
-            Over a view of <code>{b.path}</code> ·{" "}
+            Over a {b.device ? b.device + " " : ""}view of <code>{b.path}</code>
+            {allDevices && b.device && (
+              <span data-testid="heat-backdrop-device"> (the device with the most clicks; pick a device to see its own layout)</span>
+            )}{" "}
+            ·{" "}
             <Link href={b.url} data-testid="heat-backdrop-link">
               watch it
             </Link>

@@ -148,7 +148,7 @@ function App() {
     const id = decodeURIComponent(m[1]);
     page = <Player key={id} id={id} t={loc.searchParams.get("t")} source={sessionSource(id)} />;
   } else if (path === "/" || path === "/sessions" || path === "/sessions/") {
-    page = <Sessions />;
+    page = <Sessions loc={loc} />;
   } else if (path === "/playlists" || path === "/playlists/") {
     page = <Playlists loc={loc} />;
   } else if (/^\/playlists\/\d+\/?$/.test(path)) {

@@ -1,12 +1,14 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError, type SessionDetail, type ShareLink, type Signals, type Source, type Tab } from "./api";
 import { absolute, clock, duration, urlPath, viewport } from "./format";
-import { isModifiedClick, navigate } from "./router";
 import { CopyButton } from "./copy";
 import { PinButton } from "./saved";
 import { Engine } from "./engine";
 import { archiveMap, type ArchiveMap } from "./archive";
 import { digest, KINDS, MARKED, withFriction, type Digest, type Item } from "./timeline";
+import { SessionNav, isTyping } from "./sessionnav";
+import { navigate } from "./router";
+import { Shortcuts } from "./shortcuts";
 import { ConsolePane, ErrorsPane, EventsPane, NetworkPane } from "./panes";
 import { loadError } from "./loaderror";
 
@@ -17,10 +19,6 @@ const LIVE_MS = 60_000;
 /** Remembers the moment across the remount a tab switch causes. */
 const switchMoment: { current: number | null } = { current: null };
 
-function isTyping(el: EventTarget | null): boolean {
-  if (!(el instanceof HTMLElement)) return false;
-  return el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
-}
 
 /** Items [ and ] step through: everything but console lines and plain requests. */
 function stops(d: Digest | null): Item[] {
@@ -120,6 +118,12 @@ export function Player({ id, t, source, shared }: { id: string; t: string | null
 }
 
 type PaneName = "events" | "console" | "network" | "errors" | "session";
+const PANES: PaneName[] = ["events", "console", "network", "errors", "session"];
+
+function paneFrom(search: string): PaneName {
+  const p = new URLSearchParams(search).get("pane") as PaneName;
+  return PANES.includes(p) ? p : "events";
+}
 
 function Replay({
   session,
@@ -151,7 +155,16 @@ function Replay({
   const [time, setTime] = useState(startAt || 0);
   const [speed, setSpeed] = useState(1);
   const [skip, setSkip] = useState(true);
-  const [pane, setPane] = useState<PaneName>("events");
+  // The open pane is in the address (?pane=), so a reload or a pasted link opens on it.
+  const [pane, setPaneState] = useState<PaneName>(() => paneFrom(location.search));
+  const setPane = (name: PaneName) => {
+    setPaneState(name);
+    const p = new URLSearchParams(location.search);
+    if (name === "events") p.delete("pane");
+    else p.set("pane", name);
+    const q = p.toString();
+    navigate(location.pathname + (q ? "?" + q : ""), true);
+  };
   const [rawDigest, setD] = useState<Digest | null>(null);
   const base = Date.parse(session.startedAt);
   const live = Date.now() - Date.parse(session.updatedAt || session.endedAt) < LIVE_MS;
@@ -159,7 +172,6 @@ function Replay({
   const total = Math.max(session.durationMs, e ? e.end() : 0);
   const d = useMemo(() => withFriction(rawDigest, signals?.signals, base), [rawDigest, signals, base]);
 
-  const keyRef = useRef<(e: KeyboardEvent) => void>(() => {});
 
   // One engine per tab; a tab switch keeps the moment.
   useEffect(() => {
@@ -205,7 +217,9 @@ function Replay({
             redigest();
           }, wait);
       },
-      onKey: (ev) => keyRef.current(ev),
+      // Keys pressed inside the replay's frame reach every shortcut listener of the page (the
+      // player's, the list navigation's, the help's) as if pressed outside it.
+      onKey: (ev) => dispatchEvent(new KeyboardEvent("keydown", { key: ev.key, code: ev.code, shiftKey: ev.shiftKey, repeat: ev.repeat, cancelable: true })),
     });
     engineRef.current = en;
     const from = switchMoment.current ?? startAt;
@@ -301,7 +315,6 @@ function Replay({
     };
     window.addEventListener("keydown", onKey);
     window.addEventListener("keyup", onKeyUp);
-    keyRef.current = onKey;
     return () => {
       window.removeEventListener("keydown", onKey);
       window.removeEventListener("keyup", onKeyUp);
@@ -323,19 +336,7 @@ function Replay({
     <>
       <section class="viewer" ref={viewerRef}>
         <div class="viewer-head">
-          {!shared && (
-            <a
-              href="/"
-              class="back"
-              onClick={(ev) => {
-                if (isModifiedClick(ev)) return;
-                ev.preventDefault();
-                navigate("/");
-              }}
-            >
-              ← Sessions
-            </a>
-          )}
+          {!shared && <SessionNav id={session.id} />}
           <span class="muted mono" data-testid="session-id">
             {session.id}
           </span>
@@ -468,6 +469,7 @@ function Replay({
           <CopyButton text={linkHere} label="Copy link" />
           {!shared && <PinButton session={session.id} project={session.projectId} up />}
           {!shared && <ShareButton id={session.id} />}
+          <Shortcuts />
           <button type="button" class="ghost icon" title="Fullscreen (f)" data-testid="fullscreen" onClick={fullscreen}>
             <svg viewBox="0 0 16 16" aria-hidden="true">
               <path d="M2 2h4v1.5H3.5V6H2zM10 2h4v4h-1.5V3.5H10zM2 10h1.5v2.5H6V14H2zM12.5 10H14v4h-4v-1.5h2.5z" />

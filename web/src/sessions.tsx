@@ -7,7 +7,8 @@ import { CopyButton } from "./copy";
 import { FilterBar, SortSelect } from "./filterbar";
 import { PinButton, SavedBar, savedApi } from "./saved";
 import { Preview } from "./preview";
-import { storedProject, storeProject } from "./nav";
+import { useProjects, withParam } from "./nav";
+import { listParams, sessionHref } from "./listnav";
 
 const PAGE = 50;
 const REFRESH_MS = 5000;
@@ -26,53 +27,64 @@ function merge(fresh: Session[], shown: Session[]): Session[] {
   return fresh.concat(rest);
 }
 
-export function Sessions() {
-  const [projects, setProjects] = useState<Project[] | null>(null);
-  const [project, setProject] = useState<string>("");
+/** The pages of 50 a reload restores at once: the API's largest page is 200 sessions. */
+const MAX_RESTORED_PAGES = 4;
+
+/**
+ * The sessions list. Its state lives in the page URL (q: the query with its sort: term,
+ * project, pages: how many pages were loaded), so Back/Forward, reload and a pasted link show
+ * the same list; ?saved= (alert links) opens a saved search and rewrites the URL to its query.
+ */
+export function Sessions({ loc }: { loc: URL }) {
+  const sp = loc.searchParams;
+  const query = sp.get("q")?.trim() || "";
+  const { projects, project, error: projectsError } = useProjects(sp.get("project"));
+  const wantPages = Math.max(1, Math.min(MAX_RESTORED_PAGES, Math.floor(Number(sp.get("pages")) || 1)));
   const [sessions, setSessions] = useState<Session[] | null>(null);
   const [cursor, setCursor] = useState<string | undefined>(undefined);
-  const [pagesLoaded, setPagesLoaded] = useState(1);
+  const [pagesLoaded, setPagesLoaded] = useState(wantPages);
   const [error, setError] = useState("");
   const [loadingMore, setLoadingMore] = useState(false);
   const [now, setNow] = useState(Date.now());
-  // The filter and order go to the API (docs/search.md), so they apply to every session; the
-  // order is sort: in the query, so a saved search keeps it. ?q= and ?saved= (alert links) open
-  // the page on a query.
-  const [query, setQuery] = useState(() => new URLSearchParams(location.search).get("q")?.trim() || "");
-  const [draft, setDraft] = useState(query);
+  const [draft, setDraft] = useState(query ? query + " " : "");
   const [count, setCount] = useState<{ n: number; more: boolean } | null>(null);
-  const pagesRef = useRef(1);
+  const pagesRef = useRef(wantPages);
   pagesRef.current = pagesLoaded;
 
+  // The URL is the list: when it changes (Back, Forward, a filter click), the box and the pages
+  // follow it.
+  const listKey = JSON.stringify([project, query]);
+  const prevKey = useRef<string | null>(null);
   useEffect(() => {
-    api.projects().then(
-      (r) => {
-        setProjects(r.projects);
-        const stored = storedProject();
-        const known = (id: string) => r.projects.some((x) => x.id === id);
-        setProject((p) => (p && known(p) ? p : known(stored) ? stored : r.projects[0] ? r.projects[0].id : ""));
-      },
-      (err) => {
-        if (!(err instanceof ApiError && err.status === 401)) setError(err.message);
-        setProjects([]);
-      },
-    );
-  }, []);
+    setDraft(query ? query + " " : "");
+    if (projects === null) return;
+    const was = prevKey.current;
+    prevKey.current = listKey;
+    if (was === null || was === listKey) return;
+    setSessions(null);
+    setPagesLoaded(1);
+    pagesRef.current = 1;
+    setCursor(undefined);
+    setCount(null);
+  }, [listKey, projects === null]);
 
   // First page now and every few seconds, so sessions appear while someone
-  // clicks through the demo; paused while the tab is hidden.
+  // clicks through the demo; paused while the tab is hidden. A restored list (pages=N) asks for
+  // its N pages in one request.
   useEffect(() => {
     if (projects === null) return;
     let live = true;
     let timer = 0;
     const load = async () => {
       try {
-        const r = await api.sessions({ project: project || undefined, limit: PAGE, q: query });
+        const n = pagesRef.current;
+        const r = await api.sessions({ project: project || undefined, limit: PAGE * Math.min(n, MAX_RESTORED_PAGES), q: query });
         if (!live) return;
         if (typeof r.count === "number") setCount({ n: r.count, more: !!r.countIsLowerBound });
         setError("");
-        setSessions((shown) => (shown && pagesRef.current > 1 ? merge(r.sessions, shown) : r.sessions));
-        if (pagesRef.current === 1) setCursor(r.nextCursor);
+        setSessions((shown) => (shown && n > 1 ? merge(r.sessions, shown) : r.sessions));
+        // The answer covers every loaded page up to MAX_RESTORED_PAGES, so its cursor is the next one.
+        if (n <= MAX_RESTORED_PAGES) setCursor(r.nextCursor);
         setNow(Date.now());
       } catch (err) {
         if (!live) return;
@@ -103,7 +115,11 @@ export function Sessions() {
         return (shown || []).concat(r.sessions.filter((s) => !have.has(s.id)));
       });
       setCursor(r.nextCursor);
-      setPagesLoaded((n) => n + 1);
+      const n = pagesLoaded + 1;
+      setPagesLoaded(n);
+      pagesRef.current = n;
+      // Replaced, not pushed: Back leaves the list instead of unloading a page at a time.
+      navigate(withParam(loc, "pages", n > 1 ? String(Math.min(n, MAX_RESTORED_PAGES)) : null), true);
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 401)) setError(err instanceof Error ? err.message : String(err));
     }
@@ -111,34 +127,55 @@ export function Sessions() {
   };
 
   const current = projects?.find((p) => p.id === project) || projects?.[0];
-  function resetPages() {
-    setSessions(null);
-    setPagesLoaded(1);
-    setCursor(undefined);
-    setCount(null);
+  // The list a session row opens into: the player goes back to it and steps through it.
+  const from = listParams(loc.search);
+  if (project) from.set("project", project);
+  /** Runs a query: a new history entry, so Back returns to the previous one. */
+  function go(next: string, proj = project) {
+    const p = new URLSearchParams(loc.search);
+    p.delete("pages");
+    p.delete("saved");
+    if (next) p.set("q", next);
+    else p.delete("q");
+    if (proj && (proj !== project || sp.has("project"))) p.set("project", proj);
+    const s = p.toString();
+    navigate("/" + (s ? "?" + s : ""));
   }
   // A click in the filter bar rewrites the query text and runs it; the box keeps a trailing space
   // so typing goes on after the last term.
   function apply(next: string) {
     next = next.trim();
     setDraft(next ? next + " " : "");
-    if (next !== query) {
-      setQuery(next);
-      resetPages();
-    }
+    if (next !== query) go(next);
   }
   useEffect(() => {
-    const id = new URLSearchParams(location.search).get("saved");
+    const id = sp.get("saved");
     if (!id || !/^\d+$/.test(id)) return;
     savedApi.get(id).then(
       (s) => {
-        setProject(s.project);
-        apply(s.query);
+        const p = new URLSearchParams();
+        if (s.query.trim()) p.set("q", s.query.trim());
+        p.set("project", s.project);
+        navigate("/?" + p.toString(), true);
         savedApi.visit(s.id).catch(() => {});
       },
       (err) => !(err instanceof ApiError && err.status === 401) && setError(err.message),
     );
   }, []);
+  const shownError = error || projectsError;
+  const [countries, setCountries] = useState<string[]>([]);
+  useEffect(() => {
+    setCountries([]);
+    if (!project) return;
+    let live = true;
+    api.countries(project).then(
+      (r) => live && setCountries(r.countries.map((c) => c.code)),
+      () => {},
+    );
+    return () => {
+      live = false;
+    };
+  }, [project]);
 
   return (
     <main class="page">
@@ -154,17 +191,15 @@ export function Sessions() {
           class="filter"
           onSubmit={(e) => {
             e.preventDefault();
-            if (draft.trim() !== query) {
-              setQuery(draft.trim());
-              resetPages();
-            }
+            if (draft.trim() !== query) go(draft.trim());
           }}
         >
           <input
             type="search"
             data-testid="filter"
             aria-label="Filter sessions"
-            placeholder="Filter: visited:/checkout errors:>0 user:*"
+            placeholder="Filter: visited:/checkout errors:>0"
+            title="Search sessions: visited:/checkout errors:>0 browser:firefox user:* (docs/search.md)"
             value={draft}
             onInput={(e) => setDraft(e.currentTarget.value)}
           />
@@ -175,13 +210,7 @@ export function Sessions() {
           <select
             aria-label="Project"
             value={project}
-            onChange={(e) => {
-              setProject(e.currentTarget.value);
-              storeProject(e.currentTarget.value);
-              setSessions(null);
-              setPagesLoaded(1);
-              setCursor(undefined);
-            }}
+            onChange={(e) => go(query, e.currentTarget.value)}
           >
             {projects.map((p) => (
               <option value={p.id}>{p.name}</option>
@@ -197,19 +226,19 @@ export function Sessions() {
           </details>
         )}
       </div>
-      <FilterBar query={query} apply={apply} />
+      <FilterBar query={query} apply={apply} countries={countries} />
       {project && <SavedBar project={project} query={query} run={(s) => apply(s.query)} />}
-      {error && <p class="error banner">{error}</p>}
-      {sessions === null && !error && <p class="muted loading">Loading sessions…</p>}
-      {sessions && sessions.length === 0 && !error && !query && <Empty project={current} />}
-      {sessions && sessions.length === 0 && !error && query && (
+      {shownError && <p class="error banner">{shownError}</p>}
+      {sessions === null && !shownError && <p class="muted loading">Loading sessions…</p>}
+      {sessions && sessions.length === 0 && !shownError && !query && <Empty project={current} />}
+      {sessions && sessions.length === 0 && !shownError && query && (
         <p class="muted loading" data-testid="no-match">
           No session matches <code>{query}</code>.
         </p>
       )}
       {sessions && sessions.length > 0 && (
         <>
-          <SessionTable sessions={sessions} now={now} extra={(s) => <PinButton session={s.id} project={s.projectId} />} />
+          <SessionTable sessions={sessions} now={now} from={from} extra={(s) => <PinButton session={s.id} project={s.projectId} />} />
           <div class="more">
             {cursor ? (
               <button type="button" data-testid="load-more" onClick={loadMore} disabled={loadingMore}>
@@ -231,9 +260,12 @@ export function SessionTable({
   now,
   extra,
   extraHead,
+  from,
 }: {
   sessions: Session[];
   now: number;
+  /** The list the rows belong to, carried into the player (listnav.ts). */
+  from?: URLSearchParams;
   extra?: (s: Session) => ComponentChildren;
   extraHead?: string;
 }) {
@@ -259,7 +291,7 @@ export function SessionTable({
         </thead>
         <tbody>
           {sessions.map((s) => (
-            <Row key={s.id} s={s} now={now} extra={extra && extra(s)} />
+            <Row key={s.id} s={s} now={now} from={from} extra={extra && extra(s)} />
           ))}
         </tbody>
       </table>
@@ -267,8 +299,8 @@ export function SessionTable({
   );
 }
 
-function Row({ s, now, extra }: { s: Session; now: number; extra?: ComponentChildren }) {
-  const href = "/sessions/" + encodeURIComponent(s.id);
+function Row({ s, now, extra, from }: { s: Session; now: number; extra?: ComponentChildren; from?: URLSearchParams }) {
+  const href = sessionHref(s.id, from || new URLSearchParams());
   const open = (e: MouseEvent) => {
     if (e.metaKey || e.ctrlKey || e.button === 1) {
       window.open(href, "_blank", "noopener");

@@ -159,7 +159,7 @@ func (db *DB) Heatmap(ctx context.Context, q store.HeatmapQuery) (store.Heatmap,
 	// The rows of the matching pages whose times meet the window, clicks then views, each in
 	// recorded order.
 	pattern := likePattern(clean(q.Page))
-	rows, err := db.pool.Query(ctx, `SELECT h.session_id, p.path, c.tab, c.at, c.selector, c.x, c.y, c.page_x, c.page_y
+	rows, err := db.pool.Query(ctx, `SELECT h.session_id, h.device, p.path, c.tab, c.at, c.selector, c.x, c.y, c.page_x, c.page_y
 		FROM heat_pages p JOIN heat h ON h.page_id = p.id JOIN heat_clicks c ON c.page_id = h.page_id AND c.session_id = h.session_id
 		WHERE p.project_id = $1 AND p.path LIKE $2 AND h.last_at >= $3 AND h.first_at < $4 AND ($5 = '' OR h.device = $5)
 			AND c.at >= $3 AND c.at < $4
@@ -169,19 +169,19 @@ func (db *DB) Heatmap(ctx context.Context, q store.HeatmapQuery) (store.Heatmap,
 	}
 	agg := store.NewHeatAggregator(q.Bins)
 	for rows.Next() {
-		var id, path string
+		var id, device, path string
 		var c heatClick
-		if err := rows.Scan(&id, &path, &c.tab, &c.at, &c.selector, &c.x, &c.y, &c.pageX, &c.pageY); err != nil {
+		if err := rows.Scan(&id, &device, &path, &c.tab, &c.at, &c.selector, &c.x, &c.y, &c.pageX, &c.pageY); err != nil {
 			rows.Close()
 			return out, fmt.Errorf("postgres: heatmap: %w", err)
 		}
-		agg.Click(id, path, c.tab, c.at, c.selector, c.x, c.y, c.pageX, c.pageY)
+		agg.Click(id, device, path, c.tab, c.at, c.selector, c.x, c.y, c.pageX, c.pageY)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return out, fmt.Errorf("postgres: heatmap: %w", err)
 	}
-	rows, err = db.pool.Query(ctx, `SELECT h.session_id, p.path, v.tab, v.at, v.seen_at, v.depth
+	rows, err = db.pool.Query(ctx, `SELECT h.session_id, h.device, p.path, v.tab, v.at, v.seen_at, v.depth
 		FROM heat_pages p JOIN heat h ON h.page_id = p.id JOIN heat_views v ON v.page_id = h.page_id AND v.session_id = h.session_id
 		WHERE p.project_id = $1 AND p.path LIKE $2 AND h.last_at >= $3 AND h.first_at < $4 AND ($5 = '' OR h.device = $5)
 			AND v.at >= $3 AND v.at < $4
@@ -190,13 +190,13 @@ func (db *DB) Heatmap(ctx context.Context, q store.HeatmapQuery) (store.Heatmap,
 		return out, fmt.Errorf("postgres: heatmap: %w", err)
 	}
 	for rows.Next() {
-		var id, path string
+		var id, device, path string
 		var v heatView
-		if err := rows.Scan(&id, &path, &v.tab, &v.at, &v.seen, &v.depth); err != nil {
+		if err := rows.Scan(&id, &device, &path, &v.tab, &v.at, &v.seen, &v.depth); err != nil {
 			rows.Close()
 			return out, fmt.Errorf("postgres: heatmap: %w", err)
 		}
-		agg.View(id, path, v.tab, v.at, v.seen, v.depth)
+		agg.View(id, device, path, v.tab, v.at, v.seen, v.depth)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

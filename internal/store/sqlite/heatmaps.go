@@ -91,7 +91,7 @@ func dropUnusedHeatPages(ctx context.Context, tx querier) error {
 func (db *DB) Heatmap(ctx context.Context, q store.HeatmapQuery) (store.Heatmap, error) {
 	var out store.Heatmap
 	from, to := ms(q.From), ms(q.To)
-	rows, err := db.read.QueryContext(ctx, `SELECT h.session_id, p.path, h.first_at, h.data FROM heat_pages p JOIN heat h ON h.page_id = p.id
+	rows, err := db.read.QueryContext(ctx, `SELECT h.session_id, h.device, p.path, h.first_at, h.data FROM heat_pages p JOIN heat h ON h.page_id = p.id
 		WHERE p.project_id = ? AND p.path GLOB ? AND h.last_at >= ? AND h.first_at < ? AND (? = '' OR h.device = ?)`,
 		q.ProjectID, globPattern(q.Page), from, to, q.Device, q.Device)
 	if err != nil {
@@ -99,10 +99,10 @@ func (db *DB) Heatmap(ctx context.Context, q store.HeatmapQuery) (store.Heatmap,
 	}
 	agg := store.NewHeatAggregator(q.Bins)
 	for rows.Next() {
-		var id, path string
+		var id, device, path string
 		var base int64
 		var data []byte
-		if err := rows.Scan(&id, &path, &base, &data); err != nil {
+		if err := rows.Scan(&id, &device, &path, &base, &data); err != nil {
 			rows.Close()
 			return out, fmt.Errorf("sqlite: heatmap: %w", err)
 		}
@@ -115,13 +115,13 @@ func (db *DB) Heatmap(ctx context.Context, q store.HeatmapQuery) (store.Heatmap,
 			if c.at < from || c.at >= to {
 				continue
 			}
-			agg.Click(id, path, c.tab, c.at, c.selector, c.x, c.y, c.pageX, c.pageY)
+			agg.Click(id, device, path, c.tab, c.at, c.selector, c.x, c.y, c.pageX, c.pageY)
 		}
 		for _, v := range views {
 			if v.at < from || v.at >= to {
 				continue
 			}
-			agg.View(id, path, v.tab, v.at, v.seen, v.depth)
+			agg.View(id, device, path, v.tab, v.at, v.seen, v.depth)
 		}
 	}
 	rows.Close()
