@@ -93,3 +93,35 @@ func TestPlayerLiveViewOpensAtTheEdge(t *testing.T) {
 	ingest(t, r, id, "t_tab00000001", 4, []string{moveEv(at-50, 40, 40), textEv(at, h["id"].(int), "Live page: step 4")})
 	run(t, ctx, "the next step appears", waitFor(contains(frameText, "step 4")))
 }
+
+// TestSessionListLiveFirst: a visitor who arrived half an hour ago and is still on the site
+// is far down the newest-first list; "Live first" in the Order menu puts that session, with
+// its live dot, at the top, ahead of newer sessions that ended.
+func TestSessionListLiveFirst(t *testing.T) {
+	r := startReel(t, t.TempDir())
+	ctx := browser(t)
+	now := time.Now()
+	mk := func(id string, ago, length time.Duration) {
+		var d dom
+		t0 := now.Add(-ago).UnixMilli()
+		end := t0 + int64(length/time.Millisecond)
+		ingest(t, r, id, "t_tab00000001", 0, []string{metaEv(t0, "https://shop.example/"), fullEv(t0+1, d.page(d.el("h1", nil, d.text(id)))), moveEv(end, 1, 1)})
+	}
+	mk("s_stillhere01", 30*time.Minute, 30*time.Minute-2*time.Second) // its last event 2 s ago
+	mk("s_endednew001", 5*time.Minute, time.Minute)
+	mk("s_endedold001", 15*time.Minute, 2*time.Minute)
+
+	rows := `[...document.querySelectorAll('[data-testid=session-row]')].map(r => r.dataset.sessionId).join(",")`
+	run(t, ctx, "the list, newest first",
+		append(loginActions(r),
+			waitFor(rows+` === "s_endednew001,s_endedold001,s_stillhere01"`),
+		)...)
+	run(t, ctx, "order: live first",
+		chromedp.SetValue(`[data-testid=sort]`, "live", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('[data-testid=sort]').dispatchEvent(new Event('change', {bubbles: true}))`, nil),
+		waitFor(rows+` === "s_stillhere01,s_endednew001,s_endedold001"`),
+		waitFor(visible(`[data-session-id=s_stillhere01] .live-dot`)),
+		waitFor(`[...document.querySelector('[data-testid=sort]').selectedOptions].map(o => o.textContent).join() === "Live first"`),
+	)
+	usersShot(t, ctx, "list-live-first.png")
+}

@@ -91,7 +91,7 @@ function daysAgo(n: number, now = Date.now()): string {
 
 const RANGES: Choice[] = [["Today", "0"], ["Last 7 days", "7"], ["Last 30 days", "30"], ["Last 90 days", "90"]];
 
-export const SORTS: Choice[] = [["Newest first", "recent"], ["Longest first", "longest"], ["Most errors first", "errors"], ["Most interesting first", "interesting"]];
+export const SORTS: Choice[] = [["Newest first", "recent"], ["Longest first", "longest"], ["Most errors first", "errors"], ["Most interesting first", "interesting"], ["Live first", "live"]];
 
 /** The Order dropdown: sort: in the query, since that is what a saved search keeps. */
 export function SortSelect({ query, apply }: { query: string; apply: (q: string) => void }) {
