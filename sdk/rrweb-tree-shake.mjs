@@ -20,6 +20,14 @@ export const rrwebTreeShake = {
         [/^import_postcss(\$1)?\.default(\.[A-Za-z]+)?;$/gm, ""],
         [/^var postcss_default = (import_postcss\$1\.default);$/gm, "var postcss_default = /* @__PURE__ */ (() => $1)();"],
         [/^(var import_postcss(\$1)? = \/\* @__PURE__ \*\/ __toESM(\$1)?\()\(/gm, "$1/* @__PURE__ */ ("],
+        // Branches for record() options Reel never passes (sdk/src/index.ts): maskAllInputs
+        // (Reel decides masking per field through maskInputOptions and maskInputFn) and
+        // sampling.input "last" (which recorded a field only when it lost focus).
+        [/const maskInputOptions = maskAllInputs === true \? \{[^}]*\} : /, "const maskInputOptions = "],
+        [/\(sampling\.input === "last" \? \["change"\] : (\["input", "change"\])\)/, "$1"],
+        // mousemoveWait (deprecated), plugins' event processors and packFn.
+        [/^\tif \(mousemoveWait !== void 0 && sampling\.mousemove === void 0\) sampling\.mousemove = mousemoveWait;$/m, ""],
+        [/^\t\tfor \(const plugin of plugins \|\| \[\]\) if \(plugin\.eventProcessor\) e = plugin\.eventProcessor\(e\);\n\t\tif \(packFn && !passEmitsToParent\) e = packFn\(e\);$/m, ""],
       ];
       const worker = /^var jsContent = ("(?:[^"\\]|\\.)*");$/m;
       const m = worker.exec(src);

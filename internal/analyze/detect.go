@@ -278,7 +278,13 @@ func formAbandonment(t *Timeline, th Thresholds) []Signal {
 			}
 		}
 		if !submitted {
-			out = append(out, Signal{Kind: FormAbandon, At: last.at, URL: url, NodeID: last.id, Target: t.fields[last.id], Count: len(ins)})
+			// Count is the fields typed in: the SDK sends a field's value several times a second
+			// while it is typed, so the number of input events says nothing about the form.
+			fields := map[int]bool{}
+			for _, in := range ins {
+				fields[in.id] = true
+			}
+			out = append(out, Signal{Kind: FormAbandon, At: last.at, URL: url, NodeID: last.id, Target: t.fields[last.id], Count: len(fields)})
 		}
 	}
 	return out

@@ -374,3 +374,19 @@ func TestProjectThresholds(t *testing.T) {
 		t.Fatalf("no overrides = %+v, %v", got, err)
 	}
 }
+
+// TestFormAbandonCountsFields: a field typed into is sent several times a second, and the
+// abandoned form's count is its fields, not those events.
+func TestFormAbandonCountsFields(t *testing.T) {
+	r := visit("http://shop/checkout", 0)
+	for i := range 12 {
+		r.typed(1000+int64(i)*250, 30)
+	}
+	for i := range 5 {
+		r.typed(5000+int64(i)*250, 31)
+	}
+	sigs := kinds(Detect(Build(r.then(visit("http://shop/", 9000)).events), Defaults), FormAbandon)
+	if len(sigs) != 1 || sigs[0].Count != 2 {
+		t.Fatalf("form abandonment signals %+v, want one counting 2 fields", sigs)
+	}
+}

@@ -42,7 +42,7 @@ type Signal struct {
 	URL    string `json:"url"`
 	Target string `json:"target,omitempty"` // a readable description of the element
 	NodeID int    `json:"nodeId,omitempty"`
-	Count  int    `json:"count,omitempty"` // clicks in a rage click, reversals, …
+	Count  int    `json:"count,omitempty"` // clicks in a rage click, reversals, fields of an abandoned form, …
 	Detail string `json:"detail,omitempty"`
 }
 

@@ -98,6 +98,9 @@ const (
 	Interesting Sort = "interesting"
 	// MostFriction puts the sessions with the most friction findings first.
 	MostFriction Sort = "friction"
+	// LiveFirst puts the sessions whose newest event is latest first: those still being
+	// recorded lead, then the ones that ended most recently.
+	LiveFirst Sort = "live"
 )
 
 // Query is a parsed query: a filter (nil matches everything) and a sort order.
@@ -486,10 +489,10 @@ func (p *parser) unary(depth int) (Node, error) {
 // ParseSort reads a sort order's name, ignoring case.
 func ParseSort(v string) (Sort, error) {
 	switch s := Sort(strings.ToLower(v)); s {
-	case Recent, Longest, Errored, Interesting, MostFriction:
+	case Recent, Longest, Errored, Interesting, MostFriction, LiveFirst:
 		return s, nil
 	}
-	return "", fmt.Errorf("unknown sort %q (want recent, longest, errors, interesting or friction)", v)
+	return "", fmt.Errorf("unknown sort %q (want recent, longest, errors, interesting, friction or live)", v)
 }
 
 // term builds the Term a field:value token stands for.

@@ -86,6 +86,12 @@ const CONFIG_KEY = "reel:config";
 // input, touch, media, drag, selection: 1–7, 12 and 14), as opposed to the page changing by
 // itself, as bits of one number (rrweb's sources stop at 16).
 const ACTIVITY_SOURCES = 0b101000011111110;
+/**
+ * A field's typed value is sent at most this often (rrweb's Input events, source 5): the
+ * replay follows typing within it, and a masked field's growing row of asterisks does not
+ * record the moment of every keystroke.
+ */
+const INPUT_MS = 250;
 
 interface Running {
   endpoint: string;
@@ -108,6 +114,9 @@ interface Running {
 let state: Running | null = null;
 let starting = false;
 let lastOptions: ReelOptions | null = null;
+/** The latest Input event of each field not sent yet, by node id, and the timer sending them. */
+let held: Record<number, WireEvent> = {};
+let heldTimer = 0;
 
 const local = (): KV => openStorage("localStorage");
 
@@ -186,7 +195,7 @@ function begin(options: ReelOptions): void {
     tab: new Tab(openStorage("sessionStorage")),
     store,
     assets,
-    batcher: new Batcher(options.maxBatchBytes ?? 512 * 1024, (events, a) => cut(s, events, a)),
+    batcher: new Batcher(options.maxBatchBytes ?? 512 * 1024, (events, a) => cut(s, events, a), () => release(s)),
     sender: new Sender(url, store, {
       rejected: () => {
         console.warn("Reel: key or origin refused, stopped");
@@ -298,8 +307,10 @@ function begin(options: ReelOptions): void {
       inlineStylesheet: true,
       slimDOMOptions: true,
       recordCanvas: canvas,
-      // Only the last value of a burst of typing, scroll positions at most every 150 ms.
-      sampling: { input: "last", scroll: 150, ...(canvas ? { canvas: options.canvasFps ?? 2 } : {}) },
+      // Scroll positions at most every 150 ms. Input stays rrweb's default (every input event,
+      // thinned by hold): "last" records a field only on change, when it loses focus, so a
+      // search box typed into stayed empty in the replay.
+      sampling: { scroll: 150, ...(canvas ? { canvas: options.canvasFps ?? 2 } : {}) },
       dataURLOptions: canvas ? { type: "image/webp", quality: 0.6 } : {},
       // A failure inside the recorder must never break the host page.
       errorHandler: () => true,
@@ -389,6 +400,9 @@ function shutdown(deliver: boolean): void {
     s.batcher.cut();
     s.sender.sendAllNow(false);
   } else {
+    // Values held back are dropped with the rest (consent withdrawn, key refused).
+    clearTimeout(heldTimer);
+    held = {};
     s.sender.stop();
   }
   s.tab.release();
@@ -434,11 +448,13 @@ function snapshot(): void {
   }
 }
 
+/** Takes one event from rrweb or Reel; isCheckout is also true for a typed value released by hold. */
 function onEvent(s: Running, e: WireEvent, isCheckout?: boolean): void {
   try {
     const now = Date.now();
     if (e.type === EventType.IncrementalSnapshot) {
       const source = e.data.source as number;
+      if (source === 5 && !isCheckout) return hold(s, e);
       if ((ACTIVITY_SOURCES >> source) & 1) {
         // The triggering event is dropped when it opens a new session: the snapshot taken
         // instead shows its outcome, and the new session must begin with a snapshot.
@@ -487,6 +503,28 @@ function onEvent(s: Running, e: WireEvent, isCheckout?: boolean): void {
     s.batcher.push(json, assets);
   } catch {
     // One event that cannot be serialized must not stop the recording.
+  }
+}
+
+/** Keeps a field's new value until the next INPUT_MS tick; a newer value replaces it. */
+function hold(s: Running, e: WireEvent): void {
+  held[e.data.id as number] = e;
+  heldTimer ||= setTimeout(release, INPUT_MS, s);
+}
+
+/**
+ * Sends the values held, stamped now: the field holds that value now (a later one would have
+ * replaced it), and the stream stays in time order. Runs before every cut, so a page being
+ * left or flushed sends what was typed last.
+ */
+function release(s: Running): void {
+  clearTimeout(heldTimer);
+  heldTimer = 0;
+  const h = held;
+  held = {};
+  for (const id in h) {
+    h[id].timestamp = Date.now();
+    onEvent(s, h[id], true);
   }
 }
 

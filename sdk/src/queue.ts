@@ -12,10 +12,13 @@ export class Batcher {
   #bytes = 0;
   readonly #maxBytes: number;
   readonly #onCut: (events: string[], assets: Record<string, string>) => void;
+  readonly #beforeCut: () => void;
 
-  constructor(maxBytes: number, onCut: (events: string[], assets: Record<string, string>) => void) {
+  /** beforeCut runs at the start of every cut, to push what is held back (typed values). */
+  constructor(maxBytes: number, onCut: (events: string[], assets: Record<string, string>) => void, beforeCut: () => void) {
     this.#maxBytes = maxBytes;
     this.#onCut = onCut;
+    this.#beforeCut = beforeCut;
   }
 
   /** Adds one event's JSON and the assets it brings (text not yet sent by this page). */
@@ -30,6 +33,7 @@ export class Batcher {
   }
 
   cut(): void {
+    this.#beforeCut();
     if (this.#events.length === 0) return;
     const events = this.#events;
     const assets = this.#assets;

@@ -92,6 +92,7 @@ export const SORTS: Choice[] = [
   ["Most errors first", "errors"],
   ["Most friction first", "friction"],
   ["Most interesting first", "interesting"],
+  ["Live first", "live"],
 ];
 
 /** The Order dropdown: sort: in the query, since that is what a saved search keeps. */

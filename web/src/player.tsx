@@ -224,7 +224,10 @@ function Replay({
     engineRef.current = en;
     const from = switchMoment.current ?? startAt;
     switchMoment.current = null;
-    en.start(from ?? 0, from === null);
+    // A live session opens at its newest moment, playing: the first frame is what the visitor
+    // sees now, and what they do next shows as it arrives (the replay finishes at once and
+    // follows new events), instead of the recording so far playing out from 0:00.
+    en.start(from ?? (live ? session.durationMs : 0), from === null);
     en.settled.then(() => {
       if (engineRef.current !== en) return;
       settled = true;

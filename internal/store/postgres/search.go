@@ -512,6 +512,8 @@ func sortKey(s search.Sort) string {
 		return "s.score"
 	case search.MostFriction:
 		return "s.friction"
+	case search.LiveFirst:
+		return "s.ended_at"
 	}
 	return "s.started_at"
 }

@@ -23,6 +23,47 @@ func RunSearch(t *testing.T, open func(t *testing.T) store.Index) {
 	t.Run("EraseRemovesSearchIndex", func(t *testing.T) { testEraseRemovesSearchIndex(t, open(t)) })
 	t.Run("EventPropsBounded", func(t *testing.T) { testEventPropsBounded(t, open(t)) })
 	t.Run("HostileBatch", func(t *testing.T) { testHostileBatch(t, open(t)) })
+	t.Run("LiveFirst", func(t *testing.T) { testSearchLiveFirst(t, open(t)) })
+}
+
+// testSearchLiveFirst: sort:live puts a session still recording (started first, newest event
+// last) ahead of newer sessions that ended, then orders by the newest event; filters still
+// apply, and the cursors walk the same order.
+func testSearchLiveFirst(t *testing.T, db store.Index) {
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	if err := db.CreateProject(ctx, store.Project{ID: "p", Name: "p", PublicKey: "pk_p", CreatedAt: searchT0}); err != nil {
+		t.Fatal(err)
+	}
+	add := func(id string, start, last time.Duration, browser string) {
+		t.Helper()
+		b := store.Batch{ProjectID: "p", Browser: browser, Pages: []store.Page{{URL: "https://shop.test/", Tab: "tab_0001", At: searchT0.Add(start)}},
+			Chunk: store.Chunk{SessionID: id, Tab: "tab_0001", FirstAt: searchT0.Add(start), LastAt: searchT0.Add(last), BlobKey: id, Events: 1}}
+		if err := db.AppendBatch(ctx, b); err != nil {
+			t.Fatalf("append %s: %v", id, err)
+		}
+	}
+	add("s_live", 0, time.Hour, "firefox")                         // started first, still recording
+	add("s_ended", 30*time.Minute, 40*time.Minute, "firefox")      // started later, ended
+	add("s_newest", 50*time.Minute, 51*time.Minute, "chrome")      // started last, ended
+	add("s_short", 10*time.Minute, 10*time.Minute+time.Second, "") // over long ago
+	for _, tc := range []searchCase{
+		{"sort:live", "s_live s_newest s_ended s_short"},
+		{"sort:recent", "s_newest s_ended s_short s_live"},
+		{"browser:firefox sort:live", "s_live s_ended"},
+	} {
+		plan, err := search.Parse(tc.q)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.q, err)
+		}
+		want := strings.Fields(tc.want)
+		if got := searchPages(t, db, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan, Count: true}, len(want)); !slices.Equal(got, want) {
+			t.Errorf("%q = %v, want %v", tc.q, got, want)
+		}
+		if paged := searchPages(t, db, store.ListQuery{ProjectID: "p", Limit: 1, Query: plan, Count: true}, len(want)); !slices.Equal(paged, want) {
+			t.Errorf("%q one per page = %v, want %v", tc.q, paged, want)
+		}
+	}
 }
 
 var searchT0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
