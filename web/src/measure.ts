@@ -36,19 +36,13 @@ export function pagesOf<T extends { at: number; url: string }>(views: T[]): T[] 
   return out;
 }
 
-/** A request URL as a person reads it: host and path with the query values decoded, so a
- * redacted value reads "[redacted]" rather than "%5Bredacted%5D". */
+/** A request URL as a person reads it: whole (the host shows whose server was called), with the
+ * query decoded so a redacted value reads "[redacted]" rather than "%5Bredacted%5D". */
 export function readableURL(raw: string): string {
-  let s = raw;
   try {
-    const u = new URL(raw);
-    s = u.host + u.pathname + u.search + u.hash;
+    // decodeURI leaves what would change the URL's meaning (%26, %3D, %2F…) encoded.
+    return decodeURI(raw);
   } catch {
-    // not absolute: shown as sent
-  }
-  try {
-    return decodeURI(s).replace(/%(2[0-9A-F]|3[A-F]|40|5[BD])/gi, (m) => decodeURIComponent(m));
-  } catch {
-    return s;
+    return raw;
   }
 }
