@@ -115,9 +115,13 @@ func path(raw string) string {
 	return u.Path
 }
 
+// quote names a target by its text when it has one (`button[data-testid="pay"] "Pay now"` →
+// ‘Pay now’): the text is the last quoted part, after the selector's own quotes.
 func quote(target string) string {
-	if i := strings.Index(target, `"`); i >= 0 {
-		return "‘" + strings.Trim(target[i:], `"`) + "’"
+	if strings.HasSuffix(target, `"`) {
+		if i := strings.LastIndex(target[:len(target)-1], ` "`); i >= 0 {
+			return "‘" + target[i+2:len(target)-1] + "’"
+		}
 	}
 	return target
 }

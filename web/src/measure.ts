@@ -46,3 +46,8 @@ export function readableURL(raw: string): string {
     return raw;
   }
 }
+
+/** A request URL for a dense row: readableURL without the scheme, so the host leads. */
+export function rowURL(raw: string): string {
+  return readableURL(raw).replace(/^https?:\/\//, "");
+}
