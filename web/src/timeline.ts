@@ -2,7 +2,7 @@
 // the panes list, and how busy each stretch was. Pure functions, no DOM.
 import type { RREvent } from "./api";
 import { Elements } from "./elements";
-import { IDLE_MS, isUserSource, pagesOf } from "./measure";
+import { IDLE_MS, isUserSource, pagesOf, readableURL } from "./measure";
 
 // rrweb's EventType and IncrementalSource numbers.
 export const FULL_SNAPSHOT = 2;
@@ -170,7 +170,7 @@ export function digest(events: RREvent[], base: number, total: number): Digest {
           const status = Number(p.status) || 0;
           const failed = status === 0 || status >= 400 || !!p.failure;
           d.requests.push({ at: at - dur, end: at, method: String(p.method || "GET"), url: String(p.url || ""), status, durationMs: dur, failure: p.failure, failed, p });
-          d.items.push({ at: at - dur, kind: failed ? "failed" : "network", label: `${p.method || "GET"} ${status || (p.failure ? "failed" : "–")}`, detail: str(p.url, 160), ev: e });
+          d.items.push({ at: at - dur, kind: failed ? "failed" : "network", label: `${p.method || "GET"} ${status || (p.failure ? "failed" : "–")}`, detail: str(readableURL(String(p.url || "")), 160), ev: e });
           break;
         }
         case "reel.navigation":
