@@ -132,3 +132,40 @@ func TestPlayerNumbersAgree(t *testing.T) {
 		t.Error("a network row's status overlaps its URL")
 	}
 }
+
+// TestPlayerSkipBannerGoesOnPause: "Skipping inactivity…" says what playback is doing; paused in
+// the middle of a skipped stretch, the banner is gone and the clock still reads within it.
+func TestPlayerSkipBannerGoesOnPause(t *testing.T) {
+	r := startReel(t, t.TempDir())
+	ctx := browser(t)
+	t0 := time.Now().Add(-time.Hour).UnixMilli()
+	var d dom
+	doc := d.page(d.el("h1", nil, d.text("Idle page")))
+	const id = "s_skipbanner01"
+	ingest(t, r, id, "t_tab00000001", 0, []string{
+		metaEv(t0, "https://shop.example/"),
+		fullEv(t0+1, doc),
+		moveEv(t0+500, 10, 10),
+		moveEv(t0+1000, 20, 20),
+		// Ten idle minutes: rrweb skips them in a few seconds.
+		moveEv(t0+601_000, 30, 30),
+		moveEv(t0+602_000, 40, 40),
+	})
+	var banner, state string
+	var at float64
+	run(t, ctx, "play into the idle stretch", append(loginActions(r),
+		chromedp.Navigate(r.URL+"/sessions/"+id+"?t=0"),
+		waitFor(`document.body.dataset.playerReady === "1"`),
+		chromedp.Click(`[data-testid=play]`, chromedp.ByQuery),
+		waitFor(visible(`.skipping`)),
+		chromedp.Click(`[data-testid=play]`, chromedp.ByQuery),
+		waitFor(`document.querySelector('[data-testid=play]').dataset.state === "paused"`),
+		chromedp.Evaluate(`document.querySelector('.skipping') ? document.querySelector('.skipping').innerText : ""`, &banner),
+		chromedp.Evaluate(`document.querySelector('[data-testid=play]').dataset.state`, &state),
+		chromedp.Evaluate(`Number(document.querySelector('[data-testid=time]').dataset.currentMs) / 1000`, &at),
+	)...)
+	usersShot(t, ctx, "numbers-paused-in-skip.png")
+	if banner != "" {
+		t.Errorf("paused (%s at %.0f s), the player still shows %q", state, at, banner)
+	}
+}
