@@ -390,3 +390,18 @@ func TestFormAbandonCountsFields(t *testing.T) {
 		t.Fatalf("form abandonment signals %+v, want one counting 2 fields", sigs)
 	}
 }
+
+// TestSummaryQuotesTheText: a summary names a clicked element by its text, also when its
+// selector has quotes of its own (a test id).
+func TestSummaryQuotesTheText(t *testing.T) {
+	for target, want := range map[string]string{
+		`button[data-testid="apply-coupon"] "Apply coupon"`: "‘Apply coupon’",
+		`button#pay "Pay now"`:                              "‘Pay now’",
+		`img.hero`:                                          "img.hero",
+		`a[data-testid="cart-link"]`:                        `a[data-testid="cart-link"]`,
+	} {
+		if got := quote(target); got != want {
+			t.Errorf("quote(%s) = %s, want %s", target, got, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/reelhq/reel/internal/measure"
 	"github.com/reelhq/reel/internal/rrweb"
 )
 
@@ -70,6 +71,7 @@ type Timeline struct {
 	errors     []int64
 	messages   []string // error messages, in order
 	pages      []pageView
+	active     []int64 // times of user activity (measure.UserActivity)
 	moves      []point
 	scrolls    []scroll
 	inputs     []input
@@ -182,6 +184,9 @@ func (t *Timeline) incremental(ev rrweb.Event, url string) {
 	}
 	if json.Unmarshal(ev.Data, &d) != nil {
 		return
+	}
+	if measure.UserActivity(d.Source) {
+		t.active = append(t.active, ev.Timestamp)
 	}
 	switch d.Source {
 	case rrweb.SourceMutation:

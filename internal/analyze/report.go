@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/reelhq/reel/internal/measure"
 )
 
 // Facts are what the index knows about a session that its events do not say directly.
@@ -23,9 +25,11 @@ type Report struct {
 	Signals []Signal     `json:"signals"`
 	Counts  map[Kind]int `json:"counts"`
 	Errors  []string     `json:"errors"`
-	Pages   []string     `json:"pages"`
-	Summary string       `json:"summary"`
-	Score   int          `json:"score"`
+	Pages   []string     `json:"pages"` // the session's pages (measure.Pages), by path
+	// ActiveMS is the session's active time (measure.ActiveMS) over all its tabs.
+	ActiveMS int64  `json:"activeMs"`
+	Summary  string `json:"summary"`
+	Score    int    `json:"score"`
 	// ErrorEvents are the JS errors with where and when they happened.
 	ErrorEvents []ErrorEvent `json:"errorEvents"`
 }
@@ -65,11 +69,8 @@ func ErrorFingerprint(msg string) string {
 // Analyze runs the detectors over each tab's events and summarises the session.
 func Analyze(tabs [][]json.RawMessage, facts Facts, th Thresholds) Report {
 	r := Report{Signals: []Signal{}, Counts: map[Kind]int{}, Errors: []string{}, Pages: []string{}, ErrorEvents: []ErrorEvent{}}
-	type visit struct {
-		at  int64
-		url string
-	}
-	var visits []visit
+	var visits []measure.View
+	var active []int64
 	for _, events := range tabs {
 		t := Build(events)
 		r.Signals = append(r.Signals, Detect(t, th)...)
@@ -80,17 +81,15 @@ func Analyze(tabs [][]json.RawMessage, facts Facts, th Thresholds) Report {
 			r.ErrorEvents = append(r.ErrorEvents, ErrorEvent{At: t.errors[i], URL: t.urlAt(t.errors[i]), Message: m})
 		}
 		for _, p := range t.pages {
-			visits = append(visits, visit{p.at, p.url})
+			visits = append(visits, measure.View{At: p.at, URL: p.url})
 		}
+		active = append(active, t.active...)
 	}
 	sort.SliceStable(r.Signals, func(i, j int) bool { return r.Signals[i].At < r.Signals[j].At })
-	sort.SliceStable(visits, func(i, j int) bool { return visits[i].at < visits[j].at })
-	for _, v := range visits {
-		p := path(v.url)
-		if len(r.Pages) == 0 || r.Pages[len(r.Pages)-1] != p {
-			r.Pages = append(r.Pages, p)
-		}
+	for _, v := range measure.Pages(visits) {
+		r.Pages = append(r.Pages, path(v.URL))
 	}
+	r.ActiveMS = measure.ActiveMS(active)
 	for _, s := range r.Signals {
 		r.Counts[s.Kind]++
 	}
@@ -116,9 +115,13 @@ func path(raw string) string {
 	return u.Path
 }
 
+// quote names a target by its text when it has one (`button[data-testid="pay"] "Pay now"` →
+// ‘Pay now’): the text is the last quoted part, after the selector's own quotes.
 func quote(target string) string {
-	if i := strings.Index(target, `"`); i >= 0 {
-		return "‘" + strings.Trim(target[i:], `"`) + "’"
+	if strings.HasSuffix(target, `"`) {
+		if i := strings.LastIndex(target[:len(target)-1], ` "`); i >= 0 {
+			return "‘" + target[i+2:len(target)-1] + "’"
+		}
 	}
 	return target
 }

@@ -89,7 +89,7 @@ func (c *Compactor) thresholds(ctx context.Context, projectID string) analyze.Th
 func Analysis(sess store.Session, tabs [][]json.RawMessage, th analyze.Thresholds) store.Analysis {
 	ua := useragent.Parse(sess.UserAgent)
 	rep := analyze.Analyze(tabs, analyze.Facts{UserID: sess.UserID, Browser: ua.Browser, OS: ua.OS, Device: ua.Device, DurationMS: sess.Duration().Milliseconds()}, th)
-	a := store.Analysis{SessionID: sess.ID, Score: rep.Score, Summary: rep.Summary, Counts: map[string]int{}, At: time.Now()}
+	a := store.Analysis{SessionID: sess.ID, Score: rep.Score, Summary: rep.Summary, Counts: map[string]int{}, At: time.Now(), ActiveMS: rep.ActiveMS}
 	for k, n := range rep.Counts {
 		a.Counts[string(k)] = n
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/reelhq/reel/internal/apierror"
+	"github.com/reelhq/reel/internal/measure"
 	"github.com/reelhq/reel/internal/rrweb"
 	"github.com/reelhq/reel/internal/store"
 )
@@ -220,7 +221,7 @@ type Summary struct {
 	First, Last time.Time
 	Pages       []store.Page
 	Clicks      int
-	ActiveMS    int64 // the batch's active time: gaps under activeGap between user events
+	ActiveMS    int64 // the batch's active time (measure.ActiveMS); compaction recounts the whole session
 	Viewport    store.Viewport
 	SnapshotAt  time.Time // the first Meta event (rrweb emits one before every full snapshot)
 	UserID      string    // the last reel.identify in the batch
@@ -247,17 +248,7 @@ const (
 	maxPropKey    = 64
 	maxPropValue  = 256
 	maxText       = 64 << 10 // bytes of distinct on-screen text
-	// activeGap is the longest pause between a person's events still counted as active time,
-	// the player's idle threshold (web/src/timeline.ts IDLE_MS).
-	activeGap = 10_000
 )
-
-// userActivity are the incremental sources that mean a person did something: mouse, scroll,
-// input, touch, drag and selection (not the page changing by itself).
-var userActivity = map[rrweb.IncrementalSource]bool{
-	rrweb.SourceMouseMove: true, rrweb.SourceMouseInteraction: true, rrweb.SourceScroll: true, rrweb.SourceInput: true,
-	rrweb.SourceTouchMove: true, rrweb.SourceDrag: true, rrweb.SourceSelection: true,
-}
 
 // Summarize validates every event as rrweb and extracts what the index needs.
 func Summarize(b *Batch) (Summary, error) {
@@ -309,13 +300,16 @@ func Summarize(b *Batch) (Summary, error) {
 			}
 			if json.Unmarshal(ev.Data, &c) == nil {
 				s.custom(c.Tag, c.Payload)
+				if c.Tag == "reel.navigation" {
+					s.navigation(b.Tab, ev.Timestamp, c.Payload)
+				}
 			}
 		case rrweb.IncrementalSnapshot:
 			h, err := rrweb.FastIncremental(ev.Data)
 			if err != nil {
 				return s, badRequest("invalid_events", "event %d: incremental data: %v", i, err)
 			}
-			if userActivity[h.Source] {
+			if measure.UserActivity(h.Source) {
 				active = append(active, ev.Timestamp)
 			}
 			switch {
@@ -330,13 +324,20 @@ func Summarize(b *Batch) (Summary, error) {
 	}
 	s.First, s.Last = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
 	s.Text = text.Pieces()
-	slices.Sort(active)
-	for i := 1; i < len(active); i++ {
-		if gap := active[i] - active[i-1]; gap < activeGap {
-			s.ActiveMS += gap
-		}
-	}
+	s.ActiveMS = measure.ActiveMS(active)
 	return s, nil
+}
+
+// navigation records a single-page app's change of URL as a page view, as a Meta event's is:
+// pages are counted from both (measure.Pages).
+func (s *Summary) navigation(tab string, at int64, payload json.RawMessage) {
+	var p struct {
+		URL string `json:"url"`
+	}
+	if json.Unmarshal(payload, &p) != nil || p.URL == "" {
+		return
+	}
+	s.Pages = append(s.Pages, store.Page{Tab: tab, At: time.UnixMilli(at).UTC(), URL: truncate(p.URL, 2048)})
 }
 
 // custom folds one of Reel's own events into the summary. Payloads that do not match the

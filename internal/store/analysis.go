@@ -23,6 +23,9 @@ type Analysis struct {
 	Counts    map[string]int
 	Signals   []StoredSignal
 	At        time.Time
+	// ActiveMS is the session's active time counted over all its events at once, replacing
+	// the batch-by-batch count ingest keeps until then (measure.ActiveMS).
+	ActiveMS int64
 }
 
 // Issue is one problem grouped across sessions.

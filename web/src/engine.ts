@@ -394,6 +394,7 @@ export class Engine {
   }
 
   pause(): void {
+    this.skipping = false; // the banner says what playing does; paused, nothing is skipped
     if (!this.r) return;
     this.r.pause();
     this.playing = false;

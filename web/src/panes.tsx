@@ -2,6 +2,7 @@
 // kept in view) and jump the player to an entry when clicked.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { clock, urlPath } from "./format";
+import { readableURL, rowURL } from "./measure";
 import { KINDS, lastAtOrBefore, type ConsoleEntry, type ErrorEntry, type Item, type Request } from "./timeline";
 
 /** Keeps the row at index `current` in view while it changes, unless the user is scrolling. */
@@ -140,7 +141,7 @@ export function NetworkPane({ requests, time, seek }: { requests: Request[]; tim
               <button type="button" class="row" onClick={() => (seek(r.at), setOpen(open === i ? null : i))} title={r.url}>
                 <span class="method mono">{r.method}</span>
                 <span class="st mono" data-testid="status">{status(r)}</span>
-                <span class="url mono">{urlPath(r.url)}</span>
+                <span class="url mono" data-testid="request-url">{rowURL(r.url)}</span>
                 <span class="ms mono">{r.durationMs} ms</span>
                 <span class="wf">
                   <i style={{ left: pct(r.at) + "%", width: Math.max(0.8, pct(r.end) - pct(r.at)) + "%" }} />
@@ -149,7 +150,7 @@ export function NetworkPane({ requests, time, seek }: { requests: Request[]; tim
               {open === i && (
                 <dl class="details" data-testid="request-details">
                   <dt>URL</dt>
-                  <dd class="mono">{r.url}</dd>
+                  <dd class="mono">{readableURL(r.url)}</dd>
                   <dt>Started</dt>
                   <dd>{clock(r.at)} · took {r.durationMs} ms</dd>
                   {r.p.requestSize !== undefined && (

@@ -374,7 +374,7 @@ function Replay({
           )}
         </div>
         <div class="stage" data-testid="player" ref={stageRef}>
-          {e && e.skipping && <div class="skipping">Skipping inactivity…</div>}
+          {e && playing && e.skipping && <div class="skipping">Skipping inactivity…</div>}
           {status === "loading" && (
             <div class="stage-overlay">
               <p class="muted">Loading recording…</p>
@@ -431,7 +431,7 @@ function Replay({
             </svg>
           </button>
           <span class="time mono" data-testid="time" data-current-ms={Math.round(time)} data-total-ms={total}>
-            {clock(time)} / {clock(total)}
+            {clock(Math.min(time, total))} / {clock(total)}
           </span>
           <div class="spacer" />
           <div class="speeds" role="group" aria-label="Playback speed" data-testid="speeds">
@@ -509,7 +509,7 @@ function Replay({
           {pane === "console" && <ConsolePane entries={d ? d.console : []} time={time} seek={seek} />}
           {pane === "network" && <NetworkPane requests={d ? d.requests : []} time={time} seek={seek} />}
           {pane === "errors" && <ErrorsPane errors={d ? d.errors : []} time={time} seek={seek} />}
-          {pane === "session" && <Facts s={session} d={d} seek={seek} total={total} signals={signals} />}
+          {pane === "session" && <Facts s={session} d={d} seek={seek} signals={signals} />}
           {pane === "session" && !shared && <ShareLinks id={session.id} />}
         </div>
       </aside>
@@ -756,7 +756,7 @@ function Timeline({
   );
 }
 
-function Facts({ s, d, seek, total, signals }: { s: SessionDetail; d: Digest | null; seek: (ms: number) => void; total: number; signals: Signals | null }) {
+function Facts({ s, d, seek, signals }: { s: SessionDetail; d: Digest | null; seek: (ms: number) => void; signals: Signals | null }) {
   const pages = d && d.pages.length ? d.pages : (s.urls || []).map((u) => ({ at: -1, url: u, ms: -1 }));
   const user = d && d.user;
   return (
@@ -786,12 +786,13 @@ function Facts({ s, d, seek, total, signals }: { s: SessionDetail; d: Digest | n
             ))}
         <dt>Started</dt>
         <dd>{absolute(s.startedAt)}</dd>
+        {/* The session's own numbers, as the list and search have them (docs/player.md). */}
         <dt>Duration</dt>
-        <dd>{duration(total)}</dd>
+        <dd data-testid="duration">{duration(s.durationMs)}</dd>
         <dt>Active</dt>
-        <dd data-testid="active-time">{d ? duration(d.activeMs) : "…"}</dd>
+        <dd data-testid="active-time">{s.activeMs !== undefined ? duration(s.activeMs) : d ? duration(d.activeMs) : "…"}</dd>
         <dt>Pages</dt>
-        <dd>{s.pages}</dd>
+        <dd data-testid="page-count">{s.pages}</dd>
         <dt>Clicks</dt>
         <dd>{s.clicks}</dd>
         <dt>Browser</dt>

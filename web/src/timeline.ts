@@ -1,6 +1,8 @@
 // What happened in a session, derived from its rrweb events: the items the timeline marks and
 // the panes list, and how busy each stretch was. Pure functions, no DOM.
 import type { RREvent } from "./api";
+import { Elements } from "./elements";
+import { IDLE_MS, isUserSource, pagesOf, readableURL } from "./measure";
 
 // rrweb's EventType and IncrementalSource numbers.
 export const FULL_SNAPSHOT = 2;
@@ -84,20 +86,15 @@ export interface Digest {
   errors: ErrorEntry[];
   /** User activity per bucket of the timeline, 0–1. */
   activity: number[];
-  /** Page views with the time spent on each (until the next page or the end). */
+  /** Pages (measure.ts pagesOf) with the time spent on each (until the next page or the end). */
   pages: { at: number; url: string; ms: number }[];
   activeMs: number;
   user: { id?: string; traits?: Record<string, unknown> } | null;
 }
 
 export const BUCKETS = 160;
-/** Gaps without input longer than this are idle (rrweb's inactivity threshold). */
-export const IDLE_MS = 10_000;
-
 function isUserActivity(e: RREvent): boolean {
-  if (e.type !== INCREMENTAL || !e.data) return false;
-  const s = e.data.source;
-  return s !== SRC_MUTATION && s !== SRC_CANVAS_MUTATION && s >= SRC_MOUSE_MOVE && s <= SRC_DRAG && s !== 4 /* viewport */ && s !== 7 && s !== 8;
+  return e.type === INCREMENTAL && !!e.data && isUserSource(e.data.source);
 }
 
 function str(v: unknown, max = 300): string {
@@ -125,6 +122,7 @@ export function digest(events: RREvent[], base: number, total: number): Digest {
   const d: Digest = { items: [], console: [], requests: [], errors: [], activity: new Array(BUCKETS).fill(0), pages: [], activeMs: 0, user: null };
   const bucketMs = Math.max(1, total / BUCKETS);
   let lastActive = -Infinity;
+  const dom = new Elements();
   for (const e of events) {
     const at = e.timestamp - base;
     if (isUserActivity(e)) {
@@ -136,10 +134,16 @@ export function digest(events: RREvent[], base: number, total: number): Digest {
     if (e.type === META && e.data && typeof e.data.href === "string") {
       d.pages.push({ at, url: e.data.href, ms: 0 });
       d.items.push({ at, kind: "page", label: e.data.href, ev: e });
+    } else if (e.type === FULL_SNAPSHOT && e.data) {
+      dom.snapshot(e.data.node);
     } else if (e.type === INCREMENTAL && e.data) {
       const s = e.data.source;
+      if (s === SRC_MUTATION) dom.mutation(e.data);
       if (s === SRC_MOUSE_INTERACTION && (e.data.type === CLICK || e.data.type === DBL_CLICK)) {
-        d.items.push({ at, kind: "click", label: e.data.type === DBL_CLICK ? "double" : "", detail: `at ${Math.round(e.data.x)}, ${Math.round(e.data.y)}`, ev: e });
+        // Named by the element clicked; the position only when the element is unknown.
+        const name = dom.describe(e.data.id);
+        const dbl = e.data.type === DBL_CLICK ? "double " : "";
+        d.items.push({ at, kind: "click", label: dbl + name, detail: name ? undefined : `at ${Math.round(e.data.x)}, ${Math.round(e.data.y)}`, ev: e });
       } else if (s === SRC_INPUT) {
         // Consecutive keystrokes into one field are one input.
         const prev = d.items[d.items.length - 1];
@@ -166,7 +170,7 @@ export function digest(events: RREvent[], base: number, total: number): Digest {
           const status = Number(p.status) || 0;
           const failed = status === 0 || status >= 400 || !!p.failure;
           d.requests.push({ at: at - dur, end: at, method: String(p.method || "GET"), url: String(p.url || ""), status, durationMs: dur, failure: p.failure, failed, p });
-          d.items.push({ at: at - dur, kind: failed ? "failed" : "network", label: `${p.method || "GET"} ${status || (p.failure ? "failed" : "–")}`, detail: str(p.url, 160), ev: e });
+          d.items.push({ at: at - dur, kind: failed ? "failed" : "network", label: `${p.method || "GET"} ${status || (p.failure ? "failed" : "–")}`, detail: str(readableURL(String(p.url || "")), 160), ev: e });
           break;
         }
         case "reel.navigation":
@@ -195,6 +199,7 @@ export function digest(events: RREvent[], base: number, total: number): Digest {
   d.requests.sort((a, b) => a.at - b.at);
   const peak = Math.max(1, ...d.activity);
   d.activity = d.activity.map((n) => (n === 0 ? 0 : 0.15 + 0.85 * Math.sqrt(n / peak)));
+  d.pages = pagesOf(d.pages.sort((a, b) => a.at - b.at));
   for (let i = 0; i < d.pages.length; i++) d.pages[i].ms = (i + 1 < d.pages.length ? d.pages[i + 1].at : total) - d.pages[i].at;
   return d;
 }

@@ -40,8 +40,8 @@ func (db *DB) SaveAnalysis(ctx context.Context, a store.Analysis) error {
 			total += n
 		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE sessions SET score = $1, summary = $2, friction = $3, rage_clicks = $4, dead_clicks = $5, analyzed_at = $6 WHERE id = $7`,
-		a.Score, clean(a.Summary), total, a.Counts["rage_click"], a.Counts["dead_click"], ms(a.At), a.SessionID); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE sessions SET score = $1, summary = $2, friction = $3, rage_clicks = $4, dead_clicks = $5, analyzed_at = $6, active_ms = $8 WHERE id = $7`,
+		a.Score, clean(a.Summary), total, a.Counts["rage_click"], a.Counts["dead_click"], ms(a.At), a.SessionID, a.ActiveMS); err != nil {
 		return fmt.Errorf("postgres: save analysis: %w", err)
 	}
 	return tx.Commit(ctx)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/reelhq/reel/internal/measure"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -77,16 +78,7 @@ func dedupe(ss []string) []string {
 }
 
 // urlPath is the path of a page URL, what visited:/… matches; "" when it has none.
-func urlPath(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	if u.Path == "" && u.Host != "" {
-		return "/"
-	}
-	return clean(u.Path)
-}
+func urlPath(raw string) string { return clean(measure.Path(raw)) }
 
 // AppendBatch records a stored chunk and folds it into its session's row, in one transaction.
 func (db *DB) AppendBatch(ctx context.Context, b store.Batch) error {
@@ -259,7 +251,7 @@ func storeMessages(ctx context.Context, tx pgx.Tx, bs []store.Batch) (map[string
 }
 
 // updateSession folds a batch into its session's row; updateSessionPages also recounts its
-// pages and finds its entry and exit pages. Tabs are recounted only for a tab's first chunk.
+// pages (measure.Pages: a view of the path before it is not a new page) and finds its entry and exit pages. Tabs are recounted only for a tab's first chunk.
 const (
 	recountTabs = `CASE WHEN EXISTS (SELECT 1 FROM chunks WHERE session_id = $8 AND tab = $11 AND seq <> $12) THEN tabs
 			ELSE (SELECT COUNT(DISTINCT tab) FROM chunks WHERE session_id = $8) END`
@@ -279,7 +271,8 @@ const (
 			updated_at = $9::bigint
 		WHERE id = $8`
 	updateSessionPages = updateSessionHead + `
-			pages      = (SELECT COUNT(*) FROM session_pages WHERE session_id = $8),
+			pages      = (SELECT COUNT(*) FROM (SELECT path, LAG(path) OVER (ORDER BY at, id) AS prev FROM session_pages WHERE session_id = $8) v
+				WHERE prev IS NULL OR prev <> path),
 			entry_url  = COALESCE((SELECT url FROM session_pages WHERE session_id = $8 ORDER BY at, id LIMIT 1), ''),
 			exit_url   = COALESCE((SELECT url FROM session_pages WHERE session_id = $8 ORDER BY at DESC, id DESC LIMIT 1), ''),
 			entry_path = COALESCE((SELECT path FROM session_pages WHERE session_id = $8 ORDER BY at, id LIMIT 1), ''),

@@ -39,8 +39,8 @@ func (db *DB) SaveAnalysis(ctx context.Context, a store.Analysis) error {
 			total += n
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET score = ?, summary = ?, friction = ?, rage_clicks = ?, dead_clicks = ?, analyzed_at = ? WHERE id = ?`,
-		a.Score, a.Summary, total, a.Counts["rage_click"], a.Counts["dead_click"], ms(a.At), a.SessionID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET score = ?, summary = ?, friction = ?, rage_clicks = ?, dead_clicks = ?, analyzed_at = ?, active_ms = ? WHERE id = ?`,
+		a.Score, a.Summary, total, a.Counts["rage_click"], a.Counts["dead_click"], ms(a.At), a.ActiveMS, a.SessionID); err != nil {
 		return fmt.Errorf("sqlite: save analysis: %w", err)
 	}
 	return tx.Commit()

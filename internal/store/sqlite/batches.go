@@ -104,7 +104,7 @@ func (db *DB) AppendBatches(ctx context.Context, bs []store.Batch) []error {
 }
 
 // updateSession folds a batch into its session's row; updateSessionPages also recounts its
-// pages and finds its entry and exit pages. Tabs are recounted only for a tab's first chunk.
+// pages (measure.Pages: a view of the path before it is not a new page) and finds its entry and exit pages. Tabs are recounted only for a tab's first chunk.
 const (
 	recountTabs = `CASE WHEN EXISTS (SELECT 1 FROM chunks WHERE session_id = ?8 AND tab = ?11 AND seq <> ?12) THEN tabs
 			ELSE (SELECT COUNT(DISTINCT tab) FROM chunks WHERE session_id = ?8) END`
@@ -133,7 +133,8 @@ const (
 			user_agent = CASE WHEN user_agent = '' THEN ?5 ELSE user_agent END,
 			vp_width   = CASE WHEN ?6 > 0 THEN ?6 ELSE vp_width END,
 			vp_height  = CASE WHEN ?7 > 0 THEN ?7 ELSE vp_height END,
-			pages      = (SELECT COUNT(*) FROM session_pages WHERE session_id = ?8),
+			pages      = (SELECT COUNT(*) FROM (SELECT path, LAG(path) OVER (ORDER BY at, rowid) AS prev FROM session_pages WHERE session_id = ?8) v
+				WHERE prev IS NULL OR prev <> path),
 			entry_url  = COALESCE((SELECT url FROM session_pages WHERE session_id = ?8 ORDER BY at, rowid LIMIT 1), ''),
 			exit_url   = COALESCE((SELECT url FROM session_pages WHERE session_id = ?8 ORDER BY at DESC, rowid DESC LIMIT 1), ''),
 			entry_path = COALESCE((SELECT path FROM session_pages WHERE session_id = ?8 ORDER BY at, rowid LIMIT 1), ''),

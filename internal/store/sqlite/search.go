@@ -5,26 +5,17 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/reelhq/reel/internal/measure"
 	"github.com/reelhq/reel/internal/search"
 	"github.com/reelhq/reel/internal/store"
 )
 
 // urlPath is the path of a page URL, what visited:/… matches; "" when it has none.
-func urlPath(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	if u.Path == "" && u.Host != "" {
-		return "/"
-	}
-	return u.Path
-}
+func urlPath(raw string) string { return measure.Path(raw) }
 
 // indexForSearch folds a batch's search fields into its session (which exists by now).
 func indexForSearch(ctx context.Context, tx querier, b store.Batch) error {

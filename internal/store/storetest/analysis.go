@@ -48,7 +48,7 @@ func testSaveAnalysis(t *testing.T, s store.Index) {
 	ctx := context.Background()
 	mustProject(t, s, "p")
 	mustAppend(t, s, batch("p", "s1", "t", 0, t0, 3))
-	a := store.Analysis{SessionID: "s1", Score: 70, Summary: "Rage-clicked Buy twice.", At: t0.Add(time.Hour),
+	a := store.Analysis{SessionID: "s1", Score: 70, Summary: "Rage-clicked Buy twice.", At: t0.Add(time.Hour), ActiveMS: 34_000,
 		Counts:  map[string]int{"rage_click": 2, "dead_click": 1, "js_error": 4},
 		Signals: []store.StoredSignal{signal("rage_click", "fp-rage", t0), signal("rage_click", "fp-rage", t0.Add(time.Second)), signal("dead_click", "fp-dead", t0)}}
 	if err := s.SaveAnalysis(ctx, a); err != nil {
@@ -61,6 +61,10 @@ func testSaveAnalysis(t *testing.T, s store.Index) {
 	if got.Score != 70 || got.Summary != a.Summary || got.Friction != 3 || got.RageClicks != 2 || got.DeadClicks != 1 {
 		t.Fatalf("after SaveAnalysis: score %d summary %q friction %d rage %d dead %d; want 70, %q, 3, 2, 1",
 			got.Score, got.Summary, got.Friction, got.RageClicks, got.DeadClicks, a.Summary)
+	}
+	// The whole session's active time replaces the batch-by-batch count.
+	if got.ActiveMS != 34_000 {
+		t.Fatalf("active time after SaveAnalysis = %d ms, want 34000", got.ActiveMS)
 	}
 	// Analysing again replaces the findings: the issue of the first analysis is gone.
 	if err := s.SaveAnalysis(ctx, store.Analysis{SessionID: "s1", Score: 5, Summary: "Calm.", At: t0.Add(2 * time.Hour), Counts: map[string]int{}}); err != nil {

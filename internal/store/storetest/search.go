@@ -153,15 +153,16 @@ func searchCorpus(t *testing.T, db store.Index) {
 		return store.StoredSignal{Kind: kind, At: searchT0, Path: path, Target: target, Fingerprint: kind + "|" + path + "|" + target}
 	}
 	for _, a := range []store.Analysis{
-		{SessionID: "s_a", Score: 80, Counts: map[string]int{"rage_click": 2, "dead_click": 1},
+		{SessionID: "s_a", ActiveMS: 30000, Score: 80, Counts: map[string]int{"rage_click": 2, "dead_click": 1},
 			Signals: []store.StoredSignal{signal("rage_click", "/checkout/pay", "#pay"), signal("rage_click", "/checkout/pay", "#pay"), signal("dead_click", "/", "img")}},
 		{SessionID: "s_b", Score: 40, Counts: map[string]int{"quick_back": 1, "js_error": 1},
 			Signals: []store.StoredSignal{signal("quick_back", "/blog/post-1", ""), signal("js_error", "/checkout/pay", "TypeError")}},
-		{SessionID: "s_d", Score: 10, Counts: map[string]int{"rage_click": 1},
+		{SessionID: "s_d", ActiveMS: 600000, Score: 10, Counts: map[string]int{"rage_click": 1},
 			Signals: []store.StoredSignal{signal("rage_click", "/Blog/Upper", "#x")}},
-		{SessionID: "q_all", Score: 99, Counts: map[string]int{"rage_click": 2, "quick_back": 1},
+		{SessionID: "q_all", ActiveMS: 60000, Score: 99, Counts: map[string]int{"rage_click": 2, "quick_back": 1},
 			Signals: []store.StoredSignal{signal("rage_click", "/checkout/pay", "#pay"), signal("rage_click", "/checkout/pay", "#pay"), signal("quick_back", "/", "")}},
 	} {
+		// Analysis counts the whole session's active time, here what its batches said.
 		a.At = searchT0.Add(2 * time.Hour)
 		if err := db.SaveAnalysis(ctx, a); err != nil {
 			t.Fatal(err)

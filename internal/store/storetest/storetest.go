@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reelhq/reel/internal/measure"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -60,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Index) {
 		{"DuplicateBatch", testDuplicateBatch},
 		{"SessionOfAnotherProject", testConflict},
 		{"OutOfOrderBatches", testOutOfOrder},
+		{"PagesCounted", testPagesCounted},
 		{"SessionSpan", testSessionSpan},
 		{"ListPagination", testListPagination},
 		{"Settings", testSettings},
@@ -304,6 +306,40 @@ func testOutOfOrder(t *testing.T, s store.Store) {
 	chunks, _ := s.Chunks(ctx, "s1")
 	if chunks[0].Seq != 0 {
 		t.Fatalf("chunks not in seq order: %+v", chunks)
+	}
+}
+
+// testPagesCounted: a session's page count is measure.Pages over its page views, all tabs and
+// batches together: a reload, a new snapshot or a query change on the same path is no new page,
+// and a return to an earlier path is one.
+func testPagesCounted(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	mustProject(t, s, "default")
+	views := [][]string{
+		{"http://x/shop", "http://x/shop?q=1", "http://x/shop#top"},
+		{"http://x/shop", "http://x/cart"},
+		{"http://x/cart", "http://x/shop", "http://x/checkout/"},
+	}
+	var all []measure.View
+	for i, urls := range views {
+		b := batch("default", "s1", "t1", int64(i), t0.Add(time.Duration(i)*time.Minute), 2, urls...)
+		if err := s.AppendBatch(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range b.Pages {
+			all = append(all, measure.View{At: p.At.UnixMilli(), URL: p.URL})
+		}
+	}
+	want := len(measure.Pages(all))
+	if want != 4 {
+		t.Fatalf("measure.Pages counts %d pages, want 4 (/shop, /cart, /shop, /checkout/)", want)
+	}
+	got, err := s.GetSession(ctx, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Pages != want || got.EntryURL != "http://x/shop" || got.ExitURL != "http://x/checkout/" {
+		t.Fatalf("pages %d entry %q exit %q; want %d, http://x/shop, http://x/checkout/", got.Pages, got.EntryURL, got.ExitURL, want)
 	}
 }
 
