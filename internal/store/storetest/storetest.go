@@ -36,6 +36,7 @@ func All(t *testing.T, open func(t *testing.T) store.Index) {
 		{"Jobs", RunJobs},
 		{"Identities", RunIdentities},
 		{"Shares", RunShares},
+		{"Comments", RunComments},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, open) })
