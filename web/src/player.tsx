@@ -8,6 +8,8 @@ import { Engine } from "./engine";
 import { archiveMap, type ArchiveMap } from "./archive";
 import { digest, KINDS, MARKED, withFriction, type Digest, type Item } from "./timeline";
 import { ConsolePane, ErrorsPane, EventsPane, NetworkPane } from "./panes";
+import { CommentMarkers, CommentsPane, useComments } from "./comments";
+import { ShareNoteBanner, ShareOptions } from "./sharenote";
 
 const SPEEDS = [0.5, 1, 2, 4, 8];
 const STEP_MS = 5_000;
@@ -114,7 +116,7 @@ export function Player({ id, t, source, shared }: { id: string; t: string | null
           key={tab}
           session={session}
           source={source}
-          startAt={startAt}
+          startAt={startAt ?? (session.shareAt || null)}
           tabs={tabs}
           tab={tab}
           setTab={setTab}
@@ -167,6 +169,7 @@ function Replay({
   const e = engineRef.current;
   const total = Math.max(session.durationMs, e ? e.end() : 0);
   const d = useMemo(() => withFriction(rawDigest, signals?.signals, base), [rawDigest, signals, base]);
+  const [comments, reloadComments] = useComments(session.id, !shared);
 
   const keyRef = useRef<(e: KeyboardEvent) => void>(() => {});
 
@@ -378,6 +381,7 @@ function Replay({
             </span>
           )}
         </div>
+        {shared && session.shareNote && <ShareNoteBanner note={session.shareNote} at={session.shareAt || 0} seek={seek} />}
         <div class="stage" data-testid="player" ref={stageRef}>
           {e && e.skipping && <div class="skipping">Skipping inactivity…</div>}
           {status === "loading" && (
@@ -403,6 +407,7 @@ function Replay({
           )}
         </div>
         <Timeline time={time} total={total} d={d} seek={seek} playing={playing} tabs={tabs} tab={tab} base={base} />
+        <CommentMarkers comments={comments} total={total} seek={seek} />
         <div class="controls">
           <button
             type="button"
@@ -476,7 +481,7 @@ function Replay({
           )}
           <CopyButton text={linkHere} label="Copy link" />
           {!shared && <PinButton session={session.id} project={session.projectId} up />}
-          {!shared && <ShareButton id={session.id} />}
+          {!shared && <ShareButton id={session.id} time={time} />}
           <button type="button" class="ghost icon" title="Fullscreen (f)" data-testid="fullscreen" onClick={fullscreen}>
             <svg viewBox="0 0 16 16" aria-hidden="true">
               <path d="M2 2h4v1.5H3.5V6H2zM10 2h4v4h-1.5V3.5H10zM2 10h1.5v2.5H6V14H2zM12.5 10H14v4h-4v-1.5h2.5z" />
@@ -514,6 +519,9 @@ function Replay({
           {pane === "network" && <NetworkPane requests={d ? d.requests : []} time={time} seek={seek} />}
           {pane === "errors" && <ErrorsPane errors={d ? d.errors : []} time={time} seek={seek} />}
           {pane === "session" && <Facts s={session} d={d} seek={seek} total={total} signals={signals} />}
+          {pane === "session" && !shared && (
+            <CommentsPane session={session.id} comments={comments} reload={reloadComments} time={time} seek={seek} />
+          )}
           {pane === "session" && !shared && <ShareLinks id={session.id} />}
         </div>
       </aside>
@@ -562,6 +570,8 @@ function ShareLinks({ id }: { id: string }) {
                 {l.status === "expired" && <>Expired {absolute(l.expiresAt)}</>}
                 {l.status === "revoked" && <>Revoked {absolute(l.revokedAt || l.expiresAt)}</>}
                 {l.mine ? " · yours" : ""}
+                {l.at ? ` · opens at ${clock(l.at)}` : ""}
+                {l.note ? ` · “${l.note}”` : ""}
               </span>
               {l.status === "active" && (
                 <button type="button" class="danger" data-testid="share-revoke" onClick={() => revoke(l)}>
@@ -577,15 +587,16 @@ function ShareLinks({ id }: { id: string }) {
   );
 }
 
-function ShareButton({ id }: { id: string }) {
+function ShareButton({ id, time }: { id: string; time: number }) {
   const [open, setOpen] = useState(false);
   const [hours, setHours] = useState(168);
+  const [opts, setOpts] = useState({ atNow: true, note: "" });
   const [link, setLink] = useState<{ url: string; expiresAt: string } | null>(null);
   const [err, setErr] = useState("");
   const create = async () => {
     setErr("");
     try {
-      const s = await api.share(id, hours);
+      const s = await api.share(id, hours, opts.atNow ? Math.round(time) : 0, opts.note.trim());
       setLink({ url: location.origin + s.path, expiresAt: s.expiresAt });
       dispatchEvent(new Event(SHARES_CHANGED));
     } catch (e) {
@@ -600,6 +611,7 @@ function ShareButton({ id }: { id: string }) {
       {open && (
         <div class="popover share-pop" data-testid="share-popover">
           <p>Anyone with this link can watch this session, read-only, without logging in, until it expires.</p>
+          <ShareOptions time={time} value={opts} onChange={setOpts} />
           <div class="row">
             <select value={String(hours)} data-testid="share-ttl" onChange={(ev) => setHours(Number(ev.currentTarget.value))}>
               <option value="1">1 hour</option>
