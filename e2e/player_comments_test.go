@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -31,8 +32,14 @@ func commentsFixture(t *testing.T, r *reel, id string) {
 // post calls the REST API with the admin token and decodes the JSON answer into v.
 func (r *reel) post(t *testing.T, path string, body any, v any) {
 	t.Helper()
+	r.call(t, http.MethodPost, path, body, v)
+}
+
+// call sends body as JSON to the REST API with the admin token and decodes the answer into v.
+func (r *reel) call(t *testing.T, method, path string, body any, v any) {
+	t.Helper()
 	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, r.URL+path, bytes.NewReader(b))
+	req, _ := http.NewRequest(method, r.URL+path, bytes.NewReader(b))
 	req.Header.Set("Authorization", "Bearer "+adminToken)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
@@ -42,10 +49,10 @@ func (r *reel) post(t *testing.T, path string, body any, v any) {
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode/100 != 2 {
-		t.Fatalf("POST %s = %d %s", path, resp.StatusCode, out)
+		t.Fatalf("%s %s = %d %s", method, path, resp.StatusCode, out)
 	}
 	if err := json.Unmarshal(out, v); err != nil {
-		t.Fatalf("POST %s: %v", path, err)
+		t.Fatalf("%s %s: %v", method, path, err)
 	}
 }
 
@@ -214,4 +221,58 @@ func TestPlayerShareAtMoment(t *testing.T) {
 		waitFor(contains(`document.querySelector('[data-testid=share-links]').innerText`, "opens at 0:06")),
 		waitFor(contains(`document.querySelector('[data-testid=share-links]').innerText`, "Watch the heading change here")),
 	)
+}
+
+// TestPlaylistNotes: a playlist item's note is written and changed on the playlist page, and
+// stays after a reload; the session keeps its place.
+func TestPlaylistNotes(t *testing.T) {
+	r := startReel(t, t.TempDir())
+	commentsFixture(t, r, "s_pinnote0001")
+	commentsFixture(t, r, "s_pinnote0002")
+	var pl struct{ ID int64 }
+	r.post(t, "/api/v1/playlists", map[string]any{"project": "default", "name": "Triage", "shared": true}, &pl)
+	for _, id := range []string{"s_pinnote0001", "s_pinnote0002"} {
+		var pin struct{ Position int }
+		r.call(t, http.MethodPut, fmt.Sprintf("/api/v1/playlists/%d/sessions/%s", pl.ID, id), map[string]any{}, &pin)
+	}
+	page := fmt.Sprintf("%s/playlists/%d", r.URL, pl.ID)
+	firstNote := `document.querySelector('[data-testid=pin-note]')?.innerText || ""`
+	ctx := browser(t)
+	run(t, ctx, "add a note to the first item",
+		append(loginActions(r),
+			chromedp.Navigate(page),
+			waitFor(`document.querySelectorAll('[data-testid=pin-note-edit]').length === 2`),
+			waitFor(contains(`document.querySelector('[data-testid=pin-note-edit]').innerText`, "Add note")),
+			chromedp.Click(`[data-testid=pin-note-edit]`, chromedp.ByQuery),
+			waitFor(visible(`[data-testid=pin-note-input]`)),
+			typeInto(`[data-testid=pin-note-input]`, "Coupon rejected twice"),
+			chromedp.Click(`[data-testid=pin-note-save]`, chromedp.ByQuery),
+			waitFor(contains(firstNote, "Coupon rejected twice")),
+		)...)
+	var path string
+	run(t, ctx, "the note stays after a reload, and editing it keeps the row in place",
+		chromedp.Reload(),
+		waitFor(contains(firstNote, "Coupon rejected twice")),
+		waitFor(contains(`document.querySelector('[data-testid=pin-note-edit]').innerText`, "Edit note")),
+		chromedp.Click(`[data-testid=pin-note-edit]`, chromedp.ByQuery),
+		waitFor(visible(`[data-testid=pin-note-input]`)),
+		typeInto(`[data-testid=pin-note-input]`, "Coupon rejected three times"),
+		chromedp.Click(`[data-testid=pin-note-save]`, chromedp.ByQuery),
+		waitFor(contains(firstNote, "Coupon rejected three times")),
+		chromedp.Evaluate(`location.pathname`, &path),
+	)
+	if path != fmt.Sprintf("/playlists/%d", pl.ID) {
+		t.Fatalf("editing a note left the playlist page for %s", path)
+	}
+	commentsShot(t, ctx, "playlist-notes.png")
+	var got struct {
+		Sessions []struct {
+			ID   string
+			Note string
+		}
+	}
+	r.api(t, fmt.Sprintf("/api/v1/playlists/%d/sessions", pl.ID), &got)
+	if len(got.Sessions) != 2 || got.Sessions[0].Note != "Coupon rejected three times" || got.Sessions[1].Note != "" {
+		t.Fatalf("playlist = %+v, want the note on the first item, in its place", got.Sessions)
+	}
 }

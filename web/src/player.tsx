@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError, type SessionDetail, type ShareLink, type Signals, type Source, type Tab } from "./api";
 import { absolute, clock, duration, urlPath, viewport } from "./format";
@@ -406,8 +407,9 @@ function Replay({
             </div>
           )}
         </div>
-        <Timeline time={time} total={total} d={d} seek={seek} playing={playing} tabs={tabs} tab={tab} base={base} />
-        <CommentMarkers comments={comments} total={total} seek={seek} />
+        <Timeline time={time} total={total} d={d} seek={seek} playing={playing} tabs={tabs} tab={tab} base={base}>
+          <CommentMarkers comments={comments} total={total} seek={seek} />
+        </Timeline>
         <div class="controls">
           <button
             type="button"
@@ -646,6 +648,7 @@ function Timeline({
   tabs,
   tab,
   base,
+  children,
 }: {
   time: number;
   total: number;
@@ -655,6 +658,8 @@ function Timeline({
   tabs: Tab[];
   tab: string;
   base: number;
+  /** Drawn under the scrubber, across its width (the comments' markers). */
+  children?: ComponentChildren;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const drag = useRef<{ resume: boolean; raf: number; ms: number } | null>(null);
@@ -760,6 +765,7 @@ function Timeline({
           </div>
         )}
       </div>
+      {children}
       <div class="legend">
         {MARKED.filter((k) => marks.some((m) => m.kind === k)).map((k) => (
           <span class={"lg k-" + k}>
