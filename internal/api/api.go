@@ -29,6 +29,7 @@ type index interface {
 	savedSearchIndex
 	playlistIndex
 	shareIndex
+	commentIndex
 	archiveIndex
 	tokenIndex
 	auditIndex
@@ -53,6 +54,7 @@ type API struct {
 	searches  savedSearchIndex
 	playlists playlistIndex
 	shares    shareIndex
+	comments  commentIndex
 	archives  archiveIndex
 	tokens    tokenIndex
 	auditLog  auditIndex
@@ -76,7 +78,7 @@ func (a *API) SetClock(now func() time.Time) { a.now = now }
 // so it can forget what it deleted.
 func New(idx index, b blobs, a *auth.Auth, log *slog.Logger, cache *layout.Cache, e eraser) *API {
 	return &API{sessions: idx, events: idx, projects: idx, insights: idx, alerts: idx, heatmaps: idx, facets: idx, searches: idx,
-		playlists: idx, shares: idx, archives: idx, tokens: idx, auditLog: idx, audit: audit.New(idx, log, audit.Options{}),
+		playlists: idx, shares: idx, comments: idx, archives: idx, tokens: idx, auditLog: idx, audit: audit.New(idx, log, audit.Options{}),
 		users: idx, blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
 }
 

@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/audit"
@@ -41,10 +43,11 @@ type shareJSON struct {
 	Status    string     `json:"status"`       // active, expired or revoked
 	CreatedBy int64      `json:"createdBy"`    // user id; 0 for the admin token
 	Mine      bool       `json:"mine"`
+	Note      string     `json:"note,omitempty"` // shown to whoever opens the link
 }
 
 func shareOut(l store.ShareLink, me int64, now time.Time) shareJSON {
-	j := shareJSON{ID: l.ID, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, At: l.AtMS, Status: "active", CreatedBy: l.CreatedBy, Mine: l.CreatedBy == me}
+	j := shareJSON{ID: l.ID, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, At: l.AtMS, Status: "active", CreatedBy: l.CreatedBy, Mine: l.CreatedBy == me, Note: l.Note}
 	switch {
 	case !l.RevokedAt.IsZero():
 		j.RevokedAt, j.Status = &l.RevokedAt, "revoked"
@@ -55,18 +58,24 @@ func shareOut(l store.ShareLink, me int64, now time.Time) shareJSON {
 }
 
 // CreateShare makes an expiring, read-only, revocable link to one session.
-// Body (optional): {"expiresInHours": 1..2160, "at": ms from the start to open at}.
+// Body (optional): {"expiresInHours": 1..2160, "at": ms from the start to open at, "note": text
+// shown to whoever opens the link}.
 func (a *API) CreateShare(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	var body struct {
 		ExpiresInHours float64 `json:"expiresInHours"`
 		At             int64   `json:"at"`
+		Note           string  `json:"note"`
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1024))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil && !errors.Is(err, io.EOF) {
-		return apierror.New(http.StatusBadRequest, "bad_request", `body must be {"expiresInHours": n, "at": ms} (both optional) or empty, at most 1 KiB`)
+		return apierror.New(http.StatusBadRequest, "bad_request", `body must be {"expiresInHours": n, "at": ms, "note": "…"} (all optional) or empty, at most 4 KiB`)
+	}
+	note := strings.TrimSpace(body.Note)
+	if utf8.RuneCountInString(note) > maxNoteChars || strings.ContainsRune(note, 0) {
+		return badRequest(fmt.Sprintf("note must be at most %d characters of text", maxNoteChars))
 	}
 	ttl := DefaultShareTTL
 	if body.ExpiresInHours != 0 {
@@ -88,7 +97,7 @@ func (a *API) CreateShare(w http.ResponseWriter, r *http.Request) error {
 	now := a.now().Truncate(time.Second).UTC()
 	token := share.NewToken()
 	l := store.ShareLink{ID: share.NewID(), TokenHash: share.Hash(token), SessionID: s.ID, ProjectID: s.ProjectID,
-		CreatedBy: p.UserID, CreatedAt: now, ExpiresAt: now.Add(ttl), AtMS: body.At}
+		CreatedBy: p.UserID, CreatedAt: now, ExpiresAt: now.Add(ttl), AtMS: body.At, Note: note}
 	if err := a.shares.CreateShare(ctx, l); errors.Is(err, store.ErrNotFound) {
 		return errSessionNotFound // erased meanwhile
 	} else if err != nil {
@@ -220,7 +229,8 @@ func (a *API) SharedSession(w http.ResponseWriter, r *http.Request) error {
 		sessionJSON
 		ShareExpiresAt time.Time `json:"shareExpiresAt"`
 		ShareAt        int64     `json:"shareAt,omitempty"`
-	}{j, l.ExpiresAt, l.AtMS})
+		ShareNote      string    `json:"shareNote,omitempty"`
+	}{j, l.ExpiresAt, l.AtMS, l.Note})
 	return nil
 }
 

@@ -26,6 +26,8 @@ const (
 	SessionView   = "session.view"
 	ShareCreate   = "share.create"
 	ShareRevoke   = "share.revoke"
+	CommentCreate = "comment.create"
+	CommentDelete = "comment.delete"
 	Export        = "export"
 	Erase         = "user.erase"
 	ProjectUpdate = "project.update"
@@ -44,7 +46,7 @@ const (
 )
 
 // Actions lists every action, for the dashboard's filter.
-var Actions = []string{Login, LoginFailed, Logout, SessionView, ShareCreate, ShareRevoke, Export, Erase, ProjectUpdate,
+var Actions = []string{Login, LoginFailed, Logout, SessionView, ShareCreate, ShareRevoke, CommentCreate, CommentDelete, Export, Erase, ProjectUpdate,
 	ProjectCreate, ProjectDelete, KeyRotate, TokenCreate, TokenRevoke, UserCreate, UserUpdate, UserDelete, InviteCreate, InviteRevoke, ResetLink, PasswordSet}
 
 // appender is what the recorder needs from the store.

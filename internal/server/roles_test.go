@@ -99,6 +99,10 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 		"DELETE /api/v1/projects/{project}":              auth.Own,
 		"GET /api/v1/sessions/{id}/shares":               auth.View,
 		"DELETE /api/v1/shares/{id}":                     auth.View,
+		"GET /api/v1/sessions/{id}/comments":             auth.View,
+		"POST /api/v1/sessions/{id}/comments":            auth.View,
+		"PATCH /api/v1/comments/{id}":                    auth.View,
+		"DELETE /api/v1/comments/{id}":                   auth.View,
 	} {
 		found := false
 		for _, rt := range routes {

@@ -89,6 +89,10 @@ func Table(c Components) []Route {
 		{"POST /api/v1/sessions/{id}/share", auth.View, h(a.CreateShare)},
 		{"GET /api/v1/sessions/{id}/shares", auth.View, h(a.SessionShares)},
 		{"DELETE /api/v1/shares/{id}", auth.View, h(a.RevokeShare)},
+		{"GET /api/v1/sessions/{id}/comments", auth.View, h(a.SessionComments)},
+		{"POST /api/v1/sessions/{id}/comments", auth.View, h(a.CreateComment)},
+		{"PATCH /api/v1/comments/{id}", auth.View, h(a.EditComment)},
+		{"DELETE /api/v1/comments/{id}", auth.View, h(a.DeleteComment)},
 
 		{"GET /api/v1/issues", auth.View, h(a.Issues)},
 		{"POST /api/v1/funnels", auth.View, h(a.Funnel)},

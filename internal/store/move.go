@@ -21,7 +21,7 @@ type Mover interface {
 	// Export calls fn with every record of the index, in dependency order: settings, projects,
 	// users, their identities at OpenID providers, content items, sessions (by id), blob
 	// reference counts, saved searches, playlists, alert rules, API tokens, audit entries,
-	// share links, tombstones of erased sessions. It stops at fn's first error and returns it.
+	// share links, comments, tombstones of erased sessions. It stops at fn's first error and returns it.
 	Export(ctx context.Context, fn func(Record) error) error
 	// Import writes records exported from another index. Each record is one unit that is
 	// either wholly present or absent afterwards, and a record whose unit is already present
@@ -46,6 +46,7 @@ type Record struct {
 	Alert    *AlertRule // SavedQuery is not part of the record
 	Token    *Token     // follows its creator
 	Share    *ShareLink
+	Comment  *Comment // follows its session
 	Erased   *ErasedSession
 	Audit    *AuditEntry // last, by id
 }
@@ -200,6 +201,8 @@ func (c Counts) Add(r Record) {
 		c["audit entries"]++
 	case r.Share != nil:
 		c["share links"]++
+	case r.Comment != nil:
+		c["comments"]++
 	case r.Erased != nil:
 		c["erased sessions"]++
 	case r.Session != nil:

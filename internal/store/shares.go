@@ -18,6 +18,7 @@ type ShareLink struct {
 	ExpiresAt time.Time
 	RevokedAt time.Time // zero while not revoked
 	AtMS      int64     // moment in the recording the link opens at (ms from the start); 0: the start
+	Note      string    // shown to whoever opens the link; empty: none
 }
 
 // Shares keeps share links and the tombstones of erased sessions.

@@ -246,6 +246,7 @@ type Index interface {
 	Audit
 	Identities
 	Shares
+	Comments
 	Maintenance
 	Mover
 	Facets

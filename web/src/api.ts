@@ -69,6 +69,9 @@ export interface SessionDetail extends Session {
   urls?: string[];
   /** Present when the session was opened through a share link. */
   shareExpiresAt?: string;
+  /** The moment the share link opens at (ms), and its maker's note for whoever opens it. */
+  shareAt?: number;
+  shareNote?: string;
 }
 
 export interface Tab {
@@ -141,6 +144,7 @@ export interface ShareLink {
   status: "active" | "expired" | "revoked";
   createdBy: number;
   mine: boolean;
+  note?: string;
 }
 
 export interface SessionPage {
@@ -252,8 +256,8 @@ export const api = {
     request<{ pages: { path: string; sessions: number }[] }>("GET", "/heatmaps/pages?project=" + encodeURIComponent(project)),
   heatmap: (q: { project: string; page: string; device: string; from: string; to: string }) =>
     request<Heatmap>("GET", "/heatmaps?" + new URLSearchParams(Object.entries(q).filter(([, v]) => v)).toString()),
-  share: (id: string, hours: number) =>
-    request<Share>("POST", "/sessions/" + encodeURIComponent(id) + "/share", { expiresInHours: hours }),
+  share: (id: string, hours: number, at = 0, note = "") =>
+    request<Share>("POST", "/sessions/" + encodeURIComponent(id) + "/share", { expiresInHours: hours, at, note }),
   shares: (id: string) => request<{ shares: ShareLink[] }>("GET", "/sessions/" + encodeURIComponent(id) + "/shares"),
   revokeShare: (id: string) => request<ShareLink>("DELETE", "/shares/" + encodeURIComponent(id)),
   createProject: (name: string) => request<Project>("POST", "/projects", { name }),

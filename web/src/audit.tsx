@@ -55,6 +55,10 @@ function says(e: AuditEntry) {
       return session("watched");
     case "share.create":
       return session("shared a link to");
+    case "comment.create":
+      return session("commented on");
+    case "comment.delete":
+      return session(d.author ? `deleted ${d.author}'s comment on` : "deleted a comment on");
     case "share.revoke":
       return <>revoked a share link{e.target ? <> of <code>{e.target}</code></> : null}</>;
     case "user.erase":

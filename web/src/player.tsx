@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError, type SessionDetail, type ShareLink, type Signals, type Source, type Tab } from "./api";
 import { absolute, clock, duration, urlPath, viewport } from "./format";
@@ -11,6 +12,8 @@ import { navigate } from "./router";
 import { Shortcuts } from "./shortcuts";
 import { ConsolePane, ErrorsPane, EventsPane, NetworkPane } from "./panes";
 import { loadError } from "./loaderror";
+import { CommentMarkers, CommentsPane, useComments } from "./comments";
+import { ShareNoteBanner, ShareOptions } from "./sharenote";
 
 const SPEEDS = [0.5, 1, 2, 4, 8];
 const STEP_MS = 5_000;
@@ -103,7 +106,7 @@ export function Player({ id, t, source, shared }: { id: string; t: string | null
           key={tab}
           session={session}
           source={source}
-          startAt={startAt}
+          startAt={startAt ?? (session.shareAt || null)}
           tabs={tabs}
           tab={tab}
           setTab={setTab}
@@ -171,6 +174,7 @@ function Replay({
   const e = engineRef.current;
   const total = Math.max(session.durationMs, e ? e.end() : 0);
   const d = useMemo(() => withFriction(rawDigest, signals?.signals, base), [rawDigest, signals, base]);
+  const [comments, reloadComments] = useComments(session.id, !shared);
 
 
   // One engine per tab; a tab switch keeps the moment.
@@ -373,6 +377,7 @@ function Replay({
             </span>
           )}
         </div>
+        {shared && session.shareNote && <ShareNoteBanner note={session.shareNote} at={session.shareAt || 0} seek={seek} />}
         <div class="stage" data-testid="player" ref={stageRef}>
           {e && playing && e.skipping && <div class="skipping">Skipping inactivity…</div>}
           {status === "loading" && (
@@ -397,7 +402,9 @@ function Replay({
             </div>
           )}
         </div>
-        <Timeline time={time} total={total} d={d} seek={seek} playing={playing} tabs={tabs} tab={tab} base={base} />
+        <Timeline time={time} total={total} d={d} seek={seek} playing={playing} tabs={tabs} tab={tab} base={base}>
+          <CommentMarkers comments={comments} total={total} seek={seek} />
+        </Timeline>
         <div class="controls">
           <button
             type="button"
@@ -471,7 +478,7 @@ function Replay({
           )}
           <CopyButton text={linkHere} label="Copy link" />
           {!shared && <PinButton session={session.id} project={session.projectId} up />}
-          {!shared && <ShareButton id={session.id} />}
+          {!shared && <ShareButton id={session.id} time={time} />}
           <Shortcuts />
           <button type="button" class="ghost icon" title="Fullscreen (f)" data-testid="fullscreen" onClick={fullscreen}>
             <svg viewBox="0 0 16 16" aria-hidden="true">
@@ -510,6 +517,9 @@ function Replay({
           {pane === "network" && <NetworkPane requests={d ? d.requests : []} time={time} seek={seek} />}
           {pane === "errors" && <ErrorsPane errors={d ? d.errors : []} time={time} seek={seek} />}
           {pane === "session" && <Facts s={session} d={d} seek={seek} signals={signals} />}
+          {pane === "session" && !shared && (
+            <CommentsPane session={session.id} comments={comments} reload={reloadComments} time={time} seek={seek} />
+          )}
           {pane === "session" && !shared && <ShareLinks id={session.id} />}
         </div>
       </aside>
@@ -558,6 +568,8 @@ function ShareLinks({ id }: { id: string }) {
                 {l.status === "expired" && <>Expired {absolute(l.expiresAt)}</>}
                 {l.status === "revoked" && <>Revoked {absolute(l.revokedAt || l.expiresAt)}</>}
                 {l.mine ? " · yours" : ""}
+                {l.at ? ` · opens at ${clock(l.at)}` : ""}
+                {l.note ? ` · “${l.note}”` : ""}
               </span>
               {l.status === "active" && (
                 <button type="button" class="danger" data-testid="share-revoke" onClick={() => revoke(l)}>
@@ -573,15 +585,16 @@ function ShareLinks({ id }: { id: string }) {
   );
 }
 
-function ShareButton({ id }: { id: string }) {
+function ShareButton({ id, time }: { id: string; time: number }) {
   const [open, setOpen] = useState(false);
   const [hours, setHours] = useState(168);
+  const [opts, setOpts] = useState({ atNow: true, note: "" });
   const [link, setLink] = useState<{ url: string; expiresAt: string } | null>(null);
   const [err, setErr] = useState("");
   const create = async () => {
     setErr("");
     try {
-      const s = await api.share(id, hours);
+      const s = await api.share(id, hours, opts.atNow ? Math.round(time) : 0, opts.note.trim());
       setLink({ url: location.origin + s.path, expiresAt: s.expiresAt });
       dispatchEvent(new Event(SHARES_CHANGED));
     } catch (e) {
@@ -596,6 +609,7 @@ function ShareButton({ id }: { id: string }) {
       {open && (
         <div class="popover share-pop" data-testid="share-popover">
           <p>Anyone with this link can watch this session, read-only, without logging in, until it expires.</p>
+          <ShareOptions time={time} value={opts} onChange={setOpts} />
           <div class="row">
             <select value={String(hours)} data-testid="share-ttl" onChange={(ev) => setHours(Number(ev.currentTarget.value))}>
               <option value="1">1 hour</option>
@@ -630,6 +644,7 @@ function Timeline({
   tabs,
   tab,
   base,
+  children,
 }: {
   time: number;
   total: number;
@@ -639,6 +654,8 @@ function Timeline({
   tabs: Tab[];
   tab: string;
   base: number;
+  /** Drawn under the scrubber, across its width (the comments' markers). */
+  children?: ComponentChildren;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const drag = useRef<{ resume: boolean; raf: number; ms: number } | null>(null);
@@ -744,6 +761,7 @@ function Timeline({
           </div>
         )}
       </div>
+      {children}
       <div class="legend">
         {MARKED.filter((k) => marks.some((m) => m.kind === k)).map((k) => (
           <span class={"lg k-" + k}>

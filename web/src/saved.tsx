@@ -2,6 +2,7 @@
 // sessions page, the Pin button of the list and the player, and the playlist pages.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, request, type Session } from "./api";
+import { PinNote } from "./pinnote";
 import { absolute, relative } from "./format";
 import { Link, useProjects, ProjectPicker } from "./nav";
 import { alertLink } from "./alerts";
@@ -483,9 +484,7 @@ export function PlaylistPage({ id }: { id: string }) {
             const pin = s as Pinned;
             return (
               <>
-                <span class="note" title={"Pinned " + absolute(pin.addedAt)}>
-                  {pin.note || ""}
-                </span>
+                <PinNote playlist={data.playlist.id} session={pin.id} note={pin.note || ""} addedAt={pin.addedAt} saved={load} />
                 <button
                   type="button"
                   class="ghost"

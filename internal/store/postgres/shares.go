@@ -83,12 +83,12 @@ func (db *DB) DeleteProject(ctx context.Context, id string) error {
 	return nil
 }
 
-const shareCols = `id, token_hash, session_id, project_id, created_by, created_at, expires_at, revoked_at, at_ms`
+const shareCols = `id, token_hash, session_id, project_id, created_by, created_at, expires_at, revoked_at, at_ms, note`
 
 func scanShare(row pgx.Row) (store.ShareLink, error) {
 	var l store.ShareLink
 	var created, expires, revoked int64
-	if err := row.Scan(&l.ID, &l.TokenHash, &l.SessionID, &l.ProjectID, &l.CreatedBy, &created, &expires, &revoked, &l.AtMS); err != nil {
+	if err := row.Scan(&l.ID, &l.TokenHash, &l.SessionID, &l.ProjectID, &l.CreatedBy, &created, &expires, &revoked, &l.AtMS, &l.Note); err != nil {
 		return l, err
 	}
 	l.CreatedAt, l.ExpiresAt = fromMS(created), fromMS(expires)
@@ -101,8 +101,8 @@ func scanShare(row pgx.Row) (store.ShareLink, error) {
 // CreateShare stores a share link of an existing session of its project.
 func (db *DB) CreateShare(ctx context.Context, l store.ShareLink) error {
 	tag, err := db.pool.Exec(ctx, `INSERT INTO share_links(`+shareCols+`)
-		SELECT $1, $2, id, project_id, $3, $4, $5, 0, $6 FROM sessions WHERE id = $7 AND project_id = $8`,
-		l.ID, l.TokenHash, l.CreatedBy, ms(l.CreatedAt), ms(l.ExpiresAt), l.AtMS, clean(l.SessionID), clean(l.ProjectID))
+		SELECT $1, $2, id, project_id, $3, $4, $5, 0, $6, $7 FROM sessions WHERE id = $8 AND project_id = $9`,
+		l.ID, l.TokenHash, l.CreatedBy, ms(l.CreatedAt), ms(l.ExpiresAt), l.AtMS, clean(l.Note), clean(l.SessionID), clean(l.ProjectID))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("postgres: create share: %w", store.ErrDuplicate)
 	}

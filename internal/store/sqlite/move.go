@@ -44,6 +44,7 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 		{"playlists", exportPlaylists},
 		{"alerts", exportAlerts},
 		{"share links", exportShares},
+		{"comments", exportComments},
 		{"erased sessions", exportErased},
 		{"tokens", exportTokens},
 		{"audit", exportAudit},
@@ -668,9 +669,15 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
 		return importAudit(ctx, tx, r.Audit)
 	case r.Share != nil:
 		l := r.Share
-		if _, err := tx.ExecContext(ctx, `INSERT INTO share_links(`+shareCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
-			l.ID, l.TokenHash, l.SessionID, l.ProjectID, l.CreatedBy, ms(l.CreatedAt), ms(l.ExpiresAt), optMS(l.RevokedAt), l.AtMS); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO share_links(`+shareCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+			l.ID, l.TokenHash, l.SessionID, l.ProjectID, l.CreatedBy, ms(l.CreatedAt), ms(l.ExpiresAt), optMS(l.RevokedAt), l.AtMS, l.Note); err != nil {
 			return notFound(err, "share link "+l.ID)
+		}
+	case r.Comment != nil:
+		c := r.Comment
+		if _, err := tx.ExecContext(ctx, `INSERT INTO comments(`+commentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+			c.ID, c.SessionID, c.ProjectID, c.AuthorID, c.Author, c.AtMS, c.Body, ms(c.CreatedAt), optMS(c.EditedAt)); err != nil {
+			return notFound(err, "comment "+c.ID)
 		}
 	case r.Erased != nil:
 		e := r.Erased

@@ -83,12 +83,12 @@ func (db *DB) DeleteProject(ctx context.Context, id string) error {
 	return nil
 }
 
-const shareCols = `id, token_hash, session_id, project_id, created_by, created_at, expires_at, revoked_at, at_ms`
+const shareCols = `id, token_hash, session_id, project_id, created_by, created_at, expires_at, revoked_at, at_ms, note`
 
 func scanShare(row interface{ Scan(...any) error }) (store.ShareLink, error) {
 	var l store.ShareLink
 	var created, expires, revoked int64
-	if err := row.Scan(&l.ID, &l.TokenHash, &l.SessionID, &l.ProjectID, &l.CreatedBy, &created, &expires, &revoked, &l.AtMS); err != nil {
+	if err := row.Scan(&l.ID, &l.TokenHash, &l.SessionID, &l.ProjectID, &l.CreatedBy, &created, &expires, &revoked, &l.AtMS, &l.Note); err != nil {
 		return l, err
 	}
 	l.CreatedAt, l.ExpiresAt = fromMS(created), fromMS(expires)
@@ -101,8 +101,8 @@ func scanShare(row interface{ Scan(...any) error }) (store.ShareLink, error) {
 // CreateShare stores a share link of an existing session of its project.
 func (db *DB) CreateShare(ctx context.Context, l store.ShareLink) error {
 	res, err := db.write.ExecContext(ctx, `INSERT INTO share_links(`+shareCols+`)
-		SELECT ?, ?, id, project_id, ?, ?, ?, 0, ? FROM sessions WHERE id = ? AND project_id = ?`,
-		l.ID, l.TokenHash, l.CreatedBy, ms(l.CreatedAt), ms(l.ExpiresAt), l.AtMS, l.SessionID, l.ProjectID)
+		SELECT ?, ?, id, project_id, ?, ?, ?, 0, ?, ? FROM sessions WHERE id = ? AND project_id = ?`,
+		l.ID, l.TokenHash, l.CreatedBy, ms(l.CreatedAt), ms(l.ExpiresAt), l.AtMS, l.Note, l.SessionID, l.ProjectID)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("sqlite: create share: %w", store.ErrDuplicate)
 	}

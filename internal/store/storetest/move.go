@@ -196,7 +196,7 @@ func FillForMove(t *testing.T, s store.Index) moveFixture {
 		}
 	}
 	for _, l := range []store.ShareLink{
-		{ID: "sh_move1", TokenHash: asset('1'), SessionID: "s1", ProjectID: "p1", CreatedBy: fx.users[0], CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), AtMS: 1500},
+		{ID: "sh_move1", TokenHash: asset('1'), SessionID: "s1", ProjectID: "p1", CreatedBy: fx.users[0], CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), AtMS: 1500, Note: "see the total"},
 		{ID: "sh_move2", TokenHash: asset('2'), SessionID: "s2", ProjectID: "p1", CreatedAt: t0, ExpiresAt: t0.Add(2 * time.Hour)},
 	} {
 		if err := s.CreateShare(ctx, l); err != nil {
@@ -204,6 +204,17 @@ func FillForMove(t *testing.T, s store.Index) moveFixture {
 		}
 	}
 	if err := s.RevokeShare(ctx, "sh_move2", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []store.Comment{
+		{ID: "cm_move1", SessionID: "s1", ProjectID: "p1", AuthorID: fx.users[0], Author: "admin@example.com", AtMS: 2500, Body: "The total jumps here", CreatedAt: t0},
+		{ID: "cm_move2", SessionID: "s2", ProjectID: "p1", AuthorID: fx.users[1], Author: "someone@example.com", AtMS: 0, Body: "Starts broken", CreatedAt: t0.Add(time.Second)},
+	} {
+		if err := s.CreateComment(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.EditComment(ctx, "cm_move2", "Starts broken, twice", t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.RotateKey(ctx, "p1", "pk_p1_rotated", t0.Add(24*time.Hour)); err != nil {
@@ -308,6 +319,12 @@ func readAll(t *testing.T, s store.Index, fx moveFixture) string {
 	}
 	pins, err := s.Pins(ctx, fx.playlistID)
 	add("Pins", pins, err)
+	for _, id := range []string{"s1", "s2"} {
+		cs, err := s.SessionComments(ctx, id)
+		add("SessionComments", cs, err)
+		sh, err := s.SessionShares(ctx, id)
+		add("SessionShares", sh, err)
+	}
 	al, err := s.Alerts(ctx, "")
 	add("Alerts", al, err)
 	a, ok, err := s.LatestArchived(ctx, "p1", "https://cdn.example/app.css")
@@ -346,7 +363,7 @@ func testMoveRoundTrip(t *testing.T, open func(t *testing.T) store.Index) {
 		t.Errorf("a login was copied: %v", err)
 	}
 	want := store.Counts{"projects": 2, "users": 2, "project access": 1, "identities": 3, "sessions": 4, "settings": 1, "saved searches": 2, "playlists": 1, "pins": 3, "alert rules": 2,
-		"api tokens": 2, "audit entries": 3, "share links": 2, "erased sessions": 2}
+		"api tokens": 2, "audit entries": 3, "share links": 2, "comments": 2, "erased sessions": 2}
 	for k, n := range want {
 		if got := countsOf(recs)[k]; got != n {
 			t.Errorf("export counts %d %s, want %d", got, k, n)

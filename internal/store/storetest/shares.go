@@ -149,7 +149,7 @@ func testShareLinks(t *testing.T, s store.Index) {
 	if err := s.AppendBatch(ctx, batch("p", "s_shared", "t1", 0, t0, 2, "https://p.example/")); err != nil {
 		t.Fatal(err)
 	}
-	l1 := store.ShareLink{ID: "sh_1", TokenHash: hashOf('1'), SessionID: "s_shared", ProjectID: "p", CreatedBy: 7, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), AtMS: 4200}
+	l1 := store.ShareLink{ID: "sh_1", TokenHash: hashOf('1'), SessionID: "s_shared", ProjectID: "p", CreatedBy: 7, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), AtMS: 4200, Note: "Watch the coupon field ✂"}
 	l2 := store.ShareLink{ID: "sh_2", TokenHash: hashOf('2'), SessionID: "s_shared", ProjectID: "p", CreatedAt: t0.Add(time.Minute), ExpiresAt: t0.Add(2 * time.Hour)}
 	for _, l := range []store.ShareLink{l1, l2} {
 		if err := s.CreateShare(ctx, l); err != nil {

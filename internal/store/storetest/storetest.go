@@ -38,6 +38,7 @@ func All(t *testing.T, open func(t *testing.T) store.Index) {
 		{"Identities", RunIdentities},
 		{"Shares", RunShares},
 		{"Facets", RunFacets},
+		{"Comments", RunComments},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, open) })
