@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -15,18 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reelhq/reel/internal/api"
 	"github.com/reelhq/reel/internal/auth"
-	"github.com/reelhq/reel/internal/blob"
-	"github.com/reelhq/reel/internal/demo"
-	"github.com/reelhq/reel/internal/ingest"
-	"github.com/reelhq/reel/internal/layout"
-	"github.com/reelhq/reel/internal/lifecycle"
-	"github.com/reelhq/reel/internal/sdk"
-	"github.com/reelhq/reel/internal/setup"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/store/sqlite"
-	"github.com/reelhq/reel/internal/ui"
 )
 
 const adminPassword = "hunter2-hunter2"
@@ -70,42 +58,11 @@ type loginStack struct {
 // it is not nil.
 func newLoginStack(t *testing.T, opts auth.Options, gate *gatedUsers) *loginStack {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "index.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	blobs, err := blob.NewLocal(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, err := setup.Run(ctx, db, setup.Options{AdminEmail: "admin@reel.local", AdminPassword: adminPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
 	buf := &lockedBuffer{}
-	log := slog.New(slog.NewTextHandler(buf, nil))
 	clk := &clock{now: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)}
 	opts.Throttle = auth.NewThrottle(auth.DefaultThrottle, clk.Now)
-	opts.AdminToken = adminToken
-	authn := auth.New(db, log, opts)
-	if gate != nil {
-		gate.DB = db
-		authn = auth.New(gate, log, opts)
-	}
-	ih := ingest.New(db, blobs, log, ingest.Options{})
-	cache := layout.NewCache(blobs, 64<<20)
-	a := api.New(db, blobs, authn, log, cache, lifecycle.New(db, blobs, log, lifecycle.Options{}, cache))
-	h := Routes(Components{
-		API: a, Auth: authn,
-		Ingest: ih, SDKConfig: ih.SDKConfig(),
-		UI: ui.Handler(), SDK: sdk.Handler(), Demo: demo.Handler(first.Project.PublicKey), Log: log,
-	})
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return &loginStack{stack: &stack{srv: srv, key: first.Project.PublicKey, db: db, blobs: blobs}, clock: clk, throttle: opts.Throttle, log: buf}
+	s := newStackFrom(t, stackConfig{auth: opts, log: buf, gate: gate})
+	return &loginStack{stack: s, clock: clk, throttle: opts.Throttle, log: buf}
 }
 
 // login posts a login from address from (sent in X-Forwarded-For, which counts only when the

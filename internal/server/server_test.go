@@ -48,6 +48,22 @@ func newStack(t *testing.T) *stack {
 // newStackWith is newStack with ingest options (a trusted country header, tighter limits).
 func newStackWith(t *testing.T, opts ingest.Options) *stack {
 	t.Helper()
+	return newStackFrom(t, stackConfig{ingest: opts})
+}
+
+// stackConfig changes what newStackFrom builds; the zero value is newStack's.
+type stackConfig struct {
+	ingest ingest.Options
+	auth   auth.Options // its AdminToken is always adminToken
+	log    io.Writer    // nil: logs are discarded
+	gate   *gatedUsers  // when set, auth reads users through it
+}
+
+// newStackFrom runs the whole server over loopback on a fresh embedded index: one admin
+// (admin@reel.local, adminPassword), the default project, and alert webhooks allowed to
+// loopback receivers (--webhook-private).
+func newStackFrom(t *testing.T, cfg stackConfig) *stack {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "index.db"))
@@ -59,16 +75,23 @@ func newStackWith(t *testing.T, opts ingest.Options) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := setup.Run(ctx, db, setup.Options{AdminEmail: "admin@reel.local", AdminPassword: "hunter2-hunter2"})
+	first, err := setup.Run(ctx, db, setup.Options{AdminEmail: "admin@reel.local", AdminPassword: adminPassword})
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	authn := auth.New(db, log, auth.Options{AdminToken: adminToken})
-	ih := ingest.New(db, blobs, log, opts)
+	if cfg.log != nil {
+		log = slog.New(slog.NewTextHandler(cfg.log, nil))
+	}
+	cfg.auth.AdminToken = adminToken
+	authn := auth.New(db, log, cfg.auth)
+	if cfg.gate != nil {
+		cfg.gate.DB = db
+		authn = auth.New(cfg.gate, log, cfg.auth)
+	}
+	ih := ingest.New(db, blobs, log, cfg.ingest)
 	cache := layout.NewCache(blobs, 64<<20)
 	a := api.New(db, blobs, authn, log, cache, lifecycle.New(db, blobs, log, lifecycle.Options{}, cache))
-	// Tests' webhook receivers listen on loopback (--webhook-private).
 	a.SetAlertTester(alert.New(db, "http://reel.example", log, alert.Options{AllowPrivate: true}))
 	h := Routes(Components{
 		API: a, Auth: authn,
