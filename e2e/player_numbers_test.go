@@ -78,7 +78,9 @@ func TestPlayerNumbersAgree(t *testing.T) {
 		waitFor(`document.body.dataset.playerReady === "1"`),
 		chromedp.Click(`[data-testid=pane-session]`, chromedp.ByQuery),
 		waitFor(visible(`[data-testid=summary]`)),
-		waitFor(`document.querySelectorAll('[data-testid=pages] li').length > 0`),
+		// The player builds "Pages visited" as the events arrive: wait for what the list says
+		// (a count that never gets there fails here, as a disagreement).
+		waitFor(`document.querySelectorAll('[data-testid=pages] li').length >= `+listPages),
 		chromedp.Text(`[data-testid=duration]`, &paneDuration, chromedp.ByQuery),
 		chromedp.Text(`[data-testid=active-time]`, &paneActive, chromedp.ByQuery),
 		chromedp.Text(`[data-testid=page-count]`, &panePages, chromedp.ByQuery),
