@@ -108,7 +108,8 @@ func TestReplayedInputFollowsTyping(t *testing.T) {
 
 	check := func(field string, first, last int64, same func(replayed, live string) bool) {
 		checked := 0
-		for at := first - 200; at <= min(last+800, base+totalMs); at += 100 {
+		// From just before the first keystroke, but never before the recording starts.
+		for at := max(first-200, base); at <= min(last+800, base+totalMs); at += 100 {
 			target := at - base
 			run(t, ctx, fmt.Sprintf("seek to %d ms", target), clickAt(target), waitFor(fmt.Sprintf(`Math.abs(%s - %d) < 60`, playerTime, target)))
 			var out string
