@@ -75,7 +75,17 @@ variable (--data is REEL_DATA). Secrets are environment only:
   REEL_OIDC_CLIENT_SECRET  the client secret for single sign-on (--oidc-issuer)
 `
 
+// run runs one command. "-h" anywhere a command reads flags prints that command's usage and
+// succeeds, as Go's own tools do.
 func run(args []string, stdout, stderr io.Writer) error {
+	err := dispatch(args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("missing command")
