@@ -299,13 +299,13 @@ const maxGroups = 8
 // groups is a grouped number as read: each group's digits [start, end) and the separator
 // before it.
 type groups struct {
-	n          int
+	n           int
 	start, stop [maxGroups]int
-	sep        [maxGroups]byte
-	digits     int
-	plus       bool // starts with '+'
-	parens     bool // has a group in parentheses
-	end        int
+	sep         [maxGroups]byte
+	digits      int
+	plus        bool // starts with '+'
+	parens      bool // has a group in parentheses
+	end         int
 }
 
 func (g *groups) read(b []byte, i int) {
