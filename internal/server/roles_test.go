@@ -94,6 +94,7 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 		"DELETE /api/v1/tokens/{id}":                     auth.Manage,
 		"GET /api/v1/audit":                              auth.Manage,
 		"GET /api/v1/audit/export":                       auth.Manage,
+		"GET /metrics":                                   auth.Manage,
 		"POST /api/v1/projects":                          auth.Manage,
 		"POST /api/v1/projects/{project}/rotate-key":     auth.Manage,
 		"DELETE /api/v1/projects/{project}":              auth.Own,
