@@ -62,6 +62,7 @@ func Table(c Components) []Route {
 		{"POST /api/v1/ingest", auth.Public, c.Ingest},
 		{"OPTIONS /api/v1/ingest", auth.Public, c.Ingest},
 		{"GET /api/v1/sdk-config", auth.Public, c.SDKConfig},
+		{"GET /api/v1/openapi.json", auth.Public, h(a.OpenAPI)},
 
 		{"POST /api/v1/auth/login", auth.Public, h(a.Login)},
 		{"POST /api/v1/auth/logout", auth.Public, h(a.Logout)},

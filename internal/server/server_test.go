@@ -132,6 +132,7 @@ func do(t *testing.T, c *http.Client, method, url string, body io.Reader, header
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	checkAgainstOpenAPI(t, res.Request, res, b)
 	return resp{res.StatusCode, res.Header, b}
 }
 

@@ -1,0 +1,372 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/reelhq/reel/internal/api"
+	"github.com/reelhq/reel/internal/auth"
+)
+
+// undocumented are the routes of Table that are not API operations, so not in the OpenAPI
+// document: the browser surfaces (dashboard, SDK bundle, demo shop) and the fallback that
+// answers 404 for every unknown /api/ path. Any other route must be documented.
+var undocumented = []string{"/api/", "GET /sdk/", "/demo/", "GET /demo", "/"}
+
+var openAPI struct {
+	once   sync.Once
+	doc    *openapi3.T
+	router routers.Router
+	err    error
+}
+
+// loadOpenAPI loads the served document once, validated as OpenAPI 3.1 (kin-openapi's loader
+// and Validate), with a router over its paths.
+func loadOpenAPI(t testing.TB) (*openapi3.T, routers.Router) {
+	t.Helper()
+	openAPI.once.Do(func() {
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromData(api.OpenAPIDocument())
+		if err != nil {
+			openAPI.err = fmt.Errorf("load: %w", err)
+			return
+		}
+		if err := doc.Validate(context.Background()); err != nil {
+			openAPI.err = fmt.Errorf("validate: %w", err)
+			return
+		}
+		if openAPI.router, err = gorillamux.NewRouter(doc); err != nil {
+			openAPI.err = fmt.Errorf("router: %w", err)
+			return
+		}
+		openAPI.doc = doc
+	})
+	if openAPI.err != nil {
+		t.Fatalf("openapi.yaml: %v", openAPI.err)
+	}
+	return openAPI.doc, openAPI.router
+}
+
+func TestOpenAPIDocumentIsValid(t *testing.T) {
+	doc, _ := loadOpenAPI(t)
+	if doc.OpenAPI != "3.1.0" || !doc.IsOpenAPI31OrLater() {
+		t.Fatalf("openapi = %q, want 3.1.0", doc.OpenAPI)
+	}
+	// Served as JSON, publicly, the same bytes.
+	s := newStack(t)
+	r := do(t, http.DefaultClient, "GET", s.srv.URL+"/api/v1/openapi.json", nil)
+	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") || !bytes.Equal(r.Body, api.OpenAPIDocument()) {
+		t.Fatalf("openapi.json = %d %q, %d bytes", r.Status, r.Header.Get("Content-Type"), len(r.Body))
+	}
+	var served struct{ OpenAPI string }
+	if err := json.Unmarshal(r.Body, &served); err != nil || served.OpenAPI != "3.1.0" {
+		t.Fatalf("served document: %v %q", err, served.OpenAPI)
+	}
+	// Every error answer shares one schema.
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for code, ref := range op.Responses.Map() {
+				if code[0] != '4' && code[0] != '5' || ref.Value.Content == nil {
+					continue
+				}
+				if method == http.MethodGet && path == "/metrics" && code == "404" {
+					continue // the mux's plain-text 404 when the server keeps no metrics
+				}
+				mt := ref.Value.Content.Get("application/json")
+				if mt == nil || mt.Schema == nil || mt.Schema.Ref != "#/components/schemas/Error" {
+					t.Errorf("%s %s %s: error answers must be the Error schema", method, path, code)
+				}
+			}
+		}
+	}
+}
+
+// wildcard matches a ServeMux wildcard ({id}, {rest...}, {$}).
+var wildcard = regexp.MustCompile(`\{([^}]*)\}`)
+
+// TestOpenAPIListsEveryRoute compares the route table and the document both ways: a route
+// added without documentation, or documentation of a route that is gone, fails; so does an
+// operation whose x-reel-need is not its route's need, or a public route the document says
+// needs credentials (and the other way round).
+func TestOpenAPIListsEveryRoute(t *testing.T) {
+	doc, _ := loadOpenAPI(t)
+	routes := map[string]auth.Need{}
+	for _, rt := range Table(Components{}) {
+		if slices.Contains(undocumented, rt.Pattern) {
+			continue
+		}
+		method, path, ok := strings.Cut(rt.Pattern, " ")
+		if !ok {
+			t.Errorf("%s: a route for every method is not an API operation; document its methods or add it to undocumented", rt.Pattern)
+			continue
+		}
+		path = wildcard.ReplaceAllStringFunc(path, func(w string) string {
+			name := strings.TrimSuffix(w[1:len(w)-1], "...")
+			if name == "$" {
+				return ""
+			}
+			return "{" + name + "}"
+		})
+		routes[method+" "+path] = rt.Need
+	}
+	documented := map[string]*openapi3.Operation{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			documented[method+" "+path] = op
+		}
+	}
+	for key, need := range routes {
+		op, ok := documented[key]
+		if !ok {
+			t.Errorf("%s is a route but not in internal/api/openapi.yaml", key)
+			continue
+		}
+		if got := op.Extensions["x-reel-need"]; got != need.String() {
+			t.Errorf("%s: x-reel-need is %v, the route needs %s", key, got, need)
+		}
+		public := op.Security != nil && len(*op.Security) == 0
+		if key == "POST /api/v1/ingest" || key == "GET /api/v1/sdk-config" {
+			public = op.Security != nil && len(*op.Security) == 1 && (*op.Security)[0]["projectKey"] != nil
+		}
+		if public != (need == auth.Public) {
+			t.Errorf("%s: the document says public=%v, the route needs %s", key, public, need)
+		}
+	}
+	for key := range documented {
+		if _, ok := routes[key]; !ok {
+			t.Errorf("%s is in internal/api/openapi.yaml but no route serves it", key)
+		}
+	}
+	if len(routes) < 70 {
+		t.Fatalf("only %d routes compared: the table lost its routes?", len(routes))
+	}
+}
+
+// validated records the operation and status of every answer checkAgainstOpenAPI saw.
+var validated sync.Map
+
+// TestMain runs the tests and, with REEL_OPENAPI_COVERAGE set, prints which operations and
+// statuses the validated answers covered and which operations no test reached.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if os.Getenv("REEL_OPENAPI_COVERAGE") != "" {
+		doc, _ := loadOpenAPI(&testing.T{})
+		seen := map[string]bool{}
+		var lines []string
+		validated.Range(func(k, _ any) bool {
+			key := k.(string)
+			lines = append(lines, "validated "+key)
+			seen[key[:strings.LastIndexByte(key, ' ')]] = true
+			return true
+		})
+		bodyUnchecked.Range(func(k, _ any) bool {
+			lines = append(lines, "body not validated "+k.(string))
+			return true
+		})
+		for path, item := range doc.Paths.Map() {
+			for method := range item.Operations() {
+				if !seen[method+" "+path] {
+					lines = append(lines, "never reached "+method+" "+path)
+				}
+			}
+		}
+		slices.Sort(lines)
+		fmt.Println(strings.Join(lines, "\n"))
+	}
+	os.Exit(code)
+}
+
+// bodyUnchecked counts the answers checkAgainstOpenAPI validated only by status and content
+// type (archived files: a stylesheet, an image, a font, whatever was archived).
+var bodyUnchecked sync.Map
+
+// checkAgainstOpenAPI validates one answer the tests received against the document: its
+// operation exists, its status is documented, its content type is one the document gives
+// for that status, and its body (JSON, or each line of JSON lines) matches the schema.
+// Requests the router refuses before any route (an unknown /api/ path, a method a path does
+// not have, the dashboard's pages) are left alone: their answer is the mux's or the
+// fallback's, outside the document.
+func checkAgainstOpenAPI(t testing.TB, req *http.Request, res *http.Response, body []byte) {
+	t.Helper()
+	body, err := decoded(res.Header.Get("Content-Encoding"), body)
+	if err != nil {
+		t.Errorf("OpenAPI: %s %s: %v", req.Method, req.URL.Path, err)
+		return
+	}
+	if err := validateAnswer(t, req, res, body); err != nil {
+		t.Errorf("OpenAPI: %s %s = %d %q: %v\nbody: %.600s", req.Method, req.URL.Path, res.StatusCode, res.Header.Get("Content-Type"), err, body)
+	}
+}
+
+func validateAnswer(t testing.TB, req *http.Request, res *http.Response, body []byte) error {
+	_, router := loadOpenAPI(t)
+	if !documentedPath(req.URL.Path) {
+		return nil
+	}
+	route, params, err := router.FindRoute(req)
+	if errors.Is(err, routers.ErrPathNotFound) || errors.Is(err, routers.ErrMethodNotAllowed) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("find route: %w", err)
+	}
+	validated.Store(fmt.Sprintf("%s %s %d", route.Method, route.Path, res.StatusCode), true)
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 res.StatusCode,
+		Header:                 res.Header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	ct := res.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	switch {
+	case len(body) == 0 || mt == "application/json":
+		in.SetBodyBytes(body)
+		return openapi3filter.ValidateResponse(context.Background(), in)
+	case mt == "application/x-ndjson":
+		// JSON lines: the document's schema is that of one line.
+		in.Options.ExcludeResponseBody = true
+		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+			return err
+		}
+		media := route.Operation.Responses.Status(res.StatusCode).Value.Content.Get(ct)
+		if media == nil {
+			return fmt.Errorf("content type %q is not documented", ct)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(body))
+		sc.Buffer(nil, 1<<20)
+		for n := 1; sc.Scan(); n++ {
+			var v any
+			if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+				return fmt.Errorf("line %d: %w", n, err)
+			}
+			if err := media.Schema.Value.VisitJSON(v, openapi3.EnableJSONSchema2020()); err != nil {
+				return fmt.Errorf("line %d: %w", n, err)
+			}
+		}
+		return sc.Err()
+	default:
+		// Other types are validated by status and content type; their bodies are the
+		// resource's own bytes (archived files) or plain text.
+		in.Options.ExcludeResponseBody = true
+		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+			return err
+		}
+		resp := route.Operation.Responses.Status(res.StatusCode)
+		if resp == nil || resp.Value.Content == nil || resp.Value.Content.Get(ct) == nil {
+			return fmt.Errorf("content type %q is not documented for %d", ct, res.StatusCode)
+		}
+		if mt == "text/plain" {
+			in.Options.ExcludeResponseBody = false
+			in.SetBodyBytes(body)
+			return openapi3filter.ValidateResponse(context.Background(), in)
+		}
+		bodyUnchecked.Store(route.Method+" "+route.Path+" "+mt, true)
+		return nil
+	}
+}
+
+// decoded undoes a Content-Encoding the test asked for itself (Go's client decodes only the
+// gzip it asked for on its own).
+func decoded(encoding string, body []byte) ([]byte, error) {
+	switch encoding {
+	case "":
+		return body, nil
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		return io.ReadAll(zr)
+	case "zstd":
+		zr, err := zstd.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("zstd: %w", err)
+		}
+		defer zr.Close()
+		return io.ReadAll(zr)
+	}
+	return nil, fmt.Errorf("unknown Content-Encoding %q", encoding)
+}
+
+// documentedPath is whether a request path may be one of the document's operations.
+func documentedPath(p string) bool {
+	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/metrics"
+}
+
+// TestOpenAPICheckCatchesMismatches: the validation the tests' client runs is not vacuous; it
+// refuses an undocumented status, a wrong body and a wrong content type.
+func TestOpenAPICheckCatchesMismatches(t *testing.T) {
+	req, _ := http.NewRequest("GET", "http://127.0.0.1/api/v1/sessions/s_x", nil)
+	jsonHeader := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+	cases := []struct {
+		name   string
+		status int
+		header http.Header
+		body   string
+		ok     bool
+	}{
+		{"error as documented", 404, jsonHeader, `{"error":{"code":"not_found","message":"session not found"}}`, true},
+		{"undocumented status", 418, jsonHeader, `{"error":{"code":"teapot","message":"no"}}`, false},
+		{"error without a message", 404, jsonHeader, `{"error":{"code":"not_found"}}`, false},
+		{"session without its fields", 200, jsonHeader, `{"id":"s_x"}`, false},
+		{"wrong content type", 404, http.Header{"Content-Type": {"text/html"}}, `<p>nope</p>`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := &http.Response{StatusCode: tc.status, Header: tc.header, Body: io.NopCloser(strings.NewReader(tc.body))}
+			err := validateAnswer(t, req, res, []byte(tc.body))
+			if (err == nil) != tc.ok {
+				t.Fatalf("validate = %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+// TestOpenAPIRoutesOtherTestsMiss calls the operations no other test of this package reaches
+// (their behaviour is tested in internal/sso and internal/ingest), so that their answers are
+// validated against the document too.
+func TestOpenAPIRoutesOtherTestsMiss(t *testing.T) {
+	s := newStack(t)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	cases := []struct {
+		method, path string
+		header       []string
+		status       int
+	}{
+		{"GET", "/api/v1/auth/config", nil, 200},
+		{"GET", "/api/v1/auth/oidc/start?next=/sessions", nil, 303}, // single sign-on is off
+		{"GET", "/api/v1/auth/oidc/callback?code=x&state=y", nil, 303},
+		{"OPTIONS", "/api/v1/ingest?v=1&key=" + s.key, []string{"Origin", "https://shop.example", "Access-Control-Request-Method", "POST"}, 204},
+		{"OPTIONS", "/api/v1/ingest?v=1&key=pk_nope", []string{"Origin", "https://shop.example"}, 401},
+		{"GET", "/api/v1/share/not-a-token/archive/file?url=https://shop.example/a.css", nil, 404},
+		{"GET", "/api/v1/sdk-config?key=" + s.key, nil, 200},
+		{"GET", "/healthz", nil, 200},
+	}
+	for _, tc := range cases {
+		r := do(t, noFollow, tc.method, s.srv.URL+tc.path, nil, tc.header...)
+		if r.Status != tc.status {
+			t.Errorf("%s %s = %d %s, want %d", tc.method, tc.path, r.Status, r.Body, tc.status)
+		}
+	}
+}
