@@ -206,8 +206,13 @@ var bodyUnchecked sync.Map
 // Requests the router refuses before any route (an unknown /api/ path, a method a path does
 // not have, the dashboard's pages) are left alone: their answer is the mux's or the
 // fallback's, outside the document.
-func checkAgainstOpenAPI(t testing.TB, req *http.Request, res *http.Response, body []byte) {
+func checkAgainstOpenAPI(t testing.TB, req *http.Request, sent []byte, res *http.Response, body []byte) {
 	t.Helper()
+	if res.StatusCode >= 200 && res.StatusCode < 300 {
+		if err := validateRequest(t, req, sent); err != nil {
+			t.Errorf("OpenAPI: %s %s = %d, but the request does not match the document: %v\nrequest body: %.600s", req.Method, req.URL, res.StatusCode, err, sent)
+		}
+	}
 	body, err := decoded(res.Header.Get("Content-Encoding"), body)
 	if err != nil {
 		t.Errorf("OpenAPI: %s %s: %v", req.Method, req.URL.Path, err)
@@ -284,6 +289,48 @@ func validateAnswer(t testing.TB, req *http.Request, res *http.Response, body []
 		bodyUnchecked.Store(route.Method+" "+route.Path+" "+mt, true)
 		return nil
 	}
+}
+
+// validateRequest checks a request the server accepted against the document: its
+// parameters and body are what the document says an operation takes (a request the server
+// accepts and the document forbids is a documentation bug). Credentials are not checked here:
+// TestOpenAPIListsEveryRoute compares who may call what with the route table.
+func validateRequest(t testing.TB, req *http.Request, sent []byte) error {
+	_, router := loadOpenAPI(t)
+	if !documentedPath(req.URL.Path) {
+		return nil
+	}
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		return fmt.Errorf("find route: %w", err)
+	}
+	r := req.Clone(context.Background())
+	r.Body = io.NopCloser(bytes.NewReader(sent))
+	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}
+	ingest := route.Operation.OperationID == "ingest"
+	if ingest {
+		// Ingest bodies are gzip whatever their type: checked below, unzipped.
+		opts.ExcludeRequestBody = true
+	} else if len(sent) > 0 && r.Header.Get("Content-Type") == "" {
+		// The API reads a body as JSON whatever its type says (the document names
+		// application/json); some tests send none.
+		r.Header.Set("Content-Type", "application/json")
+	}
+	if err := openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{
+		Request: r, PathParams: params, Route: route, Options: opts,
+	}); err != nil || !ingest {
+		return err
+	}
+	plain, err := decoded("gzip", sent)
+	if err != nil {
+		return fmt.Errorf("ingest body: %w", err)
+	}
+	var batch any
+	if err := json.Unmarshal(plain, &batch); err != nil {
+		return fmt.Errorf("ingest body: %w", err)
+	}
+	doc, _ := loadOpenAPI(t)
+	return doc.Components.Schemas["IngestBatch"].Value.VisitJSON(batch, openapi3.EnableJSONSchema2020())
 }
 
 // decoded undoes a Content-Encoding the test asked for itself (Go's client decodes only the
@@ -368,5 +415,40 @@ func TestOpenAPIRoutesOtherTestsMiss(t *testing.T) {
 		if r.Status != tc.status {
 			t.Errorf("%s %s = %d %s, want %d", tc.method, tc.path, r.Status, r.Body, tc.status)
 		}
+	}
+}
+
+// TestOpenAPIRequestCheckCatchesMismatches: a request the server accepted is checked too, and
+// the check refuses what the document does not allow.
+func TestOpenAPIRequestCheckCatchesMismatches(t *testing.T) {
+	gz := func(s string) []byte {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(s))
+		zw.Close()
+		return b.Bytes()
+	}
+	batch := `{"session":"s_abcdefgh","tab":"t_1","seq":0,"events":[{"type":4,"timestamp":1764237600000,"data":{}}]}`
+	cases := []struct {
+		name, method, url string
+		body              []byte
+		ok                bool
+	}{
+		{"token as documented", "POST", "/api/v1/tokens", []byte(`{"name":"ci","scope":"read"}`), true},
+		{"unknown field", "POST", "/api/v1/tokens", []byte(`{"name":"ci","scope":"read","nope":1}`), false},
+		{"scope out of the enum", "POST", "/api/v1/tokens", []byte(`{"name":"ci","scope":"root"}`), false},
+		{"limit out of range", "GET", "/api/v1/sessions?limit=0", nil, false},
+		{"ingest batch", "POST", "/api/v1/ingest?v=1&key=pk_x", gz(batch), true},
+		{"ingest batch without events", "POST", "/api/v1/ingest?v=1&key=pk_x", gz(`{"session":"s_abcdefgh","tab":"t_1","seq":0,"events":[]}`), false},
+		{"ingest body not gzip", "POST", "/api/v1/ingest?v=1&key=pk_x", []byte(batch), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, "http://127.0.0.1"+tc.url, bytes.NewReader(tc.body))
+			err := validateRequest(t, req, tc.body)
+			if (err == nil) != tc.ok {
+				t.Fatalf("validate = %v, want ok=%v", err, tc.ok)
+			}
+		})
 	}
 }
