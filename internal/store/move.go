@@ -220,6 +220,7 @@ func (c Counts) Add(r Record) {
 		c["content references"] += int64(len(s.Content))
 		c["track events"] += int64(len(s.Events))
 		c["traits"] += int64(len(s.Traits))
+		c["session user ids"] += int64(len(s.Session.UserIDsOrCurrent()))
 		c["error messages"] += int64(len(s.Errors))
 		c["event properties"] += int64(len(s.Props))
 		c["text rows"] += int64(len(s.Text))

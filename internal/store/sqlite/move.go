@@ -309,6 +309,17 @@ func exportSessionRows(ctx context.Context, tx *sql.Tx, s *store.SessionRecord) 
 	if err != nil {
 		return fmt.Errorf("traits: %w", err)
 	}
+	err = each(ctx, tx, `SELECT user_id, first_at FROM session_users WHERE session_id = ? ORDER BY first_at, user_id`, arg, func(r *sql.Rows) error {
+		var u store.SessionUser
+		var at int64
+		err := r.Scan(&u.UserID, &at)
+		u.FirstAt = fromMS(at)
+		s.Session.UserIDs = append(s.Session.UserIDs, u)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("user ids: %w", err)
+	}
 	err = each(ctx, tx, `SELECT m.message FROM session_errors e JOIN error_messages m ON m.id = e.message_id WHERE e.session_id = ? ORDER BY m.message`, arg, func(r *sql.Rows) error {
 		var m string
 		err := r.Scan(&m)
@@ -748,6 +759,11 @@ func importSession(ctx context.Context, tx *sql.Tx, s *store.SessionRecord) erro
 	for k, v := range s.Traits {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO session_traits(session_id, key, value) VALUES (?, ?, ?)`, id, k, v); err != nil {
 			return fmt.Errorf("trait: %w", err)
+		}
+	}
+	for _, u := range s.Session.UserIDsOrCurrent() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO session_users(session_id, user_id, first_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, u.UserID, ms(u.FirstAt)); err != nil {
+			return fmt.Errorf("user id: %w", err)
 		}
 	}
 	for _, m := range s.Errors {
