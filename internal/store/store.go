@@ -96,9 +96,9 @@ type Session struct {
 	// UserIDs is every user id the session was identified as, in the order first seen (the
 	// last is UserID, the current one); filled by GetSession only.
 	UserIDs []SessionUser
-	Country   string    // ISO 3166 alpha-2 from the trusted proxy header; empty if unknown
-	Errors    int       // reel.error events
-	Failed    int       // failed requests (status >= 400 or a network failure)
+	Country string // ISO 3166 alpha-2 from the trusted proxy header; empty if unknown
+	Errors  int    // reel.error events
+	Failed  int    // failed requests (status >= 400 or a network failure)
 	// Filled by analysis (at compaction); zero before.
 	Score      int
 	Summary    string
@@ -203,12 +203,12 @@ type Batch struct {
 	UserAgent string
 	Viewport  Viewport // zero when the batch did not say
 	SentAt    time.Time
-	UserID    string        // from reel.identify; empty when the batch did not say
+	UserID    string // from reel.identify; empty when the batch did not say
 	// UserIDs is every distinct user id the batch's reel.identify events named, in order,
 	// UserID among them; the session keeps them all (SessionUser).
 	UserIDs []SessionUser
-	MaxSpan   time.Duration // refuse (ErrTooLong) a batch that makes the session span longer; 0: no limit
-	Content   []ContentRef  // assets the batch carried or referenced
+	MaxSpan time.Duration // refuse (ErrTooLong) a batch that makes the session span longer; 0: no limit
+	Content []ContentRef  // assets the batch carried or referenced
 
 	// What search needs (docs/search.md); each is empty or zero when the batch did not say.
 	Browser        string // lowercased name without version ("firefox")
