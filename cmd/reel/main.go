@@ -354,6 +354,16 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := privateDir(c.Data); err != nil {
 		return err
 	}
+	// The embedded index has one server: it locks the data directory, and sweeps what a
+	// crash left before it writes anything itself.
+	embedded := c.DB == ""
+	if embedded {
+		release, err := lockData(c.Data)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	db, indexAt, err := openIndex(ctx, c.DB, c.Data)
 	if err != nil {
 		return err
@@ -414,6 +424,18 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if rw := rewrite.New(rewrite.Options{URL: c.LLMURL, Model: c.LLMModel, APIKey: os.Getenv("REEL_LLM_API_KEY")}); rw != nil {
 		compactor.SetRewriter(rw)
 		log.Info("session summaries are rephrased by a language model", "endpoint", c.LLMURL, "model", c.LLMModel)
+	}
+
+	// Packs, compacted objects and temporary files a killed process left unreferenced may
+	// hold text of people erased later; on the embedded index nothing else writes, so they
+	// go now, whatever their age, before this server writes or serves anything (nodes sharing
+	// PostgreSQL leave them to the periodic sweep's grace period). docs/storage.md.
+	if embedded {
+		rep, err := life.SweepCrashLeftovers(ctx)
+		if err != nil {
+			return fmt.Errorf("sweeping crash leftovers: %w", err)
+		}
+		log.Info("crash leftovers swept", "deleted", rep.Deleted, "temps", rep.Temps, "listed", rep.Listed)
 	}
 
 	// Background work lives as long as the server; it stops first on shutdown.
