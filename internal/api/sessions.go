@@ -48,9 +48,9 @@ type sessionJSON struct {
 	// UserIDs is every id the session was identified as, in the order first seen, with when
 	// (GET of one session only): a change of user within a session shows here.
 	UserIDs []userIDJSON `json:"userIds,omitempty"`
-	Country    string       `json:"country,omitempty"`
-	Errors     int          `json:"errors"`
-	Failed     int          `json:"failedRequests"`
+	Country string       `json:"country,omitempty"`
+	Errors  int          `json:"errors"`
+	Failed  int          `json:"failedRequests"`
 	// CompactedAt is set once the session has been rewritten into its at-rest layout.
 	CompactedAt *time.Time `json:"compactedAt,omitempty"`
 	// Analysis, filled once the session is compacted (docs/friction.md).

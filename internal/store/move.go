@@ -29,6 +29,9 @@ type Mover interface {
 	// importing everything again. Records must come in Export's order; a record naming another
 	// (a session its project, a pin its session) fails with ErrNotFound when that one is absent.
 	Import(ctx context.Context, recs []Record) error
+	// SessionRecord reads one session with every row that belongs to it, as Export would
+	// (ErrNotFound when there is none): a subject access export answers from it.
+	SessionRecord(ctx context.Context, id string) (SessionRecord, error)
 }
 
 // Record is one unit of an index: exactly one of its fields is set.

@@ -867,3 +867,30 @@ func exportErased(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) e
 	}
 	return emit(all, fn, func(e *store.ErasedSession) store.Record { return store.Record{Erased: e} })
 }
+
+// SessionRecord reads one session with every row that belongs to it, as Export does, in one
+// REPEATABLE READ transaction (a subject access export, docs/api.md).
+func (db *DB) SessionRecord(ctx context.Context, id string) (store.SessionRecord, error) {
+	id = clean(id)
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return store.SessionRecord{}, fmt.Errorf("postgres: session record %s: %w", id, err)
+	}
+	defer tx.Rollback(context.Background())
+	var rec *store.SessionRecord
+	err = each(ctx, tx, `SELECT `+moveSessionCols+` FROM sessions WHERE id = $1`, []any{id}, func(r pgx.Rows) error {
+		s, err := scanSessionRecord(r)
+		rec = s
+		return err
+	})
+	if err != nil {
+		return store.SessionRecord{}, fmt.Errorf("postgres: session record %s: %w", id, err)
+	}
+	if rec == nil {
+		return store.SessionRecord{}, fmt.Errorf("postgres: session record %s: %w", id, store.ErrNotFound)
+	}
+	if err := exportSessionRows(ctx, tx, rec); err != nil {
+		return store.SessionRecord{}, fmt.Errorf("postgres: session record %s: %w", id, err)
+	}
+	return *rec, nil
+}

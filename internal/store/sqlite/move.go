@@ -907,3 +907,29 @@ func exportErased(ctx context.Context, tx *sql.Tx, fn func(store.Record) error) 
 	}
 	return nil
 }
+
+// SessionRecord reads one session with every row that belongs to it, as Export does, in one
+// read transaction (a subject access export, docs/api.md).
+func (db *DB) SessionRecord(ctx context.Context, id string) (store.SessionRecord, error) {
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return store.SessionRecord{}, fmt.Errorf("sqlite: session record %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	var rec *store.SessionRecord
+	err = each(ctx, tx, `SELECT `+moveSessionCols+` FROM sessions WHERE id = ?`, []any{id}, func(r *sql.Rows) error {
+		s, err := scanSessionRecord(r)
+		rec = s
+		return err
+	})
+	if err != nil {
+		return store.SessionRecord{}, fmt.Errorf("sqlite: session record %s: %w", id, err)
+	}
+	if rec == nil {
+		return store.SessionRecord{}, fmt.Errorf("sqlite: session record %s: %w", id, store.ErrNotFound)
+	}
+	if err := exportSessionRows(ctx, tx, rec); err != nil {
+		return store.SessionRecord{}, fmt.Errorf("sqlite: session record %s: %w", id, err)
+	}
+	return *rec, nil
+}

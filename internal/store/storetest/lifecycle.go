@@ -549,6 +549,14 @@ func testEveryUserID(t *testing.T, s store.Index) {
 	if err != nil || len(page.Sessions) != 1 || page.Sessions[0].ID != "h" || page.Sessions[0].UserID != "mallory" {
 		t.Fatalf("user:alice lists %+v, %v; want h, showing its current id mallory", page.Sessions, err)
 	}
+	// The whole record of h, as a subject access export reads it, holds both ids.
+	rec, err := s.SessionRecord(ctx, "h")
+	if err != nil || rec.Session.ID != "h" || rec.Session.UserID != "mallory" || len(rec.Session.UserIDs) != 2 || len(rec.Chunks) != 3 || len(rec.Pages) != 0 {
+		t.Fatalf("SessionRecord(h) = %+v, %v", rec, err)
+	}
+	if _, err := s.SessionRecord(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("SessionRecord of no session = %v; want ErrNotFound", err)
+	}
 	// Erasing alice erases h (whose current id is mallory); nothing of it is left to mallory.
 	ids, _ := s.SessionsOfUser(ctx, "p", "alice")
 	if _, err := s.DeleteSessions(ctx, ids); err != nil {
