@@ -107,7 +107,7 @@ func testSubjectAccessExport(t *testing.T, s *stack) {
 	}
 	var switched struct {
 		ID      string
-		UserID  string `json:"userId"`
+		UserID  string                `json:"userId"`
 		UserIDs []struct{ ID string } `json:"userIds"`
 		Traits  map[string]string
 		Pages   []struct{ URL string } `json:"pageViews"`
