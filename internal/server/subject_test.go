@@ -202,3 +202,79 @@ func keysOf(m map[string][]byte) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestEraseByAnyUserID is the hostile case of issue 15 through the real ingest and erasure
+// endpoints, on both backends: a session identified as alice, then identified as mallory by a
+// batch anyone holding the public key and the session id can send, is erased with alice (its
+// current id is mallory's); one identified as alice then mallory is erased with mallory too.
+// user: search finds a session by any id it had until then.
+func TestEraseByAnyUserID(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			s := newStackFrom(t, stackConfig{postgres: backend == "postgres"})
+			const t0 = 1764237600000
+			meta := ev(4, t0, `{"href":"http://shop.example/","width":1280,"height":720}`)
+			identify := func(at int64, user string) string {
+				return ev(5, at, fmt.Sprintf(`{"tag":"reel.identify","payload":{"userId":%q}}`, user))
+			}
+			s.ingest(t, "s_hostile01", "t_tabone01", 0, meta, identify(t0+1, "alice"))
+			s.ingest(t, "s_hostile01", "t_tabtwo01", 0, meta, identify(t0+2, "mallory")) // the hostile batch
+			s.ingest(t, "s_hostile02", "t_tabone01", 0, meta, identify(t0+1, "alice"))
+			s.ingest(t, "s_hostile02", "t_tabone01", 1, identify(t0+5, "mallory"))
+			s.ingest(t, "s_bystander", "t_tabone01", 0, meta, identify(t0+1, "carol"))
+			auth := []string{"Authorization", "Bearer " + adminToken}
+			list := func(q string) string {
+				t.Helper()
+				r := do(t, http.DefaultClient, "GET", s.srv.URL+"/api/v1/sessions?q="+url.QueryEscape(q), nil, auth...)
+				var page struct{ Sessions []struct{ ID, UserID string } }
+				if r.Status != 200 || json.Unmarshal(r.Body, &page) != nil {
+					t.Fatalf("list %q = %d %s", q, r.Status, r.Body)
+				}
+				var ids []string
+				for _, x := range page.Sessions {
+					ids = append(ids, x.ID+"="+x.UserID)
+				}
+				slices.Sort(ids)
+				return strings.Join(ids, " ")
+			}
+			if got := list("user:alice"); got != "s_hostile01=mallory s_hostile02=mallory" {
+				t.Fatalf("user:alice = %q; want both sessions, showing their current id", got)
+			}
+			var one struct {
+				UserIDs []struct{ ID string } `json:"userIds"`
+			}
+			r := do(t, http.DefaultClient, "GET", s.srv.URL+"/api/v1/sessions/s_hostile02", nil, auth...)
+			if json.Unmarshal(r.Body, &one) != nil || len(one.UserIDs) != 2 || one.UserIDs[0].ID != "alice" || one.UserIDs[1].ID != "mallory" {
+				t.Fatalf("session JSON = %s; want userIds alice then mallory", r.Body)
+			}
+			erase := func(user string) string {
+				t.Helper()
+				r := do(t, http.DefaultClient, "DELETE", s.srv.URL+"/api/v1/projects/default/users/"+user, nil, auth...)
+				if r.Status != 200 {
+					t.Fatalf("erase %s = %d %s", user, r.Status, r.Body)
+				}
+				return string(r.Body)
+			}
+			if got := erase("alice"); !strings.Contains(got, `"sessions":2`) {
+				t.Fatalf("erasing alice = %s; want both sessions", got)
+			}
+			for _, id := range []string{"s_hostile01", "s_hostile02"} {
+				if r := do(t, http.DefaultClient, "GET", s.srv.URL+"/api/v1/sessions/"+id, nil, auth...); r.Status != 404 {
+					t.Errorf("%s after erasing alice = %d", id, r.Status)
+				}
+			}
+			if got := list("user:mallory"); got != "" {
+				t.Errorf("user:mallory after erasing alice = %q", got)
+			}
+			// The other way round: a session alice then mallory is erased with mallory.
+			s.ingest(t, "s_hostile03", "t_tabone01", 0, meta, identify(t0+1, "dave"))
+			s.ingest(t, "s_hostile03", "t_tabone01", 1, identify(t0+5, "mallory"))
+			if got := erase("mallory"); !strings.Contains(got, `"sessions":1`) {
+				t.Fatalf("erasing mallory = %s", got)
+			}
+			if got := list(""); got != "s_bystander=carol" {
+				t.Errorf("sessions left = %q; want only the bystander's", got)
+			}
+		})
+	}
+}
