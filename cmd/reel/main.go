@@ -66,6 +66,9 @@ Usage:
   reel users list|invite|reset-password|set-role [--data DIR] [--db URL] …
                                               manage dashboard accounts without a running
                                               server ("reel users -h")
+  reel users export [--data DIR] [--db URL] [--blobs URL] [--project ID] --user USER_ID -o FILE.zip
+                                              a recorded user's sessions as a zip (subject
+                                              access, GDPR Art. 15)
   reel version                                print the version
 
 Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* environment
