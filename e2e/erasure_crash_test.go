@@ -1,12 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,8 +18,11 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/reelhq/reel/internal/blob/s3"
+	"github.com/reelhq/reel/internal/blob/s3test"
 	"github.com/reelhq/reel/internal/datascan"
 	"github.com/reelhq/reel/internal/layout"
+	"github.com/reelhq/reel/internal/store/pgtest"
 )
 
 // crashUser is one person the crash test records and then erases: the needles are what of
@@ -55,19 +60,115 @@ func crashEvents(u crashUser, other *crashUser, seq int, at int64) []string {
 	return evs
 }
 
-// TestEraseEveryUserAfterKill9 is the erasure proof of issue 15: the real binary ingests
-// several users' sessions from several goroutines, is killed with SIGKILL mid-load, restarts on
-// the same data directory (sweeping what the crash left before it listens), every user is
-// erased through the API, and then no file under the data directory, read raw and with every
-// zstd/gzip stream decompressed, holds any of their ids, emails or words. A user who is not
-// erased is found, before and after, so the scan is shown to see what is there.
+// crashSetup is how one variant of the crash test runs Reel and where it looks.
+type crashSetup struct {
+	start func() *reel // a node on the variant's stores, the same each time
+	// plant leaves the worst-case leftovers holding data, returning what a check can stat
+	// (paths) to see them gone.
+	plant func(data []byte) []string
+	// sweep runs whatever the variant relies on to remove crash leftovers after the erasures
+	// (nothing on the embedded index: its start did it). r is the running node.
+	sweep func(r *reel)
+	dirs  []string // every directory the variant keeps data in, scanned file by file
+	// logical, when set, returns the whole database as text (a dump), also searched.
+	logical func() string
+}
+
+// TestEraseEveryUserAfterKill9 is the erasure proof of issue 15 on the embedded backend: the
+// real binary ingests several users' sessions from several goroutines, is killed with SIGKILL
+// mid-load, restarts on the same data directory (sweeping what the crash left before it
+// listens), every user is erased through the API, and then no file under the data directory,
+// read raw and with every zstd/gzip stream decompressed, holds any of their ids, emails or
+// words. A user who is not erased is found, before and after, so the scan is shown to see what
+// is there.
 //
 // A SIGKILL lands wherever it lands, so the test also leaves what the worst moment would: a
 // pack written and renamed whose index commit never happened, and a temporary file of a write
 // cut short, both holding a user's text.
 func TestEraseEveryUserAfterKill9(t *testing.T) {
 	dir := t.TempDir()
-	r := startReel(t, dir)
+	testEraseAfterKill9(t, crashSetup{
+		start: func() *reel { return startReel(t, dir) },
+		plant: func(data []byte) []string {
+			if _, err := os.Stat(filepath.Join(dir, "blobs")); err != nil {
+				t.Fatalf("the blob store is not where the test looks: %v", err)
+			}
+			pack := filepath.Join(dir, "blobs", filepath.FromSlash(layout.PackKey(time.Now())))
+			paths := []string{pack, filepath.Join(filepath.Dir(pack), ".tmp-killed-write")}
+			for _, p := range paths {
+				if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, data, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return paths
+		},
+		sweep: func(*reel) {},
+		dirs:  []string{dir},
+	})
+}
+
+// TestEraseEveryUserAfterKill9OnPostgresS3 is the same on PostgreSQL and S3 (versitygw), where
+// a node cannot tell another node's write in flight from a crash leftover, so its periodic sweep
+// keeps a grace period and leftovers of the kill outlive the restart: the operator's
+// `reel sweep-orphans --grace 0 --all-stopped` after stopping the node removes them. Every file
+// of the data directory and of the bucket is scanned; PostgreSQL keeps deleted rows in dead
+// tuples and WAL segments until vacuum and checkpoints recycle them (docs/storage.md), so the
+// database is searched logically, as a pg_dump of it.
+func TestEraseEveryUserAfterKill9OnPostgresS3(t *testing.T) {
+	srv := s3test.Start(t)
+	s3test.SetCredentials(t)
+	pg := pgtest.URL(t)
+	dir := t.TempDir()
+	args := []string{"--data", dir, "--db", pg, "--blobs", srv.BucketURL(), "--archive-assets=false"}
+	testEraseAfterKill9(t, crashSetup{
+		start: func() *reel {
+			r, err := startNode(t, "127.0.0.1:0", args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		},
+		plant: func(data []byte) []string {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			st, err := s3.Open(ctx, srv.BucketURL(), s3.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := layout.PackKey(time.Now())
+			if err := st.Put(ctx, key, data); err != nil {
+				t.Fatal(err)
+			}
+			return []string{filepath.Join(srv.BucketDir(), filepath.FromSlash(key))}
+		},
+		sweep: func(r *reel) {
+			r.stop(t)
+			out, err := exec.Command(reelBin, "sweep-orphans", "--data", dir, "--db", pg, "--blobs", srv.BucketURL(), "--grace", "0s").CombinedOutput()
+			if err == nil || !strings.Contains(string(out), "--all-stopped") {
+				t.Fatalf("sweep-orphans --grace 0 without --all-stopped = %v %s; want a refusal", err, out)
+			}
+			out, err = exec.Command(reelBin, "sweep-orphans", "--data", dir, "--db", pg, "--blobs", srv.BucketURL(), "--grace", "0s", "--all-stopped").CombinedOutput()
+			if err != nil {
+				t.Fatalf("sweep-orphans: %v %s", err, out)
+			}
+			t.Logf("%s", strings.TrimSpace(string(out)))
+		},
+		dirs: []string{dir, srv.BucketDir()},
+		logical: func() string {
+			out, err := exec.Command("pg_dump", "--data-only", pg).Output()
+			if err != nil {
+				t.Fatalf("pg_dump: %v", err)
+			}
+			return string(out)
+		},
+	})
+}
+
+func testEraseAfterKill9(t *testing.T, cs crashSetup) {
+	r := cs.start()
 	key := publicKey(t, r)
 	ingestURL := r.URL + "/api/v1/ingest?v=1&key=" + key
 
@@ -137,41 +238,30 @@ func TestEraseEveryUserAfterKill9(t *testing.T) {
 	}
 	t.Logf("batches acknowledged before SIGKILL: %v", acked)
 
-	// The worst moment of a kill: a pack renamed into place before its index commit, and a
-	// temporary file of a write cut short, each with the first user's text compressed as
-	// Reel writes it.
+	// The worst moment of a kill: an object renamed into place before its index commit (and
+	// on files a temporary file of a write cut short), with the first user's text compressed
+	// as Reel writes it.
 	enc, err := zstd.NewWriter(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	leftover := enc.EncodeAll([]byte(strings.Join(crashEvents(users[0], nil, 0, start), ",")), nil)
-	orphanPack := filepath.Join(dir, "blobs", filepath.FromSlash(layout.PackKey(time.Now())))
-	if _, err := os.Stat(filepath.Join(dir, "blobs")); err != nil {
-		t.Fatalf("the blob store is not where the test looks: %v", err)
-	}
-	for _, p := range []string{orphanPack, filepath.Join(filepath.Dir(orphanPack), ".tmp-killed-write")} {
-		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, leftover, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	planted := cs.plant(enc.EncodeAll([]byte(strings.Join(crashEvents(users[0], nil, 0, start), ",")), nil))
 	// Before erasure the scan finds every user: it sees what is on disk.
-	hits, err := datascan.Find(dir, append(users[0].needles(), keep.needles()...)...)
-	if err != nil {
-		t.Fatal(err)
+	found := map[string]bool{}
+	for _, d := range cs.dirs {
+		hits, err := datascan.Find(d, append(users[0].needles(), keep.needles()...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n := range hitNeedles(hits) {
+			found[n] = true
+		}
 	}
-	if found := hitNeedles(hits); !found[users[0].email] || !found[keep.email] || !found[users[0].word] {
+	if !found[users[0].email] || !found[keep.email] || !found[users[0].word] {
 		t.Fatalf("before erasure the scan finds %v; it cannot see the users' data", found)
 	}
 
-	r2 := startReel(t, dir)
-	for _, p := range []string{orphanPack, filepath.Join(filepath.Dir(orphanPack), ".tmp-killed-write")} {
-		if _, err := os.Stat(p); !os.IsNotExist(err) {
-			t.Errorf("crash leftover %s is still there after the restart (%v)", p, err)
-		}
-	}
+	r2 := cs.start()
 	var ps struct{ Projects []struct{ ID string } }
 	r2.api(t, "/api/v1/projects", &ps)
 	project := ps.Projects[0].ID
@@ -194,29 +284,49 @@ func TestEraseEveryUserAfterKill9(t *testing.T) {
 	if erased < 2*len(users) {
 		t.Fatalf("the erasures removed %d sessions; want every one of the %d users' two", erased, len(users))
 	}
-	// Every erased user's ids, emails and words are gone from every file; the kept user's are
-	// still there, and their sessions still play.
-	var needles []string
-	for _, u := range users {
-		needles = append(needles, u.needles()...)
-	}
-	hits, err = datascan.Find(dir, append(needles, keep.email)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := hitNeedles(hits)
-	if !found[keep.email] {
-		t.Errorf("the kept user's email is nowhere on disk after the others' erasure; the scan or the erasure is wrong")
-	}
-	for _, h := range hits {
-		if h.Needle != keep.email {
-			t.Errorf("erased data on disk: %s", h)
-		}
-	}
 	var events []struct{ Type int }
 	r2.api(t, "/api/v1/sessions/s_erase060xxxx/events", &events)
 	if len(events) == 0 {
 		t.Errorf("the kept user's session has no events after the others' erasure")
+	}
+	cs.sweep(r2)
+	for _, p := range planted {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("crash leftover %s is still there (%v)", p, err)
+		}
+	}
+	// Every erased user's ids, emails and words are gone from every file; the kept user's are
+	// still there.
+	var needles []string
+	for _, u := range users {
+		needles = append(needles, u.needles()...)
+	}
+	keptFound := false
+	for _, d := range cs.dirs {
+		hits, err := datascan.Find(d, append(needles, keep.email)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keptFound = keptFound || hitNeedles(hits)[keep.email]
+		for _, h := range hits {
+			if h.Needle != keep.email {
+				t.Errorf("erased data on disk: %s", h)
+			}
+		}
+	}
+	if !keptFound {
+		t.Errorf("the kept user's email is nowhere on disk after the others' erasure; the scan or the erasure is wrong")
+	}
+	if cs.logical != nil {
+		dump := strings.ToLower(cs.logical())
+		if !strings.Contains(dump, keep.id) {
+			t.Errorf("the database dump lacks the kept user's id; the dump is not of Reel's database")
+		}
+		for _, n := range needles {
+			if strings.Contains(dump, strings.ToLower(n)) {
+				t.Errorf("the database still holds %q", n)
+			}
+		}
 	}
 }
 

@@ -59,6 +59,9 @@ Usage:
   reel erase-user [--data DIR] [--db URL] [--blobs URL] [--project ID] USER_ID
                                               delete everything recorded about one user
                                               (sessions identified with Reel.identify)
+  reel sweep-orphans [--data DIR] [--db URL] [--blobs URL] [--grace D] [--all-stopped]
+                                              delete objects no index row references (what a
+                                              crash left) now, instead of at the next sweep
   reel migrate --from DIR --to postgres://…   copy an embedded install's index into
                                               PostgreSQL (resumable, verified; blobs stay)
   reel tokens create|list|revoke [flags]      manage API tokens on the index, without a
@@ -88,6 +91,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(args[1:], stdout, stderr)
 	case "erase-user":
 		return eraseUser(args[1:], stdout, stderr)
+	case "sweep-orphans":
+		return sweepOrphans(args[1:], stdout, stderr)
 	case "migrate":
 		return migrateCmd(args[1:], stdout, stderr)
 	case "tokens":
