@@ -21,9 +21,11 @@ import (
 
 func TestMain(m *testing.M) { s3test.Main(m) }
 
-func openIndex(t *testing.T) *sqlite.DB {
+func openIndex(t *testing.T) *sqlite.DB { return openIndexTB(t, t.TempDir()) }
+
+func openIndexTB(t testing.TB, dir string) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "index.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "index.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
