@@ -247,7 +247,15 @@ func validateAnswer(t testing.TB, req *http.Request, res *http.Response, body []
 	switch {
 	case len(body) == 0 || mt == "application/json":
 		in.SetBodyBytes(body)
-		return openapi3filter.ValidateResponse(context.Background(), in)
+		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil || len(body) == 0 {
+			return err
+		}
+		var v any
+		if err := json.Unmarshal(body, &v); err != nil {
+			return err
+		}
+		schema := route.Operation.Responses.Status(res.StatusCode).Value.Content.Get(ct).Schema
+		return undocumentedFields(schema, v)
 	case mt == "application/x-ndjson":
 		// JSON lines: the document's schema is that of one line.
 		in.Options.ExcludeResponseBody = true
@@ -266,6 +274,9 @@ func validateAnswer(t testing.TB, req *http.Request, res *http.Response, body []
 				return fmt.Errorf("line %d: %w", n, err)
 			}
 			if err := media.Schema.Value.VisitJSON(v, openapi3.EnableJSONSchema2020()); err != nil {
+				return fmt.Errorf("line %d: %w", n, err)
+			}
+			if err := undocumentedFields(media.Schema, v); err != nil {
 				return fmt.Errorf("line %d: %w", n, err)
 			}
 		}
@@ -333,6 +344,79 @@ func validateRequest(t testing.TB, req *http.Request, sent []byte) error {
 	return doc.Components.Schemas["IngestBatch"].Value.VisitJSON(batch, openapi3.EnableJSONSchema2020())
 }
 
+// undocumentedFields reports the fields of an answer its schema does not name. The document
+// leaves objects open (clients should ignore fields they do not know, so adding one is not a
+// breaking change), but the tests hold it complete: every field the server sends must be
+// documented. Objects whose schema names no properties (free-form: an rrweb event's data, a
+// project's sdkConfig) or gives additionalProperties a schema (a map) are not held to it.
+func undocumentedFields(ref *openapi3.SchemaRef, v any) error {
+	var missing []string
+	walkUndocumented(ref, v, "", &missing)
+	if len(missing) > 0 {
+		return fmt.Errorf("fields the document does not name: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func walkUndocumented(ref *openapi3.SchemaRef, v any, at string, missing *[]string) {
+	if ref == nil || ref.Value == nil {
+		return
+	}
+	// The schemas that apply to v: the schema itself and its allOf, and the oneOf/anyOf
+	// branches v matches.
+	var all []*openapi3.Schema
+	var collect func(s *openapi3.Schema)
+	collect = func(s *openapi3.Schema) {
+		all = append(all, s)
+		for _, b := range s.AllOf {
+			if b.Value != nil {
+				collect(b.Value)
+			}
+		}
+		for _, b := range append(slices.Clone(s.OneOf), s.AnyOf...) {
+			if b.Value != nil && b.Value.VisitJSON(v, openapi3.EnableJSONSchema2020()) == nil {
+				collect(b.Value)
+			}
+		}
+	}
+	collect(ref.Value)
+	switch v := v.(type) {
+	case map[string]any:
+		props := map[string]*openapi3.SchemaRef{}
+		for _, s := range all {
+			if s.AdditionalProperties.Schema != nil || (s.AdditionalProperties.Has != nil && *s.AdditionalProperties.Has) {
+				for k, x := range v {
+					walkUndocumented(s.AdditionalProperties.Schema, x, at+"/"+k, missing)
+				}
+				return
+			}
+			for k, p := range s.Properties {
+				props[k] = p
+			}
+		}
+		if len(props) == 0 {
+			return // free-form
+		}
+		for k, x := range v {
+			p, ok := props[k]
+			if !ok {
+				*missing = append(*missing, at+"/"+k)
+				continue
+			}
+			walkUndocumented(p, x, at+"/"+k, missing)
+		}
+	case []any:
+		for _, s := range all {
+			if s.Items != nil {
+				for i, x := range v {
+					walkUndocumented(s.Items, x, fmt.Sprintf("%s/%d", at, i), missing)
+				}
+				return
+			}
+		}
+	}
+}
+
 // decoded undoes a Content-Encoding the test asked for itself (Go's client decodes only the
 // gzip it asked for on its own).
 func decoded(encoding string, body []byte) ([]byte, error) {
@@ -364,7 +448,6 @@ func documentedPath(p string) bool {
 // TestOpenAPICheckCatchesMismatches: the validation the tests' client runs is not vacuous; it
 // refuses an undocumented status, a wrong body and a wrong content type.
 func TestOpenAPICheckCatchesMismatches(t *testing.T) {
-	req, _ := http.NewRequest("GET", "http://127.0.0.1/api/v1/sessions/s_x", nil)
 	jsonHeader := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
 	cases := []struct {
 		name   string
@@ -377,10 +460,18 @@ func TestOpenAPICheckCatchesMismatches(t *testing.T) {
 		{"undocumented status", 418, jsonHeader, `{"error":{"code":"teapot","message":"no"}}`, false},
 		{"error without a message", 404, jsonHeader, `{"error":{"code":"not_found"}}`, false},
 		{"session without its fields", 200, jsonHeader, `{"id":"s_x"}`, false},
+		{"error with a field the document does not name", 404, jsonHeader, `{"error":{"code":"not_found","message":"m"},"trace":"x"}`, false},
+		{"user as documented", 200, jsonHeader, `{"user":{"email":"a@reel.local","role":"owner"}}`, true},
+		{"user with a field the document does not name", 200, jsonHeader, `{"user":{"email":"a@reel.local","role":"owner","password":"x"}}`, false},
 		{"wrong content type", 404, http.Header{"Content-Type": {"text/html"}}, `<p>nope</p>`, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			path := "/api/v1/sessions/s_x"
+			if strings.HasPrefix(tc.name, "user") {
+				path = "/api/v1/auth/me"
+			}
+			req, _ := http.NewRequest("GET", "http://127.0.0.1"+path, nil)
 			res := &http.Response{StatusCode: tc.status, Header: tc.header, Body: io.NopCloser(strings.NewReader(tc.body))}
 			err := validateAnswer(t, req, res, []byte(tc.body))
 			if (err == nil) != tc.ok {
