@@ -543,3 +543,27 @@ func TestOpenAPIRequestCheckCatchesMismatches(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkOpenAPICheck measures what validating one answer adds to a test's request: a page
+// of 50 sessions, the largest common answer of the suite.
+func BenchmarkOpenAPICheck(b *testing.B) {
+	loadOpenAPI(b)
+	session := `{"id":"s_bench%03d","projectId":"default","startedAt":"2026-12-07T05:00:00Z","endedAt":"2026-12-07T05:10:00Z","durationMs":600000,` +
+		`"pages":3,"entryUrl":"http://shop.example/","exitUrl":"http://shop.example/cart","clicks":12,"activeMs":300000,"events":900,"tabs":1,` +
+		`"userAgent":"Mozilla/5.0","browser":"Chrome 156","os":"Linux","device":"desktop","viewport":{"width":1280,"height":720},` +
+		`"updatedAt":"2026-12-07T05:10:00Z","urls":["http://shop.example/"],"errors":0,"failedRequests":0,"score":10,"friction":1,"rageClicks":0,"deadClicks":0}`
+	var list []string
+	for i := range 50 {
+		list = append(list, fmt.Sprintf(session, i))
+	}
+	body := []byte(`{"sessions":[` + strings.Join(list, ",") + `],"query":"","sort":"newest","count":50}`)
+	req, _ := http.NewRequest("GET", "http://127.0.0.1/api/v1/sessions?limit=50", nil)
+	header := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		res := &http.Response{StatusCode: 200, Header: header, Body: io.NopCloser(bytes.NewReader(body))}
+		if err := validateAnswer(b, req, res, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
