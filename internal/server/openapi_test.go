@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/reelhq/reel/internal/api"
 	"github.com/reelhq/reel/internal/auth"
+	"github.com/reelhq/reel/internal/metrics"
 )
 
 // undocumented are the routes of Table that are not API operations, so not in the OpenAPI
@@ -506,6 +508,30 @@ func TestOpenAPIRoutesOtherTestsMiss(t *testing.T) {
 		if r.Status != tc.status {
 			t.Errorf("%s %s = %d %s, want %d", tc.method, tc.path, r.Status, r.Body, tc.status)
 		}
+	}
+
+	// Successes other tests of this package do not ask for.
+	t0 := time.Now().Add(-time.Hour).UnixMilli()
+	s.ingest(t, "s_openapi0001", "t_tabone01", 0, ev(4, t0, `{"href":"http://shop.example/","width":1280,"height":720}`),
+		ev(4, t0+2000, `{"href":"http://shop.example/cart","width":1280,"height":720}`))
+	adm := s.admin(t)
+	var funnel struct{ Steps []struct{ Sessions int } }
+	adm.json("POST", "/api/v1/funnels?project=default", `{"steps":[{"path":"/"},{"path":"/cart"}]}`, 200, &funnel)
+	if len(funnel.Steps) != 2 || funnel.Steps[1].Sessions != 1 {
+		t.Errorf("funnel = %+v, want one session through both steps", funnel)
+	}
+	adm.json("GET", "/api/v1/sessions/s_openapi0001/archive", "", 200, nil)
+	var alert struct{ ID int64 }
+	adm.json("POST", "/api/v1/alerts", `{"name":"rage","kind":"rage_click","threshold":1,"windowMinutes":60,"webhook":"https://hooks.example/x"}`, 201, &alert)
+	adm.json("DELETE", fmt.Sprintf("/api/v1/alerts/%d?project=default", alert.ID), "", 204, nil)
+	var pl struct{ ID int64 }
+	adm.json("POST", "/api/v1/playlists", `{"name":"Checkout"}`, 201, &pl)
+	adm.json("GET", fmt.Sprintf("/api/v1/playlists/%d", pl.ID), "", 200, nil)
+
+	// /metrics when the server keeps metrics.
+	m := newStackFrom(t, stackConfig{metrics: metrics.New()})
+	if r := m.admin(t).do("GET", "/metrics", ""); r.Status != 200 || !strings.Contains(string(r.Body), "# TYPE") {
+		t.Errorf("metrics = %d %.200s", r.Status, r.Body)
 	}
 }
 

@@ -63,6 +63,8 @@ type stackConfig struct {
 	gate   *gatedUsers  // when set, auth reads users through it
 	// postgres runs the stack on a fresh PostgreSQL database (pgtest) instead of SQLite.
 	postgres bool
+	// metrics, when set, times the routes and serves /metrics (nil: /metrics is not found).
+	metrics Instruments
 }
 
 // newStackFrom runs the whole server over loopback on a fresh embedded index: one admin
@@ -114,6 +116,7 @@ func newStackFrom(t *testing.T, cfg stackConfig) *stack {
 		API: a, Auth: authn,
 		Ingest: ih, SDKConfig: ih.SDKConfig(),
 		UI: ui.Handler(), SDK: sdk.Handler(), Demo: demo.Handler(first.Project.PublicKey), Log: log,
+		Metrics: cfg.metrics,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
