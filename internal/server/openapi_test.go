@@ -593,3 +593,54 @@ func BenchmarkOpenAPICheck(b *testing.B) {
 		}
 	}
 }
+
+// TestOpenAPIAnswersOnBothBackends walks the main read and write operations over a recorded
+// session on SQLite and on PostgreSQL, so the answers each index produces (times, empty
+// lists, counts) are validated against the document; the rest of the suite runs on SQLite.
+func TestOpenAPIAnswersOnBothBackends(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			s := newStackFrom(t, stackConfig{postgres: backend == "postgres"})
+			t0 := time.Now().Add(-time.Hour).UnixMilli()
+			s.ingest(t, "s_bothback01", "t_tabone01", 0,
+				ev(4, t0, `{"href":"http://shop.example/","width":1280,"height":720}`),
+				ev(2, t0+1, `{"node":{"type":0,"childNodes":[{"type":2,"tagName":"button","attributes":{},"childNodes":[],"id":2}],"id":1},"initialOffset":{"left":0,"top":0}}`),
+				ev(5, t0+2, `{"tag":"reel.identify","payload":{"userId":"u-1"}}`),
+				ev(3, t0+100, `{"source":2,"type":2,"id":2,"x":10,"y":10}`),
+				ev(3, t0+200, `{"source":2,"type":2,"id":2,"x":10,"y":10}`),
+				ev(3, t0+300, `{"source":2,"type":2,"id":2,"x":10,"y":10}`),
+				ev(4, t0+5000, `{"href":"http://shop.example/cart","width":1280,"height":720}`))
+			adm := s.admin(t)
+			const id = "/api/v1/sessions/s_bothback01"
+			for _, path := range []string{"/api/v1/sessions", "/api/v1/sessions?q=rage:>0", id, id + "/events", id + "/events?from=1", id + "/tabs",
+				id + "/signals", id + "/archive", id + "/comments", id + "/shares", "/api/v1/issues", "/api/v1/heatmaps?page=/",
+				"/api/v1/heatmaps/pages", "/api/v1/countries", "/api/v1/projects", "/api/v1/auth/me", "/api/v1/users", "/api/v1/invites",
+				"/api/v1/tokens", "/api/v1/alerts", "/api/v1/saved-searches", "/api/v1/playlists", "/api/v1/audit"} {
+				adm.json("GET", path, "", 200, nil)
+			}
+			adm.json("POST", "/api/v1/funnels", `{"steps":[{"path":"/"},{"path":"/cart"}]}`, 200, nil)
+			adm.json("POST", id+"/comments", `{"at":100,"body":"the button does nothing"}`, 201, nil)
+			var share struct{ Token string }
+			adm.json("POST", id+"/share", `{"note":"look at the button"}`, 201, &share)
+			anyone := &client{t: t, s: s, c: http.DefaultClient}
+			for _, p := range []string{"", "/events", "/tabs", "/archive"} {
+				anyone.json("GET", "/api/v1/share/"+share.Token+p, "", 200, nil)
+			}
+			var saved struct{ ID int64 }
+			adm.json("POST", "/api/v1/saved-searches", `{"name":"Rage","query":"rage:>0","shared":true}`, 201, &saved)
+			adm.json("POST", fmt.Sprintf("/api/v1/saved-searches/%d/visit", saved.ID), "", 200, nil)
+			var pl struct{ ID int64 }
+			adm.json("POST", "/api/v1/playlists", `{"name":"Buttons"}`, 201, &pl)
+			adm.json("PUT", fmt.Sprintf("/api/v1/playlists/%d/sessions/s_bothback01", pl.ID), `{"note":"rage"}`, 200, nil)
+			adm.json("GET", fmt.Sprintf("/api/v1/playlists/%d/sessions", pl.ID), "", 200, nil)
+			adm.json("POST", "/api/v1/tokens", `{"name":"ci","scope":"read","user":"admin@reel.local"}`, 201, nil)
+			adm.json("POST", "/api/v1/invites", `{"email":"new@example.com","role":"viewer","projects":["default"]}`, 201, nil)
+			adm.json("PATCH", "/api/v1/projects/default", `{"allowedOrigins":["https://shop.example"]}`, 200, nil)
+			if r := adm.do("GET", "/api/v1/audit/export", ""); r.Status != 200 || len(r.Body) == 0 {
+				t.Fatalf("audit export = %d %d bytes", r.Status, len(r.Body))
+			}
+			adm.json("GET", "/api/v1/projects/default/users/u-1/export", "", 200, nil)
+			adm.json("DELETE", "/api/v1/projects/default/users/u-1", "", 200, nil)
+		})
+	}
+}
