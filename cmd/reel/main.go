@@ -67,6 +67,9 @@ Usage:
   reel users list|invite|reset-password|set-role [--data DIR] [--db URL] …
                                               manage dashboard accounts without a running
                                               server ("reel users -h")
+  reel export SESSION... | --query Q --format rrweb|html|video|playwright -o DIR
+                                              write sessions from a running server into
+                                              files ("reel export -h")
   reel version                                print the version
 
 Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* environment
@@ -100,6 +103,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return migrateCmd(args[1:], stdout, stderr)
 	case "tokens":
 		return tokensCmd(args[1:], stdout, stderr)
+	case "export":
+		return exportCmd(args[1:], stdout, stderr)
 	case "users":
 		return usersCmd(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-v":
