@@ -40,10 +40,19 @@ func exportCmd(args []string, stdout, stderr io.Writer) error {
 	project := fs.String("project", "", "the project --query searches (default: the server's default project)")
 	format := fs.String("format", "rrweb", "rrweb, html, video or playwright")
 	out := fs.String("o", "", "directory to write into (created if missing)")
-	if err := fs.Parse(args); err != nil {
-		return err
+	// Sessions and flags in any order (reel export ID -o DIR), as the usage shows them.
+	var ids []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		ids = append(ids, args[0])
+		args = args[1:]
 	}
-	ids := fs.Args()
 	switch {
 	case *out == "":
 		return errors.New("export: -o DIR is required")

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,12 +61,13 @@ func Tools(chromium string) (ffmpeg, browser string, err error) {
 	return "", "", ErrNoChromium
 }
 
-// Video renders the first tab of s as a WebM (VP8) video into w: the exported HTML player is
+// Video renders the first tab of s as a WebM (VP8) video into the file out (a file, so ffmpeg
+// can write the duration and seek index into its header): the exported HTML player is
 // opened in headless Chromium at the recording's viewport, shown paused at each frame's moment
 // (FPS frames a second of the recording), and the screenshots are encoded by ffmpeg. Frames
 // are taken at moments, not in real time, so a loaded machine makes a video slower to render,
 // never a different one.
-func Video(ctx context.Context, s *Session, w io.Writer, o VideoOptions) error {
+func Video(ctx context.Context, s *Session, out string, o VideoOptions) error {
 	ffmpeg, chromium, err := Tools(o.Chromium)
 	if err != nil {
 		return err
@@ -132,8 +132,7 @@ func Video(ctx context.Context, s *Session, w io.Writer, o VideoOptions) error {
 	cmd := exec.CommandContext(ctx, ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
 		"-f", "image2pipe", "-framerate", fmt.Sprint(FPS), "-c:v", "mjpeg", "-i", "-",
 		"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "2M", "-pix_fmt", "yuv420p",
-		"-f", "webm", "-")
-	cmd.Stdout = w
+		"-f", "webm", out)
 	cmd.Stderr = &stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -204,10 +203,15 @@ func FrameTimes(spans [][2]float64, total, from, to int64) []int64 {
 
 func writeVideo(ctx context.Context, s *Session, dir string) ([]string, error) {
 	name := s.Info.ID + ".webm"
-	var b bytes.Buffer
-	if err := Video(ctx, s, &b, VideoOptions{}); err != nil {
+	// Rendered beside its final name and renamed, so a file of that name is always whole.
+	part := filepath.Join(dir, "."+name+".part")
+	defer os.Remove(part)
+	if err := Video(ctx, s, part, VideoOptions{}); err != nil {
 		return nil, err
 	}
-	return []string{name}, writeFile(filepath.Join(dir, name), b.Bytes())
+	if err := os.Rename(part, filepath.Join(dir, name)); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	return []string{name}, nil
 }
 
