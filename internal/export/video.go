@@ -214,4 +214,3 @@ func writeVideo(ctx context.Context, s *Session, dir string) ([]string, error) {
 	}
 	return []string{name}, nil
 }
-
