@@ -110,14 +110,12 @@ func Load(ctx context.Context, g Getter, id string, assets bool) (*Session, erro
 			ID string `json:"id"`
 		} `json:"tabs"`
 	}
-	if s.Info.Tabs > 1 {
-		b, _, err := g.Get(ctx, base+"/tabs")
-		if err != nil {
-			return nil, fmt.Errorf("session %s: tabs: %w", id, err)
-		}
-		if err := json.Unmarshal(b, &tabs); err != nil {
-			return nil, fmt.Errorf("session %s: reading its tabs: %w", id, err)
-		}
+	b, _, err := g.Get(ctx, base+"/tabs")
+	if err != nil {
+		return nil, fmt.Errorf("session %s: tabs: %w", id, err)
+	}
+	if err := json.Unmarshal(b, &tabs); err != nil {
+		return nil, fmt.Errorf("session %s: reading its tabs: %w", id, err)
 	}
 	if len(tabs.Tabs) <= 1 {
 		b, _, err := g.Get(ctx, base+"/events")
