@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -444,4 +445,48 @@ func absDiff(a, b uint32) uint32 {
 		return a - b
 	}
 	return b - a
+}
+
+// TestPlayerDownloadClip clicks "Download clip" in the dashboard's player and gets a video the
+// server rendered of the chosen range, which ffprobe reads at the recording's viewport.
+func TestPlayerDownloadClip(t *testing.T) {
+	r := startReelWith(t, t.TempDir())
+	s := ingestExportSession(t, r, "http://127.0.0.1:9", "s_clipdl000001")
+	ctx := browser(t)
+	dir := t.TempDir()
+	done := make(chan string, 1)
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if e, ok := ev.(*cdpbrowser.EventDownloadProgress); ok && e.State == cdpbrowser.DownloadProgressStateCompleted {
+			select {
+			case done <- e.GUID:
+			default:
+			}
+		}
+	})
+	run(t, ctx, "log in", loginActions(r)...)
+	run(t, ctx, "open the player",
+		cdpbrowser.SetDownloadBehavior(cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName).WithDownloadPath(dir).WithEventsEnabled(true),
+		chromedp.Navigate(r.URL+"/sessions/"+s.id),
+		waitFor(`document.body.dataset.playerReady === "1"`),
+		chromedp.Click(`[data-testid=clip]`, chromedp.ByQuery),
+		waitFor(visible(`[data-testid=clip-popover]`)),
+		chromedp.Evaluate(`(() => {
+			for (const [sel, v] of [["[data-testid=clip-from]", "1"], ["[data-testid=clip-to]", "4"]]) {
+				const i = document.querySelector(sel); i.value = v; i.dispatchEvent(new Event("input", { bubbles: true }));
+			}
+			return true })()`, nil),
+		chromedp.Click(`[data-testid=clip-download]`, chromedp.ByQuery),
+	)
+	var guid string
+	select {
+	case guid = <-done:
+	case <-time.After(3 * time.Minute):
+		var msg string
+		chromedp.Run(ctx, chromedp.Evaluate(`(document.querySelector('[data-testid=clip-error]') || {}).textContent || ""`, &msg))
+		t.Fatalf("no download within 3 minutes (error shown: %q); reel stderr:\n%s", msg, r.logs)
+	}
+	w, h, dur := probe(t, filepath.Join(dir, guid))
+	if w != 1000 || h != 640 || math.Abs(dur-3) > 0.2 {
+		t.Errorf("the clip is %dx%d lasting %.2f s, want 1000x640 lasting 3 s", w, h, dur)
+	}
 }
