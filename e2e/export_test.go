@@ -189,7 +189,7 @@ func TestExportRRwebHTMLAndVideo(t *testing.T) {
 
 	t.Run("rrweb", func(t *testing.T) {
 		dir := t.TempDir()
-		stdout, stderr, ok := reelCLI(t, env, "export", "--query", "active:>5s", "--format", "rrweb", "-o", dir)
+		stdout, stderr, ok := reelCLI(t, env, "export", "--query", "active:>5s since:1d", "--format", "rrweb", "-o", dir)
 		if !ok {
 			t.Fatalf("export --query: %s %s", stdout, stderr)
 		}
