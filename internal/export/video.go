@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -90,10 +91,15 @@ func Video(ctx context.Context, s *Session, out string, o VideoOptions) error {
 	if err := os.WriteFile(file, doc, 0o600); err != nil {
 		return fmt.Errorf("export: video: %w", err)
 	}
-	width, height := s.Info.Viewport.Width, s.Info.Viewport.Height
+	width, height := firstViewport(s.Tabs[0].Events)
+	if width <= 0 || height <= 0 {
+		width, height = s.Info.Viewport.Width, s.Info.Viewport.Height
+	}
 	if width <= 0 || height <= 0 {
 		width, height = 1280, 720
 	}
+	// A recorded size is the visitor's word: a video is at most 4K's width and height.
+	width, height = min(width, 3840), min(height, 2160)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium),
@@ -177,6 +183,26 @@ func Video(ctx context.Context, s *Session, out string, o VideoOptions) error {
 }
 
 func awaitPromise(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }
+
+// firstViewport is the size the tab's first Meta event recorded (0, 0 without one).
+func firstViewport(events []byte) (width, height int) {
+	var evs []struct {
+		Type int `json:"type"`
+		Data struct {
+			Width  int `json:"width"`
+			Height int `json:"height"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(events, &evs) != nil {
+		return 0, 0
+	}
+	for _, e := range evs {
+		if e.Type == 4 { // rrweb Meta
+			return e.Data.Width, e.Data.Height
+		}
+	}
+	return 0, 0
+}
 
 // FrameTimes are the moments (ms from the start) a video shows, one every 1000/FPS ms: through
 // the active spans of a whole session (idle gaps skipped; all of it when nothing was active),
