@@ -339,6 +339,39 @@ func TestExportRRwebHTMLAndVideo(t *testing.T) {
 		}
 	})
 
+	t.Run("tabs", func(t *testing.T) {
+		// A session in two tabs: a file per tab, and the HTML player switches between them.
+		id := "s_export2tabs1"
+		for i, text := range []string{"First tab page", "Second tab page"} {
+			d := &dom{}
+			doc := d.page(d.el("h1", nil, d.text(text)))
+			at := s.t0 + int64(i)*2000
+			ingest(t, r, id, fmt.Sprintf("t_exporttab%d0", i+1), 0, []string{metaEv(at, "https://shop.example/"), fullEv(at, doc), moveEv(at+500, 10, 10)})
+		}
+		dir := t.TempDir()
+		if stdout, stderr, ok := reelCLI(t, env, "export", id, "-o", dir); !ok {
+			t.Fatalf("export rrweb: %s %s", stdout, stderr)
+		}
+		for i, want := range []string{"First tab page", "Second tab page"} {
+			b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%s.tab%d.rrweb.json", id, i+1)))
+			if err != nil || !strings.Contains(string(b), want) || strings.Contains(string(b), []string{"Second", "First"}[i]) {
+				t.Errorf("tab %d's file: %v %.200s", i+1, err, b)
+			}
+		}
+		if stdout, stderr, ok := reelCLI(t, env, "export", id, "--format", "html", "-o", dir); !ok {
+			t.Fatalf("export html: %s %s", stdout, stderr)
+		}
+		ctx := browser(t)
+		frame := `(() => { const f = document.querySelector('.stage iframe'); return f && f.contentDocument && f.contentDocument.body ? f.contentDocument.body.innerText : "" })()`
+		run(t, ctx, "switch tabs",
+			chromedp.Navigate("file://"+filepath.Join(dir, id+".html")),
+			waitFor(contains(frame, "First tab page")),
+			chromedp.SetValue(`select.tabs`, "1", chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelector('select.tabs').dispatchEvent(new Event('change')), true`, nil),
+			waitFor(contains(frame, "Second tab page")),
+		)
+	})
+
 	t.Run("terminal", func(t *testing.T) {
 		dir := t.TempDir()
 		// script(1) gives the command a terminal: the bar is drawn in place.
