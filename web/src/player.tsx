@@ -647,12 +647,14 @@ function ClipButton({ id, time, total, tab }: { id: string; time: number; total:
   const secs = (v: string) => Math.max(0, Math.round(Number(v) || 0));
   return (
     <div class="share">
-      <button type="button" data-testid="clip" onClick={toggle} aria-expanded={open}>
-        Download clip
+      <button type="button" class="nowrap" title="Download clip: a video of part of the session" data-testid="clip" onClick={toggle} aria-expanded={open}>
+        Clip
       </button>
       {open && (
-        <div class="popover share-pop" data-testid="clip-popover">
-          <p>A video (WebM) of this part of the session, at most {MAX_CLIP_S} s, as it happened.</p>
+        <div class="popover share-pop clip-pop" data-testid="clip-popover">
+          <p>
+            <strong>Download clip</strong>: a video (WebM) of this part of the session, at most {MAX_CLIP_S} s, as it happened.
+          </p>
           <div class="row">
             <label>
               From{" "}
