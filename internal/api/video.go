@@ -119,16 +119,6 @@ func (a *API) Video(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// safeName keeps a session id fit for a file name.
-func safeName(id string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' {
-			return r
-		}
-		return '_'
-	}, id)
-}
-
 // firstTimestamp is the timestamp of the first event of an events array (0 when none).
 func firstTimestamp(events []byte) int64 {
 	var evs []struct {
