@@ -375,14 +375,15 @@ func TestExportRRwebHTMLAndVideo(t *testing.T) {
 	t.Run("terminal", func(t *testing.T) {
 		dir := t.TempDir()
 		// script(1) gives the command a terminal: the bar is drawn in place.
-		cmd := exec.Command("script", "-qec", fmt.Sprintf("%s export %s -o %s", reelBin, s.id, dir), "/dev/null")
+		cmd := exec.Command("script", "-qec", fmt.Sprintf("%s export %s --format video -o %s", reelBin, s.id, dir), "/dev/null")
 		cmd.Env = append(os.Environ(), env...)
 		b, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("export under a terminal: %v %s", err, b)
 		}
-		if !strings.Contains(string(b), "\r\x1b[K[") || !strings.Contains(string(b), "] 1/1 "+s.id+" done") {
-			t.Errorf("on a terminal the export printed %q, want a bar", b)
+		// The bar follows the video's frames: 45 and 40 of the two bursts.
+		if !strings.Contains(string(b), "\r\x1b[K[") || !strings.Contains(string(b), " 0/1 "+s.id+" writing video 85/85") || !strings.Contains(string(b), "] 1/1 "+s.id+" done") {
+			t.Errorf("on a terminal the export printed %q, want a bar following the frames", b)
 		}
 	})
 

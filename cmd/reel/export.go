@@ -102,7 +102,10 @@ func exportCmd(args []string, stdout, stderr io.Writer) error {
 			p.note(fmt.Sprintf("%s: still recording: exported what is stored up to %s UTC", id, s.Info.EndedAt.UTC().Format(time.TimeOnly)))
 		}
 		p.step(i, id, "writing "+f.Name)
-		names, err := f.Write(ctx, s, *out)
+		wctx := export.WithProgress(ctx, func(done, all int) {
+			p.step(i, id, fmt.Sprintf("writing %s %d/%d", f.Name, done, all))
+		})
+		names, err := f.Write(wctx, s, *out)
 		if err != nil {
 			p.done()
 			return fmt.Errorf("export: %s: %w", id, err)

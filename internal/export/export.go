@@ -204,6 +204,18 @@ func loadArchive(ctx context.Context, g Getter, base string) ([]Resource, error)
 
 func isCSS(typ string) bool { return strings.HasPrefix(typ, "text/css") }
 
+type progressKey struct{}
+
+// WithProgress has a format that works in steps (a video's frames) report them to f.
+func WithProgress(ctx context.Context, f func(done, all int)) context.Context {
+	return context.WithValue(ctx, progressKey{}, f)
+}
+
+func progressOf(ctx context.Context) func(done, all int) {
+	f, _ := ctx.Value(progressKey{}).(func(done, all int))
+	return f
+}
+
 // Writer writes session s into dir and returns the names of the files it wrote.
 type Writer func(ctx context.Context, s *Session, dir string) ([]string, error)
 

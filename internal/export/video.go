@@ -232,7 +232,7 @@ func writeVideo(ctx context.Context, s *Session, dir string) ([]string, error) {
 	// Rendered beside its final name and renamed, so a file of that name is always whole.
 	part := filepath.Join(dir, "."+name+".part")
 	defer os.Remove(part)
-	if err := Video(ctx, s, part, VideoOptions{}); err != nil {
+	if err := Video(ctx, s, part, VideoOptions{Progress: progressOf(ctx)}); err != nil {
 		return nil, err
 	}
 	if err := os.Rename(part, filepath.Join(dir, name)); err != nil {
