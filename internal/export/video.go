@@ -86,7 +86,12 @@ func Video(ctx context.Context, s *Session, out string, o VideoOptions) error {
 	if err != nil {
 		return fmt.Errorf("export: video: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	defer func() {
+		// Chromium's helpers may still be writing the profile for a moment after it exits.
+		for i := 0; os.RemoveAll(tmp) != nil && i < 40; i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
 	file := filepath.Join(tmp, "session.html")
 	if err := os.WriteFile(file, doc, 0o600); err != nil {
 		return fmt.Errorf("export: video: %w", err)
