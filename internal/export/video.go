@@ -124,7 +124,15 @@ func Video(ctx context.Context, s *Session, out string, o VideoOptions) error {
 
 	var spans [][2]float64
 	var total float64
-	err = chromedp.Run(bctx,
+	// The browser starts on bctx itself: a first Run on a context with a deadline would stop
+	// the whole browser when that deadline passes.
+	if err := chromedp.Run(bctx); err != nil {
+		return fmt.Errorf("export: starting %s: %w", chromium, err)
+	}
+	// Each step is bounded, so a page that never shows a frame fails rather than hangs.
+	octx, cancelO := context.WithTimeout(bctx, 2*time.Minute)
+	defer cancelO()
+	err = chromedp.Run(octx,
 		emulation.SetDeviceMetricsOverride(int64(width), int64(height), 1, false),
 		chromedp.Navigate("file://"+file),
 		chromedp.Evaluate(`window.reelExport.ready.then(() => true)`, nil, awaitPromise),
@@ -156,7 +164,8 @@ func Video(ctx context.Context, s *Session, out string, o VideoOptions) error {
 		defer in.Close()
 		for i, t := range times {
 			var shot []byte
-			err := chromedp.Run(bctx,
+			fctx, cancelF := context.WithTimeout(bctx, time.Minute)
+			err := chromedp.Run(fctx,
 				chromedp.Evaluate(fmt.Sprintf(`window.reelExport.show(%d).then(() => true)`, t), nil, awaitPromise),
 				chromedp.ActionFunc(func(ctx context.Context) error {
 					var err error
@@ -165,6 +174,7 @@ func Video(ctx context.Context, s *Session, out string, o VideoOptions) error {
 					return err
 				}),
 			)
+			cancelF()
 			if err != nil {
 				return fmt.Errorf("export: video of %s: frame at %s: %w", s.Info.ID, time.Duration(t)*time.Millisecond, err)
 			}
