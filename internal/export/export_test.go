@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -95,5 +96,15 @@ func TestFormats(t *testing.T) {
 	}
 	if _, err := f.Write(context.Background(), &Session{}, t.TempDir()); !errors.Is(err, ErrNotBuilt) || err.Error() != "playwright export is not built yet" {
 		t.Errorf("playwright = %v", err)
+	}
+}
+
+// A tab without a full snapshot has nothing to show: the renderer says so rather than hang.
+func TestVideoOfNothing(t *testing.T) {
+	s := &Session{Info: Info{ID: "s_empty"}, Meta: json.RawMessage(`{}`),
+		Tabs: []Tab{{Events: json.RawMessage(`[{"type":4,"timestamp":1,"data":{"href":"https://x/","width":640,"height":480}}]`)}}}
+	err := Video(context.Background(), s, filepath.Join(t.TempDir(), "v.webm"), VideoOptions{})
+	if err == nil || !strings.Contains(err.Error(), "nothing to replay in this session") {
+		t.Errorf("Video of a tab without a snapshot = %v", err)
 	}
 }
