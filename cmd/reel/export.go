@@ -37,7 +37,7 @@ func exportCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	server := fs.String("server", env("REEL_SERVER", "http://127.0.0.1:8080"), "the Reel server's URL (REEL_SERVER)")
 	query := fs.String("query", "", "export every session this search matches (the filter language of docs/search.md)")
-	project := fs.String("project", "", "the project --query searches (default: the server's default project)")
+	project := fs.String("project", "", "the project --query searches (default: every project the token sees)")
 	format := fs.String("format", "rrweb", "rrweb, html, video or playwright")
 	out := fs.String("o", "", "directory to write into (created if missing)")
 	// Sessions and flags in any order (reel export ID -o DIR), as the usage shows them.
