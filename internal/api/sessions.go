@@ -56,6 +56,9 @@ type sessionJSON struct {
 	Friction   int    `json:"friction"`
 	RageClicks int    `json:"rageClicks"`
 	DeadClicks int    `json:"deadClicks"`
+	// Scrubbed is how many values of each kind the server's scrubber masked, by kind (card,
+	// email, phone, iban, token, custom); {} when none.
+	Scrubbed map[string]int `json:"scrubbed"`
 }
 
 func toJSON(s store.Session) sessionJSON {
@@ -71,6 +74,10 @@ func toJSON(s store.Session) sessionJSON {
 		out.CompactedAt = &s.Compacted
 	}
 	out.Score, out.Summary, out.Friction, out.RageClicks, out.DeadClicks = s.Score, s.Summary, s.Friction, s.RageClicks, s.DeadClicks
+	out.Scrubbed = s.Scrubbed
+	if out.Scrubbed == nil {
+		out.Scrubbed = map[string]int{}
+	}
 	return out
 }
 
