@@ -32,8 +32,15 @@ func isB64URL(c byte) bool { return isAlnum(c) || c == '_' || c == '-' }
 
 func isB64(c byte) bool { return isAlnum(c) || c == '+' || c == '/' || c == '=' }
 
-func wordBefore(b []byte, i int) bool { return i > 0 && isWord(b[i-1]) }
-func wordAt(b []byte, i int) bool     { return i < len(b) && isWord(b[i]) }
+// wordBefore and wordAt count a Mask as a word character, as what it replaced was: scrubbing
+// must not make a boundary where there was none, or scrubbing twice would find more.
+func wordBefore(b []byte, i int) bool {
+	return i > 0 && (isWord(b[i-1]) || i >= 3 && string(b[i-3:i]) == string(Mask))
+}
+
+func wordAt(b []byte, i int) bool {
+	return i < len(b) && (isWord(b[i]) || len(b)-i >= 3 && string(b[i:i+3]) == string(Mask))
+}
 
 // builtin appends the spans of the built-in kinds found in b.
 func (s *Scrubber) builtin(b []byte, spans []span) []span {
