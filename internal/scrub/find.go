@@ -2,21 +2,24 @@ package scrub
 
 // The built-in kinds: one pass over the bytes, in which only a few bytes start a closer look.
 
-// trigger marks the bytes that may start a value: '@' (an email, found around it), digits,
-// '+' and '(' (cards, phones), uppercase letters (IBANs, AKIA/AIza keys), and the first letters
-// of "Bearer", "eyJ", "base64," and the key prefixes.
-var trigger [256]bool
+// class sorts bytes for the scan: the bytes of words (letters, digits, '_'), which are looked
+// at only where a word starts and skipped after that, and the few others that may start a
+// value ('@' an email, found around it; '+' and '(' a phone number).
+var class [256]byte
+
+const (
+	other = iota
+	word
+	special
+)
 
 func init() {
-	for c := '0'; c <= '9'; c++ {
-		trigger[c] = true
+	for c := 0; c < 256; c++ {
+		if isWord(byte(c)) {
+			class[c] = word
+		}
 	}
-	for c := 'A'; c <= 'Z'; c++ {
-		trigger[c] = true
-	}
-	for _, c := range "@+(bBegrsx" {
-		trigger[c] = true
-	}
+	class['@'], class['+'], class['('] = special, special, special
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -42,59 +45,79 @@ func wordAt(b []byte, i int) bool {
 	return i < len(b) && (isWord(b[i]) || len(b)-i >= 3 && string(b[i:i+3]) == string(Mask))
 }
 
-// builtin appends the spans of the built-in kinds found in b.
+// builtin appends the spans of the built-in kinds found in b. Each word is looked at once,
+// where it starts (its first byte says whether it may be a number, a key or an IBAN), and then
+// skipped; only '@', '+' and '(' are looked at elsewhere.
 func (s *Scrubber) builtin(b []byte, spans []span) []span {
 	last := 0 // where the last span ended: an email's local part does not reach before it
 	for i := 0; i < len(b); {
 		c := b[i]
-		if !trigger[c] {
+		switch class[c] {
+		case other:
 			i++
 			continue
-		}
-		end, kind, start := 0, "", i
-		switch {
-		case c == '@':
-			if s.email {
-				start, end = email(b, i, last)
-				kind = Email
-			}
-		case c == 'b' && hasPrefix(b[i:], "base64,"):
-			// The payload of a data: URI (an inlined font or image): never scrubbed, as one
-			// changed byte breaks it, and skipped whole so nothing inside it is looked at.
-			j := i + len("base64,")
-			for j < len(b) && isB64(b[j]) {
-				j++
-			}
-			i = j
-			continue
-		case (c == 'B' || c == 'b') && s.token && !wordBefore(b, i):
-			start, end = bearer(b, i)
-			kind = Token
-		case isDigit(c) || c == '+' || c == '(':
-			if wordBefore(b, i) {
-				// Inside a word: skip the rest of it, digits included.
-				for i++; i < len(b) && isWord(b[i]); {
-					i++
+		case special:
+			end, kind, start := 0, "", i
+			if c == '@' {
+				if s.email {
+					start, end = email(b, i, last)
+					kind = Email
 				}
-				continue
+			} else if !wordBefore(b, i) {
+				var next int
+				start, end, kind, next = s.number(b, i)
+				if end == 0 {
+					i = max(next, i+1)
+					continue
+				}
 			}
-			var next int
-			start, end, kind, next = s.number(b, i)
 			if end == 0 {
-				i = max(next, i+1)
+				i++
 				continue
 			}
+			spans = append(spans, span{start, end, kind})
+			i, last = end, end
+			continue
 		}
-		if end == 0 && s.token && !wordBefore(b, i) {
-			end = token(b, i)
-			kind = Token
-		}
-		if end == 0 && s.iban && isUpper(c) && !wordBefore(b, i) {
-			end = iban(b, i)
-			kind = IBAN
+		// The start of a word, unless it follows a mask (scrubbed text counts as a word).
+		end, kind, start := 0, "", i
+		if !wordBefore(b, i) {
+			switch {
+			case isDigit(c):
+				var next int
+				start, end, kind, next = s.number(b, i)
+				if end == 0 {
+					i = max(next, i+1)
+					continue
+				}
+			case c == 'b' && hasPrefix(b[i:], "base64,"):
+				// The payload of a data: URI (an inlined font or image): never scrubbed, as one
+				// changed byte breaks it, and skipped whole so nothing inside it is looked at.
+				j := i + len("base64,")
+				for j < len(b) && isB64(b[j]) {
+					j++
+				}
+				i = j
+				continue
+			default:
+				if s.token {
+					if c == 'B' || c == 'b' {
+						start, end = bearer(b, i)
+					}
+					if end == 0 {
+						start, end = i, token(b, i)
+					}
+					kind = Token
+				}
+				if end == 0 && s.iban && isUpper(c) {
+					start, end, kind = i, iban(b, i), IBAN
+				}
+			}
 		}
 		if end == 0 {
-			i++
+			for i++; i < len(b) && class[b[i]] == word; {
+				i++
+			}
 			continue
 		}
 		spans = append(spans, span{start, end, kind})
@@ -181,6 +204,18 @@ func token(b []byte, i int) int {
 				return run(b, i+len(p), 10, isAlnum)
 			}
 		}
+		if hasPrefix(r, "reel_") {
+			// Reel's API tokens: reel_<16 hex>_<secret>.
+			j := i + len("reel_")
+			k := j
+			for k < len(b) && (isDigit(b[k]) || b[k] >= 'a' && b[k] <= 'f') {
+				k++
+			}
+			if k-j != 16 || k >= len(b) || b[k] != '_' {
+				return 0
+			}
+			return run(b, k+1, 20, isB64URL)
+		}
 	case 'g':
 		if hasPrefix(r, "github_pat_") {
 			return run(b, i+len("github_pat_"), 20, isWord)
@@ -202,18 +237,6 @@ func token(b []byte, i int) int {
 		if hasPrefix(r, "AIza") {
 			return exact(b, i+4, 35, isB64URL)
 		}
-	}
-	if hasPrefix(r, "reel_") {
-		// Reel's API tokens: reel_<16 hex>_<secret>.
-		j := i + len("reel_")
-		k := j
-		for k < len(b) && (isDigit(b[k]) || b[k] >= 'a' && b[k] <= 'f') {
-			k++
-		}
-		if k-j != 16 || k >= len(b) || b[k] != '_' {
-			return 0
-		}
-		return run(b, k+1, 20, isB64URL)
 	}
 	return 0
 }

@@ -1,6 +1,7 @@
 package scrub
 
 import (
+	"bytes"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -27,6 +28,14 @@ func (s *Scrubber) JSON(in []byte) ([]byte, Counts) {
 	)
 	for i := 0; i < len(in); {
 		c := in[i]
+		if !structural[c] {
+			// Numbers, literals and white space between the strings.
+			i++
+			for i < len(in) && !structural[in[i]] {
+				i++
+			}
+			continue
+		}
 		switch c {
 		case '{', '[':
 			f := frame{obj: c == '{'}
@@ -57,14 +66,28 @@ func (s *Scrubber) JSON(in []byte) ([]byte, Counts) {
 			i++
 			continue
 		}
-		// A string: find its end and whether it has escapes or raw control bytes.
-		j, esc, bad := i+1, false, false
-		for j < len(in) && in[j] != '"' {
-			if in[j] == '\\' {
-				esc = true
-				j++
-			} else if in[j] < 0x20 {
-				bad = true
+		// A string: find its closing quote, the first not escaped.
+		j, esc := i+1, false
+		for {
+			q := bytes.IndexByte(in[j:], '"')
+			if q < 0 {
+				j = len(in)
+				break
+			}
+			seg := in[j : j+q]
+			if !esc && bytes.IndexByte(seg, '\\') < 0 {
+				j += q
+				break
+			}
+			esc = true
+			// Escapes: the quote ends the string when an even number of backslashes precede it.
+			n := 0
+			for k := j + q - 1; k > i && in[k] == '\\'; k-- {
+				n++
+			}
+			j += q
+			if n%2 == 0 {
+				break
 			}
 			j++
 		}
@@ -73,17 +96,14 @@ func (s *Scrubber) JSON(in []byte) ([]byte, Counts) {
 		}
 		body := in[i+1 : j]
 		next := j + 1
-		top := -1
-		if len(stack) > 0 {
-			top = len(stack) - 1
-		}
+		top := len(stack) - 1
 		if top >= 0 && stack[top].obj && key {
-			stack[top].key = body
+			stack[top].key = ref{int32(i + 1), int32(j)}
 			key = false
 			i = next
 			continue
 		}
-		if bad || skipValue(stack, top) {
+		if skipValue(in, stack, top) {
 			i = next
 			continue
 		}
@@ -127,20 +147,28 @@ func (s *Scrubber) JSON(in []byte) ([]byte, Counts) {
 	return append(out, in[from:]...), counts
 }
 
+// structural are the bytes the walk between strings stops at.
+var structural = [256]bool{'{': true, '}': true, '[': true, ']': true, ',': true, ':': true, '"': true}
+
+// ref is a string's body in the text, by offsets (no pointers: the stack stays cheap).
+type ref struct{ start, end int32 }
+
+func (r ref) is(in []byte, s string) bool { return string(in[r.start:r.end]) == s }
+
 // frame is an open object or array, and for an object the last key read in it.
 type frame struct {
 	obj         bool
-	key, parent []byte
+	key, parent ref
 }
 
 // skipValue reports whether the string value in the innermost frame top is one never scrubbed.
-func skipValue(stack []frame, top int) bool {
+func skipValue(in []byte, stack []frame, top int) bool {
 	if top < 0 || !stack[top].obj {
 		return false
 	}
-	k := string(stack[top].key)
-	return top == 0 && (k == "session" || k == "tab") ||
-		k == "userId" && string(stack[top].parent) == "payload"
+	k := stack[top].key
+	return top == 0 && (k.is(in, "session") || k.is(in, "tab")) ||
+		k.is(in, "userId") && stack[top].parent.is(in, "payload")
 }
 
 // value finds the spans in one string value, unless the whole string is base64 (at least 64
@@ -164,6 +192,9 @@ func (s *Scrubber) value(text []byte, spans []span) []span {
 func unescape(dst, body []byte) ([]byte, bool) {
 	for i := 0; i < len(body); i++ {
 		c := body[i]
+		if c < 0x20 {
+			return dst, false // a raw control character: not JSON; left as it is
+		}
 		if c != '\\' {
 			dst = append(dst, c)
 			continue

@@ -83,7 +83,7 @@ func TestKinds(t *testing.T) {
 		{"eyJ alone", "eyJhbGciOiJIUzI1NiJ9", "", ""},
 		{"iban bad checksum", "DE88 3704 0044 0532 0130 00", "", ""},
 		{"iban-like words", "DE12 is a code", "", ""},
-		{"base64 font", "src:url(data:font/woff2;base64,d09GMgABAAAAAAi0eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0+4111111111111111+) format('woff2')", "", ""},
+		{"base64 font", "src:url(data:font/woff2;base64,d09GMgABAAAAAAi0eyJhbGciOiJIUzI1NiJ9AeyJzdWIiOiIxMjM0NTY3ODkwIn0+4111111111111111+) format('woff2')", "", ""},
 		{"phone-ish dates", "01-15-2024 and 12/31/2024", "", ""},
 		{"plus inside base64", "AAAA+14155552671/AAAA", "", ""},
 	} {

@@ -5,6 +5,11 @@
 // goroutine. Each is timed three times and the best taken, the durable rounds under fresh
 // session ids. Run it with bench/ingest.
 //
+// The server scrubs every batch for personal data, as it does by default (internal/scrub); the
+// same batches are also sent to a server whose project has the scrubber off, in the same run,
+// and that ratio is printed beside the other (scrub_off_ratio=), the figure this bench showed
+// before the scrubber (docs/decisions.md, 2026-12-07).
+//
 // With -db postgres://… (or REEL_DB) the durable side also runs on a fresh PostgreSQL database
 // of that server, in the same run: the last line's figures are then PostgreSQL's, with the
 // embedded ratio beside them (embedded_ratio=).
@@ -98,17 +103,20 @@ func main() {
 
 	mb := float64(rawTotal) / 1e6
 	fmt.Printf("ceiling (gunzip + parse, 1 core): %8.0f events/s %6.1f MB/s\n", float64(eventsTotal)/ceiling.Seconds(), mb/ceiling.Seconds())
-	durable := durableRun(bin, filepath.Join(tmp, "data"), sessions, nil)
+	durable := durableRun(bin, filepath.Join(tmp, "data"), sessions, nil, true)
 	fmt.Printf("durable ingest (reel, 1 core):    %8.0f events/s %6.1f MB/s  (%d batches acknowledged after fsync)\n", float64(eventsTotal)/durable.Seconds(), mb/durable.Seconds(), nBatches)
+	unscrubbed := durableRun(bin, filepath.Join(tmp, "data-unscrubbed"), sessions, nil, false)
+	fmt.Printf("durable ingest, scrubber off:     %8.0f events/s %6.1f MB/s\n", float64(eventsTotal)/unscrubbed.Seconds(), mb/unscrubbed.Seconds())
 	if db == "" {
-		fmt.Printf("ingest: events_per_s=%.0f mb_per_s=%.1f ceiling_mb_per_s=%.1f ratio=%.2f\n",
-			float64(eventsTotal)/durable.Seconds(), mb/durable.Seconds(), mb/ceiling.Seconds(), ceiling.Seconds()/durable.Seconds())
+		fmt.Printf("ingest: events_per_s=%.0f mb_per_s=%.1f ceiling_mb_per_s=%.1f ratio=%.2f scrub_off_ratio=%.2f\n",
+			float64(eventsTotal)/durable.Seconds(), mb/durable.Seconds(), mb/ceiling.Seconds(), ceiling.Seconds()/durable.Seconds(),
+			ceiling.Seconds()/unscrubbed.Seconds())
 		return
 	}
 	url, drop, err := corpus.FreshPostgres(context.Background(), db)
 	check(err)
 	defer drop()
-	onPG := durableRun(bin, filepath.Join(tmp, "data-pg"), sessions, []string{"--db", url})
+	onPG := durableRun(bin, filepath.Join(tmp, "data-pg"), sessions, []string{"--db", url}, true)
 	fmt.Printf("durable ingest (reel on PostgreSQL, 1 core): %8.0f events/s %6.1f MB/s  (%d batches acknowledged after commit)\n", float64(eventsTotal)/onPG.Seconds(), mb/onPG.Seconds(), nBatches)
 	fmt.Printf("ingest: db=postgres events_per_s=%.0f mb_per_s=%.1f ceiling_mb_per_s=%.1f ratio=%.2f embedded_ratio=%.2f\n",
 		float64(eventsTotal)/onPG.Seconds(), mb/onPG.Seconds(), mb/ceiling.Seconds(), ceiling.Seconds()/onPG.Seconds(), ceiling.Seconds()/durable.Seconds())
@@ -117,12 +125,18 @@ func main() {
 // durableRun sends every round to a real server on one core (fsync'd, 32 concurrent senders
 // standing for browsers) and returns the best round's wall time. All senders share one
 // loopback address here, so the per-address rate limit, meant for one machine, is lifted.
-func durableRun(bin, dataDir string, sessions [][][]batch, flags []string) time.Duration {
+// With scrubbed false the project's scrubber is switched off first.
+func durableRun(bin, dataDir string, sessions [][][]batch, flags []string, scrubbed bool) time.Duration {
 	r, err := corpus.Start(bin, dataDir, []string{"GOMAXPROCS=1"}, append([]string{"--ingest-rate-per-ip", "0"}, flags...)...)
 	check(err)
 	defer r.Stop()
 	key, err := r.PublicKey()
 	check(err)
+	if !scrubbed {
+		var ps struct{ Projects []struct{ ID string } }
+		check(r.Get("/api/v1/projects", &ps))
+		check(r.Patch("/api/v1/projects/"+ps.Projects[0].ID, `{"scrub":{"disabled":true}}`))
+	}
 	url := r.URL + "/api/v1/ingest?v=1&key=" + key + corpus.SDKQuery
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var retries atomic.Int64
