@@ -56,9 +56,9 @@ type sessionJSON struct {
 	Friction   int    `json:"friction"`
 	RageClicks int    `json:"rageClicks"`
 	DeadClicks int    `json:"deadClicks"`
-	// Scrubbed is how many values of each kind the server's scrubber masked, by kind (card,
-	// email, phone, iban, token, custom); {} when none.
-	Scrubbed map[string]int `json:"scrubbed"`
+	// Scrubbed is how many values the server's scrubber masked, by kind (card, email, phone,
+	// iban, token, custom); absent when none, and in lists (GET /sessions/{id} has it).
+	Scrubbed map[string]int `json:"scrubbed,omitempty"`
 }
 
 func toJSON(s store.Session) sessionJSON {
@@ -75,9 +75,6 @@ func toJSON(s store.Session) sessionJSON {
 	}
 	out.Score, out.Summary, out.Friction, out.RageClicks, out.DeadClicks = s.Score, s.Summary, s.Friction, s.RageClicks, s.DeadClicks
 	out.Scrubbed = s.Scrubbed
-	if out.Scrubbed == nil {
-		out.Scrubbed = map[string]int{}
-	}
 	return out
 }
 
