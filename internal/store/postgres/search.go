@@ -226,7 +226,7 @@ func onRow(n search.Node) bool {
 		return onRow(n.Child)
 	case *search.Term:
 		_, ok := sessionColumns[n.Field]
-		return ok || n.Field == search.Entry || n.Field == search.Exit
+		return ok || n.Field == search.Entry || n.Field == search.Exit || n.Field == search.ScrubbedKind
 	}
 	return false
 }
