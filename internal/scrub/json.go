@@ -171,19 +171,31 @@ func skipValue(in []byte, stack []frame, top int) bool {
 		k.is(in, "userId") && stack[top].parent.is(in, "payload")
 }
 
-// value finds the spans in one string value, unless the whole string is base64 (at least 64
-// bytes of its alphabet and nothing else): one changed byte would corrupt what it encodes.
+// value finds the spans in one string value. In a string that is all base64 (at least 64 bytes
+// of its alphabet and nothing else: a canvas frame, an image) digits that look like a card, a
+// phone number or an IBAN are chance, and one changed byte would corrupt what it encodes, so
+// those are dropped; a key or token that is the whole value is still scrubbed.
 func (s *Scrubber) value(text []byte, spans []span) []span {
 	spans = s.find(text, spans)
-	if len(spans) > 0 && len(text) >= 64 {
-		for _, c := range text {
-			if !isB64(c) && c != '-' && c != '_' {
+	if len(spans) == 0 || len(text) < 64 {
+		return spans
+	}
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; !isB64(c) && c != '-' && c != '_' {
+			// A mask counts as base64, as what it replaced was: scrubbing twice finds nothing more.
+			if !hasPrefix(text[i:], string(Mask)) {
 				return spans
 			}
+			i += len(maskBytes) - 1
 		}
-		return spans[:0]
 	}
-	return spans
+	kept := spans[:0]
+	for _, sp := range spans {
+		if sp.kind != Card && sp.kind != Phone && sp.kind != IBAN {
+			kept = append(kept, sp)
+		}
+	}
+	return kept
 }
 
 // unescape appends the text of a JSON string's body (between its quotes) to dst. A lone

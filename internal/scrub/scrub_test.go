@@ -177,7 +177,8 @@ func TestJSON(t *testing.T) {
 		{"escapes", `["line\n4111 1111 1111 1111 \"q\" \u0041 \ud83d\ude00"]`, `["line\n████ ████ ████ ████ \"q\" A 😀"]`, Counts{Card: 1}},
 		{"escaped at", `["jane\u0040example.com"]`, `["████████████████"]`, Counts{Email: 1}},
 		{"marker", `["\u0000reel:a:4111111111111111"]`, "", nil},
-		{"base64 blob", `{"base64":"` + strings.Repeat("AAAA", 20) + `+14155552671/` + `"}`, "", nil},
+		{"base64 blob", `{"base64":"` + strings.Repeat("AAAA", 20) + `+14155552671/4111111111111111+` + `"}`, "", nil},
+		{"long token alone", `{"t":"xoxp-` + strings.Repeat("1234567890", 7) + `"}`, `{"t":"` + bar("xoxp-"+strings.Repeat("1234567890", 7)) + `"}`, Counts{Token: 1}},
 		{"url query", `{"href":"https://shop.example/p/4111111111111111x?card=4111111111111111&mail=a%40b.com&to=jane@example.com"}`,
 			`{"href":"https://shop.example/p/4111111111111111x?card=████████████████&mail=a%40b.com&to=████████████████"}`, Counts{Card: 1, Email: 1}},
 	} {
