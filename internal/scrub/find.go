@@ -7,6 +7,9 @@ package scrub
 // value ('@' an email, found around it; '+' and '(' a phone number).
 var class [256]byte
 
+// tokenStart are the first letters of what token and bearer look for.
+var tokenStart = [256]bool{'B': true, 'b': true, 'e': true, 's': true, 'r': true, 'g': true, 'x': true, 'A': true}
+
 const (
 	other = iota
 	word
@@ -100,7 +103,7 @@ func (s *Scrubber) builtin(b []byte, spans []span) []span {
 				i = j
 				continue
 			default:
-				if s.token {
+				if s.token && tokenStart[c] {
 					if c == 'B' || c == 'b' {
 						start, end = bearer(b, i)
 					}
@@ -300,6 +303,23 @@ func jwt(b []byte, i int) int {
 // phone number. It returns the span and kind found (end 0 when none) and where the scan may go
 // on: after the whole number, so a digit in its middle never starts another.
 func (s *Scrubber) number(b []byte, i int) (start, end int, kind string, next int) {
+	// Most numbers in a page are short and stand alone ("12px", "2024", "0.5", "100%"): a run of
+	// fewer than 13 digits not followed by a separator is neither a card nor a phone number.
+	if isDigit(b[i]) {
+		k := i + 1
+		for k < len(b) && isDigit(b[k]) {
+			k++
+		}
+		n := k - i
+		if k == len(b) || n < 13 && b[k] != ' ' && b[k] != '-' && b[k] != '.' || b[k] == '.' && n != 1 && n != 3 {
+			if n < 13 || n > 19 || wordAt(b, k) {
+				for k < len(b) && isWord(b[k]) {
+					k++
+				}
+				return 0, 0, "", k
+			}
+		}
+	}
 	var g groups
 	g.read(b, i)
 	next = g.end

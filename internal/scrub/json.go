@@ -2,6 +2,7 @@ package scrub
 
 import (
 	"bytes"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -17,15 +18,22 @@ func (s *Scrubber) JSON(in []byte) ([]byte, Counts) {
 	if !s.On() {
 		return in, nil
 	}
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
 	var (
 		out    []byte
 		from   int // in[from:] is not yet in out
 		counts Counts
-		stack  []frame
+		stack  = sc.stack[:0]
 		key    = true // the next string in an object is a key
-		spans  []span
-		buf    []byte
+		spans  = sc.spans[:0]
+		buf    = sc.buf[:0]
 	)
+	defer func() {
+		if cap(buf) <= maxScratch {
+			sc.stack, sc.spans, sc.buf = stack[:0], spans[:0], buf[:0]
+		}
+	}()
 	for i := 0; i < len(in); {
 		c := in[i]
 		if !structural[c] {
@@ -154,6 +162,19 @@ var structural = [256]bool{'{': true, '}': true, '[': true, ']': true, ',': true
 type ref struct{ start, end int32 }
 
 func (r ref) is(in []byte, s string) bool { return string(in[r.start:r.end]) == s }
+
+// scratch is what one call works in, kept between calls so a batch's scan allocates nothing
+// when it finds nothing.
+type scratch struct {
+	stack []frame
+	spans []span
+	buf   []byte
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+// maxScratch bounds the decoded-string buffer a pooled scratch keeps.
+const maxScratch = 1 << 20
 
 // frame is an open object or array, and for an object the last key read in it.
 type frame struct {
