@@ -41,7 +41,13 @@ func isB64(c byte) bool { return isAlnum(c) || c == '+' || c == '/' || c == '=' 
 // wordBefore and wordAt count a Mask as a word character, as what it replaced was: scrubbing
 // must not make a boundary where there was none, or scrubbing twice would find more.
 func wordBefore(b []byte, i int) bool {
-	return i > 0 && (isWord(b[i-1]) || i >= 3 && string(b[i-3:i]) == string(Mask))
+	if i == 0 {
+		return false
+	}
+	if p := b[i-1]; p < 0x80 {
+		return class[p] == word
+	}
+	return i >= 3 && string(b[i-3:i]) == string(Mask)
 }
 
 func wordAt(b []byte, i int) bool {

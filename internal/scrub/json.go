@@ -111,7 +111,7 @@ func (s *Scrubber) JSON(in []byte) ([]byte, Counts) {
 			i = next
 			continue
 		}
-		if skipValue(in, stack, top) {
+		if j-i-1 < s.shortest || skipValue(in, stack, top) {
 			i = next
 			continue
 		}

@@ -85,6 +85,9 @@ type Scrubber struct {
 	iban     bool
 	token    bool
 	patterns []*regexp.Regexp
+	// shortest is the fewest bytes a JSON string's body may have to hold anything: a
+	// built-in value takes at least 6 (a@b.co; an escaped one more), a pattern may match one.
+	shortest int
 }
 
 // Compile checks c and compiles it. A pattern that does not compile, or is too long or too
@@ -116,6 +119,10 @@ func Compile(c Config) (*Scrubber, error) {
 			return nil, fmt.Errorf("scrubber: pattern %d %q: %w", i+1, p, err)
 		}
 		s.patterns = append(s.patterns, re)
+	}
+	s.shortest = 6
+	if len(s.patterns) > 0 {
+		s.shortest = 1
 	}
 	return s, nil
 }
