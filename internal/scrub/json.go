@@ -74,31 +74,7 @@ func (s *Scrubber) JSON(in []byte) ([]byte, Counts) {
 			i++
 			continue
 		}
-		// A string: find its closing quote, the first not escaped.
-		j, esc := i+1, false
-		for {
-			q := bytes.IndexByte(in[j:], '"')
-			if q < 0 {
-				j = len(in)
-				break
-			}
-			seg := in[j : j+q]
-			if !esc && bytes.IndexByte(seg, '\\') < 0 {
-				j += q
-				break
-			}
-			esc = true
-			// Escapes: the quote ends the string when an even number of backslashes precede it.
-			n := 0
-			for k := j + q - 1; k > i && in[k] == '\\'; k-- {
-				n++
-			}
-			j += q
-			if n%2 == 0 {
-				break
-			}
-			j++
-		}
+		j, esc := stringEnd(in, i)
 		if j >= len(in) {
 			break // unterminated: not JSON, and nothing after it is a string we can tell
 		}
@@ -157,6 +133,43 @@ func (s *Scrubber) JSON(in []byte) ([]byte, Counts) {
 
 // structural are the bytes the walk between strings stops at.
 var structural = [256]bool{'{': true, '}': true, '[': true, ']': true, ',': true, ':': true, '"': true}
+
+// stringEnd finds the closing quote of the string opening at i (len(in) when there is none)
+// and whether the string has escapes. Most strings are short and plain, and a loop finds their
+// end sooner than IndexByte's setup; longer ones use IndexByte.
+func stringEnd(in []byte, i int) (int, bool) {
+	j := i + 1
+	k, lim := j, min(len(in), j+32)
+	for k < lim && !stringStop[in[k]] {
+		k++
+	}
+	if k < lim && in[k] == '"' {
+		return k, false
+	}
+	esc := false
+	for {
+		q := bytes.IndexByte(in[j:], '"')
+		if q < 0 {
+			return len(in), esc
+		}
+		if !esc && bytes.IndexByte(in[j:j+q], '\\') < 0 {
+			return j + q, false
+		}
+		esc = true
+		// Escapes: the quote ends the string when an even number of backslashes precede it.
+		n := 0
+		for k := j + q - 1; k > i && in[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
+			return j + q, true
+		}
+		j += q + 1
+	}
+}
+
+// stringStop are the bytes that end a plain string's quick scan.
+var stringStop = [256]bool{'"': true, '\\': true}
 
 // ref is a string's body in the text, by offsets (no pointers: the stack stays cheap).
 type ref struct{ start, end int32 }
