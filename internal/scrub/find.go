@@ -7,6 +7,17 @@ package scrub
 // value ('@' an email, found around it; '+' and '(' a phone number).
 var class [256]byte
 
+// inValue are the ASCII characters that can be part of a built-in value.
+var inValue = func() (t [128]bool) {
+	for c := 0; c < 128; c++ {
+		t[c] = isAlnum(byte(c))
+	}
+	for _, c := range "@.-_+%() ~/=" {
+		t[c] = true
+	}
+	return t
+}()
+
 // tokenStart are the first letters of what token and bearer look for.
 var tokenStart = [256]bool{'B': true, 'b': true, 'e': true, 's': true, 'r': true, 'g': true, 'x': true, 'A': true}
 
@@ -22,7 +33,7 @@ func init() {
 			class[c] = word
 		}
 	}
-	class['@'], class['+'], class['('] = special, special, special
+	class['@'], class['+'], class['('], class['\\'] = special, special, special, special
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -54,11 +65,22 @@ func wordAt(b []byte, i int) bool {
 	return i < len(b) && (isWord(b[i]) || len(b)-i >= 3 && string(b[i:i+3]) == string(Mask))
 }
 
-// builtin appends the spans of the built-in kinds found in b. Each word is looked at once,
-// where it starts (its first byte says whether it may be a number, a key or an IBAN), and then
-// skipped; only '@', '+' and '(' are looked at elsewhere.
-func (s *Scrubber) builtin(b []byte, spans []span) []span {
-	last := 0 // where the last span ended: an email's local part does not reach before it
+// builtin appends the spans of the built-in kinds found in b.
+func (s *Scrubber) builtin(b []byte, spans []span) []span { return s.scan(b, spans, false) }
+
+// maybe reports whether a JSON text may hold a built-in value in one of its strings: scan over
+// the raw text, where an escape (\n, \") separates words as what it stands for does, and an
+// escaped printable ASCII character (\u0040), which JSON writers do not produce, counts as a
+// find. It errs on the side of yes (a value in a key or a number counts too), never of no: a
+// text for which it says no comes back from JSON unchanged without being walked.
+func (s *Scrubber) maybe(in []byte) bool { return len(s.scan(in, nil, true)) > 0 }
+
+// scan is builtin, or with raw maybe's scan over JSON text, which stops at the first find.
+// Each word is looked at once, where it starts (its first byte says whether it may be a number,
+// a key or an IBAN), and then skipped; only '@', '+' and '(' are looked at elsewhere.
+func (s *Scrubber) scan(b []byte, spans []span, raw bool) []span {
+	last := 0   // where the last span ended: an email's local part does not reach before it
+	after := -1 // in raw text, where an escape ended: a word starts there whatever precedes it
 	for i := 0; i < len(b); {
 		c := b[i]
 		switch class[c] {
@@ -67,12 +89,34 @@ func (s *Scrubber) builtin(b []byte, spans []span) []span {
 			continue
 		case special:
 			end, kind, start := 0, "", i
-			if c == '@' {
+			switch {
+			case c == '\\':
+				if raw {
+					// What browsers escape (quote, backslash, control characters, lone
+					// surrogates) separates words wherever it stands; an escape of a character
+					// that can be part of a value is a find, the walk decides.
+					i++
+					if i < len(b) && b[i] == '/' {
+						return append(spans, span{i - 1, i + 1, ""})
+					}
+					if i < len(b) && b[i] == 'u' {
+						if r, ok := hex4(b, i+1); ok {
+							if r < 0x80 && inValue[r] {
+								return append(spans, span{i - 1, i + 5, ""})
+							}
+							i += 4
+						}
+					}
+					i++
+					after = i
+					continue
+				}
+			case c == '@':
 				if s.email {
 					start, end = email(b, i, last)
 					kind = Email
 				}
-			} else if !wordBefore(b, i) {
+			case i == after || !wordBefore(b, i):
 				var next int
 				start, end, kind, next = s.number(b, i)
 				if end == 0 {
@@ -85,12 +129,15 @@ func (s *Scrubber) builtin(b []byte, spans []span) []span {
 				continue
 			}
 			spans = append(spans, span{start, end, kind})
+			if raw {
+				return spans
+			}
 			i, last = end, end
 			continue
 		}
 		// The start of a word, unless it follows a mask (scrubbed text counts as a word).
 		end, kind, start := 0, "", i
-		if !wordBefore(b, i) {
+		if i == after || !wordBefore(b, i) {
 			switch {
 			case isDigit(c):
 				var next int
@@ -130,6 +177,9 @@ func (s *Scrubber) builtin(b []byte, spans []span) []span {
 			continue
 		}
 		spans = append(spans, span{start, end, kind})
+		if raw {
+			return spans
+		}
 		i, last = end, end
 	}
 	return spans
@@ -278,7 +328,8 @@ func exact(b []byte, i, n int, ok func(byte) bool) int {
 // jwt finds a JSON Web Token at i: three base64url segments joined by dots, the first two JSON
 // objects ("eyJ" is how base64url of `{"` begins), the signature possibly empty.
 func jwt(b []byte, i int) int {
-	if !hasPrefix(b[i:], "eyJ") || i > 0 && (isB64URL(b[i-1]) || b[i-1] == '.') {
+	// The caller starts words only after a boundary; a JWT is not one after '-' or '.' either.
+	if !hasPrefix(b[i:], "eyJ") || i > 0 && (b[i-1] == '-' || b[i-1] == '.') {
 		return 0
 	}
 	j := i

@@ -18,6 +18,16 @@ func (s *Scrubber) JSON(in []byte) ([]byte, Counts) {
 	if !s.On() {
 		return in, nil
 	}
+	// Most batches hold nothing to scrub: one quick scan of the raw text says so, and only a
+	// text that may hold something (or a project with patterns) is walked string by string.
+	if len(s.patterns) == 0 && !s.maybe(in) {
+		return in, nil
+	}
+	return s.walk(in)
+}
+
+// walk is JSON's walk over the text's string values.
+func (s *Scrubber) walk(in []byte) ([]byte, Counts) {
 	sc := scratches.Get().(*scratch)
 	defer scratches.Put(sc)
 	var (
