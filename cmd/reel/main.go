@@ -36,6 +36,7 @@ import (
 	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/lifecycle"
 	"github.com/reelhq/reel/internal/mail"
+	"github.com/reelhq/reel/internal/metrics"
 	"github.com/reelhq/reel/internal/rewrite"
 	"github.com/reelhq/reel/internal/sdk"
 	"github.com/reelhq/reel/internal/server"
@@ -59,6 +60,9 @@ Usage:
   reel erase-user [--data DIR] [--db URL] [--blobs URL] [--project ID] USER_ID
                                               delete everything recorded about one user
                                               (sessions identified with Reel.identify)
+  reel sweep-orphans [--data DIR] [--db URL] [--blobs URL] [--grace D] [--all-stopped]
+                                              delete objects no index row references (what a
+                                              crash left) now, instead of at the next sweep
   reel migrate --from DIR --to postgres://…   copy an embedded install's index into
                                               PostgreSQL (resumable, verified; blobs stay)
   reel tokens create|list|revoke [flags]      manage API tokens on the index, without a
@@ -66,6 +70,12 @@ Usage:
   reel users list|invite|reset-password|set-role [--data DIR] [--db URL] …
                                               manage dashboard accounts without a running
                                               server ("reel users -h")
+  reel users export [--data DIR] [--db URL] [--blobs URL] [--project ID] --user USER_ID -o FILE.zip
+                                              a recorded user's sessions as a zip (subject
+                                              access, GDPR Art. 15)
+  reel export SESSION... | --query Q --format rrweb|html|video|playwright -o DIR
+                                              write sessions from a running server into
+                                              files ("reel export -h")
   reel version                                print the version
 
 Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* environment
@@ -75,7 +85,17 @@ variable (--data is REEL_DATA). Secrets are environment only:
   REEL_OIDC_CLIENT_SECRET  the client secret for single sign-on (--oidc-issuer)
 `
 
+// run runs one command. "-h" anywhere a command reads flags prints that command's usage and
+// succeeds, as Go's own tools do.
 func run(args []string, stdout, stderr io.Writer) error {
+	err := dispatch(args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("missing command")
@@ -85,10 +105,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(args[1:], stdout, stderr)
 	case "erase-user":
 		return eraseUser(args[1:], stdout, stderr)
+	case "sweep-orphans":
+		return sweepOrphans(args[1:], stdout, stderr)
 	case "migrate":
 		return migrateCmd(args[1:], stdout, stderr)
 	case "tokens":
 		return tokensCmd(args[1:], stdout, stderr)
+	case "export":
+		return exportCmd(args[1:], stdout, stderr)
 	case "users":
 		return usersCmd(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-v":
@@ -148,12 +172,14 @@ type serveConfig struct {
 	ClientIPHeader string // trusted proxy header carrying the visitor's address
 	GeoIP          string // MMDB file mapping addresses to countries
 	PublicURL      string
+	MetricsAddr    string // also serve /metrics here, without login
 	LLMURL         string
 	LLMModel       string
 	ArchiveAssets  bool          // fetch and keep what recordings reference without carrying
 	ArchivePrivate bool          // let those fetches reach loopback, private and link-local addresses
 	ArchiveRefresh time.Duration // reuse a fetched copy this long before fetching the URL again
 	WebhookPrivate bool          // let alert webhooks reach loopback, private and link-local addresses
+	VideoClips     int           // clips the video endpoint renders at once; 0: off
 	OrphanGrace    time.Duration // keep unreferenced objects this long before the orphan sweep deletes them
 	Demo           string        // serve the demo shop at /demo/: true, false or auto (off when PublicURL is https)
 	AuditRetention time.Duration // keep audit log entries this long
@@ -210,6 +236,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.CountryHeader, "country-header", env("REEL_COUNTRY_HEADER", ""), "request header a trusted proxy sets to the visitor's two-letter country, e.g. CF-IPCountry; empty: not recorded (REEL_COUNTRY_HEADER)")
 	fs.StringVar(&c.ClientIPHeader, "client-ip-header", env("REEL_CLIENT_IP_HEADER", ""), "request header a trusted proxy sets to the visitor's address, e.g. X-Real-IP or X-Forwarded-For (its last entry); empty: the connection's address; used for ingest rate limits, login throttling and auth logs (REEL_CLIENT_IP_HEADER)")
 	fs.StringVar(&c.GeoIP, "geoip", env("REEL_GEOIP", ""), "MaxMind DB file (GeoLite2-Country.mmdb or similar) to find visitors' countries from their address when no country header says it; empty: off (REEL_GEOIP)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("REEL_METRICS_ADDR", ""), "also serve Prometheus metrics at /metrics on this address without login, e.g. 127.0.0.1:9090 for a scraper on the same host; empty: only on --addr, for admins and admin API tokens (REEL_METRICS_ADDR; docs/metrics.md)")
 	fs.StringVar(&c.LLMURL, "llm-url", env("REEL_LLM_URL", ""), "OpenAI-compatible endpoint (…/v1) that rephrases session summaries; off when empty (REEL_LLM_URL; key in REEL_LLM_API_KEY)")
 	fs.StringVar(&c.LLMModel, "llm-model", env("REEL_LLM_MODEL", "gpt-4o-mini"), "model name for --llm-url (REEL_LLM_MODEL)")
 	fs.StringVar(&c.PublicURL, "public-url", env("REEL_PUBLIC_URL", ""), "URL where people reach this Reel, for links in alerts and share links (REEL_PUBLIC_URL; default: the listen address)")
@@ -236,6 +263,11 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		return c, fmt.Errorf("REEL_WEBHOOK_PRIVATE: %w", err)
 	}
 	fs.BoolVar(&c.WebhookPrivate, "webhook-private", webhookPrivate, "let alert webhooks post to loopback, private and link-local addresses, e.g. a chat server on the same network (REEL_WEBHOOK_PRIVATE; docs/api.md Alerts)")
+	videoClips, err := strconv.Atoi(env("REEL_VIDEO_CLIPS", "1"))
+	if err != nil {
+		return c, fmt.Errorf("REEL_VIDEO_CLIPS: %w", err)
+	}
+	fs.IntVar(&c.VideoClips, "video-clips", videoClips, "clips of sessions the player's \"Download clip\" may have rendered at once, each in a headless Chromium with ffmpeg on this server; 0 turns the endpoint off, for installs that must not run a browser (REEL_VIDEO_CLIPS; docs/export.md)")
 	orphanGrace, err := time.ParseDuration(env("REEL_ORPHAN_GRACE", lifecycle.Defaults.OrphanGrace.String()))
 	if err != nil {
 		return c, fmt.Errorf("REEL_ORPHAN_GRACE: %w", err)
@@ -354,6 +386,16 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := privateDir(c.Data); err != nil {
 		return err
 	}
+	// The embedded index has one server: it locks the data directory, and sweeps what a
+	// crash left before it writes anything itself.
+	embedded := c.DB == ""
+	if embedded {
+		release, err := lockData(c.Data)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	db, indexAt, err := openIndex(ctx, c.DB, c.Data)
 	if err != nil {
 		return err
@@ -365,6 +407,8 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	log.Info("blob store", "blobs", blobsAt)
+	m := metrics.New()
+	blobs = m.Blobs(blobs)
 	first, err := setup.Run(ctx, db, setup.Options{AdminEmail: c.AdminEmail, AdminPassword: c.AdminPassword})
 	if err != nil {
 		return err
@@ -379,7 +423,7 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if openPerIP <= 0 {
 		openPerIP = -1
 	}
-	iopts := ingest.Options{PerIP: perIP, OpenPerIP: openPerIP, CountryHeader: c.CountryHeader, ClientIPHeader: c.ClientIPHeader}
+	iopts := ingest.Options{PerIP: perIP, OpenPerIP: openPerIP, CountryHeader: c.CountryHeader, ClientIPHeader: c.ClientIPHeader, Observe: m}
 	if c.GeoIP != "" {
 		countries, err := geoip.Open(c.GeoIP)
 		if err != nil {
@@ -393,6 +437,8 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cache := layout.NewCache(blobs, 64<<20)
 	life := lifecycle.New(db, blobs, log, lifecycle.Options{OrphanGrace: c.OrphanGrace, AuditRetention: c.AuditRetention}, cache)
 	apiH := api.New(db, blobs, authn, log, cache, life)
+	apiH.SetObserver(m)
+	apiH.SetVideoClips(c.VideoClips)
 	var mailer *mail.Mailer
 	if c.SMTPURL != "" {
 		if mailer, err = mail.New(c.SMTPURL, c.SMTPPassword, c.SMTPFrom); err != nil {
@@ -401,11 +447,11 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		log.Info("invitations and reset links are mailed", "smtp", mailer.Describe())
 	}
 	apiH.SetAudit(audit.New(db, log, audit.Options{ClientIPHeader: c.ClientIPHeader}))
-	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle, Cache: cache})
+	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle, Cache: cache, Observe: m})
 	life.SetCompactor(compactor)
 	var archiver *archive.Archiver
 	if c.ArchiveAssets {
-		archiver = archive.New(db, blobs, cache, log, archive.Options{AllowPrivate: c.ArchivePrivate, Refresh: c.ArchiveRefresh})
+		archiver = archive.New(db, blobs, cache, log, archive.Options{AllowPrivate: c.ArchivePrivate, Refresh: c.ArchiveRefresh, Observe: m})
 		compactor.SetArchiver(archiver)
 		if c.ArchivePrivate {
 			log.Info("archiving may fetch from loopback, private and link-local addresses (--archive-private)")
@@ -414,6 +460,18 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if rw := rewrite.New(rewrite.Options{URL: c.LLMURL, Model: c.LLMModel, APIKey: os.Getenv("REEL_LLM_API_KEY")}); rw != nil {
 		compactor.SetRewriter(rw)
 		log.Info("session summaries are rephrased by a language model", "endpoint", c.LLMURL, "model", c.LLMModel)
+	}
+
+	// Packs, compacted objects and temporary files a killed process left unreferenced may
+	// hold text of people erased later; on the embedded index nothing else writes, so they
+	// go now, whatever their age, before this server writes or serves anything (nodes sharing
+	// PostgreSQL leave them to the periodic sweep's grace period). docs/storage.md.
+	if embedded {
+		rep, err := life.SweepCrashLeftovers(ctx)
+		if err != nil {
+			return fmt.Errorf("sweeping crash leftovers: %w", err)
+		}
+		log.Info("crash leftovers swept", "deleted", rep.Deleted, "temps", rep.Temps, "listed", rep.Listed)
 	}
 
 	// Background work lives as long as the server; it stops first on shutdown.
@@ -462,8 +520,24 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		SDK:       sdk.Handler(),
 		Demo:      demoH,
 		SSO:       signOn,
+		Metrics:   m,
 		Log:       log,
 	})
+	if c.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", c.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on --metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		wg.Go(func() {
+			if err := server.Run(workCtx, mln, mux, log, time.Second); err != nil {
+				log.Error("metrics listener stopped", "err", err)
+			}
+		})
+		log.Info("metrics are served without login on --metrics-addr", "addr", mln.Addr().String())
+	}
 	if c.WebhookPrivate {
 		log.Info("alert webhooks may post to loopback, private and link-local addresses (--webhook-private)")
 	}

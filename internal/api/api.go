@@ -34,6 +34,7 @@ type index interface {
 	tokenIndex
 	auditIndex
 	userIndex
+	subjectIndex
 }
 
 // blobs is what the API reads from the blob store.
@@ -60,6 +61,7 @@ type API struct {
 	auditLog  auditIndex
 	audit     *audit.Recorder
 	users     userIndex
+	subjects  subjectIndex
 	links     LinkOptions
 	blobs     blobs
 	auth      *auth.Auth
@@ -68,8 +70,20 @@ type API struct {
 	eraser    eraser
 	now       func() time.Time
 
-	alertTester alertTester // what "Send test" posts through (SetAlertTester)
+	alertTester alertTester   // what "Send test" posts through (SetAlertTester)
+	observe     Observer      // internal/metrics; nil: nobody (SetObserver)
+	clips       chan struct{} // clips being rendered (SetVideoClips); nil: the video endpoint is off
 }
+
+// Observer watches what the API does for the operator's metrics: each session search (whether
+// its query has free text, fields, both or neither) and each poll of a session's live edge.
+type Observer interface {
+	Searched(text, filters bool, took time.Duration)
+	WatchingLive(session, viewer string)
+}
+
+// SetObserver has the API report searches and live viewers to o.
+func (a *API) SetObserver(o Observer) { a.observe = o }
 
 // SetClock replaces the API's clock (share links' and rotated keys' times), for tests.
 func (a *API) SetClock(now func() time.Time) { a.now = now }
@@ -79,7 +93,7 @@ func (a *API) SetClock(now func() time.Time) { a.now = now }
 func New(idx index, b blobs, a *auth.Auth, log *slog.Logger, cache *layout.Cache, e eraser) *API {
 	return &API{sessions: idx, events: idx, projects: idx, insights: idx, alerts: idx, heatmaps: idx, facets: idx, searches: idx,
 		playlists: idx, shares: idx, comments: idx, archives: idx, tokens: idx, auditLog: idx, audit: audit.New(idx, log, audit.Options{}),
-		users: idx, blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
+		users: idx, subjects: idx, blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
 }
 
 // SetAudit replaces the audit recorder New made (one that trusts no client address header).

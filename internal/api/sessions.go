@@ -45,9 +45,12 @@ type sessionJSON struct {
 	UpdatedAt  time.Time    `json:"updatedAt"`
 	URLs       []string     `json:"urls,omitempty"`
 	UserID     string       `json:"userId,omitempty"`
-	Country    string       `json:"country,omitempty"`
-	Errors     int          `json:"errors"`
-	Failed     int          `json:"failedRequests"`
+	// UserIDs is every id the session was identified as, in the order first seen, with when
+	// (GET of one session only): a change of user within a session shows here.
+	UserIDs []userIDJSON `json:"userIds,omitempty"`
+	Country string       `json:"country,omitempty"`
+	Errors  int          `json:"errors"`
+	Failed  int          `json:"failedRequests"`
 	// CompactedAt is set once the session has been rewritten into its at-rest layout.
 	CompactedAt *time.Time `json:"compactedAt,omitempty"`
 	// Analysis, filled once the session is compacted (docs/friction.md).
@@ -61,6 +64,12 @@ type sessionJSON struct {
 	Scrubbed map[string]int `json:"scrubbed,omitempty"`
 }
 
+// userIDJSON is one user id of a session and when it was first seen.
+type userIDJSON struct {
+	ID        string    `json:"id"`
+	FirstSeen time.Time `json:"firstSeen"`
+}
+
 func toJSON(s store.Session) sessionJSON {
 	ua := useragent.Parse(s.UserAgent)
 	out := sessionJSON{
@@ -72,6 +81,9 @@ func toJSON(s store.Session) sessionJSON {
 	}
 	if !s.Compacted.IsZero() {
 		out.CompactedAt = &s.Compacted
+	}
+	for _, u := range s.UserIDs {
+		out.UserIDs = append(out.UserIDs, userIDJSON{ID: u.UserID, FirstSeen: u.FirstAt})
 	}
 	out.Score, out.Summary, out.Friction, out.RageClicks, out.DeadClicks = s.Score, s.Summary, s.Friction, s.RageClicks, s.DeadClicks
 	out.Scrubbed = s.Scrubbed
@@ -116,7 +128,12 @@ func (a *API) ListSessions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// The first page counts the matches; later pages reuse the count the client already has.
+	start := time.Now()
 	page, err := a.sessions.ListSessions(r.Context(), store.ListQuery{ProjectID: project, Limit: limit, Cursor: cursor, Query: plan, Count: cursor == ""})
+	if a.observe != nil && err == nil {
+		text, filters := shape(plan.Root)
+		a.observe.Searched(text, filters, time.Since(start))
+	}
 	if errors.Is(err, store.ErrBadCursor) {
 		return apierror.New(http.StatusBadRequest, "bad_request", "invalid cursor")
 	}
@@ -154,4 +171,25 @@ func (a *API) GetSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	apierror.JSON(w, http.StatusOK, toJSON(s))
 	return nil
+}
+
+// shape says whether a query has free-text terms and whether it has other terms.
+func shape(n search.Node) (text, filters bool) {
+	switch n := n.(type) {
+	case *search.And:
+		for _, c := range n.Children {
+			t, f := shape(c)
+			text, filters = text || t, filters || f
+		}
+	case *search.Or:
+		for _, c := range n.Children {
+			t, f := shape(c)
+			text, filters = text || t, filters || f
+		}
+	case *search.Not:
+		return shape(n.Child)
+	case *search.Term:
+		return n.Field == search.Text, n.Field != search.Text
+	}
+	return text, filters
 }

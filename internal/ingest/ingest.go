@@ -76,6 +76,14 @@ type Options struct {
 	Countries Countries
 	// Now is the clock a rotated key's grace is measured on; nil: time.Now. Tests set it.
 	Now func() time.Time
+	// Observe is told about every group commit (internal/metrics); nil: nobody.
+	Observe GroupObserver
+}
+
+// GroupObserver watches group commits: how many batches, the pack's bytes, and how long the
+// index transaction took.
+type GroupObserver interface {
+	GroupCommitted(batches, bytes int, index time.Duration)
 }
 
 // Countries maps an address to an ISO 3166 alpha-2 country code, "" when unknown.
@@ -105,6 +113,7 @@ type Handler struct {
 	clientIPHeader string
 	countries      Countries
 	now            func() time.Time
+	observe        GroupObserver
 }
 
 // New returns an ingest handler.
@@ -135,7 +144,7 @@ func New(idx index, b blobs, log *slog.Logger, opts Options) *Handler {
 		mem: semaphore.NewWeighted(opts.MemoryBudget), budget: opts.MemoryBudget, wait: opts.QueueWait,
 		perIP: newLimiters(opts.PerIP), perKey: newLimiters(opts.PerKey), uploads: newUploads(opts.OpenPerIP),
 		countryHeader: opts.CountryHeader, clientIPHeader: opts.ClientIPHeader, countries: opts.Countries,
-		now: opts.Now,
+		now: opts.Now, observe: opts.Observe,
 	}
 	if h.now == nil {
 		h.now = time.Now
@@ -413,6 +422,7 @@ func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, 
 			SnapshotAt: sum.SnapshotAt,
 		},
 		UserID:    sum.UserID,
+		UserIDs:   sum.UserIDs,
 		MaxSpan:   h.limits.MaxSession,
 		Content:   refs,
 		Pages:     sum.Pages,

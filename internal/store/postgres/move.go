@@ -241,6 +241,7 @@ var sessionReads = []string{
 			COALESCE((SELECT array_agg(ARRAY[v.at, v.seen_at, v.depth]::bigint[] ORDER BY v.seq) FROM heat_views v WHERE v.page_id = h.page_id AND v.session_id = h.session_id), '{}')
 		FROM heat h JOIN heat_pages p ON p.id = h.page_id WHERE h.session_id = $1 ORDER BY p.path`,
 	`SELECT url, hash, type, size, error, fetched_at FROM session_archive WHERE session_id = $1 ORDER BY url`,
+	`SELECT user_id, first_at FROM session_users WHERE session_id = $1 ORDER BY first_at, user_id`,
 }
 
 // exportSessionRows reads every row that belongs to the session.
@@ -380,6 +381,14 @@ func exportSessionRows(ctx context.Context, tx pgx.Tx, s *store.SessionRecord) e
 			s.Archive = append(s.Archive, a)
 			return nil
 		}},
+		{"user ids", func(r pgx.Rows) error {
+			var u store.SessionUser
+			var at int64
+			err := r.Scan(&u.UserID, &at)
+			u.FirstAt = fromMS(at)
+			s.Session.UserIDs = append(s.Session.UserIDs, u)
+			return err
+		}},
 	}
 	for _, st := range steps {
 		if err := read(st.what, st.scan); err != nil {
@@ -472,11 +481,11 @@ func exportPlaylists(ctx context.Context, tx pgx.Tx, fn func(store.Record) error
 
 func exportAlerts(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) error {
 	var all []store.AlertRule
-	err := each(ctx, tx, `SELECT id, project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, fired_at, COALESCE(saved_search_id, 0)
+	err := each(ctx, tx, `SELECT id, project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, fired_at, COALESCE(saved_search_id, 0), format, secret
 		FROM alert_rules ORDER BY id`, nil, func(r pgx.Rows) error {
 		var a store.AlertRule
 		var window, created, fired int64
-		err := r.Scan(&a.ID, &a.ProjectID, &a.Name, &a.Kind, &a.Fingerprint, &a.Threshold, &window, &a.Webhook, &created, &fired, &a.SavedSearchID)
+		err := r.Scan(&a.ID, &a.ProjectID, &a.Name, &a.Kind, &a.Fingerprint, &a.Threshold, &window, &a.Webhook, &created, &fired, &a.SavedSearchID, &a.Format, &a.Secret)
 		a.Window, a.CreatedAt, a.FiredAt = time.Duration(window)*time.Millisecond, fromMS(created), optTime(fired)
 		all = append(all, a)
 		return err
@@ -673,9 +682,9 @@ func importRecord(ctx context.Context, tx pgx.Tx, r store.Record) error {
 		if a.SavedSearchID != 0 {
 			saved = a.SavedSearchID
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO alert_rules(id, project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, fired_at, saved_search_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
-			a.ID, a.ProjectID, a.Name, a.Kind, a.Fingerprint, a.Threshold, a.Window.Milliseconds(), a.Webhook, ms(a.CreatedAt), optMS(a.FiredAt), saved); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO alert_rules(id, project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, fired_at, saved_search_id, format, secret)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING`,
+			a.ID, a.ProjectID, a.Name, a.Kind, a.Fingerprint, a.Threshold, a.Window.Milliseconds(), a.Webhook, ms(a.CreatedAt), optMS(a.FiredAt), saved, a.Format, a.Secret); err != nil {
 			return notFound(err, fmt.Sprintf("alert %d", a.ID))
 		}
 	case r.Token != nil:
@@ -783,6 +792,9 @@ func importSession(ctx context.Context, tx pgx.Tx, s *store.SessionRecord) error
 	for k, v := range s.Traits {
 		q.Queue(`INSERT INTO session_traits(session_id, key, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, k, v)
 	}
+	for _, u := range s.Session.UserIDsOrCurrent() {
+		q.Queue(`INSERT INTO session_users(session_id, user_id, first_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, u.UserID, ms(u.FirstAt))
+	}
 	for _, m := range s.Errors {
 		q.Queue(`INSERT INTO session_errors(session_id, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, messages[m])
 	}
@@ -859,4 +871,31 @@ func exportErased(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) e
 		return err
 	}
 	return emit(all, fn, func(e *store.ErasedSession) store.Record { return store.Record{Erased: e} })
+}
+
+// SessionRecord reads one session with every row that belongs to it, as Export does, in one
+// REPEATABLE READ transaction (a subject access export, docs/api.md).
+func (db *DB) SessionRecord(ctx context.Context, id string) (store.SessionRecord, error) {
+	id = clean(id)
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return store.SessionRecord{}, fmt.Errorf("postgres: session record %s: %w", id, err)
+	}
+	defer tx.Rollback(context.Background())
+	var rec *store.SessionRecord
+	err = each(ctx, tx, `SELECT `+moveSessionCols+` FROM sessions WHERE id = $1`, []any{id}, func(r pgx.Rows) error {
+		s, err := scanSessionRecord(r)
+		rec = s
+		return err
+	})
+	if err != nil {
+		return store.SessionRecord{}, fmt.Errorf("postgres: session record %s: %w", id, err)
+	}
+	if rec == nil {
+		return store.SessionRecord{}, fmt.Errorf("postgres: session record %s: %w", id, store.ErrNotFound)
+	}
+	if err := exportSessionRows(ctx, tx, rec); err != nil {
+		return store.SessionRecord{}, fmt.Errorf("postgres: session record %s: %w", id, err)
+	}
+	return *rec, nil
 }

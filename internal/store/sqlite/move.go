@@ -312,6 +312,17 @@ func exportSessionRows(ctx context.Context, tx *sql.Tx, s *store.SessionRecord) 
 	if err != nil {
 		return fmt.Errorf("traits: %w", err)
 	}
+	err = each(ctx, tx, `SELECT user_id, first_at FROM session_users WHERE session_id = ? ORDER BY first_at, user_id`, arg, func(r *sql.Rows) error {
+		var u store.SessionUser
+		var at int64
+		err := r.Scan(&u.UserID, &at)
+		u.FirstAt = fromMS(at)
+		s.Session.UserIDs = append(s.Session.UserIDs, u)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("user ids: %w", err)
+	}
 	err = each(ctx, tx, `SELECT m.message FROM session_errors e JOIN error_messages m ON m.id = e.message_id WHERE e.session_id = ? ORDER BY m.message`, arg, func(r *sql.Rows) error {
 		var m string
 		err := r.Scan(&m)
@@ -509,11 +520,11 @@ func exportPlaylists(ctx context.Context, tx *sql.Tx, fn func(store.Record) erro
 
 func exportAlerts(ctx context.Context, tx *sql.Tx, fn func(store.Record) error) error {
 	var all []store.AlertRule
-	err := each(ctx, tx, `SELECT id, project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, fired_at, COALESCE(saved_search_id, 0)
+	err := each(ctx, tx, `SELECT id, project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, fired_at, COALESCE(saved_search_id, 0), format, secret
 		FROM alert_rules ORDER BY id`, nil, func(r *sql.Rows) error {
 		var a store.AlertRule
 		var window, created, fired int64
-		err := r.Scan(&a.ID, &a.ProjectID, &a.Name, &a.Kind, &a.Fingerprint, &a.Threshold, &window, &a.Webhook, &created, &fired, &a.SavedSearchID)
+		err := r.Scan(&a.ID, &a.ProjectID, &a.Name, &a.Kind, &a.Fingerprint, &a.Threshold, &window, &a.Webhook, &created, &fired, &a.SavedSearchID, &a.Format, &a.Secret)
 		a.Window, a.CreatedAt, a.FiredAt = time.Duration(window)*time.Millisecond, fromMS(created), optTime(fired)
 		all = append(all, a)
 		return err
@@ -661,9 +672,9 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
 		if a.SavedSearchID != 0 {
 			saved = a.SavedSearchID
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO alert_rules(id, project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, fired_at, saved_search_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
-			a.ID, a.ProjectID, a.Name, a.Kind, a.Fingerprint, a.Threshold, a.Window.Milliseconds(), a.Webhook, ms(a.CreatedAt), optMS(a.FiredAt), saved); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO alert_rules(id, project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, fired_at, saved_search_id, format, secret)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+			a.ID, a.ProjectID, a.Name, a.Kind, a.Fingerprint, a.Threshold, a.Window.Milliseconds(), a.Webhook, ms(a.CreatedAt), optMS(a.FiredAt), saved, a.Format, a.Secret); err != nil {
 			return notFound(err, fmt.Sprintf("alert %d", a.ID))
 		}
 	case r.Token != nil:
@@ -753,6 +764,11 @@ func importSession(ctx context.Context, tx *sql.Tx, s *store.SessionRecord) erro
 	for k, v := range s.Traits {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO session_traits(session_id, key, value) VALUES (?, ?, ?)`, id, k, v); err != nil {
 			return fmt.Errorf("trait: %w", err)
+		}
+	}
+	for _, u := range s.Session.UserIDsOrCurrent() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO session_users(session_id, user_id, first_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, u.UserID, ms(u.FirstAt)); err != nil {
+			return fmt.Errorf("user id: %w", err)
 		}
 	}
 	for _, m := range s.Errors {
@@ -895,4 +911,30 @@ func exportErased(ctx context.Context, tx *sql.Tx, fn func(store.Record) error) 
 		}
 	}
 	return nil
+}
+
+// SessionRecord reads one session with every row that belongs to it, as Export does, in one
+// read transaction (a subject access export, docs/api.md).
+func (db *DB) SessionRecord(ctx context.Context, id string) (store.SessionRecord, error) {
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return store.SessionRecord{}, fmt.Errorf("sqlite: session record %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	var rec *store.SessionRecord
+	err = each(ctx, tx, `SELECT `+moveSessionCols+` FROM sessions WHERE id = ?`, []any{id}, func(r *sql.Rows) error {
+		s, err := scanSessionRecord(r)
+		rec = s
+		return err
+	})
+	if err != nil {
+		return store.SessionRecord{}, fmt.Errorf("sqlite: session record %s: %w", id, err)
+	}
+	if rec == nil {
+		return store.SessionRecord{}, fmt.Errorf("sqlite: session record %s: %w", id, store.ErrNotFound)
+	}
+	if err := exportSessionRows(ctx, tx, rec); err != nil {
+		return store.SessionRecord{}, fmt.Errorf("sqlite: session record %s: %w", id, err)
+	}
+	return *rec, nil
 }

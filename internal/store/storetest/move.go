@@ -100,6 +100,10 @@ func FillForMove(t *testing.T, s store.Index) moveFixture {
 		b.EventProps = []store.Prop{{Key: "amount", Value: "12"}, {Key: "currency", Value: "EUR"}}
 		b.Text = []string{"Add to cart", "Checkout", fmt.Sprintf("Order %d", i)}
 		b.UserID = fmt.Sprintf("user-%d", i%2)
+		if i == 0 {
+			// An id the session had before its current one: the copy keeps both.
+			b.UserIDs = []store.SessionUser{{UserID: "before-0", FirstAt: b.Chunk.FirstAt}, {UserID: b.UserID, FirstAt: b.Chunk.FirstAt.Add(time.Second)}}
+		}
 		b.ActiveMS = 1500
 		b.Viewport = store.Viewport{Width: 1280, Height: 720}
 		b.Scrubbed = map[string]int{"email": 1, "token": i}
@@ -176,11 +180,13 @@ func FillForMove(t *testing.T, s store.Index) moveFixture {
 			t.Fatal(err)
 		}
 	}
-	r := mustAlert(t, s, store.AlertRule{ProjectID: "p1", Name: "rage", Kind: "rage_click", Threshold: 1, Window: time.Hour, Webhook: "https://hooks.example/a", CreatedAt: t0})
+	r := mustAlert(t, s, store.AlertRule{ProjectID: "p1", Name: "rage", Kind: "rage_click", Threshold: 1, Window: time.Hour, Webhook: "https://hooks.example/a", CreatedAt: t0,
+		Format: store.FormatJSON, Secret: "whsec_moved"})
 	if _, err := s.MarkFired(ctx, r.ID, t0.Add(time.Hour), t0); err != nil {
 		t.Fatal(err)
 	}
-	mustAlert(t, s, store.AlertRule{ProjectID: "p1", Name: "buyers", SavedSearchID: ss.ID, Threshold: 5, Window: 24 * time.Hour, Webhook: "https://hooks.example/b", CreatedAt: t0})
+	mustAlert(t, s, store.AlertRule{ProjectID: "p1", Name: "buyers", SavedSearchID: ss.ID, Threshold: 5, Window: 24 * time.Hour, Webhook: "https://hooks.example/b", CreatedAt: t0,
+		Format: store.FormatSlack, Secret: "whsec_b"})
 	// API tokens (one limited, used and revoked) and audit entries.
 	for _, tk := range []store.Token{
 		{ID: "tokall", SecretHash: strings.Repeat("1", 64), Name: "ci", Scope: "read", CreatedBy: fx.users[0], CreatedAt: t0, ExpiresAt: t0.Add(90 * 24 * time.Hour)},
@@ -279,7 +285,7 @@ func readAll(t *testing.T, s store.Index, fx moveFixture) string {
 		add("UserByIdentity "+c[0]+" "+c[1], u.ID, err)
 	}
 	for _, q := range []string{"", "country:DE", "event:buy", "user.plan:pro", "error:TypeError", "visited:/checkout", "text:\"thank you\"",
-		"issue:fp-rage", "utm_source:news", "referrer:news.example", "event.amount:12", "browser:firefox sort:longest", "user:user-1", "rage:>0"} {
+		"issue:fp-rage", "utm_source:news", "referrer:news.example", "event.amount:12", "browser:firefox sort:longest", "user:user-1", "user:before-0", "rage:>0"} {
 		var pq *search.Query
 		if q != "" {
 			if pq, err = search.Parse(q); err != nil {
@@ -365,7 +371,7 @@ func testMoveRoundTrip(t *testing.T, open func(t *testing.T) store.Index) {
 		t.Errorf("a login was copied: %v", err)
 	}
 	want := store.Counts{"projects": 2, "users": 2, "project access": 1, "identities": 3, "sessions": 4, "settings": 1, "saved searches": 2, "playlists": 1, "pins": 3, "alert rules": 2,
-		"api tokens": 2, "audit entries": 3, "share links": 2, "comments": 2, "erased sessions": 2}
+		"api tokens": 2, "audit entries": 3, "share links": 2, "comments": 2, "erased sessions": 2, "session user ids": 5}
 	for k, n := range want {
 		if got := countsOf(recs)[k]; got != n {
 			t.Errorf("export counts %d %s, want %d", got, k, n)
