@@ -67,6 +67,10 @@ Usage:
   reel users list|invite|reset-password|set-role [--data DIR] [--db URL] …
                                               manage dashboard accounts without a running
                                               server ("reel users -h")
+  reel import [--server URL] [--project ID] FILE…
+                                              import rrweb recordings (rrweb, PostHog, Sentry,
+                                              Reel exports) into a running server, a session
+                                              each (API token in REEL_TOKEN)
   reel version                                print the version
 
 Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* environment
@@ -102,6 +106,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return tokensCmd(args[1:], stdout, stderr)
 	case "users":
 		return usersCmd(args[1:], os.Stdin, stdout, stderr)
+	case "import":
+		return importCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "reel", version)
 		return nil
