@@ -34,6 +34,7 @@ type index interface {
 	tokenIndex
 	auditIndex
 	userIndex
+	subjectIndex
 }
 
 // blobs is what the API reads from the blob store.
@@ -60,6 +61,7 @@ type API struct {
 	auditLog  auditIndex
 	audit     *audit.Recorder
 	users     userIndex
+	subjects  subjectIndex
 	links     LinkOptions
 	blobs     blobs
 	auth      *auth.Auth
@@ -90,7 +92,7 @@ func (a *API) SetClock(now func() time.Time) { a.now = now }
 func New(idx index, b blobs, a *auth.Auth, log *slog.Logger, cache *layout.Cache, e eraser) *API {
 	return &API{sessions: idx, events: idx, projects: idx, insights: idx, alerts: idx, heatmaps: idx, facets: idx, searches: idx,
 		playlists: idx, shares: idx, comments: idx, archives: idx, tokens: idx, auditLog: idx, audit: audit.New(idx, log, audit.Options{}),
-		users: idx, blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
+		users: idx, subjects: idx, blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
 }
 
 // SetAudit replaces the audit recorder New made (one that trusts no client address header).

@@ -86,6 +86,7 @@ func Table(c Components) []Route {
 		{"POST /api/v1/projects/{project}/rotate-key", auth.Manage, h(a.RotateKey)},
 		{"DELETE /api/v1/projects/{project}", auth.Own, h(a.DeleteProject)},
 		{"DELETE /api/v1/projects/{project}/users/{user}", auth.Own, h(a.EraseUser)},
+		{"GET /api/v1/projects/{project}/users/{user}/export", auth.Manage, h(a.ExportUser)},
 
 		{"GET /api/v1/sessions", auth.View, h(a.ListSessions)},
 		{"GET /api/v1/sessions/{id}", auth.View, h(a.GetSession)},
