@@ -281,3 +281,92 @@ func TestImportRefusesBadFiles(t *testing.T) {
 		t.Fatalf("unknown project: %v", err)
 	}
 }
+
+// Reel's own rrweb export (the events API's array, which `reel export --format rrweb` writes
+// per tab) imports into another project as the same events, byte for byte.
+func TestImportRoundTrip(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	t.Setenv("REEL_TOKEN", testAdminToken)
+	var out, errOut strings.Builder
+	if err := run([]string{"import", "--server", s.base, filepath.Join("..", "..", "internal", "replayfile", "testdata", "posthog.json")}, &out, &errOut); err != nil {
+		t.Fatalf("import: %v %s", err, errOut.String())
+	}
+	first := regexp.MustCompile(`session (s_imp\w+)`).FindStringSubmatch(out.String())[1]
+	var tabs struct {
+		Tabs []struct{ ID string } `json:"tabs"`
+	}
+	s.get(t, "/api/v1/sessions/"+first+"/tabs", &tabs)
+	if len(tabs.Tabs) != 2 {
+		t.Fatalf("tabs = %+v", tabs)
+	}
+	req, _ := http.NewRequest(http.MethodPost, s.base+"/api/v1/projects", strings.NewReader(`{"name":"Other"}`))
+	req.Header.Set("Authorization", "Bearer "+testAdminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create project: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	dir := t.TempDir()
+	for i, tab := range tabs.Tabs {
+		events := s.raw(t, "/api/v1/sessions/"+first+"/events?tab="+tab.ID)
+		path := filepath.Join(dir, fmt.Sprintf("%s.tab%d.rrweb.json", first, i+1))
+		if err := os.WriteFile(path, events, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out.Reset()
+		if err := run([]string{"import", "--server", s.base, "--project", "other", path}, &out, &errOut); err != nil {
+			t.Fatalf("import the export: %v %s", err, errOut.String())
+		}
+		again := regexp.MustCompile(`session (s_imp\w+)`).FindStringSubmatch(out.String())[1]
+		if back := s.raw(t, "/api/v1/sessions/"+again+"/events"); string(back) != string(events) {
+			t.Fatalf("tab %d came back different:\n%s\nwas\n%s", i+1, back, events)
+		}
+		var one struct {
+			ProjectID string `json:"projectId"`
+			Pages     int    `json:"pages"`
+		}
+		s.get(t, "/api/v1/sessions/"+again, &one)
+		if one.ProjectID != "other" || one.Pages != 2 {
+			t.Fatalf("re-imported session = %+v", one)
+		}
+	}
+}
+
+// raw fetches an API path as the admin and returns the body.
+func (s *testServer) raw(t *testing.T, path string) []byte {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+testAdminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s = %d %s", path, resp.StatusCode, body)
+	}
+	return body
+}
+
+// On a terminal the progress is one line redrawn in place; elsewhere a plain line per phase.
+func TestProgressBar(t *testing.T) {
+	var b strings.Builder
+	p := &progressBar{w: &b, terminal: true}
+	p.show("a.json", "check", 50, 100)
+	p.show("a.json", "send", 100, 100)
+	p.done()
+	if got := b.String(); got != "\rchecking [===============               ]  50% a.json\rsending  [==============================] 100% a.json\r\033[K" {
+		t.Fatalf("terminal: %q", got)
+	}
+	b.Reset()
+	p = &progressBar{w: &b}
+	p.show("a.json", "check", 50, 3<<20)
+	p.show("a.json", "check", 100, 3<<20)
+	p.show("a.json", "send", 100, 3<<20)
+	p.done()
+	if got := b.String(); got != "a.json: checking 3.0 MB\na.json: sending 3.0 MB\n" {
+		t.Fatalf("plain: %q", got)
+	}
+}
