@@ -19,6 +19,7 @@ import (
 
 	"github.com/reelhq/reel/internal/apierror"
 	"github.com/reelhq/reel/internal/ingest"
+	"github.com/reelhq/reel/internal/rrweb"
 )
 
 // Format names the kind of file Read found.
@@ -383,13 +384,6 @@ func (rd *reader) notEvent(raw json.RawMessage) error {
 	return &Error{Event: rd.sum.Events, Offset: rd.dec.InputOffset() - int64(len(raw)), Err: fmt.Errorf("%s is not an rrweb event (an object with type, timestamp and data)", describeRaw(raw))}
 }
 
-// header is what Read needs of an event; the rest is checked by ingest's decoder.
-type header struct {
-	Type      json.Number `json:"type"`
-	Timestamp json.Number `json:"timestamp"`
-	WindowID  *string     `json:"windowId"`
-}
-
 // event checks one event as the server will and hands it to fn.
 func (rd *reader) event(raw json.RawMessage, window string) error {
 	at := rd.dec.InputOffset() - int64(len(raw))
@@ -399,16 +393,6 @@ func (rd *reader) event(raw json.RawMessage, window string) error {
 	if int64(len(raw)) > rd.lim.Event {
 		return bad("the event is larger than %d MiB, more than one ingest batch may carry", rd.lim.Event>>20)
 	}
-	var h header
-	if err := json.Unmarshal(raw, &h); err != nil {
-		return bad("not an rrweb event: %v", err)
-	}
-	if window == "\x00windowId" {
-		window = ""
-		if h.WindowID != nil {
-			window = *h.WindowID
-		}
-	}
 	// The ingest decoder's own checks, on a batch of this one event.
 	b, err := ingest.Decode(wrap(raw), ingest.DefaultLimits)
 	if err == nil {
@@ -417,12 +401,19 @@ func (rd *reader) event(raw json.RawMessage, window string) error {
 	if err != nil {
 		return bad("not an rrweb event: %s", message(err))
 	}
-	typ, _ := h.Type.Int64()
-	ts, err := h.Timestamp.Float64()
+	h, err := rrweb.FastParse(raw)
 	if err != nil {
-		return bad("timestamp %q is not a number", h.Timestamp)
+		return bad("not an rrweb event: %v", err)
 	}
-	ms := int64(ts)
+	if window == "\x00windowId" {
+		window = ""
+		rrweb.Fields(raw, func(k, v []byte) {
+			if string(k) == `"windowId"` {
+				json.Unmarshal(v, &window)
+			}
+		})
+	}
+	typ, ms := int(h.Type), h.Timestamp
 	if ms < earliest {
 		return bad("timed %s, before 2000: the server refuses such events (is timestamp in seconds rather than milliseconds?)", time.UnixMilli(ms).UTC().Format(time.RFC3339))
 	}
@@ -444,7 +435,7 @@ func (rd *reader) event(raw json.RawMessage, window string) error {
 		rd.seen[window] = true
 		rd.sum.Windows = append(rd.sum.Windows, window)
 	}
-	ev := Event{Index: rd.sum.Events, Window: window, Type: int(typ), Timestamp: ms, Raw: raw}
+	ev := Event{Index: rd.sum.Events, Window: window, Type: typ, Timestamp: ms, Raw: raw}
 	rd.sum.Events++
 	if rd.fn != nil {
 		if err := rd.fn(ev); err != nil {
