@@ -399,7 +399,11 @@ func (rd *reader) event(raw json.RawMessage, window string) error {
 		_, err = ingest.Summarize(b)
 	}
 	if err != nil {
-		return bad("not an rrweb event: %s", message(err))
+		msg := message(err)
+		if strings.HasSuffix(msg, "data must be an object") && window == "\x00windowId" {
+			msg += " (PostHog compresses the data of newer exports: export the recording again as JSON, or with its snapshots decompressed)"
+		}
+		return bad("not an rrweb event: %s", msg)
 	}
 	h, err := rrweb.FastParse(raw)
 	if err != nil {

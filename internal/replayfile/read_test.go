@@ -74,6 +74,7 @@ func TestReadRefuses(t *testing.T) {
 		{"truncated in an event", "[" + ev + "," + ev[:40], "event 1 (byte 73): the file ends in the middle of the JSON (truncated?)", 1},
 		{"truncated after a comma", "[" + ev + ",", "event 1 (byte 73): the file ends in the middle of the JSON (truncated?)", 1},
 		{"span over 25 h", "[" + ev + `,{"type":3,"timestamp":1764337600000,"data":{"source":1,"positions":[]}}]`, "event 1 (byte 73): the events span more than 25h0m0s", 1},
+		{"PostHog data compressed", `{"version":"2023-04-28","data":{"snapshots":[{"windowId":"w","cv":"2024-10","type":3,"timestamp":1764237600000,"data":"H4sI..."}]}}`, "event 0 (byte 45): not an rrweb event: invalid rrweb event: data must be an object (PostHog compresses", 0},
 		{"PostHog data of the wrong shape", `{"version":"2023-04-28","data":{"snapshots":{"a":1}}}`, "expected \"[\", found \"{\"", 0},
 	}
 	for _, tc := range cases {
