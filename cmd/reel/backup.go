@@ -64,8 +64,8 @@ func backupCmd(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("backup: %w", err)
 	}
 	st, _ := os.Stat(*out)
-	fmt.Fprintf(stdout, "backed up %s to %s: %d projects, %d sessions, %d objects, %s (%s compressed)\n",
-		*data, *out, m.Counts.Projects, m.Counts.Sessions, m.Counts.Objects, size(m.Counts.Bytes), size(st.Size()))
+	fmt.Fprintf(stdout, "backed up %s to %s: %s, %s, %s, %s (%s compressed)\n",
+		*data, *out, count(m.Counts.Projects, "project"), count(m.Counts.Sessions, "session"), count(m.Counts.Objects, "object"), size(m.Counts.Bytes), size(st.Size()))
 	return nil
 }
 
@@ -95,7 +95,15 @@ func restoreCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "restored %s into %s: %d projects, %d sessions, %d objects, every checksum verified (backup of %s)\n",
-		fs.Arg(0), *data, m.Counts.Projects, m.Counts.Sessions, m.Counts.Objects, m.CreatedAt.Format("2006-01-02 15:04:05 UTC"))
+	fmt.Fprintf(stdout, "restored %s into %s: %s, %s, %s, every checksum verified (backup of %s)\n",
+		fs.Arg(0), *data, count(m.Counts.Projects, "project"), count(m.Counts.Sessions, "session"), count(m.Counts.Objects, "object"), m.CreatedAt.Format("2006-01-02 15:04:05 UTC"))
 	return nil
+}
+
+// count is "1 session" or "3 sessions".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

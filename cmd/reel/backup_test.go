@@ -92,9 +92,11 @@ func TestBackupWhileIngestingAndRestore(t *testing.T) {
 	mu.Unlock()
 	archive := filepath.Join(t.TempDir(), "reel.tar.zst")
 	var out, errOut strings.Builder
+	began := time.Now()
 	if err := run([]string{"backup", "--data", data, "-o", archive}, &out, &errOut); err != nil {
 		t.Fatalf("backup: %v\n%s", err, errOut.String())
 	}
+	took := time.Since(began)
 	// Ingest goes on a little after the backup, then stops.
 	time.Sleep(300 * time.Millisecond)
 	close(stop)
@@ -107,7 +109,7 @@ func TestBackupWhileIngestingAndRestore(t *testing.T) {
 	if !strings.Contains(out.String(), "backed up "+data+" to "+archive) {
 		t.Fatalf("backup printed %q", out.String())
 	}
-	t.Logf("%s (%d sessions acknowledged before it started, %d in all)", strings.TrimSpace(out.String()), len(before), len(acked))
+	t.Logf("%s in %s, while ingesting (%d sessions acknowledged before it started, %d in all)", strings.TrimSpace(out.String()), took.Round(time.Millisecond), len(before), len(acked))
 	if entries, _ := filepath.Glob(filepath.Join(data, ".backup-*")); len(entries) > 0 {
 		t.Errorf("backup left %v behind", entries)
 	}
