@@ -16,7 +16,7 @@ import (
 
 // TestPlaywrightExportPasses records a visit of the demo shop with the real SDK in Chromium
 // (a masked search, a product into the cart, the cart, checkout with a name typed and the form
-// sent incomplete), exports it as a Playwright test and runs it with `npx playwright test`
+// sent incomplete), exports it with `reel export --format playwright` and runs it with `npx playwright test`
 // against the same shop: it passes, and fails when what the page shows differs from what the
 // user saw.
 func TestPlaywrightExportPasses(t *testing.T) {
@@ -45,13 +45,32 @@ func TestPlaywrightExportPasses(t *testing.T) {
 		chromedp.Sleep(500*time.Millisecond),
 		chromedp.Evaluate(`Reel.flush().then(() => Reel.getSessionId())`, &sessionID, awaitPromise),
 	)
-	var events []json.RawMessage
-	r.api(t, "/api/v1/sessions/"+sessionID+"/events", &events)
-	test, err := playwright.Generate(events, playwright.Options{SessionID: sessionID, BaseURL: r.URL})
+	// The test comes out of `reel export --format playwright`, as a person would run it.
+	dir, err := os.MkdirTemp("playwright", "generated-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := string(test.Source)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	env := []string{"REEL_SERVER=" + r.URL, "REEL_TOKEN=" + createToken(t, r)}
+	if stdout, stderr, ok := reelCLI(t, env, "export", sessionID, "--format", "playwright", "-o", dir); !ok {
+		t.Fatalf("reel export --format playwright: %s %s", stdout, stderr)
+	}
+	spec := filepath.Join(dir, sessionID+".spec.ts")
+	source, err := os.ReadFile(spec)
+	if err != nil {
+		t.Fatalf("the export wrote no %s: %v", filepath.Base(spec), err)
+	}
+	// The generator's own view of the same events: what it found to assert.
+	var events []json.RawMessage
+	r.api(t, "/api/v1/sessions/"+sessionID+"/events", &events)
+	test, err := playwright.Generate(events, playwright.Options{SessionID: sessionID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(test.Source) != string(source) {
+		t.Errorf("reel export wrote another test than the generator makes of the events API's answer")
+	}
+	src := string(source)
 	t.Logf("exported test:\n%s", src)
 	// What a reader of the test should find in it: the pages, the masked fields as named
 	// placeholders, the clicks by test id, and the errors the user saw.
@@ -79,15 +98,6 @@ func TestPlaywrightExportPasses(t *testing.T) {
 		t.Fatal("the export holds what was typed into masked fields")
 	}
 
-	dir, err := os.MkdirTemp("playwright", "generated-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	spec := filepath.Join(dir, "visit.spec.ts")
-	if err := os.WriteFile(spec, test.Source, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	runPW := func(timeoutMS string, env ...string) (string, error) {
 		cmd := exec.Command("npx", "--no-install", "playwright", "test", "--config", "playwright.config.ts")
 		cmd.Dir = "playwright"

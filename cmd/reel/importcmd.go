@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -20,7 +21,8 @@ import (
 const importUsage = `usage: reel import [--server URL] [--project ID] [--key pk_…] FILE…
 
 Imports rrweb recordings (rrweb's record output, PostHog and Sentry exports, Reel's own
-export) into a running server, each file one session. The project's ingest key is looked
+export) into a running server, each file one session; the <id>.meta.json of Reel's rrweb
+export imports its tab files as one session. The project's ingest key is looked
 up with the API token in REEL_TOKEN unless --key gives it.`
 
 // importCmd sends each file through the server's ingest endpoint (docs/decisions.md, "reel
@@ -53,10 +55,14 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	bar := newProgressBar(stdout)
 	failed := 0
 	for _, path := range fs.Args() {
-		res, err := replayfile.Import(ctx, path, replayfile.Options{
-			Server: *server, Key: *key, Project: *project, Client: client,
-			Progress: func(phase string, done, total int64) { bar.show(path, phase, done, total) },
-		})
+		files, err := exportTabs(path)
+		var res replayfile.Result
+		if err == nil {
+			res, err = replayfile.ImportTabs(ctx, files, replayfile.Options{
+				Server: *server, Key: *key, Project: *project, Client: client,
+				Progress: func(phase string, done, total int64) { bar.show(path, phase, done, total) },
+			})
+		}
 		bar.done()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -73,6 +79,40 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%d of %d files not imported", failed, fs.NArg())
 	}
 	return nil
+}
+
+// exportTabs is the files one session is imported from: the file itself, or for the metadata
+// file of Reel's rrweb export (<id>.meta.json) the tab files it lists, so a session of several
+// tabs comes back as one.
+func exportTabs(path string) ([]string, error) {
+	if !strings.HasSuffix(path, ".meta.json") {
+		return []string{path}, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var meta struct {
+		ExportedBy string `json:"exportedBy"`
+		Format     string `json:"format"`
+		Tabs       []struct {
+			File string `json:"file"`
+		} `json:"tabs"`
+	}
+	if err := json.Unmarshal(b, &meta); err != nil || meta.ExportedBy != "reel" || meta.Format != "rrweb" {
+		return nil, errors.New("not the metadata of a Reel rrweb export (import the .rrweb.json files, or this file's tabs)")
+	}
+	var files []string
+	for _, t := range meta.Tabs {
+		if t.File == "" || t.File != filepath.Base(t.File) {
+			return nil, fmt.Errorf("the metadata names a tab file %q outside its directory", t.File)
+		}
+		files = append(files, filepath.Join(filepath.Dir(path), t.File))
+	}
+	if len(files) == 0 {
+		return nil, errors.New("the metadata lists no tabs")
+	}
+	return files, nil
 }
 
 // projectKey asks the server for a project's public ingest key with an API token.

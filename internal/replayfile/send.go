@@ -48,6 +48,12 @@ type Result struct {
 // one session instead of making another: the server acknowledges the batches it already has
 // and ignores them.
 func Import(ctx context.Context, path string, opt Options) (Result, error) {
+	return ImportTabs(ctx, []string{path}, opt)
+}
+
+// ImportTabs imports several files as the tabs of one session (Reel's rrweb export writes a
+// file per tab), checking all of them before sending any.
+func ImportTabs(ctx context.Context, paths []string, opt Options) (Result, error) {
 	if opt.Client == nil {
 		opt.Client = &http.Client{Timeout: 2 * time.Minute}
 	}
@@ -60,37 +66,88 @@ func Import(ctx context.Context, path string, opt Options) (Result, error) {
 	if opt.BatchBytes <= 0 {
 		opt.BatchBytes = 4 << 20
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return Result{}, err
+	if len(paths) == 0 {
+		return Result{}, errors.New("no files")
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return Result{}, err
+	var files []*os.File
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	var total int64
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return Result{}, err
+		}
+		files = append(files, f)
+		st, err := f.Stat()
+		if err != nil {
+			return Result{}, err
+		}
+		if st.IsDir() {
+			return Result{}, fmt.Errorf("%s is a directory", p)
+		}
+		total += st.Size()
 	}
-	if st.IsDir() {
-		return Result{}, errors.New("is a directory")
+	// A file's errors name it when there are several.
+	named := func(i int, err error) error {
+		if len(paths) > 1 {
+			return fmt.Errorf("%s: %w", paths[i], err)
+		}
+		return err
 	}
-	total := st.Size()
+	window := func(i int, w string) string {
+		if len(paths) > 1 {
+			return fmt.Sprintf("%d\x00%s", i, w)
+		}
+		return w
+	}
 
-	// Pass 1: check every event, and hash the file for the session's id.
+	// Pass 1: check every event, and hash the files for the session's id.
 	h := sha256.New()
 	io.WriteString(h, opt.Project+"\x00")
-	sum, err := Read(&progress{r: io.TeeReader(f, h), phase: "check", total: total, report: opt.Progress, ctx: ctx}, opt.Limits, nil)
-	if err != nil {
-		return Result{Summary: sum}, err
+	var sum Summary
+	var done int64
+	for i, f := range files {
+		s, err := Read(&progress{r: io.TeeReader(f, h), phase: "check", base: done, total: total, report: opt.Progress, ctx: ctx}, opt.Limits, nil)
+		if err != nil {
+			return Result{Summary: s}, named(i, err)
+		}
+		h.Write([]byte{0})
+		st, _ := f.Stat()
+		done += st.Size()
+		if i == 0 {
+			sum = Summary{Format: s.Format, First: s.First, Last: s.Last}
+		}
+		sum.Events += s.Events
+		sum.First, sum.Last = min(sum.First, s.First), max(sum.Last, s.Last)
+		for _, w := range s.Windows {
+			sum.Windows = append(sum.Windows, window(i, w))
+		}
+	}
+	if opt.Limits.Session > 0 && time.Duration(sum.Last-sum.First)*time.Millisecond > opt.Limits.Session {
+		return Result{Summary: sum}, fmt.Errorf("the tabs' events span more than %s; Reel keeps a session to %s", opt.Limits.Session, opt.Limits.Session)
 	}
 	digest := hex.EncodeToString(h.Sum(nil))
 	res := Result{Session: "s_imp" + digest[:24], Summary: sum}
 
 	// Pass 2: send.
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return res, err
-	}
 	s := &sender{ctx: ctx, opt: opt, session: res.Session, digest: digest, format: sum.Format, tabs: map[string]*tab{}}
-	if _, err := Read(&progress{r: f, phase: "send", total: total, report: opt.Progress, ctx: ctx}, opt.Limits, s.add); err != nil {
-		return res, fmt.Errorf("%w (session %s may be incomplete: import the file again to complete it)", err, res.Session)
+	done = 0
+	for i, f := range files {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return res, err
+		}
+		if _, err := Read(&progress{r: f, phase: "send", base: done, total: total, report: opt.Progress, ctx: ctx}, opt.Limits, func(ev Event) error {
+			ev.Window = window(i, ev.Window)
+			return s.add(ev)
+		}); err != nil {
+			return res, fmt.Errorf("%w (session %s may be incomplete: import the same files again to complete it)", named(i, err), res.Session)
+		}
+		st, _ := f.Stat()
+		done += st.Size()
 	}
 	for _, w := range sum.Windows {
 		if err := s.flush(s.tabs[w]); err != nil {
@@ -106,6 +163,7 @@ type progress struct {
 	ctx    context.Context
 	r      io.Reader
 	phase  string
+	base   int64 // bytes of the files before this one
 	done   int64
 	total  int64
 	report func(string, int64, int64)
@@ -120,7 +178,7 @@ func (p *progress) Read(b []byte) (int, error) {
 	p.done += int64(n)
 	if p.report != nil && (err != nil || time.Since(p.last) > 100*time.Millisecond) {
 		p.last = time.Now()
-		p.report(p.phase, p.done, p.total)
+		p.report(p.phase, p.base+p.done, p.total)
 	}
 	return n, err
 }

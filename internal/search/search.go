@@ -5,6 +5,7 @@
 package search
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -571,6 +572,13 @@ func term(t token) (Node, error) {
 			tm.Op = Lt
 		}
 		return tm, nil
+	case "since":
+		d, err := parseAgo(v)
+		if err != nil {
+			return nil, errAt(vpos, "since: %v", err)
+		}
+		tm.Field, tm.Op, tm.Num = Started, Ge, Now().Add(-d).UnixMilli()
+		return tm, nil
 	case Text:
 		return textSearch(tm, v, vpos, t.quoted)
 	}
@@ -673,6 +681,40 @@ func parseDuration(v string) (int64, error) {
 		return 0, fmt.Errorf("bad duration")
 	}
 	return d.Milliseconds(), nil
+}
+
+// Now is the clock since: counts back from (a variable for tests).
+var Now = time.Now
+
+// parseAgo reads since:'s length of time: a whole number of days (7d), hours (12h) or minutes
+// (30m), or a combination (1d12h), up to ten years.
+func parseAgo(v string) (time.Duration, error) {
+	const want = "wants a time like 7d, 12h, 30m or 1d12h"
+	var total time.Duration
+	rest := v
+	if rest == "" {
+		return 0, errors.New(want)
+	}
+	for rest != "" {
+		i := 0
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		if i == 0 || i > 6 || i == len(rest) {
+			return 0, errors.New(want)
+		}
+		n, _ := strconv.Atoi(rest[:i])
+		unit := map[byte]time.Duration{'d': 24 * time.Hour, 'h': time.Hour, 'm': time.Minute}[rest[i]]
+		if unit == 0 {
+			return 0, errors.New(want)
+		}
+		total += time.Duration(n) * unit
+		rest = rest[i+1:]
+	}
+	if total > 10*365*24*time.Hour {
+		return 0, errors.New("at most ten years")
+	}
+	return total, nil
 }
 
 func parseTime(v string) (time.Time, error) {
