@@ -48,11 +48,11 @@ func TestBugReportCopied(t *testing.T) {
 		t.Errorf("replay link = %q, want %s/sessions/%s?t=5000", link, r.URL, id)
 	}
 	for _, want := range []string{
-		"## Bug on /checkout at 0:05 of a recorded visit\n",
-		"**Page:** https://shop.example/checkout\n",
+		"## Bug on `/checkout` at 0:05 of a recorded visit\n",
+		"**Page:** `https://shop.example/checkout`\n",
 		"**Browser:** Chrome 156 · Linux · desktop",
 		"**User:** `ada@example.com`",
-		"### Steps\n\n1. Opened https://shop.example/checkout (0:00)\n2. Clicked `input` (0:01)\n3. Typed into `input` (0:01)\n4. Clicked `input` (0:03)\n",
+		"### Steps\n\n1. Opened `https://shop.example/checkout` (0:00)\n2. Clicked `input` (0:01)\n3. Typed into `input` (0:01)\n4. Clicked `input` (0:03)\n",
 		"### Console errors\n\n- `console.error: payment failed` (0:04)\n- `TypeError: Cannot read properties of undefined (reading 'total')` (0:04)\n",
 		"### Failed requests\n\n- `POST https://shop.example/api/pay` → 500 (0:03)\n",
 		"_Recorded with Reel, session `" + id + "`._",

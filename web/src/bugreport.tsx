@@ -36,7 +36,8 @@ export function bugReport(session: SessionDetail, d: Digest, at: number, link: s
     let text = "";
     switch (i.kind) {
       case "page":
-        text = (steps.length ? "Went to " : "Opened ") + i.label;
+        // URLs as code: a visitor's query string could otherwise carry a Markdown link.
+        text = (steps.length ? "Went to " : "Opened ") + code(i.label);
         break;
       case "click":
         text = "Clicked " + (i.label ? code(i.label) : i.detail || "the page");
@@ -65,14 +66,15 @@ export function bugReport(session: SessionDetail, d: Digest, at: number, link: s
   const env = [session.browser || "unknown browser", session.os, session.device].filter(Boolean).join(" · ");
   const page = [...upTo].reverse().find((i) => i.kind === "page");
   const lines = [
-    `## Bug on ${page ? urlPath(page.label) : "the page"} at ${clock(at)} of a recorded visit`,
+    `## Bug on ${page ? code(urlPath(page.label)) : "the page"} at ${clock(at)} of a recorded visit`,
     "",
     `**Replay:** ${link} (at ${clock(at)})`,
-    `**Page:** ${page ? page.label : "unknown"}`,
+    `**Page:** ${page ? code(page.label) : "unknown"}`,
     `**Browser:** ${env}${session.viewport && session.viewport.width ? " · viewport " + viewport(session.viewport) : ""}`,
   ];
   if (session.userId) lines.push(`**User:** ${code(session.userId)}`);
-  if (summary) lines.push(`**Whole visit:** ${summary.replace(/\s+/g, " ").trim()}`);
+  // The summary quotes element text from the recorded page: escaped, so it stays text.
+  if (summary) lines.push(`**Whole visit:** ${summary.replace(/\s+/g, " ").trim().replace(/[\\`*_[\]<>()#!|~]/g, "\\$&")}`);
   lines.push("", "### Steps", "");
   lines.push(...(steps.length ? tail(steps, MAX_LINES, (s, i) => `${i + 1}. ${s.text} (${clock(s.at)})`, "steps") : ["_No steps recorded before this moment._"]));
   lines.push("", "### Console errors", "");

@@ -100,3 +100,47 @@ func TestGenerate(t *testing.T) {
 		t.Error("no events: no error")
 	}
 }
+
+// FuzzGenerate: any events (recorded pages are untrusted input) give a test or an error, never
+// a panic, and every string of the page reaches the test only inside a JavaScript string
+// literal: a line of the body is a statement, a comment, or the closing of the test.
+func FuzzGenerate(f *testing.F) {
+	var r rec
+	page(&r, 0, "http://127.0.0.1:8080/demo/", el(10, "button", `{"id":"go\"); process.exit(1); //"}`, txt(11, "Go */ now\n"))+","+el(12, "input", `{"name":"q"}`, ""))
+	r.add(3, 500, `{"source":2,"type":2,"id":11,"x":1,"y":1}`)
+	r.add(3, 600, `{"source":5,"id":12,"text":"a\"b\u2028c","isChecked":false}`)
+	b, _ := json.Marshal(r)
+	f.Add(b)
+	f.Add([]byte(`[{"type":4,"timestamp":1,"data":{"href":"x"}},{"type":0,"timestamp":2,"data":{}}]`))
+	f.Add([]byte(`[{"type":4,"timestamp":1,"data":{"href":"http://a/\nprocess.exit(1)\u2028"}}]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var events []json.RawMessage
+		if json.Unmarshal(b, &events) != nil {
+			return
+		}
+		test, err := Generate(events, Options{SessionID: "s_fuzz"})
+		if err != nil {
+			return
+		}
+		body := string(test.Source)
+		head := body[:strings.Index(body, "import { test, expect }")]
+		for _, line := range strings.Split(strings.TrimSuffix(head, "\n"), "\n") {
+			if !strings.HasPrefix(line, "//") {
+				t.Fatalf("header line %q is not a comment:\n%s", line, test.Source)
+			}
+		}
+		if strings.ContainsAny(body, "\u2028\u2029\r") {
+			t.Fatalf("a JavaScript line terminator inside the test:\n%q", test.Source)
+		}
+		body = body[strings.Index(body, "async ({ page }) => {\n")+len("async ({ page }) => {\n"):]
+		for _, line := range strings.Split(strings.TrimSuffix(body, "});\n"), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "//") {
+				continue
+			}
+			if !strings.HasPrefix(line, "await ") || (!strings.Contains(line, ");") && !strings.HasSuffix(line, ";")) {
+				t.Fatalf("line %q is not a statement:\n%s", line, test.Source)
+			}
+		}
+	})
+}
