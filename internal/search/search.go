@@ -80,7 +80,13 @@ const (
 	Issue          Field = "issue"           // a finding's fingerprint (the Issues page's groups)
 	FrictionKind   Field = "friction.kind"   // friction.<kind>:<count>, findings of one kind
 	Text           Field = "text"            // words that appeared on screen (Op Match, or Glob for a prefix)
+	Scrubbed       Field = "scrubbed"        // values the server's scrubber masked, of every kind
+	ScrubbedKind   Field = "scrubbed.kind"   // scrubbed.<kind>:<count>, values of one kind
 )
+
+// ScrubbedKinds are the kinds scrubbed.<kind>: accepts, as the scrubber names them
+// (internal/scrub and store.ScrubKinds; a test keeps the lists equal).
+var ScrubbedKinds = []string{"card", "email", "phone", "iban", "token", "custom"}
 
 // FrictionKinds are the kinds of finding friction.<kind>: accepts, as analysis names them
 // (internal/analyze; a test keeps the two lists equal).
@@ -163,6 +169,8 @@ func (t *Term) String() string {
 		f = "event." + t.Key
 	case FrictionKind:
 		f = "friction." + t.Key
+	case ScrubbedKind:
+		f = "scrubbed." + t.Key
 	}
 	switch t.Op {
 	case Exists:
@@ -531,6 +539,13 @@ func term(t token) (Node, error) {
 		tm.Field, tm.Key = FrictionKind, kind
 		return numTerm(tm, v, vpos, false)
 	}
+	if kind, ok := strings.CutPrefix(name, "scrubbed."); ok {
+		if !slices.Contains(ScrubbedKinds, kind) {
+			return nil, errAt(t.pos, "unknown scrubbed kind %q (want %s)", kind, strings.Join(ScrubbedKinds, ", "))
+		}
+		tm.Field, tm.Key = ScrubbedKind, kind
+		return numTerm(tm, v, vpos, false)
+	}
 	switch Field(name) {
 	case Visited, Entry, Exit:
 		tm.Field = Field(name)
@@ -559,7 +574,7 @@ func term(t token) (Node, error) {
 	case User:
 		tm.Field = User
 		return textTerm(tm, v, t.quoted, true)
-	case Duration, Active, Clicks, Pages, Errors, Failed, Rage, Dead, Friction, Score:
+	case Duration, Active, Clicks, Pages, Errors, Failed, Rage, Dead, Friction, Score, Scrubbed:
 		tm.Field = Field(name)
 		return numTerm(tm, v, vpos, tm.Field == Duration || tm.Field == Active)
 	case "after", "before":

@@ -871,6 +871,22 @@ function Timeline({
   );
 }
 
+/** The kinds of value the server's scrubber counts, as the Session pane names them (one, many). */
+const scrubbedKinds: [string, string, string][] = [
+  ["card", "card number", "card numbers"],
+  ["email", "email", "emails"],
+  ["phone", "phone number", "phone numbers"],
+  ["iban", "IBAN", "IBANs"],
+  ["token", "token", "tokens"],
+  ["custom", "match of the project's patterns", "matches of the project's patterns"],
+];
+
+/** "Scrubbed on the server: 2 card numbers, 1 email", or that nothing was. */
+export function scrubbedText(c: Record<string, number> | undefined): string {
+  const parts = scrubbedKinds.filter(([k]) => c && c[k] > 0).map(([k, one, many]) => `${c![k]} ${c![k] === 1 ? one : many}`);
+  return parts.length ? "Scrubbed on the server: " + parts.join(", ") : "Nothing scrubbed on the server";
+}
+
 /** timeOfDay is the local time of an ISO time, to the second (12:03:10). */
 function timeOfDay(iso: string): string {
   const t = Date.parse(iso);
@@ -945,6 +961,10 @@ function Facts({ s, d, seek, signals }: { s: SessionDetail; d: Digest | null; se
             <dd>{s.tabs}</dd>
           </>
         )}
+        <dt>Scrubbed</dt>
+        <dd data-testid="scrubbed" title="Values the server masked with █ before storing anything (docs/privacy-scrubber.md)">
+          {scrubbedText(s.scrubbed)}
+        </dd>
       </dl>
       <h3>Pages visited</h3>
       <ol class="pages" data-testid="pages">
