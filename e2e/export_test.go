@@ -403,7 +403,6 @@ func TestExportRRwebHTMLAndVideo(t *testing.T) {
 			{"no token", []string{"REEL_SERVER=" + r.URL, "REEL_TOKEN="}, []string{"export", s.id, "-o", t.TempDir()}, "set REEL_TOKEN"},
 			{"output dir under a file", env, []string{"export", s.id, "-o", filepath.Join(file, "out")}, "output directory " + filepath.Join(file, "out")},
 			{"unknown format", env, []string{"export", s.id, "--format", "gif", "-o", t.TempDir()}, `unknown format "gif"`},
-			{"playwright", env, []string{"export", s.id, "--format", "playwright", "-o", t.TempDir()}, "playwright export is not built yet"},
 			{"no ffmpeg", append(env, "PATH="+noFFmpeg), []string{"export", s.id, "--format", "video", "-o", t.TempDir()}, "reel: install ffmpeg (Debian/Ubuntu: apt-get install ffmpeg)\n"},
 			{"no server", []string{"REEL_SERVER=http://127.0.0.1:9", "REEL_TOKEN=x"}, []string{"export", s.id, "-o", t.TempDir()}, "cannot reach the Reel server at http://127.0.0.1:9"},
 		} {

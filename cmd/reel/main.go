@@ -76,6 +76,13 @@ Usage:
   reel export SESSION... | --query Q --format rrweb|html|video|playwright -o DIR
                                               write sessions from a running server into
                                               files ("reel export -h")
+  reel import [--server URL] [--project ID] FILE…
+                                              import rrweb recordings (rrweb, PostHog, Sentry,
+                                              Reel exports) into a running server, a session
+                                              each (API token in REEL_TOKEN)
+  reel backup [--data DIR] -o FILE            copy an embedded install (index and objects)
+                                              into one verified archive, while it runs
+  reel restore [--data DIR] FILE              restore such an archive into an empty --data
   reel version                                print the version
 
 Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* environment
@@ -115,6 +122,12 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return exportCmd(args[1:], stdout, stderr)
 	case "users":
 		return usersCmd(args[1:], os.Stdin, stdout, stderr)
+	case "import":
+		return importCmd(args[1:], stdout, stderr)
+	case "backup":
+		return backupCmd(args[1:], stdout, stderr)
+	case "restore":
+		return restoreCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "reel", version)
 		return nil

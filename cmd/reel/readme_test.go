@@ -162,6 +162,7 @@ func TestHelpExitsZero(t *testing.T) {
 		{"-h"}, {"--help"}, {"help"}, {"serve", "-h"}, {"erase-user", "-h"}, {"migrate", "-h"},
 		{"tokens", "-h"}, {"tokens", "create", "-h"}, {"tokens", "list", "-h"},
 		{"users", "-h"}, {"users", "invite", "-h"}, {"users", "list", "-h"},
+		{"import", "-h"}, {"backup", "-h"}, {"restore", "-h"},
 	} {
 		var out, errOut strings.Builder
 		if err := run(args, &out, &errOut); err != nil {

@@ -1,14 +1,12 @@
 // Package export turns a stored session into files a person can keep or hand on: rrweb JSON,
-// a self-contained HTML player and a video (docs/export.md). It reads sessions through the
-// HTTP API's paths (a Getter), so `reel export` against a running server and the server's own
-// clip endpoint share one code path. Formats are registered by name; a format that is not
-// built yet answers so.
+// a self-contained HTML player, a video and a Playwright test (docs/export.md). It reads
+// sessions through the HTTP API's paths (a Getter), so `reel export` against a running server
+// and the server's own clip endpoint share one code path. Formats are registered by name.
 package export
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -237,9 +235,6 @@ func Register(f Format) {
 	formats[f.Name] = f
 }
 
-// ErrNotBuilt is the answer of a format that is named but not built yet.
-var ErrNotBuilt = errors.New("not built yet")
-
 // Lookup returns the format called name.
 func Lookup(name string) (Format, error) {
 	f, ok := formats[name]
@@ -263,8 +258,5 @@ func init() {
 	Register(Format{Name: "rrweb", Write: writeRRweb})
 	Register(Format{Name: "html", Assets: true, Write: writeHTML})
 	Register(Format{Name: "video", Assets: true, Write: writeVideo})
-	// The Playwright test export is another part of issue #16: its file replaces this entry.
-	Register(Format{Name: "playwright", Write: func(context.Context, *Session, string) ([]string, error) {
-		return nil, fmt.Errorf("playwright export is %w", ErrNotBuilt)
-	}})
+	Register(Format{Name: "playwright", Write: writePlaywright})
 }

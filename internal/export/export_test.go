@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -90,12 +90,23 @@ func TestFormats(t *testing.T) {
 	if _, err := Lookup("gif"); err == nil || !strings.Contains(err.Error(), "html, playwright, rrweb, video") {
 		t.Errorf("Lookup(gif) = %v, want the formats listed", err)
 	}
+	// Playwright: a test per tab, named by the session (and the tab when there are several).
 	f, err := Lookup("playwright")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Write(context.Background(), &Session{}, t.TempDir()); !errors.Is(err, ErrNotBuilt) || err.Error() != "playwright export is not built yet" {
-		t.Errorf("playwright = %v", err)
+	page := json.RawMessage(`[{"type":4,"timestamp":1764237600000,"data":{"href":"https://shop.example/cart","width":1280,"height":720}}]`)
+	dir := t.TempDir()
+	names, err := f.Write(context.Background(), &Session{Info: Info{ID: "s_pw"}, Tabs: []Tab{{Events: page}, {Events: page}}}, dir)
+	if err != nil || strings.Join(names, ",") != "s_pw.tab1.spec.ts,s_pw.tab2.spec.ts" {
+		t.Fatalf("playwright wrote %v, %v", names, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, names[0])); !strings.Contains(string(b), `await page.goto(BASE + "/cart");`) {
+		t.Errorf("playwright test:\n%s", b)
+	}
+	noPage := json.RawMessage(`[{"type":3,"timestamp":1764237600000,"data":{"source":1,"positions":[]}}]`)
+	if _, err := f.Write(context.Background(), &Session{Info: Info{ID: "s_pw"}, Tabs: []Tab{{Events: noPage}}}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "tab 1 of s_pw") {
+		t.Errorf("a tab without a page: %v", err)
 	}
 }
 

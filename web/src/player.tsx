@@ -14,6 +14,7 @@ import { ConsolePane, ErrorsPane, EventsPane, NetworkPane } from "./panes";
 import { loadError } from "./loaderror";
 import { CommentMarkers, CommentsPane, useComments } from "./comments";
 import { ShareNoteBanner, ShareOptions } from "./sharenote";
+import { BugReportButton } from "./bugreport";
 
 const SPEEDS = [0.5, 1, 2, 4, 8];
 const STEP_MS = 5_000;
@@ -480,6 +481,7 @@ function Replay({
           {!shared && <PinButton session={session.id} project={session.projectId} up />}
           {!shared && <ShareButton id={session.id} time={time} />}
           {!shared && <ClipButton id={session.id} time={time} total={total} tab={tab} />}
+          <BugReportButton session={session} digest={d} time={time} summary={signals?.summary} />
           <Shortcuts />
           <button type="button" class="ghost icon" title="Fullscreen (f)" data-testid="fullscreen" onClick={fullscreen}>
             <svg viewBox="0 0 16 16" aria-hidden="true">

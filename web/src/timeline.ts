@@ -48,6 +48,8 @@ export interface Item {
   kind: Kind;
   label: string;
   detail?: string;
+  /** For inputs: the field, named as clicks are (bug reports say "typed into" it). */
+  target?: string;
   ev: RREvent;
 }
 
@@ -149,7 +151,7 @@ export function digest(events: RREvent[], base: number, total: number): Digest {
         const prev = d.items[d.items.length - 1];
         if (prev && prev.kind === "input" && prev.ev.data.id === e.data.id && at - prev.at < 3000) continue;
         const text = typeof e.data.text === "string" ? e.data.text : "";
-        d.items.push({ at, kind: "input", label: "", detail: text ? str(text, 60) : e.data.isChecked ? "checked" : "unchecked", ev: e });
+        d.items.push({ at, kind: "input", label: "", detail: text ? str(text, 60) : e.data.isChecked ? "checked" : "unchecked", target: dom.describe(e.data.id), ev: e });
       }
     } else if (e.type === CUSTOM && e.data && typeof e.data.tag === "string") {
       const p = e.data.payload || {};
