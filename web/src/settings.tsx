@@ -31,6 +31,7 @@ const SWITCHES: [key: string, label: string, def: boolean][] = [
   ["network", "Record network requests (method, URL, status, timing)", true],
   ["errors", "Record JavaScript errors", true],
   ["requireConsent", "Record only after Reel.consent(true)", false],
+  ["privacySignals", "Honour Global Privacy Control and Do Not Track (record nothing from visitors who send them)", true],
 ];
 
 export function Settings({ loc }: { loc: URL }) {
