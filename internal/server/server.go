@@ -78,6 +78,10 @@ func Table(c Components) []Route {
 		{"POST /api/v1/projects/{project}/rotate-key", auth.Manage, h(a.RotateKey)},
 		{"DELETE /api/v1/projects/{project}", auth.Own, h(a.DeleteProject)},
 		{"DELETE /api/v1/projects/{project}/users/{user}", auth.Own, h(a.EraseUser)},
+		{"POST /api/v1/projects/{project}/privacy-preview", auth.Manage, h(a.CreatePreview)},
+		// Authenticated by the preview token in the body (docs/player.md#privacy-preview).
+		{"POST /api/v1/privacy-preview/scrub", auth.Public, h(a.PreviewScrub)},
+		{"OPTIONS /api/v1/privacy-preview/scrub", auth.Public, h(a.PreviewScrub)},
 
 		{"GET /api/v1/sessions", auth.View, h(a.ListSessions)},
 		{"GET /api/v1/sessions/{id}", auth.View, h(a.GetSession)},
