@@ -32,8 +32,8 @@ func ingests(p *ingestProxy) []proxied {
 // TestSdkHonoursPrivacySignals opens the test page in a browser that sends Global Privacy
 // Control or Do Not Track: by default nothing reaches the server (no session, no batch, not
 // even after the project's configuration arrived); with privacySignals turned off by the site
-// (init option) or by the project (remote configuration, set through the settings API) the
-// page is recorded.
+// (init option) or by the project (remote configuration, switched off on the dashboard's
+// Settings page) the page is recorded.
 func TestSdkHonoursPrivacySignals(t *testing.T) {
 	r := startReel(t, t.TempDir())
 	key := publicKey(t, r)
@@ -47,18 +47,37 @@ func TestSdkHonoursPrivacySignals(t *testing.T) {
 		{name: "GPC records nothing", signal: "gpc", opts: `{}`},
 		{name: "DNT records nothing", signal: "dnt", opts: `{}`},
 		{name: "GPC with the init option off records", signal: "gpc", opts: `{"privacySignals": false}`, records: true},
-		{name: "DNT with the project option off records", signal: "dnt", opts: `{}`, remote: `{"privacySignals": false}`, records: true},
+		{name: "DNT with the project option off records", signal: "dnt", opts: `{}`, remote: `{"privacySignals":false}`, records: true},
 		{name: "no signal records", signal: "", opts: `{}`, records: true},
 	}
+	dash := browser(t)
+	run(t, dash, "login", loginActions(r)...)
 	outer := t
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			remote := c.remote
-			if remote == "" {
-				remote = "{}"
-			}
 			var out map[string]any
-			r.call(t, "PATCH", "/api/v1/projects/default", map[string]any{"sdkConfig": json.RawMessage(remote)}, &out)
+			r.call(t, "PATCH", "/api/v1/projects/default", map[string]any{"sdkConfig": json.RawMessage(`{}`)}, &out)
+			if c.remote != "" {
+				// The project turns the option off where an admin would: the Settings page.
+				run(t, dash, "switch off on the Settings page",
+					chromedp.Navigate(r.URL+"/settings"),
+					waitFor(`document.querySelector('[data-testid=sdk-privacySignals]')?.checked === true`),
+					chromedp.Click(`[data-testid=sdk-privacySignals]`, chromedp.ByQuery),
+					chromedp.Click(`[data-testid=recording] button.primary`, chromedp.ByQuery),
+				)
+				deadline := time.Now().Add(30 * time.Second)
+				for {
+					var ps struct{ Projects []struct{ SDKConfig json.RawMessage } }
+					r.api(t, "/api/v1/projects", &ps)
+					if string(ps.Projects[0].SDKConfig) == c.remote {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("the Settings page saved %s, want %s", ps.Projects[0].SDKConfig, c.remote)
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+			}
 			before := len(ingests(proxy))
 			ctx := browser(outer)
 			if c.signal != "" {
