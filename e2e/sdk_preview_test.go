@@ -59,6 +59,7 @@ func TestPrivacyPreviewOverlay(t *testing.T) {
 		`input#secret → "************"`, // the field's value as sent
 		"DOM: ", " nodes in the last snapshot",
 		"log: cart loaded for ada@example.com",
+		"stored as cart loaded for " + strings.Repeat("█", len("ada@example.com")), // what the server keeps of it
 		"POST " + site.URL + "/echo → 200", `"coupon":"SPRING24"`,
 		"email ×", "card ×1",
 	} {

@@ -60,7 +60,7 @@ const sent = {
 };
 /** Strings asked of the scrubber, with the elements showing them; answers by string. */
 const pending = new Map<string, Set<Element | null>>();
-const answered = new Map<string, Record<string, number>>();
+const answered = new Map<string, { kinds: Record<string, number>; scrubbed: string }>();
 
 let host: HTMLElement;
 let root: ShadowRoot;
@@ -135,7 +135,7 @@ function ask(s: string, e: Element | null): void {
   if (!s.trim()) return;
   const known = answered.get(s);
   if (known) {
-    if (e && Object.keys(known).length) found.scrubbed.add(e);
+    if (e && Object.keys(known.kinds).length) found.scrubbed.add(e);
     return;
   }
   let set = pending.get(s);
@@ -214,7 +214,7 @@ async function scrub(): Promise<void> {
       if (!r) return;
       batch.forEach((s, i) => {
         const kinds = r[i]?.kinds || {};
-        answered.set(s, kinds);
+        answered.set(s, { kinds, scrubbed: r[i]?.scrubbed ?? s });
         const where = pending.get(s);
         pending.delete(s);
         if (!Object.keys(kinds).length) return;
@@ -229,7 +229,7 @@ async function scrub(): Promise<void> {
 }
 
 /** POSTs to the scrub endpoint; on an error shows its message and stops the preview. */
-async function call(strings: string[]): Promise<{ kinds: Record<string, number> }[] | null> {
+async function call(strings: string[]): Promise<{ kinds: Record<string, number>; scrubbed: string }[] | null> {
   let msg = "";
   try {
     const res = await fetch(`${endpoint}/api/v1/privacy-preview/scrub`, {
@@ -238,7 +238,7 @@ async function call(strings: string[]): Promise<{ kinds: Record<string, number> 
       body: JSON.stringify({ token, strings }),
       credentials: "omit",
     });
-    const body = (await res.json().catch(() => ({}))) as { results?: { kinds: Record<string, number> }[]; error?: { message?: string } };
+    const body = (await res.json().catch(() => ({}))) as { results?: { kinds: Record<string, number>; scrubbed: string }[]; error?: { message?: string } };
     if (res.ok && body.results) return body.results;
     msg = body.error?.message || `the Reel server answered ${res.status}`;
   } catch {
@@ -300,6 +300,11 @@ function draw(): void {
   const list = (title: string, items: (string | Node)[], empty: string) =>
     el("div", {}, el("h3", {}, title), items.length ? el("ul", {}, ...items.slice(-30).map((i) => el("li", {}, i))) : el("p", {}, empty));
   const kinds = Object.entries(sent.kinds).map(([k, n]) => `${k} ×${n}`);
+  // What the server keeps of a string the scrubber changes.
+  const stored = (t: string) => {
+    const a = answered.get(t);
+    return a && Object.keys(a.kinds).length ? [el("div", { class: "stored" }, "stored as ", el("code", {}, a.scrubbed.slice(0, 300)))] : [];
+  };
   panel.replaceChildren(
     head,
     el(
@@ -314,8 +319,12 @@ function draw(): void {
       el("h3", {}, "What is sent"),
       el("p", {}, `DOM: ${sent.snapshotNodes} nodes in the last snapshot, ${sent.addedNodes} added since`),
       list("Inputs (as sent)", [...sent.inputs.values()].map((i) => el("span", {}, el("code", {}, i.label), " → ", el("code", {}, JSON.stringify(i.value)))), "none"),
-      list("Console", sent.console.map((c) => `${c.level}: ${c.text.slice(0, 200)}`), "none"),
-      list("Network", sent.network.map((n) => el("span", {}, n.line, ...n.bodies.map((b) => el("div", {}, el("code", {}, b.slice(0, 300)))))), "none"),
+      list("Console", sent.console.map((c) => el("span", {}, `${c.level}: ${c.text.slice(0, 200)}`, ...stored(c.text))), "none"),
+      list(
+        "Network",
+        sent.network.map((n) => el("span", {}, n.line, ...n.bodies.map((b) => el("div", {}, el("code", {}, b.slice(0, 300)), ...stored(b))))),
+        "none",
+      ),
       el("h3", {}, "Scrubbed by the server"),
       el("p", { "data-testid": "preview-kinds" }, kinds.length ? kinds.join(", ") : "nothing so far"),
     ),
