@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/reelhq/reel/internal/alert"
 )
 
 // TestAlertFromIssueSentTestFromUI: from the Issues page, "Alert me" on the rage-click issue
@@ -25,12 +27,18 @@ import (
 func TestAlertFromIssueSentTestFromUI(t *testing.T) {
 	var mu sync.Mutex
 	var got []map[string]any
+	type post struct {
+		h    http.Header
+		body []byte
+	}
+	var raw []post
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		b, _ := io.ReadAll(req.Body)
 		var m map[string]any
 		json.Unmarshal(b, &m)
 		mu.Lock()
 		got = append(got, m)
+		raw = append(raw, post{req.Header.Clone(), b})
 		mu.Unlock()
 		w.Write([]byte("ok"))
 	}))
@@ -120,10 +128,35 @@ func TestAlertFromIssueSentTestFromUI(t *testing.T) {
 		waitFor(`document.querySelector('[data-testid=alert-name]').value === "Checkout visits"`),
 		waitFor(contains(`document.querySelector('[data-testid=alert-watches]').innerText`, "saved search")),
 		chromedp.SendKeys(`[data-testid=alert-webhook]`, secret, chromedp.ByQuery),
+		// This one goes to a program: a signed JSON event.
+		chromedp.Evaluate(`(() => { const s = document.querySelector('[data-testid=alert-format]'); s.value = "json"; s.dispatchEvent(new Event("change", {bubbles: true})); })()`, nil),
 		chromedp.Click(`[data-testid=alert-create]`, chromedp.ByQuery),
 		waitFor(`document.querySelectorAll('[data-testid=alert-row]').length === 2`),
 		waitFor(contains(`document.querySelector('[data-testid=alert-row][data-name="Checkout visits"] [data-testid=alert-condition]').innerText`, "sessions matching “visited:/demo/checkout.html”")),
+		waitFor(contains(`document.querySelector('[data-testid=alert-row][data-name="Checkout visits"] [data-testid=alert-destination]').innerText`, "JSON event")),
 	)
+	// The signing secret is one click away, and it verifies what the receiver gets.
+	const row = `[data-testid=alert-row][data-name="Checkout visits"] `
+	var shown string
+	run(t, ctx, "show the signing secret and send a test",
+		chromedp.Click(row+`[data-testid=alert-secret] summary`, chromedp.ByQuery),
+		waitFor(visible(row+`[data-testid=alert-secret] code`)),
+		chromedp.Evaluate(`document.querySelector('`+row+`[data-testid=alert-secret] code').innerText`, &shown),
+		chromedp.Click(row+`[data-testid=alert-test]`, chromedp.ByQuery),
+		waitFor(contains(`document.querySelector('`+row+`[data-testid=alert-test-result]').innerText`, "Test delivered (200)")),
+	)
+	mu.Lock()
+	defer mu.Unlock()
+	last := raw[len(raw)-1]
+	if !strings.HasPrefix(shown, "whsec_") {
+		t.Fatalf("the page shows %q as the signing secret", shown)
+	}
+	if err := alert.Verify(shown, last.h, last.body, time.Now(), 5*time.Minute); err != nil {
+		t.Fatalf("the JSON rule's post does not verify with the secret the page shows: %v\n%s", err, last.body)
+	}
+	if ev := got[len(got)-1]; ev["type"] != "alert.test" || ev["rule"].(map[string]any)["name"] != "Checkout visits" {
+		t.Fatalf("the JSON rule posted %+v", ev)
+	}
 }
 
 func slicesContainKind(issues []issueJSON, kind string) bool {

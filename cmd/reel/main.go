@@ -36,6 +36,7 @@ import (
 	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/lifecycle"
 	"github.com/reelhq/reel/internal/mail"
+	"github.com/reelhq/reel/internal/metrics"
 	"github.com/reelhq/reel/internal/rewrite"
 	"github.com/reelhq/reel/internal/sdk"
 	"github.com/reelhq/reel/internal/server"
@@ -75,7 +76,17 @@ variable (--data is REEL_DATA). Secrets are environment only:
   REEL_OIDC_CLIENT_SECRET  the client secret for single sign-on (--oidc-issuer)
 `
 
+// run runs one command. "-h" anywhere a command reads flags prints that command's usage and
+// succeeds, as Go's own tools do.
 func run(args []string, stdout, stderr io.Writer) error {
+	err := dispatch(args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("missing command")
@@ -148,6 +159,7 @@ type serveConfig struct {
 	ClientIPHeader string // trusted proxy header carrying the visitor's address
 	GeoIP          string // MMDB file mapping addresses to countries
 	PublicURL      string
+	MetricsAddr    string // also serve /metrics here, without login
 	LLMURL         string
 	LLMModel       string
 	ArchiveAssets  bool          // fetch and keep what recordings reference without carrying
@@ -210,6 +222,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.CountryHeader, "country-header", env("REEL_COUNTRY_HEADER", ""), "request header a trusted proxy sets to the visitor's two-letter country, e.g. CF-IPCountry; empty: not recorded (REEL_COUNTRY_HEADER)")
 	fs.StringVar(&c.ClientIPHeader, "client-ip-header", env("REEL_CLIENT_IP_HEADER", ""), "request header a trusted proxy sets to the visitor's address, e.g. X-Real-IP or X-Forwarded-For (its last entry); empty: the connection's address; used for ingest rate limits, login throttling and auth logs (REEL_CLIENT_IP_HEADER)")
 	fs.StringVar(&c.GeoIP, "geoip", env("REEL_GEOIP", ""), "MaxMind DB file (GeoLite2-Country.mmdb or similar) to find visitors' countries from their address when no country header says it; empty: off (REEL_GEOIP)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("REEL_METRICS_ADDR", ""), "also serve Prometheus metrics at /metrics on this address without login, e.g. 127.0.0.1:9090 for a scraper on the same host; empty: only on --addr, for admins and admin API tokens (REEL_METRICS_ADDR; docs/metrics.md)")
 	fs.StringVar(&c.LLMURL, "llm-url", env("REEL_LLM_URL", ""), "OpenAI-compatible endpoint (…/v1) that rephrases session summaries; off when empty (REEL_LLM_URL; key in REEL_LLM_API_KEY)")
 	fs.StringVar(&c.LLMModel, "llm-model", env("REEL_LLM_MODEL", "gpt-4o-mini"), "model name for --llm-url (REEL_LLM_MODEL)")
 	fs.StringVar(&c.PublicURL, "public-url", env("REEL_PUBLIC_URL", ""), "URL where people reach this Reel, for links in alerts and share links (REEL_PUBLIC_URL; default: the listen address)")
@@ -365,6 +378,8 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	log.Info("blob store", "blobs", blobsAt)
+	m := metrics.New()
+	blobs = m.Blobs(blobs)
 	first, err := setup.Run(ctx, db, setup.Options{AdminEmail: c.AdminEmail, AdminPassword: c.AdminPassword})
 	if err != nil {
 		return err
@@ -379,7 +394,7 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if openPerIP <= 0 {
 		openPerIP = -1
 	}
-	iopts := ingest.Options{PerIP: perIP, OpenPerIP: openPerIP, CountryHeader: c.CountryHeader, ClientIPHeader: c.ClientIPHeader}
+	iopts := ingest.Options{PerIP: perIP, OpenPerIP: openPerIP, CountryHeader: c.CountryHeader, ClientIPHeader: c.ClientIPHeader, Observe: m}
 	if c.GeoIP != "" {
 		countries, err := geoip.Open(c.GeoIP)
 		if err != nil {
@@ -393,6 +408,7 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cache := layout.NewCache(blobs, 64<<20)
 	life := lifecycle.New(db, blobs, log, lifecycle.Options{OrphanGrace: c.OrphanGrace, AuditRetention: c.AuditRetention}, cache)
 	apiH := api.New(db, blobs, authn, log, cache, life)
+	apiH.SetObserver(m)
 	var mailer *mail.Mailer
 	if c.SMTPURL != "" {
 		if mailer, err = mail.New(c.SMTPURL, c.SMTPPassword, c.SMTPFrom); err != nil {
@@ -401,11 +417,11 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		log.Info("invitations and reset links are mailed", "smtp", mailer.Describe())
 	}
 	apiH.SetAudit(audit.New(db, log, audit.Options{ClientIPHeader: c.ClientIPHeader}))
-	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle, Cache: cache})
+	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle, Cache: cache, Observe: m})
 	life.SetCompactor(compactor)
 	var archiver *archive.Archiver
 	if c.ArchiveAssets {
-		archiver = archive.New(db, blobs, cache, log, archive.Options{AllowPrivate: c.ArchivePrivate, Refresh: c.ArchiveRefresh})
+		archiver = archive.New(db, blobs, cache, log, archive.Options{AllowPrivate: c.ArchivePrivate, Refresh: c.ArchiveRefresh, Observe: m})
 		compactor.SetArchiver(archiver)
 		if c.ArchivePrivate {
 			log.Info("archiving may fetch from loopback, private and link-local addresses (--archive-private)")
@@ -462,8 +478,24 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		SDK:       sdk.Handler(),
 		Demo:      demoH,
 		SSO:       signOn,
+		Metrics:   m,
 		Log:       log,
 	})
+	if c.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", c.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on --metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		wg.Go(func() {
+			if err := server.Run(workCtx, mln, mux, log, time.Second); err != nil {
+				log.Error("metrics listener stopped", "err", err)
+			}
+		})
+		log.Info("metrics are served without login on --metrics-addr", "addr", mln.Addr().String())
+	}
 	if c.WebhookPrivate {
 		log.Info("alert webhooks may post to loopback, private and link-local addresses (--webhook-private)")
 	}

@@ -86,9 +86,6 @@ func parseMigrate(args []string, stderr io.Writer) (migrateConfig, error) {
 // target and compares its counts, then reads a sample of sessions' events through both.
 func migrateCmd(args []string, stdout, stderr io.Writer) error {
 	c, err := parseMigrate(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
 	if err != nil {
 		return err
 	}

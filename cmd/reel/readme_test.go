@@ -114,3 +114,64 @@ func TestScriptsRunServes(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestEveryServeFlagInReadme keeps README's configuration table and `reel serve -h` one list:
+// a flag added to serve without a README row, or a row left behind by a removed flag, fails.
+func TestEveryServeFlagInReadme(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for _, line := range strings.Split(string(readme), "\n") {
+		if !strings.HasPrefix(line, "| `--") {
+			continue
+		}
+		first, _, _ := strings.Cut(strings.TrimPrefix(line, "| "), " |")
+		for _, m := range regexp.MustCompile("`--([a-z0-9-]+)`").FindAllStringSubmatch(first, -1) {
+			documented[m[1]] = true
+		}
+	}
+	var help strings.Builder
+	if err := run([]string{"serve", "-h"}, io.Discard, &help); err != nil {
+		t.Fatalf("reel serve -h: %v", err)
+	}
+	flags := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`).FindAllStringSubmatch(help.String(), -1) {
+		flags[m[1]] = true
+	}
+	if len(flags) < 20 {
+		t.Fatalf("read only %d flags from reel serve -h:\n%s", len(flags), help.String())
+	}
+	for f := range flags {
+		if !documented[f] {
+			t.Errorf("reel serve --%s is not in README's configuration table", f)
+		}
+	}
+	for f := range documented {
+		if !flags[f] {
+			t.Errorf("README documents --%s, which reel serve does not have", f)
+		}
+	}
+}
+
+// TestHelpExitsZero: every command and subcommand answers -h with its usage and success, as
+// Go's own tools do; a wrong flag still fails.
+func TestHelpExitsZero(t *testing.T) {
+	for _, args := range [][]string{
+		{"-h"}, {"--help"}, {"help"}, {"serve", "-h"}, {"erase-user", "-h"}, {"migrate", "-h"},
+		{"tokens", "-h"}, {"tokens", "create", "-h"}, {"tokens", "list", "-h"},
+		{"users", "-h"}, {"users", "invite", "-h"}, {"users", "list", "-h"},
+	} {
+		var out, errOut strings.Builder
+		if err := run(args, &out, &errOut); err != nil {
+			t.Errorf("reel %s: %v", strings.Join(args, " "), err)
+		}
+		if !strings.Contains(strings.ToLower(out.String()+errOut.String()), "usage") {
+			t.Errorf("reel %s printed no usage:\n%s%s", strings.Join(args, " "), out.String(), errOut.String())
+		}
+	}
+	if err := run([]string{"serve", "--no-such-flag"}, io.Discard, io.Discard); err == nil {
+		t.Error("reel serve --no-such-flag succeeded")
+	}
+}

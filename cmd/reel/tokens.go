@@ -51,6 +51,10 @@ func tokensCmd(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(tokensUsage)
 	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stdout, tokensUsage)
+		return nil
+	}
 	fs := flag.NewFlagSet("reel tokens "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", env("REEL_DATA", "./reel-data"), "data directory (REEL_DATA)")

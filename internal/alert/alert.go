@@ -6,7 +6,6 @@ package alert
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -45,13 +44,17 @@ type Options struct {
 	Timeout time.Duration
 	// Parallel is how many webhooks are posted at once (default 8).
 	Parallel int
+	// Retries are the waits before each further attempt at a post that failed in a way that
+	// may pass (no answer, 408, 429, 5xx); their number is the number of retries. Nil: the
+	// defaults; empty and non-nil: no retries.
+	Retries []time.Duration
 
 	allow func(netip.Addr) bool // tests: which addresses count as reachable
 }
 
 // Defaults: a chat service answers a webhook in well under a second; ten seconds is for one
 // that is having a bad day, not for one that is gone.
-var Defaults = Options{Timeout: 10 * time.Second, Parallel: 8}
+var Defaults = Options{Timeout: 10 * time.Second, Parallel: 8, Retries: []time.Duration{2 * time.Second, 10 * time.Second}}
 
 // webhookRedirects is how many redirects a post follows (a moved receiver answers 307/308).
 const webhookRedirects = 3
@@ -74,6 +77,9 @@ func New(idx index, baseURL string, log *slog.Logger, opts Options) *Evaluator {
 	}
 	if opts.Parallel <= 0 {
 		opts.Parallel = Defaults.Parallel
+	}
+	if opts.Retries == nil {
+		opts.Retries = Defaults.Retries
 	}
 	client := safehttp.New(safehttp.Options{Timeout: opts.Timeout, Redirects: webhookRedirects, AllowPrivate: opts.AllowPrivate, Allow: opts.allow})
 	return &Evaluator{index: idx, client: client, baseURL: strings.TrimRight(baseURL, "/"), log: log, opts: opts}
@@ -137,9 +143,7 @@ func (e *Evaluator) RunOnce(ctx context.Context, now time.Time) (int, error) {
 		}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			status, err := e.post(ctx, r, n)
-			e.record(ctx, r, false, status, err)
-			if err != nil {
+			if err := e.post(ctx, r, n, now); err != nil {
 				return
 			}
 			fired.Add(1)
@@ -185,10 +189,10 @@ func (e *Evaluator) each(ctx context.Context, rules []store.AlertRule, now time.
 // webhook that failed is in the delivery.
 func (e *Evaluator) Test(ctx context.Context, r store.AlertRule) (store.AlertDelivery, error) {
 	link := e.baseURL + "/alerts"
-	status, err := e.send(ctx, r.Webhook, Message{
+	status, err := e.send(ctx, r, Message{
 		Text: fmt.Sprintf("Reel test message for the alert “%s” (%s): the webhook works. No sessions triggered it. <%s|Alerts>", r.Name, Condition(r), link),
 		Rule: r.Name, Window: r.Window.String(), URL: link, Test: true,
-	})
+	}, time.Now())
 	return e.record(ctx, r, true, status, err)
 }
 
@@ -252,14 +256,46 @@ func (e *Evaluator) count(ctx context.Context, r store.AlertRule, since time.Tim
 	return page.Count, nil
 }
 
-// post sends a firing's message and returns the receiver's status (0 when none answered).
-func (e *Evaluator) post(ctx context.Context, r store.AlertRule, n int) (int, error) {
+// post sends a firing's message, retrying as Options.Retries says, and records every attempt
+// in the delivery log. It returns the last attempt's error.
+func (e *Evaluator) post(ctx context.Context, r store.AlertRule, n int, at time.Time) error {
+	msg := e.message(r, n)
+	var err error
+	for attempt := 0; ; attempt++ {
+		var status int
+		status, err = e.send(ctx, r, msg, at)
+		e.record(ctx, r, false, status, err)
+		if err == nil || attempt == len(e.opts.Retries) || !retryable(status, err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(e.opts.Retries[attempt]):
+		}
+	}
+}
+
+// retryable says whether a failed post may pass if tried again: the receiver did not answer
+// (but was not refused by Reel's own rules), or answered that it is busy or broken for now.
+func retryable(status int, err error) bool {
+	switch {
+	case errors.Is(err, safehttp.ErrPrivate), errors.Is(err, safehttp.ErrScheme), errors.Is(err, safehttp.ErrRedirects):
+		return false
+	case status == 0:
+		return true
+	}
+	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500
+}
+
+// message is what a firing of r with n sessions says.
+func (e *Evaluator) message(r store.AlertRule, n int) Message {
 	if r.SavedSearchID != 0 {
 		link := e.baseURL + "/?saved=" + strconv.FormatInt(r.SavedSearchID, 10)
-		return e.send(ctx, r.Webhook, Message{
+		return Message{
 			Text: fmt.Sprintf("Reel alert “%s”: %s matching %s started in the last %s. <%s|Watch them>", r.Name, sessions(n), "`"+r.SavedQuery+"`", r.Window, link),
 			Rule: r.Name, Sessions: n, Window: r.Window.String(), URL: link,
-		})
+		}
 	}
 	what := r.Kind
 	if r.Fingerprint != "" {
@@ -272,26 +308,31 @@ func (e *Evaluator) post(ctx context.Context, r store.AlertRule, n int) (int, er
 	if r.Fingerprint != "" {
 		link += "?fingerprint=" + url.QueryEscape(r.Fingerprint)
 	}
-	msg := Message{
+	return Message{
 		Text: fmt.Sprintf("Reel alert “%s”: %s in %s in the last %s. <%s|Watch them>", r.Name, what, sessions(n), r.Window, link),
 		Rule: r.Name, Sessions: n, Window: r.Window.String(), URL: link,
 	}
-	return e.send(ctx, r.Webhook, msg)
 }
 
-// send posts msg to webhook and returns the receiver's status (0 when none answered).
-func (e *Evaluator) send(ctx context.Context, webhook string, msg Message) (int, error) {
+// send posts msg to r's webhook in r's format, signed with r's secret, and returns the
+// receiver's status (0 when none answered).
+func (e *Evaluator) send(ctx context.Context, r store.AlertRule, msg Message, at time.Time) (int, error) {
 	// The API accepts only http(s) URLs; a rule from elsewhere (an import, an older version)
 	// gets the same answer rather than the transport's.
-	if u, err := url.Parse(webhook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if u, err := url.Parse(r.Webhook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return 0, safehttp.ErrScheme
 	}
-	body, _ := json.Marshal(msg)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, webhook, bytes.NewReader(body))
+	body := Body(r, msg, at)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.Webhook, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if r.Secret != "" {
+		ts := time.Now().Unix()
+		req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+		req.Header.Set(HeaderSignature, Sign(r.Secret, ts, body))
+	}
 	resp, err := e.client.Do(req)
 	if err != nil {
 		return 0, err

@@ -44,8 +44,13 @@ type alertJSON struct {
 	WindowMinutes int    `json:"windowMinutes"`
 	// Webhook is the full URL, which is the credential of a Slack or Discord webhook: only
 	// callers who may manage alerts read it; everyone reads WebhookHost.
-	Webhook     string         `json:"webhook,omitempty"`
-	WebhookHost string         `json:"webhookHost"`
+	Webhook     string `json:"webhook,omitempty"`
+	WebhookHost string `json:"webhookHost"`
+	// Format is the body posted: "slack" (the default) or "json".
+	Format string `json:"format"`
+	// Secret signs every post (docs/api.md#verifying-a-webhook); like Webhook, only callers
+	// who may manage alerts read it.
+	Secret      string         `json:"secret,omitempty"`
 	Condition   string         `json:"condition"`
 	FiredAt     *time.Time     `json:"firedAt,omitempty"`
 	SavedSearch int64          `json:"savedSearch,omitempty"`
@@ -70,8 +75,11 @@ func toAlertJSON(r store.AlertRule, withWebhook bool) alertJSON {
 	j := alertJSON{ID: r.ID, Project: r.ProjectID, Name: r.Name, Kind: r.Kind, Fingerprint: r.Fingerprint, Threshold: r.Threshold,
 		WindowMinutes: int(r.Window / time.Minute), WebhookHost: alert.Host(r.Webhook), Condition: alert.Condition(r),
 		SavedSearch: r.SavedSearchID, SavedQuery: r.SavedQuery, Deliveries: []deliveryJSON{}}
+	if j.Format = r.Format; j.Format == "" {
+		j.Format = store.FormatSlack
+	}
 	if withWebhook {
-		j.Webhook = r.Webhook
+		j.Webhook, j.Secret = r.Webhook, r.Secret
 	}
 	if !r.FiredAt.IsZero() {
 		j.FiredAt = &r.FiredAt
@@ -112,6 +120,13 @@ func (a *API) CreateAlert(w http.ResponseWriter, r *http.Request) error {
 		return apierror.New(http.StatusBadRequest, "bad_request", "unknown kind "+strconv.Quote(in.Kind))
 	case len(in.Fingerprint) > 1024:
 		return apierror.New(http.StatusBadRequest, "bad_request", "fingerprint too long")
+	case in.Format != "" && in.Format != store.FormatSlack && in.Format != store.FormatJSON:
+		return apierror.New(http.StatusBadRequest, "bad_request", `format must be "slack" or "json"`)
+	case in.Secret != "":
+		return apierror.New(http.StatusBadRequest, "bad_request", "the signing secret is made by Reel; leave secret out")
+	}
+	if in.Format == "" {
+		in.Format = store.FormatSlack
 	}
 	if _, err := a.projectByID(r.Context(), in.Project); err != nil {
 		return err
@@ -137,7 +152,7 @@ func (a *API) CreateAlert(w http.ResponseWriter, r *http.Request) error {
 	}
 	rule, err := a.alerts.CreateAlert(r.Context(), store.AlertRule{ProjectID: in.Project, Name: in.Name, Kind: in.Kind, Fingerprint: in.Fingerprint,
 		Threshold: in.Threshold, Window: time.Duration(in.WindowMinutes) * time.Minute, Webhook: in.Webhook, CreatedAt: time.Now(),
-		SavedSearchID: in.SavedSearch})
+		SavedSearchID: in.SavedSearch, Format: in.Format, Secret: alert.NewSecret()})
 	if err != nil {
 		return err
 	}

@@ -72,7 +72,18 @@ type API struct {
 	now       func() time.Time
 
 	alertTester alertTester // what "Send test" posts through (SetAlertTester)
+	observe     Observer    // internal/metrics; nil: nobody (SetObserver)
 }
+
+// Observer watches what the API does for the operator's metrics: each session search (whether
+// its query has free text, fields, both or neither) and each poll of a session's live edge.
+type Observer interface {
+	Searched(text, filters bool, took time.Duration)
+	WatchingLive(session, viewer string)
+}
+
+// SetObserver has the API report searches and live viewers to o.
+func (a *API) SetObserver(o Observer) { a.observe = o }
 
 // SetClock replaces the API's clock (share links' and rotated keys' times), for tests.
 func (a *API) SetClock(now func() time.Time) { a.now = now }

@@ -71,6 +71,13 @@ func (a *API) WriteEvents(w http.ResponseWriter, r *http.Request, id string) err
 		return apierror.New(http.StatusBadRequest, "bad_request", "to must be a time in ms since the epoch")
 	}
 	sp := span{from: from, after: after, to: to}
+	if after > 0 && a.observe != nil {
+		viewer := "share"
+		if p, ok := auth.PrincipalFrom(ctx); ok {
+			viewer = strconv.FormatInt(p.UserID, 10) + p.TokenID
+		}
+		a.observe.WatchingLive(id, viewer)
+	}
 	// prune=gone: a seek's answer without the nodes gone by the moment (rrweb.Gone).
 	prune := q.Get("prune")
 	if q.Has("prune") && (prune != pruneGone || from == 0 || to == 0) {

@@ -112,7 +112,12 @@ func (a *API) ListSessions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// The first page counts the matches; later pages reuse the count the client already has.
+	start := time.Now()
 	page, err := a.sessions.ListSessions(r.Context(), store.ListQuery{ProjectID: project, Limit: limit, Cursor: cursor, Query: plan, Count: cursor == ""})
+	if a.observe != nil && err == nil {
+		text, filters := shape(plan.Root)
+		a.observe.Searched(text, filters, time.Since(start))
+	}
 	if errors.Is(err, store.ErrBadCursor) {
 		return apierror.New(http.StatusBadRequest, "bad_request", "invalid cursor")
 	}
@@ -150,4 +155,25 @@ func (a *API) GetSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	apierror.JSON(w, http.StatusOK, toJSON(s))
 	return nil
+}
+
+// shape says whether a query has free-text terms and whether it has other terms.
+func shape(n search.Node) (text, filters bool) {
+	switch n := n.(type) {
+	case *search.And:
+		for _, c := range n.Children {
+			t, f := shape(c)
+			text, filters = text || t, filters || f
+		}
+	case *search.Or:
+		for _, c := range n.Children {
+			t, f := shape(c)
+			text, filters = text || t, filters || f
+		}
+	case *search.Not:
+		return shape(n.Child)
+	case *search.Term:
+		return n.Field == search.Text, n.Field != search.Text
+	}
+	return text, filters
 }

@@ -63,8 +63,22 @@ type Options struct {
 	// a refused connection, an unknown name): the session's other URLs there are recorded as
 	// not fetched instead of each costing a timeout.
 	HostRetry time.Duration
+	// Observe counts fetches by result (internal/metrics); nil: nobody.
+	Observe FetchObserver
 
 	allow func(netip.Addr) bool // tests: which addresses count as reachable
+}
+
+// FetchObserver counts fetches by result: "stored", "refused" (by the address or scheme
+// rules), "error" (the site failed or the copy could not be stored).
+type FetchObserver interface {
+	ArchiveFetched(result string)
+}
+
+func (a *Archiver) observe(result string) {
+	if a.opts.Observe != nil {
+		a.opts.Observe.ArchiveFetched(result)
+	}
 }
 
 // Defaults: a day between fetches of the same URL keeps up with a site's deploys without
@@ -307,12 +321,16 @@ func (r *run) one(ctx context.Context, x ref) string {
 	if err != nil && (errors.Is(err, ErrScheme) || errors.Is(err, ErrPrivate) || ctx.Err() != nil) {
 		// Refused by policy, or the session ran out of time: not a fact about the URL.
 		a.log.Debug("archive: not fetched", "session", r.sess.ID, "err", err)
+		if ctx.Err() == nil {
+			a.observe("refused")
+		}
 		return ""
 	}
 	r.mu.Lock()
 	r.fetched++
 	r.mu.Unlock()
 	if err != nil {
+		a.observe("error")
 		r.take(store.Archived{URL: x.url, Error: reason(err), FetchedAt: now}, store.ContentRef{})
 		return ""
 	}
@@ -322,8 +340,10 @@ func (r *run) one(ctx context.Context, x ref) string {
 	stored, err := layout.PutContent(ctx, a.blobs, project, h, tok)
 	if err != nil {
 		a.log.Warn("archive: store", "session", r.sess.ID, "err", err)
+		a.observe("error")
 		return ""
 	}
+	a.observe("stored")
 	if !r.take(store.Archived{URL: x.url, Hash: h, Type: f.Type, Size: len(f.Body), FetchedAt: now},
 		store.ContentRef{Hash: h, Size: len(tok), Stored: stored, Root: true}) {
 		return ""

@@ -57,6 +57,15 @@ type Options struct {
 	// Cache resolves stored content while recompacting; share the API's so an item is read
 	// from disk once. Nil: a small cache of its own.
 	Cache *layout.Cache
+	// Observe is told about each pass and each session compacted (internal/metrics); nil:
+	// nobody.
+	Observe Observer
+}
+
+// Observer watches compaction: a pass's queue and lag, and each session's time.
+type Observer interface {
+	CompactionPass(waiting int, lag time.Duration)
+	Compacted(took, commit time.Duration, err error)
 }
 
 // Defaults: a session idle for 10 minutes is most likely over (the SDK ends one after 30
@@ -115,15 +124,21 @@ func (c *Compactor) Run(ctx context.Context) {
 
 // RunOnce compacts every session idle at now and returns how many it compacted.
 func (c *Compactor) RunOnce(ctx context.Context, now time.Time) (int, error) {
-	done := 0
+	done, waiting := 0, 0
+	var lag time.Duration
+	if c.opts.Observe != nil {
+		defer func() { c.opts.Observe.CompactionPass(waiting, lag) }()
+	}
 	for {
 		ids, err := c.index.IdleSessions(ctx, now.Add(-c.opts.Idle), 50)
 		if err != nil {
 			return done, err
 		}
+		waiting += len(ids)
 		progressed := false
 		for _, id := range ids {
-			ok, err := c.session(ctx, id, true)
+			ok, waited, err := c.timed(ctx, id, now)
+			lag = max(lag, waited)
 			if err != nil {
 				if ctx.Err() != nil {
 					return done, ctx.Err()
@@ -145,7 +160,8 @@ func (c *Compactor) RunOnce(ctx context.Context, now time.Time) (int, error) {
 // Session compacts one session now. It reports false when another worker holds it. Unlike the
 // background pass it archives nothing: its callers (erasure) must not wait on other sites.
 func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
-	return c.session(ctx, id, false)
+	ok, _, _, err := c.session(ctx, id, false)
+	return ok, err
 }
 
 // session finalises one session: it claims it, loads what is stored, rewrites it into segments
@@ -153,26 +169,44 @@ func (c *Compactor) Session(ctx context.Context, id string) (bool, error) {
 // archiving. It
 // reports false when another worker holds the session or nothing new arrived since the last
 // compaction. Only the steps up to the commit can fail it; finalising is best effort, logged.
-func (c *Compactor) session(ctx context.Context, id string, archive bool) (bool, error) {
+// It also returns the session as loaded and how long its commit took.
+func (c *Compactor) session(ctx context.Context, id string, archive bool) (bool, store.Session, time.Duration, error) {
 	if ok, err := c.claim(ctx, id); err != nil || !ok {
-		return false, err
+		return false, store.Session{}, 0, err
 	}
 	in, err := c.load(ctx, id)
 	if err != nil {
-		return false, err
+		return false, store.Session{}, 0, err
 	}
 	if len(in.merged) == 0 {
-		return false, nil
+		return false, in.sess, 0, nil
 	}
 	out, err := c.rewrite(in)
 	if err != nil {
-		return false, err
+		return false, in.sess, 0, err
 	}
+	start := time.Now()
 	if err := c.commit(ctx, in, out); err != nil {
-		return false, err
+		return false, in.sess, 0, err
 	}
+	commit := time.Since(start)
 	c.finalise(ctx, in.sess, out, archive)
-	return true, nil
+	return true, in.sess, commit, nil
+}
+
+// timed compacts one session for a pass at now, telling the observer how long it took, and
+// returns how long past the idle time the session had waited.
+func (c *Compactor) timed(ctx context.Context, id string, now time.Time) (bool, time.Duration, error) {
+	start := time.Now()
+	ok, s, commit, err := c.session(ctx, id, true)
+	var waited time.Duration
+	if ok {
+		waited = now.Sub(s.UpdatedAt) - c.opts.Idle
+	}
+	if c.opts.Observe != nil && (ok || err != nil) {
+		c.opts.Observe.Compacted(time.Since(start), commit, err)
+	}
+	return ok, waited, err
 }
 
 // claim leases the session to this worker, so two workers (or the background pass and an

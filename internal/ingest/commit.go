@@ -71,6 +71,7 @@ type packed struct {
 	group   []*job
 	batches []store.Batch
 	key     string
+	size    int // bytes of the pack
 }
 
 // commit hands a batch to the committer and waits until it is durable (or refused). It ends
@@ -157,13 +158,17 @@ func (c *committer) write(group []*job, size int) {
 		}
 		return
 	}
-	c.written <- packed{group: group, batches: batches, key: pack.Key()}
+	c.written <- packed{group: group, batches: batches, key: pack.Key(), size: len(pack.Bytes())}
 }
 
 func (c *committer) indexLoop() {
 	for p := range c.written {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		start := time.Now()
 		errs := c.h.index.AppendBatches(ctx, p.batches)
+		if c.h.observe != nil {
+			c.h.observe.GroupCommitted(len(p.batches), p.size, time.Since(start))
+		}
 		stored := false
 		for i, j := range p.group {
 			if errs[i] == nil {

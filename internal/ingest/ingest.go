@@ -75,6 +75,14 @@ type Options struct {
 	Countries Countries
 	// Now is the clock a rotated key's grace is measured on; nil: time.Now. Tests set it.
 	Now func() time.Time
+	// Observe is told about every group commit (internal/metrics); nil: nobody.
+	Observe GroupObserver
+}
+
+// GroupObserver watches group commits: how many batches, the pack's bytes, and how long the
+// index transaction took.
+type GroupObserver interface {
+	GroupCommitted(batches, bytes int, index time.Duration)
 }
 
 // Countries maps an address to an ISO 3166 alpha-2 country code, "" when unknown.
@@ -104,6 +112,7 @@ type Handler struct {
 	clientIPHeader string
 	countries      Countries
 	now            func() time.Time
+	observe        GroupObserver
 }
 
 // New returns an ingest handler.
@@ -134,7 +143,7 @@ func New(idx index, b blobs, log *slog.Logger, opts Options) *Handler {
 		mem: semaphore.NewWeighted(opts.MemoryBudget), budget: opts.MemoryBudget, wait: opts.QueueWait,
 		perIP: newLimiters(opts.PerIP), perKey: newLimiters(opts.PerKey), uploads: newUploads(opts.OpenPerIP),
 		countryHeader: opts.CountryHeader, clientIPHeader: opts.ClientIPHeader, countries: opts.Countries,
-		now: opts.Now,
+		now: opts.Now, observe: opts.Observe,
 	}
 	if h.now == nil {
 		h.now = time.Now

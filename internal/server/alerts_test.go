@@ -9,7 +9,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/reelhq/reel/internal/alert"
 	"github.com/reelhq/reel/internal/auth"
 )
 
@@ -105,5 +107,54 @@ func TestSendTestAlert(t *testing.T) {
 	}
 	if len(bodies) != posts {
 		t.Fatalf("a refused request posted to the webhook")
+	}
+}
+
+// A rule in the JSON format posts a signed event object that a receiver verifies with the
+// secret the admin read from the API; viewers never read the secret; a bad format, or a
+// secret chosen by the caller, is refused.
+func TestSignedJSONWebhookOverHTTP(t *testing.T) {
+	s := newStack(t)
+	type got struct {
+		h    http.Header
+		body []byte
+	}
+	posts := make(chan got, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		posts <- got{r.Header.Clone(), b}
+	}))
+	defer hook.Close()
+	admin := s.admin(t)
+	viewer := s.user(t, "viewer@reel.local", auth.RoleViewer, "default")
+
+	for _, body := range []string{
+		fmt.Sprintf(`{"name":"x","kind":"js_error","threshold":1,"windowMinutes":60,"webhook":%q,"format":"xml"}`, hook.URL),
+		fmt.Sprintf(`{"name":"x","kind":"js_error","threshold":1,"windowMinutes":60,"webhook":%q,"secret":"mine"}`, hook.URL),
+	} {
+		if r := admin.do("POST", "/api/v1/alerts", body); r.Status != 400 || r.code() != "bad_request" {
+			t.Errorf("POST %s = %d %s; want 400", body, r.Status, r.Body)
+		}
+	}
+	var rule struct {
+		ID     int64  `json:"id"`
+		Format string `json:"format"`
+		Secret string `json:"secret"`
+	}
+	admin.json("POST", "/api/v1/alerts", fmt.Sprintf(`{"name":"Errors to the pager","kind":"js_error","threshold":1,"windowMinutes":60,"webhook":%q,"format":"json"}`, hook.URL), 201, &rule)
+	if rule.Format != "json" || !strings.HasPrefix(rule.Secret, "whsec_") {
+		t.Fatalf("created rule = %+v", rule)
+	}
+	admin.json("POST", fmt.Sprintf("/api/v1/alerts/%d/test", rule.ID), "", 200, nil)
+	p := <-posts
+	if err := alert.Verify(rule.Secret, p.h, p.body, time.Now(), 5*time.Minute); err != nil {
+		t.Fatalf("the post does not verify with the rule's secret: %v", err)
+	}
+	var ev alert.Event
+	if err := json.Unmarshal(p.body, &ev); err != nil || ev.Type != "alert.test" || ev.Rule.ID != rule.ID || ev.Rule.Name != "Errors to the pager" {
+		t.Fatalf("event = %+v, %v: %s", ev, err, p.body)
+	}
+	if r := viewer.do("GET", "/api/v1/alerts", ""); r.Status != 200 || strings.Contains(string(r.Body), rule.Secret) || !strings.Contains(string(r.Body), `"format":"json"`) {
+		t.Fatalf("alerts as viewer = %d %s; want the format, not the secret", r.Status, r.Body)
 	}
 }

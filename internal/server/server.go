@@ -32,7 +32,15 @@ type Components struct {
 	Demo      http.Handler // nil: the demo shop is off (--demo) and /demo/ is not found
 	// SSO signs people in through an OpenID provider; nil when single sign-on is off.
 	SSO *sso.SSO
-	Log *slog.Logger
+	// Metrics times every route and serves /metrics (internal/metrics); nil: no metrics.
+	Metrics Instruments
+	Log     *slog.Logger
+}
+
+// Instruments are the request metrics: a wrapper per route, and the page a scraper reads.
+type Instruments interface {
+	Route(pattern string, h http.Handler) http.Handler
+	Handler() http.Handler
 }
 
 // Route is one entry of Reel's HTTP surface: a ServeMux pattern, what its caller's role must
@@ -138,6 +146,8 @@ func Table(c Components) []Route {
 		{"GET /api/v1/share/{token}/archive", auth.Public, h(a.SharedArchive)},
 		{"GET /api/v1/share/{token}/archive/file", auth.Public, h(a.SharedArchivedFile)},
 
+		{"GET /metrics", auth.Manage, metricsPage(c.Metrics)},
+
 		{"/api/", auth.Public, h(a.NotFound)},
 		{"GET /healthz", auth.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			apierror.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -153,9 +163,21 @@ func Table(c Components) []Route {
 func Routes(c Components) http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range Table(c) {
-		mux.Handle(rt.Pattern, c.Auth.Require(rt.Need, rt.Handler))
+		h := c.Auth.Require(rt.Need, rt.Handler)
+		if c.Metrics != nil {
+			h = c.Metrics.Route(rt.Pattern, h)
+		}
+		mux.Handle(rt.Pattern, h)
 	}
 	return recoverPanics(c.Log, logRequests(c.Log, securityHeaders(compressed(mux))))
+}
+
+// metricsPage serves Prometheus metrics, or not found when the server keeps none.
+func metricsPage(m Instruments) http.Handler {
+	if m == nil {
+		return http.NotFoundHandler()
+	}
+	return m.Handler()
 }
 
 // compressed answers in zstd or gzip, whichever the client takes, anything of 1 kB or more

@@ -166,7 +166,17 @@ type AlertRule struct {
 	// SavedQuery with that search's current text.
 	SavedSearchID int64
 	SavedQuery    string
+	// Format is the webhook body: FormatSlack or FormatJSON.
+	Format string
+	// Secret signs every post (docs/api.md#verifying-a-webhook); made when the rule is.
+	Secret string
 }
+
+// Webhook body formats.
+const (
+	FormatSlack = "slack" // Slack's incoming-webhook message (Mattermost, Discord's /slack)
+	FormatJSON  = "json"  // a plain event object for any other receiver
+)
 
 // Alerts keeps alert rules and counts what they watch.
 type Alerts interface {

@@ -3,6 +3,7 @@
 // "Send test" button; and a form to add a rule, prefilled when opened from an issue's or a
 // saved search's "Alert me" (/alerts?new=1&fingerprint=… or &saved=…). Everyone who sees the
 // project reads the rules; admins add, test and delete them.
+import { CopyButton } from "./copy";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, request, type User } from "./api";
 import { absolute, plural, relative } from "./format";
@@ -29,6 +30,10 @@ export interface AlertRule {
   windowMinutes: number;
   webhook?: string;
   webhookHost: string;
+  /** "slack" (Slack's message format) or "json" (a plain event object). */
+  format: string;
+  /** Signs every post; only for those who manage alerts. */
+  secret?: string;
   condition: string;
   firedAt?: string;
   savedSearch?: number;
@@ -168,7 +173,17 @@ export function Alerts({ loc, user }: { loc: URL; user: User | null }) {
                     </td>
                     <td data-testid="alert-condition">{r.condition}</td>
                     <td data-testid="alert-destination" title="The webhook's host; its full URL is a secret">
-                      webhook <code>{r.webhookHost}</code>
+                      webhook <code>{r.webhookHost}</code> <span class="muted">{r.format === "json" ? "JSON event" : "Slack message"}</span>
+                      {r.secret && (
+                        <details class="secret" data-testid="alert-secret">
+                          <summary>Signing secret</summary>
+                          <code>{r.secret}</code> <CopyButton text={r.secret} />
+                          <p class="muted small">
+                            Every post carries <code>Reel-Webhook-Signature</code>: check it as{" "}
+                            <a href="https://github.com/reelhq/reel/blob/main/docs/api.md#verifying-a-webhook">docs/api.md</a> shows.
+                          </p>
+                        </details>
+                      )}
                     </td>
                     <td title={r.firedAt ? absolute(r.firedAt) : ""} data-testid="alert-fired">
                       {r.firedAt ? relative(r.firedAt, now) : <span class="muted">never</span>}
@@ -220,6 +235,7 @@ function NewAlert({ project, loc, open, onMade }: { project: string; loc: URL; o
   const [threshold, setThreshold] = useState("5");
   const [windowMinutes, setWindow] = useState(60);
   const [webhook, setWebhook] = useState("");
+  const [format, setFormat] = useState("slack");
   const [state, setState] = useState({ busy: false, msg: "" });
 
   if (!shown)
@@ -240,6 +256,7 @@ function NewAlert({ project, loc, open, onMade }: { project: string; loc: URL; o
         threshold: Number(threshold),
         windowMinutes,
         webhook: webhook.trim(),
+        format,
         ...(saved ? { savedSearch: saved } : fingerprint ? { fingerprint } : { kind }),
       });
       setState({ busy: false, msg: "" });
@@ -289,8 +306,15 @@ function NewAlert({ project, loc, open, onMade }: { project: string; loc: URL; o
             ))}
           </select>
         </label>
+        <label>
+          Body
+          <select value={format} data-testid="alert-format" onChange={(e) => setFormat(e.currentTarget.value)}>
+            <option value="slack">Slack message (Slack, Mattermost, Discord)</option>
+            <option value="json">JSON event (your own receiver)</option>
+          </select>
+        </label>
         <label class="wide-field">
-          Webhook URL (Slack-compatible)
+          Webhook URL
           <input type="url" value={webhook} maxLength={2048} placeholder="https://hooks.slack.com/services/…" data-testid="alert-webhook" onInput={(e) => setWebhook(e.currentTarget.value)} />
         </label>
       </div>

@@ -167,8 +167,8 @@ func (db *DB) CreateAlert(ctx context.Context, r store.AlertRule) (store.AlertRu
 	if r.SavedSearchID != 0 {
 		saved = &r.SavedSearchID
 	}
-	err := db.pool.QueryRow(ctx, `INSERT INTO alert_rules(project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, saved_search_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		r.ProjectID, clean(r.Name), r.Kind, clean(r.Fingerprint), r.Threshold, r.Window.Milliseconds(), clean(r.Webhook), ms(r.CreatedAt), saved).Scan(&r.ID)
+	err := db.pool.QueryRow(ctx, `INSERT INTO alert_rules(project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, saved_search_id, format, secret) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		r.ProjectID, clean(r.Name), r.Kind, clean(r.Fingerprint), r.Threshold, r.Window.Milliseconds(), clean(r.Webhook), ms(r.CreatedAt), saved, r.Format, r.Secret).Scan(&r.ID)
 	if err != nil {
 		return r, fmt.Errorf("postgres: create alert: %w", err)
 	}
@@ -178,7 +178,7 @@ func (db *DB) CreateAlert(ctx context.Context, r store.AlertRule) (store.AlertRu
 // Alerts lists a project's rules (all projects when projectID is empty).
 func (db *DB) Alerts(ctx context.Context, projectID string) ([]store.AlertRule, error) {
 	rows, err := db.pool.Query(ctx, `SELECT a.id, a.project_id, a.name, a.kind, a.fingerprint, a.threshold, a.window_ms, a.webhook, a.created_at, a.fired_at,
-			COALESCE(a.saved_search_id, 0), COALESCE(ss.query, '')
+			COALESCE(a.saved_search_id, 0), COALESCE(ss.query, ''), a.format, a.secret
 		FROM alert_rules a LEFT JOIN saved_searches ss ON ss.id = a.saved_search_id
 		WHERE $1 = '' OR a.project_id = $1 ORDER BY a.id`, projectID)
 	if err != nil {
@@ -190,7 +190,7 @@ func (db *DB) Alerts(ctx context.Context, projectID string) ([]store.AlertRule, 
 		var r store.AlertRule
 		var window, created, fired int64
 		if err := rows.Scan(&r.ID, &r.ProjectID, &r.Name, &r.Kind, &r.Fingerprint, &r.Threshold, &window, &r.Webhook, &created, &fired,
-			&r.SavedSearchID, &r.SavedQuery); err != nil {
+			&r.SavedSearchID, &r.SavedQuery, &r.Format, &r.Secret); err != nil {
 			return nil, fmt.Errorf("postgres: alerts: %w", err)
 		}
 		r.Window, r.CreatedAt, r.FiredAt = time.Duration(window)*time.Millisecond, fromMS(created), optTime(fired)

@@ -469,11 +469,11 @@ func exportPlaylists(ctx context.Context, tx pgx.Tx, fn func(store.Record) error
 
 func exportAlerts(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) error {
 	var all []store.AlertRule
-	err := each(ctx, tx, `SELECT id, project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, fired_at, COALESCE(saved_search_id, 0)
+	err := each(ctx, tx, `SELECT id, project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, fired_at, COALESCE(saved_search_id, 0), format, secret
 		FROM alert_rules ORDER BY id`, nil, func(r pgx.Rows) error {
 		var a store.AlertRule
 		var window, created, fired int64
-		err := r.Scan(&a.ID, &a.ProjectID, &a.Name, &a.Kind, &a.Fingerprint, &a.Threshold, &window, &a.Webhook, &created, &fired, &a.SavedSearchID)
+		err := r.Scan(&a.ID, &a.ProjectID, &a.Name, &a.Kind, &a.Fingerprint, &a.Threshold, &window, &a.Webhook, &created, &fired, &a.SavedSearchID, &a.Format, &a.Secret)
 		a.Window, a.CreatedAt, a.FiredAt = time.Duration(window)*time.Millisecond, fromMS(created), optTime(fired)
 		all = append(all, a)
 		return err
@@ -670,9 +670,9 @@ func importRecord(ctx context.Context, tx pgx.Tx, r store.Record) error {
 		if a.SavedSearchID != 0 {
 			saved = a.SavedSearchID
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO alert_rules(id, project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, fired_at, saved_search_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
-			a.ID, a.ProjectID, a.Name, a.Kind, a.Fingerprint, a.Threshold, a.Window.Milliseconds(), a.Webhook, ms(a.CreatedAt), optMS(a.FiredAt), saved); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO alert_rules(id, project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, fired_at, saved_search_id, format, secret)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING`,
+			a.ID, a.ProjectID, a.Name, a.Kind, a.Fingerprint, a.Threshold, a.Window.Milliseconds(), a.Webhook, ms(a.CreatedAt), optMS(a.FiredAt), saved, a.Format, a.Secret); err != nil {
 			return notFound(err, fmt.Sprintf("alert %d", a.ID))
 		}
 	case r.Token != nil:

@@ -170,8 +170,8 @@ func (db *DB) CreateAlert(ctx context.Context, r store.AlertRule) (store.AlertRu
 	if r.SavedSearchID != 0 {
 		saved = r.SavedSearchID
 	}
-	res, err := db.write.ExecContext(ctx, `INSERT INTO alert_rules(project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, saved_search_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ProjectID, r.Name, r.Kind, r.Fingerprint, r.Threshold, r.Window.Milliseconds(), r.Webhook, ms(r.CreatedAt), saved)
+	res, err := db.write.ExecContext(ctx, `INSERT INTO alert_rules(project_id, name, kind, fingerprint, threshold, window_ms, webhook, created_at, saved_search_id, format, secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ProjectID, r.Name, r.Kind, r.Fingerprint, r.Threshold, r.Window.Milliseconds(), r.Webhook, ms(r.CreatedAt), saved, r.Format, r.Secret)
 	if err != nil {
 		return r, fmt.Errorf("sqlite: create alert: %w", err)
 	}
@@ -182,7 +182,7 @@ func (db *DB) CreateAlert(ctx context.Context, r store.AlertRule) (store.AlertRu
 // Alerts lists a project's rules (all projects when projectID is empty).
 func (db *DB) Alerts(ctx context.Context, projectID string) ([]store.AlertRule, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT a.id, a.project_id, a.name, a.kind, a.fingerprint, a.threshold, a.window_ms, a.webhook, a.created_at, a.fired_at,
-			COALESCE(a.saved_search_id, 0), COALESCE(ss.query, '')
+			COALESCE(a.saved_search_id, 0), COALESCE(ss.query, ''), a.format, a.secret
 		FROM alert_rules a LEFT JOIN saved_searches ss ON ss.id = a.saved_search_id
 		WHERE ? = '' OR a.project_id = ? ORDER BY a.id`, projectID, projectID)
 	if err != nil {
@@ -194,7 +194,7 @@ func (db *DB) Alerts(ctx context.Context, projectID string) ([]store.AlertRule, 
 		var r store.AlertRule
 		var window, created, fired int64
 		if err := rows.Scan(&r.ID, &r.ProjectID, &r.Name, &r.Kind, &r.Fingerprint, &r.Threshold, &window, &r.Webhook, &created, &fired,
-			&r.SavedSearchID, &r.SavedQuery); err != nil {
+			&r.SavedSearchID, &r.SavedQuery, &r.Format, &r.Secret); err != nil {
 			return nil, fmt.Errorf("sqlite: alerts: %w", err)
 		}
 		r.Window, r.CreatedAt, r.FiredAt = time.Duration(window)*time.Millisecond, fromMS(created), optTime(fired)

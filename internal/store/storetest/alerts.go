@@ -51,7 +51,8 @@ func testAlertRules(t *testing.T, s store.Index) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r1 := mustAlert(t, s, store.AlertRule{ProjectID: "p", Name: "rage", Kind: "rage_click", Threshold: 5, Window: time.Hour, Webhook: "https://hooks.example/1", CreatedAt: t0})
+	r1 := mustAlert(t, s, store.AlertRule{ProjectID: "p", Name: "rage", Kind: "rage_click", Threshold: 5, Window: time.Hour, Webhook: "https://hooks.example/1", CreatedAt: t0,
+		Format: store.FormatJSON, Secret: "whsec_0123"})
 	r2 := mustAlert(t, s, store.AlertRule{ProjectID: "p", Name: "search", SavedSearchID: saved.ID, Threshold: 2, Window: 24 * time.Hour, Webhook: "https://hooks.example/2", CreatedAt: t0})
 	r3 := mustAlert(t, s, store.AlertRule{ProjectID: "q", Name: "one issue", Fingerprint: "fp", Threshold: 1, Window: time.Minute, Webhook: "https://hooks.example/3", CreatedAt: t0})
 	if r1.ID == r2.ID || r2.ID == r3.ID {
@@ -63,7 +64,8 @@ func testAlertRules(t *testing.T, s store.Index) {
 	}
 	got := rules[0]
 	if got.ID != r1.ID || got.Name != "rage" || got.Kind != "rage_click" || got.Threshold != 5 || got.Window != time.Hour ||
-		got.Webhook != r1.Webhook || !got.CreatedAt.Equal(t0) || !got.FiredAt.IsZero() || got.SavedSearchID != 0 || got.SavedQuery != "" {
+		got.Webhook != r1.Webhook || !got.CreatedAt.Equal(t0) || !got.FiredAt.IsZero() || got.SavedSearchID != 0 || got.SavedQuery != "" ||
+		got.Format != store.FormatJSON || got.Secret != "whsec_0123" {
 		t.Fatalf("Alerts(p)[0] = %+v", got)
 	}
 	if rules[1].SavedSearchID != saved.ID || rules[1].SavedQuery != "visited:/checkout" {
@@ -175,7 +177,8 @@ func testAlertDeliveries(t *testing.T, s store.Index) {
 	ctx := context.Background()
 	mustProject(t, s, "p")
 	mustProject(t, s, "q")
-	r1 := mustAlert(t, s, store.AlertRule{ProjectID: "p", Name: "rage", Kind: "rage_click", Threshold: 5, Window: time.Hour, Webhook: "https://hooks.example/1", CreatedAt: t0})
+	r1 := mustAlert(t, s, store.AlertRule{ProjectID: "p", Name: "rage", Kind: "rage_click", Threshold: 5, Window: time.Hour, Webhook: "https://hooks.example/1", CreatedAt: t0,
+		Format: store.FormatJSON, Secret: "whsec_0123"})
 	r2 := mustAlert(t, s, store.AlertRule{ProjectID: "p", Name: "dead", Kind: "dead_click", Threshold: 5, Window: time.Hour, Webhook: "https://hooks.example/2", CreatedAt: t0})
 	r3 := mustAlert(t, s, store.AlertRule{ProjectID: "q", Name: "other", Threshold: 1, Window: time.Hour, Webhook: "https://hooks.example/3", CreatedAt: t0})
 

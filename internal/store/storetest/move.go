@@ -174,11 +174,13 @@ func FillForMove(t *testing.T, s store.Index) moveFixture {
 			t.Fatal(err)
 		}
 	}
-	r := mustAlert(t, s, store.AlertRule{ProjectID: "p1", Name: "rage", Kind: "rage_click", Threshold: 1, Window: time.Hour, Webhook: "https://hooks.example/a", CreatedAt: t0})
+	r := mustAlert(t, s, store.AlertRule{ProjectID: "p1", Name: "rage", Kind: "rage_click", Threshold: 1, Window: time.Hour, Webhook: "https://hooks.example/a", CreatedAt: t0,
+		Format: store.FormatJSON, Secret: "whsec_moved"})
 	if _, err := s.MarkFired(ctx, r.ID, t0.Add(time.Hour), t0); err != nil {
 		t.Fatal(err)
 	}
-	mustAlert(t, s, store.AlertRule{ProjectID: "p1", Name: "buyers", SavedSearchID: ss.ID, Threshold: 5, Window: 24 * time.Hour, Webhook: "https://hooks.example/b", CreatedAt: t0})
+	mustAlert(t, s, store.AlertRule{ProjectID: "p1", Name: "buyers", SavedSearchID: ss.ID, Threshold: 5, Window: 24 * time.Hour, Webhook: "https://hooks.example/b", CreatedAt: t0,
+		Format: store.FormatSlack, Secret: "whsec_b"})
 	// API tokens (one limited, used and revoked) and audit entries.
 	for _, tk := range []store.Token{
 		{ID: "tokall", SecretHash: strings.Repeat("1", 64), Name: "ci", Scope: "read", CreatedBy: fx.users[0], CreatedAt: t0, ExpiresAt: t0.Add(90 * 24 * time.Hour)},
