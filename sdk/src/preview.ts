@@ -79,18 +79,18 @@ function mount(): void {
   // No size of its own: the recording keeps a 0×0 box for it, and the page stays clickable.
   host.style.cssText = "position:fixed;top:0;left:0;width:0;height:0;overflow:visible;z-index:2147483647";
   root = host.attachShadow({ mode: "open" });
-  root.append(
-    el(
-      "style",
-      {},
-      `.box{position:fixed;box-sizing:border-box;border:3px solid;pointer-events:none}
+  // A constructed stylesheet and CSSOM styles only, which a site's Content-Security-Policy
+  // allows where it refuses <style> elements and style attributes.
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(
+    `.box{position:fixed;box-sizing:border-box;border:3px solid;pointer-events:none}
 .panel{position:fixed;right:12px;bottom:12px;width:360px;max-height:60vh;overflow:auto;pointer-events:auto;background:#fff;color:#111;
 font:13px/1.4 system-ui,sans-serif;border:1px solid #999;border-radius:8px;box-shadow:0 4px 20px #0004;padding:10px 12px}
 .panel h2{font-size:14px;margin:0 0 6px}.panel h3{font-size:12px;margin:8px 0 2px;color:#555}
 .panel ul{margin:0;padding-left:16px}.panel li{word-break:break-all}.sw{display:inline-block;width:12px;height:12px;border:3px solid;margin-right:6px;vertical-align:-3px}
 .err{color:#b00020;font-weight:600}code{font:12px ui-monospace,monospace;background:#f3f3f3}`,
-    ),
   );
+  root.adoptedStyleSheets = [sheet];
   layer = el("div");
   panel = el("div", { class: "panel", role: "dialog", "aria-label": "Reel privacy preview" });
   root.append(layer, panel);
@@ -263,6 +263,12 @@ function box(e: Element, kind: Kind, inset: number): HTMLElement | null {
   return b;
 }
 
+function swatch(k: Kind): HTMLElement {
+  const s = el("span", { class: "sw" });
+  s.style.borderColor = COLORS[k];
+  return s;
+}
+
 let frame = 0;
 function render(): void {
   frame ||= requestAnimationFrame(draw);
@@ -294,7 +300,7 @@ function draw(): void {
     "ul",
     { "data-testid": "preview-legend" },
     ...(["masked", "blocked", "scrubbed"] as Kind[]).map((k) =>
-      el("li", { "data-kind": k }, el("span", { class: "sw", style: `border-color:${COLORS[k]}` }), `${LABELS[k]}: ${found[k].size}`),
+      el("li", { "data-kind": k }, swatch(k), `${LABELS[k]}: ${found[k].size}`),
     ),
   );
   const list = (title: string, items: (string | Node)[], empty: string) =>
