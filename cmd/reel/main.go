@@ -60,6 +60,9 @@ Usage:
   reel erase-user [--data DIR] [--db URL] [--blobs URL] [--project ID] USER_ID
                                               delete everything recorded about one user
                                               (sessions identified with Reel.identify)
+  reel sweep-orphans [--data DIR] [--db URL] [--blobs URL] [--grace D] [--all-stopped]
+                                              delete objects no index row references (what a
+                                              crash left) now, instead of at the next sweep
   reel migrate --from DIR --to postgres://…   copy an embedded install's index into
                                               PostgreSQL (resumable, verified; blobs stay)
   reel tokens create|list|revoke [flags]      manage API tokens on the index, without a
@@ -67,6 +70,9 @@ Usage:
   reel users list|invite|reset-password|set-role [--data DIR] [--db URL] …
                                               manage dashboard accounts without a running
                                               server ("reel users -h")
+  reel users export [--data DIR] [--db URL] [--blobs URL] [--project ID] --user USER_ID -o FILE.zip
+                                              a recorded user's sessions as a zip (subject
+                                              access, GDPR Art. 15)
   reel version                                print the version
 
 Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* environment
@@ -96,6 +102,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return serve(args[1:], stdout, stderr)
 	case "erase-user":
 		return eraseUser(args[1:], stdout, stderr)
+	case "sweep-orphans":
+		return sweepOrphans(args[1:], stdout, stderr)
 	case "migrate":
 		return migrateCmd(args[1:], stdout, stderr)
 	case "tokens":
@@ -367,6 +375,16 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := privateDir(c.Data); err != nil {
 		return err
 	}
+	// The embedded index has one server: it locks the data directory, and sweeps what a
+	// crash left before it writes anything itself.
+	embedded := c.DB == ""
+	if embedded {
+		release, err := lockData(c.Data)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	db, indexAt, err := openIndex(ctx, c.DB, c.Data)
 	if err != nil {
 		return err
@@ -430,6 +448,18 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if rw := rewrite.New(rewrite.Options{URL: c.LLMURL, Model: c.LLMModel, APIKey: os.Getenv("REEL_LLM_API_KEY")}); rw != nil {
 		compactor.SetRewriter(rw)
 		log.Info("session summaries are rephrased by a language model", "endpoint", c.LLMURL, "model", c.LLMModel)
+	}
+
+	// Packs, compacted objects and temporary files a killed process left unreferenced may
+	// hold text of people erased later; on the embedded index nothing else writes, so they
+	// go now, whatever their age, before this server writes or serves anything (nodes sharing
+	// PostgreSQL leave them to the periodic sweep's grace period). docs/storage.md.
+	if embedded {
+		rep, err := life.SweepCrashLeftovers(ctx)
+		if err != nil {
+			return fmt.Errorf("sweeping crash leftovers: %w", err)
+		}
+		log.Info("crash leftovers swept", "deleted", rep.Deleted, "temps", rep.Temps, "listed", rep.Listed)
 	}
 
 	// Background work lives as long as the server; it stops first on shutdown.

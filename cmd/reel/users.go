@@ -29,6 +29,13 @@ Manage dashboard accounts on the configured index, with or without a running ser
                                             or a generated one printed once; ends the user's logins
   set-role [--projects A,B] EMAIL ROLE      change a role (owner, admin, member, viewer) and,
                                             with --projects, the projects a member or viewer sees
+
+and answer a subject access request (GDPR Art. 15) of a recorded visitor:
+
+  export [--project ID] [--blobs URL] --user USER_ID -o FILE.zip
+                                            a zip of every session ever identified as USER_ID
+                                            (rrweb events, metadata, findings), the same as
+                                            GET /api/v1/projects/ID/users/USER_ID/export
 `
 
 // usersCmd is `reel users …`: operators manage accounts on the index directly, e.g. to get
@@ -60,6 +67,8 @@ func usersCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		generate = fs.Bool("generate", false, "generate a password and print it once, instead of reading one from stdin")
 	case "set-role":
 		projects = fs.String("projects", "", "comma-separated project ids a member or viewer will see; unset: unchanged")
+	case "export":
+		return exportSubject(fs, args[1:], stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usersUsage)
 		return fmt.Errorf("unknown users command %q", sub)

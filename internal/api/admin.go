@@ -35,7 +35,7 @@ func (a *API) EraseUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a.audit.Record(r.Context(), r, audit.Erase, project, user, map[string]any{"sessions": rep.Sessions, "content": rep.Content})
+	a.audit.Record(r.Context(), r, audit.Erase, project, audit.UserRef(project, user), map[string]any{"sessions": rep.Sessions, "content": rep.Content})
 	apierror.JSON(w, http.StatusOK, map[string]any{"erased": rep})
 	return nil
 }

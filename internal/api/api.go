@@ -35,6 +35,7 @@ type index interface {
 	auditIndex
 	userIndex
 	previewIndex
+	subjectIndex
 }
 
 // blobs is what the API reads from the blob store.
@@ -63,6 +64,7 @@ type API struct {
 	users     userIndex
 	previews  previewIndex
 	pkeys     previewKeys
+	subjects  subjectIndex
 	links     LinkOptions
 	blobs     blobs
 	auth      *auth.Auth
@@ -93,7 +95,7 @@ func (a *API) SetClock(now func() time.Time) { a.now = now }
 func New(idx index, b blobs, a *auth.Auth, log *slog.Logger, cache *layout.Cache, e eraser) *API {
 	return &API{sessions: idx, events: idx, projects: idx, insights: idx, alerts: idx, heatmaps: idx, facets: idx, searches: idx,
 		playlists: idx, shares: idx, comments: idx, archives: idx, tokens: idx, auditLog: idx, audit: audit.New(idx, log, audit.Options{}),
-		users: idx, previews: idx, blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
+		users: idx, previews: idx, subjects: idx, blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
 }
 
 // SetAudit replaces the audit recorder New made (one that trusts no client address header).

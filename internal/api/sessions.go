@@ -45,9 +45,12 @@ type sessionJSON struct {
 	UpdatedAt  time.Time    `json:"updatedAt"`
 	URLs       []string     `json:"urls,omitempty"`
 	UserID     string       `json:"userId,omitempty"`
-	Country    string       `json:"country,omitempty"`
-	Errors     int          `json:"errors"`
-	Failed     int          `json:"failedRequests"`
+	// UserIDs is every id the session was identified as, in the order first seen, with when
+	// (GET of one session only): a change of user within a session shows here.
+	UserIDs []userIDJSON `json:"userIds,omitempty"`
+	Country string       `json:"country,omitempty"`
+	Errors  int          `json:"errors"`
+	Failed  int          `json:"failedRequests"`
 	// CompactedAt is set once the session has been rewritten into its at-rest layout.
 	CompactedAt *time.Time `json:"compactedAt,omitempty"`
 	// Analysis, filled once the session is compacted (docs/friction.md).
@@ -56,6 +59,12 @@ type sessionJSON struct {
 	Friction   int    `json:"friction"`
 	RageClicks int    `json:"rageClicks"`
 	DeadClicks int    `json:"deadClicks"`
+}
+
+// userIDJSON is one user id of a session and when it was first seen.
+type userIDJSON struct {
+	ID        string    `json:"id"`
+	FirstSeen time.Time `json:"firstSeen"`
 }
 
 func toJSON(s store.Session) sessionJSON {
@@ -69,6 +78,9 @@ func toJSON(s store.Session) sessionJSON {
 	}
 	if !s.Compacted.IsZero() {
 		out.CompactedAt = &s.Compacted
+	}
+	for _, u := range s.UserIDs {
+		out.UserIDs = append(out.UserIDs, userIDJSON{ID: u.UserID, FirstSeen: u.FirstAt})
 	}
 	out.Score, out.Summary, out.Friction, out.RageClicks, out.DeadClicks = s.Score, s.Summary, s.Friction, s.RageClicks, s.DeadClicks
 	return out

@@ -7,6 +7,8 @@ package audit
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -30,6 +32,7 @@ const (
 	CommentDelete = "comment.delete"
 	Export        = "export"
 	Erase         = "user.erase"
+	SubjectExport = "user.export" // a subject access export (GDPR Art. 15) of one recorded user
 	ProjectUpdate = "project.update"
 	ProjectCreate = "project.create"
 	ProjectDelete = "project.delete"
@@ -46,8 +49,17 @@ const (
 )
 
 // Actions lists every action, for the dashboard's filter.
-var Actions = []string{Login, LoginFailed, Logout, SessionView, ShareCreate, ShareRevoke, CommentCreate, CommentDelete, Export, Erase, ProjectUpdate,
+var Actions = []string{Login, LoginFailed, Logout, SessionView, ShareCreate, ShareRevoke, CommentCreate, CommentDelete, Export, Erase, SubjectExport, ProjectUpdate,
 	ProjectCreate, ProjectDelete, KeyRotate, TokenCreate, TokenRevoke, UserCreate, UserUpdate, UserDelete, InviteCreate, InviteRevoke, ResetLink, PasswordSet}
+
+// UserRef is how an entry names a recorded user (an id sent by reel.identify) it erased or
+// exported: a SHA-256 of the project and the id, not the id itself, so the log that proves an
+// erasure happened does not keep the identifier the erasure removed everywhere else. Whoever
+// knows the id can compute the reference and find its entries (docs/auth.md, "Audit log").
+func UserRef(project, user string) string {
+	h := sha256.Sum256([]byte(project + "\x00" + user))
+	return "sha256:" + hex.EncodeToString(h[:16])
+}
 
 // appender is what the recorder needs from the store.
 type appender interface {

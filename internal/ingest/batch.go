@@ -225,6 +225,9 @@ type Summary struct {
 	Viewport    store.Viewport
 	SnapshotAt  time.Time // the first Meta event (rrweb emits one before every full snapshot)
 	UserID      string    // the last reel.identify in the batch
+	// UserIDs is every distinct user id the batch's reel.identify events named, in the order
+	// first seen, with the time of the first identify naming it (at most maxUserIDs).
+	UserIDs []store.SessionUser
 
 	// For search: counts and names from Reel's own events.
 	Errors        int               // reel.error events
@@ -248,6 +251,9 @@ const (
 	maxPropKey    = 64
 	maxPropValue  = 256
 	maxText       = 64 << 10 // bytes of distinct on-screen text
+	// maxUserIDs bounds the distinct user ids one batch records; the SDK sends one identify
+	// per call, so more than a handful in one batch only comes from a hostile client.
+	maxUserIDs = 16
 )
 
 // Summarize validates every event as rrweb and extracts what the index needs.
@@ -299,7 +305,7 @@ func Summarize(b *Batch) (Summary, error) {
 				Payload json.RawMessage `json:"payload"`
 			}
 			if json.Unmarshal(ev.Data, &c) == nil {
-				s.custom(c.Tag, c.Payload)
+				s.custom(c.Tag, c.Payload, ev.Timestamp)
 				if c.Tag == "reel.navigation" {
 					s.navigation(b.Tab, ev.Timestamp, c.Payload)
 				}
@@ -342,7 +348,7 @@ func (s *Summary) navigation(tab string, at int64, payload json.RawMessage) {
 
 // custom folds one of Reel's own events into the summary. Payloads that do not match the
 // wire format are ignored: the event is still stored and replayed, only not indexed.
-func (s *Summary) custom(tag string, payload json.RawMessage) {
+func (s *Summary) custom(tag string, payload json.RawMessage, at int64) {
 	switch tag {
 	case "reel.identify":
 		var p struct {
@@ -354,6 +360,7 @@ func (s *Summary) custom(tag string, payload json.RawMessage) {
 		}
 		if id := scalar(p.UserID); id != "" {
 			s.UserID = truncate(id, 256)
+			s.addUserID(s.UserID, at)
 		}
 		for k, raw := range p.Traits {
 			v := scalar(raw)
@@ -408,6 +415,21 @@ func (s *Summary) custom(tag string, payload json.RawMessage) {
 }
 
 // scalar renders a JSON string, number or boolean as text; anything else is "".
+// addUserID records a user id the batch named, once, with when it was first named.
+func (s *Summary) addUserID(id string, at int64) {
+	for i, u := range s.UserIDs {
+		if u.UserID == id {
+			if t := time.UnixMilli(at).UTC(); t.Before(u.FirstAt) {
+				s.UserIDs[i].FirstAt = t
+			}
+			return
+		}
+	}
+	if len(s.UserIDs) < maxUserIDs {
+		s.UserIDs = append(s.UserIDs, store.SessionUser{UserID: id, FirstAt: time.UnixMilli(at).UTC()})
+	}
+}
+
 func scalar(raw json.RawMessage) string {
 	var v any
 	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {

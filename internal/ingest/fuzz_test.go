@@ -18,6 +18,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(gz(f, []byte(`[[[[[[[[[[]]]]]]]]]]`)))
 	f.Add([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3})
 	f.Add([]byte(`{"session":"x"}`))
+	f.Add(gz(f, batchJSON("s_session01", "t_tab00001", 0, `{"type":5,"timestamp":1764237600001,"data":{"tag":"reel.identify","payload":{"userId":"alice"}}}`,
+		`{"type":5,"timestamp":1764237600002,"data":{"tag":"reel.identify","payload":{"userId":7}}}`,
+		`{"type":5,"timestamp":1764237600000,"data":{"tag":"reel.identify","payload":{"userId":"alice"}}}`)))
 	f.Add(gz(f, batchJSON("s_session01", "t_tab00001", 0, "{\"type\":4,\"timestamp\":1764237600000,\"data\":{\"href\":\"http://x/\xff\\ud800\",\"width\":1,\"height\":1}}",
 		`{"type":5,"timestamp":1764237600001,"data":{"tag":"reel.track","payload":{"name":"\udc00\\ud800","props":{"k":"\ud83d\ude00\ud83d"}}}}`)))
 	limits := Limits{MaxCompressed: 1 << 20, MaxDecompressed: 4 << 20, MaxEvents: 1000, MaxDepth: 64, MaxIDLength: 64}
@@ -54,6 +57,21 @@ func FuzzDecode(f *testing.F) {
 		}
 		for k, v := range sum.Traits {
 			indexed = append(indexed, k, v)
+		}
+		// Every user id of the batch is kept once, bounded, the last identify's among them.
+		if len(sum.UserIDs) > maxUserIDs {
+			t.Fatalf("%d user ids in one batch; at most %d", len(sum.UserIDs), maxUserIDs)
+		}
+		seen := map[string]bool{}
+		for _, u := range sum.UserIDs {
+			if u.UserID == "" || len(u.UserID) > 256 || seen[u.UserID] {
+				t.Fatalf("user ids %+v: empty, too long or repeated", sum.UserIDs)
+			}
+			seen[u.UserID] = true
+			indexed = append(indexed, u.UserID)
+		}
+		if sum.UserID != "" && !seen[sum.UserID] && len(sum.UserIDs) < maxUserIDs {
+			t.Fatalf("the current user id %q is not among the batch's ids %+v", sum.UserID, sum.UserIDs)
 		}
 		for _, s := range indexed {
 			if !utf8.ValidString(s) {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -53,6 +54,32 @@ func TestSummarizeSearchFields(t *testing.T) {
 			want := map[string]string{"plan": "pro", "seats": "5", "beta": "true"}
 			if s.UserID != "42" || !maps.Equal(s.Traits, want) {
 				t.Errorf("user %q traits %v", s.UserID, s.Traits)
+			}
+		}},
+		{"every distinct identify kept, in order, first time", []json.RawMessage{
+			json.RawMessage(`{"type":5,"timestamp":1000,"data":{"tag":"reel.identify","payload":{"userId":"alice"}}}`),
+			json.RawMessage(`{"type":5,"timestamp":2000,"data":{"tag":"reel.identify","payload":{"userId":"mallory"}}}`),
+			json.RawMessage(`{"type":5,"timestamp":3000,"data":{"tag":"reel.identify","payload":{"userId":"alice"}}}`),
+			json.RawMessage(`{"type":5,"timestamp":500,"data":{"tag":"reel.identify","payload":{"userId":"mallory"}}}`),
+			json.RawMessage(`{"type":5,"timestamp":600,"data":{"tag":"reel.identify","payload":{"userId":""}}}`),
+		}, func(t *testing.T, s Summary) {
+			var got []string
+			for _, u := range s.UserIDs {
+				got = append(got, fmt.Sprintf("%s@%d", u.UserID, u.FirstAt.UnixMilli()))
+			}
+			if s.UserID != "mallory" || !slices.Equal(got, []string{"alice@1000", "mallory@500"}) {
+				t.Errorf("current %q, ids %v; want mallory, [alice@1000 mallory@500]", s.UserID, got)
+			}
+		}},
+		{"user ids bounded", func() []json.RawMessage {
+			var evs []json.RawMessage
+			for i := range 100 {
+				evs = append(evs, custom("reel.identify", fmt.Sprintf(`{"userId":"u%d"}`, i)))
+			}
+			return evs
+		}(), func(t *testing.T, s Summary) {
+			if len(s.UserIDs) != maxUserIDs || s.UserIDs[0].UserID != "u0" {
+				t.Errorf("%d ids, first %+v", len(s.UserIDs), s.UserIDs[0])
 			}
 		}},
 		{"bounded", func() []json.RawMessage {

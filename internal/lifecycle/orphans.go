@@ -43,8 +43,22 @@ const logKeysMax = 100
 // Keys are logged: they name a day, a project, a random session id or a content hash, never
 // recorded data, so they say nothing about the people recorded.
 func (l *Lifecycle) SweepOrphans(ctx context.Context, now time.Time) (OrphanReport, error) {
+	return l.sweepOrphans(ctx, now.Add(-l.opts.OrphanGrace))
+}
+
+// SweepCrashLeftovers is the orphan sweep without a grace period: every object no index row
+// references and every temporary file goes, however young. Only a node that is the sole
+// writer of its blob store and index, before it writes anything, may run it: then nothing is
+// between writing an object and committing its rows, so everything unreferenced was left by
+// a process that died (kill -9, power loss), and may hold text of people whose erasure comes
+// later. `reel serve` on the embedded index runs it at start, before it listens
+// (docs/storage.md, "Crash leftovers"); nodes sharing PostgreSQL keep the grace period.
+func (l *Lifecycle) SweepCrashLeftovers(ctx context.Context) (OrphanReport, error) {
+	return l.sweepOrphans(ctx, time.Now().Add(time.Second))
+}
+
+func (l *Lifecycle) sweepOrphans(ctx context.Context, cutoff time.Time) (OrphanReport, error) {
 	var rep OrphanReport
-	cutoff := now.Add(-l.opts.OrphanGrace)
 	var batch []layout.Key
 	var keys []string
 	flush := func() error {

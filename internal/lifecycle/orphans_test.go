@@ -21,9 +21,11 @@ import (
 
 func TestMain(m *testing.M) { s3test.Main(m) }
 
-func openIndex(t *testing.T) *sqlite.DB {
+func openIndex(t *testing.T) *sqlite.DB { return openIndexTB(t, t.TempDir()) }
+
+func openIndexTB(t testing.TB, dir string) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "index.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "index.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,5 +148,66 @@ func testOrphanSweep(t *testing.T, blobs blob.Store, temps func(old time.Time)) 
 	}
 	if temps != nil && rep.Temps != 1 {
 		t.Errorf("report = %+v; want 1 temporary file removed", rep)
+	}
+}
+
+// SweepCrashLeftovers, which a sole writer runs at start, removes unreferenced objects and
+// temporary files however young (a process killed a moment ago left them), and keeps what
+// the index references and names Reel does not write.
+func TestSweepCrashLeftovers(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	blobs, err := blob.NewLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := openIndex(t)
+	if err := db.CreateProject(ctx, store.Project{ID: "p", Name: "p", PublicKey: "pk_p", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	pack, orphan, compacted := layout.PackKey(now), layout.PackKey(now), layout.SessionKey("p", "s2")
+	for _, k := range []string{pack, orphan, compacted, "backups/readme.txt"} {
+		if err := blobs.Put(ctx, k, []byte("alice@example.test")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.AppendBatch(ctx, store.Batch{ProjectID: "p", SentAt: now, Chunk: store.Chunk{SessionID: "s1", Tab: "t", FirstAt: now, LastAt: now, Events: 1, BlobKey: pack, BlobLength: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	temp := filepath.Join(dir, "chunks", ".tmp-just-now")
+	if err := os.MkdirAll(filepath.Dir(temp), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(temp, []byte("half a pack with alice@example.test"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	life := lifecycle.New(db, blobs, slog.New(slog.DiscardHandler), lifecycle.Options{OrphanGrace: time.Hour})
+	// The periodic sweep keeps all of them: they are younger than its grace period.
+	if rep, err := life.SweepOrphans(ctx, time.Now()); err != nil || rep.Deleted != 0 || rep.Temps != 0 {
+		t.Fatalf("SweepOrphans = %+v, %v; want nothing deleted within the grace period", rep, err)
+	}
+	rep, err := life.SweepCrashLeftovers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	if err := blobs.List(ctx, "", func(key string, _ int64, _ time.Time) error {
+		left = append(left, key)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(left)
+	want := []string{pack, "backups/readme.txt"}
+	slices.Sort(want)
+	if !slices.Equal(left, want) {
+		t.Fatalf("after the crash sweep: %v\nwant %v", left, want)
+	}
+	if _, err := os.Stat(temp); !os.IsNotExist(err) {
+		t.Errorf("the temporary file is still there (%v)", err)
+	}
+	if rep.Deleted != 2 || rep.Temps != 1 || rep.Unknown != 1 {
+		t.Errorf("report = %+v; want 2 deleted, 1 temporary file, 1 unknown", rep)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reelhq/reel/internal/audit"
 	"github.com/reelhq/reel/internal/auth"
 )
 
@@ -129,7 +130,7 @@ func TestAuditLog(t *testing.T) {
 	if e := all.first("project.update"); string(e.Detail) != `{"changed":["name","retentionDays"]}` || e.Actor != "ada@reel.local" {
 		t.Errorf("settings change = %+v %s", e, e.Detail)
 	}
-	if e := all.first("user.erase"); e.Target != "visitor-42" || e.Actor != "olga@reel.local" || e.Project != "default" {
+	if e := all.first("user.erase"); e.Target != audit.UserRef("default", "visitor-42") || bytes.Contains(raw, []byte("visitor-42")) || e.Actor != "olga@reel.local" || e.Project != "default" {
 		t.Errorf("erasure = %+v", e)
 	}
 	if e := all.first("share.create"); e.Target != "s_audited0001" || e.Actor != "vic@reel.local" {

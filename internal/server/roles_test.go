@@ -80,15 +80,17 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 	}
 	// The needs are what the issue says each role may do.
 	for pattern, need := range map[string]auth.Need{
-		"GET /api/v1/sessions/{id}/events":                auth.View,
-		"POST /api/v1/sessions/{id}/share":                auth.View,
-		"POST /api/v1/saved-searches":                     auth.Save,
-		"POST /api/v1/playlists":                          auth.Save,
-		"PATCH /api/v1/projects/{project}":                auth.Manage,
-		"POST /api/v1/alerts":                             auth.Manage,
-		"GET /api/v1/alerts":                              auth.View,
-		"POST /api/v1/alerts/{id}/test":                   auth.Manage,
-		"DELETE /api/v1/projects/{project}/users/{user}":  auth.Own,
+		"GET /api/v1/sessions/{id}/events":               auth.View,
+		"POST /api/v1/sessions/{id}/share":               auth.View,
+		"POST /api/v1/saved-searches":                    auth.Save,
+		"POST /api/v1/playlists":                         auth.Save,
+		"PATCH /api/v1/projects/{project}":               auth.Manage,
+		"POST /api/v1/alerts":                            auth.Manage,
+		"GET /api/v1/alerts":                             auth.View,
+		"POST /api/v1/alerts/{id}/test":                  auth.Manage,
+		"DELETE /api/v1/projects/{project}/users/{user}": auth.Own,
+		// A subject access export hands over everything of one visitor: admins and owners.
+		"GET /api/v1/projects/{project}/users/{user}/export": auth.Manage,
 		"GET /api/v1/tokens":                              auth.Manage,
 		"POST /api/v1/tokens":                             auth.Manage,
 		"DELETE /api/v1/tokens/{id}":                      auth.Manage,
@@ -97,14 +99,15 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 		"POST /api/v1/projects":                           auth.Manage,
 		"POST /api/v1/projects/{project}/rotate-key":      auth.Manage,
 		"DELETE /api/v1/projects/{project}":               auth.Own,
-		"POST /api/v1/projects/{project}/privacy-preview": auth.Manage,
-		"POST /api/v1/privacy-preview/scrub":              auth.Public,
 		"GET /api/v1/sessions/{id}/shares":                auth.View,
 		"DELETE /api/v1/shares/{id}":                      auth.View,
 		"GET /api/v1/sessions/{id}/comments":              auth.View,
 		"POST /api/v1/sessions/{id}/comments":             auth.View,
 		"PATCH /api/v1/comments/{id}":                     auth.View,
 		"DELETE /api/v1/comments/{id}":                    auth.View,
+		"GET /metrics":                                    auth.Manage,
+		"POST /api/v1/projects/{project}/privacy-preview": auth.Manage,
+		"POST /api/v1/privacy-preview/scrub":              auth.Public,
 	} {
 		found := false
 		for _, rt := range routes {

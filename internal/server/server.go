@@ -86,6 +86,7 @@ func Table(c Components) []Route {
 		{"POST /api/v1/projects/{project}/rotate-key", auth.Manage, h(a.RotateKey)},
 		{"DELETE /api/v1/projects/{project}", auth.Own, h(a.DeleteProject)},
 		{"DELETE /api/v1/projects/{project}/users/{user}", auth.Own, h(a.EraseUser)},
+		{"GET /api/v1/projects/{project}/users/{user}/export", auth.Manage, h(a.ExportUser)},
 		{"POST /api/v1/projects/{project}/privacy-preview", auth.Manage, h(a.CreatePreview)},
 		// Authenticated by the preview token in the body (docs/player.md#privacy-preview).
 		{"POST /api/v1/privacy-preview/scrub", auth.Public, h(a.PreviewScrub)},

@@ -25,6 +25,9 @@ import (
 	"github.com/reelhq/reel/internal/lifecycle"
 	"github.com/reelhq/reel/internal/sdk"
 	"github.com/reelhq/reel/internal/setup"
+	"github.com/reelhq/reel/internal/store"
+	"github.com/reelhq/reel/internal/store/pgtest"
+	"github.com/reelhq/reel/internal/store/postgres"
 	"github.com/reelhq/reel/internal/store/sqlite"
 	"github.com/reelhq/reel/internal/ui"
 )
@@ -34,7 +37,8 @@ const adminToken = "test-admin-token-0123456789"
 type stack struct {
 	srv   *httptest.Server
 	key   string
-	db    *sqlite.DB
+	db    *sqlite.DB  // nil on PostgreSQL
+	idx   store.Index // the index, whichever backend
 	blobs *blob.Local
 	api   *api.API
 }
@@ -57,6 +61,8 @@ type stackConfig struct {
 	auth   auth.Options // its AdminToken is always adminToken
 	log    io.Writer    // nil: logs are discarded
 	gate   *gatedUsers  // when set, auth reads users through it
+	// postgres runs the stack on a fresh PostgreSQL database (pgtest) instead of SQLite.
+	postgres bool
 }
 
 // newStackFrom runs the whole server over loopback on a fresh embedded index: one admin
@@ -66,16 +72,27 @@ func newStackFrom(t *testing.T, cfg stackConfig) *stack {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "index.db"))
-	if err != nil {
-		t.Fatal(err)
+	var db *sqlite.DB
+	var idx store.Index
+	if cfg.postgres {
+		pg, err := postgres.Open(ctx, pgtest.URL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx = pg
+	} else {
+		var err error
+		if db, err = sqlite.Open(ctx, filepath.Join(dir, "index.db")); err != nil {
+			t.Fatal(err)
+		}
+		idx = db
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { idx.Close() })
 	blobs, err := blob.NewLocal(filepath.Join(dir, "blobs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := setup.Run(ctx, db, setup.Options{AdminEmail: "admin@reel.local", AdminPassword: adminPassword})
+	first, err := setup.Run(ctx, idx, setup.Options{AdminEmail: "admin@reel.local", AdminPassword: adminPassword})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,15 +101,15 @@ func newStackFrom(t *testing.T, cfg stackConfig) *stack {
 		log = slog.New(slog.NewTextHandler(cfg.log, nil))
 	}
 	cfg.auth.AdminToken = adminToken
-	authn := auth.New(db, log, cfg.auth)
+	authn := auth.New(idx, log, cfg.auth)
 	if cfg.gate != nil {
 		cfg.gate.DB = db
 		authn = auth.New(cfg.gate, log, cfg.auth)
 	}
-	ih := ingest.New(db, blobs, log, cfg.ingest)
+	ih := ingest.New(idx, blobs, log, cfg.ingest)
 	cache := layout.NewCache(blobs, 64<<20)
-	a := api.New(db, blobs, authn, log, cache, lifecycle.New(db, blobs, log, lifecycle.Options{}, cache))
-	a.SetAlertTester(alert.New(db, "http://reel.example", log, alert.Options{AllowPrivate: true}))
+	a := api.New(idx, blobs, authn, log, cache, lifecycle.New(idx, blobs, log, lifecycle.Options{}, cache))
+	a.SetAlertTester(alert.New(idx, "http://reel.example", log, alert.Options{AllowPrivate: true}))
 	h := Routes(Components{
 		API: a, Auth: authn,
 		Ingest: ih, SDKConfig: ih.SDKConfig(),
@@ -100,7 +117,7 @@ func newStackFrom(t *testing.T, cfg stackConfig) *stack {
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &stack{srv: srv, key: first.Project.PublicKey, db: db, blobs: blobs, api: a}
+	return &stack{srv: srv, key: first.Project.PublicKey, db: db, idx: idx, blobs: blobs, api: a}
 }
 
 type resp struct {

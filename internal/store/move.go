@@ -29,6 +29,9 @@ type Mover interface {
 	// importing everything again. Records must come in Export's order; a record naming another
 	// (a session its project, a pin its session) fails with ErrNotFound when that one is absent.
 	Import(ctx context.Context, recs []Record) error
+	// SessionRecord reads one session with every row that belongs to it, as Export would
+	// (ErrNotFound when there is none): a subject access export answers from it.
+	SessionRecord(ctx context.Context, id string) (SessionRecord, error)
 }
 
 // Record is one unit of an index: exactly one of its fields is set.
@@ -220,6 +223,7 @@ func (c Counts) Add(r Record) {
 		c["content references"] += int64(len(s.Content))
 		c["track events"] += int64(len(s.Events))
 		c["traits"] += int64(len(s.Traits))
+		c["session user ids"] += int64(len(s.Session.UserIDsOrCurrent()))
 		c["error messages"] += int64(len(s.Errors))
 		c["event properties"] += int64(len(s.Props))
 		c["text rows"] += int64(len(s.Text))

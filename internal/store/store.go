@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/reelhq/reel/internal/search"
@@ -92,9 +93,12 @@ type Session struct {
 	UserID    string
 	Compacted time.Time // zero until compacted
 	URLs      []string  // pages in visit order; filled by GetSession only
-	Country   string    // ISO 3166 alpha-2 from the trusted proxy header; empty if unknown
-	Errors    int       // reel.error events
-	Failed    int       // failed requests (status >= 400 or a network failure)
+	// UserIDs is every user id the session was identified as, in the order first seen (the
+	// last is UserID, the current one); filled by GetSession only.
+	UserIDs []SessionUser
+	Country string // ISO 3166 alpha-2 from the trusted proxy header; empty if unknown
+	Errors  int    // reel.error events
+	Failed  int    // failed requests (status >= 400 or a network failure)
 	// Filled by analysis (at compaction); zero before.
 	Score      int
 	Summary    string
@@ -105,6 +109,23 @@ type Session struct {
 
 // Duration is the time between the first and last event.
 func (s Session) Duration() time.Duration { return s.EndedAt.Sub(s.StartedAt) }
+
+// SessionUser is one user id a session was identified as (reel.identify), and when it was
+// first seen in the session. A session keeps every one: erasure and user: search find it by
+// any of them.
+type SessionUser struct {
+	UserID  string
+	FirstAt time.Time
+}
+
+// UserIDsOrCurrent is UserIDs, or, for a session read from an export made before sessions
+// kept every id, its current UserID first seen when the session started.
+func (s Session) UserIDsOrCurrent() []SessionUser {
+	if len(s.UserIDs) > 0 || s.UserID == "" {
+		return s.UserIDs
+	}
+	return []SessionUser{{UserID: s.UserID, FirstAt: s.StartedAt}}
+}
 
 // Page is one page view: the URL a Meta event announced and when.
 type Page struct {
@@ -182,9 +203,12 @@ type Batch struct {
 	UserAgent string
 	Viewport  Viewport // zero when the batch did not say
 	SentAt    time.Time
-	UserID    string        // from reel.identify; empty when the batch did not say
-	MaxSpan   time.Duration // refuse (ErrTooLong) a batch that makes the session span longer; 0: no limit
-	Content   []ContentRef  // assets the batch carried or referenced
+	UserID    string // from reel.identify; empty when the batch did not say
+	// UserIDs is every distinct user id the batch's reel.identify events named, in order,
+	// UserID among them; the session keeps them all (SessionUser).
+	UserIDs []SessionUser
+	MaxSpan time.Duration // refuse (ErrTooLong) a batch that makes the session span longer; 0: no limit
+	Content []ContentRef  // assets the batch carried or referenced
 
 	// What search needs (docs/search.md); each is empty or zero when the batch did not say.
 	Browser        string // lowercased name without version ("firefox")
@@ -405,4 +429,14 @@ type Store interface {
 	SweepContent(ctx context.Context, touchedBefore time.Time) ([]ContentKey, error)
 
 	Close() error
+}
+
+// AllUserIDs is every user id the batch names: UserIDs, plus UserID when a caller set only
+// that (its first-seen time is then the chunk's first event).
+func (b Batch) AllUserIDs() []SessionUser {
+	ids := b.UserIDs
+	if b.UserID != "" && !slices.ContainsFunc(ids, func(u SessionUser) bool { return u.UserID == b.UserID }) {
+		ids = append(slices.Clip(ids), SessionUser{UserID: b.UserID, FirstAt: b.Chunk.FirstAt})
+	}
+	return ids
 }

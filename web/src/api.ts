@@ -67,6 +67,8 @@ export interface Session {
 
 export interface SessionDetail extends Session {
   urls?: string[];
+  /** Every user id the session was identified as, in the order first seen (docs/api.md). */
+  userIds?: { id: string; firstSeen: string }[];
   /** Present when the session was opened through a share link. */
   shareExpiresAt?: string;
   /** The moment the share link opens at (ms), and its maker's note for whoever opens it. */

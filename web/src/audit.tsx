@@ -62,9 +62,16 @@ function says(e: AuditEntry) {
     case "share.revoke":
       return <>revoked a share link{e.target ? <> of <code>{e.target}</code></> : null}</>;
     case "user.erase":
+      // The target is a hash of the visitor's id (docs/auth.md): the log keeps no erased id.
       return (
         <>
-          erased visitor <code>{e.target}</code> ({plural(d.sessions ?? 0, "session")})
+          erased visitor <code title="SHA-256 of the project and the user id">{e.target}</code> ({plural(d.sessions ?? 0, "session")})
+        </>
+      );
+    case "user.export":
+      return (
+        <>
+          exported the data of visitor <code title="SHA-256 of the project and the user id">{e.target}</code> ({plural(d.sessions ?? 0, "session")})
         </>
       );
     case "project.update":

@@ -789,9 +789,21 @@ function Timeline({
   );
 }
 
+/** timeOfDay is the local time of an ISO time, to the second (12:03:10). */
+function timeOfDay(iso: string): string {
+  const t = Date.parse(iso);
+  return isNaN(t) ? "" : new Date(t).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+}
+
 function Facts({ s, d, seek, signals }: { s: SessionDetail; d: Digest | null; seek: (ms: number) => void; signals: Signals | null }) {
   const pages = d && d.pages.length ? d.pages : (s.urls || []).map((u) => ({ at: -1, url: u, ms: -1 }));
   const user = d && d.user;
+  // The server keeps every id the session had (an account switch, or an identify sent by
+  // someone else); the current one is the session's, the others are shown as before it.
+  const current = s.userId || (user && user.id) || "";
+  const before = (s.userIds || []).filter((u) => u.id !== current).map((u) => u.id);
+  const now = (s.userIds || []).find((u) => u.id === current);
+  const changed = before.length > 0 && now ? timeOfDay(now.firstSeen) : "";
   return (
     <div class="facts" data-testid="facts">
       {signals && signals.summary && (
@@ -801,10 +813,19 @@ function Facts({ s, d, seek, signals }: { s: SessionDetail; d: Digest | null; se
         </p>
       )}
       <dl>
-        {user && user.id && (
+        {current && (
           <>
             <dt>User</dt>
-            <dd data-testid="user">{user.id}</dd>
+            <dd data-testid="user">
+              {current}
+              {before.length > 0 && (
+                <span class="muted" data-testid="user-before">
+                  {" "}
+                  (before: {before.join(", ")}
+                  {changed ? `, changed ${changed}` : ""})
+                </span>
+              )}
+            </dd>
           </>
         )}
         {user &&

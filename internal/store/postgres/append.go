@@ -61,6 +61,14 @@ func cleanBatch(b store.Batch) store.Batch {
 		props[i] = store.Prop{Key: clean(p.Key), Value: clean(p.Value)}
 	}
 	b.EventProps = props
+	var users []store.SessionUser
+	for _, u := range b.AllUserIDs() {
+		u.UserID = clean(u.UserID)
+		if !slices.ContainsFunc(users, func(v store.SessionUser) bool { return v.UserID == u.UserID }) {
+			users = append(users, u)
+		}
+	}
+	b.UserIDs = users
 	return b
 }
 
@@ -448,6 +456,14 @@ func queueBatch(q *pgx.Batch, b store.Batch, content map[string]int64, messages 
 		}
 		q.Queue(`INSERT INTO session_traits(session_id, key, value) SELECT $1, * FROM unnest($2::text[], $3::text[])
 			ON CONFLICT (session_id, md5(key)) DO UPDATE SET value = excluded.value`, id, keys, values)
+	}
+	if len(b.UserIDs) > 0 {
+		ids, ats := make([]string, len(b.UserIDs)), make([]int64, len(b.UserIDs))
+		for i, u := range b.UserIDs {
+			ids[i], ats[i] = u.UserID, ms(u.FirstAt)
+		}
+		q.Queue(`INSERT INTO session_users(session_id, user_id, first_at) SELECT $1, * FROM unnest($2::text[], $3::bigint[])
+			ON CONFLICT (session_id, user_id) DO UPDATE SET first_at = LEAST(session_users.first_at, excluded.first_at)`, id, ids, ats)
 	}
 	update := updateSession
 	if len(b.Pages) > 0 {

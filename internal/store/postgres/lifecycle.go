@@ -445,9 +445,11 @@ func (db *DB) SessionsSharingBlobs(ctx context.Context, ids []string) ([]string,
 	return out, nil
 }
 
-// SessionsOfUser finds a user's sessions in a project.
+// SessionsOfUser finds the sessions of a project that were ever identified as userID, under
+// any of their ids (session_users), in id order.
 func (db *DB) SessionsOfUser(ctx context.Context, projectID, userID string) ([]string, error) {
-	ids, err := scanIDs(db.pool.Query(ctx, `SELECT id FROM sessions WHERE project_id = $1 AND user_id = $2 AND user_id <> ''`, clean(projectID), clean(userID)))
+	ids, err := scanIDs(db.pool.Query(ctx, `SELECT s.id FROM session_users u JOIN sessions s ON s.id = u.session_id
+		WHERE u.user_id = $2 AND u.user_id <> '' AND s.project_id = $1 ORDER BY s.id`, clean(projectID), clean(userID)))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: sessions of user: %w", err)
 	}

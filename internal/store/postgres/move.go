@@ -238,6 +238,7 @@ var sessionReads = []string{
 			COALESCE((SELECT array_agg(ARRAY[v.at, v.seen_at, v.depth]::bigint[] ORDER BY v.seq) FROM heat_views v WHERE v.page_id = h.page_id AND v.session_id = h.session_id), '{}')
 		FROM heat h JOIN heat_pages p ON p.id = h.page_id WHERE h.session_id = $1 ORDER BY p.path`,
 	`SELECT url, hash, type, size, error, fetched_at FROM session_archive WHERE session_id = $1 ORDER BY url`,
+	`SELECT user_id, first_at FROM session_users WHERE session_id = $1 ORDER BY first_at, user_id`,
 }
 
 // exportSessionRows reads every row that belongs to the session.
@@ -376,6 +377,14 @@ func exportSessionRows(ctx context.Context, tx pgx.Tx, s *store.SessionRecord) e
 			a.FetchedAt = fromMS(at)
 			s.Archive = append(s.Archive, a)
 			return nil
+		}},
+		{"user ids", func(r pgx.Rows) error {
+			var u store.SessionUser
+			var at int64
+			err := r.Scan(&u.UserID, &at)
+			u.FirstAt = fromMS(at)
+			s.Session.UserIDs = append(s.Session.UserIDs, u)
+			return err
 		}},
 	}
 	for _, st := range steps {
@@ -778,6 +787,9 @@ func importSession(ctx context.Context, tx pgx.Tx, s *store.SessionRecord) error
 	for k, v := range s.Traits {
 		q.Queue(`INSERT INTO session_traits(session_id, key, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, k, v)
 	}
+	for _, u := range s.Session.UserIDsOrCurrent() {
+		q.Queue(`INSERT INTO session_users(session_id, user_id, first_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, u.UserID, ms(u.FirstAt))
+	}
 	for _, m := range s.Errors {
 		q.Queue(`INSERT INTO session_errors(session_id, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, messages[m])
 	}
@@ -854,4 +866,31 @@ func exportErased(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) e
 		return err
 	}
 	return emit(all, fn, func(e *store.ErasedSession) store.Record { return store.Record{Erased: e} })
+}
+
+// SessionRecord reads one session with every row that belongs to it, as Export does, in one
+// REPEATABLE READ transaction (a subject access export, docs/api.md).
+func (db *DB) SessionRecord(ctx context.Context, id string) (store.SessionRecord, error) {
+	id = clean(id)
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return store.SessionRecord{}, fmt.Errorf("postgres: session record %s: %w", id, err)
+	}
+	defer tx.Rollback(context.Background())
+	var rec *store.SessionRecord
+	err = each(ctx, tx, `SELECT `+moveSessionCols+` FROM sessions WHERE id = $1`, []any{id}, func(r pgx.Rows) error {
+		s, err := scanSessionRecord(r)
+		rec = s
+		return err
+	})
+	if err != nil {
+		return store.SessionRecord{}, fmt.Errorf("postgres: session record %s: %w", id, err)
+	}
+	if rec == nil {
+		return store.SessionRecord{}, fmt.Errorf("postgres: session record %s: %w", id, store.ErrNotFound)
+	}
+	if err := exportSessionRows(ctx, tx, rec); err != nil {
+		return store.SessionRecord{}, fmt.Errorf("postgres: session record %s: %w", id, err)
+	}
+	return *rec, nil
 }

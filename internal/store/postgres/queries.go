@@ -424,6 +424,24 @@ func (db *DB) GetSession(ctx context.Context, id string) (store.Session, error) 
 		return s, fmt.Errorf("postgres: session %s pages: %w", id, err)
 	}
 	s.URLs = nonNil(urls)
+	rows, err = db.pool.Query(ctx, `SELECT user_id, first_at FROM session_users WHERE session_id = $1 ORDER BY first_at, user_id`, id)
+	if err != nil {
+		return s, fmt.Errorf("postgres: session %s user ids: %w", id, err)
+	}
+	defer rows.Close()
+	s.UserIDs = []store.SessionUser{}
+	for rows.Next() {
+		var u store.SessionUser
+		var at int64
+		if err := rows.Scan(&u.UserID, &at); err != nil {
+			return s, fmt.Errorf("postgres: session %s user ids: %w", id, err)
+		}
+		u.FirstAt = fromMS(at)
+		s.UserIDs = append(s.UserIDs, u)
+	}
+	if err := rows.Err(); err != nil {
+		return s, fmt.Errorf("postgres: session %s user ids: %w", id, err)
+	}
 	return s, nil
 }
 

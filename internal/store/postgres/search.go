@@ -59,7 +59,7 @@ type lookup struct {
 // the session), so a count can take each session at its first matching row alone.
 var rowOrder = map[string]string{
 	"session_pages": "id", "session_signals": "id", "session_text_refs": "id", "session_errors": "message_id",
-	"session_event_props": "hash", "session_events": "name", "session_traits": "key",
+	"session_event_props": "hash", "session_events": "name", "session_traits": "key", "session_users": "user_id",
 }
 
 var rowAlias = regexp.MustCompile(`\bd\.`)
@@ -316,7 +316,7 @@ var placeholder = regexp.MustCompile(`\$[0-9]+`)
 // sessionColumns are the fields stored on the sessions row itself.
 var sessionColumns = map[search.Field]string{
 	search.Browser: "s.browser", search.OS: "s.os", search.Device: "s.device", search.Country: "s.country",
-	search.User: "s.user_id", search.Duration: "(s.ended_at - s.started_at)", search.Active: "s.active_ms", search.Clicks: "s.clicks",
+	search.Duration: "(s.ended_at - s.started_at)", search.Active: "s.active_ms", search.Clicks: "s.clicks",
 	search.Pages: "s.pages", search.Errors: "s.errors", search.Failed: "s.failed_requests", search.Started: "s.started_at",
 	search.Rage: "s.rage_clicks", search.Dead: "s.dead_clicks", search.Friction: "s.friction", search.Score: "s.score",
 	search.Referrer: "s.referrer_host", search.UTMSource: "s.utm_source", search.UTMMedium: "s.utm_medium", search.UTMCampaign: "s.utm_campaign",
@@ -409,6 +409,9 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		return c.match(col, t), nil
 	case search.Event:
 		return c.related("session_events", c.matchIndexed("d.name", prefixChars, t), t.Op == search.Eq)
+	case search.User:
+		// Any id the session was ever identified as, not only its current one.
+		return c.related("session_users", c.match("d.user_id", t), t.Op == search.Eq)
 	case search.Trait:
 		// A session has one value of a trait.
 		key := c.matchIndexed("d.key", 256, &search.Term{Op: search.Eq, Text: t.Key})

@@ -309,6 +309,17 @@ func exportSessionRows(ctx context.Context, tx *sql.Tx, s *store.SessionRecord) 
 	if err != nil {
 		return fmt.Errorf("traits: %w", err)
 	}
+	err = each(ctx, tx, `SELECT user_id, first_at FROM session_users WHERE session_id = ? ORDER BY first_at, user_id`, arg, func(r *sql.Rows) error {
+		var u store.SessionUser
+		var at int64
+		err := r.Scan(&u.UserID, &at)
+		u.FirstAt = fromMS(at)
+		s.Session.UserIDs = append(s.Session.UserIDs, u)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("user ids: %w", err)
+	}
 	err = each(ctx, tx, `SELECT m.message FROM session_errors e JOIN error_messages m ON m.id = e.message_id WHERE e.session_id = ? ORDER BY m.message`, arg, func(r *sql.Rows) error {
 		var m string
 		err := r.Scan(&m)
@@ -750,6 +761,11 @@ func importSession(ctx context.Context, tx *sql.Tx, s *store.SessionRecord) erro
 			return fmt.Errorf("trait: %w", err)
 		}
 	}
+	for _, u := range s.Session.UserIDsOrCurrent() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO session_users(session_id, user_id, first_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, u.UserID, ms(u.FirstAt)); err != nil {
+			return fmt.Errorf("user id: %w", err)
+		}
+	}
 	for _, m := range s.Errors {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO error_messages(message) VALUES (?) ON CONFLICT(message) DO NOTHING`, m); err != nil {
 			return fmt.Errorf("error message: %w", err)
@@ -890,4 +906,30 @@ func exportErased(ctx context.Context, tx *sql.Tx, fn func(store.Record) error) 
 		}
 	}
 	return nil
+}
+
+// SessionRecord reads one session with every row that belongs to it, as Export does, in one
+// read transaction (a subject access export, docs/api.md).
+func (db *DB) SessionRecord(ctx context.Context, id string) (store.SessionRecord, error) {
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return store.SessionRecord{}, fmt.Errorf("sqlite: session record %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	var rec *store.SessionRecord
+	err = each(ctx, tx, `SELECT `+moveSessionCols+` FROM sessions WHERE id = ?`, []any{id}, func(r *sql.Rows) error {
+		s, err := scanSessionRecord(r)
+		rec = s
+		return err
+	})
+	if err != nil {
+		return store.SessionRecord{}, fmt.Errorf("sqlite: session record %s: %w", id, err)
+	}
+	if rec == nil {
+		return store.SessionRecord{}, fmt.Errorf("sqlite: session record %s: %w", id, store.ErrNotFound)
+	}
+	if err := exportSessionRows(ctx, tx, rec); err != nil {
+		return store.SessionRecord{}, fmt.Errorf("sqlite: session record %s: %w", id, err)
+	}
+	return *rec, nil
 }

@@ -46,9 +46,11 @@ func (db *DB) SessionsSharingBlobs(ctx context.Context, ids []string) ([]string,
 	return out, nil
 }
 
-// SessionsOfUser finds a user's sessions in a project.
+// SessionsOfUser finds the sessions of a project that were ever identified as userID, under
+// any of their ids (session_users), in id order.
 func (db *DB) SessionsOfUser(ctx context.Context, projectID, userID string) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id FROM sessions WHERE project_id = ? AND user_id = ? AND user_id <> ''`, projectID, userID)
+	rows, err := db.read.QueryContext(ctx, `SELECT s.id FROM session_users u JOIN sessions s ON s.id = u.session_id
+		WHERE u.user_id = ? AND u.user_id <> '' AND s.project_id = ? ORDER BY s.id`, userID, projectID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: sessions of user: %w", err)
 	}

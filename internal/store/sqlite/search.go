@@ -45,6 +45,12 @@ func indexForSearch(ctx context.Context, tx querier, b store.Batch) error {
 			return fmt.Errorf("index error message: %w", err)
 		}
 	}
+	for _, u := range b.AllUserIDs() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO session_users(session_id, user_id, first_at) VALUES (?, ?, ?)
+			ON CONFLICT(session_id, user_id) DO UPDATE SET first_at = MIN(first_at, excluded.first_at)`, id, u.UserID, ms(u.FirstAt)); err != nil {
+			return fmt.Errorf("index user id: %w", err)
+		}
+	}
 	keys := make([]string, 0, len(b.Traits))
 	for k := range b.Traits {
 		keys = append(keys, k)
@@ -362,7 +368,7 @@ func onRow(n search.Node) bool {
 // sessionColumns are the fields stored on the sessions row itself.
 var sessionColumns = map[search.Field]string{
 	search.Browser: "s.browser", search.OS: "s.os", search.Device: "s.device", search.Country: "s.country",
-	search.User: "s.user_id", search.Duration: "(s.ended_at - s.started_at)", search.Active: "s.active_ms", search.Clicks: "s.clicks",
+	search.Duration: "(s.ended_at - s.started_at)", search.Active: "s.active_ms", search.Clicks: "s.clicks",
 	search.Pages: "s.pages", search.Errors: "s.errors", search.Failed: "s.failed_requests", search.Started: "s.started_at",
 	search.Rage: "s.rage_clicks", search.Dead: "s.dead_clicks", search.Friction: "s.friction", search.Score: "s.score",
 	search.Referrer: "s.referrer_host", search.UTMSource: "s.utm_source", search.UTMMedium: "s.utm_medium", search.UTMCampaign: "s.utm_campaign",
@@ -417,6 +423,10 @@ func (c *compiler) term(t *search.Term) (string, error) {
 	case search.Event:
 		cond, args := match("name", t)
 		return c.related("session_events", cond, args)
+	case search.User:
+		// Any id the session was ever identified as, not only its current one.
+		cond, args := match("user_id", t)
+		return c.related("session_users", cond, args)
 	case search.Trait:
 		if t.Op == search.Exists {
 			return c.related("session_traits", "key = ?", []any{t.Key})

@@ -198,7 +198,25 @@ func (db *DB) GetSession(ctx context.Context, id string) (store.Session, error) 
 		}
 		s.URLs = append(s.URLs, u)
 	}
-	return s, rows.Err()
+	if err := rows.Err(); err != nil {
+		return s, fmt.Errorf("sqlite: session %s pages: %w", id, err)
+	}
+	users, err := db.read.QueryContext(ctx, `SELECT user_id, first_at FROM session_users WHERE session_id = ? ORDER BY first_at, user_id`, id)
+	if err != nil {
+		return s, fmt.Errorf("sqlite: session %s user ids: %w", id, err)
+	}
+	defer users.Close()
+	s.UserIDs = []store.SessionUser{}
+	for users.Next() {
+		var u store.SessionUser
+		var at int64
+		if err := users.Scan(&u.UserID, &at); err != nil {
+			return s, fmt.Errorf("sqlite: session %s user ids: %w", id, err)
+		}
+		u.FirstAt = fromMS(at)
+		s.UserIDs = append(s.UserIDs, u)
+	}
+	return s, users.Err()
 }
 
 // Chunks lists a session's chunks by tab, then sequence.

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"modernc.org/sqlite" // registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
@@ -108,11 +109,27 @@ func (db *DB) Close() error {
 
 // Checkpoint copies the write-ahead log into the database file and truncates it. With
 // secure_delete on, this is what makes deleted rows unreadable on disk after an erasure.
+// A reader still holding an old snapshot makes the checkpoint stop short (SQLite answers busy
+// after busy_timeout), leaving pages from before the deletion in the log: that is an error, so
+// an erasure does not report done while they are readable, and is tried a few times first.
 func (db *DB) Checkpoint(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		return fmt.Errorf("sqlite: checkpoint: %w", err)
+	for attempt := 0; ; attempt++ {
+		var busy, logFrames, done int
+		if err := db.write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
+			return fmt.Errorf("sqlite: checkpoint: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if attempt == 2 {
+			return fmt.Errorf("sqlite: checkpoint: readers kept %d of %d log frames from the database file; try again", logFrames-done, logFrames)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	return nil
 }
 
 // Version returns the schema version the database is at.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reelhq/reel/internal/search"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -22,6 +23,7 @@ func RunLifecycle(t *testing.T, open func(t *testing.T) store.Index) {
 	}{
 		{"Retention", testRetention},
 		{"Erasure", testErasure},
+		{"EveryUserID", testEveryUserID},
 		{"SharedPacks", testSharedPacks},
 		{"ContentNumbers", testContentNumbers},
 		{"Sweep", testSweep},
@@ -493,5 +495,79 @@ func testStaleLease(t *testing.T, s store.Index) {
 	}
 	if _, err := s.CommitCompaction(ctx, store.Compaction{SessionID: "nope", At: time.Now()}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("commit for a deleted session = %v; want ErrNotFound", err)
+	}
+}
+
+// testEveryUserID: a session keeps every user id it was identified as, in the order first
+// seen, with when; a later identify (an account switch, or anyone holding the public key and
+// the session id) adds an id instead of replacing the first, so the session is found, and
+// erased, by any of them. An id seen again keeps its first time.
+func testEveryUserID(t *testing.T, s store.Index) {
+	ctx := context.Background()
+	mustProject(t, s, "p")
+	mustProject(t, s, "q")
+	first := batch("p", "h", "t", 0, t0, 2)
+	first.UserID, first.UserIDs = "alice", []store.SessionUser{{UserID: "alice", FirstAt: t0.Add(time.Second)}}
+	// The hostile batch: same session, another tab, identify as mallory.
+	hostile := batch("p", "h", "t2", 0, t0.Add(time.Minute), 1)
+	hostile.UserID = "mallory"
+	hostile.UserIDs = []store.SessionUser{{UserID: "mallory", FirstAt: t0.Add(time.Minute)}}
+	// Alice again, later: her first time stays.
+	again := batch("p", "h", "t", 1, t0.Add(2*time.Minute), 1)
+	again.UserIDs = []store.SessionUser{{UserID: "alice", FirstAt: t0.Add(2 * time.Minute)}}
+	// Only UserID set, as a caller that predates UserIDs sends it.
+	plain := batch("p", "k", "t", 0, t0.Add(3*time.Minute), 1)
+	plain.UserID = "bob"
+	elsewhere := batch("q", "e", "t", 0, t0, 1)
+	elsewhere.UserID = "alice"
+	mustAppend(t, s, first, hostile, again, plain, elsewhere)
+
+	got, err := s.GetSession(ctx, "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.SessionUser{{UserID: "alice", FirstAt: t0.Add(time.Second)}, {UserID: "mallory", FirstAt: t0.Add(time.Minute)}}
+	if got.UserID != "mallory" || !slices.EqualFunc(got.UserIDs, want, func(a, b store.SessionUser) bool { return a.UserID == b.UserID && a.FirstAt.Equal(b.FirstAt) }) {
+		t.Fatalf("session h: current %q, ids %+v; want mallory, %+v", got.UserID, got.UserIDs, want)
+	}
+	if k, err := s.GetSession(ctx, "k"); err != nil || len(k.UserIDs) != 1 || k.UserIDs[0].UserID != "bob" || !k.UserIDs[0].FirstAt.Equal(t0.Add(3*time.Minute)) {
+		t.Fatalf("session k: %+v, %v; want bob first seen at its first event", k.UserIDs, err)
+	}
+	for _, u := range []string{"alice", "mallory"} {
+		if ids, err := s.SessionsOfUser(ctx, "p", u); err != nil || fmt.Sprint(ids) != "[h]" {
+			t.Fatalf("SessionsOfUser(p, %s) = %v, %v; want [h]", u, ids, err)
+		}
+	}
+	if ids, err := s.SessionsOfUser(ctx, "q", "mallory"); err != nil || len(ids) != 0 {
+		t.Fatalf("SessionsOfUser(q, mallory) = %v, %v; ids are per project", ids, err)
+	}
+	plan, err := search.Parse("user:alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.ListSessions(ctx, store.ListQuery{ProjectID: "p", Limit: 10, Query: plan})
+	if err != nil || len(page.Sessions) != 1 || page.Sessions[0].ID != "h" || page.Sessions[0].UserID != "mallory" {
+		t.Fatalf("user:alice lists %+v, %v; want h, showing its current id mallory", page.Sessions, err)
+	}
+	// The whole record of h, as a subject access export reads it, holds both ids.
+	rec, err := s.SessionRecord(ctx, "h")
+	if err != nil || rec.Session.ID != "h" || rec.Session.UserID != "mallory" || len(rec.Session.UserIDs) != 2 || len(rec.Chunks) != 3 || len(rec.Pages) != 0 {
+		t.Fatalf("SessionRecord(h) = %+v, %v", rec, err)
+	}
+	if _, err := s.SessionRecord(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("SessionRecord of no session = %v; want ErrNotFound", err)
+	}
+	// Erasing alice erases h (whose current id is mallory); nothing of it is left to mallory.
+	ids, _ := s.SessionsOfUser(ctx, "p", "alice")
+	if _, err := s.DeleteSessions(ctx, ids); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"alice", "mallory"} {
+		if ids, err := s.SessionsOfUser(ctx, "p", u); err != nil || len(ids) != 0 {
+			t.Fatalf("SessionsOfUser(p, %s) after erasure = %v, %v", u, ids, err)
+		}
+	}
+	if ids, err := s.SessionsOfUser(ctx, "q", "alice"); err != nil || fmt.Sprint(ids) != "[e]" {
+		t.Fatalf("SessionsOfUser(q, alice) = %v, %v; erasure is per project", ids, err)
 	}
 }

@@ -99,6 +99,10 @@ func FillForMove(t *testing.T, s store.Index) moveFixture {
 		b.EventProps = []store.Prop{{Key: "amount", Value: "12"}, {Key: "currency", Value: "EUR"}}
 		b.Text = []string{"Add to cart", "Checkout", fmt.Sprintf("Order %d", i)}
 		b.UserID = fmt.Sprintf("user-%d", i%2)
+		if i == 0 {
+			// An id the session had before its current one: the copy keeps both.
+			b.UserIDs = []store.SessionUser{{UserID: "before-0", FirstAt: b.Chunk.FirstAt}, {UserID: b.UserID, FirstAt: b.Chunk.FirstAt.Add(time.Second)}}
+		}
 		b.ActiveMS = 1500
 		b.Viewport = store.Viewport{Width: 1280, Height: 720}
 		b.Content = []store.ContentRef{{Hash: asset('a'), Size: 2000, Stored: 300, Root: true}}
@@ -279,7 +283,7 @@ func readAll(t *testing.T, s store.Index, fx moveFixture) string {
 		add("UserByIdentity "+c[0]+" "+c[1], u.ID, err)
 	}
 	for _, q := range []string{"", "country:DE", "event:buy", "user.plan:pro", "error:TypeError", "visited:/checkout", "text:\"thank you\"",
-		"issue:fp-rage", "utm_source:news", "referrer:news.example", "event.amount:12", "browser:firefox sort:longest", "user:user-1", "rage:>0"} {
+		"issue:fp-rage", "utm_source:news", "referrer:news.example", "event.amount:12", "browser:firefox sort:longest", "user:user-1", "user:before-0", "rage:>0"} {
 		var pq *search.Query
 		if q != "" {
 			if pq, err = search.Parse(q); err != nil {
@@ -365,7 +369,7 @@ func testMoveRoundTrip(t *testing.T, open func(t *testing.T) store.Index) {
 		t.Errorf("a login was copied: %v", err)
 	}
 	want := store.Counts{"projects": 2, "users": 2, "project access": 1, "identities": 3, "sessions": 4, "settings": 1, "saved searches": 2, "playlists": 1, "pins": 3, "alert rules": 2,
-		"api tokens": 2, "audit entries": 3, "share links": 2, "comments": 2, "erased sessions": 2}
+		"api tokens": 2, "audit entries": 3, "share links": 2, "comments": 2, "erased sessions": 2, "session user ids": 5}
 	for k, n := range want {
 		if got := countsOf(recs)[k]; got != n {
 			t.Errorf("export counts %d %s, want %d", got, k, n)

@@ -498,3 +498,8 @@ func (x recorded) PruneAudit(ctx context.Context, a1 time.Time) (int, error) {
 	x.r.count("PruneAudit")
 	return x.ix.PruneAudit(ctx, a1)
 }
+
+func (x recorded) SessionRecord(ctx context.Context, a1 string) (store.SessionRecord, error) {
+	x.r.count("SessionRecord")
+	return x.ix.SessionRecord(ctx, a1)
+}

@@ -141,8 +141,10 @@ func searchCorpus(t *testing.T, db store.Index) {
 		EventNames: []string{"signup"}, Traits: map[string]string{"plan": "pro"},
 		EventProps: []store.Prop{{Key: "plan", Value: "team"}},
 	})
-	// A later batch: the latest trait value counts, counters add up, the viewport is the latest.
+	// A later batch: the latest trait value counts, counters add up, the viewport is the latest;
+	// the user switched accounts (carol, then dave): the session keeps both ids.
 	add("s_d", 1, 30*time.Minute, 50*time.Minute, time.Hour, store.Batch{
+		UserID: "dave", UserIDs: []store.SessionUser{{UserID: "dave", FirstAt: searchT0.Add(80 * time.Minute)}},
 		Clicks: 3, ActiveMS: 600000, Viewport: store.Viewport{Width: 1920, Height: 1080},
 		Errors: 1, ErrorMessages: []string{"ReferenceError: y"},
 		EventNames: []string{"purchase"}, Traits: map[string]string{"plan": "team"},
@@ -200,6 +202,14 @@ var searchCases = []searchCase{
 	{"user:*", "s_d s_b s_a"},
 	{"user:*o*", "s_d s_b"},
 	{"-user:*", "s_c"},
+	// A session is found by every id it was ever identified as, not only its current one.
+	{"user:carol", "s_d"},
+	{"user:dave", "s_d"},
+	{"user:carol user:dave", "s_d"},
+	{"user:carol -user:dave", ""},
+	{"-user:carol", "s_c s_b s_a"},
+	{"user:da*", "s_d"},
+	{"user:dave OR user:bob", "s_d s_b"},
 	// Numbers and times.
 	{"duration:>5m", "s_d s_b"},
 	{"duration:<1m", "s_c"},
