@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -84,4 +85,47 @@ func TestSettingsPage(t *testing.T) {
 		waitFor(`document.querySelector('[data-testid=sdk-maskAllText]').checked`),
 	)
 	shoot(t, ctx, "settings.png")
+}
+
+// TestScrubberSettings: the Settings page's scrubber section shows the server's error for a bad
+// pattern and stores nothing, then saves a pattern and a kind switched off, which stay across a
+// reload.
+func TestScrubberSettings(t *testing.T) {
+	r := startReel(t, t.TempDir())
+	ctx := browser(t)
+	run(t, ctx, "log in", loginActions(r)...)
+	status := `document.querySelector('[data-testid=scrubber] [data-testid=save-status]').innerText`
+	run(t, ctx, "a pattern that does not compile",
+		chromedp.Navigate(r.URL+"/settings"),
+		waitFor(visible(`[data-testid=scrubber]`)),
+		waitFor(`document.querySelector('[data-testid=scrub-on]').checked && document.querySelector('[data-testid=scrub-card]').checked`),
+		typeInto(`[data-testid=scrub-patterns]`, "ORD-[0-9]{6}\na(b"),
+		chromedp.Click(`[data-testid=scrub-save]`, chromedp.ByQuery),
+		waitFor(contains(status, `pattern 2 "a(b": is not a valid regular expression`)),
+	)
+	var projects struct {
+		Projects []struct {
+			Scrub map[string]any `json:"scrub"`
+		}
+	}
+	r.api(t, "/api/v1/projects", &projects)
+	if len(projects.Projects[0].Scrub) != 0 {
+		t.Fatalf("a refused pattern was stored: %v", projects.Projects[0].Scrub)
+	}
+	run(t, ctx, "a good pattern, phones off",
+		typeInto(`[data-testid=scrub-patterns]`, "ORD-[0-9]{6}"),
+		chromedp.Click(`[data-testid=scrub-phone]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid=scrub-save]`, chromedp.ByQuery),
+		waitFor(contains(status, "Saved")),
+	)
+	r.api(t, "/api/v1/projects", &projects)
+	if got := fmt.Sprint(projects.Projects[0].Scrub); got != "map[off:[phone] patterns:[ORD-[0-9]{6}]]" {
+		t.Fatalf("stored scrub settings = %s", got)
+	}
+	run(t, ctx, "reload keeps them",
+		chromedp.Reload(),
+		waitFor(visible(`[data-testid=scrubber]`)),
+		waitFor(`document.querySelector('[data-testid=scrub-patterns]').value === "ORD-[0-9]{6}"`),
+		waitFor(`!document.querySelector('[data-testid=scrub-phone]').checked && document.querySelector('[data-testid=scrub-email]').checked`),
+	)
 }

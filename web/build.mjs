@@ -22,7 +22,7 @@ const out = outDir(process.argv.slice(2));
 
 const result = await build({
   absWorkingDir: webDir,
-  entryPoints: { app: "src/main.tsx" },
+  entryPoints: { app: "src/main.tsx", player: "src/standalone.ts" },
   bundle: true,
   minify: true,
   format: "esm",
@@ -42,7 +42,7 @@ for (const f of result.outputFiles) {
   const name = f.path.slice(f.path.lastIndexOf("/") + 1);
   files[name] = f.contents;
 }
-if (!files["app.js"] || !files["app.css"]) {
+if (!files["app.js"] || !files["app.css"] || !files["player.js"] || !files["player.css"]) {
   throw new Error("esbuild did not produce app.js and app.css: " + Object.keys(files).join(", "));
 }
 
@@ -59,8 +59,13 @@ await mkdir(join(out, "assets"), { recursive: true });
 await writeFile(join(out, "index.html"), html);
 await writeFile(join(out, "assets", "app.js"), files["app.js"]);
 await writeFile(join(out, "assets", "app.css"), files["app.css"]);
+// The player of exported HTML files (reel export; internal/export inlines both into each file).
+await rm(join(out, "export"), { recursive: true, force: true });
+await mkdir(join(out, "export"), { recursive: true });
+await writeFile(join(out, "export", "player.js"), files["player.js"]);
+await writeFile(join(out, "export", "player.css"), files["player.css"]);
 
 const kb = (n) => (n / 1024).toFixed(1) + " kB";
 console.log(
-  `built ${out}: app.js ${kb(files["app.js"].length)}, app.css ${kb(files["app.css"].length)}, index.html ${kb(html.length)}`,
+  `built ${out}: app.js ${kb(files["app.js"].length)}, app.css ${kb(files["app.css"].length)}, index.html ${kb(html.length)}, export/player.js ${kb(files["player.js"].length)}`,
 );

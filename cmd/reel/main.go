@@ -73,6 +73,9 @@ Usage:
   reel users export [--data DIR] [--db URL] [--blobs URL] [--project ID] --user USER_ID -o FILE.zip
                                               a recorded user's sessions as a zip (subject
                                               access, GDPR Art. 15)
+  reel export SESSION... | --query Q --format rrweb|html|video|playwright -o DIR
+                                              write sessions from a running server into
+                                              files ("reel export -h")
   reel version                                print the version
 
 Run "reel serve -h" for the flags. Every flag can also be set as a REEL_* environment
@@ -108,6 +111,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return migrateCmd(args[1:], stdout, stderr)
 	case "tokens":
 		return tokensCmd(args[1:], stdout, stderr)
+	case "export":
+		return exportCmd(args[1:], stdout, stderr)
 	case "users":
 		return usersCmd(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-v":
@@ -174,6 +179,7 @@ type serveConfig struct {
 	ArchivePrivate bool          // let those fetches reach loopback, private and link-local addresses
 	ArchiveRefresh time.Duration // reuse a fetched copy this long before fetching the URL again
 	WebhookPrivate bool          // let alert webhooks reach loopback, private and link-local addresses
+	VideoClips     int           // clips the video endpoint renders at once; 0: off
 	OrphanGrace    time.Duration // keep unreferenced objects this long before the orphan sweep deletes them
 	Demo           string        // serve the demo shop at /demo/: true, false or auto (off when PublicURL is https)
 	AuditRetention time.Duration // keep audit log entries this long
@@ -257,6 +263,11 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		return c, fmt.Errorf("REEL_WEBHOOK_PRIVATE: %w", err)
 	}
 	fs.BoolVar(&c.WebhookPrivate, "webhook-private", webhookPrivate, "let alert webhooks post to loopback, private and link-local addresses, e.g. a chat server on the same network (REEL_WEBHOOK_PRIVATE; docs/api.md Alerts)")
+	videoClips, err := strconv.Atoi(env("REEL_VIDEO_CLIPS", "1"))
+	if err != nil {
+		return c, fmt.Errorf("REEL_VIDEO_CLIPS: %w", err)
+	}
+	fs.IntVar(&c.VideoClips, "video-clips", videoClips, "clips of sessions the player's \"Download clip\" may have rendered at once, each in a headless Chromium with ffmpeg on this server; 0 turns the endpoint off, for installs that must not run a browser (REEL_VIDEO_CLIPS; docs/export.md)")
 	orphanGrace, err := time.ParseDuration(env("REEL_ORPHAN_GRACE", lifecycle.Defaults.OrphanGrace.String()))
 	if err != nil {
 		return c, fmt.Errorf("REEL_ORPHAN_GRACE: %w", err)
@@ -427,6 +438,7 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	life := lifecycle.New(db, blobs, log, lifecycle.Options{OrphanGrace: c.OrphanGrace, AuditRetention: c.AuditRetention}, cache)
 	apiH := api.New(db, blobs, authn, log, cache, life)
 	apiH.SetObserver(m)
+	apiH.SetVideoClips(c.VideoClips)
 	var mailer *mail.Mailer
 	if c.SMTPURL != "" {
 		if mailer, err = mail.New(c.SMTPURL, c.SMTPPassword, c.SMTPFrom); err != nil {

@@ -73,8 +73,9 @@ type API struct {
 	eraser    eraser
 	now       func() time.Time
 
-	alertTester alertTester // what "Send test" posts through (SetAlertTester)
-	observe     Observer    // internal/metrics; nil: nobody (SetObserver)
+	alertTester alertTester   // what "Send test" posts through (SetAlertTester)
+	observe     Observer      // internal/metrics; nil: nobody (SetObserver)
+	clips       chan struct{} // clips being rendered (SetVideoClips); nil: the video endpoint is off
 }
 
 // Observer watches what the API does for the operator's metrics: each session search (whether

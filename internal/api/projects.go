@@ -42,6 +42,8 @@ type projectJSON struct {
 	Friction   json.RawMessage    `json:"friction"`
 	Thresholds analyze.Thresholds `json:"thresholds"`
 	Defaults   analyze.Thresholds `json:"defaults"`
+	// Scrub is the project's server-side scrubber settings ({} when none: every kind on).
+	Scrub json.RawMessage `json:"scrub"`
 	// PreviousKey is the key a rotation replaced, while it still ingests (until
 	// PreviousKeyExpiresAt); absent otherwise.
 	PreviousKey          string     `json:"previousKey,omitempty"`
@@ -55,7 +57,8 @@ func (a *API) projectOut(p store.Project) projectJSON {
 	}
 	s := settings.Read(a.log, p)
 	j := projectJSON{ID: p.ID, Name: p.Name, PublicKey: p.PublicKey, AllowedOrigins: origins, CreatedAt: p.CreatedAt,
-		RetentionDays: p.RetentionDays, SDKConfig: s.SDKConfig, Friction: s.Friction, Thresholds: s.Thresholds, Defaults: analyze.Defaults}
+		RetentionDays: p.RetentionDays, SDKConfig: s.SDKConfig, Friction: s.Friction, Thresholds: s.Thresholds, Defaults: analyze.Defaults,
+		Scrub: s.Scrub}
 	if p.PreviousKey != "" && p.KeyValid(p.PreviousKey, a.now()) {
 		until := p.PreviousKeyUntil
 		j.PreviousKey, j.PreviousKeyExpiresAt = p.PreviousKey, &until
@@ -104,10 +107,11 @@ type settingsJSON struct {
 	RetentionDays  *int             `json:"retentionDays"`
 	SDKConfig      *json.RawMessage `json:"sdkConfig"`
 	Friction       *json.RawMessage `json:"friction"`
+	Scrub          *json.RawMessage `json:"scrub"`
 }
 
 // UpdateProject changes a project's name, allowed origins, retention, remote SDK
-// configuration and friction thresholds (PATCH /api/v1/projects/{project}). Every field is
+// configuration, friction thresholds and scrubber settings (PATCH /api/v1/projects/{project}). Every field is
 // checked before any is stored, so a bad one changes nothing.
 func (a *API) UpdateProject(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
@@ -142,7 +146,7 @@ func (a *API) UpdateProject(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.RetentionDays = *in.RetentionDays
 	}
-	if in.SDKConfig != nil || in.Friction != nil {
+	if in.SDKConfig != nil || in.Friction != nil || in.Scrub != nil {
 		// Only what is being set is checked: a setting left as it is was checked when set.
 		var set store.Project
 		if in.SDKConfig != nil {
@@ -150,6 +154,9 @@ func (a *API) UpdateProject(w http.ResponseWriter, r *http.Request) error {
 		}
 		if in.Friction != nil {
 			set.Friction = *in.Friction
+		}
+		if in.Scrub != nil {
+			set.Scrub = *in.Scrub
 		}
 		s, err := settings.Parse(set)
 		if err != nil {
@@ -160,6 +167,9 @@ func (a *API) UpdateProject(w http.ResponseWriter, r *http.Request) error {
 		}
 		if in.Friction != nil {
 			p.Friction = s.Friction
+		}
+		if in.Scrub != nil {
+			p.Scrub = s.Scrub
 		}
 	}
 	if err := a.projects.UpdateProject(ctx, p); err != nil {
@@ -212,6 +222,9 @@ func changedSettings(before, after store.Project) []string {
 	}
 	if !bytes.Equal(before.Friction, after.Friction) {
 		out = append(out, "friction")
+	}
+	if !bytes.Equal(before.Scrub, after.Scrub) {
+		out = append(out, "scrub")
 	}
 	return out
 }

@@ -59,6 +59,9 @@ type sessionJSON struct {
 	Friction   int    `json:"friction"`
 	RageClicks int    `json:"rageClicks"`
 	DeadClicks int    `json:"deadClicks"`
+	// Scrubbed is how many values the server's scrubber masked, by kind (card, email, phone,
+	// iban, token, custom); absent when none, and in lists (GET /sessions/{id} has it).
+	Scrubbed map[string]int `json:"scrubbed,omitempty"`
 }
 
 // userIDJSON is one user id of a session and when it was first seen.
@@ -83,6 +86,7 @@ func toJSON(s store.Session) sessionJSON {
 		out.UserIDs = append(out.UserIDs, userIDJSON{ID: u.UserID, FirstSeen: u.FirstAt})
 	}
 	out.Score, out.Summary, out.Friction, out.RageClicks, out.DeadClicks = s.Score, s.Summary, s.Friction, s.RageClicks, s.DeadClicks
+	out.Scrubbed = s.Scrubbed
 	return out
 }
 

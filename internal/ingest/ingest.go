@@ -22,6 +22,7 @@ import (
 	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/content"
 	"github.com/reelhq/reel/internal/layout"
+	"github.com/reelhq/reel/internal/scrub"
 	"github.com/reelhq/reel/internal/settings"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/useragent"
@@ -334,7 +335,16 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	return h.store(r.Context(), arrival, project, batch, r.Header.Get("User-Agent"), h.country(r))
+	// Assets are checked against the hashes the browser computed, before scrubbing changes
+	// them (docs/privacy-scrubber.md, "Assets").
+	if err := checkAssets(batch, h.limits); err != nil {
+		return nil, err
+	}
+	batch, scrubbed, err := h.scrub(project, raw, batch, grow)
+	if err != nil {
+		return nil, err
+	}
+	return h.store(r.Context(), arrival, project, batch, scrubbed, r.Header.Get("User-Agent"), h.country(r))
 }
 
 // country is the visitor's country: the trusted proxy's country header when it holds two
@@ -358,7 +368,7 @@ func (h *Handler) country(r *http.Request) string {
 
 // store writes a decoded batch: chunk blob first, then the index row, so an acknowledged batch
 // always has its blob, and a crash in between leaves only an unreferenced blob behind.
-func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, b *Batch, userAgent, country string) (*Result, error) {
+func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, b *Batch, scrubbed scrub.Counts, userAgent, country string) (*Result, error) {
 	seq := *b.Seq
 	// The session's project is checked with the duplicate: answering "duplicate" to another
 	// project's key would tell it which batches that project's session holds.
@@ -426,6 +436,7 @@ func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, 
 		Country: country, Errors: sum.Errors, Failed: sum.Failed,
 		ErrorMessages: sum.ErrorMessages, EventNames: sum.EventNames, Traits: sum.Traits,
 		Referrer: truncate(b.Meta.Referrer, 2048), EventProps: sum.EventProps, Text: sum.Text,
+		Scrubbed: scrubbed,
 	}, data)
 	switch {
 	case errors.Is(err, store.ErrDuplicate):
@@ -451,8 +462,23 @@ func sessionConflict() error {
 	return apierror.New(http.StatusConflict, "session_conflict", "session id belongs to another project")
 }
 
-// storeAssets checks the assets a batch carries and the markers its events hold: every marker
-// must name an asset of this batch or one the project already has. New assets are stored
+// checkAssets checks the assets a batch carries as the browser sent them: each is named by the
+// SHA-256 of its text.
+func checkAssets(b *Batch, limits Limits) error {
+	if len(b.Assets) > limits.MaxEvents {
+		return tooLarge("batch has %d assets, more than %d", len(b.Assets), limits.MaxEvents)
+	}
+	for hash, value := range b.Assets {
+		if !content.ValidHash(hash) || content.Hash(value) != hash {
+			return badRequest("bad_asset", "asset %.16s… is not the SHA-256 of its content", hash)
+		}
+	}
+	return nil
+}
+
+// storeAssets stores the assets a batch carries (checked by checkAssets before scrubbing, and
+// kept under the hash the browser gave them) and checks the markers its events hold: every
+// marker must name an asset of this batch or one the project already has. New assets are stored
 // before the batch is acknowledged. It returns every content item the batch references.
 func (h *Handler) storeAssets(ctx context.Context, project store.Project, b *Batch) ([]store.ContentRef, error) {
 	if len(b.Assets) > h.limits.MaxEvents {
@@ -460,8 +486,8 @@ func (h *Handler) storeAssets(ctx context.Context, project store.Project, b *Bat
 	}
 	tokens := make(map[string][]byte, len(b.Assets))
 	for hash, value := range b.Assets {
-		if !content.ValidHash(hash) || content.Hash(value) != hash {
-			return nil, badRequest("bad_asset", "asset %.16s… is not the SHA-256 of its content", hash)
+		if !content.ValidHash(hash) {
+			return nil, badRequest("bad_asset", "asset %.16s… is not a SHA-256", hash)
 		}
 		tokens[hash] = content.Token(value)
 	}

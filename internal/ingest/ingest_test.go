@@ -24,6 +24,7 @@ import (
 )
 
 type env struct {
+	dir   string // the data directory: index.db and blobs/
 	h     *Handler
 	srv   *httptest.Server
 	db    *sqlite.DB
@@ -54,7 +55,7 @@ func newEnv(t *testing.T, opts Options) *env {
 	h := New(db, blobs, slog.New(slog.DiscardHandler), opts)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{h: h, srv: srv, db: db, blobs: blobs}
+	return &env{dir: dir, h: h, srv: srv, db: db, blobs: blobs}
 }
 
 func gz(t testing.TB, b []byte) []byte {

@@ -2,21 +2,38 @@ package scrub
 
 // The built-in kinds: one pass over the bytes, in which only a few bytes start a closer look.
 
-// trigger marks the bytes that may start a value: '@' (an email, found around it), digits,
-// '+' and '(' (cards, phones), uppercase letters (IBANs, AKIA/AIza keys), and the first letters
-// of "Bearer", "eyJ", "base64," and the key prefixes.
-var trigger [256]bool
+// class sorts bytes for the scan: the bytes of words (letters, digits, '_'), which are looked
+// at only where a word starts and skipped after that, and the few others that may start a
+// value ('@' an email, found around it; '+' and '(' a phone number).
+var class [256]byte
+
+// inValue are the ASCII characters that can be part of a built-in value.
+var inValue = func() (t [128]bool) {
+	for c := 0; c < 128; c++ {
+		t[c] = isAlnum(byte(c))
+	}
+	for _, c := range "@.-_+%() ~/=" {
+		t[c] = true
+	}
+	return t
+}()
+
+// tokenStart are the first letters of what token and bearer look for.
+var tokenStart = [256]bool{'B': true, 'b': true, 'e': true, 's': true, 'r': true, 'g': true, 'x': true, 'A': true}
+
+const (
+	other = iota
+	word
+	special
+)
 
 func init() {
-	for c := '0'; c <= '9'; c++ {
-		trigger[c] = true
+	for c := 0; c < 256; c++ {
+		if isWord(byte(c)) {
+			class[c] = word
+		}
 	}
-	for c := 'A'; c <= 'Z'; c++ {
-		trigger[c] = true
-	}
-	for _, c := range "@+(bBegrsx" {
-		trigger[c] = true
-	}
+	class['@'], class['+'], class['('], class['\\'] = special, special, special, special
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -32,65 +49,137 @@ func isB64URL(c byte) bool { return isAlnum(c) || c == '_' || c == '-' }
 
 func isB64(c byte) bool { return isAlnum(c) || c == '+' || c == '/' || c == '=' }
 
-func wordBefore(b []byte, i int) bool { return i > 0 && isWord(b[i-1]) }
-func wordAt(b []byte, i int) bool     { return i < len(b) && isWord(b[i]) }
+// wordBefore and wordAt count a Mask as a word character, as what it replaced was: scrubbing
+// must not make a boundary where there was none, or scrubbing twice would find more.
+func wordBefore(b []byte, i int) bool {
+	if i == 0 {
+		return false
+	}
+	if p := b[i-1]; p < 0x80 {
+		return class[p] == word
+	}
+	return i >= 3 && string(b[i-3:i]) == string(Mask)
+}
+
+func wordAt(b []byte, i int) bool {
+	return i < len(b) && (isWord(b[i]) || len(b)-i >= 3 && string(b[i:i+3]) == string(Mask))
+}
 
 // builtin appends the spans of the built-in kinds found in b.
-func (s *Scrubber) builtin(b []byte, spans []span) []span {
-	last := 0 // where the last span ended: an email's local part does not reach before it
+func (s *Scrubber) builtin(b []byte, spans []span) []span { return s.scan(b, spans, false) }
+
+// maybe reports whether a JSON text may hold a built-in value in one of its strings: scan over
+// the raw text, where an escape (\n, \") separates words as what it stands for does, and an
+// escaped printable ASCII character (\u0040), which JSON writers do not produce, counts as a
+// find. It errs on the side of yes (a value in a key or a number counts too), never of no: a
+// text for which it says no comes back from JSON unchanged without being walked.
+func (s *Scrubber) maybe(in []byte) bool { return len(s.scan(in, nil, true)) > 0 }
+
+// scan is builtin, or with raw maybe's scan over JSON text, which stops at the first find.
+// Each word is looked at once, where it starts (its first byte says whether it may be a number,
+// a key or an IBAN), and then skipped; only '@', '+' and '(' are looked at elsewhere.
+func (s *Scrubber) scan(b []byte, spans []span, raw bool) []span {
+	last := 0   // where the last span ended: an email's local part does not reach before it
+	after := -1 // in raw text, where an escape ended: a word starts there whatever precedes it
 	for i := 0; i < len(b); {
 		c := b[i]
-		if !trigger[c] {
+		switch class[c] {
+		case other:
 			i++
 			continue
-		}
-		end, kind, start := 0, "", i
-		switch {
-		case c == '@':
-			if s.email {
-				start, end = email(b, i, last)
-				kind = Email
-			}
-		case c == 'b' && hasPrefix(b[i:], "base64,"):
-			// The payload of a data: URI (an inlined font or image): never scrubbed, as one
-			// changed byte breaks it, and skipped whole so nothing inside it is looked at.
-			j := i + len("base64,")
-			for j < len(b) && isB64(b[j]) {
-				j++
-			}
-			i = j
-			continue
-		case (c == 'B' || c == 'b') && s.token && !wordBefore(b, i):
-			start, end = bearer(b, i)
-			kind = Token
-		case isDigit(c) || c == '+' || c == '(':
-			if wordBefore(b, i) {
-				// Inside a word: skip the rest of it, digits included.
-				for i++; i < len(b) && isWord(b[i]); {
+		case special:
+			end, kind, start := 0, "", i
+			switch {
+			case c == '\\':
+				if raw {
+					// What browsers escape (quote, backslash, control characters, lone
+					// surrogates) separates words wherever it stands; an escape of a character
+					// that can be part of a value is a find, the walk decides.
 					i++
+					if i < len(b) && b[i] == '/' {
+						return append(spans, span{i - 1, i + 1, ""})
+					}
+					if i < len(b) && b[i] == 'u' {
+						if r, ok := hex4(b, i+1); ok {
+							if r < 0x80 && inValue[r] {
+								return append(spans, span{i - 1, i + 5, ""})
+							}
+							i += 4
+						}
+					}
+					i++
+					after = i
+					continue
 				}
-				continue
+			case c == '@':
+				if s.email {
+					start, end = email(b, i, last)
+					kind = Email
+				}
+			case i == after || !wordBefore(b, i):
+				var next int
+				start, end, kind, next = s.number(b, i)
+				if end == 0 {
+					i = max(next, i+1)
+					continue
+				}
 			}
-			var next int
-			start, end, kind, next = s.number(b, i)
 			if end == 0 {
-				i = max(next, i+1)
+				i++
 				continue
 			}
+			spans = append(spans, span{start, end, kind})
+			if raw {
+				return spans
+			}
+			i, last = end, end
+			continue
 		}
-		if end == 0 && s.token && !wordBefore(b, i) {
-			end = token(b, i)
-			kind = Token
-		}
-		if end == 0 && s.iban && isUpper(c) && !wordBefore(b, i) {
-			end = iban(b, i)
-			kind = IBAN
+		// The start of a word, unless it follows a mask (scrubbed text counts as a word).
+		end, kind, start := 0, "", i
+		if i == after || !wordBefore(b, i) {
+			switch {
+			case isDigit(c):
+				var next int
+				start, end, kind, next = s.number(b, i)
+				if end == 0 {
+					i = max(next, i+1)
+					continue
+				}
+			case c == 'b' && hasPrefix(b[i:], "base64,"):
+				// The payload of a data: URI (an inlined font or image): never scrubbed, as one
+				// changed byte breaks it, and skipped whole so nothing inside it is looked at.
+				j := i + len("base64,")
+				for j < len(b) && isB64(b[j]) {
+					j++
+				}
+				i = j
+				continue
+			default:
+				if s.token && tokenStart[c] {
+					if c == 'B' || c == 'b' {
+						start, end = bearer(b, i)
+					}
+					if end == 0 {
+						start, end = i, token(b, i)
+					}
+					kind = Token
+				}
+				if end == 0 && s.iban && isUpper(c) {
+					start, end, kind = i, iban(b, i), IBAN
+				}
+			}
 		}
 		if end == 0 {
-			i++
+			for i++; i < len(b) && class[b[i]] == word; {
+				i++
+			}
 			continue
 		}
 		spans = append(spans, span{start, end, kind})
+		if raw {
+			return spans
+		}
 		i, last = end, end
 	}
 	return spans
@@ -174,6 +263,18 @@ func token(b []byte, i int) int {
 				return run(b, i+len(p), 10, isAlnum)
 			}
 		}
+		if hasPrefix(r, "reel_") {
+			// Reel's API tokens: reel_<16 hex>_<secret>.
+			j := i + len("reel_")
+			k := j
+			for k < len(b) && (isDigit(b[k]) || b[k] >= 'a' && b[k] <= 'f') {
+				k++
+			}
+			if k-j != 16 || k >= len(b) || b[k] != '_' {
+				return 0
+			}
+			return run(b, k+1, 20, isB64URL)
+		}
 	case 'g':
 		if hasPrefix(r, "github_pat_") {
 			return run(b, i+len("github_pat_"), 20, isWord)
@@ -195,18 +296,6 @@ func token(b []byte, i int) int {
 		if hasPrefix(r, "AIza") {
 			return exact(b, i+4, 35, isB64URL)
 		}
-	}
-	if hasPrefix(r, "reel_") {
-		// Reel's API tokens: reel_<16 hex>_<secret>.
-		j := i + len("reel_")
-		k := j
-		for k < len(b) && (isDigit(b[k]) || b[k] >= 'a' && b[k] <= 'f') {
-			k++
-		}
-		if k-j != 16 || k >= len(b) || b[k] != '_' {
-			return 0
-		}
-		return run(b, k+1, 20, isB64URL)
 	}
 	return 0
 }
@@ -239,7 +328,8 @@ func exact(b []byte, i, n int, ok func(byte) bool) int {
 // jwt finds a JSON Web Token at i: three base64url segments joined by dots, the first two JSON
 // objects ("eyJ" is how base64url of `{"` begins), the signature possibly empty.
 func jwt(b []byte, i int) int {
-	if !hasPrefix(b[i:], "eyJ") || i > 0 && (isB64URL(b[i-1]) || b[i-1] == '.') {
+	// The caller starts words only after a boundary; a JWT is not one after '-' or '.' either.
+	if !hasPrefix(b[i:], "eyJ") || i > 0 && (b[i-1] == '-' || b[i-1] == '.') {
 		return 0
 	}
 	j := i
@@ -270,6 +360,23 @@ func jwt(b []byte, i int) int {
 // phone number. It returns the span and kind found (end 0 when none) and where the scan may go
 // on: after the whole number, so a digit in its middle never starts another.
 func (s *Scrubber) number(b []byte, i int) (start, end int, kind string, next int) {
+	// Most numbers in a page are short and stand alone ("12px", "2024", "0.5", "100%"): a run of
+	// fewer than 13 digits not followed by a separator is neither a card nor a phone number.
+	if isDigit(b[i]) {
+		k := i + 1
+		for k < len(b) && isDigit(b[k]) {
+			k++
+		}
+		n := k - i
+		if k == len(b) || n < 13 && b[k] != ' ' && b[k] != '-' && b[k] != '.' || b[k] == '.' && n != 1 && n != 3 {
+			if n < 13 || n > 19 || wordAt(b, k) {
+				for k < len(b) && isWord(b[k]) {
+					k++
+				}
+				return 0, 0, "", k
+			}
+		}
+	}
 	var g groups
 	g.read(b, i)
 	next = g.end

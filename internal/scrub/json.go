@@ -1,6 +1,8 @@
 package scrub
 
 import (
+	"bytes"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -16,17 +18,42 @@ func (s *Scrubber) JSON(in []byte) ([]byte, Counts) {
 	if !s.On() {
 		return in, nil
 	}
+	// Most batches hold nothing to scrub: one quick scan of the raw text says so, and only a
+	// text that may hold something (or a project with patterns) is walked string by string.
+	if len(s.patterns) == 0 && !s.maybe(in) {
+		return in, nil
+	}
+	return s.walk(in)
+}
+
+// walk is JSON's walk over the text's string values.
+func (s *Scrubber) walk(in []byte) ([]byte, Counts) {
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
 	var (
 		out    []byte
 		from   int // in[from:] is not yet in out
 		counts Counts
-		stack  []frame
+		stack  = sc.stack[:0]
 		key    = true // the next string in an object is a key
-		spans  []span
-		buf    []byte
+		spans  = sc.spans[:0]
+		buf    = sc.buf[:0]
 	)
+	defer func() {
+		if cap(buf) <= maxScratch {
+			sc.stack, sc.spans, sc.buf = stack[:0], spans[:0], buf[:0]
+		}
+	}()
 	for i := 0; i < len(in); {
 		c := in[i]
+		if !structural[c] {
+			// Numbers, literals and white space between the strings.
+			i++
+			for i < len(in) && !structural[in[i]] {
+				i++
+			}
+			continue
+		}
 		switch c {
 		case '{', '[':
 			f := frame{obj: c == '{'}
@@ -57,33 +84,20 @@ func (s *Scrubber) JSON(in []byte) ([]byte, Counts) {
 			i++
 			continue
 		}
-		// A string: find its end and whether it has escapes or raw control bytes.
-		j, esc, bad := i+1, false, false
-		for j < len(in) && in[j] != '"' {
-			if in[j] == '\\' {
-				esc = true
-				j++
-			} else if in[j] < 0x20 {
-				bad = true
-			}
-			j++
-		}
+		j, esc := stringEnd(in, i)
 		if j >= len(in) {
 			break // unterminated: not JSON, and nothing after it is a string we can tell
 		}
 		body := in[i+1 : j]
 		next := j + 1
-		top := -1
-		if len(stack) > 0 {
-			top = len(stack) - 1
-		}
+		top := len(stack) - 1
 		if top >= 0 && stack[top].obj && key {
-			stack[top].key = body
+			stack[top].key = ref{int32(i + 1), int32(j)}
 			key = false
 			i = next
 			continue
 		}
-		if bad || skipValue(stack, top) {
+		if j-i-1 < s.shortest || skipValue(in, stack, top) {
 			i = next
 			continue
 		}
@@ -127,35 +141,105 @@ func (s *Scrubber) JSON(in []byte) ([]byte, Counts) {
 	return append(out, in[from:]...), counts
 }
 
+// structural are the bytes the walk between strings stops at.
+var structural = [256]bool{'{': true, '}': true, '[': true, ']': true, ',': true, ':': true, '"': true}
+
+// stringEnd finds the closing quote of the string opening at i (len(in) when there is none)
+// and whether the string has escapes. Most strings are short and plain, and a loop finds their
+// end sooner than IndexByte's setup; longer ones use IndexByte.
+func stringEnd(in []byte, i int) (int, bool) {
+	j := i + 1
+	k, lim := j, min(len(in), j+32)
+	for k < lim && !stringStop[in[k]] {
+		k++
+	}
+	if k < lim && in[k] == '"' {
+		return k, false
+	}
+	esc := false
+	for {
+		q := bytes.IndexByte(in[j:], '"')
+		if q < 0 {
+			return len(in), esc
+		}
+		if !esc && bytes.IndexByte(in[j:j+q], '\\') < 0 {
+			return j + q, false
+		}
+		esc = true
+		// Escapes: the quote ends the string when an even number of backslashes precede it.
+		n := 0
+		for k := j + q - 1; k > i && in[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
+			return j + q, true
+		}
+		j += q + 1
+	}
+}
+
+// stringStop are the bytes that end a plain string's quick scan.
+var stringStop = [256]bool{'"': true, '\\': true}
+
+// ref is a string's body in the text, by offsets (no pointers: the stack stays cheap).
+type ref struct{ start, end int32 }
+
+func (r ref) is(in []byte, s string) bool { return string(in[r.start:r.end]) == s }
+
+// scratch is what one call works in, kept between calls so a batch's scan allocates nothing
+// when it finds nothing.
+type scratch struct {
+	stack []frame
+	spans []span
+	buf   []byte
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+// maxScratch bounds the decoded-string buffer a pooled scratch keeps.
+const maxScratch = 1 << 20
+
 // frame is an open object or array, and for an object the last key read in it.
 type frame struct {
 	obj         bool
-	key, parent []byte
+	key, parent ref
 }
 
 // skipValue reports whether the string value in the innermost frame top is one never scrubbed.
-func skipValue(stack []frame, top int) bool {
+func skipValue(in []byte, stack []frame, top int) bool {
 	if top < 0 || !stack[top].obj {
 		return false
 	}
-	k := string(stack[top].key)
-	return top == 0 && (k == "session" || k == "tab") ||
-		k == "userId" && string(stack[top].parent) == "payload"
+	k := stack[top].key
+	return top == 0 && (k.is(in, "session") || k.is(in, "tab")) ||
+		k.is(in, "userId") && stack[top].parent.is(in, "payload")
 }
 
-// value finds the spans in one string value, unless the whole string is base64 (at least 64
-// bytes of its alphabet and nothing else): one changed byte would corrupt what it encodes.
+// value finds the spans in one string value. In a string that is all base64 (at least 64 bytes
+// of its alphabet and nothing else: a canvas frame, an image) digits that look like a card, a
+// phone number or an IBAN are chance, and one changed byte would corrupt what it encodes, so
+// those are dropped; a key or token that is the whole value is still scrubbed.
 func (s *Scrubber) value(text []byte, spans []span) []span {
 	spans = s.find(text, spans)
-	if len(spans) > 0 && len(text) >= 64 {
-		for _, c := range text {
-			if !isB64(c) && c != '-' && c != '_' {
+	if len(spans) == 0 || len(text) < 64 {
+		return spans
+	}
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; !isB64(c) && c != '-' && c != '_' {
+			// A mask counts as base64, as what it replaced was: scrubbing twice finds nothing more.
+			if !hasPrefix(text[i:], string(Mask)) {
 				return spans
 			}
+			i += len(maskBytes) - 1
 		}
-		return spans[:0]
 	}
-	return spans
+	kept := spans[:0]
+	for _, sp := range spans {
+		if sp.kind != Card && sp.kind != Phone && sp.kind != IBAN {
+			kept = append(kept, sp)
+		}
+	}
+	return kept
 }
 
 // unescape appends the text of a JSON string's body (between its quotes) to dst. A lone
@@ -164,6 +248,9 @@ func (s *Scrubber) value(text []byte, spans []span) []span {
 func unescape(dst, body []byte) ([]byte, bool) {
 	for i := 0; i < len(body); i++ {
 		c := body[i]
+		if c < 0x20 {
+			return dst, false // a raw control character: not JSON; left as it is
+		}
 		if c != '\\' {
 			dst = append(dst, c)
 			continue

@@ -85,6 +85,9 @@ type Scrubber struct {
 	iban     bool
 	token    bool
 	patterns []*regexp.Regexp
+	// shortest is the fewest bytes a JSON string's body may have to hold anything: a
+	// built-in value takes at least 6 (a@b.co; an escaped one more), a pattern may match one.
+	shortest int
 }
 
 // Compile checks c and compiles it. A pattern that does not compile, or is too long or too
@@ -116,6 +119,10 @@ func Compile(c Config) (*Scrubber, error) {
 			return nil, fmt.Errorf("scrubber: pattern %d %q: %w", i+1, p, err)
 		}
 		s.patterns = append(s.patterns, re)
+	}
+	s.shortest = 6
+	if len(s.patterns) > 0 {
+		s.shortest = 1
 	}
 	return s, nil
 }
@@ -182,7 +189,7 @@ func (s *Scrubber) find(b []byte, spans []span) []span {
 		n := len(spans)
 		for _, re := range s.patterns {
 			for _, m := range re.FindAllIndex(b, -1) {
-				if m[1] > m[0] {
+				if m[1] > m[0] && !allMask(b[m[0]:m[1]]) {
 					spans = append(spans, span{m[0], m[1], Custom})
 				}
 			}
@@ -214,6 +221,15 @@ func merge(prefix, found []span) []span {
 }
 
 var maskBytes = []byte(string(Mask))
+
+// allMask reports whether b is only masks: a pattern that matches what was scrubbed already
+// must not count it again.
+func allMask(b []byte) bool {
+	for len(b) >= len(maskBytes) && string(b[:len(maskBytes)]) == string(Mask) {
+		b = b[len(maskBytes):]
+	}
+	return len(b) == 0
+}
 
 // mask appends b to out with every character of the spans except separators (space, dash,
 // dot, parentheses inside cards, phones and IBANs, kept so the text still reads as a grouped

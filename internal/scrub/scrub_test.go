@@ -83,7 +83,7 @@ func TestKinds(t *testing.T) {
 		{"eyJ alone", "eyJhbGciOiJIUzI1NiJ9", "", ""},
 		{"iban bad checksum", "DE88 3704 0044 0532 0130 00", "", ""},
 		{"iban-like words", "DE12 is a code", "", ""},
-		{"base64 font", "src:url(data:font/woff2;base64,d09GMgABAAAAAAi0eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0+4111111111111111+) format('woff2')", "", ""},
+		{"base64 font", "src:url(data:font/woff2;base64,d09GMgABAAAAAAi0eyJhbGciOiJIUzI1NiJ9AeyJzdWIiOiIxMjM0NTY3ODkwIn0+4111111111111111+) format('woff2')", "", ""},
 		{"phone-ish dates", "01-15-2024 and 12/31/2024", "", ""},
 		{"plus inside base64", "AAAA+14155552671/AAAA", "", ""},
 	} {
@@ -177,7 +177,8 @@ func TestJSON(t *testing.T) {
 		{"escapes", `["line\n4111 1111 1111 1111 \"q\" \u0041 \ud83d\ude00"]`, `["line\n████ ████ ████ ████ \"q\" A 😀"]`, Counts{Card: 1}},
 		{"escaped at", `["jane\u0040example.com"]`, `["████████████████"]`, Counts{Email: 1}},
 		{"marker", `["\u0000reel:a:4111111111111111"]`, "", nil},
-		{"base64 blob", `{"base64":"` + strings.Repeat("AAAA", 20) + `+14155552671/` + `"}`, "", nil},
+		{"base64 blob", `{"base64":"` + strings.Repeat("AAAA", 20) + `+14155552671/4111111111111111+` + `"}`, "", nil},
+		{"long token alone", `{"t":"xoxp-` + strings.Repeat("1234567890", 7) + `"}`, `{"t":"` + bar("xoxp-"+strings.Repeat("1234567890", 7)) + `"}`, Counts{Token: 1}},
 		{"url query", `{"href":"https://shop.example/p/4111111111111111x?card=4111111111111111&mail=a%40b.com&to=jane@example.com"}`,
 			`{"href":"https://shop.example/p/4111111111111111x?card=████████████████&mail=a%40b.com&to=████████████████"}`, Counts{Card: 1, Email: 1}},
 	} {

@@ -5,6 +5,7 @@
 package search
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -79,7 +80,13 @@ const (
 	Issue          Field = "issue"           // a finding's fingerprint (the Issues page's groups)
 	FrictionKind   Field = "friction.kind"   // friction.<kind>:<count>, findings of one kind
 	Text           Field = "text"            // words that appeared on screen (Op Match, or Glob for a prefix)
+	Scrubbed       Field = "scrubbed"        // values the server's scrubber masked, of every kind
+	ScrubbedKind   Field = "scrubbed.kind"   // scrubbed.<kind>:<count>, values of one kind
 )
+
+// ScrubbedKinds are the kinds scrubbed.<kind>: accepts, as the scrubber names them
+// (internal/scrub and store.ScrubKinds; a test keeps the lists equal).
+var ScrubbedKinds = []string{"card", "email", "phone", "iban", "token", "custom"}
 
 // FrictionKinds are the kinds of finding friction.<kind>: accepts, as analysis names them
 // (internal/analyze; a test keeps the two lists equal).
@@ -162,6 +169,8 @@ func (t *Term) String() string {
 		f = "event." + t.Key
 	case FrictionKind:
 		f = "friction." + t.Key
+	case ScrubbedKind:
+		f = "scrubbed." + t.Key
 	}
 	switch t.Op {
 	case Exists:
@@ -530,6 +539,13 @@ func term(t token) (Node, error) {
 		tm.Field, tm.Key = FrictionKind, kind
 		return numTerm(tm, v, vpos, false)
 	}
+	if kind, ok := strings.CutPrefix(name, "scrubbed."); ok {
+		if !slices.Contains(ScrubbedKinds, kind) {
+			return nil, errAt(t.pos, "unknown scrubbed kind %q (want %s)", kind, strings.Join(ScrubbedKinds, ", "))
+		}
+		tm.Field, tm.Key = ScrubbedKind, kind
+		return numTerm(tm, v, vpos, false)
+	}
 	switch Field(name) {
 	case Visited, Entry, Exit:
 		tm.Field = Field(name)
@@ -558,7 +574,7 @@ func term(t token) (Node, error) {
 	case User:
 		tm.Field = User
 		return textTerm(tm, v, t.quoted, true)
-	case Duration, Active, Clicks, Pages, Errors, Failed, Rage, Dead, Friction, Score:
+	case Duration, Active, Clicks, Pages, Errors, Failed, Rage, Dead, Friction, Score, Scrubbed:
 		tm.Field = Field(name)
 		return numTerm(tm, v, vpos, tm.Field == Duration || tm.Field == Active)
 	case "after", "before":
@@ -570,6 +586,13 @@ func term(t token) (Node, error) {
 		if name == "before" {
 			tm.Op = Lt
 		}
+		return tm, nil
+	case "since":
+		d, err := parseAgo(v)
+		if err != nil {
+			return nil, errAt(vpos, "since: %v", err)
+		}
+		tm.Field, tm.Op, tm.Num = Started, Ge, Now().Add(-d).UnixMilli()
 		return tm, nil
 	case Text:
 		return textSearch(tm, v, vpos, t.quoted)
@@ -673,6 +696,40 @@ func parseDuration(v string) (int64, error) {
 		return 0, fmt.Errorf("bad duration")
 	}
 	return d.Milliseconds(), nil
+}
+
+// Now is the clock since: counts back from (a variable for tests).
+var Now = time.Now
+
+// parseAgo reads since:'s length of time: a whole number of days (7d), hours (12h) or minutes
+// (30m), or a combination (1d12h), up to ten years.
+func parseAgo(v string) (time.Duration, error) {
+	const want = "wants a time like 7d, 12h, 30m or 1d12h"
+	var total time.Duration
+	rest := v
+	if rest == "" {
+		return 0, errors.New(want)
+	}
+	for rest != "" {
+		i := 0
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		if i == 0 || i > 6 || i == len(rest) {
+			return 0, errors.New(want)
+		}
+		n, _ := strconv.Atoi(rest[:i])
+		unit := map[byte]time.Duration{'d': 24 * time.Hour, 'h': time.Hour, 'm': time.Minute}[rest[i]]
+		if unit == 0 {
+			return 0, errors.New(want)
+		}
+		total += time.Duration(n) * unit
+		rest = rest[i+1:]
+	}
+	if total > 10*365*24*time.Hour {
+		return 0, errors.New("at most ten years")
+	}
+	return total, nil
 }
 
 func parseTime(v string) (time.Time, error) {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -166,4 +167,31 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = q.String()
 	})
+}
+
+// since: counts back from now: days, hours and minutes, alone or combined.
+func TestSince(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	defer func(f func() time.Time) { Now = f }(Now)
+	Now = func() time.Time { return now }
+	for q, back := range map[string]time.Duration{
+		"since:7d":    7 * 24 * time.Hour,
+		"since:12h":   12 * time.Hour,
+		"since:30m":   30 * time.Minute,
+		"since:1d12h": 36 * time.Hour,
+	} {
+		p, err := Parse(q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		got, _ := p.Root.(*Term)
+		if want := now.Add(-back).UnixMilli(); got == nil || got.Field != Started || got.Op != Ge || got.Num != want {
+			t.Errorf("%s = %+v, want started ≥ %d", q, got, want)
+		}
+	}
+	for _, q := range []string{"since:", "since:7", "since:d", "since:7w", "since:-1d", "since:99999999d", "since:4000d"} {
+		if _, err := Parse(q); err == nil {
+			t.Errorf("%s parsed; want an error", q)
+		}
+	}
 }

@@ -130,6 +130,12 @@ func TestProjectSettingsRefuseBadInput(t *testing.T) {
 		{`{"friction": {"rageClicks": 1}}`, "between 2 and 20"},
 		{`{"friction": 4}`, "JSON object of thresholds"},
 		{`{"friction": {"deadWaitMs": 1e300}}`, "friction thresholds"},
+		{`{"scrub": []}`, "scrub must be a JSON object"},
+		{`{"scrub": {"patterns": ["ok", "a(b"]}}`, `pattern 2 \"a(b\": is not a valid regular expression`},
+		{`{"scrub": {"patterns": ["[a-z]{1,900}[0-9]{1,900}"]}}`, "is too costly"},
+		{`{"scrub": {"patterns": ["` + strings.Repeat("a", 300) + `"]}}`, "longer than 256 bytes"},
+		{`{"scrub": {"off": ["ssn"]}}`, "is not a kind"},
+		{`{"scrub": {"disabled": "yes"}}`, "scrub must be a JSON object"},
 		// The valid name must not be stored when a later field is bad.
 		{`{"name": "Renamed", "retentionDays": -5}`, "retentionDays"},
 		{`{"name": "` + strings.Repeat("x", 70<<10) + `"}`, "64 KiB"},
@@ -152,5 +158,34 @@ func TestProjectSettingsRefuseBadInput(t *testing.T) {
 	after := do(t, http.DefaultClient, "GET", s.srv.URL+"/api/v1/projects", nil, "Authorization", "Bearer "+adminToken).Body
 	if !bytes.Equal(before, after) {
 		t.Fatalf("refused changes changed the project:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+// TestScrubberSettingsTakeEffect: the scrubber's settings set through the API apply to the next
+// batch, and the session API reports what was scrubbed while the events API serves the masks.
+func TestScrubberSettingsTakeEffect(t *testing.T) {
+	s := newStack(t)
+	if r := s.patchProject(t, "default", `{"scrub": {"patterns": ["ORD-[0-9]{6}"], "off": ["phone"]}}`); r.Status != 200 ||
+		!strings.Contains(string(r.Body), `"scrub":{"patterns":["ORD-[0-9]{6}"],"off":["phone"]}`) {
+		t.Fatalf("set scrub = %d %s", r.Status, r.Body)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	fmt.Fprintf(zw, `{"session":"s_scrubbed001","tab":"t_tabone01","seq":0,"meta":{},"events":[%s,%s]}`,
+		ev(4, 1764237600000, `{"href":"http://x/?mail=jane@example.com","width":1,"height":1}`),
+		ev(5, 1764237600001, `{"tag":"reel.console","payload":{"level":"log","args":["ORD-123456 for 4111 1111 1111 1111, call 555-123-4567"]}}`))
+	zw.Close()
+	if r := do(t, http.DefaultClient, "POST", s.srv.URL+"/api/v1/ingest?v=1&key="+s.key, &buf); r.Status != 200 {
+		t.Fatalf("ingest = %d %s", r.Status, r.Body)
+	}
+	r := do(t, http.DefaultClient, "GET", s.srv.URL+"/api/v1/sessions/s_scrubbed001", nil, "Authorization", "Bearer "+adminToken)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"scrubbed":{"card":1,"custom":1,"email":1}`) {
+		t.Fatalf("session = %d %s", r.Status, r.Body)
+	}
+	r = do(t, http.DefaultClient, "GET", s.srv.URL+"/api/v1/sessions/s_scrubbed001/events", nil, "Authorization", "Bearer "+adminToken)
+	body := string(r.Body)
+	if r.Status != 200 || strings.Contains(body, "jane@example.com") || strings.Contains(body, "ORD-123456") || strings.Contains(body, "4111") ||
+		!strings.Contains(body, "██████████ for ████ ████ ████ ████, call 555-123-4567") {
+		t.Fatalf("events = %d %s", r.Status, body)
 	}
 }

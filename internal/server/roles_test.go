@@ -81,6 +81,7 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 	// The needs are what the issue says each role may do.
 	for pattern, need := range map[string]auth.Need{
 		"GET /api/v1/sessions/{id}/events":               auth.View,
+		"GET /api/v1/sessions/{id}/video":                auth.View,
 		"POST /api/v1/sessions/{id}/share":               auth.View,
 		"POST /api/v1/saved-searches":                    auth.Save,
 		"POST /api/v1/playlists":                         auth.Save,

@@ -99,6 +99,7 @@ func Table(c Components) []Route {
 		{"GET /api/v1/sessions/{id}/tabs", auth.View, h(a.Tabs)},
 		{"GET /api/v1/sessions/{id}/archive", auth.View, h(a.Archive)},
 		{"GET /api/v1/sessions/{id}/archive/file", auth.View, h(a.ArchivedFile)},
+		{"GET /api/v1/sessions/{id}/video", auth.View, h(a.Video)},
 		{"POST /api/v1/sessions/{id}/share", auth.View, h(a.CreateShare)},
 		{"GET /api/v1/sessions/{id}/shares", auth.View, h(a.SessionShares)},
 		{"DELETE /api/v1/shares/{id}", auth.View, h(a.RevokeShare)},

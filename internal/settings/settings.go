@@ -1,5 +1,5 @@
-// Package settings is a project's settings as typed values: its remote SDK configuration and its
-// friction thresholds. The index keeps them as JSON (store.Project's SDKConfig and Friction,
+// Package settings is a project's settings as typed values: its remote SDK configuration, its
+// friction thresholds and its server-side scrubber. The index keeps them as JSON (store.Project's SDKConfig and Friction,
 // whatever the backend); this package is the one place that reads that JSON, with one policy.
 // A value being set is checked strictly (Parse: the API refuses a bad one with a 400), so what is
 // stored was valid when it was stored; a value read back is read leniently (Read: a setting that
@@ -13,8 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 
 	"github.com/reelhq/reel/internal/analyze"
+	"github.com/reelhq/reel/internal/scrub"
 	"github.com/reelhq/reel/internal/store"
 )
 
@@ -31,10 +34,24 @@ type Settings struct {
 	// none); Thresholds are what the detectors use: analyze.Defaults with Friction applied.
 	Friction   json.RawMessage
 	Thresholds analyze.Thresholds
+	// Scrub is the project's scrubber settings as set, a compact JSON object ({} when none:
+	// everything on); Scrubber is them compiled.
+	Scrub    json.RawMessage
+	Scrubber *scrub.Scrubber
 }
 
+// defaultScrubber is the scrubber of a project that set nothing: every built-in kind on.
+var defaultScrubber = func() *scrub.Scrubber {
+	s, err := scrub.Compile(scrub.Config{})
+	if err != nil {
+		panic(err) // the zero Config always compiles
+	}
+	return s
+}()
+
 // Default is the settings of a project that set nothing.
-var Default = Settings{SDKConfig: json.RawMessage("{}"), Friction: json.RawMessage("{}"), Thresholds: analyze.Defaults}
+var Default = Settings{SDKConfig: json.RawMessage("{}"), Friction: json.RawMessage("{}"), Thresholds: analyze.Defaults,
+	Scrub: json.RawMessage("{}"), Scrubber: defaultScrubber}
 
 // Parse reads p's settings strictly: the first setting that is not valid is an error naming it,
 // fit to show to the admin who set it. An empty setting is unset.
@@ -45,6 +62,9 @@ func Parse(p store.Project) (Settings, error) {
 		return Default, err
 	}
 	if s.Friction, s.Thresholds, err = parseFriction(p.Friction); err != nil {
+		return Default, err
+	}
+	if s.Scrub, s.Scrubber, err = parseScrub(p.Scrub); err != nil {
 		return Default, err
 	}
 	return s, nil
@@ -64,7 +84,78 @@ func Read(log *slog.Logger, p store.Project) Settings {
 	} else {
 		s.Friction, s.Thresholds = raw, th
 	}
+	s.Scrub, s.Scrubber = readScrub(log, p)
 	return s
+}
+
+// Scrubber is p's compiled scrubber, read leniently (a stored setting that no longer compiles
+// gives the default scrubber, everything on, never none). Compiled scrubbers are kept per
+// settings text, so ingest compiles a project's patterns once per change, not once per batch.
+func Scrubber(log *slog.Logger, p store.Project) *scrub.Scrubber {
+	_, s := readScrub(log, p)
+	return s
+}
+
+func readScrub(log *slog.Logger, p store.Project) (json.RawMessage, *scrub.Scrubber) {
+	key := string(bytes.TrimSpace(p.Scrub))
+	if key == "" || key == "{}" {
+		return Default.Scrub, Default.Scrubber
+	}
+	if c, ok := scrubbers.Load(key); ok {
+		c := c.(compiled)
+		return c.raw, c.s
+	}
+	raw, s, err := parseScrub(p.Scrub)
+	if err != nil {
+		log.Warn("project settings: stored scrubber settings are invalid; using the defaults (everything on)", "project", p.ID, "err", err)
+		raw, s = Default.Scrub, Default.Scrubber
+	}
+	if scrubberCount.Add(1) > maxScrubbers {
+		scrubbers.Clear()
+		scrubberCount.Store(1)
+	}
+	scrubbers.Store(key, compiled{raw, s})
+	return raw, s
+}
+
+// scrubbers caches compiled scrubbers by their settings' stored text, at most maxScrubbers
+// (then it starts again: a project's next batch compiles its settings once more).
+var (
+	scrubbers     sync.Map // string → compiled
+	scrubberCount atomic.Int64
+)
+
+const maxScrubbers = 10000
+
+type compiled struct {
+	raw json.RawMessage
+	s   *scrub.Scrubber
+}
+
+// parseScrub checks a project's scrubber settings, a JSON object of scrub.Config, and
+// returns them compacted and compiled. A pattern that does not compile or costs too much is an
+// error naming it.
+func parseScrub(raw json.RawMessage) (json.RawMessage, *scrub.Scrubber, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return Default.Scrub, Default.Scrubber, nil
+	}
+	if len(raw) > MaxSDKConfigBytes {
+		return nil, nil, fmt.Errorf("scrub must be at most %d KiB", MaxSDKConfigBytes>>10)
+	}
+	var c scrub.Config
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if raw[0] != '{' || dec.Decode(&c) != nil || dec.More() {
+		return nil, nil, errors.New(`scrub must be a JSON object: {"disabled": bool, "off": [kinds], "patterns": [regular expressions]}`)
+	}
+	s, err := scrub.Compile(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	var compact bytes.Buffer
+	_ = json.Compact(&compact, raw) // valid: it decoded
+	return compact.Bytes(), s, nil
 }
 
 // sdkOptions are the Reel.init options a project may set remotely, with the JSON type each

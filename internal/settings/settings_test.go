@@ -66,3 +66,62 @@ func TestReadIsLenientPerSetting(t *testing.T) {
 		t.Fatalf("Read = %s, log %q", s.SDKConfig, logs.String())
 	}
 }
+
+func TestScrubSettings(t *testing.T) {
+	for _, tc := range []struct {
+		name, set, want, err string
+	}{
+		{name: "unset", want: `{}`},
+		{name: "set, compacted", set: ` { "off": ["phone"], "patterns": ["ORD-[0-9]{6}"] } `, want: `{"off":["phone"],"patterns":["ORD-[0-9]{6}"]}`},
+		{name: "off", set: `{"disabled":true}`, want: `{"disabled":true}`},
+		{name: "not an object", set: `[]`, err: "scrub must be a JSON object"},
+		{name: "unknown field", set: `{"kinds":[]}`, err: "scrub must be a JSON object"},
+		{name: "bad pattern", set: `{"patterns":["a(b"]}`, err: `pattern 1 "a(b": is not a valid regular expression`},
+		{name: "costly pattern", set: `{"patterns":["[a-z]{1,900}[0-9]{1,900}"]}`, err: `is too costly`},
+		{name: "unknown kind", set: `{"off":["ssn"]}`, err: `"ssn" is not a kind`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Parse(store.Project{Scrub: json.RawMessage(tc.set)})
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("Parse: %v, want %q", err, tc.err)
+				}
+				// Read is lenient: the stored setting counts as unset, and the scrubber is the
+				// default one, everything on, not none.
+				var logs bytes.Buffer
+				got := Read(slog.New(slog.NewTextHandler(&logs, nil)), store.Project{ID: "p", Scrub: json.RawMessage(tc.set)})
+				if string(got.Scrub) != "{}" || !strings.Contains(logs.String(), "scrubber settings are invalid") {
+					t.Fatalf("Read = %s, logs %q", got.Scrub, logs.String())
+				}
+				if out, _ := got.Scrubber.String("jane@example.com"); out == "jane@example.com" {
+					t.Fatal("the fallback scrubber scrubs nothing")
+				}
+				return
+			}
+			if err != nil || string(s.Scrub) != tc.want {
+				t.Fatalf("Parse = %s, %v; want %s", s.Scrub, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestScrubberCached: the compiled scrubber is reused while the settings' text is the same, and
+// a change of settings gives a new one at once.
+func TestScrubberCached(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	p := store.Project{ID: "p", Scrub: json.RawMessage(`{"patterns":["ORD-[0-9]+"]}`)}
+	a, b := Scrubber(log, p), Scrubber(log, p)
+	if a != b {
+		t.Fatal("the same settings compiled twice")
+	}
+	if out, _ := a.String("ORD-12"); out != "██████" {
+		t.Fatalf("String = %q", out)
+	}
+	p.Scrub = json.RawMessage(`{"patterns":["ORD-[0-9]+"],"disabled":true}`)
+	if c := Scrubber(log, p); c == a || c.On() {
+		t.Fatal("changed settings kept the old scrubber")
+	}
+	if Scrubber(log, store.Project{}) != Default.Scrubber {
+		t.Fatal("a project without settings does not get the default scrubber")
+	}
+}

@@ -38,6 +38,7 @@ type Project struct {
 	RetentionDays  int             // 0: keep forever
 	SDKConfig      json.RawMessage // remote configuration served to the SDK, a JSON object
 	Friction       json.RawMessage // friction threshold overrides (analyze.Thresholds), a JSON object
+	Scrub          json.RawMessage // server-side scrubber settings (scrub.Config), a JSON object
 	// PreviousKey is the public key before the last rotation; it still ingests until
 	// PreviousKeyUntil. Empty when the key was never rotated.
 	PreviousKey      string
@@ -105,6 +106,10 @@ type Session struct {
 	Friction   int
 	RageClicks int
 	DeadClicks int
+
+	// Scrubbed is how many values of each kind (ScrubKinds) ingest's scrubber masked in the
+	// session's batches; nil when none. Filled by GetSession.
+	Scrubbed map[string]int
 }
 
 // Duration is the time between the first and last event.
@@ -224,6 +229,37 @@ type Batch struct {
 	Referrer       string            // the page's document.referrer, as the SDK sent it
 	EventProps     []Prop            // distinct scalar properties of reel.track events
 	Text           []string          // distinct pieces of on-screen text, in order (rrweb.Text)
+	Scrubbed       map[string]int    // values the scrubber masked in the batch, by kind (ScrubKinds)
+}
+
+// ScrubKinds are the kinds of value the server-side scrubber counts (internal/scrub), in the
+// order of the sessions' scrubbed_<kind> columns.
+var ScrubKinds = [...]string{"card", "email", "phone", "iban", "token", "custom"}
+
+// ScrubCounts are a session's scrubbed_<kind> columns, in ScrubKinds order.
+type ScrubCounts [len(ScrubKinds)]int
+
+// ScrubCountsOf puts a batch's counts in column order; kinds it does not know are dropped.
+func ScrubCountsOf(m map[string]int) (c ScrubCounts, total int) {
+	for i, k := range ScrubKinds {
+		c[i] = m[k]
+		total += m[k]
+	}
+	return c, total
+}
+
+// Map is the counts as a map of the kinds with any, nil when none.
+func (c ScrubCounts) Map() map[string]int {
+	var m map[string]int
+	for i, n := range c {
+		if n > 0 {
+			if m == nil {
+				m = map[string]int{}
+			}
+			m[ScrubKinds[i]] = n
+		}
+	}
+	return m
 }
 
 // Prop is one property of a reel.track event, its value as text.

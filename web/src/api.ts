@@ -25,6 +25,8 @@ export interface Project {
   friction: Record<string, number>;
   thresholds: Record<string, number>;
   defaults: Record<string, number>;
+  /** The server-side scrubber's settings ({} when none: every kind on; docs/privacy-scrubber.md). */
+  scrub?: ScrubSettings;
   /** The key a rotation replaced, while it still ingests (until previousKeyExpiresAt). */
   previousKey?: string;
   previousKeyExpiresAt?: string;
@@ -37,6 +39,14 @@ export interface ProjectSettings {
   retentionDays?: number;
   sdkConfig?: Record<string, unknown>;
   friction?: Record<string, number>;
+  scrub?: ScrubSettings;
+}
+
+/** A project's scrubber settings: off altogether, built-in kinds switched off, its own patterns. */
+export interface ScrubSettings {
+  disabled?: boolean;
+  off?: string[];
+  patterns?: string[];
 }
 
 export interface Session {
@@ -63,6 +73,8 @@ export interface Session {
   failedRequests?: number;
   friction?: number;
   activeMs?: number;
+  /** Values the server's scrubber masked before storing, by kind (card, email, phone, iban, token, custom). */
+  scrubbed?: Record<string, number>;
 }
 
 export interface SessionDetail extends Session {

@@ -26,6 +26,8 @@ export interface EngineOptions {
   loadAll?: boolean;
   /** Archived copies to replay with instead of the recorded site's URLs (archive.ts). */
   archive?: ArchiveMap;
+  /** Space kept around the replayed page, px (default 16; 0 for a video frame). */
+  pad?: number;
   onChange: () => void;
   onKey: (e: KeyboardEvent) => void;
 }
@@ -467,7 +469,7 @@ export class Engine {
     const r = this.r;
     const { width, height } = this.dims;
     if (!r || !width || !height) return;
-    const pad = 16;
+    const pad = this.o.pad ?? 16;
     const cw = stage.clientWidth - pad * 2;
     const ch = stage.clientHeight - pad * 2;
     const scale = Math.max(0.05, Math.min(1, cw / width, ch / height));

@@ -494,6 +494,7 @@ function Replay({
           <CopyButton text={linkHere} label="Copy link" />
           {!shared && <PinButton session={session.id} project={session.projectId} up />}
           {!shared && <ShareButton id={session.id} time={time} />}
+          {!shared && <ClipButton id={session.id} time={time} total={total} tab={tab} />}
           <Shortcuts />
           <button type="button" class="ghost icon" title="Fullscreen (f)" data-testid="fullscreen" onClick={fullscreen}>
             <svg viewBox="0 0 16 16" aria-hidden="true">
@@ -596,6 +597,100 @@ function ShareLinks({ id }: { id: string }) {
         </ul>
       )}
       {err && <p class="error">{err}</p>}
+    </div>
+  );
+}
+
+/** The longest clip the server renders (api.MaxClip). */
+const MAX_CLIP_S = 60;
+
+/**
+ * "Download clip": a video of a range of the session, rendered by the server (GET
+ * /api/v1/sessions/{id}/video, docs/export.md). The range starts 10 s before the current
+ * moment and ends 5 s after it; both ends can be typed in seconds.
+ */
+function ClipButton({ id, time, total, tab }: { id: string; time: number; total: number; tab: string | null }) {
+  const [open, setOpen] = useState(false);
+  const [from, setFrom] = useState(0);
+  const [to, setTo] = useState(0);
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState("");
+  const toggle = () => {
+    if (!open) {
+      const now = Math.round(time / 1000);
+      setFrom(Math.max(0, now - 10));
+      setTo(Math.max(1, Math.min(Math.ceil(total / 1000), now + 5)));
+      setErr("");
+    }
+    setOpen(!open);
+  };
+  const download = async () => {
+    setErr("");
+    if (!(to > from) || to - from > MAX_CLIP_S) {
+      setErr(`Choose an end after the start, at most ${MAX_CLIP_S} s later.`);
+      return;
+    }
+    setBusy(true);
+    try {
+      const q = new URLSearchParams({ from: String(from * 1000), to: String(to * 1000) });
+      if (tab) q.set("tab", tab);
+      const res = await fetch("/api/v1/sessions/" + encodeURIComponent(id) + "/video?" + q, { credentials: "same-origin" });
+      if (!res.ok) {
+        let msg = `The server could not make the clip (${res.status}).`;
+        try {
+          const b = await res.json();
+          if (b && b.error && b.error.message) msg = b.error.message;
+        } catch {
+          // Not JSON.
+        }
+        throw new Error(msg);
+      }
+      const url = URL.createObjectURL(await res.blob());
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `${id}-${from}s-${to}s.webm`;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (e) {
+      setErr(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const secs = (v: string) => Math.max(0, Math.round(Number(v) || 0));
+  return (
+    <div class="share">
+      <button type="button" class="nowrap" title="Download clip: a video of part of the session" data-testid="clip" onClick={toggle} aria-expanded={open}>
+        Clip
+      </button>
+      {open && (
+        <div class="popover share-pop clip-pop" data-testid="clip-popover">
+          <p>
+            <strong>Download clip</strong>: a video (WebM) of this part of the session, at most {MAX_CLIP_S} s, as it happened.
+          </p>
+          <div class="row">
+            <label>
+              From{" "}
+              <input type="number" min="0" step="1" value={from} data-testid="clip-from" onInput={(ev) => setFrom(secs(ev.currentTarget.value))} /> s
+            </label>
+            <label>
+              to <input type="number" min="1" step="1" value={to} data-testid="clip-to" onInput={(ev) => setTo(secs(ev.currentTarget.value))} /> s
+            </label>
+          </div>
+          <div class="row">
+            <button type="button" class="primary" data-testid="clip-download" disabled={busy} onClick={download}>
+              {busy ? "Rendering…" : "Download"}
+            </button>
+          </div>
+          {err && (
+            <p class="error" data-testid="clip-error">
+              {err}
+            </p>
+          )}
+        </div>
+      )}
     </div>
   );
 }
@@ -789,6 +884,22 @@ function Timeline({
   );
 }
 
+/** The kinds of value the server's scrubber counts, as the Session pane names them (one, many). */
+const scrubbedKinds: [string, string, string][] = [
+  ["card", "card number", "card numbers"],
+  ["email", "email", "emails"],
+  ["phone", "phone number", "phone numbers"],
+  ["iban", "IBAN", "IBANs"],
+  ["token", "token", "tokens"],
+  ["custom", "match of the project's patterns", "matches of the project's patterns"],
+];
+
+/** "Scrubbed on the server: 2 card numbers, 1 email", or that nothing was. */
+export function scrubbedText(c: Record<string, number> | undefined): string {
+  const parts = scrubbedKinds.filter(([k]) => c && c[k] > 0).map(([k, one, many]) => `${c![k]} ${c![k] === 1 ? one : many}`);
+  return parts.length ? "Scrubbed on the server: " + parts.join(", ") : "Nothing scrubbed on the server";
+}
+
 /** timeOfDay is the local time of an ISO time, to the second (12:03:10). */
 function timeOfDay(iso: string): string {
   const t = Date.parse(iso);
@@ -863,6 +974,10 @@ function Facts({ s, d, seek, signals }: { s: SessionDetail; d: Digest | null; se
             <dd>{s.tabs}</dd>
           </>
         )}
+        <dt>Scrubbed</dt>
+        <dd data-testid="scrubbed" title="Values the server masked with █ before storing anything (docs/privacy-scrubber.md)">
+          {scrubbedText(s.scrubbed)}
+        </dd>
       </dl>
       <h3>Pages visited</h3>
       <ol class="pages" data-testid="pages">

@@ -1,8 +1,8 @@
 // Settings: one project's install snippet, key rotation, origins, retention, remote SDK
-// options, friction thresholds, user erasure and deletion, and making new projects
+// options, friction thresholds, the server-side scrubber, user erasure and deletion, and making new projects
 // (docs/api.md).
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, type Project, type ProjectSettings } from "./api";
+import { api, ApiError, type Project, type ProjectSettings, type ScrubSettings } from "./api";
 import { absolute, plural } from "./format";
 import { ProjectPicker, storeProject, useProjects, withParam } from "./nav";
 import { navigate } from "./router";
@@ -70,6 +70,7 @@ export function Settings({ loc }: { loc: URL }) {
           <General key={p.id + ":general"} p={p} onSaved={setP} />
           <Recording key={p.id + ":sdk"} p={p} onSaved={setP} />
           <Friction key={p.id + ":friction"} p={p} onSaved={setP} />
+          <Scrubber key={p.id + ":scrub"} p={p} onSaved={setP} />
           <PrivacyPreview key={p.id + ":preview"} p={p} />
           <Erase key={p.id + ":erase"} p={p} />
           <DeleteProject
@@ -294,6 +295,80 @@ function Friction({ p, onSaved }: { p: Project; onSaved: (p: Project) => void })
         </button>
         <button type="button" class="ghost" onClick={() => setValues({})}>
           Clear overrides
+        </button>
+        {status}
+      </div>
+    </form>
+  );
+}
+
+/** The built-in kinds the server's scrubber finds, in the order docs/privacy-scrubber.md explains them. */
+const SCRUB_KINDS: [string, string][] = [
+  ["card", "Card numbers (Luhn-checked, with a card network's prefix)"],
+  ["email", "Email addresses"],
+  ["phone", "Phone numbers (written as such: +44 20 7946 0958, (555) 123-4567)"],
+  ["iban", "IBANs (checksum-checked)"],
+  ["token", "Bearer tokens, JWTs and API keys"],
+];
+
+/** The server-side scrubber: on or off, each kind, and the project's own patterns, one per line;
+ * the server's error (a pattern that does not compile or costs too much) shows beside Save. */
+function Scrubber({ p, onSaved }: { p: Project; onSaved: (p: Project) => void }) {
+  const cfg = p.scrub || {};
+  const [on, setOn] = useState(!cfg.disabled);
+  const [off, setOff] = useState<string[]>(cfg.off || []);
+  const [patterns, setPatterns] = useState((cfg.patterns || []).join("\n"));
+  const { save, busy, status } = useSave(p, onSaved);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const list = patterns
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "");
+    const out: ScrubSettings = {};
+    if (!on) out.disabled = true;
+    if (off.length) out.off = off;
+    if (list.length) out.patterns = list;
+    save({ scrub: out });
+  };
+  return (
+    <form class="card" data-testid="scrubber" onSubmit={submit}>
+      <h2>Server-side scrubber</h2>
+      <p class="muted">
+        Before anything is stored, the server masks with █ what the browser's masking missed: in text, attributes, inputs, URLs,
+        console, errors, network and events. Applies to batches received from now on.
+      </p>
+      <label class="check">
+        <input type="checkbox" data-testid="scrub-on" checked={on} onChange={(e) => setOn(e.currentTarget.checked)} /> Scrub
+        personal data and secrets
+      </label>
+      {SCRUB_KINDS.map(([k, label]) => (
+        <label class="check">
+          <input
+            type="checkbox"
+            data-testid={"scrub-" + k}
+            disabled={!on}
+            checked={!off.includes(k)}
+            onChange={(e) => setOff(e.currentTarget.checked ? off.filter((x) => x !== k) : [...off, k])}
+          />{" "}
+          {label}
+        </label>
+      ))}
+      <label>
+        Your own patterns, one regular expression per line (Go's RE2 syntax, at most 20, each at most 256 bytes)
+        <textarea
+          data-testid="scrub-patterns"
+          rows={3}
+          class="mono"
+          disabled={!on}
+          placeholder={"ORD-[0-9]{6}"}
+          value={patterns}
+          onInput={(e) => setPatterns(e.currentTarget.value)}
+        />
+      </label>
+      <div class="actions">
+        <button class="primary" disabled={busy} data-testid="scrub-save">
+          Save
         </button>
         {status}
       </div>

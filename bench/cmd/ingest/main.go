@@ -5,6 +5,11 @@
 // goroutine. Each is timed three times and the best taken, the durable rounds under fresh
 // session ids. Run it with bench/ingest.
 //
+// The server scrubs every batch for personal data, as it does by default (internal/scrub); the
+// same batches are also sent, round by round in turns, to a server whose project has the
+// scrubber off, and that ratio is printed beside the other (scrub_off_ratio=), the figure this
+// bench showed before the scrubber (docs/decisions.md, 2026-12-07).
+//
 // With -db postgres://… (or REEL_DB) the durable side also runs on a fresh PostgreSQL database
 // of that server, in the same run: the last line's figures are then PostgreSQL's, with the
 // embedded ratio beside them (embedded_ratio=).
@@ -98,35 +103,55 @@ func main() {
 
 	mb := float64(rawTotal) / 1e6
 	fmt.Printf("ceiling (gunzip + parse, 1 core): %8.0f events/s %6.1f MB/s\n", float64(eventsTotal)/ceiling.Seconds(), mb/ceiling.Seconds())
-	durable := durableRun(bin, filepath.Join(tmp, "data"), sessions, nil)
+	// The scrubber on (the default) and off, round by round in turns, so a change in the
+	// machine's load falls on both.
+	both := durableRuns(bin, []string{filepath.Join(tmp, "data"), filepath.Join(tmp, "data-unscrubbed")}, sessions, nil, []bool{true, false})
+	durable, unscrubbed := both[0], both[1]
 	fmt.Printf("durable ingest (reel, 1 core):    %8.0f events/s %6.1f MB/s  (%d batches acknowledged after fsync)\n", float64(eventsTotal)/durable.Seconds(), mb/durable.Seconds(), nBatches)
+	fmt.Printf("durable ingest, scrubber off:     %8.0f events/s %6.1f MB/s\n", float64(eventsTotal)/unscrubbed.Seconds(), mb/unscrubbed.Seconds())
 	if db == "" {
-		fmt.Printf("ingest: events_per_s=%.0f mb_per_s=%.1f ceiling_mb_per_s=%.1f ratio=%.2f\n",
-			float64(eventsTotal)/durable.Seconds(), mb/durable.Seconds(), mb/ceiling.Seconds(), ceiling.Seconds()/durable.Seconds())
+		fmt.Printf("ingest: events_per_s=%.0f mb_per_s=%.1f ceiling_mb_per_s=%.1f ratio=%.2f scrub_off_ratio=%.2f\n",
+			float64(eventsTotal)/durable.Seconds(), mb/durable.Seconds(), mb/ceiling.Seconds(), ceiling.Seconds()/durable.Seconds(),
+			ceiling.Seconds()/unscrubbed.Seconds())
 		return
 	}
 	url, drop, err := corpus.FreshPostgres(context.Background(), db)
 	check(err)
 	defer drop()
-	onPG := durableRun(bin, filepath.Join(tmp, "data-pg"), sessions, []string{"--db", url})
+	onPG := durableRuns(bin, []string{filepath.Join(tmp, "data-pg")}, sessions, []string{"--db", url}, []bool{true})[0]
 	fmt.Printf("durable ingest (reel on PostgreSQL, 1 core): %8.0f events/s %6.1f MB/s  (%d batches acknowledged after commit)\n", float64(eventsTotal)/onPG.Seconds(), mb/onPG.Seconds(), nBatches)
 	fmt.Printf("ingest: db=postgres events_per_s=%.0f mb_per_s=%.1f ceiling_mb_per_s=%.1f ratio=%.2f embedded_ratio=%.2f\n",
 		float64(eventsTotal)/onPG.Seconds(), mb/onPG.Seconds(), mb/ceiling.Seconds(), ceiling.Seconds()/onPG.Seconds(), ceiling.Seconds()/durable.Seconds())
 }
 
-// durableRun sends every round to a real server on one core (fsync'd, 32 concurrent senders
-// standing for browsers) and returns the best round's wall time. All senders share one
-// loopback address here, so the per-address rate limit, meant for one machine, is lifted.
-func durableRun(bin, dataDir string, sessions [][][]batch, flags []string) time.Duration {
-	r, err := corpus.Start(bin, dataDir, []string{"GOMAXPROCS=1"}, append([]string{"--ingest-rate-per-ip", "0"}, flags...)...)
-	check(err)
-	defer r.Stop()
-	key, err := r.PublicKey()
-	check(err)
-	url := r.URL + "/api/v1/ingest?v=1&key=" + key + corpus.SDKQuery
+// durableRuns starts one real server per data directory, each on one core (fsync'd), with the
+// project's scrubber on or off as scrubbed says, and sends every round to each in turn (32
+// concurrent senders standing for browsers; the server that goes first alternates), returning
+// each server's best round's wall time. All senders share one loopback address here, so the
+// per-address rate limit, meant for one machine, is lifted.
+func durableRuns(bin string, dataDirs []string, sessions [][][]batch, flags []string, scrubbed []bool) []time.Duration {
+	type server struct {
+		r    *corpus.Reel
+		url  string
+		best time.Duration
+	}
+	servers := make([]*server, len(dataDirs))
+	for i, dir := range dataDirs {
+		r, err := corpus.Start(bin, dir, []string{"GOMAXPROCS=1"}, append([]string{"--ingest-rate-per-ip", "0"}, flags...)...)
+		check(err)
+		defer r.Stop()
+		key, err := r.PublicKey()
+		check(err)
+		if !scrubbed[i] {
+			var ps struct{ Projects []struct{ ID string } }
+			check(r.Get("/api/v1/projects", &ps))
+			check(r.Patch("/api/v1/projects/"+ps.Projects[0].ID, `{"scrub":{"disabled":true}}`))
+		}
+		servers[i] = &server{r: r, url: r.URL + "/api/v1/ingest?v=1&key=" + key + corpus.SDKQuery, best: time.Duration(1<<63 - 1)}
+	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var retries atomic.Int64
-	send := func(round [][]batch) {
+	send := func(url string, round [][]batch) {
 		work := make(chan []batch)
 		var wg sync.WaitGroup
 		for range 32 {
@@ -157,17 +182,25 @@ func durableRun(bin, dataDir string, sessions [][][]batch, flags []string) time.
 		close(work)
 		wg.Wait()
 	}
-	durable := time.Duration(1<<63 - 1)
 	for i, round := range sessions {
-		cpu0, pg0 := r.CPUSeconds(), corpus.PostgresCPUSeconds()
-		t0 := time.Now()
-		send(round)
-		d := time.Since(t0)
-		durable = min(durable, d)
-		log.Printf("round %d: %.2fs wall, server CPU %.2fs, PostgreSQL CPU %.2fs", i+1, d.Seconds(), r.CPUSeconds()-cpu0, corpus.PostgresCPUSeconds()-pg0)
+		for k := range servers {
+			j := (k + i) % len(servers)
+			sv := servers[j]
+			cpu0, pg0 := sv.r.CPUSeconds(), corpus.PostgresCPUSeconds()
+			t0 := time.Now()
+			send(sv.url, round)
+			d := time.Since(t0)
+			sv.best = min(sv.best, d)
+			log.Printf("round %d (scrubber %s): %.2fs wall, server CPU %.2fs, PostgreSQL CPU %.2fs", i+1, map[bool]string{true: "on", false: "off"}[scrubbed[j]],
+				d.Seconds(), sv.r.CPUSeconds()-cpu0, corpus.PostgresCPUSeconds()-pg0)
+		}
 	}
 	log.Printf("%d requests asked to retry", retries.Load())
-	return durable
+	out := make([]time.Duration, len(servers))
+	for i, sv := range servers {
+		out[i] = sv.best
+	}
+	return out
 }
 
 func bestOf(n int, f func()) time.Duration {

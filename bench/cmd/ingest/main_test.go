@@ -19,6 +19,7 @@ import (
 	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/chunk"
 	"github.com/reelhq/reel/internal/ingest"
+	"github.com/reelhq/reel/internal/settings"
 	"github.com/reelhq/reel/internal/store"
 	"github.com/reelhq/reel/internal/store/sqlite"
 )
@@ -90,6 +91,32 @@ func decodeAll(b *testing.B, bs []batch) {
 		}
 		chunk.EncodeArray(batch.EventsJSON)
 	}
+}
+
+// BenchmarkScrub is the server-side scrubber's pass (default settings) over the bench's
+// batches, decompressed and delta-decoded as ingest has them when it scrubs.
+func BenchmarkScrub(b *testing.B) {
+	bs := load(b)
+	raws := make([][]byte, len(bs))
+	for i, x := range bs {
+		raw, err := ingest.Decompress(x.body, ingest.DefaultLimits, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if raws[i], err = ingest.Undelta(raw, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s := settings.Default.Scrubber
+	b.SetBytes(int64(rawBytes))
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		for _, raw := range raws {
+			s.JSON(raw)
+		}
+	}
+	reportCPU(b, cpu)
 }
 
 // cpuTime is the process's CPU time (user and system), less disturbed than the wall clock by

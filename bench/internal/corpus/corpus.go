@@ -143,6 +143,23 @@ func (r *Reel) Get(path string, v any) error {
 	return json.Unmarshal(b, v)
 }
 
+// Patch sends body to path with PATCH and the admin token, expecting 200.
+func (r *Reel) Patch(path, body string) error {
+	req, _ := http.NewRequest(http.MethodPatch, r.URL+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("PATCH %s = %d %s", path, resp.StatusCode, b)
+	}
+	return nil
+}
+
 // PublicKey returns the default project's ingest key.
 func (r *Reel) PublicKey() (string, error) {
 	var ps struct{ Projects []struct{ PublicKey string } }

@@ -414,6 +414,7 @@ func tooLong(b store.Batch, first, last int64) bool {
 func queueBatch(q *pgx.Batch, b store.Batch, content map[string]int64, messages map[string]int64, now time.Time) {
 	c := b.Chunk
 	id := c.SessionID
+	sc, scTotal := store.ScrubCountsOf(b.Scrubbed)
 	q.Queue(`INSERT INTO chunks(session_id, tab, seq, first_at, last_at, events, raw_bytes, stored_bytes, blob_key, sent_at, created_at, snapshot_at, blob_offset, blob_length)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		id, c.Tab, c.Seq, ms(c.FirstAt), ms(c.LastAt), c.Events, c.RawBytes, c.StoredBytes, c.BlobKey, ms(b.SentAt), now.UnixMilli(), optMS(c.SnapshotAt), c.BlobOffset, c.BlobLength)
@@ -432,8 +433,16 @@ func queueBatch(q *pgx.Batch, b store.Batch, content map[string]int64, messages 
 			device          = CASE WHEN device = '' THEN $4::text ELSE device END,
 			country         = CASE WHEN country = '' THEN $5::text ELSE country END,
 			errors          = errors + $6::integer,
-			failed_requests = failed_requests + $7::integer
-		WHERE id = $8`, b.Browser, b.BrowserVersion, b.OS, b.Device, b.Country, b.Errors, b.Failed, id)
+			failed_requests = failed_requests + $7::integer,
+			scrubbed        = scrubbed + $9::integer,
+			scrubbed_card   = scrubbed_card + $10::integer,
+			scrubbed_email  = scrubbed_email + $11::integer,
+			scrubbed_phone  = scrubbed_phone + $12::integer,
+			scrubbed_iban   = scrubbed_iban + $13::integer,
+			scrubbed_token  = scrubbed_token + $14::integer,
+			scrubbed_custom = scrubbed_custom + $15::integer
+		WHERE id = $8`, b.Browser, b.BrowserVersion, b.OS, b.Device, b.Country, b.Errors, b.Failed, id,
+		scTotal, sc[0], sc[1], sc[2], sc[3], sc[4], sc[5])
 	if len(b.EventNames) > 0 {
 		q.Queue(`INSERT INTO session_events(session_id, name) SELECT $1, unnest($2::text[]) ON CONFLICT (session_id, md5(name)) DO NOTHING`, id, b.EventNames)
 	}

@@ -20,7 +20,7 @@ var _ store.Mover = (*DB)(nil)
 
 // moveSessionCols is every column of a session's row; Export and Import use the same list.
 const moveSessionCols = sessionCols + `, entry_path, exit_path, browser, browser_version, os, device, referrer, referrer_host,
-	utm_source, utm_medium, utm_campaign, text_bytes, last_batch_at, lease_until, analyzed_at`
+	utm_source, utm_medium, utm_campaign, text_bytes, last_batch_at, lease_until, analyzed_at, ` + scrubCols
 
 // Export reads the whole index in one REPEATABLE READ transaction, so the records are one
 // snapshot even while nodes write.
@@ -200,15 +200,18 @@ func exportSessions(ctx context.Context, tx pgx.Tx, fn func(store.Record) error)
 func scanSessionRecord(r pgx.Rows) (*store.SessionRecord, error) {
 	var s store.SessionRecord
 	var started, ended, updated, compacted, last, lease, analyzed int64
+	var sc store.ScrubCounts
 	x := &s.Session
 	err := r.Scan(&x.ID, &x.ProjectID, &started, &ended, &x.Pages, &x.EntryURL, &x.ExitURL, &x.Clicks, &x.Events, &x.Tabs,
 		&x.UserAgent, &x.Viewport.Width, &x.Viewport.Height, &updated, &x.UserID, &compacted, &x.Country, &x.Errors, &x.Failed,
 		&x.Score, &x.Summary, &x.Friction, &x.RageClicks, &x.DeadClicks, &x.ActiveMS,
 		&s.EntryPath, &s.ExitPath, &s.Browser, &s.BrowserVersion, &s.OS, &s.Device, &s.Referrer, &s.ReferrerHost,
-		&s.UTMSource, &s.UTMMedium, &s.UTMCampaign, &s.TextBytes, &last, &lease, &analyzed)
+		&s.UTMSource, &s.UTMMedium, &s.UTMCampaign, &s.TextBytes, &last, &lease, &analyzed,
+		&sc[0], &sc[1], &sc[2], &sc[3], &sc[4], &sc[5])
 	if err != nil {
 		return nil, err
 	}
+	x.Scrubbed = sc.Map()
 	x.StartedAt, x.EndedAt, x.UpdatedAt, x.Compacted = fromMS(started), fromMS(ended), fromMS(updated), optTime(compacted)
 	s.LastBatchAt, s.LeaseUntil, s.AnalyzedAt = optTime(last), optTime(lease), optTime(analyzed)
 	return &s, nil
@@ -600,9 +603,9 @@ func importRecord(ctx context.Context, tx pgx.Tx, r store.Record) error {
 		if err != nil {
 			return fmt.Errorf("project %s: %w", p.ID, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction, previous_key, previous_key_until)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
-			p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction), p.PreviousKey, optMS(p.PreviousKeyUntil)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction, previous_key, previous_key_until, scrub)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
+			p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction), p.PreviousKey, optMS(p.PreviousKeyUntil), jsonObject(p.Scrub)); err != nil {
 			return fmt.Errorf("project %s: %w", p.ID, err)
 		}
 	case r.User != nil:
@@ -715,15 +718,17 @@ func importRecord(ctx context.Context, tx pgx.Tx, r store.Record) error {
 func importSession(ctx context.Context, tx pgx.Tx, s *store.SessionRecord) error {
 	x := s.Session
 	id := x.ID
-	tag, err := tx.Exec(ctx, `INSERT INTO sessions(`+moveSessionCols+`)
+	sc, scTotal := store.ScrubCountsOf(x.Scrubbed)
+	tag, err := tx.Exec(ctx, `INSERT INTO sessions(`+moveSessionCols+`, scrubbed)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25,
-			$26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40)
+			$26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47)
 		ON CONFLICT (id) DO NOTHING`,
 		id, x.ProjectID, ms(x.StartedAt), ms(x.EndedAt), x.Pages, x.EntryURL, x.ExitURL, x.Clicks, x.Events, x.Tabs,
 		x.UserAgent, x.Viewport.Width, x.Viewport.Height, ms(x.UpdatedAt), x.UserID, optMS(x.Compacted), x.Country, x.Errors, x.Failed,
 		x.Score, x.Summary, x.Friction, x.RageClicks, x.DeadClicks, x.ActiveMS,
 		s.EntryPath, s.ExitPath, s.Browser, s.BrowserVersion, s.OS, s.Device, s.Referrer, s.ReferrerHost,
-		s.UTMSource, s.UTMMedium, s.UTMCampaign, s.TextBytes, optMS(s.LastBatchAt), optMS(s.LeaseUntil), optMS(s.AnalyzedAt))
+		s.UTMSource, s.UTMMedium, s.UTMCampaign, s.TextBytes, optMS(s.LastBatchAt), optMS(s.LeaseUntil), optMS(s.AnalyzedAt),
+		sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], scTotal)
 	if err != nil {
 		return notFound(err, "row")
 	}

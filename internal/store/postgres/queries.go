@@ -23,8 +23,8 @@ func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
 		return fmt.Errorf("postgres: create project: %w", err)
 	}
 	_, err = db.pool.Exec(ctx,
-		`INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		p.ID, clean(p.Name), p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction))
+		`INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction, scrub) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		p.ID, clean(p.Name), p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction), jsonObject(p.Scrub))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("postgres: create project %s: %w", p.ID, store.ErrDuplicate)
 	}
@@ -55,8 +55,8 @@ func (db *DB) UpdateProject(ctx context.Context, p store.Project) error {
 	if err != nil {
 		return fmt.Errorf("postgres: update project: %w", err)
 	}
-	tag, err := db.pool.Exec(ctx, `UPDATE projects SET name = $1, allowed_origins = $2, retention_days = $3, sdk_config = $4, friction = $5 WHERE id = $6`,
-		clean(p.Name), string(origins), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction), p.ID)
+	tag, err := db.pool.Exec(ctx, `UPDATE projects SET name = $1, allowed_origins = $2, retention_days = $3, sdk_config = $4, friction = $5, scrub = $6 WHERE id = $7`,
+		clean(p.Name), string(origins), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction), jsonObject(p.Scrub), p.ID)
 	if err != nil {
 		return fmt.Errorf("postgres: update project %s: %w", p.ID, err)
 	}
@@ -66,19 +66,19 @@ func (db *DB) UpdateProject(ctx context.Context, p store.Project) error {
 	return nil
 }
 
-const projectCols = `id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction, previous_key, previous_key_until`
+const projectCols = `id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction, previous_key, previous_key_until, scrub`
 
 func scanProject(row pgx.Row) (store.Project, error) {
 	var p store.Project
-	var origins, config, friction string
+	var origins, config, friction, scrubCfg string
 	var created, prevUntil int64
-	if err := row.Scan(&p.ID, &p.Name, &p.PublicKey, &origins, &created, &p.RetentionDays, &config, &friction, &p.PreviousKey, &prevUntil); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.PublicKey, &origins, &created, &p.RetentionDays, &config, &friction, &p.PreviousKey, &prevUntil, &scrubCfg); err != nil {
 		return p, err
 	}
 	if prevUntil != 0 {
 		p.PreviousKeyUntil = fromMS(prevUntil)
 	}
-	p.SDKConfig, p.Friction = json.RawMessage(config), json.RawMessage(friction)
+	p.SDKConfig, p.Friction, p.Scrub = json.RawMessage(config), json.RawMessage(friction), json.RawMessage(scrubCfg)
 	if err := json.Unmarshal([]byte(origins), &p.AllowedOrigins); err != nil {
 		return p, fmt.Errorf("allowed_origins: %w", err)
 	}
@@ -264,6 +264,9 @@ const sessionCols = `id, project_id, started_at, ended_at, pages, entry_url, exi
 
 const sessionColsS = `s.id, s.project_id, s.started_at, s.ended_at, s.pages, s.entry_url, s.exit_url, s.clicks, s.events, s.tabs, s.user_agent, s.vp_width, s.vp_height, s.updated_at, s.user_id, s.compacted_at, s.country, s.errors, s.failed_requests, s.score, s.summary, s.friction, s.rage_clicks, s.dead_clicks, s.active_ms`
 
+// scrubCols are a session's scrubbed_<kind> columns, in store.ScrubKinds order.
+const scrubCols = `scrubbed_card, scrubbed_email, scrubbed_phone, scrubbed_iban, scrubbed_token, scrubbed_custom`
+
 // scanSession reads sessionCols, after any extra leading columns.
 func scanSession(row pgx.Row, extra ...any) (store.Session, error) {
 	var s store.Session
@@ -411,7 +414,9 @@ func whereClause(where []string) string {
 // GetSession returns one session with its pages in visit order.
 func (db *DB) GetSession(ctx context.Context, id string) (store.Session, error) {
 	id = clean(id)
-	s, err := scanSession(db.pool.QueryRow(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = $1`, id))
+	var sc store.ScrubCounts
+	s, err := scanSession(db.pool.QueryRow(ctx, `SELECT `+scrubCols+`, `+sessionCols+` FROM sessions WHERE id = $1`, id), &sc[0], &sc[1], &sc[2], &sc[3], &sc[4], &sc[5])
+	s.Scrubbed = sc.Map()
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, fmt.Errorf("postgres: session %s: %w", id, store.ErrNotFound)
 	}

@@ -226,7 +226,7 @@ func onRow(n search.Node) bool {
 		return onRow(n.Child)
 	case *search.Term:
 		_, ok := sessionColumns[n.Field]
-		return ok || n.Field == search.Entry || n.Field == search.Exit
+		return ok || n.Field == search.Entry || n.Field == search.Exit || n.Field == search.ScrubbedKind
 	}
 	return false
 }
@@ -318,7 +318,7 @@ var sessionColumns = map[search.Field]string{
 	search.Browser: "s.browser", search.OS: "s.os", search.Device: "s.device", search.Country: "s.country",
 	search.Duration: "(s.ended_at - s.started_at)", search.Active: "s.active_ms", search.Clicks: "s.clicks",
 	search.Pages: "s.pages", search.Errors: "s.errors", search.Failed: "s.failed_requests", search.Started: "s.started_at",
-	search.Rage: "s.rage_clicks", search.Dead: "s.dead_clicks", search.Friction: "s.friction", search.Score: "s.score",
+	search.Rage: "s.rage_clicks", search.Dead: "s.dead_clicks", search.Friction: "s.friction", search.Score: "s.score", search.Scrubbed: "s.scrubbed",
 	search.Referrer: "s.referrer_host", search.UTMSource: "s.utm_source", search.UTMMedium: "s.utm_medium", search.UTMCampaign: "s.utm_campaign",
 	search.ViewportWidth: "s.vp_width", search.ViewportHeight: "s.vp_height",
 }
@@ -437,6 +437,12 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		return c.related("session_signals", c.match("d.fingerprint", t), false)
 	case search.Text:
 		return c.text(t)
+	case search.ScrubbedKind:
+		if !slices.Contains(search.ScrubbedKinds, t.Key) {
+			return "", fmt.Errorf("postgres: search: unknown scrubbed kind %q", t.Key)
+		}
+		// The column name comes from the fixed list above, never from the query's text.
+		return c.numeric("s.scrubbed_"+t.Key, t)
 	case search.FrictionKind:
 		if t.Op == search.Gt && t.Num == 0 || t.Op == search.Ge && t.Num == 1 {
 			return c.related("session_signals", "d.kind = "+c.arg(t.Key), false)
@@ -449,7 +455,7 @@ func (c *compiler) term(t *search.Term) (string, error) {
 	}
 	switch t.Field {
 	case search.Duration, search.Active, search.Clicks, search.Pages, search.Errors, search.Failed, search.Started,
-		search.Rage, search.Dead, search.Friction, search.Score, search.ViewportWidth, search.ViewportHeight:
+		search.Rage, search.Dead, search.Friction, search.Score, search.ViewportWidth, search.ViewportHeight, search.Scrubbed:
 		return c.numeric(col, t)
 	}
 	return c.match(col, t), nil

@@ -19,7 +19,7 @@ var _ store.Mover = (*DB)(nil)
 // moveSessionCols is every column of a session's row: sessionCols, then those only the index
 // itself reads (search, compaction, analysis). Export and Import use the same list.
 const moveSessionCols = sessionCols + `, entry_path, exit_path, browser, browser_version, os, device, referrer, referrer_host,
-	utm_source, utm_medium, utm_campaign, text_bytes, last_batch_at, lease_until, analyzed_at`
+	utm_source, utm_medium, utm_campaign, text_bytes, last_batch_at, lease_until, analyzed_at, ` + scrubCols
 
 // Export reads the whole index in one read transaction, so the records are one consistent
 // snapshot even while a server writes.
@@ -218,15 +218,18 @@ func exportSessions(ctx context.Context, tx *sql.Tx, fn func(store.Record) error
 func scanSessionRecord(r *sql.Rows) (*store.SessionRecord, error) {
 	var s store.SessionRecord
 	var started, ended, updated, compacted, last, lease, analyzed int64
+	var sc store.ScrubCounts
 	x := &s.Session
 	err := r.Scan(&x.ID, &x.ProjectID, &started, &ended, &x.Pages, &x.EntryURL, &x.ExitURL, &x.Clicks, &x.Events, &x.Tabs,
 		&x.UserAgent, &x.Viewport.Width, &x.Viewport.Height, &updated, &x.UserID, &compacted, &x.Country, &x.Errors, &x.Failed,
 		&x.Score, &x.Summary, &x.Friction, &x.RageClicks, &x.DeadClicks, &x.ActiveMS,
 		&s.EntryPath, &s.ExitPath, &s.Browser, &s.BrowserVersion, &s.OS, &s.Device, &s.Referrer, &s.ReferrerHost,
-		&s.UTMSource, &s.UTMMedium, &s.UTMCampaign, &s.TextBytes, &last, &lease, &analyzed)
+		&s.UTMSource, &s.UTMMedium, &s.UTMCampaign, &s.TextBytes, &last, &lease, &analyzed,
+		&sc[0], &sc[1], &sc[2], &sc[3], &sc[4], &sc[5])
 	if err != nil {
 		return nil, err
 	}
+	x.Scrubbed = sc.Map()
 	x.StartedAt, x.EndedAt, x.UpdatedAt, x.Compacted = fromMS(started), fromMS(ended), fromMS(updated), optTime(compacted)
 	s.LastBatchAt, s.LeaseUntil, s.AnalyzedAt = optTime(last), optTime(lease), optTime(analyzed)
 	return &s, nil
@@ -584,9 +587,9 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
 		if err != nil {
 			return fmt.Errorf("project %s: %w", p.ID, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction, previous_key, previous_key_until)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
-			p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction), p.PreviousKey, optMS(p.PreviousKeyUntil)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction, previous_key, previous_key_until, scrub)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+			p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction), p.PreviousKey, optMS(p.PreviousKeyUntil), jsonObject(p.Scrub)); err != nil {
 			return fmt.Errorf("project %s: %w", p.ID, err)
 		}
 	case r.User != nil:
@@ -705,14 +708,16 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
 func importSession(ctx context.Context, tx *sql.Tx, s *store.SessionRecord) error {
 	x := s.Session
 	id := x.ID
-	ok, err := inserted(tx.ExecContext(ctx, `INSERT INTO sessions(`+moveSessionCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	sc, scTotal := store.ScrubCountsOf(x.Scrubbed)
+	ok, err := inserted(tx.ExecContext(ctx, `INSERT INTO sessions(`+moveSessionCols+`, scrubbed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO NOTHING`,
 		id, x.ProjectID, ms(x.StartedAt), ms(x.EndedAt), x.Pages, x.EntryURL, x.ExitURL, x.Clicks, x.Events, x.Tabs,
 		x.UserAgent, x.Viewport.Width, x.Viewport.Height, ms(x.UpdatedAt), x.UserID, optMS(x.Compacted), x.Country, x.Errors, x.Failed,
 		x.Score, x.Summary, x.Friction, x.RageClicks, x.DeadClicks, x.ActiveMS,
 		s.EntryPath, s.ExitPath, s.Browser, s.BrowserVersion, s.OS, s.Device, s.Referrer, s.ReferrerHost,
-		s.UTMSource, s.UTMMedium, s.UTMCampaign, s.TextBytes, optMS(s.LastBatchAt), optMS(s.LeaseUntil), optMS(s.AnalyzedAt)))
+		s.UTMSource, s.UTMMedium, s.UTMCampaign, s.TextBytes, optMS(s.LastBatchAt), optMS(s.LeaseUntil), optMS(s.AnalyzedAt),
+		sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], scTotal))
 	if err != nil {
 		return notFound(err, "row")
 	}

@@ -22,8 +22,8 @@ func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
 		return fmt.Errorf("sqlite: create project: %w", err)
 	}
 	_, err = db.write.ExecContext(ctx,
-		`INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction))
+		`INSERT INTO projects(id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction, scrub) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Name, p.PublicKey, string(origins), ms(p.CreatedAt), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction), jsonObject(p.Scrub))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("sqlite: create project %s: %w", p.ID, store.ErrDuplicate)
 	}
@@ -54,8 +54,8 @@ func (db *DB) UpdateProject(ctx context.Context, p store.Project) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: update project: %w", err)
 	}
-	res, err := db.write.ExecContext(ctx, `UPDATE projects SET name = ?, allowed_origins = ?, retention_days = ?, sdk_config = ?, friction = ? WHERE id = ?`,
-		p.Name, string(origins), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction), p.ID)
+	res, err := db.write.ExecContext(ctx, `UPDATE projects SET name = ?, allowed_origins = ?, retention_days = ?, sdk_config = ?, friction = ?, scrub = ? WHERE id = ?`,
+		p.Name, string(origins), p.RetentionDays, jsonObject(p.SDKConfig), jsonObject(p.Friction), jsonObject(p.Scrub), p.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update project %s: %w", p.ID, err)
 	}
@@ -65,19 +65,19 @@ func (db *DB) UpdateProject(ctx context.Context, p store.Project) error {
 	return nil
 }
 
-const projectCols = `id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction, previous_key, previous_key_until`
+const projectCols = `id, name, public_key, allowed_origins, created_at, retention_days, sdk_config, friction, previous_key, previous_key_until, scrub`
 
 func scanProject(row interface{ Scan(...any) error }) (store.Project, error) {
 	var p store.Project
-	var origins, config, friction string
+	var origins, config, friction, scrubCfg string
 	var created, prevUntil int64
-	if err := row.Scan(&p.ID, &p.Name, &p.PublicKey, &origins, &created, &p.RetentionDays, &config, &friction, &p.PreviousKey, &prevUntil); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.PublicKey, &origins, &created, &p.RetentionDays, &config, &friction, &p.PreviousKey, &prevUntil, &scrubCfg); err != nil {
 		return p, err
 	}
 	if prevUntil != 0 {
 		p.PreviousKeyUntil = fromMS(prevUntil)
 	}
-	p.SDKConfig, p.Friction = json.RawMessage(config), json.RawMessage(friction)
+	p.SDKConfig, p.Friction, p.Scrub = json.RawMessage(config), json.RawMessage(friction), json.RawMessage(scrubCfg)
 	if err := json.Unmarshal([]byte(origins), &p.AllowedOrigins); err != nil {
 		return p, fmt.Errorf("allowed_origins: %w", err)
 	}

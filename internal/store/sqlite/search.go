@@ -20,6 +20,7 @@ func urlPath(raw string) string { return measure.Path(raw) }
 // indexForSearch folds a batch's search fields into its session (which exists by now).
 func indexForSearch(ctx context.Context, tx querier, b store.Batch) error {
 	id := b.Chunk.SessionID
+	sc, scTotal := store.ScrubCountsOf(b.Scrubbed)
 	_, err := tx.ExecContext(ctx, `UPDATE sessions SET
 			browser         = CASE WHEN browser = '' THEN ?1 ELSE browser END,
 			browser_version = CASE WHEN browser = '' THEN ?2 ELSE browser_version END,
@@ -27,8 +28,16 @@ func indexForSearch(ctx context.Context, tx querier, b store.Batch) error {
 			device          = CASE WHEN device = '' THEN ?4 ELSE device END,
 			country         = CASE WHEN country = '' THEN ?5 ELSE country END,
 			errors          = errors + ?6,
-			failed_requests = failed_requests + ?7
-		WHERE id = ?8`, b.Browser, b.BrowserVersion, b.OS, b.Device, b.Country, b.Errors, b.Failed, id)
+			failed_requests = failed_requests + ?7,
+			scrubbed        = scrubbed + ?9,
+			scrubbed_card   = scrubbed_card + ?10,
+			scrubbed_email  = scrubbed_email + ?11,
+			scrubbed_phone  = scrubbed_phone + ?12,
+			scrubbed_iban   = scrubbed_iban + ?13,
+			scrubbed_token  = scrubbed_token + ?14,
+			scrubbed_custom = scrubbed_custom + ?15
+		WHERE id = ?8`, b.Browser, b.BrowserVersion, b.OS, b.Device, b.Country, b.Errors, b.Failed, id,
+		scTotal, sc[0], sc[1], sc[2], sc[3], sc[4], sc[5])
 	if err != nil {
 		return fmt.Errorf("index for search: %w", err)
 	}
@@ -360,7 +369,7 @@ func onRow(n search.Node) bool {
 		return onRow(n.Child)
 	case *search.Term:
 		_, ok := sessionColumns[n.Field]
-		return ok || n.Field == search.Entry || n.Field == search.Exit
+		return ok || n.Field == search.Entry || n.Field == search.Exit || n.Field == search.ScrubbedKind
 	}
 	return false
 }
@@ -370,7 +379,7 @@ var sessionColumns = map[search.Field]string{
 	search.Browser: "s.browser", search.OS: "s.os", search.Device: "s.device", search.Country: "s.country",
 	search.Duration: "(s.ended_at - s.started_at)", search.Active: "s.active_ms", search.Clicks: "s.clicks",
 	search.Pages: "s.pages", search.Errors: "s.errors", search.Failed: "s.failed_requests", search.Started: "s.started_at",
-	search.Rage: "s.rage_clicks", search.Dead: "s.dead_clicks", search.Friction: "s.friction", search.Score: "s.score",
+	search.Rage: "s.rage_clicks", search.Dead: "s.dead_clicks", search.Friction: "s.friction", search.Score: "s.score", search.Scrubbed: "s.scrubbed",
 	search.Referrer: "s.referrer_host", search.UTMSource: "s.utm_source", search.UTMMedium: "s.utm_medium", search.UTMCampaign: "s.utm_campaign",
 	search.ViewportWidth: "s.vp_width", search.ViewportHeight: "s.vp_height",
 }
@@ -435,6 +444,16 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		return c.related("session_traits", "key = ? AND "+cond, append([]any{t.Key}, args...))
 	case search.ErrorText:
 		return c.errorText(t)
+	case search.ScrubbedKind:
+		if !slices.Contains(search.ScrubbedKinds, t.Key) {
+			return "", fmt.Errorf("sqlite: search: unknown scrubbed kind %q", t.Key)
+		}
+		switch t.Op {
+		case search.Eq, search.Gt, search.Ge, search.Lt, search.Le:
+			// The column name comes from the fixed list above, never from the query's text.
+			return "s.scrubbed_" + t.Key + " " + string(t.Op) + " " + c.arg(t.Num), nil
+		}
+		return "", fmt.Errorf("sqlite: search: %s cannot compare with %s", t.Field, t.Op)
 	}
 	col, ok := sessionColumns[t.Field]
 	if !ok {
@@ -442,7 +461,7 @@ func (c *compiler) term(t *search.Term) (string, error) {
 	}
 	switch t.Field {
 	case search.Duration, search.Active, search.Clicks, search.Pages, search.Errors, search.Failed, search.Started,
-		search.Rage, search.Dead, search.Friction, search.Score, search.ViewportWidth, search.ViewportHeight:
+		search.Rage, search.Dead, search.Friction, search.Score, search.ViewportWidth, search.ViewportHeight, search.Scrubbed:
 		switch t.Op {
 		case search.Eq, search.Gt, search.Ge, search.Lt, search.Le:
 			return col + " " + string(t.Op) + " " + c.arg(t.Num), nil

@@ -20,6 +20,9 @@ const sessionCols = `id, project_id, started_at, ended_at, pages, entry_url, exi
 // sessionColsS is sessionCols for a query that names the table s.
 const sessionColsS = `s.id, s.project_id, s.started_at, s.ended_at, s.pages, s.entry_url, s.exit_url, s.clicks, s.events, s.tabs, s.user_agent, s.vp_width, s.vp_height, s.updated_at, s.user_id, s.compacted_at, s.country, s.errors, s.failed_requests, s.score, s.summary, s.friction, s.rage_clicks, s.dead_clicks, s.active_ms`
 
+// scrubCols are a session's scrubbed_<kind> columns, in store.ScrubKinds order.
+const scrubCols = `scrubbed_card, scrubbed_email, scrubbed_phone, scrubbed_iban, scrubbed_token, scrubbed_custom`
+
 // scanSession reads sessionCols, after any extra leading columns.
 func scanSession(row interface{ Scan(...any) error }, extra ...any) (store.Session, error) {
 	var s store.Session
@@ -178,7 +181,9 @@ func whereClause(where []string) string {
 
 // GetSession returns one session with its pages in visit order.
 func (db *DB) GetSession(ctx context.Context, id string) (store.Session, error) {
-	s, err := scanSession(db.read.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id))
+	var sc store.ScrubCounts
+	s, err := scanSession(db.read.QueryRowContext(ctx, `SELECT `+scrubCols+`, `+sessionCols+` FROM sessions WHERE id = ?`, id), &sc[0], &sc[1], &sc[2], &sc[3], &sc[4], &sc[5])
+	s.Scrubbed = sc.Map()
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, fmt.Errorf("sqlite: session %s: %w", id, store.ErrNotFound)
 	}

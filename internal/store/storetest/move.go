@@ -49,7 +49,8 @@ func FillForMove(t *testing.T, s store.Index) moveFixture {
 	var fx moveFixture
 	mustProject(t, s, "p1")
 	p2 := store.Project{ID: "p2", Name: "Shop", PublicKey: "pk_p2", AllowedOrigins: []string{"https://shop.example"}, CreatedAt: t0,
-		RetentionDays: 7, SDKConfig: json.RawMessage(`{"sample":0.5}`), Friction: json.RawMessage(`{"rageClicks":4}`)}
+		RetentionDays: 7, SDKConfig: json.RawMessage(`{"sample":0.5}`), Friction: json.RawMessage(`{"rageClicks":4}`),
+		Scrub: json.RawMessage(`{"patterns":["ORD-[0-9]+"]}`)}
 	if err := s.CreateProject(ctx, p2); err != nil {
 		t.Fatal(err)
 	}
@@ -105,6 +106,7 @@ func FillForMove(t *testing.T, s store.Index) moveFixture {
 		}
 		b.ActiveMS = 1500
 		b.Viewport = store.Viewport{Width: 1280, Height: 720}
+		b.Scrubbed = map[string]int{"email": 1, "token": i}
 		b.Content = []store.ContentRef{{Hash: asset('a'), Size: 2000, Stored: 300, Root: true}}
 		bs = append(bs, b)
 	}

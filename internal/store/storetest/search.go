@@ -107,6 +107,7 @@ func searchCorpus(t *testing.T, db store.Index) {
 		EventNames: []string{"signup"}, Traits: map[string]string{"plan": "pro", "email": "a@x.test"},
 		EventProps: []store.Prop{{Key: "plan", Value: "pro"}, {Key: "step", Value: "2"}},
 		Text:       []string{"Welcome to the Café", "Checkout"},
+		Scrubbed:   map[string]int{"card": 1, "email": 2},
 	})
 	add("q_all", 0, 5*time.Minute, 0, time.Hour, store.Batch{ProjectID: "q",
 		Pages:    page("https://shop.test/?utm_source=ads", "https://shop.test/checkout/pay"),
@@ -140,6 +141,7 @@ func searchCorpus(t *testing.T, db store.Index) {
 		Browser: "chrome", OS: "macos", Device: "desktop", Country: "DE",
 		EventNames: []string{"signup"}, Traits: map[string]string{"plan": "pro"},
 		EventProps: []store.Prop{{Key: "plan", Value: "team"}},
+		Scrubbed:   map[string]int{"email": 1},
 	})
 	// A later batch: the latest trait value counts, counters add up, the viewport is the latest;
 	// the user switched accounts (carol, then dave): the session keeps both ids.
@@ -150,6 +152,7 @@ func searchCorpus(t *testing.T, db store.Index) {
 		EventNames: []string{"purchase"}, Traits: map[string]string{"plan": "team"},
 		EventProps: []store.Prop{{Key: "price", Value: "9.99"}},
 		Text:       []string{"Thank you for order 42"},
+		Scrubbed:   map[string]int{"email": 1, "bogus": 7},
 	})
 	signal := func(kind, path, target string) store.StoredSignal {
 		return store.StoredSignal{Kind: kind, At: searchT0, Path: path, Target: target, Fingerprint: kind + "|" + path + "|" + target}
@@ -247,6 +250,16 @@ var searchCases = []searchCase{
 	{"friction.rage_click:>=1", "s_d s_a"},
 	{"friction.quick_back:>0", "s_b"},
 	{"friction.dead_click:0", "s_d s_c s_b"},
+	// What the server's scrubber masked, summed over a session's batches (kinds it does not
+	// know are not counted).
+	{"scrubbed:>0", "s_d s_a"},
+	{"scrubbed:3", "s_a"},
+	{"scrubbed:0", "s_c s_b"},
+	{"scrubbed.card:>0", "s_a"},
+	{"scrubbed.email:2", "s_d s_a"},
+	{"scrubbed.email:<2", "s_c s_b"},
+	{"scrubbed.iban:>0", ""},
+	{"-scrubbed.card:>0 scrubbed:>=1", "s_d"},
 	// Where the visit came from: the entry page's referrer and UTM parameters, lowercased.
 	{"referrer:www.google.com", "s_a"},
 	{"referrer:*google*", "s_a"},

@@ -138,14 +138,18 @@ func testProjects(t *testing.T, s store.Store) {
 	if string(all[0].Friction) != "{}" {
 		t.Fatalf("default friction thresholds = %s", all[0].Friction)
 	}
+	if string(all[0].Scrub) != "{}" {
+		t.Fatalf("default scrubber settings = %s", all[0].Scrub)
+	}
 	p2.RetentionDays, p2.SDKConfig, p2.AllowedOrigins = 7, []byte(`{"sampleRate":0.5}`), nil
 	p2.Friction = []byte(`{"rageClicks":4}`)
+	p2.Scrub = []byte(`{"off":["phone"]}`)
 	if err := s.UpdateProject(ctx, p2); err != nil {
 		t.Fatal(err)
 	}
 	got, err = s.Project(ctx, "shop")
 	if err != nil || got.RetentionDays != 7 || string(got.SDKConfig) != `{"sampleRate":0.5}` || len(got.AllowedOrigins) != 0 ||
-		string(got.Friction) != `{"rageClicks":4}` || got.PublicKey != "pk_shop" {
+		string(got.Friction) != `{"rageClicks":4}` || string(got.Scrub) != `{"off":["phone"]}` || got.PublicKey != "pk_shop" {
 		t.Fatalf("after update = %+v, %v", got, err)
 	}
 	if _, err := s.Project(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
@@ -208,10 +212,13 @@ func testAppendBatch(t *testing.T, s store.Store) {
 	mustProject(t, s, "default")
 	b0 := batch("default", "s1", "t1", 0, t0, 10, "http://x/a", "http://x/b")
 	b0.Viewport = store.Viewport{Width: 1280, Height: 720}
+	b0.Scrubbed = map[string]int{"card": 2, "email": 1}
 	if err := s.AppendBatch(ctx, b0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AppendBatch(ctx, batch("default", "s1", "t1", 1, t0.Add(20*time.Second), 5, "http://x/c")); err != nil {
+	b1 := batch("default", "s1", "t1", 1, t0.Add(20*time.Second), 5, "http://x/c")
+	b1.Scrubbed = map[string]int{"email": 3, "custom": 1}
+	if err := s.AppendBatch(ctx, b1); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.AppendBatch(ctx, batch("default", "s1", "t2", 0, t0.Add(30*time.Second), 5)); err != nil {
@@ -223,7 +230,7 @@ func testAppendBatch(t *testing.T, s store.Store) {
 	}
 	want := store.Session{ID: "s1", ProjectID: "default", StartedAt: t0, EndedAt: t0.Add(35 * time.Second), Pages: 3,
 		EntryURL: "http://x/a", ExitURL: "http://x/c", Clicks: 3, Events: 20, Tabs: 2, UserAgent: "Mozilla/5.0 test",
-		Viewport: store.Viewport{Width: 1280, Height: 720}}
+		Viewport: store.Viewport{Width: 1280, Height: 720}, Scrubbed: map[string]int{"card": 2, "email": 4, "custom": 1}}
 	got.UpdatedAt = time.Time{}
 	if fmt.Sprint(got.URLs) != "[http://x/a http://x/b http://x/c]" {
 		t.Fatalf("URLs = %v", got.URLs)
