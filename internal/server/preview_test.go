@@ -76,6 +76,18 @@ func TestPrivacyPreview(t *testing.T) {
 	if k := got.Results[2].Kinds; len(k) != 0 || got.Results[2].Scrubbed != "Nothing private" {
 		t.Errorf("plain text: %+v", got.Results[2])
 	}
+	// The project's own settings: emails off, a pattern of its own.
+	admin.json("PATCH", "/api/v1/projects/default", `{"scrub": {"off": ["email"], "patterns": ["ORD-[0-9]{6}"]}}`, 200, nil)
+	r = scrub(site, ask(link.Token, "Write to ada@example.com", "Order ORD-123456 shipped"))
+	got.Results = nil
+	if err := json.Unmarshal(r.Body, &got); err != nil || r.Status != 200 || len(got.Results) != 2 {
+		t.Fatalf("scrub with the project's settings = %d %s", r.Status, r.Body)
+	}
+	if len(got.Results[0].Kinds) != 0 || got.Results[1].Kinds["custom"] != 1 || got.Results[1].Scrubbed != "Order "+strings.Repeat("█", 10)+" shipped" {
+		t.Errorf("with emails off and a pattern: %+v", got.Results)
+	}
+	admin.json("PATCH", "/api/v1/projects/default", `{"scrub": {}}`, 200, nil)
+
 	// No strings: only the token is checked (how the overlay learns a link is still good).
 	if r := scrub(site, ask(link.Token)); r.Status != 200 {
 		t.Errorf("token check = %d %s", r.Status, r.Body)
