@@ -6,6 +6,8 @@
 //
 // reel.js      IIFE for a <script> tag, exposing the global `Reel`
 // reel.esm.js  ES module for bundlers
+// reel-preview.js  the privacy preview overlay, loaded by reel.js only on a page opened with a
+//              preview token (docs/player.md#privacy-preview); never part of the main bundle
 import { build } from "esbuild";
 import { minify } from "terser";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -51,11 +53,21 @@ const banner = common.banner.js;
 const results = await Promise.all([
   build({ ...common, format: "iife", globalName: "Reel", outfile: join(out, "reel.js"), write: false }),
   build({ ...common, format: "esm", outfile: join(out, "reel.esm.js"), write: false }),
+  build({
+    ...common,
+    entryPoints: ["src/preview.ts"],
+    format: "iife",
+    outfile: join(out, "reel-preview.js"),
+    banner: { js: `/*! Reel privacy preview ${version} | MIT */` },
+    plugins: [],
+    write: false,
+  }),
 ]);
 
 for (const r of results) {
   for (const f of r.outputFiles) {
-    const code = f.text.startsWith(banner) ? f.text.slice(banner.length) : f.text;
+    const b = f.text.startsWith("/*!") ? f.text.slice(0, f.text.indexOf("*/") + 2) : banner;
+    const code = f.text.startsWith(b) ? f.text.slice(b.length) : f.text;
     const min = await minify(code, {
       ecma: 2020,
       module: f.path.endsWith(".esm.js"),
@@ -65,7 +77,7 @@ for (const r of results) {
       mangle: true,
       format: { comments: false },
     });
-    const text = banner + "\n" + min.code + "\n";
+    const text = b + "\n" + min.code + "\n";
     writeFileSync(f.path, text);
     console.log(`${f.path.split("/").pop()}\t${Buffer.byteLength(text)} bytes`);
   }

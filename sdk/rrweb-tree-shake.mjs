@@ -28,6 +28,28 @@ export const rrwebTreeShake = {
         // mousemoveWait (deprecated), plugins' event processors and packFn.
         [/^\tif \(mousemoveWait !== void 0 && sampling\.mousemove === void 0\) sampling\.mousemove = mousemoveWait;$/m, ""],
         [/^\t\tfor \(const plugin of plugins \|\| \[\]\) if \(plugin\.eventProcessor\) e = plugin\.eventProcessor\(e\);\n\t\tif \(packFn && !passEmitsToParent\) e = packFn\(e\);$/m, ""],
+        // recordCrossOriginIframes (Reel never passes it: a cross-origin frame is recorded as
+        // its <iframe> element): the frame's side that posts its events to the parent, and the
+        // parent's side that listens for them and renumbers their ids (about 0.6 kB gzipped).
+        [/^\tconst inEmittingFrame = recordCrossOriginIframes \? window\.parent === window : true;\n\tlet passEmitsToParent = false;\n\tif \(!inEmittingFrame\) try \{\n[^\n]*\n\t\} catch \(e\) \{\n[^\n]*\n\t\}\n/m, "\tconst inEmittingFrame = true, passEmitsToParent = false;\n"],
+        [/^\t\telse if \(passEmitsToParent\) \{\n[\s\S]*?window\.parent\.postMessage\(message, "\*"\);\n\t\t\}\n/m, ""],
+        [/^\tcrossOriginIframeMap = [^\n]*\n\tcrossOriginIframeMirror = new CrossOriginIframeMirror\(genId\);\n\tcrossOriginIframeStyleMirror;\n\tcrossOriginIframeRootIdMap = [^\n]*\n/m, ""],
+        [/^\t\tthis\.crossOriginIframeStyleMirror = new CrossOriginIframeMirror\([^\n]*\n/m, ""],
+        [/^\tmessageHandler = \(message\) => this\.handleMessage\(message\);\n/m, ""],
+        [/^\t\tif \(this\.recordCrossOriginIframes\) window\.addEventListener\("message", this\.messageHandler\);\n/m, ""],
+        [/^\t\tif \(iframeEl\.contentWindow\) this\.crossOriginIframeMap\.set\(iframeEl\.contentWindow, iframeEl\);\n/m, ""],
+        [/^\t\twindow\.removeEventListener\("message", this\.messageHandler\);\n/m, ""],
+        [/^\t\tif \(this\.recordCrossOriginIframes\) handlers\.push\(on\("message", this\.messageHandler, win\)\);\n/m, ""],
+        [/^\thandleMessage\(message\) \{\n[\s\S]*?^\tpatchRootIdOnNode\(node, rootId\) \{\n[\s\S]*?^\t\}\n/m, ""],
+        [/^\tfor \(const plugin of plugins \|\| \[\]\) if \(plugin\.getMirror\) plugin\.getMirror\(\{\n[\s\S]*?^\t\}\);\n/m, ""],
+        // hooks (callbacks run beside each observer's) and collectFonts (FontFace patching):
+        // options Reel never passes.
+        [/^\tmergeHooks\(o, hooks\);\n/m, ""],
+        [/^\t\tif \(o\.collectFonts\) fontObserver = initFontObserver\(o\);\n/m, ""],
+        // record.addCustomEvent, addAnnotation and freezePage: Reel builds its own Custom events
+        // (src/custom.ts) and never freezes the page.
+        [/^var \{ addCustomEvent, addAnnotation \} = record;\nvar \{ freezePage \} = record;$/m, "var addCustomEvent, addAnnotation, freezePage;"],
+        [/^record\.addCustomEvent = \(tag, payload\) => \{\n[\s\S]*?^record\.freezePage = \(\) => \{\n[^\n]*\n[^\n]*\n\};\n/m, ""],
       ];
       const worker = /^var jsContent = ("(?:[^"\\]|\\.)*");$/m;
       const m = worker.exec(src);

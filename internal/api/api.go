@@ -34,6 +34,7 @@ type index interface {
 	tokenIndex
 	auditIndex
 	userIndex
+	previewIndex
 	subjectIndex
 }
 
@@ -61,6 +62,8 @@ type API struct {
 	auditLog  auditIndex
 	audit     *audit.Recorder
 	users     userIndex
+	previews  previewIndex
+	pkeys     previewKeys
 	subjects  subjectIndex
 	links     LinkOptions
 	blobs     blobs
@@ -93,7 +96,7 @@ func (a *API) SetClock(now func() time.Time) { a.now = now }
 func New(idx index, b blobs, a *auth.Auth, log *slog.Logger, cache *layout.Cache, e eraser) *API {
 	return &API{sessions: idx, events: idx, projects: idx, insights: idx, alerts: idx, heatmaps: idx, facets: idx, searches: idx,
 		playlists: idx, shares: idx, comments: idx, archives: idx, tokens: idx, auditLog: idx, audit: audit.New(idx, log, audit.Options{}),
-		users: idx, subjects: idx, blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
+		users: idx, previews: idx, subjects: idx, blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
 }
 
 // SetAudit replaces the audit recorder New made (one that trusts no client address header).

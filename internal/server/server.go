@@ -88,6 +88,10 @@ func Table(c Components) []Route {
 		{"DELETE /api/v1/projects/{project}", auth.Own, h(a.DeleteProject)},
 		{"DELETE /api/v1/projects/{project}/users/{user}", auth.Own, h(a.EraseUser)},
 		{"GET /api/v1/projects/{project}/users/{user}/export", auth.Manage, h(a.ExportUser)},
+		{"POST /api/v1/projects/{project}/privacy-preview", auth.Manage, h(a.CreatePreview)},
+		// Authenticated by the preview token in the body (docs/player.md#privacy-preview).
+		{"POST /api/v1/privacy-preview/scrub", auth.Public, h(a.PreviewScrub)},
+		{"OPTIONS /api/v1/privacy-preview/scrub", auth.Public, h(a.PreviewScrub)},
 
 		{"GET /api/v1/sessions", auth.View, h(a.ListSessions)},
 		{"GET /api/v1/sessions/{id}", auth.View, h(a.GetSession)},

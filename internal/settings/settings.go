@@ -165,7 +165,7 @@ var sdkOptions = map[string]string{
 	"canvasFps": "number", "sampleRate": "number", "minDurationMs": "number",
 	"maskAllInputs": "boolean", "maskAllText": "boolean", "recordCanvas": "boolean",
 	"console": "boolean", "errors": "boolean", "page": "boolean", "requireConsent": "boolean",
-	"maskSelector": "string", "blockSelector": "string",
+	"privacySignals": "boolean", "maskSelector": "string", "blockSelector": "string",
 	"network": "boolean or object",
 }
 

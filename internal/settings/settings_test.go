@@ -27,6 +27,8 @@ func TestParse(t *testing.T) {
 		{name: "sdk not an object", sdk: `[]`, err: "sdkConfig must be a JSON object"},
 		{name: "sdk unknown option", sdk: `{"endpoint":"x"}`, err: `"endpoint" is not an option`},
 		{name: "sdk wrong type", sdk: `{"maskAllText":"yes"}`, err: "maskAllText must be a boolean"},
+		{name: "privacy signals off", sdk: `{"privacySignals": false}`, wantSDK: `{"privacySignals":false}`, wantFrict: `{}`, want: analyze.Defaults},
+		{name: "privacy signals wrong type", sdk: `{"privacySignals":"no"}`, err: "privacySignals must be a boolean"},
 		{name: "sdk sample rate", sdk: `{"sampleRate":2}`, err: "sampleRate must be between 0 and 1"},
 		{name: "sdk too big", sdk: `{"maskSelector":"` + strings.Repeat("a", MaxSDKConfigBytes) + `"}`, err: "at most 16 KiB"},
 		{name: "friction not an object", friction: `3`, err: "friction must be a JSON object"},

@@ -59,6 +59,11 @@ export interface ReelOptions {
   minDurationMs?: number;
   /** Record nothing until `Reel.consent(true)`; the answer is remembered for the site. */
   requireConsent?: boolean;
+  /**
+   * Honour Global Privacy Control and Do Not Track (default true): a visitor whose browser
+   * sends either signal is not recorded at all.
+   */
+  privacySignals?: boolean;
   /** Fetch the project's configuration from the server on start (default true). */
   remoteConfig?: boolean;
 }
@@ -120,6 +125,23 @@ let heldTimer = 0;
 
 const local = (): KV => openStorage("localStorage");
 
+/** The visitor's browser asks not to be tracked: Global Privacy Control or Do Not Track. */
+const signalled = () => (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true || navigator.doNotTrack === "1";
+
+/**
+ * The privacy preview (docs/player.md): a page opened with `reel_preview=<token>` loads the
+ * overlay from the Reel server. It finds each cut batch's JSON in `reelTap` (an array until the
+ * overlay takes it over) and rrweb's mirror in `reelTap.m`, to map what was sent to the page.
+ */
+function preview(endpoint: string): void {
+  const w = window as unknown as { reelTap?: unknown[] & { m?: unknown } };
+  if (w.reelTap || !/[?&#]reel_preview=/.test(location.href)) return;
+  w.reelTap = Object.assign([], { m: record.mirror });
+  const el = document.createElement("script");
+  el.src = `${endpoint}/sdk/reel-preview.js`;
+  document.head.append(el);
+}
+
 /**
  * Starts recording this page and sending what is recorded. A second call is ignored. Never
  * throws; problems are reported with console.warn.
@@ -132,12 +154,13 @@ export function init(options: ReelOptions): void {
       return;
     }
     lastOptions = options;
+    preview(endpointOf(options));
     if (!compressionSupported()) {
       console.warn("Reel: no CompressionStream, not recording");
       return;
     }
     const kv = local();
-    if (options.requireConsent && kv.get(CONSENT_KEY) !== "1") return;
+    if ((options.requireConsent && kv.get(CONSENT_KEY) !== "1") || (options.privacySignals && signalled())) return;
     if (options.remoteConfig === false) return begin(options);
     const endpoint = endpointOf(options);
     const url = `${endpoint}/api/v1/sdk-config?v=${PROTOCOL_VERSION}&key=${encodeURIComponent(options.key)}`;
@@ -177,7 +200,9 @@ function endpointOf(o: ReelOptions): string {
 }
 
 function begin(options: ReelOptions): void {
-  if (state) return;
+  // Unless the site or the project turned it off, a signal means nothing is recorded; with the
+  // option unset, the project's configuration (which may turn it off) was awaited first.
+  if (state || (options.privacySignals !== false && signalled())) return;
   const endpoint = endpointOf(options);
   const url = `${endpoint}/api/v1/ingest?v=${PROTOCOL_VERSION}&key=${encodeURIComponent(options.key)}`;
   const kv = local();
@@ -560,6 +585,7 @@ function cut(s: Running, events: string[], assets: Record<string, string>): void
   s.assets.mark(hashes, true);
   s.store.put(b);
   s.sender.enqueue(b);
+  (window as unknown as { reelTap?: string[] }).reelTap?.push(json);
 }
 
 function meta(): BatchMeta {

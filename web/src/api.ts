@@ -275,6 +275,8 @@ export const api = {
   shares: (id: string) => request<{ shares: ShareLink[] }>("GET", "/sessions/" + encodeURIComponent(id) + "/shares"),
   revokeShare: (id: string) => request<ShareLink>("DELETE", "/shares/" + encodeURIComponent(id)),
   createProject: (name: string) => request<Project>("POST", "/projects", { name }),
+  privacyPreview: (id: string, url: string) =>
+    request<{ url: string; token: string; expiresAt: string }>("POST", "/projects/" + encodeURIComponent(id) + "/privacy-preview", { url }),
   rotateKey: (id: string, graceHours: number) =>
     request<Project>("POST", "/projects/" + encodeURIComponent(id) + "/rotate-key", { graceHours }),
   deleteProject: (id: string) =>

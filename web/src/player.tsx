@@ -15,6 +15,7 @@ import { loadError } from "./loaderror";
 import { CommentMarkers, CommentsPane, useComments } from "./comments";
 import { ShareNoteBanner, ShareOptions } from "./sharenote";
 import { BugReportButton } from "./bugreport";
+import { PrivacyLayer } from "./privacy";
 
 const SPEEDS = [0.5, 1, 2, 4, 8];
 const STEP_MS = 5_000;
@@ -159,6 +160,7 @@ function Replay({
   const [time, setTime] = useState(startAt || 0);
   const [speed, setSpeed] = useState(1);
   const [skip, setSkip] = useState(true);
+  const [privacy, setPrivacy] = useState(false);
   // The open pane is in the address (?pane=), so a reload or a pasted link opens on it.
   const [pane, setPaneState] = useState<PaneName>(() => paneFrom(location.search));
   const setPane = (name: PaneName) => {
@@ -381,6 +383,7 @@ function Replay({
         {shared && session.shareNote && <ShareNoteBanner note={session.shareNote} at={session.shareAt || 0} seek={seek} />}
         <div class="stage" data-testid="player" ref={stageRef}>
           {e && playing && e.skipping && <div class="skipping">Skipping inactivity…</div>}
+          {privacy && status === "ready" && <PrivacyLayer engine={e} stage={stageRef.current} />}
           {status === "loading" && (
             <div class="stage-overlay">
               <p class="muted">Loading recording…</p>
@@ -471,6 +474,18 @@ function Replay({
               }}
             />
             Skip idle
+          </label>
+          <label class="toggle" title="Outline what was masked, blocked and scrubbed">
+            <input
+              type="checkbox"
+              data-testid="privacy-view"
+              checked={privacy}
+              onChange={(ev) => {
+                setPrivacy(ev.currentTarget.checked);
+                ev.currentTarget.blur();
+              }}
+            />
+            Privacy view
           </label>
           {live && e && !e.atLiveEdge() && (
             <button type="button" data-testid="go-live" onClick={() => seek(e.end() - 1500, true)}>

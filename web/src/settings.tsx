@@ -31,6 +31,7 @@ const SWITCHES: [key: string, label: string, def: boolean][] = [
   ["network", "Record network requests (method, URL, status, timing)", true],
   ["errors", "Record JavaScript errors", true],
   ["requireConsent", "Record only after Reel.consent(true)", false],
+  ["privacySignals", "Honour Global Privacy Control and Do Not Track (record nothing from visitors who send them)", true],
 ];
 
 export function Settings({ loc }: { loc: URL }) {
@@ -70,6 +71,7 @@ export function Settings({ loc }: { loc: URL }) {
           <Recording key={p.id + ":sdk"} p={p} onSaved={setP} />
           <Friction key={p.id + ":friction"} p={p} onSaved={setP} />
           <Scrubber key={p.id + ":scrub"} p={p} onSaved={setP} />
+          <PrivacyPreview key={p.id + ":preview"} p={p} />
           <Erase key={p.id + ":erase"} p={p} />
           <DeleteProject
             key={p.id + ":delete"}
@@ -500,6 +502,61 @@ function RotateKey({ p, onSaved }: { p: Project; onSaved: (p: Project) => void }
         )}
       </div>
     </div>
+  );
+}
+
+/**
+ * Makes a privacy preview link: the site's page opened with a token, where the SDK loads an
+ * overlay that shows what it captures (docs/player.md#privacy-preview).
+ */
+function PrivacyPreview({ p }: { p: Project }) {
+  const [url, setURL] = useState("");
+  const [state, setState] = useState<{ busy: boolean; link?: string; expiresAt?: string; error?: string }>({ busy: false });
+  const make = async (e: Event) => {
+    e.preventDefault();
+    setState({ busy: true });
+    try {
+      const r = await api.privacyPreview(p.id, url);
+      setState({ busy: false, link: r.url, expiresAt: r.expiresAt });
+    } catch (err) {
+      setState({ busy: false, error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  return (
+    <section class="card" data-testid="privacy-preview">
+      <h2>Privacy preview</h2>
+      <p class="muted">
+        Open a page of your site with an overlay that outlines what Reel masks, blocks and scrubs there, and lists what the SDK sends (the page must
+        already run the snippet). The link works for one hour.
+      </p>
+      <form class="actions" onSubmit={make}>
+        <input
+          type="url"
+          required
+          placeholder="https://your.site/checkout"
+          aria-label="Page of your site"
+          data-testid="preview-url"
+          value={url}
+          onInput={(e) => setURL(e.currentTarget.value)}
+        />
+        <button type="submit" data-testid="preview-make" disabled={state.busy}>
+          Make preview link
+        </button>
+      </form>
+      {state.error && (
+        <p class="error" role="alert" data-testid="preview-error">
+          {state.error}
+        </p>
+      )}
+      {state.link && (
+        <p data-testid="preview-link">
+          <a href={state.link} target="_blank" rel="noopener noreferrer">
+            Open the preview
+          </a>{" "}
+          <span class="muted">(valid until {absolute(state.expiresAt!)})</span>
+        </p>
+      )}
+    </section>
   );
 }
 
