@@ -171,6 +171,19 @@ func testEraseAfterKill9(t *testing.T, cs crashSetup) {
 	r := cs.start()
 	key := publicKey(t, r)
 	ingestURL := r.URL + "/api/v1/ingest?v=1&key=" + key
+	// The users' emails must reach the disk for the scan to prove their erasure: the
+	// server-side scrubber (on by default) would mask them, so it is off for this project
+	// (its own tests prove the masking).
+	var ps0 struct{ Projects []struct{ ID string } }
+	r.api(t, "/api/v1/projects", &ps0)
+	req, _ := http.NewRequest(http.MethodPatch, r.URL+"/api/v1/projects/"+ps0.Projects[0].ID, strings.NewReader(`{"scrub":{"disabled":true}}`))
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	req.Header.Set("Content-Type", "application/json")
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("turning the scrubber off: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
 
 	var users []crashUser
 	for i := range 6 {
