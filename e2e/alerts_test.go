@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -96,7 +93,8 @@ func TestAlertFromIssueSentTestFromUI(t *testing.T) {
 		waitFor(`document.querySelectorAll('[data-testid=alert-delivery]').length === 1`),
 		waitFor(contains(`document.querySelector('[data-testid=alert-delivery]').innerText`, "Test delivered (200)")),
 	)
-	alertsShot(t, ctx, "alerts.png")
+	shoot(t, ctx, "alerts.png")
+	look(t, ctx, "alerts.png")
 	mu.Lock()
 	if len(got) != 1 || got[0]["test"] != true || !strings.Contains(got[0]["text"].(string), "test message") || !strings.Contains(got[0]["text"].(string), "Rage click on /demo/cart.html") {
 		t.Fatalf("the receiver got %+v; want one marked test message", got)
@@ -166,19 +164,4 @@ func slicesContainKind(issues []issueJSON, kind string) bool {
 		}
 	}
 	return false
-}
-
-// alertsShot saves a screenshot into $REEL_E2E_SHOTS (and $REEL_SCREENSHOTS) when set.
-func alertsShot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	shoot(t, ctx, name)
-	dir := os.Getenv("REEL_E2E_SHOTS")
-	if dir == "" {
-		return
-	}
-	var png []byte
-	run(t, ctx, "screenshot "+name, chromedp.FullScreenshot(&png, 100))
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -32,5 +32,5 @@ func TestDemoExpiryTyping(t *testing.T) {
 			t.Errorf("typed %q into the expiry field, it shows %q, want %q", tc.typed, got, tc.want)
 		}
 	}
-	usersShot(t, ctx, "demo-expiry.png")
+	look(t, ctx, "demo-expiry.png")
 }

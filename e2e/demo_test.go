@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -246,19 +245,5 @@ func TestDemoVisitIsRecordedAndReplays(t *testing.T) {
 	if !stock || !delivery {
 		t.Fatalf("network pane rows = %q, want GET /demo/api/stock 200 and a failed GET /demo/api/delivery 500", rows)
 	}
-	usersShot(t, ctx, "demo-network-pane.png")
-}
-
-// shoot saves a screenshot into $REEL_SCREENSHOTS when it is set (scripts/screenshots uses it
-// to refresh the pictures in docs/).
-func shoot(t *testing.T, ctx context.Context, name string) {
-	dir := os.Getenv("REEL_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	var png []byte
-	run(t, ctx, "screenshot "+name, chromedp.FullScreenshot(&png, 100))
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	look(t, ctx, "demo-network-pane.png")
 }

@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"image/png"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -68,7 +66,7 @@ func TestLayoutFromPhoneToWideScreen(t *testing.T) {
 			waitFor(visible(`[data-testid=pin-new-name]`)),
 		)
 		clipped := popoverClipped(t, ctx, w, "[data-testid=pin-popover]")
-		shot(t, ctx, fmt.Sprintf("layout-list-%d.png", w))
+		look(t, ctx, fmt.Sprintf("layout-list-%d.png", w))
 		if len(clipped) > 0 {
 			t.Errorf("%d px: the Pin popover is clipped: %v", w, clipped)
 		}
@@ -124,7 +122,7 @@ func TestLayoutFromPhoneToWideScreen(t *testing.T) {
 		if white < 0.2 || dark < 0.0005 {
 			t.Errorf("%d px: the stage shows %.1f%% white and %.2f%% dark pixels: the replayed page is not visible", w, white*100, dark*100)
 		}
-		shot(t, ctx, fmt.Sprintf("layout-player-%d.png", w))
+		look(t, ctx, fmt.Sprintf("layout-player-%d.png", w))
 
 		// The player's Share and Pin popovers open whole, in the window.
 		run(t, ctx, fmt.Sprintf("%d px: share popover", w),
@@ -133,7 +131,7 @@ func TestLayoutFromPhoneToWideScreen(t *testing.T) {
 			chromedp.ScrollIntoView(`[data-testid=share-popover]`, chromedp.ByQuery),
 		)
 		clipped = popoverClipped(t, ctx, w, "[data-testid=share-popover]")
-		shot(t, ctx, fmt.Sprintf("layout-player-share-%d.png", w))
+		look(t, ctx, fmt.Sprintf("layout-player-share-%d.png", w))
 		if len(clipped) > 0 {
 			t.Errorf("%d px: the Share popover is clipped: %v", w, clipped)
 		}
@@ -144,7 +142,7 @@ func TestLayoutFromPhoneToWideScreen(t *testing.T) {
 			waitFor(visible(`[data-testid=pin-new-name]`)),
 		)
 		clipped = popoverClipped(t, ctx, w, "[data-testid=pin-popover]")
-		shot(t, ctx, fmt.Sprintf("layout-player-pin-%d.png", w))
+		look(t, ctx, fmt.Sprintf("layout-player-pin-%d.png", w))
 		if len(clipped) > 0 {
 			t.Errorf("%d px: the player's Pin popover is clipped: %v", w, clipped)
 		}
@@ -155,7 +153,7 @@ func TestLayoutFromPhoneToWideScreen(t *testing.T) {
 		)
 		noSidewaysScroll(t, ctx, w, "settings")
 		navReachable(t, ctx, w, "settings")
-		shot(t, ctx, fmt.Sprintf("layout-settings-%d.png", w))
+		look(t, ctx, fmt.Sprintf("layout-settings-%d.png", w))
 
 		// The other pages of the nav fit the width too.
 		for _, page := range []string{"issues", "funnels", "playlists", "heatmaps", "users", "tokens", "audit"} {
@@ -165,7 +163,7 @@ func TestLayoutFromPhoneToWideScreen(t *testing.T) {
 				waitFor(`!document.querySelector('main .loading')`),
 			)
 			noSidewaysScroll(t, ctx, w, page)
-			shot(t, ctx, fmt.Sprintf("layout-%s-%d.png", page, w))
+			look(t, ctx, fmt.Sprintf("layout-%s-%d.png", page, w))
 		}
 	}
 }
@@ -242,7 +240,7 @@ func navReachable(t *testing.T, ctx context.Context, w int64, page string) {
 	if len(hidden) > 0 || count < 4 {
 		t.Errorf("%d px: with the %s page's menu open, nav items %v of %d cannot be reached", w, page, hidden, count)
 	}
-	shot(t, ctx, fmt.Sprintf("layout-%s-menu-%d.png", page, w))
+	look(t, ctx, fmt.Sprintf("layout-%s-menu-%d.png", page, w))
 	run(t, ctx, fmt.Sprintf("%d px: %s close menu", w, page),
 		chromedp.Click(`[data-testid=nav-toggle]`, chromedp.ByQuery),
 		waitFor(`document.querySelector('[data-testid=nav-toggle]').getAttribute('aria-expanded') === "false"`),
@@ -274,18 +272,4 @@ func pixelShares(t *testing.T, b []byte) (white, dark float64) {
 		return 0, 0
 	}
 	return float64(nw) / float64(n), float64(nd) / float64(n)
-}
-
-// shot saves the whole page to $REEL_E2E_SHOTS/name when that is set, for people to look at.
-func shot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("REEL_E2E_SHOTS")
-	if dir == "" {
-		return
-	}
-	var b []byte
-	run(t, ctx, "screenshot "+name, chromedp.CaptureScreenshot(&b))
-	if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -78,20 +76,6 @@ func viewerBrowser(t *testing.T, r *reel, email string) context.Context {
 	return ctx
 }
 
-// commentsShot saves the page to $REEL_E2E_SHOTS/name when that is set.
-func commentsShot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("REEL_E2E_SHOTS")
-	if dir == "" {
-		return
-	}
-	var png []byte
-	run(t, ctx, "screenshot "+name, chromedp.FullScreenshot(&png, 100))
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 const clockText = `document.querySelector('[data-testid=time]').innerText`
 
 // TestPlayerComments: one person comments on a moment of a session; another person, opening
@@ -137,7 +121,7 @@ func TestPlayerComments(t *testing.T) {
 	if want := 6000 / total; frac < want-0.03 || frac > want+0.03 {
 		t.Fatalf("marker at %.3f of the timeline, want %.3f (6 s of %.0f ms)", frac, want, total)
 	}
-	commentsShot(t, viewer, "comments-timeline.png")
+	look(t, viewer, "comments-timeline.png")
 
 	run(t, viewer, "the Session pane lists it with its author; a click seeks there",
 		chromedp.Click(`[data-testid=pane-session]`, chromedp.ByQuery),
@@ -161,7 +145,7 @@ func TestPlayerComments(t *testing.T) {
 		waitFor(contains(`document.querySelector('[data-testid=comments]').innerText`, "Seen it too, on Firefox")),
 		waitFor(contains(`document.querySelector('[data-testid=comments]').innerText`, "edited")),
 	)
-	commentsShot(t, viewer, "comments-pane.png")
+	look(t, viewer, "comments-pane.png")
 	run(t, viewer, "delete",
 		chromedp.Evaluate(`window.confirm = () => true`, nil),
 		chromedp.Click(`[data-testid=comment-delete]`, chromedp.ByQuery),
@@ -200,7 +184,7 @@ func TestPlayerShareAtMoment(t *testing.T) {
 	if !strings.HasPrefix(url, r.URL+"/share/") || !strings.HasSuffix(url, "?t=6000") {
 		t.Fatalf("share url = %q, want one that opens at 6000 ms", url)
 	}
-	commentsShot(t, ctx, "share-popover.png")
+	look(t, ctx, "share-popover.png")
 
 	anon := browser(t)
 	for _, u := range []string{url, strings.TrimSuffix(url, "?t=6000")} {
@@ -213,7 +197,7 @@ func TestPlayerShareAtMoment(t *testing.T) {
 			waitFor(contains(`document.querySelector('[data-testid=share-comment-shown]').innerText`, "Watch the heading change here")),
 		)
 	}
-	commentsShot(t, anon, "share-opened.png")
+	look(t, anon, "share-opened.png")
 
 	// The session pane lists the link with its moment and comment.
 	run(t, ctx, "the link in the session pane",
@@ -264,7 +248,7 @@ func TestPlaylistNotes(t *testing.T) {
 	if path != fmt.Sprintf("/playlists/%d", pl.ID) {
 		t.Fatalf("editing a note left the playlist page for %s", path)
 	}
-	commentsShot(t, ctx, "playlist-notes.png")
+	look(t, ctx, "playlist-notes.png")
 	var got struct {
 		Sessions []struct {
 			ID   string

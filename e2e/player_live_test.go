@@ -86,7 +86,7 @@ func TestPlayerLiveViewOpensAtTheEdge(t *testing.T) {
 		waitFor(`!document.querySelector('[data-testid=go-live]')`),
 		waitFor(contains(frameText, "step 3")),
 	)
-	usersShot(t, ctx, "live-edge.png")
+	look(t, ctx, "live-edge.png")
 
 	// What the visitor does next arrives and shows, the player following along.
 	at := time.Now().UnixMilli()
@@ -123,5 +123,5 @@ func TestSessionListLiveFirst(t *testing.T) {
 		waitFor(visible(`[data-session-id=s_stillhere01] .live-dot`)),
 		waitFor(`[...document.querySelector('[data-testid=sort]').selectedOptions].map(o => o.textContent).join() === "Live first"`),
 	)
-	usersShot(t, ctx, "list-live-first.png")
+	look(t, ctx, "list-live-first.png")
 }

@@ -64,7 +64,7 @@ func TestPlayerNumbersAgree(t *testing.T) {
 		waitFor(visible(`[data-session-id="`+sessionID+`"]`)),
 		chromedp.Evaluate(`[...document.querySelectorAll('[data-session-id="`+sessionID+`"] td.num')].map(td => td.innerText.trim())`, &row),
 	)...)
-	usersShot(t, ctx, "numbers-list.png")
+	look(t, ctx, "numbers-list.png")
 	if len(row) < 3 {
 		t.Fatalf("list row numbers = %q", row)
 	}
@@ -87,7 +87,7 @@ func TestPlayerNumbersAgree(t *testing.T) {
 		chromedp.Text(`[data-testid=summary]`, &summary, chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelectorAll('[data-testid=pages] li').length`, &visited),
 	)
-	usersShot(t, ctx, "numbers-session-pane.png")
+	look(t, ctx, "numbers-session-pane.png")
 	summaryPages := 1
 	if m := regexp.MustCompile(`visited (\d+) pages`).FindStringSubmatch(summary); m != nil {
 		summaryPages, _ = strconv.Atoi(m[1])
@@ -111,7 +111,7 @@ func TestPlayerNumbersAgree(t *testing.T) {
 		waitFor(`[...document.querySelectorAll('[data-testid=pane-body-events] *')].some(e => /^Click/.test(e.innerText || ""))`),
 		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid=pane-body-events] button, [data-testid=pane-body-events] li')].map(e => e.innerText.replace(/\s+/g, " ").trim()).filter(s => /Click/.test(s))`, &clicks),
 	)
-	usersShot(t, ctx, "numbers-events.png")
+	look(t, ctx, "numbers-events.png")
 	joined := strings.Join(clicks, "\n")
 	if !strings.Contains(joined, `"Apply coupon"`) || strings.Contains(joined, "Click at") {
 		t.Errorf("click rows = %q, want them to name the coupon button and no position", clicks)
@@ -125,7 +125,7 @@ func TestPlayerNumbersAgree(t *testing.T) {
 		// The status ends before the URL starts.
 		chromedp.Evaluate(`[...document.querySelectorAll('.nrow')].some(r => r.querySelector('[data-testid=status]').getBoundingClientRect().right > r.querySelector('[data-testid=request-url]').getBoundingClientRect().left)`, &overlap),
 	)
-	usersShot(t, ctx, "numbers-network.png")
+	look(t, ctx, "numbers-network.png")
 	want := otherHost + "/rates?token=[redacted]&cur=EUR"
 	if !strings.Contains(strings.Join(urls, "\n"), want) {
 		t.Errorf("network rows = %q, want %q", urls, want)
@@ -166,7 +166,7 @@ func TestPlayerSkipBannerGoesOnPause(t *testing.T) {
 		chromedp.Evaluate(`document.querySelector('[data-testid=play]').dataset.state`, &state),
 		chromedp.Evaluate(`Number(document.querySelector('[data-testid=time]').dataset.currentMs) / 1000`, &at),
 	)...)
-	usersShot(t, ctx, "numbers-paused-in-skip.png")
+	look(t, ctx, "numbers-paused-in-skip.png")
 	if banner != "" {
 		t.Errorf("paused (%s at %.0f s), the player still shows %q", state, at, banner)
 	}

@@ -67,7 +67,9 @@ func TestSdkHonoursPrivacySignals(t *testing.T) {
 				)
 				deadline := time.Now().Add(30 * time.Second)
 				for {
-					var ps struct{ Projects []struct{ SDKConfig json.RawMessage } }
+					var ps struct {
+						Projects []struct{ SDKConfig json.RawMessage }
+					}
 					r.api(t, "/api/v1/projects", &ps)
 					if string(ps.Projects[0].SDKConfig) == c.remote {
 						break

@@ -71,6 +71,7 @@ func TestPrivacyPreviewOverlay(t *testing.T) {
 		t.Errorf("the overlay lists the field's real value:\n%s", text)
 	}
 	checkRings(t, ctx, findRings(t, ctx, "", map[string]string{"#secret": "masked", "#blocked": "blocked", "#contact": "scrubbed"}))
+	shoot(t, ctx, "privacy-preview.png")
 	id := flushSession(t, ctx, "flush")
 
 	// The same page, recorded, in the player's privacy view.
@@ -84,6 +85,7 @@ func TestPrivacyPreviewOverlay(t *testing.T) {
 	)
 	// rrweb keeps only the class of a blocked element (its placeholder has no id).
 	checkRings(t, dash, findRings(t, dash, frame, map[string]string{"#secret": "masked", "body > .reel-block": "blocked", "#contact": "scrubbed"}))
+	shoot(t, dash, "privacy-view.png")
 
 	// A link that is not valid: a clear message, no listing, no outlines.
 	bad := browser(t)

@@ -144,7 +144,7 @@ func TestReplayedInputFollowsTyping(t *testing.T) {
 	first := func(f string) int64 { return int64(typed[f][0][0].(float64)) }
 	last := func(f string) int64 { return int64(typed[f][len(typed[f])-1][0].(float64)) }
 	check("name", first("name"), last("name"), func(a, b string) bool { return a == b })
-	usersShot(t, ctx, "replay-typing.png")
+	look(t, ctx, "replay-typing.png")
 	check("cc", first("cc"), last("cc"), func(a, b string) bool { return stars.MatchString(a) && len(a) == len(b) || a == "" && b == "" })
 
 	var shown string

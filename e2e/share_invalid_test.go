@@ -32,5 +32,5 @@ func TestInvalidShareLinkSaysSoOnce(t *testing.T) {
 			t.Errorf("%s: the page does not say what to do:\n%s", path, text)
 		}
 	}
-	usersShot(t, ctx, "share-invalid.png")
+	look(t, ctx, "share-invalid.png")
 }

@@ -103,7 +103,7 @@ func TestListFiltersSurviveBackAndReload(t *testing.T) {
 		chromedp.NavigateBack(),
 	)
 	seesFilteredList("the list after Back from the player")
-	usersShot(t, ctx, "urlstate-list-after-back.png")
+	look(t, ctx, "urlstate-list-after-back.png")
 
 	run(t, ctx, "reload", chromedp.Reload())
 	seesFilteredList("the list after a reload")
@@ -151,7 +151,7 @@ func TestPlayerStepsThroughTheList(t *testing.T) {
 			shown("s_urllong00001", "1 of 3"),
 			waitFor(`document.querySelector('[data-testid=prev-session]').getAttribute("aria-disabled") === "true"`),
 		)...)
-	usersShot(t, ctx, "urlstate-player-first-of-list.png")
+	look(t, ctx, "urlstate-player-first-of-list.png")
 	run(t, ctx, "Next, then j",
 		chromedp.Click(`[data-testid=next-session]`, chromedp.ByQuery),
 		shown("s_urlmid000001", "2 of 3"),
@@ -191,7 +191,7 @@ func TestPlayerStepsThroughTheList(t *testing.T) {
 			t.Errorf("shortcuts help lacks %q:\n%s", want, help)
 		}
 	}
-	usersShot(t, ctx, "urlstate-shortcuts.png")
+	look(t, ctx, "urlstate-shortcuts.png")
 	run(t, ctx, "Escape closes it; the ? button opens it again",
 		chromedp.KeyEvent("\x1b"),
 		waitFor(`!document.querySelector('[data-testid=shortcuts-help]')`),

@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +39,7 @@ func TestInviteViewerWatchesAndIsRefusedSettings(t *testing.T) {
 	if !strings.HasPrefix(link, r.URL+"/invite/") {
 		t.Fatalf("invitation link = %q", link)
 	}
-	usersShot(t, owner, "users-invite.png")
+	look(t, owner, "users-invite.png")
 
 	// A second browser, with its own profile: nothing of the owner's login.
 	viewer := browser(t)
@@ -53,7 +50,7 @@ func TestInviteViewerWatchesAndIsRefusedSettings(t *testing.T) {
 		typeInto(`[data-testid=invite-password]`, "viewer-e2e-password"),
 		typeInto(`[data-testid=invite-password-again]`, "viewer-e2e-password"),
 	)
-	usersShot(t, viewer, "users-accept.png")
+	look(t, viewer, "users-accept.png")
 	run(t, viewer, "viewer lands signed in",
 		chromedp.Click(`[data-testid=invite-accept]`, chromedp.ByQuery),
 		waitFor(`location.pathname === "/"`),
@@ -72,7 +69,7 @@ func TestInviteViewerWatchesAndIsRefusedSettings(t *testing.T) {
 		waitFor(contains(`document.querySelector('[data-testid=needs-admin]').innerText`, "Settings needs an admin")),
 		waitFor(`!document.querySelector('[data-testid=friction]')`),
 	)
-	usersShot(t, viewer, "users-needs-admin.png")
+	look(t, viewer, "users-needs-admin.png")
 	// The link worked once.
 	run(t, viewer, "the used link",
 		chromedp.Navigate(link),
@@ -87,7 +84,7 @@ func TestInviteViewerWatchesAndIsRefusedSettings(t *testing.T) {
 		waitFor(contains(`document.querySelector('[data-testid=user-row][data-email="viewer@example.com"]').innerText`, "Active")),
 		waitFor(visible(`[data-testid=no-invites]`)),
 	)
-	usersShot(t, owner, "users-list.png")
+	look(t, owner, "users-list.png")
 	// The owner sees in the audit log that the viewer watched the session, and the invitation.
 	run(t, owner, "owner reads the audit log",
 		chromedp.Click(`[data-testid=nav-audit]`, chromedp.ByQuery),
@@ -95,7 +92,7 @@ func TestInviteViewerWatchesAndIsRefusedSettings(t *testing.T) {
 		waitFor(contains(`document.querySelector('[data-testid=audit-list]').innerText`, "invited viewer@example.com as viewer")),
 		waitFor(contains(`document.querySelector('[data-testid=audit-list]').innerText`, "accepted an invitation and joined as viewer")),
 	)
-	usersShot(t, owner, "users-audit.png")
+	look(t, owner, "users-audit.png")
 	var users struct {
 		Users []struct {
 			Email    string
@@ -112,19 +109,5 @@ func TestInviteViewerWatchesAndIsRefusedSettings(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("users = %+v, want viewer@example.com a viewer of default", users.Users)
-	}
-}
-
-// usersShot saves the page to $REEL_E2E_SHOTS/name when that is set, for people to look at.
-func usersShot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("REEL_E2E_SHOTS")
-	if dir == "" {
-		return
-	}
-	var png []byte
-	run(t, ctx, "screenshot "+name, chromedp.FullScreenshot(&png, 100))
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
