@@ -46,18 +46,7 @@ func TestAlertFromIssueSentTestFromUI(t *testing.T) {
 	r := startReelWith(t, t.TempDir(), "--compact-idle", "1s", "--webhook-private")
 	ctx := browser(t)
 	insightSessions(t, r)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		var out struct{ Issues []issueJSON }
-		r.api(t, "/api/v1/issues?project=default&days=14", &out)
-		if slicesContainKind(out.Issues, "rage_click") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no rage-click issue after 60s; logs:\n%s", r.logs)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+	waitForIssue(t, r, "rage_click")
 
 	run(t, ctx, "Alert me on the rage-click issue",
 		append(loginActions(r),
@@ -157,11 +146,21 @@ func TestAlertFromIssueSentTestFromUI(t *testing.T) {
 	}
 }
 
-func slicesContainKind(issues []issueJSON, kind string) bool {
-	for _, is := range issues {
-		if is.Kind == kind {
-			return true
+// waitForIssue waits until the sessions' analysis (at compaction) has made an issue of kind.
+func waitForIssue(t *testing.T, r *reel, kind string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var out struct{ Issues []issueJSON }
+		r.api(t, "/api/v1/issues?project=default&days=14", &out)
+		for _, is := range out.Issues {
+			if is.Kind == kind {
+				return
+			}
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s issue after 60s; logs:\n%s", kind, r.logs)
+		}
+		time.Sleep(300 * time.Millisecond)
 	}
-	return false
 }

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -27,18 +26,7 @@ func TestMetricsScrapedAndParsed(t *testing.T) {
 	l.Close()
 	r := startReelWith(t, t.TempDir(), "--compact-idle", "1s", "--metrics-addr", metricsAddr)
 	ids, _ := insightSessions(t, r)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		var out struct{ Issues []issueJSON }
-		r.api(t, "/api/v1/issues?project=default&days=14", &out)
-		if slicesContainKind(out.Issues, "rage_click") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no session compacted after 60s; logs:\n%s", r.logs)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+	waitForIssue(t, r, "rage_click")
 	var list struct{ Sessions []struct{ ID string } }
 	r.api(t, "/api/v1/sessions?q=rage:>0", &list)
 	r.api(t, "/api/v1/sessions?q=text:coupon", &list)
