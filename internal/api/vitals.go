@@ -70,6 +70,13 @@ func (a *API) SessionVitals(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	apierror.JSON(w, http.StatusOK, map[string]any{"pages": ratedVitals(pages)})
+	return nil
+}
+
+// ratedVitals is page views' vitals rated, in the order the page views happened, whatever
+// their tab.
+func ratedVitals(pages []store.PageVitals) []pageVitalsJSON {
 	out := make([]pageVitalsJSON, 0, len(pages))
 	for _, p := range pages {
 		j := pageVitalsJSON{Tab: p.Tab, At: p.PageAt, URL: p.URL, Path: p.Path, Vitals: []vitalJSON{}}
@@ -80,10 +87,8 @@ func (a *API) SessionVitals(w http.ResponseWriter, r *http.Request) error {
 		}
 		out = append(out, j)
 	}
-	// Page views in the order they happened, whatever their tab.
 	slices.SortStableFunc(out, func(x, y pageVitalsJSON) int { return x.At.Compare(y.At) })
-	apierror.JSON(w, http.StatusOK, map[string]any{"pages": out})
-	return nil
+	return out
 }
 
 // Bounds of the Performance page's queries.

@@ -178,6 +178,23 @@ func testVitalsThroughTheAPI(t *testing.T, s *stack) {
 		}
 	}
 
+	// A subject access export of the user carries the vitals of their page views, rated.
+	r := get("/api/v1/projects/default/users/alice/export", nil)
+	files, _ := readZip(t, r.Body)
+	var meta struct {
+		WebVitals []struct {
+			Path   string
+			Vitals []struct {
+				Metric, Rating string
+				Value          float64
+			}
+		} `json:"webVitals"`
+	}
+	if err := json.Unmarshal(files["sessions/001-s_vslow0001/metadata.json"], &meta); err != nil || len(meta.WebVitals) != 1 ||
+		meta.WebVitals[0].Path != "/checkout" || len(meta.WebVitals[0].Vitals) != 5 || meta.WebVitals[0].Vitals[0].Value != 5200 {
+		t.Errorf("export metadata vitals = %+v (%v)", meta.WebVitals, err)
+	}
+
 	// Bad input: a clear 400 naming the problem.
 	long := strings.Repeat("/a", 300)
 	for path, says := range map[string]string{

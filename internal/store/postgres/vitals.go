@@ -51,17 +51,9 @@ func (db *DB) SessionVitals(ctx context.Context, sessionID string) ([]store.Page
 	defer rows.Close()
 	out := []store.PageVitals{}
 	for rows.Next() {
-		p := store.PageVitals{SessionID: sessionID, Values: map[string]float64{}}
-		var at int64
-		var vals [len(store.VitalMetrics)]*float64
-		if err := rows.Scan(&p.Tab, &at, &p.URL, &p.Path, &vals[0], &vals[1], &vals[2], &vals[3], &vals[4]); err != nil {
+		p, err := scanPageVitals(rows, sessionID)
+		if err != nil {
 			return nil, fmt.Errorf("postgres: session vitals: %w", err)
-		}
-		p.PageAt = fromMS(at)
-		for i, v := range vals {
-			if v != nil {
-				p.Values[store.VitalMetrics[i]] = *v
-			}
 		}
 		out = append(out, p)
 	}
@@ -124,4 +116,21 @@ func (c *compiler) vitalTerm(t *search.Term) (string, error) {
 		col = "round(d.cls * 1000)"
 	}
 	return c.related("page_vitals", col+" "+string(t.Op)+" "+c.arg(t.Num)+"::double precision", false)
+}
+
+// scanPageVitals reads a row of tab, page_at, url, path and the metrics in store.VitalMetrics order.
+func scanPageVitals(r pgx.Rows, sessionID string) (store.PageVitals, error) {
+	p := store.PageVitals{SessionID: sessionID, Values: map[string]float64{}}
+	var at int64
+	var vals [len(store.VitalMetrics)]*float64
+	if err := r.Scan(&p.Tab, &at, &p.URL, &p.Path, &vals[0], &vals[1], &vals[2], &vals[3], &vals[4]); err != nil {
+		return p, err
+	}
+	p.PageAt = fromMS(at)
+	for i, v := range vals {
+		if v != nil {
+			p.Values[store.VitalMetrics[i]] = *v
+		}
+	}
+	return p, nil
 }

@@ -60,9 +60,28 @@ func appendVitals(ctx context.Context, tx querier, b store.Batch) error {
 
 // SessionVitals returns a session's page views that measured any vital, by tab and time.
 func (db *DB) SessionVitals(ctx context.Context, sessionID string) ([]store.PageVitals, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT tab, page_at, url, path, lcp, inp, cls, fcp, ttfb FROM page_vitals WHERE session_id = ? ORDER BY tab, page_at`, sessionID)
+	out, err := sessionVitals(ctx, db.read, sessionID)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: session vitals: %w", err)
+		return nil, fmt.Errorf("sqlite: session %w", err)
+	}
+	return out, nil
+}
+
+// vitalArgs are a page view's values as upsertVital's metric parameters (NULL when not measured).
+func vitalArgs(values map[string]float64) []any {
+	args := make([]any, len(store.VitalMetrics))
+	for i, m := range store.VitalMetrics {
+		if v, ok := values[m]; ok {
+			args[i] = v
+		}
+	}
+	return args
+}
+
+func sessionVitals(ctx context.Context, q querier, sessionID string) ([]store.PageVitals, error) {
+	rows, err := q.QueryContext(ctx, `SELECT tab, page_at, url, path, lcp, inp, cls, fcp, ttfb FROM page_vitals WHERE session_id = ? ORDER BY tab, page_at`, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("vitals: %w", err)
 	}
 	defer rows.Close()
 	out := []store.PageVitals{}
@@ -71,7 +90,7 @@ func (db *DB) SessionVitals(ctx context.Context, sessionID string) ([]store.Page
 		var at int64
 		var vals [len(store.VitalMetrics)]sql.NullFloat64
 		if err := rows.Scan(&p.Tab, &at, &p.URL, &p.Path, &vals[0], &vals[1], &vals[2], &vals[3], &vals[4]); err != nil {
-			return nil, fmt.Errorf("sqlite: session vitals: %w", err)
+			return nil, fmt.Errorf("vitals: %w", err)
 		}
 		p.PageAt = fromMS(at)
 		for i, v := range vals {
@@ -82,7 +101,7 @@ func (db *DB) SessionVitals(ctx context.Context, sessionID string) ([]store.Page
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: session vitals: %w", err)
+		return nil, fmt.Errorf("vitals: %w", err)
 	}
 	return out, nil
 }
