@@ -139,6 +139,7 @@ func TestPerformancePage(t *testing.T) {
 		t.Errorf("slowest rows = %q", rows)
 	}
 	look(t, ctx, "performance-slowest.png")
+	shoot(t, ctx, "performance.png")
 
 	// The worst one's replay: the Session pane rates each vital of the page view, in colour.
 	run(t, ctx, "watch the slowest",
@@ -229,6 +230,7 @@ func TestUserPage(t *testing.T) {
 		t.Errorf("the timeline strip shows %.4f red and %.4f blue pixels; want a red session and a blue one", red, blue)
 	}
 	look(t, ctx, "user-page.png")
+	shoot(t, ctx, "user-page.png")
 
 	// A page of the laptop's second tab opens its replay there.
 	run(t, ctx, "open a tab's page",
