@@ -229,6 +229,22 @@ func testVitalsThroughTheAPI(t *testing.T, s *stack) {
 	if r := get("/api/v1/vitals?project=nosuch", &rep); r.Status != 200 || len(rep.Pages) != 0 {
 		t.Errorf("report of an unknown project = %d %s, want no pages", r.Status, r.Body)
 	}
+
+	// Erasing alice takes her page view's vitals out of the report, the slowest list and search.
+	if r := do(t, http.DefaultClient, "DELETE", s.srv.URL+"/api/v1/projects/default/users/alice", nil, auth...); r.Status != 200 {
+		t.Fatalf("erase = %d %s", r.Status, r.Body)
+	}
+	q.Set("metric", "lcp")
+	q.Del("limit")
+	if r := get("/api/v1/vitals/slowest?"+q.Encode(), &slow); r.Status != 200 || len(slow.Sessions) != 2 || strings.Contains(string(r.Body), "s_vslow0001") {
+		t.Errorf("slowest after erasure = %d %s", r.Status, r.Body)
+	}
+	if r := get("/api/v1/vitals?metric=lcp&days=7", &rep); r.Status != 200 || len(rep.Pages) == 0 || rep.Pages[0].Samples != 2 || rep.Pages[0].P95 != 3000 {
+		t.Errorf("report after erasure = %d %s", r.Status, r.Body)
+	}
+	if _, l := s.search(t, url.Values{"q": {"vitals.cls:>0.25"}}); len(ids(l)) != 0 {
+		t.Errorf("vitals.cls:>0.25 after erasure = %v", ids(l))
+	}
 }
 
 type profileJSON struct {
