@@ -36,6 +36,7 @@ type index interface {
 	userIndex
 	previewIndex
 	subjectIndex
+	vitalIndex
 }
 
 // blobs is what the API reads from the blob store.
@@ -65,6 +66,7 @@ type API struct {
 	previews  previewIndex
 	pkeys     previewKeys
 	subjects  subjectIndex
+	vitals    vitalIndex
 	links     LinkOptions
 	blobs     blobs
 	auth      *auth.Auth
@@ -96,7 +98,7 @@ func (a *API) SetClock(now func() time.Time) { a.now = now }
 func New(idx index, b blobs, a *auth.Auth, log *slog.Logger, cache *layout.Cache, e eraser) *API {
 	return &API{sessions: idx, events: idx, projects: idx, insights: idx, alerts: idx, heatmaps: idx, facets: idx, searches: idx,
 		playlists: idx, shares: idx, comments: idx, archives: idx, tokens: idx, auditLog: idx, audit: audit.New(idx, log, audit.Options{}),
-		users: idx, previews: idx, subjects: idx, blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
+		users: idx, previews: idx, subjects: idx, vitals: idx, blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
 }
 
 // SetAudit replaces the audit recorder New made (one that trusts no client address header).

@@ -235,6 +235,7 @@ type subjectMeta struct {
 	ErrorMessages  []string                 `json:"errorMessages,omitempty"`
 	OnScreenText   []string                 `json:"onScreenText,omitempty"`
 	ArchivedAssets []map[string]interface{} `json:"archivedAssets,omitempty"`
+	WebVitals      []pageVitalsJSON         `json:"webVitals,omitempty"`
 }
 
 type subjectPage struct {
@@ -274,6 +275,7 @@ func subjectMetadata(r store.SessionRecord) subjectMeta {
 	for _, x := range r.Archive {
 		m.ArchivedAssets = append(m.ArchivedAssets, map[string]interface{}{"url": x.URL, "type": x.Type, "size": x.Size, "fetchedAt": x.FetchedAt})
 	}
+	m.WebVitals = ratedVitals(r.Vitals)
 	return m
 }
 

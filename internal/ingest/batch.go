@@ -237,6 +237,7 @@ type Summary struct {
 	Traits        map[string]string // reel.identify traits (scalar values only)
 	EventProps    []store.Prop      // distinct scalar properties of reel.track events
 	Text          []string          // on-screen text (rrweb.Text), at most maxText bytes
+	Vitals        []store.Vital     // reel.vitals reports, at most maxVitals
 }
 
 // Bounds on what one batch adds to the search index, so a hostile page cannot grow it
@@ -254,6 +255,12 @@ const (
 	// maxUserIDs bounds the distinct user ids one batch records; the SDK sends one identify
 	// per call, so more than a handful in one batch only comes from a hostile client.
 	maxUserIDs = 16
+	// maxVitals bounds the vitals one batch records; the SDK reports five per page view.
+	maxVitals = 50
+	// maxVitalMS is the largest timing kept (an hour), maxCLS the largest layout shift score;
+	// a value past them is a broken or hostile client, not a slow page.
+	maxVitalMS = 3_600_000
+	maxCLS     = 1000
 )
 
 // Summarize validates every event as rrweb and extracts what the index needs.
@@ -306,6 +313,9 @@ func Summarize(b *Batch) (Summary, error) {
 			}
 			if json.Unmarshal(ev.Data, &c) == nil {
 				s.custom(c.Tag, c.Payload, ev.Timestamp)
+				if c.Tag == "reel.vitals" {
+					s.vital(b.Tab, ev.Timestamp, c.Payload)
+				}
 				if c.Tag == "reel.navigation" {
 					s.navigation(b.Tab, ev.Timestamp, c.Payload)
 				}
@@ -344,6 +354,28 @@ func (s *Summary) navigation(tab string, at int64, payload json.RawMessage) {
 		return
 	}
 	s.Pages = append(s.Pages, store.Page{Tab: tab, At: time.UnixMilli(at).UTC(), URL: truncate(p.URL, 2048)})
+}
+
+// vital keeps one reel.vitals report ({name, value}, wire-format.md) for the index; a report
+// with an unknown name or a value that no browser measures is ignored (the event is still
+// stored and replayed).
+func (s *Summary) vital(tab string, at int64, payload json.RawMessage) {
+	var p struct {
+		Name  string   `json:"name"`
+		Value *float64 `json:"value"`
+	}
+	if json.Unmarshal(payload, &p) != nil || p.Value == nil || len(s.Vitals) >= maxVitals {
+		return
+	}
+	metric := strings.ToLower(p.Name)
+	limit := float64(maxVitalMS)
+	if metric == "cls" {
+		limit = maxCLS
+	}
+	if store.VitalIndex(metric) < 0 || !(*p.Value >= 0 && *p.Value <= limit) {
+		return
+	}
+	s.Vitals = append(s.Vitals, store.Vital{Tab: tab, At: time.UnixMilli(at).UTC(), Metric: metric, Value: *p.Value})
 }
 
 // custom folds one of Reel's own events into the summary. Payloads that do not match the

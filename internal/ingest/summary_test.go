@@ -38,6 +38,38 @@ func TestSummarizeSearchFields(t *testing.T) {
 				t.Errorf("failed = %d", s.Failed)
 			}
 		}},
+		{"vitals: known names, sane values", []json.RawMessage{
+			custom("reel.vitals", `{"name":"LCP","value":2600}`),
+			custom("reel.vitals", `{"name":"CLS","value":0.125}`),
+			custom("reel.vitals", `{"name":"ttfb","value":0}`),
+			custom("reel.vitals", `{"name":"FID","value":10}`),
+			custom("reel.vitals", `{"name":"INP","value":-1}`),
+			custom("reel.vitals", `{"name":"INP","value":1e300}`),
+			custom("reel.vitals", `{"name":"CLS","value":1001}`),
+			custom("reel.vitals", `{"name":"FCP","value":"fast"}`),
+			custom("reel.vitals", `{"name":"FCP"}`),
+			custom("reel.vitals", `{"name":"FCP","value":null}`),
+			custom("reel.vitals", `["LCP",1]`),
+		}, func(t *testing.T, s Summary) {
+			var got []string
+			for _, v := range s.Vitals {
+				got = append(got, fmt.Sprintf("%s:%s=%g", v.Tab, v.Metric, v.Value))
+			}
+			if want := []string{"tab_0001:lcp=2600", "tab_0001:cls=0.125", "tab_0001:ttfb=0"}; !slices.Equal(got, want) {
+				t.Errorf("vitals %v, want %v", got, want)
+			}
+		}},
+		{"vitals bounded", func() []json.RawMessage {
+			var evs []json.RawMessage
+			for range 500 {
+				evs = append(evs, custom("reel.vitals", `{"name":"INP","value":40}`))
+			}
+			return evs
+		}(), func(t *testing.T, s Summary) {
+			if len(s.Vitals) != maxVitals {
+				t.Errorf("%d vitals kept, want %d", len(s.Vitals), maxVitals)
+			}
+		}},
 		{"track names lowercased once", []json.RawMessage{
 			custom("reel.track", `{"name":"Signup_Clicked"}`),
 			custom("reel.track", `{"name":"signup_clicked","props":{"a":1}}`),

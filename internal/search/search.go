@@ -82,7 +82,14 @@ const (
 	Text           Field = "text"            // words that appeared on screen (Op Match, or Glob for a prefix)
 	Scrubbed       Field = "scrubbed"        // values the server's scrubber masked, of every kind
 	ScrubbedKind   Field = "scrubbed.kind"   // scrubbed.<kind>:<count>, values of one kind
+	// Vital is vitals.<metric>:<value>: any page view of the session measured the web vital
+	// (Key, one of VitalMetrics) at that value. Num is milliseconds, or for cls thousandths.
+	Vital Field = "vitals"
 )
+
+// VitalMetrics are the web vitals vitals.<metric>: accepts, as the SDK's reel.vitals names
+// them, lowercased.
+var VitalMetrics = []string{"lcp", "inp", "cls", "fcp", "ttfb"}
 
 // ScrubbedKinds are the kinds scrubbed.<kind>: accepts, as the scrubber names them
 // (internal/scrub and store.ScrubKinds; a test keeps the lists equal).
@@ -171,6 +178,8 @@ func (t *Term) String() string {
 		f = "friction." + t.Key
 	case ScrubbedKind:
 		f = "scrubbed." + t.Key
+	case Vital:
+		f = "vitals." + t.Key
 	}
 	switch t.Op {
 	case Exists:
@@ -546,6 +555,13 @@ func term(t token) (Node, error) {
 		tm.Field, tm.Key = ScrubbedKind, kind
 		return numTerm(tm, v, vpos, false)
 	}
+	if metric, ok := strings.CutPrefix(name, "vitals."); ok {
+		if !slices.Contains(VitalMetrics, metric) {
+			return nil, errAt(t.pos, "unknown web vital %q (want %s)", metric, strings.Join(VitalMetrics, ", "))
+		}
+		tm.Field, tm.Key = Vital, metric
+		return vitalTerm(tm, v, vpos)
+	}
 	switch Field(name) {
 	case Visited, Entry, Exit:
 		tm.Field = Field(name)
@@ -681,6 +697,68 @@ func numTerm(tm *Term, v string, pos int, duration bool) (Node, error) {
 	}
 	tm.Num = n
 	return tm, nil
+}
+
+// maxVital bounds a vital's value in a query: an hour in milliseconds, or a layout shift of a
+// thousand; no page reports more, and the bound keeps the number far from overflow.
+const maxVital = 3_600_000
+
+// vitalTerm reads a web vital's comparison: milliseconds for the timings (a bare number, or a
+// Go duration like 2.5s), a unitless score with up to three decimals for cls (>0.1).
+func vitalTerm(tm *Term, v string, pos int) (Node, error) {
+	tm.Op = Eq
+	for _, op := range []Op{Ge, Le, Gt, Lt} {
+		if rest, ok := strings.CutPrefix(v, string(op)); ok {
+			tm.Op, v, pos = op, rest, pos+len(op)
+			break
+		}
+	}
+	if rest, ok := strings.CutPrefix(v, "="); ok && tm.Op == Eq {
+		v, pos = rest, pos+1
+	}
+	var n int64
+	var err error
+	if tm.Key == "cls" {
+		n, err = parseThousandths(v)
+	} else if n, err = strconv.ParseInt(v, 10, 64); err != nil {
+		var d time.Duration
+		if d, err = time.ParseDuration(v); err == nil {
+			n = d.Milliseconds()
+		}
+	}
+	if err == nil && (n < 0 || n > maxVital) {
+		err = fmt.Errorf("out of range")
+	}
+	if err != nil || v == "" {
+		want := "milliseconds like >2500 or a duration like >2.5s"
+		if tm.Key == "cls" {
+			want = "a score like >0.1"
+		}
+		return nil, errAt(pos, "vitals.%s: wants %s", tm.Key, want)
+	}
+	tm.Num = n
+	return tm, nil
+}
+
+// parseThousandths reads a non-negative decimal with at most three decimals (0.25) as
+// thousandths (250).
+func parseThousandths(v string) (int64, error) {
+	whole, frac, _ := strings.Cut(v, ".")
+	if whole == "" && frac == "" || len(frac) > 3 || len(whole) > 7 {
+		return 0, fmt.Errorf("bad score")
+	}
+	n := int64(0)
+	for _, part := range []string{whole, frac + strings.Repeat("0", 3-len(frac))} {
+		for _, r := range part {
+			if r < '0' || r > '9' {
+				return 0, fmt.Errorf("bad score")
+			}
+		}
+	}
+	w, _ := strconv.ParseInt("0"+whole, 10, 64)
+	f, _ := strconv.ParseInt(frac+strings.Repeat("0", 3-len(frac)), 10, 64)
+	n = w*1000 + f
+	return n, nil
 }
 
 // parseDuration reads 90s, 2m, 1h30m or 500ms (a bare number is seconds) into milliseconds.

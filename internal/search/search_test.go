@@ -80,6 +80,17 @@ func TestErrors(t *testing.T) {
 		{"viewport wants a number", "viewport.width:wide", 15, "wants a whole number"},
 		{"viewport unknown side", "viewport.depth:3", 0, "unknown field"},
 		{"utm needs a value", "utm_source:", 11, "needs a value"},
+		{"unknown vital", "vitals.fid:>100", 0, "unknown web vital"},
+		{"vital without metric", "vitals:>100", 0, "unknown field"},
+		{"vital wants a number", "vitals.lcp:slow", 11, "wants milliseconds"},
+		{"vital negative", "vitals.lcp:>-5", 12, "wants milliseconds"},
+		{"vital too large", "vitals.inp:>99999999999", 12, "wants milliseconds"},
+		{"vital fractional ms", "vitals.ttfb:>1.5", 13, "wants milliseconds"},
+		{"cls four decimals", "vitals.cls:>0.1234", 12, "wants a score"},
+		{"cls not a number", "vitals.cls:>0.1e3", 12, "wants a score"},
+		{"cls only a dot", "vitals.cls:>.", 12, "wants a score"},
+		{"cls negative", "vitals.cls:>-0.1", 12, "wants a score"},
+		{"cls sign inside", "vitals.cls:>0.-1", 12, "wants a score"},
 		{"too long", strings.Repeat("a", MaxLength+1), MaxLength, "longer than"},
 		{"too deep", strings.Repeat("(", MaxDepth+1) + "os:linux" + strings.Repeat(")", MaxDepth+1), MaxDepth, "deeper than"},
 		{"too deep NOT", strings.Repeat("NOT ", MaxDepth+1) + "os:linux", 4 * MaxDepth, "deeper than"},
@@ -126,6 +137,12 @@ func TestValues(t *testing.T) {
 		{"utm lowercased", "utm_source:Google", Term{Field: UTMSource, Op: Eq, Text: "google"}},
 		{"referrer any", "referrer:*", Term{Field: Referrer, Op: Exists}},
 		{"viewport", "viewport.width:<768", Term{Field: ViewportWidth, Op: Lt, Num: 768}},
+		{"vital ms", "vitals.lcp:>2500", Term{Field: Vital, Key: "lcp", Op: Gt, Num: 2500}},
+		{"vital duration", "vitals.INP:>=0.5s", Term{Field: Vital, Key: "inp", Op: Ge, Num: 500}},
+		{"vital equal", "vitals.ttfb:800", Term{Field: Vital, Key: "ttfb", Op: Eq, Num: 800}},
+		{"cls decimals", "vitals.cls:>0.1", Term{Field: Vital, Key: "cls", Op: Gt, Num: 100}},
+		{"cls whole", "vitals.cls:<=2", Term{Field: Vital, Key: "cls", Op: Le, Num: 2000}},
+		{"cls leading dot", "vitals.cls:<.25", Term{Field: Vital, Key: "cls", Op: Lt, Num: 250}},
 		{"issue exact", `issue:"dead_click|/|a \"Home\""`, Term{Field: Issue, Op: Eq, Text: `dead_click|/|a "Home"`}},
 	}
 	for _, tc := range cases {
@@ -150,7 +167,7 @@ func TestValues(t *testing.T) {
 // renders.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"", "visited:/checkout* -visited:/thanks", `error:"TypeError" OR (browser:firefox duration:>2m)`, "NOT NOT user:*", "sort:longest", `((a:b`, `"`, "-", "user.:x",
-		`text:"a\" OR 1=1"`, `text:"NEAR("`, "text:pay*", "friction.rage_click:>0", "event.plan:*", "viewport.width:<768", `issue:"x|y"`} {
+		`text:"a\" OR 1=1"`, `text:"NEAR("`, "text:pay*", "friction.rage_click:>0", "event.plan:*", "viewport.width:<768", `issue:"x|y"`, "vitals.cls:>0.1", "vitals.lcp:>=2.5s"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

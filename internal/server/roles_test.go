@@ -110,6 +110,11 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 		"POST /api/v1/projects/{project}/privacy-preview": auth.Manage,
 		"POST /api/v1/privacy-preview/scrub":              auth.Public,
 		"GET /api/v1/openapi.json":                        auth.Public,
+		// A recorded user's page shows what their sessions show: whoever may watch them.
+		"GET /api/v1/projects/{project}/users/{user}": auth.View,
+		"GET /api/v1/sessions/{id}/vitals":            auth.View,
+		"GET /api/v1/vitals":                          auth.View,
+		"GET /api/v1/vitals/slowest":                  auth.View,
 	} {
 		found := false
 		for _, rt := range routes {

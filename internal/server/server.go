@@ -88,6 +88,7 @@ func Table(c Components) []Route {
 		{"DELETE /api/v1/projects/{project}", auth.Own, h(a.DeleteProject)},
 		{"DELETE /api/v1/projects/{project}/users/{user}", auth.Own, h(a.EraseUser)},
 		{"GET /api/v1/projects/{project}/users/{user}/export", auth.Manage, h(a.ExportUser)},
+		{"GET /api/v1/projects/{project}/users/{user}", auth.View, h(a.UserProfile)},
 		{"POST /api/v1/projects/{project}/privacy-preview", auth.Manage, h(a.CreatePreview)},
 		// Authenticated by the preview token in the body (docs/player.md#privacy-preview).
 		{"POST /api/v1/privacy-preview/scrub", auth.Public, h(a.PreviewScrub)},
@@ -98,6 +99,7 @@ func Table(c Components) []Route {
 		{"GET /api/v1/sessions/{id}/events", auth.View, h(a.Events)},
 		{"GET /api/v1/sessions/{id}/signals", auth.View, h(a.Signals)},
 		{"GET /api/v1/sessions/{id}/tabs", auth.View, h(a.Tabs)},
+		{"GET /api/v1/sessions/{id}/vitals", auth.View, h(a.SessionVitals)},
 		{"GET /api/v1/sessions/{id}/archive", auth.View, h(a.Archive)},
 		{"GET /api/v1/sessions/{id}/archive/file", auth.View, h(a.ArchivedFile)},
 		{"GET /api/v1/sessions/{id}/video", auth.View, h(a.Video)},
@@ -114,6 +116,8 @@ func Table(c Components) []Route {
 		{"GET /api/v1/heatmaps", auth.View, h(a.Heatmaps)},
 		{"GET /api/v1/heatmaps/pages", auth.View, h(a.HeatPages)},
 		{"GET /api/v1/countries", auth.View, h(a.Countries)},
+		{"GET /api/v1/vitals", auth.View, h(a.Vitals)},
+		{"GET /api/v1/vitals/slowest", auth.View, h(a.VitalsSlowest)},
 
 		{"GET /api/v1/alerts", auth.View, h(a.ListAlerts)},
 		{"POST /api/v1/alerts", auth.Manage, h(a.CreateAlert)},

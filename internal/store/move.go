@@ -116,6 +116,7 @@ type SessionRecord struct {
 	Signals  []StoredSignal
 	Heat     []HeatRow // by path
 	Archive  []Archived
+	Vitals   []PageVitals // by tab, then page view
 }
 
 // PageRecord is a page view with the path the index derived from its URL.
@@ -237,6 +238,7 @@ func (c Counts) Add(r Record) {
 			c["heat views"] += int64(len(h.Views))
 		}
 		c["archive rows"] += int64(len(s.Archive))
+		c["page vitals"] += int64(len(s.Vitals))
 	}
 }
 

@@ -230,6 +230,7 @@ type Batch struct {
 	EventProps     []Prop            // distinct scalar properties of reel.track events
 	Text           []string          // distinct pieces of on-screen text, in order (rrweb.Text)
 	Scrubbed       map[string]int    // values the scrubber masked in the batch, by kind (ScrubKinds)
+	Vitals         []Vital           // reel.vitals reports, in order
 }
 
 // ScrubKinds are the kinds of value the server-side scrubber counts (internal/scrub), in the
@@ -310,6 +311,7 @@ type Index interface {
 	Maintenance
 	Mover
 	Facets
+	Vitals
 }
 
 // Maintenance is the housekeeping a backend does after deletions: Optimize refreshes planner

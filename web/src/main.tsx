@@ -17,6 +17,8 @@ import { AuditLog } from "./audit";
 import { isAdmin, NeedsAdmin, Users } from "./users";
 import { Invite } from "./invite";
 import { Alerts } from "./alerts";
+import { Performance } from "./vitals";
+import { UserPage } from "./people";
 
 function Header({ user, path }: { user: User | null; path: string }) {
   // On narrow screens the nav folds behind a menu button (style.css, "Layout"); following a
@@ -29,7 +31,7 @@ function Header({ user, path }: { user: User | null; path: string }) {
     document.addEventListener("keydown", escape);
     return () => document.removeEventListener("keydown", escape);
   }, [menu]);
-  const section = ["/issues", "/alerts", "/funnels", "/heatmaps", "/playlists", "/settings", "/users", "/tokens", "/audit"].find((s) => path.startsWith(s)) || "/";
+  const section = ["/issues", "/performance", "/alerts", "/funnels", "/heatmaps", "/playlists", "/settings", "/users", "/tokens", "/audit"].find((s) => path.startsWith(s)) || "/";
   const logout = async () => {
     try {
       await api.logout();
@@ -67,6 +69,7 @@ function Header({ user, path }: { user: User | null; path: string }) {
         {[
           ["/", "Sessions", "nav-sessions"],
           ["/issues", "Issues", "nav-issues"],
+          ["/performance", "Performance", "nav-performance"],
           ["/alerts", "Alerts", "nav-alerts"],
           ["/funnels", "Funnels", "nav-funnels"],
           ["/playlists", "Playlists", "nav-playlists"],
@@ -156,6 +159,11 @@ function App() {
     page = <PlaylistPage key={id} id={id} />;
   } else if (path === "/issues" || path === "/issues/") {
     page = <Issues loc={loc} />;
+  } else if (path === "/performance" || path === "/performance/") {
+    page = <Performance loc={loc} />;
+  } else if (/^\/people\/[^/]+\/?$/.test(path)) {
+    const id = decodeURIComponent(path.split("/")[2]);
+    page = <UserPage key={id} loc={loc} id={id} />;
   } else if (path === "/alerts" || path === "/alerts/") {
     page = <Alerts loc={loc} user={user} />;
   } else if (path === "/funnels" || path === "/funnels/") {

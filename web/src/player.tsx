@@ -16,6 +16,8 @@ import { CommentMarkers, CommentsPane, useComments } from "./comments";
 import { ShareNoteBanner, ShareOptions } from "./sharenote";
 import { BugReportButton } from "./bugreport";
 import { PrivacyLayer } from "./privacy";
+import { SessionVitals } from "./vitals";
+import { UserLink } from "./people";
 
 const SPEEDS = [0.5, 1, 2, 4, 8];
 const STEP_MS = 5_000;
@@ -534,7 +536,7 @@ function Replay({
           {pane === "console" && <ConsolePane entries={d ? d.console : []} time={time} seek={seek} />}
           {pane === "network" && <NetworkPane requests={d ? d.requests : []} time={time} seek={seek} />}
           {pane === "errors" && <ErrorsPane errors={d ? d.errors : []} time={time} seek={seek} />}
-          {pane === "session" && <Facts s={session} d={d} seek={seek} signals={signals} />}
+          {pane === "session" && <Facts s={session} d={d} seek={seek} signals={signals} shared={shared} />}
           {pane === "session" && !shared && (
             <CommentsPane session={session.id} comments={comments} reload={reloadComments} time={time} seek={seek} />
           )}
@@ -908,7 +910,8 @@ function timeOfDay(iso: string): string {
   return isNaN(t) ? "" : new Date(t).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
 }
 
-function Facts({ s, d, seek, signals }: { s: SessionDetail; d: Digest | null; seek: (ms: number) => void; signals: Signals | null }) {
+function Facts({ s, d, seek, signals, shared }: { s: SessionDetail; d: Digest | null; seek: (ms: number) => void; signals: Signals | null; shared?: boolean }) {
+  const person = (id: string) => (shared ? id : <UserLink project={s.projectId} id={id} />);
   const pages = d && d.pages.length ? d.pages : (s.urls || []).map((u) => ({ at: -1, url: u, ms: -1 }));
   const user = d && d.user;
   // The server keeps every id the session had (an account switch, or an identify sent by
@@ -930,11 +933,16 @@ function Facts({ s, d, seek, signals }: { s: SessionDetail; d: Digest | null; se
           <>
             <dt>User</dt>
             <dd data-testid="user">
-              {current}
+              {person(current)}
               {before.length > 0 && (
                 <span class="muted" data-testid="user-before">
                   {" "}
-                  (before: {before.join(", ")}
+                  (before: {before.map((b, i) => (
+                    <>
+                      {i > 0 && ", "}
+                      {person(b)}
+                    </>
+                  ))}
                   {changed ? `, changed ${changed}` : ""})
                 </span>
               )}
@@ -981,6 +989,7 @@ function Facts({ s, d, seek, signals }: { s: SessionDetail; d: Digest | null; se
           {scrubbedText(s.scrubbed)}
         </dd>
       </dl>
+      {!shared && <SessionVitals id={s.id} startedAt={s.startedAt} seek={seek} />}
       <h3>Pages visited</h3>
       <ol class="pages" data-testid="pages">
         {pages.map((p) => (

@@ -9,6 +9,7 @@ import { PinButton, SavedBar, savedApi } from "./saved";
 import { Preview } from "./preview";
 import { useProjects, withParam } from "./nav";
 import { listParams, sessionHref } from "./listnav";
+import { UserLink } from "./people";
 
 const PAGE = 50;
 const REFRESH_MS = 5000;
@@ -329,7 +330,7 @@ function Row({ s, now, extra, from }: { s: Session; now: number; extra?: Compone
         {relative(s.startedAt, now)}
       </td>
       <td class="user" title={s.userId || "Anonymous visitor"}>
-        {s.userId ? s.userId : <span class="muted">anonymous</span>}
+        {s.userId ? <UserLink project={s.projectId} id={s.userId} /> : <span class="muted">anonymous</span>}
       </td>
       <td class="num">{duration(s.durationMs)}</td>
       <td class="num">{s.activeMs !== undefined ? duration(s.activeMs) : <span class="muted">–</span>}</td>

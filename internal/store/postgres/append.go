@@ -426,6 +426,7 @@ func queueBatch(q *pgx.Batch, b store.Batch, content map[string]int64, messages 
 		q.Queue(`INSERT INTO session_pages(session_id, tab, at, url, path) SELECT $1, p.tab, p.at, p.url, p.path FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[]) WITH ORDINALITY AS p(tab, at, url, path, n) ORDER BY p.n`,
 			id, tabs, ats, urls, paths)
 	}
+	queueVitals(q, b)
 	q.Queue(`UPDATE sessions SET
 			browser         = CASE WHEN browser = '' THEN $1::text ELSE browser END,
 			browser_version = CASE WHEN browser = '' THEN $2::integer ELSE browser_version END,

@@ -242,6 +242,7 @@ var sessionReads = []string{
 		FROM heat h JOIN heat_pages p ON p.id = h.page_id WHERE h.session_id = $1 ORDER BY p.path`,
 	`SELECT url, hash, type, size, error, fetched_at FROM session_archive WHERE session_id = $1 ORDER BY url`,
 	`SELECT user_id, first_at FROM session_users WHERE session_id = $1 ORDER BY first_at, user_id`,
+	`SELECT tab, page_at, url, path, lcp, inp, cls, fcp, ttfb FROM page_vitals WHERE session_id = $1 ORDER BY tab, page_at`,
 }
 
 // exportSessionRows reads every row that belongs to the session.
@@ -387,6 +388,11 @@ func exportSessionRows(ctx context.Context, tx pgx.Tx, s *store.SessionRecord) e
 			err := r.Scan(&u.UserID, &at)
 			u.FirstAt = fromMS(at)
 			s.Session.UserIDs = append(s.Session.UserIDs, u)
+			return err
+		}},
+		{"vitals", func(r pgx.Rows) error {
+			p, err := scanPageVitals(r, id)
+			s.Vitals = append(s.Vitals, p)
 			return err
 		}},
 	}
@@ -837,6 +843,17 @@ func importSession(ctx context.Context, tx pgx.Tx, s *store.SessionRecord) error
 		}
 		q.Queue(`INSERT INTO session_archive(session_id, project_id, url, hash, type, size, error, fetched_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			id, x.ProjectID, a.URL, h, a.Type, a.Size, a.Error, ms(a.FetchedAt))
+	}
+	for _, v := range s.Vitals {
+		args := []any{id, x.ProjectID, v.Tab, ms(v.PageAt), v.URL, v.Path}
+		for _, m := range store.VitalMetrics {
+			if val, ok := v.Values[m]; ok {
+				args = append(args, val)
+			} else {
+				args = append(args, nil)
+			}
+		}
+		q.Queue(`INSERT INTO page_vitals(session_id, project_id, tab, page_at, url, path, lcp, inp, cls, fcp, ttfb) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, args...)
 	}
 	if err := tx.SendBatch(ctx, &q).Close(); err != nil {
 		return fmt.Errorf("rows: %w", err)

@@ -443,6 +443,8 @@ func (c *compiler) term(t *search.Term) (string, error) {
 		}
 		// The column name comes from the fixed list above, never from the query's text.
 		return c.numeric("s.scrubbed_"+t.Key, t)
+	case search.Vital:
+		return c.vitalTerm(t)
 	case search.FrictionKind:
 		if t.Op == search.Gt && t.Num == 0 || t.Op == search.Ge && t.Num == 1 {
 			return c.related("session_signals", "d.kind = "+c.arg(t.Key), false)

@@ -187,6 +187,9 @@ func appendBatch(ctx context.Context, tx querier, b store.Batch) error {
 			return fmt.Errorf("sqlite: append batch: insert page: %w", err)
 		}
 	}
+	if err := appendVitals(ctx, tx, b); err != nil {
+		return fmt.Errorf("sqlite: append batch: %w", err)
+	}
 	if err := indexForSearch(ctx, tx, b); err != nil {
 		return fmt.Errorf("sqlite: append batch: %w", err)
 	}

@@ -427,6 +427,12 @@ func exportSessionRows(ctx context.Context, tx *sql.Tx, s *store.SessionRecord) 
 	if s.Archive, err = scanArchived(rows); err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
+	if s.Vitals, err = sessionVitals(ctx, tx, id); err != nil {
+		return err
+	}
+	if len(s.Vitals) == 0 {
+		s.Vitals = nil
+	}
 	return nil
 }
 
@@ -826,6 +832,11 @@ func importSession(ctx context.Context, tx *sql.Tx, s *store.SessionRecord) erro
 		if _, err := tx.ExecContext(ctx, `INSERT INTO session_archive(session_id, project_id, url, hash, type, size, error, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, x.ProjectID, a.URL, h, a.Type, a.Size, a.Error, ms(a.FetchedAt)); err != nil {
 			return fmt.Errorf("archive: %w", err)
+		}
+	}
+	for _, v := range s.Vitals {
+		if _, err := tx.ExecContext(ctx, upsertVital, append([]any{id, x.ProjectID, v.Tab, ms(v.PageAt), v.URL, v.Path}, vitalArgs(v.Values)...)...); err != nil {
+			return fmt.Errorf("vitals: %w", err)
 		}
 	}
 	return nil

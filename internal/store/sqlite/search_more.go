@@ -132,6 +132,13 @@ func (c *compiler) moreTerm(t *search.Term) (w string, ok bool, err error) {
 	case search.Text:
 		w, err = c.text(ftsQuery(t))
 		return w, true, err
+	case search.Vital:
+		cond, err := vitalCond(t)
+		if err != nil {
+			return "", true, fmt.Errorf("sqlite: search: %w", err)
+		}
+		w, err = c.related("page_vitals", cond, []any{t.Num})
+		return w, true, err
 	case search.FrictionKind:
 		// Having any is the common question and is a lookup; other counts count the session's
 		// findings of the kind (few per session).
@@ -148,4 +155,26 @@ func (c *compiler) moreTerm(t *search.Term) (w string, ok bool, err error) {
 		return w, true, nil
 	}
 	return "", false, nil
+}
+
+// vitalCond is the test of one page view's vital a vitals.<metric>: term stands for (Num is
+// milliseconds, or thousandths for cls). The column comes from the fixed list of metrics,
+// never from the query's text.
+func vitalCond(t *search.Term) (string, error) {
+	i := store.VitalIndex(t.Key)
+	if i < 0 {
+		return "", fmt.Errorf("unknown web vital %q", t.Key)
+	}
+	switch t.Op {
+	case search.Eq, search.Gt, search.Ge, search.Lt, search.Le:
+	default:
+		return "", fmt.Errorf("%s cannot compare with %s", t.Field, t.Op)
+	}
+	col := store.VitalMetrics[i]
+	if col == "cls" {
+		col = "ROUND(cls * 1000)"
+	} else {
+		col = "ROUND(" + col + ")"
+	}
+	return col + " " + string(t.Op) + " ?", nil
 }

@@ -119,6 +119,8 @@ func FillForMove(t *testing.T, s store.Index) moveFixture {
 	b := batch("p1", "s1", "u", 1, t0.Add(10*time.Second), 2, "https://shop.example/thanks")
 	b.Text = []string{"Thank you", "Checkout"}
 	b.Clicks = 3
+	// Web vitals of that page view: one metric measured, one not, and an exact fraction.
+	b.Vitals = []store.Vital{{Tab: "u", At: t0.Add(11 * time.Second), Metric: "lcp", Value: 2100}, {Tab: "u", At: t0.Add(12 * time.Second), Metric: "cls", Value: 0.125}}
 	mustAppend(t, s, b)
 
 	// Compact s1 and s2 with numbered content: a root holding a child.
@@ -306,6 +308,8 @@ func readAll(t *testing.T, s store.Index, fx moveFixture) string {
 		add("Segments "+id, gs, err)
 		as, err := s.SessionArchive(ctx, id)
 		add("SessionArchive "+id, as, err)
+		vs, err := s.SessionVitals(ctx, id)
+		add("SessionVitals "+id, vs, err)
 		has, err := s.HasChunk(ctx, x.ProjectID, id, "t", 0)
 		add("HasChunk "+id, has, err)
 	}
@@ -371,7 +375,7 @@ func testMoveRoundTrip(t *testing.T, open func(t *testing.T) store.Index) {
 		t.Errorf("a login was copied: %v", err)
 	}
 	want := store.Counts{"projects": 2, "users": 2, "project access": 1, "identities": 3, "sessions": 4, "settings": 1, "saved searches": 2, "playlists": 1, "pins": 3, "alert rules": 2,
-		"api tokens": 2, "audit entries": 3, "share links": 2, "comments": 2, "erased sessions": 2, "session user ids": 5}
+		"api tokens": 2, "audit entries": 3, "share links": 2, "comments": 2, "erased sessions": 2, "session user ids": 5, "page vitals": 1}
 	for k, n := range want {
 		if got := countsOf(recs)[k]; got != n {
 			t.Errorf("export counts %d %s, want %d", got, k, n)
