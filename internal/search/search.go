@@ -82,6 +82,7 @@ const (
 	Text           Field = "text"            // words that appeared on screen (Op Match, or Glob for a prefix)
 	Scrubbed       Field = "scrubbed"        // values the server's scrubber masked, of every kind
 	ScrubbedKind   Field = "scrubbed.kind"   // scrubbed.<kind>:<count>, values of one kind
+	Flag           Field = "flag"            // flag.<name>:<variant>, a feature flag variant the session had
 )
 
 // ScrubbedKinds are the kinds scrubbed.<kind>: accepts, as the scrubber names them
@@ -167,6 +168,8 @@ func (t *Term) String() string {
 		f = "user." + t.Key
 	case EventProp:
 		f = "event." + t.Key
+	case Flag:
+		f = "flag." + t.Key
 	case FrictionKind:
 		f = "friction." + t.Key
 	case ScrubbedKind:
@@ -532,6 +535,14 @@ func term(t token) (Node, error) {
 		tm.Field, tm.Key = EventProp, key
 		return textTerm(tm, v, t.quoted, true)
 	}
+	if _, ok := strings.CutPrefix(name, "flag."); ok {
+		key := t.field[len("flag."):]
+		if key == "" || len(key) > maxFlagName {
+			return nil, errAt(t.pos, "flag.<name> needs a flag name of 1-%d bytes", maxFlagName)
+		}
+		tm.Field, tm.Key = Flag, key
+		return textTerm(tm, v, t.quoted, true)
+	}
 	if kind, ok := strings.CutPrefix(name, "friction."); ok {
 		if !slices.Contains(FrictionKinds, kind) {
 			return nil, errAt(t.pos, "unknown friction kind %q (want %s)", kind, strings.Join(FrictionKinds, ", "))
@@ -602,6 +613,9 @@ func term(t token) (Node, error) {
 
 // maxPropKey bounds the property name of event.<key>, as ingest bounds what it indexes.
 const maxPropKey = 64
+
+// maxFlagName bounds a flag name in flag.<name>:, as ingest bounds what it stores.
+const maxFlagName = 128
 
 // maxWords bounds the words of one text: term.
 const maxWords = 32

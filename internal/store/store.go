@@ -230,6 +230,9 @@ type Batch struct {
 	EventProps     []Prop            // distinct scalar properties of reel.track events
 	Text           []string          // distinct pieces of on-screen text, in order (rrweb.Text)
 	Scrubbed       map[string]int    // values the scrubber masked in the batch, by kind (ScrubKinds)
+	// Flags is every distinct (flag, variant) of the batch's reel.flags events, first time
+	// each; the session keeps them all (Funnels.SessionFlags, flag.<name>: in search).
+	Flags []SessionFlag
 }
 
 // ScrubKinds are the kinds of value the server-side scrubber counts (internal/scrub), in the
@@ -310,6 +313,7 @@ type Index interface {
 	Maintenance
 	Mover
 	Facets
+	Funnels
 }
 
 // Maintenance is the housekeeping a backend does after deletions: Optimize refreshes planner
