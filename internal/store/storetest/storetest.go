@@ -39,6 +39,7 @@ func All(t *testing.T, open func(t *testing.T) store.Index) {
 		{"Shares", RunShares},
 		{"Facets", RunFacets},
 		{"Comments", RunComments},
+		{"Funnels", RunFunnels},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, open) })
