@@ -9,6 +9,7 @@ import { Sessions } from "./sessions";
 import { Player } from "./player";
 import { Issues } from "./issues";
 import { Funnels } from "./funnels";
+import { Experiments } from "./experiments";
 import { Heatmaps } from "./heatmaps";
 import { Settings } from "./settings";
 import { PlaylistPage, Playlists } from "./saved";
@@ -29,7 +30,7 @@ function Header({ user, path }: { user: User | null; path: string }) {
     document.addEventListener("keydown", escape);
     return () => document.removeEventListener("keydown", escape);
   }, [menu]);
-  const section = ["/issues", "/alerts", "/funnels", "/heatmaps", "/playlists", "/settings", "/users", "/tokens", "/audit"].find((s) => path.startsWith(s)) || "/";
+  const section = ["/issues", "/alerts", "/funnels", "/experiments", "/heatmaps", "/playlists", "/settings", "/users", "/tokens", "/audit"].find((s) => path.startsWith(s)) || "/";
   const logout = async () => {
     try {
       await api.logout();
@@ -69,6 +70,7 @@ function Header({ user, path }: { user: User | null; path: string }) {
           ["/issues", "Issues", "nav-issues"],
           ["/alerts", "Alerts", "nav-alerts"],
           ["/funnels", "Funnels", "nav-funnels"],
+          ["/experiments", "Experiments", "nav-experiments"],
           ["/playlists", "Playlists", "nav-playlists"],
           ["/heatmaps", "Heatmaps", "nav-heatmaps"],
           ["/settings", "Settings", "nav-settings"],
@@ -160,6 +162,8 @@ function App() {
     page = <Alerts loc={loc} user={user} />;
   } else if (path === "/funnels" || path === "/funnels/") {
     page = <Funnels loc={loc} />;
+  } else if (path === "/experiments" || path === "/experiments/") {
+    page = <Experiments loc={loc} />;
   } else if (path === "/heatmaps" || path === "/heatmaps/") {
     page = <Heatmaps loc={loc} />;
   } else if (["/settings", "/users", "/tokens", "/audit"].includes(path.replace(/\/$/, ""))) {
