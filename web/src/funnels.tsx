@@ -451,7 +451,7 @@ function Result({ r, stale, days, interval, loc }: { r: FunnelResult; stale: boo
             )}
             <div class="fhead">
               <span class="stepno">{k + 1}</span>
-              <span class={"kind " + s.kind}>{s.kind}</span>
+              <span class="kind" data-kind={s.kind}>{s.kind}</span>
               <code title={s.label}>{s.kind === "page" ? s.path : s.label.replace(/^(Click|Event) /, "")}</code>
               <div class="spacer" />
               {k > 0 && s.sessions > 0 && r.order !== "any" && (
