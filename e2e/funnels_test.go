@@ -173,4 +173,3 @@ func near(v uint32, want uint8) bool {
 	d := int(v) - int(want)
 	return d > -40 && d < 40
 }
-
