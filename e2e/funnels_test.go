@@ -128,6 +128,7 @@ func TestFunnelsAndExperiments(t *testing.T) {
 			t.Errorf("experiment page does not show %q:\n%s", want, text)
 		}
 	}
+	shoot(t, ctx, "experiments.png")
 	checkPixels(t, ctx, "experiments.png", map[string][3]uint8{"variant a": {0x2f, 0x6f, 0xde}, "variant b": {0xe0, 0x74, 0x2b}}, `[data-testid=experiment]`)
 	// Each side is one click from its sessions.
 	run(t, ctx, "variant a's sessions",
