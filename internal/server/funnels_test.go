@@ -189,6 +189,16 @@ func TestSavedFunnels(t *testing.T) {
 			t.Errorf("%s: = %d %s, want 400", name, r.Status, r.Body)
 		}
 	}
+	big := `{"name":"x","definition":{"steps":[{"path":"/` + strings.Repeat("a", 20<<10) + `"},{"path":"/"}]}}`
+	if r := alice.do("POST", "/api/v1/saved-funnels", big); r.Status != 413 {
+		t.Errorf("an oversized funnel = %d, want 413", r.Status)
+	}
+	if r := alice.do("POST", "/api/v1/saved-funnels", `{"project":"elsewhere","name":"x","definition":{"steps":[{"path":"/"},{"path":"/a"}]}}`); r.Status != 404 {
+		t.Errorf("a funnel in a missing project = %d, want 404", r.Status)
+	}
+	if r := alice.do("PATCH", fmt.Sprintf("/api/v1/saved-funnels/%d", f.ID), `{"project":"other"}`); r.Status != 400 {
+		t.Errorf("moving a funnel to another project = %d, want 400", r.Status)
+	}
 	if r := alice.do("PATCH", fmt.Sprintf("/api/v1/saved-funnels/%d", f.ID), `{"definition":{"steps":[],"order":"any"}}`); r.Status != 400 {
 		t.Errorf("patch to an empty funnel = %d, want 400", r.Status)
 	}
