@@ -2,11 +2,8 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/reelhq/reel/internal/apierror"
@@ -16,7 +13,6 @@ import (
 // insightIndex is the analysis part of the index (store.Analyzer).
 type insightIndex interface {
 	Issues(ctx context.Context, q store.IssueQuery) ([]store.Issue, error)
-	Visits(ctx context.Context, projectID string, from, to time.Time, limit int) ([]store.Visit, error)
 }
 
 type momentJSON struct {
@@ -88,104 +84,4 @@ func (a *API) Issues(w http.ResponseWriter, r *http.Request) error {
 	}
 	apierror.JSON(w, http.StatusOK, map[string]any{"issues": out, "since": since, "until": until})
 	return nil
-}
-
-// FunnelStep is one step of a funnel: a page path, where * matches any characters.
-type FunnelStep struct {
-	Path string `json:"path"`
-}
-
-type funnelStepJSON struct {
-	Path       string   `json:"path"`
-	Sessions   int      `json:"sessions"`
-	Conversion float64  `json:"conversion"` // of the sessions that entered the funnel
-	MedianMS   int64    `json:"medianMsFromPrevious"`
-	Dropped    []string `json:"dropped"` // sessions that reached the previous step but not this one
-}
-
-// Funnel computes an ordered funnel over page paths: how many sessions reached each step after
-// the previous one, how long it took, and which sessions dropped out at each step, one click
-// from their replays.
-func (a *API) Funnel(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		Steps []FunnelStep `json:"steps"`
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&body); err != nil {
-		return apierror.New(http.StatusBadRequest, "bad_request", "body must be {\"steps\": [{\"path\": \"/…\"}, …]}")
-	}
-	if len(body.Steps) < 2 || len(body.Steps) > 12 {
-		return apierror.New(http.StatusBadRequest, "bad_request", "a funnel has 2 to 12 steps")
-	}
-	for _, s := range body.Steps {
-		if s.Path == "" || len(s.Path) > 512 {
-			return apierror.New(http.StatusBadRequest, "bad_request", "every step needs a path pattern of at most 512 characters")
-		}
-	}
-	project, since, until, err := a.windowParams(r)
-	if err != nil {
-		return err
-	}
-	visits, err := a.insights.Visits(r.Context(), project, since, until, 200_000)
-	if err != nil {
-		return err
-	}
-	steps := make([]funnelStepJSON, len(body.Steps))
-	durations := make([][]int64, len(body.Steps))
-	for i, s := range body.Steps {
-		steps[i] = funnelStepJSON{Path: s.Path, Dropped: []string{}}
-	}
-	for i := 0; i < len(visits); {
-		j := i
-		for j < len(visits) && visits[j].SessionID == visits[i].SessionID {
-			j++
-		}
-		reached, last := 0, time.Time{}
-		for _, v := range visits[i:j] {
-			if reached < len(body.Steps) && globMatch(body.Steps[reached].Path, v.Path) {
-				if reached > 0 {
-					durations[reached] = append(durations[reached], v.At.Sub(last).Milliseconds())
-				}
-				reached++
-				last = v.At
-			}
-		}
-		for k := 0; k < reached; k++ {
-			steps[k].Sessions++
-		}
-		if reached > 0 && reached < len(body.Steps) && len(steps[reached].Dropped) < 50 {
-			steps[reached].Dropped = append(steps[reached].Dropped, visits[i].SessionID)
-		}
-		i = j
-	}
-	for k := range steps {
-		if steps[0].Sessions > 0 {
-			steps[k].Conversion = float64(steps[k].Sessions) / float64(steps[0].Sessions)
-		}
-		if d := durations[k]; len(d) > 0 {
-			sort.Slice(d, func(x, y int) bool { return d[x] < d[y] })
-			steps[k].MedianMS = d[len(d)/2]
-		}
-	}
-	apierror.JSON(w, http.StatusOK, map[string]any{"steps": steps, "since": since, "until": until})
-	return nil
-}
-
-// globMatch matches a path against a pattern where * stands for any run of characters.
-func globMatch(pattern, s string) bool {
-	parts := strings.Split(pattern, "*")
-	if len(parts) == 1 {
-		return pattern == s
-	}
-	if !strings.HasPrefix(s, parts[0]) {
-		return false
-	}
-	s = s[len(parts[0]):]
-	for _, p := range parts[1 : len(parts)-1] {
-		i := strings.Index(s, p)
-		if i < 0 {
-			return false
-		}
-		s = s[i+len(p):]
-	}
-	return strings.HasSuffix(s, parts[len(parts)-1])
 }

@@ -234,6 +234,7 @@ type subjectMeta struct {
 	EventProps     []map[string]string      `json:"trackEventProperties,omitempty"`
 	ErrorMessages  []string                 `json:"errorMessages,omitempty"`
 	OnScreenText   []string                 `json:"onScreenText,omitempty"`
+	FeatureFlags   []map[string]interface{} `json:"featureFlags,omitempty"`
 	ArchivedAssets []map[string]interface{} `json:"archivedAssets,omitempty"`
 	WebVitals      []pageVitalsJSON         `json:"webVitals,omitempty"`
 }
@@ -262,6 +263,9 @@ func subjectMetadata(r store.SessionRecord) subjectMeta {
 	}
 	for _, p := range r.Props {
 		m.EventProps = append(m.EventProps, map[string]string{"key": p.Key, "value": p.Value})
+	}
+	for _, f := range r.Flags {
+		m.FeatureFlags = append(m.FeatureFlags, map[string]interface{}{"name": f.Name, "variant": f.Variant, "firstAt": f.FirstAt})
 	}
 	seen := map[string]bool{}
 	for _, texts := range r.Text {

@@ -33,6 +33,7 @@ type index interface {
 	CommitCompaction(ctx context.Context, c store.Compaction) ([]string, error)
 	SaveAnalysis(ctx context.Context, a store.Analysis) error
 	SaveHeat(ctx context.Context, h store.Heat) error
+	SaveSteps(ctx context.Context, sessionID string, steps []store.Step) error
 	SweepContent(ctx context.Context, touchedBefore time.Time) ([]store.ContentKey, error)
 }
 

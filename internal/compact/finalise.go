@@ -27,6 +27,9 @@ func (c *Compactor) finalise(ctx context.Context, sess store.Session, out *rewri
 	if err := c.index.SaveHeat(ctx, Heat(sess, out.tabs, out.analysed)); err != nil {
 		c.log.Warn("compaction: save heatmap data", "session", sess.ID, "err", err)
 	}
+	if err := c.index.SaveSteps(ctx, sess.ID, Steps(out.analysed)); err != nil {
+		c.log.Warn("compaction: save funnel steps", "session", sess.ID, "err", err)
+	}
 	// The session is safely compacted and analysed; its external resources are archived by
 	// the archiver's own pool, so a slow site delays no compaction, this one's or the next's.
 	if archive && c.archiver != nil {

@@ -23,3 +23,18 @@ func Heat(sess store.Session, names []string, tabs [][]json.RawMessage) store.He
 	}
 	return h
 }
+
+// Steps is what funnels keep of a session besides its pages: its clicks and track events.
+func Steps(tabs [][]json.RawMessage) []store.Step {
+	var out []store.Step
+	for _, s := range analyze.Steps(tabs) {
+		st := store.Step{At: time.UnixMilli(s.At).UTC(), Kind: s.Kind, Path: analyze.Path(s.URL), Props: s.Props}
+		if s.Kind == store.StepClick {
+			st.Name, st.Text = s.Selector, s.Target
+		} else {
+			st.Name = s.Name
+		}
+		out = append(out, st)
+	}
+	return out
+}

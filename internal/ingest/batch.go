@@ -238,6 +238,9 @@ type Summary struct {
 	EventProps    []store.Prop      // distinct scalar properties of reel.track events
 	Text          []string          // on-screen text (rrweb.Text), at most maxText bytes
 	Vitals        []store.Vital     // reel.vitals reports, at most maxVitals
+	// Flags is every distinct (flag, variant) the batch's reel.flags events set, with the time
+	// of the first event setting it (at most maxFlags).
+	Flags []store.SessionFlag
 }
 
 // Bounds on what one batch adds to the search index, so a hostile page cannot grow it
@@ -261,6 +264,10 @@ const (
 	// a value past them is a broken or hostile client, not a slow page.
 	maxVitalMS = 3_600_000
 	maxCLS     = 1000
+	// maxFlags bounds the distinct (flag, variant) pairs of one batch; names and variants are
+	// cut to maxFlagName bytes.
+	maxFlags    = 50
+	maxFlagName = 128
 )
 
 // Summarize validates every event as rrweb and extracts what the index needs.
@@ -424,6 +431,18 @@ func (s *Summary) custom(tag string, payload json.RawMessage, at int64) {
 				}
 			}
 		}
+	case "reel.flags":
+		var p struct {
+			Flags map[string]json.RawMessage `json:"flags"`
+		}
+		if json.Unmarshal(payload, &p) != nil {
+			return
+		}
+		for _, k := range slices.Sorted(maps.Keys(p.Flags)) {
+			if v := scalar(p.Flags[k]); k != "" && v != "" {
+				s.addFlag(truncate(k, maxFlagName), truncate(v, maxFlagName), at)
+			}
+		}
 	case "reel.error":
 		s.Errors++
 		var p struct {
@@ -459,6 +478,22 @@ func (s *Summary) addUserID(id string, at int64) {
 	}
 	if len(s.UserIDs) < maxUserIDs {
 		s.UserIDs = append(s.UserIDs, store.SessionUser{UserID: id, FirstAt: time.UnixMilli(at).UTC()})
+	}
+}
+
+// addFlag records a flag variant the batch set, once, with when it was first set.
+func (s *Summary) addFlag(name, variant string, at int64) {
+	t := time.UnixMilli(at).UTC()
+	for i, f := range s.Flags {
+		if f.Name == name && f.Variant == variant {
+			if t.Before(f.FirstAt) {
+				s.Flags[i].FirstAt = t
+			}
+			return
+		}
+	}
+	if len(s.Flags) < maxFlags {
+		s.Flags = append(s.Flags, store.SessionFlag{Name: name, Variant: variant, FirstAt: t})
 	}
 }
 

@@ -435,7 +435,7 @@ func (h *Handler) store(ctx context.Context, a *arrival, project store.Project, 
 		Browser: browser, BrowserVersion: version, OS: strings.ToLower(ua.OS), Device: ua.Device,
 		Country: country, Errors: sum.Errors, Failed: sum.Failed,
 		ErrorMessages: sum.ErrorMessages, EventNames: sum.EventNames, Traits: sum.Traits,
-		Referrer: truncate(b.Meta.Referrer, 2048), EventProps: sum.EventProps, Text: sum.Text, Vitals: sum.Vitals,
+		Referrer: truncate(b.Meta.Referrer, 2048), EventProps: sum.EventProps, Text: sum.Text, Vitals: sum.Vitals, Flags: sum.Flags,
 		Scrubbed: scrubbed,
 	}, data)
 	switch {

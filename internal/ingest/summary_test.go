@@ -27,6 +27,25 @@ func TestSummarizeSearchFields(t *testing.T) {
 				t.Errorf("errors %d %q", s.Errors, s.ErrorMessages)
 			}
 		}},
+		{"flags: every variant once, scalars only, bounded", append([]json.RawMessage{
+			custom("reel.flags", `{"flags":{"checkout":"b","beta":true,"seats":3,"obj":{"x":1},"list":[1],"nul":null,"":"x","empty":""}}`),
+			custom("reel.flags", `{"flags":{"checkout":"b"}}`),
+			custom("reel.flags", `{"flags":{"checkout":"c","`+strings.Repeat("n", 300)+`":"`+strings.Repeat("v", 300)+`"}}`),
+			custom("reel.flags", `{"flags":"not an object"}`),
+			custom("reel.flags", `[1,2]`),
+		}, manyFlags()...), func(t *testing.T, s Summary) {
+			got := []string{}
+			for _, f := range s.Flags[:5] {
+				got = append(got, f.Name+"="+f.Variant)
+			}
+			want := []string{"beta=true", "checkout=b", "seats=3", "checkout=c", strings.Repeat("n", maxFlagName) + "=" + strings.Repeat("v", maxFlagName)}
+			if !slices.Equal(got, want) {
+				t.Errorf("flags = %q, want %q", got, want)
+			}
+			if len(s.Flags) != maxFlags {
+				t.Errorf("%d flags kept from a flood, want %d", len(s.Flags), maxFlags)
+			}
+		}},
 		{"failed requests", []json.RawMessage{
 			custom("reel.network", `{"status":200}`),
 			custom("reel.network", `{"status":404}`),
@@ -135,4 +154,13 @@ func TestSummarizeSearchFields(t *testing.T) {
 			tc.check(t, s)
 		})
 	}
+}
+
+// manyFlags is a page setting a new flag on every event.
+func manyFlags() []json.RawMessage {
+	var out []json.RawMessage
+	for i := range 200 {
+		out = append(out, json.RawMessage(fmt.Sprintf(`{"type":5,"timestamp":2,"data":{"tag":"reel.flags","payload":{"flags":{"f%d":"on"}}}}`, i)))
+	}
+	return out
 }

@@ -85,6 +85,7 @@ const (
 	// Vital is vitals.<metric>:<value>: any page view of the session measured the web vital
 	// (Key, one of VitalMetrics) at that value. Num is milliseconds, or for cls thousandths.
 	Vital Field = "vitals"
+	Flag  Field = "flag" // flag.<name>:<variant>, a feature flag variant the session had
 )
 
 // VitalMetrics are the web vitals vitals.<metric>: accepts, as the SDK's reel.vitals names
@@ -174,6 +175,8 @@ func (t *Term) String() string {
 		f = "user." + t.Key
 	case EventProp:
 		f = "event." + t.Key
+	case Flag:
+		f = "flag." + t.Key
 	case FrictionKind:
 		f = "friction." + t.Key
 	case ScrubbedKind:
@@ -541,6 +544,14 @@ func term(t token) (Node, error) {
 		tm.Field, tm.Key = EventProp, key
 		return textTerm(tm, v, t.quoted, true)
 	}
+	if _, ok := strings.CutPrefix(name, "flag."); ok {
+		key := t.field[len("flag."):]
+		if key == "" || len(key) > maxFlagName {
+			return nil, errAt(t.pos, "flag.<name> needs a flag name of 1-%d bytes", maxFlagName)
+		}
+		tm.Field, tm.Key = Flag, key
+		return textTerm(tm, v, t.quoted, true)
+	}
 	if kind, ok := strings.CutPrefix(name, "friction."); ok {
 		if !slices.Contains(FrictionKinds, kind) {
 			return nil, errAt(t.pos, "unknown friction kind %q (want %s)", kind, strings.Join(FrictionKinds, ", "))
@@ -618,6 +629,9 @@ func term(t token) (Node, error) {
 
 // maxPropKey bounds the property name of event.<key>, as ingest bounds what it indexes.
 const maxPropKey = 64
+
+// maxFlagName bounds a flag name in flag.<name>:, as ingest bounds what it stores.
+const maxFlagName = 128
 
 // maxWords bounds the words of one text: term.
 const maxWords = 32

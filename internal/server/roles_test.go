@@ -84,6 +84,13 @@ func TestEveryRouteChecksTheRole(t *testing.T) {
 		"GET /api/v1/sessions/{id}/video":                auth.View,
 		"POST /api/v1/sessions/{id}/share":               auth.View,
 		"POST /api/v1/saved-searches":                    auth.Save,
+		"POST /api/v1/saved-funnels":                     auth.Save,
+		"PATCH /api/v1/saved-funnels/{id}":               auth.Save,
+		"DELETE /api/v1/saved-funnels/{id}":              auth.Save,
+		"GET /api/v1/saved-funnels":                      auth.View,
+		"GET /api/v1/saved-funnels/{id}":                 auth.View,
+		"GET /api/v1/flags":                              auth.View,
+		"GET /api/v1/experiments":                        auth.View,
 		"POST /api/v1/playlists":                         auth.Save,
 		"PATCH /api/v1/projects/{project}":               auth.Manage,
 		"POST /api/v1/alerts":                            auth.Manage,
@@ -175,6 +182,7 @@ func TestProjectAccess(t *testing.T) {
 		"/api/v1/sessions/s_access00001/signals", "/api/v1/sessions?project=default", "/api/v1/issues?project=default",
 		"/api/v1/heatmaps?project=default&page=/", "/api/v1/alerts?project=default", "/api/v1/saved-searches?project=default",
 		"/api/v1/playlists?project=default", "/api/v1/countries?project=default", "/api/v1/heatmaps/pages?project=default",
+		"/api/v1/saved-funnels?project=default", "/api/v1/flags?project=default", "/api/v1/experiments?project=default&flag=f",
 	} {
 		if r := inShop.do("GET", path, ""); r.Status != 200 {
 			t.Errorf("shop viewer GET %s = %d %s, want 200", path, r.Status, r.Body)

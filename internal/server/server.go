@@ -113,6 +113,13 @@ func Table(c Components) []Route {
 
 		{"GET /api/v1/issues", auth.View, h(a.Issues)},
 		{"POST /api/v1/funnels", auth.View, h(a.Funnel)},
+		{"GET /api/v1/saved-funnels", auth.View, h(a.ListSavedFunnels)},
+		{"POST /api/v1/saved-funnels", auth.Save, h(a.CreateSavedFunnel)},
+		{"GET /api/v1/saved-funnels/{id}", auth.View, h(a.GetSavedFunnel)},
+		{"PATCH /api/v1/saved-funnels/{id}", auth.Save, h(a.UpdateSavedFunnel)},
+		{"DELETE /api/v1/saved-funnels/{id}", auth.Save, h(a.DeleteSavedFunnel)},
+		{"GET /api/v1/flags", auth.View, h(a.Flags)},
+		{"GET /api/v1/experiments", auth.View, h(a.Experiment)},
 		{"GET /api/v1/heatmaps", auth.View, h(a.Heatmaps)},
 		{"GET /api/v1/heatmaps/pages", auth.View, h(a.HeatPages)},
 		{"GET /api/v1/countries", auth.View, h(a.Countries)},

@@ -20,7 +20,7 @@ import (
 type Mover interface {
 	// Export calls fn with every record of the index, in dependency order: settings, projects,
 	// users, their identities at OpenID providers, content items, sessions (by id), blob
-	// reference counts, saved searches, playlists, alert rules, API tokens, audit entries,
+	// reference counts, saved searches, playlists, saved funnels, alert rules, API tokens, audit entries,
 	// share links, comments, tombstones of erased sessions. It stops at fn's first error and returns it.
 	Export(ctx context.Context, fn func(Record) error) error
 	// Import writes records exported from another index. Each record is one unit that is
@@ -50,6 +50,7 @@ type Record struct {
 	Token    *Token     // follows its creator
 	Share    *ShareLink
 	Comment  *Comment // follows its session
+	Funnel   *Funnel  // a saved funnel, after playlists
 	Erased   *ErasedSession
 	Audit    *AuditEntry // last, by id
 }
@@ -116,7 +117,9 @@ type SessionRecord struct {
 	Signals  []StoredSignal
 	Heat     []HeatRow // by path
 	Archive  []Archived
-	Vitals   []PageVitals // by tab, then page view
+	Vitals   []PageVitals  // by tab, then page view
+	Flags    []SessionFlag // by first time, name, variant
+	Steps    []Step        // clicks and track events, in recorded order (Props nil when none)
 }
 
 // PageRecord is a page view with the path the index derived from its URL.
@@ -207,6 +210,8 @@ func (c Counts) Add(r Record) {
 		c["share links"]++
 	case r.Comment != nil:
 		c["comments"]++
+	case r.Funnel != nil:
+		c["saved funnels"]++
 	case r.Erased != nil:
 		c["erased sessions"]++
 	case r.Session != nil:
@@ -239,6 +244,8 @@ func (c Counts) Add(r Record) {
 		}
 		c["archive rows"] += int64(len(s.Archive))
 		c["page vitals"] += int64(len(s.Vitals))
+		c["session flags"] += int64(len(s.Flags))
+		c["funnel steps"] += int64(len(s.Steps))
 	}
 }
 

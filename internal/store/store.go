@@ -231,6 +231,9 @@ type Batch struct {
 	Text           []string          // distinct pieces of on-screen text, in order (rrweb.Text)
 	Scrubbed       map[string]int    // values the scrubber masked in the batch, by kind (ScrubKinds)
 	Vitals         []Vital           // reel.vitals reports, in order
+	// Flags is every distinct (flag, variant) of the batch's reel.flags events, first time
+	// each; the session keeps them all (Funnels.SessionFlags, flag.<name>: in search).
+	Flags []SessionFlag
 }
 
 // ScrubKinds are the kinds of value the server-side scrubber counts (internal/scrub), in the
@@ -312,6 +315,7 @@ type Index interface {
 	Mover
 	Facets
 	Vitals
+	Funnels
 }
 
 // Maintenance is the housekeeping a backend does after deletions: Optimize refreshes planner

@@ -259,6 +259,10 @@ function begin(options: ReelOptions): void {
   };
   state = s;
   setSink((e) => onEvent(s, e as unknown as WireEvent));
+  for (const _ in flags) {
+    emit("reel.flags", { flags: { ...flags } });
+    break;
+  }
 
   // Batches that earlier pages cut but could not deliver (navigation, closed tab, outage).
   for (const b of store.all()) s.sender.enqueue(b);
@@ -382,6 +386,18 @@ export function identify(userId: string, traits?: Record<string, unknown>): void
 /** Records a named event of the site's own. */
 export function track(name: string, props?: Record<string, unknown>): void {
   emit("reel.track", { name: String(name), props: props || {} });
+}
+
+let flags: Record<string, string> = {};
+
+/**
+ * Puts feature flag variants on the session ({checkout: "b"}): merged with those set before,
+ * recorded as a `reel.flags` event now and again when recording starts, so each change is in
+ * the session with its time. The server indexes every variant (search `flag.<name>:<variant>`).
+ */
+export function setFlags(f: Record<string, unknown>): void {
+  for (const k in f) flags[k] = String(f[k]);
+  emit("reel.flags", { flags: { ...flags } });
 }
 
 /** The current session id, or null when not recording. */

@@ -119,14 +119,76 @@ export interface Issue {
   samples: { sessionId: string; at: number; url: string }[];
 }
 
+/** One step of a funnel: a page (path), a click (selector and/or text) or a custom event. */
+export interface FunnelStep {
+  kind: "page" | "click" | "event";
+  path?: string;
+  selector?: string;
+  text?: string;
+  name?: string;
+  props?: Record<string, string>;
+}
+
+export type FunnelOrder = "ordered" | "strict" | "any";
+
+export interface FunnelDefinition {
+  steps: FunnelStep[];
+  order: FunnelOrder;
+}
+
 export interface FunnelStepResult {
+  kind: string;
+  label: string;
   path: string;
   sessions: number;
   /** Of the sessions that entered the funnel, 0–1. */
   conversion: number;
   medianMsFromPrevious: number;
   /** Sessions that reached the previous step but not this one. */
+  lost: number;
   dropped: string[];
+  /** The same, each with a link to its replay where it reached the previous step. */
+  drops: { sessionId: string; at: number; url: string }[];
+}
+
+export interface FunnelBucket {
+  start: string;
+  entered: number;
+  converted: number;
+  conversion: number;
+}
+
+export interface FunnelResult {
+  steps: FunnelStepResult[];
+  series: FunnelBucket[];
+  order: FunnelOrder;
+  interval: "day" | "week";
+}
+
+export interface SavedFunnel {
+  id: number;
+  project: string;
+  name: string;
+  definition: FunnelDefinition;
+  shared: boolean;
+  mine: boolean;
+  url: string;
+}
+
+/** A share with its 95 % Wilson interval and the search that finds its sessions. */
+export interface Proportion {
+  count: number;
+  of: number;
+  rate: number;
+  low: number;
+  high: number;
+  query?: string;
+}
+
+export interface Experiment {
+  flag: string;
+  funnel: { id: number; name: string; steps: number } | null;
+  variants: { variant: string; sessions: number; query: string; conversion: Proportion | null; friction: Proportion; errors: Proportion }[];
 }
 
 /** A page's heat (docs/api.md, heatmaps): clicks per element binned within its box. */
@@ -258,11 +320,24 @@ export const api = {
     request<RREvent[]>("GET", "/sessions/" + encodeURIComponent(id) + "/events"),
   issues: (project: string, days: number) =>
     request<{ issues: Issue[] }>("GET", "/issues?" + new URLSearchParams({ project, days: String(days) }).toString()),
-  funnel: (project: string, days: number, steps: string[]) =>
-    request<{ steps: FunnelStepResult[] }>(
-      "POST",
-      "/funnels?" + new URLSearchParams({ project, days: String(days) }).toString(),
-      { steps: steps.map((path) => ({ path })) },
+  funnel: (project: string, days: number, interval: string, def: FunnelDefinition) =>
+    request<FunnelResult>("POST", "/funnels?" + new URLSearchParams({ project, days: String(days), interval }).toString(), def),
+  savedFunnels: (project: string) =>
+    request<{ funnels: SavedFunnel[] }>("GET", "/saved-funnels?project=" + encodeURIComponent(project)),
+  saveFunnel: (project: string, name: string, shared: boolean, definition: FunnelDefinition) =>
+    request<SavedFunnel>("POST", "/saved-funnels", { project, name, shared, definition }),
+  updateFunnel: (id: number, change: { name?: string; shared?: boolean; definition?: FunnelDefinition }) =>
+    request<SavedFunnel>("PATCH", "/saved-funnels/" + id, change),
+  deleteFunnel: (id: number) => request<void>("DELETE", "/saved-funnels/" + id),
+  flags: (project: string, days: number) =>
+    request<{ flags: { name: string; sessions: number; variants: { variant: string; sessions: number }[] }[] }>(
+      "GET",
+      "/flags?" + new URLSearchParams({ project, days: String(days) }).toString(),
+    ),
+  experiment: (project: string, days: number, flag: string, funnel: number | null) =>
+    request<Experiment>(
+      "GET",
+      "/experiments?" + new URLSearchParams({ project, days: String(days), flag, ...(funnel ? { funnel: String(funnel) } : {}) }).toString(),
     ),
   countries: (project: string) =>
     request<{ countries: { code: string; sessions: number }[] }>("GET", "/countries?project=" + encodeURIComponent(project)),

@@ -9,6 +9,7 @@ import { Sessions } from "./sessions";
 import { Player } from "./player";
 import { Issues } from "./issues";
 import { Funnels } from "./funnels";
+import { Experiments } from "./experiments";
 import { Heatmaps } from "./heatmaps";
 import { Settings } from "./settings";
 import { PlaylistPage, Playlists } from "./saved";
@@ -31,7 +32,7 @@ function Header({ user, path }: { user: User | null; path: string }) {
     document.addEventListener("keydown", escape);
     return () => document.removeEventListener("keydown", escape);
   }, [menu]);
-  const section = ["/issues", "/performance", "/alerts", "/funnels", "/heatmaps", "/playlists", "/settings", "/users", "/tokens", "/audit"].find((s) => path.startsWith(s)) || "/";
+  const section = ["/issues", "/performance", "/alerts", "/funnels", "/experiments", "/heatmaps", "/playlists", "/settings", "/users", "/tokens", "/audit"].find((s) => path.startsWith(s)) || "/";
   const logout = async () => {
     try {
       await api.logout();
@@ -72,6 +73,7 @@ function Header({ user, path }: { user: User | null; path: string }) {
           ["/performance", "Performance", "nav-performance"],
           ["/alerts", "Alerts", "nav-alerts"],
           ["/funnels", "Funnels", "nav-funnels"],
+          ["/experiments", "Experiments", "nav-experiments"],
           ["/playlists", "Playlists", "nav-playlists"],
           ["/heatmaps", "Heatmaps", "nav-heatmaps"],
           ["/settings", "Settings", "nav-settings"],
@@ -168,6 +170,8 @@ function App() {
     page = <Alerts loc={loc} user={user} />;
   } else if (path === "/funnels" || path === "/funnels/") {
     page = <Funnels loc={loc} />;
+  } else if (path === "/experiments" || path === "/experiments/") {
+    page = <Experiments loc={loc} />;
   } else if (path === "/heatmaps" || path === "/heatmaps/") {
     page = <Heatmaps loc={loc} />;
   } else if (["/settings", "/users", "/tokens", "/audit"].includes(path.replace(/\/$/, ""))) {

@@ -486,6 +486,9 @@ func queueBatch(q *pgx.Batch, b store.Batch, content map[string]int64, messages 
 	if len(b.EventProps) > 0 {
 		queueProps(q, id, b.EventProps)
 	}
+	if len(b.Flags) > 0 {
+		queueFlags(q, id, b.Flags)
+	}
 }
 
 // maxSessionProps bounds the distinct track properties indexed for one session: a page that

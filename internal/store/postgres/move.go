@@ -43,6 +43,7 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 		{"blobs", exportBlobs},
 		{"saved searches", exportSaved},
 		{"playlists", exportPlaylists},
+		{"funnels", exportFunnels},
 		{"alerts", exportAlerts},
 		{"share links", exportShares},
 		{"comments", exportComments},
@@ -243,6 +244,8 @@ var sessionReads = []string{
 	`SELECT url, hash, type, size, error, fetched_at FROM session_archive WHERE session_id = $1 ORDER BY url`,
 	`SELECT user_id, first_at FROM session_users WHERE session_id = $1 ORDER BY first_at, user_id`,
 	`SELECT tab, page_at, url, path, lcp, inp, cls, fcp, ttfb FROM page_vitals WHERE session_id = $1 ORDER BY tab, page_at`,
+	`SELECT name, variant, first_at FROM session_flags WHERE session_id = $1 ORDER BY first_at, name, variant`,
+	`SELECT at, kind, path, name, text, props FROM session_steps WHERE session_id = $1 ORDER BY seq`,
 }
 
 // exportSessionRows reads every row that belongs to the session.
@@ -395,6 +398,26 @@ func exportSessionRows(ctx context.Context, tx pgx.Tx, s *store.SessionRecord) e
 			s.Vitals = append(s.Vitals, p)
 			return err
 		}},
+		{"flags", func(r pgx.Rows) error {
+			var f store.SessionFlag
+			var at int64
+			err := r.Scan(&f.Name, &f.Variant, &at)
+			f.FirstAt = fromMS(at)
+			s.Flags = append(s.Flags, f)
+			return err
+		}},
+		{"funnel steps", func(r pgx.Rows) error {
+			var st store.Step
+			var at int64
+			var props string
+			err := r.Scan(&at, &st.Kind, &st.Path, &st.Name, &st.Text, &props)
+			st.At = fromMS(at)
+			if props != "{}" {
+				_ = json.Unmarshal([]byte(props), &st.Props)
+			}
+			s.Steps = append(s.Steps, st)
+			return err
+		}},
 	}
 	for _, st := range steps {
 		if err := read(st.what, st.scan); err != nil {
@@ -451,6 +474,24 @@ func exportSaved(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) er
 	return emit(all, fn, func(s *store.SavedRecord) store.Record { return store.Record{Saved: s} })
 }
 
+func exportFunnels(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) error {
+	var all []store.Funnel
+	err := each(ctx, tx, `SELECT `+funnelCols+` FROM funnels ORDER BY id`, nil, func(r pgx.Rows) error {
+		f, err := scanFunnel(r)
+		all = append(all, f)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := range all {
+		if err := fn(store.Record{Funnel: &all[i]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func exportPlaylists(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) error {
 	var all []store.PlaylistRecord
 	err := each(ctx, tx, `SELECT id, project_id, name, owner_id, shared, created_at, updated_at FROM playlists ORDER BY id`, nil, func(r pgx.Rows) error {
@@ -504,7 +545,7 @@ func exportAlerts(ctx context.Context, tx pgx.Tx, fn func(store.Record) error) e
 
 // serialTables are the tables whose ids Import writes as given; their sequences are moved past
 // the highest id afterwards, so rows created later never collide with copied ones.
-var serialTables = []string{"users", "content", "saved_searches", "playlists", "alert_rules", "audit_log"}
+var serialTables = []string{"users", "content", "saved_searches", "playlists", "funnels", "alert_rules", "audit_log"}
 
 // Import writes records in one transaction, each skipped when its unit is already there. It
 // holds the shared-rows lock shared, as every writer that references error messages, heat
@@ -666,6 +707,13 @@ func importRecord(ctx context.Context, tx pgx.Tx, r store.Record) error {
 				}
 			}
 		}
+	case r.Funnel != nil:
+		f := r.Funnel
+		if _, err := tx.Exec(ctx, `INSERT INTO funnels(id, project_id, name, definition, owner_id, shared, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+			f.ID, f.ProjectID, f.Name, f.Definition, f.OwnerID, f.Shared, ms(f.CreatedAt), ms(f.UpdatedAt)); err != nil {
+			return notFound(err, fmt.Sprintf("funnel %d", f.ID))
+		}
 	case r.Playlist != nil:
 		p := r.Playlist.Playlist
 		tag, err := tx.Exec(ctx, `INSERT INTO playlists(id, project_id, name, owner_id, shared, created_at, updated_at)
@@ -800,6 +848,13 @@ func importSession(ctx context.Context, tx pgx.Tx, s *store.SessionRecord) error
 	}
 	for _, u := range s.Session.UserIDsOrCurrent() {
 		q.Queue(`INSERT INTO session_users(session_id, user_id, first_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, u.UserID, ms(u.FirstAt))
+	}
+	for _, f := range s.Flags {
+		q.Queue(`INSERT INTO session_flags(session_id, name, variant, first_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, id, f.Name, f.Variant, ms(f.FirstAt))
+	}
+	for i, st := range s.Steps {
+		q.Queue(`INSERT INTO session_steps(session_id, seq, at, kind, path, name, text, props) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+			id, i, ms(st.At), st.Kind, st.Path, st.Name, st.Text, propsJSON(st.Props))
 	}
 	for _, m := range s.Errors {
 		q.Queue(`INSERT INTO session_errors(session_id, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, messages[m])

@@ -59,7 +59,7 @@ type lookup struct {
 // the session), so a count can take each session at its first matching row alone.
 var rowOrder = map[string]string{
 	"session_pages": "id", "session_signals": "id", "session_text_refs": "id", "session_errors": "message_id",
-	"session_event_props": "hash", "session_events": "name", "session_traits": "key", "session_users": "user_id",
+	"session_event_props": "hash", "session_flags": "variant", "session_events": "name", "session_traits": "key", "session_users": "user_id",
 }
 
 var rowAlias = regexp.MustCompile(`\bd\.`)
@@ -425,6 +425,14 @@ func (c *compiler) term(t *search.Term) (string, error) {
 			return c.related("session_event_props", key, false)
 		}
 		return c.related("session_event_props", key+" AND "+c.matchIndexed("d.value", 256, t), t.Op == search.Eq)
+	case search.Flag:
+		// Names and variants are at most 128 bytes (ingest), within the btree's reach. Every
+		// condition names the flag, so the variant orders a session's matching rows.
+		name := c.match("d.name", &search.Term{Op: search.Eq, Text: t.Key})
+		if t.Op == search.Exists {
+			return c.related("session_flags", name, false)
+		}
+		return c.related("session_flags", name+" AND "+c.match("d.variant", t), t.Op == search.Eq)
 	case search.ErrorText:
 		return c.errorText(t)
 	case search.Referrer:

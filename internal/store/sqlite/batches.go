@@ -208,6 +208,9 @@ func appendBatch(ctx context.Context, tx querier, b store.Batch) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: append batch: update session: %w", err)
 	}
+	if err := indexFlags(ctx, tx, b); err != nil {
+		return err
+	}
 	if err := indexMore(ctx, tx, b); err != nil {
 		return fmt.Errorf("sqlite: append batch: %w", err)
 	}

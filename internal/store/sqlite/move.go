@@ -42,6 +42,7 @@ func (db *DB) Export(ctx context.Context, fn func(store.Record) error) error {
 		{"blobs", exportBlobs},
 		{"saved searches", exportSaved},
 		{"playlists", exportPlaylists},
+		{"funnels", exportFunnels},
 		{"alerts", exportAlerts},
 		{"share links", exportShares},
 		{"comments", exportComments},
@@ -332,6 +333,32 @@ func exportSessionRows(ctx context.Context, tx *sql.Tx, s *store.SessionRecord) 
 	if err != nil {
 		return fmt.Errorf("errors: %w", err)
 	}
+	err = each(ctx, tx, `SELECT name, variant, first_at FROM session_flags WHERE session_id = ? ORDER BY first_at, name, variant`, arg, func(r *sql.Rows) error {
+		var f store.SessionFlag
+		var at int64
+		err := r.Scan(&f.Name, &f.Variant, &at)
+		f.FirstAt = fromMS(at)
+		s.Flags = append(s.Flags, f)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("flags: %w", err)
+	}
+	err = each(ctx, tx, `SELECT at, kind, path, name, text, props FROM session_steps WHERE session_id = ? ORDER BY seq`, arg, func(r *sql.Rows) error {
+		var st store.Step
+		var at int64
+		var props string
+		err := r.Scan(&at, &st.Kind, &st.Path, &st.Name, &st.Text, &props)
+		st.At = fromMS(at)
+		if props != "{}" {
+			_ = json.Unmarshal([]byte(props), &st.Props)
+		}
+		s.Steps = append(s.Steps, st)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("funnel steps: %w", err)
+	}
 	err = each(ctx, tx, `SELECT key, value FROM session_event_props WHERE session_id = ? ORDER BY key, value`, arg, func(r *sql.Rows) error {
 		var p store.Prop
 		err := r.Scan(&p.Key, &p.Value)
@@ -485,6 +512,24 @@ func exportSaved(ctx context.Context, tx *sql.Tx, fn func(store.Record) error) e
 			return err
 		}
 		if err := fn(store.Record{Saved: s}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func exportFunnels(ctx context.Context, tx *sql.Tx, fn func(store.Record) error) error {
+	var all []*store.Funnel
+	err := each(ctx, tx, `SELECT `+funnelCols+` FROM funnels ORDER BY id`, nil, func(r *sql.Rows) error {
+		f, err := scanFunnel(r)
+		all = append(all, &f)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, f := range all {
+		if err := fn(store.Record{Funnel: f}); err != nil {
 			return err
 		}
 	}
@@ -655,6 +700,13 @@ func importRecord(ctx context.Context, tx *sql.Tx, r store.Record) error {
 				return fmt.Errorf("saved search %d: visit: %w", s.ID, err)
 			}
 		}
+	case r.Funnel != nil:
+		f := r.Funnel
+		if _, err := tx.ExecContext(ctx, `INSERT INTO funnels(id, project_id, name, definition, owner_id, shared, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+			f.ID, f.ProjectID, f.Name, f.Definition, f.OwnerID, boolInt(f.Shared), ms(f.CreatedAt), ms(f.UpdatedAt)); err != nil {
+			return notFound(err, fmt.Sprintf("funnel %d", f.ID))
+		}
 	case r.Playlist != nil:
 		p := r.Playlist.Playlist
 		ok, err := inserted(tx.ExecContext(ctx, `INSERT INTO playlists(id, project_id, name, owner_id, shared, created_at, updated_at)
@@ -775,6 +827,17 @@ func importSession(ctx context.Context, tx *sql.Tx, s *store.SessionRecord) erro
 	for _, u := range s.Session.UserIDsOrCurrent() {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO session_users(session_id, user_id, first_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, u.UserID, ms(u.FirstAt)); err != nil {
 			return fmt.Errorf("user id: %w", err)
+		}
+	}
+	for _, f := range s.Flags {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO session_flags(session_id, name, variant, first_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, id, f.Name, f.Variant, ms(f.FirstAt)); err != nil {
+			return fmt.Errorf("flag: %w", err)
+		}
+	}
+	for i, st := range s.Steps {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO session_steps(session_id, seq, at, kind, path, name, text, props) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, i, ms(st.At), st.Kind, st.Path, st.Name, st.Text, propsJSON(st.Props)); err != nil {
+			return fmt.Errorf("funnel step: %w", err)
 		}
 	}
 	for _, m := range s.Errors {

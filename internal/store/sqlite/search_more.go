@@ -125,6 +125,14 @@ func (c *compiler) moreTerm(t *search.Term) (w string, ok bool, err error) {
 		cond, args := match("value", t)
 		w, err = c.related("session_event_props", "key = ? AND "+cond, append([]any{t.Key}, args...))
 		return w, true, err
+	case search.Flag:
+		if t.Op == search.Exists {
+			w, err = c.related("session_flags", "name = ?", []any{t.Key})
+			return w, true, err
+		}
+		cond, args := match("variant", t)
+		w, err = c.related("session_flags", "name = ? AND "+cond, append([]any{t.Key}, args...))
+		return w, true, err
 	case search.Issue:
 		cond, args := match("fingerprint", t)
 		w, err = c.related("session_signals", cond, args)

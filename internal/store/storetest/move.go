@@ -108,6 +108,7 @@ func FillForMove(t *testing.T, s store.Index) moveFixture {
 		b.Viewport = store.Viewport{Width: 1280, Height: 720}
 		b.Scrubbed = map[string]int{"email": 1, "token": i}
 		b.Content = []store.ContentRef{{Hash: asset('a'), Size: 2000, Stored: 300, Root: true}}
+		b.Flags = []store.SessionFlag{{Name: "checkout", Variant: fmt.Sprintf("v%d", i%2), FirstAt: b.Chunk.FirstAt}}
 		bs = append(bs, b)
 	}
 	for i, err := range s.AppendBatches(ctx, bs) {
@@ -153,6 +154,16 @@ func FillForMove(t *testing.T, s store.Index) moveFixture {
 		Views: []store.PageDepth{{Tab: "t", At: t0, Seen: t0.Add(3 * time.Second), Path: "/checkout", Depth: 0.8}},
 	}
 	if err := s.SaveHeat(ctx, heat); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveSteps(ctx, "s1", []store.Step{
+		{At: t0, Kind: store.StepClick, Path: "/checkout", Name: "#buy", Text: `button#buy "Buy"`},
+		{At: t0.Add(time.Second), Kind: store.StepEvent, Path: "/checkout", Name: "paid", Props: map[string]string{"plan": "pro"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateFunnel(ctx, store.Funnel{ProjectID: "p1", Name: "Buy", Definition: `{"steps":[{"kind":"page","path":"/"},{"kind":"event","name":"paid"}],"order":"ordered"}`,
+		OwnerID: fx.users[0], Shared: true, CreatedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
 	arch := []store.Archived{{URL: "https://cdn.example/app.css", Hash: asset('d'), Type: "text/css", Size: 120, FetchedAt: t0},

@@ -40,6 +40,7 @@ func All(t *testing.T, open func(t *testing.T) store.Index) {
 		{"Facets", RunFacets},
 		{"Comments", RunComments},
 		{"Vitals", RunVitals},
+		{"Funnels", RunFunnels},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, open) })
