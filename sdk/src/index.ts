@@ -84,6 +84,8 @@ const MAX_STORED_CHARS = 4 * 1024 * 1024;
 const MAX_EVENT_CHARS = 2 * 1024 * 1024;
 /** Mutation bytes per second beyond which a storm is declared and mutations are paused. */
 const STORM_CHARS_PER_SEC = 1024 * 1024;
+/** A page being left cuts what it holds into batches of at most this many bytes of JSON. */
+const LEAVE_PART = 64 * 1024;
 const CONSENT_KEY = "reel:consent";
 const CONFIG_KEY = "reel:config";
 
@@ -266,25 +268,22 @@ function begin(options: ReelOptions): void {
   const timer = setInterval(() => tick(s), options.flushIntervalMs ?? 5000);
   s.teardown.push(() => clearInterval(timer));
   const on = (t: EventTarget, type: string, fn: (e: Event) => void) => listen(s, t, type, fn);
+  // Hidden (the visitor switched away; a phone may freeze or kill the page without another
+  // event) or left: what is buffered leaves now, in parts that each fit the keepalive quota,
+  // compressed synchronously (docs/wire-format.md#leaving-the-page).
+  const leave = (final: boolean) => {
+    s.batcher.cut(LEAVE_PART);
+    if (final) s.tab.release();
+    s.sender.leave(final);
+  };
   on(document, "visibilitychange", () => {
-    if (document.visibilityState === "hidden") {
-      s.batcher.cut();
-      s.sender.sendAllNow(false);
-    } else {
-      activity(s, Date.now());
-    }
+    if (document.visibilityState === "hidden") leave(false);
+    else activity(s, Date.now());
   });
-  // Leaving the page: start compressed keepalive sends now, while the page still runs (the old
-  // page lives until the next one commits), so that pagehide has little left to send raw.
-  on(window, "beforeunload", () => {
-    s.batcher.cut();
-    s.sender.sendAllNow(false);
-  });
-  on(window, "pagehide", () => {
-    s.batcher.cut();
-    s.tab.release();
-    s.sender.sendAllNow(true);
-  });
+  // Leaving the page: send while the page still runs (the old page lives until the next one
+  // commits), so that pagehide has little left to send.
+  on(window, "beforeunload", () => leave(false));
+  on(window, "pagehide", () => leave(true));
   on(window, "online", () => s.sender.retryNow());
   on(window, "pageshow", (e) => {
     if (!(e as PageTransitionEvent).persisted) return;
@@ -422,8 +421,8 @@ function shutdown(deliver: boolean): void {
   }
   for (const f of s.teardown) f();
   if (deliver) {
+    // The sender goes on delivering what is cut (it keeps no listener: stop() is rare).
     s.batcher.cut();
-    s.sender.sendAllNow(false);
   } else {
     // Values held back are dropped with the rest (consent withdrawn, key refused).
     clearTimeout(heldTimer);
