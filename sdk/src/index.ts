@@ -331,7 +331,8 @@ function begin(options: ReelOptions): void {
       inlineStylesheet: true,
       slimDOMOptions: true,
       recordCanvas: canvas,
-      // Scroll positions at most every 150 ms. Input stays rrweb's default (every input event,
+      // Scroll positions at most every 150 ms per element, each with its final position
+      // (rrweb-tree-shake.mjs gives every element a throttle of its own). Input stays rrweb's default (every input event,
       // thinned by hold): "last" records a field only on change, when it loses focus, so a
       // search box typed into stayed empty in the replay.
       sampling: { scroll: 150, ...(canvas ? { canvas: options.canvasFps ?? 2 } : {}) },
