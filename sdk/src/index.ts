@@ -6,7 +6,7 @@ import { captureErrors } from "./errors";
 import { captureHeat } from "./heat";
 import { captureNetwork, type NetworkOptions } from "./network";
 import { captureNavigation, capturePage } from "./page";
-import { BLOCK_CLASS, IGNORE_CLASS, MASK_CLASS, inputMasking } from "./privacy";
+import { BLOCK_CLASS, EDITABLE, IGNORE_CLASS, MASK_CLASS, inputMasking, typedOnly } from "./privacy";
 import { Batcher, Sender } from "./queue";
 import { Sessions, Tab } from "./session";
 import { BatchStore, openStorage, type KV } from "./storage";
@@ -35,6 +35,19 @@ export interface ReelOptions {
    * and anything inside `.reel-mask`.
    */
   maskAllInputs?: boolean;
+  /**
+   * With maskAllInputs off, fields of these kinds stay masked unless set to false (passwords
+   * and other credentials always are).
+   */
+  maskEmailInputs?: boolean;
+  maskTelInputs?: boolean;
+  maskCardInputs?: boolean;
+  /**
+   * Rich-text editors (contenteditable) while maskAllInputs is on: "all" masks their whole text
+   * (the default); "typed" records the text the page put there until the visitor types into
+   * an editor, and masks that editor's text from then on.
+   */
+  maskEditable?: "all" | "typed";
   /** Mask every text node of the page, not only form fields. */
   maskAllText?: boolean;
   /** Extra CSS selectors whose text is masked / which are blocked (replaced by a box). */
@@ -312,10 +325,14 @@ function begin(options: ReelOptions): void {
     guard(() => captureHeat(on, [`.${BLOCK_CLASS}`, options.blockSelector].filter(Boolean).join()));
   }
 
-  const masking = inputMasking(options.maskAllInputs ?? true);
-  const maskText = [options.maskAllText ? "*" : "", options.maskAllInputs === false ? "" : '[contenteditable]:not([contenteditable="false"])', options.maskSelector || ""]
-    .filter(Boolean)
-    .join(",");
+  const masking = inputMasking(options.maskAllInputs ?? true, {
+    email: options.maskEmailInputs !== false,
+    tel: options.maskTelInputs !== false,
+    card: options.maskCardInputs !== false,
+  });
+  const maskText = [options.maskAllText ? "*" : "", options.maskAllInputs === false ? "" : EDITABLE, options.maskSelector || ""].filter(Boolean).join(",");
+  const typed = options.maskAllInputs !== false && options.maskEditable === "typed" ? typedOnly([options.maskAllText ? "*" : "", `.${MASK_CLASS}`, options.maskSelector || ""].filter(Boolean).join(",")) : null;
+  if (typed) on(document, "beforeinput", typed.onInput);
   const canvas = options.recordCanvas !== false;
   guard(() => {
     s.stopRecording = record({
@@ -328,6 +345,7 @@ function begin(options: ReelOptions): void {
       maskTextSelector: maskText || undefined,
       maskInputOptions: masking.maskInputOptions,
       maskInputFn: masking.maskInputFn,
+      maskTextFn: typed?.maskTextFn,
       inlineStylesheet: true,
       slimDOMOptions: true,
       recordCanvas: canvas,
