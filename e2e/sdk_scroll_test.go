@@ -73,7 +73,7 @@ func TestSdkScrollKeepsEveryScrollersEnd(t *testing.T) {
 		chromedp.Sleep(time.Second),
 		chromedp.Evaluate(tops+`(`+frame+`)`, &replayed),
 	)...)
-	look(t, ctx, "sdk-scroll-replay")
+	look(t, ctx, "sdk-scroll-replay.png")
 	if fmt.Sprint(replayed) != fmt.Sprint(live) {
 		t.Fatalf("replay shows %q at the top of the panes, the page showed %q", replayed, live)
 	}
