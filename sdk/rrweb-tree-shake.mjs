@@ -48,6 +48,12 @@ export const rrwebTreeShake = {
         [/^\t\tif \(o\.collectFonts\) fontObserver = initFontObserver\(o\);\n/m, ""],
         // record.addCustomEvent, addAnnotation and freezePage: Reel builds its own Custom events
         // (src/custom.ts) and never freezes the page.
+        // Scroll: rrweb throttles the scroll events of the whole document through one throttle,
+        // whose trailing call serves the element that scrolled first in the window, so of two
+        // scrollers moved together (a data grid's body and pinned columns) one never records
+        // its final position. One throttle per scrolled element gives each its trailing edge.
+        [/^(\treturn on\("scroll", callbackWrapper\()(throttle\(callbackWrapper\(\(evt\) => \{\n\t\tconst target = getEventTarget\(evt\);[\s\S]*?\}\), sampling\.scroll \|\| 100\))\), doc\);$/m,
+          "\tconst perTarget = new WeakMap();\n$1(evt) => {\n\t\tconst target = getEventTarget(evt);\n\t\tif (!target) return;\n\t\tlet f = perTarget.get(target);\n\t\tif (!f) perTarget.set(target, f = $2);\n\t\tf(evt);\n\t}), doc);"],
         [/^var \{ addCustomEvent, addAnnotation \} = record;\nvar \{ freezePage \} = record;$/m, "var addCustomEvent, addAnnotation, freezePage;"],
         [/^record\.addCustomEvent = \(tag, payload\) => \{\n[\s\S]*?^record\.freezePage = \(\) => \{\n[^\n]*\n[^\n]*\n\};\n/m, ""],
       ];

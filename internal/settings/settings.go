@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -164,7 +165,9 @@ var sdkOptions = map[string]string{
 	"flushIntervalMs": "number", "maxBatchBytes": "number", "checkoutEveryNms": "number",
 	"canvasFps": "number", "sampleRate": "number", "minDurationMs": "number",
 	"maskAllInputs": "boolean", "maskAllText": "boolean", "recordCanvas": "boolean",
-	"console": "boolean", "errors": "boolean", "page": "boolean", "requireConsent": "boolean",
+	"maskEmailInputs": "boolean", "maskTelInputs": "boolean", "maskCardInputs": "boolean",
+	"maskEditable": `"all" or "typed"`,
+	"console":      "boolean", "errors": "boolean", "page": "boolean", "requireConsent": "boolean",
 	"privacySignals": "boolean", "maskSelector": "string", "blockSelector": "string",
 	"network": "boolean or object",
 }
@@ -206,6 +209,9 @@ func parseSDKConfig(raw json.RawMessage) (json.RawMessage, error) {
 				continue
 			}
 		case string:
+			if want == `"all" or "typed"` && (t == "all" || t == "typed") {
+				continue
+			}
 			if want == "string" {
 				if len(t) > 2048 {
 					return nil, fmt.Errorf("sdkConfig: %s must be at most 2048 characters", k)
@@ -217,7 +223,7 @@ func parseSDKConfig(raw json.RawMessage) (json.RawMessage, error) {
 				continue
 			}
 		}
-		return nil, fmt.Errorf("sdkConfig: %s must be a %s", k, want)
+		return nil, fmt.Errorf("sdkConfig: %s must be %s", k, article(want))
 	}
 	var compact bytes.Buffer
 	_ = json.Compact(&compact, raw) // valid: it decoded
@@ -244,4 +250,12 @@ func parseFriction(raw json.RawMessage) (json.RawMessage, analyze.Thresholds, er
 		return nil, analyze.Defaults, bad
 	}
 	return compact.Bytes(), th, nil
+}
+
+// article puts "a" before a type name ("a boolean"), nothing before a list of values.
+func article(want string) string {
+	if strings.HasPrefix(want, `"`) {
+		return want
+	}
+	return "a " + want
 }

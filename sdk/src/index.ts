@@ -6,7 +6,7 @@ import { captureErrors } from "./errors";
 import { captureHeat } from "./heat";
 import { captureNetwork, type NetworkOptions } from "./network";
 import { captureNavigation, capturePage } from "./page";
-import { BLOCK_CLASS, IGNORE_CLASS, MASK_CLASS, inputMasking } from "./privacy";
+import { BLOCK_CLASS, EDITABLE, IGNORE_CLASS, MASK_CLASS, inputMasking, typedOnly } from "./privacy";
 import { Batcher, Sender } from "./queue";
 import { Sessions, Tab } from "./session";
 import { BatchStore, openStorage, type KV } from "./storage";
@@ -35,6 +35,19 @@ export interface ReelOptions {
    * and anything inside `.reel-mask`.
    */
   maskAllInputs?: boolean;
+  /**
+   * With maskAllInputs off, fields of these kinds stay masked unless set to false (passwords
+   * and other credentials always are).
+   */
+  maskEmailInputs?: boolean;
+  maskTelInputs?: boolean;
+  maskCardInputs?: boolean;
+  /**
+   * Rich-text editors (contenteditable) while maskAllInputs is on: "all" masks their whole text
+   * (the default); "typed" records the text the page put there until the visitor types into
+   * an editor, and masks that editor's text from then on.
+   */
+  maskEditable?: "all" | "typed";
   /** Mask every text node of the page, not only form fields. */
   maskAllText?: boolean;
   /** Extra CSS selectors whose text is masked / which are blocked (replaced by a box). */
@@ -84,6 +97,8 @@ const MAX_STORED_CHARS = 4 * 1024 * 1024;
 const MAX_EVENT_CHARS = 2 * 1024 * 1024;
 /** Mutation bytes per second beyond which a storm is declared and mutations are paused. */
 const STORM_CHARS_PER_SEC = 1024 * 1024;
+/** A page being left cuts what it holds into batches of at most this many bytes of JSON. */
+const LEAVE_PART = 64 * 1024;
 const CONSENT_KEY = "reel:consent";
 const CONFIG_KEY = "reel:config";
 
@@ -270,25 +285,22 @@ function begin(options: ReelOptions): void {
   const timer = setInterval(() => tick(s), options.flushIntervalMs ?? 5000);
   s.teardown.push(() => clearInterval(timer));
   const on = (t: EventTarget, type: string, fn: (e: Event) => void) => listen(s, t, type, fn);
+  // Hidden (the visitor switched away; a phone may freeze or kill the page without another
+  // event) or left: what is buffered leaves now, in parts that each fit the keepalive quota,
+  // compressed synchronously (docs/wire-format.md#leaving-the-page).
+  const leave = (final: boolean) => {
+    s.batcher.cut(LEAVE_PART);
+    if (final) s.tab.release();
+    s.sender.leave(final);
+  };
   on(document, "visibilitychange", () => {
-    if (document.visibilityState === "hidden") {
-      s.batcher.cut();
-      s.sender.sendAllNow(false);
-    } else {
-      activity(s, Date.now());
-    }
+    if (document.visibilityState === "hidden") leave(false);
+    else activity(s, Date.now());
   });
-  // Leaving the page: start compressed keepalive sends now, while the page still runs (the old
-  // page lives until the next one commits), so that pagehide has little left to send raw.
-  on(window, "beforeunload", () => {
-    s.batcher.cut();
-    s.sender.sendAllNow(false);
-  });
-  on(window, "pagehide", () => {
-    s.batcher.cut();
-    s.tab.release();
-    s.sender.sendAllNow(true);
-  });
+  // Leaving the page: send while the page still runs (the old page lives until the next one
+  // commits), so that pagehide has little left to send.
+  on(window, "beforeunload", () => leave(false));
+  on(window, "pagehide", () => leave(true));
   on(window, "online", () => s.sender.retryNow());
   on(window, "pageshow", (e) => {
     if (!(e as PageTransitionEvent).persisted) return;
@@ -317,10 +329,14 @@ function begin(options: ReelOptions): void {
     guard(() => captureHeat(on, [`.${BLOCK_CLASS}`, options.blockSelector].filter(Boolean).join()));
   }
 
-  const masking = inputMasking(options.maskAllInputs ?? true);
-  const maskText = [options.maskAllText ? "*" : "", options.maskAllInputs === false ? "" : '[contenteditable]:not([contenteditable="false"])', options.maskSelector || ""]
-    .filter(Boolean)
-    .join(",");
+  const masking = inputMasking(options.maskAllInputs ?? true, {
+    email: options.maskEmailInputs !== false,
+    tel: options.maskTelInputs !== false,
+    card: options.maskCardInputs !== false,
+  });
+  const maskText = [options.maskAllText ? "*" : "", options.maskAllInputs === false ? "" : EDITABLE, options.maskSelector || ""].filter(Boolean).join(",");
+  const typed = options.maskAllInputs !== false && options.maskEditable === "typed" ? typedOnly([options.maskAllText ? "*" : "", `.${MASK_CLASS}`, options.maskSelector || ""].filter(Boolean).join(",")) : null;
+  if (typed) on(document, "beforeinput", typed.onInput);
   const canvas = options.recordCanvas !== false;
   guard(() => {
     s.stopRecording = record({
@@ -333,10 +349,12 @@ function begin(options: ReelOptions): void {
       maskTextSelector: maskText || undefined,
       maskInputOptions: masking.maskInputOptions,
       maskInputFn: masking.maskInputFn,
+      maskTextFn: typed?.maskTextFn,
       inlineStylesheet: true,
       slimDOMOptions: true,
       recordCanvas: canvas,
-      // Scroll positions at most every 150 ms. Input stays rrweb's default (every input event,
+      // Scroll positions at most every 150 ms per element, each with its final position
+      // (rrweb-tree-shake.mjs gives every element a throttle of its own). Input stays rrweb's default (every input event,
       // thinned by hold): "last" records a field only on change, when it loses focus, so a
       // search box typed into stayed empty in the replay.
       sampling: { scroll: 150, ...(canvas ? { canvas: options.canvasFps ?? 2 } : {}) },
@@ -438,8 +456,8 @@ function shutdown(deliver: boolean): void {
   }
   for (const f of s.teardown) f();
   if (deliver) {
+    // The sender goes on delivering what is cut (it keeps no listener: stop() is rare).
     s.batcher.cut();
-    s.sender.sendAllNow(false);
   } else {
     // Values held back are dropped with the rest (consent withdrawn, key refused).
     clearTimeout(heldTimer);

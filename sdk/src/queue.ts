@@ -1,5 +1,5 @@
 import type { BatchStore, StoredBatch } from "./storage";
-import { send, sendFinal, type Outcome } from "./transport";
+import { send, sendNow, type Outcome } from "./transport";
 
 /**
  * Batcher buffers serialized events and cuts them into a batch when the buffer would pass
@@ -8,7 +8,9 @@ import { send, sendFinal, type Outcome } from "./transport";
  */
 export class Batcher {
   #events: string[] = [];
-  #assets: Record<string, string> = {};
+  /** The assets each event brings, by index in #events (most bring none). */
+  #assets: Record<number, Record<string, string>> = {};
+  #sizes: number[] = [];
   #bytes = 0;
   readonly #maxBytes: number;
   readonly #onCut: (events: string[], assets: Record<string, string>) => void;
@@ -26,21 +28,37 @@ export class Batcher {
     let n = eventJson.length + 1;
     for (const h in assets) n += assets[h].length + 70;
     if (this.#events.length > 0 && this.#bytes + n > this.#maxBytes) this.cut();
+    if (assets && Object.keys(assets).length) this.#assets[this.#events.length] = assets;
     this.#events.push(eventJson);
-    Object.assign(this.#assets, assets);
+    this.#sizes.push(n);
     this.#bytes += n;
     if (this.#bytes >= this.#maxBytes) this.cut();
   }
 
-  cut(): void {
+  /**
+   * Cuts what is buffered into a batch, or with `part` into consecutive batches of about that
+   * many bytes each (the page is going away, and what it sends then must fit the keepalive
+   * quota batch by batch). Each event's assets travel in the batch of the event.
+   */
+  cut(part = Infinity): void {
     this.#beforeCut();
-    if (this.#events.length === 0) return;
     const events = this.#events;
     const assets = this.#assets;
+    const sizes = this.#sizes;
     this.#events = [];
     this.#assets = {};
+    this.#sizes = [];
     this.#bytes = 0;
-    this.#onCut(events, assets);
+    for (let i = 0; i < events.length; ) {
+      const a: Record<string, string> = {};
+      let bytes = 0;
+      const from = i;
+      while (i < events.length && (i === from || bytes + sizes[i] <= part)) {
+        Object.assign(a, assets[i]);
+        bytes += sizes[i++];
+      }
+      this.#onCut(events.slice(from, i), a);
+    }
   }
 }
 
@@ -53,10 +71,15 @@ const MAX_QUEUE_CHARS = 16 * 1024 * 1024;
 interface Item extends StoredBatch {
   attempts: number;
   notBefore: number;
-  /** Attempts in flight; the final send at page hide may overlap an ordinary one. */
+  /** Attempts in flight; a send at page hide may overlap an ordinary one. */
   busy: number;
-  /** A compressed keepalive request for it has started (it survives the page). */
-  flying?: boolean;
+  /**
+   * 0: no request made for it yet (or the last one ended); 1: a request is on its way that ends
+   * with the page; 2: a keepalive request is on its way (it survives the page).
+   */
+  posted: number;
+  /** Bumped when a send at page hide takes the batch over: an older attempt still compressing then makes no request. */
+  gen: number;
 }
 
 export interface SenderHooks {
@@ -104,7 +127,7 @@ export class Sender {
 
   enqueue(b: StoredBatch): void {
     if (this.#stopped || this.#items.some((i) => i.key === b.key)) return;
-    this.#items.push({ ...b, attempts: 0, notBefore: 0, busy: 0 });
+    this.#items.push({ ...b, attempts: 0, notBefore: 0, busy: 0, posted: 0, gen: 0 });
     let chars = 0;
     for (const i of this.#items) chars += i.json.length;
     let evicted = 0;
@@ -126,27 +149,34 @@ export class Sender {
   }
 
   /**
-   * Starts every batch that is not waiting out a backoff now, in parallel, as keepalive
-   * requests that outlive the page: the page is being hidden or left. With `final` the page is
-   * going away, so requests must start synchronously (see sendFinal): batches whose compressed
-   * keepalive request is already on its way are left to it, and if the server answered the
-   * last request, they are taken out of storage now (the page will not live to see their
-   * answer, and the next page would send them again). The rest stays stored for the next page.
+   * Sends every batch that no keepalive request carries yet, synchronously compressed, as
+   * keepalive requests that outlive the page: the page is being hidden (it may be frozen or
+   * killed without another word) or, with `final`, left. Oldest first, each while it fits in
+   * the keepalive quota; batches waiting out a backoff wait on.
+   *
+   * With `final` the page will not live to see an answer, so a batch sent now leaves storage
+   * at once (else the next page of the site would send it again), unless the last request
+   * failed or an older batch stays behind: then it stays stored too, as the fallback, and the
+   * server drops the copy that arrives twice. A request that ends with the page is replaced.
    */
-  sendAllNow(final: boolean): void {
+  leave(final: boolean): void {
     if (this.#hooks.hold()) return;
     const now = Date.now();
+    let keep = !this.#healthy;
     for (const it of this.#items) {
-      if (it.notBefore > now) continue;
-      if (final && it.flying) {
-        if (this.#healthy) this.#store.remove(it.key);
+      if (it.posted === 2 || (it.posted && !final)) {
+        if (final && !keep && it.posted === 2) this.#store.remove(it.key);
         continue;
       }
-      // Still being compressed: it stays stored, and the next page sends it compressed rather
-      // than this one sending it raw now.
-      if (final && it.busy) continue;
-      const sent = final ? sendFinal(this.#url, it.json) : null;
-      if (sent || !it.busy) void this.#attempt(it, sent ?? send(this.#url, it.json, () => (it.flying = true))).then(() => this.#kick());
+      const sending = it.notBefore > now ? null : sendNow(this.#url, it.json);
+      if (!sending) {
+        keep = true;
+        continue;
+      }
+      it.gen++;
+      it.posted = 2;
+      void this.#attempt(it, sending).then(() => this.#kick());
+      if (final && !keep) this.#store.remove(it.key);
     }
   }
 
@@ -192,16 +222,18 @@ export class Sender {
     }
   }
 
-  async #attempt(it: Item, sending?: Promise<Outcome> | null): Promise<void> {
+  async #attempt(it: Item, sending?: Promise<Outcome>): Promise<void> {
+    const gen = it.gen;
     it.busy++;
     let out: Outcome;
     try {
-      out = await (sending ?? send(this.#url, it.json, () => (it.flying = true)));
+      out = await (sending ?? send(this.#url, it.json, (keepalive) => gen === it.gen && !!(it.posted = keepalive ? 2 : 1)));
     } catch {
       out = { kind: "retry" };
     }
     it.busy--;
-    it.flying = false;
+    if (out.kind === "skip") return;
+    if (!it.busy) it.posted = 0;
     this.#healthy = out.kind !== "retry";
     this.#settle(it, out);
   }

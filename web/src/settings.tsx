@@ -25,6 +25,10 @@ const THRESHOLDS: [key: string, label: string, unit: string][] = [
 
 /** Remote SDK switches shown as checkboxes; the SDK's defaults are on unless noted. */
 const SWITCHES: [key: string, label: string, def: boolean][] = [
+  ["maskAllInputs", "Mask the value of every form field and the text of rich-text editors", true],
+  ["maskEmailInputs", "Mask email fields, even when not every field is masked", true],
+  ["maskTelInputs", "Mask phone number fields, even when not every field is masked", true],
+  ["maskCardInputs", "Mask card number and security code fields, even when not every field is masked", true],
   ["maskAllText", "Mask all text, not only form fields", false],
   ["recordCanvas", "Record canvas (charts, maps) as images", true],
   ["console", "Record console output", true],
@@ -217,6 +221,16 @@ function Recording({ p, onSaved }: { p: Project; onSaved: (p: Project) => void }
           </label>
         );
       })}
+      <label class="check">
+        <input
+          type="checkbox"
+          data-testid="sdk-maskEditable"
+          checked={cfg.maskEditable === "typed"}
+          onChange={(e) => set("maskEditable", e.currentTarget.checked ? "typed" : "all", "all")}
+        />
+        In rich-text editors, mask only what the visitor types (the page's own text stays visible until they type)
+      </label>
+      <p class="muted">Passwords and one-time codes are always masked.</p>
       <label>
         <span>
           Also mask <span class="muted">· CSS selector; elements inside have their text replaced</span>

@@ -379,7 +379,7 @@ func (c *cluster) compact() result {
 	puts1 := c.proxy.puts.Load()
 	c.start("--compact-idle", "1s")
 	cpu0 := c.cpu()
-	deadline := time.Now().Add(3 * time.Minute)
+	deadline := time.Now().Add(10 * time.Minute) // slow on a busy machine, not fatal
 	t0 := time.Now()
 	for {
 		var left int
@@ -388,7 +388,7 @@ func (c *cluster) compact() result {
 			break
 		}
 		if time.Now().After(deadline) {
-			log.Fatalf("%d node(s): %d sessions not compacted after 3 minutes", n, left)
+			log.Fatalf("%d node(s): %d sessions not compacted after 10 minutes", n, left)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

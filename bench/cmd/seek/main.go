@@ -137,7 +137,8 @@ func run(reelBin, chromium string, runs int) error {
 	// metadata) is the same either way and is reported separately.
 	measure := func(id, query string, link bool) (float64, error) {
 		url := fmt.Sprintf("%s/sessions/%s?t=%d%s", base, id, target, query)
-		tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		// Generous for a busy machine: a slow measurement is reported as slow, not cut off.
+		tctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		defer cancel()
 		// Loopback, or a good office link to a self-hosted server: 100 Mbit/s, 20 ms.
 		cond := network.EmulateNetworkConditions(false, 0, -1, -1)
@@ -155,7 +156,7 @@ func run(reelBin, chromium string, runs int) error {
 		var text, text2 string
 		err := chromedp.Run(tctx,
 			chromedp.Navigate(url),
-			chromedp.Poll(`document.body.dataset.firstFrameAt ? Number(document.body.dataset.firstFrameAt) : 0`, &at, chromedp.WithPollingInterval(5*time.Millisecond), chromedp.WithPollingTimeout(110*time.Second)),
+			chromedp.Poll(`document.body.dataset.firstFrameAt ? Number(document.body.dataset.firstFrameAt) : 0`, &at, chromedp.WithPollingInterval(5*time.Millisecond), chromedp.WithPollingTimeout(290*time.Second)),
 			chromedp.Evaluate(`document.querySelector('[data-testid=player] iframe').contentDocument.getElementById('clock').textContent`, &text),
 			chromedp.Evaluate(`Number(document.body.dataset.loadStartAt)`, &boot),
 			chromedp.Evaluate(`performance.getEntriesByType('resource').filter(e => e.name.includes('/events')).map(e => e.name.replace(/^.*events/, 'events') + ' start=' + Math.round(e.startTime) + ' ttfb=' + Math.round(e.responseStart - e.startTime) + ' dur=' + Math.round(e.duration) + ' bytes=' + e.decodedBodySize).join('; ')`, &text2),

@@ -81,7 +81,7 @@ func Start(bin, dataDir string, env []string, flags ...string) (*Reel, error) {
 	select {
 	case u := <-found:
 		return &Reel{cmd: cmd, URL: u, Dir: dataDir}, nil
-	case <-time.After(60 * time.Second):
+	case <-time.After(3 * time.Minute):
 		cmd.Process.Kill()
 		return nil, fmt.Errorf("reel did not start")
 	}
@@ -227,7 +227,8 @@ func record(ctx context.Context, bin, dir string, walks int, logf func(string, .
 	for i := 0; i <= walks; i++ {
 		actx, cancelA := chromedp.NewExecAllocator(ctx, append(opts, chromedp.UserDataDir(filepath.Join(data, fmt.Sprintf("chrome%d", i))))...)
 		bctx, cancelB := chromedp.NewContext(actx)
-		tctx, cancelT := context.WithTimeout(bctx, 90*time.Second)
+		// A walk takes about 20 s; a busy 2-core machine may make it many times slower.
+		tctx, cancelT := context.WithTimeout(bctx, 5*time.Minute)
 		var id string
 		var err error
 		name := fmt.Sprintf("demo-%02d", i)

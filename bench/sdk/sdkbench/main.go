@@ -88,6 +88,42 @@ func page(assets, name, sdk string, fill map[string]string) ([]byte, error) {
 	return b, nil
 }
 
+// A busy 2-core machine (other builds, other browsers) can make one round many times slower
+// than usual: a round gets roundTimeout, and one that still fails is run again, up to
+// `attempts` times, before the bench gives up. A slow round is slow, not fatal; every
+// attempt starts from scratch, so a retried round measures the same thing.
+const (
+	roundTimeout = 8 * time.Minute
+	stepTimeout  = 2 * time.Minute
+	attempts     = 3
+)
+
+// steps runs the actions one at a time, each within stepTimeout: an action that hangs (a
+// wait that lost its page to a navigation) fails its round in minutes, not at roundTimeout.
+func steps(ctx context.Context, actions ...chromedp.Action) error {
+	for i, a := range actions {
+		sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+		err := chromedp.Run(sctx, a)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("step %d (%T): %w", i+1, a, err)
+		}
+	}
+	return nil
+}
+
+func patiently(what string, f func() error) error {
+	var err error
+	for i := 1; i <= attempts; i++ {
+		start := time.Now()
+		if err = f(); err == nil {
+			return nil
+		}
+		fmt.Fprintf(os.Stderr, "sdkbench: %s: attempt %d of %d failed after %.0f s: %v\n", what, i, attempts, time.Since(start).Seconds(), err)
+	}
+	return err
+}
+
 // ---- cost ----
 
 func cost(assets string, rounds int) error {
@@ -126,7 +162,11 @@ func cost(assets string, rounds int) error {
 	for round := 0; round < rounds; round++ {
 		for i := range variants {
 			v := variants[(i+round)%len(variants)] // rotate the order: no variant always runs first
-			d, err := measure(bctx, srv.URL+"/page/"+v, v == "reel")
+			var d float64
+			err := patiently(fmt.Sprintf("round %d/%s", round, v), func() (err error) {
+				d, err = measure(bctx, srv.URL+"/page/"+v, v == "reel")
+				return err
+			})
 			if err != nil {
 				return fmt.Errorf("%s: %w", v, err)
 			}
@@ -152,7 +192,7 @@ func cost(assets string, rounds int) error {
 func measure(bctx context.Context, u string, reel bool) (float64, error) {
 	ctx, cancel := chromedp.NewContext(bctx)
 	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, roundTimeout)
 	defer cancelT()
 	if err := chromedp.Run(ctx, performance.Enable(), chromedp.Navigate(u), chromedp.WaitReady("#q", chromedp.ByQuery), chromedp.Sleep(800*time.Millisecond)); err != nil {
 		return 0, err
@@ -393,22 +433,30 @@ func wire(assets, reelBin string) error {
 			mu.Lock()
 			mode, scenario = m, s.name
 			mu.Unlock()
-			count.mu.Lock()
-			count.reel, count.rrweb, count.first, count.last = 0, 0, 0, 0
-			count.mu.Unlock()
-			bctx, cancel := chromium(context.Background())
-			ctx, cancelT := context.WithTimeout(bctx, 3*time.Minute)
-			start := time.Now()
-			err := s.run(ctx, srv.URL)
-			if err == nil {
-				// Deliver the rest: flush, then leave the page so page-hide paths run too.
-				err = chromedp.Run(ctx, chromedp.Evaluate(`Reel.flush()`, nil, func(p *runtimeEval) *runtimeEval { return p.WithAwaitPromise(true) }))
-			}
-			dur := time.Since(start)
-			chromedp.Run(ctx, chromedp.Navigate("about:blank"))
-			time.Sleep(500 * time.Millisecond)
-			cancelT()
-			cancel()
+			var dur time.Duration
+			err := patiently(s.name+"/"+m, func() error {
+				count.mu.Lock()
+				count.reel, count.rrweb, count.first, count.last = 0, 0, 0, 0
+				count.mu.Unlock()
+				bctx, cancel := chromium(context.Background())
+				defer cancel()
+				// The browser starts on a context of its own: a step's timeout would close it.
+				if err := chromedp.Run(bctx); err != nil {
+					return err
+				}
+				ctx, cancelT := context.WithTimeout(bctx, roundTimeout)
+				defer cancelT()
+				start := time.Now()
+				err := s.run(ctx, srv.URL)
+				if err == nil {
+					// Deliver the rest: flush, then leave the page so page-hide paths run too.
+					err = chromedp.Run(ctx, chromedp.Evaluate(`Reel.flush()`, nil, func(p *runtimeEval) *runtimeEval { return p.WithAwaitPromise(true) }))
+				}
+				dur = time.Since(start)
+				chromedp.Run(ctx, chromedp.Navigate("about:blank"))
+				time.Sleep(500 * time.Millisecond)
+				return err
+			})
 			if err != nil {
 				return fmt.Errorf("%s/%s: %w", s.name, m, err)
 			}
@@ -444,7 +492,7 @@ func wire(assets, reelBin string) error {
 }
 
 func demoScenario(ctx context.Context, base string) error {
-	return chromedp.Run(ctx,
+	return steps(ctx,
 		chromedp.Navigate(base+"/demo/"),
 		chromedp.WaitVisible(`[data-testid=add-to-cart]`, chromedp.ByQuery),
 		chromedp.Sleep(time.Second),
@@ -481,7 +529,7 @@ func mutationScenario(ctx context.Context, base string) error {
 			chromedp.Sleep(time.Second))
 	}
 	actions = append(actions, chromedp.SendKeys("#q", "filter text", chromedp.ByQuery), chromedp.Sleep(time.Second))
-	return chromedp.Run(ctx, actions...)
+	return steps(ctx, actions...)
 }
 
 func styledScenario(ctx context.Context, base string) error {
@@ -493,7 +541,7 @@ func styledScenario(ctx context.Context, base string) error {
 				chromedp.Evaluate(`window.scrollTo(0, 400)`, nil), chromedp.Sleep(400*time.Millisecond))
 		}
 	}
-	return chromedp.Run(ctx, actions...)
+	return steps(ctx, actions...)
 }
 
 // bigCSS is a utility-class stylesheet of ~80 KB, deterministic, like the CSS frameworks real
