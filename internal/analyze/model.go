@@ -79,6 +79,8 @@ type Timeline struct {
 	fields     map[int]string // description of focused fields at focus time
 	selections []int64
 	viewportH  float64
+	url        string // the page the tab was on after the last event read
+	last       int64  // the latest event time read (the horizon a live pass can judge up to)
 }
 
 type pageView struct {
@@ -105,13 +107,28 @@ type input struct {
 
 // Build reads one tab's events, in time order.
 func Build(events []json.RawMessage) *Timeline {
-	t := &Timeline{nodes: map[int]*Node{}, children: map[int][]int{}, fields: map[int]string{}}
-	url := ""
+	t := NewTimeline()
+	t.Feed(events)
+	return t
+}
+
+// NewTimeline returns the timeline of a tab with no events read yet.
+func NewTimeline() *Timeline {
+	return &Timeline{nodes: map[int]*Node{}, children: map[int][]int{}, fields: map[int]string{}}
+}
+
+// Feed reads more of a tab's events, in time order, after those read before: feeding a tab's
+// events in several runs builds the same timeline as Build over all of them at once, which is
+// what lets live analysis read each batch once (docs/decisions.md).
+func (t *Timeline) Feed(events []json.RawMessage) {
+	url := t.url
+	defer func() { t.url = url }()
 	for _, raw := range events {
 		ev, err := rrweb.FastParse(raw)
 		if err != nil {
 			continue
 		}
+		t.last = max(t.last, ev.Timestamp)
 		switch ev.Type {
 		case rrweb.Meta:
 			m, _ := rrweb.ParseMeta(ev.Data)
@@ -157,8 +174,10 @@ func Build(events []json.RawMessage) *Timeline {
 			}
 		}
 	}
-	return t
 }
+
+// Last is the latest event time the timeline has read (0 before any).
+func (t *Timeline) Last() int64 { return t.last }
 
 func (t *Timeline) incremental(ev rrweb.Event, url string) {
 	var d struct {
