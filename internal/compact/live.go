@@ -67,7 +67,7 @@ type liveSession struct {
 // liveTab is what has been read of one tab.
 type liveTab struct {
 	timeline *analyze.Timeline
-	heat     int // the tab's number in the session's heatmap reader
+	heat     int            // the tab's number in the session's heatmap reader
 	seq      int64          // the highest sequence number read
 	read     map[int64]bool // the sequence numbers of the chunks read
 	last     int64          // the latest event time read
