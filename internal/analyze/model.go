@@ -179,29 +179,39 @@ func (t *Timeline) Feed(events []json.RawMessage) {
 // Last is the latest event time the timeline has read (0 before any).
 func (t *Timeline) Last() int64 { return t.last }
 
+// incrData is what the detectors read of an incremental snapshot's data (decoded by decode,
+// parse.go).
+type incrData struct {
+	Source     rrweb.IncrementalSource
+	Type       int
+	ID         int
+	X, Y       float64
+	Adds       []incrAdd
+	Removes    int // how many
+	Texts      int // how many
+	Attributes []incrAttrs
+	Positions  []incrPosition
+	Height     float64
+}
+
+type incrAdd struct {
+	ParentID int
+	Node     snode
+}
+
+type incrAttrs struct {
+	ID         int
+	Attributes map[string]json.RawMessage
+}
+
+type incrPosition struct {
+	X, Y       float64
+	TimeOffset int64
+}
+
 func (t *Timeline) incremental(ev rrweb.Event, url string) {
-	var d struct {
-		Source rrweb.IncrementalSource `json:"source"`
-		Type   int                     `json:"type"`
-		ID     int                     `json:"id"`
-		X, Y   float64
-		Adds   []struct {
-			ParentID int   `json:"parentId"`
-			Node     snode `json:"node"`
-		} `json:"adds"`
-		Removes    []json.RawMessage `json:"removes"`
-		Texts      []json.RawMessage `json:"texts"`
-		Attributes []struct {
-			ID         int                        `json:"id"`
-			Attributes map[string]json.RawMessage `json:"attributes"`
-		} `json:"attributes"`
-		Positions []struct {
-			X, Y       float64
-			TimeOffset int64 `json:"timeOffset"`
-		} `json:"positions"`
-		Height float64 `json:"height"`
-	}
-	if json.Unmarshal(ev.Data, &d) != nil {
+	var d incrData
+	if !d.decode(ev.Data) {
 		return
 	}
 	if measure.UserActivity(d.Source) {
@@ -215,14 +225,13 @@ func (t *Timeline) incremental(ev rrweb.Event, url string) {
 		for _, a := range d.Attributes {
 			if n := t.nodes[a.ID]; n != nil {
 				for k, v := range a.Attributes {
-					var s string
-					if json.Unmarshal(v, &s) == nil {
+					if s, ok := stringValue(v); ok {
 						n.Attrs[k] = s
 					}
 				}
 			}
 		}
-		if len(d.Adds)+len(d.Removes)+len(d.Texts)+len(d.Attributes) > 0 {
+		if len(d.Adds)+d.Removes+d.Texts+len(d.Attributes) > 0 {
 			t.changes = append(t.changes, ev.Timestamp)
 		}
 	case rrweb.SourceMouseInteraction:
@@ -283,8 +292,7 @@ func (t *Timeline) addTree(n *snode, parent int) {
 		if !keptAttrs[k] {
 			continue
 		}
-		var s string
-		if json.Unmarshal(v, &s) == nil {
+		if s, ok := stringValue(v); ok {
 			node.Attrs[k] = s
 		} else if string(v) == "true" {
 			node.Attrs[k] = ""

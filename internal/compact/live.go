@@ -3,6 +3,7 @@ package compact
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -28,8 +29,6 @@ type LiveOptions struct {
 	// one node per interval runs the pass (TryJob). A finding is stored at most about an
 	// interval, plus the pass, after the batch that shows it is stored.
 	Interval time.Duration
-	// Lease is how long a pass holds one session: compaction waits for it.
-	Lease time.Duration
 	// Keep is how many sessions' reading state a node keeps in memory; a session whose state
 	// was dropped (or read by another node) is read again from its start.
 	Keep int
@@ -38,7 +37,7 @@ type LiveOptions struct {
 // LiveDefaults: a pass every 5 seconds keeps findings well within a minute of their batch
 // (the SDK sends one every few seconds) at the cost of one indexed query per interval when
 // nothing is live.
-var LiveDefaults = LiveOptions{Interval: 5 * time.Second, Lease: 30 * time.Second, Keep: 500}
+var LiveDefaults = LiveOptions{Interval: 5 * time.Second, Keep: 500}
 
 // Live analyses sessions while they are recorded. Each pass reads, for every session with
 // new batches, only those batches, into the timelines (analyze.Timeline) and heatmap reader
@@ -77,9 +76,6 @@ type liveTab struct {
 func NewLive(c *Compactor, idx liveIndex, opts LiveOptions) *Live {
 	if opts.Interval <= 0 {
 		opts.Interval = LiveDefaults.Interval
-	}
-	if opts.Lease <= 0 {
-		opts.Lease = LiveDefaults.Lease
 	}
 	if opts.Keep <= 0 {
 		opts.Keep = LiveDefaults.Keep
@@ -149,13 +145,11 @@ func (l *Live) RunOnce(ctx context.Context) (int, error) {
 }
 
 // Session analyses one session's new batches and stores what it found. It reports false when
-// another worker holds the session or compaction has taken every batch in since it was listed
-// (compaction's analysis is then the newer one).
+// compaction has taken every batch in since it was listed (compaction's analysis is then the
+// final one). Two nodes analysing one session at once (a pass longer than the interval) both
+// store what they read; the index keeps the later, and a pass that read less leaves the
+// session listed for the next.
 func (l *Live) Session(ctx context.Context, ls store.LiveSession) (bool, error) {
-	ok, err := l.index.ClaimSession(ctx, ls.ID, l.opts.Lease)
-	if err != nil || !ok {
-		return false, err
-	}
 	sess, err := l.index.GetSession(ctx, ls.ID)
 	if err != nil {
 		return false, err
@@ -198,11 +192,19 @@ func (l *Live) Session(ctx context.Context, ls store.LiveSession) (bool, error) 
 	if err != nil {
 		return false, err
 	}
-	a.Through = ls.LastBatchAt
-	if err := l.index.SaveAnalysis(ctx, a); err != nil {
+	a.Through, a.Live = ls.LastBatchAt, true
+	h := heat(sess, st.names, st.heat.Clicks, st.heat.Views)
+	h.Live = true
+	// Compaction may have taken every batch in since they were read: the index then keeps
+	// compaction's analysis, the final word, and refuses these.
+	if err := l.index.SaveAnalysis(ctx, a); errors.Is(err, store.ErrConflict) {
+		return false, nil
+	} else if err != nil {
 		return false, fmt.Errorf("live analysis %s: %w", ls.ID, err)
 	}
-	if err := l.index.SaveHeat(ctx, heat(sess, st.names, st.heat.Clicks, st.heat.Views)); err != nil {
+	if err := l.index.SaveHeat(ctx, h); errors.Is(err, store.ErrConflict) {
+		return false, nil
+	} else if err != nil {
 		return false, fmt.Errorf("live analysis %s: heatmap: %w", ls.ID, err)
 	}
 	st.used = time.Now()

@@ -31,6 +31,10 @@ type Analysis struct {
 	Through time.Time
 	// Report is the analysis as the player reads it (analyze.Report as JSON), kept as is.
 	Report []byte
+	// Live marks an analysis of a session still being recorded: it is saved only while the
+	// session has batches compaction has not taken in, and SaveAnalysis refuses it with
+	// ErrConflict once compaction has (compaction's whole-session analysis is the final word).
+	Live bool
 }
 
 // LiveSession is a session with batches no analysis has read yet.
@@ -117,8 +121,11 @@ type PageDepth struct {
 type Heat struct {
 	SessionID string
 	Device    string
-	Clicks    []HeatClick
-	Views     []PageDepth
+	// Live: saved only while the session has batches compaction has not taken in, as
+	// Analysis.Live.
+	Live   bool
+	Clicks []HeatClick
+	Views  []PageDepth
 }
 
 // HeatmapQuery selects the heat of the pages whose path matches Page, where * stands for any

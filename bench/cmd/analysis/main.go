@@ -1,6 +1,9 @@
 // Command analysis measures what analysing sessions costs (friction detectors, summary, score)
 // per session-minute of events, against what ingesting the same events costs (gunzip, validate,
-// summarise for the index), both on one goroutine in the same run. Run it with bench/analysis.
+// summarise for the index), both on one goroutine in the same run: the whole-session pass at
+// compaction, and live analysis, which reads each batch as it arrives into the timelines and
+// heatmap reader it keeps and stores a report after every batch (the most passes a session can
+// cost: a pass reads at least one new batch). Run it with bench/analysis.
 package main
 
 import (
@@ -25,8 +28,9 @@ func main() {
 
 	rng := rand.New(rand.NewPCG(3, 4))
 	type session struct {
-		events [][]json.RawMessage
-		bodies [][]byte
+		events  [][]json.RawMessage
+		bodies  [][]byte
+		batches [][]json.RawMessage
 	}
 	var sessions []session
 	var minutes float64
@@ -37,7 +41,8 @@ func main() {
 		json.Unmarshal(evs[len(evs)-1], &last)
 		minutes += float64(last.Timestamp-first.Timestamp) / 60000
 		s := session{events: [][]json.RawMessage{evs}}
-		for seq, b := range corpus.Batches(evs) {
+		s.batches = corpus.Batches(evs)
+		for seq, b := range s.batches {
 			body, _ := corpus.Body(fmt.Sprintf("s_an%05d", i), "t_benchtab", seq, b)
 			s.bodies = append(s.bodies, body)
 		}
@@ -70,11 +75,31 @@ func main() {
 			findings += len(r.Signals)
 		}
 	})
-	fmt.Printf("%d sessions, %.1f session-minutes, %d findings\n", len(sessions), minutes, findings)
+	passes, liveFindings := 0, 0
+	liveCost := bestOf(3, func() {
+		passes, liveFindings = 0, 0
+		for _, s := range sessions {
+			tl := analyze.NewTimeline()
+			var heat analyze.HeatReader
+			var r analyze.Report
+			for _, b := range s.batches {
+				tl.Feed(b)
+				heat.Feed(0, b)
+				r = analyze.Live([]*analyze.Timeline{tl}, analyze.Facts{DurationMS: 60000}, analyze.Defaults)
+				_, err := json.Marshal(r)
+				check(err)
+				passes++
+			}
+			liveFindings += len(r.Signals)
+		}
+	})
+	fmt.Printf("%d sessions, %.1f session-minutes, %d findings (%d live after the last batch, %d live passes)\n", len(sessions), minutes, findings, liveFindings, passes)
 	fmt.Printf("ingest decode+validate+summarise: %.2f ms per session-minute\n", ms(ingestCost)/minutes)
 	fmt.Printf("analysis (detectors, summary, score): %.2f ms per session-minute\n", ms(analysisCost)/minutes)
-	fmt.Printf("analysis: sessions=%d analysis_ms_per_min=%.2f ingest_ms_per_min=%.2f ratio=%.2f\n",
-		len(sessions), ms(analysisCost)/minutes, ms(ingestCost)/minutes, analysisCost.Seconds()/ingestCost.Seconds())
+	fmt.Printf("live analysis (a pass after every batch, heatmap points, report): %.2f ms per session-minute\n", ms(liveCost)/minutes)
+	fmt.Printf("analysis: sessions=%d analysis_ms_per_min=%.2f ingest_ms_per_min=%.2f ratio=%.2f live_ms_per_min=%.2f live_ratio=%.2f\n",
+		len(sessions), ms(analysisCost)/minutes, ms(ingestCost)/minutes, analysisCost.Seconds()/ingestCost.Seconds(),
+		ms(liveCost)/minutes, liveCost.Seconds()/ingestCost.Seconds())
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

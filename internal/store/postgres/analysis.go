@@ -25,8 +25,12 @@ func (db *DB) SaveAnalysis(ctx context.Context, a store.Analysis) error {
 	}
 	defer tx.Rollback(context.Background())
 	var projectID string
-	if err := tx.QueryRow(ctx, `SELECT project_id FROM sessions WHERE id = $1 FOR UPDATE`, a.SessionID).Scan(&projectID); err != nil {
+	var pending bool
+	if err := tx.QueryRow(ctx, `SELECT project_id, last_batch_at > compacted_at FROM sessions WHERE id = $1 FOR UPDATE`, a.SessionID).Scan(&projectID, &pending); err != nil {
 		return fmt.Errorf("postgres: save analysis %s: %w", a.SessionID, err)
+	}
+	if a.Live && !pending {
+		return fmt.Errorf("postgres: save analysis %s: compacted since it was read: %w", a.SessionID, store.ErrConflict)
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM session_signals WHERE session_id = $1`, a.SessionID); err != nil {
 		return fmt.Errorf("postgres: save analysis: %w", err)

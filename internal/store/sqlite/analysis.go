@@ -24,8 +24,12 @@ func (db *DB) SaveAnalysis(ctx context.Context, a store.Analysis) error {
 	}
 	defer tx.Rollback()
 	var projectID string
-	if err := tx.QueryRowContext(ctx, `SELECT project_id FROM sessions WHERE id = ?`, a.SessionID).Scan(&projectID); err != nil {
+	var pending bool
+	if err := tx.QueryRowContext(ctx, `SELECT project_id, last_batch_at > compacted_at FROM sessions WHERE id = ?`, a.SessionID).Scan(&projectID, &pending); err != nil {
 		return fmt.Errorf("sqlite: save analysis %s: %w", a.SessionID, err)
+	}
+	if a.Live && !pending {
+		return fmt.Errorf("sqlite: save analysis %s: compacted since it was read: %w", a.SessionID, store.ErrConflict)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM session_signals WHERE session_id = ?`, a.SessionID); err != nil {
 		return fmt.Errorf("sqlite: save analysis: %w", err)

@@ -235,4 +235,20 @@ func testLiveSessions(t *testing.T, s store.Index) {
 	// Compaction takes a session off the list whatever its analysis read.
 	compactAll(t, s, "s2", "sessions/s2")
 	live("s1")
+	// A live analysis of a session compaction has taken in is refused: compaction's stands.
+	if err := s.SaveAnalysis(ctx, store.Analysis{SessionID: "s2", At: time.Now(), Live: true, Counts: map[string]int{}}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("live SaveAnalysis of a compacted session: %v, want ErrConflict", err)
+	}
+	if err := s.SaveHeat(ctx, store.Heat{SessionID: "s2", Live: true}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("live SaveHeat of a compacted session: %v, want ErrConflict", err)
+	}
+	if err := s.SaveAnalysis(ctx, store.Analysis{SessionID: "s1", At: time.Now(), Live: true, Through: time.Now(), Counts: map[string]int{"rage_click": 2}}); err != nil {
+		t.Fatalf("live SaveAnalysis of a live session: %v", err)
+	}
+	if err := s.SaveHeat(ctx, store.Heat{SessionID: "s1", Live: true}); err != nil {
+		t.Fatalf("live SaveHeat of a live session: %v", err)
+	}
+	if got, _ := s.GetSession(ctx, "s1"); got.RageClicks != 2 {
+		t.Fatalf("after a live analysis the session has %d rage clicks, want 2", got.RageClicks)
+	}
 }
