@@ -65,7 +65,10 @@ type heatTab struct {
 }
 
 // Feed reads more of tab's events, in time order, after those read before.
-func (h *HeatReader) Feed(tab int, events []json.RawMessage) {
+func (h *HeatReader) Feed(tab int, events []json.RawMessage) { h.FeedParsed(tab, Parse(events)) }
+
+// FeedParsed is Feed for events already parsed.
+func (h *HeatReader) FeedParsed(tab int, events []rrweb.Event) {
 	if h.tabs == nil {
 		h.tabs = map[int]*heatTab{}
 	}
@@ -87,11 +90,7 @@ func (h *HeatReader) Feed(tab int, events []json.RawMessage) {
 			}
 		}
 	}
-	for _, raw := range events {
-		ev, err := rrweb.FastParse(raw)
-		if err != nil {
-			continue
-		}
+	for _, ev := range events {
 		switch ev.Type {
 		case rrweb.Meta:
 			if m, err := rrweb.ParseMeta(ev.Data); err == nil && m.Href != "" {

@@ -120,14 +120,25 @@ func NewTimeline() *Timeline {
 // Feed reads more of a tab's events, in time order, after those read before: feeding a tab's
 // events in several runs builds the same timeline as Build over all of them at once, which is
 // what lets live analysis read each batch once (docs/decisions.md).
-func (t *Timeline) Feed(events []json.RawMessage) {
+func (t *Timeline) Feed(events []json.RawMessage) { t.FeedParsed(Parse(events)) }
+
+// Parse reads the envelope of each event (rrweb.FastParse), leaving out those that have none:
+// a caller that feeds the same events to a Timeline and a HeatReader parses them once.
+func Parse(events []json.RawMessage) []rrweb.Event {
+	out := make([]rrweb.Event, 0, len(events))
+	for _, raw := range events {
+		if ev, err := rrweb.FastParse(raw); err == nil {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// FeedParsed is Feed for events already parsed.
+func (t *Timeline) FeedParsed(events []rrweb.Event) {
 	url := t.url
 	defer func() { t.url = url }()
-	for _, raw := range events {
-		ev, err := rrweb.FastParse(raw)
-		if err != nil {
-			continue
-		}
+	for _, ev := range events {
 		t.last = max(t.last, ev.Timestamp)
 		switch ev.Type {
 		case rrweb.Meta:
@@ -139,7 +150,10 @@ func (t *Timeline) Feed(events []json.RawMessage) {
 				t.viewportH = float64(m.Height)
 			}
 		case rrweb.FullSnapshot:
-			t.nodes, t.children, t.order = map[int]*Node{}, map[int][]int{}, nil
+			// Sized for the page (a serialized node takes about 100 bytes) so reading it does
+			// not grow the maps a dozen times.
+			n := len(ev.Data) / 100
+			t.nodes, t.children, t.order = make(map[int]*Node, n), make(map[int][]int, n/2), make([]int, 0, n)
 			r := &reader{b: ev.Data}
 			_ = r.object(func(key []byte) error {
 				if string(key) == "node" {
@@ -224,6 +238,9 @@ func (t *Timeline) incremental(ev rrweb.Event, url string) {
 		}
 		for _, a := range d.Attributes {
 			if n := t.nodes[a.ID]; n != nil {
+				if n.Attrs == nil {
+					n.Attrs = map[string]string{}
+				}
 				for k, v := range a.Attributes {
 					if s, ok := stringValue(v); ok {
 						n.Attrs[k] = s

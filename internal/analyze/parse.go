@@ -92,7 +92,8 @@ func (t *Timeline) readNode(r *reader, parent, depth int) error {
 	if depth > 512 {
 		return errShape
 	}
-	node := &Node{Parent: parent, Attrs: map[string]string{}}
+	// Text nodes (about half of a page's) have no attributes and get no map.
+	node := &Node{Parent: parent}
 	var kids []int
 	err := r.object(func(key []byte) error {
 		switch string(key) {
@@ -110,6 +111,7 @@ func (t *Timeline) readNode(r *reader, parent, depth int) error {
 			}
 			return r.pass()
 		case "attributes":
+			node.Attrs = map[string]string{}
 			return r.object(func(k []byte) error {
 				if keptAttrs[string(k)] && r.i < len(r.b) && r.b[r.i] == '"' {
 					s, err := r.str()

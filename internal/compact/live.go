@@ -233,7 +233,7 @@ func (l *Live) readNew(ctx context.Context, sess store.Session, st *liveSession,
 			st.tabs[ch.Tab] = t
 			st.names = append(st.names, ch.Tab)
 		}
-		if ch.Seq < t.seq || len(events) > 0 && events[0].at < t.last {
+		if ch.Seq < t.seq || len(events) > 0 && events[0].Timestamp < t.last {
 			again, err := l.readAll(ctx, sess.ID)
 			if err != nil {
 				return err
@@ -259,10 +259,15 @@ func (l *Live) readAll(ctx context.Context, id string) (*liveSession, error) {
 	sort.Strings(st.names)
 	for i, name := range st.names {
 		pieces := in.tabs[name]
-		events, err := flatten(pieces)
+		flat, err := flatten(pieces)
 		if err != nil {
 			return nil, fmt.Errorf("live analysis %s tab %s: %w", id, name, err)
 		}
+		raws := make([]json.RawMessage, len(flat))
+		for i, e := range flat {
+			raws[i] = e.raw
+		}
+		events := analyze.Parse(raws)
 		t := &liveTab{timeline: analyze.NewTimeline(), heat: i, seq: -1, read: map[int64]bool{}}
 		for _, p := range pieces {
 			if p.seq >= 0 {
@@ -277,7 +282,7 @@ func (l *Live) readAll(ctx context.Context, id string) (*liveSession, error) {
 }
 
 // events reads one chunk's events, their content resolved, in time order.
-func (l *Live) events(ctx context.Context, projectID string, ch store.Chunk) ([]event, error) {
+func (l *Live) events(ctx context.Context, projectID string, ch store.Chunk) ([]rrweb.Event, error) {
 	arr, err := layout.ReadChunk(ctx, l.c.blobs, ch)
 	if err != nil {
 		return nil, fmt.Errorf("live analysis: chunk %s/%s/%d: %w", ch.SessionID, ch.Tab, ch.Seq, err)
@@ -285,33 +290,22 @@ func (l *Live) events(ctx context.Context, projectID string, ch store.Chunk) ([]
 	if arr, err = l.c.resolve(ctx, projectID, arr); err != nil {
 		return nil, fmt.Errorf("live analysis: chunk %s/%s/%d: %w", ch.SessionID, ch.Tab, ch.Seq, err)
 	}
-	var out []event
-	for _, raw := range rrweb.Elements(arr, 1<<30) {
-		typ, at, err := rrweb.Header(raw)
-		if err != nil {
-			return nil, fmt.Errorf("live analysis: chunk %s/%s/%d: %w", ch.SessionID, ch.Tab, ch.Seq, err)
-		}
-		out = append(out, event{typ: typ, at: at, raw: raw})
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].at < out[j].at })
+	out := analyze.Parse(rrweb.Elements(arr, 1<<30))
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Timestamp < out[j].Timestamp })
 	return out, nil
 }
 
 // feed reads events (in time order, after those read) into the tab's timeline and the
 // session's heatmap reader.
-func (t *liveTab) feed(h *analyze.HeatReader, seq int64, events []event) {
-	raws := make([]json.RawMessage, len(events))
-	for i, e := range events {
-		raws[i] = e.raw
-	}
-	t.timeline.Feed(raws)
-	h.Feed(t.heat, raws)
+func (t *liveTab) feed(h *analyze.HeatReader, seq int64, events []rrweb.Event) {
+	t.timeline.FeedParsed(events)
+	h.FeedParsed(t.heat, events)
 	if seq >= 0 {
 		t.read[seq] = true
 		t.seq = max(t.seq, seq)
 	}
 	if len(events) > 0 {
-		t.last = max(t.last, events[len(events)-1].at)
+		t.last = max(t.last, events[len(events)-1].Timestamp)
 	}
 }
 
