@@ -185,7 +185,7 @@ function Result({ steps, stale, days }: { steps: FunnelStepResult[]; stale: bool
         <h2>No session visited {steps[0] ? <code>{steps[0].path}</code> : "the first step"} in the last {days} days</h2>
         <p class="muted">
           Check the first step's path (it is matched against the whole path, so add <code>*</code> for a prefix).
-          Sessions are analysed about ten minutes after they go quiet.
+          Sessions are analysed while they are recorded, within a minute of each page.
         </p>
       </div>
     );
