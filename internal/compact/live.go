@@ -290,7 +290,7 @@ func (l *Live) events(ctx context.Context, projectID string, ch store.Chunk) ([]
 	if arr, err = l.c.resolve(ctx, projectID, arr); err != nil {
 		return nil, fmt.Errorf("live analysis: chunk %s/%s/%d: %w", ch.SessionID, ch.Tab, ch.Seq, err)
 	}
-	out := analyze.Parse(rrweb.Elements(arr, 1<<30))
+	out := rrweb.Events(arr)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Timestamp < out[j].Timestamp })
 	return out, nil
 }

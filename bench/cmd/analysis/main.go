@@ -91,7 +91,7 @@ func main() {
 			for _, b := range s.batches {
 				// What a live pass does with a chunk it has read: cut it into events, parse
 				// their envelopes once, put them in time order, read them.
-				evs := analyze.Parse(rrweb.Elements(b, 1<<30))
+				evs := rrweb.Events(b)
 				sort.SliceStable(evs, func(i, j int) bool { return evs[i].Timestamp < evs[j].Timestamp })
 				tl.FeedParsed(evs)
 				heat.FeedParsed(0, evs)
