@@ -146,7 +146,7 @@ func TestAlertFromIssueSentTestFromUI(t *testing.T) {
 	}
 }
 
-// waitForIssue waits until the sessions' analysis (at compaction) has made an issue of kind.
+// waitForIssue waits until the sessions' analysis (live, or at compaction) has made an issue of kind.
 func waitForIssue(t *testing.T, r *reel, kind string) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)

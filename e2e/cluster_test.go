@@ -500,7 +500,17 @@ func waitCompacted(t *testing.T, ctx context.Context, conn *pgx.Conn) {
 			return
 		}
 		if time.Now().After(waitUntil) {
-			t.Fatalf("after 90 s, %d chunks not compacted and %d sessions not compacted or analysed", left, unanalysed)
+			var rows []string
+			if r, err := conn.Query(ctx, `SELECT id, compacted_at, last_batch_at, analyzed_at FROM sessions WHERE compacted_at < last_batch_at OR analyzed_at = 0`); err == nil {
+				for r.Next() {
+					var id string
+					var c, l, a int64
+					r.Scan(&id, &c, &l, &a)
+					rows = append(rows, fmt.Sprintf("%s compacted_at=%d last_batch_at=%d analyzed_at=%d", id, c, l, a))
+				}
+				r.Close()
+			}
+			t.Fatalf("after 90 s, %d chunks not compacted and %d sessions not compacted or analysed: %v", left, unanalysed, rows)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}

@@ -492,6 +492,7 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	workCtx, stopWork := context.WithCancel(ctx)
 	defer func() { stopWork(); wg.Wait() }()
 	wg.Go(func() { compactor.Run(workCtx) })
+	wg.Go(func() { compact.NewLive(compactor, db, compact.LiveOptions{}).Run(workCtx) })
 	if archiver != nil {
 		wg.Go(func() { archiver.Run(workCtx) })
 	}

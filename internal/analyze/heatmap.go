@@ -40,89 +40,118 @@ const maxSelector = 512
 // the same page counts as the same view. Views without a reel.scroll event (an SDK that does
 // not record scroll depth) are left out rather than counted as unscrolled.
 func Heat(tabs [][]json.RawMessage) ([]HeatClick, []PageDepth) {
-	var clicks []HeatClick
-	var views []PageDepth
+	var h HeatReader
 	for tab, events := range tabs {
-		cur := -1 // index in views of the current page view, once it has a depth
-		path, start := "", int64(0)
-		early := -1.0 // a depth reported before the tab's first page view
-		enter := func(url string, at int64) {
-			if p := Path(url); p != path || start == 0 {
-				path, start, cur = p, at, -1
-				if early >= 0 {
-					views = append(views, PageDepth{Tab: tab, At: at, Seen: at, Path: path, Depth: early})
-					cur, early = len(views)-1, -1
-				}
-			}
-		}
-		for _, raw := range events {
-			ev, err := rrweb.FastParse(raw)
-			if err != nil {
-				continue
-			}
-			switch ev.Type {
-			case rrweb.Meta:
-				if m, err := rrweb.ParseMeta(ev.Data); err == nil && m.Href != "" {
-					enter(m.Href, ev.Timestamp)
-				}
-			case rrweb.Custom:
-				if !bytes.Contains(ev.Data, []byte(`"reel.`)) {
-					continue
-				}
-				var c struct {
-					Tag     string `json:"tag"`
-					Payload struct {
-						URL      string   `json:"url"`
-						Selector string   `json:"selector"`
-						X        *float64 `json:"x"`
-						Y        *float64 `json:"y"`
-						W        float64  `json:"w"`
-						H        float64  `json:"h"`
-						PageX    float64  `json:"pageX"`
-						PageY    float64  `json:"pageY"`
-						Depth    *float64 `json:"depth"`
-					} `json:"payload"`
-				}
-				if json.Unmarshal(ev.Data, &c) != nil {
-					continue
-				}
-				p := c.Payload
-				switch c.Tag {
-				case "reel.navigation":
-					if p.URL != "" {
-						enter(p.URL, ev.Timestamp)
-					}
-				case "reel.click":
-					if path == "" || p.Selector == "" || len(p.Selector) > maxSelector || p.X == nil || p.Y == nil {
-						continue
-					}
-					if cur >= 0 {
-						views[cur].Seen = ev.Timestamp
-					}
-					clicks = append(clicks, HeatClick{Tab: tab, At: ev.Timestamp, Path: path, Selector: p.Selector,
-						X: unit(*p.X), Y: unit(*p.Y), W: pixels(p.W), H: pixels(p.H), PageX: pixels(p.PageX), PageY: pixels(p.PageY)})
-				case "reel.scroll":
-					if p.Depth == nil {
-						continue
-					}
-					d := unit(*p.Depth)
-					if path == "" {
-						// Measured as the SDK started, a moment before rrweb's first snapshot
-						// names the page: it belongs to the view that snapshot begins.
-						early = max(early, d)
-						continue
-					}
-					if cur < 0 {
-						views = append(views, PageDepth{Tab: tab, At: start, Path: path})
-						cur = len(views) - 1
-					}
-					views[cur].Seen = ev.Timestamp
-					views[cur].Depth = max(views[cur].Depth, d)
-				}
+		h.Feed(tab, events)
+	}
+	return h.Clicks, h.Views
+}
+
+// HeatReader reads a session's heatmap points a run of events at a time, as live analysis
+// receives them: feeding each tab's events in several runs gives the points Heat gives for
+// all of them at once (in another order when tabs interleave).
+type HeatReader struct {
+	Clicks []HeatClick
+	Views  []PageDepth
+	tabs   map[int]*heatTab
+}
+
+// heatTab is where one tab's page views stand between runs of its events.
+type heatTab struct {
+	cur   int // index in Views of the current page view, once it has a depth
+	path  string
+	start int64
+	early float64 // a depth reported before the tab's first page view
+}
+
+// Feed reads more of tab's events, in time order, after those read before.
+func (h *HeatReader) Feed(tab int, events []json.RawMessage) { h.FeedParsed(tab, Parse(events)) }
+
+// FeedParsed is Feed for events already parsed.
+func (h *HeatReader) FeedParsed(tab int, events []rrweb.Event) {
+	if h.tabs == nil {
+		h.tabs = map[int]*heatTab{}
+	}
+	st := h.tabs[tab]
+	if st == nil {
+		st = &heatTab{cur: -1, early: -1}
+		h.tabs[tab] = st
+	}
+	clicks, views := h.Clicks, h.Views
+	defer func() { h.Clicks, h.Views = clicks, views }()
+	cur, path, start, early := st.cur, st.path, st.start, st.early
+	defer func() { st.cur, st.path, st.start, st.early = cur, path, start, early }()
+	enter := func(url string, at int64) {
+		if p := Path(url); p != path || start == 0 {
+			path, start, cur = p, at, -1
+			if early >= 0 {
+				views = append(views, PageDepth{Tab: tab, At: at, Seen: at, Path: path, Depth: early})
+				cur, early = len(views)-1, -1
 			}
 		}
 	}
-	return clicks, views
+	for _, ev := range events {
+		switch ev.Type {
+		case rrweb.Meta:
+			if m, err := rrweb.ParseMeta(ev.Data); err == nil && m.Href != "" {
+				enter(m.Href, ev.Timestamp)
+			}
+		case rrweb.Custom:
+			if !bytes.Contains(ev.Data, []byte(`"reel.`)) {
+				continue
+			}
+			var c struct {
+				Tag     string `json:"tag"`
+				Payload struct {
+					URL      string   `json:"url"`
+					Selector string   `json:"selector"`
+					X        *float64 `json:"x"`
+					Y        *float64 `json:"y"`
+					W        float64  `json:"w"`
+					H        float64  `json:"h"`
+					PageX    float64  `json:"pageX"`
+					PageY    float64  `json:"pageY"`
+					Depth    *float64 `json:"depth"`
+				} `json:"payload"`
+			}
+			if json.Unmarshal(ev.Data, &c) != nil {
+				continue
+			}
+			p := c.Payload
+			switch c.Tag {
+			case "reel.navigation":
+				if p.URL != "" {
+					enter(p.URL, ev.Timestamp)
+				}
+			case "reel.click":
+				if path == "" || p.Selector == "" || len(p.Selector) > maxSelector || p.X == nil || p.Y == nil {
+					continue
+				}
+				if cur >= 0 {
+					views[cur].Seen = ev.Timestamp
+				}
+				clicks = append(clicks, HeatClick{Tab: tab, At: ev.Timestamp, Path: path, Selector: p.Selector,
+					X: unit(*p.X), Y: unit(*p.Y), W: pixels(p.W), H: pixels(p.H), PageX: pixels(p.PageX), PageY: pixels(p.PageY)})
+			case "reel.scroll":
+				if p.Depth == nil {
+					continue
+				}
+				d := unit(*p.Depth)
+				if path == "" {
+					// Measured as the SDK started, a moment before rrweb's first snapshot
+					// names the page: it belongs to the view that snapshot begins.
+					early = max(early, d)
+					continue
+				}
+				if cur < 0 {
+					views = append(views, PageDepth{Tab: tab, At: start, Path: path})
+					cur = len(views) - 1
+				}
+				views[cur].Seen = ev.Timestamp
+				views[cur].Depth = max(views[cur].Depth, d)
+			}
+		}
+	}
 }
 
 // unit clamps v to 0–1 (a click on an element's border can land a hair outside its box).

@@ -79,6 +79,8 @@ type Timeline struct {
 	fields     map[int]string // description of focused fields at focus time
 	selections []int64
 	viewportH  float64
+	url        string // the page the tab was on after the last event read
+	last       int64  // the latest event time read (the horizon a live pass can judge up to)
 }
 
 type pageView struct {
@@ -105,13 +107,39 @@ type input struct {
 
 // Build reads one tab's events, in time order.
 func Build(events []json.RawMessage) *Timeline {
-	t := &Timeline{nodes: map[int]*Node{}, children: map[int][]int{}, fields: map[int]string{}}
-	url := ""
+	t := NewTimeline()
+	t.Feed(events)
+	return t
+}
+
+// NewTimeline returns the timeline of a tab with no events read yet.
+func NewTimeline() *Timeline {
+	return &Timeline{nodes: map[int]*Node{}, children: map[int][]int{}, fields: map[int]string{}}
+}
+
+// Feed reads more of a tab's events, in time order, after those read before: feeding a tab's
+// events in several runs builds the same timeline as Build over all of them at once, which is
+// what lets live analysis read each batch once (docs/decisions.md).
+func (t *Timeline) Feed(events []json.RawMessage) { t.FeedParsed(Parse(events)) }
+
+// Parse reads the envelope of each event (rrweb.FastParse), leaving out those that have none:
+// a caller that feeds the same events to a Timeline and a HeatReader parses them once.
+func Parse(events []json.RawMessage) []rrweb.Event {
+	out := make([]rrweb.Event, 0, len(events))
 	for _, raw := range events {
-		ev, err := rrweb.FastParse(raw)
-		if err != nil {
-			continue
+		if ev, err := rrweb.FastParse(raw); err == nil {
+			out = append(out, ev)
 		}
+	}
+	return out
+}
+
+// FeedParsed is Feed for events already parsed.
+func (t *Timeline) FeedParsed(events []rrweb.Event) {
+	url := t.url
+	defer func() { t.url = url }()
+	for _, ev := range events {
+		t.last = max(t.last, ev.Timestamp)
 		switch ev.Type {
 		case rrweb.Meta:
 			m, _ := rrweb.ParseMeta(ev.Data)
@@ -122,7 +150,10 @@ func Build(events []json.RawMessage) *Timeline {
 				t.viewportH = float64(m.Height)
 			}
 		case rrweb.FullSnapshot:
-			t.nodes, t.children, t.order = map[int]*Node{}, map[int][]int{}, nil
+			// Sized for the page (a serialized node takes about 100 bytes) so reading it does
+			// not grow the maps a dozen times.
+			n := len(ev.Data) / 100
+			t.nodes, t.children, t.order = make(map[int]*Node, n), make(map[int][]int, n/2), make([]int, 0, n)
 			r := &reader{b: ev.Data}
 			_ = r.object(func(key []byte) error {
 				if string(key) == "node" {
@@ -157,32 +188,44 @@ func Build(events []json.RawMessage) *Timeline {
 			}
 		}
 	}
-	return t
+}
+
+// Last is the latest event time the timeline has read (0 before any).
+func (t *Timeline) Last() int64 { return t.last }
+
+// incrData is what the detectors read of an incremental snapshot's data (decoded by decode,
+// parse.go).
+type incrData struct {
+	Source     rrweb.IncrementalSource
+	Type       int
+	ID         int
+	X, Y       float64
+	Adds       []incrAdd
+	Removes    int // how many
+	Texts      int // how many
+	Attributes []incrAttrs
+	Positions  []incrPosition
+	Height     float64
+}
+
+type incrAdd struct {
+	ParentID int
+	Node     snode
+}
+
+type incrAttrs struct {
+	ID         int
+	Attributes map[string]json.RawMessage
+}
+
+type incrPosition struct {
+	X, Y       float64
+	TimeOffset int64
 }
 
 func (t *Timeline) incremental(ev rrweb.Event, url string) {
-	var d struct {
-		Source rrweb.IncrementalSource `json:"source"`
-		Type   int                     `json:"type"`
-		ID     int                     `json:"id"`
-		X, Y   float64
-		Adds   []struct {
-			ParentID int   `json:"parentId"`
-			Node     snode `json:"node"`
-		} `json:"adds"`
-		Removes    []json.RawMessage `json:"removes"`
-		Texts      []json.RawMessage `json:"texts"`
-		Attributes []struct {
-			ID         int                        `json:"id"`
-			Attributes map[string]json.RawMessage `json:"attributes"`
-		} `json:"attributes"`
-		Positions []struct {
-			X, Y       float64
-			TimeOffset int64 `json:"timeOffset"`
-		} `json:"positions"`
-		Height float64 `json:"height"`
-	}
-	if json.Unmarshal(ev.Data, &d) != nil {
+	var d incrData
+	if !d.decode(ev.Data) {
 		return
 	}
 	if measure.UserActivity(d.Source) {
@@ -195,15 +238,17 @@ func (t *Timeline) incremental(ev rrweb.Event, url string) {
 		}
 		for _, a := range d.Attributes {
 			if n := t.nodes[a.ID]; n != nil {
+				if n.Attrs == nil {
+					n.Attrs = map[string]string{}
+				}
 				for k, v := range a.Attributes {
-					var s string
-					if json.Unmarshal(v, &s) == nil {
+					if s, ok := stringValue(v); ok {
 						n.Attrs[k] = s
 					}
 				}
 			}
 		}
-		if len(d.Adds)+len(d.Removes)+len(d.Texts)+len(d.Attributes) > 0 {
+		if len(d.Adds)+d.Removes+d.Texts+len(d.Attributes) > 0 {
 			t.changes = append(t.changes, ev.Timestamp)
 		}
 	case rrweb.SourceMouseInteraction:
@@ -264,8 +309,7 @@ func (t *Timeline) addTree(n *snode, parent int) {
 		if !keptAttrs[k] {
 			continue
 		}
-		var s string
-		if json.Unmarshal(v, &s) == nil {
+		if s, ok := stringValue(v); ok {
 			node.Attrs[k] = s
 		} else if string(v) == "true" {
 			node.Attrs[k] = ""

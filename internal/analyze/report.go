@@ -68,12 +68,36 @@ func ErrorFingerprint(msg string) string {
 
 // Analyze runs the detectors over each tab's events and summarises the session.
 func Analyze(tabs [][]json.RawMessage, facts Facts, th Thresholds) Report {
+	ts := make([]*Timeline, len(tabs))
+	for i, events := range tabs {
+		ts[i] = Build(events)
+	}
+	return Whole(ts, facts, th)
+}
+
+// Whole analyses a session from its tabs' timelines, every event read: the final word on a
+// session that has ended.
+func Whole(tabs []*Timeline, facts Facts, th Thresholds) Report {
+	return report(tabs, facts, th, false)
+}
+
+// Live analyses a session still being recorded from what its tabs' timelines have read so far.
+// It is Whole less the findings that later events could still take back: a dead click whose
+// wait has not run out by the latest event its tab has read, and a form left unsubmitted on the
+// page its tab is still on. Every finding Live reports, the whole-session pass over the same
+// events plus any later ones reports too (the same kind, moment and element).
+func Live(tabs []*Timeline, facts Facts, th Thresholds) Report { return report(tabs, facts, th, true) }
+
+func report(tabs []*Timeline, facts Facts, th Thresholds, live bool) Report {
 	r := Report{Signals: []Signal{}, Counts: map[Kind]int{}, Errors: []string{}, Pages: []string{}, ErrorEvents: []ErrorEvent{}}
 	var visits []measure.View
 	var active []int64
-	for _, events := range tabs {
-		t := Build(events)
-		r.Signals = append(r.Signals, Detect(t, th)...)
+	for _, t := range tabs {
+		found := Detect(t, th)
+		if live {
+			found = settled(t, found, th)
+		}
+		r.Signals = append(r.Signals, found...)
 		for i, m := range t.messages {
 			if m != "" && !contains(r.Errors, m) {
 				r.Errors = append(r.Errors, m)
@@ -96,6 +120,20 @@ func Analyze(tabs [][]json.RawMessage, facts Facts, th Thresholds) Report {
 	r.Summary = summarize(r, facts)
 	r.Score = score(r, facts)
 	return r
+}
+
+// settled keeps the findings of a tab that no later event can take back.
+func settled(t *Timeline, found []Signal, th Thresholds) []Signal {
+	out := found[:0:0]
+	for _, s := range found {
+		switch {
+		case s.Kind == DeadClick && s.At+th.DeadWaitMS > t.last:
+		case s.Kind == FormAbandon && s.URL == t.url:
+		default:
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {

@@ -23,6 +23,7 @@ type index interface {
 	eventIndex
 	projectIndex
 	insightIndex
+	reportIndex
 	alertIndex
 	heatmapIndex
 	facetIndex
@@ -52,6 +53,7 @@ type API struct {
 	events    eventIndex
 	projects  projectIndex
 	insights  insightIndex
+	reports   reportIndex
 	alerts    alertIndex
 	heatmaps  heatmapIndex
 	facets    facetIndex
@@ -98,7 +100,7 @@ func (a *API) SetClock(now func() time.Time) { a.now = now }
 // New returns the API. cache resolves the content markers in stored events; erasure shares it
 // so it can forget what it deleted.
 func New(idx index, b blobs, a *auth.Auth, log *slog.Logger, cache *layout.Cache, e eraser) *API {
-	return &API{sessions: idx, events: idx, projects: idx, insights: idx, alerts: idx, heatmaps: idx, facets: idx, funnels: idx, searches: idx,
+	return &API{sessions: idx, events: idx, projects: idx, insights: idx, reports: idx, alerts: idx, heatmaps: idx, facets: idx, funnels: idx, searches: idx,
 		playlists: idx, shares: idx, comments: idx, archives: idx, tokens: idx, auditLog: idx, audit: audit.New(idx, log, audit.Options{}),
 		users: idx, previews: idx, subjects: idx, vitals: idx, blobs: b, auth: a, log: log, content: cache, eraser: e, now: time.Now}
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -12,9 +13,17 @@ import (
 	"github.com/reelhq/reel/internal/useragent"
 )
 
+// reportIndex reads the analysis stored for a session.
+type reportIndex interface {
+	AnalysisReport(ctx context.Context, sessionID string) ([]byte, error)
+}
+
 // Signals returns the analysis of a session: its friction findings (rage, dead and error
 // clicks, thrashed cursor, quick backs, excessive scrolling, form abandonment) for the player's
-// timeline markers, a one-sentence summary and an interest score, computed from its events with
+// timeline markers, a one-sentence summary and an interest score. It is the analysis the index
+// keeps (live analysis while the session is recorded, compaction's after), so the player shows
+// what search, issues and the list show; only a session with none stored yet (analysed before
+// reports were kept, or its first batches not read yet) is analysed here, from its events with
 // the project's thresholds.
 func (a *API) Signals(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
@@ -24,6 +33,14 @@ func (a *API) Signals(w http.ResponseWriter, r *http.Request) error {
 		return errSessionNotFound
 	}
 	if err != nil {
+		return err
+	}
+	stored, err := a.reports.AnalysisReport(ctx, id)
+	if err == nil && json.Valid(stored) {
+		apierror.JSON(w, http.StatusOK, json.RawMessage(stored))
+		return nil
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	parts, _, err := a.collect(ctx, id, sess.ProjectID, "", nil, span{})

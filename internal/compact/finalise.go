@@ -3,6 +3,7 @@ package compact
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/reelhq/reel/internal/analyze"
@@ -17,11 +18,14 @@ import (
 // resources it uses. Each is best effort: a failure is logged and the compaction stands, and
 // the next compaction of the session (after a late batch) does them again.
 func (c *Compactor) finalise(ctx context.Context, sess store.Session, out *rewritten, archive bool) {
-	a := Analysis(sess, out.analysed, c.thresholds(ctx, sess.ProjectID))
+	rep := analyze.Analyze(out.analysed, facts(sess), c.thresholds(ctx, sess.ProjectID))
 	if c.rewriter != nil {
-		c.rephrase(ctx, &a)
+		c.rephrase(ctx, sess.ID, &rep)
 	}
-	if err := c.index.SaveAnalysis(ctx, a); err != nil {
+	a, err := shape(sess, rep)
+	if err != nil {
+		c.log.Warn("compaction: analysis", "session", sess.ID, "err", err)
+	} else if err := c.index.SaveAnalysis(ctx, a); err != nil {
 		c.log.Warn("compaction: save analysis", "session", sess.ID, "err", err)
 	}
 	if err := c.index.SaveHeat(ctx, Heat(sess, out.tabs, out.analysed)); err != nil {
@@ -56,24 +60,23 @@ type rewriter interface {
 // SetRewriter has summaries rephrased by a language model; nil (the default) keeps Reel's own.
 func (c *Compactor) SetRewriter(r rewriter) { c.rewriter = r }
 
-// rephrase replaces a's summary with the model's, keeping Reel's own when the model fails.
-func (c *Compactor) rephrase(ctx context.Context, a *store.Analysis) {
-	in := rewrite.Input{Summary: a.Summary}
-	for _, s := range a.Signals {
-		if s.Kind == "js_error" {
-			in.Errors = append(in.Errors, s.Target)
-		} else {
-			in.Signals = append(in.Signals, s.Kind+" on "+s.Path+": "+s.Target)
-		}
+// rephrase replaces rep's summary with the model's, keeping Reel's own when the model fails.
+func (c *Compactor) rephrase(ctx context.Context, id string, rep *analyze.Report) {
+	in := rewrite.Input{Summary: rep.Summary}
+	for _, s := range rep.Signals {
+		in.Signals = append(in.Signals, string(s.Kind)+" on "+analyze.Path(s.URL)+": "+s.Target)
+	}
+	for _, e := range rep.ErrorEvents {
+		in.Errors = append(in.Errors, e.Message)
 	}
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	out, err := c.rewriter.Rewrite(rctx, in)
 	if err != nil {
-		c.log.Warn("summary rewrite failed; keeping Reel's", "session", a.SessionID, "err", err)
+		c.log.Warn("summary rewrite failed; keeping Reel's", "session", id, "err", err)
 		return
 	}
-	a.Summary = out
+	rep.Summary = out
 }
 
 // thresholds returns the project's friction thresholds; a project that cannot be read falls back
@@ -90,8 +93,19 @@ func (c *Compactor) thresholds(ctx context.Context, projectID string) analyze.Th
 // Analysis runs the detectors, tuned by th, over a session's tabs and shapes the result for
 // the index.
 func Analysis(sess store.Session, tabs [][]json.RawMessage, th analyze.Thresholds) store.Analysis {
+	a, _ := shape(sess, analyze.Analyze(tabs, facts(sess), th))
+	return a
+}
+
+// facts are what the index knows of a session that analysis reads.
+func facts(sess store.Session) analyze.Facts {
 	ua := useragent.Parse(sess.UserAgent)
-	rep := analyze.Analyze(tabs, analyze.Facts{UserID: sess.UserID, Browser: ua.Browser, OS: ua.OS, Device: ua.Device, DurationMS: sess.Duration().Milliseconds()}, th)
+	return analyze.Facts{UserID: sess.UserID, Browser: ua.Browser, OS: ua.OS, Device: ua.Device, DurationMS: sess.Duration().Milliseconds()}
+}
+
+// shape turns a report into what the index keeps: the findings and errors as rows for issues
+// and search, the counts and scores on the session, and the report itself for the player.
+func shape(sess store.Session, rep analyze.Report) (store.Analysis, error) {
 	a := store.Analysis{SessionID: sess.ID, Score: rep.Score, Summary: rep.Summary, Counts: map[string]int{}, At: time.Now(), ActiveMS: rep.ActiveMS}
 	for k, n := range rep.Counts {
 		a.Counts[string(k)] = n
@@ -105,5 +119,10 @@ func Analysis(sess store.Session, tabs [][]json.RawMessage, th analyze.Threshold
 			Fingerprint: analyze.ErrorFingerprint(e.Message)})
 		a.Counts["js_error"]++
 	}
-	return a
+	report, err := json.Marshal(rep)
+	if err != nil {
+		return a, fmt.Errorf("analysis %s: report: %w", sess.ID, err)
+	}
+	a.Report = report
+	return a, nil
 }

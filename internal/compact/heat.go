@@ -13,6 +13,11 @@ import (
 // tab named names[i]. The device type is the session's, from its User-Agent.
 func Heat(sess store.Session, names []string, tabs [][]json.RawMessage) store.Heat {
 	clicks, views := analyze.Heat(tabs)
+	return heat(sess, names, clicks, views)
+}
+
+// heat shapes heatmap points for the index; names[i] is the tab the points of tab i are from.
+func heat(sess store.Session, names []string, clicks []analyze.HeatClick, views []analyze.PageDepth) store.Heat {
 	h := store.Heat{SessionID: sess.ID, Device: useragent.Parse(sess.UserAgent).Device}
 	for _, c := range clicks {
 		h.Clicks = append(h.Clicks, store.HeatClick{Tab: names[c.Tab], At: time.UnixMilli(c.At), Path: c.Path, Selector: c.Selector,

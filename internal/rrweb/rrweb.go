@@ -287,3 +287,58 @@ func FastIncremental(data []byte) (IncrementalHeader, error) {
 	}
 	return h, nil
 }
+
+// Events reads the envelope of every element of a JSON array already validated (a stored
+// chunk) in one pass over its bytes: what Elements and FastParse on each element give, with
+// each byte scanned once instead of twice. Elements that are not events are left out.
+func Events(arr []byte) []Event {
+	var out []Event
+	i := jsontok.Open(arr, 0, '[')
+	if i < 0 {
+		return nil
+	}
+	for {
+		v, ok := jsontok.Item(arr, i)
+		if !ok {
+			return out
+		}
+		j := jsontok.Open(arr, v, '{')
+		if j < 0 {
+			// Not an object: not an event.
+			e := jsontok.Skip(arr, v)
+			if e <= v {
+				return out
+			}
+			i = e
+			continue
+		}
+		var typ, ts, data []byte
+		for {
+			key, kv := jsontok.Member(arr, j)
+			if key == nil {
+				j = kv
+				break
+			}
+			e := jsontok.Skip(arr, kv)
+			if e <= kv {
+				return out
+			}
+			switch string(key) {
+			case `"type"`:
+				typ = arr[kv:e]
+			case `"timestamp"`:
+				ts = arr[kv:e]
+			case `"data"`:
+				data = arr[kv:e]
+			}
+			j = e
+		}
+		if j < 0 {
+			return out
+		}
+		if ev, err := header(typ, ts, data); err == nil {
+			out = append(out, ev)
+		}
+		i = j
+	}
+}

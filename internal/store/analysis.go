@@ -26,6 +26,21 @@ type Analysis struct {
 	// ActiveMS is the session's active time counted over all its events at once, replacing
 	// the batch-by-batch count ingest keeps until then (measure.ActiveMS).
 	ActiveMS int64
+	// Through is the ingest time of the session's last batch the analysis read (zero: At).
+	// LiveSessions finds the sessions with batches after it.
+	Through time.Time
+	// Report is the analysis as the player reads it (analyze.Report as JSON), kept as is.
+	Report []byte
+	// Live marks an analysis of a session still being recorded: it is saved only while the
+	// session has batches compaction has not taken in, and SaveAnalysis refuses it with
+	// ErrConflict once compaction has (compaction's whole-session analysis is the final word).
+	Live bool
+}
+
+// LiveSession is a session with batches no analysis has read yet.
+type LiveSession struct {
+	ID          string
+	LastBatchAt time.Time // the ingest time of its latest batch
 }
 
 // Issue is one problem grouped across sessions.
@@ -68,6 +83,13 @@ type Visit struct {
 // Store.
 type Analyzer interface {
 	SaveAnalysis(ctx context.Context, a Analysis) error
+	// LiveSessions returns up to limit sessions with uncompacted chunks that arrived after the
+	// batches their latest analysis read (Analysis.Through), the longest waiting first: what
+	// live analysis reads next.
+	LiveSessions(ctx context.Context, limit int) ([]LiveSession, error)
+	// AnalysisReport returns the Report the session's latest analysis saved; ErrNotFound when
+	// the session has none (not analysed yet, or analysed before reports were kept).
+	AnalysisReport(ctx context.Context, sessionID string) ([]byte, error)
 	Issues(ctx context.Context, q IssueQuery) ([]Issue, error)
 	// Visits returns the page views of a project's sessions that started in [from, to), by
 	// session and time, for at most limit sessions.
@@ -99,8 +121,11 @@ type PageDepth struct {
 type Heat struct {
 	SessionID string
 	Device    string
-	Clicks    []HeatClick
-	Views     []PageDepth
+	// Live: saved only while the session has batches compaction has not taken in, as
+	// Analysis.Live.
+	Live   bool
+	Clicks []HeatClick
+	Views  []PageDepth
 }
 
 // HeatmapQuery selects the heat of the pages whose path matches Page, where * stands for any

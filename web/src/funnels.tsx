@@ -416,8 +416,8 @@ function Result({ r, stale, days, interval, loc }: { r: FunnelResult; stale: boo
       <div class="empty" data-testid="funnel-empty">
         <h2>No session reached {steps[0] ? <code>{steps[0].label}</code> : "the first step"} in the last {days} days</h2>
         <p class="muted">
-          Check the first step (a path is matched against the whole path, so add <code>*</code> for a prefix). Clicks and
-          custom events count once a session has been analysed.
+          Check the first step (a path is matched against the whole path, so add <code>*</code> for a prefix). Page steps
+          count at once; clicks and custom events once the session has ended and been compacted.
         </p>
       </div>
     );

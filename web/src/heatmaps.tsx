@@ -175,8 +175,8 @@ export function Heatmaps({ loc }: { loc: URL }) {
             the device and the dates.
           </p>
           <p class="muted">
-            Sessions are analysed about ten minutes after they go quiet, so a visit you just made shows up a little later.{" "}
-            <Link href="/">Sessions</Link> are listed right away.
+            Sessions are analysed while they are recorded, so the clicks of a visit you just made show up within a
+            minute. <Link href="/">Sessions</Link> are listed right away.
           </p>
         </section>
       )}

@@ -113,8 +113,8 @@ export function Issues({ loc }: { loc: URL }) {
             across sessions here, so the problems hitting the most people come first.
           </p>
           <p class="muted">
-            Sessions are analysed about ten minutes after they go quiet, so a visit you just made shows up a little
-            later. <Link href="/">Sessions</Link> are listed right away.
+            Sessions are analysed while they are recorded: what a visit you just made ran into shows up here within a
+            minute. <Link href="/">Sessions</Link> are listed right away.
           </p>
         </section>
       )}

@@ -15,6 +15,9 @@ var _ store.Analyzer = (*DB)(nil)
 
 // SaveAnalysis replaces a session's findings and scores.
 func (db *DB) SaveAnalysis(ctx context.Context, a store.Analysis) error {
+	if a.Through.IsZero() {
+		a.Through = a.At
+	}
 	a.SessionID = clean(a.SessionID)
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
@@ -22,8 +25,12 @@ func (db *DB) SaveAnalysis(ctx context.Context, a store.Analysis) error {
 	}
 	defer tx.Rollback(context.Background())
 	var projectID string
-	if err := tx.QueryRow(ctx, `SELECT project_id FROM sessions WHERE id = $1 FOR UPDATE`, a.SessionID).Scan(&projectID); err != nil {
+	var pending bool
+	if err := tx.QueryRow(ctx, `SELECT project_id, last_batch_at > compacted_at FROM sessions WHERE id = $1 FOR UPDATE`, a.SessionID).Scan(&projectID, &pending); err != nil {
 		return fmt.Errorf("postgres: save analysis %s: %w", a.SessionID, err)
+	}
+	if a.Live && !pending {
+		return fmt.Errorf("postgres: save analysis %s: compacted since it was read: %w", a.SessionID, store.ErrConflict)
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM session_signals WHERE session_id = $1`, a.SessionID); err != nil {
 		return fmt.Errorf("postgres: save analysis: %w", err)
@@ -40,8 +47,8 @@ func (db *DB) SaveAnalysis(ctx context.Context, a store.Analysis) error {
 			total += n
 		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE sessions SET score = $1, summary = $2, friction = $3, rage_clicks = $4, dead_clicks = $5, analyzed_at = $6, active_ms = $8 WHERE id = $7`,
-		a.Score, clean(a.Summary), total, a.Counts["rage_click"], a.Counts["dead_click"], ms(a.At), a.SessionID, a.ActiveMS); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE sessions SET score = $1, summary = $2, friction = $3, rage_clicks = $4, dead_clicks = $5, analyzed_at = $6, active_ms = $8, report = $9 WHERE id = $7`,
+		a.Score, clean(a.Summary), total, a.Counts["rage_click"], a.Counts["dead_click"], ms(a.Through), a.SessionID, a.ActiveMS, a.Report); err != nil {
 		return fmt.Errorf("postgres: save analysis: %w", err)
 	}
 	return tx.Commit(ctx)
@@ -281,4 +288,42 @@ func (db *DB) AlertDeliveries(ctx context.Context, projectID string) ([]store.Al
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// LiveSessions finds sessions with uncompacted batches no analysis has read (the partial index
+// sessions_live holds only sessions with uncompacted batches).
+func (db *DB) LiveSessions(ctx context.Context, limit int) ([]store.LiveSession, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, last_batch_at FROM sessions
+		WHERE last_batch_at > compacted_at AND last_batch_at > analyzed_at ORDER BY last_batch_at, id LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: live sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []store.LiveSession
+	for rows.Next() {
+		var l store.LiveSession
+		var at int64
+		if err := rows.Scan(&l.ID, &at); err != nil {
+			return nil, fmt.Errorf("postgres: live sessions: %w", err)
+		}
+		l.LastBatchAt = fromMS(at)
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: live sessions: %w", err)
+	}
+	return out, nil
+}
+
+// AnalysisReport reads the report the session's latest analysis saved.
+func (db *DB) AnalysisReport(ctx context.Context, sessionID string) ([]byte, error) {
+	var report []byte
+	err := db.pool.QueryRow(ctx, `SELECT report FROM sessions WHERE id = $1`, clean(sessionID)).Scan(&report)
+	if errors.Is(err, pgx.ErrNoRows) || err == nil && len(report) == 0 {
+		return nil, fmt.Errorf("postgres: analysis report %s: %w", sessionID, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: analysis report %s: %w", sessionID, err)
+	}
+	return report, nil
 }

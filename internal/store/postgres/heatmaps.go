@@ -32,12 +32,16 @@ func (db *DB) SaveHeat(ctx context.Context, h store.Heat) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, sharedRowsLock); err != nil {
 		return fmt.Errorf("postgres: save heat: %w", err)
 	}
+	var pending bool
 	var projectID string
-	if err := tx.QueryRow(ctx, `SELECT project_id FROM sessions WHERE id = $1 FOR UPDATE`, sessionID).Scan(&projectID); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT project_id, last_batch_at > compacted_at FROM sessions WHERE id = $1 FOR UPDATE`, sessionID).Scan(&projectID, &pending); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			err = store.ErrNotFound
 		}
 		return fmt.Errorf("postgres: save heat %s: %w", h.SessionID, err)
+	}
+	if h.Live && !pending {
+		return fmt.Errorf("postgres: save heat %s: compacted since it was read: %w", h.SessionID, store.ErrConflict)
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM heat WHERE session_id = $1`, sessionID); err != nil {
 		return fmt.Errorf("postgres: save heat: %w", err)

@@ -15,14 +15,21 @@ var _ store.Analyzer = (*DB)(nil)
 
 // SaveAnalysis replaces a session's findings and scores.
 func (db *DB) SaveAnalysis(ctx context.Context, a store.Analysis) error {
+	if a.Through.IsZero() {
+		a.Through = a.At
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: save analysis: %w", err)
 	}
 	defer tx.Rollback()
 	var projectID string
-	if err := tx.QueryRowContext(ctx, `SELECT project_id FROM sessions WHERE id = ?`, a.SessionID).Scan(&projectID); err != nil {
+	var pending bool
+	if err := tx.QueryRowContext(ctx, `SELECT project_id, last_batch_at > compacted_at FROM sessions WHERE id = ?`, a.SessionID).Scan(&projectID, &pending); err != nil {
 		return fmt.Errorf("sqlite: save analysis %s: %w", a.SessionID, err)
+	}
+	if a.Live && !pending {
+		return fmt.Errorf("sqlite: save analysis %s: compacted since it was read: %w", a.SessionID, store.ErrConflict)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM session_signals WHERE session_id = ?`, a.SessionID); err != nil {
 		return fmt.Errorf("sqlite: save analysis: %w", err)
@@ -39,8 +46,8 @@ func (db *DB) SaveAnalysis(ctx context.Context, a store.Analysis) error {
 			total += n
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET score = ?, summary = ?, friction = ?, rage_clicks = ?, dead_clicks = ?, analyzed_at = ?, active_ms = ? WHERE id = ?`,
-		a.Score, a.Summary, total, a.Counts["rage_click"], a.Counts["dead_click"], ms(a.At), a.ActiveMS, a.SessionID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET score = ?, summary = ?, friction = ?, rage_clicks = ?, dead_clicks = ?, analyzed_at = ?, active_ms = ?, report = ? WHERE id = ?`,
+		a.Score, a.Summary, total, a.Counts["rage_click"], a.Counts["dead_click"], ms(a.Through), a.ActiveMS, a.Report, a.SessionID); err != nil {
 		return fmt.Errorf("sqlite: save analysis: %w", err)
 	}
 	return tx.Commit()
@@ -289,4 +296,42 @@ func (db *DB) AlertDeliveries(ctx context.Context, projectID string) ([]store.Al
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// LiveSessions finds sessions with uncompacted batches no analysis has read (the partial index
+// sessions_live holds only sessions with uncompacted batches).
+func (db *DB) LiveSessions(ctx context.Context, limit int) ([]store.LiveSession, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, last_batch_at FROM sessions INDEXED BY sessions_live
+		WHERE last_batch_at > compacted_at AND last_batch_at > analyzed_at ORDER BY last_batch_at, id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: live sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []store.LiveSession
+	for rows.Next() {
+		var l store.LiveSession
+		var at int64
+		if err := rows.Scan(&l.ID, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: live sessions: %w", err)
+		}
+		l.LastBatchAt = fromMS(at)
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: live sessions: %w", err)
+	}
+	return out, nil
+}
+
+// AnalysisReport reads the report the session's latest analysis saved.
+func (db *DB) AnalysisReport(ctx context.Context, sessionID string) ([]byte, error) {
+	var report []byte
+	err := db.read.QueryRowContext(ctx, `SELECT report FROM sessions WHERE id = ?`, sessionID).Scan(&report)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && len(report) == 0 {
+		return nil, fmt.Errorf("sqlite: analysis report %s: %w", sessionID, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: analysis report %s: %w", sessionID, err)
+	}
+	return report, nil
 }

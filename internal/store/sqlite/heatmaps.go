@@ -23,12 +23,16 @@ func (db *DB) SaveHeat(ctx context.Context, h store.Heat) error {
 		return fmt.Errorf("sqlite: save heat: %w", err)
 	}
 	defer tx.Rollback()
+	var pending bool
 	var projectID string
-	if err := tx.QueryRowContext(ctx, `SELECT project_id FROM sessions WHERE id = ?`, h.SessionID).Scan(&projectID); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT project_id, last_batch_at > compacted_at FROM sessions WHERE id = ?`, h.SessionID).Scan(&projectID, &pending); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			err = store.ErrNotFound
 		}
 		return fmt.Errorf("sqlite: save heat %s: %w", h.SessionID, err)
+	}
+	if h.Live && !pending {
+		return fmt.Errorf("sqlite: save heat %s: compacted since it was read: %w", h.SessionID, store.ErrConflict)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM heat WHERE session_id = ?`, h.SessionID); err != nil {
 		return fmt.Errorf("sqlite: save heat: %w", err)

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ func RunAnalysis(t *testing.T, open func(t *testing.T) store.Index) {
 		fn   func(t *testing.T, s store.Index)
 	}{
 		{"SaveAnalysis", testSaveAnalysis},
+		{"LiveSessions", testLiveSessions},
 		{"Issues", testIssues},
 		{"Visits", testVisits},
 	}
@@ -180,5 +182,73 @@ func testVisits(t *testing.T, s store.Index) {
 	visits, err = s.Visits(ctx, "p", t0.Add(-2*time.Hour), t0.Add(2*time.Hour), 1)
 	if err != nil || len(visits) != 1 || visits[0].SessionID != "b" {
 		t.Fatalf("Visits limited to one session = %+v, %v; want b's", visits, err)
+	}
+}
+
+// testLiveSessions: a session is waiting for live analysis while it has uncompacted batches
+// that arrived after those its latest analysis read; the analysis's report is kept as saved.
+func testLiveSessions(t *testing.T, s store.Index) {
+	ctx := context.Background()
+	mustProject(t, s, "p")
+	live := func(want ...string) []store.LiveSession {
+		t.Helper()
+		got, err := s.LiveSessions(ctx, 10)
+		if err != nil {
+			t.Fatalf("LiveSessions: %v", err)
+		}
+		var ids []string
+		for _, l := range got {
+			ids = append(ids, l.ID)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(want) {
+			t.Fatalf("LiveSessions = %v, want %v", ids, want)
+		}
+		return got
+	}
+	live()
+	if _, err := s.AnalysisReport(ctx, "s1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("AnalysisReport of an unknown session: %v, want ErrNotFound", err)
+	}
+	mustAppend(t, s, batch("p", "s1", "t", 0, t0, 3))
+	time.Sleep(2 * time.Millisecond) // ingest stamps batches with the node's clock, in ms
+	mustAppend(t, s, batch("p", "s2", "t", 0, t0, 3))
+	got := live("s1", "s2")
+	if got[0].LastBatchAt.IsZero() || got[1].LastBatchAt.Before(got[0].LastBatchAt) {
+		t.Fatalf("LiveSessions times %v, want s1's batch time then s2's", got)
+	}
+	if _, err := s.AnalysisReport(ctx, "s1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("AnalysisReport before any analysis: %v, want ErrNotFound", err)
+	}
+	// An analysis that read s1 up to its last batch takes it off the list.
+	report := []byte(`{"signals":[{"kind":"rage_click","at":1}],"summary":"Rage-clicked \u2018Buy\u2019."}`)
+	if err := s.SaveAnalysis(ctx, store.Analysis{SessionID: "s1", At: time.Now(), Through: got[0].LastBatchAt, Counts: map[string]int{"rage_click": 1}, Report: report}); err != nil {
+		t.Fatal(err)
+	}
+	live("s2")
+	if r, err := s.AnalysisReport(ctx, "s1"); err != nil || string(r) != string(report) {
+		t.Fatalf("AnalysisReport = %s, %v; want %s", r, err, report)
+	}
+	// A later batch puts it back.
+	time.Sleep(2 * time.Millisecond)
+	mustAppend(t, s, batch("p", "s1", "t", 1, t0.Add(time.Minute), 3))
+	live("s2", "s1")
+	// Compaction takes a session off the list whatever its analysis read.
+	compactAll(t, s, "s2", "sessions/s2")
+	live("s1")
+	// A live analysis of a session compaction has taken in is refused: compaction's stands.
+	if err := s.SaveAnalysis(ctx, store.Analysis{SessionID: "s2", At: time.Now(), Live: true, Counts: map[string]int{}}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("live SaveAnalysis of a compacted session: %v, want ErrConflict", err)
+	}
+	if err := s.SaveHeat(ctx, store.Heat{SessionID: "s2", Live: true}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("live SaveHeat of a compacted session: %v, want ErrConflict", err)
+	}
+	if err := s.SaveAnalysis(ctx, store.Analysis{SessionID: "s1", At: time.Now(), Live: true, Through: time.Now(), Counts: map[string]int{"rage_click": 2}}); err != nil {
+		t.Fatalf("live SaveAnalysis of a live session: %v", err)
+	}
+	if err := s.SaveHeat(ctx, store.Heat{SessionID: "s1", Live: true}); err != nil {
+		t.Fatalf("live SaveHeat of a live session: %v", err)
+	}
+	if got, _ := s.GetSession(ctx, "s1"); got.RageClicks != 2 {
+		t.Fatalf("after a live analysis the session has %d rage clicks, want 2", got.RageClicks)
 	}
 }

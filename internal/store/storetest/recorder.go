@@ -321,6 +321,16 @@ func (x recorded) SaveAnalysis(ctx context.Context, a1 store.Analysis) error {
 	return x.ix.SaveAnalysis(ctx, a1)
 }
 
+func (x recorded) LiveSessions(ctx context.Context, a1 int) ([]store.LiveSession, error) {
+	x.r.count("LiveSessions")
+	return x.ix.LiveSessions(ctx, a1)
+}
+
+func (x recorded) AnalysisReport(ctx context.Context, a1 string) ([]byte, error) {
+	x.r.count("AnalysisReport")
+	return x.ix.AnalysisReport(ctx, a1)
+}
+
 func (x recorded) SaveArchive(ctx context.Context, a1 string, a2 []store.Archived, a3 []store.ContentRef, a4 time.Time) error {
 	x.r.count("SaveArchive")
 	return x.ix.SaveArchive(ctx, a1, a2, a3, a4)
