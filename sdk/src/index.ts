@@ -1,5 +1,6 @@
 import { record } from "rrweb";
 import { Assets, ASSET_MIN } from "./assets";
+import type { CanvasHook } from "./canvas";
 import { captureConsole } from "./console";
 import { emit, setSink } from "./custom";
 import { captureErrors } from "./errors";
@@ -114,6 +115,10 @@ interface Running {
   secondChars: number;
   storm: null | { since: number; events: number; chars: number; snapshotAt: number };
   lastRepair: number;
+  /** Canvas frames per second, 0 when canvases are not recorded. */
+  canvasFps: number;
+  /** Selector of blocked elements. */
+  block: string;
 }
 
 let state: Running | null = null;
@@ -256,6 +261,8 @@ function begin(options: ReelOptions): void {
     secondChars: 0,
     storm: null,
     lastRepair: 0,
+    canvasFps: options.recordCanvas === false ? 0 : options.canvasFps ?? 2,
+    block: [`.${BLOCK_CLASS}`, options.blockSelector].filter(Boolean).join(),
   };
   state = s;
   setSink((e) => onEvent(s, e as unknown as WireEvent));
@@ -310,14 +317,13 @@ function begin(options: ReelOptions): void {
   if (options.page !== false) {
     guard(() => captureNavigation(on));
     guard(() => capturePage(on));
-    guard(() => captureHeat(on, [`.${BLOCK_CLASS}`, options.blockSelector].filter(Boolean).join()));
+    guard(() => captureHeat(on, s.block));
   }
 
   const masking = inputMasking(options.maskAllInputs ?? true);
   const maskText = [options.maskAllText ? "*" : "", options.maskAllInputs === false ? "" : '[contenteditable]:not([contenteditable="false"])', options.maskSelector || ""]
     .filter(Boolean)
     .join(",");
-  const canvas = options.recordCanvas !== false;
   guard(() => {
     s.stopRecording = record({
       emit: (e, isCheckout) => onEvent(s, e as unknown as WireEvent, isCheckout),
@@ -331,12 +337,12 @@ function begin(options: ReelOptions): void {
       maskInputFn: masking.maskInputFn,
       inlineStylesheet: true,
       slimDOMOptions: true,
-      recordCanvas: canvas,
+      // Canvases are recorded by reel-canvas.js, loaded only once the page has one (canvas()).
+      recordCanvas: false,
       // Scroll positions at most every 150 ms. Input stays rrweb's default (every input event,
       // thinned by hold): "last" records a field only on change, when it loses focus, so a
       // search box typed into stayed empty in the replay.
-      sampling: { scroll: 150, ...(canvas ? { canvas: options.canvasFps ?? 2 } : {}) },
-      dataURLOptions: canvas ? { type: "image/webp", quality: 0.6 } : {},
+      sampling: { scroll: 150 },
       // A failure inside the recorder must never break the host page.
       errorHandler: () => true,
     });
@@ -421,6 +427,9 @@ function shutdown(deliver: boolean): void {
     // ignore
   }
   for (const f of s.teardown) f();
+  const w = window as unknown as { reelCanvas?: CanvasHook };
+  w.reelCanvas?.s?.();
+  delete w.reelCanvas;
   if (deliver) {
     s.batcher.cut();
     s.sender.sendAllNow(false);
@@ -486,6 +495,7 @@ function onEvent(s: Running, e: WireEvent, isCheckout?: boolean): void {
         if (activity(s, e.timestamp)) return;
       }
     }
+    if (e.type === EventType.FullSnapshot || (e.type === EventType.IncrementalSnapshot && e.data.source === 0)) canvas(s, e.type === EventType.FullSnapshot);
     let json = JSON.stringify(e);
     const assets: Record<string, string> = {};
     // rrweb keeps parts of its events (the snapshot's nodes are its mirror's records), so
@@ -528,6 +538,26 @@ function onEvent(s: Running, e: WireEvent, isCheckout?: boolean): void {
     s.batcher.push(json, assets);
   } catch {
     // One event that cannot be serialized must not stop the recording.
+  }
+}
+
+/** The page's canvases (a live collection), looked up on first use: the module may load without a DOM. */
+let canvases: HTMLCollection | undefined;
+
+/**
+ * Loads the canvas recorder (reel-canvas.js) from the Reel server the first time the page has
+ * a canvas, checked on every snapshot and DOM mutation (a live collection's length: no
+ * query); a new full snapshot renumbers nodes, so the recorder sends every canvas again.
+ */
+function canvas(s: Running, full: boolean): void {
+  const w = window as unknown as { reelCanvas?: CanvasHook };
+  if (w.reelCanvas) {
+    if (full) w.reelCanvas.r?.();
+  } else if (s.canvasFps && (canvases ||= document.getElementsByTagName("canvas")).length) {
+    w.reelCanvas = { m: record.mirror, e: (data) => onEvent(s, { type: EventType.IncrementalSnapshot, timestamp: Date.now(), data }), f: s.canvasFps, b: s.block };
+    const el = document.createElement("script");
+    el.src = `${s.endpoint}/sdk/reel-canvas.js`;
+    document.head.append(el);
   }
 }
 
