@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,44 @@ func TestSdkRecordsCanvasOnlyOnceThereIsOne(t *testing.T) {
 	)
 	if loaded {
 		t.Errorf("reel-canvas.js loaded with recordCanvas: false")
+	}
+}
+
+// TestSdkWorksWhereWorkersAreForbidden runs the SDK on a page whose CSP forbids workers: batches
+// are then gzipped, and canvases encoded, on the main thread, and everything still arrives.
+func TestSdkWorksWhereWorkersAreForbidden(t *testing.T) {
+	r := startReel(t, t.TempDir())
+	key := publicKey(t, r)
+	site := sdkSite(t, r.URL, key)
+	ctx := browser(t)
+
+	var refused []string
+	run(t, ctx, "record with workers forbidden",
+		chromedp.Navigate(sdkPage(site, "canvas-noworker.html", "")),
+		waitFor(`window.Reel && Reel.getSessionId()`),
+		chromedp.Evaluate(`addCanvas()`, nil),
+		waitFor(`loadedCanvasRecorder()`),
+		chromedp.Sleep(1500*time.Millisecond),
+	)
+	id := flushSession(t, ctx, "flush")
+	run(t, ctx, "read refusals", chromedp.Evaluate(`window.refused`, &refused))
+	if !slices.Contains(refused, "worker-src") {
+		t.Fatalf("the page's CSP refused no worker (%v): the test does not test the fallback", refused)
+	}
+	evs, raw := sessionEvents(t, r, id)
+	if !strings.Contains(raw, "No canvas yet") {
+		t.Errorf("the page's snapshot did not arrive")
+	}
+	frames := 0
+	for _, e := range evs {
+		var d struct {
+			Source int `json:"source"`
+		}
+		if e.Type == 3 && json.Unmarshal(e.Data, &d) == nil && d.Source == 9 {
+			frames++
+		}
+	}
+	if frames != 1 {
+		t.Errorf("%d canvas frames recorded, want 1", frames)
 	}
 }

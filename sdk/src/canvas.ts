@@ -71,6 +71,12 @@ function start(hook: CanvasHook): void {
   try {
     worker = new Worker(URL.createObjectURL(new Blob([`(${encoder})()`], { type: "text/javascript" })));
     worker.onmessage = (ev) => done(ev.data);
+    // A CSP that forbids blob: workers says so only now; the next frames encode on this thread.
+    worker.onerror = () => {
+      worker?.terminate();
+      worker = null;
+      busy.clear();
+    };
   } catch {
     worker = null;
   }
