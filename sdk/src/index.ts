@@ -495,12 +495,13 @@ function onEvent(s: Running, e: WireEvent, isCheckout?: boolean): void {
         if (activity(s, e.timestamp)) return;
       }
     }
-    if (e.type === EventType.FullSnapshot || (e.type === EventType.IncrementalSnapshot && e.data.source === 0)) canvas(s, e.type === EventType.FullSnapshot);
+    canvas(s, e);
     let json = JSON.stringify(e);
     const assets: Record<string, string> = {};
     // rrweb keeps parts of its events (the snapshot's nodes are its mirror's records), so
-    // large strings are replaced in a copy, made only when there is one.
-    if (json.length >= ASSET_MIN && s.assets.extract(e)) {
+    // large strings are replaced in a copy, made only when there is one. Canvas frames are not
+    // assets: each differs from the last, and hashing them cost more than recording them.
+    if (json.length >= ASSET_MIN && !(e.type === EventType.IncrementalSnapshot && e.data.source === 9) && s.assets.extract(e)) {
       const copy = JSON.parse(json) as unknown;
       s.assets.extract(copy, assets);
       json = JSON.stringify(copy);
@@ -541,19 +542,24 @@ function onEvent(s: Running, e: WireEvent, isCheckout?: boolean): void {
   }
 }
 
-/** The page's canvases (a live collection), looked up on first use: the module may load without a DOM. */
-let canvases: HTMLCollection | undefined;
-
 /**
  * Loads the canvas recorder (reel-canvas.js) from the Reel server the first time the page has
- * a canvas, checked on every snapshot and DOM mutation (a live collection's length: no
- * query); a new full snapshot renumbers nodes, so the recorder sends every canvas again.
+ * a canvas: in a full snapshot (one look at the document) or among the nodes a mutation adds
+ * (rrweb lists each added node; counting the page's canvases after every mutation would walk
+ * the whole document each time). A new full snapshot renumbers nodes, so the recorder then
+ * sends every canvas again.
  */
-function canvas(s: Running, full: boolean): void {
+function canvas(s: Running, e: WireEvent): void {
   const w = window as unknown as { reelCanvas?: CanvasHook };
+  const full = e.type === EventType.FullSnapshot;
   if (w.reelCanvas) {
     if (full) w.reelCanvas.r?.();
-  } else if (s.canvasFps && (canvases ||= document.getElementsByTagName("canvas")).length) {
+  } else if (
+    s.canvasFps &&
+    (full
+      ? document.getElementsByTagName("canvas").length
+      : e.type === EventType.IncrementalSnapshot && e.data.source === 0 && (e.data.adds as { node: { tagName?: string } }[]).some((a) => a.node.tagName === "canvas"))
+  ) {
     w.reelCanvas = { m: record.mirror, e: (data) => onEvent(s, { type: EventType.IncrementalSnapshot, timestamp: Date.now(), data }), f: s.canvasFps, b: s.block };
     const el = document.createElement("script");
     el.src = `${s.endpoint}/sdk/reel-canvas.js`;
