@@ -78,13 +78,13 @@ type app struct {
 	steps []step
 }
 
-func tap(sel, text string) step   { return step{kind: "tap", sel: sel, text: text} }
-func at(js string) step           { return step{kind: "at", js: js} }
-func hover(js string) step        { return step{kind: "hover", js: js} }
-func keys(s string) step          { return step{kind: "keys", text: s} }
-func wait(ms int) step            { return step{kind: "wait", ms: ms} }
-func check(name string) step      { return step{kind: "check", text: name} }
-func resize(w, h int64) step      { return step{kind: "resize", w: w, h: h} }
+func tap(sel, text string) step { return step{kind: "tap", sel: sel, text: text} }
+func at(js string) step         { return step{kind: "at", js: js} }
+func hover(js string) step      { return step{kind: "hover", js: js} }
+func keys(s string) step        { return step{kind: "keys", text: s} }
+func wait(ms int) step          { return step{kind: "wait", ms: ms} }
+func check(name string) step    { return step{kind: "check", text: name} }
+func resize(w, h int64) step    { return step{kind: "resize", w: w, h: h} }
 func wheel(x, y, dy float64, n int) step {
 	return step{kind: "wheel", x: x, y: y, dy: dy, n: n}
 }
@@ -751,4 +751,3 @@ func round1(xs []float64) []float64 {
 	}
 	return out
 }
-
