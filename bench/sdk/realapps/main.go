@@ -61,7 +61,7 @@ const (
 
 // step is one action of an app's script.
 type step struct {
-	kind string // tap (element by selector and text), at (point from JS), move, wheel, keys, resize, wait, check
+	kind string // tap (an element by selector and text), at (click a point from JS), hover, wheel, keys, resize, wait, check
 	sel  string
 	text string
 	js   string
