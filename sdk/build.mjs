@@ -8,6 +8,8 @@
 // reel.esm.js  ES module for bundlers
 // reel-preview.js  the privacy preview overlay, loaded by reel.js only on a page opened with a
 //              preview token (docs/player.md#privacy-preview); never part of the main bundle
+// reel-canvas.js   the canvas recorder, loaded by reel.js only once the page has a <canvas>
+//              (docs/sdk-performance.md)
 import { build } from "esbuild";
 import { minify } from "terser";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -59,6 +61,15 @@ const results = await Promise.all([
     format: "iife",
     outfile: join(out, "reel-preview.js"),
     banner: { js: `/*! Reel privacy preview ${version} | MIT */` },
+    plugins: [],
+    write: false,
+  }),
+  build({
+    ...common,
+    entryPoints: ["src/canvas.ts"],
+    format: "iife",
+    outfile: join(out, "reel-canvas.js"),
+    banner: { js: `/*! Reel canvas recorder ${version} | MIT */` },
     plugins: [],
     write: false,
   }),

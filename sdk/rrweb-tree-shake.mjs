@@ -42,6 +42,11 @@ export const rrwebTreeShake = {
         [/^\t\tif \(this\.recordCrossOriginIframes\) handlers\.push\(on\("message", this\.messageHandler, win\)\);\n/m, ""],
         [/^\thandleMessage\(message\) \{\n[\s\S]*?^\tpatchRootIdOnNode\(node, rootId\) \{\n[\s\S]*?^\t\}\n/m, ""],
         [/^\tfor \(const plugin of plugins \|\| \[\]\) if \(plugin\.getMirror\) plugin\.getMirror\(\{\n[\s\S]*?^\t\}\);\n/m, ""],
+        // Canvas recording: Reel passes recordCanvas: false and records canvases with a module
+        // of its own, loaded from the server only on pages that have a canvas (src/canvas.ts):
+        // rrweb's sampler runs a requestAnimationFrame loop for the page's whole life, canvas
+        // or not. Its manager, the 2D and WebGL observers and the inline worker fall away.
+        [/^\tcanvasManager = new CanvasManager\(\{\n[\s\S]*?^\t\}\);\n/m, "\tcanvasManager = { reset() {}, freeze() {}, unfreeze() {}, lock() {}, unlock() {} };\n"],
         // hooks (callbacks run beside each observer's) and collectFonts (FontFace patching):
         // options Reel never passes.
         [/^\tmergeHooks\(o, hooks\);\n/m, ""],

@@ -76,6 +76,8 @@ export function sha256(s: string): string {
  */
 export class Assets {
   #pool = new Map<string, string>();
+  /** The hash of each text in the pool: a page's stylesheets come back in every snapshot. */
+  #hashes = new Map<string, string>();
   #poolChars = 0;
   #sent = new Set<string>();
   #acked: Set<string>;
@@ -123,13 +125,18 @@ export class Assets {
   }
 
   #add(s: string): string {
-    const h = sha256(s);
+    // Looking a string up hashes it natively, ~50x faster than SHA-256 in JavaScript.
+    let h = this.#hashes.get(s);
+    if (h) return h;
+    h = sha256(s);
     if (!this.#pool.has(h)) {
       this.#pool.set(h, s);
+      this.#hashes.set(s, h);
       this.#poolChars += s.length;
       for (const [k, t] of this.#pool) {
         if (this.#poolChars <= MAX_POOL_CHARS) break;
         this.#pool.delete(k);
+        this.#hashes.delete(t);
         this.#poolChars -= t.length;
       }
     }

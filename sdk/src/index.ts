@@ -1,5 +1,6 @@
 import { record } from "rrweb";
 import { Assets, ASSET_MIN } from "./assets";
+import type { CanvasHook } from "./canvas";
 import { captureConsole } from "./console";
 import { emit, setSink } from "./custom";
 import { captureErrors } from "./errors";
@@ -129,6 +130,10 @@ interface Running {
   secondChars: number;
   storm: null | { since: number; events: number; chars: number; snapshotAt: number };
   lastRepair: number;
+  /** Canvas frames per second, 0 when canvases are not recorded. */
+  canvasFps: number;
+  /** Selector of blocked elements. */
+  block: string;
 }
 
 let state: Running | null = null;
@@ -271,6 +276,8 @@ function begin(options: ReelOptions): void {
     secondChars: 0,
     storm: null,
     lastRepair: 0,
+    canvasFps: options.recordCanvas === false ? 0 : options.canvasFps ?? 2,
+    block: [`.${BLOCK_CLASS}`, options.blockSelector].filter(Boolean).join(),
   };
   state = s;
   setSink((e) => onEvent(s, e as unknown as WireEvent));
@@ -326,7 +333,7 @@ function begin(options: ReelOptions): void {
   if (options.page !== false) {
     guard(() => captureNavigation(on));
     guard(() => capturePage(on));
-    guard(() => captureHeat(on, [`.${BLOCK_CLASS}`, options.blockSelector].filter(Boolean).join()));
+    guard(() => captureHeat(on, s.block));
   }
 
   const masking = inputMasking(options.maskAllInputs ?? true, {
@@ -337,7 +344,6 @@ function begin(options: ReelOptions): void {
   const maskText = [options.maskAllText ? "*" : "", options.maskAllInputs === false ? "" : EDITABLE, options.maskSelector || ""].filter(Boolean).join(",");
   const typed = options.maskAllInputs !== false && options.maskEditable === "typed" ? typedOnly([options.maskAllText ? "*" : "", `.${MASK_CLASS}`, options.maskSelector || ""].filter(Boolean).join(",")) : null;
   if (typed) on(document, "beforeinput", typed.onInput);
-  const canvas = options.recordCanvas !== false;
   guard(() => {
     s.stopRecording = record({
       emit: (e, isCheckout) => onEvent(s, e as unknown as WireEvent, isCheckout),
@@ -352,13 +358,13 @@ function begin(options: ReelOptions): void {
       maskTextFn: typed?.maskTextFn,
       inlineStylesheet: true,
       slimDOMOptions: true,
-      recordCanvas: canvas,
+      // Canvases are recorded by reel-canvas.js, loaded only once the page has one (canvas()).
+      recordCanvas: false,
       // Scroll positions at most every 150 ms per element, each with its final position
       // (rrweb-tree-shake.mjs gives every element a throttle of its own). Input stays rrweb's default (every input event,
       // thinned by hold): "last" records a field only on change, when it loses focus, so a
       // search box typed into stayed empty in the replay.
-      sampling: { scroll: 150, ...(canvas ? { canvas: options.canvasFps ?? 2 } : {}) },
-      dataURLOptions: canvas ? { type: "image/webp", quality: 0.6 } : {},
+      sampling: { scroll: 150 },
       // A failure inside the recorder must never break the host page.
       errorHandler: () => true,
     });
@@ -455,6 +461,9 @@ function shutdown(deliver: boolean): void {
     // ignore
   }
   for (const f of s.teardown) f();
+  const w = window as unknown as { reelCanvas?: CanvasHook };
+  w.reelCanvas?.s?.();
+  delete w.reelCanvas;
   if (deliver) {
     // The sender goes on delivering what is cut (it keeps no listener: stop() is rare).
     s.batcher.cut();
@@ -520,11 +529,13 @@ function onEvent(s: Running, e: WireEvent, isCheckout?: boolean): void {
         if (activity(s, e.timestamp)) return;
       }
     }
+    canvas(s, e);
     let json = JSON.stringify(e);
     const assets: Record<string, string> = {};
     // rrweb keeps parts of its events (the snapshot's nodes are its mirror's records), so
-    // large strings are replaced in a copy, made only when there is one.
-    if (json.length >= ASSET_MIN && s.assets.extract(e)) {
+    // large strings are replaced in a copy, made only when there is one. Canvas frames are not
+    // assets: each differs from the last, and hashing them cost more than recording them.
+    if (json.length >= ASSET_MIN && !(e.type === EventType.IncrementalSnapshot && e.data.source === 9) && s.assets.extract(e)) {
       const copy = JSON.parse(json) as unknown;
       s.assets.extract(copy, assets);
       json = JSON.stringify(copy);
@@ -562,6 +573,31 @@ function onEvent(s: Running, e: WireEvent, isCheckout?: boolean): void {
     s.batcher.push(json, assets);
   } catch {
     // One event that cannot be serialized must not stop the recording.
+  }
+}
+
+/**
+ * Loads the canvas recorder (reel-canvas.js) from the Reel server the first time the page has
+ * a canvas: in a full snapshot (one look at the document) or among the nodes a mutation adds
+ * (rrweb lists each added node; counting the page's canvases after every mutation would walk
+ * the whole document each time). A new full snapshot renumbers nodes, so the recorder then
+ * sends every canvas again.
+ */
+function canvas(s: Running, e: WireEvent): void {
+  const w = window as unknown as { reelCanvas?: CanvasHook };
+  const full = e.type === EventType.FullSnapshot;
+  if (w.reelCanvas) {
+    if (full) w.reelCanvas.r?.();
+  } else if (
+    s.canvasFps &&
+    (full
+      ? document.getElementsByTagName("canvas").length
+      : e.type === EventType.IncrementalSnapshot && e.data.source === 0 && (e.data.adds as { node: { tagName?: string } }[]).some((a) => a.node.tagName === "canvas"))
+  ) {
+    w.reelCanvas = { m: record.mirror, e: (data) => onEvent(s, { type: EventType.IncrementalSnapshot, timestamp: Date.now(), data }), f: s.canvasFps, b: s.block };
+    const el = document.createElement("script");
+    el.src = `${s.endpoint}/sdk/reel-canvas.js`;
+    document.head.append(el);
   }
 }
 

@@ -1,3 +1,5 @@
+import { encode, stamp } from "./encode";
+
 // Sends one batch and says what to do next. Bodies are gzipped with the browser's own
 // CompressionStream: a JavaScript gzip would cost more bundle bytes than the rest of the
 // transport together.
@@ -25,13 +27,9 @@ export function compressionSupported(): boolean {
   return typeof CompressionStream === "function";
 }
 
-export function gzip(text: string): Promise<Blob> {
-  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
-  return new Response(stream).blob();
-}
-
 /**
- * Posts `json` (a batch without `sentAt`) to `url`, gzipped by CompressionStream. The
+ * Posts `json` (a batch without `sentAt`) to `url`, delta-encoded and gzipped by
+ * CompressionStream in a worker (src/encode.ts). The
  * Content-Type is text/plain so that the request is a CORS "simple request" without a
  * preflight; the server recognises gzip by its magic bytes. `posting` is asked just before the
  * request starts (with whether it is a keepalive one); false calls it off (another attempt took
@@ -39,9 +37,8 @@ export function gzip(text: string): Promise<Blob> {
  */
 export async function send(url: string, json: string, posting?: (keepalive: boolean) => boolean): Promise<Outcome> {
   let body: Blob;
-  [url, json] = stamp(url, json);
   try {
-    body = await gzip(json);
+    [url, body] = await encode(url, json);
   } catch {
     return { kind: "retry" };
   }
@@ -61,30 +58,6 @@ export function sendNow(url: string, json: string): Promise<Outcome> | null {
   const body = gzipSync(new TextEncoder().encode(json));
   if (keepaliveInFlight + body.length > KEEPALIVE_BUDGET) return null;
   return post(url, body, body.length);
-}
-
-// Integers only: "-0.5" would lose its sign as a difference.
-const PACKED = /"(id|nextId|parentId|timestamp)":(-?\d+)(?![\d.eE])/g;
-
-/**
- * Adds `sentAt` to a batch and delta-encodes its node ids and timestamps (docs/wire-format.md,
- * `enc=delta`): rrweb numbers nodes in document order and timestamps climb, so the differences
- * are small and repeat, and gzip makes a batch 15–45% smaller. It works on the JSON text, as
- * the server's inverse does, so the two agree on any text. A number too long to be exact in a
- * double leaves the batch unencoded. Returns the URL and body to send.
- */
-export function stamp(url: string, json: string): [string, string] {
-  const prev: Record<string, number> = {};
-  let exact = 1;
-  json = `{"sentAt":${Date.now()},${json.slice(1)}`;
-  const packed = json.replace(PACKED, (_, k: string, v: string) => {
-    if (v.length > 15) exact = 0;
-    const from = k[0] == "n" ? "i" : k[0];
-    const d = +v - (prev[from] || 0);
-    if (from == k[0]) prev[from] = +v;
-    return `"${k}":${d}`;
-  });
-  return exact ? [url + "&enc=delta", packed] : [url, json];
 }
 
 // Starts the fetch synchronously (before its first await), which sendNow relies on. The
