@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"context"
+	"image"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// openReplayAt opens the player at a link to a moment, at 1:1 and without the cursor, and
+// waits until the replayed page shows it (and every canvas picture is on screen, with no new
+// one for half a second).
+func openReplayAt(t *testing.T, ctx context.Context, link string) {
+	t.Helper()
+	sep := "?"
+	if strings.Contains(link, "?") {
+		sep = "&"
+	}
+	run(t, ctx, "open "+link,
+		chromedp.Navigate(link+sep+"scale=1&cursor=0"),
+		waitFor(`document.body.dataset.playerReady === "1"`),
+		waitFor(`document.querySelector('[data-testid=player]').dataset.scale === "1.000"`),
+		waitFor(`(() => {
+			const d = document.querySelector('[data-testid=player] iframe').contentDocument;
+			const cs = [...d.querySelectorAll('canvas')];
+			const img = (c) => c.querySelector('img[data-reel-canvas]');
+			if (!cs.every(c => img(c) && img(c).complete && img(c).naturalWidth > 0)) return false;
+			const sig = cs.map(c => img(c).dataset.frame).join() + "|" + d.body.innerHTML.length;
+			const now = Date.now();
+			if (window.__replaySig !== sig) { window.__replaySig = sig; window.__replaySince = now; return false; }
+			return now - window.__replaySince > 500;
+		})()`),
+	)
+}
+
+// TestPlayerShowsCanvasChartsAsRecorded records a real Chart.js page with the SDK (drawn once,
+// redrawn on hover for a tooltip and on a click for new data), then opens Reel's player at each
+// moment, at 1:1, and compares the screenshot of the replayed canvas with the screenshot of the
+// live one: what a person sees, not what a script reads back from the canvas.
+func TestPlayerShowsCanvasChartsAsRecorded(t *testing.T) {
+	r := startReel(t, t.TempDir())
+	site := appSite(t, r.URL, publicKey(t, r))
+	ctx := browser(t)
+
+	run(t, ctx, "open the chart",
+		chromedp.Navigate(site.URL+"/chart.html"),
+		waitFor(`window.Reel && Reel.getSessionId()`),
+		chromedp.Sleep(1200*time.Millisecond), // canvas frames are sampled at 2 fps
+	)
+	type moment struct {
+		name, link string
+		at         rect
+		shot       image.Image
+	}
+	var moments []moment
+	take := func(name string) {
+		var link string
+		run(t, ctx, "link at "+name, chromedp.Evaluate(`Reel.getSessionURL()`, &link))
+		rc := liveRect(t, ctx, "#chart")
+		img := shotOf(t, ctx, "live "+name, rc)
+		savePNG(t, "canvas-live-"+name+".png", img)
+		moments = append(moments, moment{name, link, rc, img})
+	}
+	take("drawn")
+	c := liveRect(t, ctx, "#chart")
+	run(t, ctx, "hover the second bar",
+		chromedp.MouseEvent("mouseMoved", c.X+c.W*0.27, c.Y+c.H*0.6),
+		chromedp.Sleep(1200*time.Millisecond),
+	)
+	take("tooltip")
+	run(t, ctx, "new data",
+		chromedp.MouseEvent("mouseMoved", c.X+c.W+40, c.Y+c.H+5),
+		chromedp.Click("#more", chromedp.ByQuery),
+		chromedp.Sleep(1200*time.Millisecond),
+	)
+	take("updated")
+	flushSession(t, ctx, "flush")
+
+	run(t, ctx, "log in", loginActions(r)...)
+	for _, m := range moments {
+		openReplayAt(t, ctx, m.link)
+		look(t, ctx, "canvas-replay-"+m.name+"-page.png")
+		rc := replayRect(t, ctx, "canvas")
+		if int(rc.W+0.5) != int(m.at.W+0.5) || int(rc.H+0.5) != int(m.at.H+0.5) {
+			t.Fatalf("%s: the replayed canvas is %.0f×%.0f on screen, the live one was %.0f×%.0f", m.name, rc.W, rc.H, m.at.W, m.at.H)
+		}
+		img := shotOf(t, ctx, "replay "+m.name, rc)
+		savePNG(t, "canvas-replay-"+m.name+".png", img)
+		if ink := inked(img); ink < 0.02 {
+			t.Errorf("%s: the replayed canvas is blank on screen (%.1f%% drawn)", m.name, ink*100)
+		}
+		diff, _ := pixelDiff(m.shot, img, 48)
+		t.Logf("%s: %.2f%% of the canvas's pixels differ from the live page's", m.name, diff*100)
+		if diff > 0.03 {
+			t.Errorf("%s: %.2f%% of the replayed canvas's pixels differ from the live page's (want <= 3%%)", m.name, diff*100)
+		}
+	}
+	// The moments differ from each other (a test that compared blank with blank would pass).
+	if d, _ := pixelDiff(moments[0].shot, moments[2].shot, 48); d < 0.01 {
+		t.Fatalf("the live chart did not change between the first and last moment (%.2f%%)", d*100)
+	}
+}
