@@ -50,6 +50,9 @@ function pruning(): boolean {
   }
 }
 
+/** rrweb's IncrementalSource.ViewportResize. */
+const SRC_VIEWPORT_RESIZE = 4;
+
 /** Marks the replay frame's root while a seek applies events at once (FRAME_RULES). */
 const SEEKING_ATTR = "data-reel-seeking";
 
@@ -333,12 +336,13 @@ export class Engine {
     });
   }
 
-  /** The recorded page size (the last Meta event) at ts, ms since epoch. */
+  /** The recorded page size at ts, ms since epoch: that of the last Meta or viewport resize. */
   private sizeAt(evs: RREvent[], ts: number): { width: number; height: number } | null {
     let found: { width: number; height: number } | null = null;
     for (const e of evs) {
       if (e.timestamp > ts) break;
-      if (e.type === META && e.data && e.data.width > 0 && e.data.height > 0) found = { width: e.data.width, height: e.data.height };
+      const size = e.type === META || (e.type === INCREMENTAL && e.data && e.data.source === SRC_VIEWPORT_RESIZE);
+      if (size && e.data && e.data.width > 0 && e.data.height > 0) found = { width: e.data.width, height: e.data.height };
     }
     return found;
   }
