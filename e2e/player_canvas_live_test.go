@@ -3,12 +3,42 @@ package e2e
 import (
 	"context"
 	"image"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 )
+
+// replayStill is true once the replayed page shows every canvas's picture and nothing in it has
+// changed for half a second.
+const replayStill = `(() => {
+			const d = document.querySelector('[data-testid=player] iframe').contentDocument;
+			const cs = [...d.querySelectorAll('canvas')];
+			const img = (c) => c.querySelector('img[data-reel-canvas]');
+			if (!cs.every(c => img(c) && img(c).complete && img(c).naturalWidth > 0)) return false;
+			const sig = cs.map(c => img(c).dataset.frame).join() + "|" + d.body.innerHTML.length;
+			const now = Date.now();
+			if (window.__replaySig !== sig) { window.__replaySig = sig; window.__replaySince = now; return false; }
+			return now - window.__replaySince > 500;
+		})()`
+
+// seekInPlace moves the open player to the moment of a link (its t=), as a pasted link or a
+// click on the timeline does, without a new replayer, and waits until the replay is still.
+func seekInPlace(t *testing.T, ctx context.Context, link string) {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := u.Query().Get("t")
+	run(t, ctx, "seek to "+at,
+		chromedp.Evaluate(`history.pushState(null, "", location.pathname + "?t=`+at+`&scale=1&cursor=0"); dispatchEvent(new Event("reel:navigate")); true`, nil),
+		waitFor(`Math.abs(Number(document.querySelector('[data-testid=time]').dataset.currentMs) - `+at+`) < 100`),
+		waitFor(replayStill),
+	)
+}
 
 // openReplayAt opens the player at a link to a moment, at 1:1 and without the cursor, and
 // waits until the replayed page shows it (and every canvas picture is on screen, with no new
@@ -20,19 +50,12 @@ func openReplayAt(t *testing.T, ctx context.Context, link string) {
 		sep = "&"
 	}
 	run(t, ctx, "open "+link,
+		// A window tall enough for the recorded pages' parts the tests compare, at 1:1.
+		chromedp.EmulateViewport(1400, 1100),
 		chromedp.Navigate(link+sep+"scale=1&cursor=0"),
 		waitFor(`document.body.dataset.playerReady === "1"`),
 		waitFor(`document.querySelector('[data-testid=player]').dataset.scale === "1.000"`),
-		waitFor(`(() => {
-			const d = document.querySelector('[data-testid=player] iframe').contentDocument;
-			const cs = [...d.querySelectorAll('canvas')];
-			const img = (c) => c.querySelector('img[data-reel-canvas]');
-			if (!cs.every(c => img(c) && img(c).complete && img(c).naturalWidth > 0)) return false;
-			const sig = cs.map(c => img(c).dataset.frame).join() + "|" + d.body.innerHTML.length;
-			const now = Date.now();
-			if (window.__replaySig !== sig) { window.__replaySig = sig; window.__replaySince = now; return false; }
-			return now - window.__replaySince > 500;
-		})()`),
+		waitFor(replayStill),
 	)
 }
 
