@@ -26,6 +26,8 @@ const visibleRowsJS = `((doc, rowSel, vpSel) => {
 // recycledRowsCase is a page with a virtualised list whose row elements are reused as it scrolls.
 type recycledRowsCase struct {
 	page, rowSel, vpSel, area string
+	// The scrollbar kept in step with the rows' scroller, dragged in one step of the test.
+	barSel string
 	// Pixels that may differ between the live page and its replay (fonts' anti-aliasing aside,
 	// nothing should).
 	maxDiff float64
@@ -39,8 +41,8 @@ func TestPlayerReplaysRecycledRows(t *testing.T) {
 	r := startReel(t, t.TempDir())
 	site := appSite(t, r.URL, publicKey(t, r))
 	for _, c := range []recycledRowsCase{
-		{page: "rows.html", rowSel: ".row", vpSel: "#list", area: "#list", maxDiff: 0.005},
-		{page: "grid.html", rowSel: ".ag-grid-scrolling-container .ag-row", vpSel: ".ag-grid-scrolling-rows", area: "#grid", maxDiff: 0.01},
+		{page: "rows.html", rowSel: ".row", vpSel: "#list", area: ".box", barSel: "#bar", maxDiff: 0.005},
+		{page: "grid.html", rowSel: ".ag-grid-scrolling-container .ag-row", vpSel: ".ag-grid-scrolling-rows", area: "#grid", barSel: ".ag-body-vertical-scroll-viewport", maxDiff: 0.01},
 	} {
 		t.Run(c.page, func(t *testing.T) { recycledRows(t, r, site.URL, c) })
 	}
@@ -98,6 +100,16 @@ func recycledRows(t *testing.T, r *reel, site string, c recycledRowsCase) {
 	take("back")
 	run(t, ctx, "small steps", wheel(7, 40, 120*time.Millisecond))
 	take("steps")
+	// Dragging the scrollbar: it scrolls, and the page moves the rows' scroller after it.
+	run(t, ctx, "drag the scrollbar", chromedp.Evaluate(fmt.Sprintf(`(async () => {
+		const bar = document.querySelector(%q);
+		for (let i = 0; i < 20; i++) {
+			bar.scrollTop += 900;
+			await new Promise((r) => requestAnimationFrame(r));
+		}
+		return true;
+	})()`, c.barSel), nil, awaitPromise))
+	take("dragged")
 	flushSession(t, ctx, "flush")
 
 	run(t, ctx, "log in", loginActions(r)...)
@@ -107,7 +119,7 @@ func recycledRows(t *testing.T, r *reel, site string, c recycledRowsCase) {
 	for i := len(moments) - 1; i >= 0; i-- {
 		order = append(order, moments[i])
 	}
-	order = append(order, moments[1], moments[4], moments[2])
+	order = append(order, moments[1], moments[6], moments[4], moments[2])
 	for i, m := range order {
 		if i < len(moments) {
 			openReplayAt(t, ctx, m.link)

@@ -50,6 +50,12 @@ export const rrwebTreeShake = {
         // (src/custom.ts) and never freezes the page.
         [/^var \{ addCustomEvent, addAnnotation \} = record;\nvar \{ freezePage \} = record;$/m, "var addCustomEvent, addAnnotation, freezePage;"],
         [/^record\.addCustomEvent = \(tag, payload\) => \{\n[\s\S]*?^record\.freezePage = \(\) => \{\n[^\n]*\n[^\n]*\n\};\n/m, ""],
+        // Scroll positions are throttled per scrolled element, not by one throttle for the whole
+        // page: with one, a page that keeps two scrollers in step (a data grid's rows and its
+        // scrollbar) had one of them lose its last position, and the replay then showed an
+        // empty band of rows (e2e/player_recycled_rows_test.go). Not a size cut: a fix.
+        [/^(function initScrollObserver\(\{[^\n]*\n)\treturn on\("scroll", callbackWrapper\(throttle\(callbackWrapper\(\(evt\) => \{\n([\s\S]*?)^\t\}\), sampling\.scroll \|\| 100\)\), doc\);\n\}$/m,
+          "$1\tconst each = new WeakMap();\n\tconst cb = callbackWrapper((evt) => {\n$2\t});\n\treturn on(\"scroll\", callbackWrapper((evt) => {\n\t\tconst target = getEventTarget(evt);\n\t\tif (!target) return;\n\t\tlet f = each.get(target);\n\t\tif (!f) each.set(target, f = throttle(cb, sampling.scroll || 100));\n\t\tf(evt);\n\t}), doc);\n}"],
       ];
       const worker = /^var jsContent = ("(?:[^"\\]|\\.)*");$/m;
       const m = worker.exec(src);
