@@ -126,3 +126,51 @@ func TestPlayerShowsCanvasChartsAsRecorded(t *testing.T) {
 		t.Fatalf("the live chart did not change between the first and last moment (%.2f%%)", d*100)
 	}
 }
+
+// TestPlayerShowsWebGLAsImages records a WebGL canvas (redrawn on a click) with the SDK, which
+// samples it as image frames, and compares the replayed canvas on screen with the live one.
+func TestPlayerShowsWebGLAsImages(t *testing.T) {
+	r := startReel(t, t.TempDir())
+	site := appSite(t, r.URL, publicKey(t, r))
+	ctx := browser(t)
+	var ok bool
+	run(t, ctx, "open the scene",
+		chromedp.Navigate(site.URL+"/webgl.html"),
+		waitFor(`window.Reel && Reel.getSessionId()`),
+		chromedp.Evaluate(`window.webglOK`, &ok),
+	)
+	if !ok {
+		t.Fatal("this Chromium gives the page no WebGL context")
+	}
+	type moment struct {
+		link string
+		shot image.Image
+	}
+	var moments []moment
+	for i := 0; i < 2; i++ {
+		if i > 0 {
+			run(t, ctx, "next colour", chromedp.Click("#next", chromedp.ByQuery))
+		}
+		var m moment
+		run(t, ctx, "wait for a sampled frame", chromedp.Sleep(1200*time.Millisecond), chromedp.Evaluate(`Reel.getSessionURL()`, &m.link))
+		m.shot = shotOf(t, ctx, "live", liveRect(t, ctx, "#gl"))
+		savePNG(t, "webgl-live-"+string(rune('0'+i))+".png", m.shot)
+		moments = append(moments, m)
+	}
+	flushSession(t, ctx, "flush")
+	if d, _ := pixelDiff(moments[0].shot, moments[1].shot, 48); d < 0.2 {
+		t.Fatalf("the live scene did not change colour (%.2f%%)", d*100)
+	}
+	run(t, ctx, "log in", loginActions(r)...)
+	for i, m := range moments {
+		openReplayAt(t, ctx, m.link)
+		shot := shotOf(t, ctx, "replay", replayRect(t, ctx, "canvas"))
+		savePNG(t, "webgl-replay-"+string(rune('0'+i))+".png", shot)
+		d, same := pixelDiff(m.shot, shot, 48)
+		t.Logf("moment %d: %.2f%% of pixels differ", i, d*100)
+		if !same || d > 0.03 {
+			look(t, ctx, "webgl-replay-page.png")
+			t.Errorf("moment %d: %.2f%% of the replayed WebGL canvas's pixels differ from the live one's (same size: %v)", i, d*100, same)
+		}
+	}
+}
