@@ -332,9 +332,10 @@ function begin(options: ReelOptions): void {
       inlineStylesheet: true,
       slimDOMOptions: true,
       recordCanvas: canvas,
-      // Scroll positions at most every 150 ms. Input stays rrweb's default (every input event,
-      // thinned by hold): "last" records a field only on change, when it loses focus, so a
-      // search box typed into stayed empty in the replay.
+      // Scroll positions at most every 150 ms per scrolled element (rrweb-tree-shake.mjs).
+      // Input stays rrweb's default (every input event, thinned by hold): "last" records a
+      // field only on change, when it loses focus, so a search box typed into stayed empty in
+      // the replay.
       sampling: { scroll: 150, ...(canvas ? { canvas: options.canvasFps ?? 2 } : {}) },
       dataURLOptions: canvas ? { type: "image/webp", quality: 0.6 } : {},
       // A failure inside the recorder must never break the host page.
