@@ -98,6 +98,7 @@ func TestPlayerPaintsCanvasWithoutScripts(t *testing.T) {
 	)
 	// What a person sees: the replayed canvas on screen shows the bars (a canvas in a frame that
 	// runs no scripts would show its fallback content, whatever its bitmap holds).
+	run(t, ctx, "the picture is on screen", waitFor(replayStill))
 	rc := replayRect(t, ctx, "canvas")
 	shot := shotOf(t, ctx, "screenshot the replayed canvas", rc)
 	look(t, ctx, "canvas-fixture-replay.png")
