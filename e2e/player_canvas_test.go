@@ -96,6 +96,26 @@ func TestPlayerPaintsCanvasWithoutScripts(t *testing.T) {
 		waitFor(paintedPixels+` > 2000`),
 		waitFor(secondBarTop+` === 0`),
 	)
+	// What a person sees: the replayed canvas on screen shows the bars (a canvas in a frame that
+	// runs no scripts would show its fallback content, whatever its bitmap holds).
+	run(t, ctx, "the picture is on screen", waitFor(replayStill))
+	rc := replayRect(t, ctx, "canvas")
+	shot := shotOf(t, ctx, "screenshot the replayed canvas", rc)
+	look(t, ctx, "canvas-fixture-replay.png")
+	blue := 0
+	b := shot.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := shot.At(x, y).RGBA()
+			if r>>8 < 0x60 && g>>8 > 0x40 && g>>8 < 0x80 && bl>>8 > 0xb0 {
+				blue++
+			}
+		}
+	}
+	// The data-URL frame's bars cover 300 px² per 1 px of bar height and width at 1:1.
+	if want := int(0.5 * 130 * 20 * 2 * rc.W / 300 * rc.H / 150); blue < want {
+		t.Errorf("the replayed canvas shows %d bar pixels on screen, want at least %d (%.0f×%.0f on screen)", blue, want, rc.W, rc.H)
+	}
 	var sandbox string
 	run(t, ctx, "read sandbox", chromedp.Evaluate(`document.querySelector('[data-testid=player] iframe').getAttribute('sandbox')`, &sandbox))
 	if sandbox != "allow-same-origin" {

@@ -4,11 +4,35 @@
 // allow-scripts; recorded pages are untrusted, so Reel keeps the frame script-free and draws
 // here instead: the frame is same-origin, so its canvas elements' 2D contexts are reachable
 // from the dashboard's own code. Images are decoded in this page, never in the frame.
+//
+// A document that runs no scripts renders a <canvas> as its fallback content, never as its
+// bitmap (HTML: "when scripting is disabled, the canvas represents its fallback content"). So
+// the replayed canvas keeps its bitmap as a store (commands accumulate on it as recorded),
+// and after each painted frame its picture is copied, through a canvas of this page, into an
+// <img data-reel-canvas> put inside it as its only shown fallback content: the canvas element,
+// its id in rrweb's mirror and the page's CSS for it stay; the frame's rules (CANVAS_RULES,
+// given to the Replayer) size it as a canvas would be sized and hide its own fallback.
 import type { Replayer } from "rrweb";
 import type { RREvent } from "./api";
 import { INCREMENTAL, SRC_CANVAS_MUTATION } from "./timeline";
 
 type Ctx = CanvasRenderingContext2D;
+
+/** Marks the picture of a replayed canvas (an <img> inside it). */
+export const CANVAS_IMG_ATTR = "data-reel-canvas";
+
+/**
+ * Rules for the replay frame. With no scripts a canvas lays out as an ordinary (inline)
+ * element around its fallback; these make it lay out as the replaced element it was: an
+ * inline-block as wide as its picture unless the page's CSS says otherwise (zero specificity,
+ * so any rule of the page wins), with the picture filling it and keeping its aspect ratio when
+ * only a width is set, and the page's own fallback content hidden.
+ */
+export const CANVAS_RULES = [
+  `:where(canvas) { display: inline-block; width: fit-content; }`,
+  `canvas > img[${CANVAS_IMG_ATTR}] { display: block !important; width: 100% !important; height: 100% !important; max-width: none !important; min-width: 0 !important; margin: 0 !important; padding: 0 !important; border: 0 !important; position: static !important; visibility: inherit !important; opacity: 1 !important; transform: none !important; pointer-events: none !important; }`,
+  `canvas > :not(img[${CANVAS_IMG_ATTR}]) { display: none !important; }`,
+];
 
 function b64ToBytes(b64: string): Uint8Array {
   const bin = atob(b64);
@@ -84,7 +108,15 @@ async function apply(ctx: Ctx, commands: any[]): Promise<void> {
 export class CanvasPainter {
   private queues = new Map<number, Promise<void>>();
   private gen = new Map<number, number>();
+  /** Canvases whose picture is being copied out, and those changed again meanwhile. */
+  private copying = new Set<HTMLCanvasElement>();
+  private dirty = new Set<HTMLCanvasElement>();
+  private urls = new Map<HTMLCanvasElement, string>();
+  private scratch = document.createElement("canvas"); // this page's, so toBlob runs here
+  private destroyed = false;
   painted = 0;
+  /** Pictures on screen (copies into the <img> that loaded). */
+  shown = 0;
 
   constructor(private r: Replayer) {
     r.on("event-cast", (e: any) => this.onEvent(e as RREvent));
@@ -107,11 +139,74 @@ export class CanvasPainter {
       try {
         await job();
         this.painted++;
+        const c = this.canvas(id);
+        if (c) this.show(c);
       } catch {
         // Undecodable frame: keep the previous picture.
       }
     });
     this.queues.set(id, next);
+  }
+
+  /**
+   * Copies the canvas's bitmap into its <img>. One copy at a time per canvas; a canvas painted
+   * again while its copy is made is copied once more afterwards (while seeking, hundreds of
+   * frames collapse into the last).
+   */
+  private show(c: HTMLCanvasElement): void {
+    if (this.destroyed) return;
+    if (this.copying.has(c)) {
+      this.dirty.add(c);
+      return;
+    }
+    this.copying.add(c);
+    const done = () => {
+      this.copying.delete(c);
+      if (this.dirty.delete(c)) this.show(c);
+    };
+    const w = c.width;
+    const h = c.height;
+    if (!w || !h) return done();
+    const s = this.scratch;
+    s.width = w;
+    s.height = h;
+    const sctx = s.getContext("2d");
+    if (!sctx) return done();
+    sctx.clearRect(0, 0, w, h);
+    sctx.drawImage(c, 0, 0);
+    s.toBlob((blob) => {
+      if (!blob || this.destroyed || !c.isConnected) return done();
+      const doc = c.ownerDocument;
+      let img = c.querySelector(`:scope > img[${CANVAS_IMG_ATTR}]`) as HTMLImageElement | null;
+      if (!img) {
+        img = doc.createElement("img");
+        img.setAttribute(CANVAS_IMG_ATTR, "");
+        img.alt = "";
+        c.appendChild(img);
+      }
+      const url = URL.createObjectURL(blob);
+      const old = this.urls.get(c);
+      this.urls.set(c, url);
+      // The intrinsic size is the canvas's, as a canvas's default size is its width and height.
+      img.width = w;
+      img.height = h;
+      const el = img;
+      el.onload = el.onerror = () => {
+        if (old) URL.revokeObjectURL(old);
+        if (el.src === url) {
+          this.shown++;
+          el.dataset.frame = String(this.shown);
+        }
+        done();
+      };
+      el.src = url;
+    }, "image/png");
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    for (const u of this.urls.values()) URL.revokeObjectURL(u);
+    this.urls.clear();
   }
 
   private onEvent(e: RREvent): void {

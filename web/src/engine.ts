@@ -4,7 +4,7 @@
 import { Replayer } from "rrweb";
 import { ApiError, streamEvents, type RREvent, type Source } from "./api";
 import { applyArchive, type ArchiveMap, type NodeTags } from "./archive";
-import { CanvasPainter } from "./canvas";
+import { CANVAS_RULES, CanvasPainter } from "./canvas";
 import { HeldImages } from "./images";
 import { deadNodes, pruneMutation, pruneSnapshot, type DeadSet, type MutationData } from "./prune";
 import { primeStyles } from "./stylesheets";
@@ -28,6 +28,10 @@ export interface EngineOptions {
   archive?: ArchiveMap;
   /** Space kept around the replayed page, px (default 16; 0 for a video frame). */
   pad?: number;
+  /** Shows the page at its recorded size (1:1), scrolling the stage, instead of scaled to fit. */
+  actualSize?: boolean;
+  /** Draws the recorded mouse cursor and its trail (default true). */
+  cursor?: boolean;
   onChange: () => void;
   onKey: (e: KeyboardEvent) => void;
 }
@@ -45,6 +49,25 @@ function pruning(): boolean {
     return true;
   }
 }
+
+/** rrweb's IncrementalSource.ViewportResize. */
+const SRC_VIEWPORT_RESIZE = 4;
+
+/** Marks the replay frame's root while a seek applies events at once (FRAME_RULES). */
+const SEEKING_ATTR = "data-reel-seeking";
+
+/**
+ * Rules the replay frame gets besides rrweb's. A seek applies the events up to the moment at
+ * once to the live replay document, and CSS transitions would then play from the frame before
+ * the seek to the one after (a slide caught mid-way): while seeking, nothing transitions.
+ * Scroll anchoring would move a scroller when content above it changes; the recording already
+ * holds every scroll position the page really had, so the replay never anchors.
+ */
+const FRAME_RULES = [
+  `html[${SEEKING_ATTR}] *, html[${SEEKING_ATTR}] *::before, html[${SEEKING_ATTR}] *::after { transition: none !important; }`,
+  `* { overflow-anchor: none !important; }`,
+  ...CANVAS_RULES,
+];
 
 function replayable(evs: RREvent[]): boolean {
   return evs.length >= 2 && evs.some((e) => e.type === FULL_SNAPSHOT) && evs.some((e) => e.type === META);
@@ -243,6 +266,7 @@ export class Engine {
         // frame's DOM: rrweb's virtual DOM instead mirrors the whole page, applies them, and
         // diffs it back, which costs more than the page has nodes, however few events there are.
         useVirtualDom: false,
+        insertStyleRules: FRAME_RULES,
         plugins: [{ onBuild: (node: unknown) => this.images.built(node as Node) }],
       });
     } catch (err) {
@@ -285,7 +309,19 @@ export class Engine {
     });
     r.on("event-cast", (e: any) => this.ripple(e as RREvent));
     this.status = "ready";
+    this.applyCursor();
     this.seekWithin(t, play);
+    // rrweb's Replayer applies the first recorded page size on a zero-delay timer, after the
+    // seek above has applied the size at t (a Meta event of a resize): once that timer has run,
+    // the size at t is applied again (timers of equal delay run in the order they were set).
+    const at = this.sizeAt(evs, this.o.base + t);
+    if (at) {
+      setTimeout(() => {
+        if (this.r !== r || this.destroyed) return;
+        const now = this.sizeAt(this.win, this.winStart + r.getCurrentTime());
+        if (now) (r as unknown as { emitter: { emit(n: string, d: unknown): void } }).emitter.emit("resize", now);
+      }, 0);
+    }
     requestAnimationFrame(() => {
       this.fit();
       requestAnimationFrame(() => {
@@ -298,6 +334,33 @@ export class Engine {
         this.settle();
       });
     });
+  }
+
+  /** The recorded page size at ts, ms since epoch: that of the last Meta or viewport resize. */
+  private sizeAt(evs: RREvent[], ts: number): { width: number; height: number } | null {
+    let found: { width: number; height: number } | null = null;
+    for (const e of evs) {
+      if (e.timestamp > ts) break;
+      const size = e.type === META || (e.type === INCREMENTAL && e.data && e.data.source === SRC_VIEWPORT_RESIZE);
+      if (size && e.data && e.data.width > 0 && e.data.height > 0) found = { width: e.data.width, height: e.data.height };
+    }
+    return found;
+  }
+
+  /** Marks the replay document as seeking (no transitions, FRAME_RULES), or unmarks it once its
+   * style has been computed with every change of the seek in it. */
+  private markSeeking(r: Replayer, on: boolean): void {
+    const doc = r.iframe.contentDocument;
+    const root = doc && doc.documentElement;
+    if (!root) return;
+    if (on) root.setAttribute(SEEKING_ATTR, "");
+    else if (root.hasAttribute(SEEKING_ATTR)) {
+      // Style and layout now, with transitions off: the seek's changes become the values
+      // transitions start from, so taking the rule away starts none.
+      void root.getBoundingClientRect();
+      if (doc.body) void doc.body.offsetWidth;
+      root.removeAttribute(SEEKING_ATTR);
+    }
   }
 
   private seekWithin(t: number, play: boolean): void {
@@ -319,6 +382,12 @@ export class Engine {
     // Nodes added and gone again before the moment are not built at all (prune.ts).
     const { rebuildFullSnapshot, applyMutation } = x;
     let dead: DeadSet | null = null;
+    this.markSeeking(r, true);
+    // A full snapshot on the way builds a new document: mark it too.
+    x.rebuildFullSnapshot = (e, sync) => {
+      rebuildFullSnapshot.call(r, e, sync);
+      if (sync) this.markSeeking(r, true);
+    };
     if (this.prune) {
       x.rebuildFullSnapshot = (e, sync) => {
         if (sync) {
@@ -336,6 +405,7 @@ export class Engine {
           }
         }
         rebuildFullSnapshot.call(r, e, sync);
+        if (sync) this.markSeeking(r, true);
       };
       x.applyMutation = (d, sync) => applyMutation.call(r, sync && dead ? pruneMutation(d, dead) : d, sync);
     }
@@ -347,6 +417,7 @@ export class Engine {
       x.rebuildFullSnapshot = rebuildFullSnapshot;
       x.applyMutation = applyMutation;
       for (const d of scrolls.values()) applyScroll.call(r, d as { id: number }, true);
+      this.markSeeking(r, false);
     }
     this.playing = play;
     this.pending = t;
@@ -472,12 +543,17 @@ export class Engine {
     const pad = this.o.pad ?? 16;
     const cw = stage.clientWidth - pad * 2;
     const ch = stage.clientHeight - pad * 2;
-    const scale = Math.max(0.05, Math.min(1, cw / width, ch / height));
+    const actual = !!this.o.actualSize;
+    const scale = actual ? 1 : Math.max(0.05, Math.min(1, cw / width, ch / height));
     const w = r.wrapper;
     w.style.transform = `scale(${scale})`;
-    w.style.left = `${Math.round((stage.clientWidth - width * scale) / 2)}px`;
-    w.style.top = `${Math.round((stage.clientHeight - height * scale) / 2)}px`;
+    // At 1:1 a page larger than the stage starts at its top left corner and the stage scrolls.
+    w.style.left = `${Math.max(actual ? pad : 0, Math.round((stage.clientWidth - width * scale) / 2))}px`;
+    w.style.top = `${Math.max(actual ? pad : 0, Math.round((stage.clientHeight - height * scale) / 2))}px`;
+    stage.classList.toggle("actual-size", actual);
     stage.dataset.scale = scale.toFixed(3);
+    stage.dataset.pageWidth = String(width);
+    stage.dataset.pageHeight = String(height);
   }
 
   /** A ripple where a click landed, while playing (not while seeking casts events at once). */
@@ -493,6 +569,27 @@ export class Engine {
     setTimeout(() => dot.remove(), 700);
   }
 
+  /** Switches between the page at its recorded size (1:1) and scaled to fit the stage. */
+  setActualSize(on: boolean): void {
+    this.o.actualSize = on;
+    this.fit();
+  }
+
+  /** Shows or hides the recorded mouse cursor and its trail. */
+  setCursor(on: boolean): void {
+    this.o.cursor = on;
+    this.applyCursor();
+  }
+
+  private applyCursor(): void {
+    const r = this.r;
+    if (!r) return;
+    const on = this.o.cursor !== false;
+    // The trail's canvas and the cursor are rrweb's elements in the wrapper, outside the frame.
+    r.wrapper.classList.toggle("no-cursor", !on);
+    this.o.stage.dataset.cursor = on ? "1" : "0";
+  }
+
   canvasFramesPainted(): number {
     return this.painter ? this.painter.painted : 0;
   }
@@ -500,6 +597,7 @@ export class Engine {
   private teardownReplayer(): void {
     const r = this.r;
     this.r = null;
+    this.painter?.destroy();
     this.painter = null;
     delete document.body.dataset.playerReady;
     if (r) {

@@ -18,6 +18,7 @@ import { BugReportButton } from "./bugreport";
 import { PrivacyLayer } from "./privacy";
 import { SessionVitals } from "./vitals";
 import { UserLink } from "./people";
+import { saveView, viewOptions, type ViewOptions } from "./view";
 
 const SPEEDS = [0.5, 1, 2, 4, 8];
 const STEP_MS = 5_000;
@@ -163,6 +164,13 @@ function Replay({
   const [speed, setSpeed] = useState(1);
   const [skip, setSkip] = useState(true);
   const [privacy, setPrivacy] = useState(false);
+  const [view, setViewState] = useState<ViewOptions>(() => viewOptions(location.search));
+  const setView = (v: ViewOptions) => {
+    setViewState(v);
+    saveView(v);
+    engineRef.current?.setActualSize(v.actualSize);
+    engineRef.current?.setCursor(v.cursor);
+  };
   // The open pane is in the address (?pane=), so a reload or a pasted link opens on it.
   const [pane, setPaneState] = useState<PaneName>(() => paneFrom(location.search));
   const setPane = (name: PaneName) => {
@@ -210,6 +218,8 @@ function Replay({
       skip,
       live,
       archive,
+      actualSize: view.actualSize,
+      cursor: view.cursor,
       loadAll: params.get("load") === "all",
       onChange: () => {
         setTick((n) => n + 1);
@@ -319,6 +329,12 @@ function Replay({
       } else if (ev.key === "f" || ev.key === "F") {
         ev.preventDefault();
         fullscreen();
+      } else if (ev.key === "1") {
+        ev.preventDefault();
+        setView({ ...view, actualSize: !view.actualSize });
+      } else if (ev.key === "c" || ev.key === "C") {
+        ev.preventDefault();
+        setView({ ...view, cursor: !view.cursor });
       }
     };
     // Space on a focused button would also "click" it on keyup.
@@ -488,6 +504,30 @@ function Replay({
               }}
             />
             Privacy view
+          </label>
+          <label class="toggle" title="Show the page at its recorded size instead of scaled to fit (1)">
+            <input
+              type="checkbox"
+              data-testid="actual-size"
+              checked={view.actualSize}
+              onChange={(ev) => {
+                setView({ ...view, actualSize: ev.currentTarget.checked });
+                ev.currentTarget.blur();
+              }}
+            />
+            1:1
+          </label>
+          <label class="toggle" title="Draw the visitor's mouse cursor and its trail (c)">
+            <input
+              type="checkbox"
+              data-testid="show-cursor"
+              checked={view.cursor}
+              onChange={(ev) => {
+                setView({ ...view, cursor: ev.currentTarget.checked });
+                ev.currentTarget.blur();
+              }}
+            />
+            Cursor
           </label>
           {live && e && !e.atLiveEdge() && (
             <button type="button" data-testid="go-live" onClick={() => seek(e.end() - 1500, true)}>

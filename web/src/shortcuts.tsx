@@ -9,6 +9,8 @@ const KEYS: [string, string][] = [
   ["[ / ]", "Previous or next event"],
   ["k / j", "Previous or next session of the list"],
   ["f", "Fullscreen"],
+  ["1", "Recorded size (1:1) or scaled to fit"],
+  ["c", "Show or hide the cursor and its trail"],
   ["?", "Show or hide these shortcuts"],
 ];
 
