@@ -117,40 +117,51 @@ func happened(ts []int64, from, to int64) bool {
 // Answers. A click is answered by what its handler visibly did: a navigation, the page
 // scrolling at once (an anchor), or a change to the DOM. Not every change is an answer: a
 // countdown, a clock or a carousel playing by itself change the page all the time, so a change
-// to an element that changed twice or more in the 10 s before, each time with no click or
-// typing just before, counts only when it is close to the clicked element and immediate.
+// to an element that changes by itself — twice or more from 10 s before the click to 5 s
+// after, each time not within 1.5 s after a click or typing, or whose siblings do — counts only
+// when it is immediate and close to the clicked element (a carousel's own arrow).
 
 const (
-	busyLookbackMS = 10_000
-	promptMS       = 1500 // a change this soon after a click or typing was prompted by it
-	immediateMS    = 300
+	busyBeforeMS = 10_000
+	busyAfterMS  = 5_000
+	promptMS     = 1500 // a change this soon after a click or typing was prompted by it
+	immediateMS  = 300
+	// leadMS: a synchronous handler's DOM changes (and errors) can be recorded a moment
+	// before the click itself, which the recorder sees after the element's own listeners.
+	leadMS = 40
 )
 
-// busy reports whether element id was changing by itself before at.
+// busy reports whether element id was changing by itself around at.
 func (t *Timeline) busy(id int, at int64) bool {
-	n := 0
-	for _, ch := range t.changed[id] {
-		if ch >= at {
-			break
-		}
-		if ch < at-busyLookbackMS || t.prompted(ch) {
-			continue
-		}
-		if n++; n >= 2 {
-			return true
-		}
+	if t.unprompted(t.changed[id], at) >= 2 {
+		return true
 	}
-	return false
+	n := t.nodes[id]
+	return n != nil && n.Parent > 0 && t.unprompted(t.kidsChanged[n.Parent], at) >= 2
 }
 
-// prompted reports whether the visitor clicked or typed just before at.
+// unprompted counts the times in ts around at that no click or typing prompted.
+func (t *Timeline) unprompted(ts []int64, at int64) int {
+	n := 0
+	i := sort.Search(len(ts), func(i int) bool { return ts[i] >= at-busyBeforeMS })
+	for ; i < len(ts) && ts[i] <= at+busyAfterMS; i++ {
+		if !t.prompted(ts[i]) {
+			if n++; n >= 2 {
+				break
+			}
+		}
+	}
+	return n
+}
+
+// prompted reports whether the visitor clicked or typed just before at (or at the same moment).
 func (t *Timeline) prompted(at int64) bool {
 	i := sort.Search(len(t.clicks), func(i int) bool { return t.clicks[i].at >= at-promptMS })
-	if i < len(t.clicks) && t.clicks[i].at <= at {
+	if i < len(t.clicks) && t.clicks[i].at <= at+leadMS {
 		return true
 	}
 	j := sort.Search(len(t.inputs), func(i int) bool { return t.inputs[i].at >= at-promptMS })
-	return j < len(t.inputs) && t.inputs[j].at <= at
+	return j < len(t.inputs) && t.inputs[j].at <= at+leadMS
 }
 
 // near reports whether element id is the clicked element's container or inside it.
@@ -175,6 +186,7 @@ func (t *Timeline) answered(c click, from, to int64) bool {
 	if happened(t.navs, from, to) || happened(t.pageScroll, c.at, min(to, c.at+500)) {
 		return true
 	}
+	from -= leadMS
 	i := sort.Search(len(t.muts), func(i int) bool { return t.muts[i].at > from })
 	for ; i < len(t.muts) && t.muts[i].at <= to; i++ {
 		m := t.muts[i]
@@ -208,12 +220,12 @@ func (t *Timeline) waitFor(c click, th Thresholds) int64 {
 func (t *Timeline) blame(th Thresholds) map[int]int {
 	out := map[int]int{}
 	for _, e := range t.jsErrors {
-		i := sort.Search(len(t.clicks), func(i int) bool { return t.clicks[i].at > e.at }) - 1
+		i := sort.Search(len(t.clicks), func(i int) bool { return t.clicks[i].at > e.at+leadMS }) - 1
 		if i < 0 {
 			continue
 		}
 		gap := e.at - t.clicks[i].at
-		if gap <= 100 || (e.handler && gap <= th.ErrorWaitMS) || (!e.stack && gap <= th.ErrorWaitMS/2) {
+		if (gap >= -leadMS && gap <= 100) || (e.handler && gap <= th.ErrorWaitMS) || (!e.stack && gap <= th.ErrorWaitMS/2) {
 			out[i]++
 		}
 	}
@@ -523,7 +535,9 @@ func formAbandonment(t *Timeline, th Thresholds) []Signal {
 
 // sent reports whether form (on page url, typed into at ins) was sent.
 func (t *Timeline) sent(url string, form int, ins []input) bool {
-	isForm := t.nodes[form] != nil && t.nodes[form].Tag == "form"
+	// Whether it is a <form> was known when it was typed in: node ids are reused by the
+	// pages that follow.
+	isForm := ins[0].field.element
 	for _, c := range t.clicks {
 		if c.url != url || c.at < ins[0].at {
 			continue

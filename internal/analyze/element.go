@@ -230,6 +230,7 @@ type fieldInfo struct {
 	fields  int  // fillable fields in that form
 	filling bool // typing here is filling in a form: a text-like field of a form with two or more fields
 	aux     bool // a promo code or search field inside a form: typing only there is not starting the form
+	element bool // the form is a <form> element (sent by its submit button)
 }
 
 var auxField = regexp.MustCompile(`(?i)search|coupon|promo|voucher|discount|gift|filter|query|^q$`)
@@ -271,6 +272,7 @@ func (t *Timeline) field(id int) fieldInfo {
 	var f fieldInfo
 	if t.fillable(n) {
 		f.form = t.formOf(id)
+		f.element = t.nodes[f.form] != nil && t.nodes[f.form].Tag == "form"
 		if f.form != 0 {
 			f.fields = t.countFillable(f.form, 1)
 		}

@@ -91,7 +91,8 @@ type Timeline struct {
 	changes    []int64 // DOM mutations, navigations, scrolls: "something happened" somewhere
 	navs       []int64 // page loads and in-app navigations
 	muts       []mutation
-	changed    map[int][]int64 // times each element changed, for telling a ticking clock from an answer
+	changed     map[int][]int64 // times each element changed, for telling a ticking clock from an answer
+	kidsChanged map[int][]int64 // times a child of each element changed
 	requests   []request
 	jsErrors   []jsError
 	pageScroll []int64 // times the page itself (not an element in it) scrolled
@@ -137,7 +138,7 @@ type input struct {
 
 // Build reads one tab's events, in time order.
 func Build(events []json.RawMessage) *Timeline {
-	t := &Timeline{nodes: map[int]*Node{}, children: map[int][]int{}, fields: map[int]string{}, changed: map[int][]int64{}, formCache: map[int]fieldInfo{}}
+	t := &Timeline{nodes: map[int]*Node{}, children: map[int][]int{}, fields: map[int]string{}, changed: map[int][]int64{}, kidsChanged: map[int][]int64{}, formCache: map[int]fieldInfo{}}
 	url := ""
 	for _, raw := range events {
 		ev, err := rrweb.FastParse(raw)
@@ -260,6 +261,11 @@ func (t *Timeline) incremental(ev rrweb.Event, url string) {
 				}
 				m.ids = append(m.ids, id)
 				t.changed[id] = append(t.changed[id], ev.Timestamp)
+				// Siblings changing in turn (an autoplaying carousel's slides) make their
+				// parent busy too.
+				if n := t.nodes[id]; n != nil && n.Parent > 0 {
+					t.kidsChanged[n.Parent] = append(t.kidsChanged[n.Parent], ev.Timestamp)
+				}
 			}
 			for _, a := range d.Adds {
 				add(a.ParentID)

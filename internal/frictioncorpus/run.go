@@ -186,7 +186,7 @@ func play(bctx context.Context, srv Server, base string, sc *Scenario) Result {
 	res := Result{Scenario: sc, Got: map[string]int{}}
 	cctx, cancel := chromedp.NewContext(bctx)
 	defer cancel()
-	tctx, cancelT := context.WithTimeout(cctx, 90*time.Second)
+	tctx, cancelT := context.WithTimeout(cctx, 150*time.Second)
 	defer cancelT()
 	t := &Tab{ctx: tctx, base: base}
 	t.Go(sc.Page)
@@ -205,18 +205,41 @@ func play(bctx context.Context, srv Server, base string, sc *Scenario) Result {
 		Signals []Finding `json:"signals"`
 		Summary string    `json:"summary"`
 	}
-	// The last batch of a page left just before is sent as that page unloads; give the
-	// server a moment so it is stored before the analysis reads the session.
-	time.Sleep(300 * time.Millisecond)
+	// The last batch of a page left just before is sent as that page unloads and may still
+	// be on its way: read the session until two reads agree before asking for its analysis.
+	settle(srv, id)
 	if err := srv.get(context.Background(), "/api/v1/sessions/"+id+"/signals", &rep); err != nil {
 		res.Err = err
 		return res
 	}
 	res.Findings, res.Summary = rep.Signals, rep.Summary
+	if dir := os.Getenv("REEL_FRICTION_DUMP"); dir != "" {
+		// The session's events, to see why a scenario's findings differ from its label.
+		var evs json.RawMessage
+		if err := srv.get(context.Background(), "/api/v1/sessions/"+id+"/events", &evs); err == nil {
+			os.MkdirAll(dir, 0o755)
+			os.WriteFile(dir+"/"+strings.ReplaceAll(sc.Name, "/", "_")+".json", evs, 0o644)
+		}
+	}
 	for _, f := range rep.Signals {
 		res.Got[f.Kind]++
 	}
 	return res
+}
+
+func settle(srv Server, id string) {
+	prev := -1
+	for range 20 {
+		time.Sleep(400 * time.Millisecond)
+		var evs []json.RawMessage
+		if srv.get(context.Background(), "/api/v1/sessions/"+id+"/events", &evs) != nil {
+			continue
+		}
+		if len(evs) == prev {
+			return
+		}
+		prev = len(evs)
+	}
 }
 
 func await(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }

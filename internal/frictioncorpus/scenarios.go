@@ -107,7 +107,9 @@ func All() []*Scenario {
 		{Name: "thrash-nm/browsing-menu-1hz", Page: "/shop.html", Want: want(), Play: func(t *Tab) { t.Shake(400, 300, 150, 0, 1, 4) }},
 		{Name: "thrash-nm/drawing-on-canvas", Page: "/editor.html", Want: want(), Play: func(t *Tab) {
 			x, y := t.center("#canvas")
-			t.Path(2.5, true, func(s float64) (float64, float64) { return x + 150*math.Sin(2*math.Pi*4*s), y + 60*math.Sin(2*math.Pi*0.5*s) })
+			t.Path(2.5, true, func(s float64) (float64, float64) {
+				return x + 150*math.Sin(2*math.Pi*4*s), y + 60*math.Sin(2*math.Pi*0.5*s)
+			})
 		}},
 		{Name: "thrash-nm/reading-drift", Page: "/article.html", Want: want(), Play: func(t *Tab) {
 			t.Path(4, false, func(s float64) (float64, float64) { return 300 + 80*s, 300 + 30*math.Sin(2*math.Pi*0.5*s) })

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"strings"
+	"regexp"
 	"time"
 
 	"github.com/reelhq/reel/bench/internal/corpus"
@@ -19,8 +19,10 @@ import (
 func main() {
 	log.SetFlags(0)
 	tabs := flag.Int("tabs", 6, "scenarios played at once")
-	only := flag.String("run", "", "play only scenarios whose name contains this")
+	only := flag.String("run", "", "play only scenarios whose name matches this regular expression")
 	flag.Parse()
+	match, err := regexp.Compile(*only)
+	check(err)
 	root, _ := os.Getwd()
 	tmp, err := os.MkdirTemp("", "reel-bench-friction")
 	check(err)
@@ -35,7 +37,7 @@ func main() {
 
 	var scenarios []*frictioncorpus.Scenario
 	for _, s := range frictioncorpus.All() {
-		if strings.Contains(s.Name, *only) {
+		if match.MatchString(s.Name) {
 			scenarios = append(scenarios, s)
 		}
 	}
