@@ -136,8 +136,16 @@ func (t *Timeline) busy(id int, at int64) bool {
 	if t.unprompted(t.changed[id], at) >= 2 {
 		return true
 	}
+	// Siblings taking turns (slides) make their parent busy; not a page-wide container,
+	// whose children are unrelated.
 	n := t.nodes[id]
-	return n != nil && n.Parent > 0 && t.unprompted(t.kidsChanged[n.Parent], at) >= 2
+	if n == nil || n.Parent <= 0 {
+		return false
+	}
+	if p := t.nodes[n.Parent]; p == nil || p.Tag == "body" || p.Tag == "html" || p.Tag == "main" || len(t.children[p.ID]) > 20 {
+		return false
+	}
+	return t.unprompted(t.kidsChanged[n.Parent], at) >= 2
 }
 
 // unprompted counts the times in ts around at that no click or typing prompted.
@@ -168,7 +176,9 @@ func (t *Timeline) prompted(at int64) bool {
 func (t *Timeline) near(id int, c click) bool {
 	parent := c.el
 	if n := t.nodes[c.el]; n != nil && n.Parent > 0 {
-		parent = n.Parent
+		if p := t.nodes[n.Parent]; p != nil && p.Tag != "body" && p.Tag != "html" && p.Tag != "main" {
+			parent = n.Parent
+		}
 	}
 	for i, n := 0, t.nodes[id]; n != nil && i < 12; i, n = i+1, t.nodes[n.Parent] {
 		if n.ID == parent || n.ID == c.el {

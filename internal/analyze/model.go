@@ -84,32 +84,31 @@ type jsError struct {
 
 // Timeline is one tab's events reduced to what the detectors read, with the DOM known so far.
 type Timeline struct {
-	nodes      map[int]*Node
-	children   map[int][]int
-	order      []int // ids in the order their nodes were read
-	clicks     []click
-	changes    []int64 // DOM mutations, navigations, scrolls: "something happened" somewhere
-	navs       []int64 // page loads and in-app navigations
-	muts       []mutation
+	nodes       map[int]*Node
+	children    map[int][]int
+	order       []int // ids in the order their nodes were read
+	clicks      []click
+	navs        []int64 // page loads and in-app navigations
+	muts        []mutation
 	changed     map[int][]int64 // times each element changed, for telling a ticking clock from an answer
 	kidsChanged map[int][]int64 // times a child of each element changed
-	requests   []request
-	jsErrors   []jsError
-	pageScroll []int64 // times the page itself (not an element in it) scrolled
-	blurs      []int64 // focus moving between fields (focus and blur events)
-	pressed    bool    // a mouse button is down: moves are a drag or a drawing
-	formCache  map[int]fieldInfo
-	errors     []int64
-	messages   []string // error messages, in order
-	pages      []pageView
-	active     []int64 // times of user activity (measure.UserActivity)
-	moves      []point
-	scrolls    []scroll
-	inputs     []input
-	focuses    []input
-	fields     map[int]string // description of focused fields at focus time
-	selections []int64
-	viewportH  float64
+	requests    []request
+	jsErrors    []jsError
+	pageScroll  []int64 // times the page itself (not an element in it) scrolled
+	blurs       []int64 // focus moving between fields (focus and blur events)
+	pressed     bool    // a mouse button is down: moves are a drag or a drawing
+	formCache   map[int]fieldInfo
+	errors      []int64
+	messages    []string // error messages, in order
+	pages       []pageView
+	active      []int64 // times of user activity (measure.UserActivity)
+	moves       []point
+	scrolls     []scroll
+	inputs      []input
+	focuses     []input
+	fields      map[int]string // description of focused fields at focus time
+	selections  []int64
+	viewportH   float64
 }
 
 type pageView struct {
@@ -150,7 +149,6 @@ func Build(events []json.RawMessage) *Timeline {
 			m, _ := rrweb.ParseMeta(ev.Data)
 			url = m.Href
 			t.pages = append(t.pages, pageView{at: ev.Timestamp, url: url})
-			t.changes = append(t.changes, ev.Timestamp)
 			t.navs = append(t.navs, ev.Timestamp)
 			if m.Height > 0 {
 				t.viewportH = float64(m.Height)
@@ -192,7 +190,6 @@ func Build(events []json.RawMessage) *Timeline {
 			case "reel.navigation":
 				url = c.Payload.URL
 				t.pages = append(t.pages, pageView{at: ev.Timestamp, url: url})
-				t.changes = append(t.changes, ev.Timestamp)
 				t.navs = append(t.navs, ev.Timestamp)
 			}
 		}
@@ -248,7 +245,6 @@ func (t *Timeline) incremental(ev rrweb.Event, url string) {
 			}
 		}
 		if len(d.Adds)+len(d.Removes)+len(d.Texts)+len(d.Attributes) > 0 {
-			t.changes = append(t.changes, ev.Timestamp)
 			m := mutation{at: ev.Timestamp}
 			add := func(id int) {
 				if len(m.ids) >= 32 {
@@ -323,7 +319,6 @@ func (t *Timeline) incremental(ev rrweb.Event, url string) {
 		}
 	case rrweb.SourceScroll:
 		t.scrolls = append(t.scrolls, scroll{at: ev.Timestamp, y: d.Y, url: url, id: d.ID})
-		t.changes = append(t.changes, ev.Timestamp)
 		if t.isDocument(d.ID) {
 			t.pageScroll = append(t.pageScroll, ev.Timestamp)
 		}
