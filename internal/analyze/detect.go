@@ -118,13 +118,13 @@ func happened(ts []int64, from, to int64) bool {
 // scrolling at once (an anchor), or a change to the DOM. Not every change is an answer: a
 // countdown, a clock or a carousel playing by itself change the page all the time, so a change
 // to an element that changes by itself — twice or more from 10 s before the click to 5 s
-// after, each time not within 1.5 s after a click or typing, or whose siblings do — counts only
+// after, each time not within 1 s after a click or typing, or whose siblings do — counts only
 // when it is immediate and close to the clicked element (a carousel's own arrow).
 
 const (
 	busyBeforeMS = 10_000
 	busyAfterMS  = 5_000
-	promptMS     = 1500 // a change this soon after a click or typing was prompted by it
+	promptMS     = 1000 // a change this soon after a click or typing was prompted by it
 	immediateMS  = 300
 	// leadMS: a synchronous handler's DOM changes (and errors) can be recorded a moment
 	// before the click itself, which the recorder sees after the element's own listeners.
@@ -274,6 +274,13 @@ func rageClicks(t *Timeline, th Thresholds, blamed map[int]int) ([]Signal, map[i
 			}
 			// A burst whose handler threw is an error click (one finding for the burst).
 			if answered*2 < n && !threw {
+				// Clicks that keep coming on the same spot, each within the window of the one
+				// before, are the same burst.
+				for j < len(t.clicks) && t.clicks[j].at-t.clicks[j-1].at <= th.RageWindowMS &&
+					math.Hypot(t.clicks[j].x-first.x, t.clicks[j].y-first.y) <= th.RageRadiusPx {
+					j++
+				}
+				n = j - i
 				out = append(out, Signal{Kind: RageClick, At: first.at, URL: first.url, NodeID: first.id, Target: first.target, Count: n})
 				for k := i; k < j; k++ {
 					inBurst[k] = true
@@ -493,12 +500,26 @@ func fieldHesitation(t *Timeline, th Thresholds) []Signal {
 				break
 			}
 		}
-		if first < 0 || first-f.at < th.HesitationMS || happened(t.blurs, f.at, first-1) {
+		if first < 0 || first-f.at < th.HesitationMS || t.leftField(f, first) {
 			continue
 		}
 		out = append(out, Signal{Kind: FieldHesitation, At: f.at, URL: f.url, NodeID: f.id, Target: t.fields[f.id], Detail: "typing started after a long pause"})
 	}
 	return out
+}
+
+// leftField reports whether focus left field f before `until`: it was blurred, or another field
+// was focused (the blur of the field before and the focus of this one can be recorded in either
+// order within a moment).
+func (t *Timeline) leftField(f input, until int64) bool {
+	i := sort.Search(len(t.blurs), func(i int) bool { return t.blurs[i].at > f.at })
+	for ; i < len(t.blurs) && t.blurs[i].at < until; i++ {
+		b := t.blurs[i]
+		if b.id == -f.id || (b.id > 0 && b.id != f.id && b.at > f.at+50) {
+			return true
+		}
+	}
+	return false
 }
 
 // formAbandonment finds forms typed into and then left (or the session ended) unsent. A form

@@ -95,7 +95,7 @@ type Timeline struct {
 	requests    []request
 	jsErrors    []jsError
 	pageScroll  []int64 // times the page itself (not an element in it) scrolled
-	blurs       []int64 // focus moving between fields (focus and blur events)
+	blurs       []input // focus and blur events, with the field they are about
 	pressed     bool    // a mouse button is down: moves are a drag or a drawing
 	formCache   map[int]fieldInfo
 	errors      []int64
@@ -305,9 +305,9 @@ func (t *Timeline) incremental(ev rrweb.Event, url string) {
 			if n := t.nodes[d.ID]; n != nil && (n.Tag == "input" || n.Tag == "textarea") {
 				t.focuses = append(t.focuses, input{at: ev.Timestamp, id: d.ID, url: url, field: t.field(d.ID)})
 			}
-			t.blurs = append(t.blurs, ev.Timestamp)
+			t.blurs = append(t.blurs, input{at: ev.Timestamp, id: d.ID})
 		case rrweb.Blur:
-			t.blurs = append(t.blurs, ev.Timestamp)
+			t.blurs = append(t.blurs, input{at: ev.Timestamp, id: -d.ID})
 		}
 	case rrweb.SourceMouseMove, rrweb.SourceTouchMove:
 		// Moves with a button held are a drag or a drawing, not a cursor being shaken.

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -383,6 +382,11 @@ func (t *Tab) Eval(script string) { t.run("eval "+script, chromedp.Evaluate(scri
 func (t *Tab) Go(path string) {
 	t.run("navigate "+path, chromedp.Navigate(t.base+path))
 	t.Loaded(path)
+	// The product page's carousel plays by itself every 2 s: visitors look at a page for a few
+	// seconds before they click, long enough to tell such changes from answers.
+	if strings.HasPrefix(path, "/shop.html") {
+		t.Wait(3000)
+	}
 }
 
 // Loaded waits until the page at path (its path part) is loaded and recording.
@@ -482,36 +486,30 @@ func (t *Tab) move(x, y float64, pressed bool) {
 	t.pos, t.moved = [2]float64{x, y}, true
 }
 
-// Path moves the mouse along f(s) for s in [0, seconds], 60 times a second; with pressed the
-// left button is held (drawing, dragging).
-func (t *Tab) Path(seconds float64, pressed bool, f func(s float64) (x, y float64)) {
-	x0, y0 := f(0)
-	t.MoveTo(x0, y0)
-	if pressed {
-		t.run("press", input.DispatchMouseEvent(input.MousePressed, x0, y0).WithButton(input.Left).WithButtons(1).WithClickCount(1))
-	}
-	start := time.Now()
-	for t.err == nil {
-		s := time.Since(start).Seconds()
-		if s > seconds {
-			break
-		}
-		x, y := f(s)
-		t.move(x, y, pressed)
-		time.Sleep(16 * time.Millisecond)
-	}
-	if pressed {
-		x, y := f(seconds)
-		t.run("release", input.DispatchMouseEvent(input.MouseReleased, x, y).WithButton(input.Left).WithClickCount(1))
-	}
+// Path moves the mouse along x(s), y(s) (JavaScript expressions of s, the seconds since the
+// start) for the given seconds, 60 times a second, from inside the page so a busy machine
+// does not thin the motion out; with pressed the left button is held (drawing, dragging).
+func (t *Tab) Path(seconds float64, pressed bool, x, y string) {
+	script := fmt.Sprintf(`new Promise(done => {
+  const X = (s) => %s, Y = (s) => %s, t0 = performance.now();
+  const fire = (type, s, buttons) => { const x = X(s), y = Y(s); (document.elementFromPoint(x, y) || document.body).dispatchEvent(new MouseEvent(type, {clientX: x, clientY: y, bubbles: true, buttons})) };
+  if (%t) fire("mousedown", 0, 1);
+  const step = () => {
+    const s = (performance.now() - t0) / 1000;
+    if (s > %g) { if (%t) fire("mouseup", s, 0); return done(true) }
+    fire("mousemove", s, %t ? 1 : 0);
+    setTimeout(step, 16);
+  };
+  step();
+})`, x, y, pressed, seconds, pressed, pressed)
+	var ok bool
+	t.run("move along a path", chromedp.Evaluate(script, &ok, await))
 }
 
 // Shake moves the mouse back and forth around cx, cy: amplitude ax, ay px, hz times a second.
 func (t *Tab) Shake(cx, cy, ax, ay, hz, seconds float64) {
-	t.Path(seconds, false, func(s float64) (float64, float64) {
-		w := math.Sin(2 * math.Pi * hz * s)
-		return cx + ax*w, cy + ay*w
-	})
+	w := fmt.Sprintf("Math.sin(2 * Math.PI * %g * s)", hz)
+	t.Path(seconds, false, fmt.Sprintf("%g + %g * %s", cx, ax, w), fmt.Sprintf("%g + %g * %s", cy, ay, w))
 }
 
 // Type clicks the field and types text, perKeyMS between keys.

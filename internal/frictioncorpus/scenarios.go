@@ -1,6 +1,6 @@
 package frictioncorpus
 
-import "math"
+import "fmt"
 
 // want builds a label from short kind names and counts: want("rage", 1, "dead", 1).
 func want(kv ...any) map[string]int {
@@ -107,42 +107,38 @@ func All() []*Scenario {
 		{Name: "thrash-nm/browsing-menu-1hz", Page: "/shop.html", Want: want(), Play: func(t *Tab) { t.Shake(400, 300, 150, 0, 1, 4) }},
 		{Name: "thrash-nm/drawing-on-canvas", Page: "/editor.html", Want: want(), Play: func(t *Tab) {
 			x, y := t.center("#canvas")
-			t.Path(2.5, true, func(s float64) (float64, float64) {
-				return x + 150*math.Sin(2*math.Pi*4*s), y + 60*math.Sin(2*math.Pi*0.5*s)
-			})
+			t.Path(2.5, true, fmt.Sprintf("%g + 150 * Math.sin(2 * Math.PI * 4 * s)", x), fmt.Sprintf("%g + 60 * Math.sin(2 * Math.PI * 0.5 * s)", y))
 		}},
 		{Name: "thrash-nm/reading-drift", Page: "/article.html", Want: want(), Play: func(t *Tab) {
-			t.Path(4, false, func(s float64) (float64, float64) { return 300 + 80*s, 300 + 30*math.Sin(2*math.Pi*0.5*s) })
+			t.Path(4, false, "300 + 80 * s", "300 + 30 * Math.sin(2 * Math.PI * 0.5 * s)")
 		}},
 		{Name: "thrash-nm/slow-circles", Page: "/grid.html", Want: want(), Play: func(t *Tab) {
-			t.Path(3, false, func(s float64) (float64, float64) {
-				return 600 + 80*math.Cos(2*math.Pi*1.2*s), 400 + 80*math.Sin(2*math.Pi*1.2*s)
-			})
+			t.Path(3, false, "600 + 80 * Math.cos(2 * Math.PI * 1.2 * s)", "400 + 80 * Math.sin(2 * Math.PI * 1.2 * s)")
 		}},
 
 		// Quick backs: straight back from a page that did not have what the link promised.
 		{Name: "quickback/guide-to-shop-and-back", Page: "/article.html", Want: want("quickback", 1), CI: true, Play: func(t *Tab) {
 			t.Click("#to-shop")
 			t.Loaded("/shop.html")
-			t.Wait(1500)
+			t.Wait(600)
 			t.Back("/article.html")
 		}},
 		{Name: "quickback/shop-to-checkout-and-back", Page: "/shop.html", Want: want("quickback", 1), Play: func(t *Tab) {
 			t.Click("#to-checkout")
 			t.Loaded("/checkout.html")
-			t.Wait(2000)
+			t.Wait(800)
 			t.Back("/shop.html")
 		}},
 		{Name: "quickback/orders-and-back", Page: "/article.html", Want: want("quickback", 1), Play: func(t *Tab) {
 			t.Click("#to-orders")
 			t.Loaded("/grid.html")
-			t.Wait(1500)
+			t.Wait(600)
 			t.Back("/article.html")
 		}},
 		{Name: "quickback/guide-by-link-back", Page: "/shop.html", Want: want("quickback", 1), Play: func(t *Tab) {
 			t.Click("#to-guide")
 			t.Loaded("/article.html")
-			t.Wait(1200)
+			t.Wait(500)
 			t.Click("#to-shop")
 			t.Loaded("/shop.html")
 		}},
