@@ -21,8 +21,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -183,8 +186,26 @@ func Run(ctx context.Context, srv Server, scenarios []*Scenario, tabs int, logf 
 
 func play(bctx context.Context, srv Server, base string, sc *Scenario) Result {
 	res := Result{Scenario: sc, Got: map[string]int{}}
-	cctx, cancel := chromedp.NewContext(bctx)
+	// A window of its own: a background tab renders nothing, so it would fire no scroll
+	// events, and switching tabs blurs the focused field.
+	var tid target.ID
+	if err := chromedp.Run(bctx, chromedp.ActionFunc(func(ctx context.Context) error {
+		var err error
+		tid, err = target.CreateTarget("about:blank").WithNewWindow(true).Do(cdp.WithExecutor(ctx, chromedp.FromContext(ctx).Browser))
+		return err
+	})); err != nil {
+		res.Err = fmt.Errorf("open a window: %w", err)
+		return res
+	}
+	defer chromedp.Run(bctx, chromedp.ActionFunc(func(ctx context.Context) error {
+		return target.CloseTarget(tid).Do(cdp.WithExecutor(ctx, chromedp.FromContext(ctx).Browser))
+	}))
+	cctx, cancel := chromedp.NewContext(bctx, chromedp.WithTargetID(tid))
 	defer cancel()
+	if err := chromedp.Run(cctx, emulation.SetFocusEmulationEnabled(true)); err != nil {
+		res.Err = fmt.Errorf("focus emulation: %w", err)
+		return res
+	}
 	tctx, cancelT := context.WithTimeout(cctx, 150*time.Second)
 	defer cancelT()
 	t := &Tab{ctx: tctx, base: base}
@@ -435,16 +456,30 @@ func (t *Tab) center(sel string) (float64, float64) {
 // Click clicks the centre of the element with a real (CDP) mouse, moving there first.
 func (t *Tab) Click(sel string) { t.Clicks(sel, 1, 0) }
 
-// Clicks clicks the element n times, gapMS apart.
+// Clicks clicks the element n times, gapMS apart. A single click is a real (CDP) click; a
+// burst is dispatched from inside the page (pointer, mouse and click events, as a mouse
+// sends them) so that a busy machine cannot stretch it out.
 func (t *Tab) Clicks(sel string, n, gapMS int) {
 	x, y := t.center(sel)
 	t.MoveTo(x, y)
-	for i := range n {
-		if i > 0 {
-			t.Wait(gapMS)
-		}
+	if n == 1 {
 		t.run("click "+sel, chromedp.MouseClickXY(x, y))
+		return
 	}
+	var ok bool
+	t.run("clicks "+sel, chromedp.Evaluate(fmt.Sprintf(`new Promise(done => {
+  const x = %g, y = %g; let i = 0;
+  const one = () => {
+    const el = document.elementFromPoint(x, y) || document.body, o = {clientX: x, clientY: y, bubbles: true, cancelable: true, view: window, detail: 1};
+    el.dispatchEvent(new PointerEvent("pointerdown", {...o, pointerType: "mouse", buttons: 1}));
+    el.dispatchEvent(new MouseEvent("mousedown", {...o, buttons: 1}));
+    el.dispatchEvent(new PointerEvent("pointerup", {...o, pointerType: "mouse"}));
+    el.dispatchEvent(new MouseEvent("mouseup", o));
+    el.dispatchEvent(new MouseEvent("click", o));
+    if (++i < %d) setTimeout(one, %d); else done(true);
+  };
+  one();
+})`, x, y, n, gapMS), &ok, await))
 }
 
 // TripleClick selects a paragraph the way people do.
@@ -492,7 +527,9 @@ func (t *Tab) move(x, y float64, pressed bool) {
 func (t *Tab) Path(seconds float64, pressed bool, x, y string) {
 	script := fmt.Sprintf(`new Promise(done => {
   const X = (s) => %s, Y = (s) => %s, t0 = performance.now();
-  const fire = (type, s, buttons) => { const x = X(s), y = Y(s); (document.elementFromPoint(x, y) || document.body).dispatchEvent(new MouseEvent(type, {clientX: x, clientY: y, bubbles: true, buttons})) };
+  const fire = (type, s, buttons) => { const x = X(s), y = Y(s), el = document.elementFromPoint(x, y) || document.body, o = {clientX: x, clientY: y, bubbles: true, buttons, pointerType: "mouse"};
+    if (type !== "mousemove") el.dispatchEvent(new PointerEvent(type === "mousedown" ? "pointerdown" : "pointerup", o));
+    el.dispatchEvent(new MouseEvent(type, o)) };
   if (%t) fire("mousedown", 0, 1);
   const step = () => {
     const s = (performance.now() - t0) / 1000;
