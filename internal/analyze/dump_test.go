@@ -9,7 +9,7 @@ import (
 )
 
 func TestDumps(t *testing.T) {
-	files, _ := filepath.Glob("/tmp/frdump2/*.json")
+	files, _ := filepath.Glob("/tmp/frdump3/*.json")
 	only := os.Getenv("ONLY")
 	for _, f := range files {
 		if only != "" && !strings.Contains(f, only) {

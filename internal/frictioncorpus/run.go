@@ -150,7 +150,10 @@ func Run(ctx context.Context, srv Server, scenarios []*Scenario, tabs int, logf 
 		path = "/usr/bin/chromium"
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.WindowSize(1280, 800), chromedp.Flag("disable-popup-blocking", true))
+		chromedp.WindowSize(1280, 800), chromedp.Flag("disable-popup-blocking", true),
+		// A page restored from the back/forward cache is not recorded as a new page view by
+		// the SDK (reported in #19's SDK work); quick backs here go through a real load.
+		chromedp.Flag("disable-features", "BackForwardCache"))
 	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
 	defer cancelA()
 	bctx, cancelB := chromedp.NewContext(actx)

@@ -18,7 +18,7 @@ import (
 
 func main() {
 	log.SetFlags(0)
-	tabs := flag.Int("tabs", 6, "scenarios played at once")
+	tabs := flag.Int("tabs", 4, "scenarios played at once")
 	only := flag.String("run", "", "play only scenarios whose name matches this regular expression")
 	flag.Parse()
 	match, err := regexp.Compile(*only)
