@@ -31,7 +31,7 @@ var Defaults = Thresholds{
 	RageClicks: 3, RageWindowMS: 1000, RageRadiusPx: 30,
 	DeadWaitMS:  3000,
 	ErrorWaitMS: 5000,
-	ThrashTurns: 12, ThrashWindowMS: 2000,
+	ThrashTurns: 8, ThrashWindowMS: 2000,
 	QuickBackMS: 5000,
 	ScrollTurns: 4, ScrollScreens: 5,
 	HesitationMS: 10000,

@@ -93,10 +93,10 @@ func All() []*Scenario {
 		{Name: "error-nm/timer-without-click", Page: "/grid.html", Want: want(), Play: func(t *Tab) { t.Eval(`bgErrorIn(300)`); t.Wait(1500) }},
 
 		// Thrashed cursor: shaking the mouse, 3.5–4.5 times a second.
-		{Name: "thrash/shake-4hz", Page: "/editor.html", Want: want("thrash", 1), CI: true, Play: func(t *Tab) { t.Shake(600, 420, 70, 0, 4, 3) }},
-		{Name: "thrash/shake-3.5hz", Page: "/shop.html", Want: want("thrash", 1), Play: func(t *Tab) { t.Shake(640, 380, 90, 10, 3.5, 3) }},
-		{Name: "thrash/shake-4.5hz-vertical", Page: "/grid.html", Want: want("thrash", 1), Play: func(t *Tab) { t.Shake(500, 400, 8, 60, 4.5, 3) }},
-		{Name: "thrash/shake-diagonal", Page: "/article.html", Want: want("thrash", 1), Play: func(t *Tab) { t.Shake(600, 400, 60, 50, 4, 3) }},
+		{Name: "thrash/shake-4hz", Solo: true, Page: "/editor.html", Want: want("thrash", 1), CI: true, Play: func(t *Tab) { t.Shake(600, 420, 70, 0, 4, 3) }},
+		{Name: "thrash/shake-3.5hz", Solo: true, Page: "/shop.html", Want: want("thrash", 1), Play: func(t *Tab) { t.Shake(640, 380, 90, 10, 3.5, 3) }},
+		{Name: "thrash/shake-4.5hz-vertical", Solo: true, Page: "/grid.html", Want: want("thrash", 1), Play: func(t *Tab) { t.Shake(500, 400, 8, 60, 4.5, 3) }},
+		{Name: "thrash/shake-diagonal", Solo: true, Page: "/article.html", Want: want("thrash", 1), Play: func(t *Tab) { t.Shake(600, 400, 60, 50, 4, 3) }},
 		{Name: "thrash-nm/aim-with-overshoot", Page: "/shop.html", Want: want(), CI: true, Play: func(t *Tab) {
 			x, y := t.center("#add-to-cart")
 			t.MoveTo(x+60, y+20)
