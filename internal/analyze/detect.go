@@ -365,8 +365,9 @@ func thrashedCursor(t *Timeline, th Thresholds) []Signal {
 		for i := 0; i+th.ThrashTurns-1 < len(turns); {
 			if turns[i+th.ThrashTurns-1]-turns[i] <= th.ThrashWindowMS {
 				starts = append(starts, turns[i])
-				end := turns[i] + th.ThrashWindowMS
-				for i < len(turns) && turns[i] <= end {
+				// The shake goes on while reversals keep coming: one finding for it all.
+				i += th.ThrashTurns
+				for i < len(turns) && turns[i]-turns[i-1] <= 1000 {
 					i++
 				}
 				continue

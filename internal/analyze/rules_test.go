@@ -156,6 +156,16 @@ func TestRulesFromTheCorpus(t *testing.T) {
 			}
 			return r
 		}, map[Kind]int{}},
+		{"a 3 s shake on both axes is one thrashed cursor", func() *rec {
+			r := app("http://shop/p", 0)
+			var pts [][2]float64
+			for i := range 75 { // 3 s at 40 ms, 4 shakes a second
+				w := sin(float64(i) * 0.04 * 4 * 2 * 3.14159)
+				pts = append(pts, [2]float64{600 + 60*w, 400 + 50*w})
+			}
+			r.moves(1000, pts...)
+			return r
+		}, map[Kind]int{ThrashedCursor: 1}},
 		{"circling slowly is not a thrashed cursor", func() *rec {
 			r := app("http://shop/p", 0)
 			var pts [][2]float64
