@@ -224,8 +224,8 @@ func (t *Timeline) waitFor(c click, th Thresholds) int64 {
 // blame ties each JS error to the click whose handler threw it, or to none: an error in the
 // same moment as a click (a synchronous handler), or later with an element's event handler
 // in its stack (an async handler) and within ErrorWaitMS of the click before it. Errors from
-// timers and background work stay unblamed. An error without a stack (a cross-origin
-// "Script error.") is blamed on a click within ErrorWaitMS/2, since nothing else is known.
+// timers and background work stay unblamed, and so does an error without a stack (a
+// cross-origin "Script error.") unless it came in the same moment as the click.
 // The result maps click indexes to the number of errors blamed on them.
 func (t *Timeline) blame(th Thresholds) map[int]int {
 	out := map[int]int{}
@@ -235,7 +235,7 @@ func (t *Timeline) blame(th Thresholds) map[int]int {
 			continue
 		}
 		gap := e.at - t.clicks[i].at
-		if (gap >= -leadMS && gap <= 100) || (e.handler && gap <= th.ErrorWaitMS) || (!e.stack && gap <= th.ErrorWaitMS/2) {
+		if (gap >= -leadMS && gap <= 100) || (e.handler && gap <= th.ErrorWaitMS) {
 			out[i]++
 		}
 	}

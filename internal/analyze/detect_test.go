@@ -175,12 +175,18 @@ func TestDetectors(t *testing.T) {
 			}()).then(visit("http://shop/", 1400))
 		}, DeadClick, 0},
 		// Error clicks.
-		{"error: TypeError right after a click", func() *rec {
+		{"error: the click's handler threw, 300 ms later", func() *rec {
+			r := visit("http://shop/cart", 0)
+			r.click(1000, 50, 10, 10)
+			r.add(5, 1300, `{"tag":"reel.error","payload":{"kind":"error","message":"TypeError: x is undefined","stack":"TypeError: x is undefined\n    at async HTMLAnchorElement.go (http://shop/app.js:3:1)"}}`)
+			return r
+		}, ErrorClick, 1},
+		{"error near-miss: an error without a stack 300 ms after a click is no click's", func() *rec {
 			r := visit("http://shop/cart", 0)
 			r.click(1000, 50, 10, 10)
 			r.jsError(1300)
 			return r
-		}, ErrorClick, 1},
+		}, ErrorClick, 0},
 		{"error near-miss: error 3 s later", func() *rec {
 			r := visit("http://shop/cart", 0)
 			r.click(1000, 50, 10, 10)
