@@ -3,6 +3,8 @@ package analyze
 import (
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ancestors yields the node and its ancestors, nearest first, at most 12 levels: a click lands
@@ -39,11 +41,35 @@ func (t *Timeline) text(id int) string {
 		}
 	}
 	walk(id, 0)
-	s := strings.Join(strings.Fields(b.String()), " ")
-	if len(s) > 40 {
-		s = s[:40] + "…"
+	return clip(b.String(), 40)
+}
+
+// clip makes text one line of at most n characters: whitespace (newlines, tabs) collapsed,
+// bidirectional controls that could reorder the sentence around it dropped, and cut on a
+// character boundary with "…".
+func clip(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if bidiControl(r) || (unicode.IsControl(r) && !unicode.IsSpace(r)) {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > n {
+		r := []rune(s)
+		s = strings.TrimSpace(string(r[:n])) + "…"
 	}
 	return s
+}
+
+func bidiControl(r rune) bool {
+	return r == '\u200e' || r == '\u200f' || r == '\u061c' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// escape writes s for a double-quoted part of a description: `"` and `\` escaped, so the
+// text can be read back from the description whatever quotes it holds.
+func escape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
 }
 
 // Describe names an element the way a person would find it: tag, id or test id, classes, text.
@@ -60,14 +86,14 @@ func (t *Timeline) Describe(id int) string {
 	if v := n.Attrs["id"]; v != "" {
 		b.WriteString("#" + v)
 	} else if v := n.Attrs["data-testid"]; v != "" {
-		b.WriteString(`[data-testid="` + v + `"]`)
+		b.WriteString(`[data-testid="` + escape(clip(v, 60)) + `"]`)
 	} else if v := n.Attrs["class"]; v != "" {
 		for _, c := range strings.Fields(v)[:min(2, len(strings.Fields(v)))] {
 			b.WriteString("." + c)
 		}
 	}
 	if txt := t.text(n.ID); txt != "" {
-		b.WriteString(` "` + txt + `"`)
+		b.WriteString(` "` + escape(txt) + `"`)
 	}
 	return b.String()
 }
@@ -112,30 +138,6 @@ func hasKey(m map[string]string, k string) bool {
 	return ok
 }
 
-var stepperWords = regexp.MustCompile(`(?i)\b(increase|decrease|increment|decrement|plus|minus|add one|remove one|next|previous|prev)\b|qty|quantity|stepper|carousel|slider`)
-
-// stepper reports whether the element is one where repeated clicks are the normal use: a
-// quantity +/− button, a number spinner, a carousel arrow.
-func (t *Timeline) stepper(id int) bool {
-	el := t.interactive(id)
-	if el == nil {
-		return false
-	}
-	if el.Tag == "input" && strings.EqualFold(el.Attrs["type"], "number") {
-		return true
-	}
-	switch strings.TrimSpace(t.text(el.ID)) {
-	case "+", "-", "−", "–", "‹", "›", "<", ">", "«", "»", "▲", "▼", "◀", "▶":
-		return true
-	}
-	for _, k := range []string{"aria-label", "title", "class", "data-testid", "name", "id"} {
-		if stepperWords.MatchString(el.Attrs[k]) {
-			return true
-		}
-	}
-	return false
-}
-
 // submitting reports whether a click is on something that sends a form.
 func (t *Timeline) submitting(id int) bool {
 	el := t.interactive(id)
@@ -144,4 +146,188 @@ func (t *Timeline) submitting(id int) bool {
 	}
 	typ := strings.ToLower(el.Attrs["type"])
 	return (el.Tag == "button" && (typ == "" || typ == "submit")) || (el.Tag == "input" && (typ == "submit" || typ == "image"))
+}
+
+// handlerFrame finds an element's event handler in a V8 stack: the receiver of a listener is
+// the element ("at HTMLButtonElement.onShare", "at async HTMLButtonElement.loadReviews").
+// Timers, promise callbacks and top-level scripts have no such frame.
+var handlerFrame = regexp.MustCompile(`\bat (async )?HTML[A-Za-z]*Element\.`)
+
+// clickableLook matches the class and id words apps give custom controls.
+var clickableLook = regexp.MustCompile(`(?i)(^|[\s_-])(btn|button|cta|card|tile|chip|clickable|toggle|link)($|[\s_-])`)
+
+// looksClickable reports whether a click landed on something a visitor expects to answer: a
+// link, a button, a control, or an element styled as one (a `.btn` div, `cursor: pointer`).
+// Form fields take focus instead, labels pass the click to their field, links that open a new
+// tab or download a file answer outside the page, and a menu trigger whose menu opens on
+// hover has answered before the click.
+func (t *Timeline) looksClickable(id int) bool {
+	if el := t.interactive(id); el != nil {
+		switch el.Tag {
+		case "input", "textarea", "select", "label":
+			return false
+		case "a":
+			if tg := el.Attrs["target"]; tg != "" && tg != "_self" && tg != "_top" && tg != "_parent" {
+				return false
+			}
+			if hasKey(el.Attrs, "download") || fileLink.MatchString(el.Attrs["href"]) {
+				return false
+			}
+		}
+		return !t.hoverMenu(el)
+	}
+	for i, n := range t.ancestors(id) {
+		if i > 3 {
+			break
+		}
+		switch n.Tag {
+		case "body", "html", "main", "p", "article", "section":
+			return false
+		}
+		if clickableLook.MatchString(n.Attrs["class"]) || clickableLook.MatchString(n.Attrs["id"]) ||
+			strings.Contains(strings.ReplaceAll(n.Attrs["style"], " ", ""), "cursor:pointer") {
+			return true
+		}
+	}
+	return false
+}
+
+var fileLink = regexp.MustCompile(`(?i)\.(pdf|zip|csv|xlsx?|docx?|pptx?|dmg|exe|msi|apk|gz|tgz|7z|rar|mp3|mp4|ics)([?#].*)?$`)
+
+// hoverMenu reports whether el opens a menu: it says so (aria-haspopup), or the list item it
+// sits in holds a nested list, the shape of CSS-hover menus.
+func (t *Timeline) hoverMenu(el *Node) bool {
+	if v, ok := el.Attrs["aria-haspopup"]; ok && v != "false" {
+		return true
+	}
+	for i, n := range t.ancestors(el.ID) {
+		if i > 3 {
+			break
+		}
+		if n.Tag != "li" {
+			continue
+		}
+		for _, cid := range t.children[n.ID] {
+			if c := t.nodes[cid]; c != nil && c.Parent == n.ID && (c.Tag == "ul" || c.Tag == "ol" || c.Tag == "menu" || c.Attrs["role"] == "menu") {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// isDocument reports whether a scroll event's node is the page itself rather than an element
+// with a scrollbar of its own (a carousel, a wide table).
+func (t *Timeline) isDocument(id int) bool {
+	n := t.nodes[id]
+	return n == nil || n.Tag == "" || n.Tag == "html" || n.Tag == "body"
+}
+
+// fieldInfo says what a field typed into is part of.
+type fieldInfo struct {
+	form    int  // the form it belongs to: a <form>, or the nearest element holding two or more fields; 0 for none
+	fields  int  // fillable fields in that form
+	filling bool // typing here is filling in a form: a text-like field of a form with two or more fields
+	aux     bool // a promo code or search field inside a form: typing only there is not starting the form
+	element bool // the form is a <form> element (sent by its submit button)
+}
+
+var auxField = regexp.MustCompile(`(?i)search|coupon|promo|voucher|discount|gift|filter|query|^q$`)
+
+// fillable is a field people fill in with text: not a checkbox, switch, slider, number
+// spinner or search box, and not a cell of a grid.
+func (t *Timeline) fillable(n *Node) bool {
+	if n == nil {
+		return false
+	}
+	switch n.Tag {
+	case "textarea":
+	case "input":
+		switch strings.ToLower(n.Attrs["type"]) {
+		case "", "text", "email", "tel", "password", "url", "date", "datetime-local", "month", "week", "time":
+		default:
+			return false
+		}
+	default:
+		return false
+	}
+	if n.Attrs["role"] == "searchbox" || n.Attrs["role"] == "combobox" {
+		return false
+	}
+	for i, a := range t.ancestors(n.ID) {
+		if i > 0 && (a.Tag == "td" || a.Tag == "th" || a.Attrs["role"] == "grid" || a.Attrs["role"] == "gridcell" || a.Attrs["role"] == "search") {
+			return false
+		}
+	}
+	return true
+}
+
+// field describes the field id as it is now (cached: forms rarely change shape while typed in).
+func (t *Timeline) field(id int) fieldInfo {
+	if f, ok := t.formCache[id]; ok {
+		return f
+	}
+	n := t.nodes[id]
+	var f fieldInfo
+	if t.fillable(n) {
+		f.form = t.formOf(id)
+		f.element = t.nodes[f.form] != nil && t.nodes[f.form].Tag == "form"
+		if f.form != 0 {
+			f.fields = t.countFillable(f.form, 1)
+		}
+		f.filling = f.fields >= 2
+		for _, k := range []string{"name", "id", "placeholder", "aria-label", "autocomplete"} {
+			if auxField.MatchString(n.Attrs[k]) {
+				f.aux = true
+			}
+		}
+	}
+	t.formCache[id] = f
+	return f
+}
+
+// formOf returns the form an element belongs to: its <form>, or, for apps that use none, the
+// nearest ancestor holding two or more fillable fields.
+func (t *Timeline) formOf(id int) int {
+	anc := t.ancestors(id)
+	for _, a := range anc {
+		if a.Tag == "form" {
+			return a.ID
+		}
+	}
+	for i, a := range anc {
+		if i == 0 {
+			continue
+		}
+		if a.Tag == "body" || a.Tag == "html" || i > 6 {
+			break
+		}
+		if t.countFillable(a.ID, 1) >= 2 {
+			return a.ID
+		}
+	}
+	return 0
+}
+
+// countFillable counts fillable fields under id (not inside a nested <form> of their own).
+func (t *Timeline) countFillable(id, depth int) int {
+	if depth > 20 {
+		return 0
+	}
+	n := 0
+	for _, cid := range t.children[id] {
+		c := t.nodes[cid]
+		if c == nil || c.Parent != id || c.ID == id {
+			continue
+		}
+		if depth > 0 && c.Tag == "form" {
+			continue
+		}
+		if t.fillable(c) {
+			n++
+		}
+		n += t.countFillable(c.ID, depth+1)
+	}
+	return n
 }

@@ -161,7 +161,9 @@ func sortHeat(clicks []HeatClick, views []PageDepth) {
 func TestLiveWithholdsWhatLaterEventsDecide(t *testing.T) {
 	snap := `{"type":2,"timestamp":1000,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":2,"id":2,"tagName":"html","attributes":{},"childNodes":[{"type":2,"id":3,"tagName":"body","attributes":{},"childNodes":[` +
 		`{"type":2,"id":4,"tagName":"button","attributes":{"id":"go","type":"button"},"childNodes":[{"type":3,"id":5,"textContent":"Go"}]},` +
-		`{"type":2,"id":6,"tagName":"input","attributes":{"name":"email"},"childNodes":[]}]}]}]},"initialOffset":{"top":0,"left":0}}}`
+		`{"type":2,"id":7,"tagName":"form","attributes":{"id":"address"},"childNodes":[` +
+		`{"type":2,"id":6,"tagName":"input","attributes":{"name":"email"},"childNodes":[]},` +
+		`{"type":2,"id":8,"tagName":"input","attributes":{"name":"street"},"childNodes":[]}]}]}]}]},"initialOffset":{"top":0,"left":0}}}`
 	events := []json.RawMessage{
 		json.RawMessage(`{"type":4,"timestamp":1000,"data":{"href":"https://shop.example/checkout","width":1200,"height":800}}`),
 		json.RawMessage(snap),

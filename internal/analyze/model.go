@@ -57,30 +57,60 @@ type click struct {
 	target    string
 	clickable bool // looks clickable and is not a form field (which takes focus instead)
 	editing   bool
-	stepper   bool
 	submit    bool
+	el        int   // the interactive element the click meant (or the node clicked)
+	anc       []int // ids of the clicked node and its ancestors, nearest first
+	form      int   // the form the clicked element belongs to (formOf), 0 for none
+}
+
+// mutation is one DOM mutation event: when, and the elements it changed (capped).
+type mutation struct {
+	at  int64
+	ids []int
+}
+
+// request is a network call the page made, from start to answer.
+type request struct {
+	start, end int64
+}
+
+// jsError is an uncaught error; handler says its stack runs through an event handler of an
+// element (V8 names the receiver: "at HTMLButtonElement.onClick", "at async HTMLButtonElement…").
+type jsError struct {
+	at      int64
+	stack   bool
+	handler bool
 }
 
 // Timeline is one tab's events reduced to what the detectors read, with the DOM known so far.
 type Timeline struct {
-	nodes      map[int]*Node
-	children   map[int][]int
-	order      []int // ids in the order their nodes were read
-	clicks     []click
-	changes    []int64 // DOM mutations, navigations, scrolls, network requests: "something happened"
-	errors     []int64
-	messages   []string // error messages, in order
-	pages      []pageView
-	active     []int64 // times of user activity (measure.UserActivity)
-	moves      []point
-	scrolls    []scroll
-	inputs     []input
-	focuses    []input
-	fields     map[int]string // description of focused fields at focus time
-	selections []int64
-	viewportH  float64
-	url        string // the page the tab was on after the last event read
-	last       int64  // the latest event time read (the horizon a live pass can judge up to)
+	nodes       map[int]*Node
+	children    map[int][]int
+	order       []int // ids in the order their nodes were read
+	clicks      []click
+	navs        []int64 // page loads and in-app navigations
+	muts        []mutation
+	changed     map[int][]int64 // times each element changed, for telling a ticking clock from an answer
+	kidsChanged map[int][]int64 // times a child of each element changed
+	requests    []request
+	jsErrors    []jsError
+	pageScroll  []int64 // times the page itself (not an element in it) scrolled
+	blurs       []input // focus and blur events, with the field they are about
+	pressed     bool    // a mouse button is down: moves are a drag or a drawing
+	formCache   map[int]fieldInfo
+	errors      []int64
+	messages    []string // error messages, in order
+	pages       []pageView
+	active      []int64 // times of user activity (measure.UserActivity)
+	moves       []point
+	scrolls     []scroll
+	inputs      []input
+	focuses     []input
+	fields      map[int]string // description of focused fields at focus time
+	selections  []int64
+	viewportH   float64
+	url         string // the page the tab was on after the last event read
+	last        int64  // the latest event time read (the horizon a live pass can judge up to)
 }
 
 type pageView struct {
@@ -97,12 +127,14 @@ type scroll struct {
 	at  int64
 	y   float64
 	url string
+	id  int // the scrolled node: the document, or an element with its own scrollbar
 }
 
 type input struct {
-	at  int64
-	id  int
-	url string
+	at    int64
+	id    int
+	url   string
+	field fieldInfo
 }
 
 // Build reads one tab's events, in time order.
@@ -114,7 +146,7 @@ func Build(events []json.RawMessage) *Timeline {
 
 // NewTimeline returns the timeline of a tab with no events read yet.
 func NewTimeline() *Timeline {
-	return &Timeline{nodes: map[int]*Node{}, children: map[int][]int{}, fields: map[int]string{}}
+	return &Timeline{nodes: map[int]*Node{}, children: map[int][]int{}, fields: map[int]string{}, changed: map[int][]int64{}, kidsChanged: map[int][]int64{}, formCache: map[int]fieldInfo{}}
 }
 
 // Feed reads more of a tab's events, in time order, after those read before: feeding a tab's
@@ -134,6 +166,9 @@ func Parse(events []json.RawMessage) []rrweb.Event {
 	return out
 }
 
+// Last is the latest event time the timeline has read (0 before any).
+func (t *Timeline) Last() int64 { return t.last }
+
 // FeedParsed is Feed for events already parsed.
 func (t *Timeline) FeedParsed(events []rrweb.Event) {
 	url := t.url
@@ -145,7 +180,7 @@ func (t *Timeline) FeedParsed(events []rrweb.Event) {
 			m, _ := rrweb.ParseMeta(ev.Data)
 			url = m.Href
 			t.pages = append(t.pages, pageView{at: ev.Timestamp, url: url})
-			t.changes = append(t.changes, ev.Timestamp)
+			t.navs = append(t.navs, ev.Timestamp)
 			if m.Height > 0 {
 				t.viewportH = float64(m.Height)
 			}
@@ -154,6 +189,7 @@ func (t *Timeline) FeedParsed(events []rrweb.Event) {
 			// not grow the maps a dozen times.
 			n := len(ev.Data) / 100
 			t.nodes, t.children, t.order = make(map[int]*Node, n), make(map[int][]int, n/2), make([]int, 0, n)
+			t.formCache = map[int]fieldInfo{}
 			r := &reader{b: ev.Data}
 			_ = r.object(func(key []byte) error {
 				if string(key) == "node" {
@@ -167,9 +203,11 @@ func (t *Timeline) FeedParsed(events []rrweb.Event) {
 			var c struct {
 				Tag     string `json:"tag"`
 				Payload struct {
-					URL     string `json:"url"`
-					Kind    string `json:"kind"`
-					Message string `json:"message"`
+					URL        string  `json:"url"`
+					Kind       string  `json:"kind"`
+					Message    string  `json:"message"`
+					Stack      string  `json:"stack"`
+					DurationMS float64 `json:"durationMs"`
 				} `json:"payload"`
 			}
 			if json.Unmarshal(ev.Data, &c) != nil {
@@ -179,19 +217,18 @@ func (t *Timeline) FeedParsed(events []rrweb.Event) {
 			case "reel.error":
 				t.errors = append(t.errors, ev.Timestamp)
 				t.messages = append(t.messages, c.Payload.Message)
+				t.jsErrors = append(t.jsErrors, jsError{at: ev.Timestamp, stack: c.Payload.Stack != "", handler: handlerFrame.MatchString(c.Payload.Stack)})
 			case "reel.network":
-				t.changes = append(t.changes, ev.Timestamp)
+				// A request is not an answer the visitor sees; it says how long to wait for one.
+				t.requests = append(t.requests, request{start: ev.Timestamp - int64(c.Payload.DurationMS), end: ev.Timestamp})
 			case "reel.navigation":
 				url = c.Payload.URL
 				t.pages = append(t.pages, pageView{at: ev.Timestamp, url: url})
-				t.changes = append(t.changes, ev.Timestamp)
+				t.navs = append(t.navs, ev.Timestamp)
 			}
 		}
 	}
 }
-
-// Last is the latest event time the timeline has read (0 before any).
-func (t *Timeline) Last() int64 { return t.last }
 
 // incrData is what the detectors read of an incremental snapshot's data (decoded by decode,
 // parse.go).
@@ -201,8 +238,8 @@ type incrData struct {
 	ID         int
 	X, Y       float64
 	Adds       []incrAdd
-	Removes    int // how many
-	Texts      int // how many
+	Removes    []int // each removal's parentId
+	Texts      []int // each text change's id
 	Attributes []incrAttrs
 	Positions  []incrPosition
 	Height     float64
@@ -248,34 +285,86 @@ func (t *Timeline) incremental(ev rrweb.Event, url string) {
 				}
 			}
 		}
-		if len(d.Adds)+d.Removes+d.Texts+len(d.Attributes) > 0 {
-			t.changes = append(t.changes, ev.Timestamp)
+		if len(d.Adds)+len(d.Removes)+len(d.Texts)+len(d.Attributes) > 0 {
+			m := mutation{at: ev.Timestamp}
+			add := func(id int) {
+				if len(m.ids) >= 32 {
+					return
+				}
+				for _, x := range m.ids {
+					if x == id {
+						return
+					}
+				}
+				m.ids = append(m.ids, id)
+				t.changed[id] = append(t.changed[id], ev.Timestamp)
+				// Siblings changing in turn (an autoplaying carousel's slides) make their
+				// parent busy too.
+				if n := t.nodes[id]; n != nil && n.Parent > 0 {
+					t.kidsChanged[n.Parent] = append(t.kidsChanged[n.Parent], ev.Timestamp)
+				}
+			}
+			for _, a := range d.Adds {
+				add(a.ParentID)
+			}
+			for _, p := range d.Removes {
+				add(p)
+			}
+			for _, id := range d.Texts {
+				if n := t.nodes[id]; n != nil && n.Tag == "" && n.Parent > 0 {
+					add(n.Parent)
+				} else {
+					add(id)
+				}
+			}
+			for _, a := range d.Attributes {
+				add(a.ID)
+			}
+			t.muts = append(t.muts, m)
 		}
 	case rrweb.SourceMouseInteraction:
 		switch d.Type {
 		case rrweb.Click, rrweb.TouchEnd:
 			if d.Type == rrweb.Click {
 				c := click{at: ev.Timestamp, id: d.ID, x: d.X, y: d.Y, url: url,
-					target: t.Describe(d.ID), editing: t.editing(d.ID), stepper: t.stepper(d.ID), submit: t.submitting(d.ID)}
+					target: t.Describe(d.ID), editing: t.editing(d.ID), submit: t.submitting(d.ID), el: d.ID}
+				for _, n := range t.ancestors(d.ID) {
+					c.anc = append(c.anc, n.ID)
+				}
+				c.clickable = t.looksClickable(d.ID)
 				if el := t.interactive(d.ID); el != nil {
-					c.clickable = el.Tag != "input" && el.Tag != "textarea" && el.Tag != "select" && el.Tag != "label"
+					c.el = el.ID
+					c.form = t.formOf(el.ID)
 				}
 				t.clicks = append(t.clicks, c)
 			}
+		case rrweb.MouseDown:
+			t.pressed = true
+		case rrweb.MouseUp:
+			t.pressed = false
 		case rrweb.Focus:
 			if n := t.nodes[d.ID]; n != nil && (n.Tag == "input" || n.Tag == "textarea") {
-				t.focuses = append(t.focuses, input{at: ev.Timestamp, id: d.ID, url: url})
+				t.focuses = append(t.focuses, input{at: ev.Timestamp, id: d.ID, url: url, field: t.field(d.ID)})
 			}
+			t.blurs = append(t.blurs, input{at: ev.Timestamp, id: d.ID})
+		case rrweb.Blur:
+			t.blurs = append(t.blurs, input{at: ev.Timestamp, id: -d.ID})
 		}
 	case rrweb.SourceMouseMove, rrweb.SourceTouchMove:
+		// Moves with a button held are a drag or a drawing, not a cursor being shaken.
+		if t.pressed {
+			return
+		}
 		for _, p := range d.Positions {
 			t.moves = append(t.moves, point{at: ev.Timestamp + p.TimeOffset, x: p.X, y: p.Y})
 		}
 	case rrweb.SourceScroll:
-		t.scrolls = append(t.scrolls, scroll{at: ev.Timestamp, y: d.Y, url: url})
-		t.changes = append(t.changes, ev.Timestamp)
+		t.scrolls = append(t.scrolls, scroll{at: ev.Timestamp, y: d.Y, url: url, id: d.ID})
+		if t.isDocument(d.ID) {
+			t.pageScroll = append(t.pageScroll, ev.Timestamp)
+		}
 	case rrweb.SourceInput:
-		t.inputs = append(t.inputs, input{at: ev.Timestamp, id: d.ID, url: url})
+		t.inputs = append(t.inputs, input{at: ev.Timestamp, id: d.ID, url: url, field: t.field(d.ID)})
 		if _, ok := t.fields[d.ID]; !ok {
 			t.fields[d.ID] = t.Describe(d.ID)
 		}
@@ -300,7 +389,8 @@ type snode struct {
 
 // keptAttrs are the attributes the detectors and descriptions read; the rest are not decoded.
 var keptAttrs = map[string]bool{"id": true, "class": true, "data-testid": true, "role": true, "type": true, "onclick": true,
-	"tabindex": true, "contenteditable": true, "aria-label": true, "title": true, "name": true}
+	"tabindex": true, "contenteditable": true, "aria-label": true, "title": true, "name": true, "placeholder": true,
+	"href": true, "target": true, "download": true, "aria-haspopup": true, "style": true, "autocomplete": true}
 
 // addTree records a serialized rrweb node and its children.
 func (t *Timeline) addTree(n *snode, parent int) {

@@ -201,9 +201,9 @@ func (d *incrData) decode(b []byte) bool {
 		case "height":
 			d.Height = r.float()
 		case "removes":
-			d.Removes, err = r.count()
+			d.Removes, err = r.ids("parentId")
 		case "texts":
-			d.Texts, err = r.count()
+			d.Texts, err = r.ids("id")
 		case "adds":
 			err = r.array(func() error {
 				var a incrAdd
@@ -352,6 +352,31 @@ func (r *reader) count() (int, error) {
 	n := 0
 	err := r.array(func() error { n++; return r.pass() })
 	return n, err
+}
+
+// ids reads an array of objects as the number each has at key (0 for an element without it,
+// or that is not an object).
+func (r *reader) ids(key string) ([]int, error) {
+	var out []int
+	err := r.array(func() error {
+		id := 0
+		if r.i < len(r.b) && r.b[r.i] == '{' {
+			if err := r.object(func(k []byte) error {
+				if string(k) == key {
+					id = int(r.float())
+					return nil
+				}
+				return r.pass()
+			}); err != nil {
+				return err
+			}
+		} else if err := r.pass(); err != nil {
+			return err
+		}
+		out = append(out, id)
+		return nil
+	})
+	return out, err
 }
 
 // float reads a number (0 for anything else, which is passed over).

@@ -31,8 +31,12 @@ func decodeJSON(b []byte) (incrData, bool) {
 			ParentID int   `json:"parentId"`
 			Node     jnode `json:"node"`
 		} `json:"adds"`
-		Removes    []json.RawMessage `json:"removes"`
-		Texts      []json.RawMessage `json:"texts"`
+		Removes []struct {
+			ParentID int `json:"parentId"`
+		} `json:"removes"`
+		Texts []struct {
+			ID int `json:"id"`
+		} `json:"texts"`
 		Attributes []struct {
 			ID         int                        `json:"id"`
 			Attributes map[string]json.RawMessage `json:"attributes"`
@@ -63,7 +67,13 @@ func decodeJSON(b []byte) (incrData, bool) {
 		}
 		return n
 	}
-	out := incrData{Source: d.Source, Type: d.Type, ID: d.ID, X: d.X, Y: d.Y, Removes: len(d.Removes), Texts: len(d.Texts), Height: d.Height}
+	out := incrData{Source: d.Source, Type: d.Type, ID: d.ID, X: d.X, Y: d.Y, Height: d.Height}
+	for _, x := range d.Removes {
+		out.Removes = append(out.Removes, x.ParentID)
+	}
+	for _, x := range d.Texts {
+		out.Texts = append(out.Texts, x.ID)
+	}
 	for _, a := range d.Adds {
 		out.Adds = append(out.Adds, incrAdd{ParentID: a.ParentID, Node: conv(a.Node)})
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/reelhq/reel/internal/measure"
 )
@@ -92,12 +93,26 @@ func report(tabs []*Timeline, facts Facts, th Thresholds, live bool) Report {
 	r := Report{Signals: []Signal{}, Counts: map[Kind]int{}, Errors: []string{}, Pages: []string{}, ErrorEvents: []ErrorEvent{}}
 	var visits []measure.View
 	var active []int64
+	// The visit ended in the tab that was last used, on that tab's last page: another tab's
+	// later page load (a link opened in a new tab, then left) is not where the visitor was.
+	end, endAt, used := "", int64(0), 0
+	var endSignals []Signal
 	for _, t := range tabs {
-		found := Detect(t, th)
+		sigs := Detect(t, th)
 		if live {
-			found = settled(t, found, th)
+			sigs = settled(t, sigs, th)
 		}
-		r.Signals = append(r.Signals, found...)
+		if len(t.pages) > 0 {
+			used++
+			last := t.pages[len(t.pages)-1].at
+			if len(t.active) > 0 {
+				last = max(last, t.active[len(t.active)-1])
+			}
+			if end == "" || last > endAt {
+				end, endAt, endSignals = path(t.pages[len(t.pages)-1].url), last, sigs
+			}
+		}
+		r.Signals = append(r.Signals, sigs...)
 		for i, m := range t.messages {
 			if m != "" && !contains(r.Errors, m) {
 				r.Errors = append(r.Errors, m)
@@ -117,7 +132,7 @@ func report(tabs []*Timeline, facts Facts, th Thresholds, live bool) Report {
 	for _, s := range r.Signals {
 		r.Counts[s.Kind]++
 	}
-	r.Summary = summarize(r, facts)
+	r.Summary = summarize(r, facts, ending{page: end, signals: endSignals, tabs: used})
 	r.Score = score(r, facts)
 	return r
 }
@@ -153,20 +168,81 @@ func path(raw string) string {
 	return u.Path
 }
 
-// quote names a target by its text when it has one (`button[data-testid="pay"] "Pay now"` →
-// ‘Pay now’): the text is the last quoted part, after the selector's own quotes.
+// quote names a target for a sentence: by its text when it has one
+// (`button[data-testid="pay"] "Pay now"` → ‘Pay now’), as "a masked button" when its text was
+// masked on the page, else by the selector. The text is the description's last quoted part,
+// read back with its escapes (Describe escapes `"` and `\`), so quotes of any kind in it
+// neither cut it short nor leak selector text into the sentence; text in a right-to-left script
+// is isolated so it cannot reorder the words around it.
 func quote(target string) string {
-	if strings.HasSuffix(target, `"`) {
-		if i := strings.LastIndex(target[:len(target)-1], ` "`); i >= 0 {
-			return "‘" + target[i+2:len(target)-1] + "’"
+	sel, text, ok := splitTarget(target)
+	if !ok {
+		return clip(target, 80)
+	}
+	if strings.Trim(text, "*• ") == "" || strings.Trim(strings.TrimSuffix(text, "…"), "*• ") == "" {
+		tag := sel
+		if k := strings.IndexAny(tag, "#.[ "); k > 0 {
+			tag = tag[:k]
+		}
+		if tag == "" {
+			return "a masked element"
+		}
+		return "a masked " + tag
+	}
+	text = clip(text, 40)
+	if rtl(text) {
+		text = "\u2068" + text + "\u2069"
+	}
+	return "‘" + text + "’"
+}
+
+// splitTarget reads Describe's `selector "text"` back into its parts.
+func splitTarget(target string) (sel, text string, ok bool) {
+	if !strings.HasSuffix(target, `"`) || len(target) < 2 {
+		return "", "", false
+	}
+	// Walk back to the opening quote: the first `"` not escaped by an odd run of backslashes.
+	for i := len(target) - 2; i >= 0; i-- {
+		if target[i] != '"' {
+			continue
+		}
+		n := 0
+		for k := i - 1; k >= 0 && target[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 1 {
+			continue
+		}
+		if i > 0 && target[i-1] != ' ' {
+			return "", "", false // the closing quote of a selector's attribute: no text
+		}
+		raw := target[i+1 : len(target)-1]
+		return strings.TrimSpace(target[:i]), strings.NewReplacer(`\\`, `\`, `\"`, `"`).Replace(raw), true
+	}
+	return "", "", false
+}
+
+func rtl(s string) bool {
+	for _, r := range s {
+		if unicode.In(r, unicode.Hebrew, unicode.Arabic, unicode.Syriac, unicode.Thaana, unicode.Nko) {
+			return true
 		}
 	}
-	return target
+	return false
 }
 
 // summarize says in one sentence who did what, what went wrong and how it ended, built only
 // from the timeline (no external service).
-func summarize(r Report, f Facts) string {
+// ending is where a visit ended: the last page of the tab used last, that tab's findings, and
+// how many tabs had pages.
+type ending struct {
+	page    string
+	signals []Signal
+	tabs    int
+}
+
+func summarize(r Report, f Facts, e ending) string {
+	last, tabs := e.page, e.tabs
 	who := "An anonymous visitor"
 	if f.UserID != "" {
 		who = "User " + f.UserID
@@ -190,6 +266,9 @@ func summarize(r Report, f Facts) string {
 		head += " stayed on " + r.Pages[0]
 	default:
 		head += fmt.Sprintf(" visited %d pages", n)
+		if tabs > 1 {
+			head += fmt.Sprintf(" in %d tabs", tabs)
+		}
 	}
 	parts = append(parts, head)
 	seen := map[Kind]bool{}
@@ -210,20 +289,29 @@ func summarize(r Report, f Facts) string {
 		}
 	}
 	if len(r.Errors) > 0 {
-		msg := r.Errors[0]
-		if len(msg) > 60 {
-			msg = msg[:60] + "…"
+		msg := clip(r.Errors[0], 60)
+		if rtl(msg) {
+			msg = "\u2068" + msg + "\u2069"
 		}
 		parts = append(parts, "hit “"+msg+"”")
 	}
 	end := ""
-	if len(r.Pages) > 1 {
-		end = "ended on " + r.Pages[len(r.Pages)-1]
+	if len(r.Pages) > 1 && last != "" {
+		end = "ended on " + last
 	}
 	if r.Counts[FormAbandon] > 0 {
 		for _, s := range r.Signals {
-			if s.Kind == FormAbandon {
+			if s.Kind != FormAbandon {
+				continue
+			}
+			inEndTab := last == ""
+			for _, x := range e.signals {
+				inEndTab = inEndTab || x == s
+			}
+			if inEndTab {
 				end = "left " + path(s.URL) + " without submitting the form"
+			} else {
+				end = "left a form unsent on " + path(s.URL) + " in another tab and ended on " + last
 			}
 		}
 	}

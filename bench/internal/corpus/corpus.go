@@ -366,3 +366,6 @@ func Setup(logf func(string, ...any)) (root, tmp, bin string, recs []Session, cl
 	recs, err = Load(context.Background(), bin, filepath.Join(root, "bench/out/corpus"), 10, logf)
 	return
 }
+
+// Token is the admin token the server was started with.
+func (r *Reel) Token() string { return adminToken }
