@@ -118,8 +118,9 @@ func TestLayoutFromPhoneToWideScreen(t *testing.T) {
 		var stagePNG []byte
 		run(t, ctx, fmt.Sprintf("%d px: stage pixels", w), chromedp.Screenshot(`[data-testid=player]`, &stagePNG, chromedp.ByQuery))
 		white, dark := pixelShares(t, stagePNG)
-		// The recorded page is white with a black heading; an empty stage is grey.
-		if white < 0.2 || dark < 0.0005 {
+		// The recorded page is white with a black heading; an empty stage is grey. (At 2560 px
+		// the heading is 0.04% of the stage with Debian's Chromium 156: 0.02% still tells it apart.)
+		if white < 0.2 || dark < 0.0002 {
 			t.Errorf("%d px: the stage shows %.1f%% white and %.2f%% dark pixels: the replayed page is not visible", w, white*100, dark*100)
 		}
 		look(t, ctx, fmt.Sprintf("layout-player-%d.png", w))
