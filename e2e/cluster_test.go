@@ -152,7 +152,7 @@ func TestClusterSurvivesKill9(t *testing.T) {
 	args := func() []string {
 		dir := t.TempDir()
 		dataDirs = append(dataDirs, dir)
-		return []string{"--data", dir, "--db", db, "--blobs", blobs, "--compact-idle", "1s"}
+		return []string{"--data", dir, "--db", db, "--blobs", blobs, "--compact-idle", "1s", "--compact-lease", "15s"}
 	}
 
 	// Three nodes started at once on the empty database: migrations and first-run setup race.

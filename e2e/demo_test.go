@@ -158,7 +158,9 @@ func TestDemoVisitIsRecordedAndReplays(t *testing.T) {
 	var found struct {
 		Signals []struct{ Kind, Target, URL string }
 	}
-	r.api(t, "/api/v1/sessions/"+sessionID+"/signals", &found)
+	// The whole-session pass, as compaction will give it: live analysis may not have read the
+	// last batch yet (TestFindingsWithinAMinute covers what the dashboard shows meanwhile).
+	r.api(t, "/api/v1/sessions/"+sessionID+"/signals?pass=whole", &found)
 	flagged := map[string]bool{}
 	for _, sig := range found.Signals {
 		if strings.Contains(sig.Target, "Apply coupon") && strings.HasSuffix(sig.URL, "/demo/cart.html") {
@@ -169,8 +171,9 @@ func TestDemoVisitIsRecordedAndReplays(t *testing.T) {
 		b, _ := json.Marshal(events)
 		os.WriteFile(os.Getenv("REEL_DEBUG_EVENTS"), b, 0o644)
 	}
-	if !flagged["rage_click"] || !flagged["dead_click"] {
-		t.Fatalf("coupon button not flagged as rage and dead click: %+v", found.Signals)
+	// One finding per click (docs/friction.md): the burst is a rage click.
+	if !flagged["rage_click"] {
+		t.Fatalf("coupon button not flagged as a rage click: %+v", found.Signals)
 	}
 
 	// The dashboard: log in, find the visit in the list, open the player.

@@ -179,6 +179,7 @@ type serveConfig struct {
 	AdminPassword  string
 	AdminToken     string
 	CompactIdle    time.Duration
+	CompactLease   time.Duration
 	RatePerIP      float64
 	OpenPerIP      int    // uploads one address may have open at once
 	CountryHeader  string // trusted proxy header carrying the visitor's country
@@ -256,6 +257,11 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.SMTPURL, "smtp-url", env("REEL_SMTP_URL", ""), "smtp://USER@HOST:PORT (or smtps://) to mail invitations and password reset links, password in REEL_SMTP_PASSWORD; empty: links are only shown (REEL_SMTP_URL)")
 	fs.StringVar(&c.SMTPFrom, "smtp-from", env("REEL_SMTP_FROM", ""), "From address of the mails --smtp-url sends, e.g. 'Reel <reel@example.com>' (REEL_SMTP_FROM)")
 	fs.DurationVar(&c.CompactIdle, "compact-idle", idle, "compact a session once it has received nothing for this long (REEL_COMPACT_IDLE)")
+	lease, err := time.ParseDuration(env("REEL_COMPACT_LEASE", compact.Defaults.Lease.String()))
+	if err != nil {
+		return c, fmt.Errorf("REEL_COMPACT_LEASE: %w", err)
+	}
+	fs.DurationVar(&c.CompactLease, "compact-lease", lease, "how long a node holds a session it compacts before another node may take it over, e.g. after the first was killed (REEL_COMPACT_LEASE)")
 	archiveOn, err := strconv.ParseBool(env("REEL_ARCHIVE_ASSETS", "true"))
 	if err != nil {
 		return c, fmt.Errorf("REEL_ARCHIVE_ASSETS: %w", err)
@@ -460,7 +466,7 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		log.Info("invitations and reset links are mailed", "smtp", mailer.Describe())
 	}
 	apiH.SetAudit(audit.New(db, log, audit.Options{ClientIPHeader: c.ClientIPHeader}))
-	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle, Cache: cache, Observe: m})
+	compactor := compact.New(db, blobs, log, compact.Options{Idle: c.CompactIdle, Lease: c.CompactLease, Cache: cache, Observe: m})
 	life.SetCompactor(compactor)
 	var archiver *archive.Archiver
 	if c.ArchiveAssets {

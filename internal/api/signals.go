@@ -35,13 +35,25 @@ func (a *API) Signals(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	stored, err := a.reports.AnalysisReport(ctx, id)
-	if err == nil && json.Valid(stored) {
-		apierror.JSON(w, http.StatusOK, json.RawMessage(stored))
-		return nil
+	// ?pass=whole: every event stored now, as compaction will read them (bench/friction and
+	// tests that must not wait for compaction).
+	whole := false
+	switch r.URL.Query().Get("pass") {
+	case "":
+	case "whole":
+		whole = true
+	default:
+		return apierror.New(http.StatusBadRequest, "bad_request", "pass must be \"whole\" or absent")
 	}
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
+	if !whole {
+		stored, err := a.reports.AnalysisReport(ctx, id)
+		if err == nil && json.Valid(stored) {
+			apierror.JSON(w, http.StatusOK, json.RawMessage(stored))
+			return nil
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
 	}
 	parts, _, err := a.collect(ctx, id, sess.ProjectID, "", nil, span{})
 	if err != nil {

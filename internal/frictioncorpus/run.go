@@ -245,7 +245,7 @@ func play(bctx context.Context, srv Server, base string, sc *Scenario) Result {
 	// The last batch of a page left just before is sent as that page unloads and may still
 	// be on its way: read the session until two reads agree before asking for its analysis.
 	settle(srv, id)
-	if err := srv.get(context.Background(), "/api/v1/sessions/"+id+"/signals", &rep); err != nil {
+	if err := srv.get(context.Background(), "/api/v1/sessions/"+id+"/signals?pass=whole", &rep); err != nil {
 		res.Err = err
 		return res
 	}

@@ -81,6 +81,18 @@ func TestProjectSettingsTakeEffect(t *testing.T) {
 	if n := rage(); n != 0 {
 		t.Fatalf("rage clicks when the project wants 4 = %d, want 0", n)
 	}
+	// ?pass=whole analyses every stored event now, with the project's thresholds; any other
+	// pass is refused with a clear error.
+	r = do(t, http.DefaultClient, "GET", s.srv.URL+"/api/v1/sessions/s_rageclick1/signals?pass=whole", nil, "Authorization", "Bearer "+adminToken)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"signals"`) || strings.Contains(string(r.Body), `"rage_click"`) {
+		t.Fatalf("signals?pass=whole = %d %s", r.Status, r.Body)
+	}
+	for _, bad := range []string{"live", "WHOLE", strings.Repeat("x", 5000), "%00"} {
+		r = do(t, http.DefaultClient, "GET", s.srv.URL+"/api/v1/sessions/s_rageclick1/signals?pass="+bad, nil, "Authorization", "Bearer "+adminToken)
+		if r.Status != 400 || !strings.Contains(string(r.Body), "bad_request") {
+			t.Fatalf("signals?pass=%.20s = %d %s", bad, r.Status, r.Body)
+		}
+	}
 
 	// The project list shows overrides, what is in effect and the defaults.
 	r = do(t, http.DefaultClient, "GET", s.srv.URL+"/api/v1/projects", nil, "Authorization", "Bearer "+adminToken)
