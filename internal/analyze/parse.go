@@ -185,7 +185,7 @@ func lower(s string) string {
 // rrweb writes, and the event is then skipped, as before.
 func (d *incrData) decode(b []byte) bool {
 	r := &reader{b: b}
-	err := r.object(func(key []byte) error {
+	err := r.objectOrNull(func(key []byte) error {
 		var err error
 		switch string(key) {
 		case "source":
@@ -207,7 +207,7 @@ func (d *incrData) decode(b []byte) bool {
 		case "adds":
 			err = r.array(func() error {
 				var a incrAdd
-				if err := r.object(func(key []byte) error {
+				if err := r.objectOrNull(func(key []byte) error {
 					switch string(key) {
 					case "parentId":
 						a.ParentID = int(r.float())
@@ -226,12 +226,12 @@ func (d *incrData) decode(b []byte) bool {
 		case "attributes":
 			err = r.array(func() error {
 				a := incrAttrs{Attributes: map[string]json.RawMessage{}}
-				if err := r.object(func(key []byte) error {
+				if err := r.objectOrNull(func(key []byte) error {
 					switch string(key) {
 					case "id":
 						a.ID = int(r.float())
 					case "attributes":
-						return r.object(func(k []byte) error {
+						return r.objectOrNull(func(k []byte) error {
 							start := r.i
 							r.pass()
 							a.Attributes[string(k)] = r.b[start:r.i]
@@ -250,7 +250,7 @@ func (d *incrData) decode(b []byte) bool {
 		case "positions":
 			err = r.array(func() error {
 				var p incrPosition
-				if err := r.object(func(key []byte) error {
+				if err := r.objectOrNull(func(key []byte) error {
 					switch string(key) {
 					case "x":
 						p.X = r.float()
@@ -281,7 +281,7 @@ func (r *reader) snode(n *snode, depth int) error {
 	if depth > 512 {
 		return errShape
 	}
-	return r.object(func(key []byte) error {
+	return r.objectOrNull(func(key []byte) error {
 		switch string(key) {
 		case "type":
 			n.Type = int(r.float())
@@ -354,6 +354,20 @@ func (r *reader) count() (int, error) {
 	return n, err
 }
 
+// objectOrNull is object, reading null as an empty object, as encoding/json reads null into
+// a struct: the incremental data's reader matches it (FuzzIncrementalDecode).
+func (r *reader) objectOrNull(field func(key []byte) error) error {
+	k := r.i
+	for k < len(r.b) && (r.b[k] == ' ' || r.b[k] == '\t' || r.b[k] == '\n' || r.b[k] == '\r') {
+		k++
+	}
+	if len(r.b)-k >= 4 && string(r.b[k:k+4]) == "null" {
+		r.i = jsontok.Skip(r.b, r.i)
+		return nil
+	}
+	return r.object(field)
+}
+
 // ids reads an array of objects as the number each has at key (0 for an element without it,
 // or that is not an object).
 func (r *reader) ids(key string) ([]int, error) {
@@ -361,7 +375,7 @@ func (r *reader) ids(key string) ([]int, error) {
 	err := r.array(func() error {
 		id := 0
 		if r.i < len(r.b) && r.b[r.i] == '{' {
-			if err := r.object(func(k []byte) error {
+			if err := r.objectOrNull(func(k []byte) error {
 				if string(k) == key {
 					id = int(r.float())
 					return nil
