@@ -383,6 +383,11 @@ func (s *Scrubber) number(b []byte, i int) (start, end int, kind string, next in
 	if g.end == i {
 		return 0, 0, "", i + 1
 	}
+	if s.email && !g.beforeEmail(b, i) {
+		// The whole number is an email's local part ("5551234567@example.com"): the email is
+		// the find, at its '@'.
+		return 0, 0, "", next
+	}
 	if wordAt(b, g.end) {
 		// The number runs into a word (a UUID, a hex hash, "12px"): skip the word.
 		for next < len(b) && isWord(b[next]) {
@@ -463,6 +468,41 @@ func (g *groups) read(b []byte, i int) {
 		}
 		break
 	}
+}
+
+// beforeEmail drops the groups at the end that belong to an email's local part (the 0 of
+// "020 7946 0958 0@example.com"), so that the number is judged as it will read once the email is
+// masked and scrubbing twice finds nothing more. It reports whether any group is left.
+func (g *groups) beforeEmail(b []byte, i int) bool {
+	at := g.end
+	for at < len(b) && (isAlnum(b[at]) || isLocal(b[at])) {
+		at++
+	}
+	if at == len(b) || b[at] != '@' {
+		return true
+	}
+	start, end := email(b, at, 0)
+	if end == 0 || start >= g.end {
+		return true
+	}
+	n := 0
+	for n < g.n && g.stop[n] < start {
+		n++
+	}
+	if n == 0 {
+		return false
+	}
+	g.n, g.digits, g.parens, g.end = n, 0, false, g.stop[n-1]
+	for k := 0; k < n; k++ {
+		g.digits += g.stop[k] - g.start[k]
+		if g.start[k] > 0 && b[g.start[k]-1] == '(' {
+			g.parens = true
+		}
+	}
+	if g.end < len(b) && b[g.end] == ')' && g.start[n-1] > 0 && b[g.start[n-1]-1] == '(' {
+		g.end++
+	}
+	return true
 }
 
 // card finds a card number among consecutive groups with one separator (all of them first, then

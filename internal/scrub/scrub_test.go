@@ -45,6 +45,10 @@ func TestKinds(t *testing.T) {
 		{"phone plus solid", "tel:+14155552671", "tel:+███████████", Phone},
 		{"phone nanp 1", "1-800-555-0199", "█-███-███-████", Phone},
 		{"phone trunk", "020 7946 0958", "███ ████ ████", Phone},
+		// A number that runs into an email is judged without the email's local part, as it
+		// will read once the email is masked.
+		{"phone before email", "020 7946 0958 7@mail.example.com", "███ ████ ████ " + bar("7@mail.example.com"), Phone},
+		{"digits as local part", "5551234567@example.com", bar("5551234567@example.com"), Email},
 		// IBANs.
 		{"iban grouped", "IBAN DE89 3704 0044 0532 0130 00.", "IBAN ████ ████ ████ ████ ████ ██.", IBAN},
 		{"iban solid", "GB82WEST12345698765432", "██████████████████████", IBAN},
