@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"sort"
 	"strings"
 )
@@ -125,7 +126,7 @@ const (
 	busyBeforeMS = 10_000
 	busyAfterMS  = 5_000
 	promptMS     = 1000 // a change this soon after a click or typing was prompted by it
-	immediateMS  = 300
+	immediateMS  = 500
 	// leadMS: a synchronous handler's DOM changes (and errors) can be recorded a moment
 	// before the click itself, which the recorder sees after the element's own listeners.
 	leadMS = 40
@@ -224,8 +225,10 @@ func (t *Timeline) waitFor(c click, th Thresholds) int64 {
 // blame ties each JS error to the click whose handler threw it, or to none: an error in the
 // same moment as a click (a synchronous handler), or later with an element's event handler
 // in its stack (an async handler) and within ErrorWaitMS of the click before it. Errors from
-// timers and background work stay unblamed, and so does an error without a stack (a
-// cross-origin "Script error.") unless it came in the same moment as the click.
+// timers and background work stay unblamed, even in the same moment as a click when their
+// whole stack says so; an error without a stack (a cross-origin "Script error.") or with one
+// that names no receivers (Firefox, Safari) or was cut short is blamed only in the same
+// moment as the click.
 // The result maps click indexes to the number of errors blamed on them.
 func (t *Timeline) blame(th Thresholds) map[int]int {
 	out := map[int]int{}
@@ -235,6 +238,9 @@ func (t *Timeline) blame(th Thresholds) map[int]int {
 			continue
 		}
 		gap := e.at - t.clicks[i].at
+		if e.background {
+			continue
+		}
 		if (gap >= -leadMS && gap <= 100) || (e.handler && gap <= th.ErrorWaitMS) {
 			out[i]++
 		}
@@ -258,12 +264,15 @@ func rageClicks(t *Timeline, th Thresholds, blamed map[int]int) ([]Signal, map[i
 		last := t.clicks[j-1]
 		if n >= th.RageClicks && !first.editing && !happened(t.selections, first.at, last.at+500) {
 			// Each click's answer is what happened before the next one (the last gets a
-			// second): a stepper, a zoom button or a toggle answers every click.
+			// second): a stepper, a zoom button or a toggle answers every click. A change
+			// recorded in the moment before the next click is that click's (a synchronous
+			// handler's), so one change never answers two clicks: a carousel's autoplay
+			// landing just before a click is not two answers.
 			answered, threw := 0, false
 			for k := i; k < j; k++ {
 				to := t.clicks[k].at + 1000
 				if k+1 < j {
-					to = t.clicks[k+1].at
+					to = max(t.clicks[k+1].at-leadMS, t.clicks[k].at)
 				}
 				if t.answered(t.clicks[k], t.clicks[k].at, to) {
 					answered++
@@ -300,7 +309,7 @@ func deadClicks(t *Timeline, th Thresholds, blamed map[int]int, inBurst map[int]
 	var out []Signal
 	prev := -1
 	for i, c := range t.clicks {
-		if !c.clickable || inBurst[i] || blamed[i] > 0 || t.answered(c, c.at, t.waitFor(c, th)) {
+		if !c.clickable || inBurst[i] || blamed[i] > 0 || t.answered(c, c.at, t.waitFor(c, th)) || t.loaded(c) {
 			continue
 		}
 		if prev >= 0 && len(out) > 0 && t.clicks[prev].el == c.el && c.at-t.clicks[prev].at <= th.DeadWaitMS && out[len(out)-1].NodeID == t.clicks[prev].id {
@@ -405,8 +414,11 @@ func pageKey(u string) string {
 	return u
 }
 
-// quickBacks finds A → B → A with little time on B. A page that sent the visitor back by
-// itself (a redirect: under 1.5 s on it and no input there) is not a u-turn.
+// quickBacks finds A → B → A with little time on B. Time on B ends when the visitor left it:
+// at their click on a link to A, or else when A's navigation started (A's own timing says by
+// when), not when A, loading slowly, was recorded, and never before the visitor's last move on
+// B. A page that sent the visitor back by itself (a redirect: under redirectMS between B's
+// record and A's and no input on B) is not a u-turn.
 func quickBacks(t *Timeline, th Thresholds) []Signal {
 	var views []pageView
 	for _, p := range t.pages {
@@ -419,16 +431,88 @@ func quickBacks(t *Timeline, th Thresholds) []Signal {
 	for i := 1; i+1 < len(views); i++ {
 		prev, cur, next := views[i-1], views[i], views[i+1]
 		stay := next.at - cur.at
-		if pageKey(next.url) != pageKey(prev.url) || stay > th.QuickBackMS {
+		left := next.navBy
+		if i := sort.Search(len(t.active), func(i int) bool { return t.active[i] >= next.at }) - 1; i >= 0 {
+			left = max(left, t.active[i])
+		}
+		if c, ok := t.linkTo(cur, next); ok {
+			left = c.at
+		}
+		if pageKey(next.url) != pageKey(prev.url) || max(left, cur.at)-cur.at > th.QuickBackMS {
 			continue
 		}
-		if stay < 1500 && !happened(t.active, cur.at, next.at-1) {
+		if stay < redirectMS && !happened(t.active, cur.at, next.at-1) {
 			continue
 		}
 		out = append(out, Signal{Kind: QuickBack, At: cur.at, URL: cur.url, Detail: "back to " + prev.url})
 	}
 	return out
 }
+
+// linkTo returns the visitor's last click on page view cur before next, when it followed a
+// link to next's page: that click is when they left.
+func (t *Timeline) linkTo(cur, next pageView) (click, bool) {
+	i := sort.Search(len(t.clicks), func(i int) bool { return t.clicks[i].at >= next.at }) - 1
+	if i < 0 || t.clicks[i].at < cur.at {
+		return click{}, false
+	}
+	c := t.clicks[i]
+	return c, c.href != "" && linkPage(c) == pageKey(next.url)
+}
+
+// linkPage is the page a click on a link leads to (without its fragment), "" when the click was
+// not on a link or its address does not parse.
+func linkPage(c click) string {
+	if c.href == "" {
+		return ""
+	}
+	base, err := url.Parse(c.url)
+	if err != nil {
+		return ""
+	}
+	ref, err := url.Parse(c.href)
+	if err != nil {
+		return ""
+	}
+	return pageKey(base.ResolveReference(ref).String())
+}
+
+// nextPage returns the first page load recorded after at.
+func (t *Timeline) nextPage(at int64) (pageView, bool) {
+	i := sort.Search(len(t.pages), func(i int) bool { return t.pages[i].at > at })
+	for ; i < len(t.pages); i++ {
+		if t.pages[i].doc {
+			return t.pages[i], true
+		}
+	}
+	return pageView{}, false
+}
+
+// loaded reports whether click c followed a link whose page was the next to load, or sent a
+// form and the next page loaded before any other click, however long it took: the browser
+// was loading it (a slow server is not a dead link or a dead submit button).
+func (t *Timeline) loaded(c click) bool {
+	if c.submit {
+		p, ok := t.nextPage(c.at)
+		if !ok {
+			return false
+		}
+		i := sort.Search(len(t.clicks), func(i int) bool { return t.clicks[i].at > c.at })
+		return i == len(t.clicks) || t.clicks[i].at > p.at
+	}
+	to := linkPage(c)
+	if to == "" || to == pageKey(c.url) { // an in-page link ("#", "#specs") loads no page
+		return false
+	}
+	p, ok := t.nextPage(c.at)
+	return ok && to == pageKey(p.url)
+}
+
+// redirectMS is how long a page may take to send the visitor on by itself: a session check
+// or a sign-in bounce takes from half a second to a few on a slow phone or a busy machine
+// (a 400 ms redirect measured 1.5 s on a loaded one), and a visitor who turns back within it
+// without a move of the mouse, a scroll or a key has left nothing to tell it from one.
+const redirectMS = 3000
 
 // excessiveScrolling finds a page scrolled up and down, searching: ScrollTurns reversals
 // between long legs (each at least half a screen), ScrollScreens of travel in all. Short
@@ -585,14 +669,25 @@ func (t *Timeline) sent(url string, form int, ins []input) bool {
 			}
 		}
 	}
-	// Enter: the next page came soon after the last keystroke, with no click in between.
+	// Enter: the next page came soon after the last keystroke, with no click in between. A
+	// field's last value can be recorded a moment after the click that took focus away from it
+	// (the field's change event follows the blur), so a click on a link or a control up to
+	// enterLeadMS before the last value recorded counts as in between too.
 	last := ins[len(ins)-1].at
 	i := sort.Search(len(t.pages), func(i int) bool { return t.pages[i].at > last })
 	if i < len(t.pages) && t.pages[i].at-last <= 2000 {
-		j := sort.Search(len(t.clicks), func(j int) bool { return t.clicks[j].at > last })
-		if j == len(t.clicks) || t.clicks[j].at > t.pages[i].at {
-			return true
+		j := sort.Search(len(t.clicks), func(j int) bool { return t.clicks[j].at > last-enterLeadMS })
+		for ; j < len(t.clicks) && t.clicks[j].at <= t.pages[i].at; j++ {
+			if t.clicks[j].at > last || t.clicks[j].clickable {
+				return false
+			}
 		}
+		return true
 	}
 	return false
 }
+
+// enterLeadMS is how long before a field's last recorded value a click may have come and
+// still be what left the page: the value is recorded when the field loses focus, which a
+// busy page does a few hundred milliseconds late.
+const enterLeadMS = 1000

@@ -213,9 +213,14 @@ func TestDetectors(t *testing.T) {
 			return r
 		}, ThrashedCursor, 0},
 		// Quick back.
-		{"quick back: cart → product → cart in 2 s", func() *rec {
-			return visit("http://shop/cart", 0).then(visit("http://shop/product?id=3", 5000)).then(visit("http://shop/cart", 7000))
+		{"quick back: cart → product (a look, the mouse moves) → cart in 2 s", func() *rec {
+			r := visit("http://shop/cart", 0).then(visit("http://shop/product?id=3", 5000))
+			r.moves(6000, [2]float64{420, 300}, [2]float64{380, 280})
+			return r.then(visit("http://shop/cart", 7000))
 		}, QuickBack, 1},
+		{"quick back near-miss: cart → product untouched → cart in 2 s (a redirect)", func() *rec {
+			return visit("http://shop/cart", 0).then(visit("http://shop/product?id=3", 5000)).then(visit("http://shop/cart", 7000))
+		}, QuickBack, 0},
 		{"quick back near-miss: stayed 30 s", func() *rec {
 			return visit("http://shop/cart", 0).then(visit("http://shop/product?id=3", 5000)).then(visit("http://shop/cart", 35000))
 		}, QuickBack, 0},
@@ -241,6 +246,26 @@ func TestDetectors(t *testing.T) {
 			r.typed(1500, 80)
 			return r.then(visit("http://shop/", 4000))
 		}, FormAbandon, 1},
+		{"abandon: left by a link, the field's last value recorded just after the click", func() *rec {
+			r := visit("http://shop/checkout", 0)
+			r.typed(1000, 80)
+			r.typed(1500, 90)
+			r.click(2000, 51, 10, 10) // "Continue shopping"; the blur sends the email field's value
+			r.typed(2006, 90)
+			return r.then(visit("http://shop/", 2400))
+		}, FormAbandon, 1},
+		{"abandon near-miss: a click into the last field, a short value, Enter", func() *rec {
+			r := visit("http://shop/checkout", 0)
+			r.typed(1000, 80)
+			r.click(1800, 90, 10, 10)
+			r.typed(1900, 90)
+			return r.then(visit("http://shop/thanks", 2300))
+		}, FormAbandon, 0},
+		{"dead near-miss: Pay now, and the next page takes 4 s to come", func() *rec {
+			r := visit("http://shop/checkout", 0)
+			r.click(1000, 61, 10, 10)
+			return r.then(visit("http://shop/thanks", 5000))
+		}, DeadClick, 0},
 		{"abandon near-miss: typed only the coupon field (a lone field is not a form)", func() *rec {
 			r := visit("http://shop/checkout", 0)
 			r.typed(1000, 30)

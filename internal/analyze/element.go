@@ -148,10 +148,27 @@ func (t *Timeline) submitting(id int) bool {
 	return (el.Tag == "button" && (typ == "" || typ == "submit")) || (el.Tag == "input" && (typ == "submit" || typ == "image"))
 }
 
-// handlerFrame finds an element's event handler in a V8 stack: the receiver of a listener is
-// the element ("at HTMLButtonElement.onShare", "at async HTMLButtonElement.loadReviews").
-// Timers, promise callbacks and top-level scripts have no such frame.
-var handlerFrame = regexp.MustCompile(`\bat (async )?HTML[A-Za-z]*Element\.`)
+// handlerFrame finds an event listener in a V8 stack: the receiver of a listener is the element
+// or the document it listens on ("at HTMLButtonElement.onShare", "at async
+// HTMLButtonElement.loadReviews", a delegated "at HTMLDocument.dispatch"). Timers, promise
+// callbacks and top-level scripts have no such frame.
+var handlerFrame = regexp.MustCompile(`\bat (async )?(HTML[A-Za-z]*Element|HTMLDocument|Document)\.`)
+
+// v8Frame is a frame of a V8 stack ("    at fn (url:line:col)"); Firefox and Safari write
+// "fn@url:line:col", which names no receiver.
+var v8Frame = regexp.MustCompile(`(?m)^\s+at `)
+
+// v8StackFrames is how many frames V8 keeps by default (Error.stackTraceLimit): a stack of
+// fewer is whole, down to the task that ran it.
+const v8StackFrames = 10
+
+// background reports whether stack is a whole V8 stack with no event listener in it: the error
+// came from a timer, a promise callback or a script's own run, never from a click's handler,
+// whatever click it followed.
+func background(stack string) bool {
+	n := len(v8Frame.FindAllStringIndex(stack, v8StackFrames))
+	return n > 0 && n < v8StackFrames && !handlerFrame.MatchString(stack)
+}
 
 // clickableLook matches the class and id words apps give custom controls.
 var clickableLook = regexp.MustCompile(`(?i)(^|[\s_-])(btn|button|cta|card|tile|chip|clickable|toggle|link)($|[\s_-])`)

@@ -200,3 +200,27 @@ func TestLiveWithholdsWhatLaterEventsDecide(t *testing.T) {
 		t.Fatalf("live pass after leaving the page: %v, want %v", got, want)
 	}
 }
+
+// TestLiveWaitsForALinksPage: a click on a link that nothing answered for longer than the
+// dead-click wait is held back while no page has loaded since (the link's page may be slow),
+// and the page it leads to answers it for both passes.
+func TestLiveWaitsForALinksPage(t *testing.T) {
+	tl := NewTimeline()
+	tl.Feed([]json.RawMessage{
+		json.RawMessage(`{"type":4,"timestamp":1000,"data":{"href":"https://shop.example/cart","width":1200,"height":800}}`),
+		json.RawMessage(`{"type":2,"timestamp":1000,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":2,"id":2,"tagName":"html","attributes":{},"childNodes":[{"type":2,"id":3,"tagName":"body","attributes":{},"childNodes":[` +
+			`{"type":2,"id":4,"tagName":"a","attributes":{"href":"/checkout"},"childNodes":[{"type":3,"id":5,"textContent":"Checkout"}]}]}]}]},"initialOffset":{"top":0,"left":0}}}`),
+		json.RawMessage(`{"type":3,"timestamp":2000,"data":{"source":2,"type":2,"id":5,"x":10,"y":10}}`),
+		// The old page is still there, the mouse moving, while the checkout loads.
+		json.RawMessage(`{"type":3,"timestamp":6000,"data":{"source":1,"positions":[{"x":50,"y":60,"id":3,"timeOffset":0}]}}`),
+	})
+	if n := len(Live([]*Timeline{tl}, Facts{}, Defaults).Signals); n != 0 {
+		t.Fatalf("live pass while the link's page loads: %d findings, want none", n)
+	}
+	tl.Feed([]json.RawMessage{json.RawMessage(`{"type":4,"timestamp":6500,"data":{"href":"https://shop.example/checkout","width":1200,"height":800}}`)})
+	for name, r := range map[string]Report{"live": Live([]*Timeline{tl}, Facts{}, Defaults), "whole": Whole([]*Timeline{tl}, Facts{}, Defaults)} {
+		if len(r.Signals) != 0 {
+			t.Fatalf("%s pass once the checkout loaded: %+v, want nothing", name, r.Signals)
+		}
+	}
+}

@@ -58,9 +58,10 @@ type click struct {
 	clickable bool // looks clickable and is not a form field (which takes focus instead)
 	editing   bool
 	submit    bool
-	el        int   // the interactive element the click meant (or the node clicked)
-	anc       []int // ids of the clicked node and its ancestors, nearest first
-	form      int   // the form the clicked element belongs to (formOf), 0 for none
+	el        int    // the interactive element the click meant (or the node clicked)
+	anc       []int  // ids of the clicked node and its ancestors, nearest first
+	form      int    // the form the clicked element belongs to (formOf), 0 for none
+	href      string // the link the click followed in this tab, as written ("" when not a link)
 }
 
 // mutation is one DOM mutation event: when, and the elements it changed (capped).
@@ -74,12 +75,13 @@ type request struct {
 	start, end int64
 }
 
-// jsError is an uncaught error; handler says its stack runs through an event handler of an
-// element (V8 names the receiver: "at HTMLButtonElement.onClick", "at async HTMLButtonElement…").
+// jsError is an uncaught error; handler says its stack runs through an event listener (V8
+// names the receiver: "at HTMLButtonElement.onClick", "at async HTMLButtonElement…").
 type jsError struct {
-	at      int64
-	stack   bool
-	handler bool
+	at         int64
+	stack      bool
+	handler    bool
+	background bool // a whole V8 stack without a listener: never a click's (element.go)
 }
 
 // Timeline is one tab's events reduced to what the detectors read, with the DOM known so far.
@@ -109,13 +111,22 @@ type Timeline struct {
 	fields      map[int]string // description of focused fields at focus time
 	selections  []int64
 	viewportH   float64
+	marks       []mark // the SDK's reel.click events, paired with clicks by Steps
+	tracks      []Step // reel.track events
 	url         string // the page the tab was on after the last event read
 	last        int64  // the latest event time read (the horizon a live pass can judge up to)
+	ttfb        int64  // the navigation start of the page about to be recorded, by its TTFB (0: none)
 }
 
+// pageView is a page load (or an in-app navigation) recorded at `at`, when the SDK started on
+// it. navBy is the latest its navigation can have started, by the page's own TTFB and FCP
+// (each measured from the navigation's start and reported after it): a page that loads slowly
+// is recorded long after the visitor left the one before.
 type pageView struct {
-	at  int64
-	url string
+	at    int64
+	url   string
+	navBy int64
+	doc   bool // a page load, which has a navigation timing of its own
 }
 
 type point struct {
@@ -179,7 +190,13 @@ func (t *Timeline) FeedParsed(events []rrweb.Event) {
 		case rrweb.Meta:
 			m, _ := rrweb.ParseMeta(ev.Data)
 			url = m.Href
-			t.pages = append(t.pages, pageView{at: ev.Timestamp, url: url})
+			pv := pageView{at: ev.Timestamp, url: url, navBy: ev.Timestamp, doc: true}
+			// The SDK reports a page's TTFB just before its meta event.
+			if t.ttfb > 0 {
+				pv.navBy = min(pv.navBy, t.ttfb)
+				t.ttfb = 0
+			}
+			t.pages = append(t.pages, pv)
 			t.navs = append(t.navs, ev.Timestamp)
 			if m.Height > 0 {
 				t.viewportH = float64(m.Height)
@@ -203,11 +220,15 @@ func (t *Timeline) FeedParsed(events []rrweb.Event) {
 			var c struct {
 				Tag     string `json:"tag"`
 				Payload struct {
-					URL        string  `json:"url"`
-					Kind       string  `json:"kind"`
-					Message    string  `json:"message"`
-					Stack      string  `json:"stack"`
-					DurationMS float64 `json:"durationMs"`
+					URL        string                     `json:"url"`
+					Kind       string                     `json:"kind"`
+					Message    string                     `json:"message"`
+					Stack      string                     `json:"stack"`
+					DurationMS float64                    `json:"durationMs"`
+					Selector   string                     `json:"selector"`
+					Name       string                     `json:"name"`
+					Props      map[string]json.RawMessage `json:"props"`
+					Value      json.RawMessage            `json:"value"` // read for reel.vitals only
 				} `json:"payload"`
 			}
 			if json.Unmarshal(ev.Data, &c) != nil {
@@ -217,14 +238,38 @@ func (t *Timeline) FeedParsed(events []rrweb.Event) {
 			case "reel.error":
 				t.errors = append(t.errors, ev.Timestamp)
 				t.messages = append(t.messages, c.Payload.Message)
-				t.jsErrors = append(t.jsErrors, jsError{at: ev.Timestamp, stack: c.Payload.Stack != "", handler: handlerFrame.MatchString(c.Payload.Stack)})
+				t.jsErrors = append(t.jsErrors, jsError{at: ev.Timestamp, stack: c.Payload.Stack != "", handler: handlerFrame.MatchString(c.Payload.Stack), background: background(c.Payload.Stack)})
 			case "reel.network":
 				// A request is not an answer the visitor sees; it says how long to wait for one.
 				t.requests = append(t.requests, request{start: ev.Timestamp - int64(c.Payload.DurationMS), end: ev.Timestamp})
+			case "reel.vitals":
+				// Milliseconds from the navigation's start, so it started by the event's time less
+				// the value (values out of range, as the index rules them, say nothing).
+				var f float64
+				if json.Unmarshal(c.Payload.Value, &f) != nil || f <= 0 || f > 3_600_000 {
+					break
+				}
+				v := int64(f)
+				switch c.Payload.Name {
+				case "TTFB":
+					t.ttfb = ev.Timestamp - v
+				case "FCP":
+					if n := len(t.pages); n > 0 && t.pages[n-1].doc {
+						t.pages[n-1].navBy = min(t.pages[n-1].navBy, ev.Timestamp-v)
+					}
+				}
 			case "reel.navigation":
 				url = c.Payload.URL
-				t.pages = append(t.pages, pageView{at: ev.Timestamp, url: url})
+				t.pages = append(t.pages, pageView{at: ev.Timestamp, url: url, navBy: ev.Timestamp})
 				t.navs = append(t.navs, ev.Timestamp)
+			case "reel.click":
+				if p := c.Payload.Selector; p != "" && len(p) <= maxSelector {
+					t.marks = append(t.marks, mark{at: ev.Timestamp, url: url, selector: p})
+				}
+			case "reel.track":
+				if p := c.Payload; p.Name != "" {
+					t.tracks = append(t.tracks, Step{At: ev.Timestamp, Kind: "event", URL: url, Name: strings.ToLower(cutText(p.Name, maxStepName)), Props: scalars(p.Props)})
+				}
 			}
 		}
 	}
@@ -335,6 +380,9 @@ func (t *Timeline) incremental(ev rrweb.Event, url string) {
 				if el := t.interactive(d.ID); el != nil {
 					c.el = el.ID
 					c.form = t.formOf(el.ID)
+					if tg := el.Attrs["target"]; el.Tag == "a" && (tg == "" || tg == "_self") {
+						c.href = el.Attrs["href"]
+					}
 				}
 				t.clicks = append(t.clicks, c)
 			}

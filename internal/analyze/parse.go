@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/reelhq/reel/internal/jsontok"
 	"github.com/reelhq/reel/internal/rrweb"
@@ -56,7 +57,8 @@ func (r *reader) num() int {
 
 // object calls field for each key, without its quotes, with the reader positioned at its
 // value; field must consume the value. A key is compared as it is written: only one with an
-// escape in it (never written by rrweb, whose keys are plain names) is decoded first.
+// escape in it or bytes that are not UTF-8 (never written by rrweb, whose keys are plain names)
+// is decoded first, as encoding/json does (an invalid byte becomes U+FFFD).
 func (r *reader) object(field func(key []byte) error) error {
 	i := jsontok.Open(r.b, r.i, '{')
 	if i < 0 {
@@ -72,7 +74,7 @@ func (r *reader) object(field func(key []byte) error) error {
 		if key == nil {
 			return nil
 		}
-		if bytes.IndexByte(key, '\\') >= 0 {
+		if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
 			s, ok := jsontok.Unquote(key)
 			if !ok {
 				return errShape
@@ -124,25 +126,14 @@ func (t *Timeline) readNode(r *reader, parent, depth int) error {
 				return r.pass()
 			})
 		case "childNodes":
-			if r.i >= len(r.b) || r.b[r.i] != '[' {
-				return r.pass()
-			}
-			r.i++
-			for {
-				v, more := jsontok.Item(r.b, r.i)
-				if v < 0 {
-					return errShape
-				}
-				r.i = v
-				if !more {
-					return nil
-				}
+			return r.array(func() error {
 				before := len(t.order)
 				if err := t.readNode(r, -1, depth+1); err != nil {
 					return err
 				}
 				kids = append(kids, t.order[before:]...)
-			}
+				return nil
+			})
 		default:
 			return r.pass()
 		}

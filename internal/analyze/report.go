@@ -143,12 +143,25 @@ func settled(t *Timeline, found []Signal, th Thresholds) []Signal {
 	for _, s := range found {
 		switch {
 		case s.Kind == DeadClick && s.At+th.DeadWaitMS > t.last:
+		case s.Kind == DeadClick && t.loading(s):
 		case s.Kind == FormAbandon && s.URL == t.url:
 		default:
 			out = append(out, s)
 		}
 	}
 	return out
+}
+
+// loading reports whether dead click s was on a link or a submit button and no page has loaded
+// since: the page it leads to may still be on its way, which would answer it.
+func (t *Timeline) loading(s Signal) bool {
+	for _, c := range t.clicks {
+		if c.at == s.At && c.id == s.NodeID && (c.href != "" || c.submit) {
+			_, ok := t.nextPage(c.at)
+			return !ok
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -13,7 +14,8 @@ var cos, sin = math.Cos, math.Sin
 // app is a page with the controls the friction corpus taught the rules on: a broken button
 // (10), a ticking countdown (20), a hover menu trigger inside a list item with a nested list
 // (30), a link opening a new tab (40), a download link (50), a search box (60), a lone
-// newsletter field in its own form (70), a styled div (80) and a zoom button (90).
+// newsletter field in its own form (70), a styled div (80), a zoom button (90) and a link
+// to the product page (100).
 func app(url string, at int64) *rec {
 	r := &rec{}
 	r.add(4, at, fmt.Sprintf(`{"href":%q,"width":1280,"height":800}`, url))
@@ -26,13 +28,18 @@ func app(url string, at int64) *rec {
 		el(60, "input", `{"type":"search","name":"q"}`, "") + "," +
 		`{"type":2,"id":69,"tagName":"form","attributes":{},"childNodes":[` + el(70, "input", `{"type":"email","name":"nl"}`, "") + "]}," +
 		el(80, "div", `{"class":"card tile"}`, "Gift wrapping") + "," +
-		el(90, "button", `{"id":"zoom-in"}`, "Zoom in") + "]}"
+		el(90, "button", `{"id":"zoom-in"}`, "Zoom in") + "," +
+		el(100, "a", `{"href":"/p"}`, "Back to the product") + "]}"
 	r.add(2, at+1, `{"node":{"type":0,"id":1,"childNodes":[`+body+`]},"initialOffset":{"left":0,"top":0}}`)
 	return r
 }
 
 func (r *rec) changeText(at int64, textID int) {
 	r.add(3, at, fmt.Sprintf(`{"source":0,"texts":[{"id":%d,"value":"x"}],"attributes":[],"removes":[],"adds":[]}`, textID))
+}
+
+func (r *rec) vital(at int64, name string, value float64) {
+	r.add(5, at, fmt.Sprintf(`{"tag":"reel.vitals","payload":{"name":%q,"value":%g}}`, name, value))
 }
 
 func (r *rec) stackError(at int64, stack string) {
@@ -87,6 +94,15 @@ func TestRulesFromTheCorpus(t *testing.T) {
 			}
 			return r
 		}, map[Kind]int{RageClick: 1}},
+		{"an autoplay change just before a click in a burst answers one click, not two", func() *rec {
+			r := app("http://shop/p", 0)
+			r.changeText(500, 81) // the slide changed by itself once before
+			for i := range 4 {
+				r.click(1000+int64(i)*150, 11, 10, 10)
+			}
+			r.changeText(1295, 81) // and again 5 ms before the third click
+			return r
+		}, map[Kind]int{RageClick: 1}},
 		{"two clicks on a broken button are one dead click", func() *rec {
 			r := app("http://shop/p", 0)
 			r.click(1000, 11, 10, 10)
@@ -98,6 +114,26 @@ func TestRulesFromTheCorpus(t *testing.T) {
 			r.click(1000, 31, 10, 10)
 			r.click(5000, 41, 10, 10)
 			r.click(9000, 51, 10, 10)
+			return r
+		}, map[Kind]int{}},
+		{"a link whose page takes 4 s to load is not dead", func() *rec {
+			r := app("http://shop/orders", 0)
+			r.ticking(500, 5500)
+			r.click(1000, 101, 10, 10)
+			return r.then(app("http://shop/p", 5000))
+		}, map[Kind]int{}},
+		{"a link that goes nowhere, then another page, is dead", func() *rec {
+			r := app("http://shop/orders", 0)
+			r.ticking(500, 5500)
+			r.click(1000, 101, 10, 10)
+			return r.then(app("http://shop/other", 5000))
+		}, map[Kind]int{DeadClick: 1}},
+		{"a busy control's own change 350 ms after its click (a loaded machine) answers it", func() *rec {
+			r := app("http://shop/p", 0)
+			r.changeText(500, 91) // the control changes by itself now and then
+			r.changeText(2500, 91)
+			r.click(5000, 91, 10, 10)
+			r.changeText(5350, 91)
 			return r
 		}, map[Kind]int{}},
 		{"a styled div that does nothing is dead", func() *rec {
@@ -115,6 +151,25 @@ func TestRulesFromTheCorpus(t *testing.T) {
 			r := app("http://shop/p", 0)
 			r.click(1000, 11, 10, 10)
 			r.stackError(1003, "TypeError: boom\n    at HTMLButtonElement.onShare (http://shop/p:12:9)")
+			return r
+		}, map[Kind]int{ErrorClick: 1}},
+		{"a timer's error 60 ms after a click on a working button is not an error click", func() *rec {
+			r := app("http://shop/p", 0)
+			r.click(1000, 91, 10, 10)
+			r.changeText(1005, 81)
+			r.stackError(1060, "Error: status poll failed: 503\n    at pollStatus (http://shop/p:24:69)")
+			return r
+		}, map[Kind]int{}},
+		{"a handler's error in Firefox's stack format (no receivers) in the same moment is an error click", func() *rec {
+			r := app("http://shop/p", 0)
+			r.click(1000, 11, 10, 10)
+			r.stackError(1003, "onShare@http://shop/p:12:9\n")
+			return r
+		}, map[Kind]int{ErrorClick: 1}},
+		{"a handler's error with its stack cut at 10 frames in the same moment is an error click", func() *rec {
+			r := app("http://shop/p", 0)
+			r.click(1000, 11, 10, 10)
+			r.stackError(1003, "TypeError: boom"+strings.Repeat("\n    at render (http://shop/app.js:1:1)", 10))
 			return r
 		}, map[Kind]int{ErrorClick: 1}},
 		{"a handler's async error 2.9 s later belongs to it", func() *rec {
@@ -143,6 +198,34 @@ func TestRulesFromTheCorpus(t *testing.T) {
 		{"a page that redirects back by itself is not a quick back", func() *rec {
 			return app("http://shop/p", 0).then(app("http://shop/login", 5000)).then(app("http://shop/p", 5400))
 		}, map[Kind]int{}},
+		{"a redirect slowed down by a busy machine is not a quick back", func() *rec {
+			return app("http://shop/p", 0).then(app("http://shop/login", 5000)).then(app("http://shop/p", 6550))
+		}, map[Kind]int{}},
+		{"a glance and back is a quick back though the page back loads slowly", func() *rec {
+			r := app("http://shop/p", 0).then(app("http://shop/orders", 5000))
+			r.moves(5800, [2]float64{420, 300})
+			r.vital(11500, "TTFB", 3000) // the visitor left by 8500
+			r.then(app("http://shop/p", 11600))
+			r.vital(12000, "FCP", 3400) // by 8600
+			return r
+		}, map[Kind]int{QuickBack: 1}},
+		{"a click on a link back is when the visitor left, however slowly the page back loads", func() *rec {
+			r := app("http://shop/p", 0).then(app("http://shop/orders", 5000))
+			r.click(8600, 101, 10, 10)
+			return r.then(app("http://shop/p", 11000))
+		}, map[Kind]int{QuickBack: 1}},
+		{"a page read for 6 s is no quick back, whatever the next page's timing says", func() *rec {
+			r := app("http://shop/p", 0).then(app("http://shop/orders", 5000))
+			r.moves(5800, [2]float64{420, 300})
+			r.moves(10800, [2]float64{300, 300}) // still on the page at 10800
+			r.vital(11500, "TTFB", 5000)         // would say it was left by 6500
+			return r.then(app("http://shop/p", 11600))
+		}, map[Kind]int{}},
+		{"a page glanced at (the mouse moved) and left in 1.6 s is a quick back", func() *rec {
+			r := app("http://shop/p", 0).then(app("http://shop/orders", 5000))
+			r.moves(5800, [2]float64{420, 300})
+			return r.then(app("http://shop/p", 6600))
+		}, map[Kind]int{QuickBack: 1}},
 		{"reading with short look-backs is not excessive scrolling", func() *rec {
 			r := app("http://shop/p", 0)
 			y := 0.0

@@ -1,15 +1,11 @@
 package analyze
 
 import (
-	"bytes"
 	"encoding/json"
 	"maps"
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
-
-	"github.com/reelhq/reel/internal/rrweb"
 )
 
 // Step is a click or a reel.track event, what a funnel step can name besides a page.
@@ -44,65 +40,38 @@ const pairWindow = 100
 func Steps(tabs [][]json.RawMessage) []Step {
 	var out []Step
 	for _, events := range tabs {
-		t := Build(events)
-		clicks := make([]Step, 0, len(t.clicks))
-		for _, c := range t.clicks {
-			clicks = append(clicks, Step{At: c.at, Kind: "click", URL: c.url, Target: c.target})
-		}
-		url := ""
-		for _, raw := range events {
-			ev, err := rrweb.FastParse(raw)
-			if err != nil {
-				continue
-			}
-			switch ev.Type {
-			case rrweb.Meta:
-				if m, err := rrweb.ParseMeta(ev.Data); err == nil && m.Href != "" {
-					url = m.Href
-				}
-			case rrweb.Custom:
-				if !bytes.Contains(ev.Data, []byte(`"reel.`)) {
-					continue
-				}
-				var c struct {
-					Tag     string `json:"tag"`
-					Payload struct {
-						URL      string                     `json:"url"`
-						Selector string                     `json:"selector"`
-						Name     string                     `json:"name"`
-						Props    map[string]json.RawMessage `json:"props"`
-					} `json:"payload"`
-				}
-				if json.Unmarshal(ev.Data, &c) != nil {
-					continue
-				}
-				p := c.Payload
-				switch c.Tag {
-				case "reel.navigation":
-					if p.URL != "" {
-						url = p.URL
-					}
-				case "reel.click":
-					if p.Selector == "" || len(p.Selector) > maxSelector {
-						continue
-					}
-					if i := nearestUnpaired(clicks, ev.Timestamp); i >= 0 {
-						clicks[i].Selector = p.Selector
-					} else {
-						clicks = append(clicks, Step{At: ev.Timestamp, Kind: "click", URL: url, Selector: p.Selector})
-					}
-				case "reel.track":
-					if p.Name == "" {
-						continue
-					}
-					out = append(out, Step{At: ev.Timestamp, Kind: "event", URL: url, Name: strings.ToLower(cutText(p.Name, maxStepName)), Props: scalars(p.Props)})
-				}
-			}
-		}
-		out = append(out, clicks...)
+		out = append(out, Build(events).Steps()...)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At < out[j].At })
 	return out
+}
+
+// mark is the SDK's reel.click: the selector of a clicked element.
+type mark struct {
+	at            int64
+	url, selector string
+}
+
+// StepEvents counts what Steps reads: it grows whenever Steps would give more or other steps,
+// so a caller can tell that nothing changed without building them.
+func (t *Timeline) StepEvents() int { return len(t.clicks) + len(t.marks) + len(t.tracks) }
+
+// Steps is the tab's clicks and track events read so far, track events first and each kind
+// in the order read (Steps sorts them by time): what funnels and experiments read. Live
+// analysis asks after each pass; it gives what Steps would over the same events.
+func (t *Timeline) Steps() []Step {
+	clicks := make([]Step, 0, len(t.clicks)+len(t.marks))
+	for _, c := range t.clicks {
+		clicks = append(clicks, Step{At: c.at, Kind: "click", URL: c.url, Target: c.target})
+	}
+	for _, m := range t.marks {
+		if i := nearestUnpaired(clicks, m.at); i >= 0 {
+			clicks[i].Selector = m.selector
+		} else {
+			clicks = append(clicks, Step{At: m.at, Kind: "click", URL: m.url, Selector: m.selector})
+		}
+	}
+	return append(slices.Clone(t.tracks), clicks...)
 }
 
 // nearestUnpaired is the index of the click without a selector closest in time to at, within

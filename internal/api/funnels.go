@@ -353,11 +353,40 @@ type variantJSON struct {
 	Conversion *proportionJSON `json:"conversion"`
 	Friction   proportionJSON  `json:"friction"`
 	Errors     proportionJSON  `json:"errors"`
+	Vitals     []vitalCompare  `json:"vitals"` // one per metric, in store.VitalMetrics order
+}
+
+// vitalCompare is one web vital of a variant: of its sessions that measured the metric, the
+// 75th percentile of each session's worst page view, and the share whose worst page view was
+// not good (above Google's good threshold), with its interval and its sessions' query.
+type vitalCompare struct {
+	Metric  string         `json:"metric"`
+	P75     *float64       `json:"p75"`    // nil when no session measured it
+	Rating  string         `json:"rating"` // of the 75th percentile; empty with it
+	NotGood proportionJSON `json:"notGood"`
 }
 
 func proportion(k, n int, query string) proportionJSON {
 	p := funnel.Wilson(k, n)
 	return proportionJSON{Count: k, Of: n, Rate: p.Rate, Low: p.Low, High: p.High, Query: query}
+}
+
+// compareVital sums up one metric of a variant's sessions (each its worst page view).
+func compareVital(metric string, values []float64, query string) vitalCompare {
+	good := vitalThresholds[metric][0]
+	slow := 0
+	for _, v := range values {
+		if v > good {
+			slow++
+		}
+	}
+	threshold := strconv.FormatFloat(good, 'f', -1, 64)
+	c := vitalCompare{Metric: metric, NotGood: proportion(slow, len(values), query+" vitals."+metric+":>"+threshold)}
+	if len(values) > 0 {
+		p := percentiles(metric, values)
+		c.P75, c.Rating = &p.P75, p.Rating
+	}
+	return c
 }
 
 // searchValue writes a value for the search language, quoted when it has to be.
@@ -370,7 +399,8 @@ func searchValue(v string) string {
 
 // Experiment compares the variants of a feature flag: for each, its sessions (each counted in
 // the first variant it had), and with 95 % confidence intervals the share that converted
-// through a saved funnel, that had friction and that had errors.
+// through a saved funnel, that had friction and that had errors, and for each web vital the
+// share of sessions with a page view slower than good and the 75th percentile.
 func (a *API) Experiment(w http.ResponseWriter, r *http.Request) error {
 	project, since, until, err := a.windowParams(r)
 	if err != nil {
@@ -404,7 +434,10 @@ func (a *API) Experiment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	type tally struct{ sessions, friction, errors, entered, converted int }
+	type tally struct {
+		sessions, friction, errors, entered, converted int
+		vitals                                         [len(store.VitalMetrics)][]float64
+	}
 	by := map[string]*tally{}
 	variantOf := make(map[string]string, len(exposed))
 	for _, e := range exposed {
@@ -419,6 +452,11 @@ func (a *API) Experiment(w http.ResponseWriter, r *http.Request) error {
 		}
 		if e.Errors > 0 {
 			t.errors++
+		}
+		for i, m := range store.VitalMetrics {
+			if v, ok := e.Vitals[m]; ok {
+				t.vitals[i] = append(t.vitals[i], v)
+			}
 		}
 		variantOf[e.SessionID] = e.Variant
 	}
@@ -453,6 +491,9 @@ func (a *API) Experiment(w http.ResponseWriter, r *http.Request) error {
 		j := variantJSON{Variant: v, Sessions: t.sessions, Query: query,
 			Friction: proportion(t.friction, t.sessions, query+" friction:>0"),
 			Errors:   proportion(t.errors, t.sessions, query+" errors:>0")}
+		for i, m := range store.VitalMetrics {
+			j.Vitals = append(j.Vitals, compareVital(m, t.vitals[i], query))
+		}
 		if def != nil {
 			p := proportion(t.converted, t.entered, "")
 			j.Conversion = &p

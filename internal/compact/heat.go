@@ -30,9 +30,12 @@ func heat(sess store.Session, names []string, clicks []analyze.HeatClick, views 
 }
 
 // Steps is what funnels keep of a session besides its pages: its clicks and track events.
-func Steps(tabs [][]json.RawMessage) []store.Step {
-	var out []store.Step
-	for _, s := range analyze.Steps(tabs) {
+func Steps(tabs [][]json.RawMessage) []store.Step { return storeSteps(analyze.Steps(tabs)) }
+
+// storeSteps is analysis's steps as the index keeps them.
+func storeSteps(steps []analyze.Step) []store.Step {
+	out := make([]store.Step, 0, len(steps))
+	for _, s := range steps {
 		st := store.Step{At: time.UnixMilli(s.At).UTC(), Kind: s.Kind, Path: analyze.Path(s.URL), Props: s.Props}
 		if s.Kind == store.StepClick {
 			st.Name, st.Text = s.Selector, s.Target

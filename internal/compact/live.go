@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reelhq/reel/internal/analyze"
+	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/layout"
 	"github.com/reelhq/reel/internal/rrweb"
 	"github.com/reelhq/reel/internal/store"
@@ -21,6 +22,7 @@ type liveIndex interface {
 	index
 	LiveSessions(ctx context.Context, limit int) ([]store.LiveSession, error)
 	TryJob(ctx context.Context, name string, every time.Duration) (bool, error)
+	SaveLiveSteps(ctx context.Context, sessionID string, steps []store.Step) error
 }
 
 // LiveOptions tune live analysis.
@@ -42,7 +44,8 @@ var LiveDefaults = LiveOptions{Interval: 5 * time.Second, Keep: 500}
 // Live analyses sessions while they are recorded. Each pass reads, for every session with
 // new batches, only those batches, into the timelines (analyze.Timeline) and heatmap reader
 // it kept from the pass before, and stores the findings no later event can take back
-// (analyze.Live), the summary, the score and the heatmap points. Compaction's whole-session
+// (analyze.Live), the summary, the score, the heatmap points and the clicks and track events
+// funnels read. Compaction's whole-session
 // analysis stays the final word. docs/decisions.md says why it carries state rather than
 // re-reading a window.
 type Live struct {
@@ -61,6 +64,7 @@ type liveSession struct {
 	names []string // tab names in the order the heatmap reader numbers them
 	heat  analyze.HeatReader
 	used  time.Time
+	steps int // the timelines' StepEvents when their steps were last stored
 }
 
 // liveTab is what has been read of one tab.
@@ -150,6 +154,16 @@ func (l *Live) RunOnce(ctx context.Context) (int, error) {
 // store what they read; the index keeps the later, and a pass that read less leaves the
 // session listed for the next.
 func (l *Live) Session(ctx context.Context, ls store.LiveSession) (bool, error) {
+	ok, err := l.session(ctx, ls)
+	if errors.Is(err, blob.ErrNotFound) {
+		// Compaction replaced the chunks listed with a segment while they were read (and
+		// deleted them): read again what is there now, which may be nothing to analyse.
+		ok, err = l.session(ctx, ls)
+	}
+	return ok, err
+}
+
+func (l *Live) session(ctx context.Context, ls store.LiveSession) (bool, error) {
 	sess, err := l.index.GetSession(ctx, ls.ID)
 	if err != nil {
 		return false, err
@@ -196,16 +210,35 @@ func (l *Live) Session(ctx context.Context, ls store.LiveSession) (bool, error) 
 	h := heat(sess, st.names, st.heat.Clicks, st.heat.Views)
 	h.Live = true
 	// Compaction may have taken every batch in since they were read: the index then keeps
-	// compaction's analysis, the final word, and refuses these.
-	if err := l.index.SaveAnalysis(ctx, a); errors.Is(err, store.ErrConflict) {
-		return false, nil
-	} else if err != nil {
-		return false, fmt.Errorf("live analysis %s: %w", ls.ID, err)
-	}
+	// compaction's analysis, the final word, and refuses these. The analysis is saved last:
+	// once search finds a session by what it found (rage:>0), its heatmap points are there.
 	if err := l.index.SaveHeat(ctx, h); errors.Is(err, store.ErrConflict) {
 		return false, nil
 	} else if err != nil {
 		return false, fmt.Errorf("live analysis %s: heatmap: %w", ls.ID, err)
+	}
+	// Most batches add no click or track event: the stored steps are then still right.
+	n := 0
+	for _, t := range timelines {
+		n += t.StepEvents()
+	}
+	if n != st.steps {
+		var steps []analyze.Step
+		for _, t := range timelines {
+			steps = append(steps, t.Steps()...)
+		}
+		sort.SliceStable(steps, func(i, j int) bool { return steps[i].At < steps[j].At })
+		if err := l.index.SaveLiveSteps(ctx, ls.ID, storeSteps(steps)); errors.Is(err, store.ErrConflict) {
+			return false, nil
+		} else if err != nil {
+			return false, fmt.Errorf("live analysis %s: funnel steps: %w", ls.ID, err)
+		}
+		st.steps = n
+	}
+	if err := l.index.SaveAnalysis(ctx, a); errors.Is(err, store.ErrConflict) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("live analysis %s: %w", ls.ID, err)
 	}
 	st.used = time.Now()
 	l.mu.Lock()

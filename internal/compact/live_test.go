@@ -5,13 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/reelhq/reel/internal/analyze"
+	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/compact"
 	"github.com/reelhq/reel/internal/rrweb"
 	"github.com/reelhq/reel/internal/search"
@@ -154,6 +158,10 @@ func TestLiveAnalysis(t *testing.T) {
 		t.Fatalf("live pass with no new batch = %d, %v; want 0", n, err)
 	}
 	liveHeat := heatClicks(t, e)
+	liveSteps := journeySteps(t, e, id)
+	if len(liveSteps) == 0 {
+		t.Fatal("live analysis stored no clicks for funnels")
+	}
 
 	// Compaction's whole-session pass is the final word: the report of the whole session.
 	if n, err := e.comp.RunOnce(ctx, time.Now()); err != nil || n != 1 {
@@ -170,6 +178,10 @@ func TestLiveAnalysis(t *testing.T) {
 	}
 	if after := heatClicks(t, e); after != liveHeat || after == 0 {
 		t.Fatalf("heatmap clicks: %d live, %d after compaction", liveHeat, after)
+	}
+	// Funnels read the same clicks and track events from either pass.
+	if after := journeySteps(t, e, id); !reflect.DeepEqual(after, liveSteps) {
+		t.Fatalf("funnel steps: live\n%+v\nafter compaction\n%+v", liveSteps, after)
 	}
 	// A compacted session is not live: its analysis is final.
 	if n, err := live.RunOnce(ctx); err != nil || n != 0 {
@@ -213,4 +225,84 @@ func signalsEndpoint(t *testing.T, e *env, id string) analyze.Report {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// journeySteps is the clicks and track events funnels read of session id.
+func journeySteps(t *testing.T, e *env, id string) []store.Step {
+	t.Helper()
+	js, err := e.db.Journeys(context.Background(), "default", time.UnixMilli(0), time.Now().Add(time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range js {
+		if j.SessionID == id {
+			return j.Steps
+		}
+	}
+	return nil
+}
+
+// compactOnFirstGet is a blob store that, on the first read of a batch's chunk, lets
+// compaction run to its end first: the moment compaction replaces the chunks a live pass has
+// just listed with a segment and deletes them.
+type compactOnFirstGet struct {
+	*blob.Local
+	once sync.Once
+	run  func()
+}
+
+func (s *compactOnFirstGet) Get(ctx context.Context, key string) ([]byte, error) {
+	if strings.HasPrefix(key, "chunks/") {
+		s.once.Do(s.run)
+	}
+	return s.Local.Get(ctx, key)
+}
+
+func (s *compactOnFirstGet) GetRange(ctx context.Context, key string, offset, length int64) ([]byte, error) {
+	if strings.HasPrefix(key, "chunks/") {
+		s.once.Do(s.run)
+	}
+	return s.Local.GetRange(ctx, key, offset, length)
+}
+
+// TestLivePassWhileCompactionDeletesItsChunks: a live pass that lists a session's batches
+// just before compaction takes them in reads what is there after (nothing left to analyse)
+// instead of failing on a deleted chunk, and compaction's analysis stands.
+func TestLivePassWhileCompactionDeletesItsChunks(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	const id = "s_live_race_00001"
+	var sent []json.RawMessage
+	for b, events := range cutEvery(recordedTab(t, "demo-07"), 3000)[:3] {
+		e.mustSend(t, id, "t_tab_aaaa", b, events...)
+		sent = append(sent, events...)
+	}
+	compacted := 0
+	racing := &compactOnFirstGet{Local: e.blobs, run: func() {
+		n, err := e.comp.RunOnce(ctx, time.Now())
+		if err != nil {
+			t.Errorf("compaction: %v", err)
+		}
+		compacted = n
+	}}
+	live := compact.NewLive(compact.New(e.db, racing, slog.New(slog.DiscardHandler), compact.Options{Idle: time.Nanosecond, MinContent: 1024}), e.db, compact.LiveOptions{})
+	list, err := e.db.LiveSessions(ctx, 10)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("LiveSessions = %+v, %v", list, err)
+	}
+	ok, err := live.Session(ctx, list[0])
+	if err != nil || ok {
+		t.Fatalf("live pass over a session compacted under it = %v, %v; want nothing stored and no error", ok, err)
+	}
+	if compacted != 1 {
+		t.Fatalf("compaction under the live pass compacted %d sessions, want 1", compacted)
+	}
+	sess, err := e.db.GetSession(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := compact.Analysis(sess, [][]json.RawMessage{sorted(sent)}, analyze.Defaults)
+	if got, err := e.db.AnalysisReport(ctx, id); err != nil || string(got) != string(want.Report) {
+		t.Fatalf("after the race the stored report is\n%s\ncompaction's is\n%s", got, want.Report)
+	}
 }

@@ -54,10 +54,16 @@ type Scenario struct {
 	Page string         // the path the visit starts on
 	Want map[string]int // by kind (analyze.Kind)
 	CI   bool           // part of the subset e2e runs
-	// Solo visits are played after the others, one at a time: a shake of the mouse needs
-	// the page's timers on time, which other windows at work on two cores do not allow.
+	// Solo visits are played after the others, a few at a time and with no other visit at
+	// work: a save that answers in 2.2 s (of the dead-click wait's 3) needs the page's timers
+	// on time, and a glance at a page before going back a few quick steps of the browser,
+	// which eight windows at work on two loaded cores stretch past the quick back's 5 s.
 	Solo bool
-	Play func(t *Tab)
+	// Alone visits are played last, one at a time: a shake of the mouse needs the page's
+	// timers on time at 60 moves a second, which a loaded machine starves even with two
+	// other windows at work (a shake recorded too sparsely to reverse 8 times in 2 s).
+	Alone bool
+	Play  func(t *Tab)
 }
 
 // Result is what the server found for one scenario.
@@ -68,6 +74,17 @@ type Result struct {
 	Findings []Finding
 	Summary  string
 	Err      error
+	Took     time.Duration // from opening the window to reading the findings
+}
+
+// estimate is how long the visit takes, from its script alone (its waits, keystrokes, bursts
+// and paths, and a round trip per browser step): Run starts the longest first, so a long
+// visit does not start last and keep the run waiting for it alone.
+func (sc *Scenario) estimate() time.Duration {
+	t := &Tab{dry: true}
+	t.Go(sc.Page)
+	sc.Play(t)
+	return t.est
 }
 
 // Finding is one signal as the API returns it.
@@ -143,8 +160,9 @@ func Site(srv Server) *httptest.Server {
 	return httptest.NewServer(mux)
 }
 
-// Run plays the scenarios, `tabs` at a time, each in a tab and on an origin of its own (so each is
-// one session), and returns their results in the scenarios' order.
+// Run plays the scenarios, `tabs` at a time, longest first, each in a window and on an origin of
+// its own (so each is one session), and returns their results in the scenarios' order. Solo
+// scenarios are played after the others, five at a time, and Alone ones last, one at a time.
 func Run(ctx context.Context, srv Server, scenarios []*Scenario, tabs int, logf func(string, ...any)) ([]Result, error) {
 	site := Site(srv)
 	defer site.Close()
@@ -165,43 +183,60 @@ func Run(ctx context.Context, srv Server, scenarios []*Scenario, tabs int, logf 
 		return nil, fmt.Errorf("frictioncorpus: start chromium: %w", err)
 	}
 	results := make([]Result, len(scenarios))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range max(tabs, 1) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				// Each visit gets an origin of its own (s7.localhost resolves to loopback), so
-				// its storage, and with it its session, is its own.
-				base := strings.Replace(site.URL, "127.0.0.1", fmt.Sprintf("s%d.localhost", i), 1)
-				results[i] = play(bctx, srv, base, scenarios[i])
-				if results[i].Err != nil {
-					logf("%s: %v", scenarios[i].Name, results[i].Err)
+	// playAll plays the scenarios at these indexes, n at a time, in this order.
+	playAll := func(order []int, n int) {
+		next := make(chan int)
+		var wg sync.WaitGroup
+		for range max(n, 1) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					// Each visit gets an origin of its own (s7.localhost resolves to loopback),
+					// so its storage, and with it its session, is its own.
+					base := strings.Replace(site.URL, "127.0.0.1", fmt.Sprintf("s%d.localhost", i), 1)
+					results[i] = play(bctx, srv, base, scenarios[i])
+					if results[i].Err != nil {
+						logf("%s: %v", scenarios[i].Name, results[i].Err)
+					}
 				}
-			}
-		}()
-	}
-	for i, sc := range scenarios {
-		if !sc.Solo {
+			}()
+		}
+		for _, i := range order {
 			next <- i
 		}
+		close(next)
+		wg.Wait()
 	}
-	close(next)
-	wg.Wait()
+	var order, solo, alone []int
+	est := make([]time.Duration, len(scenarios))
 	for i, sc := range scenarios {
-		if sc.Solo {
-			base := strings.Replace(site.URL, "127.0.0.1", fmt.Sprintf("s%d.localhost", i), 1)
-			results[i] = play(bctx, srv, base, sc)
-			if results[i].Err != nil {
-				logf("%s: %v", sc.Name, results[i].Err)
-			}
+		est[i] = sc.estimate()
+		switch {
+		case sc.Alone:
+			alone = append(alone, i)
+		case sc.Solo:
+			solo = append(solo, i)
+		default:
+			order = append(order, i)
 		}
 	}
+	sort.SliceStable(order, func(a, b int) bool { return est[order[a]] > est[order[b]] })
+	playAll(order, tabs)
+	sort.SliceStable(solo, func(a, b int) bool { return est[solo[a]] > est[solo[b]] })
+	playAll(solo, min(tabs, 5))
+	playAll(alone, 1)
 	return results, nil
 }
 
 func play(bctx context.Context, srv Server, base string, sc *Scenario) Result {
+	start := time.Now()
+	res := playOnce(bctx, srv, base, sc)
+	res.Took = time.Since(start)
+	return res
+}
+
+func playOnce(bctx context.Context, srv Server, base string, sc *Scenario) Result {
 	res := Result{Scenario: sc, Got: map[string]int{}}
 	// A window of its own: a background tab renders nothing, so it would fire no scroll
 	// events, and switching tabs blurs the focused field.
@@ -266,8 +301,8 @@ func play(bctx context.Context, srv Server, base string, sc *Scenario) Result {
 
 func settle(srv Server, id string) {
 	prev := -1
-	for range 20 {
-		time.Sleep(400 * time.Millisecond)
+	for range 40 {
+		time.Sleep(200 * time.Millisecond)
 		var evs []json.RawMessage
 		if srv.get(context.Background(), "/api/v1/sessions/"+id+"/events", &evs) != nil {
 			continue
@@ -385,16 +420,23 @@ func (f Figures) Line(scenarios int) string {
 }
 
 // Tab drives one visit. The first failing step stops the rest and is the scenario's error.
+// A dry tab drives nothing and adds up how long the visit would take (Scenario.estimate).
 type Tab struct {
 	ctx   context.Context
 	base  string
 	err   error
 	pos   [2]float64 // where the mouse is
 	moved bool
+	dry   bool
+	est   time.Duration
 }
 
 func (t *Tab) run(step string, actions ...chromedp.Action) {
 	if t.err != nil {
+		return
+	}
+	if t.dry {
+		t.est += 20 * time.Millisecond // a round trip to the browser
 		return
 	}
 	if err := chromedp.Run(t.ctx, actions...); err != nil {
@@ -404,6 +446,10 @@ func (t *Tab) run(step string, actions ...chromedp.Action) {
 
 // Wait pauses the visit.
 func (t *Tab) Wait(ms int) {
+	if t.dry {
+		t.est += time.Duration(ms) * time.Millisecond
+		return
+	}
 	if t.err == nil {
 		select {
 		case <-time.After(time.Duration(ms) * time.Millisecond):
@@ -459,6 +505,10 @@ func (t *Tab) until(cond string) {
 
 // center scrolls the element into view if needed and returns its centre in the viewport.
 func (t *Tab) center(sel string) (float64, float64) {
+	if t.dry {
+		t.run("find " + sel)
+		return 0, 0
+	}
 	var xy []float64
 	t.run("find "+sel, chromedp.Evaluate(fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.scrollIntoView({block: "nearest", inline: "nearest"}); const r = e.getBoundingClientRect(); return [r.x + r.width/2, r.y + r.height/2] })()`, sel), &xy))
 	if len(xy) != 2 {
@@ -475,7 +525,8 @@ func (t *Tab) Click(sel string) { t.Clicks(sel, 1, 0) }
 
 // Clicks clicks the element n times, gapMS apart. A single click is a real (CDP) click; a
 // burst is dispatched from inside the page (pointer, mouse and click events, as a mouse
-// sends them) so that a busy machine cannot stretch it out.
+// sends them) so that a busy machine cannot stretch it out: each click is timed from the
+// burst's start, so a late timer delays one click, not every click after it.
 func (t *Tab) Clicks(sel string, n, gapMS int) {
 	x, y := t.center(sel)
 	t.MoveTo(x, y)
@@ -483,9 +534,12 @@ func (t *Tab) Clicks(sel string, n, gapMS int) {
 		t.run("click "+sel, chromedp.MouseClickXY(x, y))
 		return
 	}
+	if t.dry {
+		t.est += time.Duration((n-1)*gapMS) * time.Millisecond
+	}
 	var ok bool
 	t.run("clicks "+sel, chromedp.Evaluate(fmt.Sprintf(`new Promise(done => {
-  const x = %g, y = %g; let i = 0;
+  const x = %g, y = %g, gap = %d, t0 = performance.now(); let i = 0;
   const one = () => {
     const el = document.elementFromPoint(x, y) || document.body, o = {clientX: x, clientY: y, bubbles: true, cancelable: true, view: window, detail: 1};
     el.dispatchEvent(new PointerEvent("pointerdown", {...o, pointerType: "mouse", buttons: 1}));
@@ -493,10 +547,10 @@ func (t *Tab) Clicks(sel string, n, gapMS int) {
     el.dispatchEvent(new PointerEvent("pointerup", {...o, pointerType: "mouse"}));
     el.dispatchEvent(new MouseEvent("mouseup", o));
     el.dispatchEvent(new MouseEvent("click", o));
-    if (++i < %d) setTimeout(one, %d); else done(true);
+    if (++i < %d) setTimeout(one, Math.max(0, t0 + i * gap - performance.now())); else done(true);
   };
   one();
-})`, x, y, n, gapMS), &ok, await))
+})`, x, y, gapMS, n), &ok, await))
 }
 
 // TripleClick selects a paragraph the way people do.
@@ -542,6 +596,9 @@ func (t *Tab) move(x, y float64, pressed bool) {
 // start) for the given seconds, 60 times a second, from inside the page so a busy machine
 // does not thin the motion out; with pressed the left button is held (drawing, dragging).
 func (t *Tab) Path(seconds float64, pressed bool, x, y string) {
+	if t.dry {
+		t.est += time.Duration(seconds * float64(time.Second))
+	}
 	script := fmt.Sprintf(`new Promise(done => {
   const X = (s) => %s, Y = (s) => %s, t0 = performance.now();
   const fire = (type, s, buttons) => { const x = X(s), y = Y(s), el = document.elementFromPoint(x, y) || document.body, o = {clientX: x, clientY: y, bubbles: true, buttons, pointerType: "mouse"};

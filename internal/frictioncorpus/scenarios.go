@@ -50,7 +50,7 @@ func All() []*Scenario {
 		{Name: "dead/editor-export-ticking-status", Page: "/editor.html", Want: want("dead", 1), Play: func(t *Tab) { t.Click("#export-doc"); t.Wait(3500) }},
 		{Name: "dead/notify-failed-request", Page: "/shop.html", Want: want("dead", 1), Play: func(t *Tab) { t.Click("#notify"); t.Wait(3500) }},
 		{Name: "dead/double-click-one-finding", Page: "/shop.html", Want: want("dead", 1), Play: func(t *Tab) { t.Clicks("#export", 2, 300); t.Wait(3500) }},
-		{Name: "dead-nm/slow-save", Page: "/shop.html", Want: want(), CI: true, Play: func(t *Tab) { t.Click("#slow-save"); t.Wait(3500) }},
+		{Name: "dead-nm/slow-save", Solo: true, Page: "/shop.html", Want: want(), CI: true, Play: func(t *Tab) { t.Click("#slow-save"); t.Wait(3500) }},
 		{Name: "dead-nm/slow-request", Page: "/shop.html", Want: want(), Play: func(t *Tab) { t.Click("#check-stock"); t.Wait(5500) }},
 		{Name: "dead-nm/css-hover-menu", Page: "/shop.html", Want: want(), CI: true, Play: func(t *Tab) { t.Hover(".menu-trigger"); t.Click(".menu-trigger"); t.Wait(3500) }},
 		{Name: "dead-nm/link-new-tab", Page: "/shop.html", Want: want(), Play: func(t *Tab) { t.Click("#size-guide"); t.Wait(3500) }},
@@ -93,10 +93,10 @@ func All() []*Scenario {
 		{Name: "error-nm/timer-without-click", Page: "/grid.html", Want: want(), Play: func(t *Tab) { t.Eval(`bgErrorIn(300)`); t.Wait(1500) }},
 
 		// Thrashed cursor: shaking the mouse, 3.5–4.5 times a second.
-		{Name: "thrash/shake-4hz", Solo: true, Page: "/editor.html", Want: want("thrash", 1), CI: true, Play: func(t *Tab) { t.Shake(600, 420, 70, 0, 4, 3) }},
-		{Name: "thrash/shake-3.5hz", Solo: true, Page: "/shop.html", Want: want("thrash", 1), Play: func(t *Tab) { t.Shake(640, 380, 90, 10, 3.5, 3) }},
-		{Name: "thrash/shake-4.5hz-vertical", Solo: true, Page: "/grid.html", Want: want("thrash", 1), Play: func(t *Tab) { t.Shake(500, 400, 8, 60, 4.5, 3) }},
-		{Name: "thrash/shake-diagonal", Solo: true, Page: "/article.html", Want: want("thrash", 1), Play: func(t *Tab) { t.Shake(600, 400, 60, 50, 4, 3) }},
+		{Name: "thrash/shake-4hz", Alone: true, Page: "/editor.html", Want: want("thrash", 1), CI: true, Play: func(t *Tab) { t.Shake(600, 420, 70, 0, 4, 3) }},
+		{Name: "thrash/shake-3.5hz", Alone: true, Page: "/shop.html", Want: want("thrash", 1), Play: func(t *Tab) { t.Shake(640, 380, 90, 10, 3.5, 3) }},
+		{Name: "thrash/shake-4.5hz-vertical", Alone: true, Page: "/grid.html", Want: want("thrash", 1), Play: func(t *Tab) { t.Shake(500, 400, 8, 60, 4.5, 3) }},
+		{Name: "thrash/shake-diagonal", Alone: true, Page: "/article.html", Want: want("thrash", 1), Play: func(t *Tab) { t.Shake(600, 400, 60, 50, 4, 3) }},
 		{Name: "thrash-nm/aim-with-overshoot", Page: "/shop.html", Want: want(), CI: true, Play: func(t *Tab) {
 			x, y := t.center("#add-to-cart")
 			t.MoveTo(x+60, y+20)
@@ -117,7 +117,7 @@ func All() []*Scenario {
 		}},
 
 		// Quick backs: straight back from a page that did not have what the link promised.
-		{Name: "quickback/guide-to-shop-and-back", Page: "/article.html", Want: want("quickback", 1), CI: true, Play: func(t *Tab) {
+		{Name: "quickback/guide-to-shop-and-back", Solo: true, Page: "/article.html", Want: want("quickback", 1), CI: true, Play: func(t *Tab) {
 			t.Click("#to-shop")
 			t.Loaded("/shop.html")
 			t.MoveTo(420, 300) // a glance: the mouse moves, then back (a page left untouched in
@@ -125,21 +125,21 @@ func All() []*Scenario {
 			t.Wait(600)
 			t.Back("/article.html")
 		}},
-		{Name: "quickback/shop-to-checkout-and-back", Page: "/shop.html", Want: want("quickback", 1), Play: func(t *Tab) {
+		{Name: "quickback/shop-to-checkout-and-back", Solo: true, Page: "/shop.html", Want: want("quickback", 1), Play: func(t *Tab) {
 			t.Click("#to-checkout")
 			t.Loaded("/checkout.html")
 			t.MoveTo(420, 300)
 			t.Wait(800)
 			t.Back("/shop.html")
 		}},
-		{Name: "quickback/orders-and-back", Page: "/article.html", Want: want("quickback", 1), Play: func(t *Tab) {
+		{Name: "quickback/orders-and-back", Solo: true, Page: "/article.html", Want: want("quickback", 1), Play: func(t *Tab) {
 			t.Click("#to-orders")
 			t.Loaded("/grid.html")
 			t.MoveTo(420, 300)
 			t.Wait(600)
 			t.Back("/article.html")
 		}},
-		{Name: "quickback/guide-by-link-back", Page: "/shop.html", Want: want("quickback", 1), Play: func(t *Tab) {
+		{Name: "quickback/guide-by-link-back", Solo: true, Page: "/shop.html", Want: want("quickback", 1), Play: func(t *Tab) {
 			t.Click("#to-guide")
 			t.Loaded("/article.html")
 			t.Wait(500)
@@ -154,7 +154,7 @@ func All() []*Scenario {
 			t.Click("#tab-specs")
 			t.Wait(1000)
 		}},
-		{Name: "quickback-nm/self-redirect", Page: "/shop.html", Want: want(), Play: func(t *Tab) {
+		{Name: "quickback-nm/self-redirect", Solo: true, Page: "/shop.html", Want: want(), Play: func(t *Tab) {
 			t.Click("#to-account")
 			t.Loaded("/redirect.html")
 			t.Loaded("/shop.html")

@@ -24,19 +24,26 @@ func funnelFixture(t *testing.T, s *stack) time.Time {
 	flags := func(sec int, variant string) string {
 		return ev(5, ms(sec), `{"tag":"reel.flags","payload":{"flags":{"checkout":"`+variant+`","theme":"dark"}}}`)
 	}
+	lcp := func(sec int, value float64) string {
+		return ev(5, ms(sec), fmt.Sprintf(`{"tag":"reel.vitals","payload":{"name":"LCP","value":%g}}`, value))
+	}
 	visits := []struct {
 		id, variant string
 		pages       []string
 		bought      bool
+		lcp         []float64 // per page
 	}{
-		{"s_funnel00001", "b", []string{"/", "/cart", "/thanks"}, true},
-		{"s_funnel00002", "a", []string{"/", "/cart"}, false},
-		{"s_funnel00003", "a", []string{"/", "/cart", "/thanks"}, true},
+		{"s_funnel00001", "b", []string{"/", "/cart", "/thanks"}, true, []float64{1200, 1800}},
+		{"s_funnel00002", "a", []string{"/", "/cart"}, false, []float64{2100, 5200}},
+		{"s_funnel00003", "a", []string{"/", "/cart", "/thanks"}, true, nil},
 	}
 	for i, v := range visits {
 		evs := []string{flags(i*100, v.variant)}
 		for k, p := range v.pages {
 			evs = append(evs, meta(i*100+k*10+1, p))
+			if k < len(v.lcp) {
+				evs = append(evs, lcp(i*100+k*10+3, v.lcp[k]))
+			}
 		}
 		s.ingest(t, v.id, "t_tabone01", 0, evs...)
 		steps := []store.Step{{At: t0.Add(time.Duration(i*100+12) * time.Second), Kind: store.StepClick, Path: "/cart", Name: `button[data-testid="pay"]`, Text: `button "Pay now"`}}
@@ -257,6 +264,15 @@ func TestFlagsAndExperiment(t *testing.T) {
 				Count, Of int
 				Query     string
 			}
+			Vitals []struct {
+				Metric  string
+				P75     *float64
+				Rating  string
+				NotGood struct {
+					Count, Of int
+					Query     string
+				}
+			}
 		}
 	}
 	adm.json("GET", fmt.Sprintf("/api/v1/experiments?project=default&flag=checkout&funnel=%d", f.ID), "", 200, &ex)
@@ -272,6 +288,36 @@ func TestFlagsAndExperiment(t *testing.T) {
 	}
 	if b.Variant != "b" || b.Sessions != 1 || b.Conversion.Count != 1 || b.Friction.Of != 1 || b.Errors.Query != "flag.checkout:b errors:>0" {
 		t.Errorf("variant b = %+v", b)
+	}
+	// Web vitals: each session by its worst page view, among the sessions that measured it.
+	vital := func(v int, metric string) string {
+		for _, x := range ex.Variants[v].Vitals {
+			if x.Metric == metric {
+				p75 := "null"
+				if x.P75 != nil {
+					p75 = fmt.Sprint(*x.P75)
+				}
+				return fmt.Sprintf("p75=%s %s %d/%d %s", p75, x.Rating, x.NotGood.Count, x.NotGood.Of, x.NotGood.Query)
+			}
+		}
+		return "missing"
+	}
+	for _, c := range []struct {
+		variant      int
+		metric, want string
+	}{
+		{0, "lcp", "p75=5200 poor 1/1 flag.checkout:a vitals.lcp:>2500"},
+		{1, "lcp", "p75=1800 good 0/1 flag.checkout:b vitals.lcp:>2500"},
+		{0, "inp", "p75=null  0/0 flag.checkout:a vitals.inp:>200"},
+		{1, "cls", "p75=null  0/0 flag.checkout:b vitals.cls:>0.1"},
+	} {
+		if got := vital(c.variant, c.metric); got != c.want {
+			t.Errorf("variant %s %s: %s, want %s", ex.Variants[c.variant].Variant, c.metric, got, c.want)
+		}
+	}
+	adm.json("GET", "/api/v1/sessions?project=default&q="+url.QueryEscape("flag.checkout:a vitals.lcp:>2500"), "", 200, &found)
+	if len(found.Sessions) != 1 || found.Sessions[0].ID != "s_funnel00002" {
+		t.Errorf("the slow sessions of a: %+v, want s_funnel00002", found.Sessions)
 	}
 	// Without a funnel, conversion is null.
 	r := adm.do("GET", "/api/v1/experiments?project=default&flag=checkout", "")

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"time"
 )
@@ -52,6 +53,9 @@ type Exposure struct {
 	StartedAt time.Time
 	Errors    int // reel.error events
 	Friction  int // friction findings of analysis
+	// Vitals is the session's worst page view by each web vital it measured (the highest
+	// value), by metric as in VitalMetrics; a metric no page view measured is absent.
+	Vitals map[string]float64
 }
 
 // Funnel is a saved funnel of a project, private to its owner or shared with everyone who can
@@ -80,6 +84,10 @@ type Funnels interface {
 	// SaveSteps replaces a session's clicks and track events (at most MaxSteps, in order);
 	// ErrNotFound when there is no such session.
 	SaveSteps(ctx context.Context, sessionID string, steps []Step) error
+	// SaveLiveSteps is SaveSteps for live analysis, which reads a session before it is
+	// compacted: ErrConflict when compaction has taken in every batch since (its steps are
+	// the final word).
+	SaveLiveSteps(ctx context.Context, sessionID string, steps []Step) error
 	// Journeys returns the page views and steps of a project's sessions that started in
 	// [from, to), at most limit sessions (the newest), each session's in time order.
 	Journeys(ctx context.Context, projectID string, from, to time.Time, limit int) ([]Journey, error)
@@ -109,4 +117,65 @@ type Funnels interface {
 // which backends add first, before what happened on them in the same millisecond).
 func SortSteps(steps []Step) {
 	slices.SortStableFunc(steps, func(a, b Step) int { return a.At.Compare(b.At) })
+}
+
+// JourneyReader assembles Journeys from a backend's scans: the window's sessions in order,
+// then their page views and their steps in any order.
+type JourneyReader struct {
+	out   []Journey
+	index map[string]int
+}
+
+// Session adds the next session of the window.
+func (r *JourneyReader) Session(id string, started time.Time) {
+	if r.index == nil {
+		r.index = map[string]int{}
+	}
+	r.index[id] = len(r.out)
+	r.out = append(r.out, Journey{SessionID: id, StartedAt: started})
+}
+
+// Empty says no session is in the window (the backend then need not scan further).
+func (r *JourneyReader) Empty() bool { return len(r.out) == 0 }
+
+// Page adds a page view of session id (one not added by Session is ignored).
+func (r *JourneyReader) Page(id string, at time.Time, path string) {
+	r.Step(id, Step{At: at, Kind: StepPage, Path: path}, "")
+}
+
+// Step adds a click or track event of session id, with its properties as stored (JSON; "",
+// "{}" or unreadable for none).
+func (r *JourneyReader) Step(id string, s Step, props string) {
+	k, ok := r.index[id]
+	if !ok {
+		return
+	}
+	if props != "" && props != "{}" {
+		_ = json.Unmarshal([]byte(props), &s.Props)
+	}
+	r.out[k].Steps = append(r.out[k].Steps, s)
+}
+
+// Journeys returns the sessions added, each with its steps in time order (page views first
+// among equal times, as backends add them first).
+func (r *JourneyReader) Journeys() []Journey {
+	for i := range r.out {
+		SortSteps(r.out[i].Steps)
+	}
+	return r.out
+}
+
+// WorstVitals is Exposure.Vitals from a backend's per-metric maxima (nil: none measured), in
+// VitalMetrics order.
+func WorstVitals(max [len(VitalMetrics)]*float64) map[string]float64 {
+	var out map[string]float64
+	for i, m := range VitalMetrics {
+		if max[i] != nil {
+			if out == nil {
+				out = map[string]float64{}
+			}
+			out[m] = *max[i]
+		}
+	}
+	return out
 }

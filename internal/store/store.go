@@ -285,6 +285,12 @@ type SessionPage struct {
 // a count never costs a scan of every session.
 const CountCap = 1000
 
+// PackWindow bounds how far apart the index times (created_at) of the chunks stored in one
+// pack can be: a pack's batches are committed together, so they share one; the margin covers a
+// commit retried. SessionsSharingBlobs looks this far around a compacted chunk's time for the
+// sessions still reading the pack it was in.
+const PackWindow = 10 * time.Second
+
 // ListQuery selects sessions for the list view. Query is a parsed search (nil: every session,
 // newest first); each backend compiles it into its own dialect.
 type ListQuery struct {
@@ -456,7 +462,10 @@ type Store interface {
 	// before the index kept it) goes by when it was last updated.
 	ExpiredSessions(ctx context.Context, now time.Time, limit int) ([]string, error)
 	// SessionsSharingBlobs returns the other sessions whose uncompacted chunks share a pack
-	// with the uncompacted chunks of ids (compacting them first lets the packs go).
+	// with the uncompacted chunks of ids, or may: a pack keeps the bytes of a batch compacted
+	// out of it until its last reader goes, so for ids' compacted chunks it returns every
+	// session with an uncompacted chunk stored within PackWindow of them (compacting them
+	// first lets every pack that holds ids' bytes go).
 	SessionsSharingBlobs(ctx context.Context, ids []string) ([]string, error)
 	// SessionsOfUser returns every session of a project identified as userID.
 	SessionsOfUser(ctx context.Context, projectID, userID string) ([]string, error)

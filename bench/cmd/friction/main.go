@@ -10,6 +10,7 @@ import (
 	"log"
 	"os"
 	"regexp"
+	"sort"
 	"time"
 
 	"github.com/reelhq/reel/bench/internal/corpus"
@@ -18,17 +19,28 @@ import (
 
 func main() {
 	log.SetFlags(0)
-	tabs := flag.Int("tabs", 4, "scenarios played at once")
+	tabs := flag.Int("tabs", 8, "scenarios played at once")
 	only := flag.String("run", "", "play only scenarios whose name matches this regular expression")
+	verbose := flag.Bool("v", false, "print how long each scenario took")
+	since := flag.Float64("since", 0, "when the bench started, in Unix seconds (bench/friction passes it, so the time reported includes building)")
+	reel := flag.String("reel", "", "a reel binary built from this checkout (bench/friction builds it beside this command); empty: build one")
 	flag.Parse()
+	began := time.Now()
+	if *since > 0 {
+		began = time.Unix(0, int64(*since*1e9))
+	}
 	match, err := regexp.Compile(*only)
 	check(err)
 	root, _ := os.Getwd()
 	tmp, err := os.MkdirTemp("", "reel-bench-friction")
 	check(err)
 	defer os.RemoveAll(tmp)
-	bin, err := corpus.Build(root, tmp)
-	check(err)
+	bin := *reel
+	if bin == "" {
+		bin, err = corpus.Build(root, tmp)
+		check(err)
+	}
+	fmt.Printf("built in %s\n", time.Since(began).Round(time.Second))
 	r, err := corpus.Start(bin, tmp+"/data", nil)
 	check(err)
 	defer r.Stop()
@@ -47,6 +59,13 @@ func main() {
 	for _, m := range frictioncorpus.Mismatches(results) {
 		fmt.Println("mismatch:", m)
 	}
+	if *verbose {
+		byTime := append([]frictioncorpus.Result(nil), results...)
+		sort.Slice(byTime, func(i, j int) bool { return byTime[i].Took > byTime[j].Took })
+		for _, res := range byTime {
+			fmt.Printf("%6.1fs %s\n", res.Took.Seconds(), res.Scenario.Name)
+		}
+	}
 	f := frictioncorpus.Score(results)
 	fmt.Printf("%d scenarios in %s\n", len(results), time.Since(start).Round(time.Second))
 	fmt.Printf("%-18s %9s %6s %4s %4s %4s\n", "kind", "precision", "recall", "tp", "fp", "fn")
@@ -63,7 +82,7 @@ func main() {
 		r.Stop()
 		log.Fatalf("friction: %d scenarios failed to play", failed)
 	}
-	fmt.Println(f.Line(len(results)))
+	fmt.Printf("%s seconds=%.0f\n", f.Line(len(results)), time.Since(began).Seconds())
 }
 
 func check(err error) {

@@ -49,6 +49,16 @@ func cut(s string, n int) string {
 
 // SaveSteps replaces a session's clicks and track events.
 func (db *DB) SaveSteps(ctx context.Context, sessionID string, steps []store.Step) error {
+	return db.saveSteps(ctx, sessionID, steps, false)
+}
+
+// SaveLiveSteps is SaveSteps for live analysis: ErrConflict once compaction has taken in
+// every batch (its steps are then the final ones).
+func (db *DB) SaveLiveSteps(ctx context.Context, sessionID string, steps []store.Step) error {
+	return db.saveSteps(ctx, sessionID, steps, true)
+}
+
+func (db *DB) saveSteps(ctx context.Context, sessionID string, steps []store.Step, live bool) error {
 	steps = steps[:min(len(steps), store.MaxSteps)]
 	seqs, ats := make([]int32, len(steps)), make([]int64, len(steps))
 	kinds, paths, names, texts, props := make([]string, len(steps)), make([]string, len(steps)), make([]string, len(steps)), make([]string, len(steps)), make([]string, len(steps))
@@ -57,12 +67,15 @@ func (db *DB) SaveSteps(ctx context.Context, sessionID string, steps []store.Ste
 		kinds[i], paths[i], names[i], texts[i], props[i] = cut(s.Kind, 16), cut(s.Path, 1024), cut(s.Name, store.MaxStepText*2), cut(s.Text, store.MaxStepText), propsJSON(s.Props)
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var one int
-		if err := tx.QueryRow(ctx, `SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE`, sessionID).Scan(&one); err != nil {
+		var pending bool
+		if err := tx.QueryRow(ctx, `SELECT last_batch_at > compacted_at FROM sessions WHERE id = $1 FOR UPDATE`, sessionID).Scan(&pending); err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {
 				return store.ErrNotFound
 			}
 			return err
+		}
+		if live && !pending {
+			return fmt.Errorf("compacted since it was read: %w", store.ErrConflict)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM session_steps WHERE session_id = $1`, sessionID); err != nil {
 			return err
@@ -85,28 +98,25 @@ func (db *DB) SaveSteps(ctx context.Context, sessionID string, steps []store.Ste
 func (db *DB) Journeys(ctx context.Context, projectID string, from, to time.Time, limit int) ([]store.Journey, error) {
 	const window = `SELECT id, started_at FROM sessions WHERE project_id = $1 AND started_at >= $2 AND started_at < $3 ORDER BY started_at DESC, id DESC LIMIT $4`
 	args := []any{projectID, ms(from), ms(to), limit}
-	var out []store.Journey
-	index := map[string]int{}
+	var r store.JourneyReader
 	rows, err := db.pool.Query(ctx, window, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: journeys: %w", err)
 	}
 	for rows.Next() {
-		var j store.Journey
+		var id string
 		var started int64
-		if err := rows.Scan(&j.SessionID, &started); err != nil {
+		if err := rows.Scan(&id, &started); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("postgres: journeys: %w", err)
 		}
-		j.StartedAt = fromMS(started)
-		index[j.SessionID] = len(out)
-		out = append(out, j)
+		r.Session(id, fromMS(started))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: journeys: %w", err)
 	}
-	if len(out) == 0 {
+	if r.Empty() {
 		return nil, nil
 	}
 	rows, err = db.pool.Query(ctx, `SELECT p.session_id, p.at, p.path FROM session_pages p JOIN (`+window+`) s ON s.id = p.session_id
@@ -121,9 +131,7 @@ func (db *DB) Journeys(ctx context.Context, projectID string, from, to time.Time
 			rows.Close()
 			return nil, fmt.Errorf("postgres: journeys: pages: %w", err)
 		}
-		if k, ok := index[id]; ok {
-			out[k].Steps = append(out[k].Steps, store.Step{At: fromMS(at), Kind: store.StepPage, Path: path})
-		}
+		r.Page(id, fromMS(at), path)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -143,20 +151,12 @@ func (db *DB) Journeys(ctx context.Context, projectID string, from, to time.Time
 			return nil, fmt.Errorf("postgres: journeys: steps: %w", err)
 		}
 		s.At = fromMS(at)
-		if props != "{}" {
-			_ = json.Unmarshal([]byte(props), &s.Props)
-		}
-		if k, ok := index[id]; ok {
-			out[k].Steps = append(out[k].Steps, s)
-		}
+		r.Step(id, s, props)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: journeys: steps: %w", err)
 	}
-	for i := range out {
-		store.SortSteps(out[i].Steps)
-	}
-	return out, nil
+	return r.Journeys(), nil
 }
 
 // SessionFlags lists a session's flag variants.
@@ -200,8 +200,10 @@ func (db *DB) FlagCounts(ctx context.Context, projectID string, from, to time.Ti
 
 // Exposures lists a window's sessions with a flag, each with its first variant.
 func (db *DB) Exposures(ctx context.Context, projectID, flag string, from, to time.Time, limit int) ([]store.Exposure, error) {
-	rows, err := db.pool.Query(ctx, `SELECT s.id, s.started_at, s.errors, s.friction, f.variant
+	rows, err := db.pool.Query(ctx, `SELECT s.id, s.started_at, s.errors, s.friction, f.variant, v.lcp, v.inp, v.cls, v.fcp, v.ttfb
 		FROM sessions s JOIN LATERAL (SELECT variant FROM session_flags f WHERE f.session_id = s.id AND f.name = $1 ORDER BY f.first_at, f.variant LIMIT 1) f ON true
+		LEFT JOIN LATERAL (SELECT MAX(lcp) AS lcp, MAX(inp) AS inp, MAX(cls) AS cls, MAX(fcp) AS fcp, MAX(ttfb) AS ttfb
+			FROM page_vitals p WHERE p.session_id = s.id) v ON true
 		WHERE s.project_id = $2 AND s.started_at >= $3 AND s.started_at < $4
 		ORDER BY s.started_at DESC, s.id DESC LIMIT $5`, clean(flag), projectID, ms(from), ms(to), limit)
 	if err != nil {
@@ -212,10 +214,12 @@ func (db *DB) Exposures(ctx context.Context, projectID, flag string, from, to ti
 	for rows.Next() {
 		var e store.Exposure
 		var started int64
-		if err := rows.Scan(&e.SessionID, &started, &e.Errors, &e.Friction, &e.Variant); err != nil {
+		var vitals [len(store.VitalMetrics)]*float64
+		if err := rows.Scan(&e.SessionID, &started, &e.Errors, &e.Friction, &e.Variant, &vitals[0], &vitals[1], &vitals[2], &vitals[3], &vitals[4]); err != nil {
 			return nil, fmt.Errorf("postgres: exposures of %q: %w", flag, err)
 		}
 		e.StartedAt = fromMS(started)
+		e.Vitals = store.WorstVitals(vitals)
 		out = append(out, e)
 	}
 	return out, rows.Err()

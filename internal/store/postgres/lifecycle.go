@@ -430,8 +430,13 @@ func (db *DB) SessionsSharingBlobs(ctx context.Context, ids []string) ([]string,
 	}
 	var out []string
 	for _, id := range ids {
-		others, err := scanIDs(db.pool.Query(ctx, `SELECT DISTINCT o.session_id FROM chunks c JOIN chunks o ON o.blob_key = c.blob_key
-			WHERE c.session_id = $1 AND c.blob_key <> '' AND o.session_id <> c.session_id ORDER BY 1`, clean(id)))
+		others, err := scanIDs(db.pool.Query(ctx, `SELECT o.session_id FROM chunks c JOIN chunks o ON o.blob_key = c.blob_key
+			WHERE c.session_id = $1 AND c.blob_key <> '' AND o.session_id <> c.session_id
+			UNION
+			SELECT o.session_id FROM chunks o
+			WHERE o.blob_key <> '' AND NOT o.compacted AND o.session_id <> $1
+			AND EXISTS (SELECT 1 FROM chunks c WHERE c.session_id = $1 AND c.compacted AND o.created_at BETWEEN c.created_at - $2 AND c.created_at + $2)
+			ORDER BY 1`, clean(id), store.PackWindow.Milliseconds()))
 		if err != nil {
 			return nil, fmt.Errorf("postgres: sessions sharing blobs: %w", err)
 		}

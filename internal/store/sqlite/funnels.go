@@ -64,16 +64,29 @@ func cut(s string, n int) string {
 
 // SaveSteps replaces a session's clicks and track events.
 func (db *DB) SaveSteps(ctx context.Context, sessionID string, steps []store.Step) error {
+	return db.saveSteps(ctx, sessionID, steps, false)
+}
+
+// SaveLiveSteps is SaveSteps for live analysis: ErrConflict once compaction has taken in
+// every batch (its steps are then the final ones).
+func (db *DB) SaveLiveSteps(ctx context.Context, sessionID string, steps []store.Step) error {
+	return db.saveSteps(ctx, sessionID, steps, true)
+}
+
+func (db *DB) saveSteps(ctx context.Context, sessionID string, steps []store.Step, live bool) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: save steps: %w", err)
 	}
 	defer tx.Rollback()
-	var one int
-	if err := tx.QueryRowContext(ctx, `SELECT 1 FROM sessions WHERE id = ?`, sessionID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+	var pending bool
+	if err := tx.QueryRowContext(ctx, `SELECT last_batch_at > compacted_at FROM sessions WHERE id = ?`, sessionID).Scan(&pending); errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("sqlite: save steps of %s: %w", sessionID, store.ErrNotFound)
 	} else if err != nil {
 		return fmt.Errorf("sqlite: save steps of %s: %w", sessionID, err)
+	}
+	if live && !pending {
+		return fmt.Errorf("sqlite: save steps of %s: compacted since it was read: %w", sessionID, store.ErrConflict)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM session_steps WHERE session_id = ?`, sessionID); err != nil {
 		return fmt.Errorf("sqlite: save steps of %s: %w", sessionID, err)
@@ -99,28 +112,25 @@ func (db *DB) SaveSteps(ctx context.Context, sessionID string, steps []store.Ste
 func (db *DB) Journeys(ctx context.Context, projectID string, from, to time.Time, limit int) ([]store.Journey, error) {
 	const window = `SELECT id, started_at FROM sessions WHERE project_id = ? AND started_at >= ? AND started_at < ? ORDER BY started_at DESC, id DESC LIMIT ?`
 	args := []any{projectID, ms(from), ms(to), limit}
-	var out []store.Journey
-	index := map[string]int{}
+	var r store.JourneyReader
 	rows, err := db.read.QueryContext(ctx, window, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: journeys: %w", err)
 	}
 	for rows.Next() {
-		var j store.Journey
+		var id string
 		var started int64
-		if err := rows.Scan(&j.SessionID, &started); err != nil {
+		if err := rows.Scan(&id, &started); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("sqlite: journeys: %w", err)
 		}
-		j.StartedAt = fromMS(started)
-		index[j.SessionID] = len(out)
-		out = append(out, j)
+		r.Session(id, fromMS(started))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: journeys: %w", err)
 	}
-	if len(out) == 0 {
+	if r.Empty() {
 		return nil, nil
 	}
 	rows, err = db.read.QueryContext(ctx, `SELECT p.session_id, p.at, p.url FROM session_pages p JOIN (`+window+`) s ON s.id = p.session_id
@@ -135,9 +145,7 @@ func (db *DB) Journeys(ctx context.Context, projectID string, from, to time.Time
 			rows.Close()
 			return nil, fmt.Errorf("sqlite: journeys: pages: %w", err)
 		}
-		if k, ok := index[id]; ok {
-			out[k].Steps = append(out[k].Steps, store.Step{At: fromMS(at), Kind: store.StepPage, Path: urlPath(url)})
-		}
+		r.Page(id, fromMS(at), urlPath(url))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -157,20 +165,12 @@ func (db *DB) Journeys(ctx context.Context, projectID string, from, to time.Time
 			return nil, fmt.Errorf("sqlite: journeys: steps: %w", err)
 		}
 		s.At = fromMS(at)
-		if props != "{}" {
-			_ = json.Unmarshal([]byte(props), &s.Props)
-		}
-		if k, ok := index[id]; ok {
-			out[k].Steps = append(out[k].Steps, s)
-		}
+		r.Step(id, s, props)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: journeys: steps: %w", err)
 	}
-	for i := range out {
-		store.SortSteps(out[i].Steps)
-	}
-	return out, nil
+	return r.Journeys(), nil
 }
 
 // SessionFlags lists a session's flag variants.
@@ -215,8 +215,12 @@ func (db *DB) FlagCounts(ctx context.Context, projectID string, from, to time.Ti
 // Exposures lists a window's sessions with a flag, each with its first variant.
 func (db *DB) Exposures(ctx context.Context, projectID, flag string, from, to time.Time, limit int) ([]store.Exposure, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT s.id, s.started_at, s.errors, s.friction,
-			(SELECT f2.variant FROM session_flags f2 WHERE f2.session_id = s.id AND f2.name = ?1 ORDER BY f2.first_at, f2.variant LIMIT 1)
-		FROM sessions s WHERE s.project_id = ?2 AND s.started_at >= ?3 AND s.started_at < ?4
+			(SELECT f2.variant FROM session_flags f2 WHERE f2.session_id = s.id AND f2.name = ?1 ORDER BY f2.first_at, f2.variant LIMIT 1),
+			v.lcp, v.inp, v.cls, v.fcp, v.ttfb
+		FROM sessions s
+		LEFT JOIN (SELECT session_id, MAX(lcp) AS lcp, MAX(inp) AS inp, MAX(cls) AS cls, MAX(fcp) AS fcp, MAX(ttfb) AS ttfb
+			FROM page_vitals WHERE project_id = ?2 AND page_at >= ?3 GROUP BY session_id) v ON v.session_id = s.id
+		WHERE s.project_id = ?2 AND s.started_at >= ?3 AND s.started_at < ?4
 			AND s.id IN (SELECT session_id FROM session_flags WHERE name = ?1)
 		ORDER BY s.started_at DESC, s.id DESC LIMIT ?5`, flag, projectID, ms(from), ms(to), limit)
 	if err != nil {
@@ -227,10 +231,12 @@ func (db *DB) Exposures(ctx context.Context, projectID, flag string, from, to ti
 	for rows.Next() {
 		var e store.Exposure
 		var started int64
-		if err := rows.Scan(&e.SessionID, &started, &e.Errors, &e.Friction, &e.Variant); err != nil {
+		var vitals [len(store.VitalMetrics)]*float64
+		if err := rows.Scan(&e.SessionID, &started, &e.Errors, &e.Friction, &e.Variant, &vitals[0], &vitals[1], &vitals[2], &vitals[3], &vitals[4]); err != nil {
 			return nil, fmt.Errorf("sqlite: exposures of %q: %w", flag, err)
 		}
 		e.StartedAt = fromMS(started)
+		e.Vitals = store.WorstVitals(vitals)
 		out = append(out, e)
 	}
 	return out, rows.Err()

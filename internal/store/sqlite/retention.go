@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/reelhq/reel/internal/store"
 )
 
 // ExpiredSessions finds sessions past their project's retention, by when the server received
@@ -27,8 +29,12 @@ func (db *DB) SessionsSharingBlobs(ctx context.Context, ids []string) ([]string,
 	}
 	var out []string
 	for _, id := range ids {
-		rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT o.session_id FROM chunks c JOIN chunks o ON o.blob_key = c.blob_key
-			WHERE c.session_id = ? AND c.blob_key <> '' AND o.session_id <> c.session_id`, id)
+		rows, err := db.read.QueryContext(ctx, `SELECT o.session_id FROM chunks c JOIN chunks o ON o.blob_key = c.blob_key
+			WHERE c.session_id = ?1 AND c.blob_key <> '' AND o.session_id <> c.session_id
+			UNION
+			SELECT o.session_id FROM chunks o
+			WHERE o.blob_key <> '' AND NOT o.compacted AND o.session_id <> ?1
+			AND EXISTS (SELECT 1 FROM chunks c WHERE c.session_id = ?1 AND c.compacted AND o.created_at BETWEEN c.created_at - ?2 AND c.created_at + ?2)`, id, store.PackWindow.Milliseconds())
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: sessions sharing blobs: %w", err)
 		}

@@ -242,6 +242,12 @@ func testLiveSessions(t *testing.T, s store.Index) {
 	if err := s.SaveHeat(ctx, store.Heat{SessionID: "s2", Live: true}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("live SaveHeat of a compacted session: %v, want ErrConflict", err)
 	}
+	if err := s.SaveLiveSteps(ctx, "s2", []store.Step{{At: t0, Kind: store.StepEvent, Name: "late"}}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("live SaveSteps of a compacted session: %v, want ErrConflict", err)
+	}
+	if err := s.SaveLiveSteps(ctx, "s1", []store.Step{{At: t0, Kind: store.StepEvent, Name: "live"}}); err != nil {
+		t.Fatalf("live SaveSteps of a live session: %v", err)
+	}
 	if err := s.SaveAnalysis(ctx, store.Analysis{SessionID: "s1", At: time.Now(), Live: true, Through: time.Now(), Counts: map[string]int{"rage_click": 2}}); err != nil {
 		t.Fatalf("live SaveAnalysis of a live session: %v", err)
 	}

@@ -104,6 +104,14 @@ func testFlags(t *testing.T, s store.Index) {
 	b0.Errors = 2
 	c := batch("default", "s_c", "t1", 0, t0.Add(time.Minute), 5, "https://shop.example/")
 	c.Flags = []store.SessionFlag{fl("checkout", "b", 61)}
+	// Vitals: s_a's worst LCP over its page views, and a CLS; s_c measured only LCP.
+	vital := func(sec int, metric string, v float64) store.Vital {
+		return store.Vital{Tab: "t1", At: t0.Add(time.Duration(sec) * time.Second), Metric: metric, Value: v}
+	}
+	b1.Vitals = []store.Vital{vital(11, "lcp", 3100), vital(12, "cls", 0.2)}
+	b1.Pages = append(b1.Pages, store.Page{Tab: "t1", At: t0.Add(20 * time.Second), URL: "https://shop.example/cart"})
+	b1.Vitals = append(b1.Vitals, vital(21, "lcp", 900))
+	c.Vitals = []store.Vital{vital(62, "lcp", 1000)}
 	mustAppend(t, s, b1, b0, c, batch("default", "s_none", "t1", 0, t0, 5))
 
 	got, err := s.SessionFlags(ctx, "s_a")
@@ -120,6 +128,8 @@ func testFlags(t *testing.T, s store.Index) {
 	ex, err := s.Exposures(ctx, "default", "checkout", t0, t0.Add(time.Hour), 10)
 	if err != nil || len(ex) != 2 || ex[0].SessionID != "s_c" || ex[0].Variant != "b" || ex[1].SessionID != "s_a" || ex[1].Variant != "a" || ex[1].Errors != 2 {
 		t.Errorf("Exposures = %+v, %v; want s_c in b, then s_a in a (its first variant) with 2 errors", ex, err)
+	} else if fmt.Sprint(ex[0].Vitals) != "map[lcp:1000]" || fmt.Sprint(ex[1].Vitals) != "map[cls:0.2 lcp:3100]" {
+		t.Errorf("Exposures' vitals: s_c %v, s_a %v; want map[lcp:1000] and the worst page view of s_a, map[cls:0.2 lcp:3100]", ex[0].Vitals, ex[1].Vitals)
 	}
 	if ex, _ := s.Exposures(ctx, "default", "nope", t0, t0.Add(time.Hour), 10); len(ex) != 0 {
 		t.Errorf("Exposures of an unknown flag = %+v", ex)

@@ -14,6 +14,11 @@ func (x recorded) SaveSteps(ctx context.Context, a1 string, a2 []store.Step) err
 	return x.ix.SaveSteps(ctx, a1, a2)
 }
 
+func (x recorded) SaveLiveSteps(ctx context.Context, a1 string, a2 []store.Step) error {
+	x.r.count("SaveLiveSteps")
+	return x.ix.SaveLiveSteps(ctx, a1, a2)
+}
+
 func (x recorded) Journeys(ctx context.Context, a1 string, a2, a3 time.Time, a4 int) ([]store.Journey, error) {
 	x.r.count("Journeys")
 	return x.ix.Journeys(ctx, a1, a2, a3, a4)
