@@ -19,7 +19,7 @@ import (
 )
 
 // appSite serves the third-party app pages of testdata/apps (each records itself with the SDK:
-// {{ENDPOINT}} and {{KEY}} filled in) and, under /npm/, the files of the npm packages they use,
+// {{ENDPOINT}} and {{KEY}} filled in) and their stylesheets and, under /npm/, the files of the npm packages they use,
 // installed in e2e/apps (scripts/test runs npm ci there), on an origin of their own.
 func appSite(t *testing.T, endpoint, key string) *httptest.Server {
 	t.Helper()
@@ -34,13 +34,18 @@ func appSite(t *testing.T, endpoint, key string) *httptest.Server {
 	mux.Handle("/npm/", http.StripPrefix("/npm/", http.FileServer(http.Dir(modules))))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
-		if strings.Contains(name, "..") || !strings.HasSuffix(name, ".html") {
+		if strings.Contains(name, "..") || !strings.HasSuffix(name, ".html") && !strings.HasSuffix(name, ".css") {
 			http.NotFound(w, r)
 			return
 		}
 		b, err := os.ReadFile(filepath.Join("testdata", "apps", name))
 		if err != nil {
 			http.NotFound(w, r)
+			return
+		}
+		if strings.HasSuffix(name, ".css") {
+			w.Header().Set("Content-Type", "text/css; charset=utf-8")
+			w.Write(b)
 			return
 		}
 		b = bytes.ReplaceAll(b, []byte("{{ENDPOINT}}"), []byte(endpoint))

@@ -6,12 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/color"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -35,6 +37,17 @@ func sdkSite(t *testing.T, endpoint, key string) *httptest.Server {
 		w.WriteHeader(http.StatusInternalServerError)
 		w.Write([]byte("boom"))
 	})
+	// A picture that takes ?ms= to arrive (a page whose load event comes late).
+	mux.HandleFunc("/slow.png", func(w http.ResponseWriter, r *http.Request) {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		select {
+		case <-time.After(time.Duration(min(ms, 30000)) * time.Millisecond):
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(solidPNG(40, 40, color.RGBA{200, 30, 30, 255}))
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
 		if name == "" {
@@ -47,8 +60,13 @@ func sdkSite(t *testing.T, endpoint, key string) *httptest.Server {
 		}
 		b = bytes.ReplaceAll(b, []byte("{{ENDPOINT}}"), []byte(endpoint))
 		b = bytes.ReplaceAll(b, []byte("{{KEY}}"), []byte(key))
-		if strings.HasSuffix(name, ".html") {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		b = bytes.ReplaceAll(b, []byte("{{MS}}"), []byte(strconv.Itoa(ms)))
+		switch {
+		case strings.HasSuffix(name, ".html"):
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		case strings.HasSuffix(name, ".js"):
+			w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		}
 		w.Write(b)
 	})

@@ -4,6 +4,8 @@
 //
 //   node build.mjs [--out DIR]
 //
+// REEL_SDK_READABLE=1 skips minifying (names kept) for profiling: bench/real-apps PROFILE=reel.
+//
 // reel.js      IIFE for a <script> tag, exposing the global `Reel`
 // reel.esm.js  ES module for bundlers
 // reel-preview.js  the privacy preview overlay, loaded by reel.js only on a page opened with a
@@ -25,6 +27,7 @@ if (i >= 0 && !args[i + 1]) {
   process.exit(2);
 }
 const out = i >= 0 ? resolve(args[i + 1]) : join(here, "..", "internal", "sdk", "dist");
+const readable = process.env.REEL_SDK_READABLE === "1";
 const { version } = JSON.parse(readFileSync(join(here, "package.json"), "utf8"));
 
 mkdirSync(out, { recursive: true });
@@ -33,7 +36,7 @@ const common = {
   absWorkingDir: here,
   entryPoints: ["src/index.ts"],
   bundle: true,
-  minify: true,
+  minify: !readable,
   // CompressionStream is required anyway (Firefox 113, Safari 16.4); Chrome and Edge before
   // 100 (2022) are not targeted, which spares the down-levelling of newer syntax.
   target: ["chrome100", "firefox113", "safari16.4", "edge100"],
@@ -79,7 +82,7 @@ for (const r of results) {
   for (const f of r.outputFiles) {
     const b = f.text.startsWith("/*!") ? f.text.slice(0, f.text.indexOf("*/") + 2) : banner;
     const code = f.text.startsWith(b) ? f.text.slice(b.length) : f.text;
-    const min = await minify(code, {
+    const min = readable ? { code } : await minify(code, {
       ecma: 2020,
       module: f.path.endsWith(".esm.js"),
       // sequences: false keeps statements apart instead of joining them with commas: the

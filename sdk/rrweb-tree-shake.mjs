@@ -59,6 +59,14 @@ export const rrwebTreeShake = {
         // its final position. One throttle per scrolled element gives each its trailing edge.
         [/^(\treturn on\("scroll", callbackWrapper\()(throttle\(callbackWrapper\(\(evt\) => \{\n\t\tconst target = getEventTarget\(evt\);[\s\S]*?\}\), sampling\.scroll \|\| 100\))\), doc\);$/m,
           "\tconst perTarget = new WeakMap();\n$1(evt) => {\n\t\tconst target = getEventTarget(evt);\n\t\tif (!target) return;\n\t\tlet f = perTarget.get(target);\n\t\tif (!f) perTarget.set(target, f = $2);\n\t\tf(evt);\n\t}), doc);"],
+        // Style attribute changes: rrweb parses each old value into a scratch element and walks
+        // both declarations property by property, then serializes the difference and what did
+        // not change, to send the difference when it is shorter. On a page that moves elements by
+        // their style (a virtual grid's rows, an animation) that was a fifth of rrweb's time; the
+        // whole attribute, as the page set it, is sent instead (replayed exactly; gzip takes
+        // out what repeats).
+        [/^\t\t\t\t\tif \(attributeName === "style"\) \{\n\t\t\t\t\t\tif \(!this\.unattachedDoc\)[\s\S]*?\} else if \(attributeName === "open"/m, '\t\t\t\t\tif (attributeName === "open"'],
+        [/^\t\t\t\tif \(typeof attributes\.style === "string"\) \{\n\t\t\t\t\tconst diffAsStr[\s\S]*?\n\t\t\t\t\}\n/m, ""],
         [/^var \{ addCustomEvent, addAnnotation \} = record;\nvar \{ freezePage \} = record;$/m, "var addCustomEvent, addAnnotation, freezePage;"],
         [/^record\.addCustomEvent = \(tag, payload\) => \{\n[\s\S]*?^record\.freezePage = \(\) => \{\n[^\n]*\n[^\n]*\n\};\n/m, ""],
       ];

@@ -4,8 +4,10 @@
 // keeps the browser producing frames and cost more main-thread time than the rest of the SDK.
 //
 // Every 1000/fps ms each canvas is copied into an ImageBitmap (a GPU copy) and handed to a
-// worker, which encodes it as WebP and returns its base64; a frame equal to the last one sent
-// for that canvas is dropped. Frames are rrweb CanvasMutation events in the shape rrweb's
+// worker, which encodes it as PNG (WebP when the PNG is large) and returns its base64; a frame
+// equal to the last one sent for that canvas is dropped. A frame carries the time it was
+// copied, not the later time its encoding came back, so a replay at a moment shows the canvas
+// as it was then. Frames are rrweb CanvasMutation events in the shape rrweb's
 // sampler emits (clearRect + drawImage of an ImageBitmap made from a Blob), so any rrweb
 // player replays them. Where a worker cannot start (a CSP without blob: workers), the canvas
 // encodes itself with toBlob, which browsers also do off the main thread.
@@ -14,8 +16,8 @@
 export interface CanvasHook {
   /** rrweb's mirror: node ids of the canvases. */
   m: { getId(n: Node): number };
-  /** Emits the data of an IncrementalSnapshot event. */
-  e: (data: Record<string, unknown>) => void;
+  /** Emits the data of an IncrementalSnapshot event, stamped `at` (ms since epoch). */
+  e: (data: Record<string, unknown>, at: number) => void;
   /** Frames per second at most. */
   f: number;
   /** Selector of blocked elements (their canvases are not recorded). */
@@ -27,6 +29,13 @@ export interface CanvasHook {
 }
 
 const QUALITY = 0.6;
+/**
+ * A frame is sent as PNG, exact and quick to encode, unless that takes more bytes per pixel
+ * than this (a photo, a 3D scene): then as WebP at QUALITY. Lossy WebP halves the colour
+ * resolution, which turned a chart's anti-aliased text and thin lines visibly different in
+ * the replay; a chart is a few hundredths of a byte per pixel as PNG.
+ */
+const PNG_MAX_BYTES_PER_PIXEL = 0.25;
 
 // The worker's source; it must not refer to anything outside itself.
 function encoder(): void {
@@ -37,12 +46,13 @@ function encoder(): void {
     for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode.apply(null, u.subarray(i, i + 0x8000) as unknown as number[]);
     return btoa(s);
   };
-  const webp = async (c: OffscreenCanvas, q: number) => {
-    const blob = await c.convertToBlob({ type: "image/webp", quality: q });
+  const encode = async (c: OffscreenCanvas, q: number, max: number) => {
+    let blob = await c.convertToBlob({ type: "image/png" });
+    if (blob.size > max * c.width * c.height) blob = await c.convertToBlob({ type: "image/webp", quality: q });
     return [blob.type, b64(await blob.arrayBuffer())];
   };
   self.onmessage = async (ev: MessageEvent) => {
-    const { id, bmp, q } = ev.data as { id: number; bmp: ImageBitmap; q: number };
+    const { id, at, bmp, q, max } = ev.data as { id: number; at: number; bmp: ImageBitmap; q: number; max: number };
     const w = bmp.width;
     const h = bmp.height;
     try {
@@ -50,10 +60,10 @@ function encoder(): void {
       // convertToBlob needs a context, even for the blank frame.
       const g = c.getContext("2d")!;
       const size = w + "x" + h;
-      blank[size] ||= (await webp(c, q))[1];
+      blank[size] ||= (await encode(c, q, max))[1];
       g.drawImage(bmp, 0, 0);
-      const [type, data] = await webp(c, q);
-      (self as unknown as Worker).postMessage({ id, w, h, type, data, blank: data === blank[size] });
+      const [type, data] = await encode(c, q, max);
+      (self as unknown as Worker).postMessage({ id, at, w, h, type, data, blank: data === blank[size] });
     } catch {
       (self as unknown as Worker).postMessage({ id });
     } finally {
@@ -81,20 +91,23 @@ function start(hook: CanvasHook): void {
     worker = null;
   }
 
-  function done(d: { id: number; w?: number; h?: number; type?: string; data?: string; blank?: boolean }): void {
+  function done(d: { id: number; at?: number; w?: number; h?: number; type?: string; data?: string; blank?: boolean }): void {
     busy.delete(d.id);
     const { id, data } = d;
     if (!data || last.get(id) === data || (d.blank && !last.has(id))) return;
     last.set(id, data);
-    hook.e({
-      source: 9,
-      id,
-      type: 0,
-      commands: [
-        { property: "clearRect", args: [0, 0, d.w, d.h] },
-        { property: "drawImage", args: [{ rr_type: "ImageBitmap", args: [{ rr_type: "Blob", data: [{ rr_type: "ArrayBuffer", base64: data }], type: d.type }] }, 0, 0] },
-      ],
-    });
+    hook.e(
+      {
+        source: 9,
+        id,
+        type: 0,
+        commands: [
+          { property: "clearRect", args: [0, 0, d.w, d.h] },
+          { property: "drawImage", args: [{ rr_type: "ImageBitmap", args: [{ rr_type: "Blob", data: [{ rr_type: "ArrayBuffer", base64: data }], type: d.type }] }, 0, 0] },
+        ],
+      },
+      d.at || Date.now(),
+    );
   }
 
   const tick = () => {
@@ -102,26 +115,22 @@ function start(hook: CanvasHook): void {
       const id = hook.m.getId(c);
       if (id < 0 || busy.has(id) || !c.width || !c.height || (hook.b && c.closest(hook.b))) continue;
       busy.add(id);
+      const at = Date.now();
       if (worker) {
         const w = worker;
         createImageBitmap(c).then(
-          (bmp) => w.postMessage({ id, bmp, q: QUALITY }, [bmp]),
+          (bmp) => w.postMessage({ id, at, bmp, q: QUALITY, max: PNG_MAX_BYTES_PER_PIXEL }, [bmp]),
           () => busy.delete(id),
         );
       } else {
-        c.toBlob(
-          (blob) => {
-            if (!blob) {
-              busy.delete(id);
-              return;
-            }
-            const r = new FileReader();
-            r.onloadend = () => done({ id, w: c.width, h: c.height, type: blob.type, data: String(r.result).split(",")[1] });
-            r.readAsDataURL(blob);
-          },
-          "image/webp",
-          QUALITY,
-        );
+        const send = (blob: Blob | null) => {
+          if (!blob) return busy.delete(id);
+          if (blob.type === "image/png" && blob.size > PNG_MAX_BYTES_PER_PIXEL * c.width * c.height) return c.toBlob(send, "image/webp", QUALITY);
+          const r = new FileReader();
+          r.onloadend = () => done({ id, at, w: c.width, h: c.height, type: blob.type, data: String(r.result).split(",")[1] });
+          r.readAsDataURL(blob);
+        };
+        c.toBlob(send, "image/png");
       }
     }
   };

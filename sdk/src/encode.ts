@@ -32,14 +32,19 @@ export function gzip(text: string): Promise<Blob> {
 }
 
 /** Stamps, delta-encodes and gzips a batch: the URL to post it to and the body. */
-async function encodeHere(url: string, json: string): Promise<[string, Blob]> {
-  const [u, j] = stamp(url, json);
+async function encodeHere(url: string, json: Text): Promise<[string, Blob]> {
+  const [u, j] = stamp(url, joined(json));
   return [u, await gzip(j)];
 }
 
+/** A batch's JSON, or its head and its events' JSON (CutBatch), joined where it is encoded. */
+export type Text = string | [string, string[]];
+
+export const joined = (t: Text) => (typeof t == "string" ? t : t[0] + t[1].join(",") + "]}");
+
 interface Job {
   url: string;
-  json: string;
+  json: Text;
   done: (r: [string, Blob]) => void;
   fail: (e: unknown) => void;
 }
@@ -55,7 +60,7 @@ function local(job: Job): void {
 
 function start(): Worker | null {
   try {
-    const src = `const stamp=${stamp},gzip=${gzip};onmessage=async(e)=>{const{i,u,j}=e.data;try{const[v,t]=stamp(u,j);postMessage({i,u:v,b:await gzip(t)})}catch{postMessage({i})}}`;
+    const src = `const stamp=${stamp},gzip=${gzip},joined=${joined};onmessage=async(e)=>{const{i,u,j}=e.data;try{const[v,t]=stamp(u,joined(j));postMessage({i,u:v,b:await gzip(t)})}catch{postMessage({i})}}`;
     const w = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })));
     w.onmessage = (e: MessageEvent<{ i: number; u?: string; b?: Blob }>) => {
       const job = jobs.get(e.data.i);
@@ -77,9 +82,18 @@ function start(): Worker | null {
   }
 }
 
-/** Stamps, delta-encodes and gzips a batch off the main thread where it can. */
-export function encode(url: string, json: string): Promise<[string, Blob]> {
+/**
+ * Starts the worker before the first batch needs it, once the page is idle: starting a worker
+ * (its source, a Blob URL, the thread) is main-thread time better spent then than at a flush
+ * while the visitor acts.
+ */
+export function prepare(): void {
   if (worker === undefined) worker = start();
+}
+
+/** Stamps, delta-encodes and gzips a batch off the main thread where it can. */
+export function encode(url: string, json: Text): Promise<[string, Blob]> {
+  prepare();
   const w = worker;
   if (!w) return encodeHere(url, json);
   return new Promise((done, fail) => {

@@ -2,6 +2,7 @@ import { record } from "rrweb";
 import { Assets, ASSET_MIN } from "./assets";
 import type { CanvasHook } from "./canvas";
 import { captureConsole } from "./console";
+import { writtenStylesheets } from "./css";
 import { emit, setSink } from "./custom";
 import { captureErrors } from "./errors";
 import { captureHeat } from "./heat";
@@ -10,7 +11,8 @@ import { captureNavigation, capturePage } from "./page";
 import { BLOCK_CLASS, EDITABLE, IGNORE_CLASS, MASK_CLASS, inputMasking, typedOnly } from "./privacy";
 import { Batcher, Sender } from "./queue";
 import { Sessions, Tab } from "./session";
-import { BatchStore, openStorage, type KV } from "./storage";
+import { BatchStore, CutBatch, openStorage, type KV } from "./storage";
+import { prepare } from "./encode";
 import { compressionSupported, fetchConfig } from "./transport";
 import { EventType, PROTOCOL_VERSION, type Batch, type BatchMeta, type WireEvent } from "./wire";
 
@@ -297,6 +299,7 @@ function begin(options: ReelOptions): void {
   // compressed synchronously (docs/wire-format.md#leaving-the-page).
   const leave = (final: boolean) => {
     s.batcher.cut(LEAVE_PART);
+    s.store.save();
     if (final) s.tab.release();
     s.sender.leave(final);
   };
@@ -365,10 +368,23 @@ function begin(options: ReelOptions): void {
       // thinned by hold): "last" records a field only on change, when it loses focus, so a
       // search box typed into stayed empty in the replay.
       sampling: { scroll: 150 },
+      // The first snapshot once the document is parsed, not at the load event (rrweb's
+      // default): a visitor who clicks before the last image arrives and leaves would
+      // otherwise not be recorded on that page at all. A stylesheet still loading then is
+      // sent when it arrives (rrweb-snapshot's onStylesheetLoad).
+      recordAfter: "DOMContentLoaded",
       // A failure inside the recorder must never break the host page.
       errorHandler: () => true,
     });
   });
+  whenIdle(prepare, 2000);
+}
+
+/** Runs f when the page is idle (at the latest after timeout ms). */
+function whenIdle(f: () => void, timeout: number): void {
+  const w = window as unknown as { requestIdleCallback?: (f: () => void, o: { timeout: number }) => number };
+  if (w.requestIdleCallback) w.requestIdleCallback(f, { timeout });
+  else setTimeout(f, timeout);
 }
 
 /** Stops recording; what was recorded so far is still sent. */
@@ -530,6 +546,7 @@ function onEvent(s: Running, e: WireEvent, isCheckout?: boolean): void {
       }
     }
     canvas(s, e);
+    if (e.type === EventType.FullSnapshot) setTimeout(writtenStylesheets, 0);
     let json = JSON.stringify(e);
     const assets: Record<string, string> = {};
     // rrweb keeps parts of its events (the snapshot's nodes are its mirror's records), so
@@ -594,7 +611,7 @@ function canvas(s: Running, e: WireEvent): void {
       ? document.getElementsByTagName("canvas").length
       : e.type === EventType.IncrementalSnapshot && e.data.source === 0 && (e.data.adds as { node: { tagName?: string } }[]).some((a) => a.node.tagName === "canvas"))
   ) {
-    w.reelCanvas = { m: record.mirror, e: (data) => onEvent(s, { type: EventType.IncrementalSnapshot, timestamp: Date.now(), data }), f: s.canvasFps, b: s.block };
+    w.reelCanvas = { m: record.mirror, e: (data, at) => onEvent(s, { type: EventType.IncrementalSnapshot, timestamp: at || Date.now(), data }), f: s.canvasFps, b: s.block };
     const el = document.createElement("script");
     el.src = `${s.endpoint}/sdk/reel-canvas.js`;
     document.head.append(el);
@@ -646,16 +663,16 @@ function cut(s: Running, events: string[], assets: Record<string, string>): void
   const hashes = Object.keys(assets);
   const header: Omit<Batch, "events" | "sentAt"> & { assets?: Record<string, string> } = { session: s.session, tab: s.tab.id, seq, meta: meta() };
   if (hashes.length) header.assets = assets;
-  // Events are already JSON; splice them in rather than parse and serialize them again.
-  const json = `${JSON.stringify(header).slice(0, -1)},"events":[${events.join(",")}]}`;
-  const b = { key: BatchStore.key(Date.now(), s.tab.id, seq), json, assets: hashes };
+  // Events are already JSON; they are spliced in rather than parsed and serialized again, by
+  // the encoding worker (CutBatch).
+  const b = new CutBatch(BatchStore.key(Date.now(), s.tab.id, seq), `${JSON.stringify(header).slice(0, -1)},"events":[`, events, hashes);
   // Noted as acknowledged at once, for the site's next pages: a page may not live to see the
   // answer. Wrong only if this batch never arrives; the server then answers 409 for a later
   // batch, whose page has the text, and it is sent again.
   s.assets.mark(hashes, true);
-  s.store.put(b);
+  s.store.later(b);
   s.sender.enqueue(b);
-  (window as unknown as { reelTap?: string[] }).reelTap?.push(json);
+  (window as unknown as { reelTap?: string[] }).reelTap?.push(b.json);
 }
 
 function meta(): BatchMeta {

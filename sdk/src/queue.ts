@@ -1,4 +1,4 @@
-import type { BatchStore, StoredBatch } from "./storage";
+import { batchChars, type BatchStore, type StoredBatch } from "./storage";
 import { send, sendNow, type Outcome } from "./transport";
 
 /**
@@ -68,7 +68,8 @@ const MAX_BACKOFF_MS = 60000;
 /** Beyond this much unsent JSON in memory the oldest batches wait in storage for a later page. */
 const MAX_QUEUE_CHARS = 16 * 1024 * 1024;
 
-interface Item extends StoredBatch {
+interface Item {
+  b: StoredBatch;
   attempts: number;
   notBefore: number;
   /** Attempts in flight; a send at page hide may overlap an ordinary one. */
@@ -126,15 +127,15 @@ export class Sender {
   }
 
   enqueue(b: StoredBatch): void {
-    if (this.#stopped || this.#items.some((i) => i.key === b.key)) return;
-    this.#items.push({ ...b, attempts: 0, notBefore: 0, busy: 0, posted: 0, gen: 0 });
+    if (this.#stopped || this.#items.some((i) => i.b.key === b.key)) return;
+    this.#items.push({ b, attempts: 0, notBefore: 0, busy: 0, posted: 0, gen: 0 });
     let chars = 0;
-    for (const i of this.#items) chars += i.json.length;
+    for (const i of this.#items) chars += batchChars(i.b);
     let evicted = 0;
     while (chars > MAX_QUEUE_CHARS) {
       const victim = this.#items.find((i) => !i.busy);
       if (!victim) break;
-      chars -= victim.json.length;
+      chars -= batchChars(victim.b);
       this.#forget(victim);
       evicted++;
     }
@@ -165,10 +166,10 @@ export class Sender {
     let keep = !this.#healthy;
     for (const it of this.#items) {
       if (it.posted === 2 || (it.posted && !final)) {
-        if (final && !keep && it.posted === 2) this.#store.remove(it.key);
+        if (final && !keep && it.posted === 2) this.#store.remove(it.b.key);
         continue;
       }
-      const sending = it.notBefore > now ? null : sendNow(this.#url, it.json);
+      const sending = it.notBefore > now ? null : sendNow(this.#url, it.b.json);
       if (!sending) {
         keep = true;
         continue;
@@ -176,7 +177,7 @@ export class Sender {
       it.gen++;
       it.posted = 2;
       void this.#attempt(it, sending).then(() => this.#kick());
-      if (final && !keep) this.#store.remove(it.key);
+      if (final && !keep) this.#store.remove(it.b.key);
     }
   }
 
@@ -227,7 +228,7 @@ export class Sender {
     it.busy++;
     let out: Outcome;
     try {
-      out = await (sending ?? send(this.#url, it.json, (keepalive) => gen === it.gen && !!(it.posted = keepalive ? 2 : 1)));
+      out = await (sending ?? send(this.#url, it.b, (keepalive) => gen === it.gen && !!(it.posted = keepalive ? 2 : 1)));
     } catch {
       out = { kind: "retry" };
     }
@@ -241,35 +242,35 @@ export class Sender {
   #settle(it: Item, out: Outcome): void {
     if (!this.#items.includes(it)) {
       // Already settled by a parallel attempt, or forgotten; still honour a final answer.
-      if (out.kind === "done" || out.kind === "drop") this.#store.remove(it.key);
+      if (out.kind === "done" || out.kind === "drop") this.#store.remove(it.b.key);
       return;
     }
     switch (out.kind) {
       case "done":
-        this.#hooks.delivered(it);
-        this.#store.remove(it.key);
+        this.#hooks.delivered(it.b);
+        this.#store.remove(it.b.key);
         this.#forget(it);
         return;
       case "drop":
-        this.#store.remove(it.key);
+        this.#store.remove(it.b.key);
         this.#forget(it);
-        if (out.erased) this.#hooks.erased(it);
+        if (out.erased) this.#hooks.erased(it.b);
         return;
       case "stop":
-        this.#store.remove(it.key);
+        this.#store.remove(it.b.key);
         this.stop();
         this.#hooks.rejected();
         return;
       case "missing": {
-        const json = this.#hooks.missing(it, out.hashes);
+        const json = this.#hooks.missing(it.b, out.hashes);
         if (json === null || it.attempts >= MAX_ATTEMPTS) {
-          this.#store.remove(it.key);
+          this.#store.remove(it.b.key);
           this.#forget(it);
           return;
         }
         it.attempts++;
-        it.json = json;
-        this.#store.put(it);
+        it.b.json = json;
+        this.#store.put(it.b);
         return;
       }
       case "retry": {

@@ -2,6 +2,8 @@
 // privacy modes throw on the mere property access) or full; the SDK then keeps going with
 // what it has in memory instead of breaking the host page.
 
+import { joined, type Text } from "./encode";
+
 export interface KV {
   get(key: string): string | null;
   /** Reports whether the value was stored. */
@@ -51,6 +53,9 @@ function memoryKV(): KV {
   };
 }
 
+/** How long a cut batch waits in memory for its acknowledgement before it is written (later()). */
+const SAVE_DELAY_MS = 2000;
+
 /** Prefix of the localStorage keys that hold cut but unacknowledged batches. */
 export const BATCH_PREFIX = "reel:b:";
 
@@ -63,6 +68,57 @@ export interface StoredBatch {
 }
 
 /**
+ * A batch this page cut. Its events stay separate strings until something needs the batch's
+ * whole JSON (storage, a send at page hide, a 409 answer): the ordinary send hands the parts to
+ * the encoding worker, which joins them there (joining half a megabyte on the main thread costs
+ * as much as handing it over, docs/sdk-performance.md).
+ */
+export class CutBatch implements StoredBatch {
+  #json: string | undefined;
+  /** The batch's JSON up to and with the `[` of its events array. */
+  readonly head: string;
+  /** The events' JSON, until the whole JSON was made. */
+  events: string[] | undefined;
+  /** The length of the whole JSON. */
+  readonly chars: number;
+  readonly key: string;
+  readonly assets: string[];
+
+  constructor(key: string, head: string, events: string[], assets: string[]) {
+    this.key = key;
+    this.head = head;
+    this.events = events;
+    this.assets = assets;
+    let n = head.length + 2 + Math.max(0, events.length - 1);
+    for (const e of events) n += e.length;
+    this.chars = n;
+  }
+
+  get json(): string {
+    if (this.#json === undefined) {
+      this.#json = joined([this.head, this.events!]);
+      this.events = undefined;
+    }
+    return this.#json;
+  }
+
+  set json(v: string) {
+    this.#json = v;
+    this.events = undefined;
+  }
+}
+
+/** What the encoder is given for a batch: its parts while they are apart, else its JSON. */
+export function batchText(b: StoredBatch): Text {
+  return b instanceof CutBatch && b.events ? [b.head, b.events] : b.json;
+}
+
+/** The length of a batch's JSON, without making it. */
+export function batchChars(b: StoredBatch): number {
+  return b instanceof CutBatch && b.events ? b.chars : b.json.length;
+}
+
+/**
  * BatchStore keeps every cut batch in localStorage until the server acknowledges it (or
  * refuses it for good), so a batch cut while the page is going away is sent by the next page
  * of the site. Keys are `reel:b:<cut time, 13-digit ms>:<tab>:<seq>`, so sorting them sorts
@@ -70,6 +126,9 @@ export interface StoredBatch {
  */
 export class BatchStore {
   #used = -1;
+  /** Batches given to later() and not written yet, by key. */
+  #pending = new Map<string, StoredBatch>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   readonly #kv: KV;
   readonly #maxChars: number;
@@ -93,7 +152,29 @@ export class BatchStore {
     return out;
   }
 
+  /**
+   * Stores `b` after SAVE_DELAY_MS unless it left storage's care before (remove: the server
+   * acknowledged it, as it does for most batches within that time), so that most batches never
+   * cost the page a synchronous write of up to half a megabyte. save() writes what is pending
+   * at once: the page calls it when it is hidden or left. A renderer that crashes within that
+   * delay loses the batch.
+   */
+  later(b: StoredBatch): void {
+    this.#pending.set(b.key, b);
+    this.#timer ??= setTimeout(() => this.save(), SAVE_DELAY_MS);
+  }
+
+  /** Writes every batch given to later() and still pending. */
+  save(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const p = this.#pending;
+    this.#pending = new Map();
+    for (const b of p.values()) this.put(b);
+  }
+
   put(b: StoredBatch): boolean {
+    this.#pending.delete(b.key);
     const size = b.key.length + b.json.length;
     if (size > this.#maxChars) return false;
     if (this.#used < 0 || this.#used + size > this.#maxChars) this.#recount();
@@ -111,11 +192,13 @@ export class BatchStore {
 
   /** Forgets every stored batch (consent withdrawn). */
   clear(): void {
+    this.#pending.clear();
     for (const k of this.#keys()) this.#kv.remove(k);
     this.#used = 0;
   }
 
   remove(key: string): void {
+    if (this.#pending.delete(key)) return;
     const json = this.#kv.get(key);
     if (json === null) return;
     this.#kv.remove(key);

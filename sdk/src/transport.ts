@@ -1,4 +1,5 @@
 import { encode, stamp } from "./encode";
+import { batchText, type StoredBatch } from "./storage";
 
 // Sends one batch and says what to do next. Bodies are gzipped with the browser's own
 // CompressionStream: a JavaScript gzip would cost more bundle bytes than the rest of the
@@ -28,17 +29,17 @@ export function compressionSupported(): boolean {
 }
 
 /**
- * Posts `json` (a batch without `sentAt`) to `url`, delta-encoded and gzipped by
+ * Posts batch `b` (its JSON is without `sentAt`) to `url`, delta-encoded and gzipped by
  * CompressionStream in a worker (src/encode.ts). The
  * Content-Type is text/plain so that the request is a CORS "simple request" without a
  * preflight; the server recognises gzip by its magic bytes. `posting` is asked just before the
  * request starts (with whether it is a keepalive one); false calls it off (another attempt took
  * the batch over meanwhile) and the outcome is "skip".
  */
-export async function send(url: string, json: string, posting?: (keepalive: boolean) => boolean): Promise<Outcome> {
+export async function send(url: string, b: StoredBatch, posting?: (keepalive: boolean) => boolean): Promise<Outcome> {
   let body: Blob;
   try {
-    [url, body] = await encode(url, json);
+    [url, body] = await encode(url, batchText(b));
   } catch {
     return { kind: "retry" };
   }
@@ -140,15 +141,148 @@ for (let i = 0, l = 3, d = 1; i < 30; i++) {
 }
 
 /**
- * gzip (RFC 1952) of `data`, compressed synchronously in one deflate block with the fixed
- * Huffman codes (RFC 1951 §3.2.6) and LZ77 matches found through a hash of the next 4 bytes
- * (up to 8 candidates each). Batch JSON shrinks to about a fifth: less than CompressionStream
- * achieves, but at once, when the page is going away and the keepalive quota is 64 KiB.
+ * Code lengths of a Huffman code for `freq`, none longer than `max` bits (symbols that never
+ * occur get 0). Where the optimal code is too deep, the counts are flattened and it is built
+ * again: a little worse than package-merge, in a few lines.
+ */
+function huffLengths(freq: number[], max: number): number[] {
+  for (let f = freq; ; f = f.map((x) => (x ? (x >> 1) + 1 : 0))) {
+    const len = f.map(() => 0);
+    // Nodes: [weight, leaf symbol or -1, left, right]; the two lightest merge until one is left.
+    let q: [number, number, number, number][] = [];
+    const nodes: [number, number, number, number][] = [];
+    f.forEach((w, i) => w && q.push([w, i, -1, -1]));
+    for (const x of q) nodes.push(x);
+    if (q.length === 1) return len.map((_, i) => (f[i] ? 1 : 0));
+    while (q.length > 1) {
+      q.sort((a, b) => a[0] - b[0]);
+      const a = q.shift()!;
+      const b = q.shift()!;
+      const m: [number, number, number, number] = [a[0] + b[0], -1, nodes.indexOf(a), nodes.indexOf(b)];
+      nodes.push(m);
+      q.push(m);
+    }
+    let deepest = 0;
+    const walk = (k: number, d: number) => {
+      const [, leaf, l, r] = nodes[k];
+      if (leaf >= 0) deepest = Math.max(deepest, (len[leaf] = d));
+      else {
+        walk(l, d + 1);
+        walk(r, d + 1);
+      }
+    };
+    walk(nodes.length - 1, 0);
+    if (deepest <= max) return len;
+  }
+}
+
+/** Canonical codes for code lengths (RFC 1951 §3.2.2). */
+function huffCodes(len: number[]): number[] {
+  const count = new Array(16).fill(0);
+  for (const l of len) if (l) count[l]++;
+  const next = new Array(16).fill(0);
+  for (let b = 1, c = 0; b < 16; b++) next[b] = c = (c + count[b - 1]) << 1;
+  return len.map((l) => (l ? next[l]++ : 0));
+}
+
+/**
+ * gzip (RFC 1952) of `data`, compressed synchronously in one deflate block with Huffman codes
+ * made for it (RFC 1951 §3.2.7) and LZ77 matches found through a hash of the next 4 bytes (up
+ * to 8 candidates each). Less than CompressionStream achieves, but at once, when the page is
+ * going away and the keepalive quota is 64 KiB. (Fixed codes cost the wire about 8 %:
+ * docs/decisions.md, 2026-12-07.)
  */
 export function gzipSync(data: Uint8Array): Uint8Array<ArrayBuffer> {
   const n = data.length;
-  // Fixed codes spend at most 9 bits on a byte; a match is used only where it is shorter.
-  const out = new Uint8Array(n + (n >> 3) + 32);
+  // First the matches, as symbols: literal or length code, its extra bits, distance code and
+  // its extra bits; then the codes made from how often each symbol occurs.
+  const syms: number[] = [];
+  const litFreq = new Array(286).fill(0);
+  const distFreq = new Array(30).fill(0);
+  const head = new Int32Array(1 << 15);
+  const prev = new Int32Array(1 << 15);
+  const hash = (i: number) => ((data[i] << 12) ^ (data[i + 1] << 8) ^ (data[i + 2] << 4) ^ data[i + 3]) & 0x7fff;
+  const insert = (i: number) => {
+    const h = hash(i);
+    prev[i & 0x7fff] = head[h];
+    head[h] = i + 1;
+  };
+  for (let i = 0; i < n; ) {
+    let best = 0;
+    let dist = 0;
+    if (i + 4 <= n) {
+      const max = Math.min(257, n - i);
+      for (let j = head[hash(i)] - 1, tries = 8; j >= 0 && j < i && i - j <= 32768 && tries--; j = prev[j & 0x7fff] - 1) {
+        let l = 0;
+        while (l < max && data[j + l] === data[i + l]) l++;
+        if (l > best) {
+          best = l;
+          dist = i - j;
+        }
+      }
+    }
+    if (best < 4) {
+      syms.push(data[i]);
+      litFreq[data[i]]++;
+      if (i + 4 <= n) insert(i);
+      i++;
+      continue;
+    }
+    let c = 28;
+    while (LEN_BASE[c] > best) c--;
+    let d = 29;
+    while (DIST_BASE[d] > dist) d--;
+    syms.push(257 + c, best - LEN_BASE[c], d, dist - DIST_BASE[d]);
+    litFreq[257 + c]++;
+    distFreq[d]++;
+    for (let k = i, end = Math.min(i + best, n - 3); k < end; k++) insert(k);
+    i += best;
+  }
+  litFreq[256] = 1;
+  // Two codes at least in each alphabet, as decoders expect.
+  litFreq[0] ||= 1;
+  distFreq[0] ||= 1;
+  distFreq[1] ||= 1;
+  const litLen = huffLengths(litFreq, 15);
+  const distLen = huffLengths(distFreq, 15);
+  const litCode = huffCodes(litLen);
+  const distCode = huffCodes(distLen);
+  let hlit = 286;
+  while (hlit > 257 && !litLen[hlit - 1]) hlit--;
+  let hdist = 30;
+  while (hdist > 1 && !distLen[hdist - 1]) hdist--;
+  // The code lengths themselves, run-length coded (16: repeat the last 3–6 times, 17 and 18:
+  // 3–10 and 11–138 zeros) with a Huffman code of their own.
+  const lens = [...litLen.slice(0, hlit), ...distLen.slice(0, hdist)];
+  const rle: number[] = [];
+  const clFreq = new Array(19).fill(0);
+  for (let i = 0; i < lens.length; ) {
+    const l = lens[i];
+    let run = 1;
+    while (i + run < lens.length && lens[i + run] === l) run++;
+    if (!l && run >= 3) {
+      run = Math.min(run, 138);
+      rle.push(run >= 11 ? 18 : 17, run - (run >= 11 ? 11 : 3));
+      clFreq[run >= 11 ? 18 : 17]++;
+    } else if (l && run >= 4) {
+      run = Math.min(run, 7);
+      rle.push(l, 0, 16, run - 4);
+      clFreq[l]++;
+      clFreq[16]++;
+    } else {
+      run = 1;
+      rle.push(l, 0);
+      clFreq[l]++;
+    }
+    i += run;
+  }
+  const clLen = huffLengths(clFreq, 7);
+  const clCode = huffCodes(clLen);
+  const ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+  let hclen = 19;
+  while (hclen > 4 && !clLen[ORDER[hclen - 1]]) hclen--;
+
+  const out = new Uint8Array(2 * n + 1024);
   out.set([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
   let pos = 10;
   let acc = 0;
@@ -166,48 +300,27 @@ export function gzipSync(data: Uint8Array): Uint8Array<ArrayBuffer> {
     for (let k = 0; k < len; k++) r |= ((c >> k) & 1) << (len - 1 - k);
     put(r, len);
   };
-  const sym = (s: number) => (s < 144 ? code(0x30 + s, 8) : s < 256 ? code(0x190 + s - 144, 9) : s < 280 ? code(s - 256, 7) : code(0xc0 + s - 280, 8));
-  const head = new Int32Array(1 << 15);
-  const prev = new Int32Array(1 << 15);
-  const hash = (i: number) => ((data[i] << 12) ^ (data[i + 1] << 8) ^ (data[i + 2] << 4) ^ data[i + 3]) & 0x7fff;
-  const insert = (i: number) => {
-    const h = hash(i);
-    prev[i & 0x7fff] = head[h];
-    head[h] = i + 1;
-  };
-  put(3, 3); // last block, fixed codes
-  for (let i = 0; i < n; ) {
-    let best = 0;
-    let dist = 0;
-    if (i + 4 <= n) {
-      const max = Math.min(257, n - i);
-      for (let j = head[hash(i)] - 1, tries = 8; j >= 0 && j < i && i - j <= 32768 && tries--; j = prev[j & 0x7fff] - 1) {
-        let l = 0;
-        while (l < max && data[j + l] === data[i + l]) l++;
-        if (l > best) {
-          best = l;
-          dist = i - j;
-        }
-      }
-    }
-    if (best < 4) {
-      sym(data[i]);
-      if (i + 4 <= n) insert(i);
-      i++;
-      continue;
-    }
-    let c = 28;
-    while (LEN_BASE[c] > best) c--;
-    sym(257 + c);
-    put(best - LEN_BASE[c], lenExtra(c));
-    c = 29;
-    while (DIST_BASE[c] > dist) c--;
-    code(c, 5);
-    put(dist - DIST_BASE[c], distExtra(c));
-    for (let k = i, end = Math.min(i + best, n - 3); k < end; k++) insert(k);
-    i += best;
+  put(5, 3); // last block, dynamic codes
+  put(hlit - 257, 5);
+  put(hdist - 1, 5);
+  put(hclen - 4, 4);
+  for (let k = 0; k < hclen; k++) put(clLen[ORDER[k]], 3);
+  for (let k = 0; k < rle.length; k += 2) {
+    const s = rle[k];
+    code(clCode[s], clLen[s]);
+    if (s >= 16) put(rle[k + 1], s === 16 ? 2 : s === 17 ? 3 : 7);
   }
-  sym(256);
+  for (let k = 0; k < syms.length; ) {
+    const s = syms[k++];
+    code(litCode[s], litLen[s]);
+    if (s > 256) {
+      put(syms[k++], lenExtra(s - 257));
+      const d = syms[k++];
+      code(distCode[d], distLen[d]);
+      put(syms[k++], distExtra(d));
+    }
+  }
+  code(litCode[256], litLen[256]);
   if (bits) out[pos++] = acc;
   const view = new DataView(out.buffer);
   view.setUint32(pos, crc32(data), true);

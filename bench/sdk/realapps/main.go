@@ -5,7 +5,10 @@
 // the same moments replayed in Reel's own player at 1:1, for Reel's recording and for plain
 // rrweb's (imported through the ingest endpoint).
 //
-//	realapps -assets DIR -apps DIR -reel BIN [-rounds N] [-only grid,chart] [-shots DIR]
+//	realapps -assets DIR -apps DIR -reel BIN [-rounds N] [-deadline UNIX] [-only grid,chart] [-shots DIR]
+//
+// Each app gets -rounds rounds, then one more round per app in turn while the next would end
+// before -deadline (at most maxRounds): a faster machine measures more rounds.
 //
 // DIR (assets) holds reel.js and rrweb-plain.js (bench/sdk/prepare.sh); apps holds pages/ and
 // node_modules/ (bench/realapps after npm ci).
@@ -61,7 +64,7 @@ const (
 
 // step is one action of an app's script.
 type step struct {
-	kind string // tap (an element by selector and text), at (click a point from JS), hover, wheel, keys, resize, wait, check
+	kind string // tap (an element by selector and text), at (click a point from JS), hover, wheel, keys, resize, wait (until the page is at rest, at most ms), check
 	sel  string
 	text string
 	js   string
@@ -154,6 +157,35 @@ const helpers = `window.__where = (sel, text) => {
   return [r.left + Math.min(r.width / 2, 40), r.top + r.height / 2];
 }`
 
+// quiet is evaluated in each app page before the page's own scripts (the driver's, for every
+// variant alike): window.__settle(quietMs, maxMs) resolves once the page has asked for no
+// animation frame for quietMs and runs no CSS animation or transition that ends (a spinner's
+// or a hint's endless animation never does), or after maxMs. The
+// script's pauses wait for that instead of a fixed time: a page at rest on a fast machine is
+// not waited for longer, and a busy machine gets up to the pause it had before.
+const quiet = `(() => {
+  let last = performance.now();
+  const raf = window.requestAnimationFrame;
+  window.requestAnimationFrame = function (cb) { last = performance.now(); return raf.call(this, cb); };
+  window.__settle = (quiet, max) => new Promise((done) => {
+    const t0 = performance.now();
+    const look = () => {
+      const now = performance.now();
+      const busy = now - last < quiet || document.getAnimations().some((a) => a.playState === "running" && a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+      if (!busy || now - t0 >= max) done(busy ? "busy" : ""); else setTimeout(look, 50);
+    };
+    setTimeout(look, Math.min(quiet, max));
+  });
+})()`
+
+// Quiet periods of the script's pauses: after an action, and before the measured window
+// opens and closes (where the recorders' trailing throttles, 150 ms for Reel's scroll
+// positions, must have fired).
+const (
+	settleMs     = 150
+	settleEdgeMs = 250
+)
+
 // normalise is added to every app page for every variant: the text caret blinks, and focus
 // rings are not part of the DOM a recorder captures; both would differ by when the
 // screenshot is taken rather than by what was recorded.
@@ -166,11 +198,21 @@ type checkpoint struct {
 }
 
 type run struct {
-	ms      float64 // TaskDuration during the script
-	cpu     float64 // the main thread's CPU time (ThreadTime) during the script
-	session string  // reel: the SDK's session; rrweb: the imported one
-	shoot   bool    // take screenshots at checkpoints (the first round), else only pause there
-	checks  []checkpoint
+	load      time.Duration // from the new tab to the measured window (wall time)
+	ms        float64       // TaskDuration during the script
+	flushMs   float64       // reel: of which during the final Reel.flush()
+	flushWall time.Duration
+	cpu       float64 // the main thread's CPU time (ThreadTime) during the script
+	session   string  // reel: the SDK's session; rrweb: the imported one
+	shoot     bool    // take screenshots at checkpoints (the first round), else only pause there
+	checks    []checkpoint
+}
+
+func (r *run) loadOr() time.Duration {
+	if r == nil {
+		return 0
+	}
+	return r.load
 }
 
 func (r *run) msOr() float64 {
@@ -184,7 +226,8 @@ func main() {
 	assets := flag.String("assets", "", "directory with reel.js and rrweb-plain.js")
 	appsDir := flag.String("apps", "", "bench/realapps (pages/ and node_modules/)")
 	reelBin := flag.String("reel", "", "reel binary")
-	rounds := flag.Int("rounds", 3, "cost rounds per app and variant")
+	rounds := flag.Int("rounds", 2, "cost rounds per app and variant, at least")
+	deadline := flag.Int64("deadline", 0, "Unix time by which the last round ends: rounds are added while they fit (0: none added)")
 	only := flag.String("only", "", "comma-separated app names")
 	shots := flag.String("shots", "", "directory for live/replay screenshots of differing checkpoints")
 	prof := flag.String("profile", "", "instead of the bench: profile this variant (reel or rrweb) on each app with Chromium's sampling profiler")
@@ -196,7 +239,7 @@ func main() {
 		}
 		return
 	}
-	if err := bench(*assets, *appsDir, *reelBin, *rounds, *only, *shots); err != nil {
+	if err := bench(*assets, *appsDir, *reelBin, *rounds, time.Unix(*deadline, 0), *only, *shots); err != nil {
 		fmt.Fprintln(os.Stderr, "realapps:", err)
 		os.Exit(1)
 	}
@@ -251,7 +294,10 @@ func api(method, u string, body io.Reader, into any) error {
 	return nil
 }
 
-func bench(assets, appsDir, reelBin string, rounds int, only, shots string) error {
+// maxRounds is where the rounds added while time allows stop.
+const maxRounds = 7
+
+func bench(assets, appsDir, reelBin string, rounds int, deadline time.Time, only, shots string) error {
 	s, stop, err := setup(assets, appsDir, reelBin)
 	defer stop()
 	if err != nil {
@@ -282,38 +328,53 @@ func bench(assets, appsDir, reelBin string, rounds int, only, shots string) erro
 		}
 	}
 	variants := []string{"none", "rrweb", "reel"}
+	type result struct {
+		got, gotCPU map[string][]float64
+		first       map[string]*run
+		roundTime   time.Duration  // the wall time of its last round
+		same        map[string]int // identical checkpoints per recorder
+		diffs       []string       // the checkpoints that differ
+	}
+	res := map[string]*result{}
+	var runTime, replayTime time.Duration
+	// round runs one round of an app's variants, in an order that rotates with the round.
+	round := func(a app, round int) error {
+		r0 := res[a.name]
+		t := time.Now()
+		for i := range variants {
+			v := variants[(i+round)%len(variants)]
+			t0 := time.Now()
+			r, err := s.once(live, a, v, round == 0)
+			runTime += time.Since(t0)
+			flush := ""
+			if r != nil && v == "reel" {
+				flush = fmt.Sprintf(", %.0f ms of them in the final flush (%.0f ms)", r.flushMs, float64(r.flushWall.Microseconds())/1000)
+			}
+			fmt.Fprintf(os.Stderr, "%s/%s round %d: %.0f ms of tasks%s in %.1f s (%.1f s to load)\n", a.name, v, round, r.msOr(), flush, time.Since(t0).Seconds(), r.loadOr().Seconds())
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", a.name, v, err)
+			}
+			r0.got[v] = append(r0.got[v], r.ms)
+			r0.gotCPU[v] = append(r0.gotCPU[v], r.cpu)
+			if r0.first[v] == nil {
+				r0.first[v] = r
+			}
+		}
+		r0.roundTime = time.Since(t)
+		return nil
+	}
+
 	var ratios, ratiosCPU []float64
 	totalSame, totalRRSame, total := 0, 0, 0
 	failures := []string{}
 	for _, a := range list {
-		got := map[string][]float64{}
-		gotCPU := map[string][]float64{}
-		first := map[string]*run{}
-		for round := 0; round < rounds; round++ {
-			for i := range variants {
-				v := variants[(i+round)%len(variants)]
-				t0 := time.Now()
-				r, err := s.once(live, a, v, round == 0)
-				fmt.Fprintf(os.Stderr, "%s/%s round %d: %.0f ms of tasks in %.1f s\n", a.name, v, round, r.msOr(), time.Since(t0).Seconds())
-				if err != nil {
-					return fmt.Errorf("%s/%s: %w", a.name, v, err)
-				}
-				got[v] = append(got[v], r.ms)
-				gotCPU[v] = append(gotCPU[v], r.cpu)
-				if first[v] == nil {
-					first[v] = r
-				}
+		res[a.name] = &result{got: map[string][]float64{}, gotCPU: map[string][]float64{}, first: map[string]*run{}}
+		for k := 0; k < rounds; k++ {
+			if err := round(a, k); err != nil {
+				return err
 			}
 		}
-		med, medCPU := map[string]float64{}, map[string]float64{}
-		for _, v := range variants {
-			med[v] = median(got[v])
-			medCPU[v] = median(gotCPU[v])
-		}
-		ratio := addedRatio(med)
-		ratiosCPU = append(ratiosCPU, addedRatio(medCPU))
-		ratios = append(ratios, ratio)
-
+		first := res[a.name].first
 		same := map[string]int{}
 		var diffs []string
 		for _, v := range []string{"rrweb", "reel"} {
@@ -321,6 +382,7 @@ func bench(assets, appsDir, reelBin string, rounds int, only, shots string) erro
 			for i, c := range r.checks {
 				t0 := time.Now()
 				share, replay, err := s.compare(player, r.session, c, i == 0)
+				replayTime += time.Since(t0)
 				fmt.Fprintf(os.Stderr, "%s/%s/%s: %.2f%% of pixels differ (%.1f s)\n", a.name, v, c.name, share*100, time.Since(t0).Seconds())
 				if err != nil {
 					return fmt.Errorf("%s/%s/%s: replay: %w", a.name, v, c.name, err)
@@ -345,17 +407,54 @@ func bench(assets, appsDir, reelBin string, rounds int, only, shots string) erro
 		total += n
 		totalSame += same["reel"]
 		totalRRSame += same["rrweb"]
-		fmt.Printf("%-9s identical=%d/%d rrweb_identical=%d/%d task_ms none=%.0f rrweb=%.0f reel=%.0f added rrweb=%+.0f%% reel=%+.0f%% cost_ratio=%.2f cpu_ms none=%.0f rrweb=%.0f reel=%.0f cpu_ratio=%.2f %s\n",
-			a.name, same["reel"], n, same["rrweb"], len(first["rrweb"].checks), med["none"], med["rrweb"], med["reel"],
-			100*(med["rrweb"]-med["none"])/med["none"], 100*(med["reel"]-med["none"])/med["none"], ratio,
-			medCPU["none"], medCPU["rrweb"], medCPU["reel"], ratiosCPU[len(ratiosCPU)-1], strings.Join(diffs, " "))
-		fmt.Fprintf(os.Stderr, "%s TaskDuration ms per run: none %v rrweb %v reel %v\n", a.name, round1(got["none"]), round1(got["rrweb"]), round1(got["reel"]))
-		fmt.Fprintf(os.Stderr, "%s ThreadTime ms per run: none %v rrweb %v reel %v\n", a.name, round1(gotCPU["none"]), round1(gotCPU["rrweb"]), round1(gotCPU["reel"]))
+		res[a.name].same, res[a.name].diffs = same, diffs
 	}
+
+	// More rounds while the time left allows (the machine decides how many fit): each
+	// further round goes to every app in turn, as long as that app's last round would still
+	// end before the deadline.
+	extra := rounds
+	for more := true; more && extra < maxRounds; extra++ {
+		for _, a := range list {
+			if time.Now().Add(res[a.name].roundTime * 11 / 10).After(deadline) {
+				more = false
+				break
+			}
+			if err := round(a, extra); err != nil {
+				return err
+			}
+		}
+	}
+
+	minRounds, maxDone := math.MaxInt, 0
+	for _, a := range list {
+		r := res[a.name]
+		med, medCPU := map[string]float64{}, map[string]float64{}
+		for _, v := range variants {
+			med[v] = median(r.got[v])
+			medCPU[v] = median(r.gotCPU[v])
+		}
+		ratio := addedRatio(med)
+		ratiosCPU = append(ratiosCPU, addedRatio(medCPU))
+		ratios = append(ratios, ratio)
+		k := len(r.got["reel"])
+		minRounds, maxDone = min(minRounds, k), max(maxDone, k)
+		fmt.Printf("%-9s identical=%d/%d rrweb_identical=%d/%d rounds=%d task_ms none=%.0f rrweb=%.0f reel=%.0f added rrweb=%+.0f%% reel=%+.0f%% cost_ratio=%.2f cpu_ms none=%.0f rrweb=%.0f reel=%.0f cpu_ratio=%.2f %s\n",
+			a.name, r.same["reel"], len(r.first["reel"].checks), r.same["rrweb"], len(r.first["rrweb"].checks), k, med["none"], med["rrweb"], med["reel"],
+			100*(med["rrweb"]-med["none"])/med["none"], 100*(med["reel"]-med["none"])/med["none"], ratio,
+			medCPU["none"], medCPU["rrweb"], medCPU["reel"], ratiosCPU[len(ratiosCPU)-1], strings.Join(r.diffs, " "))
+		fmt.Fprintf(os.Stderr, "%s TaskDuration ms per run: none %v rrweb %v reel %v\n", a.name, round1(r.got["none"]), round1(r.got["rrweb"]), round1(r.got["reel"]))
+		fmt.Fprintf(os.Stderr, "%s ThreadTime ms per run: none %v rrweb %v reel %v\n", a.name, round1(r.gotCPU["none"]), round1(r.gotCPU["rrweb"]), round1(r.gotCPU["reel"]))
+	}
+	fmt.Fprintf(os.Stderr, "time: recorded runs %.0f s, replays %.0f s\n", runTime.Seconds(), replayTime.Seconds())
 	if len(failures) > 0 {
 		fmt.Fprintf(os.Stderr, "reel checkpoints that differ: %s\n", strings.Join(failures, ", "))
 	}
-	fmt.Printf("real-apps: identical=%d/%d rrweb_identical=%d/%d cost_ratio=%.2f cpu_cost_ratio=%.2f apps=%d rounds=%d\n", totalSame, total, totalRRSame, total, median(ratios), median(ratiosCPU), len(list), rounds)
+	roundsText := fmt.Sprint(minRounds)
+	if maxDone != minRounds {
+		roundsText = fmt.Sprintf("%d-%d", minRounds, maxDone)
+	}
+	fmt.Printf("real-apps: identical=%d/%d rrweb_identical=%d/%d cost_ratio=%.2f cpu_cost_ratio=%.2f apps=%d rounds=%s\n", totalSame, total, totalRRSame, total, median(ratios), median(ratiosCPU), len(list), roundsText)
 	return nil
 }
 
@@ -442,24 +541,40 @@ func poll(expr string) chromedp.Action {
 	return chromedp.Poll(expr, nil, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))
 }
 
+// settle waits until the page is at rest (see quiet), for at most maxMs.
+func settle(quietMs, maxMs int) chromedp.Action {
+	return chromedp.Evaluate(fmt.Sprintf(`__settle(%d, %d)`, quietMs, maxMs), nil, awaitPromise)
+}
+
 func awaitPromise(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }
 
 // once loads one app with one variant in a new tab, with the origin's storage cleared (each
 // Reel run is a session of its own), runs its script and returns the main thread's
 // busy time during it. Every variant takes the same screenshots at the checkpoints.
 func (s *server) once(bctx context.Context, a app, variant string, shoot bool) (*run, error) {
+	t0 := time.Now()
 	ctx, cancel := chromedp.NewContext(bctx)
 	defer cancel()
 	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancelT()
+	// Reel starts once its configuration came from the server (storage is empty): its first
+	// snapshot must be taken before the measured window opens, as plain rrweb's is.
+	started := "true"
+	if variant == "reel" {
+		started = "Reel.getSessionId() !== null"
+	}
 	err := chromedp.Run(ctx,
 		storage.ClearDataForOrigin(s.url, "all"),
 		emulation.SetDeviceMetricsOverride(viewW, viewH, 1, false),
 		performance.Enable(),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			_, err := page.AddScriptToEvaluateOnNewDocument(quiet).Do(ctx)
+			return err
+		}),
 		chromedp.Navigate(s.url+"/app/"+a.name+"/"+variant),
-		poll(a.ready),
+		poll(a.ready+" && "+started),
 		chromedp.Evaluate(helpers, nil),
-		chromedp.Sleep(500*time.Millisecond),
+		settle(settleEdgeMs, 500),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
@@ -477,23 +592,36 @@ func (s *server) once(bctx context.Context, a app, variant string, shoot bool) (
 			return nil, err
 		}
 	}
-	r := &run{shoot: shoot}
+	r := &run{shoot: shoot, load: time.Since(t0)}
 	for i, st := range a.steps {
 		if err := s.do(ctx, st, r); err != nil {
 			return nil, fmt.Errorf("step %d (%s %s%s): %w", i, st.kind, st.sel, st.text, err)
 		}
 	}
-	if err := chromedp.Run(ctx, chromedp.Sleep(700*time.Millisecond)); err != nil {
+	if err := chromedp.Run(ctx, settle(settleEdgeMs, 700)); err != nil {
 		return nil, err
 	}
+	// Read for every variant alike (a reading is a little work in the page), though only Reel
+	// flushes.
+	beforeFlush, err := taskDuration(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var flushWall time.Duration
 	if variant == "reel" {
+		t := time.Now()
 		if err := chromedp.Run(ctx, chromedp.Evaluate(`Reel.flush()`, nil, awaitPromise)); err != nil {
 			return nil, err
 		}
+		flushWall = time.Since(t)
 	}
 	after, err := taskDuration(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if variant == "reel" {
+		r.flushMs = (after[0] - beforeFlush[0]) * 1000
+		r.flushWall = flushWall
 	}
 	if s.hook != nil {
 		if err := chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error { return s.hook(ctx, false) })); err != nil {
@@ -565,7 +693,7 @@ func (s *server) do(ctx context.Context, st step, r *run) error {
 	case "resize":
 		return chromedp.Run(ctx, emulation.SetDeviceMetricsOverride(st.w, st.h, 1, false))
 	case "wait":
-		return chromedp.Run(ctx, chromedp.Sleep(time.Duration(st.ms)*time.Millisecond))
+		return chromedp.Run(ctx, settle(settleMs, st.ms))
 	case "check":
 		// The replay is looked at after the page settled: a checkpoint is a moment at rest.
 		if !r.shoot {
@@ -620,6 +748,21 @@ func (s *server) importRRweb(name, events string) (string, error) {
 	return id, nil
 }
 
+// replayStill is true once the replayed page has not changed for 400 ms, its DOM and the
+// pictures the player shows for its canvases, and the player paints no canvas frame
+// (data-canvas-busy on the frame: after a seek, pictures come a little after the page). A
+// fixed pause was sometimes too short for a chart's picture on the loaded machine. A canvas
+// with no recorded frame (plain rrweb's) has nothing to wait for.
+const replayStill = `(() => {
+	const f = document.querySelector('[data-testid=player] iframe');
+	const d = f.contentDocument;
+	if (f.dataset.canvasBusy) { window.__still = null; return false; }
+	const sig = [...d.querySelectorAll('img[data-reel-canvas]')].map((i) => i.complete + ':' + i.dataset.frame).join() + '|' + d.body.innerHTML.length;
+	const now = Date.now();
+	if (!window.__still || window.__still.sig !== sig) { window.__still = { sig, since: now }; return false; }
+	return now - window.__still.since >= 400;
+})()`
+
 // compare opens the session in Reel's player at the checkpoint's moment, at scale 1 and
 // without the replayed cursor, and returns the share of pixels that differ from the live
 // screenshot, and the replay's screenshot.
@@ -647,7 +790,10 @@ func (s *server) compare(ctx context.Context, session string, c checkpoint, firs
 		poll(`document.body.dataset.playerReady === "1"`),
 		poll(fmt.Sprintf(`Math.abs(Number((document.querySelector('[data-testid=time]') || {dataset: {}}).dataset.currentMs) - %d) < 100`, t)),
 		chromedp.Evaluate(`document.getElementById('realapps-style') || document.head.append(Object.assign(document.createElement('style'), {id: 'realapps-style', textContent: '.replayer-mouse,.replayer-mouse-tail,.click-ripple{display:none!important}'}))`, nil),
-		chromedp.Sleep(400*time.Millisecond),
+		// The replayed frame's images and fonts are loaded, and it has painted since.
+		poll(`(() => { const d = document.querySelector('[data-testid=player] iframe').contentDocument; return !!d && d.fonts.status === 'loaded' && [...d.images].every((i) => i.complete); })()`),
+		chromedp.Evaluate(`window.__still = null`, nil),
+		poll(replayStill),
 		chromedp.Evaluate(`(() => { const f = document.querySelector('[data-testid=player] iframe'); const r = f.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`, &rect),
 		chromedp.Evaluate(`(document.querySelector('[data-scale]') || {dataset: {}}).dataset.scale || ''`, &scale),
 	)
@@ -687,6 +833,21 @@ func differ(a, b []byte) (float64, error) {
 		return 1, nil
 	}
 	n := 0
+	// Screenshots decode as 8-bit RGBA (opaque, so NRGBA is the same bytes): compare the bytes.
+	if pa, sa, ok := pix(ia); ok {
+		if pb, sb, ok := pix(ib); ok {
+			d := func(p, q uint8) bool { return int(p)-int(q) > pixelTolerance || int(q)-int(p) > pixelTolerance }
+			for y := 0; y < ra.Dy(); y++ {
+				la, lb := pa[y*sa:], pb[y*sb:]
+				for x := 0; x < 4*ra.Dx(); x += 4 {
+					if d(la[x], lb[x]) || d(la[x+1], lb[x+1]) || d(la[x+2], lb[x+2]) {
+						n++
+					}
+				}
+			}
+			return float64(n) / float64(ra.Dx()*ra.Dy()), nil
+		}
+	}
 	for y := 0; y < ra.Dy(); y++ {
 		for x := 0; x < ra.Dx(); x++ {
 			if far(ia.At(ra.Min.X+x, ra.Min.Y+y), ib, rb.Min.X+x, rb.Min.Y+y) {
@@ -695,6 +856,17 @@ func differ(a, b []byte) (float64, error) {
 		}
 	}
 	return float64(n) / float64(ra.Dx()*ra.Dy()), nil
+}
+
+// pix returns an opaque 8-bit RGBA image's bytes from its top left corner, and its stride.
+func pix(m image.Image) ([]uint8, int, bool) {
+	switch m := m.(type) {
+	case *image.RGBA:
+		return m.Pix[m.PixOffset(m.Rect.Min.X, m.Rect.Min.Y):], m.Stride, m.Opaque()
+	case *image.NRGBA:
+		return m.Pix[m.PixOffset(m.Rect.Min.X, m.Rect.Min.Y):], m.Stride, m.Opaque()
+	}
+	return nil, 0, false
 }
 
 func far(ca interface{ RGBA() (r, g, b, a uint32) }, ib image.Image, x, y int) bool {

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -27,6 +30,7 @@ func profileApps(assets, appsDir, reelBin, variant, only string) error {
 		return err
 	}
 	recorder := map[string]string{"reel": "reel.js", "rrweb": "rrweb-plain.js", "none": ""}[variant]
+	own := ownLines(filepath.Join(assets, recorder))
 	for _, a := range apps {
 		if only != "" && !slices.Contains(strings.Split(only, ","), a.name) {
 			continue
@@ -55,6 +59,9 @@ func profileApps(assets, appsDir, reelBin, variant, only string) error {
 		byFunc := map[string]float64{}
 		total := 0.0
 		self := selfTimes(prof)
+		name := func(n *profiler.ProfileNode) string {
+			return fmt.Sprintf("%s@%d:%d", cmp.Or(n.CallFrame.FunctionName, "(anonymous)"), n.CallFrame.LineNumber+1, n.CallFrame.ColumnNumber+1)
+		}
 		for _, n := range prof.Nodes {
 			ms := self[n.ID]
 			total += ms
@@ -64,17 +71,86 @@ func profileApps(assets, appsDir, reelBin, variant, only string) error {
 			}
 			byFile[file] += ms
 			if recorder != "" && file == recorder {
-				byFunc[fmt.Sprintf("%s@%d:%d", cmp.Or(n.CallFrame.FunctionName, "(anonymous)"), n.CallFrame.LineNumber+1, n.CallFrame.ColumnNumber+1)] += ms
+				byFunc[name(n)] += ms
 			}
 		}
 		fmt.Printf("== %s (%s): TaskDuration %.0f ms; sampled %.0f ms\n", a.name, variant, r.ms, total)
 		fmt.Printf("   by file: %s\n", top(byFile, 8))
 		if recorder != "" {
-			fmt.Printf("   %s functions: %s\n", recorder, top(byFunc, 10))
+			fmt.Printf("   %s functions, self: %s\n", recorder, top(byFunc, 10))
+			fmt.Printf("   %s functions, with what they call: %s\n", recorder, top(inclusive(prof, self, recorder, name), 16))
+		}
+		if own != nil {
+			fmt.Printf("   Reel's own code (src/, not rrweb), with what it calls: %.1f ms\n", inclusive(prof, self, recorder, func(n *profiler.ProfileNode) string {
+				if own(int(n.CallFrame.LineNumber) + 1) {
+					return "own"
+				}
+				return "rrweb"
+			})["own"])
+			fmt.Printf("   its functions, with what they call: %s\n", top(inclusive(prof, self, recorder, func(n *profiler.ProfileNode) string {
+				if own(int(n.CallFrame.LineNumber) + 1) {
+					return name(n)
+				}
+				return ""
+			}), 14))
 		}
 	}
 	return nil
 }
+
+// inclusive is each function of file's time with everything it calls (builtins such as
+// JSON.stringify, the browser's work it causes), each sample counted once per function however
+// deep it recurses, in ms. Names are readable in a build made with REEL_SDK_READABLE=1.
+func inclusive(p *profiler.Profile, self map[int64]float64, file string, name func(*profiler.ProfileNode) string) map[string]float64 {
+	parent := map[int64]int64{}
+	byID := map[int64]*profiler.ProfileNode{}
+	for _, n := range p.Nodes {
+		byID[n.ID] = n
+		for _, c := range n.Children {
+			parent[c] = n.ID
+		}
+	}
+	out := map[string]float64{}
+	for id, ms := range self {
+		seen := map[string]bool{}
+		for n := byID[id]; n != nil; n = byID[parent[n.ID]] {
+			if path.Base(n.CallFrame.URL) == file {
+				if k := name(n); k != "" && !seen[k] {
+					seen[k] = true
+					out[k] += ms
+				}
+			}
+			if _, ok := parent[n.ID]; !ok {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// ownLines tells, in an unminified reel.js (REEL_SDK_READABLE=1), whether a line is Reel's own
+// code: esbuild heads each bundled file with a "// path" comment, and Reel's are under src/.
+// It is nil for a minified bundle.
+func ownLines(file string) func(line int) bool {
+	b, err := os.ReadFile(file)
+	if err != nil || minified(b) {
+		return nil
+	}
+	var starts []int
+	var mine []bool
+	for i, l := range strings.Split(string(b), "\n") {
+		if t := strings.TrimSpace(l); strings.HasPrefix(t, "// src/") || strings.HasPrefix(t, "// node_modules/") {
+			starts = append(starts, i+1)
+			mine = append(mine, strings.HasPrefix(t, "// src/"))
+		}
+	}
+	return func(line int) bool {
+		k, _ := slices.BinarySearch(starts, line+1)
+		return k > 0 && mine[k-1]
+	}
+}
+
+func minified(b []byte) bool { return bytes.Count(b, []byte("\n")) < 100 }
 
 // selfTimes spreads the profile's sample intervals over its nodes, in ms.
 func selfTimes(p *profiler.Profile) map[int64]float64 {
