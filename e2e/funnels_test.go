@@ -117,19 +117,35 @@ func TestFunnelsAndExperiments(t *testing.T) {
 	run(t, ctx, "funnel id", chromedp.Evaluate(`new URLSearchParams(location.search).get("funnel")`, &funnelID))
 	checkPixels(t, ctx, "funnels-steps.png", map[string][3]uint8{"bars": {0x50, 0x7a, 0xde}}, `[data-testid=funnel]`)
 
-	// Experiments: the flag's variants on the saved funnel, friction and errors.
+	// Web vitals: a2 had a slow page in another tab, b1 a fast one (a local page's own vitals,
+	// which the SDK may also report, are all good).
+	now := time.Now().UnixMilli()
+	ingest(t, r, ids["a2"], "t_tab00000009", 0, []string{metaEv(now, site.URL+"/slow.html"), vitalEv(now+100, "LCP", 5200)})
+	ingest(t, r, ids["b1"], "t_tab00000009", 0, []string{metaEv(now, site.URL+"/fast.html"), vitalEv(now+100, "LCP", 1200)})
+
+	// Experiments: the flag's variants on the saved funnel, friction, errors and web vitals.
+	lcpRows := `[...document.querySelectorAll('[data-testid=exp-vital-lcp] [data-testid=exp-row]')].map(r => r.dataset.variant + ":" + r.dataset.count).join(",")`
 	run(t, ctx, "experiments",
 		chromedp.Navigate(r.URL+"/experiments?days=7&flag=checkout&funnel="+funnelID),
 		waitFor(`document.querySelectorAll('[data-testid=exp-conversion] [data-testid=exp-row]').length === 2`),
+		waitFor(lcpRows+` === "a:1,b:0"`),
 	)
 	run(t, ctx, "read experiment", chromedp.Evaluate(`document.querySelector('[data-testid=experiment]').innerText`, &text))
-	for _, want := range []string{"Converted through “Pay and order”", "2 sessions", "1 session", "1/2", "1/1", "Sessions with friction", "Sessions with errors", "Web vitals are not compared"} {
+	for _, want := range []string{"Converted through “Pay and order”", "2 sessions", "1 session", "1/2", "1/1", "Sessions with friction", "Sessions with errors",
+		"Largest Contentful Paint slower than good", "p75 5.20 s"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("experiment page does not show %q:\n%s", want, text)
 		}
 	}
 	shoot(t, ctx, "experiments.png")
 	checkPixels(t, ctx, "experiments.png", map[string][3]uint8{"variant a": {0x2f, 0x6f, 0xde}, "variant b": {0xe0, 0x74, 0x2b}}, `[data-testid=experiment]`)
+	// The slow side of LCP is one click from its slow sessions.
+	run(t, ctx, "variant a's slow sessions",
+		chromedp.Click(`[data-testid=exp-vital-lcp] [data-testid=exp-row][data-variant=a] [data-testid=exp-link]`, chromedp.ByQuery),
+		waitFor(`new URLSearchParams(location.search).get("q") === "flag.checkout:a vitals.lcp:>2500"`),
+		waitFor(`document.querySelectorAll('[data-testid=session-row]').length === 1`),
+	)
+	run(t, ctx, "back to the experiment", chromedp.NavigateBack(), waitFor(`document.querySelectorAll('[data-testid=exp-variant]').length === 2`))
 	// Each side is one click from its sessions.
 	run(t, ctx, "variant a's sessions",
 		chromedp.Click(`[data-testid=exp-variant][data-variant=a]`, chromedp.ByQuery),

@@ -128,6 +128,10 @@ func TestPlayerComments(t *testing.T) {
 		waitFor(contains(`document.querySelector('[data-testid=comment]').innerText`, adminEmail)),
 		waitFor(contains(`document.querySelector('[data-testid=comment]').innerText`, "The coupon field rejects SAVE10 here")),
 		waitFor(`!document.querySelector('[data-testid=comment] [data-testid=comment-edit]') && !document.querySelector('[data-testid=comment] [data-testid=comment-delete]')`),
+		// Paused first: the replay plays from the start when opened, and a seek while playing
+		// plays on (skipping idle time, past 0:06 before the clock is read).
+		chromedp.Evaluate(`(() => { const b = document.querySelector('[data-testid=play]'); if (b.dataset.state !== "paused") b.click(); })()`, nil),
+		waitFor(`document.querySelector('[data-testid=play]').dataset.state === "paused"`),
 		chromedp.Click(`[data-testid=comment-seek]`, chromedp.ByQuery),
 		waitFor(contains(clockText, "0:06 /")),
 		waitFor(contains(frameText, "Checkout (later)")),

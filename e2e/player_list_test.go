@@ -32,10 +32,13 @@ func TestSessionList(t *testing.T) {
 	mk("s_listnewest01", 2*time.Minute, 30*time.Second, 1, "")
 	mk("s_listlongest1", 20*time.Minute, 10*time.Minute, 2, "grace@example.com")
 	mk("s_listpages001", 40*time.Minute, time.Minute, 4, "")
-	// Someone moving the mouse every 3 s for 21 s of the newest session: its active time.
+	// Someone moving the mouse every 3 s from 9 s into the newest session to its last move at
+	// 30 s: 21 s of active time, the same counted batch by batch at ingest, by live analysis
+	// and by compaction (a move at 23 s would leave a 7 s gap to the last, under the 10 s
+	// that count as idle: 28 s for the whole session).
 	var moves []string
 	for i := range 8 {
-		moves = append(moves, moveEv(now.Add(-2*time.Minute).UnixMilli()+2000+int64(i)*3000, 1, 1))
+		moves = append(moves, moveEv(now.Add(-2*time.Minute).UnixMilli()+9000+int64(i)*3000, 1, 1))
 	}
 	ingest(t, r, "s_listnewest01", "t_tab00000001", 1, moves)
 

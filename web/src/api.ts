@@ -188,7 +188,16 @@ export interface Proportion {
 export interface Experiment {
   flag: string;
   funnel: { id: number; name: string; steps: number } | null;
-  variants: { variant: string; sessions: number; query: string; conversion: Proportion | null; friction: Proportion; errors: Proportion }[];
+  variants: {
+    variant: string;
+    sessions: number;
+    query: string;
+    conversion: Proportion | null;
+    friction: Proportion;
+    errors: Proportion;
+    /** Per web vital, each session by its worst page view. */
+    vitals: { metric: "lcp" | "inp" | "cls" | "fcp" | "ttfb"; p75: number | null; rating: string; notGood: Proportion }[];
+  }[];
 }
 
 /** A page's heat (docs/api.md, heatmaps): clicks per element binned within its box. */

@@ -4,7 +4,7 @@
 // server keeps copies; before the replayer sees the events, the player points those URLs at the
 // copies (the recorded events, as the API returns them, are never changed).
 import type { RREvent } from "./api";
-import { FULL_SNAPSHOT, INCREMENTAL } from "./timeline";
+import { CUSTOM, FULL_SNAPSHOT, INCREMENTAL } from "./timeline";
 
 export interface ArchivedResource {
   url: string;
@@ -111,6 +111,33 @@ function quiet(tag: string | undefined, parent: string | undefined, a: Record<st
   }
 }
 
+/** The latest full snapshot's inlined <link> stylesheets by node id, per recording (its NodeTags). */
+const links = new WeakMap<NodeTags, Map<number, any>>();
+
+/** css with its relative url()s and @import strings resolved against href, as rrweb records them. */
+function absolute(css: string, href: string): string {
+  const abs = (u: string) => (/^([a-z][a-z0-9+.-]*:|#|$)/i.test(u.trim()) ? u : new URL(u.trim(), href).href);
+  return css
+    .replace(URL_TOKEN, (_all, dq, sq, bare) => (dq !== undefined ? `url("${abs(dq)}")` : sq !== undefined ? `url('${abs(sq)}')` : `url(${abs(bare ?? "")})`))
+    .replace(IMPORT_STRING, (_all, at, dq, sq) => (dq !== undefined ? `${at}"${abs(dq)}"` : `${at}'${abs(sq)}'`));
+}
+
+/**
+ * A `reel.css` event (the SDK's css.ts): a link stylesheet's text as the site wrote it, which the
+ * browser parses to the rules the snapshot holds re-serialised with fewer digits. It replaces
+ * the snapshot's copy, so numbers like calc(1/.75) keep their precision in the replay.
+ */
+function writtenStylesheet(p: any, m: ArchiveMap | undefined, tags: NodeTags): void {
+  const n = links.get(tags)?.get(p?.id);
+  if (!n || typeof p.text !== "string" || typeof p.href !== "string") return;
+  try {
+    const css = absolute(p.text, p.href);
+    n.attributes._cssText = m ? rewriteCss(css, m) : css;
+  } catch {
+    // A URL that does not resolve: the snapshot's copy stays.
+  }
+}
+
 function node(n: any, m: ArchiveMap | undefined, tags: NodeTags, parent: string | undefined): void {
   if (!n || typeof n !== "object") return;
   let tag: string | undefined;
@@ -118,6 +145,7 @@ function node(n: any, m: ArchiveMap | undefined, tags: NodeTags, parent: string 
     tag = n.tagName.toLowerCase();
     if (typeof n.id === "number") tags.set(n.id, tag!);
     quiet(tag, parent, n.attributes, m, false);
+    if (tag === "link" && typeof n.attributes?._cssText === "string") links.get(tags)?.set(n.id, n);
   }
   if (m) attrs(n.attributes, m);
   if (m && n.isStyle && typeof n.textContent === "string") n.textContent = rewriteCss(n.textContent, m);
@@ -136,7 +164,10 @@ export function applyArchive(evs: RREvent[], m: ArchiveMap | undefined, tags: No
   for (const e of evs) {
     const d = e.data;
     if (!d) continue;
-    if (e.type === FULL_SNAPSHOT) node(d.node, m, tags, undefined);
+    if (e.type === FULL_SNAPSHOT) {
+      links.set(tags, new Map());
+      node(d.node, m, tags, undefined);
+    } else if (e.type === CUSTOM && d.tag === "reel.css") writtenStylesheet(d.payload, m, tags);
     else if (e.type === INCREMENTAL) {
       switch (d.source) {
         case 0: // mutation

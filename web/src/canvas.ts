@@ -114,6 +114,8 @@ export class CanvasPainter {
   private urls = new Map<HTMLCanvasElement, string>();
   private scratch = document.createElement("canvas"); // this page's, so toBlob runs here
   private destroyed = false;
+  /** Frames queued or being painted, and pictures being copied out. */
+  private pending = 0;
   painted = 0;
   /** Pictures on screen (copies into the <img> that loaded). */
   shown = 0;
@@ -134,8 +136,9 @@ export class CanvasPainter {
     const g = (this.gen.get(id) || 0) + (supersedes ? 1 : 0);
     this.gen.set(id, g);
     const prev = this.queues.get(id) || Promise.resolve();
+    this.busy(+1);
     const next = prev.then(async () => {
-      if (this.gen.get(id) !== g) return;
+      if (this.gen.get(id) !== g) return this.busy(-1);
       try {
         await job();
         this.painted++;
@@ -144,6 +147,7 @@ export class CanvasPainter {
       } catch {
         // Undecodable frame: keep the previous picture.
       }
+      this.busy(-1);
     });
     this.queues.set(id, next);
   }
@@ -160,8 +164,10 @@ export class CanvasPainter {
       return;
     }
     this.copying.add(c);
+    this.busy(+1);
     const done = () => {
       this.copying.delete(c);
+      this.busy(-1);
       if (this.dirty.delete(c)) this.show(c);
     };
     const w = c.width;
@@ -201,6 +207,18 @@ export class CanvasPainter {
       };
       el.src = url;
     }, "image/png");
+  }
+
+  /**
+   * Counts work in progress and marks the replay frame `data-canvas-busy` while there is some:
+   * after a seek, pictures appear a little after the page, and whoever compares the replay
+   * with a screenshot (bench/real-apps) waits for them.
+   */
+  private busy(d: number): void {
+    this.pending += d;
+    const f = this.r.iframe;
+    if (this.pending > 0) f.dataset.canvasBusy = "1";
+    else delete f.dataset.canvasBusy;
   }
 
   destroy(): void {

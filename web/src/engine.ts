@@ -5,6 +5,7 @@ import { Replayer } from "rrweb";
 import { ApiError, streamEvents, type RREvent, type Source } from "./api";
 import { applyArchive, type ArchiveMap, type NodeTags } from "./archive";
 import { CANVAS_RULES, CanvasPainter } from "./canvas";
+import { pointerFocus } from "./focus";
 import { HeldImages } from "./images";
 import { deadNodes, pruneMutation, pruneSnapshot, type DeadSet, type MutationData } from "./prune";
 import { primeStyles } from "./stylesheets";
@@ -85,6 +86,8 @@ export class Engine {
   /** Events of the current window, what the replayer holds. */
   win: RREvent[] = [];
   winStart = 0;
+  /** When the window's first full snapshot was taken, ms since epoch. */
+  private firstPageAt = 0;
   lastTs = 0;
   playing = false;
   skipping = false;
@@ -253,6 +256,7 @@ export class Engine {
     this.teardownReplayer();
     this.win = evs;
     this.winStart = evs[0].timestamp;
+    this.firstPageAt = (evs.find((e) => e.type === FULL_SNAPSHOT) || evs[0]).timestamp;
     let r: Replayer;
     try {
       r = new Replayer(evs as any, {
@@ -267,7 +271,7 @@ export class Engine {
         // diffs it back, which costs more than the page has nodes, however few events there are.
         useVirtualDom: false,
         insertStyleRules: FRAME_RULES,
-        plugins: [{ onBuild: (node: unknown) => this.images.built(node as Node) }],
+        plugins: [{ onBuild: (node: unknown) => this.images.built(node as Node) }, pointerFocus()],
       });
     } catch (err) {
       this.status = "error";
@@ -365,7 +369,11 @@ export class Engine {
 
   private seekWithin(t: number, play: boolean): void {
     const r = this.r!;
-    const rt = Math.max(0, t - (this.winStart - this.o.base));
+    // rrweb applies at once only the events before the moment, and drops the rest when paused:
+    // a seek back to before the window's first page (a session opens with a custom event or
+    // two) would not rebuild it and would leave the later page on screen. The recording shows
+    // nothing else before its first page, so such a seek goes to just after it.
+    const rt = Math.max(this.firstPageAt - this.winStart + 1, t - (this.winStart - this.o.base));
     this.finishedAt = null;
     this.holdImages(r);
     const x = r as unknown as {

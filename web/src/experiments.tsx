@@ -1,10 +1,12 @@
 // Experiments: the variants of a feature flag (Reel.setFlags) side by side, on conversion
 // through a saved funnel, friction and errors, each a share with its 95 % interval drawn on one
 // scale, and each one click from its sessions (GET /api/v1/experiments).
+import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Experiment, type Proportion, type SavedFunnel } from "./api";
 import { navigate } from "./router";
 import { Link, ProjectPicker, useProjects } from "./nav";
+import { formatVital, METRIC_NAMES, METRICS, THRESHOLDS } from "./vitals";
 
 const DAY_CHOICES = [7, 14, 30, 90];
 
@@ -165,20 +167,68 @@ function Compare({ r, project }: { r: Experiment; project: string }) {
           )}
         </section>
       ))}
-      <p class="muted hint" data-testid="exp-vitals">
-        Web vitals are not compared: this Reel does not keep them per session yet. Each session counts in the first variant it had;
-        bars are 95 % Wilson intervals, and intervals that overlap are no evidence of a difference.
+      <Vitals r={r} project={project} />
+      <p class="muted hint">
+        Each session counts in the first variant it had; bars are 95 % Wilson intervals, and intervals that overlap are no evidence of
+        a difference.
       </p>
     </div>
   );
 }
 
+/** Web vitals: for each metric some variant measured, the share of sessions whose worst page view
+ * was slower than good, and the 75th percentile of those worst page views, rated. */
+function Vitals({ r, project }: { r: Experiment; project: string }) {
+  const measured = METRICS.filter((m) => r.variants.some((v) => v.vitals?.some((x) => x.metric === m && x.notGood.of > 0)));
+  if (measured.length === 0) {
+    return (
+      <section class="exp-metric" data-testid="exp-vitals">
+        <h2>Web vitals</h2>
+        <p class="muted">No session of these variants reported web vitals in this period (the SDK sends them unless disabled).</p>
+      </section>
+    );
+  }
+  return (
+    <>
+      {measured.map((m) => (
+        <section class="exp-metric" data-testid={"exp-vital-" + m}>
+          <h2>
+            {METRIC_NAMES[m]} slower than good <span class="muted">· over {formatVital(m, THRESHOLDS[m][0])} · lower is better</span>
+          </h2>
+          <p class="muted hint">
+            Of the variant's sessions that measured {m.toUpperCase()}, the share whose slowest page was not good; p75 is the 75th
+            percentile of those slowest pages.
+          </p>
+          <Intervals
+            rows={r.variants.map((v) => {
+              const x = v.vitals.find((y) => y.metric === m)!;
+              return {
+                variant: v.variant,
+                p: x.notGood,
+                href: sessionsLink(project, x.notGood.query || v.query),
+                extra:
+                  x.p75 === null ? (
+                    <span class="muted">not measured</span>
+                  ) : (
+                    <span class={"vital-badge r-" + x.rating} data-testid="exp-p75" title="75th percentile of each session's slowest page">
+                      p75 {formatVital(m, x.p75)}
+                    </span>
+                  ),
+              };
+            })}
+          />
+        </section>
+      ))}
+    </>
+  );
+}
+
 /** Each variant's share as a dot on one 0–100 % scale, its 95 % interval as a bar. */
-function Intervals({ rows }: { rows: { variant: string; p: Proportion; href: string }[] }) {
+function Intervals({ rows }: { rows: { variant: string; p: Proportion; href: string; extra?: ComponentChildren }[] }) {
   const hi = Math.min(1, Math.max(0.1, ...rows.map((r) => r.p.high)) * 1.1);
   const x = (v: number) => (v / hi) * 100 + "%";
   return (
-    <div class="ci">
+    <div class={rows.some((r) => r.extra) ? "ci has-extra" : "ci"}>
       {rows.map((r, i) => (
         <div class="ci-row" data-testid="exp-row" data-variant={r.variant} data-count={r.p.count} data-of={r.p.of}>
           <span class="ci-name">{r.variant}</span>
@@ -192,6 +242,7 @@ function Intervals({ rows }: { rows: { variant: string; p: Proportion; href: str
               {r.p.count}/{r.p.of} · {pct(r.p.low)}–{pct(r.p.high)}
             </span>
           </Link>
+          {r.extra && <span class="ci-extra">{r.extra}</span>}
         </div>
       ))}
       <div class="ci-row axis muted">
