@@ -58,7 +58,7 @@ for (const [name, contents] of [["rrweb-plain.js", plain], ["rrweb-shim.js", shi
   await build({
     stdin: { contents, resolveDir: sdk, loader: "js" },
     bundle: true,
-    minify: true,
+    minify: process.env.REEL_SDK_READABLE !== "1",
     format: "iife",
     target: ["chrome100"],
     outfile: join(out, name),

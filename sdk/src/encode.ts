@@ -42,10 +42,18 @@ export type Text = string | [string, string[]];
 
 export const joined = (t: Text) => (typeof t == "string" ? t : t[0] + t[1].join(",") + "]}");
 
+/**
+ * What a request made by the worker got: its status (0: the request failed), its Retry-After
+ * and, for a 409, the answer's text.
+ */
+export type Answer = [status: number, retryAfter: string | null, text: string];
+
 interface Job {
   url: string;
   json: Text;
-  done: (r: [string, Blob]) => void;
+  /** Whether the worker posts the batch too (it answers with an Answer). */
+  post: boolean;
+  done: (r: [string, Blob] | Answer) => void;
   fail: (e: unknown) => void;
 }
 
@@ -55,18 +63,34 @@ const jobs = new Map<number, Job>();
 let next = 0;
 
 function local(job: Job): void {
-  encodeHere(job.url, job.json).then(job.done, job.fail);
+  if (job.post) job.fail(new Error("no worker"));
+  else encodeHere(job.url, job.json).then(job.done, job.fail);
+}
+
+/**
+ * The worker's request (post() in transport.ts makes the same one on the main thread): the
+ * answer is read to its end, and its text kept only for a 409 (the assets the server lacks).
+ */
+async function postHere(url: string, body: Blob): Promise<Answer> {
+  try {
+    const res = await fetch(url, { method: "POST", body, credentials: "omit", headers: { "Content-Type": "text/plain" } });
+    const text = await res.text().catch(() => "");
+    return [res.status, res.headers.get("Retry-After"), res.status == 409 ? text : ""];
+  } catch {
+    return [0, null, ""];
+  }
 }
 
 function start(): Worker | null {
   try {
-    const src = `const stamp=${stamp},gzip=${gzip},joined=${joined};onmessage=async(e)=>{const{i,u,j}=e.data;try{const[v,t]=stamp(u,joined(j));postMessage({i,u:v,b:await gzip(t)})}catch{postMessage({i})}}`;
+    const src = `const stamp=${stamp},gzip=${gzip},joined=${joined},postHere=${postHere};onmessage=async(e)=>{const{i,u,j,p}=e.data;let v,t,b;try{[v,t]=stamp(u,joined(j));b=await gzip(t)}catch{return postMessage({i})}postMessage(p?{i,a:await postHere(v,b)}:{i,u:v,b})}`;
     const w = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })));
-    w.onmessage = (e: MessageEvent<{ i: number; u?: string; b?: Blob }>) => {
+    w.onmessage = (e: MessageEvent<{ i: number; u?: string; b?: Blob; a?: Answer }>) => {
       const job = jobs.get(e.data.i);
       if (!job) return;
       jobs.delete(e.data.i);
-      if (e.data.b) job.done([e.data.u!, e.data.b]);
+      if (e.data.a) job.done(e.data.a);
+      else if (e.data.b) job.done([e.data.u!, e.data.b]);
       else local(job);
     };
     // A worker that cannot start (CSP) says so only now: what it was given is encoded here.
@@ -91,13 +115,25 @@ export function prepare(): void {
   if (worker === undefined) worker = start();
 }
 
+function job<T>(w: Worker, url: string, json: Text, post: boolean): Promise<T> {
+  return new Promise((done, fail) => {
+    jobs.set(++next, { url, json, post, done: done as Job["done"], fail });
+    w.postMessage({ i: next, u: url, j: json, p: post });
+  });
+}
+
 /** Stamps, delta-encodes and gzips a batch off the main thread where it can. */
 export function encode(url: string, json: Text): Promise<[string, Blob]> {
   prepare();
-  const w = worker;
-  if (!w) return encodeHere(url, json);
-  return new Promise((done, fail) => {
-    jobs.set(++next, { url, json, done, fail });
-    w.postMessage({ i: next, u: url, j: json });
-  });
+  return worker ? job(worker, url, json, false) : encodeHere(url, json);
+}
+
+/**
+ * Stamps, delta-encodes, gzips and posts a batch in the worker, so that the request and its
+ * answer cost the main thread nothing either (the request ends with the page: no keepalive
+ * from a worker). Rejects when there is no worker: the caller then does it here.
+ */
+export function encodeAndPost(url: string, json: Text): Promise<Answer> {
+  prepare();
+  return worker ? job(worker, url, json, true) : Promise.reject(new Error("no worker"));
 }

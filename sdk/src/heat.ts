@@ -1,4 +1,5 @@
 import { emit } from "./custom";
+import { whenIdle } from "./idle";
 
 type Listen = (t: EventTarget, type: string, fn: (e: Event) => void) => void;
 
@@ -42,6 +43,18 @@ export function captureHeat(listen: Listen, block: string): () => void {
     const depth = r3((scrollY + innerHeight) / document.documentElement.scrollHeight);
     if (Math.floor(depth * 10) > Math.floor(sent * 10)) emit("reel.scroll", { depth: (sent = depth) });
   };
+  // Reading the page height lays out a page whose layout has changed: in the middle of a
+  // scroll or a click that is a forced layout of its own (5 ms on a docs page being scrolled),
+  // once the browser is idle its frame has been laid out already.
+  let asked = 0;
+  const later = () => {
+    if (asked) return;
+    asked = 1;
+    whenIdle(() => {
+      asked = 0;
+      measure();
+    }, 500);
+  };
   listen(document, "click", (ev) => {
     const e = ev as MouseEvent;
     // A click from the keyboard (detail 0) has no position.
@@ -57,16 +70,16 @@ export function captureHeat(listen: Listen, block: string): () => void {
       pageX: round(e.pageX),
       pageY: round(e.pageY),
     });
-    measure();
+    later();
   });
-  // Reading the page height makes the browser lay out a page that is changing: at most twice
-  // a second while scrolling (the first scroll at once, the last one too), not on every event.
+  // At most twice a second while scrolling (the first scroll at once, the last one too), not
+  // on every event.
   let last = 0;
   let queued = 0;
   const throttled = () => {
     queued = 0;
     last = Date.now();
-    measure();
+    later();
   };
   listen(window, "scroll", (e) => {
     if (e.target !== document || queued) return;
@@ -80,6 +93,7 @@ export function captureHeat(listen: Listen, block: string): () => void {
   listen(window, "load", soon);
   soon();
   // Also notices a single-page app's next page when nobody scrolls or clicks on it.
-  const t = setInterval(measure, 3000);
+  const t = setInterval(later, 3000);
   return () => clearInterval(t);
 }
+

@@ -6,6 +6,7 @@ import { writtenStylesheets } from "./css";
 import { emit, setSink } from "./custom";
 import { captureErrors } from "./errors";
 import { captureHeat } from "./heat";
+import { whenIdle } from "./idle";
 import { captureNetwork, type NetworkOptions } from "./network";
 import { captureNavigation, capturePage } from "./page";
 import { BLOCK_CLASS, EDITABLE, IGNORE_CLASS, MASK_CLASS, inputMasking, typedOnly } from "./privacy";
@@ -380,12 +381,6 @@ function begin(options: ReelOptions): void {
   whenIdle(prepare, 2000);
 }
 
-/** Runs f when the page is idle (at the latest after timeout ms). */
-function whenIdle(f: () => void, timeout: number): void {
-  const w = window as unknown as { requestIdleCallback?: (f: () => void, o: { timeout: number }) => number };
-  if (w.requestIdleCallback) w.requestIdleCallback(f, { timeout });
-  else setTimeout(f, timeout);
-}
 
 /** Stops recording; what was recorded so far is still sent. */
 export function stop(): void {

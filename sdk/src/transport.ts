@@ -1,4 +1,4 @@
-import { encode, stamp } from "./encode";
+import { encode, encodeAndPost, stamp } from "./encode";
 import { batchText, type StoredBatch } from "./storage";
 
 // Sends one batch and says what to do next. Bodies are gzipped with the browser's own
@@ -30,16 +30,25 @@ export function compressionSupported(): boolean {
 
 /**
  * Posts batch `b` (its JSON is without `sentAt`) to `url`, delta-encoded and gzipped by
- * CompressionStream in a worker (src/encode.ts). The
- * Content-Type is text/plain so that the request is a CORS "simple request" without a
- * preflight; the server recognises gzip by its magic bytes. `posting` is asked just before the
- * request starts (with whether it is a keepalive one); false calls it off (another attempt took
- * the batch over meanwhile) and the outcome is "skip".
+ * CompressionStream, from a worker (src/encode.ts): the request is then not a keepalive one,
+ * and a batch still on its way when the page is left is sent again at page hide (Sender.leave).
+ * Without a worker (a CSP that forbids blob: workers) the batch is posted from this thread,
+ * as a keepalive request while it fits. The Content-Type is text/plain so that the request is
+ * a CORS "simple request" without a preflight; the server recognises gzip by its magic bytes.
+ * `posting` is asked just before the request is made (with whether it is a keepalive one);
+ * false calls it off (another attempt took the batch over meanwhile) and the outcome is "skip".
  */
 export async function send(url: string, b: StoredBatch, posting?: (keepalive: boolean) => boolean): Promise<Outcome> {
+  const text = batchText(b);
+  if (posting && !posting(false)) return { kind: "skip" };
+  try {
+    return answer(...(await encodeAndPost(url, text)));
+  } catch {
+    // No worker: here, then.
+  }
   let body: Blob;
   try {
-    [url, body] = await encode(url, batchText(b));
+    [url, body] = await encode(url, text);
   } catch {
     return { kind: "retry" };
   }
@@ -69,7 +78,7 @@ async function post(url: string, body: Blob | Uint8Array<ArrayBuffer>, size: num
   if (keepalive) keepaliveInFlight += size;
   let status: number;
   let retryAfter: string | null;
-  let text = "";
+  let text: string;
   try {
     const res = await nativeFetch(url, {
       method: "POST",
@@ -88,6 +97,12 @@ async function post(url: string, body: Blob | Uint8Array<ArrayBuffer>, size: num
   } finally {
     if (keepalive) keepaliveInFlight -= size;
   }
+  return answer(status, retryAfter, text);
+}
+
+/** The outcome of a request that got `status` (0: it failed), with its Retry-After and text. */
+function answer(status: number, retryAfter: string | null, text: string): Outcome {
+  if (!status) return { kind: "retry" };
   if (status === 409) {
     try {
       const e = (JSON.parse(text) as { error?: { code?: string; missing?: unknown } }).error;

@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/chromedp/cdproto/profiler"
@@ -77,7 +78,7 @@ func profileApps(assets, appsDir, reelBin, variant, only string) error {
 		fmt.Printf("== %s (%s): TaskDuration %.0f ms; sampled %.0f ms\n", a.name, variant, r.ms, total)
 		fmt.Printf("   by file: %s\n", top(byFile, 8))
 		if recorder != "" {
-			fmt.Printf("   %s functions, self: %s\n", recorder, top(byFunc, 10))
+			fmt.Printf("   %s functions, self: %s\n", recorder, top(byFunc, topN()))
 			fmt.Printf("   %s functions, with what they call: %s\n", recorder, top(inclusive(prof, self, recorder, name), 16))
 		}
 		if own != nil {
@@ -183,4 +184,12 @@ func top(m map[string]float64, n int) string {
 		parts = append(parts, fmt.Sprintf("%s %.0f", x.k, x.v))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// topN is how many functions the profile lists (PROFILE_TOP, default 10).
+func topN() int {
+	if n, err := strconv.Atoi(os.Getenv("PROFILE_TOP")); err == nil && n > 0 {
+		return n
+	}
+	return 10
 }
