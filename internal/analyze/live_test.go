@@ -11,7 +11,7 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/reelhq/reel/internal/rrweb"
+	"github.com/reelhq/reel/internal/rrweb/rrwebtest"
 )
 
 // recorded reads the sessions in testdata/sessions: real visits of the demo shop (and a page
@@ -39,21 +39,6 @@ func recorded(t testing.TB) map[string][]json.RawMessage {
 		}
 		fh.Close()
 		out[filepath.Base(f)] = evs
-	}
-	return out
-}
-
-// batches cuts a tab's events as the SDK does: a batch every few seconds of the recording.
-func batches(events []json.RawMessage, everyMS int64) [][]json.RawMessage {
-	var out [][]json.RawMessage
-	var start int64 = -1
-	for _, raw := range events {
-		_, at, _ := rrweb.Header(raw)
-		if start < 0 || at-start >= everyMS {
-			out = append(out, nil)
-			start = at
-		}
-		out[len(out)-1] = append(out[len(out)-1], raw)
 	}
 	return out
 }
@@ -91,7 +76,7 @@ func TestLiveMatchesWholeSession(t *testing.T) {
 				var heat HeatReader
 				for i, n := range c {
 					tabs[i] = sessions[n]
-					cut[i] = batches(sessions[n], every)
+					cut[i] = rrwebtest.Batches(sessions[n], every)
 					timelines[i] = NewTimeline()
 				}
 				whole := Analyze(tabs, facts, Defaults)

@@ -18,6 +18,7 @@ import (
 	"github.com/reelhq/reel/internal/blob"
 	"github.com/reelhq/reel/internal/compact"
 	"github.com/reelhq/reel/internal/rrweb"
+	"github.com/reelhq/reel/internal/rrweb/rrwebtest"
 	"github.com/reelhq/reel/internal/search"
 	"github.com/reelhq/reel/internal/store"
 )
@@ -40,21 +41,6 @@ func recordedTab(t *testing.T, name string) []json.RawMessage {
 		t.Fatal(err)
 	}
 	return evs
-}
-
-// cutEvery cuts a tab's events into batches of everyMS of the recording, as the SDK sends them.
-func cutEvery(events []json.RawMessage, everyMS int64) [][]json.RawMessage {
-	var out [][]json.RawMessage
-	var start int64 = -1
-	for _, raw := range events {
-		_, at, _ := rrweb.Header(raw)
-		if start < 0 || at-start >= everyMS {
-			out = append(out, nil)
-			start = at
-		}
-		out[len(out)-1] = append(out[len(out)-1], raw)
-	}
-	return out
 }
 
 func storedReport(t *testing.T, e *env, id string) analyze.Report {
@@ -93,7 +79,7 @@ func TestLiveAnalysis(t *testing.T) {
 	const id = "s_live_analysis_0001"
 	cut := map[string][][]json.RawMessage{}
 	for _, n := range names {
-		cut[n] = cutEvery(tabs[n], 3000)
+		cut[n] = rrwebtest.Batches(tabs[n], 3000)
 	}
 	rageSeen := false
 	for b := 0; b < max(len(cut["t_tab_aaaa"]), len(cut["t_tab_bbbb"])); b++ {
@@ -273,7 +259,7 @@ func TestLivePassWhileCompactionDeletesItsChunks(t *testing.T) {
 	e := newEnv(t)
 	const id = "s_live_race_00001"
 	var sent []json.RawMessage
-	for b, events := range cutEvery(recordedTab(t, "demo-07"), 3000)[:3] {
+	for b, events := range rrwebtest.Batches(recordedTab(t, "demo-07"), 3000)[:3] {
 		e.mustSend(t, id, "t_tab_aaaa", b, events...)
 		sent = append(sent, events...)
 	}
