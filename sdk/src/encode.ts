@@ -43,16 +43,19 @@ export type Text = string | [string, string[]];
 export const joined = (t: Text) => (typeof t == "string" ? t : t[0] + t[1].join(",") + "]}");
 
 /**
- * What a request made by the worker got: its status (0: the request failed), its Retry-After
- * and, for a 409, the answer's text.
+ * What a request made by the worker got: its status (0: the request failed; -1: not made, the
+ * batch was taken over), its Retry-After and, for a 409, the answer's text.
  */
 export type Answer = [status: number, retryAfter: string | null, text: string];
 
 interface Job {
   url: string;
   json: Text;
-  /** Whether the worker posts the batch too (it answers with an Answer). */
-  post: boolean;
+  /**
+   * Set when the worker posts the batch too (it answers with an Answer): asked once the body is
+   * ready, just before the request, whether to make it.
+   */
+  ask?: () => boolean;
   done: (r: [string, Blob] | Answer) => void;
   fail: (e: unknown) => void;
 }
@@ -63,7 +66,7 @@ const jobs = new Map<number, Job>();
 let next = 0;
 
 function local(job: Job): void {
-  if (job.post) job.fail(new Error("no worker"));
+  if (job.ask) job.fail(new Error("no worker"));
   else encodeHere(job.url, job.json).then(job.done, job.fail);
 }
 
@@ -83,11 +86,14 @@ async function postHere(url: string, body: Blob): Promise<Answer> {
 
 function start(): Worker | null {
   try {
-    const src = `const stamp=${stamp},gzip=${gzip},joined=${joined},postHere=${postHere};onmessage=async(e)=>{const{i,u,j,p}=e.data;let v,t,b;try{[v,t]=stamp(u,joined(j));b=await gzip(t)}catch{return postMessage({i})}postMessage(p?{i,a:await postHere(v,b)}:{i,u:v,b})}`;
+    // A job that posts asks the page ({i,q}) before its request and waits for the go ({g,ok}):
+    // the page may have sent the batch itself meanwhile (Sender.leave, with keepalive).
+    const src = `const stamp=${stamp},gzip=${gzip},joined=${joined},postHere=${postHere},go=new Map;onmessage=async(e)=>{const{i,u,j,p,g,ok}=e.data;if(g){go.get(g)?.(ok);go.delete(g);return}let v,t,b;try{[v,t]=stamp(u,joined(j));b=await gzip(t)}catch{return postMessage({i})}if(!p)return postMessage({i,u:v,b});postMessage({i,a:await new Promise(r=>{go.set(i,r);postMessage({i,q:1})})?await postHere(v,b):[-1,null,""]})}`;
     const w = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })));
-    w.onmessage = (e: MessageEvent<{ i: number; u?: string; b?: Blob; a?: Answer }>) => {
+    w.onmessage = (e: MessageEvent<{ i: number; u?: string; b?: Blob; a?: Answer; q?: 1 }>) => {
       const job = jobs.get(e.data.i);
       if (!job) return;
+      if (e.data.q) return w.postMessage({ g: e.data.i, ok: job.ask!() });
       jobs.delete(e.data.i);
       if (e.data.a) job.done(e.data.a);
       else if (e.data.b) job.done([e.data.u!, e.data.b]);
@@ -115,25 +121,26 @@ export function prepare(): void {
   if (worker === undefined) worker = start();
 }
 
-function job<T>(w: Worker, url: string, json: Text, post: boolean): Promise<T> {
+function job<T>(w: Worker, url: string, json: Text, ask?: () => boolean): Promise<T> {
   return new Promise((done, fail) => {
-    jobs.set(++next, { url, json, post, done: done as Job["done"], fail });
-    w.postMessage({ i: next, u: url, j: json, p: post });
+    jobs.set(++next, { url, json, ask, done: done as Job["done"], fail });
+    w.postMessage({ i: next, u: url, j: json, p: !!ask });
   });
 }
 
 /** Stamps, delta-encodes and gzips a batch off the main thread where it can. */
 export function encode(url: string, json: Text): Promise<[string, Blob]> {
   prepare();
-  return worker ? job(worker, url, json, false) : encodeHere(url, json);
+  return worker ? job(worker, url, json) : encodeHere(url, json);
 }
 
 /**
  * Stamps, delta-encodes, gzips and posts a batch in the worker, so that the request and its
  * answer cost the main thread nothing either (the request ends with the page: no keepalive
- * from a worker). Rejects when there is no worker: the caller then does it here.
+ * from a worker). `ask` is asked just before the request; false calls it off (status -1).
+ * Rejects when there is no worker: the caller then does it here.
  */
-export function encodeAndPost(url: string, json: Text): Promise<Answer> {
+export function encodeAndPost(url: string, json: Text, ask: () => boolean): Promise<Answer> {
   prepare();
-  return worker ? job(worker, url, json, true) : Promise.reject(new Error("no worker"));
+  return worker ? job(worker, url, json, ask) : Promise.reject(new Error("no worker"));
 }

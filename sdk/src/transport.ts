@@ -40,9 +40,9 @@ export function compressionSupported(): boolean {
  */
 export async function send(url: string, b: StoredBatch, posting?: (keepalive: boolean) => boolean): Promise<Outcome> {
   const text = batchText(b);
-  if (posting && !posting(false)) return { kind: "skip" };
   try {
-    return answer(...(await encodeAndPost(url, text)));
+    const a = await encodeAndPost(url, text, () => !posting || posting(false));
+    return a[0] < 0 ? { kind: "skip" } : answer(...a);
   } catch {
     // No worker: here, then.
   }
