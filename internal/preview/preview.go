@@ -63,8 +63,10 @@ func Verify(key []byte, token string, now time.Time) (Token, error) {
 	if len(parts) != 5 || parts[0] != version {
 		return Token{}, ErrInvalid
 	}
-	mac, err := b64.DecodeString(parts[4])
-	if err != nil || !hmac.Equal(mac, sign(key, strings.Join(parts[:4], "."))) {
+	// The signature is compared as written, not decoded: a decoder skips line breaks, and a
+	// token is valid only in the one form Mint writes.
+	want := b64.EncodeToString(sign(key, strings.Join(parts[:4], ".")))
+	if !hmac.Equal([]byte(parts[4]), []byte(want)) {
 		return Token{}, ErrInvalid
 	}
 	project, err1 := b64.DecodeString(parts[1])
