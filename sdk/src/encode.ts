@@ -31,8 +31,11 @@ export function gzip(text: string): Promise<Blob> {
   return new Response(stream).blob();
 }
 
-/** Stamps, delta-encodes and gzips a batch: the URL to post it to and the body. */
-async function encodeHere(url: string, json: Text): Promise<[string, Blob]> {
+/**
+ * Stamps, delta-encodes and gzips a batch on this thread: the URL to post it to and the body.
+ * What the worker does (encodeAndPost), for when there is none or it failed.
+ */
+export async function encode(url: string, json: Text): Promise<[string, Blob]> {
   const [u, j] = stamp(url, joined(json));
   return [u, await gzip(j)];
 }
@@ -49,14 +52,9 @@ export const joined = (t: Text) => (typeof t == "string" ? t : t[0] + t[1].join(
 export type Answer = [status: number, retryAfter: string | null, text: string];
 
 interface Job {
-  url: string;
-  json: Text;
-  /**
-   * Set when the worker posts the batch too (it answers with an Answer): asked once the body is
-   * ready, just before the request, whether to make it.
-   */
-  ask?: () => boolean;
-  done: (r: [string, Blob] | Answer) => void;
+  /** Asked once the body is ready, just before the request, whether to make it. */
+  ask: () => boolean;
+  done: (a: Answer) => void;
   fail: (e: unknown) => void;
 }
 
@@ -64,11 +62,6 @@ interface Job {
 let worker: Worker | null | undefined;
 const jobs = new Map<number, Job>();
 let next = 0;
-
-function local(job: Job): void {
-  if (job.ask) job.fail(new Error("no worker"));
-  else encodeHere(job.url, job.json).then(job.done, job.fail);
-}
 
 /**
  * The worker's request (post() in transport.ts makes the same one on the main thread): the
@@ -86,24 +79,24 @@ async function postHere(url: string, body: Blob): Promise<Answer> {
 
 function start(): Worker | null {
   try {
-    // A job that posts asks the page ({i,q}) before its request and waits for the go ({g,ok}):
-    // the page may have sent the batch itself meanwhile (Sender.leave, with keepalive).
-    const src = `const stamp=${stamp},gzip=${gzip},joined=${joined},postHere=${postHere},go=new Map;onmessage=async(e)=>{const{i,u,j,p,g,ok}=e.data;if(g){go.get(g)?.(ok);go.delete(g);return}let v,t,b;try{[v,t]=stamp(u,joined(j));b=await gzip(t)}catch{return postMessage({i})}if(!p)return postMessage({i,u:v,b});postMessage({i,a:await new Promise(r=>{go.set(i,r);postMessage({i,q:1})})?await postHere(v,b):[-1,null,""]})}`;
+    // A job asks the page ({i,q}) before its request and waits for the go ({g,ok}): the page
+    // may have sent the batch itself meanwhile (Sender.leave, with keepalive). A job whose
+    // encoding failed answers {i} alone.
+    const src = `const stamp=${stamp},gzip=${gzip},joined=${joined},postHere=${postHere},go=new Map;onmessage=async(e)=>{const{i,u,j,g,ok}=e.data;if(g){go.get(g)?.(ok);go.delete(g);return}let v,t,b;try{[v,t]=stamp(u,joined(j));b=await gzip(t)}catch{return postMessage({i})}postMessage({i,a:await new Promise(r=>{go.set(i,r);postMessage({i,q:1})})?await postHere(v,b):[-1,null,""]})}`;
     const w = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })));
-    w.onmessage = (e: MessageEvent<{ i: number; u?: string; b?: Blob; a?: Answer; q?: 1 }>) => {
+    w.onmessage = (e: MessageEvent<{ i: number; a?: Answer; q?: 1 }>) => {
       const job = jobs.get(e.data.i);
       if (!job) return;
-      if (e.data.q) return w.postMessage({ g: e.data.i, ok: job.ask!() });
+      if (e.data.q) return w.postMessage({ g: e.data.i, ok: job.ask() });
       jobs.delete(e.data.i);
       if (e.data.a) job.done(e.data.a);
-      else if (e.data.b) job.done([e.data.u!, e.data.b]);
-      else local(job);
+      else job.fail(new Error("encoding failed in the worker"));
     };
-    // A worker that cannot start (CSP) says so only now: what it was given is encoded here.
+    // A worker that cannot start (CSP) says so only now: what it was given is done here.
     w.onerror = () => {
       worker = null;
       w.terminate();
-      for (const job of jobs.values()) local(job);
+      for (const job of jobs.values()) job.fail(new Error("no worker"));
       jobs.clear();
     };
     return w;
@@ -121,26 +114,18 @@ export function prepare(): void {
   if (worker === undefined) worker = start();
 }
 
-function job<T>(w: Worker, url: string, json: Text, ask?: () => boolean): Promise<T> {
-  return new Promise((done, fail) => {
-    jobs.set(++next, { url, json, ask, done: done as Job["done"], fail });
-    w.postMessage({ i: next, u: url, j: json, p: !!ask });
-  });
-}
-
-/** Stamps, delta-encodes and gzips a batch off the main thread where it can. */
-export function encode(url: string, json: Text): Promise<[string, Blob]> {
-  prepare();
-  return worker ? job(worker, url, json) : encodeHere(url, json);
-}
-
 /**
- * Stamps, delta-encodes, gzips and posts a batch in the worker, so that the request and its
- * answer cost the main thread nothing either (the request ends with the page: no keepalive
- * from a worker). `ask` is asked just before the request; false calls it off (status -1).
- * Rejects when there is no worker: the caller then does it here.
+ * Stamps, delta-encodes, gzips and posts a batch in the worker, so that neither the encoding
+ * nor the request and its answer cost the main thread (the request ends with the page: no
+ * keepalive from a worker). `ask` is asked just before the request; false calls it off
+ * (status -1). Rejects when there is no worker or it failed: the caller then does it here.
  */
 export function encodeAndPost(url: string, json: Text, ask: () => boolean): Promise<Answer> {
   prepare();
-  return worker ? job(worker, url, json, ask) : Promise.reject(new Error("no worker"));
+  const w = worker;
+  if (!w) return Promise.reject(new Error("no worker"));
+  return new Promise((done, fail) => {
+    jobs.set(++next, { ask, done, fail });
+    w.postMessage({ i: next, u: url, j: json });
+  });
 }

@@ -96,4 +96,3 @@ export function captureHeat(listen: Listen, block: string): () => void {
   const t = setInterval(later, 3000);
   return () => clearInterval(t);
 }
-

@@ -381,7 +381,6 @@ function begin(options: ReelOptions): void {
   whenIdle(prepare, 2000);
 }
 
-
 /** Stops recording; what was recorded so far is still sent. */
 export function stop(): void {
   try {

@@ -32,7 +32,8 @@ export function compressionSupported(): boolean {
  * Posts batch `b` (its JSON is without `sentAt`) to `url`, delta-encoded and gzipped by
  * CompressionStream, from a worker (src/encode.ts): the request is then not a keepalive one,
  * and a batch still on its way when the page is left is sent again at page hide (Sender.leave).
- * Without a worker (a CSP that forbids blob: workers) the batch is posted from this thread,
+ * Without a worker (a CSP that forbids blob: workers), or when its encoding failed, the batch
+ * is encoded and posted on this thread,
  * as a keepalive request while it fits. The Content-Type is text/plain so that the request is
  * a CORS "simple request" without a preflight; the server recognises gzip by its magic bytes.
  * `posting` is asked just before the request is made (with whether it is a keepalive one);
@@ -44,7 +45,7 @@ export async function send(url: string, b: StoredBatch, posting?: (keepalive: bo
     const a = await encodeAndPost(url, text, () => !posting || posting(false));
     return a[0] < 0 ? { kind: "skip" } : answer(...a);
   } catch {
-    // No worker: here, then.
+    // No worker, or its encoding failed: here, then.
   }
   let body: Blob;
   try {
