@@ -40,14 +40,19 @@ const IMPORT_STRING = /(@import\s+)(?:"([^"]*)"|'([^']*)')/gi;
 export function rewriteCss(css: string, m: ArchiveMap): string {
   // Every key is an absolute http(s) URL.
   if (css.indexOf("http") < 0) return css;
+  return mapCssUrls(css, (u) => copyOf(u, m));
+}
+
+/** css with each url() and @import string that f gives an address for rewritten to it (quoted); null keeps one. */
+function mapCssUrls(css: string, f: (u: string) => string | null): string {
   const quote = (u: string) => '"' + u.replace(/["\\]/g, "\\$&") + '"';
   return css
     .replace(URL_TOKEN, (all, dq, sq, bare) => {
-      const c = copyOf(dq ?? sq ?? bare ?? "", m);
+      const c = f(dq ?? sq ?? bare ?? "");
       return c ? "url(" + quote(c) + ")" : all;
     })
     .replace(IMPORT_STRING, (all, at, dq, sq) => {
-      const c = copyOf(dq ?? sq ?? "", m);
+      const c = f(dq ?? sq ?? "");
       return c ? at + quote(c) : all;
     });
 }
@@ -116,10 +121,7 @@ const links = new WeakMap<NodeTags, Map<number, any>>();
 
 /** css with its relative url()s and @import strings resolved against href, as rrweb records them. */
 function absolute(css: string, href: string): string {
-  const abs = (u: string) => (/^([a-z][a-z0-9+.-]*:|#|$)/i.test(u.trim()) ? u : new URL(u.trim(), href).href);
-  return css
-    .replace(URL_TOKEN, (_all, dq, sq, bare) => (dq !== undefined ? `url("${abs(dq)}")` : sq !== undefined ? `url('${abs(sq)}')` : `url(${abs(bare ?? "")})`))
-    .replace(IMPORT_STRING, (_all, at, dq, sq) => (dq !== undefined ? `${at}"${abs(dq)}"` : `${at}'${abs(sq)}'`));
+  return mapCssUrls(css, (u) => (/^([a-z][a-z0-9+.-]*:|#|$)/i.test(u.trim()) ? null : new URL(u.trim(), href).href));
 }
 
 /**
